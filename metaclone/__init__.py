@@ -1,0 +1,72 @@
+"""metaclone: clone IIS sites in configuration files, offline, changing only what must change.
+
+    >>> import metaclone
+    >>> doc = metaclone.load("MetaBase.xml")            # doctest: +SKIP
+    >>> placeholder = doc.clone_site("Shop", new_name="Shop (placeholder)")  # doctest: +SKIP
+    >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
+"""
+
+from metaclone.base import ConfigDocument
+from metaclone.errors import (
+    AmbiguousSiteError,
+    BindingError,
+    CertificateError,
+    CertificateKeyError,
+    CertificateValidityError,
+    MetacloneError,
+    NetshParseError,
+    ParseError,
+    SiteError,
+    SiteIdInUseError,
+    SiteIdOutOfRangeError,
+    SiteNameError,
+    SiteNotFoundError,
+    ThumbprintError,
+    UnsupportedDocumentError,
+)
+from metaclone.loader import detect_format, load, loads
+from metaclone.sites import (
+    Application,
+    Binding,
+    CertificateRef,
+    Finding,
+    Severity,
+    Site,
+    SiteKind,
+    VirtualDirectory,
+    normalize_thumbprint,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AmbiguousSiteError",
+    "Application",
+    "Binding",
+    "BindingError",
+    "CertificateError",
+    "CertificateKeyError",
+    "CertificateRef",
+    "CertificateValidityError",
+    "ConfigDocument",
+    "Finding",
+    "MetacloneError",
+    "NetshParseError",
+    "ParseError",
+    "Severity",
+    "Site",
+    "SiteError",
+    "SiteIdInUseError",
+    "SiteIdOutOfRangeError",
+    "SiteKind",
+    "SiteNameError",
+    "SiteNotFoundError",
+    "ThumbprintError",
+    "UnsupportedDocumentError",
+    "VirtualDirectory",
+    "__version__",
+    "detect_format",
+    "load",
+    "loads",
+    "normalize_thumbprint",
+]

@@ -1,0 +1,5 @@
+"""``python -m metaclone``."""
+
+from metaclone.cli import main
+
+raise SystemExit(main())

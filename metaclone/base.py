@@ -1,0 +1,158 @@
+"""What every configuration document offers, whatever its format.
+
+The IIS 6 and IIS 7 documents implement the same site operations, so that the placeholder
+workflow and the command line are written once against this class.  Each operation either
+completes or raises a :class:`~metaclone.errors.MetacloneError` with the document unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
+from metaclone.lossless import XmlDocument
+from metaclone.sites import Binding, Finding, Site, SiteKind
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from metaclone.httpsys import HttpSysPlan
+
+SiteKey = int | str | Site
+
+
+class ConfigDocument:
+    """A loaded configuration file: the exact bytes plus a model of its sites.
+
+    ``notes`` collects findings that operations report without refusing (a COM+ package shared
+    with the source of a clone, a location block left alone, ...); callers may read and clear it.
+    """
+
+    format: ClassVar[str] = "xml"
+
+    def __init__(self, xml: XmlDocument) -> None:
+        self.xml = xml
+        self.notes: list[Finding] = []
+
+    @property
+    def path(self) -> str:
+        return self.xml.path
+
+    @property
+    def modified(self) -> bool:
+        return self.xml.modified
+
+    def to_bytes(self) -> bytes:
+        """The document's bytes; identical to the input when nothing was changed."""
+        return self.xml.to_bytes()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write atomically (temporary file in the same folder, then replace)."""
+        self.xml.save(path)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.format} {self.path!r}>"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        raise self._unsupported("list sites")
+
+    def site(self, key: SiteKey) -> Site:
+        """The site with id ``key`` or name ``key`` (names compare case-insensitively).
+
+        A string of digits is taken as an id first and as a name only when no site has that
+        id.  ``"ftp/21"`` selects FTP site 21 where FTP and web sites have separate ids (IIS 6).
+        """
+        sites = self.sites
+        if isinstance(key, Site):
+            key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
+        kind = SiteKind.WEB
+        if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
+            kind, key = SiteKind.FTP, int(key[4:])
+        if isinstance(key, int) or key.strip().isdigit():
+            number = int(key)
+            by_id = [s for s in sites if s.id == number]
+            if len(by_id) > 1:
+                by_id = [s for s in by_id if s.kind is kind] or by_id
+            if len(by_id) == 1:
+                return by_id[0]
+            if len(by_id) > 1:
+                raise AmbiguousSiteError(
+                    f"{len(by_id)} sites have id {number}: "
+                    + ", ".join(repr(s.name) for s in by_id),
+                    path=self.path,
+                )
+            if isinstance(key, int):
+                raise self._not_found(f"id {number}", sites)
+        name = str(key).strip()
+        by_name = [s for s in sites if s.name.casefold() == name.casefold()]
+        if len(by_name) == 1:
+            return by_name[0]
+        if len(by_name) > 1:
+            raise AmbiguousSiteError(
+                f"{len(by_name)} sites are named {name!r} (ids "
+                + ", ".join(str(s.id) for s in by_name)
+                + "); give the id instead",
+                path=self.path,
+            )
+        raise self._not_found(repr(name), sites)
+
+    def _not_found(self, what: str, sites: Iterable[Site]) -> SiteNotFoundError:
+        known = [f"{s.id} {s.name!r}" for s in sites]
+        listing = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+        return SiteNotFoundError(
+            f"no site with {what} in this {self.format} document"
+            + (f" (sites: {listing})" if known else " (it has no sites)"),
+            path=self.path,
+        )
+
+    def _unsupported(self, action: str) -> UnsupportedDocumentError:
+        root = self.xml.root.name
+        return UnsupportedDocumentError(
+            f"cannot {action}: <{root}> is not the root of an IIS 6 metabase, an IIS 7+ "
+            "applicationHost.config or appcmd XML",
+            path=self.path,
+        )
+
+    def check(self) -> list[Finding]:
+        """Problems found in the document (none for a document without sites)."""
+        return []
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def clone_site(
+        self,
+        source: SiteKey,
+        new_id: int | None = None,
+        new_name: str | None = None,
+        *,
+        auto_start: bool = False,
+    ) -> Site:
+        raise self._unsupported("clone a site")
+
+    def delete_site(self, site: SiteKey) -> None:
+        raise self._unsupported("delete a site")
+
+    def rename_site(self, site: SiteKey, new_name: str) -> Site:
+        raise self._unsupported("rename a site")
+
+    def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
+        raise self._unsupported("start or stop a site")
+
+    def set_bindings(self, site: SiteKey, bindings: Iterable[Binding | str]) -> Site:
+        raise self._unsupported("set bindings")
+
+    def set_certificate(
+        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+    ) -> HttpSysPlan | None:
+        raise self._unsupported("set a certificate")
+
+    def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
+        raise self._unsupported("remove a certificate")
+
+    def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
+        raise self._unsupported("swap certificates")

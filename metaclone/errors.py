@@ -1,0 +1,116 @@
+"""Exception classes.
+
+Every error metaclone raises on purpose is a :class:`MetacloneError`.  Errors that can point at a
+place in a file carry ``path``, ``line`` and ``column`` (1-based) so that the command line can
+print ``file:line:column: message`` and callers can jump to the spot.
+"""
+
+from __future__ import annotations
+
+
+class MetacloneError(Exception):
+    """Base class of every error metaclone raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+    @property
+    def location(self) -> str:
+        """``path:line:column`` as far as it is known, or an empty string."""
+        parts = [p for p in (self.path, self.line, self.column) if p is not None]
+        return ":".join(str(p) for p in parts)
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ParseError(MetacloneError, ValueError):
+    """The input is not a document metaclone can read.
+
+    ``source_line`` is the text of the offending line (when known); ``str()`` shows it with a
+    caret under the column.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path, line=line, column=column)
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.source_line is None or self.column is None:
+            return text
+        shown = self.source_line.expandtabs(1)
+        caret_at = min(max(self.column - 1, 0), len(shown))
+        return f"{text}\n    {shown}\n    {' ' * caret_at}^"
+
+
+class UnsupportedDocumentError(MetacloneError):
+    """The document is well-formed XML but not one of the formats an operation needs."""
+
+
+class SiteError(MetacloneError):
+    """Base class of refused site operations."""
+
+
+class SiteNotFoundError(SiteError, LookupError):
+    """No site has the given id or name."""
+
+
+class AmbiguousSiteError(SiteError, LookupError):
+    """A site name matches more than one site."""
+
+
+class SiteIdInUseError(SiteError):
+    """The requested id is already used by a site (or by data left behind for one)."""
+
+
+class SiteIdOutOfRangeError(SiteError, ValueError):
+    """The requested id is outside the range IIS accepts."""
+
+
+class SiteNameError(SiteError, ValueError):
+    """The requested name is invalid or already used by another site."""
+
+
+class BindingError(SiteError, ValueError):
+    """A binding is malformed or conflicts with another."""
+
+
+class CertificateError(MetacloneError):
+    """A certificate could not be loaded, or is not acceptable for the operation."""
+
+
+class ThumbprintError(CertificateError, ValueError):
+    """A thumbprint is not 40 hexadecimal digits (or 20 bytes)."""
+
+
+class CertificateValidityError(CertificateError):
+    """The certificate is expired or not yet valid."""
+
+
+class CertificateKeyError(CertificateError):
+    """A PKCS#12 file holds no private key, or one that does not match its certificate."""
+
+
+class NetshParseError(ParseError):
+    """``netsh http show sslcert`` output could not be read."""

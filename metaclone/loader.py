@@ -1,0 +1,67 @@
+"""Reading a file: the well-formedness gate, then the document class its root element calls for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from metaclone.apphost import AppcmdDocument, AppHostDocument
+from metaclone.base import ConfigDocument
+from metaclone.errors import ParseError
+from metaclone.lossless import XmlDocument
+from metaclone.metabase import MetabaseDocument
+
+METABASE_NAMESPACE_PREFIX = "urn:microsoft-catalog:XML_Metabase_V"
+
+IIS6_METABASE = "iis6-metabase"
+IIS7_APPLICATIONHOST = "iis7-applicationhost"
+APPCMD_XML = "appcmd-xml"
+GENERIC_XML = "xml"
+
+
+def detect_format(xml: XmlDocument) -> str:
+    """Which of the supported formats ``xml`` is, from its root element and first children."""
+    root = xml.root
+    if root.name == "appcmd":
+        return APPCMD_XML
+    if root.name != "configuration":
+        return GENERIC_XML
+    namespace = xml.get(root, "xmlns") or ""
+    if namespace.startswith(METABASE_NAMESPACE_PREFIX):
+        return IIS6_METABASE
+    for child in xml.children(root):
+        if child.name == "MBProperty":
+            return IIS6_METABASE
+        if child.name == "system.applicationHost":
+            return IIS7_APPLICATIONHOST
+    return GENERIC_XML
+
+
+_DOCUMENT_CLASSES: dict[str, type[ConfigDocument]] = {
+    IIS6_METABASE: MetabaseDocument,
+    IIS7_APPLICATIONHOST: AppHostDocument,
+    APPCMD_XML: AppcmdDocument,
+}
+
+
+def loads(data: bytes, name: str = "<bytes>") -> ConfigDocument:
+    """Read a document from ``data``; ``name`` is used in error messages."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"loads() takes bytes, not {type(data).__name__}; encode text first")
+    raw = bytes(data)
+    xml = XmlDocument.from_bytes(raw, name)
+    return _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)(xml)
+
+
+def load(path: str | os.PathLike[str]) -> ConfigDocument:
+    """Read the document at ``path``."""
+    name = os.fspath(path)
+    try:
+        data = Path(name).read_bytes()
+    except FileNotFoundError:
+        raise ParseError("no such file", path=name) from None
+    except IsADirectoryError:
+        raise ParseError("is a folder, not a file", path=name) from None
+    except OSError as exc:
+        raise ParseError(f"cannot read the file: {exc.strerror or exc}", path=name) from None
+    return loads(data, name)

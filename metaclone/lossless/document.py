@@ -1,0 +1,372 @@
+"""The lossless document and its editor.
+
+:class:`XmlDocument` holds the exact text of a file.  Reading never changes it; edits are
+collected by an :class:`Editor` as patches (offsets in the current text plus new text) and
+applied all at once by :meth:`Editor.commit`.  An operation that fails before committing leaves
+the document exactly as it was, and a commit changes only the bytes the patches cover.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import attrs
+
+from metaclone.errors import MetacloneError, ParseError
+from metaclone.lossless import gate, tokens
+from metaclone.lossless.tokens import Attribute, Element, Tag
+from metaclone.lossless.values import encode_attribute_value
+
+_LINE_ENDS = ("\r\r\n", "\r\n", "\n")
+
+
+@attrs.frozen
+class Patch:
+    """Replace ``text[start:end]`` with ``new``; an insertion has ``start == end``."""
+
+    start: int
+    end: int
+    new: str
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad patch range {self.start}..{self.end}")
+
+
+def apply_patches(
+    text: str, patches: Iterable[Patch], start: int = 0, end: int | None = None
+) -> str:
+    """``text[start:end]`` with ``patches`` (all inside that range) applied.
+
+    Patches must not overlap; insertions at the same offset keep the order they were given in.
+    """
+    stop = len(text) if end is None else end
+    ordered = sorted(patches, key=lambda p: (p.start, p.end))
+    pieces: list[str] = []
+    pos = start
+    for patch in ordered:
+        if patch.start < pos or patch.end > stop:
+            raise ValueError(f"patches overlap or leave the range at offset {patch.start}")
+        pieces.append(text[pos : patch.start])
+        pieces.append(patch.new)
+        pos = patch.end
+    pieces.append(text[pos:stop])
+    return "".join(pieces)
+
+
+class XmlDocument:
+    """A well-formed XML document kept byte for byte, with a scanner and an editor."""
+
+    def __init__(self, decoded: gate.DecodedText, original: bytes, path: str) -> None:
+        self.path = path
+        self._text = decoded.text
+        self.bom = decoded.bom
+        self.encoding = decoded.encoding
+        self._original: bytes | None = original
+        self._version = 0
+        self._line_starts: list[int] | None = None
+        self._root: Element | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
+        """Check and decode ``data``; raise ParseError unless it is safe, well-formed XML."""
+        return cls(gate.read_document(data, path), data, path)
+
+    # -- the text --------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def version(self) -> int:
+        """Increases with every committed edit; caches built on the text compare it."""
+        return self._version
+
+    @property
+    def modified(self) -> bool:
+        return self._original is None
+
+    def to_bytes(self) -> bytes:
+        """The document's bytes: the input itself until something is changed."""
+        if self._original is not None:
+            return self._original
+        return self.bom + self._text.encode(self.encoding)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the document to ``path`` atomically.
+
+        The bytes go to a temporary file in the same folder, which is flushed to disk and then
+        renamed over ``path``: a crash leaves either the old file or the new one, never a mix.
+        """
+        write_atomic(Path(path), self.to_bytes())
+
+    # -- positions -------------------------------------------------------------------------
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of ``offset`` (lines counted at ``\\n``)."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self._text.find
+            pos = find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._line_starts = starts
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def line_of(self, offset: int) -> int:
+        return self.line_and_column(offset)[0]
+
+    def parse_error(self, offset: int, message: str) -> ParseError:
+        """A ParseError pointing at ``offset``, with the source line and caret."""
+        return gate.error_at(self._text, offset, message, self.path)
+
+    def located(self, error: type[MetacloneError], offset: int, message: str) -> MetacloneError:
+        """An error of class ``error`` located at ``offset`` of this document."""
+        line, column = self.line_and_column(offset)
+        return error(message, path=self.path, line=line, column=column)
+
+    def line_start(self, offset: int) -> int:
+        return self._text.rfind("\n", 0, offset) + 1
+
+    def indentation_before(self, offset: int) -> str:
+        """The white space between the start of the line and ``offset`` ('' if not only space)."""
+        start = self.line_start(offset)
+        prefix = self._text[start:offset]
+        return prefix if prefix.strip() == "" else ""
+
+    def newline_near(self, offset: int) -> str:
+        """The line end used by the line at ``offset``, else the file's most common one."""
+        text = self._text
+        pos = text.find("\n", offset)
+        if pos < 0:
+            pos = text.rfind("\n", 0, offset)
+        if pos < 0:
+            return self.dominant_newline()
+        if text.startswith("\r\r\n", pos - 2):
+            return "\r\r\n"
+        if text.startswith("\r\n", pos - 1):
+            return "\r\n"
+        return "\n"
+
+    def dominant_newline(self) -> str:
+        """The line end most lines use; CRLF (IIS's own) when the file has none."""
+        text = self._text
+        lf = text.count("\n")
+        if lf == 0:
+            return "\r\n"
+        crlf = text.count("\r\n")
+        crcrlf = text.count("\r\r\n")
+        counts = {"\r\r\n": crcrlf, "\r\n": crlf - crcrlf, "\n": lf - crlf}
+        return max(_LINE_ENDS, key=lambda ending: counts[ending])
+
+    # -- the scanner -----------------------------------------------------------------------
+
+    @property
+    def root(self) -> Element:
+        if self._root is None:
+            self._root = tokens.root_element(self._text)
+        return self._root
+
+    def children(self, parent: Element) -> Iterator[Element]:
+        return tokens.iter_children(self._text, parent)
+
+    def child(self, parent: Element, name: str) -> Element | None:
+        """The first child of ``parent`` named ``name``."""
+        return next((c for c in self.children(parent) if c.name == name), None)
+
+    def element_at(self, tag: Tag) -> Element:
+        return tokens.element_at(self._text, tag)
+
+    def attributes(self, element: Element | Tag) -> tuple[Attribute, ...]:
+        tag = element.start_tag if isinstance(element, Element) else element
+        return tokens.parse_attributes(self._text, tag)
+
+    def attribute(self, element: Element | Tag, name: str) -> Attribute | None:
+        """The attribute called ``name`` (XML names are case-sensitive)."""
+        return next((a for a in self.attributes(element) if a.name == name), None)
+
+    def get(self, element: Element | Tag, name: str, default: str | None = None) -> str | None:
+        """The decoded value of attribute ``name``, or ``default``."""
+        found = self.attribute(element, name)
+        return found.value if found is not None else default
+
+    def slice(self, start: int, end: int) -> str:
+        return self._text[start:end]
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def edit(self) -> Editor:
+        return Editor(self)
+
+    def _apply(self, patches: list[Patch]) -> None:
+        if not patches:
+            return
+        self._text = apply_patches(self._text, patches)
+        self._original = None
+        self._version += 1
+        self._line_starts = None
+        self._root = None
+
+
+class Editor:
+    """Collects patches against one version of a document and applies them together.
+
+    Nothing changes until :meth:`commit`; an editor whose operation fails is simply dropped.
+    New text follows the style around it: the line end of the neighbouring line, the
+    indentation of the neighbouring element, the quote character and spacing of the
+    neighbouring attribute.
+    """
+
+    def __init__(self, document: XmlDocument) -> None:
+        self.document = document
+        self._version = document.version
+        self._patches: list[Patch] = []
+
+    @property
+    def patches(self) -> tuple[Patch, ...]:
+        return tuple(self._patches)
+
+    def replace(self, start: int, end: int, new: str) -> None:
+        self._patches.append(Patch(start, end, new))
+
+    def insert(self, offset: int, new: str) -> None:
+        self._patches.append(Patch(offset, offset, new))
+
+    def delete(self, start: int, end: int) -> None:
+        self._patches.append(Patch(start, end, ""))
+
+    def set_attribute(
+        self,
+        element: Element | Tag,
+        name: str,
+        value: str,
+        *,
+        raw: bool = False,
+        before: str | None = None,
+    ) -> None:
+        """Set attribute ``name`` to ``value``.
+
+        An existing attribute keeps its place, spacing and quote character; only the text
+        between the quotes changes, and not at all if the value is already that.  A new one is
+        inserted before the attribute named ``before`` (or after the last one), spaced and
+        quoted like its neighbours.  With ``raw=True``, ``value`` is written as is (it must be
+        valid attribute text for the quote character in use).
+        """
+        doc = self.document
+        tag = element.start_tag if isinstance(element, Element) else element
+        attributes = doc.attributes(tag)
+        existing = next((a for a in attributes if a.name == name), None)
+        if existing is not None:
+            # An equal value keeps its spelling (a reference such as &#xA; stays a reference).
+            unchanged = existing.raw == value if raw else existing.value == value
+            if not unchanged:
+                new_raw = value if raw else encode_attribute_value(value, existing.quote)
+                self.replace(existing.value_start, existing.value_end, new_raw)
+            return
+        index = next((i for i, a in enumerate(attributes) if a.name == before), len(attributes))
+        donor = _style_donor(attributes, index)
+        if donor is None:
+            leading, equals, quote = " ", "=", '"'
+        else:
+            leading, equals, quote = donor.leading, donor.equals, donor.quote
+        new_raw = value if raw else encode_attribute_value(value, quote)
+        text = f"{name}{equals}{quote}{new_raw}{quote}"
+        if index < len(attributes):
+            self.insert(attributes[index].name_start, f"{text}{attributes[index].leading}")
+            return
+        offset = attributes[-1].end if attributes else tag.start + 1 + len(tag.name)
+        self.insert(offset, f"{leading}{text}")
+
+    def remove_attribute(self, element: Element | Tag, name: str) -> bool:
+        """Remove attribute ``name`` with the white space before it; False if it was absent."""
+        found = self.document.attribute(element, name)
+        if found is None:
+            return False
+        self.delete(found.start, found.end)
+        return True
+
+    def insert_after(self, element: Element, text: str) -> None:
+        """Insert ``text`` on a new line after ``element``, at the element's indentation.
+
+        ``text`` is markup whose later lines already carry their own indentation, such as the
+        exact text of a run of sibling elements.
+        """
+        doc = self.document
+        indent = doc.indentation_before(element.start)
+        self.insert(element.end, f"{doc.newline_near(element.start)}{indent}{text}")
+
+    def remove_element(self, element: Element) -> None:
+        """Remove ``element``; when it stands on lines of its own, remove those lines."""
+        start, end = self.lines_span(element.start, element.end)
+        self.delete(start, end)
+
+    def lines_span(self, start: int, end: int) -> tuple[int, int]:
+        """Widen ``start..end`` to whole lines when nothing else stands on them."""
+        text = self.document.text
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t") != "":
+            return start, end
+        after = end
+        while after < len(text) and text[after] in " \t\r":
+            after += 1
+        if after < len(text) and text[after] == "\n":
+            return line_start, after + 1
+        if after == len(text) and line_start > 0:
+            # Last line of a file without a final newline: take the line end before it instead.
+            newline_start = line_start - 1
+            while newline_start > 0 and text[newline_start - 1] == "\r":
+                newline_start -= 1
+            return newline_start, after
+        return start, end
+
+    def render(self, start: int, end: int) -> str:
+        """The text of ``start..end`` with the patches that fall inside it applied."""
+        inside = [p for p in self._patches if start <= p.start and p.end <= end]
+        return apply_patches(self.document.text, inside, start, end)
+
+    def commit(self) -> None:
+        """Apply every patch at once."""
+        if self.document.version != self._version:
+            raise RuntimeError("the document changed since this editor was created")
+        patches, self._patches = self._patches, []
+        self.document._apply(patches)
+        self._version = self.document.version
+
+
+def _style_donor(attributes: tuple[Attribute, ...], index: int) -> Attribute | None:
+    """The attribute whose spacing and quote a new attribute at ``index`` copies.
+
+    The first attribute is a poor model when there are others: it usually sits on the tag's
+    line (``<IIsWebServer\tLocation ="..."``) while the rest have lines of their own.
+    """
+    if not attributes:
+        return None
+    if len(attributes) == 1:
+        return attributes[0]
+    return attributes[max(index - 1, 1)]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(temp_name, path.stat().st_mode & 0o7777)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise

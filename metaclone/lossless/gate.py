@@ -1,0 +1,169 @@
+"""The way in: decoding the bytes and refusing anything that is not safe, well-formed XML.
+
+Order matters.  The bytes are decoded strictly first, so that invalid UTF-8 is reported at its
+exact place; any DOCTYPE is refused before lxml sees the document, which removes external
+entities (XXE) and entity expansion bombs whatever the libxml2 version; only then does lxml check
+well-formedness, with entity resolution, network access and DTD loading off.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import attrs
+from lxml import etree
+
+from metaclone.errors import ParseError
+from metaclone.lossless.tokens import Markup, OtherKind, iter_markup
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, None),
+    (codecs.BOM_UTF32_BE, None),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([^\"']*)\1")
+
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+_UTF16_NAMES = frozenset({"utf-16", "utf16", "unicode", "utf-16le", "utf-16be"})
+
+
+@attrs.frozen
+class DecodedText:
+    """The document as text, with what is needed to turn it back into the same bytes."""
+
+    text: str
+    bom: bytes
+    encoding: str
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``.
+
+    Lines are counted at ``\\n`` as libxml2, ``grep -n`` and most editors count them, so a
+    ``\\r\\r\\n`` line end is one line end.
+    """
+    line = text.count("\n", 0, offset) + 1
+    line_start = text.rfind("\n", 0, offset) + 1
+    return line, offset - line_start + 1
+
+
+def source_line(text: str, line: int) -> str | None:
+    """The text of 1-based ``line`` without its line end, or None past the end."""
+    start = 0
+    for _ in range(line - 1):
+        found = text.find("\n", start)
+        if found < 0:
+            return None
+        start = found + 1
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].rstrip("\r")
+
+
+def error_at(text: str, offset: int, message: str, path: str) -> ParseError:
+    line, column = line_and_column(text, offset)
+    return ParseError(
+        message, path=path, line=line, column=column, source_line=source_line(text, line)
+    )
+
+
+def decode(data: bytes, path: str) -> DecodedText:
+    """Decode ``data`` strictly: UTF-8 with or without a BOM, or UTF-16 with a BOM."""
+    bom, encoding = b"", "utf-8"
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            if name is None:
+                raise ParseError(
+                    "UTF-32 documents are not supported; save the file as UTF-8",
+                    path=path, line=1, column=1,
+                )
+            bom, encoding = mark, name
+            break
+    body = data[len(bom) :]
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = body[: exc.start].decode(encoding, errors="replace")
+        bad = body[exc.start : exc.start + 4].hex(" ")
+        raise error_at(
+            before, len(before),
+            f"invalid {encoding.upper()} byte sequence ({bad}); the file must be UTF-8 "
+            "or UTF-16 with a byte-order mark",
+            path,
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        hint = " (is this UTF-16 without a byte-order mark?)" if not bom else ""
+        raise error_at(text, nul, f"NUL character in document{hint}", path)
+    _check_declared_encoding(text, encoding, path)
+    return DecodedText(text, bom, encoding)
+
+
+def _check_declared_encoding(text: str, encoding: str, path: str) -> None:
+    match = _DECLARED_ENCODING.match(text)
+    if match is None:
+        return
+    declared = match.group(2).strip().lower()
+    allowed = _UTF8_NAMES if encoding == "utf-8" else _UTF16_NAMES
+    if declared in allowed or (declared in {"us-ascii", "ascii"} and text.isascii()):
+        return
+    actual = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
+    raise error_at(
+        text, match.start(2),
+        f"the declaration says encoding={match.group(2)!r} but the file is {actual}; "
+        "only UTF-8 and UTF-16 files are supported",
+        path,
+    )
+
+
+def refuse_doctype(text: str, path: str) -> None:
+    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks)."""
+    for token in iter_markup(text):
+        if not isinstance(token, Markup):
+            return
+        if token.kind is OtherKind.DOCTYPE:
+            raise error_at(
+                text, token.start,
+                "DOCTYPE declarations are not allowed: IIS configuration files never have "
+                "one, and entities defined there can read files or exhaust memory",
+                path,
+            )
+
+
+def _safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        strip_cdata=False,
+    )
+
+
+def check_well_formed(data: bytes, text: str, path: str) -> None:
+    """Raise ParseError unless lxml finds ``data`` well-formed."""
+    try:
+        etree.fromstring(data, _safe_parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        message = str(exc.msg)
+        # lxml appends its own ", line L, column C": the location is reported separately.
+        message = re.sub(r", line \d+, column \d+$", "", message)
+        raise ParseError(
+            f"not well-formed XML: {message}",
+            path=path, line=line, column=column, source_line=source_line(text, line),
+        ) from None
+
+
+def read_document(data: bytes, path: str) -> DecodedText:
+    """Decode and check ``data``; the result is safe to scan and edit."""
+    decoded = decode(data, path)
+    refuse_doctype(decoded.text, path)
+    check_well_formed(data, decoded.text, path)
+    return decoded

@@ -1,0 +1,245 @@
+"""Finding markup in the exact text of a well-formed document.
+
+The scanner never copies or normalises text: every token is a pair of offsets into the document
+string.  It relies on the document having passed the well-formedness gate, which is what makes
+plain regular expressions sufficient (``<`` cannot occur inside an attribute value, comments and
+CDATA sections are matched whole).  Tags are found lazily: finding the end of an element searches
+only for tags of the same name, so skipping a large subtree runs at regular-expression speed.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Iterator
+
+import attrs
+
+from metaclone.lossless.values import decode_attribute_value
+
+# One alternative per kind of markup.  Groups: 1 comment, 2 CDATA, 3 processing instruction
+# (including the XML declaration), 4 DOCTYPE, 5 "/" of an end tag, 6 tag name, 7 "/" of an
+# empty-element tag.
+_MARKUP = re.compile(
+    r"<(?:(!--.*?-->)|(!\[CDATA\[.*?\]\]>)|(\?.*?\?>)|(!DOCTYPE)"
+    r"|(/)?([^\s/>!?][^\s/>]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+    re.S,
+)
+
+_ATTRIBUTE = re.compile(r"(\s+)([^\s=/>]+)(\s*=\s*)(?:\"([^\"]*)\"|'([^']*)')")
+
+
+class TagKind(enum.Enum):
+    START = "start"
+    EMPTY = "empty"
+    END = "end"
+
+
+class OtherKind(enum.Enum):
+    COMMENT = "comment"
+    CDATA = "cdata"
+    PI = "pi"
+    DOCTYPE = "doctype"
+
+
+@attrs.frozen
+class Markup:
+    """A comment, CDATA section, processing instruction or DOCTYPE: opaque to the scanner."""
+
+    kind: OtherKind
+    start: int
+    end: int
+
+
+@attrs.frozen
+class Tag:
+    """A start tag, empty-element tag or end tag, as offsets into the document text."""
+
+    kind: TagKind
+    name: str
+    start: int
+    end: int
+
+
+@attrs.frozen
+class Attribute:
+    """One attribute exactly as written.
+
+    ``leading`` is the white space before the name, ``equals`` the ``=`` with its spacing (``" ="``
+    in MetaBase's ``Location ="..."``), ``raw`` the text between the quotes.
+    """
+
+    name: str
+    raw: str
+    quote: str
+    leading: str
+    equals: str
+    start: int
+    value_start: int
+    value_end: int
+    end: int
+
+    @property
+    def name_start(self) -> int:
+        return self.start + len(self.leading)
+
+    @property
+    def value(self) -> str:
+        """The value as an XML parser reports it (references decoded, white space normalised)."""
+        return decode_attribute_value(self.raw)
+
+
+@attrs.frozen
+class Element:
+    """An element: its start tag and, unless it is an empty-element tag, its end tag."""
+
+    start_tag: Tag
+    end_tag: Tag | None
+
+    @property
+    def name(self) -> str:
+        return self.start_tag.name
+
+    @property
+    def start(self) -> int:
+        return self.start_tag.start
+
+    @property
+    def end(self) -> int:
+        return (self.end_tag or self.start_tag).end
+
+    @property
+    def content_start(self) -> int:
+        return self.start_tag.end
+
+    @property
+    def content_end(self) -> int:
+        return self.end_tag.start if self.end_tag is not None else self.start_tag.end
+
+    @property
+    def is_empty_tag(self) -> bool:
+        return self.end_tag is None
+
+
+_OTHER_KINDS = (OtherKind.COMMENT, OtherKind.CDATA, OtherKind.PI, OtherKind.DOCTYPE)
+
+
+def _token(match: re.Match[str]) -> Tag | Markup:
+    name = match.group(6)
+    if name is None:
+        index = next(i for i in range(4) if match.group(i + 1) is not None)
+        return Markup(_OTHER_KINDS[index], match.start(), match.end())
+    if match.group(5):
+        kind = TagKind.END
+    elif match.group(7):
+        kind = TagKind.EMPTY
+    else:
+        kind = TagKind.START
+    return Tag(kind, name, match.start(), match.end())
+
+
+def iter_markup(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[Tag | Markup]:
+    """Every tag and other markup from ``pos`` (which must be outside any markup) on."""
+    end = len(text) if endpos is None else endpos
+    for match in _MARKUP.finditer(text, pos, end):
+        yield _token(match)
+
+
+def next_tag(text: str, pos: int, endpos: int | None = None) -> Tag | None:
+    """The first tag at or after ``pos``, skipping comments, CDATA and processing instructions."""
+    end = len(text) if endpos is None else endpos
+    while True:
+        match = _MARKUP.search(text, pos, end)
+        if match is None:
+            return None
+        token = _token(match)
+        if isinstance(token, Tag):
+            return token
+        pos = match.end()
+
+
+@functools.lru_cache(maxsize=512)
+def _same_name(name: str) -> re.Pattern[str]:
+    # Opaque markup first, so that a tag inside a comment or CDATA section is never counted.
+    return re.compile(
+        r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/?)"
+        + re.escape(name)
+        + r"(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+        re.S,
+    )
+
+
+def element_at(text: str, tag: Tag) -> Element:
+    """The element that ``tag`` (a start or empty-element tag) opens."""
+    if tag.kind is TagKind.EMPTY:
+        return Element(tag, None)
+    if tag.kind is not TagKind.START:
+        raise ValueError(f"an end tag does not open an element: </{tag.name}> at {tag.start}")
+    depth = 1
+    for match in _same_name(tag.name).finditer(text, tag.end):
+        closing, empty = match.group(1), match.group(2)
+        if closing is None or empty:
+            continue
+        if closing:
+            depth -= 1
+            if depth == 0:
+                return Element(tag, Tag(TagKind.END, tag.name, match.start(), match.end()))
+        else:
+            depth += 1
+    raise ValueError(f"<{tag.name}> at offset {tag.start} is never closed")
+
+
+def iter_children(text: str, parent: Element) -> Iterator[Element]:
+    """The child elements of ``parent``, in document order."""
+    pos, end = parent.content_start, parent.content_end
+    while True:
+        tag = next_tag(text, pos, end)
+        if tag is None:
+            return
+        if tag.kind is TagKind.END:
+            raise ValueError(f"unexpected </{tag.name}> at offset {tag.start}")
+        child = element_at(text, tag)
+        yield child
+        pos = child.end
+
+
+def root_element(text: str) -> Element:
+    """The document element."""
+    tag = next_tag(text, 0)
+    if tag is None:
+        raise ValueError("no element in document")
+    return element_at(text, tag)
+
+
+def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
+    """The attributes of a start or empty-element tag, in the order written."""
+    if tag.kind is TagKind.END:
+        return ()
+    result: list[Attribute] = []
+    # The name is followed by white space or by "/" or ">" , so attributes start right after it.
+    pos = tag.start + 1 + len(tag.name)
+    limit = tag.end
+    while True:
+        match = _ATTRIBUTE.match(text, pos, limit)
+        if match is None:
+            return tuple(result)
+        double, single = match.group(4), match.group(5)
+        if double is not None:
+            raw, quote, value_group = double, '"', 4
+        else:
+            raw, quote, value_group = single, "'", 5
+        result.append(
+            Attribute(
+                name=match.group(2),
+                raw=raw,
+                quote=quote,
+                leading=match.group(1),
+                equals=match.group(3),
+                start=match.start(),
+                value_start=match.start(value_group),
+                value_end=match.end(value_group),
+                end=match.end(),
+            )
+        )
+        pos = match.end()

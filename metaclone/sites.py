@@ -1,0 +1,205 @@
+"""Value types shared by every configuration format: sites, bindings, certificates, findings."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import TYPE_CHECKING
+
+import attrs
+from cryptography.hazmat.primitives import hashes
+
+from metaclone.errors import ThumbprintError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+#: Protocols whose binding information is ``IP:port:host``.
+ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
+
+#: IIS (WMI) types a site id as a signed 32-bit integer; 0 is not a valid id.
+MAX_SITE_ID = 2**31 - 1
+
+
+@attrs.frozen
+class CertificateRef:
+    """A certificate as IIS refers to it: SHA-1 thumbprint (40 lowercase hex) and store name."""
+
+    thumbprint: str
+    store: str = "MY"
+
+    def to_json(self) -> dict[str, str]:
+        return {"thumbprint": self.thumbprint, "store": self.store}
+
+
+@attrs.frozen
+class Binding:
+    """One site binding.
+
+    ``ip``, ``port`` and ``host`` are filled for http, https and ftp bindings (``ip`` is ``*`` or
+    empty for all unassigned addresses, as written); other protocols keep only their text.
+    ``ssl_flags`` is the full IIS 8+ bit set as stored (None when absent or for IIS 6), and
+    ``certificate`` what HTTP.sys or the metabase holds for this binding, when known.
+    """
+
+    protocol: str
+    binding_information: str
+    ip: str | None = None
+    port: int | None = None
+    host: str | None = None
+    ssl_flags: int | None = None
+    certificate: CertificateRef | None = None
+
+    @classmethod
+    def from_information(
+        cls,
+        protocol: str,
+        information: str,
+        ssl_flags: int | None = None,
+        certificate: CertificateRef | None = None,
+    ) -> Binding:
+        """Split ``IP:port:host`` for address protocols (on the last two colons, for IPv6)."""
+        protocol = protocol.strip()
+        if protocol.lower() not in ADDRESS_PROTOCOLS:
+            return cls(protocol, information, ssl_flags=ssl_flags, certificate=certificate)
+        ip, port, host = split_address(information)
+        return cls(protocol, information, ip, port, host, ssl_flags, certificate)
+
+    @property
+    def is_secure(self) -> bool:
+        return self.protocol.lower() == "https"
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "protocol": self.protocol,
+            "binding_information": self.binding_information,
+        }
+        if self.protocol.lower() in ADDRESS_PROTOCOLS:
+            data.update(ip=self.ip, port=self.port, host=self.host)
+        if self.ssl_flags is not None:
+            data["ssl_flags"] = self.ssl_flags
+        if self.certificate is not None:
+            data["certificate"] = self.certificate.to_json()
+        return data
+
+
+def split_address(information: str) -> tuple[str, int | None, str]:
+    """``IP:port:host`` as (ip, port, host); port is None when it is not a number.
+
+    The split is on the last two colons, so ``[::1]:443:`` gives ``("[::1]", 443, "")``.
+    """
+    head, _, host = information.rpartition(":")
+    ip, _, port_text = head.rpartition(":")
+    port_text = port_text.strip()
+    port = int(port_text) if port_text.isdigit() else None
+    return ip.strip(), port, host.strip()
+
+
+@attrs.frozen
+class VirtualDirectory:
+    path: str
+    physical_path: str
+
+
+@attrs.frozen
+class Application:
+    path: str
+    application_pool: str | None
+    virtual_directories: tuple[VirtualDirectory, ...] = ()
+
+
+class SiteKind(enum.Enum):
+    WEB = "web"
+    FTP = "ftp"
+
+
+@attrs.frozen
+class Site:
+    """A site as read from a document.
+
+    ``line`` is where the site's definition starts (1-based), for messages.  ``certificate`` is
+    the site's own certificate where the file stores one (IIS 6 SSLCertHash, IIS 7 FTP); for IIS 7
+    web sites it is per binding, from HTTP.sys.  ``waiting_for_certificate`` is set when the site
+    has secure bindings but no certificate: the state a pending certificate request leaves.
+    """
+
+    id: int
+    name: str
+    auto_start: bool
+    bindings: tuple[Binding, ...]
+    certificate: CertificateRef | None = None
+    kind: SiteKind = SiteKind.WEB
+    applications: tuple[Application, ...] = ()
+    line: int | None = None
+
+    @property
+    def secure_bindings(self) -> tuple[Binding, ...]:
+        return tuple(b for b in self.bindings if b.is_secure)
+
+    @property
+    def waiting_for_certificate(self) -> bool:
+        return bool(self.secure_bindings) and self.certificate is None and not any(
+            b.certificate for b in self.secure_bindings
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind.value,
+            "auto_start": self.auto_start,
+            "bindings": [b.to_json() for b in self.bindings],
+            "certificate": self.certificate.to_json() if self.certificate else None,
+            "line": self.line,
+        }
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@attrs.frozen
+class Finding:
+    """Something worth telling the user about a document: a problem, or a note on an edit."""
+
+    severity: Severity
+    code: str
+    message: str
+    site_id: int | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "site_id": self.site_id,
+            "line": self.line,
+        }
+
+
+_HEX_SEPARATORS = re.compile(r"[\s:\-\u200e\u200f]")
+
+
+def normalize_thumbprint(value: str | bytes | x509.Certificate) -> str:
+    """A SHA-1 thumbprint as the 40 lowercase hex digits IIS stores.
+
+    Accepts hex text with spaces, colons or upper case (as MMC and certutil show it, including
+    the invisible left-to-right mark MMC puts in front when copied), the 20 raw bytes, or a
+    ``cryptography`` certificate, whose SHA-1 fingerprint is taken.
+    """
+    if isinstance(value, bytes):
+        if len(value) != 20:
+            raise ThumbprintError(f"a thumbprint is 20 bytes, not {len(value)}")
+        return value.hex()
+    if not isinstance(value, str):
+        return value.fingerprint(hashes.SHA1()).hex()
+    cleaned = _HEX_SEPARATORS.sub("", value).lower()
+    if len(cleaned) != 40 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise ThumbprintError(
+            f"{value!r} is not a SHA-1 thumbprint "
+            "(40 hexadecimal digits; spaces and colons are allowed)"
+        )
+    return cleaned
