@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 from cryptography.hazmat.primitives import hashes
 
-from metaclone.errors import ThumbprintError
+from metaclone.errors import BindingError, ThumbprintError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -64,6 +64,25 @@ class Binding:
             return cls(protocol, information, ssl_flags=ssl_flags, certificate=certificate)
         ip, port, host = split_address(information)
         return cls(protocol, information, ip, port, host, ssl_flags, certificate)
+
+    @classmethod
+    def parse(cls, text: str) -> Binding:
+        """A binding from ``protocol/information``, as appcmd writes it: ``https/*:443:shop``.
+
+        Raises :class:`~metaclone.errors.BindingError` for text without a protocol.
+        """
+        protocol, slash, information = text.partition("/")
+        if not slash or not protocol.strip():
+            raise BindingError(
+                f"{text!r} is not a binding; write protocol/information, "
+                "e.g. https/*:443:shop.example.com or net.tcp/808:*"
+            )
+        return cls.from_information(protocol.strip(), information)
+
+    @property
+    def summary(self) -> str:
+        """``protocol/information``, the form appcmd uses."""
+        return f"{self.protocol}/{self.binding_information}"
 
     @property
     def is_secure(self) -> bool:

@@ -1,0 +1,43 @@
+"""Shared test helpers: where the fixtures and the real-world corpus are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+#: Real captured files, kept beside the project (never copied into it); may be absent.
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+CORPUS_SKIP = ("schema", "rscaext", "netsh_", "snippet_")
+
+
+def corpus_files(*patterns: str) -> list[Path]:
+    """Corpus XML/config files matching any glob pattern (all of them when none is given)."""
+    if not CORPUS.is_dir():
+        return []
+    found: set[Path] = set()
+    for pattern in patterns or ("**/*",):
+        found.update(p for p in CORPUS.glob(pattern) if p.is_file())
+    return sorted(
+        p
+        for p in found
+        if p.suffix in (".xml", ".config") and not any(s in p.name.lower() for s in CORPUS_SKIP)
+    )
+
+
+def fixture_files(*patterns: str) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns or ("**/*",):
+        found.update(p for p in FIXTURES.glob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def corpus_params(*patterns: str) -> list[object]:
+    """Parameters for ``pytest.mark.parametrize``: one per corpus file, or one skipped marker."""
+    files = corpus_files(*patterns)
+    if not files:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus not present"))]
+    return [pytest.param(p, id=p.name) for p in files]
