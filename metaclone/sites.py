@@ -97,8 +97,8 @@ class Binding:
             data.update(ip=self.ip, port=self.port, host=self.host)
         if self.ssl_flags is not None:
             data["ssl_flags"] = self.ssl_flags
-        if self.certificate is not None:
-            data["certificate"] = self.certificate.to_json()
+        if self.is_secure or self.certificate is not None:
+            data["certificate"] = self.certificate.to_json() if self.certificate else None
         return data
 
 
@@ -169,6 +169,7 @@ class Site:
             "auto_start": self.auto_start,
             "bindings": [b.to_json() for b in self.bindings],
             "certificate": self.certificate.to_json() if self.certificate else None,
+            "waiting_for_certificate": self.waiting_for_certificate,
             "line": self.line,
         }
 
