@@ -38,6 +38,14 @@ class Patch:
             raise ValueError(f"bad patch range {self.start}..{self.end}")
 
 
+@attrs.frozen
+class Checkpoint:
+    """A saved state of an :class:`XmlDocument` (texts are immutable, so this is cheap)."""
+
+    text: str
+    original: bytes | None
+
+
 def apply_patches(
     text: str, patches: Iterable[Patch], start: int = 0, end: int | None = None
 ) -> str:
@@ -205,6 +213,20 @@ class XmlDocument:
 
     def edit(self) -> Editor:
         return Editor(self)
+
+    def checkpoint(self) -> Checkpoint:
+        """The current state, for :meth:`rollback` when a multi-step change fails half-way."""
+        return Checkpoint(self._text, self._original)
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        """Return to ``checkpoint``: the text, and the exact input bytes if nothing had changed."""
+        if checkpoint.text is self._text:
+            return
+        self._text = checkpoint.text
+        self._original = checkpoint.original
+        self._version += 1
+        self._line_starts = None
+        self._root = None
 
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
