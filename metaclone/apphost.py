@@ -1,15 +1,1118 @@
-"""IIS 7+ applicationHost.config (IIS and IIS Express) and appcmd XML."""
+"""IIS 7+ applicationHost.config (IIS and IIS Express) and appcmd XML.
+
+Both formats hold ``<site>`` elements of the same shape; appcmd XML wraps each one in a
+``<SITE SITE.NAME SITE.ID bindings state>`` element that must stay in step with it, and has no
+location blocks or customMetadata.  One implementation serves both: an appcmd document is an
+applicationHost document whose index finds no location blocks and no metadata.
+
+What refers to a site, and follows a clone, rename or delete:
+
+* by name: ``<location path="Site">`` and ``"Site/..."`` blocks directly under
+  ``<configuration>`` (first path segment, case-insensitively; never markup inside comments);
+* by id: ``<customMetadata><key path="LM/W3SVC/<id>...">``, whose property 2102 on the site's
+  own key is the site name.
+
+Certificates of https bindings live in HTTP.sys, not in the file: certificate operations on web
+sites return an :class:`~metaclone.httpsys.HttpSysPlan` and leave the file alone.  FTP sites keep
+theirs in ``ftpServer/security/ssl``, which is edited in place.
+
+IIS Express is told apart from IIS by ``%IIS_USER_HOME%``, which every IIS Express template
+carries (in its header comment and in the application pools' ``CLRConfigFile``) and no server
+file does; its HTTP.sys entries use IIS Express's application id.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
-from metaclone.base import ConfigDocument
+from metaclone import httpsys
+from metaclone.apphost_index import (
+    SERVER_COMMENT_PROPERTY,
+    LocationEntry,
+    SiteEntry,
+    SiteIndex,
+    index_appcmd,
+    index_applicationhost,
+    raw_attributes,
+    read_site_parts,
+)
+from metaclone.apphost_style import (
+    append_child,
+    child_indentation,
+    nested_elements,
+    style_of,
+)
+from metaclone.base import ConfigDocument, SiteKey
+from metaclone.errors import (
+    AmbiguousSiteError,
+    BindingError,
+    CertificateError,
+    ParseError,
+    SiteError,
+    SiteIdInUseError,
+    SiteIdOutOfRangeError,
+    SiteNameError,
+    SiteNotFoundError,
+)
+from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
+from metaclone.lossless.values import encode_attribute_value
+from metaclone.sites import (
+    ADDRESS_PROTOCOLS,
+    MAX_SITE_ID,
+    Application,
+    Binding,
+    CertificateRef,
+    Finding,
+    Severity,
+    Site,
+    SiteKind,
+    VirtualDirectory,
+    normalize_thumbprint,
+)
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from metaclone.httpsys import HttpSysPlan, SslCertEntry
+
+_FALSE = "false"
+_MAX_SSL_FLAGS = 2**32 - 1
+_MAX_NOTES_PER_OPERATION = 50
+_IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
 
 
 class AppHostDocument(ConfigDocument):
+    """An IIS 7.0-10 or IIS Express applicationHost.config."""
+
     format: ClassVar[str] = "iis7-applicationhost"
 
+    def __init__(self, xml: XmlDocument) -> None:
+        super().__init__(xml)
+        self._index_cache: SiteIndex | None = None
+        self._sites_cache: tuple[int, tuple[Site, ...]] | None = None
+        self._express_cache: tuple[int, bool] | None = None
+        self._sslcerts: tuple[SslCertEntry, ...] = ()
+        self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
 
-class AppcmdDocument(ConfigDocument):
+    # -- the index -------------------------------------------------------------------------
+
+    def _build_index(self) -> SiteIndex:
+        return index_applicationhost(self.xml)
+
+    def _index(self) -> SiteIndex:
+        cached = self._index_cache
+        if cached is None or cached.version != self.xml.version:
+            try:
+                cached = self._build_index()
+            except ValueError as exc:
+                if isinstance(exc, ParseError):
+                    raise
+                raise ParseError(str(exc), path=self.path) from None
+            self._index_cache = cached
+        return cached
+
+    @property
+    def is_iis_express(self) -> bool:
+        """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
+        cached = self._express_cache
+        if cached is None or cached[0] != self.xml.version:
+            found = _IIS_EXPRESS_MARK.search(self.xml.text) is not None
+            cached = (self.xml.version, found)
+            self._express_cache = cached
+        return cached[1]
+
+    @property
+    def app_id(self) -> str:
+        """The application id the file's HTTP.sys certificate entries are registered under."""
+        return httpsys.IIS_EXPRESS_APP_ID if self.is_iis_express else httpsys.IIS_APP_ID
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Every site, in file order."""
+        cached = self._sites_cache
+        if cached is None or cached[0] != self.xml.version:
+            index = self._index()
+            cached = (self.xml.version, tuple(self._read_site(e, index) for e in index.sites))
+            self._sites_cache = cached
+        return cached[1]
+
+    def site(self, key: SiteKey) -> Site:
+        """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
+        return self._read_site(self._entry(key), self._index())
+
+    def _entry(self, key: SiteKey) -> SiteEntry:
+        entries = self._index().sites
+        if isinstance(key, Site):
+            key = key.id
+        if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
+            # IIS 7 numbers web and FTP sites together: "ftp/21" is site 21.
+            key = int(key[4:])
+        if isinstance(key, int) or key.strip().isdigit():
+            number = int(key)
+            by_id = [e for e in entries if e.id == number]
+            if len(by_id) == 1:
+                return by_id[0]
+            if len(by_id) > 1:
+                raise AmbiguousSiteError(
+                    f"{len(by_id)} sites have id {number}: "
+                    + ", ".join(f"{e.name!r} (line {self._line(e)})" for e in by_id),
+                    path=self.path,
+                )
+            if isinstance(key, int):
+                raise self._missing(f"id {number}", entries)
+        name = str(key).strip()
+        by_name = [e for e in entries if e.name.casefold() == name.casefold()]
+        if len(by_name) == 1:
+            return by_name[0]
+        if len(by_name) > 1:
+            raise AmbiguousSiteError(
+                f"{len(by_name)} sites are named {name!r} (ids "
+                + ", ".join(str(e.id) for e in by_name)
+                + "); give the id instead",
+                path=self.path,
+            )
+        raise self._missing(repr(name), entries)
+
+    def _missing(self, what: str, entries: Sequence[SiteEntry]) -> SiteNotFoundError:
+        known = [f"{e.id} {e.name!r}" for e in entries[:10]]
+        listing = ", ".join(known) + (", ..." if len(entries) > 10 else "")
+        return SiteNotFoundError(
+            f"no site with {what} in this {self.format} document"
+            + (f" (sites: {listing})" if known else " (it has no sites)"),
+            path=self.path,
+        )
+
+    def _line(self, entry: SiteEntry) -> int:
+        return self.xml.line_of(entry.element.start)
+
+    def _read_site(self, entry: SiteEntry, index: SiteIndex) -> Site:
+        text = self.xml.text
+        parts = read_site_parts(text, entry.element)
+        start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
+        auto_start = start_value.strip().lower() != _FALSE
+        bindings = tuple(self._read_binding(values, offset) for values, offset in parts.bindings)
+        defaults = parts.application_defaults
+        site_pool = defaults.get("applicationPool") if defaults is not None else None
+        default_pool = site_pool if site_pool is not None else index.default_pool
+        applications = tuple(
+            Application(
+                app.get("path", ""),
+                app.get("applicationPool") or default_pool,
+                tuple(
+                    VirtualDirectory(v.get("path", ""), v.get("physicalPath", "")) for v in vdirs
+                ),
+            )
+            for app, vdirs in parts.applications
+        )
+        is_ftp = any(b.protocol.lower() == "ftp" for b in bindings) and not any(
+            b.protocol.lower() in ("http", "https") for b in bindings
+        )
+        certificate = None
+        if is_ftp and parts.ftp_ssl is not None:
+            thumbprint = parts.ftp_ssl.get("serverCertHash", "").strip()
+            if thumbprint:
+                store = parts.ftp_ssl.get("serverCertStoreName") or "MY"
+                certificate = CertificateRef(thumbprint.lower(), store)
+        return Site(
+            id=entry.id,
+            name=entry.name,
+            auto_start=auto_start,
+            bindings=bindings,
+            certificate=certificate,
+            kind=SiteKind.FTP if is_ftp else SiteKind.WEB,
+            applications=applications,
+            line=self._line(entry),
+        )
+
+    def _read_binding(self, values: dict[str, str], offset: int) -> Binding:
+        protocol = values.get("protocol", "")
+        information = values.get("bindingInformation", "")
+        flags: int | None = None
+        flags_text = values.get("sslFlags")
+        if flags_text is not None:
+            if not flags_text.strip().isdigit() or not flags_text.isascii():
+                raise self.xml.parse_error(
+                    offset,
+                    f"sslFlags={flags_text!r} is not a number (IIS stores a uint bit set)",
+                )
+            flags = int(flags_text)
+        binding = Binding.from_information(protocol, information, flags)
+        if binding.is_secure and self._sslcerts:
+            endpoint = httpsys.endpoint_for(binding)
+            found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
+            if found is not None and found.ref is not None:
+                binding = Binding.from_information(protocol, information, flags, found.ref)
+        return binding
+
+    # -- HTTP.sys --------------------------------------------------------------------------
+
+    def attach_sslcerts(self, entries: Iterable[SslCertEntry]) -> None:
+        """Use ``netsh http show sslcert`` entries to fill in the certificates of https bindings.
+
+        From then on each https binding of :attr:`sites` carries the certificate of the HTTP.sys
+        entry its endpoint maps to, certificate plans know which entries exist, and
+        :meth:`check` reports https bindings without one.
+        """
+        self._sslcerts = tuple(entries)
+        self._sslcert_by_endpoint = {}
+        for entry in self._sslcerts:
+            self._sslcert_by_endpoint.setdefault(entry.endpoint, entry)
+        self._sites_cache = None
+
+    # -- checking --------------------------------------------------------------------------
+
+    def check(self) -> list[Finding]:
+        """Problems in the sites and what refers to them; the document is not changed."""
+        index = self._index()
+        sites = self.sites
+        findings: list[Finding] = []
+        findings.extend(_duplicates(sites))
+        findings.extend(self._binding_conflicts(sites))
+        names = {s.name.casefold() for s in sites}
+        for loc in index.locations:
+            if loc.site_name is not None and loc.site_name.casefold() not in names:
+                findings.append(self._orphan_finding(loc))
+        ids = {s.id for s in sites}
+        reported: set[int] = set()
+        for key in index.metadata_keys:
+            if key.site_id is not None and key.site_id not in ids and key.site_id not in reported:
+                reported.add(key.site_id)
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "stale-metadata",
+                        f"customMetadata key {key.path!r} belongs to site id {key.site_id}, "
+                        "which no site has; a new site given that id would inherit it "
+                        "(Microsoft KB 3202096)",
+                        key.site_id,
+                        self.xml.line_of(key.element.start),
+                    )
+                )
+        findings.extend(self._certificate_findings(sites))
+        findings.extend(self._certificate_attributes(index))
+        return findings
+
+    def _orphan_finding(self, loc: LocationEntry) -> Finding:
+        return Finding(
+            Severity.WARNING,
+            "orphaned-location",
+            f"<location path={loc.path!r}> names no site; it is left as it is",
+            None,
+            self.xml.line_of(loc.element.start),
+        )
+
+    def _binding_conflicts(self, sites: Sequence[Site]) -> list[Finding]:
+        first_owner: dict[tuple[str, str], Site] = {}
+        findings: list[Finding] = []
+        for site in sites:
+            if not site.auto_start:
+                continue
+            for binding in site.bindings:
+                key = (binding.protocol.lower(), binding.binding_information.lower())
+                owner = first_owner.setdefault(key, site)
+                if owner is not site:
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            "binding-conflict",
+                            f"sites {owner.name!r} (id {owner.id}) and {site.name!r} (id "
+                            f"{site.id}) both start with binding {binding.summary}; only one of "
+                            "them can run",
+                            site.id,
+                            site.line,
+                        )
+                    )
+        return findings
+
+    def _certificate_findings(self, sites: Sequence[Site]) -> list[Finding]:
+        findings: list[Finding] = []
+        users: dict[httpsys.Endpoint, list[Site]] = {}
+        for site in sites:
+            for binding in site.secure_bindings:
+                endpoint = httpsys.endpoint_for(binding)
+                if endpoint is None:
+                    continue
+                if endpoint.kind is httpsys.EndpointKind.IPPORT:
+                    owners = users.setdefault(endpoint, [])
+                    if site not in owners:
+                        owners.append(site)
+                if self._sslcerts and binding.certificate is None:
+                    has_entry = endpoint in self._sslcert_by_endpoint
+                    if endpoint.kind is httpsys.EndpointKind.CCS and has_entry:
+                        continue
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            "missing-certificate",
+                            f"site {site.name!r} (id {site.id}) binding {binding.summary}: "
+                            f"HTTP.sys has no certificate for {endpoint}",
+                            site.id,
+                            site.line,
+                        )
+                    )
+        for endpoint, owners in users.items():
+            if len(owners) > 1:
+                listing = ", ".join(f"{s.name!r} (id {s.id})" for s in owners)
+                findings.append(
+                    Finding(
+                        Severity.INFO,
+                        "shared-sslcert-endpoint",
+                        f"HTTP.sys entry {endpoint} serves the https bindings of {listing}: "
+                        "a certificate change there changes it for all of them",
+                        owners[0].id,
+                        owners[0].line,
+                    )
+                )
+        return findings
+
+    def _certificate_attributes(self, index: SiteIndex) -> list[Finding]:
+        findings: list[Finding] = []
+        for entry in index.sites:
+            for child in _named(self.xml, entry.element, "bindings"):
+                for binding in _named(self.xml, child, "binding"):
+                    names = {a.name for a in self.xml.attributes(binding)}
+                    if names & {"certificateHash", "certificateStoreName"}:
+                        findings.append(
+                            Finding(
+                                Severity.ERROR,
+                                "certificate-on-binding",
+                                f"site {entry.name!r}: <binding> carries certificateHash or "
+                                "certificateStoreName, which the IIS schema rejects (the "
+                                "certificate belongs in HTTP.sys)",
+                                entry.id,
+                                self.xml.line_of(binding.start),
+                            )
+                        )
+        return findings
+
+    # -- validation helpers ----------------------------------------------------------------
+
+    def _check_new_name(self, name: str | None, index: SiteIndex, *, allow: int | None) -> str:
+        if name is None:
+            raise SiteNameError(
+                "a new site needs a name (site names are unique in IIS 7 and later)",
+                path=self.path,
+            )
+        if not isinstance(name, str) or not name.strip():
+            raise SiteNameError(f"{name!r} is not a site name", path=self.path)
+        for bad in ("/", "?"):
+            if bad in name:
+                raise SiteNameError(
+                    f"site name {name!r} contains {bad!r}, which IIS does not allow",
+                    path=self.path,
+                )
+        try:
+            encode_attribute_value(name)
+        except ValueError as exc:
+            raise SiteNameError(f"site name {name!r}: {exc}", path=self.path) from None
+        if any(ord(c) < 32 for c in name):
+            raise SiteNameError(f"site name {name!r} contains a control character", path=self.path)
+        wanted = name.casefold()
+        for entry in index.sites:
+            if entry.name.casefold() == wanted and entry.id != allow:
+                raise self.xml.located(
+                    SiteNameError,
+                    entry.element.start,
+                    f"site name {name!r} is already used by site id {entry.id} "
+                    "(names compare case-insensitively)",
+                )
+        site_names = {e.name.casefold() for e in index.sites}
+        for loc in index.locations_of(name):
+            if wanted not in site_names:
+                raise self.xml.located(
+                    SiteNameError,
+                    loc.element.start,
+                    f"<location path={loc.path!r}> already configures a site named {name!r} "
+                    "(left behind by a deleted site?); a site with that name would inherit it. "
+                    "Delete the block or choose another name",
+                )
+        return name
+
+    def _choose_id(self, new_id: int | None, index: SiteIndex) -> int:
+        used = {e.id: e for e in index.sites}
+        metadata_ids = index.metadata_ids
+        if new_id is None:
+            highest = max([*used, *metadata_ids], default=0)
+            if highest >= MAX_SITE_ID:
+                raise SiteIdOutOfRangeError(
+                    f"the highest site id in use is {highest}; no higher id is valid "
+                    "(give one explicitly)",
+                    path=self.path,
+                )
+            return highest + 1
+        if isinstance(new_id, bool) or not isinstance(new_id, int):
+            raise SiteIdOutOfRangeError(f"site id {new_id!r} is not an integer", path=self.path)
+        if not 1 <= new_id <= MAX_SITE_ID:
+            raise SiteIdOutOfRangeError(
+                f"site id {new_id} is outside 1..{MAX_SITE_ID}", path=self.path
+            )
+        if new_id in used:
+            entry = used[new_id]
+            raise self.xml.located(
+                SiteIdInUseError,
+                entry.element.start,
+                f"site id {new_id} is already used by site {entry.name!r}",
+            )
+        if new_id in metadata_ids:
+            key = index.keys_of(new_id)[0]
+            raise self.xml.located(
+                SiteIdInUseError,
+                key.element.start,
+                f"site id {new_id} is still used by customMetadata key {key.path!r} of a "
+                "deleted site; a site given that id would inherit it (Microsoft KB 3202096). "
+                "Choose another id",
+            )
+        return new_id
+
+    # -- cloning ---------------------------------------------------------------------------
+
+    def clone_site(
+        self,
+        source: SiteKey,
+        new_id: int | None = None,
+        new_name: str | None = None,
+        *,
+        auto_start: bool = False,
+        clone_app_pools: bool = False,
+    ) -> Site:
+        """Copy a site with a new id and name, with its location blocks and customMetadata.
+
+        The copy is inserted right after the source and is stopped (``serverAutoStart="false"``)
+        unless ``auto_start``.  ``new_id`` defaults to one more than the highest id used by a
+        site or by customMetadata, so no deleted site's id is reused.  With
+        ``clone_app_pools``, the application pools the source's applications name explicitly
+        are copied under new names and the clone's applications point at the copies.
+        Site-specific text the copy keeps (host names, paths) is reported in :attr:`notes`.
+        """
+        index = self._index()
+        entry = self._entry(source)
+        name = self._check_new_name(new_name, index, allow=None)
+        site_id = self._choose_id(new_id, index)
+        editor = self.xml.edit()
+        scratch = self.xml.edit()
+        notes: list[Finding] = []
+        self._rewrite_identity(scratch, entry, site_id, name)
+        self._set_start(scratch, entry, auto_start, clone=True)
+        if clone_app_pools:
+            self._clone_pools(editor, scratch, entry=entry, index=index, name=name, notes=notes)
+        block = entry.block
+        editor.insert_after(block, scratch.render(block.start, block.end))
+        locations = index.locations_of(entry.name)
+        for loc in locations:
+            scratch.set_attribute(loc.element, "path", loc.renamed(name))
+            editor.insert_after(loc.element, scratch.render(loc.element.start, loc.element.end))
+        self._copy_metadata(editor, scratch, entry=entry, index=index, site_id=site_id, name=name)
+        rewritten = {"applicationPool"} if clone_app_pools else set()
+        notes.extend(self._site_specific_notes(entry, locations, rewritten))
+        notes.extend(self._orphans_left(index))
+        notes.extend(self._format_notes(entry, site_id, auto_start))
+        # Where the copy starts once committed: the source block's end, moved by the patches
+        # before it, plus the line end and indentation insert_after puts in front.
+        copy_start = block.end + len(self.xml.newline_near(block.start))
+        copy_start += len(self.xml.indentation_before(block.start))
+        copy_start += sum(
+            len(p.new) - (p.end - p.start) for p in editor.patches if p.end < block.end
+        )
+        editor.commit()
+        self.notes.extend(notes)
+        return self._site_at(copy_start, site_id, name, index)
+
+    def _site_at(self, offset: int, site_id: int, name: str, index: SiteIndex) -> Site:
+        """The site whose block starts at ``offset``, read without indexing the file again."""
+        tag = next_tag(self.xml.text, offset)
+        if tag is None:  # pragma: no cover - the offset is that of text just inserted
+            return self.site(site_id)
+        block = self.xml.element_at(tag)
+        element, wrapper = block, None
+        if block.name != "site":
+            inner = self.xml.child(block, "site")
+            if inner is None:  # pragma: no cover
+                return self.site(site_id)
+            element, wrapper = inner, block
+        return self._read_site(SiteEntry(element, site_id, name, wrapper), index)
+
+    def _rewrite_identity(self, editor: Editor, entry: SiteEntry, site_id: int, name: str) -> None:
+        editor.set_attribute(entry.element, "name", name)
+        editor.set_attribute(entry.element, "id", str(site_id))
+        if entry.wrapper is not None:
+            editor.set_attribute(entry.wrapper, "SITE.NAME", name)
+            editor.set_attribute(entry.wrapper, "SITE.ID", str(site_id))
+
+    def _set_start(
+        self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
+    ) -> None:
+        current = self.xml.attribute(entry.element, "serverAutoStart")
+        is_false = current is not None and current.value.strip().lower() == _FALSE
+        if not auto_start and not is_false:
+            editor.set_attribute(entry.element, "serverAutoStart", _FALSE)
+        elif auto_start and is_false:
+            editor.set_attribute(entry.element, "serverAutoStart", "true")
+
+    def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
+        return []
+
+    def _copy_metadata(
+        self,
+        editor: Editor,
+        scratch: Editor,
+        *,
+        entry: SiteEntry,
+        index: SiteIndex,
+        site_id: int,
+        name: str,
+    ) -> None:
+        keys = index.keys_of(entry.id)
+        if not keys:
+            return
+        newline = self.xml.newline_near(keys[-1].element.start)
+        copies: list[str] = []
+        for position, key in enumerate(keys):
+            scratch.set_attribute(key.element, "path", key.moved(site_id))
+            if key.is_site_root:
+                for prop in _named(self.xml, key.element, "property"):
+                    if (self.xml.get(prop, "id") or "").strip() == SERVER_COMMENT_PROPERTY:
+                        scratch.set_attribute(prop, "value", name)
+            # insert_after indents the first copy; the others need their own indentation.
+            indent = self.xml.indentation_before(key.element.start) if position else ""
+            copies.append(indent + scratch.render(key.element.start, key.element.end))
+        # The copies go together after the last of the source's keys.
+        editor.insert_after(keys[-1].element, newline.join(copies))
+
+    def _clone_pools(
+        self,
+        editor: Editor,
+        scratch: Editor,
+        *,
+        entry: SiteEntry,
+        index: SiteIndex,
+        name: str,
+        notes: list[Finding],
+    ) -> None:
+        xml = self.xml
+        apps = list(_named(xml, entry.element, "application"))
+        explicit: dict[str, str] = {}
+        for app in apps:
+            pool = xml.get(app, "applicationPool")
+            if pool:
+                explicit.setdefault(pool.casefold(), pool)
+        if not explicit:
+            notes.append(
+                Finding(
+                    Severity.INFO,
+                    "no-pool-cloned",
+                    f"site {entry.name!r} names no application pool of its own; the clone "
+                    "uses the default pool like the source",
+                    entry.id,
+                    self._line(entry),
+                )
+            )
+            return
+        pools_element = index.pools_element
+        pool_elements = (
+            {(xml.get(p, "name") or "").casefold(): p for p in _named(xml, pools_element, "add")}
+            if pools_element is not None
+            else {}
+        )
+        renamed: dict[str, str] = {}
+        for folded, pool in explicit.items():
+            new_pool = _pool_name(pool, entry.name, name, single=len(explicit) == 1)
+            if new_pool.casefold() in pool_elements or new_pool.casefold() in {
+                n.casefold() for n in renamed.values()
+            }:
+                raise SiteNameError(
+                    f"application pool {new_pool!r} already exists; clone without new pools "
+                    "or choose another site name",
+                    path=self.path,
+                )
+            source_pool = pool_elements.get(folded)
+            if source_pool is None:
+                raise SiteNotFoundError(
+                    f"site {entry.name!r} uses application pool {pool!r}, which this file does "
+                    "not define",
+                    path=self.path,
+                )
+            renamed[folded] = new_pool
+            scratch.set_attribute(source_pool, "name", new_pool)
+            editor.insert_after(source_pool, scratch.render(source_pool.start, source_pool.end))
+        for app in apps:
+            pool = xml.get(app, "applicationPool")
+            if pool and pool.casefold() in renamed:
+                scratch.set_attribute(app, "applicationPool", renamed[pool.casefold()])
+
+    def _site_specific_notes(
+        self,
+        entry: SiteEntry,
+        locations: Sequence[LocationEntry],
+        rewritten: set[str],
+    ) -> list[Finding]:
+        """Values copied as they are that still name the source site or one of its hosts."""
+        site = self._read_site(entry, self._index())
+        needles = {entry.name.casefold()}
+        needles.update(
+            b.host.casefold()
+            for b in site.bindings
+            if b.host and b.host != "*" and b.protocol.lower() in ADDRESS_PROTOCOLS
+        )
+        skip = {"name", "SITE.NAME", "bindingInformation", "bindings", "path"}
+        patterns = {
+            needle: re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+            for needle in needles
+            if needle
+        }
+        notes: list[Finding] = []
+        regions = [(entry.block, "the clone")] + [
+            (loc.element, "a copied location block") for loc in locations
+        ]
+        text = self.xml.text
+        for element, where in regions:
+            for token in iter_markup(text, element.start, element.end):
+                if not isinstance(token, Tag) or token.kind is TagKind.END:
+                    continue
+                for attribute in self.xml.attributes(token):
+                    if attribute.name in rewritten or (
+                        attribute.name in skip
+                        and token.name in ("site", "SITE", "binding", "location")
+                    ):
+                        continue
+                    value = attribute.value.casefold()
+                    hits = sorted(n for n, pattern in patterns.items() if pattern.search(value))
+                    if hits:
+                        notes.append(
+                            Finding(
+                                Severity.INFO,
+                                "site-specific-value",
+                                f"{where} keeps <{token.name} {attribute.name}="
+                                f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
+                                "; change it by hand if the clone needs its own",
+                                entry.id,
+                                self.xml.line_of(token.start),
+                            )
+                        )
+        if len(notes) > _MAX_NOTES_PER_OPERATION:
+            rest = len(notes) - _MAX_NOTES_PER_OPERATION
+            notes = notes[:_MAX_NOTES_PER_OPERATION]
+            notes.append(
+                Finding(
+                    Severity.INFO,
+                    "site-specific-value",
+                    f"... and {rest} more values that mention the source site",
+                    entry.id,
+                    self._line(entry),
+                )
+            )
+        return notes
+
+    def _orphans_left(self, index: SiteIndex) -> list[Finding]:
+        names = {e.name.casefold() for e in index.sites}
+        return [
+            self._orphan_finding(loc)
+            for loc in index.locations
+            if loc.site_name is not None and loc.site_name.casefold() not in names
+        ]
+
+    # -- other site operations -------------------------------------------------------------
+
+    def delete_site(self, site: SiteKey) -> None:
+        """Remove a site with its location blocks and customMetadata keys."""
+        index = self._index()
+        entry = self._entry(site)
+        editor = self.xml.edit()
+        editor.remove_element(entry.block)
+        for loc in index.locations_of(entry.name):
+            editor.remove_element(loc.element)
+        for key in index.keys_of(entry.id):
+            editor.remove_element(key.element)
+        editor.commit()
+
+    def rename_site(self, site: SiteKey, new_name: str) -> Site:
+        """Rename a site; its location blocks and customMetadata name follow."""
+        index = self._index()
+        entry = self._entry(site)
+        name = self._check_new_name(new_name, index, allow=entry.id)
+        editor = self.xml.edit()
+        editor.set_attribute(entry.element, "name", name)
+        if entry.wrapper is not None:
+            editor.set_attribute(entry.wrapper, "SITE.NAME", name)
+        for loc in index.locations_of(entry.name):
+            editor.set_attribute(loc.element, "path", loc.renamed(name))
+        for key in index.keys_of(entry.id):
+            if key.is_site_root:
+                for prop in _named(self.xml, key.element, "property"):
+                    if (self.xml.get(prop, "id") or "").strip() == SERVER_COMMENT_PROPERTY:
+                        editor.set_attribute(prop, "value", name)
+        editor.commit()
+        return self.site(entry.id)
+
+    def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
+        """Set ``serverAutoStart`` (only written when it differs from what the file says)."""
+        entry = self._entry(site)
+        editor = self.xml.edit()
+        self._set_start(editor, entry, auto_start, clone=False)
+        editor.commit()
+        return self.site(entry.id)
+
+    def set_bindings(self, site: SiteKey, bindings: Iterable[Binding | str]) -> Site:
+        """Replace a site's bindings.
+
+        Existing ``<binding>`` elements are edited in place, extra ones removed, new ones added
+        in the file's style; ``<clear />`` and comments stay.  A binding given without
+        ``ssl_flags`` keeps the sslFlags of the existing binding with the same protocol and
+        information, so bits this call was not asked to change (HTTP/2, QUIC, TLS 1.3, ...)
+        are never lost.  No certificate is written: it belongs in HTTP.sys.
+        """
+        entry = self._entry(site)
+        wanted = self._validate_bindings(bindings)
+        xml = self.xml
+        container = xml.child(entry.element, "bindings")
+        old = list(_named(xml, container, "binding")) if container is not None else []
+        old_flags: dict[tuple[str, str], str] = {}
+        for element in old:
+            key = (
+                (xml.get(element, "protocol") or "").strip().lower(),
+                (xml.get(element, "bindingInformation") or "").lower(),
+            )
+            flags = xml.attribute(element, "sslFlags")
+            if flags is not None:
+                old_flags.setdefault(key, flags.value)
+        resolved: list[tuple[Binding, str | None]] = []
+        for binding in wanted:
+            key = (binding.protocol.lower(), binding.binding_information.lower())
+            if binding.ssl_flags is not None:
+                resolved.append((binding, str(binding.ssl_flags)))
+            else:
+                resolved.append((binding, old_flags.get(key)))
+        editor = xml.edit()
+        for element, (binding, written_flags) in zip(old, resolved, strict=False):
+            editor.set_attribute(element, "protocol", binding.protocol)
+            editor.set_attribute(element, "bindingInformation", binding.binding_information)
+            if written_flags is None:
+                editor.remove_attribute(element, "sslFlags")
+            else:
+                editor.set_attribute(element, "sslFlags", written_flags)
+        for element in old[len(resolved) :]:
+            editor.remove_element(element)
+        extra = resolved[len(old) :]
+        if extra:
+            self._add_bindings(editor, entry, container, old, extra)
+        if entry.wrapper is not None and xml.attribute(entry.wrapper, "bindings") is not None:
+            editor.set_attribute(entry.wrapper, "bindings", ",".join(b.summary for b in wanted))
+        editor.commit()
+        return self.site(entry.id)
+
+    def _validate_bindings(self, bindings: Iterable[Binding | str]) -> list[Binding]:
+        if isinstance(bindings, str | Binding):
+            bindings = [bindings]
+        result: list[Binding] = []
+        seen: set[tuple[str, str]] = set()
+        for item in bindings:
+            binding = Binding.parse(item) if isinstance(item, str) else item
+            if not binding.protocol.strip() or not binding.binding_information.strip():
+                raise BindingError(
+                    f"binding {binding.summary!r} needs a protocol and binding information",
+                    path=self.path,
+                )
+            try:
+                encode_attribute_value(binding.protocol)
+                encode_attribute_value(binding.binding_information)
+            except ValueError as exc:
+                raise BindingError(f"binding {binding.summary!r}: {exc}", path=self.path) from None
+            if binding.protocol.lower() in ADDRESS_PROTOCOLS:
+                # Re-split: a Binding built by hand may carry stale ip/port/host fields.
+                binding = Binding.from_information(
+                    binding.protocol, binding.binding_information, binding.ssl_flags
+                )
+                if binding.port is None or not 1 <= binding.port <= 65535:
+                    raise BindingError(
+                        f"binding {binding.summary!r}: {binding.protocol} binding information "
+                        "is IP:port:host with a port from 1 to 65535, e.g. *:443:shop.example.com",
+                        path=self.path,
+                    )
+            flags = binding.ssl_flags
+            if flags is not None:
+                if isinstance(flags, bool) or not 0 <= flags <= _MAX_SSL_FLAGS:
+                    raise BindingError(
+                        f"binding {binding.summary!r}: sslFlags {flags!r} is not a 32-bit "
+                        "unsigned bit set",
+                        path=self.path,
+                    )
+                if flags & httpsys.SSL_FLAG_SNI and not binding.host:
+                    raise BindingError(
+                        f"binding {binding.summary!r}: SNI (sslFlags bit 1) needs a host name",
+                        path=self.path,
+                    )
+            key = (binding.protocol.lower(), binding.binding_information.lower())
+            if key in seen:
+                raise BindingError(f"binding {binding.summary!r} is given twice", path=self.path)
+            seen.add(key)
+            result.append(binding)
+        if not result:
+            raise BindingError(
+                "a site needs at least one binding (delete the site instead?)", path=self.path
+            )
+        return result
+
+    def _add_bindings(
+        self,
+        editor: Editor,
+        entry: SiteEntry,
+        container: Element | None,
+        old: Sequence[Element],
+        extra: Sequence[tuple[Binding, str | None]],
+    ) -> None:
+        xml = self.xml
+        sample = old[-1] if old else self._any_binding()
+        style = style_of(xml, sample, container or entry.element)
+        texts = [
+            style.empty_element(
+                "binding",
+                [("protocol", b.protocol), ("bindingInformation", b.binding_information)]
+                + ([("sslFlags", flags)] if flags is not None else []),
+            )
+            for b, flags in extra
+        ]
+        if old:
+            newline = xml.newline_near(old[-1].start)
+            indent = xml.indentation_before(old[-1].start)
+            editor.insert_after(old[-1], (newline + indent).join(texts))
+            return
+        if container is not None:
+            newline = xml.newline_near(container.start)
+            indent = child_indentation(xml, container, style.indent_unit)
+            append_child(editor, container, (newline + indent).join(texts), indent, newline)
+            return
+        newline = xml.newline_near(entry.element.start)
+        site_child = child_indentation(xml, entry.element, style.indent_unit)
+        inner = site_child + style.indent_unit
+        markup = (
+            f"<bindings>{newline}{inner}"
+            + (newline + inner).join(texts)
+            + f"{newline}{site_child}</bindings>"
+        )
+        append_child(editor, entry.element, markup, site_child, newline)
+
+    def _any_binding(self) -> Element | None:
+        for entry in self._index().sites:
+            container = self.xml.child(entry.element, "bindings")
+            if container is not None:
+                found = next(iter(_named(self.xml, container, "binding")), None)
+                if found is not None:
+                    return found
+        return None
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def set_certificate(
+        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+    ) -> HttpSysPlan | None:
+        """Give a site a certificate.
+
+        For a web site, returns the HTTP.sys plan (netsh and PowerShell) that binds it to every
+        https binding of the site; the file is not changed.  For an FTP site, writes
+        ``ftpServer/security/ssl/@serverCertHash`` and ``@serverCertStoreName`` and returns None.
+        """
+        thumbprint = normalize_thumbprint(certificate)
+        if not store or not store.strip():
+            raise CertificateError("a certificate store name is needed (normally MY)")
+        entry = self._entry(site)
+        current = self._read_site(entry, self._index())
+        if current.kind is SiteKind.FTP:
+            self._set_ftp_certificate(entry, CertificateRef(thumbprint, store))
+            return None
+        return self._plan({current.id: CertificateRef(thumbprint, store)})
+
+    def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
+        """Take a site's certificate away (an HTTP.sys plan, or the FTP attributes removed)."""
+        entry = self._entry(site)
+        current = self._read_site(entry, self._index())
+        if current.kind is SiteKind.FTP:
+            self._set_ftp_certificate(entry, None)
+            return None
+        return self._plan({current.id: None})
+
+    def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
+        """Exchange the certificates of two sites.
+
+        Web sites: an HTTP.sys plan built from the attached ``netsh`` entries (see
+        :meth:`attach_sslcerts`); FTP sites: the ``ssl`` attributes are exchanged in the file.
+        """
+        index = self._index()
+        first, second = self._entry(a), self._entry(b)
+        if first.id == second.id:
+            raise SiteError(f"cannot swap the certificate of site {first.name!r} with itself")
+        site_a, site_b = self._read_site(first, index), self._read_site(second, index)
+        if site_a.kind is not site_b.kind:
+            raise SiteError(
+                f"site {site_a.name!r} is a {site_a.kind.value} site and {site_b.name!r} a "
+                f"{site_b.kind.value} site: their certificates live in different places "
+                "(HTTP.sys and the FTP settings in the file); set each one instead",
+                path=self.path,
+            )
+        if site_a.kind is SiteKind.FTP:
+            editor = self.xml.edit()
+            self._write_ftp_certificate(editor, first, site_b.certificate)
+            self._write_ftp_certificate(editor, second, site_a.certificate)
+            editor.commit()
+            return None
+        cert_a, cert_b = self._web_certificate(site_a), self._web_certificate(site_b)
+        return self._plan({site_a.id: cert_b, site_b.id: cert_a})
+
+    def _web_certificate(self, site: Site) -> CertificateRef | None:
+        if not site.secure_bindings:
+            raise SiteError(f"site {site.name!r} has no https binding", path=self.path)
+        if not self._sslcerts:
+            raise CertificateError(
+                "the certificates of IIS 7+ sites live in HTTP.sys: attach "
+                "`netsh http show sslcert` output (attach_sslcerts, --sslcert) to swap them",
+                path=self.path,
+            )
+        found = {b.certificate for b in site.secure_bindings}
+        if len(found) > 1:
+            raise CertificateError(
+                f"site {site.name!r} has different certificates on its https bindings; "
+                "set each site's certificate instead of swapping",
+                path=self.path,
+            )
+        return found.pop()
+
+    def _plan(self, targets: dict[int, CertificateRef | None]) -> HttpSysPlan:
+        return httpsys.plan_certificates(
+            self.sites, targets, self._sslcerts or None, app_id=self.app_id
+        )
+
+    def _set_ftp_certificate(self, entry: SiteEntry, certificate: CertificateRef | None) -> None:
+        editor = self.xml.edit()
+        self._write_ftp_certificate(editor, entry, certificate)
+        editor.commit()
+
+    def _write_ftp_certificate(
+        self, editor: Editor, entry: SiteEntry, certificate: CertificateRef | None
+    ) -> None:
+        xml = self.xml
+        ftp_server = xml.child(entry.element, "ftpServer")
+        security = xml.child(ftp_server, "security") if ftp_server is not None else None
+        ssl = xml.child(security, "ssl") if security is not None else None
+        if certificate is None:
+            if ssl is not None:
+                editor.remove_attribute(ssl, "serverCertHash")
+                editor.remove_attribute(ssl, "serverCertStoreName")
+            return
+        if ssl is not None:
+            current = xml.get(ssl, "serverCertHash") or ""
+            thumbprint = certificate.thumbprint
+            if current and current == current.upper() and any(c.isalpha() for c in current):
+                thumbprint = thumbprint.upper()
+            editor.set_attribute(ssl, "serverCertHash", thumbprint)
+            editor.set_attribute(ssl, "serverCertStoreName", certificate.store)
+            return
+        chain: list[tuple[str, list[tuple[str, str]]]] = [
+            ("ftpServer", []),
+            ("security", []),
+            (
+                "ssl",
+                [
+                    ("serverCertHash", certificate.thumbprint),
+                    ("serverCertStoreName", certificate.store),
+                ],
+            ),
+        ]
+        parent = entry.element
+        for existing in (ftp_server, security):
+            if existing is None:
+                break
+            parent = existing
+            chain.pop(0)
+        style = style_of(xml, self._any_binding(), entry.element)
+        newline = xml.newline_near(parent.start)
+        indent = child_indentation(xml, parent, style.indent_unit)
+        markup = nested_elements(chain, indent, style, newline)
+        append_child(editor, parent, markup, indent, newline)
+
+
+class AppcmdDocument(AppHostDocument):
+    """``appcmd list site /config /xml`` output: ``<appcmd><SITE ...><site>...</site></SITE>``.
+
+    ``SITE.NAME``, ``SITE.ID``, the ``bindings`` summary and ``state`` change together with the
+    inner ``<site>``, so the output feeds ``appcmd add site /in`` directly.
+    """
+
     format: ClassVar[str] = "appcmd-xml"
+
+    def _build_index(self) -> SiteIndex:
+        return index_appcmd(self.xml)
+
+    @property
+    def is_iis_express(self) -> bool:
+        return False
+
+    def _set_start(
+        self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
+    ) -> None:
+        super()._set_start(editor, entry, auto_start, clone=clone)
+        wrapper = entry.wrapper
+        if wrapper is not None and self.xml.attribute(wrapper, "state") is not None:
+            if not auto_start:
+                editor.set_attribute(wrapper, "state", "Stopped")
+            elif not clone:
+                editor.set_attribute(wrapper, "state", "Started")
+
+    def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
+        return [
+            Finding(
+                Severity.INFO,
+                "id-from-file-only",
+                f"site id {site_id} was chosen among the sites in this file; check that the "
+                "server has no site with that id before `appcmd add site /in`",
+                site_id,
+                self._line(entry),
+            )
+        ]
+
+
+def _named(xml: XmlDocument, parent: Element, name: str) -> Iterable[Element]:
+    return (c for c in xml.children(parent) if c.name == name)
+
+
+def _pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
+    """A name for the clone's copy of ``pool``: the site name swapped in, else appended."""
+    if pool.casefold() == old_site.casefold():
+        return new_site
+    position = pool.casefold().find(old_site.casefold())
+    if position >= 0:
+        return pool[:position] + new_site + pool[position + len(old_site) :]
+    return new_site if single else f"{new_site} {pool}"
+
+
+def _duplicates(sites: Sequence[Site]) -> list[Finding]:
+    findings: list[Finding] = []
+    by_id: dict[int, Site] = {}
+    by_name: dict[str, Site] = {}
+    for site in sites:
+        first = by_id.setdefault(site.id, site)
+        if first is not site:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "duplicate-site-id",
+                    f"sites {first.name!r} and {site.name!r} both have id {site.id}",
+                    site.id,
+                    site.line,
+                )
+            )
+        first = by_name.setdefault(site.name.casefold(), site)
+        if first is not site:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "duplicate-site-name",
+                    f"sites {first.id} and {site.id} are both named {site.name!r} "
+                    "(names compare case-insensitively)",
+                    site.id,
+                    site.line,
+                )
+            )
+    return findings
