@@ -95,6 +95,7 @@ class AppHostDocument(ConfigDocument):
         self._sites_cache: tuple[int, tuple[Site, ...]] | None = None
         self._express_cache: tuple[int, bool] | None = None
         self._sslcerts: tuple[SslCertEntry, ...] = ()
+        self._sslcerts_attached = False
         self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
 
     # -- the index -------------------------------------------------------------------------
@@ -227,6 +228,7 @@ class AppHostDocument(ConfigDocument):
             kind=SiteKind.FTP if is_ftp else SiteKind.WEB,
             applications=applications,
             line=self._line(entry),
+            certificate_known=is_ftp or self._sslcerts_attached,
         )
 
     def _read_binding(self, values: dict[str, str], offset: int) -> Binding:
@@ -259,6 +261,7 @@ class AppHostDocument(ConfigDocument):
         :meth:`check` reports https bindings without one.
         """
         self._sslcerts = tuple(entries)
+        self._sslcerts_attached = True
         self._sslcert_by_endpoint = {}
         for entry in self._sslcerts:
             self._sslcert_by_endpoint.setdefault(entry.endpoint, entry)
@@ -341,7 +344,7 @@ class AppHostDocument(ConfigDocument):
                     owners = users.setdefault(endpoint, [])
                     if site not in owners:
                         owners.append(site)
-                if self._sslcerts and binding.certificate is None:
+                if self._sslcerts_attached and binding.certificate is None:
                     has_entry = endpoint in self._sslcert_by_endpoint
                     if endpoint.kind is httpsys.EndpointKind.CCS and has_entry:
                         continue
@@ -981,7 +984,10 @@ class AppHostDocument(ConfigDocument):
 
     def _plan(self, targets: dict[int, CertificateRef | None]) -> HttpSysPlan:
         return httpsys.plan_certificates(
-            self.sites, targets, self._sslcerts or None, app_id=self.app_id
+            self.sites,
+            targets,
+            self._sslcerts if self._sslcerts_attached else None,
+            app_id=self.app_id,
         )
 
     def _set_ftp_certificate(self, entry: SiteEntry, certificate: CertificateRef | None) -> None:

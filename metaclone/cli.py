@@ -136,8 +136,12 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
 def _emit(args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes) -> int:
     """Deliver the edited document where the options say; nothing is written on --dry-run."""
     after = doc.to_bytes()
+    quiet = [n for n in doc.notes if n.severity is Severity.INFO and not args.verbose]
     for note in doc.notes:
-        console.say(f"metaclone: {note.severity.value}: {note.message}")
+        if note not in quiet:
+            console.say(f"metaclone: {note.severity.value}: {note.message}")
+    if quiet:
+        console.say(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
     if args.dry_run:
         changed = "unchanged" if after == before else "changed"
         console.say(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
@@ -170,10 +174,21 @@ def _emit(args: argparse.Namespace, console: Console, doc: ConfigDocument, befor
 def _site_line(site: Site) -> str:
     state = "started" if site.auto_start else "stopped"
     bindings = ", ".join(b.summary for b in site.bindings) or "-"
+    on_bindings = sorted(
+        {
+            f"{b.certificate.thumbprint} ({b.certificate.store})"
+            for b in site.secure_bindings
+            if b.certificate
+        }
+    )
     if site.certificate is not None:
         certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
+    elif on_bindings:
+        certificate = ", ".join(on_bindings)
     elif site.waiting_for_certificate:
         certificate = "waiting for a certificate"
+    elif site.waiting_for_certificate is None:
+        certificate = "in HTTP.sys (give --sslcert to show it)"
     else:
         certificate = "-"
     kind = " ftp" if site.kind.value == "ftp" else ""
@@ -401,6 +416,9 @@ def _add_write_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
     parser.add_argument(
         "--no-backup", action="store_true", help="with --in-place: keep no FILE.bak"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show informational notes"
     )
 
 

@@ -138,8 +138,9 @@ class Site:
 
     ``line`` is where the site's definition starts (1-based), for messages.  ``certificate`` is
     the site's own certificate where the file stores one (IIS 6 SSLCertHash, IIS 7 FTP); for IIS 7
-    web sites it is per binding, from HTTP.sys.  ``waiting_for_certificate`` is set when the site
-    has secure bindings but no certificate: the state a pending certificate request leaves.
+    web sites it is per binding, from HTTP.sys, and ``certificate_known`` is False until that has been
+    read.  ``waiting_for_certificate`` is set when the site has secure bindings but no
+    certificate: the state a pending certificate request leaves.
     """
 
     id: int
@@ -150,16 +151,24 @@ class Site:
     kind: SiteKind = SiteKind.WEB
     applications: tuple[Application, ...] = ()
     line: int | None = None
+    certificate_known: bool = True
 
     @property
     def secure_bindings(self) -> tuple[Binding, ...]:
         return tuple(b for b in self.bindings if b.is_secure)
 
     @property
-    def waiting_for_certificate(self) -> bool:
-        return bool(self.secure_bindings) and self.certificate is None and not any(
-            b.certificate for b in self.secure_bindings
-        )
+    def waiting_for_certificate(self) -> bool | None:
+        """True when secure bindings have no certificate; None when that cannot be known.
+
+        An IIS 7+ web site's certificates are in HTTP.sys, so they are known only once
+        ``netsh http show sslcert`` output has been attached to the document.
+        """
+        if not self.secure_bindings:
+            return False
+        if self.certificate is not None or any(b.certificate for b in self.secure_bindings):
+            return False
+        return True if self.certificate_known else None
 
     def to_json(self) -> dict[str, object]:
         return {
