@@ -138,8 +138,8 @@ class Site:
 
     ``line`` is where the site's definition starts (1-based), for messages.  ``certificate`` is
     the site's own certificate where the file stores one (IIS 6 SSLCertHash, IIS 7 FTP); for IIS 7
-    web sites it is per binding, from HTTP.sys, and ``certificate_known`` is False until that has been
-    read.  ``waiting_for_certificate`` is set when the site has secure bindings but no
+    web sites it is per binding, from HTTP.sys, and ``certificate_known`` is False until that
+    has been read.  ``waiting_for_certificate`` is set when the site has secure bindings but no
     certificate: the state a pending certificate request leaves.
     """
 
