@@ -23,7 +23,10 @@ PLACEHOLDER_SUFFIX = " (placeholder)"
 
 @attrs.frozen
 class WorkflowResult:
-    """What a workflow step did, and what remains to be done on the server."""
+    """What a workflow step did, and what remains to be done on the server.
+
+    ``warnings`` are the workflow's own; the plan carries its warnings itself.
+    """
 
     original: Site
     placeholder: Site | None
@@ -125,8 +128,6 @@ def begin(
                 f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
                 + (" as an HTTP.sys plan" if plan is not None else "")
             )
-        if plan is not None:
-            warnings.extend(plan.warnings)
         original = doc.set_auto_start(original, False)
         changes.append(f"marked {_site_label(original)} stopped")
         placeholder = doc.site(placeholder)
@@ -176,8 +177,6 @@ def finish(
             f"certificate {certificate.thumbprint} (store {certificate.store}) for "
             f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")
         )
-        if plan is not None:
-            warnings.extend(plan.warnings)
         original = doc.set_auto_start(original, True)
         changes.append(f"marked {_site_label(original)} started")
     except Exception:
