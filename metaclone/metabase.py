@@ -1,11 +1,1095 @@
-"""IIS 6 metabase (MetaBase.xml and iiscnfg /export files)."""
+"""IIS 6 metabase (MetaBase.xml and iiscnfg /export files).
+
+The file is a flat list of keys under ``<MBProperty>``; the element name is the key's type and
+the ``Location`` attribute its metabase path (``/LM/W3SVC/1/ROOT``), compared case-insensitively
+and written back as found.  A web site is the ``IIsWebServer`` key at ``/LM/W3SVC/<id>``, an FTP
+site the ``IIsFtpServer`` key at ``/LM/MSFTPSVC/<id>``; everything below that path belongs to the
+site.
+
+Keys are indexed with one regular-expression pass over the text, and only the keys an operation
+touches have their properties split out, so that files with tens of thousands of sites stay
+quick.  Every value is read from its raw text: an XML parser turns the line ends that separate
+MULTISZ entries into spaces.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
 
-from metaclone.base import ConfigDocument
+import attrs
+
+from metaclone.base import ConfigDocument, SiteKey
+from metaclone.errors import (
+    BindingError,
+    CertificateError,
+    ParseError,
+    SiteIdInUseError,
+    SiteIdOutOfRangeError,
+    SiteNameError,
+    UnsupportedDocumentError,
+)
+from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
+from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from metaclone.metabase_schema import (
+    format_multisz,
+    is_secure_blob,
+    may_hold_path,
+    parse_bool,
+    parse_multisz,
+    read_value,
+)
+from metaclone.sites import (
+    MAX_SITE_ID,
+    Binding,
+    CertificateRef,
+    Finding,
+    Severity,
+    Site,
+    SiteKind,
+    normalize_thumbprint,
+    split_address,
+)
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from metaclone.httpsys import HttpSysPlan
+
+#: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
+INHERITED_PROPERTIES = "IIsInheritedProperties"
+
+# Opaque markup first (never counted as tags).  Groups: 1 "/" of an end tag, 2 name,
+# 3 attribute text (ending in "/" for an empty-element tag).  Possessive quantifiers keep the
+# scan linear.
+_MARKUP = re.compile(
+    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
+    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
+    re.S,
+)
+# IIS writes Location first; the general attribute parser is the fallback.
+_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII)
+_ANY_ATTRIBUTE = re.compile(r"\s+([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+_DEFAULT_CONTINUATION = "\t\t\t"
+# How far to look for a multi-line value whose layout new MULTISZ values copy.
+_LAYOUT_PROBE_KEYS = 400
+
+_COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
+
+
+@attrs.frozen
+class _Service:
+    kind: SiteKind
+    name: str  # W3SVC / MSFTPSVC, as IIS spells it
+    key_type: str
+    plain_protocol: str
+
+    @property
+    def folded_prefix(self) -> str:
+        return f"/lm/{self.name.lower()}/"
+
+
+_WEB = _Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
+_FTP = _Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
+_SERVICES = {SiteKind.WEB: _WEB, SiteKind.FTP: _FTP}
+_SERVICE_BY_FOLDED_NAME = {"w3svc": _WEB, "msftpsvc": _FTP}
+
+
+@attrs.frozen
+class MetabaseKey:
+    """One key: its type (element name), its path as written, and where it sits in the text."""
+
+    key_type: str
+    location: str
+    start: int
+    tag_end: int
+    end: int
+    empty: bool = False
+    line: int = 0
+    #: Where the end tag starts (``end`` for an empty-element key).
+    end_tag_start: int = -1
+
+    @property
+    def start_tag(self) -> Tag:
+        return Tag(TagKind.EMPTY if self.empty else TagKind.START, self.key_type, self.start,
+                   self.tag_end)
+
+    @property
+    def element(self) -> Element:
+        if self.empty:
+            return Element(self.start_tag, None)
+        return Element(self.start_tag, Tag(TagKind.END, self.key_type, self.end_tag_start,
+                                           self.end))
+
+    @property
+    def folded(self) -> str:
+        return self.location.lower()
+
+
+@attrs.frozen
+class _SiteEntry:
+    service: _Service
+    id: int
+    segment: str  # the id's digits as written in Location
+    key: MetabaseKey
+
+
+@attrs.frozen
+class _Index:
+    keys: tuple[MetabaseKey, ...]
+    folded: tuple[str, ...]
+    site_entries: tuple[_SiteEntry, ...]
 
 
 class MetabaseDocument(ConfigDocument):
+    """An IIS 6 MetaBase.xml or ``iiscnfg /export`` file.
+
+    Malformed content (no ``<MBProperty>``, a key without ``Location``) raises
+    :class:`~metaclone.errors.ParseError` with its line and column when the keys are first read.
+    """
+
     format: ClassVar[str] = "iis6-metabase"
+
+    _index_cache: tuple[int, _Index] | None = None
+    _sites_cache: tuple[int, tuple[Site, ...]] | None = None
+    _layout_cache: tuple[int, str] | None = None
+
+    # -- the key index ---------------------------------------------------------------------
+
+    def _index(self) -> _Index:
+        cached = self._index_cache
+        if cached is not None and cached[0] == self.xml.version:
+            return cached[1]
+        index = self._build_index()
+        self._index_cache = (self.xml.version, index)
+        return index
+
+    def _mbproperty(self) -> Element:
+        xml = self.xml
+        root = xml.root
+        if root.name != "configuration":
+            raise UnsupportedDocumentError(
+                f"<{root.name}> is not the root of an IIS 6 metabase (<configuration> with "
+                "<MBProperty> inside)",
+                path=self.path,
+            )
+        found = xml.child(root, "MBProperty")
+        if found is None:
+            raise xml.parse_error(
+                root.start,
+                "this metabase has no <MBProperty> element: MetaBase.xml and iiscnfg export "
+                "files keep every key inside <configuration><MBProperty>",
+            )
+        return found
+
+    def _build_index(self) -> _Index:
+        text = self.xml.text
+        mbproperty = self._mbproperty()
+        keys: list[MetabaseKey] = []
+        sites: list[_SiteEntry] = []
+        depth = 0
+        open_name = open_location = ""
+        open_start = open_tag_end = open_line = 0
+        # Lines are counted as the scan goes: one C-level count per key.
+        line, counted_to = 1, 0
+        for match in _MARKUP.finditer(text, mbproperty.content_start, mbproperty.content_end):
+            name = match.group(2)
+            if name is None:
+                continue
+            if match.group(1):
+                depth -= 1
+                if depth == 0 and open_name:
+                    keys.append(
+                        MetabaseKey(open_name, open_location, open_start, open_tag_end,
+                                    match.end(), False, open_line, match.start())
+                    )
+                continue
+            empty = match.group(3).endswith("/")
+            if depth > 0:
+                depth += 0 if empty else 1
+                continue
+            location = self._location_of(match)
+            line += text.count("\n", counted_to, match.start())
+            counted_to = match.start()
+            if location is None:
+                open_name = ""
+            elif empty:
+                keys.append(MetabaseKey(name, location, match.start(), match.end(), match.end(),
+                                        True, line, match.end()))
+            else:
+                open_name, open_location = name, location
+                open_start, open_tag_end, open_line = match.start(), match.end(), line
+            if not empty:
+                depth = 1
+        folded = tuple(key.location.lower() for key in keys)
+        for key, path in zip(keys, folded, strict=True):
+            if key.key_type not in ("IIsWebServer", "IIsFtpServer"):
+                continue
+            site_match = _SITE_PATH.fullmatch(path)
+            if site_match is None:
+                continue
+            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1)]
+            if service.key_type != key.key_type:
+                continue
+            segment = key.location[-len(site_match.group(2)):]
+            sites.append(_SiteEntry(service, int(segment), segment, key))
+        return _Index(tuple(keys), folded, tuple(sites))
+
+    def _location_of(self, match: re.Match[str]) -> str | None:
+        text = self.xml.text
+        first = _FIRST_LOCATION.match(text, match.start(3))
+        if first is not None:
+            raw = first.group(1) if first.group(1) is not None else first.group(2)
+            return decode_attribute_value(raw)
+        name = match.group(2)
+        tag = Tag(TagKind.START, name, match.start(), match.end())
+        location = self.xml.get(tag, "Location")
+        if location is not None:
+            return location
+        if name == INHERITED_PROPERTIES:
+            return None
+        raise self.xml.parse_error(
+            match.start(),
+            f"<{name}> has no Location attribute: every key under <MBProperty> names its "
+            "metabase path, e.g. Location =\"/LM/W3SVC/1\"",
+        )
+
+    # -- keys and values -------------------------------------------------------------------
+
+    @property
+    def keys(self) -> tuple[MetabaseKey, ...]:
+        """Every key under ``<MBProperty>``, in document order."""
+        return self._index().keys
+
+    def key(self, location: str) -> MetabaseKey | None:
+        """The first key whose Location is ``location`` (compared case-insensitively)."""
+        index = self._index()
+        wanted = location.lower()
+        for key, folded in zip(index.keys, index.folded, strict=True):
+            if folded == wanted:
+                return key
+        return None
+
+    def keys_under(self, location: str) -> tuple[MetabaseKey, ...]:
+        """The keys at or below ``location`` (segment-exact, case-insensitive)."""
+        index = self._index()
+        wanted = location.lower().rstrip("/")
+        below = wanted + "/"
+        return tuple(
+            key
+            for key, folded in zip(index.keys, index.folded, strict=True)
+            if folded == wanted or folded.startswith(below)
+        )
+
+    def site_keys(self, site: SiteKey) -> tuple[MetabaseKey, ...]:
+        """The keys that belong to ``site``: its server key and every key below it."""
+        return self.keys_under(self._site_entry(self.site(site)).key.location)
+
+    def properties(self, key: MetabaseKey) -> dict[str, Attribute]:
+        """The key's properties (its attributes other than Location), by name."""
+        return {a.name: a for a in self.xml.attributes(key.start_tag) if a.name != "Location"}
+
+    def raw_value(self, key: MetabaseKey, name: str) -> str | None:
+        """Property ``name`` of ``key`` exactly as written between the quotes, or None."""
+        found = self.xml.attribute(key.start_tag, name)
+        return found.raw if found is not None else None
+
+    def value(self, key: MetabaseKey, name: str) -> object:
+        """Property ``name`` of ``key`` read by its type (see ``metabase_schema.read_value``).
+
+        None when the key does not have the property.
+        """
+        found = self.xml.attribute(key.start_tag, name)
+        if found is None:
+            return None
+        try:
+            return read_value(name, found.raw)
+        except ValueError as exc:
+            raise self.xml.parse_error(found.value_start, f"{name}: {exc}") from None
+
+    # -- sites -----------------------------------------------------------------------------
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Every web site (``IIsWebServer`` at ``/LM/W3SVC/<id>``) and FTP site, in file order.
+
+        ``bindings`` holds ServerBindings entries as http (ftp for FTP sites) and SecureBindings
+        entries as https; ``certificate`` is SSLCertHash with SSLStoreName (``MY`` when absent).
+        Each https binding carries the site's certificate too (IIS 6 has one per site).
+        ``applications`` is left empty here: reading it would mean reading every key.
+        """
+        cached = self._sites_cache
+        if cached is not None and cached[0] == self.xml.version:
+            return cached[1]
+        result = tuple(self._read_site(entry) for entry in self._index().site_entries)
+        self._sites_cache = (self.xml.version, result)
+        return result
+
+    def site(self, key: SiteKey) -> Site:
+        """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.
+
+        Ids are looked up in the key index, so that selecting a site by id does not read every
+        site of a large file.
+        """
+        kind, number = SiteKind.WEB, None
+        if isinstance(key, Site):
+            kind, number = key.kind, key.id
+        elif isinstance(key, int) and not isinstance(key, bool):
+            number = key
+        elif isinstance(key, str):
+            text = key.strip()
+            if text.lower().startswith("ftp/") and text[4:].isdigit():
+                kind, number = SiteKind.FTP, int(text[4:])
+            elif text.isdigit():
+                number = int(text)
+        if number is not None:
+            entries = [e for e in self._index().site_entries if e.id == number]
+            if len(entries) > 1:
+                entries = [e for e in entries if e.service.kind is kind] or entries
+            if len(entries) == 1:
+                return self._read_site(entries[0])
+        return super().site(key)
+
+    def _read_site(self, entry: _SiteEntry) -> Site:
+        props = self._raw_properties(entry.key)
+
+        def text(name: str) -> str | None:
+            raw = props.get(name)
+            return decode_attribute_value(raw) if raw is not None else None
+
+        auto_start = True
+        flag = text("ServerAutoStart")
+        if flag is not None:
+            try:
+                auto_start = parse_bool(flag)
+            except ValueError as exc:
+                raise self._property_error(entry.key, "ServerAutoStart", str(exc)) from None
+        certificate = None
+        thumbprint = (text("SSLCertHash") or "").strip()
+        if thumbprint:
+            certificate = CertificateRef(thumbprint.lower(), text("SSLStoreName") or "MY")
+        bindings: list[Binding] = []
+        for name, protocol in (
+            ("ServerBindings", entry.service.plain_protocol),
+            ("SecureBindings", "https"),
+        ):
+            raw = props.get(name)
+            if raw is None:
+                continue
+            for information in parse_multisz(raw):
+                if information.strip():
+                    bindings.append(
+                        Binding.from_information(
+                            protocol,
+                            information.strip(),
+                            certificate=certificate if protocol == "https" else None,
+                        )
+                    )
+        return Site(
+            id=entry.id,
+            name=text("ServerComment") or "",
+            auto_start=auto_start,
+            bindings=tuple(bindings),
+            certificate=certificate,
+            kind=entry.service.kind,
+            line=entry.key.line,
+        )
+
+    def _raw_properties(self, key: MetabaseKey) -> dict[str, str]:
+        """Property name to raw text for ``key``, without building Attribute records."""
+        text = self.xml.text
+        found: dict[str, str] = {}
+        # A well-formed start tag is nothing but attributes separated by white space, so each
+        # match starts where the previous one ended and never inside a value.
+        for match in _ANY_ATTRIBUTE.finditer(text, key.start + 1 + len(key.key_type),
+                                             key.tag_end):
+            raw = match.group(2) if match.group(2) is not None else match.group(3)
+            found.setdefault(match.group(1), raw)
+        found.pop("Location", None)
+        return found
+
+    def _property_error(self, key: MetabaseKey, name: str, message: str) -> ParseError:
+        found = self.xml.attribute(key.start_tag, name)
+        offset = found.value_start if found is not None else key.start
+        return self.xml.parse_error(offset, f"{name}: {message}")
+
+    def _site_entry(self, site: Site) -> _SiteEntry:
+        service = _SERVICES[site.kind]
+        candidates = [
+            e for e in self._index().site_entries if e.service is service and e.id == site.id
+        ]
+        for entry in candidates:
+            if site.line is None or entry.key.line == site.line:
+                return entry
+        if candidates:
+            return candidates[0]
+        raise self._not_found(f"id {site.id}", self.sites)
+
+    def _site_names(self, kind: SiteKind) -> list[tuple[_SiteEntry, str]]:
+        """Every site of ``kind`` with its name, reading only ServerComment."""
+        result: list[tuple[_SiteEntry, str]] = []
+        for entry in self._index().site_entries:
+            if entry.service.kind is kind:
+                raw = self._raw_properties(entry.key).get("ServerComment")
+                result.append((entry, decode_attribute_value(raw) if raw is not None else ""))
+        return result
+
+    def _reread(self, entry: _SiteEntry) -> Site:
+        """The site of ``entry`` after an edit inside or after its keys.
+
+        Such an edit leaves the key's start where it was, so the key is found again by its
+        offset: an id shared by two sites (a broken file) cannot make the lookup ambiguous.
+        """
+        for candidate in self._index().site_entries:
+            if candidate.key.start == entry.key.start:
+                return self._read_site(candidate)
+        raise AssertionError("an edit moved the site key it changed")
+
+    # -- cloning ---------------------------------------------------------------------------
+
+    def clone_site(
+        self,
+        source: SiteKey,
+        new_id: int | None = None,
+        new_name: str | None = None,
+        *,
+        auto_start: bool = False,
+    ) -> Site:
+        """Copy the site and every key below it under a new id; return the new site.
+
+        The copies form one block inserted right after the source's last key.  In the copies,
+        ``/LM/W3SVC/<old id>`` (``/LM/MSFTPSVC/...`` for FTP sites), followed by ``/`` or the end
+        of the value or entry, becomes ``/LM/W3SVC/<new id>`` in Location, AppRoot and every
+        other text value and ``<Custom>`` Value, case-insensitively and keeping each value's
+        own case and layout; encrypted values and binary values are copied byte for byte.
+        Nothing outside the block changes.
+
+        ``new_id``: 1 to 2147483647 and not used by any key of the service (``/LM/W3SVC/<id>``
+        or below).  When it is None the id is one more than the largest id used by any key of
+        the service, so an id is never reused; if that passes 2147483647 (hashed ids can be
+        that large) the smallest unused id is taken.
+
+        ``new_name`` (ServerComment) must not be another site's name; the default is the
+        source's name followed by `` (copy)`` (`` (copy 2)``, ... when taken).
+
+        The clone does not start with IIS (``ServerAutoStart="FALSE"``) unless ``auto_start``:
+        two started sites with the same bindings stop each other from starting.  COM+ settings
+        (AppPackageID, AppWamClsid) the clone shares with the source are added to ``notes``.
+        """
+        site = self.site(source)
+        entry = self._site_entry(site)
+        service = entry.service
+        subtree = self.keys_under(entry.key.location)
+        chosen_id = self._choose_site_id(service, new_id)
+        name = self._clone_name(site, new_name)
+
+        scratch = self.xml.edit()
+        pattern = _path_pattern(service, entry.segment)
+        replacement = str(chosen_id)
+        set_on_server = {"ServerComment", "ServerAutoStart"}
+        for key in subtree:
+            skip = set_on_server if key == entry.key else set()
+            self._rewrite_key(scratch, key, pattern, replacement, skip)
+        # New properties at one place must be set in ordinal order: ServerAutoStart first.
+        current_start = self.xml.attribute(entry.key.start_tag, "ServerAutoStart")
+        if not auto_start:
+            self._set_property(scratch, entry.key, "ServerAutoStart", "FALSE")
+        elif current_start is not None and not _true(current_start.value):
+            self._set_property(scratch, entry.key, "ServerAutoStart", "TRUE")
+        self._set_property(scratch, entry.key, "ServerComment", encode_name(name))
+
+        text = self.xml.text
+        last = max(subtree, key=lambda k: k.end)
+        newline = _newline_at(text, last.end) or self.xml.newline_near(last.start)
+        pieces: list[str] = []
+        copies: list[tuple[MetabaseKey, int, int]] = []  # source key, new offset, new length
+        position = last.end
+        for key in subtree:
+            begin = self.xml.line_start(key.start)
+            if text[begin : key.start].strip(" \t"):
+                begin = key.start
+            piece = newline + scratch.render(begin, key.end)
+            lead = len(newline) + key.start - begin
+            copies.append((key, position + lead, len(piece) - lead))
+            pieces.append(piece)
+            position += len(piece)
+        shared = self._shared_com_plus(subtree)
+        end_line = last.line + text.count("\n", last.start, last.end)
+
+        editor = self.xml.edit()
+        editor.insert(last.end, "".join(pieces))
+        editor.commit()
+
+        # The new site is read from the inserted text: re-indexing a large file costs more.
+        text = self.xml.text
+        new_entry: _SiteEntry | None = None
+        for key, offset, length in copies:
+            line = end_line + text.count("\n", last.end, offset)
+            if key == entry.key:
+                tag = _MARKUP.match(text, offset)
+                location = self._location_of(tag) if tag is not None else None
+                if tag is None or location is None:
+                    raise AssertionError("the cloned site key was not written")
+                new_end = offset + length
+                end_tag_start = new_end if key.empty else text.rindex("<", offset, new_end)
+                new_key = MetabaseKey(key.key_type, location, offset, tag.end(), new_end,
+                                      key.empty, line, end_tag_start)
+                new_entry = _SiteEntry(service, chosen_id, str(chosen_id), new_key)
+            for prop, value in shared.get(key.start, ()):
+                clone_location = pattern.sub(lambda m: m.group(1) + replacement, key.location)
+                self.notes.append(
+                    Finding(
+                        Severity.WARNING,
+                        "shared-com-package",
+                        f"{clone_location}: {prop} {value} is the same as in the source site "
+                        f"{site.id}; in IIS 5 isolation mode both sites would run in one COM+ "
+                        "application",
+                        site_id=chosen_id,
+                        line=line,
+                    )
+                )
+        if new_entry is None:
+            raise AssertionError("the site key is part of its own subtree")
+        return self._read_site(new_entry)
+
+    def _rewrite_key(
+        self,
+        editor: Editor,
+        key: MetabaseKey,
+        pattern: re.Pattern[str],
+        replacement: str,
+        skip: set[str],
+    ) -> None:
+        for attribute in self.xml.attributes(key.start_tag):
+            if attribute.name in skip:
+                continue
+            if attribute.name != "Location" and not may_hold_path(attribute.name, attribute.raw):
+                continue
+            _rewrite_value(editor, attribute, pattern, replacement)
+        if not key.empty:
+            for child in self.xml.children(key.element):
+                self._rewrite_child(editor, child, pattern, replacement)
+
+    def _rewrite_child(
+        self, editor: Editor, element: Element, pattern: re.Pattern[str], replacement: str
+    ) -> None:
+        attributes = self.xml.attributes(element)
+        if element.name == "Custom":
+            by_name = {a.name: a for a in attributes}
+            value = by_name.get("Value")
+            kind = (by_name["Type"].value if "Type" in by_name else "STRING").strip().upper()
+            flags = by_name["Attributes"].value if "Attributes" in by_name else ""
+            if (
+                value is not None
+                and kind in ("STRING", "EXPANDSZ", "MULTISZ", "MIMEMAP")
+                and "SECURE" not in flags.upper()
+                and not is_secure_blob(value.raw)
+            ):
+                _rewrite_value(editor, value, pattern, replacement)
+            return
+        for attribute in attributes:
+            if not is_secure_blob(attribute.raw):
+                _rewrite_value(editor, attribute, pattern, replacement)
+        if not element.is_empty_tag:
+            for child in self.xml.children(element):
+                self._rewrite_child(editor, child, pattern, replacement)
+
+    def _shared_com_plus(
+        self, keys: Iterable[MetabaseKey]
+    ) -> dict[int, list[tuple[str, str]]]:
+        shared: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for key in keys:
+            for prop in _COM_PLUS_PROPERTIES:
+                found = self.xml.attribute(key.start_tag, prop)
+                if found is not None and found.value.strip():
+                    shared[key.start].append((prop, found.value))
+        return shared
+
+    def _used_ids(self, service: _Service) -> set[int]:
+        prefix = service.folded_prefix
+        used: set[int] = set()
+        for folded in self._index().folded:
+            if folded.startswith(prefix):
+                segment = folded[len(prefix):].split("/", 1)[0]
+                if segment.isdigit() and segment.isascii():
+                    used.add(int(segment))
+        return used
+
+    def _choose_site_id(self, service: _Service, requested: int | None) -> int:
+        used = self._used_ids(service)
+        if requested is not None:
+            if isinstance(requested, bool) or not isinstance(requested, int):
+                raise SiteIdOutOfRangeError(
+                    f"a site id is a whole number from 1 to {MAX_SITE_ID}, not {requested!r}",
+                    path=self.path,
+                )
+            if not 1 <= requested <= MAX_SITE_ID:
+                raise SiteIdOutOfRangeError(
+                    f"site id {requested} is outside 1..{MAX_SITE_ID}, the range IIS accepts",
+                    path=self.path,
+                )
+            if requested in used:
+                raise SiteIdInUseError(
+                    f"id {requested} is already used by keys under /LM/{service.name}/"
+                    f"{requested}; choose another id or leave it out to get a free one",
+                    path=self.path,
+                )
+            return requested
+        candidate = max(used, default=0) + 1
+        if candidate <= MAX_SITE_ID:
+            return candidate
+        candidate = 1
+        while candidate in used:
+            candidate += 1
+        return candidate
+
+    def _clone_name(self, site: Site, requested: str | None) -> str:
+        if requested is not None:
+            self._check_name(requested, site.kind, exclude=None)
+            return requested
+        base = f"{site.name or f'Site {site.id}'} (copy)"
+        taken = {name.casefold() for _, name in self._site_names(site.kind)}
+        candidate, number = base, 2
+        while candidate.casefold() in taken:
+            candidate = f"{base[:-1]} {number})"
+            number += 1
+        return candidate
+
+    def _check_name(self, name: str, kind: SiteKind, exclude: Site | None) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise SiteNameError("a site name cannot be empty", path=self.path)
+        if _CONTROL.search(name):
+            raise SiteNameError(
+                f"a site name cannot contain line ends or control characters: {name!r}",
+                path=self.path,
+            )
+        for entry, other_name in self._site_names(kind):
+            if other_name.casefold() != name.casefold():
+                continue
+            if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
+                continue
+            raise SiteNameError(
+                f"site {entry.id} (line {entry.key.line}) is already named {other_name!r}; "
+                "choose another name",
+                path=self.path,
+                line=entry.key.line,
+            )
+
+    # -- other edits -----------------------------------------------------------------------
+
+    def delete_site(self, site: SiteKey) -> None:
+        """Remove the site's key and every key below it, whole lines."""
+        found = self.site(site)
+        keys = self.keys_under(self._site_entry(found).key.location)
+        editor = self.xml.edit()
+        for key in keys:
+            start, end = editor.lines_span(key.start, key.end)
+            editor.delete(start, end)
+        editor.commit()
+
+    def rename_site(self, site: SiteKey, new_name: str) -> Site:
+        """Set the site's name (ServerComment); refuse a name another site has."""
+        found = self.site(site)
+        self._check_name(new_name, found.kind, exclude=found)
+        entry = self._site_entry(found)
+        editor = self.xml.edit()
+        self._set_property(editor, entry.key, "ServerComment", encode_name(new_name))
+        editor.commit()
+        return self._reread(entry)
+
+    def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
+        """Set ServerAutoStart.
+
+        A value that already means the requested state is left as written; an absent
+        ServerAutoStart already means "start", so starting such a site changes nothing.
+        """
+        found = self.site(site)
+        entry = self._site_entry(found)
+        if found.auto_start != auto_start:
+            editor = self.xml.edit()
+            self._set_property(
+                editor, entry.key, "ServerAutoStart", "TRUE" if auto_start else "FALSE"
+            )
+            editor.commit()
+        return self._reread(entry)
+
+    def set_bindings(self, site: SiteKey, bindings: Iterable[Binding | str]) -> Site:
+        """Make the site's bindings exactly ``bindings``.
+
+        Each binding is a :class:`~metaclone.sites.Binding` or ``protocol/IP:port:host`` text.
+        http bindings (ftp for FTP sites) go to ServerBindings, https ones to SecureBindings,
+        written one entry per line in the file's layout.  A kind with no entries has its
+        property removed; at least one binding is required.  IIS 6 writes "all unassigned"
+        as an empty IP, so ``*`` is written as nothing.
+        """
+        found = self.site(site)
+        entry = self._site_entry(found)
+        service = entry.service
+        plain: list[str] = []
+        secure: list[str] = []
+        for item in bindings:
+            binding = Binding.parse(item) if isinstance(item, str) else item
+            protocol = binding.protocol.lower()
+            if protocol == service.plain_protocol:
+                target = plain
+            elif protocol == "https" and service is _WEB:
+                target = secure
+            else:
+                allowed = "http and https" if service is _WEB else "ftp"
+                raise BindingError(
+                    f"{binding.summary}: an IIS 6 {service.kind.value} site takes only "
+                    f"{allowed} bindings",
+                    path=self.path,
+                )
+            information = _iis6_information(binding.binding_information, binding.summary)
+            if any(_same_binding(information, other) for other in target):
+                raise BindingError(f"{binding.summary} is given twice", path=self.path)
+            target.append(information)
+        if not plain and not secure:
+            raise BindingError("a site needs at least one binding", path=self.path)
+
+        editor = self.xml.edit()
+        props = self.properties(entry.key)
+        wanted = [("ServerBindings", plain)]
+        if service is _WEB:
+            wanted.append(("SecureBindings", secure))
+        for name, entries in wanted:
+            existing = props.get(name)
+            if not entries:
+                if existing is not None:
+                    editor.remove_attribute(entry.key.start_tag, name)
+                continue
+            if existing is not None and parse_multisz(existing.raw) == entries:
+                continue
+            raw = format_multisz(
+                entries,
+                newline=self.xml.newline_near(entry.key.start),
+                indent=self._continuation_indent(entry.key),
+                quote=existing.quote if existing is not None else '"',
+            )
+            self._set_property(editor, entry.key, name, raw)
+        editor.commit()
+        return self._reread(entry)
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def set_certificate(
+        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+    ) -> HttpSysPlan | None:
+        """Write SSLCertHash (40 lowercase hex) and SSLStoreName; returns None.
+
+        ``certificate`` is a thumbprint (hex with or without spaces and colons, any case, or 20
+        bytes) or a loaded ``cryptography`` certificate.
+        """
+        found = self.site(site)
+        entry = self._secure_site_entry(found)
+        thumbprint = normalize_thumbprint(certificate)
+        if not isinstance(store, str) or not store.strip() or _CONTROL.search(store):
+            raise CertificateError(
+                f"{store!r} is not a certificate store name (e.g. MY)", path=self.path
+            )
+        editor = self.xml.edit()
+        self._set_property(editor, entry.key, "SSLCertHash", thumbprint)
+        self._set_property(editor, entry.key, "SSLStoreName", encode_name(store))
+        editor.commit()
+        return None
+
+    def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
+        """Remove SSLCertHash and SSLStoreName (SecureBindings stay); returns None."""
+        entry = self._secure_site_entry(self.site(site))
+        editor = self.xml.edit()
+        editor.remove_attribute(entry.key.start_tag, "SSLCertHash")
+        editor.remove_attribute(entry.key.start_tag, "SSLStoreName")
+        editor.commit()
+        return None
+
+    def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
+        """Exchange the (SSLCertHash, SSLStoreName) pairs of two sites; returns None.
+
+        Each property moves as it is, absence included: a site without a certificate gives
+        the other none.  SecureBindings stay with their sites.
+        """
+        first = self._secure_site_entry(self.site(a))
+        second = self._secure_site_entry(self.site(b))
+        if first.key is second.key:
+            return None
+        names = ("SSLCertHash", "SSLStoreName")
+        first_values = [self.xml.get(first.key.start_tag, n) for n in names]
+        second_values = [self.xml.get(second.key.start_tag, n) for n in names]
+        editor = self.xml.edit()
+        for entry, values in ((first, second_values), (second, first_values)):
+            for name, value in zip(names, values, strict=True):
+                if value is None:
+                    editor.remove_attribute(entry.key.start_tag, name)
+                else:
+                    self._set_property(
+                        editor, entry.key, name, encode_attribute_value(value, '"')
+                    )
+        editor.commit()
+        return None
+
+    def _secure_site_entry(self, site: Site) -> _SiteEntry:
+        entry = self._site_entry(site)
+        if entry.service is not _WEB:
+            raise CertificateError(
+                f"FTP site {site.id} {site.name!r}: IIS 6 FTP sites have no certificate",
+                path=self.path,
+                line=site.line,
+            )
+        return entry
+
+    # -- writing properties ----------------------------------------------------------------
+
+    def _set_property(self, editor: Editor, key: MetabaseKey, name: str, raw: str) -> None:
+        """Set property ``name`` to ``raw`` (attribute text for a double quote).
+
+        An existing property keeps its place and quote; a new one goes to its ordinal-sorted
+        place (case-sensitive, as IIS sorts: ``SSLCertHash`` before ``SecureBindings``), on a
+        line of its own at the key's property indentation.  New properties that land at the
+        same place come out in call order, so one editor must set them in ordinal order.
+        """
+        tag = key.start_tag
+        attributes = self.xml.attributes(tag)
+        existing = next((a for a in attributes if a.name == name), None)
+        if existing is not None:
+            if existing.quote == "'":
+                raw = raw.replace("'", "&apos;")
+            if existing.raw != raw:
+                editor.replace(existing.value_start, existing.value_end, raw)
+            return
+        props = [a for a in attributes if a.name != "Location"]
+        if props:
+            after = next((a.name for a in props if a.name > name), None)
+            editor.set_attribute(tag, name, raw, raw=True, before=after)
+            return
+        location = next((a for a in attributes if a.name == "Location"), None)
+        indent = self.xml.indentation_before(key.start) + "\t\t"
+        newline = self.xml.newline_near(key.start)
+        offset = location.end if location is not None else key.start + 1 + len(key.key_type)
+        editor.insert(offset, f"{newline}{indent}{name}=\"{raw}\"")
+
+    def _continuation_indent(self, key: MetabaseKey) -> str:
+        """The indentation of MULTISZ continuation lines: the key's own, else the file's."""
+        own = _continuation_in(self.xml.attributes(key.start_tag))
+        if own is not None:
+            return own
+        cached = self._layout_cache
+        if cached is not None and cached[0] == self.xml.version:
+            return cached[1]
+        found = _DEFAULT_CONTINUATION
+        for probe in self._index().keys[:_LAYOUT_PROBE_KEYS]:
+            layout = _continuation_in(self.xml.attributes(probe.start_tag))
+            if layout is not None:
+                found = layout
+                break
+        self._layout_cache = (self.xml.version, found)
+        return found
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def check(self) -> list[Finding]:
+        """Problems in the document's sites.
+
+        Errors: two sites with one id (``duplicate-site-id``); an AppRoot outside its own site
+        (``approot-outside-site``); two sites that start with IIS bound to the same
+        IP:port:host (``duplicate-binding``).  Warnings: two sites with one name
+        (``duplicate-site-name``); secure bindings without a certificate, the state a pending
+        certificate request leaves (``waiting-for-certificate``); a COM+ application
+        (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``).
+        """
+        findings: list[Finding] = []
+        sites = self.sites
+        entries = self._index().site_entries
+        findings += self._duplicate_ids(sites)
+        findings += self._duplicate_names(sites)
+        findings += self._duplicate_bindings(sites)
+        for site in sites:
+            if site.waiting_for_certificate:
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "waiting-for-certificate",
+                        f"site {site.id} {site.name!r} has https bindings but no certificate "
+                        "(SSLCertHash): a certificate request is pending or was abandoned",
+                        site_id=site.id,
+                        line=site.line,
+                    )
+                )
+        owners: dict[tuple[str, str], list[tuple[Site, MetabaseKey]]] = defaultdict(list)
+        for site, entry in zip(sites, entries, strict=True):
+            own = entry.key.location.lower()
+            for key in self.keys_under(entry.key.location):
+                props = self.properties(key)
+                app_root = props.get("AppRoot")
+                if app_root is not None and app_root.value.strip():
+                    folded = app_root.value.strip().lower().rstrip("/")
+                    if folded != own and not folded.startswith(own + "/"):
+                        findings.append(
+                            Finding(
+                                Severity.ERROR,
+                                "approot-outside-site",
+                                f"{key.location}: AppRoot {app_root.value!r} is outside site "
+                                f"{site.id} ({entry.key.location})",
+                                site_id=site.id,
+                                line=self.xml.line_of(app_root.name_start),
+                            )
+                        )
+                for prop in _COM_PLUS_PROPERTIES:
+                    found = props.get(prop)
+                    if found is not None and found.value.strip():
+                        owners[(prop, found.value.strip().lower())].append((site, key))
+        for (prop, _), users in owners.items():
+            distinct = {(s.kind, s.id) for s, _ in users}
+            if len(distinct) < 2:
+                continue
+            for site, key in users:
+                others = sorted({s.id for s, _ in users if (s.kind, s.id) != (site.kind, site.id)})
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "shared-com-package",
+                        f"{key.location}: {prop} is also used by site(s) "
+                        + ", ".join(map(str, others)),
+                        site_id=site.id,
+                        line=self.xml.line_of(key.start),
+                    )
+                )
+        return findings
+
+    def _duplicate_ids(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
+        groups: dict[tuple[SiteKind, int], list[Site]] = defaultdict(list)
+        for site in sites:
+            groups[(site.kind, site.id)].append(site)
+        for (kind, ident), group in groups.items():
+            if len(group) < 2:
+                continue
+            lines = ", ".join(str(s.line) for s in group)
+            for site in group[1:]:
+                yield Finding(
+                    Severity.ERROR,
+                    "duplicate-site-id",
+                    f"{len(group)} {kind.value} sites have id {ident} (lines {lines})",
+                    site_id=ident,
+                    line=site.line,
+                )
+
+    def _duplicate_names(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
+        groups: dict[tuple[SiteKind, str], list[Site]] = defaultdict(list)
+        for site in sites:
+            if site.name:
+                groups[(site.kind, site.name.casefold())].append(site)
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            ids = ", ".join(str(s.id) for s in group)
+            for site in group[1:]:
+                yield Finding(
+                    Severity.WARNING,
+                    "duplicate-site-name",
+                    f"sites {ids} are all named {site.name!r}: select them by id",
+                    site_id=site.id,
+                    line=site.line,
+                )
+
+    def _duplicate_bindings(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
+        seen: dict[tuple[str, str, int | None, str], Site] = {}
+        for site in sites:
+            if not site.auto_start:
+                continue
+            for binding in site.bindings:
+                address = (
+                    binding.protocol,
+                    (binding.ip or "").strip("*"),
+                    binding.port,
+                    (binding.host or "").casefold(),
+                )
+                first = seen.setdefault(address, site)
+                if first is site:
+                    continue
+                yield Finding(
+                    Severity.ERROR,
+                    "duplicate-binding",
+                    f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
+                    f"with {binding.summary}: the second cannot start",
+                    site_id=site.id,
+                    line=site.line,
+                )
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def encode_name(value: str) -> str:
+    """Attribute text (double-quoted) for a one-line string value."""
+    return encode_attribute_value(value, '"')
+
+
+def _true(text: str) -> bool:
+    try:
+        return parse_bool(text)
+    except ValueError:
+        return False
+
+
+def _path_pattern(service: _Service, segment: str) -> re.Pattern[str]:
+    """``/LM/<service>/<segment>`` followed by ``/``, a line end or the end of the value."""
+    return re.compile(
+        r"(/LM/" + service.name + r"/)" + re.escape(segment)
+        + r"(?=[/\r\n]|&#(?:10|13|x[aAdD]);|\Z)",
+        re.IGNORECASE,
+    )
+
+
+def _rewrite_value(
+    editor: Editor, attribute: Attribute, pattern: re.Pattern[str], replacement: str
+) -> None:
+    new_raw = pattern.sub(lambda m: m.group(1) + replacement, attribute.raw)
+    if new_raw != attribute.raw:
+        editor.replace(attribute.value_start, attribute.value_end, new_raw)
+
+
+def _newline_at(text: str, offset: int) -> str | None:
+    for ending in ("\r\r\n", "\r\n", "\n"):
+        if text.startswith(ending, offset):
+            return ending
+    return None
+
+
+def _continuation_in(attributes: Iterable[Attribute]) -> str | None:
+    for attribute in attributes:
+        raw = attribute.raw
+        cut = raw.find("\n")
+        if cut < 0:
+            continue
+        rest = raw[cut + 1 :]
+        indent = rest[: len(rest) - len(rest.lstrip(" \t"))]
+        if indent:
+            return indent
+    return None
+
+
+def _iis6_information(information: str, summary: str) -> str:
+    """Check ``IP:port:host`` and write it as IIS 6 does (no ``*`` for all addresses)."""
+    if information.count(":") < 2 and not information.startswith("["):
+        raise BindingError(
+            f"{summary}: IIS 6 bindings are IP:port:host, e.g. :80: or 10.0.0.5:443:"
+        )
+    ip, port, host = split_address(information)
+    if port is None or not 1 <= port <= 65535:
+        raise BindingError(f"{summary}: the port must be a number from 1 to 65535")
+    if _CONTROL.search(information) or any(c in information for c in " \"<>"):
+        raise BindingError(f"{summary}: a binding cannot contain spaces or quotes")
+    if ip == "*":
+        ip = ""
+    return f"{ip}:{port}:{host}"
+
+
+def _same_binding(a: str, b: str) -> bool:
+    ip_a, port_a, host_a = split_address(a)
+    ip_b, port_b, host_b = split_address(b)
+    return (ip_a, port_a, host_a.casefold()) == (ip_b, port_b, host_b.casefold())
