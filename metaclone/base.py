@@ -69,6 +69,10 @@ class ConfigDocument:
         """
         sites = self.sites
         if isinstance(key, Site):
+            # The very site, even in a broken file where two sites share an id.
+            same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
+            if len(same) == 1:
+                return same[0]
             key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
         kind = SiteKind.WEB
         if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
