@@ -24,6 +24,9 @@ from metaclone.lossless.values import encode_attribute_value
 
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
 
+#: Line lookups answered by counting before the line table is built.
+_DIRECT_LOOKUPS = 8
+
 
 @attrs.frozen
 class Patch:
@@ -78,6 +81,7 @@ class XmlDocument:
         self._original: bytes | None = original
         self._version = 0
         self._line_starts: list[int] | None = None
+        self._direct_lookups = 0
         self._root: Element | None = None
 
     @classmethod
@@ -118,6 +122,11 @@ class XmlDocument:
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
         """1-based line and column of ``offset`` (lines counted at ``\\n``)."""
+        if self._line_starts is None and self._direct_lookups < _DIRECT_LOOKUPS:
+            # A few lookups (an error, a clone's notes) are cheaper as a count in C than the
+            # line table, which takes a Python loop over every line and is dropped on commit.
+            self._direct_lookups += 1
+            return gate.line_and_column(self._text, offset)
         if self._line_starts is None:
             starts = [0]
             find = self._text.find
@@ -226,6 +235,7 @@ class XmlDocument:
         self._original = checkpoint.original
         self._version += 1
         self._line_starts = None
+        self._direct_lookups = 0
         self._root = None
 
     def _apply(self, patches: list[Patch]) -> None:
@@ -235,6 +245,7 @@ class XmlDocument:
         self._original = None
         self._version += 1
         self._line_starts = None
+        self._direct_lookups = 0
         self._root = None
 
 
@@ -302,7 +313,9 @@ class Editor:
         new_raw = value if raw else encode_attribute_value(value, quote)
         text = f"{name}{equals}{quote}{new_raw}{quote}"
         if index < len(attributes):
-            self.insert(attributes[index].name_start, f"{text}{attributes[index].leading}")
+            # At the start of the next attribute's leading space, not inside it: an edit of
+            # the same operation may delete that attribute, leading space included.
+            self.insert(attributes[index].start, f"{leading}{text}")
             return
         offset = attributes[-1].end if attributes else tag.start + 1 + len(tag.name)
         self.insert(offset, f"{leading}{text}")
