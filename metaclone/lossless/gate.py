@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import cast
 
 import attrs
 from lxml import etree
@@ -133,8 +134,22 @@ def refuse_doctype(text: str, path: str) -> None:
             )
 
 
+class _DiscardEvents:
+    """A parser target that keeps nothing.
+
+    With a target, lxml checks the document without building a tree: about ten times faster on a
+    large file, and no memory beyond the input (a tree of a 70 MB file takes over 600 MB).
+    It deliberately has no ``start``/``end``/``data`` methods, which lxml would call back for
+    every event; hence the cast where it is passed in.
+    """
+
+    def close(self) -> None:
+        return None
+
+
 def _safe_parser() -> etree.XMLParser:
     return etree.XMLParser(
+        target=cast("etree.ParserTarget", _DiscardEvents()),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -148,8 +163,9 @@ def _safe_parser() -> etree.XMLParser:
 
 def check_well_formed(data: bytes, text: str, path: str) -> None:
     """Raise ParseError unless lxml finds ``data`` well-formed."""
+    parser = _safe_parser()
     try:
-        etree.fromstring(data, _safe_parser())
+        etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         message = str(exc.msg)
@@ -159,6 +175,14 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
             f"not well-formed XML: {message}",
             path=path, line=line, column=column, source_line=source_line(text, line),
         ) from None
+    # Parsing for a target, libxml2 only logs namespace errors (an undeclared prefix).
+    for entry in parser.error_log:
+        if entry.level >= etree.ErrorLevels.ERROR:
+            raise ParseError(
+                f"not well-formed XML: {entry.message}",
+                path=path, line=entry.line, column=entry.column,
+                source_line=source_line(text, entry.line),
+            )
 
 
 def read_document(data: bytes, path: str) -> DecodedText:
