@@ -325,6 +325,15 @@ def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
     return _emit(args, console, doc, before)
 
 
+def _destination(args: argparse.Namespace) -> str:
+    """The file the new document ends up in, as the next steps should name it."""
+    if args.output:
+        return str(args.output)
+    if args.in_place:
+        return str(args.file)
+    return "NEW_FILE"
+
+
 def _say_result(console: Console, result: workflow.WorkflowResult) -> None:
     for change in result.changes:
         console.say(f"metaclone: {change}")
@@ -342,7 +351,13 @@ def cmd_placeholder_begin(args: argparse.Namespace, console: Console) -> int:
     certificate = _certificate(args, console, site)
     previous = load(args.previous) if args.previous else None
     result = workflow.begin(
-        doc, site, new_id=args.id, new_name=args.name, certificate=certificate, previous=previous
+        doc,
+        site,
+        new_id=args.id,
+        new_name=args.name,
+        certificate=certificate,
+        previous=previous,
+        saved_as=_destination(args),
     )
     _say_result(console, result)
     _write_plan(args, console, result.plan)
@@ -355,7 +370,9 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     site = doc.site(args.site)
     certificate = _certificate(args, console, site)
     assert certificate is not None  # argparse requires --thumbprint or --cert
-    result = workflow.finish(doc, site, args.placeholder, certificate, delete=args.delete)
+    result = workflow.finish(
+        doc, site, args.placeholder, certificate, delete=args.delete, saved_as=_destination(args)
+    )
     _say_result(console, result)
     _write_plan(args, console, result.plan)
     return _emit(args, console, doc, before)

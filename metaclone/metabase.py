@@ -262,6 +262,11 @@ class MetabaseDocument(ConfigDocument):
     # -- keys and values -------------------------------------------------------------------
 
     @property
+    def is_export(self) -> bool:
+        """True for an ``iiscnfg /export`` file: it holds a subtree, not the ``/LM`` key."""
+        return self.key("/LM") is None
+
+    @property
     def keys(self) -> tuple[MetabaseKey, ...]:
         """Every key under ``<MBProperty>``, in document order."""
         return self._index().keys

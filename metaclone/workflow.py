@@ -16,6 +16,7 @@ from metaclone.base import ConfigDocument, SiteKey
 from metaclone.errors import CertificateError, SiteNotFoundError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import APPCMD_XML, IIS6_METABASE
+from metaclone.metabase import MetabaseDocument
 from metaclone.sites import Binding, CertificateRef, Site, SiteKind
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -82,6 +83,7 @@ def begin(
     new_name: str | None = None,
     certificate: CertificateRef | None = None,
     previous: ConfigDocument | None = None,
+    saved_as: str | None = None,
 ) -> WorkflowResult:
     """Clone ``site`` as a started placeholder with the last working certificate; stop it.
 
@@ -89,7 +91,8 @@ def begin(
     the one the same site has in ``previous`` (an earlier copy of the configuration).  For IIS 6
     one of them is required, because the metabase is where the certificate lives.  For IIS 7 the
     placeholder keeps the original's bindings, so HTTP.sys keeps serving the certificate it has
-    for them; a certificate given here is planned onto those bindings.
+    for them; a certificate given here is planned onto those bindings.  ``saved_as`` names the
+    file the result will be saved to, for the next steps (default: the document's own path).
     """
     original = doc.site(site)
     warnings: list[str] = []
@@ -122,7 +125,7 @@ def begin(
             else:
                 warnings.append("the placeholder has no https binding: it will serve http only")
         plan = None
-        if chosen is not None and (chosen != own or doc.format == IIS6_METABASE):
+        if chosen is not None and chosen != _certificate_from(doc, placeholder):
             plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
             changes.append(
                 f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
@@ -134,7 +137,7 @@ def begin(
     except Exception:
         doc.xml.rollback(before)
         raise
-    steps = _begin_steps(doc, original, placeholder, plan)
+    steps = _begin_steps(doc, original, placeholder, plan, saved_as or doc.path)
     return WorkflowResult(
         original, placeholder, chosen, plan, tuple(changes), steps, tuple(warnings)
     )
@@ -147,8 +150,12 @@ def finish(
     certificate: CertificateRef,
     *,
     delete: bool = False,
+    saved_as: str | None = None,
 ) -> WorkflowResult:
-    """Put the new ``certificate`` on ``site``, stop or delete ``placeholder``, start ``site``."""
+    """Put the new ``certificate`` on ``site``, stop or delete ``placeholder``, start ``site``.
+
+    ``saved_as`` names the file the result will be saved to, for the next steps.
+    """
     original = doc.site(site)
     stand_in = doc.site(placeholder)
     if stand_in.id == original.id and stand_in.kind is original.kind:
@@ -182,18 +189,17 @@ def finish(
     except Exception:
         doc.xml.rollback(before)
         raise
-    steps = _finish_steps(doc, original, stand_in, plan, delete)
+    steps = _finish_steps(doc, original, stand_in, plan, deleted=delete, file=saved_as or doc.path)
     return WorkflowResult(
         original, remaining, certificate, plan, tuple(changes), steps, tuple(warnings)
     )
 
 
 def _is_full_metabase(doc: ConfigDocument) -> bool:
-    mb = doc.xml.child(doc.xml.root, "MBProperty")
-    return mb is not None and doc.xml.child(mb, "IIS_Global") is not None
+    return isinstance(doc, MetabaseDocument) and not doc.is_export
 
 
-def _iis6_steps(doc: ConfigDocument, sites: list[Site]) -> list[str]:
+def _iis6_steps(doc: ConfigDocument, sites: list[Site], file: str) -> list[str]:
     if _is_full_metabase(doc):
         return [
             "stop IIS on the server: iisreset /stop",
@@ -202,7 +208,7 @@ def _iis6_steps(doc: ConfigDocument, sites: list[Site]) -> list[str]:
             "start IIS: iisreset /start",
         ]
     return [
-        f"iiscnfg /import /f {doc.path} /sp /LM/W3SVC/{site.id} /dp /LM/W3SVC/{site.id} "
+        f"iiscnfg /import /f {file} /sp /LM/W3SVC/{site.id} /dp /LM/W3SVC/{site.id} "
         "/children   (add /d PASSWORD if the export was made with one)"
         for site in sites
     ]
@@ -214,36 +220,41 @@ def _run_plan_step(plan: HttpSysPlan | None) -> list[str]:
     return ["run the HTTP.sys plan (netsh or PowerShell) as an administrator"]
 
 
-def _iis7_install_step(doc: ConfigDocument, new_site: Site | None) -> list[str]:
+def _iis7_install_step(doc: ConfigDocument, new_site: Site | None, file: str) -> list[str]:
     if doc.format == APPCMD_XML:
         if new_site is None:
             return []
         return [
-            f"import the placeholder: keep only its <SITE> element ({new_site.name!r}) in a "
-            "file and run: appcmd add site /in < FILE"
+            f"import the placeholder: keep only its <SITE> element ({new_site.name!r}) of "
+            f"{file} in a file of its own and run: appcmd add site /in < THAT_FILE"
         ]
     return [
-        "back up the live configuration (appcmd add backup), then copy the new "
-        "applicationHost.config over %windir%\\system32\\inetsrv\\config\\applicationHost.config"
+        f"back up the live configuration (appcmd add backup), then copy {file} over "
+        "%windir%\\system32\\inetsrv\\config\\applicationHost.config"
     ]
 
 
 def _begin_steps(
-    doc: ConfigDocument, original: Site, placeholder: Site, plan: HttpSysPlan | None
+    doc: ConfigDocument, original: Site, placeholder: Site, plan: HttpSysPlan | None, file: str
 ) -> tuple[str, ...]:
     if doc.format == IIS6_METABASE:
-        steps = _iis6_steps(doc, [placeholder, original])
-        steps += [
-            f"stop the original now: iisweb /stop w3svc/{original.id}",
+        if _is_full_metabase(doc):
+            return (
+                *_iis6_steps(doc, [], file),
+                "IIS starts the sites marked started: the placeholder serves, the original "
+                "stays stopped",
+            )
+        return (
+            f"stop the original: iisweb /stop w3svc/{original.id}",
+            *_iis6_steps(doc, [placeholder, original], file),
             f"start the placeholder: iisweb /start w3svc/{placeholder.id}",
-        ]
-        return tuple(steps)
-    steps = _iis7_install_step(doc, placeholder) + _run_plan_step(plan)
-    steps += [
+        )
+    return (
+        *_iis7_install_step(doc, placeholder, file),
+        *_run_plan_step(plan),
         f'appcmd stop site /site.name:"{original.name}"',
         f'appcmd start site /site.name:"{placeholder.name}"',
-    ]
-    return tuple(steps)
+    )
 
 
 def _finish_steps(
@@ -251,18 +262,31 @@ def _finish_steps(
     original: Site,
     placeholder: Site,
     plan: HttpSysPlan | None,
+    *,
     deleted: bool,
+    file: str,
 ) -> tuple[str, ...]:
     if doc.format == IIS6_METABASE:
-        steps = [f"stop the placeholder now: iisweb /stop w3svc/{placeholder.id}"]
+        if _is_full_metabase(doc):
+            return (
+                f"install the new certificate {_thumbprint(original)} in the computer's "
+                "Personal (MY) store if it is not there yet",
+                *_iis6_steps(doc, [], file),
+                "IIS starts the sites marked started: the original serves again",
+            )
+        steps = [f"stop the placeholder: iisweb /stop w3svc/{placeholder.id}"]
         if deleted:
-            steps.append(f"delete it on the server: iisweb /delete w3svc/{placeholder.id}")
-        steps += _iis6_steps(doc, [original])
+            steps.append(f"delete it: iisweb /delete w3svc/{placeholder.id}")
+        steps += _iis6_steps(doc, [original], file)
         steps.append(f"start the original: iisweb /start w3svc/{original.id}")
         return tuple(steps)
     steps = [f'appcmd stop site /site.name:"{placeholder.name}"']
     if deleted:
         steps.append(f'appcmd delete site /site.name:"{placeholder.name}"')
-    steps += _iis7_install_step(doc, None) + _run_plan_step(plan)
+    steps += _iis7_install_step(doc, None, file) + _run_plan_step(plan)
     steps.append(f'appcmd start site /site.name:"{original.name}"')
     return tuple(steps)
+
+
+def _thumbprint(site: Site) -> str:
+    return site.certificate.thumbprint if site.certificate else "(see above)"
