@@ -1,0 +1,65 @@
+"""The scripts in examples/ run and do what they say."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT
+
+import metaclone
+
+EXAMPLES = ROOT / "examples"
+
+
+def run_example(name: str, *args: str | Path) -> str:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    )
+    return result.stdout
+
+
+def test_every_example_is_tested() -> None:
+    tested = {"list_sites.py", "clone_site.py", "placeholder.py"}
+    assert {p.name for p in EXAMPLES.glob("*.py")} == tested
+
+
+def test_list_sites(tmp_path: Path) -> None:
+    out = run_example("list_sites.py", FIXTURES / "iis6" / "MetaBase.xml")
+    assert "iis6-metabase" in out
+    assert "1962875481  Shop [started]" in out
+    assert "waiting for a certificate" in out
+
+
+def test_clone_site(tmp_path: Path) -> None:
+    source = tmp_path / "applicationHost.config"
+    shutil.copy(FIXTURES / "iis7" / "applicationHost.config", source)
+    out = run_example("clone_site.py", source, "Shop", "Shop (staging)")
+    assert "cloned as 21 'Shop (staging)'" in out
+    clone = metaclone.load(tmp_path / "applicationHost.config.new").site("Shop (staging)")
+    assert not clone.auto_start
+    assert source.read_bytes() == (FIXTURES / "iis7" / "applicationHost.config").read_bytes()
+
+
+def test_placeholder_round_trip(tmp_path: Path) -> None:
+    source = tmp_path / "MetaBase.xml"
+    shutil.copy(FIXTURES / "iis6" / "MetaBase.xml", source)
+    new = "cd" * 20
+    out = run_example("placeholder.py", source, "Shop", new)
+    assert "begin:" in out
+    assert "finish:" in out
+    begun = metaclone.load(tmp_path / "MetaBase.xml.begin")
+    assert begun.site("Shop (placeholder)").auto_start
+    assert not begun.site("Shop").auto_start
+    finished = metaclone.load(tmp_path / "MetaBase.xml.finish")
+    assert finished.site("Shop").certificate == metaclone.CertificateRef(new, "MY")
+    assert finished.site("Shop").auto_start
+    assert "Shop (placeholder)" not in [s.name for s in finished.sites]
