@@ -613,3 +613,80 @@ def test_placeholder_begin_from_an_earlier_config(
     )
     assert status == EXIT_OK, err
     assert metaclone.load(out).site("Shop (placeholder)").certificate == shop.certificate
+
+
+def test_not_yet_valid_certificate_is_refused(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    cert = make_cert(
+        new_key(),
+        "shop.example.com",
+        dns=("shop.example.com",),
+        not_before=now + datetime.timedelta(days=2),
+        not_after=now + datetime.timedelta(days=90),
+    )
+    pem = work / "future.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    status, _, err = run(
+        capsys, "cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", work / "o"
+    )
+    assert status == EXIT_REFUSED
+    assert "not valid before" in err
+    assert not (work / "o").exists()
+
+
+def test_certificate_for_other_hosts_is_warned_about(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    cert = make_cert(
+        new_key(),
+        "other.example.org",
+        dns=("other.example.org",),
+        not_before=now - datetime.timedelta(days=1),
+        not_after=now + datetime.timedelta(days=9),
+    )
+    pem = work / "other.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    status, _, err = run(
+        capsys, "cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", work / "o"
+    )
+    assert status == EXIT_OK
+    assert "does not cover" in err
+    assert "shop.example.com" in err
+
+
+def test_pfx_without_its_key_is_refused(capsys: pytest.CaptureFixture[str], work: Path) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    cert = make_cert(
+        new_key(),
+        "shop.example.com",
+        dns=("shop.example.com",),
+        not_before=now - datetime.timedelta(days=1),
+        not_after=now + datetime.timedelta(days=9),
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"shop", None, cert, None, serialization.NoEncryption()
+    )
+    pfx = work / "nokey.pfx"
+    pfx.write_bytes(data)
+    status, _, err = run(
+        capsys, "cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pfx, "-o", work / "o"
+    )
+    assert status == EXIT_REFUSED
+    assert "private key" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_password_file_and_missing_variable(
+    capsys: pytest.CaptureFixture[str], work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_SUCH_PASSWORD_VARIABLE", raising=False)
+    args = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", work / "x.pfx"]
+    status, _, err = run(capsys, *args, "--password-env", "NO_SUCH_PASSWORD_VARIABLE")
+    assert status == EXIT_REFUSED
+    assert "NO_SUCH_PASSWORD_VARIABLE" in err
+    status, _, err = run(capsys, *args, "--password-file", work / "missing-password.txt")
+    assert status == EXIT_REFUSED
+    assert "missing-password.txt" in err
