@@ -19,10 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
-import attrs
-
 from metaclone.base import ConfigDocument, SiteKey
 from metaclone.errors import (
+    AmbiguousSiteError,
     BindingError,
     CertificateError,
     ParseError,
@@ -33,6 +32,18 @@ from metaclone.errors import (
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from metaclone.metabase_index import (
+    INHERITED_PROPERTIES,
+    SERVICES,
+    TAG_REST,
+    WEB,
+    KeyTable,
+    MetabaseKey,
+    Service,
+    SiteEntry,
+    first_location,
+    scan_keys,
+)
 from metaclone.metabase_schema import (
     format_multisz,
     is_secure_blob,
@@ -58,92 +69,37 @@ if TYPE_CHECKING:
 
     from metaclone.httpsys import HttpSysPlan
 
-#: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
-INHERITED_PROPERTIES = "IIsInheritedProperties"
-
-# Opaque markup first (never counted as tags).  Groups: 1 "/" of an end tag, 2 name,
-# 3 attribute text (ending in "/" for an empty-element tag).  Possessive quantifiers keep the
-# scan linear.
-_MARKUP = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
-    re.S,
-)
-# IIS writes Location first; the general attribute parser is the fallback.
-_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII)
-_ANY_ATTRIBUTE = re.compile(r"\s+([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# ServerComment of a start tag, matched from the end of the tag's name: attribute after
+# attribute, so the search never leaves the tag.
+_SERVER_COMMENT = re.compile(
+    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+    r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
+)
 
 _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
 
 _COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
+# The properties a Site is made of, matched from the end of a server key's name: attribute
+# after attribute, so the match never leaves the start tag.  One group per property, None when
+# it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
+_SITE_PROPERTY_NAMES = (
+    "ServerComment", "ServerAutoStart", "ServerBindings", "SecureBindings", "SSLCertHash",
+    "SSLStoreName",
+)
+_SITE_PROPERTIES = re.compile(
+    r"(?:\s+(?:"
+    # The group opens after the quote; what it may hold depends on which quote that was.
+    + "".join(
+        name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES
+    )
+    + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
+)
 
 
-@attrs.frozen
-class _Service:
-    kind: SiteKind
-    name: str  # W3SVC / MSFTPSVC, as IIS spells it
-    key_type: str
-    plain_protocol: str
-
-    @property
-    def folded_prefix(self) -> str:
-        return f"/lm/{self.name.lower()}/"
-
-
-_WEB = _Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
-_FTP = _Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
-_SERVICES = {SiteKind.WEB: _WEB, SiteKind.FTP: _FTP}
-_SERVICE_BY_FOLDED_NAME = {"w3svc": _WEB, "msftpsvc": _FTP}
-
-
-@attrs.frozen
-class MetabaseKey:
-    """One key: its type (element name), its path as written, and where it sits in the text."""
-
-    key_type: str
-    location: str
-    start: int
-    tag_end: int
-    end: int
-    empty: bool = False
-    line: int = 0
-    #: Where the end tag starts (``end`` for an empty-element key).
-    end_tag_start: int = -1
-
-    @property
-    def start_tag(self) -> Tag:
-        return Tag(TagKind.EMPTY if self.empty else TagKind.START, self.key_type, self.start,
-                   self.tag_end)
-
-    @property
-    def element(self) -> Element:
-        if self.empty:
-            return Element(self.start_tag, None)
-        return Element(self.start_tag, Tag(TagKind.END, self.key_type, self.end_tag_start,
-                                           self.end))
-
-    @property
-    def folded(self) -> str:
-        return self.location.lower()
-
-
-@attrs.frozen
-class _SiteEntry:
-    service: _Service
-    id: int
-    segment: str  # the id's digits as written in Location
-    key: MetabaseKey
-
-
-@attrs.frozen
-class _Index:
-    keys: tuple[MetabaseKey, ...]
-    folded: tuple[str, ...]
-    site_entries: tuple[_SiteEntry, ...]
+__all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
 
 class MetabaseDocument(ConfigDocument):
@@ -155,17 +111,20 @@ class MetabaseDocument(ConfigDocument):
 
     format: ClassVar[str] = "iis6-metabase"
 
-    _index_cache: tuple[int, _Index] | None = None
+    _index_cache: tuple[int, KeyTable] | None = None
     _sites_cache: tuple[int, tuple[Site, ...]] | None = None
     _layout_cache: tuple[int, str] | None = None
 
     # -- the key index ---------------------------------------------------------------------
 
-    def _index(self) -> _Index:
+    def _index(self) -> KeyTable:
         cached = self._index_cache
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
-        index = self._build_index()
+        mbproperty = self._mbproperty()
+        index = scan_keys(
+            self.xml.text, mbproperty.content_start, mbproperty.content_end, self._location_of
+        )
         self._index_cache = (self.xml.version, index)
         return index
 
@@ -187,65 +146,11 @@ class MetabaseDocument(ConfigDocument):
             )
         return found
 
-    def _build_index(self) -> _Index:
-        text = self.xml.text
-        mbproperty = self._mbproperty()
-        keys: list[MetabaseKey] = []
-        sites: list[_SiteEntry] = []
-        depth = 0
-        open_name = open_location = ""
-        open_start = open_tag_end = open_line = 0
-        # Lines are counted as the scan goes: one C-level count per key.
-        line, counted_to = 1, 0
-        for match in _MARKUP.finditer(text, mbproperty.content_start, mbproperty.content_end):
-            name = match.group(2)
-            if name is None:
-                continue
-            if match.group(1):
-                depth -= 1
-                if depth == 0 and open_name:
-                    keys.append(
-                        MetabaseKey(open_name, open_location, open_start, open_tag_end,
-                                    match.end(), False, open_line, match.start())
-                    )
-                continue
-            empty = match.group(3).endswith("/")
-            if depth > 0:
-                depth += 0 if empty else 1
-                continue
-            location = self._location_of(match)
-            line += text.count("\n", counted_to, match.start())
-            counted_to = match.start()
-            if location is None:
-                open_name = ""
-            elif empty:
-                keys.append(MetabaseKey(name, location, match.start(), match.end(), match.end(),
-                                        True, line, match.end()))
-            else:
-                open_name, open_location = name, location
-                open_start, open_tag_end, open_line = match.start(), match.end(), line
-            if not empty:
-                depth = 1
-        folded = tuple(key.location.lower() for key in keys)
-        for key, path in zip(keys, folded, strict=True):
-            if key.key_type not in ("IIsWebServer", "IIsFtpServer"):
-                continue
-            site_match = _SITE_PATH.fullmatch(path)
-            if site_match is None:
-                continue
-            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1)]
-            if service.key_type != key.key_type:
-                continue
-            segment = key.location[-len(site_match.group(2)):]
-            sites.append(_SiteEntry(service, int(segment), segment, key))
-        return _Index(tuple(keys), folded, tuple(sites))
-
     def _location_of(self, match: re.Match[str]) -> str | None:
-        text = self.xml.text
-        first = _FIRST_LOCATION.match(text, match.start(3))
+        """The Location of the tag ``match`` (a ``MARKUP`` match); None for no key."""
+        first = first_location(self.xml.text, match)
         if first is not None:
-            raw = first.group(1) if first.group(1) is not None else first.group(2)
-            return decode_attribute_value(raw)
+            return first
         name = match.group(2)
         tag = Tag(TagKind.START, name, match.start(), match.end())
         location = self.xml.get(tag, "Location")
@@ -264,32 +169,24 @@ class MetabaseDocument(ConfigDocument):
     @property
     def is_export(self) -> bool:
         """True for an ``iiscnfg /export`` file: it holds a subtree, not the ``/LM`` key."""
-        return self.key("/LM") is None
+        return self._index().first("/LM") is None
 
     @property
     def keys(self) -> tuple[MetabaseKey, ...]:
         """Every key under ``<MBProperty>``, in document order."""
-        return self._index().keys
+        index = self._index()
+        return tuple(index.key(position) for position in range(len(index)))
 
     def key(self, location: str) -> MetabaseKey | None:
         """The first key whose Location is ``location`` (compared case-insensitively)."""
         index = self._index()
-        wanted = location.lower()
-        for key, folded in zip(index.keys, index.folded, strict=True):
-            if folded == wanted:
-                return key
-        return None
+        position = index.first(location)
+        return index.key(position) if position is not None else None
 
     def keys_under(self, location: str) -> tuple[MetabaseKey, ...]:
         """The keys at or below ``location`` (segment-exact, case-insensitive)."""
         index = self._index()
-        wanted = location.lower().rstrip("/")
-        below = wanted + "/"
-        return tuple(
-            key
-            for key, folded in zip(index.keys, index.folded, strict=True)
-            if folded == wanted or folded.startswith(below)
-        )
+        return tuple(index.key(position) for position in index.positions_under(location))
 
     def site_keys(self, site: SiteKey) -> tuple[MetabaseKey, ...]:
         """The keys that belong to ``site``: its server key and every key below it."""
@@ -331,9 +228,21 @@ class MetabaseDocument(ConfigDocument):
         cached = self._sites_cache
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
-        result = tuple(self._read_site(entry) for entry in self._index().site_entries)
-        self._sites_cache = (self.xml.version, result)
-        return result
+        index = self._index()
+        text = self.xml.text
+        result: list[Site] = []
+        # Lines are counted from one site to the next: one pass over the text in all.
+        line, counted = 1, 0
+        for entry in index.site_entries:
+            start = index.start(entry.position)
+            line += text.count("\n", counted, start)
+            counted = start
+            result.append(
+                self._site_at(entry.service, entry.id, start, line)
+            )
+        sites = tuple(result)
+        self._sites_cache = (self.xml.version, sites)
+        return sites
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.
@@ -360,100 +269,112 @@ class MetabaseDocument(ConfigDocument):
                 return self._read_site(entries[0])
         return super().site(key)
 
-    def _read_site(self, entry: _SiteEntry) -> Site:
-        props = self._raw_properties(entry.key)
+    def _read_site(self, entry: SiteEntry) -> Site:
+        return self._site_at(entry.service, entry.id, entry.start, entry.line)
 
-        def text(name: str) -> str | None:
-            raw = props.get(name)
-            return decode_attribute_value(raw) if raw is not None else None
-
+    def _site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
+        """The site whose server key starts at ``start``."""
+        key_type = service.key_type
+        found = _SITE_PROPERTIES.match(self.xml.text, start + 1 + len(key_type))
+        if found is None:
+            raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
+        comment, flag, plain, secure, thumbprint, store = found.groups()
         auto_start = True
-        flag = text("ServerAutoStart")
         if flag is not None:
             try:
-                auto_start = parse_bool(flag)
+                auto_start = parse_bool(decode_attribute_value(flag))
             except ValueError as exc:
-                raise self._property_error(entry.key, "ServerAutoStart", str(exc)) from None
+                raise self._property_error(start, key_type, "ServerAutoStart",
+                                           str(exc)) from None
         certificate = None
-        thumbprint = (text("SSLCertHash") or "").strip()
-        if thumbprint:
-            certificate = CertificateRef(thumbprint.lower(), text("SSLStoreName") or "MY")
+        if thumbprint is not None:
+            thumbprint = decode_attribute_value(thumbprint).strip()
+            if thumbprint:
+                certificate = CertificateRef(
+                    thumbprint.lower(),
+                    (decode_attribute_value(store) if store is not None else "") or "MY",
+                )
         bindings: list[Binding] = []
-        for name, protocol in (
-            ("ServerBindings", entry.service.plain_protocol),
-            ("SecureBindings", "https"),
-        ):
-            raw = props.get(name)
-            if raw is None:
-                continue
-            for information in parse_multisz(raw):
-                if information.strip():
-                    bindings.append(
-                        Binding.from_information(
-                            protocol,
-                            information.strip(),
-                            certificate=certificate if protocol == "https" else None,
-                        )
-                    )
+        if plain is not None:
+            _add_bindings(bindings, service.plain_protocol, plain, None)
+        if secure is not None:
+            _add_bindings(bindings, "https", secure, certificate)
         return Site(
-            id=entry.id,
-            name=text("ServerComment") or "",
+            id=ident,
+            name=decode_attribute_value(comment) if comment else "",
             auto_start=auto_start,
             bindings=tuple(bindings),
             certificate=certificate,
-            kind=entry.service.kind,
-            line=entry.key.line,
+            kind=service.kind,
+            line=line,
         )
 
-    def _raw_properties(self, key: MetabaseKey) -> dict[str, str]:
-        """Property name to raw text for ``key``, without building Attribute records."""
-        text = self.xml.text
-        found: dict[str, str] = {}
-        # A well-formed start tag is nothing but attributes separated by white space, so each
-        # match starts where the previous one ended and never inside a value.
-        for match in _ANY_ATTRIBUTE.finditer(text, key.start + 1 + len(key.key_type),
-                                             key.tag_end):
-            raw = match.group(2) if match.group(2) is not None else match.group(3)
-            found.setdefault(match.group(1), raw)
-        found.pop("Location", None)
-        return found
-
-    def _property_error(self, key: MetabaseKey, name: str, message: str) -> ParseError:
-        found = self.xml.attribute(key.start_tag, name)
-        offset = found.value_start if found is not None else key.start
+    def _property_error(self, start: int, key_type: str, name: str, message: str) -> ParseError:
+        tag = _tag_at(self.xml.text, start, key_type)
+        found = self.xml.attribute(tag, name)
+        offset = found.value_start if found is not None else start
         return self.xml.parse_error(offset, f"{name}: {message}")
 
-    def _site_entry(self, site: Site) -> _SiteEntry:
-        service = _SERVICES[site.kind]
+    def _site_entry(self, site: Site) -> SiteEntry:
+        service = SERVICES[site.kind]
         candidates = [
             e for e in self._index().site_entries if e.service is service and e.id == site.id
         ]
         for entry in candidates:
-            if site.line is None or entry.key.line == site.line:
+            if site.line is None or entry.line == site.line:
                 return entry
         if candidates:
             return candidates[0]
         raise self._not_found(f"id {site.id}", self.sites)
 
-    def _site_names(self, kind: SiteKind) -> list[tuple[_SiteEntry, str]]:
+    def _target(self, site: SiteKey) -> tuple[Site, SiteEntry]:
+        """The site an operation changes, refused when its server key's path is not unique.
+
+        Two keys with one Location (a broken file) would both be cloned, deleted or edited.
+        """
+        found = self.site(site)
+        entry = self._site_entry(found)
+        index = entry.table
+        location = index.key(entry.position).location
+        if index.count(location) > 1:
+            folded = index.folded[entry.position]
+            lines = [index.line_at(index.start(i)) for i, f in enumerate(index.folded)
+                     if f == folded]
+            raise AmbiguousSiteError(
+                f"site {found.id} {found.name!r}: {len(lines)} keys have Location {location} "
+                f"(lines {', '.join(map(str, lines))}); give each its own path before changing "
+                "this site",
+                path=self.path,
+                line=entry.line,
+            )
+        return found, entry
+
+    def _site_names(self, kind: SiteKind) -> list[tuple[SiteEntry, str]]:
         """Every site of ``kind`` with its name, reading only ServerComment."""
-        result: list[tuple[_SiteEntry, str]] = []
-        for entry in self._index().site_entries:
+        text = self.xml.text
+        index = self._index()
+        result: list[tuple[SiteEntry, str]] = []
+        for entry in index.site_entries:
             if entry.service.kind is kind:
-                raw = self._raw_properties(entry.key).get("ServerComment")
-                result.append((entry, decode_attribute_value(raw) if raw is not None else ""))
+                found = _SERVER_COMMENT.match(
+                    text, index.start(entry.position) + 1 + len(index.key_type(entry.position))
+                )
+                if found is None:
+                    name = ""
+                else:
+                    raw = found.group(1) if found.group(1) is not None else found.group(2)
+                    name = decode_attribute_value(raw)
+                result.append((entry, name))
         return result
 
-    def _reread(self, entry: _SiteEntry) -> Site:
-        """The site of ``entry`` after an edit inside or after its keys.
+    def _reread(self, entry: SiteEntry) -> Site:
+        """The site of ``entry`` after an edit inside or after its server key's start tag.
 
-        Such an edit leaves the key's start where it was, so the key is found again by its
-        offset: an id shared by two sites (a broken file) cannot make the lookup ambiguous.
+        Such an edit leaves the key where it was, with its path and line, so the site is read
+        at the same offset: an id shared by two sites (a broken file) cannot make the lookup
+        ambiguous, and the file need not be indexed again.
         """
-        for candidate in self._index().site_entries:
-            if candidate.key.start == entry.key.start:
-                return self._read_site(candidate)
-        raise AssertionError("an edit moved the site key it changed")
+        return self._site_at(entry.service, entry.id, entry.start, entry.line)
 
     # -- cloning ---------------------------------------------------------------------------
 
@@ -486,8 +407,7 @@ class MetabaseDocument(ConfigDocument):
         two started sites with the same bindings stop each other from starting.  COM+ settings
         (AppPackageID, AppWamClsid) the clone shares with the source are added to ``notes``.
         """
-        site = self.site(source)
-        entry = self._site_entry(site)
+        site, entry = self._target(source)
         service = entry.service
         subtree = self.keys_under(entry.key.location)
         chosen_id = self._choose_site_id(service, new_id)
@@ -512,7 +432,7 @@ class MetabaseDocument(ConfigDocument):
         last = max(subtree, key=lambda k: k.end)
         newline = _newline_at(text, last.end) or self.xml.newline_near(last.start)
         pieces: list[str] = []
-        copies: list[tuple[MetabaseKey, int, int]] = []  # source key, new offset, new length
+        copies: list[tuple[MetabaseKey, int]] = []  # source key, offset of its copy
         position = last.end
         for key in subtree:
             begin = self.xml.line_start(key.start)
@@ -520,7 +440,7 @@ class MetabaseDocument(ConfigDocument):
                 begin = key.start
             piece = newline + scratch.render(begin, key.end)
             lead = len(newline) + key.start - begin
-            copies.append((key, position + lead, len(piece) - lead))
+            copies.append((key, position + lead))
             pieces.append(piece)
             position += len(piece)
         shared = self._shared_com_plus(subtree)
@@ -532,19 +452,11 @@ class MetabaseDocument(ConfigDocument):
 
         # The new site is read from the inserted text: re-indexing a large file costs more.
         text = self.xml.text
-        new_entry: _SiteEntry | None = None
-        for key, offset, length in copies:
+        new_site: Site | None = None
+        for key, offset in copies:
             line = end_line + text.count("\n", last.end, offset)
             if key == entry.key:
-                tag = _MARKUP.match(text, offset)
-                location = self._location_of(tag) if tag is not None else None
-                if tag is None or location is None:
-                    raise AssertionError("the cloned site key was not written")
-                new_end = offset + length
-                end_tag_start = new_end if key.empty else text.rindex("<", offset, new_end)
-                new_key = MetabaseKey(key.key_type, location, offset, tag.end(), new_end,
-                                      key.empty, line, end_tag_start)
-                new_entry = _SiteEntry(service, chosen_id, str(chosen_id), new_key)
+                new_site = self._site_at(service, chosen_id, offset, line)
             for prop, value in shared.get(key.start, ()):
                 clone_location = pattern.sub(lambda m: m.group(1) + replacement, key.location)
                 self.notes.append(
@@ -558,9 +470,9 @@ class MetabaseDocument(ConfigDocument):
                         line=line,
                     )
                 )
-        if new_entry is None:
+        if new_site is None:
             raise AssertionError("the site key is part of its own subtree")
-        return self._read_site(new_entry)
+        return new_site
 
     def _rewrite_key(
         self,
@@ -615,18 +527,8 @@ class MetabaseDocument(ConfigDocument):
                     shared[key.start].append((prop, found.value))
         return shared
 
-    def _used_ids(self, service: _Service) -> set[int]:
-        prefix = service.folded_prefix
-        used: set[int] = set()
-        for folded in self._index().folded:
-            if folded.startswith(prefix):
-                segment = folded[len(prefix):].split("/", 1)[0]
-                if segment.isdigit() and segment.isascii():
-                    used.add(int(segment))
-        return used
-
-    def _choose_site_id(self, service: _Service, requested: int | None) -> int:
-        used = self._used_ids(service)
+    def _choose_site_id(self, service: Service, requested: int | None) -> int:
+        used = self._index().used_ids(service)
         if requested is not None:
             if isinstance(requested, bool) or not isinstance(requested, int):
                 raise SiteIdOutOfRangeError(
@@ -689,8 +591,8 @@ class MetabaseDocument(ConfigDocument):
 
     def delete_site(self, site: SiteKey) -> None:
         """Remove the site's key and every key below it, whole lines."""
-        found = self.site(site)
-        keys = self.keys_under(self._site_entry(found).key.location)
+        _, entry = self._target(site)
+        keys = self.keys_under(entry.key.location)
         editor = self.xml.edit()
         for key in keys:
             start, end = editor.lines_span(key.start, key.end)
@@ -699,9 +601,8 @@ class MetabaseDocument(ConfigDocument):
 
     def rename_site(self, site: SiteKey, new_name: str) -> Site:
         """Set the site's name (ServerComment); refuse a name another site has."""
-        found = self.site(site)
+        found, entry = self._target(site)
         self._check_name(new_name, found.kind, exclude=found)
-        entry = self._site_entry(found)
         editor = self.xml.edit()
         self._set_property(editor, entry.key, "ServerComment", encode_name(new_name))
         editor.commit()
@@ -713,8 +614,7 @@ class MetabaseDocument(ConfigDocument):
         A value that already means the requested state is left as written; an absent
         ServerAutoStart already means "start", so starting such a site changes nothing.
         """
-        found = self.site(site)
-        entry = self._site_entry(found)
+        found, entry = self._target(site)
         if found.auto_start != auto_start:
             editor = self.xml.edit()
             self._set_property(
@@ -732,8 +632,7 @@ class MetabaseDocument(ConfigDocument):
         property removed; at least one binding is required.  IIS 6 writes "all unassigned"
         as an empty IP, so ``*`` is written as nothing.
         """
-        found = self.site(site)
-        entry = self._site_entry(found)
+        _, entry = self._target(site)
         service = entry.service
         plain: list[str] = []
         secure: list[str] = []
@@ -742,10 +641,10 @@ class MetabaseDocument(ConfigDocument):
             protocol = binding.protocol.lower()
             if protocol == service.plain_protocol:
                 target = plain
-            elif protocol == "https" and service is _WEB:
+            elif protocol == "https" and service is WEB:
                 target = secure
             else:
-                allowed = "http and https" if service is _WEB else "ftp"
+                allowed = "http and https" if service is WEB else "ftp"
                 raise BindingError(
                     f"{binding.summary}: an IIS 6 {service.kind.value} site takes only "
                     f"{allowed} bindings",
@@ -761,7 +660,7 @@ class MetabaseDocument(ConfigDocument):
         editor = self.xml.edit()
         props = self.properties(entry.key)
         wanted = [("ServerBindings", plain)]
-        if service is _WEB:
+        if service is WEB:
             wanted.append(("SecureBindings", secure))
         for name, entries in wanted:
             existing = props.get(name)
@@ -791,8 +690,7 @@ class MetabaseDocument(ConfigDocument):
         ``certificate`` is a thumbprint (hex with or without spaces and colons, any case, or 20
         bytes) or a loaded ``cryptography`` certificate.
         """
-        found = self.site(site)
-        entry = self._secure_site_entry(found)
+        entry = self._secure_target(site)
         thumbprint = normalize_thumbprint(certificate)
         if not isinstance(store, str) or not store.strip() or _CONTROL.search(store):
             raise CertificateError(
@@ -806,7 +704,7 @@ class MetabaseDocument(ConfigDocument):
 
     def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
         """Remove SSLCertHash and SSLStoreName (SecureBindings stay); returns None."""
-        entry = self._secure_site_entry(self.site(site))
+        entry = self._secure_target(site)
         editor = self.xml.edit()
         editor.remove_attribute(entry.key.start_tag, "SSLCertHash")
         editor.remove_attribute(entry.key.start_tag, "SSLStoreName")
@@ -819,9 +717,9 @@ class MetabaseDocument(ConfigDocument):
         Each property moves as it is, absence included: a site without a certificate gives
         the other none.  SecureBindings stay with their sites.
         """
-        first = self._secure_site_entry(self.site(a))
-        second = self._secure_site_entry(self.site(b))
-        if first.key is second.key:
+        first = self._secure_target(a)
+        second = self._secure_target(b)
+        if first.position == second.position:
             return None
         names = ("SSLCertHash", "SSLStoreName")
         first_values = [self.xml.get(first.key.start_tag, n) for n in names]
@@ -838,9 +736,9 @@ class MetabaseDocument(ConfigDocument):
         editor.commit()
         return None
 
-    def _secure_site_entry(self, site: Site) -> _SiteEntry:
-        entry = self._site_entry(site)
-        if entry.service is not _WEB:
+    def _secure_target(self, key: SiteKey) -> SiteEntry:
+        site, entry = self._target(key)
+        if entry.service is not WEB:
             raise CertificateError(
                 f"FTP site {site.id} {site.name!r}: IIS 6 FTP sites have no certificate",
                 path=self.path,
@@ -887,8 +785,9 @@ class MetabaseDocument(ConfigDocument):
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
         found = _DEFAULT_CONTINUATION
-        for probe in self._index().keys[:_LAYOUT_PROBE_KEYS]:
-            layout = _continuation_in(self.xml.attributes(probe.start_tag))
+        index = self._index()
+        for position in range(min(len(index), _LAYOUT_PROBE_KEYS)):
+            layout = _continuation_in(self.xml.attributes(index.key(position).start_tag))
             if layout is not None:
                 found = layout
                 break
@@ -1034,6 +933,36 @@ def encode_name(value: str) -> str:
     return encode_attribute_value(value, '"')
 
 
+def _add_bindings(
+    bindings: list[Binding], protocol: str, raw: str, certificate: CertificateRef | None
+) -> None:
+    """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds.
+
+    The same as ``Binding.from_information(protocol, entry.strip(), certificate=...)`` for each
+    non-empty entry of ``parse_multisz(raw)``, with the per-entry work left out where there is
+    nothing to decode: a tab left inside an entry reads as a space.
+    """
+    if "&" in raw or "\r" in raw:
+        entries = [e.strip() for e in parse_multisz(raw)]
+    else:
+        entries = [e.strip() for e in raw.split("\n")]
+    for entry in entries:
+        if not entry:
+            continue
+        information = entry.replace("\t", " ") if "\t" in entry else entry
+        ip, port, host = split_address(information)
+        bindings.append(Binding(protocol, information, ip, port, host, None, certificate))
+
+
+def _tag_at(text: str, start: int, key_type: str) -> Tag:
+    """The start tag of type ``key_type`` at ``start``."""
+    rest = TAG_REST.match(text, start + 1 + len(key_type))
+    if rest is None:
+        raise AssertionError(f"<{key_type}> at offset {start} has no end")
+    kind = TagKind.EMPTY if rest.group(1) else TagKind.START
+    return Tag(kind, key_type, start, rest.end())
+
+
 def _true(text: str) -> bool:
     try:
         return parse_bool(text)
@@ -1041,7 +970,7 @@ def _true(text: str) -> bool:
         return False
 
 
-def _path_pattern(service: _Service, segment: str) -> re.Pattern[str]:
+def _path_pattern(service: Service, segment: str) -> re.Pattern[str]:
     """``/LM/<service>/<segment>`` followed by ``/``, a line end or the end of the value."""
     return re.compile(
         r"(/LM/" + service.name + r"/)" + re.escape(segment)

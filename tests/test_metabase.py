@@ -23,7 +23,8 @@ from metaclone.errors import (
     UnsupportedDocumentError,
 )
 from metaclone.lossless import XmlDocument
-from metaclone.metabase import MetabaseDocument
+from metaclone.metabase import MetabaseDocument, MetabaseKey
+from metaclone.metabase_index import KeyTable, scan_keys
 from metaclone.sites import Binding, CertificateRef, Severity, SiteKind
 from tests.conftest import FIXTURES, corpus_params, fixture_files
 
@@ -774,6 +775,141 @@ def test_comments_inside_mbproperty_are_not_keys() -> None:
     )
     doc = metaclone.loads(data)
     assert [s.id for s in doc.sites] == [1, 11, 1551821403]
+
+
+@pytest.mark.parametrize(
+    ("name", "operation"),
+    [
+        ("clone", lambda doc: doc.clone_site("Nine")),
+        ("clone of the second key", lambda doc: doc.clone_site(doc.site("Nine again"))),
+        ("clone with id and name", lambda doc: doc.clone_site("Nine", new_id=90, new_name="N")),
+        ("delete", lambda doc: doc.delete_site("Nine again")),
+        ("rename", lambda doc: doc.rename_site("Nine", "Nine B")),
+        ("stop", lambda doc: doc.set_auto_start("Nine", False)),
+        ("bindings", lambda doc: doc.set_bindings("Nine", ["http/:9092:"])),
+        ("set certificate", lambda doc: doc.set_certificate("Nine", SHOP_HASH)),
+        ("remove certificate", lambda doc: doc.remove_certificate("Nine again")),
+        ("swap, first", lambda doc: doc.swap_certificates("Nine", 5)),
+        ("swap, second", lambda doc: doc.swap_certificates(5, "Nine again")),
+    ],
+)
+def test_operations_on_a_site_whose_server_key_is_duplicated_are_refused(
+    name: str, operation: object
+) -> None:
+    doc = load(PROBLEMS)
+    assert callable(operation)
+    with pytest.raises(AmbiguousSiteError, match=r"Location /LM/W3SVC/9 \(lines 34, 39\)") as info:
+        operation(doc)
+    assert info.value.path == str(PROBLEMS)
+    assert info.value.line in (34, 39)
+    unchanged(doc, PROBLEMS.read_bytes())
+    assert doc.notes == []
+
+
+def test_a_key_sharing_the_server_keys_path_makes_the_site_ambiguous() -> None:
+    data = LF.read_bytes().replace(
+        b'<IIsWebVirtualDir\tLocation ="/LM/W3SVC/11/root"',
+        b'<IIsWebVirtualDir\tLocation ="/lm/w3svc/11"',
+    )
+    doc = metaclone.loads(data, "dup.xml")
+    with pytest.raises(AmbiguousSiteError, match="2 keys have Location /LM/W3SVC/11"):
+        doc.clone_site("w11")
+    assert doc.to_bytes() == data
+    # The other sites are not affected.
+    assert doc.clone_site("Blog").id == 1551821404
+
+
+# -- the key index: the fast pass against the exact scanner ---------------------------------
+
+
+def exact_table(doc: MetabaseDocument) -> KeyTable:
+    mbproperty = doc._mbproperty()
+    return scan_keys(
+        doc.xml.text, mbproperty.content_start, mbproperty.content_end, doc._location_of,
+        exact=True,
+    )
+
+
+def exact_keys(doc: MetabaseDocument) -> tuple[MetabaseKey, ...]:
+    table = exact_table(doc)
+    return tuple(table.key(position) for position in range(len(table)))
+
+
+def assert_index_matches_the_exact_scanner(doc: MetabaseDocument) -> None:
+    keys = doc.keys
+    assert keys == exact_keys(doc)
+    sites = doc.sites
+    doc._index_cache = (doc.xml.version, exact_table(doc))
+    doc._sites_cache = None
+    assert doc.sites == sites
+
+
+@pytest.mark.parametrize("path", fixture_files("iis6/*"), ids=lambda p: p.name)
+def test_index_of_every_fixture_matches_the_exact_scanner(path: Path) -> None:
+    doc = metaclone.loads(path.read_bytes(), path.name)
+    assert isinstance(doc, MetabaseDocument)
+    assert_index_matches_the_exact_scanner(doc)
+
+
+MAIN_SITE_12 = b'<IIsWebServer\tLocation ="/LM/W3SVC/12"'
+LF_SITE_11 = b'<IIsWebServer\tLocation ="/LM/W3SVC/11"'
+
+
+@pytest.mark.parametrize(
+    ("variant", "fast"),
+    [
+        # Markup inside comments, CDATA and processing instructions, between and inside keys.
+        (lambda d: d.replace(LF_SITE_11, b"<!-- </IIsWebServer> <IIsWebServer Location=\"/LM"
+                             b"/W3SVC/99\"> --><?pi <a> ?>\n" + LF_SITE_11), True),
+        (lambda d: d.replace(b"\t>\n</IIsWebServer>", b"\t><!-- </IIsWebServer> -->"
+                             b"<![CDATA[</IIsWebServer><x>]]><?p </IIsWebServer>?>\n"
+                             b"</IIsWebServer>"), True),
+        # Location in single quotes, with references, and values holding "/>" and ">".
+        (lambda d: d.replace(LF_SITE_11, b"<IIsWebServer\tLocation ='/LM/W3SVC/11'"), True),
+        (lambda d: d.replace(b'"/LM/W3SVC/11/root"', b'"/LM/W3SVC/11/r&#111;ot"'), True),
+        (lambda d: d.replace(LF_SITE_11, LF_SITE_11 + b' Note="a/>b>"'), True),
+        # Empty-element keys, end tags with spaces, children of other names.
+        (lambda d: d.replace(b"\t>\n</IIsWebServer>", b"/>"), True),
+        (lambda d: d.replace(b"</IIsWebServer>", b"</IIsWebServer  >"), True),
+        (lambda d: d.replace(b"\t>\n</IIsWebServer>",
+                             b"\t><a><b/><IIsWebServerX/></a></IIsWebServer>"), True),
+        # The exact scanner takes over: Location not first, a child of the key's own name.
+        (lambda d: d.replace(LF_SITE_11, b'<IIsWebServer Other="1"\tLocation ="/LM/W3SVC/11"'),
+         False),
+        (lambda d: d.replace(b"\t>\n</IIsWebServer>",
+                             b"\t><IIsWebServer Location=\"/LM/W3SVC/98\"/></IIsWebServer>"),
+         False),
+    ],
+    ids=["comments-between", "opaque-inside", "single-quotes", "reference", "gt-in-value",
+         "empty-keys", "spaced-end-tags", "other-children", "location-not-first",
+         "nested-own-name"],
+)
+def test_index_of_unusual_markup_matches_the_exact_scanner(variant: object, fast: bool) -> None:
+    assert callable(variant)
+    data = variant(LF.read_bytes())
+    assert data != LF.read_bytes()
+    doc = metaclone.loads(data, "variant.xml")
+    assert isinstance(doc, MetabaseDocument)
+    # The fast pass leaves key types to be read when needed; the exact scanner lists them.
+    assert (doc._index()._types is None) is fast
+    assert_index_matches_the_exact_scanner(doc)
+    assert [s.id for s in doc.sites] == [1, 11, 1551821403]
+
+
+def test_index_after_an_edit_is_rebuilt() -> None:
+    doc = load(MAIN)
+    before = doc.key("/LM/W3SVC/12/ROOT")
+    assert before is not None
+    text = doc.xml.slice(before.start, before.end)
+    grown = len(doc.xml.text)
+    doc.clone_site(1, new_id=2)
+    grown = len(doc.xml.text) - grown
+    after = doc.key("/LM/W3SVC/12/ROOT")
+    assert after is not None
+    assert (after.start, after.end) == (before.start + grown, before.end + grown)
+    assert doc.xml.slice(after.start, after.end) == text
+    assert after.line > before.line
+    assert_index_matches_the_exact_scanner(doc)
 
 
 # -- the real file ---------------------------------------------------------------------------

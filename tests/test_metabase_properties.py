@@ -12,6 +12,7 @@ from lxml import etree
 
 import metaclone
 from metaclone.metabase import MetabaseDocument
+from metaclone.metabase_index import scan_keys
 from metaclone.sites import MAX_SITE_ID
 
 SPECIAL_IDS = [1, 2, 12, 123, 1234, 98004751, 1962875481, MAX_SITE_ID]
@@ -241,3 +242,32 @@ def test_failed_operations_leave_the_document_unchanged(
         raise AssertionError("a bad binding was accepted")
     assert doc.to_bytes() == generated.data
     assert not doc.modified
+
+
+@PROFILE
+@given(metabases(), st.data())
+def test_key_index_matches_the_exact_scanner(generated: Generated, data: st.DataObject) -> None:
+    text = generated.data.decode("utf-8-sig")
+    # Opaque markup holding tags, at the top level and inside keys.
+    noise = data.draw(
+        st.lists(
+            st.sampled_from([
+                "<!-- <IIsWebServer Location=\"/LM/W3SVC/4\"> </IIsWebServer> -->",
+                "<?note </IIsWebVirtualDir> ?>",
+                "<![CDATA[</IIsWebServer>]]>",
+            ]),
+            max_size=3,
+        )
+    )
+    for piece in noise:
+        ends = [m.end() for m in re.finditer(r"\t>", text)]
+        cut = data.draw(st.sampled_from(ends))
+        text = text[:cut] + piece + text[cut:]
+    doc = load(text.encode())
+    mbproperty = doc._mbproperty()
+    exact = scan_keys(
+        doc.xml.text, mbproperty.content_start, mbproperty.content_end, doc._location_of,
+        exact=True,
+    )
+    assert doc.keys == tuple(exact.key(position) for position in range(len(exact)))
+    assert [s.id for s in doc.sites] == list(generated.ids)
