@@ -33,8 +33,10 @@ from metaclone.apphost_index import (
     LocationEntry,
     SiteEntry,
     SiteIndex,
+    binding_offsets,
     index_appcmd,
     index_applicationhost,
+    paused_garbage_collection,
     raw_attributes,
     read_site_parts,
 )
@@ -107,7 +109,8 @@ class AppHostDocument(ConfigDocument):
         cached = self._index_cache
         if cached is None or cached.version != self.xml.version:
             try:
-                cached = self._build_index()
+                with paused_garbage_collection():
+                    cached = self._build_index()
             except ValueError as exc:
                 if isinstance(exc, ParseError):
                     raise
@@ -138,7 +141,16 @@ class AppHostDocument(ConfigDocument):
         cached = self._sites_cache
         if cached is None or cached[0] != self.xml.version:
             index = self._index()
-            cached = (self.xml.version, tuple(self._read_site(e, index) for e in index.sites))
+            text = self.xml.text
+            sites: list[Site] = []
+            # Lines by a running count between successive sites: one pass over the text.
+            line, counted_to = 1, 0
+            with paused_garbage_collection():
+                for entry in index.sites:
+                    line += text.count("\n", counted_to, entry.start)
+                    counted_to = entry.start
+                    sites.append(self._read_site(entry, index, line))
+            cached = (self.xml.version, tuple(sites))
             self._sites_cache = cached
         return cached[1]
 
@@ -189,14 +201,19 @@ class AppHostDocument(ConfigDocument):
         )
 
     def _line(self, entry: SiteEntry) -> int:
-        return self.xml.line_of(entry.element.start)
+        return self.xml.line_of(entry.start)
 
-    def _read_site(self, entry: SiteEntry, index: SiteIndex) -> Site:
+    def _read_site(self, entry: SiteEntry, index: SiteIndex, line: int | None = None) -> Site:
         text = self.xml.text
         parts = read_site_parts(text, entry.element)
-        start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
+        start_value = entry.server_auto_start
+        if start_value is None:
+            start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
         auto_start = start_value.strip().lower() != _FALSE
-        bindings = tuple(self._read_binding(values, offset) for values, offset in parts.bindings)
+        bindings = tuple(
+            self._read_binding(values, entry, position)
+            for position, values in enumerate(parts.bindings)
+        )
         defaults = parts.application_defaults
         site_pool = defaults.get("applicationPool") if defaults is not None else None
         default_pool = site_pool if site_pool is not None else index.default_pool
@@ -210,9 +227,8 @@ class AppHostDocument(ConfigDocument):
             )
             for app, vdirs in parts.applications
         )
-        is_ftp = any(b.protocol.lower() == "ftp" for b in bindings) and not any(
-            b.protocol.lower() in ("http", "https") for b in bindings
-        )
+        protocols = {b.protocol.lower() for b in bindings}
+        is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
         certificate = None
         if is_ftp and parts.ftp_ssl is not None:
             thumbprint = parts.ftp_ssl.get("serverCertHash", "").strip()
@@ -220,31 +236,32 @@ class AppHostDocument(ConfigDocument):
                 store = parts.ftp_ssl.get("serverCertStoreName") or "MY"
                 certificate = CertificateRef(thumbprint.lower(), store)
         return Site(
-            id=entry.id,
-            name=entry.name,
-            auto_start=auto_start,
-            bindings=bindings,
-            certificate=certificate,
-            kind=SiteKind.FTP if is_ftp else SiteKind.WEB,
-            applications=applications,
-            line=self._line(entry),
-            certificate_known=is_ftp or self._sslcerts_attached,
+            entry.id,
+            entry.name,
+            auto_start,
+            bindings,
+            certificate,
+            SiteKind.FTP if is_ftp else SiteKind.WEB,
+            applications,
+            self._line(entry) if line is None else line,
+            is_ftp or self._sslcerts_attached,
         )
 
-    def _read_binding(self, values: dict[str, str], offset: int) -> Binding:
+    def _read_binding(self, values: dict[str, str], entry: SiteEntry, position: int) -> Binding:
         protocol = values.get("protocol", "")
         information = values.get("bindingInformation", "")
         flags: int | None = None
         flags_text = values.get("sslFlags")
         if flags_text is not None:
             if not flags_text.strip().isdigit() or not flags_text.isascii():
+                offset = binding_offsets(self.xml.text, entry.element)[position]
                 raise self.xml.parse_error(
                     offset,
                     f"sslFlags={flags_text!r} is not a number (IIS stores a uint bit set)",
                 )
             flags = int(flags_text)
         binding = Binding.from_information(protocol, information, flags)
-        if binding.is_secure and self._sslcerts:
+        if self._sslcerts and binding.is_secure:
             endpoint = httpsys.endpoint_for(binding)
             found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
             if found is not None and found.ref is not None:
@@ -537,7 +554,7 @@ class AppHostDocument(ConfigDocument):
             if inner is None:  # pragma: no cover
                 return self.site(site_id)
             element, wrapper = inner, block
-        return self._read_site(SiteEntry(element, site_id, name, wrapper), index)
+        return self._read_site(SiteEntry.of(element, site_id, name, wrapper), index)
 
     def _rewrite_identity(self, editor: Editor, entry: SiteEntry, site_id: int, name: str) -> None:
         editor.set_attribute(entry.element, "name", name)

@@ -8,8 +8,11 @@ or cloning one site must not split the attributes of every element in the file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
+from collections.abc import Iterator
 
 import attrs
 
@@ -23,13 +26,52 @@ _METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([0-9]+)(/.*)?", re.IGNORECASE | 
 # Attributes as (name, double-quoted raw, single-quoted raw): a light read for the many elements
 # whose attributes are only looked at, never edited.
 _ATTRIBUTE = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# The same for attribute text without an apostrophe, where every value is double-quoted: its
+# findall gives (name, raw) pairs that dict() takes as they are.
+_DOUBLE_QUOTED_ATTRIBUTE = re.compile(r'([^\s=/>]+)\s*=\s*"([^"]*)"')
+# Characters that make a raw value differ from its decoded value.
+_DECODED_DIFFERS = re.compile(r"[&\t\n\r]")
 
-# Markup inside a site: comments, CDATA and processing instructions are matched whole (and
-# ignored); groups: 1 "/" of an end tag, 2 name, 3 attribute text, 4 "/" of an empty tag.
+# The attribute text of a tag, up to a final "/" (written out as a loop that never backtracks:
+# a per-character alternation is several times slower on files of tens of megabytes).
+_ATTRIBUTE_TEXT = r"""[^>"'/]*+(?:(?:"[^"]*+"|'[^']*+'|/(?!>))[^>"'/]*+)*+"""
+_NAME = r"[^\s/>!?][^\s/>]*+"
+_OPAQUE = r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+
+#: Elements whose attributes make up a Site value: only these are ever read inside a <site>.
+_SITE_PARTS = r"(?:binding|application|virtualDirectory|applicationDefaults|ssl)(?=[\s/>])"
+#: How deeply nested an element without site parts may be to be skipped as a whole.
+_SKIPPED_LEVELS = 4
+
+
+def _skippable(levels: int) -> str:
+    """An element holding no site part, nested at most ``levels`` deep, matched whole.
+
+    Skipping such an element changes nothing: it is balanced and nothing inside it is read.
+    Quantifiers are possessive, so an element that does not qualify (it holds a site part or
+    is nested deeper) fails at once and is then read tag by tag instead.
+    """
+    empty = rf"<(?!{_SITE_PARTS}){_NAME}{_ATTRIBUTE_TEXT}/>"
+    pattern = empty
+    for level in range(levels):
+        group = f"skipped{level}"
+        pattern = (
+            rf"(?:{empty}|<(?!{_SITE_PARTS})(?P<{group}>{_NAME}){_ATTRIBUTE_TEXT}>"
+            rf"(?:[^<]++|{_OPAQUE}|{pattern})*+</(?P={group})\s*>)"
+        )
+    return pattern
+
+
+# Markup inside a site: comments, CDATA, processing instructions and elements holding no site
+# part are matched whole (and ignored); other tags have their "/" of an end tag, name, attribute
+# text and "/" of an empty tag in the groups named below.
 _MARKUP = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(/)?([^\s/>!?][^\s/>]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>)",
+    rf"{_OPAQUE}|{_skippable(_SKIPPED_LEVELS)}"
+    rf"|<(?P<end>/)?(?P<name>{_NAME})(?P<attributes>{_ATTRIBUTE_TEXT})(?P<empty>/?)>",
     re.S,
+)
+_END, _TAG_NAME, _ATTRIBUTES, _EMPTY = (
+    _MARKUP.groupindex[group] for group in ("end", "name", "attributes", "empty")
 )
 
 #: customMetadata property holding a site's (or application's) name: ServerComment.
@@ -38,12 +80,47 @@ SERVER_COMMENT_PROPERTY = "2102"
 
 @attrs.frozen
 class SiteEntry:
-    """A ``<site>`` element with its id and name; ``wrapper`` is appcmd's ``<SITE>`` around it."""
+    """A ``<site>`` element with its id and name; ``wrapper`` is appcmd's ``<SITE>`` around it.
 
-    element: Element
+    The element is kept as offsets and built on first use: an index holds tens of thousands of
+    entries and most operations look at one or two.  ``server_auto_start`` is the raw
+    ``serverAutoStart`` text as the index read it ("" when absent, None when not read).
+    """
+
     id: int
     name: str
+    start: int
+    content_start: int
+    content_end: int
+    end: int
     wrapper: Element | None = None
+    server_auto_start: str | None = attrs.field(default=None, eq=False)
+
+    @classmethod
+    def of(
+        cls,
+        element: Element,
+        site_id: int,
+        name: str,
+        wrapper: Element | None = None,
+        server_auto_start: str | None = None,
+    ) -> SiteEntry:
+        """The entry of ``element``."""
+        return cls(
+            site_id,
+            name,
+            element.start,
+            element.content_start,
+            element.content_end,
+            element.end,
+            wrapper,
+            server_auto_start,
+        )
+
+    @functools.cached_property
+    def element(self) -> Element:
+        """The ``<site>`` element."""
+        return _element("site", self.start, self.content_start, self.content_end, self.end)
 
     @property
     def block(self) -> Element:
@@ -96,16 +173,45 @@ class MetadataKey:
 
 @attrs.frozen
 class SiteIndex:
-    """Where the sites and their references are, for one version of the document text."""
+    """Where the sites and their references are, for one version of the document text.
+
+    Location blocks and customMetadata keys are found on first use, in the text the index was
+    built on: listing sites needs neither.
+    """
 
     version: int
     sites_element: Element | None
     sites: tuple[SiteEntry, ...]
-    locations: tuple[LocationEntry, ...] = ()
     metadata_element: Element | None = None
-    metadata_keys: tuple[MetadataKey, ...] = ()
     pools_element: Element | None = None
     default_pool: str | None = None
+    #: The element whose ``<location>`` children are the location blocks (None: there are none).
+    configuration: Element | None = None
+    text: str = attrs.field(default="", repr=False, eq=False)
+
+    @functools.cached_property
+    def locations(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``."""
+        if self.configuration is None:
+            return ()
+        return tuple(
+            LocationEntry(
+                element, decode_attribute_value(_attributes_of(attributes).get("path", ""))
+            )
+            for element, attributes in children_named(self.text, self.configuration, "location")
+        )
+
+    @functools.cached_property
+    def metadata_keys(self) -> tuple[MetadataKey, ...]:
+        """The ``<key>`` elements of ``<customMetadata>``."""
+        if self.metadata_element is None:
+            return ()
+        keys: list[MetadataKey] = []
+        for key, attribute_text in children_named(self.text, self.metadata_element, "key"):
+            path = decode_attribute_value(_attributes_of(attribute_text).get("path", ""))
+            match = _METADATA_SITE_KEY.fullmatch(path)
+            keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
+        return tuple(keys)
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
         """Location blocks whose first path segment is ``site_name`` (case-insensitively)."""
@@ -125,12 +231,27 @@ class SiteIndex:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
 
 
+@contextlib.contextmanager
+def paused_garbage_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many acyclic values are built.
+
+    Reading every site of a large file allocates hundreds of thousands of objects, and each
+    burst of allocations starts a collection that walks the objects alive, so the collector's
+    work grows faster than the number of sites.  Those values hold no reference cycles: there is
+    nothing for it to find.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def raw_attributes(text: str, tag: Tag) -> dict[str, str]:
     """The attributes of ``tag`` as written (undecoded), by name."""
-    start = tag.start + 1 + len(tag.name)
-    return {
-        name: double or single for name, double, single in _ATTRIBUTE.findall(text, start, tag.end)
-    }
+    return _attributes_of(text[tag.start + 1 + len(tag.name) : tag.end])
 
 
 def attribute_values(text: str, tag: Tag) -> dict[str, str]:
@@ -140,45 +261,149 @@ def attribute_values(text: str, tag: Tag) -> dict[str, str]:
 
 @attrs.frozen
 class SiteParts:
-    """The decoded attributes of the parts of a ``<site>`` that make up a Site value."""
+    """The decoded attributes of the parts of a ``<site>`` that make up a Site value.
 
-    bindings: tuple[tuple[dict[str, str], int], ...]
+    ``bindings`` are in document order; :func:`binding_offsets` says where each one is.
+    """
+
+    bindings: tuple[dict[str, str], ...]
     applications: tuple[tuple[dict[str, str], tuple[dict[str, str], ...]], ...]
     application_defaults: dict[str, str] | None
     ftp_ssl: dict[str, str] | None
 
 
+# The elements a site's reading keeps track of: the site parts, the elements that hold them and
+# the other elements IIS writes with content inside a <site>.
+_TRACKED_NAMES = (
+    "bindings",
+    "binding",
+    "applicationDefaults",
+    "application",
+    "virtualDirectory",
+    "ftpServer",
+    "security",
+    "ssl",
+    "logFile",
+    "customFields",
+)
+# A value that reads as written (nothing to decode).
+_PLAIN = r'[^"&<\t\n\r]*+'
+# Comments, CDATA sections and processing instructions are matched whole (group 1).  The site
+# parts as IIS writes them come next, with their values captured: binding (groups 2-6),
+# virtualDirectory (7-9), application (10-16).  Any other tracked tag (17-20): "/" of an end
+# tag, name, attribute text, "/" of an empty tag.
+_TRACKED = re.compile(
+    r"<(?:(!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+    rf'|(binding)\s+protocol="({_PLAIN})"\s+bindingInformation="({_PLAIN})"'
+    rf'(\s+sslFlags="({_PLAIN})")?\s*/>'
+    rf'|(virtualDirectory)\s+path="({_PLAIN})"\s+physicalPath="({_PLAIN})"\s*/>'
+    rf'|(application)\s+path="({_PLAIN})"(\s+applicationPool="({_PLAIN})")?'
+    rf'(\s+enabledProtocols="({_PLAIN})")?\s*(/?)>'
+    rf"|(/?)({'|'.join(_TRACKED_NAMES)})(?=[\s/>])({_ATTRIBUTE_TEXT})(/?)>)",
+    re.S,
+)
+
+
 def read_site_parts(text: str, element: Element) -> SiteParts:
-    """One pass over a ``<site>`` element: bindings (with the offset of each
-    ``<binding>``), applications with their virtual directories, defaults and FTP SSL."""
-    bindings: list[tuple[dict[str, str], int]] = []
+    """Bindings, applications with their virtual directories, defaults and FTP SSL of a site.
+
+    Only direct children count (``bindings/binding``, ``application``,
+    ``application/virtualDirectory``, ``applicationDefaults``, ``ftpServer/security/ssl``);
+    markup inside comments is never read.
+    """
+    start, end = element.content_start, element.content_end
+    return _read_tracked(text, start, end) or _read_all(text, start, end)[0]
+
+
+def binding_offsets(text: str, element: Element) -> tuple[int, ...]:
+    """Where each of the bindings :func:`read_site_parts` gives starts, in the same order."""
+    return _read_all(text, element.content_start, element.content_end)[1]
+
+
+def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
+    """The site parts from the tracked elements alone; None when that might not be exact.
+
+    Nesting is followed on the tracked elements only, which is exact when every element with
+    content is tracked: then the site's end tags (every ``</`` outside comments, CDATA and
+    processing instructions, which this path refuses) are all tracked ones.
+    """
+    bindings: list[dict[str, str]] = []
     applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
     defaults: dict[str, str] | None = None
     ftp_ssl: dict[str, str] | None = None
     stack: list[str] = []
-    for match in _MARKUP.finditer(text, element.content_start, element.content_end):
-        name = match.group(2)
-        if name is None:
+    end_tags = 0
+    for (
+        opaque,
+        binding,
+        protocol,
+        information,
+        has_flags,
+        flags,
+        directory,
+        directory_path,
+        physical_path,
+        application,
+        application_path,
+        has_pool,
+        pool,
+        has_protocols,
+        protocols,
+        application_empty,
+        closing,
+        name,
+        attribute_text,
+        empty,
+    ) in _TRACKED.findall(text, start, end):
+        if binding:
+            if len(stack) == 1 and stack[0] == "bindings":
+                values = {"protocol": protocol, "bindingInformation": information}
+                if has_flags:
+                    values["sslFlags"] = flags
+                bindings.append(values)
             continue
-        if match.group(1):
-            if stack:
-                stack.pop()
+        if directory:
+            if len(stack) == 1 and stack[0] == "application" and applications:
+                values = {"path": directory_path, "physicalPath": physical_path}
+                applications[-1][1].append(values)
             continue
+        if application:
+            if not stack:
+                values = {"path": application_path}
+                if has_pool:
+                    values["applicationPool"] = pool
+                if has_protocols:
+                    values["enabledProtocols"] = protocols
+                applications.append((values, []))
+            if not application_empty:
+                stack.append("application")
+            continue
+        if closing:
+            if not stack:
+                return None
+            stack.pop()
+            end_tags += 1
+            continue
+        if opaque:
+            return None
         depth = len(stack)
-        parent = stack[-1] if stack else None
-        if depth == 1 and parent == "bindings" and name == "binding":
-            bindings.append((_decoded(match.group(3)), match.start()))
-        elif depth == 0 and name == "application":
-            applications.append((_decoded(match.group(3)), []))
-        elif depth == 1 and parent == "application" and name == "virtualDirectory":
-            if applications:
-                applications[-1][1].append(_decoded(match.group(3)))
-        elif depth == 0 and name == "applicationDefaults":
-            defaults = _decoded(match.group(3))
+        if depth == 0:
+            if name == "application":
+                applications.append((_decoded(attribute_text), []))
+            elif name == "applicationDefaults":
+                defaults = _decoded(attribute_text)
+        elif depth == 1:
+            parent = stack[0]
+            if name == "binding" and parent == "bindings":
+                bindings.append(_decoded(attribute_text))
+            elif name == "virtualDirectory" and parent == "application" and applications:
+                applications[-1][1].append(_decoded(attribute_text))
         elif depth == 2 and name == "ssl" and stack == ["ftpServer", "security"]:
-            ftp_ssl = _decoded(match.group(3))
-        if not match.group(4):
+            ftp_ssl = _decoded(attribute_text)
+        if not empty:
             stack.append(name)
+    if stack or text.count("</", start, end) != end_tags:
+        return None
     return SiteParts(
         bindings=tuple(bindings),
         applications=tuple((app, tuple(vdirs)) for app, vdirs in applications),
@@ -187,11 +412,59 @@ def read_site_parts(text: str, element: Element) -> SiteParts:
     )
 
 
+def _read_all(text: str, start: int, end: int) -> tuple[SiteParts, tuple[int, ...]]:
+    """The site parts, following the nesting of every element; and the bindings' offsets."""
+    bindings: list[dict[str, str]] = []
+    offsets: list[int] = []
+    applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
+    defaults: dict[str, str] | None = None
+    ftp_ssl: dict[str, str] | None = None
+    stack: list[str] = []
+    for match in _MARKUP.finditer(text, start, end):
+        closing, name, attribute_text, empty = match.group(_END, _TAG_NAME, _ATTRIBUTES, _EMPTY)
+        if name is None:
+            continue
+        if closing:
+            if stack:
+                stack.pop()
+            continue
+        depth = len(stack)
+        if depth == 0:
+            if name == "application":
+                applications.append((_decoded(attribute_text), []))
+            elif name == "applicationDefaults":
+                defaults = _decoded(attribute_text)
+        elif depth == 1:
+            parent = stack[0]
+            if name == "binding" and parent == "bindings":
+                bindings.append(_decoded(attribute_text))
+                offsets.append(match.start())
+            elif name == "virtualDirectory" and parent == "application" and applications:
+                applications[-1][1].append(_decoded(attribute_text))
+        elif depth == 2 and name == "ssl" and stack == ["ftpServer", "security"]:
+            ftp_ssl = _decoded(attribute_text)
+        if not empty:
+            stack.append(name)
+    parts = SiteParts(
+        bindings=tuple(bindings),
+        applications=tuple((app, tuple(vdirs)) for app, vdirs in applications),
+        application_defaults=defaults,
+        ftp_ssl=ftp_ssl,
+    )
+    return parts, tuple(offsets)
+
+
 def _decoded(attribute_text: str) -> dict[str, str]:
-    return {
-        name: decode_attribute_value(double or single)
-        for name, double, single in _ATTRIBUTE.findall(attribute_text)
-    }
+    """The attributes in ``attribute_text``, decoded, by name."""
+    if "'" in attribute_text:
+        return {
+            name: decode_attribute_value(double or single)
+            for name, double, single in _ATTRIBUTE.findall(attribute_text)
+        }
+    pairs = _DOUBLE_QUOTED_ATTRIBUTE.findall(attribute_text)
+    if _DECODED_DIFFERS.search(attribute_text) is None:
+        return dict(pairs)
+    return {name: decode_attribute_value(raw) for name, raw in pairs}
 
 
 def _site_entry(
@@ -218,7 +491,7 @@ def _site_entry(
             element.start,
             f"site {name!r} has id {id_raw!r}; an id is a positive integer",
         )
-    return SiteEntry(element, int(id_text), name, wrapper)
+    return SiteEntry.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
 
 
 def _parse_error(xml: XmlDocument, offset: int, message: str) -> ParseError:
@@ -230,9 +503,8 @@ def _named_markup(name: str) -> re.Pattern[str]:
     # Opaque markup first, so that a tag inside a comment or CDATA section is never counted.
     # Groups: 1 "/" of an end tag ("" for a start tag), 2 attribute text, 3 "/" of an empty tag.
     return re.compile(
-        r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/?)"
-        + re.escape(name)
-        + r"(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>)",
+        rf"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/?){re.escape(name)}(?=[\s/>])"
+        rf"({_ATTRIBUTE_TEXT})(/?)>)",
         re.S,
     )
 
@@ -245,8 +517,28 @@ def children_named(text: str, parent: Element, name: str) -> list[tuple[Element,
     under ``customMetadata``): it runs at regular-expression speed however large the rest is.
     """
     found: list[tuple[Element, str]] = []
+    for start, content_start, content_end, end, attribute_text in _child_spans(text, parent, name):
+        found.append((_element(name, start, content_start, content_end, end), attribute_text))
+    return found
+
+
+def _element(name: str, start: int, content_start: int, content_end: int, end: int) -> Element:
+    """The element ``name`` at these offsets (an empty-element tag ends where its content does)."""
+    if content_end == end:
+        return Element(Tag(TagKind.EMPTY, name, start, end), None)
+    return Element(
+        Tag(TagKind.START, name, start, content_start), Tag(TagKind.END, name, content_end, end)
+    )
+
+
+def _child_spans(text: str, parent: Element, name: str) -> list[tuple[int, int, int, int, str]]:
+    """:func:`children_named` as offsets: start, content start, content end, end, attributes.
+
+    An empty-element tag has its content start, content end and end at the tag's end.
+    """
+    found: list[tuple[int, int, int, int, str]] = []
     depth = 0
-    opening: Tag | None = None
+    start = content_start = 0
     attribute_text = ""
     for match in _named_markup(name).finditer(text, parent.content_start, parent.content_end):
         closing = match.group(1)
@@ -254,23 +546,27 @@ def children_named(text: str, parent: Element, name: str) -> list[tuple[Element,
             continue
         if closing:
             depth -= 1
-            if depth == 0 and opening is not None:
-                closing_tag = Tag(TagKind.END, name, match.start(), match.end())
-                found.append((Element(opening, closing_tag), attribute_text))
+            if depth == 0:
+                found.append((start, content_start, match.start(), match.end(), attribute_text))
         elif match.group(3):
             if depth == 0:
-                tag = Tag(TagKind.EMPTY, name, match.start(), match.end())
-                found.append((Element(tag, None), match.group(2)))
+                end = match.end()
+                found.append((match.start(), end, end, end, match.group(2)))
         else:
             if depth == 0:
-                opening = Tag(TagKind.START, name, match.start(), match.end())
+                start, content_start = match.start(), match.end()
                 attribute_text = match.group(2)
             depth += 1
     return found
 
 
 def _attributes_of(attribute_text: str) -> dict[str, str]:
-    return {name: double or single for name, double, single in _ATTRIBUTE.findall(attribute_text)}
+    """The attributes in ``attribute_text`` as written (undecoded), by name."""
+    if "'" in attribute_text:
+        return {
+            name: double or single for name, double, single in _ATTRIBUTE.findall(attribute_text)
+        }
+    return dict(_DOUBLE_QUOTED_ATTRIBUTE.findall(attribute_text))
 
 
 def index_applicationhost(xml: XmlDocument) -> SiteIndex:
@@ -290,34 +586,54 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
                 metadata_element = section
             elif section.name == "applicationPools" and pools_element is None:
                 pools_element = section
-    locations = tuple(
-        LocationEntry(element, decode_attribute_value(_attributes_of(attrs_text).get("path", "")))
-        for element, attrs_text in children_named(text, root, "location")
-    )
     sites: list[SiteEntry] = []
     default_pool: str | None = None
     if sites_element is not None:
         gaps_start = sites_element.content_start
-        for element, attrs_text in children_named(text, sites_element, "site"):
-            default_pool = _default_pool(xml, gaps_start, element.start, default_pool)
-            sites.append(_site_entry(xml, element, None, _attributes_of(attrs_text)))
-            gaps_start = element.end
+        for span in _child_spans(text, sites_element, "site"):
+            default_pool = _default_pool(xml, gaps_start, span[0], default_pool)
+            sites.append(_site_at(xml, span, _attributes_of(span[4])))
+            gaps_start = span[3]
         default_pool = _default_pool(xml, gaps_start, sites_element.content_end, default_pool)
-    keys: list[MetadataKey] = []
-    if metadata_element is not None:
-        for key, attrs_text in children_named(text, metadata_element, "key"):
-            path = decode_attribute_value(_attributes_of(attrs_text).get("path", ""))
-            match = _METADATA_SITE_KEY.fullmatch(path)
-            keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
     return SiteIndex(
         version=xml.version,
         sites_element=sites_element,
         sites=tuple(sites),
-        locations=locations,
         metadata_element=metadata_element,
-        metadata_keys=tuple(keys),
         pools_element=pools_element,
         default_pool=default_pool,
+        configuration=root,
+        text=text,
+    )
+
+
+def _site_at(
+    xml: XmlDocument, span: tuple[int, int, int, int, str], values: dict[str, str]
+) -> SiteEntry:
+    """The entry of the ``<site>`` at ``span`` (see :func:`_child_spans`)."""
+    start, content_start, content_end, end, _ = span
+    name_raw = values.get("name")
+    id_raw = values.get("id")
+    if name_raw is None or id_raw is None:
+        # The general path words the error.
+        return _site_entry(
+            xml, _element("site", start, content_start, content_end, end), None, values
+        )
+    name = decode_attribute_value(name_raw)
+    id_text = decode_attribute_value(id_raw).strip()
+    if not id_text.isdigit() or not id_text.isascii():
+        raise _parse_error(
+            xml, start, f"site {name!r} has id {id_raw!r}; an id is a positive integer"
+        )
+    return SiteEntry(
+        int(id_text),
+        name,
+        start,
+        content_start,
+        content_end,
+        end,
+        None,
+        values.get("serverAutoStart", ""),
     )
 
 
@@ -344,4 +660,4 @@ def index_appcmd(xml: XmlDocument) -> SiteIndex:
         if inner is None:
             raise _parse_error(xml, wrapper.start, "<SITE> holds no <site> element")
         sites.append(_site_entry(xml, inner, wrapper))
-    return SiteIndex(version=xml.version, sites_element=xml.root, sites=tuple(sites))
+    return SiteIndex(version=xml.version, sites_element=xml.root, sites=tuple(sites), text=xml.text)
