@@ -1,9 +1,9 @@
 """metaclone: clone IIS sites in configuration files, offline, changing only what must change.
 
-    >>> import metaclone
-    >>> doc = metaclone.load("MetaBase.xml")            # doctest: +SKIP
-    >>> placeholder = doc.clone_site("Shop", new_name="Shop (placeholder)")  # doctest: +SKIP
-    >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
+>>> import metaclone
+>>> doc = metaclone.load("MetaBase.xml")            # doctest: +SKIP
+>>> placeholder = doc.clone_site("Shop", new_name="Shop (placeholder)")  # doctest: +SKIP
+>>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
 """
 
 from metaclone.base import ConfigDocument

@@ -36,7 +36,6 @@ from metaclone.apphost_index import (
     binding_offsets,
     index_appcmd,
     index_applicationhost,
-    paused_garbage_collection,
     raw_attributes,
     read_site_parts,
 )
@@ -46,9 +45,9 @@ from metaclone.apphost_style import (
     nested_elements,
     style_of,
 )
-from metaclone.base import ConfigDocument, SiteKey
+from metaclone.base import ConfigDocument, SiteKey, select_site
+from metaclone.bulk import paused_garbage_collection
 from metaclone.errors import (
-    AmbiguousSiteError,
     BindingError,
     CertificateError,
     ParseError,
@@ -159,45 +158,18 @@ class AppHostDocument(ConfigDocument):
         return self._read_site(self._entry(key), self._index())
 
     def _entry(self, key: SiteKey) -> SiteEntry:
-        entries = self._index().sites
+        # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
+        # so "ftp/21" is simply site 21.
         if isinstance(key, Site):
             key = key.id
-        if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
-            # IIS 7 numbers web and FTP sites together: "ftp/21" is site 21.
+        elif isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
             key = int(key[4:])
-        if isinstance(key, int) or key.strip().isdigit():
-            number = int(key)
-            by_id = [e for e in entries if e.id == number]
-            if len(by_id) == 1:
-                return by_id[0]
-            if len(by_id) > 1:
-                raise AmbiguousSiteError(
-                    f"{len(by_id)} sites have id {number}: "
-                    + ", ".join(f"{e.name!r} (line {self._line(e)})" for e in by_id),
-                    path=self.path,
-                )
-            if isinstance(key, int):
-                raise self._missing(f"id {number}", entries)
-        name = str(key).strip()
-        by_name = [e for e in entries if e.name.casefold() == name.casefold()]
-        if len(by_name) == 1:
-            return by_name[0]
-        if len(by_name) > 1:
-            raise AmbiguousSiteError(
-                f"{len(by_name)} sites are named {name!r} (ids "
-                + ", ".join(str(e.id) for e in by_name)
-                + "); give the id instead",
-                path=self.path,
-            )
-        raise self._missing(repr(name), entries)
-
-    def _missing(self, what: str, entries: Sequence[SiteEntry]) -> SiteNotFoundError:
-        known = [f"{e.id} {e.name!r}" for e in entries[:10]]
-        listing = ", ".join(known) + (", ..." if len(entries) > 10 else "")
-        return SiteNotFoundError(
-            f"no site with {what} in this {self.format} document"
-            + (f" (sites: {listing})" if known else " (it has no sites)"),
+        return select_site(
+            self._index().sites,
+            key,
+            lambda e: (e.id, e.name, SiteKind.WEB),
             path=self.path,
+            format=self.format,
         )
 
     def _line(self, entry: SiteEntry) -> int:

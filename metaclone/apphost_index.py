@@ -8,11 +8,8 @@ or cloning one site must not split the attributes of every element in the file.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import re
-from collections.abc import Iterator
 
 import attrs
 
@@ -229,24 +226,6 @@ class SiteIndex:
     @property
     def metadata_ids(self) -> frozenset[int]:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
-
-
-@contextlib.contextmanager
-def paused_garbage_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many acyclic values are built.
-
-    Reading every site of a large file allocates hundreds of thousands of objects, and each
-    burst of allocations starts a collection that walks the objects alive, so the collector's
-    work grows faster than the number of sites.  Those values hold no reference cycles: there is
-    nothing for it to find.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def raw_attributes(text: str, tag: Tag) -> dict[str, str]:

@@ -8,8 +8,8 @@ completes or raises a :class:`~metaclone.errors.MetacloneError` with the documen
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
@@ -21,6 +21,74 @@ if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
 
 SiteKey = int | str | Site
+
+_Candidate = TypeVar("_Candidate")
+
+
+def select_site(
+    candidates: Sequence[_Candidate],
+    key: SiteKey,
+    identity: Callable[[_Candidate], tuple[int, str, SiteKind]],
+    *,
+    path: str,
+    format: str,
+) -> _Candidate:
+    """The candidate that ``key`` selects, by the rules of :meth:`ConfigDocument.site`.
+
+    ``identity`` gives a candidate's id, name and kind, so that a document can select among
+    light index entries without building a Site for each.
+    """
+    if isinstance(key, Site):
+        key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
+    kind = SiteKind.WEB
+    if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
+        kind, key = SiteKind.FTP, int(key[4:])
+    if isinstance(key, int) or key.strip().isdigit():
+        number = int(key)
+        by_id = [c for c in candidates if identity(c)[0] == number]
+        if kind is SiteKind.FTP:
+            by_id = [c for c in by_id if identity(c)[2] is kind]
+        elif len(by_id) > 1:
+            by_id = [c for c in by_id if identity(c)[2] is kind] or by_id
+        if len(by_id) == 1:
+            return by_id[0]
+        if len(by_id) > 1:
+            raise AmbiguousSiteError(
+                f"{len(by_id)} sites have id {number}: "
+                + ", ".join(repr(identity(c)[1]) for c in by_id),
+                path=path,
+            )
+        if isinstance(key, int):
+            what = "FTP site" if kind is SiteKind.FTP else "site"
+            raise _not_found(f"{what} with id {number}", candidates, identity, path, format)
+    name = str(key).strip().casefold()
+    by_name = [c for c in candidates if identity(c)[1].casefold() == name]
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise AmbiguousSiteError(
+            f"{len(by_name)} sites are named {str(key).strip()!r} (ids "
+            + ", ".join(str(identity(c)[0]) for c in by_name)
+            + "); give the id instead",
+            path=path,
+        )
+    raise _not_found(f"site named {str(key).strip()!r}", candidates, identity, path, format)
+
+
+def _not_found(
+    what: str,
+    candidates: Sequence[_Candidate],
+    identity: Callable[[_Candidate], tuple[int, str, SiteKind]],
+    path: str,
+    format: str,
+) -> SiteNotFoundError:
+    known = [f"{identity(c)[0]} {identity(c)[1]!r}" for c in candidates[:10]]
+    listing = ", ".join(known) + (", ..." if len(candidates) > 10 else "")
+    return SiteNotFoundError(
+        f"no {what} in this {format} document"
+        + (f" (sites: {listing})" if known else " (it has no sites)"),
+        path=path,
+    )
 
 
 class ConfigDocument:
@@ -73,45 +141,8 @@ class ConfigDocument:
             same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
             if len(same) == 1:
                 return same[0]
-            key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
-        kind = SiteKind.WEB
-        if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
-            kind, key = SiteKind.FTP, int(key[4:])
-        if isinstance(key, int) or key.strip().isdigit():
-            number = int(key)
-            by_id = [s for s in sites if s.id == number]
-            if len(by_id) > 1:
-                by_id = [s for s in by_id if s.kind is kind] or by_id
-            if len(by_id) == 1:
-                return by_id[0]
-            if len(by_id) > 1:
-                raise AmbiguousSiteError(
-                    f"{len(by_id)} sites have id {number}: "
-                    + ", ".join(repr(s.name) for s in by_id),
-                    path=self.path,
-                )
-            if isinstance(key, int):
-                raise self._not_found(f"id {number}", sites)
-        name = str(key).strip()
-        by_name = [s for s in sites if s.name.casefold() == name.casefold()]
-        if len(by_name) == 1:
-            return by_name[0]
-        if len(by_name) > 1:
-            raise AmbiguousSiteError(
-                f"{len(by_name)} sites are named {name!r} (ids "
-                + ", ".join(str(s.id) for s in by_name)
-                + "); give the id instead",
-                path=self.path,
-            )
-        raise self._not_found(repr(name), sites)
-
-    def _not_found(self, what: str, sites: Iterable[Site]) -> SiteNotFoundError:
-        known = [f"{s.id} {s.name!r}" for s in sites]
-        listing = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
-        return SiteNotFoundError(
-            f"no site with {what} in this {self.format} document"
-            + (f" (sites: {listing})" if known else " (it has no sites)"),
-            path=self.path,
+        return select_site(
+            sites, key, lambda s: (s.id, s.name, s.kind), path=self.path, format=self.format
         )
 
     def _unsupported(self, action: str) -> UnsupportedDocumentError:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.base import ConfigDocument, SiteKey
+from metaclone.bulk import paused_garbage_collection
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -28,6 +29,7 @@ from metaclone.errors import (
     SiteIdInUseError,
     SiteIdOutOfRangeError,
     SiteNameError,
+    SiteNotFoundError,
     UnsupportedDocumentError,
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
@@ -86,15 +88,17 @@ _COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 # after attribute, so the match never leaves the start tag.  One group per property, None when
 # it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
 _SITE_PROPERTY_NAMES = (
-    "ServerComment", "ServerAutoStart", "ServerBindings", "SecureBindings", "SSLCertHash",
+    "ServerComment",
+    "ServerAutoStart",
+    "ServerBindings",
+    "SecureBindings",
+    "SSLCertHash",
     "SSLStoreName",
 )
 _SITE_PROPERTIES = re.compile(
     r"(?:\s+(?:"
     # The group opens after the quote; what it may hold depends on which quote that was.
-    + "".join(
-        name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES
-    )
+    + "".join(name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES)
     + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
 )
 
@@ -161,7 +165,7 @@ class MetabaseDocument(ConfigDocument):
         raise self.xml.parse_error(
             match.start(),
             f"<{name}> has no Location attribute: every key under <MBProperty> names its "
-            "metabase path, e.g. Location =\"/LM/W3SVC/1\"",
+            'metabase path, e.g. Location ="/LM/W3SVC/1"',
         )
 
     # -- keys and values -------------------------------------------------------------------
@@ -233,13 +237,12 @@ class MetabaseDocument(ConfigDocument):
         result: list[Site] = []
         # Lines are counted from one site to the next: one pass over the text in all.
         line, counted = 1, 0
-        for entry in index.site_entries:
-            start = index.start(entry.position)
-            line += text.count("\n", counted, start)
-            counted = start
-            result.append(
-                self._site_at(entry.service, entry.id, start, line)
-            )
+        with paused_garbage_collection():
+            for entry in index.site_entries:
+                start = index.start(entry.position)
+                line += text.count("\n", counted, start)
+                counted = start
+                result.append(self._site_at(entry.service, entry.id, start, line))
         sites = tuple(result)
         self._sites_cache = (self.xml.version, sites)
         return sites
@@ -263,8 +266,12 @@ class MetabaseDocument(ConfigDocument):
                 number = int(text)
         if number is not None:
             entries = [e for e in self._index().site_entries if e.id == number]
-            if len(entries) > 1:
-                entries = [e for e in entries if e.service.kind is kind] or entries
+            if kind is SiteKind.FTP or len(entries) > 1:
+                # "ftp/N" means an FTP site only; a bare id prefers the web site.
+                strict = kind is SiteKind.FTP
+                entries = [e for e in entries if e.service.kind is kind] or (
+                    [] if strict else entries
+                )
             if len(entries) == 1:
                 return self._read_site(entries[0])
         return super().site(key)
@@ -284,8 +291,7 @@ class MetabaseDocument(ConfigDocument):
             try:
                 auto_start = parse_bool(decode_attribute_value(flag))
             except ValueError as exc:
-                raise self._property_error(start, key_type, "ServerAutoStart",
-                                           str(exc)) from None
+                raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
         certificate = None
         if thumbprint is not None:
             thumbprint = decode_attribute_value(thumbprint).strip()
@@ -325,7 +331,10 @@ class MetabaseDocument(ConfigDocument):
                 return entry
         if candidates:
             return candidates[0]
-        raise self._not_found(f"id {site.id}", self.sites)
+        raise SiteNotFoundError(
+            f"no {site.kind.value} site with id {site.id} in this {self.format} document",
+            path=self.path,
+        )
 
     def _target(self, site: SiteKey) -> tuple[Site, SiteEntry]:
         """The site an operation changes, refused when its server key's path is not unique.
@@ -338,8 +347,9 @@ class MetabaseDocument(ConfigDocument):
         location = index.key(entry.position).location
         if index.count(location) > 1:
             folded = index.folded[entry.position]
-            lines = [index.line_at(index.start(i)) for i, f in enumerate(index.folded)
-                     if f == folded]
+            lines = [
+                index.line_at(index.start(i)) for i, f in enumerate(index.folded) if f == folded
+            ]
             raise AmbiguousSiteError(
                 f"site {found.id} {found.name!r}: {len(lines)} keys have Location {location} "
                 f"(lines {', '.join(map(str, lines))}); give each its own path before changing "
@@ -516,9 +526,7 @@ class MetabaseDocument(ConfigDocument):
             for child in self.xml.children(element):
                 self._rewrite_child(editor, child, pattern, replacement)
 
-    def _shared_com_plus(
-        self, keys: Iterable[MetabaseKey]
-    ) -> dict[int, list[tuple[str, str]]]:
+    def _shared_com_plus(self, keys: Iterable[MetabaseKey]) -> dict[int, list[tuple[str, str]]]:
         shared: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for key in keys:
             for prop in _COM_PLUS_PROPERTIES:
@@ -730,9 +738,7 @@ class MetabaseDocument(ConfigDocument):
                 if value is None:
                     editor.remove_attribute(entry.key.start_tag, name)
                 else:
-                    self._set_property(
-                        editor, entry.key, name, encode_attribute_value(value, '"')
-                    )
+                    self._set_property(editor, entry.key, name, encode_attribute_value(value, '"'))
         editor.commit()
         return None
 
@@ -774,7 +780,7 @@ class MetabaseDocument(ConfigDocument):
         indent = self.xml.indentation_before(key.start) + "\t\t"
         newline = self.xml.newline_near(key.start)
         offset = location.end if location is not None else key.start + 1 + len(key.key_type)
-        editor.insert(offset, f"{newline}{indent}{name}=\"{raw}\"")
+        editor.insert(offset, f'{newline}{indent}{name}="{raw}"')
 
     def _continuation_indent(self, key: MetabaseKey) -> str:
         """The indentation of MULTISZ continuation lines: the key's own, else the file's."""
@@ -973,7 +979,10 @@ def _true(text: str) -> bool:
 def _path_pattern(service: Service, segment: str) -> re.Pattern[str]:
     """``/LM/<service>/<segment>`` followed by ``/``, a line end or the end of the value."""
     return re.compile(
-        r"(/LM/" + service.name + r"/)" + re.escape(segment)
+        r"(/LM/"
+        + service.name
+        + r"/)"
+        + re.escape(segment)
         + r"(?=[/\r\n]|&#(?:10|13|x[aAdD]);|\Z)",
         re.IGNORECASE,
     )
@@ -1016,7 +1025,7 @@ def _iis6_information(information: str, summary: str) -> str:
     ip, port, host = split_address(information)
     if port is None or not 1 <= port <= 65535:
         raise BindingError(f"{summary}: the port must be a number from 1 to 65535")
-    if _CONTROL.search(information) or any(c in information for c in " \"<>"):
+    if _CONTROL.search(information) or any(c in information for c in ' "<>'):
         raise BindingError(f"{summary}: a binding cannot contain spaces or quotes")
     if ip == "*":
         ip = ""

@@ -72,15 +72,17 @@ class MetabaseKey:
 
     @property
     def start_tag(self) -> Tag:
-        return Tag(TagKind.EMPTY if self.empty else TagKind.START, self.key_type, self.start,
-                   self.tag_end)
+        return Tag(
+            TagKind.EMPTY if self.empty else TagKind.START, self.key_type, self.start, self.tag_end
+        )
 
     @property
     def element(self) -> Element:
         if self.empty:
             return Element(self.start_tag, None)
-        return Element(self.start_tag, Tag(TagKind.END, self.key_type, self.end_tag_start,
-                                           self.end))
+        return Element(
+            self.start_tag, Tag(TagKind.END, self.key_type, self.end_tag_start, self.end)
+        )
 
     @property
     def folded(self) -> str:
@@ -138,8 +140,13 @@ _LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 # without reading any text: see the _SITE_KEY... constants.
 _KEY = re.compile(
     r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(IIsWebServer|IIsFtpServer)" + _LOCATION + _key_body(1)
-    + r"|([^\s/>!?][^\s/>]*+)(?:" + _LOCATION + ")?" + _key_body(4)
+    r"|(IIsWebServer|IIsFtpServer)"
+    + _LOCATION
+    + _key_body(1)
+    + r"|([^\s/>!?][^\s/>]*+)(?:"
+    + _LOCATION
+    + ")?"
+    + _key_body(4)
     + r"|())",
     re.S,
 )
@@ -326,8 +333,14 @@ class KeyTable:
             raise AssertionError(f"<{key_type}> at offset {start} has no end")
         empty = bool(rest.group(1))
         found = MetabaseKey(
-            key_type, self.locations[position], start, rest.end(), end, empty,
-            self.line_at(start), end if empty else text.rindex("<", start, end),
+            key_type,
+            self.locations[position],
+            start,
+            rest.end(),
+            end,
+            empty,
+            self.line_at(start),
+            end if empty else text.rindex("<", start, end),
         )
         self._keys[position] = found
         return found
@@ -381,7 +394,7 @@ class KeyTable:
             service = _SERVICE_BY_FOLDED_NAME[site_match.group(1)]
             if service.key_type != self.key_type(position):
                 continue
-            segment = location[-len(site_match.group(2)):]
+            segment = location[-len(site_match.group(2)) :]
             entries.append(SiteEntry(service, int(segment), segment, position, self))
         return tuple(entries)
 

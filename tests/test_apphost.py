@@ -869,3 +869,9 @@ def test_certificate_refusals() -> None:
         doc.set_certificate("Files", "not hex")
     with pytest.raises(CertificateError, match="store name"):
         doc.set_certificate("Files", THUMB, store=" ")
+
+
+def test_ftp_prefix_is_just_the_id_where_ids_are_shared() -> None:
+    doc = metaclone.load(FIXTURES / "iis7" / "applicationHost.config")
+    assert doc.site("ftp/12") == doc.site(12)
+    assert doc.site("ftp/2").name == "Shop"

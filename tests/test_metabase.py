@@ -961,3 +961,12 @@ def test_clone_handles_empty_element_keys_and_spaced_end_tags() -> None:
     root = key_text(doc, "/LM/W3SVC/9/ROOT")
     assert root.endswith("</IIsWebVirtualDir >")
     assert 'Value="/LM/W3SVC/9/ROOT\r\n' in root
+
+
+def test_ftp_prefix_selects_only_ftp_sites() -> None:
+    doc = metaclone.load(FIXTURES / "iis6" / "MetaBase.xml")
+    assert doc.site("ftp/1").kind is metaclone.SiteKind.FTP
+    assert doc.site("1").kind is metaclone.SiteKind.WEB
+    assert doc.site(1).kind is metaclone.SiteKind.WEB
+    with pytest.raises(metaclone.SiteNotFoundError, match="no FTP site with id 12"):
+        doc.site("ftp/12")

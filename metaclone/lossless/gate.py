@@ -79,7 +79,9 @@ def decode(data: bytes, path: str) -> DecodedText:
             if name is None:
                 raise ParseError(
                     "UTF-32 documents are not supported; save the file as UTF-8",
-                    path=path, line=1, column=1,
+                    path=path,
+                    line=1,
+                    column=1,
                 )
             bom, encoding = mark, name
             break
@@ -90,7 +92,8 @@ def decode(data: bytes, path: str) -> DecodedText:
         before = body[: exc.start].decode(encoding, errors="replace")
         bad = body[exc.start : exc.start + 4].hex(" ")
         raise error_at(
-            before, len(before),
+            before,
+            len(before),
             f"invalid {encoding.upper()} byte sequence ({bad}); the file must be UTF-8 "
             "or UTF-16 with a byte-order mark",
             path,
@@ -113,7 +116,8 @@ def _check_declared_encoding(text: str, encoding: str, path: str) -> None:
         return
     actual = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
     raise error_at(
-        text, match.start(2),
+        text,
+        match.start(2),
         f"the declaration says encoding={match.group(2)!r} but the file is {actual}; "
         "only UTF-8 and UTF-16 files are supported",
         path,
@@ -127,7 +131,8 @@ def refuse_doctype(text: str, path: str) -> None:
             return
         if token.kind is OtherKind.DOCTYPE:
             raise error_at(
-                text, token.start,
+                text,
+                token.start,
                 "DOCTYPE declarations are not allowed: IIS configuration files never have "
                 "one, and entities defined there can read files or exhaust memory",
                 path,
@@ -173,14 +178,19 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
         message = re.sub(r", line \d+, column \d+$", "", message)
         raise ParseError(
             f"not well-formed XML: {message}",
-            path=path, line=line, column=column, source_line=source_line(text, line),
+            path=path,
+            line=line,
+            column=column,
+            source_line=source_line(text, line),
         ) from None
     # Parsing for a target, libxml2 only logs namespace errors (an undeclared prefix).
     for entry in parser.error_log:
         if entry.level >= etree.ErrorLevels.ERROR:
             raise ParseError(
                 f"not well-formed XML: {entry.message}",
-                path=path, line=entry.line, column=entry.column,
+                path=path,
+                line=entry.line,
+                column=entry.column,
                 source_line=source_line(text, entry.line),
             )
 
