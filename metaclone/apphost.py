@@ -305,6 +305,10 @@ class AppHostDocument(ConfigDocument):
             if not site.auto_start:
                 continue
             for binding in site.bindings:
+                # net.tcp, net.pipe and the like share their listener (port sharing): only
+                # HTTP.sys and FTP bindings refuse a second site.
+                if binding.protocol.lower() not in ADDRESS_PROTOCOLS:
+                    continue
                 key = (binding.protocol.lower(), binding.binding_information.lower())
                 owner = first_owner.setdefault(key, site)
                 if owner is not site:

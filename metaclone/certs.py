@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from metaclone.errors import CertificateError, CertificateKeyError, CertificateValidityError
+from metaclone.files import read_input
 from metaclone.sites import CertificateRef, normalize_thumbprint
 
 #: The formats :func:`load_certificate` reads, for messages.
@@ -135,14 +136,7 @@ def load_certificate(
     missing; :class:`~metaclone.errors.CertificateKeyError` for a PKCS#12 file without the
     private key or with a key that does not match the certificate.
     """
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as file:
-            data = file.read()
-    except OSError as exc:
-        raise CertificateError(
-            f"cannot read certificate file: {exc.strerror or exc}", path=name
-        ) from None
+    name, data = read_input(path, CertificateError, "certificate file")
     if b"-----BEGIN " in data:
         return _load_pem(data, name, password)
     kind = _der_kind(data)
@@ -435,14 +429,7 @@ def password_from_env(variable: str) -> bytes:
 
 def password_from_file(path: str | os.PathLike[str]) -> bytes:
     """The password in the file ``path``, without one trailing newline (LF or CRLF)."""
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as file:
-            data = file.read()
-    except OSError as exc:
-        raise CertificateError(
-            f"cannot read the password file: {exc.strerror or exc}", path=name
-        ) from None
+    _, data = read_input(path, CertificateError, "the password file")
     if data.endswith(b"\r\n"):
         return data[:-2]
     if data.endswith(b"\n"):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from metaclone.errors import CertificateError, NetshParseError, SiteNotFoundError, ThumbprintError
+from metaclone.files import read_input
 from metaclone.sites import Binding, CertificateRef, Site, normalize_thumbprint
 
 #: The application id IIS registers its certificate bindings under.
@@ -504,14 +505,7 @@ def load_netsh_sslcert(path: str | os.PathLike[str]) -> tuple[SslCertEntry, ...]
 
     See :func:`parse_netsh_sslcert` and :func:`decode_netsh_output` for what is accepted.
     """
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as file:
-            data = file.read()
-    except OSError as exc:
-        raise NetshParseError(
-            f"cannot read netsh output: {exc.strerror or exc}", path=name
-        ) from None
+    name, data = read_input(path, NetshParseError, "netsh output")
     return parse_netsh_sslcert(decode_netsh_output(data, name), name)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from metaclone.apphost import AppcmdDocument, AppHostDocument
 from metaclone.base import ConfigDocument
 from metaclone.errors import ParseError
+from metaclone.files import read_input
 from metaclone.lossless import XmlDocument
 from metaclone.metabase import MetabaseDocument
 
@@ -55,13 +55,5 @@ def loads(data: bytes, name: str = "<bytes>") -> ConfigDocument:
 
 def load(path: str | os.PathLike[str]) -> ConfigDocument:
     """Read the document at ``path``."""
-    name = os.fspath(path)
-    try:
-        data = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise ParseError("no such file", path=name) from None
-    except IsADirectoryError:
-        raise ParseError("is a folder, not a file", path=name) from None
-    except OSError as exc:
-        raise ParseError(f"cannot read the file: {exc.strerror or exc}", path=name) from None
+    name, data = read_input(path, ParseError, "the file")
     return loads(data, name)

@@ -875,3 +875,20 @@ def test_ftp_prefix_is_just_the_id_where_ids_are_shared() -> None:
     doc = metaclone.load(FIXTURES / "iis7" / "applicationHost.config")
     assert doc.site("ftp/12") == doc.site(12)
     assert doc.site("ftp/2").name == "Shop"
+
+
+def test_shared_non_http_listeners_are_not_binding_conflicts() -> None:
+    data = (
+        b"<configuration>\n  <system.applicationHost>\n    <sites>\n"
+        b'      <site name="A" id="1"><bindings>'
+        b'<binding protocol="net.tcp" bindingInformation="808:*" />'
+        b'<binding protocol="http" bindingInformation="*:80:same" /></bindings></site>\n'
+        b'      <site name="B" id="2"><bindings>'
+        b'<binding protocol="net.tcp" bindingInformation="808:*" />'
+        b'<binding protocol="http" bindingInformation="*:80:same" /></bindings></site>\n'
+        b"    </sites>\n  </system.applicationHost>\n</configuration>\n"
+    )
+    conflicts = [f for f in metaclone.loads(data).check() if f.code == "binding-conflict"]
+    assert [f.message.split("binding ")[-1] for f in conflicts] == [
+        "http/*:80:same; only one of them can run"
+    ]

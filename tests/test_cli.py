@@ -53,8 +53,18 @@ def test_both_password_sources_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     status, _, err = run(
-        capsys, "cert", "set", str(GENERIC), "--site", "1", "--cert", "c.pfx",
-        "--password-env", "X", "--password-file", str(tmp_path / "p"),
+        capsys,
+        "cert",
+        "set",
+        str(GENERIC),
+        "--site",
+        "1",
+        "--cert",
+        "c.pfx",
+        "--password-env",
+        "X",
+        "--password-file",
+        str(tmp_path / "p"),
     )
     assert status == EXIT_USAGE
     assert "not both" in err
@@ -64,7 +74,7 @@ def test_missing_file_is_refused_with_one_line(capsys: pytest.CaptureFixture[str
     status, out, err = run(capsys, "sites", "no/such/file.config")
     assert status == EXIT_REFUSED
     assert out == ""
-    assert err == "metaclone: error: no/such/file.config: no such file\n"
+    assert err == "metaclone: error: no/such/file.config: cannot read the file: no such file\n"
 
 
 def test_malformed_file_names_line_and_column(
@@ -121,15 +131,16 @@ def test_internal_errors_exit_123_without_traceback(
 def test_python_dash_m_runs_the_command_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "metaclone", "sites", str(GENERIC)],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == EXIT_REFUSED
     assert result.stderr.startswith("metaclone: error:")
 
 
-def test_json_is_valid_for_empty_check(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_json_is_valid_for_empty_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # A minimal applicationHost.config without sites still checks cleanly.
     minimal = tmp_path / "applicationHost.config"
     minimal.write_bytes(
