@@ -65,6 +65,7 @@ from metaclone.sites import (
     MAX_SITE_ID,
     Application,
     Binding,
+    CertificateInput,
     CertificateRef,
     Finding,
     Severity,
@@ -75,8 +76,6 @@ from metaclone.sites import (
 )
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
 
 _FALSE = "false"
@@ -903,7 +902,7 @@ class AppHostDocument(ConfigDocument):
     # -- certificates ----------------------------------------------------------------------
 
     def set_certificate(
-        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+        self, site: SiteKey, certificate: CertificateInput, store: str = "MY"
     ) -> HttpSysPlan | None:
         """Give a site a certificate.
 

@@ -13,11 +13,9 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
-from metaclone.sites import Binding, Finding, Site, SiteKind
+from metaclone.sites import Binding, CertificateInput, Finding, Site, SiteKind
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from metaclone.httpsys import HttpSysPlan
 
 SiteKey = int | str | Site
@@ -182,7 +180,7 @@ class ConfigDocument:
         raise self._unsupported("set bindings")
 
     def set_certificate(
-        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+        self, site: SiteKey, certificate: CertificateInput, store: str = "MY"
     ) -> HttpSysPlan | None:
         raise self._unsupported("set a certificate")
 

@@ -57,6 +57,7 @@ from metaclone.metabase_schema import (
 from metaclone.sites import (
     MAX_SITE_ID,
     Binding,
+    CertificateInput,
     CertificateRef,
     Finding,
     Severity,
@@ -67,8 +68,6 @@ from metaclone.sites import (
 )
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from metaclone.httpsys import HttpSysPlan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -691,7 +690,7 @@ class MetabaseDocument(ConfigDocument):
     # -- certificates ----------------------------------------------------------------------
 
     def set_certificate(
-        self, site: SiteKey, certificate: str | bytes | x509.Certificate, store: str = "MY"
+        self, site: SiteKey, certificate: CertificateInput, store: str = "MY"
     ) -> HttpSysPlan | None:
         """Write SSLCertHash (40 lowercase hex) and SSLStoreName; returns None.
 

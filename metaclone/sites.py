@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import attrs
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from metaclone.errors import BindingError, ThumbprintError
-
-if TYPE_CHECKING:
-    from cryptography import x509
 
 #: Protocols whose binding information is ``IP:port:host``.
 ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
@@ -212,19 +210,33 @@ class Finding:
 _HEX_SEPARATORS = re.compile(r"[\s:\-\u200e\u200f]")
 
 
-def normalize_thumbprint(value: str | bytes | x509.Certificate) -> str:
+class HasThumbprint(Protocol):
+    """Anything that knows its certificate's thumbprint: a loaded certificate file, a ref."""
+
+    @property
+    def thumbprint(self) -> str: ...
+
+
+#: What the certificate operations accept as "a certificate".
+CertificateInput = str | bytes | x509.Certificate | HasThumbprint
+
+
+def normalize_thumbprint(value: CertificateInput) -> str:
     """A SHA-1 thumbprint as the 40 lowercase hex digits IIS stores.
 
     Accepts hex text with spaces, colons or upper case (as MMC and certutil show it, including
-    the invisible left-to-right mark MMC puts in front when copied), the 20 raw bytes, or a
-    ``cryptography`` certificate, whose SHA-1 fingerprint is taken.
+    the invisible left-to-right mark MMC puts in front when copied), the 20 raw bytes, a
+    ``cryptography`` certificate (its SHA-1 fingerprint is taken), or an object with a
+    ``thumbprint``, such as :class:`metaclone.certs.LoadedCertificate`.
     """
     if isinstance(value, bytes):
         if len(value) != 20:
             raise ThumbprintError(f"a thumbprint is 20 bytes, not {len(value)}")
         return value.hex()
-    if not isinstance(value, str):
+    if isinstance(value, x509.Certificate):
         return value.fingerprint(hashes.SHA1()).hex()
+    if not isinstance(value, str):
+        return normalize_thumbprint(value.thumbprint)
     cleaned = _HEX_SEPARATORS.sub("", value).lower()
     if len(cleaned) != 40 or any(c not in "0123456789abcdef" for c in cleaned):
         raise ThumbprintError(

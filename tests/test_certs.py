@@ -459,3 +459,12 @@ def test_pfx_key_apart_from_its_certificate_among_unrelated_ones(
     loaded = load_certificate(write(tmp_path, "apart.pfx", pfx(key, None, [unrelated, cert])))
     assert loaded.certificate == cert
     assert loaded.has_private_key is True
+
+
+def test_a_loaded_certificate_is_accepted_wherever_a_thumbprint_is(
+    tmp_path: Path, cert: x509.Certificate
+) -> None:
+    path = write(tmp_path, "shop.cer", cert.public_bytes(DER))
+    loaded = load_certificate(path)
+    assert normalize_thumbprint(loaded) == loaded.thumbprint
+    assert normalize_thumbprint(loaded.ref("WebHosting")) == loaded.thumbprint
