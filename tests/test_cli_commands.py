@@ -690,3 +690,35 @@ def test_password_file_and_missing_variable(
     status, _, err = run(capsys, *args, "--password-file", work / "missing-password.txt")
     assert status == EXIT_REFUSED
     assert "missing-password.txt" in err
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS7, APPCMD], ids=lambda p: p.name)
+def test_clone_with_bindings_and_started(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    source = work / path.name
+    site = first_site(source)
+    out = work / "out"
+    status, _, err = run(
+        capsys,
+        "clone",
+        source,
+        "--site",
+        site.id,
+        "--name",
+        "Staging",
+        "--started",
+        "--bindings",
+        "http/*:8080:staging.example.com",
+        "https/*:8443:staging.example.com",
+        "-o",
+        out,
+    )
+    assert status == EXIT_OK, err
+    clone = metaclone.load(out).site("Staging")
+    assert clone.auto_start
+    assert [(b.protocol, b.port, b.host) for b in clone.bindings] == [
+        ("http", 8080, "staging.example.com"),
+        ("https", 8443, "staging.example.com"),
+    ]
+    assert metaclone.load(out).site(site.id).bindings == site.bindings
