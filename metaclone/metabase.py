@@ -41,10 +41,13 @@ from metaclone.metabase_index import (
     WEB,
     KeyTable,
     MetabaseKey,
+    ScannedSite,
     Service,
     SiteEntry,
     first_location,
     scan_keys,
+    scan_sites,
+    site_scanner,
 )
 from metaclone.metabase_schema import (
     format_multisz,
@@ -78,6 +81,11 @@ _SERVER_COMMENT = re.compile(
     r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
 )
 
+# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
+# no value hides another ServerComment that follows it.
+_ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
+_NEEDS_DECODING = ("&", "\t", "\n", "\r")
+
 _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
@@ -101,6 +109,8 @@ _SITE_PROPERTIES = re.compile(
     + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
 )
 
+
+_SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -231,17 +241,28 @@ class MetabaseDocument(ConfigDocument):
         cached = self._sites_cache
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
-        index = self._index()
         text = self.xml.text
         result: list[Site] = []
         # Lines are counted from one site to the next: one pass over the text in all.
         line, counted = 1, 0
         with paused_garbage_collection():
-            for entry in index.site_entries:
-                start = index.start(entry.position)
-                line += text.count("\n", counted, start)
-                counted = start
-                result.append(self._site_at(entry.service, entry.id, start, line))
+            scanned = self._scan_sites()
+            if scanned is not None:
+                for found in scanned:
+                    line += text.count("\n", counted, found.start)
+                    counted = found.start
+                    result.append(
+                        self._site_from(
+                            found.service, found.id, found.start, line, found.properties
+                        )
+                    )
+            else:
+                index = self._index()
+                for entry in index.site_entries:
+                    start = index.start(entry.position)
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    result.append(self._site_at(entry.service, entry.id, start, line))
         sites = tuple(result)
         self._sites_cache = (self.xml.version, sites)
         return sites
@@ -278,13 +299,39 @@ class MetabaseDocument(ConfigDocument):
     def _read_site(self, entry: SiteEntry) -> Site:
         return self._site_at(entry.service, entry.id, entry.start, entry.line)
 
+    def _scan_sites(self) -> list[ScannedSite] | None:
+        """The sites read in one pass without the key index, unless it is already built.
+
+        None when the index is needed to tell them (see :func:`scan_sites`).
+        """
+        cached = self._index_cache
+        if cached is not None and cached[0] == self.xml.version:
+            return None
+        mbproperty = self._mbproperty()
+        return scan_sites(
+            _SITE_SCANNER, self.xml.text, mbproperty.content_start, mbproperty.content_end
+        )
+
     def _site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
         """The site whose server key starts at ``start``."""
         key_type = service.key_type
         found = _SITE_PROPERTIES.match(self.xml.text, start + 1 + len(key_type))
         if found is None:
             raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
-        comment, flag, plain, secure, thumbprint, store = found.groups()
+        return self._site_from(service, ident, start, line, found.groups())
+
+    def _site_from(
+        self,
+        service: Service,
+        ident: int,
+        start: int,
+        line: int,
+        properties: tuple[str | None, ...],
+    ) -> Site:
+        """The site whose server key at ``start`` has ``properties`` (raw, as listed in
+        ``_SITE_PROPERTY_NAMES``)."""
+        key_type = service.key_type
+        comment, flag, plain, secure, thumbprint, store = properties
         auto_start = True
         if flag is not None:
             try:
@@ -365,8 +412,9 @@ class MetabaseDocument(ConfigDocument):
         result: list[tuple[SiteEntry, str]] = []
         for entry in index.site_entries:
             if entry.service.kind is kind:
+                # A site entry's key is of its service's type.
                 found = _SERVER_COMMENT.match(
-                    text, index.start(entry.position) + 1 + len(index.key_type(entry.position))
+                    text, index.start(entry.position) + 1 + len(entry.service.key_type)
                 )
                 if found is None:
                     name = ""
@@ -582,6 +630,8 @@ class MetabaseDocument(ConfigDocument):
                 f"a site name cannot contain line ends or control characters: {name!r}",
                 path=self.path,
             )
+        if not self._may_be_a_site_name(name):
+            return
         for entry, other_name in self._site_names(kind):
             if other_name.casefold() != name.casefold():
                 continue
@@ -593,6 +643,19 @@ class MetabaseDocument(ConfigDocument):
                 path=self.path,
                 line=entry.key.line,
             )
+
+    def _may_be_a_site_name(self, name: str) -> bool:
+        """False when no ServerComment anywhere in the text reads as ``name`` (any case).
+
+        Every site's name is among those values, so a name none of them has is free without
+        reading the sites one by one.
+        """
+        values = [quoted[1:-1] for quoted in _ANY_SERVER_COMMENT.findall(self.xml.text)]
+        joined = "\0".join(values)
+        if any(c in joined for c in _NEEDS_DECODING):
+            joined = "\0".join(map(decode_attribute_value, values))
+        # No value holds a NUL, nor a name that reaches here: whole values are compared.
+        return f"\0{name.casefold()}\0" in f"\0{joined.casefold()}\0"
 
     # -- other edits -----------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ import bisect
 import functools
 import re
 from array import array
-from collections.abc import Callable
-from itertools import accumulate, chain, compress, count, islice
+from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, count, islice
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -53,7 +53,8 @@ FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
 _SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
 _SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
-_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII)
+# Matched against paths as written: ASCII-only case folding is what lower() does to them.
+_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
 
 
 @attrs.frozen
@@ -214,6 +215,74 @@ def scan_keys(
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
 
 
+_LOCATION_UNCAPTURED = r"\s+Location\s*=\s*(?:\"[^\"]*+\"|'[^']*+')"
+
+
+def site_scanner(site_properties: str) -> re.Pattern[str]:
+    """A pattern for :func:`scan_sites` that reads ``site_properties`` from each server key.
+
+    One match runs over the items before a server key (other keys, comments and the like, as
+    the fast pass of :func:`scan_keys` reads them) and then the server key, so that the items
+    in between make no match objects.  The last match, with no server key, runs to the end.
+    Groups: 1 the name of an item, 2 the "<" of the server key, 3 its name, then the groups
+    of ``site_properties`` (matched from the end of that name), and last its Location in
+    double or single quotes.
+    """
+    return re.compile(
+        r"(?:[^<]*+(?:<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+        r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
+        + _LOCATION_UNCAPTURED
+        + _key_body(1)
+        + r"))*+[^<]*+(?:(<)(IIsWebServer|IIsFtpServer)(?="
+        + site_properties
+        + ")"
+        + _LOCATION
+        + _key_body(3)
+        + ")?",
+        re.S,
+    )
+
+
+class ScannedSite(NamedTuple):
+    """A server key found by :func:`scan_sites`."""
+
+    service: Service
+    id: int
+    start: int
+    properties: tuple[str | None, ...]
+
+
+def scan_sites(
+    scanner: re.Pattern[str], text: str, start: int, end: int
+) -> list[ScannedSite] | None:
+    """The sites in ``text[start:end]`` as the site entries of :func:`scan_keys` give them.
+
+    ``scanner`` comes from :func:`site_scanner`.  None when the content is not all read by
+    the fast pass (then only the key index can tell the sites).
+    """
+    sites: list[ScannedSite] = []
+    site_path = _SITE_PATH.fullmatch
+    position = start
+    while True:
+        found = scanner.match(text, position, end)
+        if found is None:
+            return None
+        groups = found.groups()
+        key_type = groups[2]
+        if key_type is None:
+            return sites if found.end() == end else None
+        position = found.end()
+        raw = groups[-2] if groups[-2] is not None else groups[-1]
+        location = decode_attribute_value(raw) if any(c in raw for c in _NEEDS_DECODING) else raw
+        site_match = site_path(location)
+        if site_match is None:
+            continue
+        service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        if service.key_type == key_type:
+            properties = groups[3:-2]
+            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
+
+
 def _scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -> KeyTable:
     starts: list[int] = []
     ends: list[int] = []
@@ -318,8 +387,7 @@ class KeyTable:
 
     @functools.cached_property
     def folded(self) -> list[str]:
-        locations = self.locations
-        return "\0".join(locations).lower().split("\0") if locations else []
+        return self._joined[1:-1].split("\0") if self.locations else []
 
     def key(self, position: int) -> MetabaseKey:
         """The key at ``position``."""
@@ -357,24 +425,18 @@ class KeyTable:
 
     def first(self, location: str) -> int | None:
         """The position of the first key whose path is ``location`` (any case)."""
-        try:
-            return self.folded.index(location.lower())
-        except ValueError:
-            return None
+        found = next(self._matches(location), None)
+        return None if found is None else self._positions((found.start() + 1,))[0]
 
     def count(self, location: str) -> int:
         """How many keys have the path ``location`` (any case)."""
-        return self.folded.count(location.lower())
+        return sum(1 for _ in self._matches(location))
 
     def positions_under(self, location: str) -> list[int]:
         """Positions of the keys at or below ``location`` (segment-exact, any case)."""
         wanted = location.lower().rstrip("/")
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
-        offsets = self._joined_offsets
-        return [
-            bisect.bisect_left(offsets, match.start() + 1)
-            for match in pattern.finditer(self._joined)
-        ]
+        return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
@@ -385,25 +447,41 @@ class KeyTable:
     def site_entries(self) -> tuple[SiteEntry, ...]:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
         entries: list[SiteEntry] = []
-        locations = self.locations
+        locations, starts, types, text = self.locations, self._starts, self._types, self.text
+        site_path = _SITE_PATH.fullmatch
         for position in self._site_positions:
-            location = locations[position]
-            site_match = _SITE_PATH.fullmatch(location.lower())
+            site_match = site_path(locations[position])
             if site_match is None:
                 continue
-            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1)]
-            if service.key_type != self.key_type(position):
+            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+            if types is None:
+                # The fast pass lists only server keys here: the name tells which service.
+                if not text.startswith(service.key_type, starts[position] + 1):
+                    continue
+            elif types[position] != service.key_type:
                 continue
-            segment = location[-len(site_match.group(2)) :]
+            segment = site_match.group(2)
             entries.append(SiteEntry(service, int(segment), segment, position, self))
         return tuple(entries)
 
     @functools.cached_property
     def _joined(self) -> str:
         """The folded paths between NULs (which no XML text holds), for searches in C."""
-        return "\0" + "\0".join(self.folded) + "\0"
+        return ("\0" + "\0".join(self.locations) + "\0").lower()
 
-    @functools.cached_property
-    def _joined_offsets(self) -> list[int]:
-        """Where each folded path starts in :attr:`_joined`."""
-        return list(accumulate(chain((1,), map((1).__add__, map(len, self.folded)))))
+    def _matches(self, location: str) -> Iterator[re.Match[str]]:
+        """The places in :attr:`_joined` of the paths equal to ``location`` (any case)."""
+        if "\0" in location:
+            return iter(())
+        return re.finditer("\0" + re.escape(location.lower()) + "(?=\0)", self._joined)
+
+    def _positions(self, offsets: Iterable[int]) -> list[int]:
+        """The positions of the paths starting at ``offsets`` (ascending) in :attr:`_joined`."""
+        joined = self._joined
+        positions: list[int] = []
+        position, counted = -1, 0
+        for offset in offsets:
+            position += joined.count("\0", counted, offset)
+            counted = offset
+            positions.append(position)
+        return positions
