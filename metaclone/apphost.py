@@ -29,8 +29,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
 from metaclone.apphost_index import (
+    QUICK_APPLICATIONS_AT,
+    QUICK_BINDINGS_AT,
+    QUICK_END,
     SERVER_COMMENT_PROPERTY,
     LocationEntry,
+    QuickValues,
     SiteEntry,
     SiteIndex,
     binding_offsets,
@@ -38,6 +42,7 @@ from metaclone.apphost_index import (
     index_applicationhost,
     raw_attributes,
     read_site_parts,
+    scan_applicationhost,
 )
 from metaclone.apphost_style import (
     append_child,
@@ -73,6 +78,7 @@ from metaclone.sites import (
     SiteKind,
     VirtualDirectory,
     normalize_thumbprint,
+    split_address,
 )
 
 if TYPE_CHECKING:
@@ -138,19 +144,105 @@ class AppHostDocument(ConfigDocument):
         """Every site, in file order."""
         cached = self._sites_cache
         if cached is None or cached[0] != self.xml.version:
-            index = self._index()
             text = self.xml.text
             sites: list[Site] = []
-            # Lines by a running count between successive sites: one pass over the text.
-            line, counted_to = 1, 0
             with paused_garbage_collection():
-                for entry in index.sites:
+                index, quick = self._scan()
+                # Lines by a running count between successive sites: one pass over the text.
+                line, counted_to = 1, 0
+                for entry, parts in zip(
+                    index.sites, quick or (None,) * len(index.sites), strict=True
+                ):
                     line += text.count("\n", counted_to, entry.start)
                     counted_to = entry.start
-                    sites.append(self._read_site(entry, index, line))
+                    if parts is None:
+                        sites.append(self._read_site(entry, index, line))
+                    else:
+                        sites.append(self._quick_site(entry, parts, index, line))
+                # Freed before the collector runs again, which would walk them all.
+                del quick
             cached = (self.xml.version, tuple(sites))
             self._sites_cache = cached
         return cached[1]
+
+    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        """The index, and the values of the sites the listing pass read whole."""
+        try:
+            index, quick = scan_applicationhost(self.xml)
+        except ValueError as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(str(exc), path=self.path) from None
+        cached = self._index_cache
+        if cached is None or cached.version != self.xml.version:
+            self._index_cache = index
+        return index, quick
+
+    def _quick_site(
+        self, entry: SiteEntry, values: QuickValues, index: SiteIndex, line: int
+    ) -> Site:
+        """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
+        bindings: list[Binding] = []
+        secure = plain = ftp = False
+        for position in range(QUICK_BINDINGS_AT, QUICK_END, 3):
+            protocol = values[position]
+            if protocol is None:
+                break
+            information = values[position + 1] or ""
+            flags_text = values[position + 2]
+            flags: int | None = None
+            if flags_text is not None:
+                if not flags_text.strip().isdigit() or not flags_text.isascii():
+                    # The exact reader words the error, at the binding.
+                    return self._read_site(entry, index, line)
+                flags = int(flags_text)
+            if protocol in ADDRESS_PROTOCOLS:
+                # Already stripped and in lower case: what from_information would build.
+                ip, port, host = split_address(information)
+                binding = Binding(protocol, information, ip, port, host, flags, None)
+                kind = protocol
+            else:
+                binding = Binding.from_information(protocol, information, flags)
+                kind = binding.protocol.lower()
+            if self._sslcerts and binding.is_secure:
+                binding = self._with_certificate(binding)
+            bindings.append(binding)
+            if kind == "http":
+                plain = True
+            elif kind == "https":
+                secure = True
+            elif kind == "ftp":
+                ftp = True
+        default_pool = index.default_pool
+        applications: list[Application] = []
+        for position in range(QUICK_APPLICATIONS_AT, QUICK_BINDINGS_AT, 6):
+            path = values[position]
+            if path is None:
+                break
+            first = values[position + 2]
+            directories: tuple[VirtualDirectory, ...] = ()
+            if first is not None:
+                directory = VirtualDirectory(first, values[position + 3] or "")
+                second = values[position + 4]
+                if second is None:
+                    directories = (directory,)
+                else:
+                    directories = (directory, VirtualDirectory(second, values[position + 5] or ""))
+            applications.append(
+                Application(path, values[position + 1] or default_pool, directories)
+            )
+        is_ftp = ftp and not plain and not secure
+        return Site(
+            entry.id,
+            entry.name,
+            (entry.server_auto_start or "").strip().lower() != _FALSE,
+            tuple(bindings),
+            None,
+            SiteKind.FTP if is_ftp else SiteKind.WEB,
+            tuple(applications),
+            line,
+            is_ftp or self._sslcerts_attached,
+        )
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
@@ -233,10 +325,17 @@ class AppHostDocument(ConfigDocument):
             flags = int(flags_text)
         binding = Binding.from_information(protocol, information, flags)
         if self._sslcerts and binding.is_secure:
-            endpoint = httpsys.endpoint_for(binding)
-            found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
-            if found is not None and found.ref is not None:
-                binding = Binding.from_information(protocol, information, flags, found.ref)
+            binding = self._with_certificate(binding)
+        return binding
+
+    def _with_certificate(self, binding: Binding) -> Binding:
+        """``binding`` with the certificate of the attached HTTP.sys entry for its endpoint."""
+        endpoint = httpsys.endpoint_for(binding)
+        found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
+        if found is not None and found.ref is not None:
+            return Binding.from_information(
+                binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
+            )
         return binding
 
     # -- HTTP.sys --------------------------------------------------------------------------
@@ -1042,6 +1141,10 @@ class AppcmdDocument(AppHostDocument):
 
     def _build_index(self) -> SiteIndex:
         return index_appcmd(self.xml)
+
+    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        # appcmd's <SITE> wrappers are read by the index alone; every site is read exactly.
+        return self._index(), ()
 
     @property
     def is_iis_express(self) -> bool:

@@ -4,17 +4,24 @@ The index is built once per version of the document text and holds only offsets 
 attribute values every operation needs (site ids and names, location paths, metadata key
 paths).  Everything else is read on demand: in a file with tens of thousands of sites, listing
 or cloning one site must not split the attributes of every element in the file.
+
+Listing every site (:func:`scan_applicationhost`) is one regular-expression pass over
+``<sites>`` that also finds its end: a site written the way IIS writes it is matched whole with
+its values in groups; any other site is found tag by tag and read by the exact readers.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from collections.abc import Sequence
 
 import attrs
 
 from metaclone.errors import ParseError
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
+from metaclone.lossless.tokens import element_at, next_tag
 from metaclone.lossless.values import decode_attribute_value
 
 #: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.
@@ -41,19 +48,19 @@ _SITE_PARTS = r"(?:binding|application|virtualDirectory|applicationDefaults|ssl)
 _SKIPPED_LEVELS = 4
 
 
-def _skippable(levels: int) -> str:
-    """An element holding no site part, nested at most ``levels`` deep, matched whole.
+def _skippable(levels: int, excluded: str = _SITE_PARTS, prefix: str = "skipped") -> str:
+    """An element holding no ``excluded`` element, nested at most ``levels`` deep, matched whole.
 
     Skipping such an element changes nothing: it is balanced and nothing inside it is read.
     Quantifiers are possessive, so an element that does not qualify (it holds a site part or
     is nested deeper) fails at once and is then read tag by tag instead.
     """
-    empty = rf"<(?!{_SITE_PARTS}){_NAME}{_ATTRIBUTE_TEXT}/>"
+    empty = rf"<(?!{excluded}){_NAME}{_ATTRIBUTE_TEXT}/>"
     pattern = empty
     for level in range(levels):
-        group = f"skipped{level}"
+        group = f"{prefix}{level}"
         pattern = (
-            rf"(?:{empty}|<(?!{_SITE_PARTS})(?P<{group}>{_NAME}){_ATTRIBUTE_TEXT}>"
+            rf"(?:{empty}|<(?!{excluded})(?P<{group}>{_NAME}){_ATTRIBUTE_TEXT}>"
             rf"(?:[^<]++|{_OPAQUE}|{pattern})*+</(?P={group})\s*>)"
         )
     return pattern
@@ -568,12 +575,9 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
     sites: list[SiteEntry] = []
     default_pool: str | None = None
     if sites_element is not None:
-        gaps_start = sites_element.content_start
         for span in _child_spans(text, sites_element, "site"):
-            default_pool = _default_pool(xml, gaps_start, span[0], default_pool)
             sites.append(_site_at(xml, span, _attributes_of(span[4])))
-            gaps_start = span[3]
-        default_pool = _default_pool(xml, gaps_start, sites_element.content_end, default_pool)
+        default_pool = _sites_default_pool(xml, sites_element, sites)
     return SiteIndex(
         version=xml.version,
         sites_element=sites_element,
@@ -616,6 +620,31 @@ def _site_at(
     )
 
 
+def _sites_default_pool(
+    xml: XmlDocument, sites_element: Element, sites: Sequence[SiteEntry]
+) -> str | None:
+    """``<sites><applicationDefaults applicationPool>``: the last one between the sites.
+
+    Only the gaps between sites that mention ``<applicationDefaults`` are read.
+    """
+    text = xml.text
+    content_start, content_end = sites_element.content_start, sites_element.content_end
+    starts = [entry.start for entry in sites]
+    gaps: list[int] = []
+    found = text.find("<applicationDefaults", content_start, content_end)
+    while found >= 0:
+        gap = bisect.bisect_right(starts, found)
+        if (gap == 0 or found >= sites[gap - 1].end) and (not gaps or gaps[-1] != gap):
+            gaps.append(gap)
+        found = text.find("<applicationDefaults", found + 1, content_end)
+    default_pool: str | None = None
+    for gap in gaps:
+        start = sites[gap - 1].end if gap else content_start
+        end = sites[gap].start if gap < len(sites) else content_end
+        default_pool = _default_pool(xml, start, end, default_pool)
+    return default_pool
+
+
 def _default_pool(xml: XmlDocument, start: int, end: int, current: str | None) -> str | None:
     """``<sites><applicationDefaults applicationPool>`` if it stands between ``start`` and ``end``
     (the gaps between sites, so that a site's own applicationDefaults is not taken)."""
@@ -640,3 +669,262 @@ def index_appcmd(xml: XmlDocument) -> SiteIndex:
             raise _parse_error(xml, wrapper.start, "<SITE> holds no <site> element")
         sites.append(_site_entry(xml, inner, wrapper))
     return SiteIndex(version=xml.version, sites_element=xml.root, sites=tuple(sites), text=xml.text)
+
+
+# -- listing every site in one pass ---------------------------------------------------------
+
+#: The values of a site the listing pass read whole, as written (and the same decoded): see
+#: :data:`_QUICK_SITE`.  Name, id, serverAutoStart; from :data:`QUICK_APPLICATIONS_AT`, six per
+#: application (path, applicationPool, then path and physicalPath of up to two virtual
+#: directories); from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END`, three per binding
+#: (protocol, bindingInformation, sslFlags).  None where there is nothing; the applications and
+#: bindings end at the first slot whose path or protocol is None.  Such a site has no
+#: ``applicationDefaults`` and no FTP SSL settings.
+QuickValues = tuple[str | None, ...]
+
+
+_ANY_VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
+# Attributes after those read, which are not looked at.
+_OTHER_ATTRIBUTES = rf"(?:\s+[^\s=/>]+\s*=\s*{_ANY_VALUE})*+"
+#: Elements that are never skipped whole in the listing pass: sites (whose nesting is
+#: followed) and the site parts as direct children of a site.
+_LISTING_PARTS = r"(?:site|bindings|application|applicationDefaults|ftpServer)(?=[\s/>])"
+
+
+#: How many applications and bindings a site read whole may have (more: read exactly).
+_QUICK_APPLICATIONS = 6
+_QUICK_BINDINGS = 8
+# A value that reads as written.
+_RAW = rf'"({_PLAIN})"'
+# White space between elements.
+_GAP = r"\s*+"
+_QUICK_DIRECTORY = (
+    rf"<virtualDirectory\s+path={_RAW}\s+physicalPath={_RAW}{_OTHER_ATTRIBUTES}\s*/>{_GAP}"
+)
+# An <application> with path, applicationPool, then anything but an applicationPool, and up to
+# two virtual directories with path, physicalPath, anything else: groups path, pool, then path
+# and physical path of each virtual directory.
+_QUICK_APPLICATION = (
+    rf"{_GAP}<application\s+path={_RAW}(?:\s+applicationPool={_RAW})?"
+    rf"(?:\s+(?!applicationPool\s*=)[^\s=/>]+\s*=\s*{_ANY_VALUE})*+\s*"
+    rf"(?:/>|>{_GAP}(?:{_QUICK_DIRECTORY}(?:{_QUICK_DIRECTORY})?)?</application\s*>)"
+)
+# A <binding> with protocol, bindingInformation, sslFlags: a group for each.
+_QUICK_BINDING = (
+    rf"{_GAP}<binding\s+protocol={_RAW}\s+bindingInformation={_RAW}(?:\s+sslFlags={_RAW})?\s*/>"
+)
+#: A ``<site>`` as IIS writes it, matched whole: name, id and serverAutoStart; applications;
+#: one ``<bindings>``; elements without site parts; with white space between.  Groups: name,
+#: id, serverAutoStart, ``body`` (the content), then six per application slot and three per
+#: binding slot (None where unused).
+_QUICK_SITE = (
+    rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>(?P<body>"
+    + "".join(f"(?:{_QUICK_APPLICATION}" for _ in range(_QUICK_APPLICATIONS))
+    + ")?" * _QUICK_APPLICATIONS
+    + rf"(?:{_GAP}<bindings\s*>"
+    + "".join(f"(?:{_QUICK_BINDING}" for _ in range(_QUICK_BINDINGS))
+    + ")?" * _QUICK_BINDINGS
+    + rf"{_GAP}</bindings\s*>)?"
+    + rf"(?:{_GAP}{_skippable(_SKIPPED_LEVELS, _LISTING_PARTS, 'inner')})*+{_GAP})</site\s*>"
+)
+_QUICK_GROUPS = 3 + 6 * _QUICK_APPLICATIONS + 3 * _QUICK_BINDINGS
+QUICK_APPLICATIONS_AT = 3
+QUICK_BINDINGS_AT = QUICK_APPLICATIONS_AT + 6 * _QUICK_APPLICATIONS
+QUICK_END = _QUICK_GROUPS
+#: The values of an empty ``<site/>``.
+_NOTHING: QuickValues = (None,) * _QUICK_GROUPS
+
+
+# The markup of <sites> for the listing pass; the outermost group of each alternative names
+# its kind (Match.lastgroup):
+#   opaque     comment, CDATA section, processing instruction
+#   quick      a whole site as IIS writes it (see _QUICK_SITE)
+#   site       any other <site> start or empty tag (siteattrs, siteempty)
+#   siteend    </site>
+#   skip       an element holding none of _LISTING_PARTS, matched whole
+#   tag        any other tag
+_LISTING = re.compile(
+    # One leading "<" for every alternative lets the search skip to the next "<" at once.
+    r"<(?:(?P<opaque>!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+    rf"|(?P<quick>{_QUICK_SITE})"
+    rf"|(?P<site>site(?=[\s/>])(?P<siteattrs>{_ATTRIBUTE_TEXT})(?P<siteempty>/?)>)"
+    r"|(?P<siteend>/site\s*>)"
+    rf"|(?P<sites>sites(?=[\s/>]){_ATTRIBUTE_TEXT}(?P<sitesempty>/?)>)"
+    r"|(?P<sitesend>/sites\s*>)"
+    rf"|(?P<tag>{_NAME}{_ATTRIBUTE_TEXT}/?>|/{_NAME}\s*>))",
+    re.S,
+)
+#: The groups of the values of a quick site in a listing match (see :data:`QuickValues`): all
+#: of :data:`_QUICK_SITE`'s but ``body``.
+_QUICK_VALUES = tuple(
+    number
+    for number in range(
+        _LISTING.groupindex["quick"] + 1, _LISTING.groupindex["body"] + _QUICK_GROUPS - 2
+    )
+    if number != _LISTING.groupindex["body"]
+)
+assert len(_QUICK_VALUES) == _QUICK_GROUPS
+
+
+def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+    """The index of :func:`index_applicationhost`, and the values of every site, in one pass.
+
+    For each site, in index order, its values when the site is written as IIS writes it, or
+    None when it must be read with :func:`read_site_parts`.  Sites are found exactly as the
+    index finds them (``<site>`` tags are followed however they nest; comments, CDATA and
+    processing instructions are skipped), and so is the end of ``<sites>``, which the pass
+    finds on its way instead of searching for it first.
+    """
+    text = xml.text
+    root = xml.root
+    host = _first_start_tag(text, root, "system.applicationHost")
+    if host is None:
+        return _exactly(xml)
+    sites_tag: Tag | None = None
+    metadata_element: Element | None = None
+    pools_element: Element | None = None
+    sites_element: Element | None = None
+    scanned: tuple[list[SiteEntry], list[QuickValues | None], Tag] | None = None
+    position = host.end
+    while True:
+        tag = next_tag(text, position, root.content_end)
+        if tag is None:
+            raise ValueError(f"<{host.name}> at offset {host.start} is never closed")
+        if tag.kind is TagKind.END:
+            break
+        if tag.name == "sites" and sites_tag is None:
+            sites_tag = tag
+            if tag.kind is not TagKind.START:
+                return _exactly(xml)
+            scanned = _scan_sites(xml, tag.end)
+            sites_element = Element(tag, scanned[2])
+            position = sites_element.end
+            continue
+        element = _element_at(text, tag)
+        if tag.name == "customMetadata" and metadata_element is None:
+            metadata_element = element
+        elif tag.name == "applicationPools" and pools_element is None:
+            pools_element = element
+        position = element.end
+    if sites_element is None or scanned is None:
+        return _exactly(xml)
+    sites = tuple(scanned[0])
+    index = SiteIndex(
+        version=xml.version,
+        sites_element=sites_element,
+        sites=sites,
+        metadata_element=metadata_element,
+        pools_element=pools_element,
+        default_pool=_sites_default_pool(xml, sites_element, sites),
+        configuration=root,
+        text=text,
+    )
+    return index, tuple(scanned[1])
+
+
+def _exactly(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+    """The index, with every site left to the exact reader."""
+    index = index_applicationhost(xml)
+    return index, (None,) * len(index.sites)
+
+
+def _first_start_tag(text: str, parent: Element, name: str) -> Tag | None:
+    """The start tag of the first child ``name`` of ``parent`` (None: none, or it is empty)."""
+    position = parent.content_start
+    while True:
+        tag = next_tag(text, position, parent.content_end)
+        if tag is None or tag.kind is TagKind.END:
+            return None
+        if tag.name == name:
+            return tag if tag.kind is TagKind.START else None
+        position = _element_at(text, tag).end
+
+
+def _element_at(text: str, tag: Tag) -> Element:
+    """:func:`~metaclone.lossless.tokens.element_at`, by plain string search where that is sure.
+
+    The first ``</name>`` after the start tag closes the element when nothing between them
+    opens another ``<name`` or is a comment, CDATA section or processing instruction.
+    """
+    if tag.kind is TagKind.START:
+        name = tag.name
+        close = text.find(f"</{name}", tag.end)
+        if (
+            close >= 0
+            and text.find(f"<{name}", tag.end, close) < 0
+            and text.find("<!", tag.end, close) < 0
+            and text.find("<?", tag.end, close) < 0
+        ):
+            end = _end_tag(name).match(text, close)
+            if end is not None:
+                return Element(tag, Tag(TagKind.END, name, close, end.end()))
+    return element_at(text, tag)
+
+
+@functools.lru_cache(maxsize=16)
+def _end_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{re.escape(name)}\s*>")
+
+
+def _scan_sites(
+    xml: XmlDocument, content_start: int
+) -> tuple[list[SiteEntry], list[QuickValues | None], Tag]:
+    """The sites of the ``<sites>`` whose content starts at ``content_start``, their values
+    (None: read exactly), and the end tag of ``<sites>``."""
+    text = xml.text
+    entries: list[SiteEntry] = []
+    found: list[QuickValues | None] = []
+    depth = sites_depth = 0
+    start = site_content_start = 0
+    attribute_text = ""
+    body_group = _LISTING.groupindex["body"]
+    for match in _LISTING.finditer(text, content_start):
+        kind = match.lastgroup
+        if kind == "quick":
+            if depth == 0:
+                values: QuickValues = match.group(*_QUICK_VALUES)
+                name, site_id, auto_start = values[0], values[1], values[2]
+                assert name is not None
+                assert site_id is not None
+                end = match.end()
+                entries.append(
+                    SiteEntry(
+                        int(site_id),
+                        name,
+                        match.start(),
+                        match.start(body_group),
+                        text.rfind("<", match.end(body_group), end),
+                        end,
+                        None,
+                        auto_start or "",
+                    )
+                )
+                found.append(values)
+        elif kind == "site":
+            empty = match.group("siteempty")
+            if depth == 0:
+                start = match.start()
+                attribute_text = match.group("siteattrs")
+                if empty:
+                    end = match.end()
+                    span = (start, end, end, end, "")
+                    entries.append(_site_at(xml, span, _attributes_of(attribute_text)))
+                    found.append(_NOTHING)
+                    continue
+                site_content_start = match.end()
+            if not empty:
+                depth += 1
+        elif kind == "siteend":
+            depth -= 1
+            if depth == 0:
+                span = (start, site_content_start, match.start(), match.end(), "")
+                entries.append(_site_at(xml, span, _attributes_of(attribute_text)))
+                found.append(None)
+        elif kind == "sites":
+            if not match.group("sitesempty"):
+                sites_depth += 1
+        elif kind == "sitesend":
+            if sites_depth == 0:
+                return entries, found, Tag(TagKind.END, "sites", match.start(), match.end())
+            sites_depth -= 1
+    raise ValueError(f"<sites> before offset {content_start} is never closed")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
-from metaclone import apphost_index
+from metaclone import apphost_index, httpsys
 from metaclone.apphost import AppHostDocument
 from metaclone.errors import ParseError
 from metaclone.lossless import XmlDocument
@@ -181,3 +181,220 @@ def test_site_lines_are_counted_in_one_pass() -> None:
     doc = metaclone.loads(text.encode(), "lines.config")
     assert [s.line for s in doc.sites] == [doc.xml.line_of(e.start) for e in doc._index().sites]
     assert [s.line for s in doc.sites] == [4, 6, 9, 13, 18]
+
+
+# -- the listing pass: every site in one pass agrees with the exact readers ------------------
+
+# Children as IIS writes them (read by the listing pass itself) and children it leaves to the
+# exact readers: values to decode, other attribute orders, too many parts, comments.
+LISTED_CHILDREN = [
+    *CHILDREN,
+    '<application path="/" applicationPool="P">\n<virtualDirectory path="/" physicalPath="D:\\a" '
+    'userName="u" password="[enc:x:enc]" />\n<virtualDirectory path="/m" '
+    'physicalPath="\\\\fs\\m" />\n</application>',
+    '<application path="/two" applicationPool="">\n<virtualDirectory path="/" '
+    'physicalPath="D:\\b" />'
+    '<virtualDirectory path="/c" physicalPath="D:\\c" /><virtualDirectory path="/d" '
+    'physicalPath="D:\\d" /></application>',
+    '<application path="/e" enabledProtocols="http" applicationPool="AfterOther" />',
+    '<application path="/f" preloadEnabled="true" />',
+    '<application path="/g&amp;h" applicationPool="P" />',
+    '<application path="/i" applicationPool="tab\there" />',
+    '<bindings>\n    <binding protocol="http" bindingInformation="*:80:x" />\n'
+    '    <binding protocol="https" bindingInformation="*:443:x" sslFlags="3" />\n'
+    '    <binding protocol="net.tcp" bindingInformation="808:*" />\n'
+    '    <binding protocol="ftp" bindingInformation="*:21:" />\n</bindings>',
+    '<bindings><binding protocol="HTTP " bindingInformation=" [::1]:8080:h " /></bindings>',
+    '<bindings><binding protocol="https" bindingInformation="*:443:n" sslFlags=" 65" /></bindings>',
+    '<bindings><binding protocol="ftp" bindingInformation="*:21:" /></bindings>',
+    "<bindings></bindings>",
+    "<bindings />",
+    '<limits maxBandwidth="1" maxConnections="100" />',
+    '<logFile directory="D:\\L&amp;s" />',
+    '<traceFailedRequestsLogging enabled="true" directory="D:\\Logs\\FREB" />',
+    "<!-- a comment between children -->",
+    "text between children",
+    '<applicationDefaults applicationPool="SiteDefault" />',
+    '<site name="Inner" id="99"><bindings><binding protocol="http" bindingInformation="*:1:i" />'
+    "</bindings></site>",
+    "<sites><site name='deeper' id='98' /></sites>",
+]
+# Children the listing pass reads itself, in a site that holds nothing else.
+QUICK_CHILDREN = [
+    '<application path="/" applicationPool="P">\n<virtualDirectory path="/" physicalPath="D:\\a" '
+    'userName="u" password="[enc:x:enc]" />\n<virtualDirectory path="/m" '
+    'physicalPath="\\\\fs\\m" />\n</application>',
+    '<application path="/z" applicationPool="R" enabledProtocols="http,net.tcp">'
+    '<virtualDirectory path="/" physicalPath="D:\\z" /></application>',
+    '<application path="/f" preloadEnabled="true" />',
+    '<application path="/x" applicationPool="">\n<virtualDirectory path="/" physicalPath="" />'
+    "</application>",
+    '<bindings>\n    <binding protocol="http" bindingInformation="*:80:x" />\n'
+    '    <binding protocol="https" bindingInformation="*:443:x" sslFlags="3" />\n'
+    '    <binding protocol="net.tcp" bindingInformation="808:*" />\n</bindings>',
+    '<bindings><binding protocol="ftp" bindingInformation="*:21:" /></bindings>',
+    '<bindings><binding protocol="HTTP " bindingInformation=" [::1]:8080:h " /></bindings>',
+    '<limits maxBandwidth="1" maxConnections="100" />',
+    '<logFile directory="D:\\L&amp;s"><customFields><add logFieldName="X" /></customFields>'
+    "</logFile>",
+]
+SITE_TAGS = [
+    '<site name="{name}" id="{id}">',
+    '<site name="{name}" id="{id}" serverAutoStart="false">',
+    '<site name="{name}" id="{id}" serverAutoStart=" False ">',
+    "<site id='{id}' name='{name}'>",
+    '<site name="{name}&amp;co" id="{id}">',
+    '<site name="{name}"\n      id="{id}"\n      serverAutoStart="true" >',
+    '<site name="{name}" id=" {id}">',
+]
+GAPS = [
+    "",
+    "<!-- <site name='commented' id='500' /> -->",
+    "<siteDefaults><logFile logFormat='W3C' /></siteDefaults>",
+    '<applicationDefaults applicationPool="SitesDefault" />',
+    '<virtualDirectoryDefaults allowSubDirConfig="true" />',
+    '<site name="empty{id}" id="{id}0" />',
+]
+
+
+def _listing_document(sites: list[tuple[int, list[str], int]], gaps: list[int]) -> str:
+    parts = []
+    for number, (tag, children, gap) in enumerate(sites, start=1):
+        parts.append(GAPS[gaps[number - 1] if number <= len(gaps) else gap].format(id=number))
+        body = "\r\n".join("                " + child for child in children)
+        start = SITE_TAGS[tag].format(name=f"site{number}", id=number)
+        parts.append(f"{start}\r\n{body}\r\n            </site>")
+    inner = "\r\n            ".join(parts)
+    return (
+        "<configuration>\r\n    <system.applicationHost>\r\n"
+        '        <applicationPools><add name="P" /></applicationPools>\r\n'
+        f"        <sites>\r\n            {inner}\r\n        </sites>\r\n"
+        "        <customMetadata><key path='LM/W3SVC/1'><property id='2102' value='x' /></key>"
+        "</customMetadata>\r\n"
+        "    </system.applicationHost>\r\n"
+        '    <location path="site1"><system.webServer /></location>\r\n'
+        "</configuration>\r\n"
+    )
+
+
+def _default_pool_gap_by_gap(xml: XmlDocument, index: apphost_index.SiteIndex) -> str | None:
+    """The default application pool read from every gap between the sites in turn."""
+    assert index.sites_element is not None
+    pool: str | None = None
+    gap_start = index.sites_element.content_start
+    for entry in index.sites:
+        pool = apphost_index._default_pool(xml, gap_start, entry.start, pool)
+        gap_start = entry.end
+    return apphost_index._default_pool(xml, gap_start, index.sites_element.content_end, pool)
+
+
+def _exact_sites(doc: AppHostDocument) -> tuple[Any, ...]:
+    index = apphost_index.index_applicationhost(doc.xml)
+    return tuple(doc._read_site(e, index, doc.xml.line_of(e.start)) for e in index.sites)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sites=st.lists(
+        st.tuples(
+            st.integers(0, len(SITE_TAGS) - 1),
+            st.lists(st.sampled_from(QUICK_CHILDREN), max_size=8)
+            | st.lists(st.sampled_from(LISTED_CHILDREN), max_size=6),
+            st.integers(0, len(GAPS) - 1),
+        ),
+        max_size=5,
+    ),
+    gaps=st.lists(st.integers(0, len(GAPS) - 1), max_size=5),
+)
+def test_listing_pass_agrees_with_the_exact_readers(
+    sites: list[tuple[int, list[str], int]], gaps: list[int]
+) -> None:
+    text = _listing_document(sites, gaps)
+    doc = metaclone.loads(text.encode(), "listing.config")
+    assert isinstance(doc, AppHostDocument)
+    scanned, values = apphost_index.scan_applicationhost(doc.xml)
+    assert scanned == apphost_index.index_applicationhost(doc.xml)
+    assert len(values) == len(scanned.sites)
+    assert scanned.default_pool == _default_pool_gap_by_gap(doc.xml, scanned)
+    try:
+        exact: tuple[Any, ...] | ParseError = _exact_sites(doc)
+    except ParseError as error:
+        exact = error
+    if isinstance(exact, ParseError):
+        with pytest.raises(ParseError) as caught:
+            _ = doc.sites
+        assert (caught.value.line, str(caught.value)) == (exact.line, str(exact))
+    else:
+        assert doc.sites == exact
+
+
+def test_listing_pass_reads_sites_as_iis_writes_them_itself() -> None:
+    site = [
+        '<application path="/" applicationPool="P">\n<virtualDirectory path="/" '
+        'physicalPath="D:\\a" />\n</application>',
+        '<bindings>\n<binding protocol="https" bindingInformation="*:443:a" sslFlags="1" />\n'
+        "</bindings>",
+        '<logFile><customFields><add logFieldName="X" /></customFields></logFile>',
+    ]
+    doc = metaclone.loads(_listing_document([(1, site, 0)], []).encode(), "quick.config")
+    assert isinstance(doc, AppHostDocument)
+    _, values = apphost_index.scan_applicationhost(doc.xml)
+    assert values[0] is not None
+    (listed,) = doc.sites
+    assert listed == _exact_sites(doc)[0]
+    assert listed.auto_start is False
+    assert listed.bindings[0].ssl_flags == 1
+    assert listed.applications[0].virtual_directories[0].physical_path == "D:\\a"
+
+
+def test_listing_pass_leaves_values_to_decode_to_the_exact_reader() -> None:
+    site = ['<bindings><binding protocol="http" bindingInformation="*:80:a&amp;b" /></bindings>']
+    doc = metaclone.loads(_listing_document([(0, site, 0)], []).encode(), "decode.config")
+    assert isinstance(doc, AppHostDocument)
+    _, values = apphost_index.scan_applicationhost(doc.xml)
+    assert values == (None,)
+    assert doc.sites[0].bindings[0].host == "a&b"
+
+
+def test_listing_pass_attaches_http_sys_certificates() -> None:
+    site = [
+        '<bindings><binding protocol="https" bindingInformation="*:443:a" sslFlags="1" />'
+        "</bindings>"
+    ]
+    doc = metaclone.loads(_listing_document([(0, site, 0)], []).encode(), "certs.config")
+    assert isinstance(doc, AppHostDocument)
+    endpoint = httpsys.endpoint_for(doc.sites[0].bindings[0])
+    assert endpoint is not None
+    doc.attach_sslcerts(
+        [
+            httpsys.SslCertEntry(
+                endpoint=endpoint,
+                thumbprint="ab" * 20,
+                store="MY",
+                app_id=httpsys.IIS_APP_ID,
+                fields=((endpoint.kind.value, endpoint.value),),
+                line=1,
+            )
+        ]
+    )
+    assert doc.sites == _exact_sites(doc)
+    assert doc.sites[0].bindings[0].certificate is not None
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "<add name='a' /><add name='b'></add>",
+        "<!-- </pools> -->",
+        "<pools><add /></pools>",
+        "<poolsX></poolsX>",
+        "<![CDATA[ </pools> ]]>",
+        "<?pi </pools> ?>",
+        "",
+    ],
+)
+def test_skipping_a_section_finds_the_same_end_as_the_tokenizer(inner: str) -> None:
+    xml = XmlDocument.from_bytes(f"<root><pools a='1'>{inner}</pools ><next /></root>".encode())
+    pools = xml.child(xml.root, "pools")
+    assert pools is not None
+    assert apphost_index._element_at(xml.text, pools.start_tag) == pools
