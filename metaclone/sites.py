@@ -108,7 +108,8 @@ def split_address(information: str) -> tuple[str, int | None, str]:
     head, _, host = information.rpartition(":")
     ip, _, port_text = head.rpartition(":")
     port_text = port_text.strip()
-    port = int(port_text) if port_text.isdigit() else None
+    # isdigit() alone admits digits int() rejects, such as superscripts.
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() else None
     return ip.strip(), port, host.strip()
 
 

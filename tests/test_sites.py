@@ -1,0 +1,53 @@
+"""Value types: binding text, thumbprints."""
+
+from __future__ import annotations
+
+import pytest
+
+from metaclone import Binding, BindingError, ThumbprintError, normalize_thumbprint
+from metaclone.sites import split_address
+
+
+@pytest.mark.parametrize(
+    ("information", "expected"),
+    [
+        ("*:443:shop.example.com", ("*", 443, "shop.example.com")),
+        (":80:", ("", 80, "")),
+        ("10.0.0.5:443:", ("10.0.0.5", 443, "")),
+        ("[::1]:443:", ("[::1]", 443, "")),
+        ("[fe80::1%4]:8080:host", ("[fe80::1%4]", 8080, "host")),
+        ("*:\u00b2:h", ("*", None, "h")),
+        ("*:port:h", ("*", None, "h")),
+        ("808:*", ("", 808, "*")),
+    ],
+)
+def test_split_address(information: str, expected: tuple[str, int | None, str]) -> None:
+    assert split_address(information) == expected
+
+
+def test_binding_parse_and_summary() -> None:
+    binding = Binding.parse("https/*:443:shop")
+    assert (binding.protocol, binding.port, binding.host) == ("https", 443, "shop")
+    assert binding.summary == "https/*:443:shop"
+    other = Binding.parse("net.tcp/808:*")
+    assert (other.ip, other.port, other.host) == (None, None, None)
+    with pytest.raises(BindingError, match="protocol/information"):
+        Binding.parse("*:443:shop")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "40 da 7e 66 86 d6 98 ef ae 71 72 22 0f 4d a4 38 02 5d fe ea",
+        "40:DA:7E:66:86:D6:98:EF:AE:71:72:22:0F:4D:A4:38:02:5D:FE:EA",
+        "\u200e40da7e6686d698efae7172220f4da438025dfeea",
+    ],
+)
+def test_thumbprint_spellings(text: str) -> None:
+    assert normalize_thumbprint(text) == "40da7e6686d698efae7172220f4da438025dfeea"
+
+
+@pytest.mark.parametrize("bad", ["40da", "zz" * 20, b"\x00" * 19])
+def test_bad_thumbprints(bad: str | bytes) -> None:
+    with pytest.raises(ThumbprintError):
+        normalize_thumbprint(bad)
