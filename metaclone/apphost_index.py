@@ -306,6 +306,60 @@ def binding_offsets(text: str, element: Element) -> tuple[int, ...]:
     return _read_all(text, element.content_start, element.content_end)[1]
 
 
+class _PartsCollector:
+    """Places the elements of one site into its parts, by name and position.
+
+    Only direct children count: ``bindings/binding``, ``application`` (with its
+    ``virtualDirectory`` children), ``applicationDefaults`` and ``ftpServer/security/ssl``.
+    ``stack`` holds the names of the open elements inside the site.
+    """
+
+    def __init__(self) -> None:
+        self.bindings: list[dict[str, str]] = []
+        self.binding_offsets: list[int] = []
+        self.applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
+        self.defaults: dict[str, str] | None = None
+        self.ftp_ssl: dict[str, str] | None = None
+        self.stack: list[str] = []
+
+    def binding(self, values: dict[str, str], offset: int) -> None:
+        if len(self.stack) == 1 and self.stack[0] == "bindings":
+            self.bindings.append(values)
+            self.binding_offsets.append(offset)
+
+    def virtual_directory(self, values: dict[str, str]) -> None:
+        if len(self.stack) == 1 and self.stack[0] == "application" and self.applications:
+            self.applications[-1][1].append(values)
+
+    def application(self, values: dict[str, str]) -> None:
+        if not self.stack:
+            self.applications.append((values, []))
+
+    def element(self, name: str, attribute_text: str, offset: int) -> None:
+        """Any other start or empty-element tag (its attributes not yet split)."""
+        depth = len(self.stack)
+        if depth == 0:
+            if name == "application":
+                self.application(_decoded(attribute_text))
+            elif name == "applicationDefaults":
+                self.defaults = _decoded(attribute_text)
+        elif depth == 1:
+            if name == "binding":
+                self.binding(_decoded(attribute_text), offset)
+            elif name == "virtualDirectory":
+                self.virtual_directory(_decoded(attribute_text))
+        elif depth == 2 and name == "ssl" and self.stack == ["ftpServer", "security"]:
+            self.ftp_ssl = _decoded(attribute_text)
+
+    def parts(self) -> SiteParts:
+        return SiteParts(
+            bindings=tuple(self.bindings),
+            applications=tuple((app, tuple(vdirs)) for app, vdirs in self.applications),
+            application_defaults=self.defaults,
+            ftp_ssl=self.ftp_ssl,
+        )
+
+
 def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
     """The site parts from the tracked elements alone; None when that might not be exact.
 
@@ -313,11 +367,8 @@ def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
     content is tracked: then the site's end tags (every ``</`` outside comments, CDATA and
     processing instructions, which this path refuses) are all tracked ones.
     """
-    bindings: list[dict[str, str]] = []
-    applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
-    defaults: dict[str, str] | None = None
-    ftp_ssl: dict[str, str] | None = None
-    stack: list[str] = []
+    collector = _PartsCollector()
+    stack = collector.stack
     end_tags = 0
     for (
         opaque,
@@ -342,25 +393,21 @@ def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
         empty,
     ) in _TRACKED.findall(text, start, end):
         if binding:
-            if len(stack) == 1 and stack[0] == "bindings":
-                values = {"protocol": protocol, "bindingInformation": information}
-                if has_flags:
-                    values["sslFlags"] = flags
-                bindings.append(values)
+            values = {"protocol": protocol, "bindingInformation": information}
+            if has_flags:
+                values["sslFlags"] = flags
+            collector.binding(values, -1)
             continue
         if directory:
-            if len(stack) == 1 and stack[0] == "application" and applications:
-                values = {"path": directory_path, "physicalPath": physical_path}
-                applications[-1][1].append(values)
+            collector.virtual_directory({"path": directory_path, "physicalPath": physical_path})
             continue
         if application:
-            if not stack:
-                values = {"path": application_path}
-                if has_pool:
-                    values["applicationPool"] = pool
-                if has_protocols:
-                    values["enabledProtocols"] = protocols
-                applications.append((values, []))
+            values = {"path": application_path}
+            if has_pool:
+                values["applicationPool"] = pool
+            if has_protocols:
+                values["enabledProtocols"] = protocols
+            collector.application(values)
             if not application_empty:
                 stack.append("application")
             continue
@@ -372,40 +419,18 @@ def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
             continue
         if opaque:
             return None
-        depth = len(stack)
-        if depth == 0:
-            if name == "application":
-                applications.append((_decoded(attribute_text), []))
-            elif name == "applicationDefaults":
-                defaults = _decoded(attribute_text)
-        elif depth == 1:
-            parent = stack[0]
-            if name == "binding" and parent == "bindings":
-                bindings.append(_decoded(attribute_text))
-            elif name == "virtualDirectory" and parent == "application" and applications:
-                applications[-1][1].append(_decoded(attribute_text))
-        elif depth == 2 and name == "ssl" and stack == ["ftpServer", "security"]:
-            ftp_ssl = _decoded(attribute_text)
+        collector.element(name, attribute_text, -1)
         if not empty:
             stack.append(name)
     if stack or text.count("</", start, end) != end_tags:
         return None
-    return SiteParts(
-        bindings=tuple(bindings),
-        applications=tuple((app, tuple(vdirs)) for app, vdirs in applications),
-        application_defaults=defaults,
-        ftp_ssl=ftp_ssl,
-    )
+    return collector.parts()
 
 
 def _read_all(text: str, start: int, end: int) -> tuple[SiteParts, tuple[int, ...]]:
     """The site parts, following the nesting of every element; and the bindings' offsets."""
-    bindings: list[dict[str, str]] = []
-    offsets: list[int] = []
-    applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
-    defaults: dict[str, str] | None = None
-    ftp_ssl: dict[str, str] | None = None
-    stack: list[str] = []
+    collector = _PartsCollector()
+    stack = collector.stack
     for match in _MARKUP.finditer(text, start, end):
         closing, name, attribute_text, empty = match.group(_END, _TAG_NAME, _ATTRIBUTES, _EMPTY)
         if name is None:
@@ -414,30 +439,10 @@ def _read_all(text: str, start: int, end: int) -> tuple[SiteParts, tuple[int, ..
             if stack:
                 stack.pop()
             continue
-        depth = len(stack)
-        if depth == 0:
-            if name == "application":
-                applications.append((_decoded(attribute_text), []))
-            elif name == "applicationDefaults":
-                defaults = _decoded(attribute_text)
-        elif depth == 1:
-            parent = stack[0]
-            if name == "binding" and parent == "bindings":
-                bindings.append(_decoded(attribute_text))
-                offsets.append(match.start())
-            elif name == "virtualDirectory" and parent == "application" and applications:
-                applications[-1][1].append(_decoded(attribute_text))
-        elif depth == 2 and name == "ssl" and stack == ["ftpServer", "security"]:
-            ftp_ssl = _decoded(attribute_text)
+        collector.element(name, attribute_text, match.start())
         if not empty:
             stack.append(name)
-    parts = SiteParts(
-        bindings=tuple(bindings),
-        applications=tuple((app, tuple(vdirs)) for app, vdirs in applications),
-        application_defaults=defaults,
-        ftp_ssl=ftp_ssl,
-    )
-    return parts, tuple(offsets)
+    return collector.parts(), tuple(collector.binding_offsets)
 
 
 def _decoded(attribute_text: str) -> dict[str, str]:
