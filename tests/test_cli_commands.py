@@ -328,41 +328,16 @@ def test_cert_set_plan_as_json_with_known_entries(
     capsys: pytest.CaptureFixture[str], work: Path
 ) -> None:
     plan = work / "plan.json"
-    status, _, _ = run(
-        capsys,
-        "cert",
-        "set",
-        work / IIS7.name,
-        "--site",
-        "Shop",
-        "--thumbprint",
-        THUMB,
-        "--sslcert",
-        work / NETSH.name,
-        "--plan",
-        plan,
-        "--dry-run",
-    )
+    args = ["cert", "set", work / IIS7.name, "--site", "Shop", "--thumbprint", THUMB]
+    args += ["--sslcert", work / NETSH.name, "--plan", plan]
+    status, _, _ = run(capsys, *args, "--dry-run")
     assert status == EXIT_OK
     assert not plan.exists()  # --dry-run writes nothing, not even the plan
-    status, _, _ = run(
-        capsys,
-        "cert",
-        "set",
-        work / IIS7.name,
-        "--site",
-        "Shop",
-        "--thumbprint",
-        THUMB,
-        "--sslcert",
-        work / NETSH.name,
-        "--plan",
-        plan,
-        "-o",
-        work / "out.config",
-    )
+    status, _, _ = run(capsys, *args, "-o", work / "out.config")
+    assert status == EXIT_OK
     data = json.loads(plan.read_text())
     assert {c["action"] for c in data["changes"]} <= {"add", "update"}
+    assert data["changes"]
 
 
 def test_cert_set_from_a_certificate_file(capsys: pytest.CaptureFixture[str], work: Path) -> None:
