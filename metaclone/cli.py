@@ -8,6 +8,7 @@ and nothing is written unless the whole command succeeds; every write is atomic.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -607,6 +608,14 @@ def main(
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`metaclone sites ... | head`): not an error of the input.
+        # Point stdout at nothing so that the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_OK
     except OSError as error:
         # Files that cannot be read or written (permissions, a missing folder for -o, ...).
         name = error.filename or ""

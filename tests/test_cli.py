@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -151,3 +152,13 @@ def test_json_is_valid_for_empty_check(capsys: pytest.CaptureFixture[str], tmp_p
     data = json.loads(out)
     assert data["format"] == "iis7-applicationhost"
     assert status == (0 if data["ok"] else 1)
+
+
+def test_a_closed_pipe_is_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    status = main(["sites", str(FIXTURES / "iis6" / "MetaBase.xml")], stdout=ClosedPipe())
+    assert status == 0
+    assert capsys.readouterr().err == ""
