@@ -6,6 +6,7 @@
 >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
 """
 
+from metaclone import certs, httpsys, workflow
 from metaclone.base import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
@@ -65,8 +66,11 @@ __all__ = [
     "UnsupportedDocumentError",
     "VirtualDirectory",
     "__version__",
+    "certs",
     "detect_format",
+    "httpsys",
     "load",
     "loads",
     "normalize_thumbprint",
+    "workflow",
 ]
