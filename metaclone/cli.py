@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -126,7 +127,8 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
         elif suffix == ".json":
             text = json.dumps(plan.to_json(), indent=2) + "\n"
         else:
-            text = plan.netsh()
+            # A .cmd file for cmd.exe, which expects CRLF line ends.
+            text = plan.netsh().replace("\n", "\r\n")
         write_atomic(Path(target), text.encode("utf-8"))
         console.say(f"metaclone: HTTP.sys plan written to {target}")
         return
@@ -134,8 +136,34 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     console.say(plan.netsh().rstrip("\n"))
 
 
-def _emit(args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes) -> int:
-    """Deliver the edited document where the options say; nothing is written on --dry-run."""
+def _check_writable(path: str | None) -> None:
+    """Refuse before anything is written when a destination's folder is missing or read-only."""
+    if not path:
+        return
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise OSError(errno.ENOENT, "no such folder", str(folder))
+    if not os.access(folder, os.W_OK):
+        raise OSError(errno.EACCES, "folder is not writable", str(folder))
+
+
+def _emit(
+    args: argparse.Namespace,
+    console: Console,
+    doc: ConfigDocument,
+    before: bytes,
+    plan: HttpSysPlan | None = None,
+) -> int:
+    """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
+    if not args.dry_run:
+        _check_writable(args.output or (args.file if args.in_place else None))
+        _check_writable(getattr(args, "plan", None) if plan else None)
+    status = _deliver(args, console, doc, before)
+    _write_plan(args, console, plan)
+    return status
+
+
+def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes) -> int:
     after = doc.to_bytes()
     quiet = [n for n in doc.notes if n.severity is Severity.INFO and not args.verbose]
     for note in doc.notes:
@@ -310,8 +338,7 @@ def cmd_cert_set(args: argparse.Namespace, console: Console) -> int:
         f"metaclone: certificate {certificate.thumbprint} ({certificate.store}) for site "
         f"{site.id} {site.name!r}" + (" (HTTP.sys plan; the file is unchanged)" if plan else "")
     )
-    _write_plan(args, console, plan)
-    return _emit(args, console, doc, before)
+    return _emit(args, console, doc, before, plan)
 
 
 def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
@@ -322,8 +349,7 @@ def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
     console.say(
         f"metaclone: swapped the certificates of site {a.id} {a.name!r} and {b.id} {b.name!r}"
     )
-    _write_plan(args, console, plan)
-    return _emit(args, console, doc, before)
+    return _emit(args, console, doc, before, plan)
 
 
 def _destination(args: argparse.Namespace) -> str:
@@ -361,8 +387,7 @@ def cmd_placeholder_begin(args: argparse.Namespace, console: Console) -> int:
         saved_as=_destination(args),
     )
     _say_result(console, result)
-    _write_plan(args, console, result.plan)
-    return _emit(args, console, doc, before)
+    return _emit(args, console, doc, before, result.plan)
 
 
 def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
@@ -375,8 +400,7 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
         doc, site, args.placeholder, certificate, delete=args.delete, saved_as=_destination(args)
     )
     _say_result(console, result)
-    _write_plan(args, console, result.plan)
-    return _emit(args, console, doc, before)
+    return _emit(args, console, doc, before, result.plan)
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:

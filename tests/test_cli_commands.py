@@ -697,3 +697,47 @@ def test_clone_with_bindings_and_started(
         ("https", 8443, "staging.example.com"),
     ]
     assert metaclone.load(out).site(site.id).bindings == site.bindings
+
+
+def test_unwritable_plan_destination_writes_nothing(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    before = snapshot(work)
+    status, _, err = run(
+        capsys,
+        "cert",
+        "set",
+        work / IIS7.name,
+        "--site",
+        "Shop",
+        "--thumbprint",
+        THUMB,
+        "--plan",
+        work / "no-such-folder" / "plan.cmd",
+        "-o",
+        work / "out.config",
+    )
+    assert status == EXIT_REFUSED
+    assert "no such folder" in err
+    assert snapshot(work) == before
+
+
+def test_cmd_plan_has_windows_line_ends(capsys: pytest.CaptureFixture[str], work: Path) -> None:
+    plan = work / "plan.cmd"
+    status, _, _ = run(
+        capsys,
+        "cert",
+        "set",
+        work / IIS7.name,
+        "--site",
+        "Shop",
+        "--thumbprint",
+        THUMB,
+        "--plan",
+        plan,
+        "-o",
+        work / "out.config",
+    )
+    assert status == EXIT_OK
+    data = plan.read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") > 0
