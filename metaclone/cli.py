@@ -464,6 +464,13 @@ def _add_write_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that may change certificates: a plan, netsh input, output."""
+    parser.add_argument("--plan", metavar="PLAN", help="write the HTTP.sys plan here (IIS 7+)")
+    _add_sslcert(parser)
+    _add_write_options(parser)
+
+
 def _site_id(text: str) -> int:
     try:
         return int(text)
@@ -544,18 +551,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_file(cert_set)
     cert_set.add_argument("--site", required=True, help="id or name of the site")
     _add_certificate_source(cert_set, required=True)
-    cert_set.add_argument("--plan", metavar="PLAN", help="write the HTTP.sys plan here (IIS 7+)")
-    _add_sslcert(cert_set)
-    _add_write_options(cert_set)
+    _add_plan_options(cert_set)
     cert_set.set_defaults(handler=cmd_cert_set)
 
     swap = cert_commands.add_parser("swap", help="exchange the certificates of two sites")
     _add_file(swap)
     swap.add_argument("--site", required=True, help="id or name of one site")
     swap.add_argument("--with", dest="other", required=True, help="id or name of the other")
-    swap.add_argument("--plan", metavar="PLAN", help="write the HTTP.sys plan here (IIS 7+)")
-    _add_sslcert(swap)
-    _add_write_options(swap)
+    _add_plan_options(swap)
     swap.set_defaults(handler=cmd_cert_swap)
 
     placeholder = commands.add_parser(
@@ -574,9 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OLD_CONFIG",
         help="an earlier copy of the configuration that still has the site's certificate",
     )
-    begin.add_argument("--plan", metavar="PLAN", help="write the HTTP.sys plan here (IIS 7+)")
-    _add_sslcert(begin)
-    _add_write_options(begin)
+    _add_plan_options(begin)
     begin.set_defaults(handler=cmd_placeholder_begin)
 
     finish = steps.add_parser(
@@ -587,9 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     finish.add_argument("--placeholder", required=True, help="id or name of the placeholder")
     _add_certificate_source(finish, required=True)
     finish.add_argument("--delete", action="store_true", help="delete the placeholder")
-    finish.add_argument("--plan", metavar="PLAN", help="write the HTTP.sys plan here (IIS 7+)")
-    _add_sslcert(finish)
-    _add_write_options(finish)
+    _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
 
     check = commands.add_parser("check", help="look for problems")

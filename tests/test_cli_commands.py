@@ -257,21 +257,23 @@ def test_delete_rename_start_stop(
 # -- certificates ------------------------------------------------------------------------------
 
 
-def _write_certificate(folder: Path, *, days_valid: int = 30, expired: bool = False) -> Path:
+def _write_certificate(
+    folder: Path,
+    *,
+    expired: bool = False,
+    host: str = "shop.example.com",
+    starts_in_days: int = -1,
+    name: str | None = None,
+) -> Path:
+    """A PEM certificate for ``host``; by default valid from yesterday for 30 days."""
     now = datetime.datetime.now(datetime.UTC)
-    key = new_key()
     if expired:
         window = (now - datetime.timedelta(days=60), now - datetime.timedelta(days=1))
     else:
-        window = (now - datetime.timedelta(days=1), now + datetime.timedelta(days=days_valid))
-    cert = make_cert(
-        key,
-        "shop.example.com",
-        dns=("shop.example.com",),
-        not_before=window[0],
-        not_after=window[1],
-    )
-    path = folder / ("expired.pem" if expired else "shop.pem")
+        start = now + datetime.timedelta(days=starts_in_days)
+        window = (start, start + datetime.timedelta(days=30))
+    cert = make_cert(new_key(), host, dns=(host,), not_before=window[0], not_after=window[1])
+    path = folder / (name or ("expired.pem" if expired else "shop.pem"))
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
 
@@ -593,16 +595,7 @@ def test_placeholder_begin_from_an_earlier_config(
 def test_not_yet_valid_certificate_is_refused(
     capsys: pytest.CaptureFixture[str], work: Path
 ) -> None:
-    now = datetime.datetime.now(datetime.UTC)
-    cert = make_cert(
-        new_key(),
-        "shop.example.com",
-        dns=("shop.example.com",),
-        not_before=now + datetime.timedelta(days=2),
-        not_after=now + datetime.timedelta(days=90),
-    )
-    pem = work / "future.pem"
-    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = _write_certificate(work, starts_in_days=2, name="future.pem")
     status, _, err = run(
         capsys, "cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", work / "o"
     )
@@ -614,16 +607,7 @@ def test_not_yet_valid_certificate_is_refused(
 def test_certificate_for_other_hosts_is_warned_about(
     capsys: pytest.CaptureFixture[str], work: Path
 ) -> None:
-    now = datetime.datetime.now(datetime.UTC)
-    cert = make_cert(
-        new_key(),
-        "other.example.org",
-        dns=("other.example.org",),
-        not_before=now - datetime.timedelta(days=1),
-        not_after=now + datetime.timedelta(days=9),
-    )
-    pem = work / "other.pem"
-    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = _write_certificate(work, host="other.example.org", name="other.pem")
     status, _, err = run(
         capsys, "cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", work / "o"
     )
