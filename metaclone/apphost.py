@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
 from metaclone.apphost_index import (
-    QUICK_APPLICATIONS_AT,
     QUICK_BINDINGS_AT,
     QUICK_END,
     SERVER_COMMENT_PROPERTY,
@@ -51,7 +50,7 @@ from metaclone.apphost_style import (
     style_of,
 )
 from metaclone.base import ConfigDocument, SiteKey, select_site
-from metaclone.bulk import paused_garbage_collection
+from metaclone.bulk import build_binding, build_site, paused_garbage_collection
 from metaclone.errors import (
     BindingError,
     CertificateError,
@@ -183,28 +182,28 @@ class AppHostDocument(ConfigDocument):
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
         bindings: list[Binding] = []
-        secure = plain = ftp = False
-        for position in range(QUICK_BINDINGS_AT, QUICK_END, 3):
-            protocol = values[position]
+        plain = secure = ftp = False
+        with_certificates = bool(self._sslcerts)
+        slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
+        for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
             if protocol is None:
                 break
-            information = values[position + 1] or ""
-            flags_text = values[position + 2]
             flags: int | None = None
             if flags_text is not None:
                 if not flags_text.strip().isdigit() or not flags_text.isascii():
                     # The exact reader words the error, at the binding.
                     return self._read_site(entry, index, line)
                 flags = int(flags_text)
+            information = raw_information or ""
             if protocol in ADDRESS_PROTOCOLS:
                 # Already stripped and in lower case: what from_information would build.
                 ip, port, host = split_address(information)
-                binding = Binding(protocol, information, ip, port, host, flags, None)
+                binding = build_binding(protocol, information, ip, port, host, flags, None)
                 kind = protocol
             else:
                 binding = Binding.from_information(protocol, information, flags)
                 kind = binding.protocol.lower()
-            if self._sslcerts and binding.is_secure:
+            if with_certificates and binding.is_secure:
                 binding = self._with_certificate(binding)
             bindings.append(binding)
             if kind == "http":
@@ -213,33 +212,14 @@ class AppHostDocument(ConfigDocument):
                 secure = True
             elif kind == "ftp":
                 ftp = True
-        default_pool = index.default_pool
-        applications: list[Application] = []
-        for position in range(QUICK_APPLICATIONS_AT, QUICK_BINDINGS_AT, 6):
-            path = values[position]
-            if path is None:
-                break
-            first = values[position + 2]
-            directories: tuple[VirtualDirectory, ...] = ()
-            if first is not None:
-                directory = VirtualDirectory(first, values[position + 3] or "")
-                second = values[position + 4]
-                if second is None:
-                    directories = (directory,)
-                else:
-                    directories = (directory, VirtualDirectory(second, values[position + 5] or ""))
-            applications.append(
-                Application(path, values[position + 1] or default_pool, directories)
-            )
         is_ftp = ftp and not plain and not secure
-        return Site(
+        return build_site(
             entry.id,
             entry.name,
             (entry.server_auto_start or "").strip().lower() != _FALSE,
             tuple(bindings),
             None,
             SiteKind.FTP if is_ftp else SiteKind.WEB,
-            tuple(applications),
             line,
             is_ftp or self._sslcerts_attached,
         )
@@ -247,6 +227,28 @@ class AppHostDocument(ConfigDocument):
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
         return self._read_site(self._entry(key), self._index())
+
+    def applications(self, site: SiteKey) -> tuple[Application, ...]:
+        """The applications of ``site`` with their virtual directories, in file order.
+
+        An application without ``applicationPool`` runs in the site's
+        ``applicationDefaults`` pool, else in that of ``<sites><applicationDefaults>``.
+        """
+        entry = self._entry(site)
+        parts = read_site_parts(self.xml.text, entry.element)
+        defaults = parts.application_defaults
+        site_pool = defaults.get("applicationPool") if defaults is not None else None
+        default_pool = site_pool if site_pool is not None else self._index().default_pool
+        return tuple(
+            Application(
+                app.get("path", ""),
+                app.get("applicationPool") or default_pool,
+                tuple(
+                    VirtualDirectory(v.get("path", ""), v.get("physicalPath", "")) for v in vdirs
+                ),
+            )
+            for app, vdirs in parts.applications
+        )
 
     def _entry(self, key: SiteKey) -> SiteEntry:
         # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
@@ -277,19 +279,6 @@ class AppHostDocument(ConfigDocument):
             self._read_binding(values, entry, position)
             for position, values in enumerate(parts.bindings)
         )
-        defaults = parts.application_defaults
-        site_pool = defaults.get("applicationPool") if defaults is not None else None
-        default_pool = site_pool if site_pool is not None else index.default_pool
-        applications = tuple(
-            Application(
-                app.get("path", ""),
-                app.get("applicationPool") or default_pool,
-                tuple(
-                    VirtualDirectory(v.get("path", ""), v.get("physicalPath", "")) for v in vdirs
-                ),
-            )
-            for app, vdirs in parts.applications
-        )
         protocols = {b.protocol.lower() for b in bindings}
         is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
         certificate = None
@@ -305,7 +294,6 @@ class AppHostDocument(ConfigDocument):
             bindings,
             certificate,
             SiteKind.FTP if is_ftp else SiteKind.WEB,
-            applications,
             self._line(entry) if line is None else line,
             is_ftp or self._sslcerts_attached,
         )

@@ -678,80 +678,56 @@ def index_appcmd(xml: XmlDocument) -> SiteIndex:
 
 # -- listing every site in one pass ---------------------------------------------------------
 
-#: The values of a site the listing pass read whole, as written (and the same decoded): see
-#: :data:`_QUICK_SITE`.  Name, id, serverAutoStart; from :data:`QUICK_APPLICATIONS_AT`, six per
-#: application (path, applicationPool, then path and physicalPath of up to two virtual
-#: directories); from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END`, three per binding
-#: (protocol, bindingInformation, sslFlags).  None where there is nothing; the applications and
-#: bindings end at the first slot whose path or protocol is None.  Such a site has no
-#: ``applicationDefaults`` and no FTP SSL settings.
+#: The values of a site the listing pass read whole, as written (and the same decoded): name,
+#: id, serverAutoStart, then from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END` three per
+#: binding (protocol, bindingInformation, sslFlags).  None where there is nothing; the bindings
+#: end at the first slot whose protocol is None.  Such a site has no FTP SSL settings.
 QuickValues = tuple[str | None, ...]
 
 
-_ANY_VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
-# Attributes after those read, which are not looked at.
-_OTHER_ATTRIBUTES = rf"(?:\s+[^\s=/>]+\s*=\s*{_ANY_VALUE})*+"
-#: Elements that are never skipped whole in the listing pass: sites (whose nesting is
-#: followed) and the site parts as direct children of a site.
-_LISTING_PARTS = r"(?:site|bindings|application|applicationDefaults|ftpServer)(?=[\s/>])"
-
-
-#: How many applications and bindings a site read whole may have (more: read exactly).
-_QUICK_APPLICATIONS = 6
+#: How many bindings a site read whole may have (more: read exactly).
 _QUICK_BINDINGS = 8
 # A value that reads as written.
 _RAW = rf'"({_PLAIN})"'
 # White space between elements.
 _GAP = r"\s*+"
-_QUICK_DIRECTORY = (
-    rf"<virtualDirectory\s+path={_RAW}\s+physicalPath={_RAW}{_OTHER_ATTRIBUTES}\s*/>{_GAP}"
-)
-# An <application> with path, applicationPool, then anything but an applicationPool, and up to
-# two virtual directories with path, physicalPath, anything else: groups path, pool, then path
-# and physical path of each virtual directory.
-_QUICK_APPLICATION = (
-    rf"{_GAP}<application\s+path={_RAW}(?:\s+applicationPool={_RAW})?"
-    rf"(?:\s+(?!applicationPool\s*=)[^\s=/>]+\s*=\s*{_ANY_VALUE})*+\s*"
-    rf"(?:/>|>{_GAP}(?:{_QUICK_DIRECTORY}(?:{_QUICK_DIRECTORY})?)?</application\s*>)"
-)
 # A <binding> with protocol, bindingInformation, sslFlags: a group for each.
 _QUICK_BINDING = (
     rf"{_GAP}<binding\s+protocol={_RAW}\s+bindingInformation={_RAW}(?:\s+sslFlags={_RAW})?\s*/>"
 )
-#: A ``<site>`` as IIS writes it, matched whole: name, id and serverAutoStart; applications;
-#: one ``<bindings>``; elements without site parts; with white space between.  Groups: name,
-#: id, serverAutoStart, ``body`` (the content), then six per application slot and three per
-#: binding slot (None where unused).
-_QUICK_SITE = (
-    rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>(?P<body>"
-    + "".join(f"(?:{_QUICK_APPLICATION}" for _ in range(_QUICK_APPLICATIONS))
-    + ")?" * _QUICK_APPLICATIONS
-    + rf"(?:{_GAP}<bindings\s*>"
+#: The start tag of a ``<site>`` as IIS writes it, after its "<": groups name, id and
+#: serverAutoStart.
+_QUICK_START = rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>"
+#: A site's ``<bindings>`` as IIS writes it, with three groups per binding slot.
+_QUICK_BINDINGS_ELEMENT = re.compile(
+    r"<bindings\s*(?:/>|>"
     + "".join(f"(?:{_QUICK_BINDING}" for _ in range(_QUICK_BINDINGS))
     + ")?" * _QUICK_BINDINGS
-    + rf"{_GAP}</bindings\s*>)?"
-    + rf"(?:{_GAP}{_skippable(_SKIPPED_LEVELS, _LISTING_PARTS, 'inner')})*+{_GAP})</site\s*>"
+    + rf"{_GAP}</bindings\s*>)"
 )
-_QUICK_GROUPS = 3 + 6 * _QUICK_APPLICATIONS + 3 * _QUICK_BINDINGS
-QUICK_APPLICATIONS_AT = 3
-QUICK_BINDINGS_AT = QUICK_APPLICATIONS_AT + 6 * _QUICK_APPLICATIONS
-QUICK_END = _QUICK_GROUPS
-#: The values of an empty ``<site/>``.
-_NOTHING: QuickValues = (None,) * _QUICK_GROUPS
+QUICK_BINDINGS_AT = 3
+QUICK_END = QUICK_BINDINGS_AT + 3 * _QUICK_BINDINGS
+#: The binding values of a site without bindings, and all values of an empty ``<site/>``.
+_NO_BINDINGS: QuickValues = (None,) * (QUICK_END - QUICK_BINDINGS_AT)
+_NOTHING: QuickValues = (None,) * QUICK_END
+#: What string search stops at in a site's content: its ``</site>``, its ``<bindings``, and
+#: markup that makes the content unfit for reading that way: comments, CDATA and processing
+#: instructions (which may hold decoy tags), nested sites, and the FTP settings, which hold an
+#: FTP site's certificate.
+_QUICK_STOPS = re.compile(r"<(?:/site\s*>|bindings|!|\?|site|ftpServer)")
 
 
 # The markup of <sites> for the listing pass; the outermost group of each alternative names
 # its kind (Match.lastgroup):
 #   opaque     comment, CDATA section, processing instruction
-#   quick      a whole site as IIS writes it (see _QUICK_SITE)
+#   quick      a site start tag as IIS writes it (see _QUICK_START)
 #   site       any other <site> start or empty tag (siteattrs, siteempty)
 #   siteend    </site>
-#   skip       an element holding none of _LISTING_PARTS, matched whole
 #   tag        any other tag
 _LISTING = re.compile(
     # One leading "<" for every alternative lets the search skip to the next "<" at once.
     r"<(?:(?P<opaque>!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
-    rf"|(?P<quick>{_QUICK_SITE})"
+    rf"|(?P<quick>{_QUICK_START})"
     rf"|(?P<site>site(?=[\s/>])(?P<siteattrs>{_ATTRIBUTE_TEXT})(?P<siteempty>/?)>)"
     r"|(?P<siteend>/site\s*>)"
     rf"|(?P<sites>sites(?=[\s/>]){_ATTRIBUTE_TEXT}(?P<sitesempty>/?)>)"
@@ -759,16 +735,51 @@ _LISTING = re.compile(
     rf"|(?P<tag>{_NAME}{_ATTRIBUTE_TEXT}/?>|/{_NAME}\s*>))",
     re.S,
 )
-#: The groups of the values of a quick site in a listing match (see :data:`QuickValues`): all
-#: of :data:`_QUICK_SITE`'s but ``body``.
-_QUICK_VALUES = tuple(
-    number
-    for number in range(
-        _LISTING.groupindex["quick"] + 1, _LISTING.groupindex["body"] + _QUICK_GROUPS - 2
-    )
-    if number != _LISTING.groupindex["body"]
-)
-assert len(_QUICK_VALUES) == _QUICK_GROUPS
+_QUICK_GROUPS = tuple(range(_LISTING.groupindex["quick"] + 1, _LISTING.groupindex["quick"] + 4))
+
+
+def _read_quick_content(text: str, start: int) -> tuple[QuickValues, int, int] | None:
+    """The binding values of the site whose content starts at ``start``, with the start and
+    end of its ``</site>``; None when the content must be read tag by tag.
+
+    Markup cannot hide in attribute values or text (a well-formed document escapes every
+    "<"), so a search finds every tag here once comments, CDATA, processing instructions and
+    nested sites are ruled out.  The first ``</site>`` then closes the site, and the only
+    question left is whether a ``<bindings>`` is the site's own child (see :func:`_balanced`).
+    """
+    search = _QUICK_STOPS.search
+    stop = search(text, start)
+    if stop is None:
+        return None
+    bindings_at = -1
+    if stop.group() == "<bindings":
+        bindings_at = stop.start()
+        stop = search(text, stop.end())
+        if stop is None:
+            return None
+    if not stop.group().startswith("</"):
+        return None
+    close = stop.start()
+    if bindings_at < 0:
+        return _NO_BINDINGS, close, stop.end()
+    bindings = _QUICK_BINDINGS_ELEMENT.match(text, bindings_at, close)
+    if bindings is None or not _balanced(text, start, bindings_at):
+        return None
+    return bindings.groups(), close, stop.end()
+
+
+def _balanced(text: str, start: int, end: int) -> bool:
+    """Whether every element that starts in ``text[start:end]`` also ends there.
+
+    For markup without comments, CDATA or processing instructions.  Counting tags by "<",
+    "</" and "/>" is exact when every ">" ends a tag, which equal numbers of "<" and ">"
+    ensure (a ">" may stand unescaped in text and attribute values).
+    """
+    tags = text.count("<", start, end)
+    if text.count(">", start, end) != tags:
+        return False
+    ends = text.count("</", start, end)
+    return tags - ends - text.count("/>", start, end) == ends
 
 
 def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
@@ -882,47 +893,60 @@ def _scan_sites(
     depth = sites_depth = 0
     start = site_content_start = 0
     attribute_text = ""
-    body_group = _LISTING.groupindex["body"]
-    for match in _LISTING.finditer(text, content_start):
+    search = _LISTING.search
+    position = content_start
+    while True:
+        match = search(text, position)
+        if match is None:
+            break
+        position = match.end()
         kind = match.lastgroup
         if kind == "quick":
             if depth == 0:
-                values: QuickValues = match.group(*_QUICK_VALUES)
-                name, site_id, auto_start = values[0], values[1], values[2]
-                assert name is not None
-                assert site_id is not None
-                end = match.end()
-                entries.append(
-                    SiteEntry(
-                        int(site_id),
-                        name,
-                        match.start(),
-                        match.start(body_group),
-                        text.rfind("<", match.end(body_group), end),
-                        end,
-                        None,
-                        auto_start or "",
+                quick = _read_quick_content(text, position)
+                if quick is not None:
+                    values: QuickValues = match.group(*_QUICK_GROUPS)
+                    name, site_id, auto_start = values
+                    assert name is not None
+                    assert site_id is not None
+                    bindings, close, end = quick
+                    entries.append(
+                        SiteEntry(
+                            int(site_id),
+                            name,
+                            match.start(),
+                            position,
+                            close,
+                            end,
+                            None,
+                            auto_start or "",
+                        )
                     )
-                )
-                found.append(values)
+                    found.append(values + bindings)
+                    position = end
+                    continue
+                # Read tag by tag, as any other site.
+                start = match.start()
+                attribute_text = text[start + len("<site") : position - 1]
+                site_content_start = position
+            depth += 1
         elif kind == "site":
             empty = match.group("siteempty")
             if depth == 0:
                 start = match.start()
                 attribute_text = match.group("siteattrs")
                 if empty:
-                    end = match.end()
-                    span = (start, end, end, end, "")
+                    span = (start, position, position, position, "")
                     entries.append(_site_at(xml, span, _attributes_of(attribute_text)))
                     found.append(_NOTHING)
                     continue
-                site_content_start = match.end()
+                site_content_start = position
             if not empty:
                 depth += 1
         elif kind == "siteend":
             depth -= 1
             if depth == 0:
-                span = (start, site_content_start, match.start(), match.end(), "")
+                span = (start, site_content_start, match.start(), position, "")
                 entries.append(_site_at(xml, span, _attributes_of(attribute_text)))
                 found.append(None)
         elif kind == "sites":
@@ -930,6 +954,6 @@ def _scan_sites(
                 sites_depth += 1
         elif kind == "sitesend":
             if sites_depth == 0:
-                return entries, found, Tag(TagKind.END, "sites", match.start(), match.end())
+                return entries, found, Tag(TagKind.END, "sites", match.start(), position)
             sites_depth -= 1
     raise ValueError(f"<sites> before offset {content_start} is never closed")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
-from metaclone.sites import Binding, CertificateInput, Finding, Site, SiteKind
+from metaclone.sites import Application, Binding, CertificateInput, Finding, Site, SiteKind
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
@@ -142,6 +142,14 @@ class ConfigDocument:
         return select_site(
             sites, key, lambda s: (s.id, s.name, s.kind), path=self.path, format=self.format
         )
+
+    def applications(self, site: SiteKey) -> tuple[Application, ...]:
+        """The applications of ``site``, each with its virtual directories, in file order.
+
+        Read on request rather than with :attr:`sites`, so that listing the sites of a large
+        file does not read every application of every site.
+        """
+        raise self._unsupported("list applications")
 
     def _unsupported(self, action: str) -> UnsupportedDocumentError:
         root = self.xml.root.name

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.base import ConfigDocument, SiteKey
-from metaclone.bulk import paused_garbage_collection
+from metaclone.bulk import build_binding, build_site, paused_garbage_collection
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -34,6 +34,7 @@ from metaclone.errors import (
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from metaclone.metabase_applications import read_applications
 from metaclone.metabase_index import (
     INHERITED_PROPERTIES,
     SERVICES,
@@ -59,6 +60,7 @@ from metaclone.metabase_schema import (
 )
 from metaclone.sites import (
     MAX_SITE_ID,
+    Application,
     Binding,
     CertificateInput,
     CertificateRef,
@@ -236,7 +238,6 @@ class MetabaseDocument(ConfigDocument):
         ``bindings`` holds ServerBindings entries as http (ftp for FTP sites) and SecureBindings
         entries as https; ``certificate`` is SSLCertHash with SSLStoreName (``MY`` when absent).
         Each https binding carries the site's certificate too (IIS 6 has one per site).
-        ``applications`` is left empty here: reading it would mean reading every key.
         """
         cached = self._sites_cache
         if cached is not None and cached[0] == self.xml.version:
@@ -296,6 +297,12 @@ class MetabaseDocument(ConfigDocument):
                 return self._read_site(entries[0])
         return super().site(key)
 
+    def applications(self, site: SiteKey) -> tuple[Application, ...]:
+        """The applications of a site in IIS 7's shape: for a web site its keys with an
+        ``AppRoot``, for an FTP site one application holding its virtual directories (see
+        :mod:`metaclone.metabase_applications`)."""
+        return read_applications(self, self.site(site))
+
     def _read_site(self, entry: SiteEntry) -> Site:
         return self._site_at(entry.service, entry.id, entry.start, entry.line)
 
@@ -351,14 +358,15 @@ class MetabaseDocument(ConfigDocument):
             _add_bindings(bindings, service.plain_protocol, plain, None)
         if secure is not None:
             _add_bindings(bindings, "https", secure, certificate)
-        return Site(
-            id=ident,
-            name=decode_attribute_value(comment) if comment else "",
-            auto_start=auto_start,
-            bindings=tuple(bindings),
-            certificate=certificate,
-            kind=service.kind,
-            line=line,
+        return build_site(
+            ident,
+            decode_attribute_value(comment) if comment else "",
+            auto_start,
+            tuple(bindings),
+            certificate,
+            service.kind,
+            line,
+            True,
         )
 
     def _property_error(self, start: int, key_type: str, name: str, message: str) -> ParseError:
@@ -1019,7 +1027,7 @@ def _add_bindings(
             continue
         information = entry.replace("\t", " ") if "\t" in entry else entry
         ip, port, host = split_address(information)
-        bindings.append(Binding(protocol, information, ip, port, host, None, certificate))
+        bindings.append(build_binding(protocol, information, ip, port, host, None, certificate))
 
 
 def _tag_at(text: str, start: int, key_type: str) -> Tag:

@@ -148,7 +148,6 @@ class Site:
     bindings: tuple[Binding, ...]
     certificate: CertificateRef | None = None
     kind: SiteKind = SiteKind.WEB
-    applications: tuple[Application, ...] = ()
     line: int | None = None
     certificate_known: bool = True
 

@@ -140,16 +140,21 @@ def test_sites_of_the_main_fixture() -> None:
         Binding("https", "*:443:shop.example.com", "*", 443, "shop.example.com", 65),
         Binding("https", "10.0.0.5:443:", "10.0.0.5", 443, ""),
     )
-    assert shop.applications == (
-        Application(
-            "/",
-            "Shop",
-            (
-                VirtualDirectory("/", r"D:\sites\shop\www"),
-                VirtualDirectory("/media", r"\\files\shop-media"),
+    doc = _load(MAIN)
+    assert (
+        doc.applications(shop)
+        == doc.applications(2)
+        == (
+            Application(
+                "/",
+                "Shop",
+                (
+                    VirtualDirectory("/", r"D:\sites\shop\www"),
+                    VirtualDirectory("/media", r"\\files\shop-media"),
+                ),
             ),
-        ),
-        Application("/api", "Shop API", (VirtualDirectory("/", r"D:\sites\shop\api"),)),
+            Application("/api", "Shop API", (VirtualDirectory("/", r"D:\sites\shop\api"),)),
+        )
     )
     assert shop.certificate is None
     default = sites[0]
@@ -161,7 +166,7 @@ def test_sites_of_the_main_fixture() -> None:
     ]
     assert default.bindings[1].port is None
     assert default.bindings[1].ip is None
-    assert default.applications[0].application_pool == "DefaultAppPool"
+    assert doc.applications(default)[0].application_pool == "DefaultAppPool"
     assert sites[3].bindings[0].host == "*.shopping.example"
     assert sites[3].bindings[1].ssl_flags == 3
     intranet = sites[4]
@@ -173,14 +178,16 @@ def test_sites_of_the_main_fixture() -> None:
 
 
 def test_sites_of_the_other_fixtures() -> None:
-    express = _load(EXPRESS).sites
+    express_doc = _load(EXPRESS)
+    express = express_doc.sites
     assert [(s.id, s.name, s.auto_start) for s in express] == [
         (1, "WebSite1", True),
         (2, "Storefront", True),
     ]
     assert express[0].bindings[0] == Binding("http", ":8080:localhost", "", 8080, "localhost")
-    assert express[1].applications[1].path == "/admin"
-    mixed = _load(MIXED).sites
+    assert express_doc.applications(express[1])[1].path == "/admin"
+    mixed_doc = _load(MIXED)
+    mixed = mixed_doc.sites
     assert [(s.id, s.name, s.auto_start) for s in mixed] == [
         (1, "Default Web Site", True),
         (4, "Services", True),
@@ -189,7 +196,7 @@ def test_sites_of_the_other_fixtures() -> None:
     ]
     assert mixed[2].bindings[1].ssl_flags == 33
     assert mixed[3].bindings == ()
-    assert mixed[3].applications == ()
+    assert mixed_doc.applications(mixed[3]) == ()
     appcmd = metaclone.load(APPCMD).sites
     assert [(s.id, s.name, s.auto_start) for s in appcmd] == [
         (4, "shop-api", True),
@@ -321,11 +328,11 @@ def test_clone_app_pools() -> None:
     doc = _load(MAIN)
     before = doc.xml.text
     clone = doc.clone_site("Shop", new_name="Outlet", clone_app_pools=True)
-    assert [a.application_pool for a in clone.applications] == ["Outlet", "Outlet API"]
+    assert [a.application_pool for a in doc.applications(clone)] == ["Outlet", "Outlet API"]
     added = _inserted_only(before, doc.xml.text)
     assert '            <add name="Outlet" managedRuntimeVersion="v4.0" />\r' in added
     assert '            <add name="Outlet API" managedRuntimeVersion="">\r' in added
-    assert [a.application_pool for a in doc.site("Shop").applications] == ["Shop", "Shop API"]
+    assert [a.application_pool for a in doc.applications("Shop")] == ["Shop", "Shop API"]
 
 
 def test_clone_app_pools_refuses_an_existing_pool_name() -> None:

@@ -218,6 +218,18 @@ LISTED_CHILDREN = [
     '<site name="Inner" id="99"><bindings><binding protocol="http" bindingInformation="*:1:i" />'
     "</bindings></site>",
     "<sites><site name='deeper' id='98' /></sites>",
+    # What string search must not be fooled by: a <bindings> that is not the site's own, more
+    # than one <bindings>, ">" and "/>" in values and text, FTP settings.
+    '<logFile><bindings><binding protocol="http" bindingInformation="*:81:nested" /></bindings>'
+    "</logFile>",
+    '<limits note="a > b" />',
+    '<limits note="a/>b" />',
+    '<logFile note="x/>"><customFields /></logFile>',
+    "a > b",
+    '<bindings><binding protocol="http" bindingInformation="*:82:second" /></bindings>',
+    "<bindings><clear /></bindings>",
+    '<ftpServer><security><ssl serverCertHash="AB12" /></security></ftpServer>',
+    '<bindings>\n    <binding protocol="ftp" bindingInformation="*:21:" />\n</bindings>',
 ]
 # Children the listing pass reads itself, in a site that holds nothing else.
 QUICK_CHILDREN = [
@@ -344,7 +356,7 @@ def test_listing_pass_reads_sites_as_iis_writes_them_itself() -> None:
     assert listed == _exact_sites(doc)[0]
     assert listed.auto_start is False
     assert listed.bindings[0].ssl_flags == 1
-    assert listed.applications[0].virtual_directories[0].physical_path == "D:\\a"
+    assert doc.applications(listed)[0].virtual_directories[0].physical_path == "D:\\a"
 
 
 def test_listing_pass_leaves_values_to_decode_to_the_exact_reader() -> None:

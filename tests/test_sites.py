@@ -1,11 +1,13 @@
-"""Value types: binding text, thumbprints."""
+"""Value types: binding text, thumbprints, and their bulk builders."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from metaclone import Binding, BindingError, ThumbprintError, normalize_thumbprint
-from metaclone.sites import split_address
+from metaclone.bulk import build_binding, build_site
+from metaclone.sites import CertificateRef, Site, SiteKind, split_address
 
 
 @pytest.mark.parametrize(
@@ -51,3 +53,30 @@ def test_thumbprint_spellings(text: str) -> None:
 def test_bad_thumbprints(bad: str | bytes) -> None:
     with pytest.raises(ThumbprintError):
         normalize_thumbprint(bad)
+
+
+@pytest.mark.parametrize("cls", [Binding, Site])
+def test_bulk_builders_may_skip_init(cls: type[object]) -> None:
+    """The bulk builders write slots directly: that equals calling the class only while it
+    has no validators, converters or hooks."""
+    assert attrs.has(cls)
+    for field in attrs.fields(cls):
+        assert field.validator is None
+        assert field.converter is None
+    assert not hasattr(cls, "__attrs_post_init__")
+    assert not hasattr(cls, "__attrs_pre_init__")
+
+
+def test_bulk_builders_equal_the_constructors() -> None:
+    certificate = CertificateRef("ab" * 20, "WebHosting")
+    args = ("https", "*:443:a", "*", 443, "a", 65, certificate)
+    built = build_binding(*args)
+    assert built == Binding(*args)
+    assert hash(built) == hash(Binding(*args))
+    assert repr(built) == repr(Binding(*args))
+    site_args = (7, "Shop", False, (built,), certificate, SiteKind.FTP, 12, False)
+    site = build_site(*site_args)
+    assert site == Site(*site_args)
+    assert attrs.asdict(site) == attrs.asdict(Site(*site_args))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        site.name = "other"  # type: ignore[misc]
