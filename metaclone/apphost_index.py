@@ -21,7 +21,7 @@ import attrs
 
 from metaclone.errors import ParseError
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
-from metaclone.lossless.tokens import element_at, next_tag
+from metaclone.lossless.tokens import balanced, element_at, next_tag
 from metaclone.lossless.values import decode_attribute_value
 
 #: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.
@@ -745,7 +745,8 @@ def _read_quick_content(text: str, start: int) -> tuple[QuickValues, int, int] |
     Markup cannot hide in attribute values or text (a well-formed document escapes every
     "<"), so a search finds every tag here once comments, CDATA, processing instructions and
     nested sites are ruled out.  The first ``</site>`` then closes the site, and the only
-    question left is whether a ``<bindings>`` is the site's own child (see :func:`_balanced`).
+    question left is whether a ``<bindings>`` is the site's own child (see
+    :func:`~metaclone.lossless.tokens.balanced`).
     """
     search = _QUICK_STOPS.search
     stop = search(text, start)
@@ -763,23 +764,9 @@ def _read_quick_content(text: str, start: int) -> tuple[QuickValues, int, int] |
     if bindings_at < 0:
         return _NO_BINDINGS, close, stop.end()
     bindings = _QUICK_BINDINGS_ELEMENT.match(text, bindings_at, close)
-    if bindings is None or not _balanced(text, start, bindings_at):
+    if bindings is None or not balanced(text, start, bindings_at):
         return None
     return bindings.groups(), close, stop.end()
-
-
-def _balanced(text: str, start: int, end: int) -> bool:
-    """Whether every element that starts in ``text[start:end]`` also ends there.
-
-    For markup without comments, CDATA or processing instructions.  Counting tags by "<",
-    "</" and "/>" is exact when every ">" ends a tag, which equal numbers of "<" and ">"
-    ensure (a ">" may stand unescaped in text and attribute values).
-    """
-    tags = text.count("<", start, end)
-    if text.count(">", start, end) != tags:
-        return False
-    ends = text.count("</", start, end)
-    return tags - ends - text.count("/>", start, end) == ends
 
 
 def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:

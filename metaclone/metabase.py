@@ -339,8 +339,9 @@ class MetabaseDocument(ConfigDocument):
         ``_SITE_PROPERTY_NAMES``)."""
         key_type = service.key_type
         comment, flag, plain, secure, thumbprint, store = properties
-        auto_start = True
-        if flag is not None:
+        # TRUE and FALSE as IIS writes them are read without the general parser.
+        auto_start = flag != "FALSE"
+        if flag is not None and flag != "TRUE" and flag != "FALSE":
             try:
                 auto_start = parse_bool(decode_attribute_value(flag))
             except ValueError as exc:
@@ -1019,13 +1020,15 @@ def _add_bindings(
     nothing to decode: a tab left inside an entry reads as a space.
     """
     if "&" in raw or "\r" in raw:
-        entries = [e.strip() for e in parse_multisz(raw)]
+        entries = parse_multisz(raw)
     else:
-        entries = [e.strip() for e in raw.split("\n")]
+        entries = raw.split("\n")
     for entry in entries:
-        if not entry:
+        information = entry.strip()
+        if not information:
             continue
-        information = entry.replace("\t", " ") if "\t" in entry else entry
+        if "\t" in information:
+            information = information.replace("\t", " ")
         ip, port, host = split_address(information)
         bindings.append(build_binding(protocol, information, ip, port, host, None, certificate))
 

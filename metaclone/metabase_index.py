@@ -273,7 +273,7 @@ def scan_sites(
             return sites if found.end() == end else None
         position = found.end()
         raw = groups[-2] if groups[-2] is not None else groups[-1]
-        location = decode_attribute_value(raw) if any(c in raw for c in _NEEDS_DECODING) else raw
+        location = decode_attribute_value(raw)
         site_match = site_path(location)
         if site_match is None:
             continue

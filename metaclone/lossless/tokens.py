@@ -243,3 +243,20 @@ def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
             )
         )
         pos = match.end()
+
+
+def balanced(text: str, start: int, end: int) -> bool:
+    """Whether as many elements end as start in ``text[start:end]``, counted by string search.
+
+    For well-formed markup without comments, CDATA sections or processing instructions, in a
+    range that closes no element opened before it (it lies inside one parent's content).  Then
+    a tag found right after the range is a child of that parent whenever this holds.  Counting
+    tags by "<", "</" and "/>" is exact when every ">" ends a tag, which equal numbers of "<"
+    and ">" ensure (a ">" may stand unescaped in text and attribute values; then this says
+    False).
+    """
+    tags = text.count("<", start, end)
+    if text.count(">", start, end) != tags:
+        return False
+    ends = text.count("</", start, end)
+    return tags - ends - text.count("/>", start, end) == ends
