@@ -6,8 +6,9 @@ paths).  Everything else is read on demand: in a file with tens of thousands of 
 or cloning one site must not split the attributes of every element in the file.
 
 Listing every site (:func:`scan_applicationhost`) is one regular-expression pass over
-``<sites>`` that also finds its end: a site written the way IIS writes it is matched whole with
-its values in groups; any other site is found tag by tag and read by the exact readers.
+``<sites>`` that also finds its end: a site written the way IIS writes it is matched whole, its
+start tag and bindings in groups and every other element passed over unread; any other site
+is found tag by tag and read by the exact readers.
 """
 
 from __future__ import annotations
@@ -692,42 +693,45 @@ _RAW = rf'"({_PLAIN})"'
 # White space between elements.
 _GAP = r"\s*+"
 # A <binding> with protocol, bindingInformation, sslFlags: a group for each.
+# A <binding> with protocol, bindingInformation, sslFlags: a group for each.
 _QUICK_BINDING = (
     rf"{_GAP}<binding\s+protocol={_RAW}\s+bindingInformation={_RAW}(?:\s+sslFlags={_RAW})?\s*/>"
 )
-#: The start tag of a ``<site>`` as IIS writes it, after its "<": groups name, id and
-#: serverAutoStart.
-_QUICK_START = rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>"
-#: A site's ``<bindings>`` as IIS writes it, with three groups per binding slot.
-_QUICK_BINDINGS_ELEMENT = re.compile(
-    r"<bindings\s*(?:/>|>"
+_QUICK_BINDING_GROUPS = 3
+QUICK_BINDINGS_AT = 3
+QUICK_END = QUICK_BINDINGS_AT + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS
+#: All values of an empty ``<site/>``.
+_NOTHING: QuickValues = (None,) * QUICK_END
+# Content of a site up to a tag that the listing pass must look at: its </site>, a <bindings>,
+# and what makes the content unfit for reading this way: comments, CDATA and processing
+# instructions (which may hold decoy tags), nested sites, and the FTP settings, which hold an
+# FTP site's certificate.  No "<" can stand in text or attribute values, so every other tag is
+# passed over whole, with whatever it holds.
+_QUICK_SKIP = r"(?:[^<]++|<(?!/site\s*>|bindings[\s/>]|[!?]|site|ftpServer))*+"
+#: A ``<site>`` as IIS writes it, after its "<": the start tag (groups name, id,
+#: serverAutoStart), the content before its ``<bindings>`` (group ``body``), its
+#: ``<bindings>`` (group ``bindings``, then three groups per binding slot) and the rest.
+_QUICK_SITE = (
+    rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>"
+    rf"(?P<body>{_QUICK_SKIP})"
+    r"(?:(?P<bindings><bindings\s*(?:/>|>"
     + "".join(f"(?:{_QUICK_BINDING}" for _ in range(_QUICK_BINDINGS))
     + ")?" * _QUICK_BINDINGS
-    + rf"{_GAP}</bindings\s*>)"
+    + rf"{_GAP}</bindings\s*>)){_QUICK_SKIP})?</site\s*>"
 )
-QUICK_BINDINGS_AT = 3
-QUICK_END = QUICK_BINDINGS_AT + 3 * _QUICK_BINDINGS
-#: The binding values of a site without bindings, and all values of an empty ``<site/>``.
-_NO_BINDINGS: QuickValues = (None,) * (QUICK_END - QUICK_BINDINGS_AT)
-_NOTHING: QuickValues = (None,) * QUICK_END
-#: What string search stops at in a site's content: its ``</site>``, its ``<bindings``, and
-#: markup that makes the content unfit for reading that way: comments, CDATA and processing
-#: instructions (which may hold decoy tags), nested sites, and the FTP settings, which hold an
-#: FTP site's certificate.
-_QUICK_STOPS = re.compile(r"<(?:/site\s*>|bindings|!|\?|site|ftpServer)")
 
 
 # The markup of <sites> for the listing pass; the outermost group of each alternative names
 # its kind (Match.lastgroup):
 #   opaque     comment, CDATA section, processing instruction
-#   quick      a site start tag as IIS writes it (see _QUICK_START)
+#   quick      a whole site as IIS writes it (see _QUICK_SITE)
 #   site       any other <site> start or empty tag (siteattrs, siteempty)
 #   siteend    </site>
 #   tag        any other tag
 _LISTING = re.compile(
     # One leading "<" for every alternative lets the search skip to the next "<" at once.
     r"<(?:(?P<opaque>!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
-    rf"|(?P<quick>{_QUICK_START})"
+    rf"|(?P<quick>{_QUICK_SITE})"
     rf"|(?P<site>site(?=[\s/>])(?P<siteattrs>{_ATTRIBUTE_TEXT})(?P<siteempty>/?)>)"
     r"|(?P<siteend>/site\s*>)"
     rf"|(?P<sites>sites(?=[\s/>]){_ATTRIBUTE_TEXT}(?P<sitesempty>/?)>)"
@@ -735,38 +739,18 @@ _LISTING = re.compile(
     rf"|(?P<tag>{_NAME}{_ATTRIBUTE_TEXT}/?>|/{_NAME}\s*>))",
     re.S,
 )
-_QUICK_GROUPS = tuple(range(_LISTING.groupindex["quick"] + 1, _LISTING.groupindex["quick"] + 4))
-
-
-def _read_quick_content(text: str, start: int) -> tuple[QuickValues, int, int] | None:
-    """The binding values of the site whose content starts at ``start``, with the start and
-    end of its ``</site>``; None when the content must be read tag by tag.
-
-    Markup cannot hide in attribute values or text (a well-formed document escapes every
-    "<"), so a search finds every tag here once comments, CDATA, processing instructions and
-    nested sites are ruled out.  The first ``</site>`` then closes the site, and the only
-    question left is whether a ``<bindings>`` is the site's own child (see
-    :func:`~metaclone.lossless.tokens.balanced`).
-    """
-    search = _QUICK_STOPS.search
-    stop = search(text, start)
-    if stop is None:
-        return None
-    bindings_at = -1
-    if stop.group() == "<bindings":
-        bindings_at = stop.start()
-        stop = search(text, stop.end())
-        if stop is None:
-            return None
-    if not stop.group().startswith("</"):
-        return None
-    close = stop.start()
-    if bindings_at < 0:
-        return _NO_BINDINGS, close, stop.end()
-    bindings = _QUICK_BINDINGS_ELEMENT.match(text, bindings_at, close)
-    if bindings is None or not balanced(text, start, bindings_at):
-        return None
-    return bindings.groups(), close, stop.end()
+_QUICK = _LISTING.groupindex["quick"]
+_BODY = _LISTING.groupindex["body"]
+_BINDINGS = _LISTING.groupindex["bindings"]
+#: The groups of :data:`QuickValues` in a listing match.
+_QUICK_VALUES = (
+    _QUICK + 1,
+    _QUICK + 2,
+    _QUICK + 3,
+    *range(_BINDINGS + 1, _BINDINGS + 1 + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS),
+)
+assert _BODY == _QUICK + 4
+assert len(_QUICK_VALUES) == QUICK_END
 
 
 def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
@@ -889,33 +873,36 @@ def _scan_sites(
         position = match.end()
         kind = match.lastgroup
         if kind == "quick":
-            if depth == 0:
-                quick = _read_quick_content(text, position)
-                if quick is not None:
-                    values: QuickValues = match.group(*_QUICK_GROUPS)
-                    name, site_id, auto_start = values
-                    assert name is not None
-                    assert site_id is not None
-                    bindings, close, end = quick
-                    entries.append(
-                        SiteEntry(
-                            int(site_id),
-                            name,
-                            match.start(),
-                            position,
-                            close,
-                            end,
-                            None,
-                            auto_start or "",
-                        )
+            body_start = match.start(_BODY)
+            bindings_at = match.start(_BINDINGS)
+            if depth == 0 and (
+                # A <bindings> is the site's own when the content before it is balanced.
+                bindings_at < 0 or balanced(text, body_start, bindings_at)
+            ):
+                values: QuickValues = match.group(*_QUICK_VALUES)
+                name, site_id, auto_start = values[:3]
+                assert name is not None
+                assert site_id is not None
+                entries.append(
+                    SiteEntry(
+                        int(site_id),
+                        name,
+                        match.start(),
+                        body_start,
+                        text.rfind("<", body_start, position),
+                        position,
+                        None,
+                        auto_start or "",
                     )
-                    found.append(values + bindings)
-                    position = end
-                    continue
-                # Read tag by tag, as any other site.
+                )
+                found.append(values)
+                continue
+            # Read tag by tag, as any other site.
+            if depth == 0:
                 start = match.start()
-                attribute_text = text[start + len("<site") : position - 1]
-                site_content_start = position
+                attribute_text = text[start + len("<site") : body_start - 1]
+                site_content_start = body_start
+            position = body_start
             depth += 1
         elif kind == "site":
             empty = match.group("siteempty")

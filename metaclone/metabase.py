@@ -341,7 +341,7 @@ class MetabaseDocument(ConfigDocument):
         comment, flag, plain, secure, thumbprint, store = properties
         # TRUE and FALSE as IIS writes them are read without the general parser.
         auto_start = flag != "FALSE"
-        if flag is not None and flag != "TRUE" and flag != "FALSE":
+        if flag is not None and flag not in {"TRUE", "FALSE"}:
             try:
                 auto_start = parse_bool(decode_attribute_value(flag))
             except ValueError as exc:
@@ -1019,10 +1019,7 @@ def _add_bindings(
     non-empty entry of ``parse_multisz(raw)``, with the per-entry work left out where there is
     nothing to decode: a tab left inside an entry reads as a space.
     """
-    if "&" in raw or "\r" in raw:
-        entries = parse_multisz(raw)
-    else:
-        entries = raw.split("\n")
+    entries = parse_multisz(raw) if "&" in raw or "\r" in raw else raw.split("\n")
     for entry in entries:
         information = entry.strip()
         if not information:

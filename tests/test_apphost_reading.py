@@ -368,6 +368,52 @@ def test_listing_pass_leaves_values_to_decode_to_the_exact_reader() -> None:
     assert doc.sites[0].bindings[0].host == "a&b"
 
 
+_OWN_BINDINGS = '<bindings><binding protocol="http" bindingInformation="*:80:own" /></bindings>'
+_APPLICATION = (
+    '<application path="/" applicationPool="P"><virtualDirectory path="/" '
+    'physicalPath="D:\\a" /></application>'
+)
+
+
+@pytest.mark.parametrize(
+    ("children", "read_whole"),
+    [
+        ([_APPLICATION, _OWN_BINDINGS, '<limits note="a > b/>c" />'], True),
+        ([_APPLICATION.replace('"P"', '"a > b"'), _OWN_BINDINGS], False),
+        (['<limits note="a/>b" />', _OWN_BINDINGS], False),
+        (["<logFile>a > b</logFile>", _OWN_BINDINGS], False),
+        (['<logFile note="a > b" />', _OWN_BINDINGS], False),
+        (["<logFile>" + _OWN_BINDINGS + "</logFile>"], False),
+        (["<logFile>" + _OWN_BINDINGS + "</logFile>", _OWN_BINDINGS], False),
+        ([_OWN_BINDINGS, _OWN_BINDINGS], False),
+        (["<!-- <bindings/> -->", _OWN_BINDINGS], False),
+        (['<ftpServer><security><ssl serverCertHash="AB" /></security></ftpServer>'], False),
+        ([_APPLICATION, "<limits />"], True),
+    ],
+    ids=[
+        "gt-after-bindings",
+        "gt-before-bindings",
+        "empty-tag-mark-in-value",
+        "gt-in-text",
+        "gt-in-value",
+        "only-nested-bindings",
+        "nested-then-own-bindings",
+        "two-bindings",
+        "comment",
+        "ftp-settings",
+        "no-bindings",
+    ],
+)
+def test_listing_pass_reads_a_site_whole_only_when_string_search_is_exact(
+    children: list[str], read_whole: bool
+) -> None:
+    doc = metaclone.loads(_listing_document([(0, children, 0)], []).encode(), "whole.config")
+    assert isinstance(doc, AppHostDocument)
+    _, values = apphost_index.scan_applicationhost(doc.xml)
+    assert (values[0] is not None) is read_whole
+    assert doc.sites == _exact_sites(doc)
+
+
 def test_listing_pass_attaches_http_sys_certificates() -> None:
     site = [
         '<bindings><binding protocol="https" bindingInformation="*:443:a" sslFlags="1" />'
