@@ -205,25 +205,27 @@ def generated_file(file_format: str, sites: int, seed: int) -> Path:
     return path
 
 
-def measure(task: str, file_format: str, path: Path, repeat: int) -> dict[str, Any]:
-    """Best time and highest memory of ``repeat`` fresh-process runs of one task."""
-    runs: list[dict[str, Any]] = []
+def run_once(task: str, file_format: str, path: Path) -> dict[str, Any]:
+    """One fresh-process run of one task: its figures, or ``{"error": ...}``."""
     python_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     env = dict(os.environ, PYTHONPATH=python_path)
-    for _ in range(repeat):
-        completed = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", task,
-             "--format", file_format, str(path)],
-            capture_output=True, text=True, env=env, check=False,
-        )
-        if completed.returncode != 0:
-            return {"error": f"worker exited {completed.returncode}: "
-                             + completed.stderr.strip().splitlines()[-1:][0][:300]
-                    if completed.stderr.strip() else f"worker exited {completed.returncode}"}
-        result = json.loads(completed.stdout.strip().splitlines()[-1])
-        if "error" in result:
-            return dict(result)
-        runs.append(result)
+    completed = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", task,
+         "--format", file_format, str(path)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if completed.returncode != 0:
+        return {"error": f"worker exited {completed.returncode}: "
+                         + completed.stderr.strip().splitlines()[-1:][0][:300]
+                if completed.stderr.strip() else f"worker exited {completed.returncode}"}
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best run of a task by total time, with the highest memory of all its runs."""
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        return dict(failed[0])
     best = min(runs, key=lambda r: float(r["total_s"]))
     summary = dict(best)
     summary["peak_rss_mib"] = max(float(r["peak_rss_mib"]) for r in runs)
@@ -262,7 +264,7 @@ def report(results: dict[str, Any]) -> str:
         f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory']} RAM; {info['os']}; "
         f"Python {info['python']}, lxml {info['lxml']} (libxml2 {info['libxml2']})."
     )
-    lines.append(f"Best of {results['repeat']} runs; each run a fresh process.")
+    lines.append(f"Best of {results['repeat']} rounds of every task; each run a fresh process.")
     lines.append("")
     lines.append("| format | sites | file MB | task | total s | load/parse s | rest s "
                  "| peak RSS MiB | peak above imports MiB |")
@@ -318,20 +320,30 @@ def report(results: dict[str, Any]) -> str:
 
 def run_benchmarks(sites: int, formats: Sequence[str], repeat: int, seed: int,
                    scaling: bool) -> dict[str, Any]:
+    """Every task on every file, ``repeat`` rounds of one run each.
+
+    Rounds rather than consecutive repeats: the speed of a shared machine drifts over minutes,
+    and a round measures every task close together in time, so that each task gets the same
+    chance of a quiet moment and the ratios compare like with like.
+    """
     sizes = [sites // 10, sites] if scaling and sites >= 10 else [sites]
-    measurements: list[dict[str, Any]] = []
-    for file_format in formats:
-        for size in sizes:
-            path = generated_file(file_format, size, seed)
-            file_mb = path.stat().st_size / 1_000_000
-            for task in TASKS:
-                print(f"  {file_format} {size:>7,} sites  {task:<8} ...", end="", flush=True,
-                      file=sys.stderr)
-                result = measure(task, file_format, path, repeat)
-                shown = result.get("error") or f"{float(result['total_s']):.2f} s"
-                print(f" {shown}", file=sys.stderr)
-                measurements.append({"format": file_format, "sites": size, "task": task,
-                                     "file_mb": file_mb, "result": result})
+    cases = [(file_format, size, generated_file(file_format, size, seed), task)
+             for file_format in formats for size in sizes for task in TASKS]
+    runs: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    for round_number in range(1, repeat + 1):
+        for file_format, size, path, task in cases:
+            print(f"  round {round_number}/{repeat}  {file_format} {size:>7,} sites  "
+                  f"{task:<8} ...", end="", flush=True, file=sys.stderr)
+            result = run_once(task, file_format, path)
+            shown = result.get("error") or f"{float(result['total_s']):.2f} s"
+            print(f" {shown}", file=sys.stderr)
+            runs.setdefault((file_format, size, task), []).append(result)
+    measurements = [
+        {"format": file_format, "sites": size, "task": task,
+         "file_mb": path.stat().st_size / 1_000_000,
+         "result": summarize(runs[(file_format, size, task)])}
+        for file_format, size, path, task in cases
+    ]
     return {"machine": machine(), "sites": sites, "repeat": repeat, "seed": seed,
             "formats": list(formats), "measurements": measurements}
 
