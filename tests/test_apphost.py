@@ -7,11 +7,10 @@ from pathlib import Path
 
 import attrs
 import pytest
-from conftest import FIXTURES, fixture_files
 from lxml import etree
 
 import metaclone
-from metaclone import httpsys
+from metaclone import ConfigDocument, httpsys
 from metaclone.apphost import AppcmdDocument, AppHostDocument
 from metaclone.errors import (
     AmbiguousSiteError,
@@ -34,6 +33,7 @@ from metaclone.sites import (
     SiteKind,
     VirtualDirectory,
 )
+from tests.conftest import FIXTURES, fixture_files
 
 IIS7 = FIXTURES / "iis7"
 MAIN = IIS7 / "applicationHost.config"
@@ -336,15 +336,17 @@ def test_clone_app_pools() -> None:
 
 
 def test_clone_app_pools_refuses_an_existing_pool_name() -> None:
-    doc = _load(MAIN)
+    doc: ConfigDocument = _load(MAIN)
     text = doc.xml.text.replace('<add name="Shopping" />', '<add name="Outlet" />')
     doc = metaclone.loads(text.encode(), "pools.config")
+    assert isinstance(doc, AppHostDocument)
     before = doc.to_bytes()
     with pytest.raises(SiteNameError, match="application pool 'Outlet' already exists"):
         doc.clone_site("Shop", new_name="Outlet", clone_app_pools=True)
     assert doc.to_bytes() == before
     text = text.replace('<add name="Shop API" managedRuntimeVersion="">', '<add name="Other">')
     doc = metaclone.loads(text.encode(), "pools.config")
+    assert isinstance(doc, AppHostDocument)
     with pytest.raises(SiteNotFoundError, match="does not define"):
         doc.clone_site("Shop", new_name="Mall", clone_app_pools=True)
     assert "Mall" not in doc.xml.text

@@ -6,11 +6,11 @@ import difflib
 from pathlib import Path
 
 import pytest
-from conftest import corpus_params
 from lxml import etree
 
 import metaclone
 from metaclone.apphost import AppcmdDocument, AppHostDocument
+from tests.conftest import corpus_params
 
 FULL_CONFIGS = corpus_params("iis7/*applicationHost*.config", "iis7/*applicationhost*.config")
 APPCMD_CAPTURES = corpus_params("iis7/appcmd_list_site*.xml")
@@ -51,7 +51,9 @@ def test_corpus_appcmd_capture_lists_and_clones(path: Path) -> None:
     wrappers = root.findall("SITE")
     assert len(wrappers) == len(doc.sites)
     copy = next(w for w in wrappers if w.get("SITE.ID") == str(clone.id))
-    assert copy.get("SITE.NAME") == clone.name == copy.find("site").get("name")
+    site_element = copy.find("site")
+    assert site_element is not None
+    assert copy.get("SITE.NAME") == clone.name == site_element.get("name")
     assert copy.get("state") == "Stopped"
     newline = b"\r\r\n" if b"\r\r\n" in data else b"\r\n"
     assert (

@@ -179,6 +179,7 @@ def test_site_lines_are_counted_in_one_pass() -> None:
         + "</sites>\r\n</system.applicationHost>\r\n</configuration>\r\n"
     )
     doc = metaclone.loads(text.encode(), "lines.config")
+    assert isinstance(doc, AppHostDocument)
     assert [s.line for s in doc.sites] == [doc.xml.line_of(e.start) for e in doc._index().sites]
     assert [s.line for s in doc.sites] == [4, 6, 9, 13, 18]
 

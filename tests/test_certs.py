@@ -10,7 +10,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from certgen import NOW, UTC, make_cert, new_key
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,6 +27,7 @@ from metaclone.certs import (
 )
 from metaclone.errors import CertificateError, CertificateKeyError, CertificateValidityError
 from metaclone.sites import CertificateRef, normalize_thumbprint
+from tests.certgen import NOW, UTC, make_cert, new_key
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
 
 from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from tests.conftest import FIXTURES, ROOT
 
 GENERIC = FIXTURES / "xml" / "lexical_variants.xml"
 

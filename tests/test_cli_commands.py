@@ -13,14 +13,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from certgen import make_cert, new_key
-from conftest import FIXTURES
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
+from tests.certgen import make_cert, new_key
+from tests.conftest import FIXTURES
 
 IIS6 = FIXTURES / "iis6" / "MetaBase.xml"
 IIS7 = FIXTURES / "iis7" / "applicationHost.config"
@@ -29,6 +29,9 @@ APPCMD = FIXTURES / "iis7" / "appcmd_sites.xml"
 NETSH = FIXTURES / "netsh" / "sslcert_iis10_mixed_crlf.txt"
 ALL = [IIS6, IIS7, EXPRESS, APPCMD]
 THUMB = "ab" * 20
+
+#: One command-line argument: converted with str() when the argv is built.
+Arg = str | int | Path
 
 
 @pytest.fixture
@@ -39,13 +42,13 @@ def work(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], *argv: Arg) -> tuple[int, str, str]:
     status = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def run_bytes(capfdbinary: pytest.CaptureFixture[bytes], *argv: str | Path) -> tuple[int, bytes]:
+def run_bytes(capfdbinary: pytest.CaptureFixture[bytes], *argv: Arg) -> tuple[int, bytes]:
     status = main([str(a) for a in argv])
     out, _ = capfdbinary.readouterr()
     return status, out
@@ -142,7 +145,7 @@ def test_diff_applied_with_patch_gives_the_output(
         pytest.skip("patch(1) not installed")
     source = work / path.name
     site = first_site(source)
-    args = ["clone", source, "--site", site.id, "--name", "Clone 2"]
+    args: list[Arg] = ["clone", source, "--site", site.id, "--name", "Clone 2"]
     run(capsys, *args, "-o", work / "expected.xml")
     status, diff, _ = run(capsys, *args, "--diff")
     assert status == EXIT_OK
@@ -330,7 +333,7 @@ def test_cert_set_plan_as_json_with_known_entries(
     capsys: pytest.CaptureFixture[str], work: Path
 ) -> None:
     plan = work / "plan.json"
-    args = ["cert", "set", work / IIS7.name, "--site", "Shop", "--thumbprint", THUMB]
+    args: list[Arg] = ["cert", "set", work / IIS7.name, "--site", "Shop", "--thumbprint", THUMB]
     args += ["--sslcert", work / NETSH.name, "--plan", plan]
     status, _, _ = run(capsys, *args, "--dry-run")
     assert status == EXIT_OK
@@ -358,7 +361,7 @@ def test_expired_certificate_is_refused_unless_allowed(
 ) -> None:
     pem = _write_certificate(work, expired=True)
     out = work / "out.xml"
-    args = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", out]
+    args: list[Arg] = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pem, "-o", out]
     status, _, err = run(capsys, *args)
     assert status == EXIT_REFUSED
     assert "expired" in err
@@ -387,7 +390,7 @@ def test_pfx_password_from_environment(
     pfx = work / "shop.pfx"
     pfx.write_bytes(data)
     out = work / "out.xml"
-    args = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pfx, "-o", out]
+    args: list[Arg] = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", pfx, "-o", out]
     status, _, err = run(capsys, *args)
     assert status == EXIT_REFUSED
     assert "--password-env" in err
@@ -511,7 +514,9 @@ def test_placeholder_round_trip_with_delete_restores_the_file(
     site = doc.site("Shop") if "shop" in [s.name.lower() for s in doc.sites] else first_site(source)
     # IIS 6 keeps the certificate in the file: finishing with the one it had changes nothing.
     certificate = site.certificate.thumbprint if site.certificate else THUMB
-    begin = ["placeholder", "begin", source, "--site", site.id, "--thumbprint", certificate]
+    begin: list[Arg] = [
+        "placeholder", "begin", source, "--site", site.id, "--thumbprint", certificate
+    ]
     assert run(capsys, *begin, "--in-place", "--no-backup")[0] == EXIT_OK
     stand_in = metaclone.load(source).site(f"{site.name} (placeholder)")
     status, _, err = run(
@@ -642,7 +647,7 @@ def test_password_file_and_missing_variable(
     capsys: pytest.CaptureFixture[str], work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("NO_SUCH_PASSWORD_VARIABLE", raising=False)
-    args = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", work / "x.pfx"]
+    args: list[Arg] = ["cert", "set", work / IIS6.name, "--site", "Shop", "--cert", work / "x.pfx"]
     status, _, err = run(capsys, *args, "--password-env", "NO_SUCH_PASSWORD_VARIABLE")
     assert status == EXIT_REFUSED
     assert "NO_SUCH_PASSWORD_VARIABLE" in err

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT
-
 import metaclone
+from tests.conftest import FIXTURES, ROOT
 
 EXAMPLES = ROOT / "examples"
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, corpus_files, fixture_files
 
 import metaclone
 from metaclone import ConfigDocument, ParseError
+from tests.conftest import ROOT, corpus_files, fixture_files
 
 SECRET = "metaclone-secret-marker-7f3a"
 

@@ -8,7 +8,6 @@ import xml.parsers.expat
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, corpus_params, fixture_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -18,6 +17,7 @@ from metaclone.lossless import XmlDocument
 from metaclone.lossless.document import Patch, apply_patches
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from tests.conftest import FIXTURES, corpus_params, fixture_files
 
 XML_FILES = [p for p in fixture_files() if p.suffix in (".xml", ".config")]
 

@@ -207,6 +207,7 @@ def test_keys_and_typed_values() -> None:
 def test_bad_property_values_are_located() -> None:
     data = MAIN.read_bytes().replace(b'ServerAutoStart="FALSE"', b'ServerAutoStart="perhaps"')
     doc = metaclone.loads(data, "bad.xml")
+    assert isinstance(doc, MetabaseDocument)
     with pytest.raises(ParseError, match="ServerAutoStart") as info:
         _ = doc.sites
     assert info.value.line == 169

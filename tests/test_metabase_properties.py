@@ -125,7 +125,7 @@ def metabases(draw: st.DrawFn) -> Generated:
                 key("IIsWebVirtualDir", path(site, app),
                     [("AppRoot", path(site, app)), ("AppIsolated", "2")])
             )
-        if others and draw(st.booleans()):
+        if bool(others) and draw(st.booleans()):
             keys.append(
                 key("IIsWebDirectory", path(site, f"/{root}/moved"),
                     [("HttpRedirect", "http://elsewhere" + path(draw(st.sampled_from(others))))])
