@@ -864,46 +864,42 @@ def _scan_sites(
     depth = sites_depth = 0
     start = site_content_start = 0
     attribute_text = ""
-    search = _LISTING.search
-    position = content_start
-    while True:
-        match = search(text, position)
-        if match is None:
-            break
+    for match in _LISTING.finditer(text, content_start):
         position = match.end()
         kind = match.lastgroup
         if kind == "quick":
-            body_start = match.start(_BODY)
-            bindings_at = match.start(_BINDINGS)
-            if depth == 0 and (
-                # A <bindings> is the site's own when the content before it is balanced.
-                bindings_at < 0 or balanced(text, body_start, bindings_at)
-            ):
-                values: QuickValues = match.group(*_QUICK_VALUES)
-                name, site_id, auto_start = values[:3]
-                assert name is not None
-                assert site_id is not None
-                entries.append(
-                    SiteEntry(
-                        int(site_id),
-                        name,
-                        match.start(),
-                        body_start,
-                        text.rfind("<", body_start, position),
-                        position,
-                        None,
-                        auto_start or "",
-                    )
-                )
-                found.append(values)
+            if depth > 0:
+                # A whole site inside a site read tag by tag holds no other site.
                 continue
-            # Read tag by tag, as any other site.
-            if depth == 0:
-                start = match.start()
+            start = match.start()
+            body_start = match.start(_BODY)
+            content_end = text.rfind("<", body_start, position)
+            bindings_at = match.start(_BINDINGS)
+            # Its <bindings> is its own when the content before it is balanced; else the exact
+            # reader reads the site.
+            if bindings_at >= 0 and not balanced(text, body_start, bindings_at):
+                span = (start, body_start, content_end, position, "")
                 attribute_text = text[start + len("<site") : body_start - 1]
-                site_content_start = body_start
-            position = body_start
-            depth += 1
+                entries.append(_site_at(xml, span, _attributes_of(attribute_text)))
+                found.append(None)
+                continue
+            values: QuickValues = match.group(*_QUICK_VALUES)
+            name, site_id, auto_start = values[:3]
+            assert name is not None
+            assert site_id is not None
+            entries.append(
+                SiteEntry(
+                    int(site_id),
+                    name,
+                    start,
+                    body_start,
+                    content_end,
+                    position,
+                    None,
+                    auto_start or "",
+                )
+            )
+            found.append(values)
         elif kind == "site":
             empty = match.group("siteempty")
             if depth == 0:
