@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -224,16 +224,28 @@ def _site_line(site: Site) -> str:
     return f"{site.id:>10}  {site.name}{kind}  [{state}]  {bindings}  cert: {certificate}"
 
 
+def _json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -> str:
+    """``fields`` and ``items`` under ``key`` as one JSON object, with one line per item.
+
+    Indented output is written by the json module's pure-Python encoder, which takes seconds
+    for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
+    and diffs item by item.
+    """
+    head = json.dumps(fields)[1:-1]
+    lines = ",\n".join("  " + json.dumps(item) for item in items)
+    listing = f"[\n{lines}\n]" if lines else "[]"
+    return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = _load(args)
     sites = doc.sites
     if args.json:
-        data = {"format": doc.format, "path": args.file, "sites": [s.to_json() for s in sites]}
-        console.out(json.dumps(data, indent=2) + "\n")
+        fields: dict[str, object] = {"format": doc.format, "path": args.file}
+        console.out(_json_listing(fields, "sites", (s.to_json() for s in sites)))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
-    for site in sites:
-        console.out(_site_line(site) + "\n")
+    console.out("".join(_site_line(site) + "\n" for site in sites))
     return EXIT_OK
 
 
@@ -308,8 +320,8 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             }
             for site in sites
         ]
-        data = {"format": doc.format, "path": args.file, "sites": entries}
-        console.out(json.dumps(data, indent=2) + "\n")
+        fields: dict[str, object] = {"format": doc.format, "path": args.file}
+        console.out(_json_listing(fields, "sites", entries))
         return EXIT_OK
     for site in sites:
         console.out(_site_line(site) + "\n")
@@ -413,13 +425,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     findings: list[Finding] = doc.check()
     problems = [f for f in findings if f.severity is not Severity.INFO]
     if args.json:
-        data = {
-            "format": doc.format,
-            "path": args.file,
-            "ok": not problems,
-            "findings": [f.to_json() for f in findings],
-        }
-        console.out(json.dumps(data, indent=2) + "\n")
+        fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
+        console.out(_json_listing(fields, "findings", (f.to_json() for f in findings)))
     else:
         for finding in findings:
             where = f"{args.file}:{finding.line}" if finding.line else args.file

@@ -29,10 +29,12 @@ def detect_format(xml: XmlDocument) -> str:
     namespace = xml.get(root, "xmlns") or ""
     if namespace.startswith(METABASE_NAMESPACE_PREFIX):
         return IIS6_METABASE
-    for child in xml.children(root):
-        if child.name == "MBProperty":
+    # Child names are read from their start tags, so that the end of a large
+    # system.applicationHost or MBProperty is never searched for.
+    for tag in xml.child_tags(root):
+        if tag.name == "MBProperty":
             return IIS6_METABASE
-        if child.name == "system.applicationHost":
+        if tag.name == "system.applicationHost":
             return IIS7_APPLICATIONHOST
     return GENERIC_XML
 

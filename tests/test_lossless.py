@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
-from metaclone.lossless import XmlDocument
+from metaclone.lossless import XmlDocument, tokens
 from metaclone.lossless.document import Patch, apply_patches
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
@@ -568,3 +568,29 @@ def test_failed_save_leaves_the_old_file_and_no_temporary(
         doc.save(target)
     assert target.read_bytes() == b"previous content"
     assert [p.name for p in tmp_path.iterdir()] == ["MetaBase.xml"]
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        "",
+        "\r\n",
+        "\n<!-- </c> -->\n",
+        "<?pi </c>?>",
+        "<!-- a --><?b?>\n\t",
+    ],
+)
+def test_root_end_found_from_the_back_as_by_the_forward_search(trailer: str) -> None:
+    text = "<?xml version='1.0'?>\n<c a='c/>x'><c><d/></c><!-- </c> --></c >" + trailer
+    doc = XmlDocument.from_bytes(text.encode(), "t.xml")
+    first = tokens.next_tag(text, 0)
+    assert first is not None
+    assert doc.root == tokens.element_at(text, first)
+    assert doc.root.end_tag is not None
+    assert doc.slice(doc.root.end_tag.start, doc.root.end) == "</c >"
+
+
+def test_child_tags_name_children_without_reading_them() -> None:
+    doc = XmlDocument.from_bytes(b"<r><a><b/></a><!-- <x/> --><c/>text<d></d></r>", "t.xml")
+    assert [t.name for t in doc.child_tags(doc.root)] == ["a", "c", "d"]
+    assert [t.name for t in doc.child_tags(doc.root)] == [e.name for e in doc.children(doc.root)]

@@ -195,6 +195,13 @@ class XmlDocument:
     def children(self, parent: Element) -> Iterator[Element]:
         return tokens.iter_children(self._text, parent)
 
+    def child_tags(self, parent: Element) -> Iterator[Tag]:
+        """The start (or empty-element) tags of the children of ``parent``, in document order.
+
+        Each child's end is found only when the next one is asked for.
+        """
+        return tokens.iter_child_tags(self._text, parent)
+
     def child(self, parent: Element, name: str) -> Element | None:
         """The first child of ``parent`` named ``name``."""
         return next((c for c in self.children(parent) if c.name == name), None)

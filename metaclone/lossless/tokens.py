@@ -190,6 +190,19 @@ def element_at(text: str, tag: Tag) -> Element:
     raise ValueError(f"<{tag.name}> at offset {tag.start} is never closed")
 
 
+def iter_child_tags(text: str, parent: Element) -> Iterator[Tag]:
+    """The start tags of the child elements of ``parent``; see :func:`iter_children`."""
+    pos, end = parent.content_start, parent.content_end
+    while True:
+        tag = next_tag(text, pos, end)
+        if tag is None:
+            return
+        if tag.kind is TagKind.END:
+            raise ValueError(f"unexpected </{tag.name}> at offset {tag.start}")
+        yield tag
+        pos = element_at(text, tag).end
+
+
 def iter_children(text: str, parent: Element) -> Iterator[Element]:
     """The child elements of ``parent``, in document order."""
     pos, end = parent.content_start, parent.content_end
@@ -204,12 +217,29 @@ def iter_children(text: str, parent: Element) -> Iterator[Element]:
         pos = child.end
 
 
+# What may follow the document element: white space, comments and processing instructions.
+_TRAILING_MISC = re.compile(r"(?:\s++|<!--.*?-->|<\?.*?\?>)*+\Z", re.S)
+
+
 def root_element(text: str) -> Element:
     """The document element."""
     tag = next_tag(text, 0)
     if tag is None:
         raise ValueError("no element in document")
+    if tag.kind is TagKind.START:
+        # In a well-formed document the root's end tag is its last end tag of that name
+        # followed by nothing but white space, comments and processing instructions; anything
+        # else (the name inside a trailing comment, say) is left to the forward search.
+        close = text.rfind(f"</{tag.name}", tag.end)
+        end = _same_name_end(tag.name).match(text, close) if close >= 0 else None
+        if end is not None and _TRAILING_MISC.match(text, end.end()) is not None:
+            return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
     return element_at(text, tag)
+
+
+@functools.lru_cache(maxsize=16)
+def _same_name_end(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{re.escape(name)}\s*>")
 
 
 def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
