@@ -203,23 +203,22 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
 def _site_line(site: Site) -> str:
     state = "started" if site.auto_start else "stopped"
     bindings = ", ".join(b.summary for b in site.bindings) or "-"
-    on_bindings = sorted(
-        {
-            f"{b.certificate.thumbprint} ({b.certificate.store})"
-            for b in site.secure_bindings
-            if b.certificate
-        }
-    )
     if site.certificate is not None:
         certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
-    elif on_bindings:
-        certificate = ", ".join(on_bindings)
-    elif site.waiting_for_certificate:
-        certificate = "waiting for a certificate"
-    elif site.waiting_for_certificate is None:
-        certificate = "in HTTP.sys (give --sslcert to show it)"
     else:
-        certificate = "-"
+        # Site.waiting_for_certificate, with the secure bindings looked at once.
+        secure = [b for b in site.bindings if b.is_secure]
+        on_bindings = sorted(
+            {f"{b.certificate.thumbprint} ({b.certificate.store})" for b in secure if b.certificate}
+        )
+        if on_bindings:
+            certificate = ", ".join(on_bindings)
+        elif not secure:
+            certificate = "-"
+        elif site.certificate_known:
+            certificate = "waiting for a certificate"
+        else:
+            certificate = "in HTTP.sys (give --sslcert to show it)"
     kind = " ftp" if site.kind.value == "ftp" else ""
     return f"{site.id:>10}  {site.name}{kind}  [{state}]  {bindings}  cert: {certificate}"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, _site_line, main
+from metaclone.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES, ROOT
 
 GENERIC = FIXTURES / "xml" / "lexical_variants.xml"
@@ -162,3 +163,42 @@ def test_a_closed_pipe_is_not_an_error(capsys: pytest.CaptureFixture[str]) -> No
     status = main(["sites", str(FIXTURES / "iis6" / "MetaBase.xml")], stdout=ClosedPipe())
     assert status == 0
     assert capsys.readouterr().err == ""
+
+
+_SHOP_CERT = CertificateRef("ab" * 20, "WebHosting")
+
+
+@pytest.mark.parametrize(
+    ("site", "shown"),
+    [
+        (Site(1, "a", True, (Binding.parse("http/*:80:a"),)), "cert: -"),
+        (
+            Site(2, "b", True, (Binding.parse("https/*:443:b"),), certificate_known=False),
+            "cert: in HTTP.sys (give --sslcert to show it)",
+        ),
+        (Site(3, "c", False, (Binding.parse("https/*:443:c"),)), "cert: waiting for a certificate"),
+        (
+            Site(4, "d", True, (Binding.parse("https/*:443:d"),), certificate=_SHOP_CERT),
+            f"cert: {'ab' * 20} (WebHosting)",
+        ),
+        (
+            Site(
+                5,
+                "e",
+                True,
+                (
+                    Binding.from_information("https", "*:443:e", certificate=_SHOP_CERT),
+                    Binding.from_information("https", "*:8443:e", certificate=_SHOP_CERT),
+                ),
+                certificate_known=False,
+            ),
+            f"cert: {'ab' * 20} (WebHosting)",
+        ),
+    ],
+)
+def test_site_line_shows_what_is_known_of_the_certificate(site: Site, shown: str) -> None:
+    line = _site_line(site)
+    assert line.endswith(shown)
+    if shown in ("cert: -", "cert: waiting for a certificate"):
+        assert site.waiting_for_certificate is (shown != "cert: -")
+    assert f"[{'started' if site.auto_start else 'stopped'}]" in line
