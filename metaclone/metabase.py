@@ -129,6 +129,7 @@ class MetabaseDocument(ConfigDocument):
     _index_cache: tuple[int, KeyTable] | None = None
     _sites_cache: tuple[int, tuple[Site, ...]] | None = None
     _layout_cache: tuple[int, str] | None = None
+    _mbproperty_cache: tuple[int, Element] | None = None
 
     # -- the key index ---------------------------------------------------------------------
 
@@ -152,13 +153,23 @@ class MetabaseDocument(ConfigDocument):
                 "<MBProperty> inside)",
                 path=self.path,
             )
-        found = xml.child(root, "MBProperty")
+        cached = self._mbproperty_cache
+        if cached is not None and cached[0] == xml.version:
+            return cached[1]
+        # <MBProperty> holds nearly the whole file, and is the last child of <configuration>.
+        first = next(xml.child_tags(root), None)
+        found = None
+        if first is not None and first.name == "MBProperty":
+            found = xml.last_element_at(first, root.content_end)
+        if found is None:
+            found = xml.child(root, "MBProperty")
         if found is None:
             raise xml.parse_error(
                 root.start,
                 "this metabase has no <MBProperty> element: MetaBase.xml and iiscnfg export "
                 "files keep every key inside <configuration><MBProperty>",
             )
+        self._mbproperty_cache = (xml.version, found)
         return found
 
     def _location_of(self, match: re.Match[str]) -> str | None:

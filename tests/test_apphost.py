@@ -197,13 +197,17 @@ def test_sites_of_the_other_fixtures() -> None:
     assert mixed[2].bindings[1].ssl_flags == 33
     assert mixed[3].bindings == ()
     assert mixed_doc.applications(mixed[3]) == ()
-    appcmd = metaclone.load(APPCMD).sites
+    appcmd_doc = metaclone.load(APPCMD)
+    appcmd = appcmd_doc.sites
     assert [(s.id, s.name, s.auto_start) for s in appcmd] == [
         (4, "shop-api", True),
         (2, "shop-web", False),
         (3, "tcp-host", True),
     ]
     assert appcmd[0].bindings[1].ssl_flags == 97
+    assert appcmd_doc.applications("shop-web") == (
+        Application("/", "shop-web", (VirtualDirectory("/", r"C:\apps\shop-web"),)),
+    )
 
 
 def test_commented_out_site_is_not_a_site() -> None:

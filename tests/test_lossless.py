@@ -594,3 +594,29 @@ def test_child_tags_name_children_without_reading_them() -> None:
     doc = XmlDocument.from_bytes(b"<r><a><b/></a><!-- <x/> --><c/>text<d></d></r>", "t.xml")
     assert [t.name for t in doc.child_tags(doc.root)] == ["a", "c", "d"]
     assert [t.name for t in doc.child_tags(doc.root)] == [e.name for e in doc.children(doc.root)]
+
+
+@pytest.mark.parametrize(
+    ("content", "found_from_the_back"),
+    [
+        ("<m><k/><!-- </m> --></m>", True),
+        ("<m><k/></m>\n<!-- after -->\n<?pi?>\n", True),
+        ("<m><k/></m><!-- </m> -->", False),
+        ("<m><k/></m><?pi </m>?>", False),
+        ("<m><k/></m><other/>", False),
+        ("<m><k/></m><m></m>", False),
+        ("<m><m></m></m>", False),
+        ("<m/>", False),
+    ],
+)
+def test_last_element_found_from_the_back_as_by_the_forward_search(
+    content: str, found_from_the_back: bool
+) -> None:
+    text = f"<r>{content}</r>"
+    doc = XmlDocument.from_bytes(text.encode(), "t.xml")
+    first = tokens.next_tag(text, doc.root.content_start)
+    assert first is not None
+    found = tokens.last_element_at(text, first, doc.root.content_end)
+    assert (found is not None) is found_from_the_back
+    if found is not None:
+        assert found == tokens.element_at(text, first)

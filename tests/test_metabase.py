@@ -980,3 +980,24 @@ def test_ftp_prefix_selects_only_ftp_sites() -> None:
     assert doc.site(1).kind is metaclone.SiteKind.WEB
     with pytest.raises(metaclone.SiteNotFoundError, match="no FTP site with id 12"):
         doc.site("ftp/12")
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        b"<!-- </MBProperty> -->",
+        b"<?note </MBProperty>?>",
+        b"<!-- after -->",
+        b"<MBProperty></MBProperty>",
+    ],
+)
+def test_mbproperty_is_found_whatever_follows_it(trailer: bytes) -> None:
+    data = MAIN.read_bytes()
+    end = data.rindex(b"</MBProperty>") + len(b"</MBProperty>")
+    changed = metaclone.loads(data[:end] + trailer + data[end:], "MetaBase.xml")
+    assert isinstance(changed, MetabaseDocument)
+    original = load(MAIN)
+    assert [(s.id, s.name, s.bindings) for s in changed.sites] == [
+        (s.id, s.name, s.bindings) for s in original.sites
+    ]
+    assert changed._mbproperty().end == original._mbproperty().end

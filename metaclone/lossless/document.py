@@ -209,6 +209,10 @@ class XmlDocument:
     def element_at(self, tag: Tag) -> Element:
         return tokens.element_at(self._text, tag)
 
+    def last_element_at(self, tag: Tag, limit: int) -> Element | None:
+        """See :func:`metaclone.lossless.tokens.last_element_at`."""
+        return tokens.last_element_at(self._text, tag, limit)
+
     def attributes(self, element: Element | Tag) -> tuple[Attribute, ...]:
         tag = element.start_tag if isinstance(element, Element) else element
         return tokens.parse_attributes(self._text, tag)

@@ -217,8 +217,9 @@ def iter_children(text: str, parent: Element) -> Iterator[Element]:
         pos = child.end
 
 
-# What may follow the document element: white space, comments and processing instructions.
-_TRAILING_MISC = re.compile(r"(?:\s++|<!--.*?-->|<\?.*?\?>)*+\Z", re.S)
+# What may follow the last child of an element, and the document element: white space,
+# comments and processing instructions.
+_TRAILING_MISC = re.compile(r"(?:\s++|<!--.*?-->|<\?.*?\?>)*+")
 
 
 def root_element(text: str) -> Element:
@@ -226,15 +227,30 @@ def root_element(text: str) -> Element:
     tag = next_tag(text, 0)
     if tag is None:
         raise ValueError("no element in document")
-    if tag.kind is TagKind.START:
-        # In a well-formed document the root's end tag is its last end tag of that name
-        # followed by nothing but white space, comments and processing instructions; anything
-        # else (the name inside a trailing comment, say) is left to the forward search.
-        close = text.rfind(f"</{tag.name}", tag.end)
-        end = _same_name_end(tag.name).match(text, close) if close >= 0 else None
-        if end is not None and _TRAILING_MISC.match(text, end.end()) is not None:
-            return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
-    return element_at(text, tag)
+    return last_element_at(text, tag, len(text)) or element_at(text, tag)
+
+
+def last_element_at(text: str, tag: Tag, limit: int) -> Element | None:
+    """The element ``tag`` opens, found from the back when it is the last element before
+    ``limit`` (the end of its parent's content); None when that cannot be told so.
+
+    Then its end tag is the last end tag of its name before ``limit``, with nothing but white
+    space, comments and processing instructions after it: an end tag of that name inside a
+    comment or processing instruction is followed by the rest of it, which is none of those.
+    Another start tag of the name after ``tag`` (which might be a later sibling) makes this
+    None, and the caller searches forward.  Two searches of the text, against a scan of every
+    tag up to the end: for an element that holds most of a large file.
+    """
+    if tag.kind is not TagKind.START or text.find(f"<{tag.name}", tag.end, limit) >= 0:
+        return None
+    close = text.rfind(f"</{tag.name}", tag.end, limit)
+    end = _same_name_end(tag.name).match(text, close, limit) if close >= 0 else None
+    if end is None:
+        return None
+    trailing = _TRAILING_MISC.match(text, end.end(), limit)
+    if trailing is None or trailing.end() != limit:
+        return None
+    return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
 
 
 @functools.lru_cache(maxsize=16)
