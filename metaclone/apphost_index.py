@@ -693,7 +693,6 @@ _RAW = rf'"({_PLAIN})"'
 # White space between elements.
 _GAP = r"\s*+"
 # A <binding> with protocol, bindingInformation, sslFlags: a group for each.
-# A <binding> with protocol, bindingInformation, sslFlags: a group for each.
 _QUICK_BINDING = (
     rf"{_GAP}<binding\s+protocol={_RAW}\s+bindingInformation={_RAW}(?:\s+sslFlags={_RAW})?\s*/>"
 )
