@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, _site_line, main
+from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, _json_listing, _site_line, main
 from metaclone.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES, ROOT
 
@@ -202,3 +202,17 @@ def test_site_line_shows_what_is_known_of_the_certificate(site: Site, shown: str
     if shown in ("cert: -", "cert: waiting for a certificate"):
         assert site.waiting_for_certificate is (shown != "cert: -")
     assert f"[{'started' if site.auto_start else 'stopped'}]" in line
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [{"id": 1}], [{"name": 'quo"te\nline', "café": "ü"}, {"list": [1, {"a": None}]}]],
+)
+def test_json_listing_is_the_object_with_one_item_per_line(items: list[object]) -> None:
+    fields: dict[str, object] = {"format": "iis6-metabase", "path": "C:\\x\\MetaBase.xml"}
+    text = _json_listing(fields, "sites", items)
+    assert json.loads(text) == {**fields, "sites": items}
+    assert text.endswith("\n")
+    lines = text.splitlines()
+    assert len(lines) == (1 if not items else len(items) + 2)
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[1:-1]] == items
