@@ -77,7 +77,6 @@ from metaclone.sites import (
     SiteKind,
     VirtualDirectory,
     normalize_thumbprint,
-    split_address,
 )
 
 if TYPE_CHECKING:
@@ -197,8 +196,7 @@ class AppHostDocument(ConfigDocument):
             information = raw_information or ""
             if protocol in ADDRESS_PROTOCOLS:
                 # Already stripped and in lower case: what from_information would build.
-                ip, port, host = split_address(information)
-                binding = build_binding(protocol, information, ip, port, host, flags, None)
+                binding = build_binding(protocol, information, flags, None)
                 kind = protocol
             else:
                 binding = Binding.from_information(protocol, information, flags)

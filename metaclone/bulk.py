@@ -41,9 +41,6 @@ _new = object.__new__
 (
     _binding_protocol,
     _binding_information,
-    _binding_ip,
-    _binding_port,
-    _binding_host,
     _binding_ssl_flags,
     _binding_certificate,
 ) = (cast("_SlotSetter", Binding.__dict__[field.name].__set__) for field in attrs.fields(Binding))
@@ -59,22 +56,16 @@ _new = object.__new__
 ) = (cast("_SlotSetter", Site.__dict__[field.name].__set__) for field in attrs.fields(Site))
 
 
-def build_binding(  # noqa: PLR0917 (positional, in the order of Binding's fields)
+def build_binding(
     protocol: str,
     binding_information: str,
-    ip: str | None,
-    port: int | None,
-    host: str | None,
     ssl_flags: int | None,
     certificate: CertificateRef | None,
 ) -> Binding:
-    """``Binding(protocol, binding_information, ip, port, host, ssl_flags, certificate)``."""
+    """``Binding(protocol, binding_information, ssl_flags, certificate)``."""
     binding: Binding = _new(Binding)
     _binding_protocol(binding, protocol)
     _binding_information(binding, binding_information)
-    _binding_ip(binding, ip)
-    _binding_port(binding, port)
-    _binding_host(binding, host)
     _binding_ssl_flags(binding, ssl_flags)
     _binding_certificate(binding, certificate)
     return binding

@@ -1037,8 +1037,7 @@ def _add_bindings(
             continue
         if "\t" in information:
             information = information.replace("\t", " ")
-        ip, port, host = split_address(information)
-        bindings.append(build_binding(protocol, information, ip, port, host, None, certificate))
+        bindings.append(build_binding(protocol, information, None, certificate))
 
 
 def _tag_at(text: str, start: int, key_type: str) -> Tag:

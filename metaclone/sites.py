@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Protocol
 
@@ -34,17 +35,15 @@ class CertificateRef:
 class Binding:
     """One site binding.
 
-    ``ip``, ``port`` and ``host`` are filled for http, https and ftp bindings (``ip`` is ``*`` or
-    empty for all unassigned addresses, as written); other protocols keep only their text.
-    ``ssl_flags`` is the full IIS 8+ bit set as stored (None when absent or for IIS 6), and
-    ``certificate`` what HTTP.sys or the metabase holds for this binding, when known.
+    ``ip``, ``port`` and ``host`` are read from ``binding_information`` for http, https and ftp
+    bindings (``ip`` is ``*`` or empty for all unassigned addresses, as written), on first use;
+    other protocols have None.  ``ssl_flags`` is the full IIS 8+ bit set as stored (None when
+    absent or for IIS 6), and ``certificate`` what HTTP.sys or the metabase holds for this
+    binding, when known.
     """
 
     protocol: str
     binding_information: str
-    ip: str | None = None
-    port: int | None = None
-    host: str | None = None
     ssl_flags: int | None = None
     certificate: CertificateRef | None = None
 
@@ -56,12 +55,31 @@ class Binding:
         ssl_flags: int | None = None,
         certificate: CertificateRef | None = None,
     ) -> Binding:
-        """Split ``IP:port:host`` for address protocols (on the last two colons, for IPv6)."""
-        protocol = protocol.strip()
-        if protocol.lower() not in ADDRESS_PROTOCOLS:
-            return cls(protocol, information, ssl_flags=ssl_flags, certificate=certificate)
-        ip, port, host = split_address(information)
-        return cls(protocol, information, ip, port, host, ssl_flags, certificate)
+        """A binding with ``protocol`` as written, white space around it left out."""
+        return cls(protocol.strip(), information, ssl_flags, certificate)
+
+    @functools.cached_property
+    def _address(self) -> tuple[str | None, int | None, str | None]:
+        # Read on first use: a listing of 50,000 sites makes a Binding for every binding, and
+        # most are never asked for their parts.
+        if self.protocol.lower() not in ADDRESS_PROTOCOLS:
+            return None, None, None
+        return split_address(self.binding_information)
+
+    @property
+    def ip(self) -> str | None:
+        """The IP address part of ``IP:port:host`` (None for other protocols)."""
+        return self._address[0]
+
+    @property
+    def port(self) -> int | None:
+        """The port (None for other protocols, or when it is not a number)."""
+        return self._address[1]
+
+    @property
+    def host(self) -> str | None:
+        """The host name part (None for other protocols)."""
+        return self._address[2]
 
     @classmethod
     def parse(cls, text: str) -> Binding:

@@ -136,10 +136,15 @@ def test_sites_of_the_main_fixture() -> None:
     shop = sites[1]
     assert shop.line == 101
     assert shop.bindings == (
-        Binding("http", "*:80:shop.example.com", "*", 80, "shop.example.com"),
-        Binding("https", "*:443:shop.example.com", "*", 443, "shop.example.com", 65),
-        Binding("https", "10.0.0.5:443:", "10.0.0.5", 443, ""),
+        Binding("http", "*:80:shop.example.com"),
+        Binding("https", "*:443:shop.example.com", 65),
+        Binding("https", "10.0.0.5:443:"),
     )
+    assert [(b.ip, b.port, b.host) for b in shop.bindings] == [
+        ("*", 80, "shop.example.com"),
+        ("*", 443, "shop.example.com"),
+        ("10.0.0.5", 443, ""),
+    ]
     doc = _load(MAIN)
     assert (
         doc.applications(shop)
@@ -184,7 +189,8 @@ def test_sites_of_the_other_fixtures() -> None:
         (1, "WebSite1", True),
         (2, "Storefront", True),
     ]
-    assert express[0].bindings[0] == Binding("http", ":8080:localhost", "", 8080, "localhost")
+    assert express[0].bindings[0] == Binding("http", ":8080:localhost")
+    assert (express[0].bindings[0].ip, express[0].bindings[0].port) == ("", 8080)
     assert express_doc.applications(express[1])[1].path == "/admin"
     mixed_doc = _load(MIXED)
     mixed = mixed_doc.sites

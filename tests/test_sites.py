@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import attrs
 import pytest
 
@@ -38,6 +40,30 @@ def test_binding_parse_and_summary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("protocol", "information", "parts"),
+    [
+        ("https", "[::1]:443:v6.example", ("[::1]", 443, "v6.example")),
+        ("HTTP", " 10.0.0.1 : 80 : a ", ("10.0.0.1", 80, "a")),
+        ("ftp", ":21:", ("", 21, "")),
+        ("http", "*:port:h", ("*", None, "h")),
+        ("net.tcp", "808:*", (None, None, None)),
+        ("net.pipe", "*", (None, None, None)),
+    ],
+)
+def test_binding_parts_come_from_its_information(
+    protocol: str, information: str, parts: tuple[str | None, int | None, str | None]
+) -> None:
+    binding = Binding(protocol, information)
+    assert (binding.ip, binding.port, binding.host) == parts
+    # Parts are not fields: equal information means equal bindings, however they were read.
+    copy = pickle.loads(pickle.dumps(binding))
+    assert copy == binding
+    assert (copy.ip, copy.port, copy.host) == parts
+    assert attrs.evolve(binding, ssl_flags=1).port == parts[1]
+    assert binding.to_json().get("port") == parts[1]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "40 da 7e 66 86 d6 98 ef ae 71 72 22 0f 4d a4 38 02 5d fe ea",
@@ -69,11 +95,12 @@ def test_bulk_builders_may_skip_init(cls: type[object]) -> None:
 
 def test_bulk_builders_equal_the_constructors() -> None:
     certificate = CertificateRef("ab" * 20, "WebHosting")
-    args = ("https", "*:443:a", "*", 443, "a", 65, certificate)
+    args = ("https", "*:443:a", 65, certificate)
     built = build_binding(*args)
     assert built == Binding(*args)
     assert hash(built) == hash(Binding(*args))
     assert repr(built) == repr(Binding(*args))
+    assert (built.ip, built.port, built.host) == ("*", 443, "a")
     site_args = (7, "Shop", False, (built,), certificate, SiteKind.FTP, 12, False)
     site = build_site(*site_args)
     assert site == Site(*site_args)
