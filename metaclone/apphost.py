@@ -76,6 +76,7 @@ from metaclone.sites import (
     Site,
     SiteKind,
     VirtualDirectory,
+    is_ascii_number,
     normalize_thumbprint,
 )
 
@@ -253,7 +254,7 @@ class AppHostDocument(ConfigDocument):
         # so "ftp/21" is simply site 21.
         if isinstance(key, Site):
             key = key.id
-        elif isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
+        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
             key = int(key[4:])
         return select_site(
             self._index().sites,

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
-from metaclone.sites import Application, Binding, CertificateInput, Finding, Site, SiteKind
+from metaclone.sites import (
+    Application,
+    Binding,
+    CertificateInput,
+    Finding,
+    Site,
+    SiteKind,
+    is_ascii_number,
+)
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
@@ -39,9 +47,9 @@ def select_site(
     if isinstance(key, Site):
         key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
     kind = SiteKind.WEB
-    if isinstance(key, str) and key.lower().startswith("ftp/") and key[4:].isdigit():
+    if isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
         kind, key = SiteKind.FTP, int(key[4:])
-    if isinstance(key, int) or key.strip().isdigit():
+    if isinstance(key, int) or is_ascii_number(key.strip()):
         number = int(key)
         by_id = [c for c in candidates if identity(c)[0] == number]
         if kind is SiteKind.FTP:

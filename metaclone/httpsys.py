@@ -19,7 +19,7 @@ import attrs
 
 from metaclone.errors import CertificateError, NetshParseError, SiteNotFoundError, ThumbprintError
 from metaclone.files import read_input
-from metaclone.sites import Binding, CertificateRef, Site, normalize_thumbprint
+from metaclone.sites import Binding, CertificateRef, Site, is_ascii_number, normalize_thumbprint
 
 #: The application id IIS registers its certificate bindings under.
 IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
@@ -571,7 +571,7 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
             else:
                 problems.append(f"{label} : {value}")
         elif setting.kind == "number":
-            if value.isdigit():
+            if is_ascii_number(value):
                 if int(value):
                     options.append((setting.parameter, value))
             else:

@@ -68,6 +68,7 @@ from metaclone.sites import (
     Severity,
     Site,
     SiteKind,
+    is_ascii_number,
     normalize_thumbprint,
     split_address,
 )
@@ -292,9 +293,9 @@ class MetabaseDocument(ConfigDocument):
             number = key
         elif isinstance(key, str):
             text = key.strip()
-            if text.lower().startswith("ftp/") and text[4:].isdigit():
+            if text.lower().startswith("ftp/") and is_ascii_number(text[4:]):
                 kind, number = SiteKind.FTP, int(text[4:])
-            elif text.isdigit():
+            elif is_ascii_number(text):
                 number = int(text)
         if number is not None:
             entries = [e for e in self._index().site_entries if e.id == number]

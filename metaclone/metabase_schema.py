@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from metaclone.sites import is_ascii_number
 
 
 class PropertyType(enum.Enum):
@@ -312,7 +313,7 @@ def parse_bool(text: str) -> bool:
         return True
     if cleaned.upper() == "FALSE":
         return False
-    if cleaned.isdigit():
+    if is_ascii_number(cleaned):
         return int(cleaned) != 0
     raise ValueError(f"{text!r} is not a BOOL value (TRUE or FALSE)")
 
@@ -324,7 +325,7 @@ def parse_dword(name: str, text: str) -> int:
     flags = known.flags if known is not None else {}
     for part in text.split("|"):
         token = part.strip()
-        if token.isdigit():
+        if is_ascii_number(token):
             total |= int(token)
         elif token in flags:
             total |= flags[token]

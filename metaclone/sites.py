@@ -118,6 +118,14 @@ class Binding:
         return data
 
 
+def is_ascii_number(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only, which ``int()`` reads.
+
+    ``str.isdigit()`` alone also admits superscripts and other digits that ``int()`` rejects.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def split_address(information: str) -> tuple[str, int | None, str]:
     """``IP:port:host`` as (ip, port, host); port is None when it is not a number.
 
@@ -126,8 +134,7 @@ def split_address(information: str) -> tuple[str, int | None, str]:
     head, _, host = information.rpartition(":")
     ip, _, port_text = head.rpartition(":")
     port_text = port_text.strip()
-    # isdigit() alone admits digits int() rejects, such as superscripts.
-    port = int(port_text) if port_text.isascii() and port_text.isdigit() else None
+    port = int(port_text) if is_ascii_number(port_text) else None
     return ip.strip(), port, host.strip()
 
 

@@ -231,6 +231,11 @@ def test_site_lookup() -> None:
         doc.site(5)
     with pytest.raises(SiteNotFoundError, match="'Nope'"):
         doc.site("Nope")
+    # Digits int() does not read are a name, not an id.
+    with pytest.raises(SiteNotFoundError, match="'\u00b2'"):
+        doc.site("\u00b2")
+    with pytest.raises(SiteNotFoundError, match="'ftp/\u00b2'"):
+        doc.site("ftp/\u00b2")
 
 
 def test_ambiguous_sites() -> None:

@@ -205,6 +205,7 @@ def test_dry_run_writes_nothing(capsys: pytest.CaptureFixture[str], work: Path) 
         (["clone", "{file}", "--site", "Shop", "--name", "N", "--bindings", "nonsense"], "binding"),
         (["rename", "{file}", "--site", "Shop", "--name", "a/b"], "a/b"),
         (["delete", "{file}", "--site", "999999"], "999999"),
+        (["delete", "{file}", "--site", "\u00b2"], "no site named"),
         (["cert", "set", "{file}", "--site", "Shop", "--thumbprint", "12345"], "thumbprint"),
     ],
 )

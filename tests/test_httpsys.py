@@ -825,3 +825,16 @@ def test_merged_plans_later_change_wins_per_endpoint() -> None:
     assert merged.warnings.count(REPLACE_WARNING) == 1
     assert len(merged.warnings) == 3
     assert HttpSysPlan().merged(first) == first
+
+
+def test_carried_settings_read_only_ascii_numbers() -> None:
+    (entry,) = parse_netsh_sslcert(
+        HEADER + "IP:port : 0.0.0.0:443\nCertificate Hash : (null)\nApplication ID : (null)\n"
+        "Revocation Freshness Time : \u00b2\n"
+    )
+    options, warnings = carried_settings(entry)
+    assert options == ()
+    assert warnings == (
+        "ipport=0.0.0.0:443: these settings could not be repeated on the command line and "
+        "'netsh http update sslcert' may reset them: Revocation Freshness Time : \u00b2",
+    )

@@ -640,6 +640,11 @@ def test_unknown_site() -> None:
         doc.clone_site(4)
     with pytest.raises(SiteNotFoundError, match="'Nowhere'"):
         doc.delete_site("Nowhere")
+    # Digits int() does not read are a name, not an id.
+    with pytest.raises(SiteNotFoundError, match="'\u00b2'"):
+        doc.delete_site("\u00b2")
+    with pytest.raises(SiteNotFoundError, match="'ftp/\u00b2'"):
+        doc.site("ftp/\u00b2")
     unchanged(doc, MAIN.read_bytes())
 
 

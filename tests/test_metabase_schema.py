@@ -110,6 +110,11 @@ def test_flags_read_and_written_by_name() -> None:
         parse_dword("AccessFlags", "AccessEverything")
     with pytest.raises(ValueError, match="DWORD"):
         parse_dword("MaxConnections", "4294967296")
+    # Digits int() does not read are no number.
+    with pytest.raises(ValueError, match="not a flag"):
+        parse_dword("AccessFlags", "\u00b2")
+    with pytest.raises(ValueError, match="not a BOOL"):
+        parse_bool("\u00b2")
 
 
 def test_bool_and_binary() -> None:
