@@ -256,8 +256,17 @@ class AppHostDocument(ConfigDocument):
             key = key.id
         elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
             key = int(key[4:])
+        index = self._index()
+        # The one site with that id, or with that name, is what select_site would choose:
+        # found without going through every site of a large file.
+        if isinstance(key, int) or is_ascii_number(key.strip()):
+            found = index.sites_by_id.get(int(key), ())
+        else:
+            found = index.sites_by_name.get(key.strip().casefold(), ())
+        if len(found) == 1:
+            return found[0]
         return select_site(
-            self._index().sites,
+            index.sites,
             key,
             lambda e: (e.id, e.name, SiteKind.WEB),
             path=self.path,

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from metaclone.bulk import grouped
 from metaclone.errors import ParseError
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.tokens import balanced, element_at, next_tag
@@ -193,6 +194,16 @@ class SiteIndex:
     #: The element whose ``<location>`` children are the location blocks (None: there are none).
     configuration: Element | None = None
     text: str = attrs.field(default="", repr=False, eq=False)
+
+    @functools.cached_property
+    def sites_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
+        """The sites by id (more than one where a broken file repeats an id)."""
+        return grouped((entry.id, entry) for entry in self.sites)
+
+    @functools.cached_property
+    def sites_by_name(self) -> dict[str, tuple[SiteEntry, ...]]:
+        """The sites by name, case-insensitively (casefolded)."""
+        return grouped((entry.name.casefold(), entry) for entry in self.sites)
 
     @functools.cached_property
     def locations(self) -> tuple[LocationEntry, ...]:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from metaclone.bulk import grouped
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
 from metaclone.sites import (
@@ -109,6 +110,9 @@ class ConfigDocument:
     def __init__(self, xml: XmlDocument) -> None:
         self.xml = xml
         self.notes: list[Finding] = []
+        self._site_groups_cache: (
+            tuple[tuple[Site, ...], dict[int, tuple[Site, ...]], dict[str, tuple[Site, ...]]] | None
+        ) = None
 
     @property
     def path(self) -> str:
@@ -142,14 +146,37 @@ class ConfigDocument:
         id.  ``"ftp/21"`` selects FTP site 21 where FTP and web sites have separate ids (IIS 6).
         """
         sites = self.sites
+        by_id, by_name = self._site_groups(sites)
         if isinstance(key, Site):
             # The very site, even in a broken file where two sites share an id.
-            same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
+            same = [s for s in by_id.get(key.id, ()) if (s.kind, s.line) == (key.kind, key.line)]
             if len(same) == 1:
                 return same[0]
+        elif (
+            isinstance(key, str)
+            and not is_ascii_number(key.strip())
+            and not key.lower().startswith("ftp/")
+        ):
+            # The one site of that name is what select_site would choose, found without going
+            # through every site of a large file ("ftp/..." keys are left to select_site).
+            named = by_name.get(key.strip().casefold(), ())
+            if len(named) == 1:
+                return named[0]
         return select_site(
             sites, key, lambda s: (s.id, s.name, s.kind), path=self.path, format=self.format
         )
+
+    def _site_groups(
+        self, sites: tuple[Site, ...]
+    ) -> tuple[dict[int, tuple[Site, ...]], dict[str, tuple[Site, ...]]]:
+        """``sites`` by id and by casefolded name, built once per version of the text."""
+        cached = self._site_groups_cache
+        if cached is None or cached[0] is not sites:
+            by_id = grouped((site.id, site) for site in sites)
+            by_name = grouped((site.name.casefold(), site) for site in sites)
+            cached = (sites, by_id, by_name)
+            self._site_groups_cache = cached
+        return cached[1], cached[2]
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
         """The applications of ``site``, each with its virtual directories, in file order.

@@ -298,7 +298,7 @@ class MetabaseDocument(ConfigDocument):
             elif is_ascii_number(text):
                 number = int(text)
         if number is not None:
-            entries = [e for e in self._index().site_entries if e.id == number]
+            entries = list(self._index().site_entries_by_id.get(number, ()))
             if kind is SiteKind.FTP or len(entries) > 1:
                 # "ftp/N" means an FTP site only; a bare id prefers the web site.
                 strict = kind is SiteKind.FTP
@@ -391,7 +391,7 @@ class MetabaseDocument(ConfigDocument):
     def _site_entry(self, site: Site) -> SiteEntry:
         service = SERVICES[site.kind]
         candidates = [
-            e for e in self._index().site_entries if e.service is service and e.id == site.id
+            e for e in self._index().site_entries_by_id.get(site.id, ()) if e.service is service
         ]
         for entry in candidates:
             if site.line is None or entry.line == site.line:

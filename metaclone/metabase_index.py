@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import attrs
 
+from metaclone.bulk import grouped
 from metaclone.lossless import Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.sites import SiteKind
@@ -340,6 +341,16 @@ def _decoded(raw: list[str]) -> list[str]:
     return raw
 
 
+#: Lookups of keys below a path that each search every path; later ones use groups by site.
+_SEARCHES_BEFORE_GROUPING = 8
+
+
+def _site_prefix(folded: str) -> str | None:
+    """``/lm/<service>/<id>``, the first three segments of a folded path (None: fewer)."""
+    parts = folded.split("/", 4)
+    return "/".join(parts[:4]) if len(parts) >= 4 and parts[0] == "" else None
+
+
 # -- the table -------------------------------------------------------------------------------
 
 
@@ -367,6 +378,7 @@ class KeyTable:
         self._site_positions = site_positions
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
+        self._searches_under = 0
         # Line numbers are counted from the nearest offset already counted.
         self._line_offsets = [0]
         self._line_numbers = [1]
@@ -435,8 +447,29 @@ class KeyTable:
     def positions_under(self, location: str) -> list[int]:
         """Positions of the keys at or below ``location`` (segment-exact, any case)."""
         wanted = location.lower().rstrip("/")
+        site = _site_prefix(wanted)
+        self._searches_under += 1
+        if site is not None and self._searches_under > _SEARCHES_BEFORE_GROUPING:
+            # Many lookups (the applications of every site, say): by the keys of one site.
+            folded = self.folded
+            below = wanted + "/"
+            return [
+                position
+                for position in self._positions_by_site.get(site, ())
+                if folded[position] == wanted or folded[position].startswith(below)
+            ]
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
         return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+
+    @functools.cached_property
+    def _positions_by_site(self) -> dict[str, list[int]]:
+        """Positions of the keys by the site path their folded path starts with."""
+        groups: dict[str, list[int]] = {}
+        for position, folded in enumerate(self.folded):
+            site = _site_prefix(folded)
+            if site is not None:
+                groups.setdefault(site, []).append(position)
+        return groups
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
@@ -463,6 +496,11 @@ class KeyTable:
             segment = site_match.group(2)
             entries.append(SiteEntry(service, int(segment), segment, position, self))
         return tuple(entries)
+
+    @functools.cached_property
+    def site_entries_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
+        """:attr:`site_entries` by id (web and FTP sites may share one)."""
+        return grouped((entry.id, entry) for entry in self.site_entries)
 
     @functools.cached_property
     def _joined(self) -> str:

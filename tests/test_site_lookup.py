@@ -1,0 +1,84 @@
+"""Selecting a site by id, name or value: the indexed lookups choose as the full scans do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import metaclone
+from metaclone.apphost import AppHostDocument
+from metaclone.base import ConfigDocument, SiteKey, select_site
+from metaclone.errors import MetacloneError
+from metaclone.metabase import MetabaseDocument
+from metaclone.sites import Site, SiteKind, is_ascii_number
+from tests.conftest import fixture_files
+
+IIS6_FILES = fixture_files("iis6/*.xml")
+IIS7_FILES = [p for p in fixture_files("iis7/*") if p.suffix in (".xml", ".config")]
+
+
+def _outcome(choose: Callable[[], object]) -> object:
+    """What a lookup gives: the value, or the kind of error it raises."""
+    try:
+        return choose()
+    except MetacloneError as error:
+        return type(error).__name__
+
+
+def _keys(sites: tuple[Site, ...]) -> list[SiteKey]:
+    keys: list[SiteKey] = ["No Such Site", 987654, "987654", " 1 ", "ftp/1", "ftp/99", "\u00b2"]
+    for site in sites:
+        keys += [site.id, str(site.id), site.name, site.name.upper(), f"  {site.name} ", site]
+        keys.append(f"ftp/{site.id}")
+    return keys
+
+
+@pytest.mark.parametrize("path", IIS7_FILES, ids=lambda p: p.name)
+def test_iis7_entries_are_chosen_as_by_going_through_every_site(path: Path) -> None:
+    doc = metaclone.load(path)
+    assert isinstance(doc, AppHostDocument)
+    index = doc._index()
+
+    def scanned(key: SiteKey) -> object:
+        if isinstance(key, Site):
+            key = key.id
+        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
+            key = int(key[4:])
+        return select_site(
+            index.sites, key, lambda e: (e.id, e.name, SiteKind.WEB), path="", format=""
+        )
+
+    for key in _keys(doc.sites):
+        assert _outcome(lambda key=key: doc._entry(key)) == _outcome(lambda: scanned(key)), key
+
+
+@pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
+def test_sites_by_name_are_chosen_as_by_going_through_every_site(path: Path) -> None:
+    doc = metaclone.load(path)
+    assert isinstance(doc, MetabaseDocument)
+    sites = doc.sites
+
+    def scanned(key: SiteKey) -> object:
+        if isinstance(key, Site):
+            same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
+            if len(same) == 1:
+                return same[0]
+        return select_site(sites, key, lambda s: (s.id, s.name, s.kind), path="", format="")
+
+    for key in _keys(sites):
+        chosen = _outcome(lambda key=key: ConfigDocument.site(doc, key))
+        assert chosen == _outcome(lambda: scanned(key)), key
+    for site in sites:
+        assert doc.site(site) == site
+
+
+@pytest.mark.parametrize("path", IIS6_FILES + IIS7_FILES, ids=lambda p: p.name)
+def test_repeated_lookups_give_the_same_applications(path: Path) -> None:
+    """Past the first lookups, the keys of an IIS 6 site are found by groups, not by search."""
+    doc = metaclone.load(path)
+    first = [doc.applications(s) for s in doc.sites if _outcome(lambda s=s: doc.site(s)) == s]
+    for _ in range(3):
+        again = [doc.applications(s) for s in doc.sites if _outcome(lambda s=s: doc.site(s)) == s]
+        assert again == first
