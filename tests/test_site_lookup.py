@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_iis7_entries_are_chosen_as_by_going_through_every_site(path: Path) -> N
         )
 
     for key in _keys(doc.sites):
-        assert _outcome(lambda key=key: doc._entry(key)) == _outcome(lambda: scanned(key)), key
+        assert _outcome(partial(doc._entry, key)) == _outcome(partial(scanned, key)), key
 
 
 @pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
@@ -68,8 +69,8 @@ def test_sites_by_name_are_chosen_as_by_going_through_every_site(path: Path) -> 
         return select_site(sites, key, lambda s: (s.id, s.name, s.kind), path="", format="")
 
     for key in _keys(sites):
-        chosen = _outcome(lambda key=key: ConfigDocument.site(doc, key))
-        assert chosen == _outcome(lambda: scanned(key)), key
+        chosen = _outcome(partial(ConfigDocument.site, doc, key))
+        assert chosen == _outcome(partial(scanned, key)), key
     for site in sites:
         assert doc.site(site) == site
 
@@ -78,7 +79,11 @@ def test_sites_by_name_are_chosen_as_by_going_through_every_site(path: Path) -> 
 def test_repeated_lookups_give_the_same_applications(path: Path) -> None:
     """Past the first lookups, the keys of an IIS 6 site are found by groups, not by search."""
     doc = metaclone.load(path)
-    first = [doc.applications(s) for s in doc.sites if _outcome(lambda s=s: doc.site(s)) == s]
+
+    def selectable(site: Site) -> bool:
+        return _outcome(lambda: doc.site(site)) == site
+
+    # Sites that share an id in a broken file cannot be selected: left out.
+    first = [doc.applications(s) for s in doc.sites if selectable(s)]
     for _ in range(3):
-        again = [doc.applications(s) for s in doc.sites if _outcome(lambda s=s: doc.site(s)) == s]
-        assert again == first
+        assert [doc.applications(s) for s in doc.sites if selectable(s)] == first
