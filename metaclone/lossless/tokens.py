@@ -191,14 +191,12 @@ def element_at(text: str, tag: Tag) -> Element:
 
 
 def iter_child_tags(text: str, parent: Element) -> Iterator[Tag]:
-    """The start tags of the child elements of ``parent``; see :func:`iter_children`."""
+    """The start tags of the child elements of ``parent``; see :func:`iter_children`.
+
+    A child's end is searched for only when the next child is asked for.
+    """
     pos, end = parent.content_start, parent.content_end
-    while True:
-        tag = next_tag(text, pos, end)
-        if tag is None:
-            return
-        if tag.kind is TagKind.END:
-            raise ValueError(f"unexpected </{tag.name}> at offset {tag.start}")
+    while (tag := _next_child_tag(text, pos, end)) is not None:
         yield tag
         pos = element_at(text, tag).end
 
@@ -206,15 +204,18 @@ def iter_child_tags(text: str, parent: Element) -> Iterator[Tag]:
 def iter_children(text: str, parent: Element) -> Iterator[Element]:
     """The child elements of ``parent``, in document order."""
     pos, end = parent.content_start, parent.content_end
-    while True:
-        tag = next_tag(text, pos, end)
-        if tag is None:
-            return
-        if tag.kind is TagKind.END:
-            raise ValueError(f"unexpected </{tag.name}> at offset {tag.start}")
+    while (tag := _next_child_tag(text, pos, end)) is not None:
         child = element_at(text, tag)
         yield child
         pos = child.end
+
+
+def _next_child_tag(text: str, pos: int, end: int) -> Tag | None:
+    """The start tag of the next child at or after ``pos``; None after the last one."""
+    tag = next_tag(text, pos, end)
+    if tag is not None and tag.kind is TagKind.END:
+        raise ValueError(f"unexpected </{tag.name}> at offset {tag.start}")
+    return tag
 
 
 # What may follow the last child of an element, and the document element: white space,
