@@ -462,14 +462,10 @@ class KeyTable:
         return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
 
     @functools.cached_property
-    def _positions_by_site(self) -> dict[str, list[int]]:
+    def _positions_by_site(self) -> dict[str, tuple[int, ...]]:
         """Positions of the keys by the site path their folded path starts with."""
-        groups: dict[str, list[int]] = {}
-        for position, folded in enumerate(self.folded):
-            site = _site_prefix(folded)
-            if site is not None:
-                groups.setdefault(site, []).append(position)
-        return groups
+        sites = map(_site_prefix, self.folded)
+        return grouped((site, position) for position, site in enumerate(sites) if site is not None)
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
