@@ -87,3 +87,18 @@ def test_repeated_lookups_give_the_same_applications(path: Path) -> None:
     first = [doc.applications(s) for s in doc.sites if selectable(s)]
     for _ in range(3):
         assert [doc.applications(s) for s in doc.sites if selectable(s)] == first
+
+
+@pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
+def test_keys_under_a_path_are_the_same_found_by_groups(path: Path) -> None:
+    searched = metaclone.load(path)
+    grouped = metaclone.load(path)
+    assert isinstance(searched, MetabaseDocument)
+    assert isinstance(grouped, MetabaseDocument)
+    locations = sorted({key.location for key in searched.keys})
+    for _ in range(2):  # the second time round, past the first lookups, by groups
+        for location in locations:
+            assert grouped.keys_under(location) == searched.keys_under(location), location
+            assert grouped.keys_under(location.upper() + "/") == searched.keys_under(location)
+            searched = metaclone.load(path)  # a fresh index: searches every path
+            assert isinstance(searched, MetabaseDocument)
