@@ -252,11 +252,19 @@ class AppHostDocument(ConfigDocument):
     def _entry(self, key: SiteKey) -> SiteEntry:
         # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
         # so "ftp/21" is simply site 21.
+        index = self._index()
         if isinstance(key, Site):
+            # The very site, even in a broken file where two sites share an id.
+            same = [
+                entry
+                for entry in index.sites_by_id.get(key.id, ())
+                if key.line is None or self._line(entry) == key.line
+            ]
+            if len(same) == 1:
+                return same[0]
             key = key.id
         elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
             key = int(key[4:])
-        index = self._index()
         # The one site with that id, or with that name, is what select_site would choose:
         # found without going through every site of a large file.
         if isinstance(key, int) or is_ascii_number(key.strip()):

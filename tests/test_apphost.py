@@ -245,6 +245,12 @@ def test_ambiguous_sites() -> None:
         doc.site(2)
     with pytest.raises(AmbiguousSiteError, match="give the id instead"):
         doc.site("Shop")
+    # A Site value selects the very site, as listed.
+    twins = [s for s in doc.sites if s.id == 2]
+    assert len(twins) == 2
+    for twin in twins:
+        assert doc.site(twin) == twin
+    assert [len(doc.applications(twin)) for twin in twins] == [2, 1]
     codes = [f.code for f in doc.check()]
     assert "duplicate-site-id" in codes
     assert "duplicate-site-name" in codes

@@ -44,6 +44,9 @@ def test_iis7_entries_are_chosen_as_by_going_through_every_site(path: Path) -> N
 
     def scanned(key: SiteKey) -> object:
         if isinstance(key, Site):
+            same = [e for e in index.sites if (e.id, doc._line(e)) == (key.id, key.line)]
+            if len(same) == 1:
+                return same[0]
             key = key.id
         elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
             key = int(key[4:])
