@@ -25,7 +25,15 @@ from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentErro
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless.document import write_atomic
-from metaclone.sites import Binding, CertificateRef, Finding, Severity, Site, normalize_thumbprint
+from metaclone.sites import (
+    Application,
+    Binding,
+    CertificateRef,
+    Finding,
+    Severity,
+    Site,
+    normalize_thumbprint,
+)
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -236,15 +244,34 @@ def _json_listing(fields: dict[str, object], key: str, items: Iterable[object]) 
     return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"
 
 
+def _application_line(application: Application) -> str:
+    pool = application.application_pool or "-"
+    directories = ", ".join(
+        f"{d.path} = {d.physical_path}" for d in application.virtual_directories
+    )
+    return f"{'':>12}app {application.path}  pool: {pool}  {directories or '-'}"
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = _load(args)
     sites = doc.sites
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.out(_json_listing(fields, "sites", (s.to_json() for s in sites)))
+        entries = (
+            {**s.to_json(), "applications": [a.to_json() for a in doc.applications(s)]}
+            if args.applications
+            else s.to_json()
+            for s in sites
+        )
+        console.out(_json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
-    console.out("".join(_site_line(site) + "\n" for site in sites))
+    if not args.applications:
+        console.out("".join(_site_line(site) + "\n" for site in sites))
+        return EXIT_OK
+    for site in sites:
+        lines = [_site_line(site), *map(_application_line, doc.applications(site))]
+        console.out("".join(line + "\n" for line in lines))
     return EXIT_OK
 
 
@@ -508,6 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     sites = commands.add_parser("sites", help="list the sites")
     _add_file(sites)
     sites.add_argument("--json", action="store_true", help="print JSON")
+    sites.add_argument(
+        "--applications",
+        action="store_true",
+        help="also list each site's applications, pools and virtual directories",
+    )
     _add_sslcert(sites)
     sites.set_defaults(handler=cmd_sites)
 

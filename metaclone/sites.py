@@ -140,15 +140,29 @@ def split_address(information: str) -> tuple[str, int | None, str]:
 
 @attrs.frozen
 class VirtualDirectory:
+    """A virtual directory: its path in the application and the folder it serves."""
+
     path: str
     physical_path: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "physical_path": self.physical_path}
 
 
 @attrs.frozen
 class Application:
+    """An application: its path in the site, its pool (None: not set) and directories."""
+
     path: str
     application_pool: str | None
     virtual_directories: tuple[VirtualDirectory, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "application_pool": self.application_pool,
+            "virtual_directories": [d.to_json() for d in self.virtual_directories],
+        }
 
 
 class SiteKind(enum.Enum):

@@ -84,6 +84,34 @@ def test_sites_json_follows_the_documented_schema(capsys: pytest.CaptureFixture[
     assert len(shop["certificate"]["thumbprint"]) == 40
 
 
+@pytest.mark.parametrize("path", [IIS6, IIS7], ids=["iis6", "iis7"])
+def test_sites_with_applications(capsys: pytest.CaptureFixture[str], path: Path) -> None:
+    doc = metaclone.load(path)
+    status, out, _ = run(capsys, "sites", path, "--json", "--applications")
+    assert status == EXIT_OK
+    listed = json.loads(out)["sites"]
+    assert [s["applications"] for s in listed] == [
+        [a.to_json() for a in doc.applications(site)] for site in doc.sites
+    ]
+    assert any(len(s["applications"]) > 1 for s in listed)
+    status, text, _ = run(capsys, "sites", path, "--applications")
+    assert status == EXIT_OK
+    shown = [line.strip() for line in text.splitlines() if line.strip().startswith("app ")]
+    assert len(shown) == sum(len(s["applications"]) for s in listed)
+    _, plain, _ = run(capsys, "sites", path, "--json")
+    assert all("applications" not in s for s in json.loads(plain)["sites"])
+
+
+def test_sites_applications_text(capsys: pytest.CaptureFixture[str]) -> None:
+    _, text, _ = run(capsys, "sites", IIS7, "--applications")
+    lines = text.splitlines()
+    shop = next(i for i, line in enumerate(lines) if "  Shop  [" in line)
+    assert lines[shop + 1 : shop + 3] == [
+        r"            app /  pool: Shop  / = D:\sites\shop\www, /media = \\files\shop-media",
+        r"            app /api  pool: Shop API  / = D:\sites\shop\api",
+    ]
+
+
 def test_sites_json_iis7_certificates_come_from_sslcert(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -516,7 +544,13 @@ def test_placeholder_round_trip_with_delete_restores_the_file(
     # IIS 6 keeps the certificate in the file: finishing with the one it had changes nothing.
     certificate = site.certificate.thumbprint if site.certificate else THUMB
     begin: list[Arg] = [
-        "placeholder", "begin", source, "--site", site.id, "--thumbprint", certificate
+        "placeholder",
+        "begin",
+        source,
+        "--site",
+        site.id,
+        "--thumbprint",
+        certificate,
     ]
     assert run(capsys, *begin, "--in-place", "--no-backup")[0] == EXIT_OK
     stand_in = metaclone.load(source).site(f"{site.name} (placeholder)")
