@@ -254,12 +254,10 @@ class AppHostDocument(ConfigDocument):
         # so "ftp/21" is simply site 21.
         index = self._index()
         if isinstance(key, Site):
-            # The very site, even in a broken file where two sites share an id.
-            same = [
-                entry
-                for entry in index.sites_by_id.get(key.id, ())
-                if key.line is None or self._line(entry) == key.line
-            ]
+            same = index.sites_by_id.get(key.id, ())
+            if len(same) > 1 and key.line is not None:
+                # The very site, even in a broken file where two sites share an id.
+                same = tuple(entry for entry in same if self._line(entry) == key.line)
             if len(same) == 1:
                 return same[0]
             key = key.id
