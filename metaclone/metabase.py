@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.base import ConfigDocument, SiteKey
-from metaclone.bulk import build_binding, build_site, paused_garbage_collection
+from metaclone.bulk import build_binding, build_site, grouped, paused_garbage_collection
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -955,10 +955,7 @@ class MetabaseDocument(ConfigDocument):
         return findings
 
     def _duplicate_ids(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        groups: dict[tuple[SiteKind, int], list[Site]] = defaultdict(list)
-        for site in sites:
-            groups[(site.kind, site.id)].append(site)
-        for (kind, ident), group in groups.items():
+        for (kind, ident), group in grouped(((s.kind, s.id), s) for s in sites).items():
             if len(group) < 2:
                 continue
             lines = ", ".join(str(s.line) for s in group)
@@ -972,11 +969,8 @@ class MetabaseDocument(ConfigDocument):
                 )
 
     def _duplicate_names(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        groups: dict[tuple[SiteKind, str], list[Site]] = defaultdict(list)
-        for site in sites:
-            if site.name:
-                groups[(site.kind, site.name.casefold())].append(site)
-        for group in groups.values():
+        named = (((s.kind, s.name.casefold()), s) for s in sites if s.name)
+        for group in grouped(named).values():
             if len(group) < 2:
                 continue
             ids = ", ".join(str(s.id) for s in group)
