@@ -14,6 +14,8 @@ from tests.conftest import corpus_params
 
 FULL_CONFIGS = corpus_params("iis7/*applicationHost*.config", "iis7/*applicationhost*.config")
 APPCMD_CAPTURES = corpus_params("iis7/appcmd_list_site*.xml")
+# JexusManager writes its configurations from the IIS Express template (%IIS_USER_HOME%, %IIS_BIN%).
+IIS_EXPRESS_PREFIXES = ("iisexpress", "jexus")
 
 
 @pytest.mark.parametrize("path", FULL_CONFIGS)
@@ -24,7 +26,7 @@ def test_corpus_config_lists_and_clones(path: Path) -> None:
     sites = doc.sites
     assert sites
     assert len({s.id for s in sites}) == len(sites)
-    assert doc.is_iis_express == path.name.startswith("iisexpress")
+    assert doc.is_iis_express == path.name.startswith(IIS_EXPRESS_PREFIXES)
     source = sites[0]
     before = doc.xml.text
     clone = doc.clone_site(source.id, new_name=f"{source.name} clone")
