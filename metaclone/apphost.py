@@ -28,10 +28,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
+from metaclone.apphost_defaults import SiteDefaults, is_false, read_defaults
 from metaclone.apphost_index import (
     QUICK_BINDINGS_AT,
     QUICK_END,
-    SERVER_COMMENT_PROPERTY,
+    SITE_NAME_PROPERTIES,
     LocationEntry,
     QuickValues,
     SiteEntry,
@@ -49,6 +50,7 @@ from metaclone.apphost_style import (
     nested_elements,
     style_of,
 )
+from metaclone.apphost_schema import ssl_flag_bits
 from metaclone.base import ConfigDocument, SiteKey, select_site
 from metaclone.bulk import build_binding, build_site, paused_garbage_collection
 from metaclone.errors import (
@@ -63,7 +65,8 @@ from metaclone.errors import (
 )
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
-from metaclone.lossless.values import encode_attribute_value
+from metaclone.rules import MAX_IIS7_SITE_ID, name_key
+from metaclone.validation import require_binding, require_pool_name, require_site_id, require_site_name
 from metaclone.sites import (
     ADDRESS_PROTOCOLS,
     MAX_SITE_ID,
@@ -102,6 +105,7 @@ class AppHostDocument(ConfigDocument):
         self._sslcerts: tuple[SslCertEntry, ...] = ()
         self._sslcerts_attached = False
         self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
+        self._defaults_cache: tuple[int, SiteDefaults, tuple[Binding, ...]] | None = None
 
     # -- the index -------------------------------------------------------------------------
 
@@ -130,6 +134,37 @@ class AppHostDocument(ConfigDocument):
             cached = (self.xml.version, found)
             self._express_cache = cached
         return cached[1]
+
+    def _defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
+        """``<siteDefaults>`` and ``<sites><applicationDefaults>``, and the default bindings,
+        read once per version of the text."""
+        cached = self._defaults_cache
+        if cached is None or cached[0] != self.xml.version:
+            index = self._index()
+            defaults = read_defaults(index)
+            bindings: list[Binding] = []
+            for values in defaults.bindings:
+                flags_text = values.get("sslFlags")
+                if flags_text is not None and not is_ascii_number(flags_text.strip()):
+                    raise self.xml.parse_error(
+                        index.sites_element.start if index.sites_element else 0,
+                        f"<siteDefaults> binding sslFlags={flags_text!r} is not a number",
+                    )
+                bindings.append(
+                    Binding.from_information(
+                        values.get("protocol", ""),
+                        values.get("bindingInformation", ""),
+                        int(flags_text) if flags_text is not None else None,
+                    )
+                )
+            cached = (self.xml.version, defaults, tuple(bindings))
+            self._defaults_cache = cached
+        return cached[1], cached[2]
+
+    @property
+    def ssl_flag_bits(self) -> int:
+        """The sslFlags bits this file's IIS version knows (see :func:`ssl_flag_bits`)."""
+        return ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
 
     @property
     def app_id(self) -> str:
@@ -182,7 +217,6 @@ class AppHostDocument(ConfigDocument):
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
         bindings: list[Binding] = []
-        plain = secure = ftp = False
         with_certificates = bool(self._sslcerts)
         slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
         for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
@@ -198,29 +232,53 @@ class AppHostDocument(ConfigDocument):
             if protocol in ADDRESS_PROTOCOLS:
                 # Already stripped and in lower case: what from_information would build.
                 binding = build_binding(protocol, information, flags, None)
-                kind = protocol
             else:
                 binding = Binding.from_information(protocol, information, flags)
-                kind = binding.protocol.lower()
             if with_certificates and binding.is_secure:
                 binding = self._with_certificate(binding)
             bindings.append(binding)
-            if kind == "http":
-                plain = True
-            elif kind == "https":
-                secure = True
-            elif kind == "ftp":
-                ftp = True
-        is_ftp = ftp and not plain and not secure
+        return self._effective_site(entry, line, entry.server_auto_start, bindings, None)
+
+    def _effective_site(
+        self,
+        entry: SiteEntry,
+        line: int,
+        own_auto_start: str | None,
+        bindings: Sequence[Binding],
+        ftp_ssl: dict[str, str] | None,
+    ) -> Site:
+        """The site with what it inherits from ``<siteDefaults>`` filled in."""
+        defaults, default_bindings = self._defaults()
+        inherited: list[str] = []
+        if own_auto_start:
+            auto_start = not is_false(own_auto_start)
+        else:
+            auto_start = defaults.auto_start
+            if defaults.server_auto_start is not None:
+                inherited.append("auto_start")
+        if not bindings and default_bindings:
+            bindings = [
+                self._with_certificate(b) if self._sslcerts and b.is_secure else b
+                for b in default_bindings
+            ]
+            inherited.append("bindings")
+        protocols = {b.protocol.lower() for b in bindings}
+        is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
+        certificate = None
+        if is_ftp:
+            certificate, from_defaults = defaults.certificate(ftp_ssl)
+            if from_defaults:
+                inherited.append("certificate")
         return build_site(
             entry.id,
             entry.name,
-            (entry.server_auto_start or "").strip().lower() != _FALSE,
+            auto_start,
             tuple(bindings),
-            None,
+            certificate,
             SiteKind.FTP if is_ftp else SiteKind.WEB,
             line,
             is_ftp or self._sslcerts_attached,
+            tuple(inherited),
         )
 
     def site(self, key: SiteKey) -> Site:
@@ -230,24 +288,46 @@ class AppHostDocument(ConfigDocument):
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
         """The applications of ``site`` with their virtual directories, in file order.
 
-        An application without ``applicationPool`` runs in the site's
-        ``applicationDefaults`` pool, else in that of ``<sites><applicationDefaults>``.
+        An application without ``applicationPool`` (or ``enabledProtocols``) takes the value
+        of the site's ``applicationDefaults``, else that of ``<sites><applicationDefaults>``;
+        ``inherited`` names the fields so filled in.
         """
         entry = self._entry(site)
         parts = read_site_parts(self.xml.text, entry.element)
-        defaults = parts.application_defaults
-        site_pool = defaults.get("applicationPool") if defaults is not None else None
-        default_pool = site_pool if site_pool is not None else self._index().default_pool
-        return tuple(
-            Application(
-                app.get("path", ""),
-                app.get("applicationPool") or default_pool,
-                tuple(
-                    VirtualDirectory(v.get("path", ""), v.get("physicalPath", "")) for v in vdirs
-                ),
+        defaults, _ = self._defaults()
+        site_defaults = parts.application_defaults or {}
+        fallback = {
+            "applicationPool": site_defaults.get("applicationPool", defaults.application_pool),
+            "enabledProtocols": site_defaults.get("enabledProtocols", defaults.enabled_protocols),
+        }
+        applications: list[Application] = []
+        for app, vdirs in parts.applications:
+            values: dict[str, str | None] = {}
+            inherited: list[str] = []
+            for name, field in (
+                ("applicationPool", "application_pool"),
+                ("enabledProtocols", "enabled_protocols"),
+            ):
+                own = app.get(name)
+                if own:
+                    values[name] = own
+                else:
+                    values[name] = fallback[name] or None
+                    if values[name] is not None:
+                        inherited.append(field)
+            applications.append(
+                Application(
+                    app.get("path", ""),
+                    values["applicationPool"],
+                    tuple(
+                        VirtualDirectory(v.get("path", ""), v.get("physicalPath", ""))
+                        for v in vdirs
+                    ),
+                    values["enabledProtocols"],
+                    tuple(inherited),
+                )
             )
-            for app, vdirs in parts.applications
-        )
+        return tuple(applications)
 
     def _entry(self, key: SiteKey) -> SiteEntry:
         # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
@@ -288,28 +368,12 @@ class AppHostDocument(ConfigDocument):
         start_value = entry.server_auto_start
         if start_value is None:
             start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
-        auto_start = start_value.strip().lower() != _FALSE
         bindings = tuple(
             self._read_binding(values, entry, position)
             for position, values in enumerate(parts.bindings)
         )
-        protocols = {b.protocol.lower() for b in bindings}
-        is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
-        certificate = None
-        if is_ftp and parts.ftp_ssl is not None:
-            thumbprint = parts.ftp_ssl.get("serverCertHash", "").strip()
-            if thumbprint:
-                store = parts.ftp_ssl.get("serverCertStoreName") or "MY"
-                certificate = CertificateRef(thumbprint.lower(), store)
-        return Site(
-            entry.id,
-            entry.name,
-            auto_start,
-            bindings,
-            certificate,
-            SiteKind.FTP if is_ftp else SiteKind.WEB,
-            self._line(entry) if line is None else line,
-            is_ftp or self._sslcerts_attached,
+        return self._effective_site(
+            entry, self._line(entry) if line is None else line, start_value, bindings, parts.ftp_ssl
         )
 
     def _read_binding(self, values: dict[str, str], entry: SiteEntry, position: int) -> Binding:
@@ -492,30 +556,17 @@ class AppHostDocument(ConfigDocument):
                 "a new site needs a name (site names are unique in IIS 7 and later)",
                 path=self.path,
             )
-        if not isinstance(name, str) or not name.strip():
-            raise SiteNameError(f"{name!r} is not a site name", path=self.path)
-        for bad in ("/", "?"):
-            if bad in name:
-                raise SiteNameError(
-                    f"site name {name!r} contains {bad!r}, which IIS does not allow",
-                    path=self.path,
-                )
-        try:
-            encode_attribute_value(name)
-        except ValueError as exc:
-            raise SiteNameError(f"site name {name!r}: {exc}", path=self.path) from None
-        if any(ord(c) < 32 for c in name):
-            raise SiteNameError(f"site name {name!r} contains a control character", path=self.path)
-        wanted = name.casefold()
-        for entry in index.sites:
-            if entry.name.casefold() == wanted and entry.id != allow:
+        require_site_name(name, path=self.path)
+        wanted = name_key(name)
+        for entry in index.sites_by_name.get(wanted, ()):
+            if entry.id != allow:
                 raise self.xml.located(
                     SiteNameError,
                     entry.element.start,
                     f"site name {name!r} is already used by site id {entry.id} "
                     "(names compare case-insensitively)",
                 )
-        site_names = {e.name.casefold() for e in index.sites}
+        site_names = index.sites_by_name
         for loc in index.locations_of(name):
             if wanted not in site_names:
                 raise self.xml.located(
@@ -532,19 +583,14 @@ class AppHostDocument(ConfigDocument):
         metadata_ids = index.metadata_ids
         if new_id is None:
             highest = max([*used, *metadata_ids], default=0)
-            if highest >= MAX_SITE_ID:
+            if highest >= MAX_IIS7_SITE_ID:
                 raise SiteIdOutOfRangeError(
                     f"the highest site id in use is {highest}; no higher id is valid "
                     "(give one explicitly)",
                     path=self.path,
                 )
             return highest + 1
-        if isinstance(new_id, bool) or not isinstance(new_id, int):
-            raise SiteIdOutOfRangeError(f"site id {new_id!r} is not an integer", path=self.path)
-        if not 1 <= new_id <= MAX_SITE_ID:
-            raise SiteIdOutOfRangeError(
-                f"site id {new_id} is outside 1..{MAX_SITE_ID}", path=self.path
-            )
+        require_site_id(new_id, MAX_IIS7_SITE_ID, path=self.path)
         if new_id in used:
             entry = used[new_id]
             raise self.xml.located(
@@ -669,7 +715,7 @@ class AppHostDocument(ConfigDocument):
             scratch.set_attribute(key.element, "path", key.moved(site_id))
             if key.is_site_root:
                 for prop in _named(self.xml, key.element, "property"):
-                    if (self.xml.get(prop, "id") or "").strip() == SERVER_COMMENT_PROPERTY:
+                    if (self.xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
                         scratch.set_attribute(prop, "value", name)
             # insert_after indents the first copy; the others need their own indentation.
             indent = self.xml.indentation_before(key.element.start) if position else ""
@@ -837,7 +883,7 @@ class AppHostDocument(ConfigDocument):
         for key in index.keys_of(entry.id):
             if key.is_site_root:
                 for prop in _named(self.xml, key.element, "property"):
-                    if (self.xml.get(prop, "id") or "").strip() == SERVER_COMMENT_PROPERTY:
+                    if (self.xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
                         editor.set_attribute(prop, "value", name)
         editor.commit()
         return self.site(entry.id)
@@ -905,40 +951,12 @@ class AppHostDocument(ConfigDocument):
         seen: set[tuple[str, str]] = set()
         for item in bindings:
             binding = Binding.parse(item) if isinstance(item, str) else item
-            if not binding.protocol.strip() or not binding.binding_information.strip():
-                raise BindingError(
-                    f"binding {binding.summary!r} needs a protocol and binding information",
-                    path=self.path,
-                )
-            try:
-                encode_attribute_value(binding.protocol)
-                encode_attribute_value(binding.binding_information)
-            except ValueError as exc:
-                raise BindingError(f"binding {binding.summary!r}: {exc}", path=self.path) from None
             if binding.protocol.lower() in ADDRESS_PROTOCOLS:
                 # Re-split: a Binding built by hand may carry stale ip/port/host fields.
                 binding = Binding.from_information(
                     binding.protocol, binding.binding_information, binding.ssl_flags
                 )
-                if binding.port is None or not 1 <= binding.port <= 65535:
-                    raise BindingError(
-                        f"binding {binding.summary!r}: {binding.protocol} binding information "
-                        "is IP:port:host with a port from 1 to 65535, e.g. *:443:shop.example.com",
-                        path=self.path,
-                    )
-            flags = binding.ssl_flags
-            if flags is not None:
-                if isinstance(flags, bool) or not 0 <= flags <= _MAX_SSL_FLAGS:
-                    raise BindingError(
-                        f"binding {binding.summary!r}: sslFlags {flags!r} is not a 32-bit "
-                        "unsigned bit set",
-                        path=self.path,
-                    )
-                if flags & httpsys.SSL_FLAG_SNI and not binding.host:
-                    raise BindingError(
-                        f"binding {binding.summary!r}: SNI (sslFlags bit 1) needs a host name",
-                        path=self.path,
-                    )
+            require_binding(binding, self.ssl_flag_bits, path=self.path)
             key = (binding.protocol.lower(), binding.binding_information.lower())
             if key in seen:
                 raise BindingError(f"binding {binding.summary!r} is given twice", path=self.path)

@@ -25,9 +25,11 @@ from metaclone.errors import ParseError
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.tokens import balanced, element_at, next_tag
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.rules import name_key
 
-#: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.
-_METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([0-9]+)(/.*)?", re.IGNORECASE | re.S)
+#: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.  IIS writes
+#: the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
+_METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([1-9][0-9]*)(/.*)?", re.IGNORECASE | re.S)
 
 # Attributes as (name, double-quoted raw, single-quoted raw): a light read for the many elements
 # whose attributes are only looked at, never edited.
@@ -80,8 +82,12 @@ _END, _TAG_NAME, _ATTRIBUTES, _EMPTY = (
     _MARKUP.groupindex[group] for group in ("end", "name", "attributes", "empty")
 )
 
-#: customMetadata property holding a site's (or application's) name: ServerComment.
-SERVER_COMMENT_PROPERTY = "2102"
+#: customMetadata properties (IIS 6 property ids, as MBSchema names them) that hold a site's
+#: name on the site's own key: ServerComment (1015) and AppFriendlyName (2102), which IIS sets
+#: to the site name on the site key and to the application name on an application's key.
+SERVER_COMMENT_PROPERTY = "1015"
+APP_FRIENDLY_NAME_PROPERTY = "2102"
+SITE_NAME_PROPERTIES = frozenset({SERVER_COMMENT_PROPERTY, APP_FRIENDLY_NAME_PROPERTY})
 
 
 @attrs.frozen
@@ -202,8 +208,8 @@ class SiteIndex:
 
     @functools.cached_property
     def sites_by_name(self) -> dict[str, tuple[SiteEntry, ...]]:
-        """The sites by name, case-insensitively (casefolded)."""
-        return grouped((entry.name.casefold(), entry) for entry in self.sites)
+        """The sites by name, as Windows compares names (:func:`~metaclone.rules.name_key`)."""
+        return grouped((name_key(entry.name), entry) for entry in self.sites)
 
     @functools.cached_property
     def locations(self) -> tuple[LocationEntry, ...]:
@@ -230,12 +236,14 @@ class SiteIndex:
         return tuple(keys)
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
-        """Location blocks whose first path segment is ``site_name`` (case-insensitively)."""
-        wanted = site_name.casefold()
-        return tuple(
-            loc
-            for loc in self.locations
-            if loc.site_name is not None and loc.site_name.casefold() == wanted
+        """Location blocks whose first path segment is ``site_name`` (compared as Windows
+        compares names, :func:`~metaclone.rules.name_key`)."""
+        return self._locations_by_site.get(name_key(site_name), ())
+
+    @functools.cached_property
+    def _locations_by_site(self) -> dict[str, tuple[LocationEntry, ...]]:
+        return grouped(
+            (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
         )
 
     def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
@@ -640,39 +648,49 @@ def _site_at(
 def _sites_default_pool(
     xml: XmlDocument, sites_element: Element, sites: Sequence[SiteEntry]
 ) -> str | None:
-    """``<sites><applicationDefaults applicationPool>``: the last one between the sites.
+    """``<sites><applicationDefaults applicationPool>``: the last one between the sites."""
+    found = sites_level_elements(xml.text, sites_element, sites, "applicationDefaults")
+    for _, values in reversed(found):
+        raw = values.get("applicationPool")
+        if raw is not None:
+            return decode_attribute_value(raw)
+    return None
 
-    Only the gaps between sites that mention ``<applicationDefaults`` are read.
+
+def sites_level_elements(
+    text: str, sites_element: Element, sites: Sequence[SiteEntry], name: str
+) -> list[tuple[Element, dict[str, str]]]:
+    """The ``<name>`` children of ``<sites>`` standing between its sites, with their raw
+    attributes, in file order (``siteDefaults``, ``applicationDefaults``, ...).
+
+    Only the gaps between sites that mention ``<name`` are read, so a large file costs one
+    string search; a site's own ``applicationDefaults`` is never taken.
     """
-    text = xml.text
     content_start, content_end = sites_element.content_start, sites_element.content_end
     starts = [entry.start for entry in sites]
+    needle = f"<{name}"
     gaps: list[int] = []
-    found = text.find("<applicationDefaults", content_start, content_end)
+    found = text.find(needle, content_start, content_end)
     while found >= 0:
         gap = bisect.bisect_right(starts, found)
         if (gap == 0 or found >= sites[gap - 1].end) and (not gaps or gaps[-1] != gap):
             gaps.append(gap)
-        found = text.find("<applicationDefaults", found + 1, content_end)
-    default_pool: str | None = None
+        found = text.find(needle, found + 1, content_end)
+    elements: list[tuple[Element, dict[str, str]]] = []
     for gap in gaps:
         start = sites[gap - 1].end if gap else content_start
         end = sites[gap].start if gap < len(sites) else content_end
-        default_pool = _default_pool(xml, start, end, default_pool)
-    return default_pool
+        for span in _spans_between(text, start, end, name):
+            elements.append((_element(name, *span[:4]), _attributes_of(span[4])))
+    return elements
 
 
-def _default_pool(xml: XmlDocument, start: int, end: int, current: str | None) -> str | None:
-    """``<sites><applicationDefaults applicationPool>`` if it stands between ``start`` and ``end``
-    (the gaps between sites, so that a site's own applicationDefaults is not taken)."""
-    text = xml.text
-    if text.find("<applicationDefaults", start, end) < 0:
-        return current
-    for match in _named_markup("applicationDefaults").finditer(text, start, end):
-        if match.group(1) == "":
-            raw = _attributes_of(match.group(2)).get("applicationPool")
-            return decode_attribute_value(raw) if raw is not None else current
-    return current
+def _spans_between(
+    text: str, start: int, end: int, name: str
+) -> list[tuple[int, int, int, int, str]]:
+    """:func:`_child_spans` of the elements ``name`` at the top level of ``text[start:end]``."""
+    holder = Element(Tag(TagKind.START, "", start, start), Tag(TagKind.END, "", end, end))
+    return _child_spans(text, holder, name)
 
 
 def index_appcmd(xml: XmlDocument) -> SiteIndex:

@@ -55,6 +55,7 @@ _new = object.__new__
     _site_kind,
     _site_line,
     _site_certificate_known,
+    _site_inherited,
 ) = (cast("_SlotSetter", Site.__dict__[field.name].__set__) for field in attrs.fields(Site))
 
 
@@ -82,8 +83,10 @@ def build_site(  # noqa: PLR0917 (positional, in the order of Site's fields)
     kind: SiteKind,
     line: int | None,
     certificate_known: bool,
+    inherited: tuple[str, ...] = (),
 ) -> Site:
-    """``Site(id, name, auto_start, bindings, certificate, kind, line, certificate_known)``."""
+    """``Site(id, name, auto_start, bindings, certificate, kind, line, certificate_known,
+    inherited)``."""
     site: Site = _new(Site)
     _site_id(site, id)
     _site_name(site, name)
@@ -93,6 +96,7 @@ def build_site(  # noqa: PLR0917 (positional, in the order of Site's fields)
     _site_kind(site, kind)
     _site_line(site, line)
     _site_certificate_known(site, certificate_known)
+    _site_inherited(site, inherited)
     return site
 
 

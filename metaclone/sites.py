@@ -151,17 +151,26 @@ class VirtualDirectory:
 
 @attrs.frozen
 class Application:
-    """An application: its path in the site, its pool (None: not set) and directories."""
+    """An application: its path in the site, its pool (None: not set) and directories.
+
+    ``application_pool`` and ``enabled_protocols`` are the values IIS uses: the application's
+    own, else those it inherits (IIS 7 ``applicationDefaults``, IIS 6 ``AppPoolId`` of a key
+    above it); ``inherited`` names the fields whose value was inherited.
+    """
 
     path: str
     application_pool: str | None
     virtual_directories: tuple[VirtualDirectory, ...] = ()
+    enabled_protocols: str | None = None
+    inherited: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
             "path": self.path,
             "application_pool": self.application_pool,
+            "enabled_protocols": self.enabled_protocols,
             "virtual_directories": [d.to_json() for d in self.virtual_directories],
+            "inherited": list(self.inherited),
         }
 
 
@@ -179,6 +188,11 @@ class Site:
     web sites it is per binding, from HTTP.sys, and ``certificate_known`` is False until that
     has been read.  ``waiting_for_certificate`` is set when the site has secure bindings but no
     certificate: the state a pending certificate request leaves.
+
+    Every field holds the value IIS uses, which may come from elsewhere than the site's own
+    element: IIS 7 ``<siteDefaults>`` (``auto_start``, ``bindings``, an FTP site's
+    ``certificate``), IIS 6 properties inherited from ``/LM/W3SVC`` (``certificate``).
+    ``inherited`` names the fields whose value was inherited, e.g. ``("auto_start",)``.
     """
 
     id: int
@@ -189,6 +203,7 @@ class Site:
     kind: SiteKind = SiteKind.WEB
     line: int | None = None
     certificate_known: bool = True
+    inherited: tuple[str, ...] = ()
 
     @property
     def secure_bindings(self) -> tuple[Binding, ...]:
@@ -217,6 +232,7 @@ class Site:
             "certificate": self.certificate.to_json() if self.certificate else None,
             "waiting_for_certificate": self.waiting_for_certificate,
             "line": self.line,
+            "inherited": list(self.inherited),
         }
 
 

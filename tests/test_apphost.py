@@ -12,6 +12,7 @@ from lxml import etree
 import metaclone
 from metaclone import ConfigDocument, httpsys
 from metaclone.apphost import AppcmdDocument, AppHostDocument
+from metaclone.rules import MAX_IIS7_SITE_ID
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -25,7 +26,7 @@ from metaclone.errors import (
     ThumbprintError,
 )
 from metaclone.sites import (
-    MAX_SITE_ID,
+
     Application,
     Binding,
     CertificateRef,
@@ -412,16 +413,16 @@ def test_new_id_is_above_custom_metadata_ids() -> None:
     ("kwargs", "error", "message"),
     [
         ({}, SiteNameError, "needs a name"),
-        ({"new_name": ""}, SiteNameError, "is not a site name"),
-        ({"new_name": "   "}, SiteNameError, "is not a site name"),
-        ({"new_name": "a/b"}, SiteNameError, "contains '/'"),
-        ({"new_name": "a?b"}, SiteNameError, "contains '\\?'"),
-        ({"new_name": "a\x01b"}, SiteNameError, "cannot be written"),
+        ({"new_name": ""}, SiteNameError, "cannot be empty"),
+        ({"new_name": "   "}, SiteNameError, "cannot be empty"),
+        ({"new_name": "a/b"}, SiteNameError, "IIS does not allow / in a site name"),
+        ({"new_name": "a?b"}, SiteNameError, "IIS does not allow \\? in a site name"),
+        ({"new_name": "a\x01b"}, SiteNameError, "control characters"),
         ({"new_name": "shopping"}, SiteNameError, "already used by site id 7"),
         ({"new_name": "Legacy Portal"}, SiteNameError, "would inherit it"),
-        ({"new_name": "X", "new_id": 0}, SiteIdOutOfRangeError, "outside 1.."),
-        ({"new_name": "X", "new_id": MAX_SITE_ID + 1}, SiteIdOutOfRangeError, "outside 1.."),
-        ({"new_name": "X", "new_id": True}, SiteIdOutOfRangeError, "not an integer"),
+        ({"new_name": "X", "new_id": 0}, SiteIdOutOfRangeError, "run from 1 to 4294967295"),
+        ({"new_name": "X", "new_id": MAX_IIS7_SITE_ID + 1}, SiteIdOutOfRangeError, "run from 1 to"),
+        ({"new_name": "X", "new_id": True}, SiteIdOutOfRangeError, "whole number"),
         ({"new_name": "X", "new_id": 7}, SiteIdInUseError, "already used by site 'Shopping'"),
         ({"new_name": "X", "new_id": 20}, SiteIdInUseError, "KB 3202096"),
     ],
@@ -453,7 +454,7 @@ def test_clone_unknown_source() -> None:
 
 
 def test_no_id_left_above_the_highest() -> None:
-    text = MAIN.read_text().replace('name="Files" id="12"', f'name="Files" id="{MAX_SITE_ID}"')
+    text = MAIN.read_text().replace('name="Files" id="12"', f'name="Files" id="{MAX_IIS7_SITE_ID}"')
     doc = metaclone.loads(text.encode(), "full.config")
     with pytest.raises(SiteIdOutOfRangeError, match="no higher id"):
         doc.clone_site("Shop", new_name="X")
@@ -582,7 +583,7 @@ def test_rename_refusals() -> None:
     before = doc.to_bytes()
     with pytest.raises(SiteNameError, match="already used"):
         doc.rename_site("Shop", "shopping")
-    with pytest.raises(SiteNameError, match="contains '/'"):
+    with pytest.raises(SiteNameError, match="IIS does not allow / in a site name"):
         doc.rename_site("Shop", "a/b")
     with pytest.raises(SiteNameError, match="would inherit it"):
         doc.rename_site("Shop", "legacy portal")
@@ -687,9 +688,9 @@ def test_set_bindings_on_a_site_without_bindings() -> None:
         ([], "at least one binding"),
         (["nonsense"], "is not a binding"),
         (["http/*:80:", "HTTP/*:80:"], "given twice"),
-        (["http/*:eighty:"], "port from 1 to 65535"),
-        (["http/*:0:"], "port from 1 to 65535"),
-        ([Binding("https", "*:443:", ssl_flags=2**32)], "32-bit"),
+        (["http/*:eighty:"], "port is a number from 1 to 65535"),
+        (["http/*:0:"], "port is a number from 1 to 65535"),
+        ([Binding("https", "*:443:", ssl_flags=2**32)], "not known to this file's IIS version"),
         ([Binding("https", "*:443:", ssl_flags=1)], "needs a host name"),
         ([Binding("http", "")], "needs a protocol and binding information"),
         ([Binding("http", "*:80:\x00")], "cannot be written"),

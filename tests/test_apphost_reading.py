@@ -291,14 +291,15 @@ def _listing_document(sites: list[tuple[int, list[str], int]], gaps: list[int]) 
 
 
 def _default_pool_gap_by_gap(xml: XmlDocument, index: apphost_index.SiteIndex) -> str | None:
-    """The default application pool read from every gap between the sites in turn."""
+    """The default application pool read by the exact reader: the last ``applicationDefaults``
+    child of ``<sites>`` that names one."""
     assert index.sites_element is not None
     pool: str | None = None
-    gap_start = index.sites_element.content_start
-    for entry in index.sites:
-        pool = apphost_index._default_pool(xml, gap_start, entry.start, pool)
-        gap_start = entry.end
-    return apphost_index._default_pool(xml, gap_start, index.sites_element.content_end, pool)
+    for child in xml.children(index.sites_element):
+        if child.name == "applicationDefaults":
+            found = xml.get(child, "applicationPool")
+            pool = found if found is not None else pool
+    return pool
 
 
 def _exact_sites(doc: AppHostDocument) -> tuple[Any, ...]:
