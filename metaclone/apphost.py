@@ -44,13 +44,13 @@ from metaclone.apphost_index import (
     read_site_parts,
     scan_applicationhost,
 )
+from metaclone.apphost_schema import ssl_flag_bits
 from metaclone.apphost_style import (
     append_child,
     child_indentation,
     nested_elements,
     style_of,
 )
-from metaclone.apphost_schema import ssl_flag_bits
 from metaclone.base import ConfigDocument, SiteKey, select_site
 from metaclone.bulk import build_binding, build_site, paused_garbage_collection
 from metaclone.errors import (
@@ -66,10 +66,8 @@ from metaclone.errors import (
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
 from metaclone.rules import MAX_IIS7_SITE_ID, name_key
-from metaclone.validation import require_binding, require_pool_name, require_site_id, require_site_name
 from metaclone.sites import (
     ADDRESS_PROTOCOLS,
-    MAX_SITE_ID,
     Application,
     Binding,
     CertificateInput,
@@ -81,6 +79,11 @@ from metaclone.sites import (
     VirtualDirectory,
     is_ascii_number,
     normalize_thumbprint,
+)
+from metaclone.validation import (
+    require_binding,
+    require_site_id,
+    require_site_name,
 )
 
 if TYPE_CHECKING:

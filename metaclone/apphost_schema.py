@@ -119,7 +119,10 @@ ELEMENTS: dict[str, dict[str, AttributeSchema]] = {
     },
     "applicationDefaults": _APPLICATION_DEFAULTS,
     "virtualDirectory": _VIRTUAL_DIRECTORY,
-    "virtualDirectoryDefaults": {**_VIRTUAL_DIRECTORY, "path": _a(validation="virtualDirectoryPath")},
+    "virtualDirectoryDefaults": {
+        **_VIRTUAL_DIRECTORY,
+        "path": _a(validation="virtualDirectoryPath"),
+    },
     "pool": {
         "name": _a(required=True, key=True, validation="applicationPoolName"),
         "queueLength": _a(_U),

@@ -27,7 +27,6 @@ from metaclone.errors import (
     CertificateError,
     ParseError,
     SiteIdInUseError,
-    SiteIdOutOfRangeError,
     SiteNameError,
     SiteNotFoundError,
     UnsupportedDocumentError,
@@ -50,6 +49,7 @@ from metaclone.metabase_index import (
     scan_sites,
     site_scanner,
 )
+from metaclone.metabase_inherit import inherited_values
 from metaclone.metabase_schema import (
     format_multisz,
     is_secure_blob,
@@ -58,8 +58,8 @@ from metaclone.metabase_schema import (
     parse_multisz,
     read_value,
 )
+from metaclone.rules import MAX_IIS6_SITE_ID, name_key
 from metaclone.sites import (
-    MAX_SITE_ID,
     Application,
     Binding,
     CertificateInput,
@@ -72,6 +72,7 @@ from metaclone.sites import (
     normalize_thumbprint,
     split_address,
 )
+from metaclone.validation import require_binding, require_site_id, require_site_name
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
@@ -131,6 +132,7 @@ class MetabaseDocument(ConfigDocument):
     _sites_cache: tuple[int, tuple[Site, ...]] | None = None
     _layout_cache: tuple[int, str] | None = None
     _mbproperty_cache: tuple[int, Element] | None = None
+    _inherited_cache: tuple[int, dict[str, dict[str, str]]] | None = None
 
     # -- the key index ---------------------------------------------------------------------
 
@@ -190,6 +192,27 @@ class MetabaseDocument(ConfigDocument):
             f"<{name}> has no Location attribute: every key under <MBProperty> names its "
             'metabase path, e.g. Location ="/LM/W3SVC/1"',
         )
+
+    def inherited(self, service: Service = WEB) -> dict[str, str]:
+        """The inheritable properties the sites of ``service`` inherit (decoded, by name).
+
+        See :mod:`metaclone.metabase_inherit`; read once per version of the text.
+        """
+        cached = self._inherited_cache
+        if cached is None or cached[0] != self.xml.version:
+            cached = (self.xml.version, {})
+            self._inherited_cache = cached
+        values = cached[1].get(service.name)
+        if values is None:
+            mbproperty = self._mbproperty()
+            try:
+                values = inherited_values(
+                    self.xml, service, mbproperty.content_start, mbproperty.content_end
+                )
+            except ValueError as exc:
+                raise ParseError(str(exc), path=self.path) from None
+            cached[1][service.name] = values
+        return values
 
     # -- keys and values -------------------------------------------------------------------
 
@@ -358,14 +381,7 @@ class MetabaseDocument(ConfigDocument):
                 auto_start = parse_bool(decode_attribute_value(flag))
             except ValueError as exc:
                 raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
-        certificate = None
-        if thumbprint is not None:
-            thumbprint = decode_attribute_value(thumbprint).strip()
-            if thumbprint:
-                certificate = CertificateRef(
-                    thumbprint.lower(),
-                    (decode_attribute_value(store) if store is not None else "") or "MY",
-                )
+        certificate, inherited = self._certificate(service, thumbprint, store)
         bindings: list[Binding] = []
         if plain is not None:
             _add_bindings(bindings, service.plain_protocol, plain, None)
@@ -380,6 +396,31 @@ class MetabaseDocument(ConfigDocument):
             service.kind,
             line,
             True,
+            inherited,
+        )
+
+    def _certificate(
+        self, service: Service, thumbprint: str | None, store: str | None
+    ) -> tuple[CertificateRef | None, tuple[str, ...]]:
+        """The certificate of a site whose own SSLCertHash and SSLStoreName are written as
+        ``thumbprint`` and ``store``, with what it inherits; and ``("certificate",)`` when any
+        part of it is inherited."""
+        if service is not WEB:
+            return None, ()
+        own_hash = decode_attribute_value(thumbprint).strip() if thumbprint is not None else ""
+        own_store = decode_attribute_value(store) if store is not None else ""
+        if thumbprint is not None and not own_hash:
+            return None, ()  # an empty SSLCertHash of its own: no certificate, none inherited
+        inherited: dict[str, str] = {}
+        if not own_hash or not own_store:
+            inherited = self.inherited(service)
+        found = own_hash or inherited.get("SSLCertHash", "").strip()
+        if not found:
+            return None, ()
+        store_name = own_store or inherited.get("SSLStoreName", "")
+        from_above = not own_hash or (not own_store and bool(inherited.get("SSLStoreName")))
+        return CertificateRef(found.lower(), store_name or "MY"), (
+            ("certificate",) if from_above else ()
         )
 
     def _property_error(self, start: int, key_type: str, name: str, message: str) -> ParseError:
@@ -606,16 +647,7 @@ class MetabaseDocument(ConfigDocument):
     def _choose_site_id(self, service: Service, requested: int | None) -> int:
         used = self._index().used_ids(service)
         if requested is not None:
-            if isinstance(requested, bool) or not isinstance(requested, int):
-                raise SiteIdOutOfRangeError(
-                    f"a site id is a whole number from 1 to {MAX_SITE_ID}, not {requested!r}",
-                    path=self.path,
-                )
-            if not 1 <= requested <= MAX_SITE_ID:
-                raise SiteIdOutOfRangeError(
-                    f"site id {requested} is outside 1..{MAX_SITE_ID}, the range IIS accepts",
-                    path=self.path,
-                )
+            require_site_id(requested, MAX_IIS6_SITE_ID, path=self.path)
             if requested in used:
                 raise SiteIdInUseError(
                     f"id {requested} is already used by keys under /LM/{service.name}/"
@@ -624,7 +656,7 @@ class MetabaseDocument(ConfigDocument):
                 )
             return requested
         candidate = max(used, default=0) + 1
-        if candidate <= MAX_SITE_ID:
+        if candidate <= MAX_IIS6_SITE_ID:
             return candidate
         candidate = 1
         while candidate in used:
@@ -636,25 +668,19 @@ class MetabaseDocument(ConfigDocument):
             self._check_name(requested, site.kind, exclude=None)
             return requested
         base = f"{site.name or f'Site {site.id}'} (copy)"
-        taken = {name.casefold() for _, name in self._site_names(site.kind)}
+        taken = {name_key(name) for _, name in self._site_names(site.kind)}
         candidate, number = base, 2
-        while candidate.casefold() in taken:
+        while name_key(candidate) in taken:
             candidate = f"{base[:-1]} {number})"
             number += 1
         return candidate
 
     def _check_name(self, name: str, kind: SiteKind, exclude: Site | None) -> None:
-        if not isinstance(name, str) or not name.strip():
-            raise SiteNameError("a site name cannot be empty", path=self.path)
-        if _CONTROL.search(name):
-            raise SiteNameError(
-                f"a site name cannot contain line ends or control characters: {name!r}",
-                path=self.path,
-            )
+        require_site_name(name, path=self.path)
         if not self._may_be_a_site_name(name):
             return
         for entry, other_name in self._site_names(kind):
-            if other_name.casefold() != name.casefold():
+            if name_key(other_name) != name_key(name):
                 continue
             if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
                 continue
@@ -676,7 +702,7 @@ class MetabaseDocument(ConfigDocument):
         if any(c in joined for c in _NEEDS_DECODING):
             joined = "\0".join(map(decode_attribute_value, values))
         # No value holds a NUL, nor a name that reaches here: whole values are compared.
-        return f"\0{name.casefold()}\0" in f"\0{joined.casefold()}\0"
+        return f"\0{name_key(name)}\0" in f"\0{name_key(joined)}\0"
 
     # -- other edits -----------------------------------------------------------------------
 
@@ -741,7 +767,7 @@ class MetabaseDocument(ConfigDocument):
                     f"{allowed} bindings",
                     path=self.path,
                 )
-            information = _iis6_information(binding.binding_information, binding.summary)
+            information = _iis6_information(binding, self.path)
             if any(_same_binding(information, other) for other in target):
                 raise BindingError(f"{binding.summary} is given twice", path=self.path)
             target.append(information)
@@ -800,6 +826,20 @@ class MetabaseDocument(ConfigDocument):
         editor.remove_attribute(entry.key.start_tag, "SSLCertHash")
         editor.remove_attribute(entry.key.start_tag, "SSLStoreName")
         editor.commit()
+        after = self._reread(entry)
+        if after.certificate is not None:
+            self.notes.append(
+                Finding(
+                    Severity.WARNING,
+                    "inherited-certificate",
+                    f"site {after.id} {after.name!r} has no certificate of its own now, but "
+                    f"inherits {after.certificate.thumbprint} ({after.certificate.store}) from "
+                    f"/LM/{entry.service.name} (SSLCertHash is inherited): remove it there, or "
+                    "set the site's own certificate",
+                    site_id=after.id,
+                    line=after.line,
+                )
+            )
         return None
 
     def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
@@ -969,7 +1009,7 @@ class MetabaseDocument(ConfigDocument):
                 )
 
     def _duplicate_names(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        named = (((s.kind, s.name.casefold()), s) for s in sites if s.name)
+        named = (((s.kind, name_key(s.name)), s) for s in sites if s.name)
         for group in grouped(named).values():
             if len(group) < 2:
                 continue
@@ -993,7 +1033,7 @@ class MetabaseDocument(ConfigDocument):
                     binding.protocol,
                     (binding.ip or "").strip("*"),
                     binding.port,
-                    (binding.host or "").casefold(),
+                    name_key(binding.host or ""),
                 )
                 first = seen.setdefault(address, site)
                 if first is site:
@@ -1058,7 +1098,7 @@ def _path_pattern(service: Service, segment: str) -> re.Pattern[str]:
         + service.name
         + r"/)"
         + re.escape(segment)
-        + r"(?=[/\r\n]|&#(?:10|13|x[aAdD]);|\Z)",
+        + r"(?=[/\r\n]|&#(?:0*1[03]|x0*[aAdD]);|\Z)",
         re.IGNORECASE,
     )
 
@@ -1091,17 +1131,13 @@ def _continuation_in(attributes: Iterable[Attribute]) -> str | None:
     return None
 
 
-def _iis6_information(information: str, summary: str) -> str:
-    """Check ``IP:port:host`` and write it as IIS 6 does (no ``*`` for all addresses)."""
-    if information.count(":") < 2 and not information.startswith("["):
-        raise BindingError(
-            f"{summary}: IIS 6 bindings are IP:port:host, e.g. :80: or 10.0.0.5:443:"
-        )
-    ip, port, host = split_address(information)
-    if port is None or not 1 <= port <= 65535:
-        raise BindingError(f"{summary}: the port must be a number from 1 to 65535")
-    if _CONTROL.search(information) or any(c in information for c in ' "<>'):
-        raise BindingError(f"{summary}: a binding cannot contain spaces or quotes")
+def _iis6_information(binding: Binding, path: str) -> str:
+    """Check ``IP:port:host`` by IIS's rules and write it as IIS 6 does (no ``*`` for all
+    addresses)."""
+    require_binding(
+        Binding.from_information(binding.protocol, binding.binding_information), path=path
+    )
+    ip, port, host = split_address(binding.binding_information)
     if ip == "*":
         ip = ""
     return f"{ip}:{port}:{host}"
@@ -1110,4 +1146,4 @@ def _iis6_information(information: str, summary: str) -> str:
 def _same_binding(a: str, b: str) -> bool:
     ip_a, port_a, host_a = split_address(a)
     ip_b, port_b, host_b = split_address(b)
-    return (ip_a, port_a, host_a.casefold()) == (ip_b, port_b, host_b.casefold())
+    return (ip_a, port_a, name_key(host_a)) == (ip_b, port_b, name_key(host_b))

@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from metaclone.metabase_index import INHERITED_PROPERTIES, WEB
+from metaclone.metabase_index import WEB
 from metaclone.sites import Application, Site, VirtualDirectory
 
 if TYPE_CHECKING:
@@ -127,14 +127,20 @@ class _Tree:
                     self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY),
                 )
             )
-        return tuple(
-            Application(
-                _url(self.nodes[folded].segments),
-                self.pool(folded) or outer.pool(),
-                tuple(directories[folded]),
+        result: list[Application] = []
+        for folded in applications:
+            own = self.nodes[folded].pool
+            pool = self.pool(folded) or outer.pool()
+            inherited = ("application_pool",) if own is None and pool is not None else ()
+            result.append(
+                Application(
+                    _url(self.nodes[folded].segments),
+                    pool,
+                    tuple(directories[folded]),
+                    inherited=inherited,
+                )
             )
-            for folded in applications
-        )
+        return tuple(result)
 
     def ftp_applications(self) -> tuple[Application, ...]:
         if () not in self.nodes:
@@ -187,20 +193,13 @@ class _OuterPools:
 
     def _find(self) -> str | None:
         document = self._document
-        service = document.key("/LM/" + WEB.name)
-        for key in (self._site_key, service):
-            if key is not None:
-                found = _set_value(document.properties(key).get("AppPoolId"))
-                if found is not None:
-                    return found
-        if not document.is_export or INHERITED_PROPERTIES not in document.xml.text:
-            return None
-        # Export files are small: their top-level elements are walked, not indexed.
-        mbproperty = document._mbproperty()
-        for element in document.xml.children(mbproperty):
-            if element.name == INHERITED_PROPERTIES:
-                return _set_value(document.xml.attribute(element, "AppPoolId"))
-        return None
+        found = _set_value(document.properties(self._site_key).get("AppPoolId"))
+        if found is not None:
+            return found
+        # What the site key inherits: /LM/W3SVC and above, or an export's
+        # IIsInheritedProperties.
+        value = document.inherited(WEB).get("AppPoolId")
+        return value if value is not None and value.strip() else None
 
 
 def _set_value(attribute: Attribute | None) -> str | None:

@@ -64,6 +64,8 @@ class Property:
     type: PropertyType
     secure: bool = False
     flags: Mapping[str, int] = attrs.field(factory=dict)
+    #: MBSchema's INHERIT attribute: a key without its own value takes its nearest ancestor's.
+    inherit: bool = False
 
 
 def _p(
@@ -74,7 +76,23 @@ def _p(
     secure: bool = False,
     flags: Mapping[str, int] | None = None,
 ) -> Property:
-    return Property(name, ident, kind, secure, dict(flags or {}))
+    return Property(name, ident, kind, secure, dict(flags or {}), name in _INHERIT)
+
+
+#: The properties of the table that MBSchema marks INHERIT (corpus mbSchemaSample.xml).
+#: ServerAutoStart, ServerBindings and SecureBindings are NO_ATTRIBUTES: never inherited.
+_INHERIT = frozenset(
+    {
+        "MaxConnections", "ServerComment", "ServerSize", "InProcessIsapiApps",
+        "AppFriendlyName", "AppRoot", "AppIsolated", "AppWamClsid", "AppPackageID",
+        "AppPackageName", "Path", "UNCUserName", "UNCPassword", "LogType", "LogFileDirectory",
+        "LogFilePeriod", "LogOdbcPassword", "LogPluginClsid", "LogExtFileFlags", "SSLCertHash",
+        "SSLStoreName", "SslUseDsMapper", "AuthFlags", "HttpExpires", "HttpCustomHeaders",
+        "DirBrowseFlags", "DefaultDoc", "HttpErrors", "HttpRedirect", "ScriptMaps", "MimeMap",
+        "AccessFlags", "IPSecurity", "AnonymousUserName", "AnonymousUserPass", "AdminACL",
+        "AccessSSLFlags", "WAMUserName", "WAMUserPass", "AppPoolId",
+    }
+)  # fmt: skip
 
 
 _D, _B, _S, _E = PropertyType.DWORD, PropertyType.BOOL, PropertyType.STRING, PropertyType.EXPANDSZ
@@ -245,6 +263,9 @@ _TABLE: tuple[Property, ...] = (
 #: The properties metaclone knows, by name (property names are case-sensitive in the file).
 PROPERTIES: Mapping[str, Property] = {p.name: p for p in _TABLE}
 
+#: The names of the properties a key inherits from its ancestors (MBSchema's INHERIT).
+INHERITABLE_PROPERTIES = frozenset(p.name for p in _TABLE if p.inherit)
+
 #: The names of the properties whose values are encrypted with the machine's session key.
 SECURE_PROPERTIES = frozenset(p.name for p in _TABLE if p.secure)
 
@@ -278,18 +299,25 @@ def may_hold_path(name: str, raw: str) -> bool:
 # -- text forms ------------------------------------------------------------------------------
 
 _LINE_END = re.compile(r"\r\r\n|\r\n|\n|\r")
+# A CR or LF written as a character reference, in any of its spellings: &#xA; &#x0A; &#10;
+# &#010; and the CR forms.
+_CR_REF = r"&#(?:x0*[dD]|0*13);"
+_LF_REF = r"&#(?:x0*[aA]|0*10);"
+#: What separates two MULTISZ entries: a line end, literal or as character references.
+ENTRY_SEPARATOR = re.compile(rf"(?:\r|{_CR_REF})*(?:\n|{_LF_REF})|(?:\r|{_CR_REF})+")
 _CONTINUATION_INDENT = re.compile(r"^[ \t]*")
 
 
 def parse_multisz(raw: str) -> list[str]:
     """The entries of a MULTISZ or MIMEMAP value written as ``raw`` (the text between quotes).
 
-    Entries are separated by line ends; the indentation of continuation lines is layout, not
-    data.  ``""`` is the empty list.
+    Entries are separated by line ends, written literally or as character references
+    (``&#xA;``, ``&#10;``, ...); the indentation of continuation lines is layout, not data.
+    ``""`` is the empty list.
     """
     if raw == "":
         return []
-    lines = _LINE_END.split(raw)
+    lines = ENTRY_SEPARATOR.split(raw)
     entries = [lines[0]] + [_CONTINUATION_INDENT.sub("", line, count=1) for line in lines[1:]]
     return [decode_attribute_value(entry) for entry in entries]
 

@@ -12,7 +12,6 @@ from lxml import etree
 import metaclone
 from metaclone import ConfigDocument, httpsys
 from metaclone.apphost import AppcmdDocument, AppHostDocument
-from metaclone.rules import MAX_IIS7_SITE_ID
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -25,8 +24,8 @@ from metaclone.errors import (
     SiteNotFoundError,
     ThumbprintError,
 )
+from metaclone.rules import MAX_IIS7_SITE_ID
 from metaclone.sites import (
-
     Application,
     Binding,
     CertificateRef,

@@ -447,10 +447,12 @@ def test_delete_site_removes_whole_lines_of_that_site_only() -> None:
 
 def test_rename_site() -> None:
     doc = load(MAIN)
-    renamed = doc.rename_site("Shop", "Shop & Co")
-    assert renamed.name == "Shop & Co"
-    assert '\t\tServerComment="Shop &amp; Co"\r\n' in key_text(doc, "/LM/W3SVC/1962875481")
-    assert doc.rename_site("shop & co", "SHOP & CO").name == "SHOP & CO"
+    renamed = doc.rename_site("Shop", "Shop 'n' Co")
+    assert renamed.name == "Shop 'n' Co"
+    assert "\t\tServerComment=\"Shop 'n' Co\"\r\n" in key_text(doc, "/LM/W3SVC/1962875481")
+    assert doc.rename_site("shop 'N' co", "SHOP 'N' CO").name == "SHOP 'N' CO"
+    with pytest.raises(SiteNameError, match="IIS does not allow & in a site name"):
+        doc.rename_site("shop 'n' co", "Shop & Co")
 
 
 def test_rename_a_site_without_properties_inserts_its_line() -> None:
@@ -700,7 +702,7 @@ def test_bad_names_are_refused(name: str) -> None:
         (["http/:80"], "IP:port:host"),
         (["http/:0:"], "port"),
         (["http/:http:"], "port"),
-        (["http/:80:a b"], "spaces"),
+        (["http/:80:a b"], "not a host name label"),
         (["http/:80:x", "http/:80:X"], "given twice"),
         (["80"], "protocol/information"),
     ],

@@ -35,8 +35,16 @@ def loads(data: bytes) -> MetabaseDocument:
     return doc
 
 
-def app(path: str, pool: str | None, *directories: tuple[str, str]) -> Application:
-    return Application(path, pool, tuple(VirtualDirectory(p, d) for p, d in directories))
+def app(
+    path: str, pool: str | None, *directories: tuple[str, str], inherited: bool = False
+) -> Application:
+    """An application; ``inherited``: its pool comes from a key above it."""
+    return Application(
+        path,
+        pool,
+        tuple(VirtualDirectory(p, d) for p, d in directories),
+        inherited=("application_pool",) if inherited else (),
+    )
 
 
 # -- the main fixture ------------------------------------------------------------------------
@@ -52,7 +60,9 @@ def test_main_fixture_root_applications() -> None:
         app("/", "DefaultAppPool", ("/", r"D:\Sites\intranet")),
     )
     # No AppPoolId on the site: the WWW service's one.
-    assert doc.applications(123) == (app("/", "DefaultAppPool", ("/", r"D:\Sites\partners")),)
+    assert doc.applications(123) == (
+        app("/", "DefaultAppPool", ("/", r"D:\Sites\partners"), inherited=True),
+    )
     assert doc.applications(98004751) == (app("/", "AP", ("/", r"G:\CONTRIB")),)
 
 
@@ -88,16 +98,28 @@ def test_nested_applications_with_their_virtual_directories() -> None:
             ("/legacy", "E:\\Legacy\\"),
             ("/Media", r"\\files01\media"),
             ("/R&D", r"\\files01\r&d"),
+            inherited=True,
         ),
         app("/reports", "ReportsPool", ("/", PORTAL_ROOT + r"\reports")),
-        app("/reports/2024/Archive", "ReportsPool", ("/", PORTAL_ROOT + r"\reports\2024\Archive")),
+        app(
+            "/reports/2024/Archive",
+            "ReportsPool",
+            ("/", PORTAL_ROOT + r"\reports\2024\Archive"),
+            inherited=True,
+        ),
         app(
             "/Shop",
             "ShopPool",
             ("/", r"D:\Sites\Shop"),
             ("/images/Thumbs", r"E:\Thumbs"),
         ),
-        app("/Shop/api", "ShopPool", ("/", r"D:\Sites\Shop API"), ("/docs", "D:\\Docs\\Café")),
+        app(
+            "/Shop/api",
+            "ShopPool",
+            ("/", r"D:\Sites\Shop API"),
+            ("/docs", "D:\\Docs\\Café"),
+            inherited=True,
+        ),
     )
 
 
@@ -148,7 +170,7 @@ def test_root_matched_in_any_case_and_paths_keep_their_case() -> None:
     doc = load(APPS)
     assert doc.key("/LM/W3SVC/6/ROOT") is not None
     assert doc.applications("Lower case") == (
-        app("/", "DefaultAppPool", ("/", r"D:\Sites\lower")),
+        app("/", "DefaultAppPool", ("/", r"D:\Sites\lower"), inherited=True),
         app("/App", "LowerApp", ("/", r"D:\Sites\lower-app")),
     )
 
@@ -204,7 +226,7 @@ def test_export_file() -> None:
     # checkout sets no AppPoolId: it inherits the one of root.
     assert doc.applications(1962875481) == (
         app("/", "ShopPool", ("/", r"C:\inetpub\shop")),
-        app("/checkout", "ShopPool", ("/", r"C:\inetpub\shop-checkout")),
+        app("/checkout", "ShopPool", ("/", r"C:\inetpub\shop-checkout"), inherited=True),
     )
 
 
@@ -264,7 +286,8 @@ def test_reads_only_the_keys_of_the_site(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(doc, "properties", recording)
     doc.applications(6)
-    assert read == ["/LM/W3SVC/6/root", "/LM/W3SVC/6/root/App", "/LM/W3SVC/6", "/LM/W3SVC"]
+    # The WWW service's pool is read with the other inherited values, once per version.
+    assert read == ["/LM/W3SVC/6/root", "/LM/W3SVC/6/root/App", "/LM/W3SVC/6"]
 
 
 # -- the real files --------------------------------------------------------------------------
