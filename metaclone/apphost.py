@@ -44,6 +44,7 @@ from metaclone.apphost_index import (
     read_site_parts,
     scan_applicationhost,
 )
+from metaclone.apphost_check import schema_findings
 from metaclone.apphost_schema import ssl_flag_bits
 from metaclone.apphost_style import (
     append_child,
@@ -56,6 +57,7 @@ from metaclone.bulk import build_binding, build_site, paused_garbage_collection
 from metaclone.errors import (
     BindingError,
     CertificateError,
+    InconsistentSiteError,
     ParseError,
     SiteError,
     SiteIdInUseError,
@@ -82,6 +84,7 @@ from metaclone.sites import (
 )
 from metaclone.validation import (
     require_binding,
+    require_pool_name,
     require_site_id,
     require_site_name,
 )
@@ -351,7 +354,7 @@ class AppHostDocument(ConfigDocument):
         if isinstance(key, int) or is_ascii_number(key.strip()):
             found = index.sites_by_id.get(int(key), ())
         else:
-            found = index.sites_by_name.get(key.strip().casefold(), ())
+            found = index.sites_by_name.get(name_key(key.strip()), ())
         if len(found) == 1:
             return found[0]
         return select_site(
@@ -361,6 +364,19 @@ class AppHostDocument(ConfigDocument):
             path=self.path,
             format=self.format,
         )
+
+    def _editable(self, entry: SiteEntry) -> SiteEntry:
+        """``entry``, unless its description contradicts itself (see
+        :attr:`SiteIndex.problems`): editing one half would leave the other saying otherwise."""
+        block = entry.block.start
+        for offset, message in self._index().problems:
+            if offset == block:
+                raise self.xml.located(
+                    InconsistentSiteError,
+                    offset,
+                    f"site {entry.name!r} cannot be changed: {message}; correct the file first",
+                )
+        return entry
 
     def _line(self, entry: SiteEntry) -> int:
         return self.xml.line_of(entry.start)
@@ -431,10 +447,15 @@ class AppHostDocument(ConfigDocument):
         findings: list[Finding] = []
         findings.extend(_duplicates(sites))
         findings.extend(self._binding_conflicts(sites))
-        names = {s.name.casefold() for s in sites}
+        names = {name_key(s.name) for s in sites}
         for loc in index.locations:
-            if loc.site_name is not None and loc.site_name.casefold() not in names:
+            if loc.site_name is not None and name_key(loc.site_name) not in names:
                 findings.append(self._orphan_finding(loc))
+        findings.extend(
+            Finding(Severity.ERROR, "inconsistent-site", message, None, self.xml.line_of(offset))
+            for offset, message in index.problems
+        )
+        findings.extend(schema_findings(self.xml, index, self.ssl_flag_bits))
         ids = {s.id for s in sites}
         reported: set[int] = set()
         for key in index.metadata_keys:
@@ -633,7 +654,7 @@ class AppHostDocument(ConfigDocument):
         Site-specific text the copy keeps (host names, paths) is reported in :attr:`notes`.
         """
         index = self._index()
-        entry = self._entry(source)
+        entry = self._editable(self._entry(source))
         name = self._check_new_name(new_name, index, allow=None)
         site_id = self._choose_id(new_id, index)
         editor = self.xml.edit()
@@ -689,12 +710,16 @@ class AppHostDocument(ConfigDocument):
     def _set_start(
         self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
     ) -> None:
+        """Make the site start (or not) with IIS: ``serverAutoStart`` is written whenever the
+        value the site has now, its own or the one it inherits from ``<siteDefaults>``,
+        differs from ``auto_start``; a site that already starts as asked is left alone."""
         current = self.xml.attribute(entry.element, "serverAutoStart")
-        is_false = current is not None and current.value.strip().lower() == _FALSE
-        if not auto_start and not is_false:
-            editor.set_attribute(entry.element, "serverAutoStart", _FALSE)
-        elif auto_start and is_false:
-            editor.set_attribute(entry.element, "serverAutoStart", "true")
+        if current is not None and current.value.strip():
+            effective = not is_false(current.value)
+        else:
+            effective = self._defaults()[0].auto_start
+        if effective != auto_start:
+            editor.set_attribute(entry.element, "serverAutoStart", "true" if auto_start else _FALSE)
 
     def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
         return []
@@ -742,7 +767,7 @@ class AppHostDocument(ConfigDocument):
         for app in apps:
             pool = xml.get(app, "applicationPool")
             if pool:
-                explicit.setdefault(pool.casefold(), pool)
+                explicit.setdefault(name_key(pool), pool)
         if not explicit:
             notes.append(
                 Finding(
@@ -757,15 +782,16 @@ class AppHostDocument(ConfigDocument):
             return
         pools_element = index.pools_element
         pool_elements = (
-            {(xml.get(p, "name") or "").casefold(): p for p in _named(xml, pools_element, "add")}
+            {name_key(xml.get(p, "name") or ""): p for p in _named(xml, pools_element, "add")}
             if pools_element is not None
             else {}
         )
         renamed: dict[str, str] = {}
         for folded, pool in explicit.items():
             new_pool = _pool_name(pool, entry.name, name, single=len(explicit) == 1)
-            if new_pool.casefold() in pool_elements or new_pool.casefold() in {
-                n.casefold() for n in renamed.values()
+            require_pool_name(new_pool, path=self.path)
+            if name_key(new_pool) in pool_elements or name_key(new_pool) in {
+                name_key(n) for n in renamed.values()
             }:
                 raise SiteNameError(
                     f"application pool {new_pool!r} already exists; clone without new pools "
@@ -784,8 +810,8 @@ class AppHostDocument(ConfigDocument):
             editor.insert_after(source_pool, scratch.render(source_pool.start, source_pool.end))
         for app in apps:
             pool = xml.get(app, "applicationPool")
-            if pool and pool.casefold() in renamed:
-                scratch.set_attribute(app, "applicationPool", renamed[pool.casefold()])
+            if pool and name_key(pool) in renamed:
+                scratch.set_attribute(app, "applicationPool", renamed[name_key(pool)])
 
     def _site_specific_notes(
         self,
@@ -795,9 +821,9 @@ class AppHostDocument(ConfigDocument):
     ) -> list[Finding]:
         """Values copied as they are that still name the source site or one of its hosts."""
         site = self._read_site(entry, self._index())
-        needles = {entry.name.casefold()}
+        needles = {name_key(entry.name)}
         needles.update(
-            b.host.casefold()
+            name_key(b.host)
             for b in site.bindings
             if b.host and b.host != "*" and b.protocol.lower() in ADDRESS_PROTOCOLS
         )
@@ -822,7 +848,7 @@ class AppHostDocument(ConfigDocument):
                         and token.name in ("site", "SITE", "binding", "location")
                     ):
                         continue
-                    value = attribute.value.casefold()
+                    value = name_key(attribute.value)
                     hits = sorted(n for n, pattern in patterns.items() if pattern.search(value))
                     if hits:
                         notes.append(
@@ -851,11 +877,10 @@ class AppHostDocument(ConfigDocument):
         return notes
 
     def _orphans_left(self, index: SiteIndex) -> list[Finding]:
-        names = {e.name.casefold() for e in index.sites}
         return [
             self._orphan_finding(loc)
             for loc in index.locations
-            if loc.site_name is not None and loc.site_name.casefold() not in names
+            if loc.site_name is not None and name_key(loc.site_name) not in index.sites_by_name
         ]
 
     # -- other site operations -------------------------------------------------------------
@@ -863,7 +888,7 @@ class AppHostDocument(ConfigDocument):
     def delete_site(self, site: SiteKey) -> None:
         """Remove a site with its location blocks and customMetadata keys."""
         index = self._index()
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         editor = self.xml.edit()
         editor.remove_element(entry.block)
         for loc in index.locations_of(entry.name):
@@ -875,7 +900,7 @@ class AppHostDocument(ConfigDocument):
     def rename_site(self, site: SiteKey, new_name: str) -> Site:
         """Rename a site; its location blocks and customMetadata name follow."""
         index = self._index()
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         name = self._check_new_name(new_name, index, allow=entry.id)
         editor = self.xml.edit()
         editor.set_attribute(entry.element, "name", name)
@@ -893,7 +918,7 @@ class AppHostDocument(ConfigDocument):
 
     def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
         """Set ``serverAutoStart`` (only written when it differs from what the file says)."""
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         editor = self.xml.edit()
         self._set_start(editor, entry, auto_start, clone=False)
         editor.commit()
@@ -908,7 +933,7 @@ class AppHostDocument(ConfigDocument):
         information, so bits this call was not asked to change (HTTP/2, QUIC, TLS 1.3, ...)
         are never lost.  No certificate is written: it belongs in HTTP.sys.
         """
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         wanted = self._validate_bindings(bindings)
         xml = self.xml
         container = xml.child(entry.element, "bindings")
@@ -1033,7 +1058,7 @@ class AppHostDocument(ConfigDocument):
         thumbprint = normalize_thumbprint(certificate)
         if not store or not store.strip():
             raise CertificateError("a certificate store name is needed (normally MY)")
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         current = self._read_site(entry, self._index())
         if current.kind is SiteKind.FTP:
             self._set_ftp_certificate(entry, CertificateRef(thumbprint, store))
@@ -1042,12 +1067,41 @@ class AppHostDocument(ConfigDocument):
 
     def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
         """Take a site's certificate away (an HTTP.sys plan, or the FTP attributes removed)."""
-        entry = self._entry(site)
+        entry = self._editable(self._entry(site))
         current = self._read_site(entry, self._index())
         if current.kind is SiteKind.FTP:
             self._set_ftp_certificate(entry, None)
+            after = self.site(entry.id)
+            if after.certificate is not None:
+                self.notes.append(
+                    self._still_served(
+                        current, "the FTP SSL settings of <siteDefaults>", after.certificate
+                    )
+                )
             return None
-        return self._plan({current.id: None})
+        plan = self._plan({current.id: None})
+        if self._sslcerts_attached:
+            deleted = {c.endpoint for c in plan.changes if c.action == httpsys.DELETE}
+            remaining = {e: v for e, v in self._sslcert_by_endpoint.items() if e not in deleted}
+            for binding in current.secure_bindings:
+                serving = httpsys.served_by(binding, remaining)
+                if serving is not None:
+                    where = f"HTTP.sys entry {serving.endpoint} (binding {binding.summary})"
+                    self.notes.append(self._still_served(current, where, serving.ref))
+        return plan
+
+    def _still_served(self, site: Site, where: str, certificate: CertificateRef | None) -> Finding:
+        shown = (
+            f"{certificate.thumbprint} ({certificate.store})" if certificate else "a certificate"
+        )
+        return Finding(
+            Severity.WARNING,
+            "inherited-certificate",
+            f"site {site.name!r} (id {site.id}) loses its own certificate but is still served "
+            f"{shown} by {where}; remove it there too if the site must have none",
+            site.id,
+            site.line,
+        )
 
     def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
         """Exchange the certificates of two sites.
@@ -1056,7 +1110,7 @@ class AppHostDocument(ConfigDocument):
         :meth:`attach_sslcerts`); FTP sites: the ``ssl`` attributes are exchanged in the file.
         """
         index = self._index()
-        first, second = self._entry(a), self._entry(b)
+        first, second = self._editable(self._entry(a)), self._editable(self._entry(b))
         if first.id == second.id:
             raise SiteError(f"cannot swap the certificate of site {first.name!r} with itself")
         site_a, site_b = self._read_site(first, index), self._read_site(second, index)
@@ -1201,9 +1255,9 @@ def _named(xml: XmlDocument, parent: Element, name: str) -> Iterable[Element]:
 
 def _pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
     """A name for the clone's copy of ``pool``: the site name swapped in, else appended."""
-    if pool.casefold() == old_site.casefold():
+    if name_key(pool) == name_key(old_site):
         return new_site
-    position = pool.casefold().find(old_site.casefold())
+    position = name_key(pool).find(name_key(old_site))
     if position >= 0:
         return pool[:position] + new_site + pool[position + len(old_site) :]
     return new_site if single else f"{new_site} {pool}"
@@ -1225,7 +1279,7 @@ def _duplicates(sites: Sequence[Site]) -> list[Finding]:
                     site.line,
                 )
             )
-        first = by_name.setdefault(site.name.casefold(), site)
+        first = by_name.setdefault(name_key(site.name), site)
         if first is not site:
             findings.append(
                 Finding(

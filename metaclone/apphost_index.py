@@ -200,6 +200,10 @@ class SiteIndex:
     #: The element whose ``<location>`` children are the location blocks (None: there are none).
     configuration: Element | None = None
     text: str = attrs.field(default="", repr=False, eq=False)
+    #: What makes a site's description contradict itself, as (offset of the element that
+    #: stands for the site, message): appcmd ``<SITE>`` wrappers that disagree with their
+    #: ``<site>`` or hold several.
+    problems: tuple[tuple[int, str], ...] = ()
 
     @functools.cached_property
     def sites_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
@@ -694,16 +698,59 @@ def _spans_between(
 
 
 def index_appcmd(xml: XmlDocument) -> SiteIndex:
-    """The ``<SITE>`` wrappers of an appcmd XML file and the ``<site>`` inside each."""
+    """The ``<SITE>`` wrappers of an appcmd XML file and the ``<site>`` inside each.
+
+    A wrapper holding several ``<site>`` elements, or whose ``SITE.NAME``/``SITE.ID`` disagree
+    with its ``<site>``, is recorded in :attr:`SiteIndex.problems` (the first ``<site>`` is
+    the one read).
+    """
     sites: list[SiteEntry] = []
+    problems: list[tuple[int, str]] = []
+    text = xml.text
     for wrapper in xml.children(xml.root):
         if wrapper.name != "SITE":
             continue
-        inner = xml.child(wrapper, "site")
-        if inner is None:
+        inner = [child for child in xml.children(wrapper) if child.name == "site"]
+        if not inner:
             raise _parse_error(xml, wrapper.start, "<SITE> holds no <site> element")
-        sites.append(_site_entry(xml, inner, wrapper))
-    return SiteIndex(version=xml.version, sites_element=xml.root, sites=tuple(sites), text=xml.text)
+        entry = _site_entry(xml, inner[0], wrapper)
+        sites.append(entry)
+        if len(inner) > 1:
+            problems.append(
+                (
+                    wrapper.start,
+                    f"<SITE SITE.NAME={entry.name!r}> holds {len(inner)} <site> elements; "
+                    "appcmd writes one per <SITE> and `appcmd add site /in` reads one",
+                )
+            )
+        problems.extend(_wrapper_disagreements(text, wrapper, inner[0]))
+    return SiteIndex(
+        version=xml.version,
+        sites_element=xml.root,
+        sites=tuple(sites),
+        text=text,
+        problems=tuple(problems),
+    )
+
+
+def _wrapper_disagreements(text: str, wrapper: Element, inner: Element) -> list[tuple[int, str]]:
+    """Where ``SITE.NAME`` or ``SITE.ID`` of ``wrapper`` name another site than ``inner``."""
+    outer = attribute_values(text, wrapper.start_tag)
+    own = attribute_values(text, inner.start_tag)
+    found: list[tuple[int, str]] = []
+    for outer_name, own_name, key in (
+        ("SITE.NAME", "name", name_key),
+        ("SITE.ID", "id", str.strip),
+    ):
+        if outer_name in outer and own_name in own and key(outer[outer_name]) != key(own[own_name]):
+            found.append(
+                (
+                    wrapper.start,
+                    f"<SITE {outer_name}={outer[outer_name]!r}> wraps <site {own_name}="
+                    f"{own[own_name]!r}>: appcmd writes the same site in both",
+                )
+            )
+    return found
 
 
 # -- listing every site in one pass ---------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from metaclone.bulk import grouped
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
 from metaclone.lossless import XmlDocument
+from metaclone.rules import name_key
 from metaclone.sites import (
     Application,
     Binding,
@@ -68,8 +69,8 @@ def select_site(
         if isinstance(key, int):
             what = "FTP site" if kind is SiteKind.FTP else "site"
             raise _not_found(f"{what} with id {number}", candidates, identity, path, format)
-    name = str(key).strip().casefold()
-    by_name = [c for c in candidates if identity(c)[1].casefold() == name]
+    name = name_key(str(key).strip())
+    by_name = [c for c in candidates if name_key(identity(c)[1]) == name]
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1:
@@ -159,7 +160,7 @@ class ConfigDocument:
         ):
             # The one site of that name is what select_site would choose, found without going
             # through every site of a large file ("ftp/..." keys are left to select_site).
-            named = by_name.get(key.strip().casefold(), ())
+            named = by_name.get(name_key(key.strip()), ())
             if len(named) == 1:
                 return named[0]
         return select_site(
@@ -169,11 +170,12 @@ class ConfigDocument:
     def _site_groups(
         self, sites: tuple[Site, ...]
     ) -> tuple[dict[int, tuple[Site, ...]], dict[str, tuple[Site, ...]]]:
-        """``sites`` by id and by casefolded name, built once per version of the text."""
+        """``sites`` by id and by name key (:func:`~metaclone.rules.name_key`), built once per
+        version of the text."""
         cached = self._site_groups_cache
         if cached is None or cached[0] is not sites:
             by_id = grouped((site.id, site) for site in sites)
-            by_name = grouped((site.name.casefold(), site) for site in sites)
+            by_name = grouped((name_key(site.name), site) for site in sites)
             cached = (sites, by_id, by_name)
             self._site_groups_cache = cached
         return cached[1], cached[2]
