@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
+from metaclone.apphost_check import schema_findings
 from metaclone.apphost_defaults import SiteDefaults, is_false, read_defaults
 from metaclone.apphost_index import (
     QUICK_BINDINGS_AT,
@@ -44,7 +45,6 @@ from metaclone.apphost_index import (
     read_site_parts,
     scan_applicationhost,
 )
-from metaclone.apphost_check import schema_findings
 from metaclone.apphost_schema import ssl_flag_bits
 from metaclone.apphost_style import (
     append_child,

@@ -80,15 +80,14 @@ class _Checker:
             values[name] = value
             known = schema.get(name)
             if known is None:
-                if name not in _UNIVERSAL and name not in _CERTIFICATE_ATTRIBUTES:
-                    if not name.startswith("xmlns"):
-                        self.add(
-                            Severity.ERROR,
-                            "schema-unknown-attribute",
-                            f"<{element.name}> has attribute {name!r}, which the IIS schema "
-                            "does not define: IIS refuses to read the file",
-                            attribute.name_start,
-                        )
+                if not _ignored(name):
+                    self.add(
+                        Severity.ERROR,
+                        "schema-unknown-attribute",
+                        f"<{element.name}> has attribute {name!r}, which the IIS schema "
+                        "does not define: IIS refuses to read the file",
+                        attribute.name_start,
+                    )
                 continue
             problem = _type_problem(known, value) or _rule_problem(known, value)
             if problem is not None:
@@ -217,6 +216,11 @@ def _check_bindings(checker: _Checker, holder: Element) -> None:
                     element.start,
                 )
     checker.unique(keys, "binding")
+
+
+def _ignored(name: str) -> bool:
+    """Attributes not checked: universal ones, namespaces, those reported elsewhere."""
+    return name in _UNIVERSAL or name in _CERTIFICATE_ATTRIBUTES or name.startswith("xmlns")
 
 
 def _is_uint(text: str) -> bool:
