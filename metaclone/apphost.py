@@ -438,6 +438,17 @@ class AppHostDocument(ConfigDocument):
             self._sslcert_by_endpoint.setdefault(entry.endpoint, entry)
         self._sites_cache = None
 
+    @property
+    def sslcerts_known(self) -> bool:
+        return self._sslcerts_attached
+
+    def served_by(self, binding: Binding) -> SslCertEntry | None:
+        """The attached HTTP.sys entry that serves ``binding`` now (see
+        :meth:`ConfigDocument.served_by`)."""
+        if not binding.is_secure:
+            return None
+        return httpsys.served_by(binding, self._sslcert_by_endpoint)
+
     # -- checking --------------------------------------------------------------------------
 
     def check(self) -> list[Finding]:

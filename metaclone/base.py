@@ -26,7 +26,7 @@ from metaclone.sites import (
 )
 
 if TYPE_CHECKING:
-    from metaclone.httpsys import HttpSysPlan
+    from metaclone.httpsys import HttpSysPlan, SslCertEntry
 
 SiteKey = int | str | Site
 
@@ -187,6 +187,20 @@ class ConfigDocument:
         file does not read every application of every site.
         """
         raise self._unsupported("list applications")
+
+    @property
+    def sslcerts_known(self) -> bool:
+        """Whether the HTTP.sys certificate entries are known (IIS 7+ with ``netsh`` output
+        attached); until then :meth:`served_by` cannot tell."""
+        return False
+
+    def served_by(self, binding: Binding) -> SslCertEntry | None:
+        """The HTTP.sys entry that serves ``binding`` now, as HTTP.sys resolves it (SNI, central
+        store, exact IP:port, then the wildcard; see :func:`metaclone.httpsys.served_by`).
+
+        None when no entry serves it or the entries are not known (:attr:`sslcerts_known`).
+        """
+        return None
 
     def _unsupported(self, action: str) -> UnsupportedDocumentError:
         root = self.xml.root.name

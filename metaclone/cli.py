@@ -340,8 +340,14 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
                 "name": site.name,
                 "certificate": site.certificate.to_json() if site.certificate else None,
                 "waiting_for_certificate": site.waiting_for_certificate,
+                "inherited": list(site.inherited),
                 "https_bindings": [
-                    {**b.to_json(), "endpoint": _endpoint_text(b)} for b in site.secure_bindings
+                    {
+                        **b.to_json(),
+                        "endpoint": _endpoint_text(b),
+                        "served_by": _served_by_text(doc, b),
+                    }
+                    for b in site.secure_bindings
                 ],
             }
             for site in sites
@@ -355,14 +361,34 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             cert = binding.certificate
             shown = f"{cert.thumbprint} ({cert.store})" if cert else "not known"
             console.out(
-                f"{'':>12}{binding.summary}  HTTP.sys {_endpoint_text(binding)}  cert: {shown}\n"
+                f"{'':>12}{binding.summary}  HTTP.sys {_endpoint_text(binding)}"
+                f"{_serving_note(doc, binding)}  cert: {shown}\n"
             )
     return EXIT_OK
 
 
 def _endpoint_text(binding: Binding) -> str | None:
+    """The HTTP.sys entry a certificate change for ``binding`` writes."""
     endpoint = httpsys.endpoint_for(binding)
     return str(endpoint) if endpoint else None
+
+
+def _served_by_text(doc: ConfigDocument, binding: Binding) -> str | None:
+    """The HTTP.sys entry that serves ``binding`` now (None: none, or not known)."""
+    entry = doc.served_by(binding)
+    return str(entry.endpoint) if entry is not None else None
+
+
+def _serving_note(doc: ConfigDocument, binding: Binding) -> str:
+    """Which entry serves ``binding`` now, for the text listing."""
+    if not doc.sslcerts_known:
+        return ""
+    served = _served_by_text(doc, binding)
+    if served is None:
+        return " (no entry serves it)"
+    if served == _endpoint_text(binding):
+        return " (serves it)"
+    return f" (served by {served})"
 
 
 def cmd_cert_set(args: argparse.Namespace, console: Console) -> int:

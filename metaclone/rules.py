@@ -31,14 +31,15 @@ _MAX_HOST_LENGTH = 253
 
 
 def _forbidden_problem(name: str, forbidden: str, what: str) -> str | None:
+    article = "an" if what[0] in "aeiou" else "a"
     if not name.strip():
-        return f"a {what} cannot be empty"
+        return f"{article} {what} cannot be empty"
     if _CONTROL.search(name):
-        return f"a {what} cannot contain line ends or control characters"
+        return f"{article} {what} cannot contain line ends or control characters"
     found = sorted({c for c in name if c in forbidden})
     if found:
         shown = " ".join(found)
-        return f"IIS does not allow {shown} in a {what} (none of {' '.join(forbidden)})"
+        return f"IIS does not allow {shown} in {article} {what} (none of {' '.join(forbidden)})"
     return None
 
 
