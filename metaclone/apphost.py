@@ -223,6 +223,7 @@ class AppHostDocument(ConfigDocument):
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
         bindings: list[Binding] = []
+        plain = secure = ftp = False
         with_certificates = bool(self._sslcerts)
         slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
         for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
@@ -238,12 +239,37 @@ class AppHostDocument(ConfigDocument):
             if protocol in ADDRESS_PROTOCOLS:
                 # Already stripped and in lower case: what from_information would build.
                 binding = build_binding(protocol, information, flags, None)
+                kind = protocol
             else:
                 binding = Binding.from_information(protocol, information, flags)
+                kind = binding.protocol.lower()
             if with_certificates and binding.is_secure:
                 binding = self._with_certificate(binding)
             bindings.append(binding)
-        return self._effective_site(entry, line, entry.server_auto_start, bindings, None)
+            if kind == "http":
+                plain = True
+            elif kind == "https":
+                secure = True
+            elif kind == "ftp":
+                ftp = True
+        own_start = entry.server_auto_start
+        if own_start and bindings:
+            # Nothing inherited that a listing shows (an FTP site's certificate aside).
+            is_ftp = ftp and not plain and not secure
+            if not is_ftp:
+                return build_site(
+                    entry.id,
+                    entry.name,
+                    own_start.strip().lower() != _FALSE,
+                    tuple(bindings),
+                    None,
+                    SiteKind.WEB,
+                    line,
+                    self._sslcerts_attached,
+                )
+        return self._effective_site(
+            entry, line, own_start, bindings, None, ftp and not plain and not secure
+        )
 
     def _effective_site(
         self,
@@ -252,12 +278,14 @@ class AppHostDocument(ConfigDocument):
         own_auto_start: str | None,
         bindings: Sequence[Binding],
         ftp_ssl: dict[str, str] | None,
+        is_ftp: bool | None = None,
     ) -> Site:
-        """The site with what it inherits from ``<siteDefaults>`` filled in."""
+        """The site with what it inherits from ``<siteDefaults>`` filled in; ``is_ftp`` says
+        whether ``bindings`` make it an FTP site (None: not worked out yet)."""
         defaults, default_bindings = self._defaults()
         inherited: list[str] = []
         if own_auto_start:
-            auto_start = not is_false(own_auto_start)
+            auto_start = own_auto_start.strip().lower() != _FALSE
         else:
             auto_start = defaults.auto_start
             if defaults.server_auto_start is not None:
@@ -268,8 +296,10 @@ class AppHostDocument(ConfigDocument):
                 for b in default_bindings
             ]
             inherited.append("bindings")
-        protocols = {b.protocol.lower() for b in bindings}
-        is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
+            is_ftp = None
+        if is_ftp is None:
+            protocols = {b.protocol.lower() for b in bindings}
+            is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
         certificate = None
         if is_ftp:
             certificate, from_defaults = defaults.certificate(ftp_ssl)

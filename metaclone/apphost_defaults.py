@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import attrs
 
-from metaclone.apphost_index import SiteIndex, read_site_parts, sites_level_elements
+from metaclone.apphost_index import SiteIndex, last_sites_level_element, read_site_parts
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.sites import CertificateRef
 
@@ -75,22 +75,15 @@ def read_defaults(index: SiteIndex) -> SiteDefaults:
     if index.sites_element is None or index.sites_element.name != "sites":
         return SiteDefaults()
     text = index.text
-    found = sites_level_elements(text, index.sites_element, index.sites, "siteDefaults")
+    found = last_sites_level_element(text, index.sites_element, index.sites, "siteDefaults")
     auto_start: str | None = None
     bindings: tuple[dict[str, str], ...] = ()
     ftp_ssl: dict[str, str] | None = None
-    if found:
-        element, values = found[-1]
+    if found is not None:
+        element, values = found
         raw = values.get("serverAutoStart")
         auto_start = decode_attribute_value(raw) if raw is not None else None
         if not element.is_empty_tag:
             parts = read_site_parts(text, element)
             bindings, ftp_ssl = parts.bindings, parts.ftp_ssl
-    protocols: str | None = None
-    for _, values in sites_level_elements(
-        text, index.sites_element, index.sites, "applicationDefaults"
-    ):
-        raw = values.get("enabledProtocols")
-        if raw is not None:
-            protocols = decode_attribute_value(raw)
-    return SiteDefaults(auto_start, bindings, ftp_ssl, index.default_pool, protocols)
+    return SiteDefaults(auto_start, bindings, ftp_ssl, index.default_pool, index.default_protocols)

@@ -197,6 +197,8 @@ class SiteIndex:
     metadata_element: Element | None = None
     pools_element: Element | None = None
     default_pool: str | None = None
+    #: ``<sites><applicationDefaults enabledProtocols>`` (None: not set).
+    default_protocols: str | None = None
     #: The element whose ``<location>`` children are the location blocks (None: there are none).
     configuration: Element | None = None
     text: str = attrs.field(default="", repr=False, eq=False)
@@ -602,18 +604,19 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
             elif section.name == "applicationPools" and pools_element is None:
                 pools_element = section
     sites: list[SiteEntry] = []
-    default_pool: str | None = None
+    defaults: tuple[str | None, str | None] = (None, None)
     if sites_element is not None:
         for span in _child_spans(text, sites_element, "site"):
             sites.append(_site_at(xml, span, _attributes_of(span[4])))
-        default_pool = _sites_default_pool(xml, sites_element, sites)
+        defaults = _sites_application_defaults(xml, sites_element, sites)
     return SiteIndex(
         version=xml.version,
         sites_element=sites_element,
         sites=tuple(sites),
         metadata_element=metadata_element,
         pools_element=pools_element,
-        default_pool=default_pool,
+        default_pool=defaults[0],
+        default_protocols=defaults[1],
         configuration=root,
         text=text,
     )
@@ -649,16 +652,18 @@ def _site_at(
     )
 
 
-def _sites_default_pool(
+def _sites_application_defaults(
     xml: XmlDocument, sites_element: Element, sites: Sequence[SiteEntry]
-) -> str | None:
-    """``<sites><applicationDefaults applicationPool>``: the last one between the sites."""
-    found = sites_level_elements(xml.text, sites_element, sites, "applicationDefaults")
-    for _, values in reversed(found):
-        raw = values.get("applicationPool")
-        if raw is not None:
-            return decode_attribute_value(raw)
-    return None
+) -> tuple[str | None, str | None]:
+    """``<sites><applicationDefaults>``'s applicationPool and enabledProtocols: for each, the
+    last one set between the sites."""
+    found: list[str | None] = [None, None]
+    for _, values in sites_level_elements(xml.text, sites_element, sites, "applicationDefaults"):
+        for position, name in enumerate(("applicationPool", "enabledProtocols")):
+            raw = values.get(name)
+            if raw is not None:
+                found[position] = decode_attribute_value(raw)
+    return found[0], found[1]
 
 
 def sites_level_elements(
@@ -673,6 +678,44 @@ def sites_level_elements(
     content_start, content_end = sites_element.content_start, sites_element.content_end
     starts = [entry.start for entry in sites]
     needle = f"<{name}"
+    return _elements_in_gaps(text, content_start, content_end, sites, starts, needle, name)
+
+
+def last_sites_level_element(
+    text: str, sites_element: Element, sites: Sequence[SiteEntry], name: str
+) -> tuple[Element, dict[str, str]] | None:
+    """The last of :func:`sites_level_elements`, found from the end of ``<sites>``.
+
+    IIS writes ``<siteDefaults>`` after the sites, so this reads the text after the last
+    site only, however large the file; where the last mention is anywhere else (inside a
+    site or a comment) every gap is read.
+    """
+    content_start, content_end = sites_element.content_start, sites_element.content_end
+    needle = f"<{name}"
+    found = text.rfind(needle, content_start, content_end)
+    if found < 0:
+        return None
+    starts = [entry.start for entry in sites]
+    gap = bisect.bisect_right(starts, found)
+    if gap == len(sites) and (gap == 0 or found >= sites[gap - 1].end):
+        start = sites[gap - 1].end if gap else content_start
+        spans = _spans_between(text, start, content_end, name)
+        if spans and spans[-1][0] == found:
+            span = spans[-1]
+            return _element(name, *span[:4]), _attributes_of(span[4])
+    every = _elements_in_gaps(text, content_start, content_end, sites, starts, needle, name)
+    return every[-1] if every else None
+
+
+def _elements_in_gaps(
+    text: str,
+    content_start: int,
+    content_end: int,
+    sites: Sequence[SiteEntry],
+    starts: list[int],
+    needle: str,
+    name: str,
+) -> list[tuple[Element, dict[str, str]]]:
     gaps: list[int] = []
     found = text.find(needle, content_start, content_end)
     while found >= 0:
@@ -871,13 +914,15 @@ def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues
     if sites_element is None or scanned is None:
         return _exactly(xml)
     sites = tuple(scanned[0])
+    defaults = _sites_application_defaults(xml, sites_element, sites)
     index = SiteIndex(
         version=xml.version,
         sites_element=sites_element,
         sites=sites,
         metadata_element=metadata_element,
         pools_element=pools_element,
-        default_pool=_sites_default_pool(xml, sites_element, sites),
+        default_pool=defaults[0],
+        default_protocols=defaults[1],
         configuration=root,
         text=text,
     )

@@ -407,18 +407,22 @@ class MetabaseDocument(ConfigDocument):
         part of it is inherited."""
         if service is not WEB:
             return None, ()
-        own_hash = decode_attribute_value(thumbprint).strip() if thumbprint is not None else ""
-        own_store = decode_attribute_value(store) if store is not None else ""
-        if thumbprint is not None and not own_hash:
-            return None, ()  # an empty SSLCertHash of its own: no certificate, none inherited
-        inherited: dict[str, str] = {}
-        if not own_hash or not own_store:
-            inherited = self.inherited(service)
-        found = own_hash or inherited.get("SSLCertHash", "").strip()
+        if thumbprint is not None:
+            own_hash = decode_attribute_value(thumbprint).strip()
+            if not own_hash:
+                return None, ()  # an empty SSLCertHash of its own: none, none inherited
+            if store:
+                return CertificateRef(own_hash.lower(), decode_attribute_value(store)), ()
+        inherited = self.inherited(service)
+        if not inherited:
+            if thumbprint is None:
+                return None, ()
+            return CertificateRef(own_hash.lower(), "MY"), ()
+        found = own_hash if thumbprint is not None else inherited.get("SSLCertHash", "").strip()
         if not found:
             return None, ()
-        store_name = own_store or inherited.get("SSLStoreName", "")
-        from_above = not own_hash or (not own_store and bool(inherited.get("SSLStoreName")))
+        store_name = inherited.get("SSLStoreName", "")
+        from_above = thumbprint is None or bool(store_name)
         return CertificateRef(found.lower(), store_name or "MY"), (
             ("certificate",) if from_above else ()
         )
