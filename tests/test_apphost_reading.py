@@ -12,6 +12,7 @@ from lxml import etree
 import metaclone
 from metaclone import apphost_index, httpsys
 from metaclone.apphost import AppHostDocument
+from metaclone.apphost_defaults import read_defaults
 from metaclone.errors import ParseError
 from metaclone.lossless import XmlDocument
 
@@ -267,6 +268,10 @@ GAPS = [
     '<applicationDefaults applicationPool="SitesDefault" />',
     '<virtualDirectoryDefaults allowSubDirConfig="true" />',
     '<site name="empty{id}" id="{id}0" />',
+    "<siteDefaults serverAutoStart='false'><bindings><binding protocol='http' "
+    "bindingInformation='*:8080:' /></bindings><ftpServer><security><ssl serverCertHash='AB{id}' "
+    "/></security></ftpServer></siteDefaults>",
+    "<!-- <siteDefaults serverAutoStart='true' /> -->",
 ]
 
 
@@ -302,6 +307,16 @@ def _default_pool_gap_by_gap(xml: XmlDocument, index: apphost_index.SiteIndex) -
     return pool
 
 
+def _site_defaults_start(xml: XmlDocument, index: apphost_index.SiteIndex) -> str | None:
+    """``serverAutoStart`` of the last ``<siteDefaults>`` child of ``<sites>``, read exactly."""
+    assert index.sites_element is not None
+    found: str | None = None
+    for child in xml.children(index.sites_element):
+        if child.name == "siteDefaults":
+            found = xml.get(child, "serverAutoStart")
+    return found
+
+
 def _exact_sites(doc: AppHostDocument) -> tuple[Any, ...]:
     index = apphost_index.index_applicationhost(doc.xml)
     return tuple(doc._read_site(e, index, doc.xml.line_of(e.start)) for e in index.sites)
@@ -330,6 +345,7 @@ def test_listing_pass_agrees_with_the_exact_readers(
     assert scanned == apphost_index.index_applicationhost(doc.xml)
     assert len(values) == len(scanned.sites)
     assert scanned.default_pool == _default_pool_gap_by_gap(doc.xml, scanned)
+    assert read_defaults(scanned).server_auto_start == _site_defaults_start(doc.xml, scanned)
     try:
         exact: tuple[Any, ...] | ParseError = _exact_sites(doc)
     except ParseError as error:
