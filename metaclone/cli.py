@@ -18,10 +18,15 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import certs, httpsys, workflow
+from metaclone import audit, certfiles, certrequest, certs, httpsys, workflow
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
-from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentError
+from metaclone.errors import (
+    CertificateRequestError,
+    MetacloneError,
+    ParseError,
+    UnsupportedDocumentError,
+)
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless.document import write_atomic
@@ -95,12 +100,7 @@ def _certificate(
     path = getattr(args, "cert", None)
     if not path:
         return None
-    password: bytes | None = None
-    if getattr(args, "password_env", None):
-        password = certs.password_from_env(args.password_env)
-    elif getattr(args, "password_file", None):
-        password = certs.password_from_file(args.password_file)
-    loaded = certs.load_certificate(path, password)
+    loaded = certs.load_certificate(path, _password(args))
     problem = certs.check_validity(loaded, allow_expired=args.allow_expired)
     if problem:
         console.say(f"metaclone: warning: {problem} (accepted: --allow-expired)")
@@ -114,6 +114,15 @@ def _certificate(
                 + f" (it names {', '.join(loaded.dns_names) or 'no host'})"
             )
     return loaded.ref(store)
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    """The password given with --password-env or --password-file, else None."""
+    if getattr(args, "password_env", None):
+        return certs.password_from_env(args.password_env)
+    if getattr(args, "password_file", None):
+        return certs.password_from_file(args.password_file)
+    return None
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -464,6 +473,94 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
+# -- certificate audit, request and PFX -----------------------------------------------------------
+
+
+def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
+    doc = load(args.file)
+    entries = httpsys.load_netsh_sslcert(args.sslcert) if args.sslcert else None
+    certificates = certfiles.collect_certificates(args.certs, _password(args))
+    report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
+    if args.json:
+        console.out(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        console.out(report.to_text())
+    return EXIT_PROBLEMS if report.has_problems else EXIT_OK
+
+
+def cmd_csr(args: argparse.Namespace, console: Console) -> int:
+    if os.path.abspath(args.key_out) == os.path.abspath(args.out):
+        raise CertificateRequestError("--key-out and --out must name two different files")
+    doc = load(args.file)
+    certfiles.refuse_existing(args.key_out, args.out)
+    _check_writable(args.key_out)
+    _check_writable(args.out)
+    password = _password(args)
+    result = certrequest.make_csr(
+        doc, args.site, key_type=args.key_type, subject=args.subject, add_hosts=args.add_host
+    )
+    for note in result.notes:
+        console.say(f"metaclone: note: {note}")
+    certfiles.write_new_file(args.key_out, result.key_pem(password))
+    try:
+        certfiles.write_new_file(args.out, result.csr_pem(), mode=0o644)
+    except BaseException:
+        # Never leave a key without its request.
+        with contextlib.suppress(OSError):
+            os.unlink(args.key_out)
+        raise
+    protected = "encrypted" if password else "not encrypted: keep it safe"
+    console.say(
+        f"metaclone: wrote request {args.out} for {', '.join(result.hosts) or 'no host name'} "
+        f"({result.csr.subject.rfc4514_string()}) and its private key {args.key_out} "
+        f"({args.key_type}, mode 0600, {protected}); the configuration is unchanged"
+    )
+    console.say(
+        "metaclone: next: send the request to the CA; then 'metaclone cert pack --key "
+        f"{args.key_out} --cert ISSUED.crt --out SITE.pfx ...' and install it with 'cert set'"
+    )
+    return EXIT_OK
+
+
+def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
+    if bool(args.site) != bool(args.config):
+        console.say("metaclone: error: --site and --config go together")
+        return EXIT_USAGE
+    certfiles.refuse_existing(args.out)
+    _check_writable(args.out)
+    password = _password(args)
+    assert password is not None  # argparse requires --password-env or --password-file
+    hosts: list[str] = []
+    if args.site:
+        site = load(args.config).site(args.site)
+        hosts = [b.host for b in site.secure_bindings if b.host]
+    packed = certrequest.pack_pfx(
+        args.key,
+        args.cert,
+        args.chain,
+        password,
+        hosts=hosts,
+        friendly_name=args.friendly_name,
+        legacy=args.legacy_encryption,
+        allow_expired=args.allow_expired,
+    )
+    for warning in packed.warnings:
+        console.say(f"metaclone: warning: {warning} (accepted: --allow-expired)")
+    certfiles.write_new_file(args.out, packed.data)
+    form = "3DES/SHA-1, legacy" if args.legacy_encryption else "AES-256/SHA-256"
+    cert = packed.certificate
+    console.say(
+        f"metaclone: wrote {args.out} ({form}, mode 0600): certificate {cert.thumbprint} "
+        f"({cert.subject}) with its private key and {len(packed.chain)} chain certificate(s), "
+        f"friendly name {packed.friendly_name!r}"
+    )
+    console.say(
+        "metaclone: next: import it on the server, then 'metaclone cert set FILE --site SITE "
+        f"--thumbprint {cert.thumbprint}' (or 'placeholder finish')"
+    )
+    return EXIT_OK
+
+
 # -- the parser ----------------------------------------------------------------------------------
 
 
@@ -521,6 +618,105 @@ def _add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) 
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
     )
     parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
+
+
+def _add_certificate_tools(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``cert audit``, ``cert pack`` and ``csr``."""
+    cert_audit = cert_commands.add_parser(
+        "audit", help="which certificate serves every https binding, and what is wrong with it"
+    )
+    _add_file(cert_audit)
+    _add_sslcert(cert_audit)
+    cert_audit.add_argument(
+        "--certs",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATH",
+        help="certificate files or folders (PEM, DER, PFX, P7B) to compare with",
+    )
+    cert_audit.add_argument(
+        "--warn-days",
+        type=_days,
+        default=audit.DEFAULT_WARN_DAYS,
+        metavar="N",
+        help="warn about certificates that expire within N days (default %(default)s)",
+    )
+    cert_audit.add_argument("--json", action="store_true", help="print JSON")
+    _add_password_source(cert_audit, required=False)
+    cert_audit.set_defaults(handler=cmd_cert_audit)
+
+    pack = cert_commands.add_parser(
+        "pack",
+        help="build the PFX that IIS imports from a key, its certificate and the chain",
+        description="Build a PKCS#12 (PFX) file after checking that the key matches the "
+        "certificate, the chain links up to it and (with --site) it covers the site's host "
+        "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and "
+        "Windows 10 1709 and later import; Windows Server 2016 and older need "
+        "--legacy-encryption (3DES/SHA-1).",
+    )
+    pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
+    pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
+    pack.add_argument(
+        "--chain", nargs="+", action="extend", default=[], metavar="FILE", help="chain files"
+    )
+    pack.add_argument("--out", required=True, metavar="PFX", help="the PFX to write (new file)")
+    _add_password_source(pack, required=True)
+    pack.add_argument("--site", help="check that the certificate covers this site's https hosts")
+    pack.add_argument("--config", metavar="FILE", help="the configuration holding --site")
+    pack.add_argument("--friendly-name", help="the name IIS shows (default: CN and expiry date)")
+    pack.add_argument(
+        "--legacy-encryption",
+        action="store_true",
+        help="3DES/SHA-1, for Windows Server 2016 and older",
+    )
+    pack.add_argument(
+        "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
+    )
+    pack.set_defaults(handler=cmd_cert_pack)
+
+    csr = commands.add_parser(
+        "csr",
+        help="write a certificate request and its key for a site; the configuration is unchanged",
+    )
+    _add_file(csr)
+    csr.add_argument("--site", required=True, help="id or name of the site")
+    csr.add_argument("--key-out", required=True, metavar="KEY", help="private key to write (new)")
+    csr.add_argument("--out", required=True, metavar="CSR", help="request to write (new file)")
+    csr.add_argument(
+        "--key-type",
+        choices=certrequest.KEY_TYPES,
+        default=certrequest.DEFAULT_KEY_TYPE,
+        help=f"default {certrequest.DEFAULT_KEY_TYPE}",
+    )
+    csr.add_argument("--subject", metavar="DN", help="subject, e.g. CN=shop.example.com,O=Example")
+    csr.add_argument(
+        "--add-host",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="HOST",
+        help="further host names to request",
+    )
+    _add_password_source(csr, required=False, what="encrypt the key with the password")
+    csr.set_defaults(handler=cmd_csr)
+
+
+def _days(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days")
+    return int(text)
+
+
+def _add_password_source(
+    parser: argparse.ArgumentParser, *, required: bool, what: str = "PFX password"
+) -> None:
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("--password-env", metavar="VAR", help=f"{what} from this variable")
+    source.add_argument("--password-file", metavar="F", help=f"{what} from this file")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -598,6 +794,7 @@ def build_parser() -> argparse.ArgumentParser:
     swap.add_argument("--with", dest="other", required=True, help="id or name of the other")
     _add_plan_options(swap)
     swap.set_defaults(handler=cmd_cert_swap)
+    _add_certificate_tools(commands, cert_commands)
 
     placeholder = commands.add_parser(
         "placeholder", help="serve a site from a placeholder while its certificate is pending"

@@ -114,3 +114,15 @@ class CertificateKeyError(CertificateError):
 
 class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
+
+
+class OutputExistsError(MetacloneError):
+    """A file to be written (a private key, a request, a PFX) already exists."""
+
+
+class CertificateRequestError(CertificateError):
+    """A certificate request cannot be made: no host name, a bad subject or host name."""
+
+
+class CertificateChainError(CertificateError):
+    """The chain given with a certificate does not link up to it."""
