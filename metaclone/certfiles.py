@@ -123,8 +123,6 @@ def _keyless_pkcs12(data: bytes, password: bytes | None) -> x509.Certificate | N
     return None
 
 
-
-
 def load_private_key(
     path: str | os.PathLike[str], password: bytes | None = None
 ) -> PrivateKeyTypes:
