@@ -109,13 +109,27 @@ def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
         if not anchors:
             found.extend(_matched(a, b, (alo, ahi, blo, bhi)))
             continue
-        for i, j in anchors:
-            found.append(("equal", i, i + 1, j, j + 1))
-            stretches.append((alo, i, blo, j))
-            alo, blo = i + 1, j + 1
+        for i, j, length in _runs(anchors):
+            found.append(("equal", i, i + length, j, j + length))
+            if alo < i or blo < j:
+                stretches.append((alo, i, blo, j))
+            alo, blo = i + length, j + length
         stretches.append((alo, ahi, blo, bhi))
     found.sort(key=lambda op: (op[1], op[3]))
     return _merged(found)
+
+
+def _runs(anchors: list[tuple[int, int]]) -> Iterator[tuple[int, int, int]]:
+    """The anchors as runs (i, j, length) of lines that follow each other on both sides."""
+    start_i, start_j = anchors[0]
+    length = 1
+    for i, j in anchors[1:]:
+        if i == start_i + length and j == start_j + length:
+            length += 1
+            continue
+        yield start_i, start_j, length
+        start_i, start_j, length = i, j, 1
+    yield start_i, start_j, length
 
 
 def _matched(a: Sequence[str], b: Sequence[str], stretch: Stretch) -> list[Opcode]:
