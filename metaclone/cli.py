@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from metaclone import audit, certfiles, certrequest, certs, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import (
@@ -561,6 +562,17 @@ def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+#: Shells ``metaclone completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "powershell")
+
+
+def cmd_completion(args: argparse.Namespace, console: Console) -> int:
+    from argcomplete.shell_integration import shellcode
+
+    console.out(shellcode(["metaclone"], shell=args.shell))
+    return EXIT_OK
+
+
 # -- the parser ----------------------------------------------------------------------------------
 
 
@@ -725,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clone IIS sites and swap their certificates in configuration files, "
         "offline, changing only the bytes that must change.",
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sites = commands.add_parser("sites", help="list the sites")
@@ -826,6 +838,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
 
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the script that makes the shell complete metaclone's commands and "
+        "options. Load it from your shell's start-up file.",
+        epilog="examples:\n"
+        "  bash:        eval \"$(metaclone completion bash)\"            (in ~/.bashrc)\n"
+        "  zsh:         eval \"$(metaclone completion zsh)\"             (in ~/.zshrc)\n"
+        "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
+        "   (in $PROFILE)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS)
+    completion.set_defaults(handler=cmd_completion)
+
     check = commands.add_parser("check", help="look for problems")
     _add_file(check)
     check.add_argument("--json", action="store_true", help="print JSON")
@@ -847,6 +874,11 @@ def main(
     """Run the command line; return the exit status."""
     console = Console(stdout or sys.stdout, stderr or sys.stderr)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:
+        # A shell asks for completions (see `metaclone completion`): answer and exit.
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
