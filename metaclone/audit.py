@@ -199,12 +199,13 @@ def audit(
     than ``warn_days`` days is reported.  ``now`` defaults to the present (a naive datetime is
     taken as UTC).
 
-    Finding codes: ``expired-certificate``, ``not-yet-valid-certificate`` and
-    ``missing-certificate`` (errors); ``expiring-certificate``, ``host-not-covered``,
-    ``orphaned-sslcert`` (an entry of this server's application that serves no binding) and
-    ``shared-sslcert-endpoint`` (several sites served through one IP:port entry) (warnings);
-    ``unknown-certificate`` (no file given for a served certificate) and ``sslcert-not-given``
-    (IIS 7+ without netsh output) (notes).
+    Finding codes: ``expired-certificate`` and ``not-yet-valid-certificate`` (errors);
+    ``expiring-certificate``, ``host-not-covered``, ``missing-certificate`` (no entry serves the
+    binding) and ``orphaned-sslcert`` (an entry of this server's application that serves no
+    binding) (warnings); ``shared-sslcert-endpoint`` (several sites served through one IP:port
+    entry), ``unknown-certificate`` (no file given for a served certificate) and
+    ``sslcert-not-given`` (IIS 7+ without netsh output) (notes).  Codes that ``check`` also
+    reports keep its severity.
 
     Raises :class:`~metaclone.errors.UnsupportedDocumentError` when ``entries`` is given for a
     file that holds its certificates itself (IIS 6), and
@@ -292,7 +293,7 @@ class _Auditor:
         where = str(endpoint) if endpoint else None
         if ref is None:
             self.add(
-                Severity.ERROR,
+                Severity.WARNING,
                 "missing-certificate",
                 f"{_label(site)} binding {binding.summary} has no certificate: the file names "
                 "none for the site (a pending certificate request leaves it so)",
@@ -318,7 +319,7 @@ class _Auditor:
         if entry is None:
             tried = ", ".join(str(e) for e in httpsys.resolution_order(binding)) or "none"
             self.add(
-                Severity.ERROR,
+                Severity.WARNING,
                 "missing-certificate",
                 f"{_label(site)} binding {binding.summary} has no certificate: no HTTP.sys entry "
                 f"serves it (looked for {tried})",
@@ -368,7 +369,7 @@ class _Auditor:
             self.add(
                 Severity.INFO,
                 "unknown-certificate",
-                f"{_label(site)} binding {binding.summary} is served {what}, which is not among "
+                f"{_label(site)} binding {binding.summary} is served with {what}, which is not among "
                 "the certificate files given (--certs): its expiry and names are not checked",
                 site,
                 endpoint,
@@ -434,7 +435,7 @@ class _Auditor:
                 else f"certificates {', '.join(thumbprints)} configured on one address"
             )
             self.add(
-                Severity.WARNING,
+                Severity.INFO,
                 "shared-sslcert-endpoint",
                 f"{endpoint} serves sites {names} with {what}: a new certificate for one of them "
                 "is the new certificate of all; give each its own IP address or use SNI",
