@@ -369,8 +369,8 @@ class _Auditor:
             self.add(
                 Severity.INFO,
                 "unknown-certificate",
-                f"{_label(site)} binding {binding.summary} is served with {what}, which is not among "
-                "the certificate files given (--certs): its expiry and names are not checked",
+                f"{_label(site)} binding {binding.summary} is served with {what}, which is not "
+                "among the certificate files given (--certs): its expiry and names are not checked",
                 site,
                 endpoint,
             )

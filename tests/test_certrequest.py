@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 import metaclone
 from metaclone.certfiles import write_new_file
@@ -207,6 +209,17 @@ def test_csr_refuses_one_file_for_both(tmp_path: Path, capsys: pytest.CaptureFix
     assert "two different files" in capsys.readouterr().err
 
 
+def test_the_new_names_are_reachable_from_certs() -> None:
+    from metaclone import audit, certfiles, certrequest, certs
+
+    assert certs.make_csr is certrequest.make_csr
+    assert certs.pack_pfx is certrequest.pack_pfx
+    assert certs.audit is audit.audit
+    assert certs.collect_certificates is certfiles.collect_certificates
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = certs.nothing
+
+
 def test_write_new_file_refuses_existing(tmp_path: Path) -> None:
     path = tmp_path / "out"
     write_new_file(path, b"one")
@@ -243,6 +256,15 @@ class Chain:
             not_before=NOW - DAY,
             issuer=(self.middle.subject, middle_key),
         )
+
+
+class _ChainWithStranger(Chain):
+    def __init__(self) -> None:
+        super().__init__(new_key())
+        self.other_root = make_cert(new_key(), "Unrelated CA", ca=True)
+
+
+_CHAIN = _ChainWithStranger()
 
 
 @pytest.fixture(scope="module")
@@ -332,6 +354,16 @@ def test_pack_cli_writes_a_private_file(
     assert out.read_bytes() == before
 
 
+@given(order=st.permutations(range(3)))
+def test_order_chain_takes_any_order(order: list[int]) -> None:
+    given_chain = [[_CHAIN.middle, _CHAIN.root, _CHAIN.other_root][i] for i in order]
+    linked = [c for c in given_chain if c is not _CHAIN.other_root]
+    assert order_chain(_CHAIN.leaf, linked) == [_CHAIN.middle, _CHAIN.root]
+    # A certificate that does not link up is refused wherever it stands.
+    with pytest.raises(CertificateChainError, match="Unrelated CA"):
+        order_chain(_CHAIN.leaf, given_chain)
+
+
 def test_order_chain_reports_a_forged_issuer(chain: Chain) -> None:
     impostor = make_cert(new_key(), "Test Issuing CA", ca=True)  # same name, other key
     with pytest.raises(CertificateChainError, match="does not verify"):
@@ -378,6 +410,7 @@ def pack_args(tmp_path: Path, chain: Chain, **overrides: str) -> list[str]:
 
 PACK_REFUSALS = {
     "key": "does not belong",
+    "key-password": "the password is wrong",
     "chain": "do not link up",
     "expired": "expired",
     "site": "does not cover",
@@ -398,6 +431,9 @@ def test_pack_cli_refusals_write_nothing(
     args = pack_args(tmp_path, chain)
     if case == "key":
         args = pack_args(tmp_path, chain, **{"--key": str(write_key(tmp_path / "o", new_key()))})
+    elif case == "key-password":
+        encrypted = write_key(tmp_path / "enc.pem", chain.key, b"another")
+        args = pack_args(tmp_path, chain, **{"--key": str(encrypted)})
     elif case == "chain":
         stranger = write_certs(tmp_path / "s.pem", make_cert(new_key(), "Other CA", ca=True))
         args += ["--chain", str(stranger)]
