@@ -10,6 +10,7 @@ the PKCS#12 file that IIS imports.  ``cert set`` or ``placeholder finish`` then 
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import os
 from collections.abc import Iterable, Sequence
 
@@ -18,6 +19,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -118,12 +120,22 @@ def request_hosts(site: Site, add_hosts: Iterable[str] = ()) -> tuple[list[str],
     for host in [*hosts, *add_hosts]:
         name = host.strip().rstrip(".").lower()
         problem = host_name_problem(name)
+        if problem is None and _is_ip_address(name):
+            problem = "an IP address is not a host name; CAs issue certificates for names"
         if problem is not None:
             raise CertificateRequestError(
                 f"cannot request {host!r} for site {site.name!r}: {problem}"
             )
         found.setdefault(name, None)
     return list(found), notes
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_subject(text: str) -> x509.Name:
@@ -295,6 +307,23 @@ def pfx_encryption(
     return builder.build(password)
 
 
+def _certificate_of(
+    key: PrivateKeyTypes,
+    key_path: str | os.PathLike[str],
+    cert_path: str | os.PathLike[str],
+) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The certificate of ``key`` in ``cert_path``, and the file's other certificates."""
+    found = certificates_in(cert_path)
+    own = [c for c in found if key_matches(key, c)]
+    if not own:
+        raise CertificateKeyError(
+            f"the private key in {os.fspath(key_path)} does not belong to the certificate "
+            f"{_describe(found[0])}: use the key the request was made with",
+            path=os.fspath(cert_path),
+        )
+    return own[0], [c for c in found if c is not own[0]]
+
+
 def pack_pfx(
     key_path: str | os.PathLike[str],
     cert_path: str | os.PathLike[str],
@@ -330,18 +359,9 @@ def pack_pfx(
             f"a PFX cannot hold a {type(key).__name__}; use an RSA or EC key",
             path=os.fspath(key_path),
         )
-    found = certificates_in(cert_path)
-    own = [c for c in found if key_matches(key, c)]
-    if not own:
-        raise CertificateKeyError(
-            f"the private key in {os.fspath(key_path)} does not belong to the certificate "
-            f"{_describe(found[0])}: use the key the request was made with",
-            path=os.fspath(cert_path),
-        )
-    leaf = own[0]
+    leaf, extra = _certificate_of(key, key_path, cert_path)
     loaded = LoadedCertificate.from_certificate(leaf, os.fspath(cert_path), has_private_key=True)
     warnings = [w for w in [check_validity(loaded, now, allow_expired)] if w]
-    extra = [c for c in found if c is not leaf]
     for chain_path in chain_paths:
         extra.extend(certificates_in(chain_path))
     chain = order_chain(leaf, extra)

@@ -637,6 +637,14 @@ def _add_certificate_tools(
     cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """``cert audit``, ``cert pack`` and ``csr``."""
+    _add_cert_audit(cert_commands)
+    _add_cert_pack(cert_commands)
+    _add_csr(commands)
+
+
+def _add_cert_audit(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     cert_audit = cert_commands.add_parser(
         "audit", help="which certificate serves every https binding, and what is wrong with it"
     )
@@ -661,6 +669,10 @@ def _add_certificate_tools(
     _add_password_source(cert_audit, required=False)
     cert_audit.set_defaults(handler=cmd_cert_audit)
 
+
+def _add_cert_pack(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     pack = cert_commands.add_parser(
         "pack",
         help="build the PFX that IIS imports from a key, its certificate and the chain",
@@ -690,6 +702,8 @@ def _add_certificate_tools(
     )
     pack.set_defaults(handler=cmd_cert_pack)
 
+
+def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     csr = commands.add_parser(
         "csr",
         help="write a certificate request and its key for a site; the configuration is unchanged",
@@ -844,8 +858,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the script that makes the shell complete metaclone's commands and "
         "options. Load it from your shell's start-up file.",
         epilog="examples:\n"
-        "  bash:        eval \"$(metaclone completion bash)\"            (in ~/.bashrc)\n"
-        "  zsh:         eval \"$(metaclone completion zsh)\"             (in ~/.zshrc)\n"
+        '  bash:        eval "$(metaclone completion bash)"            (in ~/.bashrc)\n'
+        '  zsh:         eval "$(metaclone completion zsh)"             (in ~/.zshrc)\n'
         "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
         "   (in $PROFILE)",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -149,6 +149,8 @@ def test_csr_api_errors() -> None:
         make_csr(doc, "Shop", key_type="ec256", subject="")
     with pytest.raises(CertificateRequestError, match="not a host name label"):
         make_csr(doc, "Shop", key_type="ec256", add_hosts=["bad_host.example"])
+    with pytest.raises(CertificateRequestError, match="an IP address is not a host name"):
+        make_csr(doc, "Shop", key_type="ec256", add_hosts=["10.0.0.5"])
     with pytest.raises(CertificateRequestError, match="no host name to request"):
         make_csr(doc, "Partners", key_type="ec256")
     with pytest.raises(CertificateRequestError, match="not a key type"):
