@@ -688,10 +688,12 @@ def _add_cert_pack(
         "--chain", nargs="+", action="extend", default=[], metavar="FILE", help="chain files"
     )
     pack.add_argument("--out", required=True, metavar="PFX", help="the PFX to write (new file)")
-    _add_password_source(pack, required=True)
+    _add_password_source(pack, required=True, what="PFX password (also opens an encrypted key)")
     pack.add_argument("--site", help="check that the certificate covers this site's https hosts")
     pack.add_argument("--config", metavar="FILE", help="the configuration holding --site")
-    pack.add_argument("--friendly-name", help="the name IIS shows (default: CN and expiry date)")
+    pack.add_argument(
+        "--friendly-name", metavar="NAME", help="the name IIS shows (default: CN and expiry date)"
+    )
     pack.add_argument(
         "--legacy-encryption",
         action="store_true",

@@ -285,6 +285,34 @@ def test_expiry_findings_follow_days_left(offset: int, warn: int) -> None:
     assert ("expiring-certificate" in found) == (0 <= offset < warn)
 
 
+def test_a_certificate_not_yet_valid_is_an_error() -> None:
+    doc = metaclone.load(IIS6)
+    future = make_cert(_KEY, dns=("shop.example.com",), not_before=days(2), not_after=days(90))
+    doc.set_certificate("Shop", future)
+    report = audit(doc, None, [certs.LoadedCertificate.from_certificate(future)], now=NOW)
+    early = [f for f in report.findings if f.code == "not-yet-valid-certificate"]
+    assert len(early) == 2  # both https bindings of the site
+    assert early[0].severity is Severity.ERROR
+    assert "expiring-certificate" not in {f.code for f in report.findings}
+
+
+def test_a_certificate_given_twice_keeps_its_key(tmp_path: Path) -> None:
+    key = new_key()
+    certificate = make_cert(key, dns=("a.example",))
+    write_pem(tmp_path / "a.pem", certificate)
+    (tmp_path / "a.pfx").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"a", key, certificate, None, serialization.NoEncryption()
+        )
+    )
+    for order in (
+        [tmp_path / "a.pem", tmp_path / "a.pfx"],
+        [tmp_path / "a.pfx", tmp_path / "a.pem"],
+    ):
+        found = collect_certificates(order)
+        assert [c.has_private_key for c in found] == [True]
+
+
 # -- certificate files ------------------------------------------------------------------------
 
 

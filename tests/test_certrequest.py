@@ -388,6 +388,27 @@ def test_pack_api_refusals(tmp_path: Path, chain: Chain) -> None:
         pack_pfx(write_key(tmp_path / "enc.pem", chain.key, b"other"), cert, [], b"pw")
 
 
+def test_pack_reads_a_der_key_and_refuses_unreadable_files(tmp_path: Path, chain: Chain) -> None:
+    der_key = tmp_path / "k.der"
+    der_key.write_bytes(
+        chain.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert = write_certs(tmp_path / "c.pem", chain.leaf)
+    assert pkcs12.load_pkcs12(pack_pfx(der_key, cert, [], b"pw").data, b"pw").key is not None
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00not a key or a certificate")
+    with pytest.raises(CertificateError, match="holds no private key"):
+        pack_pfx(junk, cert, [], b"pw")
+    with pytest.raises(CertificateError, match="holds no certificate"):
+        pack_pfx(der_key, cert, [junk], b"pw")
+    with pytest.raises(CertificateError, match="no such file"):
+        pack_pfx(der_key, tmp_path / "missing.pem", [], b"pw")
+
+
 def test_pack_refuses_expired_unless_allowed(tmp_path: Path) -> None:
     chain = Chain(new_key(), not_after=NOW - DAY)
     key = write_key(tmp_path / "k.pem", chain.key)
