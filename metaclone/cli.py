@@ -63,6 +63,10 @@ class Console:
     def out(self, text: str) -> None:
         self.stdout.write(text)
 
+    def json(self, schema: str, text: str) -> None:
+        """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``."""
+        self.stdout.write(text)
+
     def out_bytes(self, data: bytes) -> None:
         buffer = getattr(self.stdout, "buffer", None)
         self.stdout.flush()
@@ -273,7 +277,7 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             else s.to_json()
             for s in sites
         )
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("sites", _json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
@@ -357,7 +361,7 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             for site in sites
         ]
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("cert-show", _json_listing(fields, "sites", entries))
         return EXIT_OK
     for site in sites:
         console.out(_site_line(site) + "\n")
@@ -462,7 +466,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     problems = [f for f in findings if f.severity is not Severity.INFO]
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.out(_json_listing(fields, "findings", (f.to_json() for f in findings)))
+        console.json("check", _json_listing(fields, "findings", (f.to_json() for f in findings)))
     else:
         for finding in findings:
             where = f"{args.file}:{finding.line}" if finding.line else args.file
