@@ -487,7 +487,7 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
     certificates = certfiles.collect_certificates(args.certs, _password(args))
     report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
     if args.json:
-        console.out(json.dumps(report.to_json(), indent=2) + "\n")
+        console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
     else:
         console.out(report.to_text())
     return EXIT_PROBLEMS if report.has_problems else EXIT_OK
