@@ -650,7 +650,17 @@ def _add_cert_audit(
     cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     cert_audit = cert_commands.add_parser(
-        "audit", help="which certificate serves every https binding, and what is wrong with it"
+        "audit",
+        help="which certificate serves every https binding, and what is wrong with it",
+        description="List every https binding (and FTP site with TLS) with the HTTP.sys entry\n"
+        "or file that serves it, and report expired and expiring certificates, host names not\n"
+        "covered, bindings without a certificate, HTTP.sys entries that serve nothing and\n"
+        "entries shared by several sites. Exit 1 when anything is an error or a warning.",
+        epilog="examples:\n"
+        "  metaclone cert audit MetaBase.xml --certs certs/\n"
+        "  metaclone cert audit applicationHost.config --sslcert sslcert.txt --certs certs/ "
+        "--warn-days 45 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_file(cert_audit)
     _add_sslcert(cert_audit)
@@ -680,11 +690,15 @@ def _add_cert_pack(
     pack = cert_commands.add_parser(
         "pack",
         help="build the PFX that IIS imports from a key, its certificate and the chain",
-        description="Build a PKCS#12 (PFX) file after checking that the key matches the "
-        "certificate, the chain links up to it and (with --site) it covers the site's host "
-        "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and "
-        "Windows 10 1709 and later import; Windows Server 2016 and older need "
+        description="Build a PKCS#12 (PFX) file after checking that the key matches the\n"
+        "certificate, the chain links up to it and (with --site) it covers the site's host\n"
+        "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and\n"
+        "Windows 10 1709 and later import; Windows Server 2016 and older need\n"
         "--legacy-encryption (3DES/SHA-1).",
+        epilog="example:\n"
+        "  metaclone cert pack --key shop.key --cert shop.crt --chain ca.crt --out shop.pfx "
+        "--password-env PFX_PASSWORD --site Shop --config MetaBase.xml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
     pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
@@ -713,6 +727,14 @@ def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     csr = commands.add_parser(
         "csr",
         help="write a certificate request and its key for a site; the configuration is unchanged",
+        description="Write a certificate signing request (PEM) naming the host names of the\n"
+        "site's https bindings, and its new private key. Nothing in the configuration\n"
+        "changes: the site keeps its certificate until the new one is installed with\n"
+        "'cert set'.",
+        epilog="example:\n"
+        "  metaclone csr MetaBase.xml --site Shop --add-host www.shop.example.com "
+        "--key-out shop.key --out shop.csr",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_file(csr)
     csr.add_argument("--site", required=True, help="id or name of the site")
