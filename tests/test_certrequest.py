@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
@@ -95,6 +95,23 @@ def test_csr_keeps_wildcards_and_adds_hosts() -> None:
     assert common[0].value == "*.shopping.example"
     assert result.csr.is_signature_valid
     assert result.notes == ()
+
+
+_HOST = st.from_regex(
+    r"(\*\.)?[a-zA-Z][a-zA-Z0-9-]{0,8}[a-zA-Z0-9](\.[a-z]{2,6}){1,2}", fullmatch=True
+)
+_EXPRESS_DOC = metaclone.load(EXPRESS)
+_CSR_KEY = new_key()
+
+
+@settings(max_examples=30)  # each example signs a request
+@given(added=st.lists(_HOST, max_size=6))
+def test_csr_names_each_host_once_in_order(added: list[str]) -> None:
+    result = make_csr(_EXPRESS_DOC, "Storefront", add_hosts=added, key=_CSR_KEY)
+    expected = list(dict.fromkeys(["localhost", *(h.lower() for h in added)]))
+    assert sans(result.csr) == expected
+    assert result.csr.is_signature_valid
+    assert result.csr.public_key() == _CSR_KEY.public_key()
 
 
 def test_csr_of_a_site_without_https_takes_all_its_hosts() -> None:
