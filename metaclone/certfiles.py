@@ -38,16 +38,20 @@ def collect_certificates(
     Files are read as :func:`~metaclone.certs.load_certificate` reads them, except that a
     PKCS#12 file without a private key is accepted (``has_private_key`` False).  A PEM file that
     holds only a private key counts as the key of whichever certificate it matches.  In folders,
-    files ending in one of :data:`CERTIFICATE_SUFFIXES` are read, recursively, in name order.
+    files ending in one of :data:`CERTIFICATE_SUFFIXES` are read, recursively, in name order,
+    and PEM files holding only a signing request are passed over.
     A certificate found twice is listed once, with a key if either copy had one.
 
     Raises :class:`~metaclone.errors.CertificateError` for a file that cannot be read.
     """
     found: dict[str, LoadedCertificate] = {}
     keys: list[PrivateKeyTypes] = []
-    for path in _certificate_files(paths):
+    for path, in_folder in _certificate_files(paths):
         name, data = read_input(path, CertificateError, "certificate file")
-        if b"PRIVATE KEY-----" in data and b"-----BEGIN CERTIFICATE" not in data:
+        has_certificate = b"-----BEGIN CERTIFICATE-----" in data
+        if in_folder and not has_certificate and b"CERTIFICATE REQUEST-----" in data:
+            continue  # a signing request kept beside the certificates
+        if b"PRIVATE KEY-----" in data and not has_certificate:
             keys.append(_load_key(data, name, password))
             continue
         loaded = _load_one(name, data, password)
@@ -62,14 +66,15 @@ def collect_certificates(
     )
 
 
-def _certificate_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    files: list[str] = []
+def _certificate_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, bool]]:
+    """Each file to read, and whether it was found in a folder (rather than named)."""
+    files: list[tuple[str, bool]] = []
     for path in paths:
         if not os.path.isdir(path):
-            files.append(os.fspath(path))
+            files.append((os.fspath(path), False))
             continue
         inside = sorted(p for p in Path(path).rglob("*") if p.is_file())
-        files.extend(str(p) for p in inside if p.suffix.lower() in CERTIFICATE_SUFFIXES)
+        files.extend((str(p), True) for p in inside if p.suffix.lower() in CERTIFICATE_SUFFIXES)
     return files
 
 

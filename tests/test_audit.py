@@ -22,6 +22,7 @@ import metaclone
 from metaclone import certs, httpsys
 from metaclone.audit import AuditReport, audit
 from metaclone.certfiles import collect_certificates
+from metaclone.certrequest import make_csr
 from metaclone.cli import main
 from metaclone.errors import CertificateError, UnsupportedDocumentError
 from metaclone.sites import Severity, normalize_thumbprint
@@ -336,6 +337,8 @@ def test_collect_reads_every_format_and_pairs_keys(tmp_path: Path) -> None:
     (folder / "c.p7b").write_bytes(pkcs7.serialize_certificates([in_p7b], PEM))
     (folder / "d.cer").write_bytes(in_der.public_bytes(serialization.Encoding.DER))
     (folder / "notes.txt").write_text("not a certificate")
+    request = make_csr(metaclone.load(IIS6), "Shop", key_type="ec256", key=new_key())
+    (folder / "shop-request.pem").write_bytes(request.csr_pem())
     found = {c.dns_names[0]: c.has_private_key for c in collect_certificates([folder], b"pw")}
     assert found == {"a.example": True, "b.example": True, "c.example": False, "d.example": False}
 
