@@ -179,10 +179,14 @@ def make_csr(
     if name is None:
         common = next((h for h in hosts if len(h) <= _MAX_COMMON_NAME), None)
         if common is None:
-            raise CertificateRequestError(
-                f"site {chosen.name!r} has no host name to request; add one with --add-host "
-                "or give the subject with --subject"
+            why = (
+                f"its host names are longer than the {_MAX_COMMON_NAME} characters of a "
+                "common name; give the subject with --subject"
+                if hosts
+                else "it has no host name to request; add one with --add-host or give the "
+                "subject with --subject"
             )
+            raise CertificateRequestError(f"site {chosen.name!r}: {why}")
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
     key = key if key is not None else generate_key(key_type)
     builder = x509.CertificateSigningRequestBuilder().subject_name(name)

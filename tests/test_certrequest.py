@@ -170,6 +170,9 @@ def test_csr_api_errors() -> None:
         make_csr(doc, "Shop", key_type="ec256", add_hosts=["10.0.0.5"])
     with pytest.raises(CertificateRequestError, match="no host name to request"):
         make_csr(doc, "Partners", key_type="ec256")
+    long_host = ".".join(["a" * 30] * 3)
+    with pytest.raises(CertificateRequestError, match="longer than the 64 characters"):
+        make_csr(doc, "Partners", key_type="ec256", add_hosts=[long_host])
     with pytest.raises(CertificateRequestError, match="not a key type"):
         make_csr(doc, "Shop", key_type="dsa1024")
     # A subject makes a request possible for a site without host names.
