@@ -97,11 +97,11 @@ def _run_plan(handover: Handover, app_id: str | None = None) -> list[str]:
         return []
     step = "run the HTTP.sys plan (netsh or PowerShell) in an elevated prompt"
     if app_id is not None:
-        step += f"; its entries are registered under IIS Express's application id {app_id}"
+        step += f" (its entries are registered under IIS Express's application id {app_id})"
     if len({handover.original.name, handover.placeholder.name}) == 2:
         step += (
-            f": the entries are shared by {handover.original.name!r} and "
-            f"{handover.placeholder.name!r}, so the running one serves the new certificate at once"
+            f"; {handover.original.name!r} and {handover.placeholder.name!r} share these "
+            "entries, so whichever runs serves the new certificate at once"
         )
     return [step]
 

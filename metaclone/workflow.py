@@ -157,13 +157,13 @@ def _previous_site(
         ) from None
 
 
-def _unverified_warning(site: Site) -> str:
-    keys = "; ".join(
-        f"{b.summary}: " + " or ".join(map(str, resolution_order(b))) for b in site.secure_bindings
+def _unverified_warning(name: str, bindings: tuple[Binding, ...]) -> str:
+    entries = " and ".join(
+        f"{b.summary} (" + " or ".join(map(str, resolution_order(b))) + ")" for b in bindings
     )
     return (
-        f"the certificate {site.name!r} serves could not be verified (it is in HTTP.sys): check "
-        f"that 'netsh http show sslcert' lists an entry for {keys}, or give its output with "
+        f"the certificate of {name!r} could not be verified (it is in HTTP.sys): check that "
+        f"'netsh http show sslcert' has an entry for {entries}, or give that output with "
         "--sslcert, or the certificate with --thumbprint or --cert"
     )
 
@@ -172,7 +172,7 @@ def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site)
     """Refuse a placeholder that would start without a certificate; warnings when unknown."""
     missing = doc.uncertified_bindings(placeholder)
     if missing is None:
-        return [_unverified_warning(placeholder)]
+        return [_unverified_warning(original.name, placeholder.secure_bindings)]
     if not missing:
         return []
     raise MissingCertificateError(
@@ -326,7 +326,8 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
         return f"it is a {kinds}"
     mine, theirs = _keys(original), _keys(candidate)
     if not theirs:
-        return "it has no https binding"
+        listed = ", ".join(b.summary for b in mine.values())
+        return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
     if not mine or mine.keys() == theirs.keys():
         return None
     parts = []
