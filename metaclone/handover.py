@@ -15,7 +15,6 @@ workflow never asks which format it has.
 from __future__ import annotations
 
 import enum
-from pathlib import PureWindowsPath
 
 import attrs
 
@@ -165,7 +164,7 @@ def appcmd_steps(handover: Handover) -> tuple[str, ...]:
 
 def iis_express_steps(handover: Handover) -> tuple[str, ...]:
     """IIS Express: sites run in the iisexpress.exe process started for them."""
-    config = str(PureWindowsPath(handover.file)) if handover.file != "NEW_FILE" else "NEW_FILE"
+    config = handover.file
     switch = (
         f"close the IIS Express that serves {handover.stopping.name!r} (press Q in its window), "
         f"and at once start {handover.starting.name!r}: {IISEXPRESS} "

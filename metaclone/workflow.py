@@ -169,12 +169,22 @@ def _unverified_warning(name: str, bindings: tuple[Binding, ...]) -> str:
 
 
 def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site) -> list[str]:
-    """Refuse a placeholder that would start without a certificate; warnings when unknown."""
+    """Refuse a placeholder that would start without any certificate.
+
+    Warnings when that cannot be known, and for bindings no certificate serves while others do.
+    """
     missing = doc.uncertified_bindings(placeholder)
     if missing is None:
         return [_unverified_warning(original.name, placeholder.secure_bindings)]
     if not missing:
         return []
+    if len(missing) < len(placeholder.secure_bindings):
+        # The placeholder serves what the original served; these bindings had nothing before.
+        return [
+            "no certificate serves "
+            + ", ".join(b.summary for b in missing)
+            + f" of {original.name!r}: the placeholder serves https on its other bindings only"
+        ]
     raise MissingCertificateError(
         f"{_site_label(original)} has no certificate to serve while it waits ("
         + ", ".join(b.summary for b in missing)
@@ -292,7 +302,6 @@ def _begin(
             "gave the placeholder the https bindings the site had before: "
             + ", ".join(b.summary for b in restored)
         )
-    warnings = [] if chosen is not None else _require_certificate(doc, placeholder, original)
     plan = None
     if chosen is not None and chosen != _own_certificate(placeholder):
         plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
@@ -300,6 +309,9 @@ def _begin(
             f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
             + (" as an HTTP.sys plan" if plan is not None else "")
         )
+        warnings = []
+    else:
+        warnings = _require_certificate(doc, placeholder, original)
     plan, notes = _pair_notes(plan, {original.name: "original"})
     original = doc.set_auto_start(original, False)
     changes.append(f"marked {_site_label(original)} stopped")
