@@ -72,8 +72,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _import_certificate(handover: Handover) -> list[str]:
-    """Putting the new certificate, with its private key, where IIS and HTTP.sys read it."""
+def _import_certificate(handover: Handover, *, powershell: bool = True) -> list[str]:
+    """Putting the new certificate, with its private key, where IIS and HTTP.sys read it.
+
+    ``powershell`` adds the PowerShell way (Windows Server 2012 and later: not for IIS 6).
+    """
     certificate = handover.certificate
     if handover.stage is not Stage.FINISH or certificate is None:
         return []
@@ -83,9 +86,13 @@ def _import_certificate(handover: Handover) -> list[str]:
     step = (
         f"import the new certificate {certificate.thumbprint} with its private key into "
         f"LocalMachine\\{store}, unless it is there already: certutil -p PASSWORD -importpfx "
-        f"{store} {_quoted(pfx)}   (PowerShell: Import-PfxCertificate -FilePath {_quoted(pfx)} "
-        f"-CertStoreLocation Cert:\\LocalMachine\\{store} -Password (Read-Host -AsSecureString))"
+        f"{store} {_quoted(pfx)}"
     )
+    if powershell:
+        step += (
+            f"   (PowerShell: Import-PfxCertificate -FilePath {_quoted(pfx)} -CertStoreLocation "
+            f"Cert:\\LocalMachine\\{store} -Password (Read-Host -AsSecureString))"
+        )
     if pfx != given:
         step += f"; NEW_CERT.pfx is the PFX export of {certificate.thumbprint} with its key"
     return [step]
@@ -191,7 +198,10 @@ def iis6_metabase_steps(handover: Handover, *, edit_while_running: bool) -> tupl
     ``edit_while_running`` says whether the file has edit-while-running turned on.
     """
     if edit_while_running:
-        live = "edit-while-running is on in this file (EnableEditWhileRunning=1)"
+        live = (
+            "edit-while-running is on in this file (EnableEditWhileRunning=1), so IIS reads a "
+            "replaced MetaBase.xml while it runs: check that it is on on the server too"
+        )
     else:
         live = (
             "turn on edit-while-running: IIS Manager, right-click the computer, Properties, "
@@ -211,7 +221,7 @@ def iis6_metabase_steps(handover: Handover, *, edit_while_running: bool) -> tupl
         "iisreset /start; iisreset stops every site on the server, not only these two, and IIS "
         "then starts the sites marked started"
     )
-    return (*_import_certificate(handover), live, replace, switch, fallback)
+    return (*_import_certificate(handover, powershell=False), live, replace, switch, fallback)
 
 
 def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
@@ -228,7 +238,7 @@ def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
         imports = [imported(handover.placeholder), imported(handover.original)]
     else:
         imports = [imported(handover.original)]
-    steps = [*_import_certificate(handover), *imports, _iisweb_switch(handover)]
+    steps = [*_import_certificate(handover, powershell=False), *imports, _iisweb_switch(handover)]
     if handover.deleted:
         steps.append(f"delete the placeholder: iisweb /delete w3svc/{handover.placeholder.id}")
     return tuple(steps)
