@@ -14,6 +14,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 import metaclone
 from metaclone import certs, workflow
@@ -26,6 +28,7 @@ from metaclone.errors import (
     PlaceholderExistsError,
     PreviousConfigError,
 )
+from metaclone.rules import copy_name
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
 
@@ -608,3 +611,78 @@ def test_a_document_on_stdout_ends_with_a_note(
     assert err.splitlines()[-1] == (
         "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
     )
+
+
+def test_plan_given_where_http_sys_already_holds_the_certificate(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    plan = work / "plan.cmd"
+    status, _, err = run(
+        capsys, "cert", "set", work / IIS7.name, "--site", "Shop Old",
+        "--thumbprint", "5226DC6C54559761CD471B86EB51C096252C90F2", "--sslcert", work / NETSH.name,
+        "--plan", plan, "-o", work / "o",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "HTTP.sys already holds these certificates: nothing to run" in err
+    assert f"note: {plan} was not written" in err
+    assert not plan.exists()
+
+
+def test_result_json_and_cutting_down_other_formats() -> None:
+    doc = metaclone.load(IIS7)
+    result = workflow.begin(doc, "Shop", certificate=metaclone.CertificateRef(THUMB))
+    data = result.to_json()
+    assert data["notes"] == list(result.notes)
+    assert data["notes"]
+    assert data["warnings"] == list(result.warnings)
+    assert data["next_steps"] == list(result.next_steps)
+    before = doc.to_bytes()
+    with pytest.raises(metaclone.UnsupportedDocumentError, match="only appcmd XML"):
+        doc.keep_only(["Shop"])
+    assert doc.to_bytes() == before
+    assert metaclone.load(IIS7).uncertified_bindings("Shop") is None
+
+
+@given(
+    name=st.text(min_size=1, max_size=8),
+    taken=st.sets(st.integers(min_value=1, max_value=6), max_size=6),
+)
+def test_copy_name_is_the_first_free_numbered_copy(name: str, taken: set[int]) -> None:
+    def numbered(n: int) -> str:
+        return f"{name} (copy)" if n == 1 else f"{name} (copy {n})"
+
+    names = {numbered(n) for n in taken}
+    chosen = copy_name(name, names.__contains__)
+    assert chosen not in names
+    assert chosen == numbered(min(n for n in range(1, 8) if n not in taken))
+
+
+_BINDINGS = st.sampled_from(
+    ["https/*:443:a.example", "https/:443:a.example", "https/10.0.0.5:443:", "ftp/*:21:",
+     "https/*:8443:", "http/*:80:"]
+)  # fmt: skip
+
+
+@given(mine=st.sets(_BINDINGS, min_size=1), theirs=st.sets(_BINDINGS))
+def test_a_placeholder_is_a_site_with_exactly_the_tls_bindings(
+    mine: set[str], theirs: set[str]
+) -> None:
+    def site(site_id: int, bindings: set[str]) -> metaclone.Site:
+        return metaclone.Site(
+            site_id,
+            f"s{site_id}",
+            True,
+            tuple(metaclone.Binding.parse(b) for b in sorted(bindings)),
+        )
+
+    def tls(bindings: set[str]) -> set[str]:
+        # "*" and an empty IP are the same endpoint.
+        return {b.replace("/*:", "/:") for b in bindings if not b.startswith("http/")}
+
+    problem = workflow.placeholder_mismatch(site(1, mine), site(2, theirs))
+    if not tls(theirs):
+        assert problem is not None
+    elif tls(mine):
+        assert (problem is None) == (tls(mine) == tls(theirs))
+    else:
+        assert problem is None  # an original without TLS bindings takes them back
