@@ -107,7 +107,7 @@ def _run_plan(handover: Handover, app_id: str | None = None) -> list[str]:
     if len({handover.original.name, handover.placeholder.name}) == 2:
         step += (
             f"; {handover.original.name!r} and {handover.placeholder.name!r} share these "
-            "entries, so whichever runs serves the new certificate at once"
+            "entries, so whichever of them runs serves the planned certificate at once"
         )
     return [step]
 
