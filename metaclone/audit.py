@@ -21,7 +21,7 @@ from cryptography import x509
 
 from metaclone import httpsys
 from metaclone.base import ConfigDocument
-from metaclone.certs import LoadedCertificate, uncovered_hosts
+from metaclone.certs import LoadedCertificate, check_server_auth, uncovered_hosts
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.httpsys import Endpoint, EndpointKind, SslCertEntry
 from metaclone.sites import Binding, Finding, Severity, Site, SiteKind
@@ -200,9 +200,10 @@ def audit(
     taken as UTC).
 
     Finding codes: ``expired-certificate`` and ``not-yet-valid-certificate`` (errors);
-    ``expiring-certificate``, ``host-not-covered``, ``missing-certificate`` (no entry serves the
-    binding) and ``orphaned-sslcert`` (an entry of this server's application that serves no
-    binding) (warnings); ``shared-sslcert-endpoint`` (several sites served through one IP:port
+    ``expiring-certificate``, ``host-not-covered``, ``not-server-certificate`` (its extended key
+    usage lacks server authentication), ``missing-certificate`` (no entry serves the binding)
+    and ``orphaned-sslcert`` (an entry of this server's application that serves no binding)
+    (warnings); ``shared-sslcert-endpoint`` (several sites served through one IP:port
     entry), ``unknown-certificate`` (no file given for a served certificate) and
     ``sslcert-not-given`` (IIS 7+ without netsh output) (notes).  Codes that ``check`` also
     reports keep its severity.
@@ -407,6 +408,9 @@ class _Auditor:
                 site,
                 endpoint,
             )
+        usage = check_server_auth(loaded, allow_any_eku=True)
+        if usage is not None:
+            self.add(Severity.WARNING, "not-server-certificate", f"{who}: {usage}", site, endpoint)
         host = binding.host or ""
         if not host:
             return None

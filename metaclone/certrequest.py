@@ -25,7 +25,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from metaclone.base import ConfigDocument, SiteKey
 from metaclone.certfiles import load_private_key
-from metaclone.certs import LoadedCertificate, check_validity, key_matches, uncovered_hosts
+from metaclone.certs import (
+    LoadedCertificate,
+    check_server_auth,
+    check_validity,
+    key_matches,
+    uncovered_hosts,
+)
 from metaclone.errors import (
     CertificateChainError,
     CertificateError,
@@ -338,6 +344,7 @@ def pack_pfx(
     friendly_name: str | None = None,
     legacy: bool = False,
     allow_expired: bool = False,
+    allow_any_eku: bool = False,
     now: datetime.datetime | None = None,
     key_password: bytes | None = None,
 ) -> PackedPfx:
@@ -346,12 +353,14 @@ def pack_pfx(
     The key (encrypted with ``key_password``, else with ``password``) must match the
     certificate (the file may hold the chain after it, as ACME clients write it); the chain
     (those certificates and ``chain_paths``) must link up to it (:func:`order_chain`); the
-    certificate must cover every name in ``hosts`` and be valid at ``now`` unless
-    ``allow_expired``.  Nothing is written.
+    certificate must cover every name in ``hosts``, be valid at ``now`` unless
+    ``allow_expired``, and allow server authentication unless ``allow_any_eku``.  Nothing is
+    written.
 
     Raises :class:`~metaclone.errors.CertificateKeyError`,
     :class:`~metaclone.errors.CertificateChainError`,
-    :class:`~metaclone.errors.CertificateValidityError` or
+    :class:`~metaclone.errors.CertificateValidityError`,
+    :class:`~metaclone.errors.CertificateUsageError` or
     :class:`~metaclone.errors.CertificateError` (no password, hosts not covered, unreadable
     files).
     """
@@ -365,7 +374,8 @@ def pack_pfx(
         )
     leaf, extra = _certificate_of(key, key_path, cert_path)
     loaded = LoadedCertificate.from_certificate(leaf, os.fspath(cert_path), has_private_key=True)
-    warnings = [w for w in [check_validity(loaded, now, allow_expired)] if w]
+    checks = [check_validity(loaded, now, allow_expired), check_server_auth(loaded, allow_any_eku)]
+    warnings = [w for w in checks if w]
     for chain_path in chain_paths:
         extra.extend(certificates_in(chain_path))
     chain = order_chain(leaf, extra)

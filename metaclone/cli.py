@@ -574,8 +574,7 @@ def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
     assert password is not None  # argparse requires --password-env or --password-file
     hosts: list[str] = []
     if args.site:
-        site = load(args.config).site(args.site)
-        hosts = [b.host for b in site.secure_bindings if b.host]
+        hosts = certs.site_hosts(load(args.config).site(args.site))
     packed = certrequest.pack_pfx(
         args.key,
         args.cert,
@@ -585,9 +584,10 @@ def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
         friendly_name=args.friendly_name,
         legacy=args.legacy_encryption,
         allow_expired=args.allow_expired,
+        allow_any_eku=args.allow_any_eku,
     )
     for warning in packed.warnings:
-        console.say(f"metaclone: warning: {warning} (accepted: --allow-expired)")
+        console.say(f"metaclone: warning: {warning} (accepted)")
     certfiles.write_new_file(args.out, packed.data)
     form = "3DES/SHA-1, legacy" if args.legacy_encryption else "AES-256/SHA-256"
     cert = packed.certificate
@@ -756,6 +756,11 @@ def _add_cert_pack(
     )
     pack.add_argument(
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
+    )
+    pack.add_argument(
+        "--allow-any-eku",
+        action="store_true",
+        help="accept a certificate whose extended key usage lacks server authentication",
     )
     pack.set_defaults(handler=cmd_cert_pack)
 

@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -295,6 +296,21 @@ def test_a_certificate_not_yet_valid_is_an_error() -> None:
     assert len(early) == 2  # both https bindings of the site
     assert early[0].severity is Severity.ERROR
     assert "expiring-certificate" not in {f.code for f in report.findings}
+
+
+def test_a_client_certificate_on_a_server_is_reported() -> None:
+    doc = metaclone.load(IIS6)
+    client = make_cert(
+        _KEY,
+        dns=("shop.example.com",),
+        not_after=days(90),
+        usages=(ExtendedKeyUsageOID.CLIENT_AUTH,),
+    )
+    doc.set_certificate("Shop", client)
+    report = audit(doc, None, [certs.LoadedCertificate.from_certificate(client)], now=NOW)
+    usage = [f for f in report.findings if f.code == "not-server-certificate"]
+    assert [f.severity for f in usage] == [Severity.WARNING] * 2
+    assert "client authentication" in usage[0].message
 
 
 def test_a_certificate_given_twice_keeps_its_key(tmp_path: Path) -> None:

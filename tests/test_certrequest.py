@@ -28,6 +28,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateRequestError,
+    CertificateUsageError,
     CertificateValidityError,
     OutputExistsError,
     SiteNotFoundError,
@@ -427,6 +428,34 @@ def test_pack_reads_a_der_key_and_refuses_unreadable_files(tmp_path: Path, chain
         pack_pfx(der_key, cert, [junk], b"pw")
     with pytest.raises(CertificateError, match="no such file"):
         pack_pfx(der_key, tmp_path / "missing.pem", [], b"pw")
+
+
+def test_pack_refuses_a_certificate_not_meant_for_servers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = new_key()
+    client = make_cert(
+        key,
+        dns=("shop.example.com",),
+        not_before=NOW - DAY,
+        not_after=NOW + DAY,
+        usages=(ExtendedKeyUsageOID.CLIENT_AUTH,),
+    )
+    key_path = write_key(tmp_path / "k.pem", key)
+    cert = write_certs(tmp_path / "c.pem", client)
+    with pytest.raises(CertificateUsageError, match="client authentication"):
+        pack_pfx(key_path, cert, [], b"pw")
+    assert pack_pfx(key_path, cert, [], b"pw", allow_any_eku=True).warnings
+    monkeypatch.setenv("PFX_PASSWORD", "pw")
+    out = tmp_path / "out.pfx"
+    args = ["cert", "pack", "--key", str(key_path), "--cert", str(cert), "--out", str(out)]
+    args += ["--password-env", "PFX_PASSWORD"]
+    assert main(args) == 3
+    assert "not meant for web servers" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*args, "--allow-any-eku"]) == 0
+    assert "warning: certificate" in capsys.readouterr().err
+    assert out.exists()
 
 
 def test_pack_refuses_expired_unless_allowed(tmp_path: Path) -> None:
