@@ -131,8 +131,8 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     if plan is None:
         if target:
             console.say(
-                f"metaclone: note: no HTTP.sys change is needed ({args.file} itself holds the "
-                f"certificate); {target} was not written"
+                f"metaclone: note: no HTTP.sys change is needed for this step; {target} was "
+                "not written"
             )
         return
     for warning in plan.warnings:
