@@ -108,7 +108,9 @@ class XmlDocument:
         """The document's bytes: the input itself until something is changed."""
         if self._original is not None:
             return self._original
-        return self.bom + self._text.encode(self.encoding)
+        # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
+        # character reference, so that the file stays readable in the encoding it declares.
+        return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the document to ``path`` atomically.
