@@ -259,12 +259,8 @@ def test_any_doctype_in_a_valid_file_is_refused(
     tmp_path: Path, fixture: Path, doctype: str
 ) -> None:
     data = fixture.read_bytes()
-    bom, encoding = b"", "utf-8"
-    for mark, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(mark):
-            bom, encoding = mark, name
-    text = data[len(bom):].decode(encoding)
+    read = metaclone.loads(data).xml
+    bom, encoding, text = read.bom, read.encoding, read.text
     # Right after the declaration (or at the very start), where a DOCTYPE is allowed.
     at = text.index("?>") + 2 if text.startswith("<?xml") else 0
     newline = "\r\n" if "\r\n" in text else "\n"

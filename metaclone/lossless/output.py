@@ -59,8 +59,8 @@ def resolve_target(path: str | os.PathLike[str]) -> Path:
     """The file a write to ``path`` replaces: symbolic links followed, checked to be safe.
 
     Raises :class:`UnsafeTargetError` when the destination exists and is not a regular file
-    (a folder, device, FIFO or socket, or a loop of links), and :class:`WriteError` when its
-    folder is missing or not writable.
+    (a folder, device, FIFO or socket) or cannot be reached (a loop of links), and
+    :class:`WriteError` when its folder is missing or not writable.
     """
     name = os.fspath(path)
     if name == "":
@@ -78,8 +78,6 @@ def resolve_target(path: str | os.PathLike[str]) -> Path:
                 raise UnsafeTargetError(
                     f"is {kind}, not a regular file; nothing written", path=name
                 )
-    elif real.is_symlink():
-        raise UnsafeTargetError("is a loop of symbolic links; nothing written", path=name)
     folder = real.parent
     if not folder.is_dir():
         raise WriteError("no such folder", path=str(folder))
@@ -103,13 +101,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     An existing file keeps its mode and, where the process may, its owner and group.
     """
     target = resolve_target(path)
-    with _named(path), _termination_raises():
-        temp = _write_temporary(target, data, _stat_or_none(target))
-        try:
-            os.replace(temp, target)
-        except BaseException:
-            _remove(temp)
-            raise
+    with _named(path), _termination_raises(), _temporaries() as made:
+        temp = _write_temporary(target, data, _stat_or_none(target), made)
+        os.replace(temp, target)
         _sync_folder(target.parent)
     return target
 
@@ -126,55 +120,48 @@ def replace_in_place(
     """
     target = resolve_target(path)
     backup_target = resolve_target(f"{os.fspath(path)}.bak") if backup else None
-    with _named(path), _termination_raises():
+    with _named(path), _termination_raises(), _temporaries() as made:
         like = _stat_or_none(target)
         if like is None:
             raise FileChangedError("is gone since it was read; nothing written", path=str(path))
-        temps = [_write_temporary(target, data, like)]
-        try:
-            if backup_target is not None:
-                temps.append(_write_temporary(backup_target, expected, like))
-            with _locked(target):
-                if not _holds(target, expected):
-                    raise FileChangedError(
-                        "changed since it was read; nothing written", path=os.fspath(path)
-                    )
-                _commit(temps, target, backup_target)
-        finally:
-            for temp in temps:
-                _remove(temp)
+        temps = [_write_temporary(target, data, like, made)]
+        if backup_target is not None:
+            temps.append(_write_temporary(backup_target, expected, like, made))
+        with _locked(target):
+            if not _holds(target, expected):
+                raise FileChangedError(
+                    "changed since it was read; nothing written", path=os.fspath(path)
+                )
+            _commit(temps, target, backup_target, made)
     _sync_folder(target.parent)
     if backup_target is not None and backup_target.parent != target.parent:
         _sync_folder(backup_target.parent)
     return Path(f"{os.fspath(path)}.bak") if backup else None
 
 
-def _commit(temps: list[Path], target: Path, backup: Path | None) -> None:
+def _commit(temps: list[Path], target: Path, backup: Path | None, made: list[Path]) -> None:
     """Rename the backup then the file into place; put the old backup back if the file fails."""
-    restore = _restore_point(backup) if backup is not None else None
-    try:
-        with _signals_deferred():
+    restore = _restore_point(backup, made) if backup is not None else None
+    with _signals_deferred():
+        if backup is not None:
+            os.replace(temps[1], backup)
+        try:
+            os.replace(temps[0], target)
+        except BaseException:
             if backup is not None:
-                os.replace(temps[1], backup)
-            try:
-                os.replace(temps[0], target)
-            except BaseException:
-                if backup is not None:
-                    if restore is not None:
-                        os.replace(restore, backup)
-                    else:
-                        _remove(backup)
-                raise
-    finally:
-        if restore is not None:
-            _remove(restore)
+                if restore is not None:
+                    os.replace(restore, backup)
+                else:
+                    _remove(backup)
+            raise
 
 
-def _restore_point(backup: Path) -> Path | None:
+def _restore_point(backup: Path, made: list[Path]) -> Path | None:
     """A second name for an existing backup, to put it back if the final rename fails."""
     if not backup.exists():
         return None
     name = temporary_name(backup)
+    made.append(name)
     try:
         os.link(backup, name)
     except OSError:  # file systems without hard links: the window is two renames wide
@@ -196,27 +183,41 @@ def _stat_or_none(target: Path) -> os.stat_result | None:
         return None
 
 
-def _write_temporary(target: Path, data: bytes, like: os.stat_result | None) -> Path:
+@contextlib.contextmanager
+def _temporaries() -> Iterator[list[Path]]:
+    """A list to put temporary names in before they are created; all are removed at the end.
+
+    A name is listed before its file exists, so that a signal arriving at any moment (a
+    Python handler runs between two bytecodes) cannot leave a file behind unlisted.
+    """
+    made: list[Path] = []
+    try:
+        yield made
+    finally:
+        for temp in made:
+            _remove(temp)
+
+
+def _write_temporary(
+    target: Path, data: bytes, like: os.stat_result | None, made: list[Path]
+) -> Path:
     """``data`` in a new temporary file beside ``target``, on disk, with ``like``'s mode."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         temp = temporary_name(target)
+        made.append(temp)
         try:
             # 0o666: the kernel applies the umask, as for any new file.
             fd = os.open(temp, flags | getattr(os, "O_NOFOLLOW", 0), 0o666)
             break
         except FileExistsError:
-            continue
-    try:
-        if like is not None:
-            _copy_ownership(fd, temp, like)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        _remove(temp)
-        raise
+            made.remove(temp)  # someone else's file
+    if like is not None:
+        _copy_ownership(fd, temp, like)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     return temp
 
 
@@ -311,12 +312,16 @@ def _signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-@contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    """Hold the advisory lock other metaclone processes take before replacing ``target``."""
-    deadline = time.monotonic() + LOCK_TIMEOUT
-    if sys.platform == "win32":
-        # Windows locks are mandatory and would stop readers of the file: lock a file beside it.
+if sys.platform == "win32":
+
+    @contextlib.contextmanager
+    def _locked(target: Path) -> Iterator[None]:
+        """Hold the lock other metaclone processes take before replacing ``target``.
+
+        Windows locks are mandatory and would stop readers of the file itself, so the lock is
+        on a file beside it, which stays for the next run.
+        """
+        deadline = time.monotonic() + LOCK_TIMEOUT
         lock_path = target.with_name(f".{target.name}{TEMPORARY_INFIX}lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -333,22 +338,33 @@ def _locked(target: Path) -> Iterator[None]:
                 msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         finally:
             os.close(fd)
-        return
-    while True:
-        fd = os.open(target, os.O_RDONLY)
-        try:
+
+else:
+
+    @contextlib.contextmanager
+    def _locked(target: Path) -> Iterator[None]:
+        """Hold the advisory lock (flock) other metaclone processes take on ``target``."""
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                _wait_or_refuse(deadline, target)
-                continue
-            # A process that renamed a new file over the path meanwhile held the lock of the
-            # old one: lock the file that is there now.
-            if _same_inode(os.fstat(fd), _stat_or_none(target)):
-                yield
-                return
-        finally:
-            os.close(fd)
+                fd = os.open(target, os.O_RDONLY)
+            except FileNotFoundError:
+                raise FileChangedError(
+                    "is gone since it was read; nothing written", path=str(target)
+                ) from None
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    _wait_or_refuse(deadline, target)
+                    continue
+                # A process that renamed a new file over the path meanwhile held the lock of
+                # the old one: lock the file that is there now.
+                if _same_inode(os.fstat(fd), _stat_or_none(target)):
+                    yield
+                    return
+            finally:
+                os.close(fd)
 
 
 def _same_inode(a: os.stat_result, b: os.stat_result | None) -> bool:
