@@ -14,6 +14,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FileChangedError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -23,7 +24,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -50,6 +53,7 @@ __all__ = [
     "CertificateRef",
     "CertificateValidityError",
     "ConfigDocument",
+    "FileChangedError",
     "Finding",
     "MetacloneError",
     "NetshParseError",
@@ -63,8 +67,10 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "detect_format",

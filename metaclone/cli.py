@@ -231,11 +231,12 @@ def _review_diff(doc: ConfigDocument, before: bytes, after: bytes, path: str) ->
     xml = doc.xml
     bom = len(xml.bom)
     old = before[bom:].decode(xml.encoding)
-    if xml.encoding in ("utf-8", "ascii"):
+    if xml.encoding == "utf-8":
         return unified_diff(old, xml.text if doc.modified else old, path)
+    # The text as written: with the character references the encoding needed.
     diff = unified_diff(old, after[bom:].decode(xml.encoding), path)
-    if not diff:
-        return ""
+    if not diff or xml.encoding == "ascii":
+        return diff
     note = (
         f"# metaclone: review diff of the decoded text of {path} ({xml.encoding}); "
         "patch cannot apply it: use -o or --in-place to write the file\n"

@@ -7,6 +7,8 @@ the encoding it declares and says what the edit meant.
 from __future__ import annotations
 
 import codecs
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,21 @@ def test_any_value_in_any_encoding_reads_back_through_lxml(
     out[len(bom) :].decode(codec)
     assert lxml_sites(out)["2"] == value
     assert out.startswith(data[: data.index('<site name="Shop"'.encode(codec))])
+
+
+def test_diff_of_an_ascii_file_shows_the_references_and_applies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "applicationHost.config"
+    path.write_bytes(encoded("us-ascii", "ascii", b""))
+    rename = ["rename", str(path), "--site", "Shop", "--name", NEW_NAME]
+    assert main([*rename, "--diff"]) == EXIT_OK
+    diff = capsys.readouterr().out
+    assert diff.startswith("--- ")
+    assert '+            <site name="Caf&#xE9; &#x20AC;' in diff
+    assert diff.isascii()
+    if shutil.which("patch") is None:
+        pytest.skip("patch(1) not installed")
+    assert main([*rename, "-o", str(tmp_path / "expected.config")]) == EXIT_OK
+    subprocess.run(["patch", "--quiet", "--binary", str(path)], input=diff.encode(), check=True)
+    assert path.read_bytes() == (tmp_path / "expected.config").read_bytes()
