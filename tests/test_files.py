@@ -361,7 +361,7 @@ def metaclone_process(*argv: str | Path, limit: int | None = None) -> subprocess
     )
 
 
-def big_config(folder: Path, megabytes: int = 4) -> Path:
+def big_config(folder: Path, megabytes: int = 3) -> Path:
     """The IIS 7 fixture grown past ``megabytes`` MB by a comment: a large, valid config."""
     data = IIS7.read_bytes()
     filler = b"<!-- " + b"padding line of an old hand-edited config\r\n" * (megabytes * 24_000)
@@ -389,7 +389,8 @@ def test_a_full_disk_leaves_the_file_and_the_old_backup_alone(tmp_path: Path, wh
     process = metaclone_process(*argv, limit=limit)
     _, err = process.communicate(timeout=60)
     assert process.returncode == EXIT_REFUSED, err
-    assert f"{config}: cannot write: File too large; nothing written" in err
+    named = config if where == "new-file" else f"{config}.bak"
+    assert f"metaclone: error: {named}: cannot write: File too large; nothing written" in err
     assert config.read_bytes() == original
     assert backup.read_bytes() == b"the backup from last week"
     assert temporaries(tmp_path) == []
@@ -499,12 +500,96 @@ def test_sigkill_during_the_write_leaves_the_original(tmp_path: Path) -> None:
     assert any(is_temporary_of(p, f"{config.name}.bak") for p in left)
 
 
-def test_sigterm_at_any_moment_leaves_old_or_new_and_no_temporary(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_signal_while_writing_leaves_old_or_new(tmp_path: Path, sig: signal.Signals) -> None:
     config = big_config(tmp_path)
     original = config.read_bytes()
     process = metaclone_process("stop", config, "--site", "Shop", "--in-place")
+    # The moment the first temporary file appears: the new file is being written.
     wait_for(lambda: bool(temporaries(tmp_path)) or process.poll() is not None, "it writes")
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(sig)
     process.communicate(timeout=60)
-    assert temporaries(tmp_path) == []
     assert config.read_bytes() in (original, stopped_bytes(original))
+    backup = Path(f"{config}.bak")
+    assert not backup.exists() or backup.read_bytes() == original
+    if sig == signal.SIGTERM:
+        assert temporaries(tmp_path) == []
+    else:
+        names = (config.name, backup.name)
+        assert all(any(is_temporary_of(p, n) for n in names) for p in temporaries(tmp_path))
+
+
+# -- the transaction, through the library ------------------------------------------------------
+
+
+def test_replace_in_place_writes_the_file_and_the_backup(config: Path) -> None:
+    original = config.read_bytes()
+    backup = output.replace_in_place(config, b"<new/>", expected=original)
+    assert backup == Path(f"{config}.bak")
+    assert config.read_bytes() == b"<new/>"
+    assert backup.read_bytes() == original
+    assert temporaries(config.parent) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data[:-1] + b"X",  # same size, last byte
+        lambda data: data[:1] + b"X" + data[2:],  # same size, second byte
+        lambda data: data + b"\n",
+        lambda data: data[:-1],
+    ],
+    ids=["last-byte", "second-byte", "longer", "shorter"],
+)
+def test_any_change_on_disk_is_seen(config: Path, change: Callable[[bytes], bytes]) -> None:
+    original = config.read_bytes()
+    config.write_bytes(change(original))
+    with pytest.raises(FileChangedError, match="changed since it was read"):
+        output.replace_in_place(config, b"<new/>", expected=original)
+    assert config.read_bytes() == change(original)
+    assert not Path(f"{config}.bak").exists()
+    assert temporaries(config.parent) == []
+    # Compared a chunk at a time: across chunk boundaries as well.
+    assert not output._holds(config, original, chunk=7)
+    assert output._holds(config, change(original), chunk=7)
+
+
+def test_a_file_gone_since_reading_is_refused(config: Path) -> None:
+    original = config.read_bytes()
+    config.unlink()
+    with pytest.raises(FileChangedError, match="gone"):
+        output.replace_in_place(config, b"<new/>", expected=original)
+    assert list(config.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard-links", "no-hard-links"])
+@pytest.mark.parametrize("old_backup", [True, False], ids=["old-backup", "no-backup-yet"])
+def test_a_failing_final_rename_puts_the_old_backup_back(
+    config: Path, monkeypatch: pytest.MonkeyPatch, *, links: bool, old_backup: bool
+) -> None:
+    original = config.read_bytes()
+    backup = Path(f"{config}.bak")
+    if old_backup:
+        backup.write_bytes(b"last week")
+    real_replace = os.replace
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst) == config:
+            raise PermissionError(1, "Operation not permitted")
+        real_replace(src, dst)
+
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "replace", replace)
+    if not links:
+        monkeypatch.setattr(os, "link", no_link)
+    with pytest.raises(WriteError, match="Operation not permitted") as caught:
+        output.replace_in_place(config, b"<new/>", expected=original)
+    assert caught.value.path == str(config)
+    assert config.read_bytes() == original
+    if old_backup:
+        assert backup.read_bytes() == b"last week"
+    else:
+        assert not backup.exists()
+    assert temporaries(config.parent) == []

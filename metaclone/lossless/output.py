@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import stat
 import sys
@@ -119,14 +120,16 @@ def replace_in_place(
     Returns the backup's path, or None.
     """
     target = resolve_target(path)
-    backup_target = resolve_target(f"{os.fspath(path)}.bak") if backup else None
+    backup_path = f"{os.fspath(path)}.bak"
+    backup_target = resolve_target(backup_path) if backup else None
     with _named(path), _termination_raises(), _temporaries() as made:
         like = _stat_or_none(target)
         if like is None:
             raise FileChangedError("is gone since it was read; nothing written", path=str(path))
         temps = [_write_temporary(target, data, like, made)]
         if backup_target is not None:
-            temps.append(_write_temporary(backup_target, expected, like, made))
+            with _named(backup_path):
+                temps.append(_write_temporary(backup_target, expected, like, made))
         with _locked(target):
             if not _holds(target, expected):
                 raise FileChangedError(
@@ -136,44 +139,53 @@ def replace_in_place(
     _sync_folder(target.parent)
     if backup_target is not None and backup_target.parent != target.parent:
         _sync_folder(backup_target.parent)
-    return Path(f"{os.fspath(path)}.bak") if backup else None
+    return Path(backup_path) if backup else None
 
 
 def _commit(temps: list[Path], target: Path, backup: Path | None, made: list[Path]) -> None:
     """Rename the backup then the file into place; put the old backup back if the file fails."""
-    restore = _restore_point(backup, made) if backup is not None else None
+    if backup is None:
+        with _signals_deferred():
+            os.replace(temps[0], target)
+        return
+    had_backup = backup.exists()
+    restore = _restore_point(backup, made) if had_backup else None
     with _signals_deferred():
-        if backup is not None:
-            os.replace(temps[1], backup)
+        os.replace(temps[1], backup)
         try:
             os.replace(temps[0], target)
         except BaseException:
-            if backup is not None:
-                if restore is not None:
-                    os.replace(restore, backup)
-                else:
-                    _remove(backup)
+            if restore is not None:
+                os.replace(restore, backup)
+            else:
+                _remove(backup)
             raise
 
 
-def _restore_point(backup: Path, made: list[Path]) -> Path | None:
-    """A second name for an existing backup, to put it back if the final rename fails."""
-    if not backup.exists():
-        return None
+def _restore_point(backup: Path, made: list[Path]) -> Path:
+    """A second name for an existing backup, to put it back if the final rename fails.
+
+    A hard link costs nothing; where the file system has none, a copy.
+    """
     name = temporary_name(backup)
     made.append(name)
     try:
         os.link(backup, name)
-    except OSError:  # file systems without hard links: the window is two renames wide
-        return None
+    except OSError:
+        shutil.copy2(backup, name)
     return name
 
 
-def _holds(target: Path, expected: bytes) -> bool:
+def _holds(target: Path, expected: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether the file at ``target`` holds exactly ``expected`` (read a chunk at a time)."""
+    view = memoryview(expected)
     with open(target, "rb") as handle:
         if os.fstat(handle.fileno()).st_size != len(expected):
             return False
-        return handle.read() == expected
+        for start in range(0, len(view), chunk):
+            if handle.read(chunk) != view[start : start + chunk]:
+                return False
+        return handle.read(1) == b""
 
 
 def _stat_or_none(target: Path) -> os.stat_result | None:
