@@ -154,9 +154,12 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
 
 
 def _check_targets(args: argparse.Namespace, plan: HttpSysPlan | None) -> None:
-    """Refuse before anything is written: a destination that is not a regular file or a
-    missing folder (see :func:`metaclone.lossless.output.resolve_target`), or one that would
-    overwrite the input or another destination."""
+    """Refuse unsafe destinations before anything is written.
+
+    A destination must be a regular file or not exist, in a writable folder (see
+    :func:`metaclone.lossless.output.resolve_target`), and must not be the input or another
+    destination.
+    """
     if args.dry_run or args.diff:
         return
     if args.output:
@@ -231,8 +234,11 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
 
 
 def _review_diff(doc: ConfigDocument, before: bytes, after: bytes, path: str) -> str:
-    """The unified diff of ``path``; for a file not in UTF-8 (or ASCII), of its decoded text,
-    with a first line that says so."""
+    """The unified diff of ``path``.
+
+    For a file in another encoding than UTF-8 or ASCII it is a diff of the decoded text, which
+    ``patch`` cannot apply to the file; its first line says so.
+    """
     xml = doc.xml
     bom = len(xml.bom)
     old = before[bom:].decode(xml.encoding)
