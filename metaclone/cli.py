@@ -113,9 +113,11 @@ def _certificate(
     problem = certs.check_validity(loaded, allow_expired=args.allow_expired)
     if problem:
         console.say(f"metaclone: warning: {problem} (accepted: --allow-expired)")
+    usage = certs.check_server_auth(loaded, allow_any_eku=getattr(args, "allow_any_eku", False))
+    if usage:
+        console.say(f"metaclone: warning: {usage} (accepted: --allow-any-eku)")
     if site is not None:
-        hosts = sorted({b.host for b in site.bindings if b.host and b.host != "*"})
-        missing = certs.uncovered_hosts(loaded, hosts)
+        missing = certs.uncovered_hosts(loaded, certs.site_hosts(site))
         if missing:
             console.say(
                 f"metaclone: warning: certificate {loaded.thumbprint} does not cover "
@@ -129,14 +131,21 @@ def _certificate(
 
 
 def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
+    target = getattr(args, "plan", None)
     if plan is None:
+        if target:
+            console.say(
+                f"metaclone: note: no HTTP.sys change is needed ({args.file} itself holds the "
+                f"certificate); {target} was not written"
+            )
         return
     for warning in plan.warnings:
         console.say(f"metaclone: warning: {warning}")
     if not plan:
         console.say("metaclone: HTTP.sys already holds these certificates: nothing to run")
+        if target:
+            console.say(f"metaclone: note: {target} was not written")
         return
-    target = getattr(args, "plan", None)
     if target and not args.dry_run:
         suffix = Path(target).suffix.lower()
         if suffix == ".ps1":
@@ -153,8 +162,8 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     console.say(plan.netsh().rstrip("\n"))
 
 
-def _check_targets(args: argparse.Namespace, plan: HttpSysPlan | None) -> None:
-    """Refuse unsafe destinations before anything is written.
+def _check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None) -> None:
+    """Refuse unsafe destinations before anything is written or said to have been done.
 
     A destination must be a regular file or not exist, in a writable folder (see
     :func:`metaclone.lossless.output.resolve_target`), and must not be the input or another
@@ -195,7 +204,7 @@ def _emit(
     plan: HttpSysPlan | None = None,
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
-    _check_targets(args, plan)
+    _check_destinations(args, plan)
     status = _deliver(args, console, doc, before)
     _write_plan(args, console, plan)
     return status
@@ -230,6 +239,9 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.say(f"metaclone: updated {args.file}{kept}")
     else:
         console.out_bytes(after)
+        console.say(
+            "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
+        )
     return EXIT_OK
 
 
@@ -342,6 +354,7 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
         doc.xml.rollback(checkpoint)
         raise
     source = doc.site(args.site)
+    _check_destinations(args)
     console.say(
         f"metaclone: cloned site {source.id} {source.name!r} as site {new.id} {new.name!r}"
         f" ({'started' if new.auto_start else 'stopped'})"
@@ -371,10 +384,17 @@ def _cmd_auto_start(value: bool) -> Handler:
     def handler(args: argparse.Namespace, console: Console) -> int:
         doc = _load(args)
         before = doc.to_bytes()
-        site = doc.set_auto_start(args.site, value)
-        console.say(
-            f"metaclone: site {site.id} {site.name!r} marked {'started' if value else 'stopped'}"
-        )
+        state = "started" if value else "stopped"
+        current = doc.site(args.site)
+        if current.auto_start == value:
+            console.say(
+                f"metaclone: site {current.id} {current.name!r} is already marked {state}; "
+                "nothing written"
+            )
+            return EXIT_OK
+        site = doc.set_auto_start(current, value)
+        _check_destinations(args)
+        console.say(f"metaclone: site {site.id} {site.name!r} marked {state}")
         return _emit(args, console, doc, before)
 
     return handler
@@ -454,6 +474,8 @@ def _say_result(console: Console, result: workflow.WorkflowResult) -> None:
         console.say(f"metaclone: {change}")
     for warning in result.warnings:
         console.say(f"metaclone: warning: {warning}")
+    for note in result.notes:
+        console.say(f"metaclone: note: {note}")
     console.say("metaclone: next steps on the server:")
     for number, step in enumerate(result.next_steps, 1):
         console.say(f"  {number}. {step}")
@@ -473,7 +495,9 @@ def cmd_placeholder_begin(args: argparse.Namespace, console: Console) -> int:
         certificate=certificate,
         previous=previous,
         saved_as=_destination(args),
+        only_new=args.only_new,
     )
+    _check_destinations(args, result.plan)
     _say_result(console, result)
     return _emit(args, console, doc, before, result.plan)
 
@@ -485,8 +509,16 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     certificate = _certificate(args, console, site)
     assert certificate is not None  # argparse requires --thumbprint or --cert
     result = workflow.finish(
-        doc, site, args.placeholder, certificate, delete=args.delete, saved_as=_destination(args)
+        doc,
+        site,
+        args.placeholder,
+        certificate,
+        delete=args.delete,
+        force=args.force,
+        saved_as=_destination(args),
+        certificate_file=args.cert,
     )
+    _check_destinations(args, result.plan)
     _say_result(console, result)
     return _emit(args, console, doc, before, result.plan)
 
@@ -581,19 +613,123 @@ def _add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) 
     parser.add_argument(
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
     )
+    parser.add_argument(
+        "--allow-any-eku",
+        action="store_true",
+        help="accept a certificate whose extended key usage lacks server authentication",
+    )
     parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
+
+
+#: Two or three real command lines for each command's --help, by the command's words.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "metaclone sites MetaBase.xml",
+        "metaclone placeholder begin applicationHost.config --site Shop --sslcert sslcert.txt "
+        "-o new.config",
+        "metaclone COMMAND --help",
+    ),
+    "sites": (
+        "metaclone sites MetaBase.xml",
+        "metaclone sites applicationHost.config --sslcert sslcert.txt --json",
+        "metaclone sites MetaBase.xml --applications",
+    ),
+    "clone": (
+        'metaclone clone MetaBase.xml --site Shop --name "Shop staging" -o new.xml',
+        "metaclone clone applicationHost.config --site 2 --bindings https/*:8443:shop.example.com "
+        "--started --diff",
+    ),
+    "delete": (
+        'metaclone delete applicationHost.config --site "Shop (placeholder)" --in-place',
+        "metaclone delete MetaBase.xml --site 1962875482 --diff",
+    ),
+    "start": (
+        "metaclone start MetaBase.xml --site Shop --in-place",
+        "metaclone start applicationHost.config --site 2 --diff",
+    ),
+    "stop": (
+        "metaclone stop MetaBase.xml --site Shop --in-place",
+        "metaclone stop appcmd_sites.xml --site shop-api -o stopped.xml",
+    ),
+    "rename": (
+        'metaclone rename applicationHost.config --site 3 --name "Shop archive" --in-place',
+        'metaclone rename MetaBase.xml --site Shop --name "Shop (old)" --diff',
+    ),
+    "cert": (
+        "metaclone cert show applicationHost.config --sslcert sslcert.txt",
+        "metaclone cert set MetaBase.xml --site Shop --cert shop-2026.pfx --password-env PFX_PASS "
+        "--in-place",
+    ),
+    "cert show": (
+        "metaclone cert show MetaBase.xml",
+        "metaclone cert show applicationHost.config --site Shop --sslcert sslcert.txt --json",
+    ),
+    "cert set": (
+        "metaclone cert set MetaBase.xml --site Shop --cert shop-2026.cer -o new.xml",
+        "metaclone cert set applicationHost.config --site Shop --cert shop-2026.pfx "
+        "--password-file pass.txt --sslcert sslcert.txt --plan set.ps1",
+    ),
+    "cert swap": (
+        'metaclone cert swap MetaBase.xml --site Shop --with "Shop (placeholder)" --in-place',
+        "metaclone cert swap applicationHost.config --site 2 --with 3 --sslcert sslcert.txt "
+        "--plan swap.cmd",
+    ),
+    "placeholder": (
+        "metaclone placeholder begin MetaBase.xml --site Shop -o MetaBase.placeholder.xml",
+        "metaclone placeholder finish MetaBase.placeholder.xml --site Shop --placeholder "
+        '"Shop (placeholder)" --cert shop-2026.cer --delete -o MetaBase.done.xml',
+    ),
+    "placeholder begin": (
+        "metaclone placeholder begin MetaBase.xml --site Contrib --from MetaBase_history.xml "
+        "-o new.xml",
+        "metaclone placeholder begin applicationHost.config --site Shop --sslcert sslcert.txt "
+        "-o new.config",
+        "metaclone placeholder begin sites.xml --site shop-api --thumbprint "
+        "40da7e6686d698efae7172220f4da438025dfeea --only-new -o placeholder.xml",
+    ),
+    "placeholder finish": (
+        "metaclone placeholder finish MetaBase.placeholder.xml --site Shop --placeholder "
+        '"Shop (placeholder)" --cert shop-2026.pfx --password-env PFX_PASS --delete -o done.xml',
+        "metaclone placeholder finish applicationHost.config --site Shop --placeholder "
+        '"Shop (placeholder)" --cert shop-2026.pfx --password-env PFX_PASS --sslcert sslcert.txt '
+        "--plan finish.cmd --in-place",
+    ),
+    "check": (
+        "metaclone check MetaBase.xml",
+        "metaclone check applicationHost.config --sslcert sslcert.txt --json",
+    ),
+}
+
+
+def _epilog(words: str) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in EXAMPLES[words])
+
+
+def _add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], words: str, text: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its examples (``words``: e.g. ``cert set``)."""
+    return commands.add_parser(
+        words.rsplit(maxsplit=1)[-1],
+        help=text,
+        description=text[0].upper() + text[1:] + ".",
+        epilog=_epilog(words),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="metaclone",
-        description="Clone IIS sites and swap their certificates in configuration files, "
+        description="Clone IIS sites and swap their certificates in configuration files,\n"
         "offline, changing only the bytes that must change.",
+        epilog=_epilog(""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sites = commands.add_parser("sites", help="list the sites")
+    sites = _add_command(commands, "sites", "list the sites")
     _add_file(sites)
     sites.add_argument("--json", action="store_true", help="print JSON")
     sites.add_argument(
@@ -604,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sslcert(sites)
     sites.set_defaults(handler=cmd_sites)
 
-    clone = commands.add_parser("clone", help="clone a site under a new id")
+    clone = _add_command(commands, "clone", "clone a site under a new id")
     _add_file(clone)
     clone.add_argument("--site", required=True, help="id or name of the site to clone")
     clone.add_argument("--id", type=_site_id, help="id of the clone (default: chosen)")
@@ -624,47 +760,47 @@ def build_parser() -> argparse.ArgumentParser:
         ("start", _cmd_auto_start(True), "mark a site started"),
         ("stop", _cmd_auto_start(False), "mark a site stopped"),
     ):
-        command = commands.add_parser(name, help=text)
+        command = _add_command(commands, name, text)
         _add_file(command)
         command.add_argument("--site", required=True, help="id or name of the site")
         _add_write_options(command)
         command.set_defaults(handler=handler)
 
-    rename = commands.add_parser("rename", help="rename a site")
+    rename = _add_command(commands, "rename", "rename a site")
     _add_file(rename)
     rename.add_argument("--site", required=True, help="id or name of the site")
     rename.add_argument("--name", required=True, help="the new name")
     _add_write_options(rename)
     rename.set_defaults(handler=cmd_rename)
 
-    cert = commands.add_parser("cert", help="show, set or swap certificates")
+    cert = _add_command(commands, "cert", "show, set or swap certificates")
     cert_commands = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
-    show = cert_commands.add_parser("show", help="show the certificates of sites")
+    show = _add_command(cert_commands, "cert show", "show the certificates of sites")
     _add_file(show)
     show.add_argument("--site", help="only this site")
     show.add_argument("--json", action="store_true", help="print JSON")
     _add_sslcert(show)
     show.set_defaults(handler=cmd_cert_show)
 
-    cert_set = cert_commands.add_parser("set", help="give a site a certificate")
+    cert_set = _add_command(cert_commands, "cert set", "give a site a certificate")
     _add_file(cert_set)
     cert_set.add_argument("--site", required=True, help="id or name of the site")
     _add_certificate_source(cert_set, required=True)
     _add_plan_options(cert_set)
     cert_set.set_defaults(handler=cmd_cert_set)
 
-    swap = cert_commands.add_parser("swap", help="exchange the certificates of two sites")
+    swap = _add_command(cert_commands, "cert swap", "exchange the certificates of two sites")
     _add_file(swap)
     swap.add_argument("--site", required=True, help="id or name of one site")
     swap.add_argument("--with", dest="other", required=True, help="id or name of the other")
     _add_plan_options(swap)
     swap.set_defaults(handler=cmd_cert_swap)
 
-    placeholder = commands.add_parser(
-        "placeholder", help="serve a site from a placeholder while its certificate is pending"
+    placeholder = _add_command(
+        commands, "placeholder", "serve a site from a placeholder while its certificate is pending"
     )
     steps = placeholder.add_subparsers(dest="step", required=True, metavar="STEP")
-    begin = steps.add_parser("begin", help="clone the site as a started placeholder")
+    begin = _add_command(steps, "placeholder begin", "clone the site as a started placeholder")
     _add_file(begin)
     begin.add_argument("--site", required=True, help="id or name of the site")
     begin.add_argument("--id", type=_site_id, help="id of the placeholder (default: chosen)")
@@ -676,17 +812,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OLD_CONFIG",
         help="an earlier copy of the configuration that still has the site's certificate",
     )
+    begin.add_argument(
+        "--only-new",
+        action="store_true",
+        help="appcmd XML: write the new <SITE> alone, as 'appcmd add site /in' takes it",
+    )
     _add_plan_options(begin)
     begin.set_defaults(handler=cmd_placeholder_begin)
 
-    finish = steps.add_parser(
-        "finish", help="install the new certificate and retire the placeholder"
+    finish = _add_command(
+        steps, "placeholder finish", "install the new certificate and retire the placeholder"
     )
     _add_file(finish)
     finish.add_argument("--site", required=True, help="id or name of the original site")
     finish.add_argument("--placeholder", required=True, help="id or name of the placeholder")
     _add_certificate_source(finish, required=True)
     finish.add_argument("--delete", action="store_true", help="delete the placeholder")
+    finish.add_argument(
+        "--force",
+        action="store_true",
+        help="go ahead even if P's https bindings are not the site's (P is not its placeholder)",
+    )
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
 
@@ -705,7 +851,7 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=COMPLETION_SHELLS)
     completion.set_defaults(handler=cmd_completion)
 
-    check = commands.add_parser("check", help="look for problems")
+    check = _add_command(commands, "check", "look for problems")
     _add_file(check)
     check.add_argument("--json", action="store_true", help="print JSON")
     _add_sslcert(check)
@@ -731,8 +877,12 @@ def main(
         import argcomplete
 
         argcomplete.autocomplete(parser)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:
+        console.say(parser.format_help().rstrip("\n"))
+        return EXIT_USAGE
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     if getattr(args, "password_env", None) and getattr(args, "password_file", None):
