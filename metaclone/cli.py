@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
 import sys
@@ -26,11 +25,12 @@ from metaclone.errors import (
     CertificateRequestError,
     MetacloneError,
     ParseError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
 )
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
-from metaclone.lossless.document import write_atomic
+from metaclone.lossless import output
 from metaclone.sites import (
     Application,
     Binding,
@@ -140,8 +140,8 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     if plan is None:
         if target:
             console.say(
-                f"metaclone: note: no HTTP.sys change is needed ({args.file} itself holds the "
-                f"certificate); {target} was not written"
+                f"metaclone: note: no HTTP.sys change is needed for this step; {target} was "
+                "not written"
             )
         return
     for warning in plan.warnings:
@@ -160,29 +160,45 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
         else:
             # A .cmd file for cmd.exe, which expects CRLF line ends.
             text = plan.netsh().replace("\n", "\r\n")
-        write_atomic(Path(target), text.encode("utf-8"))
+        output.write_atomic(target, text.encode("utf-8"))
         console.say(f"metaclone: HTTP.sys plan written to {target}")
         return
     console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
     console.say(plan.netsh().rstrip("\n"))
 
 
-def _check_writable(path: str | None) -> None:
-    """Refuse before anything is written when a destination's folder is missing or read-only."""
-    if not path:
-        return
-    folder = Path(path).parent
-    if not folder.is_dir():
-        raise OSError(errno.ENOENT, "no such folder", str(folder))
-    if not os.access(folder, os.W_OK):
-        raise OSError(errno.EACCES, "folder is not writable", str(folder))
-
-
 def _check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None) -> None:
-    """Refuse, before anything is said to have been done, destinations that cannot be written."""
-    if not args.dry_run:
-        _check_writable(args.output or (args.file if args.in_place else None))
-        _check_writable(getattr(args, "plan", None) if plan else None)
+    """Refuse unsafe destinations before anything is written or said to have been done.
+
+    A destination must be a regular file or not exist, in a writable folder (see
+    :func:`metaclone.lossless.output.resolve_target`), and must not be the input or another
+    destination.
+    """
+    if args.dry_run or args.diff:
+        return
+    if args.output:
+        output.resolve_target(args.output)
+        if output.same_file(args.output, args.file):
+            raise UnsafeTargetError(
+                f"is the input file {args.file} itself; use --in-place to replace it "
+                "(keeps a backup) or give another output file",
+                path=args.output,
+            )
+    if args.in_place:
+        output.resolve_target(args.file)
+        if not args.no_backup:
+            backup = f"{args.file}.bak"
+            output.resolve_target(backup)
+            if output.same_file(backup, args.file):
+                raise UnsafeTargetError(f"is {args.file} itself; nothing written", path=backup)
+    target = getattr(args, "plan", None) if plan else None
+    if target:
+        output.resolve_target(target)
+        for other in (args.file, args.output):
+            if other and output.same_file(target, other):
+                raise UnsafeTargetError(
+                    f"would overwrite {other}; give the plan a file of its own", path=target
+                )
 
 
 def _emit(
@@ -212,9 +228,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.say(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
-        bom = len(doc.xml.bom)
-        old = before[bom:].decode(doc.xml.encoding)
-        console.out(unified_diff(old, doc.xml.text if doc.modified else old, args.file))
+        console.out(_review_diff(doc, before, after, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
@@ -223,17 +237,39 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         if after == before:
             console.say(f"metaclone: {args.file} unchanged")
             return EXIT_OK
-        if not args.no_backup:
-            write_atomic(Path(f"{args.file}.bak"), before)
-        doc.save(args.file)
-        backup = "" if args.no_backup else f" (previous version in {args.file}.bak)"
-        console.say(f"metaclone: updated {args.file}{backup}")
+        backup = output.replace_in_place(
+            args.file, after, expected=before, backup=not args.no_backup
+        )
+        kept = f" (previous version in {backup})" if backup else ""
+        console.say(f"metaclone: updated {args.file}{kept}")
     else:
         console.out_bytes(after)
         console.say(
             "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
         )
     return EXIT_OK
+
+
+def _review_diff(doc: ConfigDocument, before: bytes, after: bytes, path: str) -> str:
+    """The unified diff of ``path``.
+
+    For a file in another encoding than UTF-8 or ASCII it is a diff of the decoded text, which
+    ``patch`` cannot apply to the file; its first line says so.
+    """
+    xml = doc.xml
+    bom = len(xml.bom)
+    old = before[bom:].decode(xml.encoding)
+    if xml.encoding == "utf-8":
+        return unified_diff(old, xml.text if doc.modified else old, path)
+    # The text as written: with the character references the encoding needed.
+    diff = unified_diff(old, after[bom:].decode(xml.encoding), path)
+    if not diff or xml.encoding == "ascii":
+        return diff
+    note = (
+        f"# metaclone: review diff of the decoded text of {path} ({xml.encoding}); "
+        "patch cannot apply it: use -o or --in-place to write the file\n"
+    )
+    return note + diff
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -535,8 +571,8 @@ def cmd_csr(args: argparse.Namespace, console: Console) -> int:
         raise CertificateRequestError("--key-out and --out must name two different files")
     doc = load(args.file)
     certfiles.refuse_existing(args.key_out, args.out)
-    _check_writable(args.key_out)
-    _check_writable(args.out)
+    output.resolve_target(args.key_out)
+    output.resolve_target(args.out)
     password = _password(args)
     result = certrequest.make_csr(
         doc, args.site, key_type=args.key_type, subject=args.subject, add_hosts=args.add_host
@@ -569,7 +605,7 @@ def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
         console.say("metaclone: error: --site and --config go together")
         return EXIT_USAGE
     certfiles.refuse_existing(args.out)
-    _check_writable(args.out)
+    output.resolve_target(args.out)
     password = _password(args)
     assert password is not None  # argparse requires --password-env or --password-file
     hosts: list[str] = []

@@ -116,6 +116,18 @@ class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
 
 
+class WriteError(MetacloneError, OSError):
+    """A file could not be written (``path`` names it); the files on disk are as they were."""
+
+
+class UnsafeTargetError(WriteError):
+    """A destination is refused before anything is written: not a regular file, or the input."""
+
+
+class FileChangedError(WriteError):
+    """The file changed on disk after it was read; replacing it would lose that change."""
+
+
 class CertificateUsageError(CertificateError):
     """The certificate is not meant for TLS servers (its extended key usage lacks serverAuth)."""
 

@@ -226,6 +226,14 @@ def test_csr_refuses_a_symlink(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert not csr_path.exists()
 
 
+def test_csr_refuses_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key, csr = tmp_path / "no" / "site.key", tmp_path / "site.csr"
+    args = ["csr", str(IIS6), "--site", "Shop", "--key-type", "ec256"]
+    assert main([*args, "--key-out", str(key), "--out", str(csr)]) == 3
+    assert "no such folder" in capsys.readouterr().err
+    assert not csr.exists()
+
+
 def test_csr_refuses_one_file_for_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     same = str(tmp_path / "x.pem")
     assert main(["csr", str(IIS6), "--site", "Shop", "--key-out", same, "--out", same]) == 3
