@@ -7,6 +7,7 @@
 """
 
 from metaclone import certs, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
@@ -14,6 +15,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FileChangedError,
     InconsistentSiteError,
     MetacloneError,
     NetshParseError,
@@ -24,7 +26,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -39,8 +43,6 @@ from metaclone.sites import (
     normalize_thumbprint,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
     "AmbiguousSiteError",
     "Application",
@@ -51,6 +53,7 @@ __all__ = [
     "CertificateRef",
     "CertificateValidityError",
     "ConfigDocument",
+    "FileChangedError",
     "Finding",
     "InconsistentSiteError",
     "MetacloneError",
@@ -65,8 +68,10 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "detect_format",

@@ -678,7 +678,15 @@ def sites_level_elements(
     content_start, content_end = sites_element.content_start, sites_element.content_end
     starts = [entry.start for entry in sites]
     needle = f"<{name}"
-    return _elements_in_gaps(text, content_start, content_end, sites, starts, needle, name)
+    return _elements_in_gaps(
+        text,
+        content_start=content_start,
+        content_end=content_end,
+        sites=sites,
+        starts=starts,
+        needle=needle,
+        name=name,
+    )
 
 
 def last_sites_level_element(
@@ -703,12 +711,21 @@ def last_sites_level_element(
         if spans and spans[-1][0] == found:
             span = spans[-1]
             return _element(name, *span[:4]), _attributes_of(span[4])
-    every = _elements_in_gaps(text, content_start, content_end, sites, starts, needle, name)
+    every = _elements_in_gaps(
+        text,
+        content_start=content_start,
+        content_end=content_end,
+        sites=sites,
+        starts=starts,
+        needle=needle,
+        name=name,
+    )
     return every[-1] if every else None
 
 
 def _elements_in_gaps(
     text: str,
+    *,
     content_start: int,
     content_end: int,
     sites: Sequence[SiteEntry],
