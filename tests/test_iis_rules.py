@@ -312,3 +312,14 @@ def test_readme_documents_every_schema_code() -> None:
     readme = README.read_text(encoding="utf-8")
     for code in {code for code, _ in _EXPECTED} | {"inconsistent-site", "inherited-certificate"}:
         assert f"`{code}`" in readme
+
+
+@pytest.mark.parametrize("path", [DEFAULTS, INHERIT6], ids=["iis7", "iis6"])
+def test_refused_binding_through_main(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(
+        capsys, "clone", path, "--site", "Shop", "--name", "Shop two", "--bindings",
+        "http/*:80:bad_host.example.com", "--dry-run",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED
+    assert "'bad_host' is not a host name label" in err
+    assert out == ""
