@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import metaclone
 from metaclone import workflow
@@ -242,3 +244,31 @@ def test_cert_show_reports_inherited_certificate(
     (site,) = json.loads(out)["sites"]
     assert site["certificate"]["thumbprint"] == W3SVC_HASH
     assert site["inherited"] == ["certificate"]
+
+
+_START_VALUES = st.sampled_from([None, "true", "false", "False", " TRUE "])
+
+
+@given(default=_START_VALUES, own=_START_VALUES, wanted=st.booleans())
+def test_start_and_stop_give_the_asked_state_whatever_is_inherited(
+    default: str | None, own: str | None, wanted: bool
+) -> None:
+    text = DEFAULTS.read_text(encoding="utf-8")
+    text = text.replace('<siteDefaults serverAutoStart="false">', "<siteDefaults>")
+    if default is not None:
+        text = text.replace("<siteDefaults>", f'<siteDefaults serverAutoStart="{default}">')
+    if own is not None:
+        text = text.replace(
+            '<site name="Shop" id="1">', f'<site name="Shop" id="1" serverAutoStart="{own}">'
+        )
+    doc = metaclone.loads(text.encode(), "prop.config")
+    before = doc.site("Shop")
+    value = own if own is not None else default
+    assert before.auto_start is (value is None or value.strip().lower() != "false")
+    assert ("auto_start" in before.inherited) is (own is None and default is not None)
+    unchanged = doc.to_bytes()
+    after = doc.set_auto_start("Shop", wanted)
+    assert after.auto_start is wanted
+    assert metaclone.loads(doc.to_bytes()).site("Shop").auto_start is wanted
+    # Nothing is written when the site already starts (or not) as asked.
+    assert (doc.to_bytes() == unchanged) is (before.auto_start is wanted)
