@@ -149,22 +149,12 @@ class AppHostDocument(ConfigDocument):
         if cached is None or cached[0] != self.xml.version:
             index = self._index()
             defaults = read_defaults(index)
-            bindings: list[Binding] = []
-            for values in defaults.bindings:
-                flags_text = values.get("sslFlags")
-                if flags_text is not None and not is_ascii_number(flags_text.strip()):
-                    raise self.xml.parse_error(
-                        index.sites_element.start if index.sites_element else 0,
-                        f"<siteDefaults> binding sslFlags={flags_text!r} is not a number",
-                    )
-                bindings.append(
-                    Binding.from_information(
-                        values.get("protocol", ""),
-                        values.get("bindingInformation", ""),
-                        int(flags_text) if flags_text is not None else None,
-                    )
-                )
-            cached = (self.xml.version, defaults, tuple(bindings))
+            try:
+                bindings = defaults.binding_values()
+            except ValueError as exc:
+                offset = index.sites_element.start if index.sites_element else 0
+                raise self.xml.parse_error(offset, str(exc)) from None
+            cached = (self.xml.version, defaults, bindings)
             self._defaults_cache = cached
         return cached[1], cached[2]
 

@@ -16,7 +16,7 @@ import attrs
 
 from metaclone.apphost_index import SiteIndex, last_sites_level_element, read_site_parts
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.sites import CertificateRef
+from metaclone.sites import Binding, CertificateRef, is_ascii_number
 
 _FALSE = "false"
 
@@ -41,6 +41,22 @@ class SiteDefaults:
     def auto_start(self) -> bool:
         """Whether a site without ``serverAutoStart`` starts (the schema's default: true)."""
         return not is_false(self.server_auto_start)
+
+    def binding_values(self) -> tuple[Binding, ...]:
+        """The default bindings as values; ValueError for an sslFlags that is no number."""
+        bindings: list[Binding] = []
+        for values in self.bindings:
+            flags_text = values.get("sslFlags")
+            if flags_text is not None and not is_ascii_number(flags_text.strip()):
+                raise ValueError(f"<siteDefaults> binding sslFlags={flags_text!r} is not a number")
+            bindings.append(
+                Binding.from_information(
+                    values.get("protocol", ""),
+                    values.get("bindingInformation", ""),
+                    int(flags_text) if flags_text is not None else None,
+                )
+            )
+        return tuple(bindings)
 
     def certificate(self, own: dict[str, str] | None) -> tuple[CertificateRef | None, bool]:
         """An FTP site's certificate from its ``ssl`` attributes ``own`` and these defaults,

@@ -272,8 +272,11 @@ class MetabaseDocument(ConfigDocument):
         """Every web site (``IIsWebServer`` at ``/LM/W3SVC/<id>``) and FTP site, in file order.
 
         ``bindings`` holds ServerBindings entries as http (ftp for FTP sites) and SecureBindings
-        entries as https; ``certificate`` is SSLCertHash with SSLStoreName (``MY`` when absent).
-        Each https binding carries the site's certificate too (IIS 6 has one per site).
+        entries as https; ``certificate`` is SSLCertHash with SSLStoreName (``MY`` when absent),
+        the site's own or, when it sets none, those it inherits from ``/LM/W3SVC`` and above
+        (``inherited`` then says ``"certificate"``; an SSLCertHash of its own that is empty
+        means none).  Each https binding carries the site's certificate too (IIS 6 has one per
+        site).  ServerAutoStart is never inherited (MBSchema: ``NO_ATTRIBUTES``).
         """
         cached = self._sites_cache
         if cached is not None and cached[0] == self.xml.version:

@@ -19,10 +19,12 @@ Web sites:
 * ``Application.path`` is the key's path after ``ROOT`` as written (``/`` for ``ROOT`` itself);
   ``ROOT`` is matched in any case, as IIS compares metabase paths.
 * ``application_pool`` is the ``AppPoolId`` of the key, else of the nearest key above it that
-  sets one: the keys of the site's ``ROOT`` tree, the site's key, then ``/LM/W3SVC``, as
-  documented for ``AppPoolId`` (inherited from the parent keys, then the site, then the WWW
-  service).  An ``iiscnfg /export /inherited`` file lists what its top key inherits in an
-  ``IIsInheritedProperties`` element, which is read last.  When nobody sets the property the
+  sets one: the keys of the site's ``ROOT`` tree, the site's key, then what the site inherits
+  (``/LM/W3SVC``, ``/LM``, ``/``; see :mod:`metaclone.metabase_inherit`), as documented for
+  ``AppPoolId`` (inherited from the parent keys, then the site, then the WWW service).  An
+  ``iiscnfg /export /inherited`` file lists what its top key inherits in an
+  ``IIsInheritedProperties`` element, which is read last.  ``inherited`` is
+  ``("application_pool",)`` when the pool is not the key's own.  When nobody sets the property the
   pool is None: IIS 6 would then use its internal default, ``DefaultAppPool``, but an export
   file cannot tell whether the server it came from set another one, and the IIS 7 reader
   likewise leaves the pool None when no ``applicationDefaults`` names one.  An empty value

@@ -272,3 +272,19 @@ def test_start_and_stop_give_the_asked_state_whatever_is_inherited(
     assert metaclone.loads(doc.to_bytes()).site("Shop").auto_start is wanted
     # Nothing is written when the site already starts (or not) as asked.
     assert (doc.to_bytes() == unchanged) is (before.auto_start is wanted)
+
+
+def test_a_default_binding_with_bad_ssl_flags_is_a_parse_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = DEFAULTS.read_text(encoding="utf-8").replace(
+        'bindingInformation="*:8080:" />', 'bindingInformation="*:8080:" sslFlags="one" />'
+    )
+    with pytest.raises(metaclone.ParseError, match="sslFlags='one' is not a number") as caught:
+        _ = metaclone.loads(text.encode(), "bad.config").sites
+    assert caught.value.line is not None
+    bad = tmp_path / "bad.config"
+    bad.write_text(text, encoding="utf-8")
+    status, _, err = run(capsys, "sites", bad)
+    assert status == 3
+    assert "is not a number" in err
