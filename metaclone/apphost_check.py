@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from metaclone import rules
 from metaclone.apphost_index import SiteIndex, sites_level_elements
 from metaclone.apphost_schema import ELEMENTS, AttributeSchema, Kind
+from metaclone.bulk import grouped
 from metaclone.lossless import Element, XmlDocument
 from metaclone.sites import Binding, Finding, Severity
 from metaclone.validation import binding_problem
@@ -124,9 +125,13 @@ class _Checker:
                 )
 
     def children(self, parent: Element, name: str) -> list[Element]:
+        return list(self.children_by_name(parent).get(name, ()))
+
+    def children_by_name(self, parent: Element) -> dict[str, tuple[Element, ...]]:
+        """The children of ``parent`` by name, found in one pass."""
         if parent.is_empty_tag:
-            return []
-        return [child for child in self.xml.children(parent) if child.name == name]
+            return {}
+        return grouped((child.name, child) for child in self.xml.children(parent))
 
 
 def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
@@ -145,7 +150,7 @@ def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[F
             ):
                 checker.attributes(element, name)
                 if name == "siteDefaults":
-                    _check_bindings(checker, element)
+                    _check_bindings(checker, checker.children(element, "bindings"))
     for location in index.locations:
         checker.attributes(location.element, "location")
     return checker.findings
@@ -166,12 +171,13 @@ def _check_pools(checker: _Checker) -> set[str] | None:
 
 
 def _check_site_children(checker: _Checker, site: Element, pools: set[str] | None) -> None:
-    _check_bindings(checker, site)
+    children = checker.children_by_name(site)
+    _check_bindings(checker, children.get("bindings", ()))
     paths: list[tuple[str, Element]] = []
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
-        for element in checker.children(site, name):
+        for element in children.get(name, ()):
             checker.attributes(element, name)
-    for application in checker.children(site, "application"):
+    for application in children.get("application", ()):
         values = checker.attributes(application, "application")
         paths.append((values.get("path", ""), application))
         pool = values.get("applicationPool")
@@ -183,19 +189,20 @@ def _check_site_children(checker: _Checker, site: Element, pools: set[str] | Non
                 "which this file does not define: IIS answers its requests with 503",
                 application.start,
             )
+        inner = checker.children_by_name(application)
         directories: list[tuple[str, Element]] = []
-        for directory in checker.children(application, "virtualDirectory"):
+        for directory in inner.get("virtualDirectory", ()):
             directory_values = checker.attributes(directory, "virtualDirectory")
             directories.append((directory_values.get("path", ""), directory))
-        for element in checker.children(application, "virtualDirectoryDefaults"):
+        for element in inner.get("virtualDirectoryDefaults", ()):
             checker.attributes(element, "virtualDirectoryDefaults")
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 
 
-def _check_bindings(checker: _Checker, holder: Element) -> None:
+def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
     keys: list[tuple[str, Element]] = []
-    for container in checker.children(holder, "bindings"):
+    for container in containers:
         for element in checker.children(container, "binding"):
             values = checker.attributes(element, "binding")
             protocol = values.get("protocol", "")

@@ -10,7 +10,7 @@ The version decides which sslFlags bits a file may use: IIS 8 added SNI (1) and 
 certificate store (2); IIS 10 builds added 4, 8, 16, 32 and 64.  A file is judged by what its
 IIS version writes into it: the CNG protected-configuration providers and ``<hsts>`` appear
 from IIS 10, the ``webSocket`` section from IIS 8.  Where that cannot be told (IIS Express,
-appcmd output, a file without section declarations) all seven bits are accepted.
+appcmd output, a file without those declarations) all seven bits are accepted.
 """
 
 from __future__ import annotations
@@ -24,21 +24,20 @@ from metaclone.validation import SSL_FLAGS_ANY, SSL_FLAGS_IIS8, SSL_FLAGS_IIS10
 
 _IIS10_MARK = re.compile(r"IISCngProvider|IISWASOnlyCngProvider|<hsts[\s/>]")
 _IIS8_MARK = re.compile(r"<section\s+name=\"webSocket\"")
-_SECTIONS_DECLARED = re.compile(r"<section\s+name=\"sites\"")
 
 
 def ssl_flag_bits(text: str, *, iis_express: bool = False) -> int:
     """The sslFlags bits known to the IIS version that wrote ``text`` (see the module notes).
 
-    IIS 7.x knows no bit: its schema has ``sslFlags`` but IIS 7 sends every binding the
-    certificate of its IP:port.
+    Only what a file holds is taken as proof of its version: a file without the ``webSocket``
+    section may be an IIS 7 file or one whose declarations were trimmed, so it gets all bits.
     """
-    if iis_express or _IIS10_MARK.search(text):
-        return SSL_FLAGS_ANY if iis_express else SSL_FLAGS_IIS10
+    if iis_express:
+        return SSL_FLAGS_ANY
+    if _IIS10_MARK.search(text):
+        return SSL_FLAGS_IIS10
     if _IIS8_MARK.search(text):
         return SSL_FLAGS_IIS8
-    if _SECTIONS_DECLARED.search(text):
-        return 0
     return SSL_FLAGS_ANY
 
 
