@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone import Binding, InconsistentSiteError
 from metaclone.apphost import AppHostDocument
+from metaclone.apphost_index import APP_FRIENDLY_NAME_PROPERTY, SERVER_COMMENT_PROPERTY
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
 from metaclone.errors import BindingError, SiteIdOutOfRangeError, SiteNameError
-from metaclone.metabase_schema import parse_multisz
+from metaclone.metabase_schema import PROPERTIES, parse_multisz
 from metaclone.rules import MAX_IIS6_SITE_ID, MAX_IIS7_SITE_ID
 from tests.conftest import FIXTURES
 
@@ -323,3 +324,8 @@ def test_refused_binding_through_main(path: Path, capsys: pytest.CaptureFixture[
     assert status == EXIT_REFUSED
     assert "'bad_host' is not a host name label" in err
     assert out == ""
+
+
+def test_metadata_property_numbers_are_named_as_mbschema_names_them() -> None:
+    assert int(SERVER_COMMENT_PROPERTY) == PROPERTIES["ServerComment"].id == 1015
+    assert int(APP_FRIENDLY_NAME_PROPERTY) == PROPERTIES["AppFriendlyName"].id == 2102
