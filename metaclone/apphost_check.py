@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from metaclone import rules
-from metaclone.apphost_index import SiteIndex, sites_level_elements
+from metaclone.apphost_index import SiteIndex, raw_attributes, sites_level_elements
 from metaclone.apphost_schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.bulk import grouped
 from metaclone.lossless import Element, XmlDocument
+from metaclone.lossless.values import decode_attribute_value
 from metaclone.sites import Binding, Finding, Severity
 from metaclone.validation import binding_problem
 
@@ -75,10 +76,9 @@ class _Checker:
     def attributes(self, element: Element, schema_name: str) -> dict[str, str]:
         """Check ``element``'s attributes against ``schema_name``; their values by name."""
         schema = ELEMENTS[schema_name]
-        values: dict[str, str] = {}
-        for attribute in self.xml.attributes(element.start_tag):
-            name, value = attribute.name, attribute.value
-            values[name] = value
+        raw = raw_attributes(self.xml.text, element.start_tag)
+        values = {name: decode_attribute_value(value) for name, value in raw.items()}
+        for name, value in values.items():
             known = schema.get(name)
             if known is None:
                 if not _ignored(name):
@@ -87,17 +87,17 @@ class _Checker:
                         "schema-unknown-attribute",
                         f"<{element.name}> has attribute {name!r}, which the IIS schema "
                         "does not define: IIS refuses to read the file",
-                        attribute.name_start,
+                        self.offset_of(element, name),
                     )
                 continue
-            problem = _type_problem(known, value) or _rule_problem(known, value)
+            type_problem = _type_problem(known, value)
+            problem = type_problem or _rule_problem(known, value)
             if problem is not None:
-                code = "schema-type" if _type_problem(known, value) else "schema-rule"
                 self.add(
                     Severity.ERROR,
-                    code,
+                    "schema-type" if type_problem else "schema-rule",
                     f"<{element.name} {name}={value!r}>: {problem}",
-                    attribute.value_start,
+                    self.offset_of(element, name, value=True),
                 )
         for name, known in schema.items():
             if known.required and name not in values:
@@ -108,6 +108,13 @@ class _Checker:
                     element.start,
                 )
         return values
+
+    def offset_of(self, element: Element, name: str, *, value: bool = False) -> int:
+        """Where attribute ``name`` (its value, with ``value``) of ``element`` starts."""
+        found = self.xml.attribute(element.start_tag, name)
+        if found is None:
+            return element.start
+        return found.value_start if value else found.name_start
 
     def unique(self, items: Iterable[tuple[str, Element]], what: str) -> None:
         """Report every item whose key (compared as IIS compares keys) came before."""
