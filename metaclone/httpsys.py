@@ -2,9 +2,11 @@
 
 applicationHost.config holds the binding; HTTP.sys holds the certificate, keyed by IP:port,
 hostname:port (SNI) or the central certificate store port.  This module maps bindings to those
-keys, reads ``netsh http show sslcert`` output, and plans certificate changes as netsh and
-PowerShell commands.  An IP:port entry is shared by every non-SNI site bound there, so plans are
-made per HTTP.sys key, never per site, and name every other site a change touches.
+keys, reads ``netsh http show sslcert`` output, and plans certificate changes (rendered as cmd
+and PowerShell scripts by :mod:`metaclone.plan_scripts`).  Every value a plan carries is checked
+against its grammar first (:mod:`metaclone.rules`).  An IP:port entry is shared by every
+non-SNI site bound there, so plans are made per HTTP.sys key, never per site, and name every
+other site a change touches.
 """
 
 from __future__ import annotations
@@ -17,8 +19,22 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from metaclone.errors import CertificateError, NetshParseError, SiteNotFoundError, ThumbprintError
+from metaclone.errors import (
+    CertificateError,
+    NetshParseError,
+    PlanValueError,
+    SiteNotFoundError,
+    ThumbprintError,
+)
 from metaclone.files import read_input
+from metaclone.plan_scripts import NetshStep, PlanScript, to_cmd, to_powershell
+from metaclone.rules import (
+    ctl_identifier_problem,
+    host_name_problem,
+    ip_problem,
+    port_problem,
+    store_name_problem,
+)
 from metaclone.sites import Binding, CertificateRef, Site, is_ascii_number, normalize_thumbprint
 
 #: The application id IIS registers its certificate bindings under.
@@ -630,6 +646,7 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
             else:
                 problems.append(f"{label} : {value}")
         elif value and value != NULL_VALUE:
+            _check_text_setting(entry, setting, value)
             options.append((setting.parameter, value))
     warnings: tuple[str, ...] = ()
     if problems:
@@ -638,6 +655,20 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
             "'netsh http update sslcert' may reset them: " + "; ".join(problems),
         )
     return tuple(options), warnings
+
+
+def _check_text_setting(entry: SslCertEntry, setting: _Setting, value: str) -> None:
+    """Refuse a text setting of the capture that could not be written into a plan harmlessly."""
+    if setting.parameter == "sslctlstorename":
+        problem = store_name_problem(value)
+    else:
+        problem = ctl_identifier_problem(value)
+    if problem is not None:
+        raise PlanValueError(
+            f"{entry.endpoint}: the captured value {value!r} of {setting.parameter} cannot be "
+            f"repeated in a plan ({problem}); set the entry by hand",
+            line=entry.line,
+        )
 
 
 # -- planning ----------------------------------------------------------------------------------
@@ -652,11 +683,13 @@ REPLACE = "replace"
 class PlannedChange:
     """One change to one HTTP.sys entry.
 
-    ``action`` is ``add``, ``update``, ``delete`` or ``replace`` (the current state is unknown:
-    delete the entry if there is one, then add it).  ``sites`` names the sites the change was
-    asked for; ``also_affected`` the other sites whose https bindings use the same entry and so
-    get the new certificate (or lose it) too.  ``options`` are further netsh parameters that
-    repeat the entry's current settings on an update.
+    ``action`` is what the change is against the captured state: ``add``, ``update``,
+    ``delete``, or ``replace`` when the current state is unknown.  Scripts do not trust the
+    capture: whatever the action, they update the entry if it exists when they run, else add it
+    (with the same parameters), and delete it only if it exists (:meth:`step`).  ``sites``
+    names the sites the change was asked for; ``also_affected`` the other sites whose https
+    bindings use the same entry and so get the new certificate (or lose it) too.  ``options``
+    are further netsh parameters that repeat the entry's current settings on an update.
     """
 
     action: str
@@ -687,23 +720,20 @@ class PlannedChange:
             text += f"; shared with {_names(self.also_affected)}, which {verb} {what}"
         return text
 
-    def arguments(self) -> list[list[tuple[str, str]]]:
-        """The netsh commands as ``[(verb, ''), (name, value), ...]`` lists, in order."""
-        key = [(self.endpoint.kind.value, self.endpoint.value)]
-        delete = [("delete", ""), *key]
+    def step(self) -> NetshStep:
+        """The change as a script step: set the entry (update or add, whichever applies when
+        the script runs) or delete it."""
+        key = (self.endpoint.kind.value, self.endpoint.value)
         if self.action == DELETE:
-            return [delete]
+            return NetshStep(self.comment, key)
         assert self.thumbprint is not None
-        full = [
-            *key,
+        settings = (
             ("certhash", self.thumbprint),
             ("appid", self.app_id),
             ("certstorename", self.store),
             *self.options,
-        ]
-        if self.action == REPLACE:
-            return [delete, [("add", ""), *full]]
-        return [[(self.action, ""), *full]]
+        )
+        return NetshStep(self.comment, key, settings)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -724,24 +754,6 @@ class PlannedChange:
 def _names(names: Sequence[str]) -> str:
     quoted = ", ".join(f'"{name}"' for name in names)
     return ("site " if len(names) == 1 else "sites ") + quoted
-
-
-_CMD_PLAIN = re.compile(r"[A-Za-z0-9._:\[\]{}*-]+")
-_PS_PLAIN = re.compile(r"[A-Za-z0-9._:-]+")
-
-
-def _cmd_argument(name: str, value: str) -> str:
-    if not value:
-        return name
-    return f"{name}={value}" if _CMD_PLAIN.fullmatch(value) else f'{name}="{value}"'
-
-
-def _ps_argument(name: str, value: str) -> str:
-    if not value:
-        return name
-    if _PS_PLAIN.fullmatch(value):
-        return f"{name}={value}"
-    return f"{name}='" + value.replace("'", "''") + "'"
 
 
 @attrs.frozen
@@ -769,55 +781,34 @@ class HttpSysPlan:
         warnings = dict.fromkeys((*self.warnings, *other.warnings))
         return HttpSysPlan(tuple(changes), tuple(warnings))
 
-    def netsh(self) -> str:
-        """The plan as netsh commands for an elevated command prompt, one per line.
+    def script(self) -> PlanScript:
+        """The plan as steps for :mod:`metaclone.plan_scripts` (values checked when rendered)."""
+        certificates = {
+            (change.store, change.thumbprint): None
+            for change in self.changes
+            if change.action != DELETE and change.thumbprint is not None
+        }
+        return PlanScript(
+            warnings=self.warnings,
+            certificates=tuple(certificates),
+            steps=tuple(change.step() for change in self.changes),
+        )
 
-        Each change is preceded by ``rem`` lines naming the sites it touches; warnings come
-        first, also as ``rem`` lines.  A ``replace`` is a delete (which fails harmlessly when
-        there is no entry) followed by an add.
+    def netsh(self) -> str:
+        """The plan as a cmd script for an elevated command prompt (see :func:`~metaclone.
+        plan_scripts.to_cmd`): safe to run on a stale capture and to run twice.
+
+        Raises :class:`~metaclone.errors.PlanValueError` for a value that cannot be written
+        into a script harmlessly (a hand-made :class:`PlannedChange`; :func:`plan_certificates`
+        refuses such values itself).
         """
-        lines = ["rem HTTP.sys certificate plan: run in an elevated command prompt"]
-        lines.extend(f"rem warning: {warning}" for warning in self.warnings)
-        if not self.changes:
-            lines.append("rem nothing to change in HTTP.sys")
-        for change in self.changes:
-            lines.append(f"rem {change.comment}")
-            for command in change.arguments():
-                words = [_cmd_argument(name, value) for name, value in command]
-                lines.append("netsh http " + words[0] + " sslcert " + " ".join(words[1:]))
-        return "\n".join(lines) + "\n"
+        return to_cmd(self.script())
 
     def powershell(self) -> str:
-        """The plan as a PowerShell script calling netsh.exe.
-
-        Values PowerShell would otherwise interpret (the ``{…}`` of the application id, the
-        brackets of an IPv6 address) are single-quoted.  The script stops at the first netsh
-        command that fails, except the delete that starts a ``replace``, which may find no entry.
-        """
-        lines = [
-            "# HTTP.sys certificate plan: run in an elevated PowerShell session",
-            *(f"# warning: {warning}" for warning in self.warnings),
-            "$ErrorActionPreference = 'Stop'",
-            "$PSNativeCommandUseErrorActionPreference = $false",
-        ]
-        if not self.changes:
-            lines.append("# nothing to change in HTTP.sys")
-        for change in self.changes:
-            lines.extend(("", f"# {change.comment}"))
-            commands = change.arguments()
-            for index, command in enumerate(commands):
-                verb = command[0][0]
-                words = [_ps_argument(name, value) for name, value in command[1:]]
-                line = f"netsh http {verb} sslcert " + " ".join(words)
-                if change.action == REPLACE and index == 0:
-                    lines.append(line + " | Out-Null  # there may be no entry to delete")
-                    continue
-                lines.append(line)
-                failure = f"netsh http {verb} sslcert {change.endpoint} failed"
-                lines.append(
-                    f"if ($LASTEXITCODE -ne 0) {{ throw '{failure}: exit code ' + $LASTEXITCODE }}"
-                )
-        return "\n".join(lines) + "\n"
+        """The plan as a PowerShell script calling netsh.exe (see :func:`~metaclone.
+        plan_scripts.to_powershell`); raises :class:`~metaclone.errors.PlanValueError` as
+        :meth:`netsh` does."""
+        return to_powershell(self.script())
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -878,6 +869,25 @@ def _central_store_warning(site: Site, binding: Binding, certificate: Certificat
     )
 
 
+def _site_label(site: Site) -> str:
+    return f"site {site.id} {site.name!r}"
+
+
+def _check_planned_binding(site: Site, binding: Binding, endpoint: Endpoint) -> None:
+    """Refuse a binding whose address, port or (SNI) host name breaks its grammar.
+
+    These values become the key of a netsh command in a plan an administrator runs elevated,
+    so only values HTTP.sys itself would accept are planned.
+    """
+    problem = ip_problem(binding.ip or "") or port_problem(str(binding.port))
+    if problem is None and endpoint.kind is not EndpointKind.IPPORT and binding.host:
+        problem = host_name_problem(binding.host)
+    if problem is not None:
+        raise PlanValueError(
+            f"{_site_label(site)} binding {binding.summary!r} cannot be planned: {problem}"
+        )
+
+
 def plan_certificates(
     sites: Sequence[Site],
     targets: Mapping[int, CertificateRef | None],
@@ -920,6 +930,11 @@ def plan_certificates(
     for site_id, wanted in targets.items():
         site = by_id[site_id]
         certificate = _normalized(wanted)
+        if certificate is not None and (problem := store_name_problem(certificate.store)):
+            raise PlanValueError(
+                f"the certificate store {certificate.store!r} for {_site_label(site)} is "
+                f"refused: {problem}"
+            )
         endpoints = _unique_endpoints(site)
         if not endpoints:
             warnings.append(
@@ -927,6 +942,7 @@ def plan_certificates(
                 "HTTP.sys certificate binding to change"
             )
         for endpoint, binding in endpoints:
+            _check_planned_binding(site, binding, endpoint)
             if endpoint.kind is EndpointKind.CCS:
                 for ccs_binding in site.secure_bindings:
                     if endpoint_for(ccs_binding) == endpoint:
@@ -992,9 +1008,9 @@ def plan_certificates(
         changes.append(change)
     if any(change.action == REPLACE for change in changes):
         warnings.append(
-            "the current HTTP.sys entries are not known: each change deletes the entry (if any) "
-            "and adds it again, which resets its other settings (client certificate negotiation, "
-            "revocation checks) to the defaults; give the 'netsh http show sslcert' output to "
-            "plan updates that keep them"
+            "the current HTTP.sys entries are not known: each change updates the entry (or adds "
+            "it), which resets its other settings (client certificate negotiation, revocation "
+            "checks) to the defaults; give the 'netsh http show sslcert' output to plan updates "
+            "that keep them"
         )
     return HttpSysPlan(tuple(changes), tuple(dict.fromkeys(warnings)))
