@@ -22,6 +22,7 @@ from metaclone import certs, httpsys, workflow
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentError
+from metaclone.escaping import visible
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless.document import write_atomic
@@ -45,16 +46,35 @@ Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
 class Console:
-    """Where output goes: the document or JSON on stdout, everything for people on stderr."""
+    """Where output goes: the document or JSON on stdout, everything for people on stderr.
+
+    Text for people (:meth:`say`, :meth:`out`, :meth:`out_lines`) holds names and values from
+    files metaclone does not control, so each of its lines is shown through
+    :func:`~metaclone.escaping.visible`: a line end, escape sequence or bidi override inside a
+    value is shown as an escape, so one message or listed site is one line on the terminal and
+    nothing in it can forge another line or move the cursor.  Data (:meth:`out_data`,
+    :meth:`out_bytes`: JSON, a diff, the document) is written unchanged.
+    """
 
     def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
         self.stdout = stdout
         self.stderr = stderr
 
     def say(self, message: str) -> None:
-        print(message, file=self.stderr)
+        """One message on stderr: one line, whatever ``message`` holds."""
+        print(visible(message), file=self.stderr)
 
     def out(self, text: str) -> None:
+        """One line for people on stdout; a final line end in ``text`` is kept, no other."""
+        line = text.removesuffix("\n")
+        self.stdout.write(visible(line) + text[len(line) :])
+
+    def out_lines(self, lines: Iterable[str]) -> None:
+        """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
+        self.stdout.write("".join(visible(line) + "\n" for line in lines))
+
+    def out_data(self, text: str) -> None:
+        """Text for programs (JSON, a diff) on stdout, unchanged."""
         self.stdout.write(text)
 
     def out_bytes(self, data: bytes) -> None:
@@ -131,17 +151,20 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     if target and not args.dry_run:
         suffix = Path(target).suffix.lower()
         if suffix == ".ps1":
-            text = plan.powershell()
+            # With a BOM, Windows PowerShell 5 reads the script as UTF-8, not in the ANSI code
+            # page (site names in its comments may be any text).
+            data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
-            text = json.dumps(plan.to_json(), indent=2) + "\n"
+            data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
-            # A .cmd file for cmd.exe, which expects CRLF line ends.
-            text = plan.netsh().replace("\n", "\r\n")
-        write_atomic(Path(target), text.encode("utf-8"))
+            # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
+            data = plan.netsh().replace("\n", "\r\n").encode("ascii")
+        write_atomic(Path(target), data)
         console.say(f"metaclone: HTTP.sys plan written to {target}")
         return
     console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
-    console.say(plan.netsh().rstrip("\n"))
+    for line in plan.netsh().rstrip("\n").split("\n"):
+        console.say(line)
 
 
 def _check_writable(path: str | None) -> None:
@@ -186,7 +209,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
     if args.diff:
         bom = len(doc.xml.bom)
         old = before[bom:].decode(doc.xml.encoding)
-        console.out(unified_diff(old, doc.xml.text if doc.modified else old, args.file))
+        console.out_data(unified_diff(old, doc.xml.text if doc.modified else old, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
@@ -263,15 +286,15 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             else s.to_json()
             for s in sites
         )
-        console.out(_json_listing(fields, "sites", entries))
+        console.out_data(_json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
-        console.out("".join(_site_line(site) + "\n" for site in sites))
+        console.out_lines(_site_line(site) for site in sites)
         return EXIT_OK
     for site in sites:
         lines = [_site_line(site), *map(_application_line, doc.applications(site))]
-        console.out("".join(line + "\n" for line in lines))
+        console.out_lines(lines)
     return EXIT_OK
 
 
@@ -347,7 +370,7 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             for site in sites
         ]
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.out(_json_listing(fields, "sites", entries))
+        console.out_data(_json_listing(fields, "sites", entries))
         return EXIT_OK
     for site in sites:
         console.out(_site_line(site) + "\n")
@@ -452,7 +475,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     problems = [f for f in findings if f.severity is not Severity.INFO]
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.out(_json_listing(fields, "findings", (f.to_json() for f in findings)))
+        console.out_data(_json_listing(fields, "findings", (f.to_json() for f in findings)))
     else:
         for finding in findings:
             where = f"{args.file}:{finding.line}" if finding.line else args.file
@@ -637,8 +660,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _first_line(error: MetacloneError) -> str:
-    return str(error).splitlines()[0]
+def _error_lines(error: MetacloneError) -> list[str]:
+    """The error as lines for the terminal: the message, then (for a file that could not be
+    read) the offending line with a caret under the column, placed as the line is shown."""
+    where = error.location
+    lines = [f"metaclone: error: {where + ': ' if where else ''}{error.message}"]
+    if isinstance(error, ParseError) and error.source_line is not None and error.column:
+        text = error.source_line.expandtabs(1)
+        before = visible(text[: max(error.column - 1, 0)])
+        lines += [f"    {visible(text)}", f"    {' ' * len(before)}^"]
+    return lines
 
 
 def main(
@@ -660,11 +691,9 @@ def main(
     try:
         status: int = args.handler(args, console)
         return status
-    except ParseError as error:
-        console.say(f"metaclone: error: {error}")
-        return EXIT_REFUSED
     except MetacloneError as error:
-        console.say(f"metaclone: error: {_first_line(error)}")
+        for line in _error_lines(error):
+            console.say(line)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
@@ -685,7 +714,8 @@ def main(
     except Exception:
         console.say("metaclone: internal error (this is a bug; please report it with the input):")
         if os.environ.get("METACLONE_DEBUG"):
-            console.say(traceback.format_exc().rstrip())
+            for line in traceback.format_exc().rstrip().split("\n"):
+                console.say(line)
         else:
             console.say(f"  {traceback.format_exc().splitlines()[-1]}")
         return EXIT_INTERNAL
