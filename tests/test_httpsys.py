@@ -792,9 +792,9 @@ SHOP_COMMENT = (
 )
 V6_COMMENT = f'ipport=[::]:8443 (replace): set certificate {NEW_B} for site "V6"'
 ABOUT = (
-    "It checks that it runs elevated and that each certificate is in its store, then updates "
-    "each entry (adds it when absent) or deletes it (when present), and stops at the first "
-    "failure. Running it again is safe."
+    "It checks that it runs elevated and that each certificate is in its store, then updates",
+    "each entry (or adds it) or deletes it (if present); it stops at the first failure and is",
+    "safe to run again.",
 )
 
 
@@ -807,8 +807,8 @@ def test_render_netsh_exactly() -> None:
     v6 = f"ipport=[::]:8443 certhash={NEW_B} appid={IIS_APP_ID} certstorename=MY"
     assert small_plan().netsh() == (
         "rem HTTP.sys certificate plan: run in an elevated command prompt\n"
-        f"rem {ABOUT}\n"
-        f"rem warning: {cmd_text(SHARED_WARNING)}\n"
+        + "".join(f"rem {line}\n" for line in ABOUT)
+        + f"rem warning: {cmd_text(SHARED_WARNING)}\n"
         f"rem warning: {REPLACE_WARNING}\n"
         "net session >nul 2>&1 || (echo This plan needs an elevated command prompt: run it as "
         "administrator. & exit /b 1)\n"
@@ -834,8 +834,8 @@ def test_render_powershell_exactly() -> None:
     v6 = f"ipport='[::]:8443' certhash={NEW_B} {app} certstorename=MY"
     assert small_plan().powershell() == (
         "# HTTP.sys certificate plan: run in an elevated PowerShell session\n"
-        f"# {ABOUT}\n"
-        f"# warning: {SHARED_WARNING}\n"
+        + "".join(f"# {line}\n" for line in ABOUT)
+        + f"# warning: {SHARED_WARNING}\n"
         f"# warning: {REPLACE_WARNING}\n"
         "$ErrorActionPreference = 'Stop'\n"
         "$PSNativeCommandUseErrorActionPreference = $false\n"

@@ -37,9 +37,9 @@ _NAME = re.compile(r"[a-z][a-z0-9]*")
 CMD_TITLE = "HTTP.sys certificate plan: run in an elevated command prompt"
 POWERSHELL_TITLE = "HTTP.sys certificate plan: run in an elevated PowerShell session"
 _ABOUT = (
-    "It checks that it runs elevated and that each certificate is in its store, then updates "
-    "each entry (adds it when absent) or deletes it (when present), and stops at the first "
-    "failure. Running it again is safe.",
+    "It checks that it runs elevated and that each certificate is in its store, then updates",
+    "each entry (or adds it) or deletes it (if present); it stops at the first failure and is",
+    "safe to run again.",
 )
 
 
