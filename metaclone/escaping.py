@@ -41,6 +41,15 @@ def is_invisible(character: str) -> bool:
     return unicodedata.category(character) in _INVISIBLE_CATEGORIES
 
 
+# Only these can be invisible; the rest of the text is left to the regular expression engine.
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
+def _escape_if_invisible(match: re.Match[str]) -> str:
+    character = match.group()
+    return escape_character(character) if is_invisible(character) else character
+
+
 def visible(text: str) -> str:
     """``text`` for a terminal: one line, with every control and format character escaped.
 
@@ -49,7 +58,7 @@ def visible(text: str) -> str:
     """
     if text.isprintable():
         return text
-    return "".join(escape_character(c) if is_invisible(c) else c for c in text)
+    return _NOT_PRINTABLE_ASCII.sub(_escape_if_invisible, text)
 
 
 def cmd_comment(text: str) -> str:

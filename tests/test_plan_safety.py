@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, _error_lines, main
 from metaclone.errors import NetshParseError, PlanValueError
-from metaclone.escaping import cmd_comment, powershell_comment, powershell_literal, visible
+from metaclone.escaping import (
+    cmd_comment,
+    is_invisible,
+    powershell_comment,
+    powershell_literal,
+    visible,
+)
 from metaclone.httpsys import (
     IIS_APP_ID,
     Endpoint,
@@ -87,6 +93,24 @@ def site(site_id: int, name: str, *bindings: tuple[str, str, int | None]) -> Sit
 )
 def test_visible_escapes_what_moves_the_cursor_or_reorders_text(text: str, shown: str) -> None:
     assert visible(text) == shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_visible_text_is_one_line_with_nothing_invisible(text: str) -> None:
+    shown = visible(text)
+    assert not any(is_invisible(c) for c in shown)
+    assert len(shown.splitlines()) <= 1
+    assert shown == text or not text.isprintable()
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_cmd_comment_text_is_inert_ascii(text: str) -> None:
+    shown = cmd_comment(text)
+    assert shown.isascii()
+    assert not re.search(r'[\^&|<>!"\x00-\x1f\x7f]', shown)
+    assert "%" not in shown.replace("%%", "")
 
 
 def test_cmd_comment_leaves_nothing_cmd_acts_on() -> None:
