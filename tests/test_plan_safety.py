@@ -38,6 +38,7 @@ from metaclone.httpsys import (
     parse_netsh_sslcert,
     plan_certificates,
 )
+from metaclone.httpsys.scripts import MAX_COMMENT_LINE
 from metaclone.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES
 from tests.plan_grammar import (
@@ -246,6 +247,18 @@ def test_hostile_site_names_stay_inside_comments(name: str) -> None:
     assert netsh.isascii()
     assert cmd_comment(name) in netsh
     assert powershell_comment(name) in powershell
+
+
+def test_a_long_name_is_continued_on_comment_lines_cmd_reads_whole() -> None:
+    name = "A" * 5000 + "\r\n" + "calc.exe & " * 1000
+    sites = [site(1, name, ("https", "*:443:", None)), site(2, name, ("https", "*:443:", None))]
+    netsh = plan_certificates(sites, {1: CertificateRef(NEW)}).netsh()
+    assert unknown_cmd_lines(netsh) == []
+    assert max(len(line) for line in netsh.split("\n")) <= MAX_COMMENT_LINE
+    continued = [line for line in netsh.split("\n") if line.startswith("rem ... ")]
+    assert len(continued) >= 2 * 8
+    joined = "".join(line.removeprefix("rem ... ") for line in continued)
+    assert "calc.exe \\x26 calc.exe" in joined
 
 
 def _commands(script: str, comment: str) -> list[str]:

@@ -108,6 +108,25 @@ def _checked_certificate(store: str, thumbprint: str) -> tuple[str, str]:
 # -- cmd ---------------------------------------------------------------------------------------
 
 
+#: Longest comment line written.  cmd reads at most 8191 characters of a script line and does
+#: not treat the rest as part of the comment, so a long name is continued on further lines.
+MAX_COMMENT_LINE = 2000
+
+
+def _rem_lines(label: str, text: str) -> list[str]:
+    """``text`` as ``rem`` lines of at most :data:`MAX_COMMENT_LINE` characters each."""
+    lines: list[str] = []
+    current = f"rem {label}"
+    for character in text:
+        shown = cmd_comment(character)
+        if len(current) + len(shown) > MAX_COMMENT_LINE:
+            lines.append(current)
+            current = "rem ... "
+        current += shown
+    lines.append(current)
+    return lines
+
+
 def _cmd_store(store: str) -> str:
     return store if _PLAIN.fullmatch(store) else f'"{store}"'
 
@@ -132,8 +151,9 @@ def to_cmd(script: PlanScript) -> str:
     ``show`` / ``if errorlevel 1 (add) else (update)`` / ``if errorlevel 1 exit /b 1`` or
     ``show && (delete || exit /b 1)``; it ends with ``exit /b 0``.
     """
-    lines = [f"rem {CMD_TITLE}", *(f"rem {cmd_comment(text)}" for text in _ABOUT)]
-    lines.extend(f"rem warning: {cmd_comment(warning)}" for warning in script.warnings)
+    lines = [f"rem {CMD_TITLE}", *(f"rem {text}" for text in _ABOUT)]
+    for warning in script.warnings:
+        lines.extend(_rem_lines("warning: ", warning))
     if not script.steps:
         lines.append("rem nothing to change in HTTP.sys")
         return "\n".join(lines) + "\n"
@@ -149,7 +169,7 @@ def to_cmd(script: PlanScript) -> str:
             "& exit /b 1)"
         )
     for step in script.steps:
-        lines.append(f"rem {cmd_comment(step.comment)}")
+        lines.extend(_rem_lines("", step.comment))
         lines.extend(_cmd_step(step))
     lines.append("exit /b 0")
     return "\n".join(lines) + "\n"
