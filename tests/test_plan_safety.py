@@ -182,6 +182,32 @@ def test_a_captured_ctl_identifier_that_could_act_is_refused() -> None:
     assert caught.value.line == 4
 
 
+_hostile = st.text(alphabet="0123456789abcdef.:[]*-_ &|%\"'^x\r\n", max_size=8)
+_ip = st.sampled_from(["", "*", "10.0.0.5", "[::1]", "[0:0::5]", "10.0.0.5&calc", "1.2"]) | _hostile
+_port = st.sampled_from(["443", "8443", "0", "99999", "443&x", "4 43"])
+_host = st.sampled_from(["", "shop.example.com", "*.example.com", 'x" & calc & "y']) | _hostile
+_address_text = st.builds(lambda ip, port, host: f"{ip}:{port}:{host}", _ip, _port, _host)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    information=st.lists(_address_text, min_size=1, max_size=3),
+    flags=st.sampled_from([None, 0, 1, 2, 3]),
+    store=st.sampled_from(["MY", "Remote Desktop", "My Store ", "a&b", "WebHosting"]),
+)
+def test_a_plan_is_refused_or_renders_as_known_lines(
+    information: list[str], flags: int | None, store: str
+) -> None:
+    bindings = [("https", text, flags) for text in information]
+    sites = [site(1, "Site", *bindings)]
+    try:
+        plan = plan_certificates(sites, {1: CertificateRef(NEW, store)})
+    except PlanValueError:
+        return
+    assert unknown_cmd_lines(plan.netsh()) == []
+    assert unknown_powershell_lines(plan.powershell()) == []
+
+
 def _change(**changes: object) -> PlannedChange:
     fields: dict[str, object] = {
         "action": "update",
