@@ -39,7 +39,7 @@ from metaclone.httpsys import (
     plan_certificates,
 )
 from metaclone.httpsys.scripts import MAX_COMMENT_LINE
-from metaclone.sites import Binding, CertificateRef, Site
+from metaclone.sites import CertificateRef
 from tests.conftest import FIXTURES
 from tests.plan_grammar import (
     HttpSysModel,
@@ -49,6 +49,7 @@ from tests.plan_grammar import (
     unknown_cmd_lines,
     unknown_powershell_lines,
 )
+from tests.test_httpsys import site
 
 HOSTILE = FIXTURES / "iis7" / "hostile_names_applicationHost.config"
 HOSTILE_CAPTURE = FIXTURES / "netsh" / "sslcert_hostile_labels.txt"
@@ -66,15 +67,6 @@ def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(list(argv), stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
-
-
-def site(site_id: int, name: str, *bindings: tuple[str, str, int | None]) -> Site:
-    return Site(
-        site_id,
-        name,
-        True,
-        tuple(Binding.from_information(p, info, flags) for p, info, flags in bindings),
-    )
 
 
 # -- escaping ----------------------------------------------------------------------------------
