@@ -514,15 +514,18 @@ def test_hostile_fixture_plan_on_stderr_is_the_same_inert_script() -> None:
     [
         ("5", "site 5 'Evil Host' binding 'https/*:443:x\" & calc.exe & \"y' cannot be planned"),
         ("6", "site 6 'Evil IP' binding 'https/10.0.0.7&calc:443:' cannot be planned"),
-        ("8", "site 8 'Big Port' binding 'https/*:99999:' cannot be planned"),
+        ("7", "site 7 \"O'Brien \u2019; $(calc) `whoami` @{x=1}\" binding 'https/*:99999:' cannot"),
     ],
 )
 def test_hostile_bindings_are_refused_through_main(
     tmp_path: Path, site_key: str, named: str
 ) -> None:
+    config = tmp_path / "applicationHost.config"
+    # A port out of range is not valid binding information, so it is not in the fixture.
+    config.write_bytes(HOSTILE.read_bytes().replace(b'"10.0.0.8:443:"', b'"*:99999:"'))
     plan, out = tmp_path / "plan.cmd", tmp_path / "out.config"
     status, stdout, err = run(
-        "cert", "set", str(HOSTILE), "--site", site_key, "--thumbprint", NEW,
+        "cert", "set", str(config), "--site", site_key, "--thumbprint", NEW,
         "--plan", str(plan), "-o", str(out),
     )  # fmt: skip
     assert status == EXIT_REFUSED
@@ -548,9 +551,9 @@ def test_listing_shows_one_line_per_site_whatever_its_name() -> None:
     status, out, err = run("sites", str(HOSTILE), "--sslcert", str(HOSTILE_CAPTURE))
     assert status == EXIT_OK, err
     lines = out.split("\n")
-    assert len(lines) == 1 + 8 + 1
+    assert len(lines) == 1 + 7 + 1
     assert lines[-1] == ""
-    assert [line.split()[0] for line in lines[1:-1]] == [str(n) for n in range(1, 9)]
+    assert [line.split()[0] for line in lines[1:-1]] == [str(n) for n in range(1, 8)]
     assert "Shop\\x0d\\x0acalc.exe & rem  [started]" in lines[2]
     assert "\\u202egnp.exe\\u202c \\x9b2J\\x85done" in lines[4]
     assert not _TERMINAL_ACTIVE.search(out)

@@ -232,9 +232,7 @@ class _NetshReader:
             return
         key = block[0]
         kind = _ENDPOINT_LABELS.get(_label_key(key.label))
-        endpoint = (
-            endpoint_from_text(kind, key.value) if kind else endpoint_from_shape(key.value)
-        )
+        endpoint = endpoint_from_text(kind, key.value) if kind else endpoint_from_shape(key.value)
         if endpoint is None:
             expected = {
                 EndpointKind.IPPORT: "an IP address and port such as 0.0.0.0:443 or [::]:443",
