@@ -123,7 +123,7 @@ def address_problem(information: str) -> str | None:
 # Windows' system store names (MY, Root, CA, WebHosting, "Remote Desktop", TrustedPeople, ...) and
 # the stores products add (AdfsTrustedDevices) are ASCII words separated by single spaces; a
 # name of that shape can be written into a cmd or PowerShell plan without any quoting surprise.
-_STORE_NAME = re.compile(r"[A-Za-z0-9_.-]+(?: [A-Za-z0-9_.-]+)*")
+_STORE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*")
 
 
 def _store_word_problem(name: str, what: str) -> str | None:
@@ -133,8 +133,8 @@ def _store_word_problem(name: str, what: str) -> str | None:
         return f"a {what} has at most {MAX_STORE_NAME_LENGTH} characters"
     if not _STORE_NAME.fullmatch(name):
         return (
-            f"a {what} is ASCII letters, digits, '_', '.' and '-' in words separated by single "
-            "spaces (such as MY, WebHosting or Remote Desktop)"
+            f"a {what} is words of ASCII letters, digits, '_', '.' and '-', each starting with a "
+            "letter or digit, separated by single spaces (such as MY, WebHosting or Remote Desktop)"
         )
     return None
 

@@ -24,6 +24,7 @@ import attrs
 
 from metaclone.errors import PlanValueError
 from metaclone.escaping import cmd_comment, powershell_comment, powershell_literal, visible
+from metaclone.rules import store_name_problem
 
 #: Values written as they are: IP addresses (``[::1]``), ports, host names, GUIDs in braces,
 #: thumbprints, netsh keywords.
@@ -33,6 +34,7 @@ _PS_PLAIN = re.compile(r"[A-Za-z0-9._:-]+")
 #: Values with spaces (store names): quoted.
 _SPACED = re.compile(r"[A-Za-z0-9_.-]+(?: [A-Za-z0-9_.-]+)*")
 _NAME = re.compile(r"[a-z][a-z0-9]*")
+_THUMBPRINT = re.compile(r"[0-9a-f]{40}")
 
 CMD_TITLE = "HTTP.sys certificate plan: run in an elevated command prompt"
 POWERSHELL_TITLE = "HTTP.sys certificate plan: run in an elevated PowerShell session"
@@ -102,7 +104,16 @@ def _command(verb: str, arguments: Sequence[tuple[str, str]], *, powershell: boo
 
 
 def _checked_certificate(store: str, thumbprint: str) -> tuple[str, str]:
-    return _checked("certstorename", store), _checked("certhash", thumbprint)
+    """The store and thumbprint of a certificate check, refused unless they follow their rules
+    (they become part of a ``Cert:`` path and of a message, besides a certutil argument)."""
+    problem = store_name_problem(store)
+    if problem is not None:
+        raise PlanValueError(f"certificate store {visible(store)!r} is refused: {problem}")
+    if not _THUMBPRINT.fullmatch(thumbprint):
+        raise PlanValueError(
+            f"thumbprint {visible(thumbprint)!r} is refused: 40 lower-case hexadecimal digits"
+        )
+    return store, thumbprint
 
 
 # -- cmd ---------------------------------------------------------------------------------------
