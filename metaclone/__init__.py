@@ -15,6 +15,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FileChangedError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -24,7 +25,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -49,6 +52,7 @@ __all__ = [
     "CertificateRef",
     "CertificateValidityError",
     "ConfigDocument",
+    "FileChangedError",
     "Finding",
     "MetacloneError",
     "NetshParseError",
@@ -62,8 +66,10 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "detect_format",
