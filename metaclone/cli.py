@@ -228,6 +228,11 @@ def _emit(
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
     _check_destinations(args, plan)
+    if plan:
+        # Rendered once before anything is written: a value the scripts refuse
+        # (PlanValueError) stops the command while every file is as it was.
+        plan.netsh()
+        plan.powershell()
     status = _deliver(args, console, doc, before)
     _write_plan(args, console, plan)
     return status

@@ -594,3 +594,21 @@ def test_parse_error_shows_the_line_escaped_with_the_caret_under_the_column(
     status, _, err = run("sites", str(APPHOST), "--sslcert", str(capture))
     assert status == EXIT_REFUSED
     assert err.split("\n")[1:] == ["        \\x1b[31mbroken\\u202e", "        ^", ""]
+
+
+def test_a_plan_the_scripts_refuse_stops_the_command_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: HttpSysPlan) -> str:
+        raise PlanValueError("hostnameport='x&y:443' cannot be written into a plan")
+
+    monkeypatch.setattr(HttpSysPlan, "powershell", refuse)
+    out, plan = tmp_path / "out.config", tmp_path / "plan.cmd"
+    status, _, err = run(
+        "cert", "set", str(HOSTILE), "--site", "7", "--thumbprint", NEW,
+        "--plan", str(plan), "-o", str(out),
+    )  # fmt: skip
+    assert status == EXIT_REFUSED
+    assert "cannot be written into a plan" in err
+    assert not out.exists()
+    assert not plan.exists()
