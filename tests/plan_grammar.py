@@ -1,11 +1,11 @@
-"""The forms a generated plan's lines may take, and a model of running a cmd plan.
+"""The forms a generated plan's lines may take, and a model of running a plan.
 
 Tests check every line of a rendered plan against these forms: a comment in which nothing can
 act, or one of the few command lines the renderer writes, with values from a closed alphabet.
-Free text (site names, warnings) can only ever sit in a comment.  ``run_cmd`` executes the
-command forms against a model of HTTP.sys (a dict of entries), with netsh's behaviour: ``show``
-fails for a missing entry, ``add`` for an existing one, ``update`` and ``delete`` for a missing
-one.
+Free text (site names, warnings) can only ever sit in a comment.  ``run_cmd`` and
+``run_powershell`` execute the command forms against a model of HTTP.sys (a dict of entries),
+with netsh's behaviour: ``show`` fails for a missing entry, ``add`` for an existing one,
+``update`` and ``delete`` for a missing one.
 """
 
 from __future__ import annotations
@@ -72,17 +72,19 @@ PS_FIXED = frozenset(
     }
 )
 PS_CERTIFICATE = re.compile(
-    rf"if \(-not \(Test-Path -LiteralPath 'Cert:\\LocalMachine\\{_STORE}\\[0-9A-F]{{40}}'\)\) "
+    r"if \(-not \(Test-Path -LiteralPath 'Cert:\\LocalMachine\\"
+    rf"(?P<store>{_STORE})\\(?P<thumb>[0-9A-F]{{40}})'\)\) "
     rf"\{{ throw {_PS_LITERAL} \}}"
 )
-PS_SHOW = re.compile(rf"netsh http show sslcert {_PS_KEY} \| Out-Null")
+PS_SHOW = re.compile(rf"netsh http show sslcert (?P<key>{_PS_KEY}) \| Out-Null")
 PS_SET = re.compile(
     rf"if \(\$LASTEXITCODE -eq 0\) \{{ netsh http update sslcert (?P<update>{_PS_ARGS}) \}} "
     rf"else \{{ netsh http add sslcert (?P<add>{_PS_ARGS}) \}}"
 )
 PS_STOP = re.compile(_PS_THROW)
 PS_DELETE = re.compile(
-    rf"if \(\$LASTEXITCODE -eq 0\) \{{ netsh http delete sslcert {_PS_KEY}; {_PS_THROW} \}}"
+    rf"if \(\$LASTEXITCODE -eq 0\) \{{ netsh http delete sslcert (?P<key>{_PS_KEY}); "
+    rf"{_PS_THROW} \}}"
 )
 PS_FORMS = (PS_COMMENT, PS_CERTIFICATE, PS_SHOW, PS_SET, PS_STOP, PS_DELETE)
 
@@ -127,6 +129,8 @@ class HttpSysModel:
     commands: list[str] = attrs.Factory(list)
 
     def netsh(self, verb: str, arguments: str) -> int:
+        # Values never hold quotes, so cmd's "..." and PowerShell's '...' both come off.
+        arguments = arguments.replace('"', "").replace("'", "")
         self.commands.append(f"{verb} {arguments}")
         key, _, rest = arguments.partition(" ")
         present = key in self.entries
@@ -172,3 +176,35 @@ def run_cmd(script: str, model: HttpSysModel) -> int:
         else:
             raise AssertionError(f"not a known plan line: {line!r}")
     return errorlevel
+
+
+_ELEVATION_CHECK = "if (-not $principal.IsInRole("
+
+
+def run_powershell(script: str, model: HttpSysModel) -> int:
+    """Run a PowerShell plan (its known forms only) against ``model``; 1 where it throws."""
+    exit_code = 0
+    for line in script.removesuffix("\n").split("\n"):
+        if line in PS_FIXED or PS_COMMENT.fullmatch(line):
+            if line.startswith(_ELEVATION_CHECK) and not model.elevated:
+                return 1
+        elif certificate := PS_CERTIFICATE.fullmatch(line):
+            found = (certificate["store"].upper(), certificate["thumb"].lower())
+            if found not in model.certificates:
+                return 1
+        elif show := PS_SHOW.fullmatch(line):
+            exit_code = model.netsh("show", show["key"])
+        elif command := PS_SET.fullmatch(line):
+            if exit_code:
+                exit_code = model.netsh("add", command["add"])
+            else:
+                exit_code = model.netsh("update", command["update"])
+        elif PS_STOP.fullmatch(line):
+            if exit_code:
+                return 1
+        elif delete := PS_DELETE.fullmatch(line):
+            if not exit_code and model.netsh("delete", delete["key"]):
+                return 1
+        else:
+            raise AssertionError(f"not a known plan line: {line!r}")
+    return 0

@@ -45,6 +45,7 @@ from tests.plan_grammar import (
     HttpSysModel,
     delete_commands,
     run_cmd,
+    run_powershell,
     set_commands,
     unknown_cmd_lines,
     unknown_powershell_lines,
@@ -365,12 +366,9 @@ def test_plans_do_the_right_thing_on_a_stale_capture_and_when_run_twice(
     script = plan.netsh()
     assert script == plan_certificates(SITES, wanted, capture if with_capture else None).netsh()
     assert unknown_cmd_lines(script) == []
-    model = HttpSysModel(
-        entries={key: f"certhash={thumb}" for key, thumb in actual.items()},
-        certificates={("MY", NEW)},
-    )
+    initial = {key: f"certhash={thumb}" for key, thumb in actual.items()}
+    model = HttpSysModel(entries=dict(initial), certificates={("MY", NEW)})
     planned = {str(change.endpoint) for change in plan.changes}
-    untouched = {key: value for key, value in model.entries.items() if key not in planned}
     assert run_cmd(script, model) == 0
     after_first = dict(model.entries)
     assert run_cmd(script, model) == 0
@@ -381,8 +379,14 @@ def test_plans_do_the_right_thing_on_a_stale_capture_and_when_run_twice(
         assert f"certhash={NEW}" in settings_
     for key in delete_commands(script):
         assert key not in model.entries
-    for key, value in untouched.items():
-        assert model.entries[key] == value
+    for key, value in initial.items():
+        assert key in planned or model.entries[key] == value
+    # The PowerShell plan does the same, and is as safe to run twice.
+    twin = HttpSysModel(entries=dict(initial), certificates={("MY", NEW)})
+    powershell = plan.powershell()
+    assert run_powershell(powershell, twin) == 0
+    assert run_powershell(powershell, twin) == 0
+    assert twin.entries == model.entries
 
 
 def test_an_update_carries_the_captured_settings_into_the_add_too() -> None:
@@ -403,10 +407,12 @@ def test_a_failing_update_stops_the_plan_before_the_next_entry() -> None:
             status = super().netsh(verb, arguments)
             return 1 if verb == "update" else status
 
-    model = Failing(entries={"ipport=10.0.0.5:443": "x"}, certificates={("MY", NEW)})
-    assert run_cmd(plan.netsh(), model) == 1
-    assert model.commands[-1].startswith("update ipport=10.0.0.5:443")
-    assert not any("api.example.com" in command for command in model.commands)
+    for run in (run_cmd, run_powershell):
+        model = Failing(entries={"ipport=10.0.0.5:443": "x"}, certificates={("MY", NEW)})
+        script = plan.netsh() if run is run_cmd else plan.powershell()
+        assert run(script, model) == 1
+        assert model.commands[-1].startswith("update ipport=10.0.0.5:443")
+        assert not any("api.example.com" in command for command in model.commands)
 
 
 @pytest.mark.parametrize(
@@ -418,6 +424,7 @@ def test_plans_change_nothing_unless_elevated_with_the_certificate_in_its_store(
     plan = plan_certificates(SITES, {1: CertificateRef(NEW), 3: None})
     model = HttpSysModel(entries={}, certificates=certificates, elevated=elevated)
     assert run_cmd(plan.netsh(), model) == 1
+    assert run_powershell(plan.powershell(), model) == 1
     assert model.commands == []
 
 
