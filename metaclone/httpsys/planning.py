@@ -240,6 +240,98 @@ def _check_planned_binding(site: Site, binding: Binding, endpoint: Endpoint) -> 
         )
 
 
+def _add_demands(
+    site: Site,
+    certificate: CertificateRef | None,
+    demands: dict[Endpoint, _Demand],
+    warnings: list[str],
+) -> None:
+    """Record the entries ``site`` needs ``certificate`` on (checking each binding first)."""
+    if certificate is not None and (problem := store_name_problem(certificate.store)):
+        raise PlanValueError(
+            f"the certificate store {certificate.store!r} for {_site_label(site)} is "
+            f"refused: {problem}"
+        )
+    endpoints = _unique_endpoints(site)
+    if not endpoints:
+        warnings.append(
+            f'site "{site.name}" (id {site.id}) has no https binding, so there is no '
+            "HTTP.sys certificate binding to change"
+        )
+    for endpoint, binding in endpoints:
+        _check_planned_binding(site, binding, endpoint)
+        if endpoint.kind is EndpointKind.CCS:
+            for ccs_binding in site.secure_bindings:
+                if endpoint_for(ccs_binding) == endpoint:
+                    warnings.append(_central_store_warning(site, ccs_binding, certificate))
+            continue
+        demand = demands.setdefault(endpoint, _Demand(certificate, []))
+        if not _same_certificate(demand.certificate, certificate):
+            other = demand.sites[0]
+            raise CertificateError(
+                f'sites "{other.name}" and "{site.name}" both use the HTTP.sys entry '
+                f"{endpoint} (binding {binding.binding_information}), which holds one "
+                f"certificate per {endpoint.description}, so they cannot have different "
+                f"certificates ({_describe(demand.certificate)} and {_describe(certificate)}). "
+                "Give one of them its own IP address, or use SNI (sslFlags=1 with a host "
+                "name) so that each gets its own hostnameport entry, then plan again."
+            )
+        demand.sites.append(site)
+
+
+def _action(
+    certificate: CertificateRef | None, current: SslCertEntry | None, known: bool
+) -> str | None:
+    """What the change to an entry is against the capture (None: nothing to change)."""
+    if not known:
+        return DELETE if certificate is None else REPLACE
+    if certificate is None:
+        return DELETE if current is not None else None
+    if current is None:
+        return ADD
+    return None if _same_certificate(current.ref, certificate) else UPDATE
+
+
+def _change(
+    endpoint: Endpoint,
+    demand: _Demand,
+    current: SslCertEntry | None,
+    *,
+    action: str,
+    others: tuple[str, ...],
+    app_id: str,
+    warnings: list[str],
+) -> PlannedChange:
+    """The change ``action`` to ``endpoint``; its warnings are added to ``warnings``."""
+    certificate = demand.certificate
+    options: tuple[tuple[str, str], ...] = ()
+    if action == UPDATE and current is not None:
+        options, notes = carried_settings(current)
+        warnings.extend(notes)
+    if current is not None and current.app_id not in (None, app_id):
+        warnings.append(
+            f"{endpoint} is registered by application {current.app_id}, not {app_id}; "
+            "changing it affects that application too"
+        )
+    if others:
+        fate = "lose their certificate" if certificate is None else "get the new certificate"
+        warnings.append(
+            f"{endpoint} is shared: {_names(others)} will {fate} too (HTTP.sys holds one "
+            f"certificate per {endpoint.description})"
+        )
+    return PlannedChange(
+        action=action,
+        endpoint=endpoint,
+        thumbprint=certificate.thumbprint if certificate else None,
+        store=certificate.store if certificate else (current and current.store) or "MY",
+        app_id=app_id,
+        sites=tuple(dict.fromkeys(s.name for s in demand.sites)),
+        also_affected=others,
+        previous_thumbprint=current.thumbprint if current else None,
+        options=options,
+    )
+
+
 def plan_certificates(
     sites: Sequence[Site],
     targets: Mapping[int, CertificateRef | None],
@@ -254,15 +346,18 @@ def plan_certificates(
     mapped to its HTTP.sys key (:func:`endpoint_for`); the plan has one change per key.  With
     ``existing`` (parsed ``netsh http show sslcert`` output) a key is added when absent, updated
     when it holds another certificate (repeating its other settings), left alone when it already
-    holds the certificate, and deleted for None; without it, each key is replaced (deleted if
-    present, then added).  Other sites on a changed key are named in ``also_affected`` and in a
-    warning.  Central-store bindings take their certificate from a ``<host>.pfx`` file, so they
-    get a warning naming the file instead of a command; a target without https bindings gets a
-    warning too.
+    holds the certificate, and deleted for None; without it, each key is a ``replace`` (the
+    script updates it when present, else adds it).  Other sites on a changed key are named in
+    ``also_affected`` and in a warning.  Central-store bindings take their certificate from a
+    ``<host>.pfx`` file, so they get a warning naming the file instead of a command; a target
+    without https bindings gets a warning too.
 
-    Raises :class:`~metaclone.errors.CertificateError` when two targets need different
-    certificates on one key (an IP:port entry holds one certificate for every site bound there),
-    and :class:`~metaclone.errors.SiteNotFoundError` for a target id that is not in ``sites``.
+    Raises :class:`~metaclone.errors.PlanValueError` for a target binding whose address, port or
+    SNI host name, or a certificate store name, breaks its grammar (plans carry only values
+    proven harmless); :class:`~metaclone.errors.CertificateError` when two targets need
+    different certificates on one key (an IP:port entry holds one certificate for every site
+    bound there); :class:`~metaclone.errors.SiteNotFoundError` for a target id that is not in
+    ``sites``.
     """
     app_id = normalize_app_id(app_id)
     by_id = {site.id: site for site in sites}
@@ -280,84 +375,27 @@ def plan_certificates(
     warnings: list[str] = []
     demands: dict[Endpoint, _Demand] = {}
     for site_id, wanted in targets.items():
-        site = by_id[site_id]
-        certificate = _normalized(wanted)
-        if certificate is not None and (problem := store_name_problem(certificate.store)):
-            raise PlanValueError(
-                f"the certificate store {certificate.store!r} for {_site_label(site)} is "
-                f"refused: {problem}"
-            )
-        endpoints = _unique_endpoints(site)
-        if not endpoints:
-            warnings.append(
-                f'site "{site.name}" (id {site.id}) has no https binding, so there is no '
-                "HTTP.sys certificate binding to change"
-            )
-        for endpoint, binding in endpoints:
-            _check_planned_binding(site, binding, endpoint)
-            if endpoint.kind is EndpointKind.CCS:
-                for ccs_binding in site.secure_bindings:
-                    if endpoint_for(ccs_binding) == endpoint:
-                        warnings.append(_central_store_warning(site, ccs_binding, certificate))
-                continue
-            demand = demands.setdefault(endpoint, _Demand(certificate, []))
-            if not _same_certificate(demand.certificate, certificate):
-                other = demand.sites[0]
-                raise CertificateError(
-                    f'sites "{other.name}" and "{site.name}" both use the HTTP.sys entry '
-                    f"{endpoint} (binding {binding.binding_information}), which holds one "
-                    f"certificate per {endpoint.description}, so they cannot have different "
-                    f"certificates ({_describe(demand.certificate)} and {_describe(certificate)}). "
-                    "Give one of them its own IP address, or use SNI (sslFlags=1 with a host "
-                    "name) so that each gets its own hostnameport entry, then plan again."
-                )
-            demand.sites.append(site)
+        _add_demands(by_id[site_id], _normalized(wanted), demands, warnings)
 
-    index = index_entries(existing) if existing is not None else None
+    index = index_entries(existing) if existing is not None else {}
     changes: list[PlannedChange] = []
     for endpoint, demand in demands.items():
-        target_ids = set(targets)
-        others = tuple(s.name for s in users.get(endpoint, []) if s.id not in target_ids)
-        current = index.get(endpoint) if index is not None else None
-        certificate = demand.certificate
-        options: tuple[tuple[str, str], ...] = ()
-        if index is None:
-            action = DELETE if certificate is None else REPLACE
-        elif certificate is None:
-            if current is None:
-                continue
-            action = DELETE
-        elif current is None:
-            action = ADD
-        elif _same_certificate(current.ref, certificate):
+        current = index.get(endpoint)
+        action = _action(demand.certificate, current, known=existing is not None)
+        if action is None:
             continue
-        else:
-            action = UPDATE
-            options, notes = carried_settings(current)
-            warnings.extend(notes)
-        if current is not None and current.app_id not in (None, app_id):
-            warnings.append(
-                f"{endpoint} is registered by application {current.app_id}, not {app_id}; "
-                "changing it affects that application too"
+        others = tuple(s.name for s in users.get(endpoint, []) if s.id not in targets)
+        changes.append(
+            _change(
+                endpoint,
+                demand,
+                current,
+                action=action,
+                others=others,
+                app_id=app_id,
+                warnings=warnings,
             )
-        change = PlannedChange(
-            action=action,
-            endpoint=endpoint,
-            thumbprint=certificate.thumbprint if certificate else None,
-            store=certificate.store if certificate else (current and current.store) or "MY",
-            app_id=app_id,
-            sites=tuple(dict.fromkeys(s.name for s in demand.sites)),
-            also_affected=others,
-            previous_thumbprint=current.thumbprint if current else None,
-            options=options,
         )
-        if others:
-            fate = "lose their certificate" if certificate is None else "get the new certificate"
-            warnings.append(
-                f"{endpoint} is shared: {_names(others)} will {fate} too (HTTP.sys holds one "
-                f"certificate per {endpoint.description})"
-            )
-        changes.append(change)
     if any(change.action == REPLACE for change in changes):
         warnings.append(
             "the current HTTP.sys entries are not known: each change updates the entry (or adds "
