@@ -50,7 +50,7 @@ from tests.plan_grammar import (
     unknown_cmd_lines,
     unknown_powershell_lines,
 )
-from tests.test_httpsys import site
+from tests.test_httpsys import corpus_captures, site
 
 HOSTILE = FIXTURES / "iis7" / "hostile_names_applicationHost.config"
 HOSTILE_CAPTURE = FIXTURES / "netsh" / "sslcert_hostile_labels.txt"
@@ -436,6 +436,31 @@ def test_a_plan_that_only_deletes_checks_no_certificate() -> None:
     assert run_cmd(plan.netsh(), model) == 0
     assert "certutil" not in plan.netsh()
     assert "Test-Path" not in plan.powershell()
+
+
+def _binding_for(endpoint: Endpoint) -> tuple[str, str, int | None]:
+    address, _, port = endpoint.value.rpartition(":")
+    if endpoint.kind is EndpointKind.HOSTNAMEPORT:
+        return ("https", f"*:{port}:{address}", 1)
+    return ("https", f"{'*' if address == '0.0.0.0' else address}:{port}:", None)
+
+
+@pytest.mark.parametrize("path", corpus_captures())
+def test_plans_from_real_captures_carry_their_settings_in_known_lines(path: Path) -> None:
+    entries = [e for e in load_netsh_sslcert(path) if e.endpoint.kind is not EndpointKind.CCS]
+    sites = [site(n, f"Site {n}", _binding_for(e.endpoint)) for n, e in enumerate(entries, 1)]
+    targets = {s.id: CertificateRef(NEW) for s in sites}
+    plan = plan_certificates(sites, targets, entries, app_id=entries[0].app_id or IIS_APP_ID)
+    netsh, powershell = plan.netsh(), plan.powershell()
+    assert unknown_cmd_lines(netsh) == []
+    assert unknown_powershell_lines(powershell) == []
+    assert len(set_commands(netsh)) == len({e.endpoint for e in entries})
+    for change in plan.changes:
+        for name, value in change.options:
+            assert f"{name}={value}" in netsh
+    if "adfs" in path.name:
+        # ADFS keeps its trusted device CTL in a store of its own; an update must repeat it.
+        assert "sslctlstorename=adfstrusteddevices" in netsh
 
 
 # -- through the command line ------------------------------------------------------------------
