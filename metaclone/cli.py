@@ -590,7 +590,7 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
     else:
-        console.out(report.to_text())
+        console.out_lines(report.text_lines())
     return EXIT_PROBLEMS if report.has_problems else EXIT_OK
 
 
