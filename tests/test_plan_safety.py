@@ -605,6 +605,14 @@ def test_cert_show_and_json_listings_cannot_be_forged() -> None:
     assert '"name": "Shop\\r\\ncalc.exe & rem"' in out
 
 
+def test_cert_audit_report_shows_each_finding_on_one_line() -> None:
+    status, out, _ = run("cert", "audit", str(HOSTILE), "--sslcert", str(HOSTILE_CAPTURE))
+    assert status == 1  # a binding without a certificate is a problem
+    assert not _TERMINAL_ACTIVE.search(out)
+    findings = [line for line in out.split("\n") if ": info: " in line or ": warning: " in line]
+    assert any('site "Shop\\x0d\\x0acalc.exe & rem" (id 2)' in line for line in findings)
+
+
 def test_messages_escape_what_the_user_typed_and_what_the_file_holds() -> None:
     status, _, err = run("rename", str(HOSTILE), "--site", "no\x1b[2Jsuch\r\nsite", "--name", "x")
     assert status == EXIT_REFUSED
