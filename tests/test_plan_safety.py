@@ -609,7 +609,10 @@ def test_cert_audit_report_shows_each_finding_on_one_line() -> None:
     status, out, _ = run("cert", "audit", str(HOSTILE), "--sslcert", str(HOSTILE_CAPTURE))
     assert status == 1  # a binding without a certificate is a problem
     assert not _TERMINAL_ACTIVE.search(out)
-    findings = [line for line in out.split("\n") if ": info: " in line or ": warning: " in line]
+    lines = out.split("\n")
+    assert len(lines) == 1 + 2 * 6 + 4 + 1 + 1  # heading, 2 per binding, findings, summary
+    findings = [line for line in lines if ": info: " in line or ": warning: " in line]
+    assert len(findings) == 4
     assert any('site "Shop\\x0d\\x0acalc.exe & rem" (id 2)' in line for line in findings)
 
 
