@@ -113,6 +113,7 @@ class AppHostDocument(ConfigDocument):
         self._sslcerts_attached = False
         self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
         self._defaults_cache: tuple[int, SiteDefaults, tuple[Binding, ...]] | None = None
+        self._ssl_bits_cache: tuple[int, int] | None = None
 
     # -- the index -------------------------------------------------------------------------
 
@@ -161,7 +162,12 @@ class AppHostDocument(ConfigDocument):
     @property
     def ssl_flag_bits(self) -> int:
         """The sslFlags bits this file's IIS version knows (see :func:`ssl_flag_bits`)."""
-        return ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
+        cached = self._ssl_bits_cache
+        if cached is None or cached[0] != self.xml.version:
+            bits = ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
+            cached = (self.xml.version, bits)
+            self._ssl_bits_cache = cached
+        return cached[1]
 
     @property
     def app_id(self) -> str:
