@@ -50,6 +50,7 @@ from metaclone.metabase_index import (
     scan_sites,
     site_scanner,
 )
+from metaclone.metabase_check import rule_findings
 from metaclone.metabase_inherit import inherited_values
 from metaclone.metabase_schema import (
     format_multisz,
@@ -957,6 +958,7 @@ class MetabaseDocument(ConfigDocument):
         findings += self._duplicate_ids(sites)
         findings += self._duplicate_names(sites)
         findings += self._duplicate_bindings(sites)
+        findings += rule_findings(self)
         for site in sites:
             if site.waiting_for_certificate:
                 findings.append(

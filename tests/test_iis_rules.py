@@ -329,3 +329,31 @@ def test_refused_binding_through_main(path: Path, capsys: pytest.CaptureFixture[
 def test_metadata_property_numbers_are_named_as_mbschema_names_them() -> None:
     assert int(SERVER_COMMENT_PROPERTY) == PROPERTIES["ServerComment"].id == 1015
     assert int(APP_FRIENDLY_NAME_PROPERTY) == PROPERTIES["AppFriendlyName"].id == 2102
+
+
+def test_iis6_check_reports_what_iis_refuses_and_undefined_pools(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = INHERIT6.read_bytes()
+    data = data.replace(b'ServerComment="Twenty"', b'ServerComment="Twenty: old"')
+    data = data.replace(b'ServerBindings=":8020:"', b'ServerBindings=":8020:bad_host"')
+    pools = (
+        b'<IIsApplicationPools\tLocation ="/LM/W3SVC/AppPools"\r\n\t>\r\n</IIsApplicationPools>\r\n'
+        b'<IIsApplicationPool\tLocation ="/LM/W3SVC/AppPools/SharedPool"\r\n\t>\r\n'
+        b"</IIsApplicationPool>\r\n"
+    )
+    data = data.replace(
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/1"', pools + b'<IIsWebServer\tLocation ="/LM/W3SVC/1"'
+    )
+    findings = [(f.code, f.site_id) for f in metaclone.loads(data).check()]
+    assert ("undefined-pool", 2) in findings  # ShopPool has no key
+    assert ("undefined-pool", 1) not in findings  # SharedPool has one
+    rules_broken = [f for f in metaclone.loads(data).check() if f.code == "schema-rule"]
+    assert [f.site_id for f in rules_broken] == [20, 20]
+    assert "IIS does not allow : in a site name" in rules_broken[0].message
+    assert "'bad_host' is not a host name label" in rules_broken[1].message
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(data)
+    status, out, _ = run(capsys, "check", path)
+    assert status == EXIT_PROBLEMS
+    assert "[schema-rule]" in out

@@ -612,10 +612,13 @@ def test_check_finds_each_kind_of_problem() -> None:
     ]
 
 
-def test_check_main_fixture_reports_the_pending_certificate_only() -> None:
+def test_check_main_fixture_reports_the_pending_certificate_and_missing_pools() -> None:
     findings = load(MAIN).check()
     assert [(f.code, f.severity, f.site_id) for f in findings] == [
-        ("waiting-for-certificate", Severity.WARNING, 98004751)
+        # AppPoolId values with no key under /LM/W3SVC/AppPools.
+        ("undefined-pool", Severity.WARNING, 1962875481),
+        ("undefined-pool", Severity.WARNING, 98004751),
+        ("waiting-for-certificate", Severity.WARNING, 98004751),
     ]
 
 
