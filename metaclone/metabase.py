@@ -35,6 +35,7 @@ from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
 from metaclone.metabase_applications import read_applications
+from metaclone.metabase_check import rule_findings
 from metaclone.metabase_index import (
     INHERITED_PROPERTIES,
     SERVICES,
@@ -50,7 +51,6 @@ from metaclone.metabase_index import (
     scan_sites,
     site_scanner,
 )
-from metaclone.metabase_check import rule_findings
 from metaclone.metabase_inherit import inherited_values
 from metaclone.metabase_schema import (
     format_multisz,
