@@ -2,23 +2,29 @@
 
 The same rules as every edit applies (:mod:`metaclone.validation`), with the codes of the IIS 7
 schema pass: ``schema-rule`` for a site name, site id or binding IIS would refuse, and
-``undefined-pool`` (warning) for an application whose ``AppPoolId`` names no
-``IIsApplicationPool`` key under ``/LM/W3SVC/AppPools``.  Pools are only looked for in a file
-that has that key: an ``iiscnfg /export`` of one site does not carry the pools.
+``undefined-pool`` (warning) for a key whose own ``AppPoolId`` names no
+``IIsApplicationPool`` key under ``/LM/W3SVC/AppPools`` (the applications below it run in that
+pool).  Pools are only looked for in a file that has that key: an ``iiscnfg /export`` of one
+site does not carry the pools.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 from typing import TYPE_CHECKING
 
 from metaclone import rules
-from metaclone.sites import Finding, Severity, SiteKind
+from metaclone.lossless.values import decode_attribute_value
+from metaclone.sites import Finding, Severity
 from metaclone.validation import binding_problem
 
 if TYPE_CHECKING:
     from metaclone.metabase import MetabaseDocument
 
 _POOLS = "/LM/W3SVC/AppPools"
+_APP_POOL_ID = re.compile(r"\sAppPoolId\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
 def rule_findings(document: MetabaseDocument) -> list[Finding]:
@@ -46,21 +52,39 @@ def rule_findings(document: MetabaseDocument) -> list[Finding]:
             for problem in problems
             if problem is not None
         )
-        if pools is None or site.kind is not SiteKind.WEB:
+    if pools is not None:
+        findings.extend(_undefined_pools(document, pools))
+    return findings
+
+
+def _undefined_pools(document: MetabaseDocument, pools: set[str]) -> list[Finding]:
+    """Every key whose own AppPoolId names no pool: one search of the text, then the key of
+    each value found (an inherited pool is reported at the key that sets it)."""
+    keys = document.keys
+    starts = [key.start for key in keys]
+    findings: list[Finding] = []
+    for match in _APP_POOL_ID.finditer(document.xml.text):
+        raw = match.group(1) if match.group(1) is not None else match.group(2)
+        pool = decode_attribute_value(raw).strip()
+        position = bisect.bisect_right(starts, match.start()) - 1
+        if not pool or rules.name_key(pool) in pools or position < 0:
             continue
-        for application in document.applications(site):
-            pool = application.application_pool
-            if pool and rules.name_key(pool) not in pools:
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "undefined-pool",
-                        f"site {site.id} {site.name!r}: application {application.path!r} runs "
-                        f"in application pool {pool!r}, which has no key under {_POOLS}",
-                        site_id=site.id,
-                        line=site.line,
-                    )
-                )
+        key = keys[position]
+        if match.start() >= key.tag_end:
+            continue  # text after the key's start tag: no property of it
+        site = _SITE_ID.match(key.location)
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                "undefined-pool",
+                f"{key.location}: AppPoolId {pool!r} names no application pool (no key under "
+                f"{_POOLS}): IIS answers the requests of its applications with 503",
+                site_id=int(site.group(1)) if site else None,
+                line=document.xml.line_of(
+                    match.start(1) if match.group(1) is not None else match.start(2)
+                ),
+            )
+        )
     return findings
 
 
