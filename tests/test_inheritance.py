@@ -288,3 +288,16 @@ def test_a_default_binding_with_bad_ssl_flags_is_a_parse_error(
     status, _, err = run(capsys, "sites", bad)
     assert status == 3
     assert "is not a number" in err
+
+
+def test_check_sees_the_inherited_state() -> None:
+    # Two sites with one binding clash only when both start; Shop is stopped by siteDefaults.
+    text = DEFAULTS.read_text(encoding="utf-8").replace(
+        'bindingInformation="*:80:strasse.example.com"',
+        'bindingInformation="*:80:shop.example.com"',
+    )
+    doc = metaclone.loads(text.encode(), "clash.config")
+    assert "binding-conflict" not in [f.code for f in doc.check()]
+    doc.set_auto_start("Shop", True)
+    doc.set_auto_start("STRASSE", True)
+    assert "binding-conflict" in [f.code for f in doc.check()]
