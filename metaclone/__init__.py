@@ -8,12 +8,14 @@
 
 from metaclone import certs, httpsys, workflow
 from metaclone.base import ConfigDocument
+from metaclone.changes import Change, diff_documents, diff_sslcerts
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FormatMismatchError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -49,8 +51,10 @@ __all__ = [
     "CertificateKeyError",
     "CertificateRef",
     "CertificateValidityError",
+    "Change",
     "ConfigDocument",
     "Finding",
+    "FormatMismatchError",
     "MetacloneError",
     "NetshParseError",
     "ParseError",
@@ -68,6 +72,8 @@ __all__ = [
     "__version__",
     "certs",
     "detect_format",
+    "diff_documents",
+    "diff_sslcerts",
     "httpsys",
     "load",
     "loads",

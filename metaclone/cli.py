@@ -18,18 +18,19 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import certs, httpsys, workflow
+from metaclone import __version__, certs, httpsys, report, review, workflow
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless.document import write_atomic
+from metaclone.report import ReportItem
+from metaclone.review import LoadError
 from metaclone.sites import (
     Application,
     Binding,
     CertificateRef,
-    Finding,
     Severity,
     Site,
     normalize_thumbprint,
@@ -441,27 +442,108 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     return _emit(args, console, doc, before, result.plan)
 
 
-def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    doc = _load(args)
-    if not doc.format.startswith(("iis6", "iis7", "appcmd")):
-        raise UnsupportedDocumentError(
-            "cannot check: not an IIS 6 metabase, applicationHost.config or appcmd XML",
-            path=doc.path,
-        )
-    findings: list[Finding] = doc.check()
-    problems = [f for f in findings if f.severity is not Severity.INFO]
-    if args.json:
-        fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.out(_json_listing(fields, "findings", (f.to_json() for f in findings)))
+def _say_unreadable(console: Console, item: LoadError) -> None:
+    if isinstance(item, ParseError):
+        console.say(f"metaclone: error: {item}")
+    elif isinstance(item, MetacloneError):
+        console.say(f"metaclone: error: {_first_line(item)}")
     else:
-        for finding in findings:
-            where = f"{args.file}:{finding.line}" if finding.line else args.file
-            site = f" (site {finding.site_id})" if finding.site_id is not None else ""
+        console.say(f"metaclone: error: {item.filename or ''}: {item.strerror or item}")
+
+
+def _render_items(console: Console, output: str, items: Iterable[ReportItem]) -> None:
+    """SARIF or GitHub workflow commands for ``items``."""
+    if output == report.OutputFormat.SARIF.value:
+        console.out(report.render_sarif(items, version=__version__))
+    else:
+        console.out(report.render_github(items))
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    if args.sslcert and (len(args.paths) != 1 or os.path.isdir(args.paths[0])):
+        console.say("metaclone: error: --sslcert goes with one FILE (its netsh capture)")
+        return EXIT_USAGE
+    if args.sslcert:
+        results: tuple[review.FileCheck, ...] = (
+            review.check_file(args.paths[0], sslcert=args.sslcert),
+        )
+    else:
+        results = review.check_paths(args.paths)
+    read = [r for r in results if r.error is None]
+    for result in results:
+        if result.error is not None and args.format in ("text", "json"):
+            _say_unreadable(console, result.error)
+    single = len(args.paths) == 1 and not os.path.isdir(args.paths[0])
+    if args.format == "json":
+        if single and results:
+            console.out(json.dumps(results[0].to_json()) + "\n" if not read else "")
+            if read:
+                found = read[0]
+                fields: dict[str, object] = {
+                    "format": found.format,
+                    "path": found.path,
+                    "ok": found.problems == 0,
+                }
+                listing = (f.to_json() for f in found.findings)
+                console.out(_json_listing(fields, "findings", listing))
+        else:
+            fields = {"ok": all(r.problems == 0 for r in results) and bool(read)}
+            console.out(_json_listing(fields, "files", (r.to_json() for r in results)))
+    elif args.format == "text":
+        for result in read:
+            console.out(report.render_text(result.items))
+            findings = len(result.findings)
+            console.out(f"{result.path}: {result.problems} problem(s), {findings} finding(s)\n")
+        if len(results) > 1 or not single:
+            with_problems = sum(1 for r in read if r.problems)
             console.out(
-                f"{where}: {finding.severity.value}: {finding.message}{site} [{finding.code}]\n"
+                f"checked {len(read)} file(s): {with_problems} with problems, "
+                f"{len(results) - len(read)} unreadable\n"
             )
-        console.out(f"{args.file}: {len(problems)} problem(s), {len(findings)} finding(s)\n")
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    else:
+        _render_items(console, args.format, (i for r in results for i in r.items))
+    if not read:
+        if not results:
+            console.say(
+                "metaclone: error: no IIS configuration file found in " + ", ".join(args.paths)
+            )
+        return EXIT_REFUSED
+    return EXIT_PROBLEMS if any(r.problems for r in results) else EXIT_OK
+
+
+def _comparison_text(comparison: review.Comparison) -> str:
+    changes = comparison.changes
+    if not changes:
+        return f"{comparison.old} -> {comparison.new}: no changes\n"
+    lines = [f"{comparison.old} -> {comparison.new}: {len(changes)} change(s)"]
+    lines.extend(f"  {change.message}" for change in changes)
+    return "\n".join(lines) + "\n"
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    if args.sslcert and len(args.new) != 1:
+        console.say("metaclone: error: --sslcert OLD_CAPTURE NEW_CAPTURE goes with one NEW file")
+        return EXIT_USAGE
+    sslcert = (args.sslcert[0], args.sslcert[1]) if args.sslcert else None
+    comparisons = review.compare_with_base(args.old, args.new, sslcert)
+    compared = [c for c in comparisons if c.error is None]
+    for comparison in comparisons:
+        if comparison.error is not None and args.format in ("text", "json"):
+            _say_unreadable(console, comparison.error)
+    if args.format == "json":
+        if len(comparisons) == 1:
+            console.out(json.dumps(comparisons[0].to_json(), indent=2) + "\n")
+        else:
+            listing = (c.to_json() for c in comparisons)
+            console.out(_json_listing({"base": args.old}, "comparisons", listing))
+    elif args.format == "text":
+        console.out("".join(_comparison_text(c) for c in compared))
+    else:
+        _render_items(console, args.format, (i for c in comparisons for i in c.items))
+    if not compared:
+        return EXIT_REFUSED
+    differs = any(c.changes for c in compared) or len(compared) < len(comparisons)
+    return EXIT_PROBLEMS if differs else EXIT_OK
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -521,6 +603,18 @@ def _add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) 
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
     )
     parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
+
+
+def _add_report_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=[f.value for f in report.OutputFormat],
+        default=report.OutputFormat.TEXT.value,
+        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow commands)",
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="--format json"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -629,11 +723,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
 
-    check = commands.add_parser("check", help="look for problems")
-    _add_file(check)
-    check.add_argument("--json", action="store_true", help="print JSON")
+    check = commands.add_parser("check", help="look for problems in files and folders")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE",
+        help="files, and folders to search for IIS configuration files",
+    )
+    _add_report_format(check)
     _add_sslcert(check)
     check.set_defaults(handler=cmd_check)
+
+    diff = commands.add_parser(
+        "diff", help="what changed per site between files; many NEW: drift from OLD"
+    )
+    diff.add_argument("old", metavar="OLD", help="the file before (the baseline)")
+    diff.add_argument("new", nargs="+", metavar="NEW", help="the file after (or servers' files)")
+    _add_report_format(diff)
+    diff.add_argument(
+        "--sslcert",
+        nargs=2,
+        metavar=("OLD_CAPTURE", "NEW_CAPTURE"),
+        help="also compare two 'netsh http show sslcert' captures, per endpoint",
+    )
+    diff.set_defaults(handler=cmd_diff)
     return parser
 
 

@@ -114,3 +114,7 @@ class CertificateKeyError(CertificateError):
 
 class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
+
+
+class FormatMismatchError(UnsupportedDocumentError):
+    """Two files to compare are not of the same format."""
