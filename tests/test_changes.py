@@ -7,8 +7,8 @@ have; the reformatted copies and the copy rewritten the way IIS Manager writes f
 
 from __future__ import annotations
 
-from collections import Counter
 import re
+from collections import Counter
 from pathlib import Path
 
 import attrs
