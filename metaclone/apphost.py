@@ -358,6 +358,10 @@ class AppHostDocument(ConfigDocument):
 
     # -- what else the file configures, for review --------------------------------------
 
+    def site_element(self, site: SiteKey) -> Element:
+        """The ``<site>`` element of ``site`` (inside its ``<SITE>`` in appcmd XML)."""
+        return self._entry(site).element
+
     @property
     def location_blocks(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``, in file order."""

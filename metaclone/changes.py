@@ -24,7 +24,9 @@ from metaclone.base import ConfigDocument
 from metaclone.config_parts import (
     Part,
     PartKind,
+    SiteMark,
     differences,
+    mark,
     parts_of,
     section_groups,
     sections,
@@ -50,6 +52,8 @@ CHANGE_KINDS: dict[str, str] = {
     "virtual-directory-added": "An application has a new virtual directory.",
     "virtual-directory-removed": "An application lost a virtual directory.",
     "virtual-directory-changed": "A virtual directory serves another physical path.",
+    "site-settings-changed": "A setting of a site's own element changed (logFile, limits, "
+    "ftpServer, hsts...); the setting is named.",
     "location-added": "A <location> block (by path) is in the new file only.",
     "location-removed": "A <location> block (by path) is in the old file only.",
     "location-changed": "A section of a <location> block changed; the section is named.",
@@ -73,6 +77,7 @@ _LABELS = {
     "site-renamed": "renamed",
     "site-id-changed": "id changed",
     "site-state-changed": "state changed",
+    "site-settings-changed": "setting changed",
     "pool-added": "application pool added",
     "pool-removed": "application pool removed",
     "pool-changed": "application pool changed",
@@ -356,15 +361,15 @@ def _part_changes(
 
     Parts of a site that is only in one file are left out: the site's coming or going says it.
     """
-    token: dict[tuple[str, Site], int] = {}
+    token: dict[tuple[str, SiteMark], int] = {}
     for number, (before, after) in enumerate(pairs):
-        token["old", before] = number
-        token["new", after] = number
+        token["old", mark(before)] = number
+        token["new", mark(after)] = number
 
     def keyed(parts: Iterable[Part], side: str) -> dict[tuple[int, PartKind, str], Part]:
         found: dict[tuple[int, PartKind, str], Part] = {}
         for part in parts:
-            owner = _NO_SITE if part.site is None else token.get((side, part.site))
+            owner = _NO_SITE if part.site is None else token.get((side, mark(part.site)))
             if owner is not None:
                 found[(owner, part.kind, part.identity)] = part
         return found
@@ -402,7 +407,7 @@ def _compare_parts(
             f"{kind}-{state}", site_id, site_name, present.path, old, new, old_line, new_line
         )
         return
-    if before.node == after.node or before.kind is PartKind.METADATA:
+    if before.kind is PartKind.METADATA or before.text == after.text or before.node == after.node:
         return
     sections = groups if before.kind is PartKind.LOCATION else None
     for difference in differences(before.node, after.node, groups=sections):
@@ -410,7 +415,7 @@ def _compare_parts(
             f"{kind}-changed",
             site_id,
             site_name,
-            f"{after.path}: {difference.where}",
+            f"{after.path}: {difference.where}" if after.path else difference.where,
             difference.old,
             difference.new,
             old_line,

@@ -197,6 +197,7 @@ def _shown(value: str | None) -> str | None:
 class PartKind(enum.Enum):
     """What a part is; the values are used in change kinds (``location-added``, ...)."""
 
+    SETTINGS = "site-settings"
     LOCATION = "location"
     KEY = "key"
     METADATA = "metadata-key"
@@ -218,9 +219,24 @@ class Part:
     site: Site | None
     identity: str
     path: str
-    node: Node
     line: int
+    #: The element as written (with what the site's id changes left out): parts written alike
+    #: are alike, and their nodes are never built.
+    text: str
+    build: Callable[[], Node] = attrs.field(eq=False, repr=False)
     listed_elsewhere: bool = False
+
+    @functools.cached_property
+    def node(self) -> Node:
+        return self.build()
+
+
+#: What tells a site from the others of its file, cheaper to hash than the Site itself.
+SiteMark = tuple[str, int, int | None]
+
+
+def mark(site: Site) -> SiteMark:
+    return (site.kind.value, site.id, site.line)
 
 
 def parts_of(doc: ConfigDocument) -> tuple[Part, ...]:
@@ -241,10 +257,10 @@ def section_groups(doc: ConfigDocument) -> frozenset[str]:
 
 def _numbered(parts: Iterable[Part]) -> tuple[Part, ...]:
     """``parts`` with a repeated identity told apart by its occurrence (``#2``, ``#3``...)."""
-    seen: Counter[tuple[PartKind, Site | None, str]] = Counter()
+    seen: Counter[tuple[PartKind, SiteMark | None, str]] = Counter()
     result: list[Part] = []
     for part in parts:
-        key = (part.kind, part.site, part.identity)
+        key = (part.kind, mark(part.site) if part.site else None, part.identity)
         seen[key] += 1
         repeated = seen[key] > 1
         result.append(
@@ -260,6 +276,17 @@ def _apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
     for site in doc.sites:
         by_name.setdefault(site.name.casefold(), site)
         by_id.setdefault(site.id, site)
+    for site in doc.sites:
+        element = doc.site_element(site)
+        yield Part(
+            PartKind.SETTINGS,
+            site,
+            "",
+            "",
+            site.line or 0,
+            _text(xml, element),
+            functools.partial(_settings_node, xml, element),
+        )
     for location in doc.location_blocks:
         owner = by_name.get(location.site_name.casefold()) if location.site_name else None
         if owner is not None:
@@ -267,21 +294,36 @@ def _apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
             identity = rest.casefold()
         else:
             identity = location.path.strip("/").casefold()
-        node = node_of(xml, location.element, skip=("path",))
         shown = location.path if location.path.strip("./") else f'"{location.path}" (global)'
-        line = xml.line_of(location.element.start)
-        yield Part(PartKind.LOCATION, owner, identity, shown, node, line)
+        yield Part(
+            PartKind.LOCATION,
+            owner,
+            identity,
+            shown,
+            xml.line_of(location.element.start),
+            _text(xml, location.element),
+            functools.partial(node_of, xml, location.element, skip=("path",)),
+        )
     for key in doc.metadata_keys:
         owner = by_id.get(key.site_id) if key.site_id is not None else None
         match = _SITE_METADATA.fullmatch(key.path)
         identity = ((match.group(1) or "") if owner is not None and match else key.path).casefold()
         line = xml.line_of(key.element.start)
-        yield Part(PartKind.METADATA, owner, identity, key.path, Node("key"), line)
+        yield Part(
+            PartKind.METADATA, owner, identity, key.path, line, "", functools.partial(Node, "key")
+        )
     for element in doc.application_pool_elements:
         name = xml.get(element, "name") if element.name == "add" else None
         shown = name if name is not None else f"<{element.name}>"
-        node = node_of(xml, element)
-        yield Part(PartKind.POOL, None, shown.casefold(), shown, node, xml.line_of(element.start))
+        yield Part(
+            PartKind.POOL,
+            None,
+            shown.casefold(),
+            shown,
+            xml.line_of(element.start),
+            _text(xml, element),
+            functools.partial(node_of, xml, element),
+        )
 
 
 _SITE_METADATA = re.compile(r"/?LM/W3SVC/[0-9]+(/.*)?", re.IGNORECASE | re.S)
@@ -310,9 +352,7 @@ def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
         if not keys:
             continue
         root = keys[0].location
-        own_path = re.compile(re.escape(root) + r"(?=/|$)", re.IGNORECASE)
-        # A value naming the site's own path names it whatever the site's id.
-        marker = root.rsplit("/", 1)[0] + "/<id>"
+        rewrite = _without_own_path(root)
         for key in keys:
             relative = key.location[len(root) :] or "/"
             skipped = set(_APPLICATION_VALUES)
@@ -320,14 +360,14 @@ def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
                 skipped |= _SITE_VALUES
             if key.key_type in _DIRECTORY_TYPES:
                 skipped.add("Path")
-            node = _key_node(doc, key, skipped, functools.partial(own_path.sub, marker))
             yield Part(
                 PartKind.KEY,
                 site,
                 relative.casefold(),
                 key.location,
-                node,
                 key.line,
+                rewrite(_text(doc.xml, key.element)),
+                functools.partial(_key_node, doc, key, frozenset(skipped), rewrite),
                 listed_elsewhere=key.key_type in _DIRECTORY_TYPES,
             )
     for key in doc.keys:
@@ -337,12 +377,76 @@ def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
             name = f"<{_POOLS_TYPE}>"
         else:
             continue
-        node = _key_node(doc, key, set(), str)
-        yield Part(PartKind.POOL, None, name.casefold(), name, node, key.line)
+        yield Part(
+            PartKind.POOL,
+            None,
+            name.casefold(),
+            name,
+            key.line,
+            _text(doc.xml, key.element),
+            functools.partial(_key_node, doc, key, frozenset(), str),
+        )
+
+
+#: What a site's own values already say: its identity, state, bindings and applications.
+_SITE_ATTRIBUTES = ("name", "id", "serverAutoStart")
+_SITE_CHILDREN = frozenset({"bindings", "application"})
+
+
+def _settings_node(xml: XmlDocument, element: Element) -> Node:
+    """A ``<site>`` without what its site's values say: limits, logFile, ftpServer, hsts..."""
+    node = node_of(xml, element, skip=_SITE_ATTRIBUTES)
+    kept = tuple(
+        _without_certificate(child) if child.name == "ftpServer" else child
+        for child in node.children
+        if child.name not in _SITE_CHILDREN
+    )
+    return attrs.evolve(node, children=kept)
+
+
+# The FTP certificate, which the site's own certificate already says.
+_FTP_CERTIFICATE = frozenset({"serverCertHash", "serverCertStoreName"})
+
+
+def _without_certificate(node: Node, path: str = "ftpServer") -> Node:
+    """``ftpServer`` without ``security/ssl``'s certificate attributes."""
+    attributes = node.attributes
+    if path == "ftpServer/security/ssl":
+        attributes = tuple(a for a in attributes if a[0] not in _FTP_CERTIFICATE)
+    children = tuple(_without_certificate(child, f"{path}/{child.name}") for child in node.children)
+    return Node(node.name, attributes, children)
+
+
+def _text(xml: XmlDocument, element: Element) -> str:
+    return xml.slice(element.start, element.end)
+
+
+# A site's path inside a value: /LM/W3SVC/<id> followed by "/" or anything but a digit.
+_SITE_PATH_IN_VALUE = re.compile(r"(/LM/(?:W3SVC|MSFTPSVC)/)[0-9]+(?![0-9])", re.IGNORECASE)
+
+
+def _without_own_path(root: str) -> Callable[[str], str]:
+    """A function writing ``root`` (a site's path) as ``/LM/W3SVC/<id>`` wherever it occurs.
+
+    A value naming the site's own path (AppRoot, a redirect) names it whatever the site's id.
+    """
+    folded = root.casefold()
+
+    def marked(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        return match.group(1) + "<id>" if whole.casefold() == folded else whole
+
+    def rewrite(text: str) -> str:
+        return _SITE_PATH_IN_VALUE.sub(marked, text)
+
+    return rewrite
 
 
 def _key_node(
-    doc: MetabaseDocument, key: MetabaseKey, skipped: set[str], rewrite: Callable[[str], str]
+    doc: MetabaseDocument,
+    key: MetabaseKey,
+    skipped: frozenset[str],
+    rewrite: Callable[[str], str],
 ) -> Node:
     """A key as a node: its properties, and its ``<Custom>`` properties by name, as values."""
     values = [

@@ -58,6 +58,7 @@ def test_iis7_pair_lists_every_kind_of_change() -> None:
         ("application-added", 2, "/checkout", None, "Shop"),
         ("virtual-directory-changed", 2, "/media", r"\\files\shop-media", r"\\files2\shop-media"),
         ("application-changed", 2, "/api", "Shop API", "Shop API v2"),
+        ("site-settings-changed", 2, "logFile/@directory", r"D:\logs\shop", r"E:\logs\shop"),
         (
             "location-changed",
             2,
