@@ -459,8 +459,43 @@ def _render_items(console: Console, output: str, items: Iterable[ReportItem]) ->
         console.out(report.render_github(items))
 
 
+def _check_json(results: Sequence[review.FileCheck], single: bool) -> str:
+    """One named file: its findings as before; else every file under ``files``."""
+    if single and results and results[0].error is None:
+        found = results[0]
+        fields: dict[str, object] = {
+            "format": found.format,
+            "path": found.path,
+            "ok": found.problems == 0,
+        }
+        return _json_listing(fields, "findings", (f.to_json() for f in found.findings))
+    if single and results:
+        return json.dumps(results[0].to_json()) + "\n"
+    ok = all(r.problems == 0 for r in results) and any(r.error is None for r in results)
+    return _json_listing({"ok": ok}, "files", (r.to_json() for r in results))
+
+
+def _check_text(results: Sequence[review.FileCheck], single: bool) -> str:
+    """Each readable file's findings and count; a total unless one file was named."""
+    lines: list[str] = []
+    read = [r for r in results if r.error is None]
+    for result in read:
+        lines.extend(item.text() for item in result.items)
+        lines.append(
+            f"{result.path}: {result.problems} problem(s), {len(result.findings)} finding(s)"
+        )
+    if not single:
+        with_problems = sum(1 for r in read if r.problems)
+        lines.append(
+            f"checked {len(read)} file(s): {with_problems} with problems, "
+            f"{len(results) - len(read)} unreadable"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    if args.sslcert and (len(args.paths) != 1 or os.path.isdir(args.paths[0])):
+    single = len(args.paths) == 1 and not os.path.isdir(args.paths[0])
+    if args.sslcert and not single:
         console.say("metaclone: error: --sslcert goes with one FILE (its netsh capture)")
         return EXIT_USAGE
     if args.sslcert:
@@ -469,44 +504,21 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         )
     else:
         results = review.check_paths(args.paths)
+    if not results:
+        console.say("metaclone: error: no IIS configuration file found in " + ", ".join(args.paths))
+        return EXIT_REFUSED
+    if args.format in ("text", "json"):
+        for result in results:
+            if result.error is not None:
+                _say_unreadable(console, result.error)
     read = [r for r in results if r.error is None]
-    for result in results:
-        if result.error is not None and args.format in ("text", "json"):
-            _say_unreadable(console, result.error)
-    single = len(args.paths) == 1 and not os.path.isdir(args.paths[0])
     if args.format == "json":
-        if single and results:
-            console.out(json.dumps(results[0].to_json()) + "\n" if not read else "")
-            if read:
-                found = read[0]
-                fields: dict[str, object] = {
-                    "format": found.format,
-                    "path": found.path,
-                    "ok": found.problems == 0,
-                }
-                listing = (f.to_json() for f in found.findings)
-                console.out(_json_listing(fields, "findings", listing))
-        else:
-            fields = {"ok": all(r.problems == 0 for r in results) and bool(read)}
-            console.out(_json_listing(fields, "files", (r.to_json() for r in results)))
+        console.out(_check_json(results, single))
     elif args.format == "text":
-        for result in read:
-            console.out(report.render_text(result.items))
-            findings = len(result.findings)
-            console.out(f"{result.path}: {result.problems} problem(s), {findings} finding(s)\n")
-        if len(results) > 1 or not single:
-            with_problems = sum(1 for r in read if r.problems)
-            console.out(
-                f"checked {len(read)} file(s): {with_problems} with problems, "
-                f"{len(results) - len(read)} unreadable\n"
-            )
+        console.out(_check_text(results, single) if read else "")
     else:
         _render_items(console, args.format, (i for r in results for i in r.items))
     if not read:
-        if not results:
-            console.say(
-                "metaclone: error: no IIS configuration file found in " + ", ".join(args.paths)
-            )
         return EXIT_REFUSED
     return EXIT_PROBLEMS if any(r.problems for r in results) else EXIT_OK
 

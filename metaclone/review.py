@@ -83,11 +83,12 @@ def _error_json(error: LoadError) -> dict[str, object]:
 
 
 def find_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
-    """Each named file (True: report it even when unreadable) and the candidates in folders.
+    """Each file to check, and whether to report it when it is not a readable IIS file.
 
-    Folders are searched recursively, in name order, leaving out hidden folders; a candidate
-    is an ``applicationHost.config`` or ``MetaBase.xml`` (reported when unreadable, False
-    otherwise... see :data:`IIS_FILE_NAMES`) or any other ``*.config`` or ``*.xml``.
+    Named files are always reported.  Folders are searched recursively, a folder's own files
+    (in name order) before its subfolders, leaving out hidden folders; a candidate is any
+    ``*.config`` or ``*.xml``, reported when unreadable only if its name is one IIS gives its
+    files (:data:`IIS_FILE_NAMES`).  A file reached twice is given once.
     """
     seen: set[str] = set()
     for path in paths:
