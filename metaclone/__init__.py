@@ -7,6 +7,7 @@
 """
 
 from metaclone import certs, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.changes import Change, diff_documents, diff_sslcerts
 from metaclone.errors import (
@@ -39,8 +40,6 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousSiteError",

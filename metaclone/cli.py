@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import __version__, certs, httpsys, report, review, workflow
+from metaclone import certs, httpsys, report, review, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentError
@@ -56,6 +57,10 @@ class Console:
         print(message, file=self.stderr)
 
     def out(self, text: str) -> None:
+        self.stdout.write(text)
+
+    def json(self, schema: str, text: str) -> None:
+        """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``."""
         self.stdout.write(text)
 
     def out_bytes(self, data: bytes) -> None:
@@ -264,7 +269,7 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             else s.to_json()
             for s in sites
         )
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("sites", _json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
@@ -348,7 +353,7 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             for site in sites
         ]
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("cert-show", _json_listing(fields, "sites", entries))
         return EXIT_OK
     for site in sites:
         console.out(_site_line(site) + "\n")
@@ -454,25 +459,27 @@ def _say_unreadable(console: Console, item: LoadError) -> None:
 def _render_items(console: Console, output: str, items: Iterable[ReportItem]) -> None:
     """SARIF or GitHub workflow commands for ``items``."""
     if output == report.OutputFormat.SARIF.value:
-        console.out(report.render_sarif(items, version=__version__))
+        console.json("sarif", report.render_sarif(items, version=__version__))
     else:
         console.out(report.render_github(items))
 
 
-def _check_json(results: Sequence[review.FileCheck], single: bool) -> str:
-    """One named file: its findings as before; else every file under ``files``."""
-    if single and results and results[0].error is None:
+def _check_json(console: Console, results: Sequence[review.FileCheck], single: bool) -> None:
+    """One named file: its findings as before (nothing when it cannot be read); else every
+    file under ``files``."""
+    if single:
         found = results[0]
-        fields: dict[str, object] = {
-            "format": found.format,
-            "path": found.path,
-            "ok": found.problems == 0,
-        }
-        return _json_listing(fields, "findings", (f.to_json() for f in found.findings))
-    if single and results:
-        return json.dumps(results[0].to_json()) + "\n"
+        if found.error is None:
+            fields: dict[str, object] = {
+                "format": found.format,
+                "path": found.path,
+                "ok": found.problems == 0,
+            }
+            listing = _json_listing(fields, "findings", (f.to_json() for f in found.findings))
+            console.json("check", listing)
+        return
     ok = all(r.problems == 0 for r in results) and any(r.error is None for r in results)
-    return _json_listing({"ok": ok}, "files", (r.to_json() for r in results))
+    console.json("check-files", _json_listing({"ok": ok}, "files", (r.to_json() for r in results)))
 
 
 def _check_text(results: Sequence[review.FileCheck], single: bool) -> str:
@@ -513,7 +520,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
                 _say_unreadable(console, result.error)
     read = [r for r in results if r.error is None]
     if args.format == "json":
-        console.out(_check_json(results, single))
+        _check_json(console, results, single)
     elif args.format == "text":
         console.out(_check_text(results, single) if read else "")
     else:
@@ -543,11 +550,11 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         if comparison.error is not None and args.format in ("text", "json"):
             _say_unreadable(console, comparison.error)
     if args.format == "json":
-        if len(comparisons) == 1:
-            console.out(json.dumps(comparisons[0].to_json(), indent=2) + "\n")
-        else:
+        if len(comparisons) > 1:
             listing = (c.to_json() for c in comparisons)
-            console.out(_json_listing({"base": args.old}, "comparisons", listing))
+            console.json("diff-files", _json_listing({"base": args.old}, "comparisons", listing))
+        elif compared:
+            console.json("diff", json.dumps(compared[0].to_json(), indent=2) + "\n")
     elif args.format == "text":
         console.out("".join(_comparison_text(c) for c in compared))
     else:
@@ -556,6 +563,17 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         return EXIT_REFUSED
     differs = any(c.changes for c in compared) or len(compared) < len(comparisons)
     return EXIT_PROBLEMS if differs else EXIT_OK
+
+
+#: Shells ``metaclone completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "powershell")
+
+
+def cmd_completion(args: argparse.Namespace, console: Console) -> int:
+    from argcomplete.shell_integration import shellcode
+
+    console.out(shellcode(["metaclone"], shell=args.shell))
+    return EXIT_OK
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -635,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clone IIS sites and swap their certificates in configuration files, "
         "offline, changing only the bytes that must change.",
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sites = commands.add_parser("sites", help="list the sites")
@@ -735,6 +753,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
 
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the script that makes the shell complete metaclone's commands and "
+        "options. Load it from your shell's start-up file.",
+        epilog="examples:\n"
+        '  bash:        eval "$(metaclone completion bash)"            (in ~/.bashrc)\n'
+        '  zsh:         eval "$(metaclone completion zsh)"             (in ~/.zshrc)\n'
+        "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
+        "   (in $PROFILE)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS)
+    completion.set_defaults(handler=cmd_completion)
+
     check = commands.add_parser("check", help="look for problems in files and folders")
     check.add_argument(
         "paths",
@@ -775,6 +808,11 @@ def main(
     """Run the command line; return the exit status."""
     console = Console(stdout or sys.stdout, stderr or sys.stderr)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:
+        # A shell asks for completions (see `metaclone completion`): answer and exit.
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
