@@ -363,6 +363,12 @@ class AppHostDocument(ConfigDocument):
         return self._entry(site).element
 
     @property
+    def default_application_pool(self) -> str | None:
+        """``<sites><applicationDefaults applicationPool>``: the pool of applications that
+        name none (unless their site's own applicationDefaults does)."""
+        return self._index().default_pool
+
+    @property
     def location_blocks(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
         return self._index().locations

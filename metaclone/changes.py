@@ -25,6 +25,7 @@ from metaclone.config_parts import (
     Part,
     PartKind,
     SiteMark,
+    application_context,
     differences,
     mark,
     parts_of,
@@ -184,10 +185,10 @@ def diff_documents(old: ConfigDocument, new: ConfigDocument) -> tuple[Change, ..
         lambda s: (s.kind, s.id),
         lambda s: (s.kind, s.name.casefold()),
     )
-    by_site = _part_changes(old, new, pairs)
+    by_site, alike = _part_changes(old, new, pairs)
     changes: list[Change] = []
     for number, (before, after) in enumerate(pairs):
-        changes.extend(_site_changes(old, new, before, after))
+        changes.extend(_site_changes(old, new, before, after, number in alike))
         changes.extend(by_site.get(number, ()))
     changes.extend(_site_change(after, "site-added", "", None, _summary(after)) for after in added)
     changes.extend(
@@ -218,8 +219,14 @@ def _site_change(
 
 
 def _site_changes(
-    old_doc: ConfigDocument, new_doc: ConfigDocument, before: Site, after: Site
+    old_doc: ConfigDocument,
+    new_doc: ConfigDocument,
+    before: Site,
+    after: Site,
+    written_alike: bool,
 ) -> Iterator[Change]:
+    """What changed in a site's own values; its applications are read only when the site is not
+    ``written_alike`` in both files (then they cannot differ)."""
     lines = {"old_line": before.line, "new_line": after.line}
     if before.name != after.name:
         yield _site_change(after, "site-renamed", "", before.name, after.name, **lines)
@@ -245,9 +252,10 @@ def _site_changes(
             _certificate(after.certificate),
             **lines,
         )
-    yield from _application_changes(
-        after, old_doc.applications(before), new_doc.applications(after), before.line
-    )
+    if not written_alike:
+        yield from _application_changes(
+            after, old_doc.applications(before), new_doc.applications(after), before.line
+        )
 
 
 def _certificate(certificate: CertificateRef | None) -> str | None:
@@ -356,8 +364,9 @@ _NO_SITE = -1
 
 def _part_changes(
     old_doc: ConfigDocument, new_doc: ConfigDocument, pairs: Sequence[tuple[Site, Site]]
-) -> dict[int, list[Change]]:
-    """Changes of parts by the position of their site's pair (:data:`_NO_SITE`: no site).
+) -> tuple[dict[int, list[Change]], set[int]]:
+    """Changes of parts by the position of their site's pair (:data:`_NO_SITE`: no site), and
+    the positions of the pairs whose sites are written alike (see :func:`site_text`).
 
     Parts of a site that is only in one file are left out: the site's coming or going says it.
     """
@@ -384,7 +393,20 @@ def _part_changes(
     for key in sorted(ordered, key=lambda k: kinds.index(k[1])):
         site = pairs[key[0]][1] if key[0] != _NO_SITE else None
         found[key[0]].extend(_compare_parts(site, old_parts.get(key), new_parts.get(key), groups))
-    return found
+    alike: set[int] = set()
+    if application_context(old_doc) == application_context(new_doc):
+        old_texts, new_texts = site_texts(old_parts), site_texts(new_parts)
+        alike = {n for n, text in old_texts.items() if text and new_texts.get(n) == text}
+    return found, alike
+
+
+def site_texts(parts: dict[tuple[int, PartKind, str], Part]) -> dict[int, tuple[str, ...]]:
+    """The text of each site's own definition (its element, or its keys), by pair position."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    for (owner, kind, identity), part in sorted(parts.items(), key=lambda item: item[0][2]):
+        if owner != _NO_SITE and kind in (PartKind.SETTINGS, PartKind.KEY):
+            texts[owner].append(f"{identity}\0{part.text}")
+    return {owner: tuple(text) for owner, text in texts.items()}
 
 
 def _compare_parts(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 import attrs
@@ -26,7 +26,7 @@ from metaclone.base import ConfigDocument
 from metaclone.lossless import Element, XmlDocument
 from metaclone.metabase import MetabaseDocument, MetabaseKey
 from metaclone.metabase_schema import PROPERTIES, format_flags, is_secure_blob, read_value
-from metaclone.sites import Site
+from metaclone.sites import Site, SiteKind
 
 #: How much of a value or an element is shown in a message.
 SHOWN_LENGTH = 160
@@ -255,6 +255,21 @@ def section_groups(doc: ConfigDocument) -> frozenset[str]:
     return SECTION_GROUPS | doc.declared_section_groups()
 
 
+def application_context(doc: ConfigDocument) -> str:
+    """What the applications of every site inherit from outside it, as text.
+
+    Two files with the same context in which a site is written alike (its ``<site>`` element,
+    or its IIS 6 keys) give that site the same applications: the pool of applications that name
+    none (IIS 7), the keys above the sites whose AppPoolId they inherit (IIS 6).
+    """
+    if isinstance(doc, AppHostDocument):
+        return doc.default_application_pool or ""
+    if isinstance(doc, MetabaseDocument):
+        keys = (doc.key(location) for location in ("/LM", "/LM/W3SVC", "/LM/MSFTPSVC"))
+        return "\0".join(doc.xml.slice(key.start, key.end) if key else "" for key in keys)
+    return ""
+
+
 def _numbered(parts: Iterable[Part]) -> tuple[Part, ...]:
     """``parts`` with a repeated identity told apart by its occurrence (``#2``, ``#3``...)."""
     seen: Counter[tuple[PartKind, SiteMark | None, str]] = Counter()
@@ -346,12 +361,33 @@ _POOL_TYPE = "IIsApplicationPool"
 _POOLS_TYPE = "IIsApplicationPools"
 
 
+def _keys_by_site(doc: MetabaseDocument) -> Iterator[tuple[Site, tuple[MetabaseKey, ...]]]:
+    """Each site with its keys, found in one pass over the keys where the ids allow it."""
+    keys = doc.keys
+    sites = doc.sites
+    roots = {f"/lm/{_SERVICES[site.kind]}/{site.id}": site for site in sites}
+    grouped: dict[str, list[MetabaseKey]] = defaultdict(list)
+    if len(roots) == len(sites):
+        for key in keys:
+            found = _SITE_ROOT.match(key.location)
+            if found is not None and found.group(0).lower() in roots:
+                grouped[found.group(0).lower()].append(key)
+    for root, site in roots.items():
+        # A site whose keys were not found by its id as written (a repeated id, digits written
+        # another way) is looked up on its own.
+        yield site, tuple(grouped[root]) if grouped.get(root) else doc.site_keys(site)
+
+
+_SERVICES = {SiteKind.WEB: "w3svc", SiteKind.FTP: "msftpsvc"}
+_SITE_ROOT = re.compile(r"/LM/(?:W3SVC|MSFTPSVC)/[0-9]+(?=/|$)", re.IGNORECASE)
+
+
 def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
-    for site in doc.sites:
-        keys = doc.site_keys(site)
+    for site, keys in _keys_by_site(doc):
         if not keys:
             continue
-        root = keys[0].location
+        first = _SITE_ROOT.match(keys[0].location)
+        root = first.group(0) if first is not None else keys[0].location
         rewrite = _without_own_path(root)
         for key in keys:
             relative = key.location[len(root) :] or "/"
@@ -366,7 +402,7 @@ def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
                 relative.casefold(),
                 key.location,
                 key.line,
-                rewrite(_text(doc.xml, key.element)),
+                rewrite(doc.xml.slice(key.start, key.end)),
                 functools.partial(_key_node, doc, key, frozenset(skipped), rewrite),
                 listed_elsewhere=key.key_type in _DIRECTORY_TYPES,
             )
@@ -383,7 +419,7 @@ def _metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
             name.casefold(),
             name,
             key.line,
-            _text(doc.xml, key.element),
+            doc.xml.slice(key.start, key.end),
             functools.partial(_key_node, doc, key, frozenset(), str),
         )
 
