@@ -21,19 +21,10 @@ import attrs
 
 from metaclone import httpsys
 from metaclone.base import ConfigDocument
-from metaclone.config_parts import (
-    Part,
-    PartKind,
-    SiteMark,
-    application_context,
-    differences,
-    mark,
-    parts_of,
-    section_groups,
-    sections,
-)
+from metaclone.config_parts import Part, PartKind, SiteMark, differences, mark, sections
 from metaclone.errors import FormatMismatchError
 from metaclone.httpsys import SslCertEntry
+from metaclone.part_readers import application_context, parts_of, section_groups
 from metaclone.sites import Application, Binding, CertificateRef, Site
 
 #: Every kind of change, with what it means (the README and the report rules show these).
