@@ -451,3 +451,47 @@ def test_change_is_a_frozen_value() -> None:
     change = Change("site-added", 1, "a", "")
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         change.kind = "x"  # type: ignore[misc]
+
+
+# -- every format ---------------------------------------------------------------------------
+
+BEFORE_FILES = [IIS7_BEFORE, IIS6_BEFORE, APPCMD_BEFORE]
+
+
+def reversed_attributes(text: str) -> str:
+    """``text`` with the attributes of every tag in reverse order, as another tool writes them."""
+
+    def reverse(match: re.Match[str]) -> str:
+        pairs = re.findall(r'\s+([^\s=]+\s*=\s*"[^"]*")', match.group(2))
+        return f"<{match.group(1)} " + " ".join(reversed(pairs)) + match.group(3)
+
+    return re.sub(r'<([\w.]+)((?:\s+[^\s=/>]+\s*=\s*"[^"]*")+)(\s*/?>)', reverse, text)
+
+
+@pytest.mark.parametrize("path", BEFORE_FILES, ids=lambda p: p.name)
+def test_other_attribute_order_and_line_ends_are_no_change(path: Path) -> None:
+    data = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    text = data[len(bom) :].decode()
+    other = reversed_attributes(text).replace("\r\r\n", "\n").replace("\n", "\r\n")
+    assert other != text
+    changes = metaclone.diff_documents(
+        metaclone.loads(data, "before"), metaclone.loads(bom + other.encode(), "after")
+    )
+    assert changes == ()
+
+
+@pytest.mark.parametrize("path", BEFORE_FILES, ids=lambda p: p.name)
+def test_rename_and_clone_in_every_format(path: Path) -> None:
+    old = metaclone.load(path)
+    site = old.sites[-1]
+    renamed = metaclone.load(path)
+    renamed.rename_site(site, "Renamed")
+    assert summary(metaclone.diff_documents(old, renamed)) == [
+        ("site-renamed", site.id, "", site.name, "Renamed")
+    ]
+    cloned = metaclone.load(path)
+    clone = cloned.clone_site(site, new_name="Cloned")
+    assert [(c.kind, c.site_id) for c in metaclone.diff_documents(old, cloned)] == [
+        ("site-added", clone.id)
+    ]
