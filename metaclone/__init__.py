@@ -16,6 +16,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FileChangedError,
     FormatMismatchError,
     MetacloneError,
     NetshParseError,
@@ -26,7 +27,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -52,6 +55,7 @@ __all__ = [
     "CertificateValidityError",
     "Change",
     "ConfigDocument",
+    "FileChangedError",
     "Finding",
     "FormatMismatchError",
     "MetacloneError",
@@ -66,8 +70,10 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "detect_format",

@@ -43,6 +43,21 @@ def load_iis(path: str | os.PathLike[str]) -> ConfigDocument:
     return doc
 
 
+def attach_sslcert_file(doc: ConfigDocument, path: str | os.PathLike[str]) -> None:
+    """Give an IIS 7 ``doc`` the HTTP.sys certificates of a ``netsh http show sslcert`` capture.
+
+    Raises :class:`UnsupportedDocumentError` for a document that keeps its certificates itself.
+    """
+    attach = getattr(doc, "attach_sslcerts", None)
+    if attach is None:
+        raise UnsupportedDocumentError(
+            f"--sslcert applies to IIS 7+ files; this is {doc.format}, which keeps its "
+            "certificates in the file itself",
+            path=doc.path,
+        )
+    attach(httpsys.load_netsh_sslcert(path))
+
+
 # -- checking ---------------------------------------------------------------------------------
 
 
@@ -113,14 +128,7 @@ def check_file(path: str, *, sslcert: str | None = None) -> FileCheck:
     try:
         doc = load_iis(path)
         if sslcert:
-            attach = getattr(doc, "attach_sslcerts", None)
-            if attach is None:
-                raise UnsupportedDocumentError(
-                    f"--sslcert applies to IIS 7+ files; this is {doc.format}, which keeps its "
-                    "certificates in the file itself",
-                    path=doc.path,
-                )
-            attach(httpsys.load_netsh_sslcert(sslcert))
+            attach_sslcert_file(doc, sslcert)
         return FileCheck(path, doc.format, tuple(doc.check()))
     except (MetacloneError, OSError) as error:
         return FileCheck(path, None, error=error)

@@ -35,6 +35,7 @@ def make_cert(
     not_after: datetime.datetime = NOW + datetime.timedelta(days=30),
     issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None = None,
     ca: bool = False,
+    usages: tuple[x509.ObjectIdentifier, ...] = (),
 ) -> x509.Certificate:
     subject = name(common_name)
     issuer_name, signing_key = issuer or (subject, key)
@@ -52,4 +53,6 @@ def make_cert(
     alternatives += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
     if alternatives:
         builder = builder.add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+    if usages:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
