@@ -362,3 +362,35 @@ def test_pre_commit_hook_runs_check_on_iis_files() -> None:
         assert files.search(name), name
     for name in ("web.config", "pom.xml", "docs/metabase.xml.md", "app.config"):
         assert not files.search(name), name
+
+
+# -- the README shows real output -----------------------------------------------------------
+
+
+def readme_sessions() -> list[tuple[str, str]]:
+    """Each ``$ metaclone ...`` command of the README's review section, with its output."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Review and audit") : text.index("## Python API")]
+    sessions: list[tuple[str, str]] = []
+    for block in re.findall(r"```\n(.*?)```", section, re.S):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+            if chunk.startswith("$ metaclone "):
+                command, _, output = chunk.partition("\n")
+                sessions.append((command[len("$ metaclone ") :], output.rstrip("\n") + "\n"))
+    return sessions
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"), readme_sessions(), ids=[c for c, _ in readme_sessions()]
+)
+def test_readme_shows_real_output(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    expected: str,
+) -> None:
+    argv = command.split()
+    monkeypatch.chdir(REVIEW if (REVIEW / argv[1]).exists() else ROOT)
+    main(argv)
+    out, _ = capsys.readouterr()
+    assert out.replace("\\\\", "\\") == expected.replace("\\\\", "\\")
