@@ -528,7 +528,7 @@ def _say_unreadable(console: Console, item: LoadError) -> None:
 def _render_items(console: Console, output: str, items: Iterable[ReportItem]) -> None:
     """SARIF or GitHub workflow commands for ``items``."""
     if output == report.OutputFormat.SARIF.value:
-        console.json("sarif", report.render_sarif(items, version=__version__))
+        console.json("sarif", report.render_sarif(items))
     else:
         console.out(report.render_github(items))
 

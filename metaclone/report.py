@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import attrs
 
+from metaclone.__about__ import __version__
 from metaclone.changes import CHANGE_KINDS, Change
 from metaclone.errors import MetacloneError
 from metaclone.sites import Finding, Severity
@@ -243,7 +244,7 @@ def sarif_log(
     items: Iterable[ReportItem],
     rules: Mapping[str, Rule] = RULES,
     *,
-    version: str = "0.1.0",
+    version: str = __version__,
     base: str | None = None,
 ) -> dict[str, object]:
     """A SARIF 2.1.0 log with one run: a rule per code used, a result per item."""
@@ -279,7 +280,7 @@ def sarif_log(
 
 
 def render_sarif(
-    items: Iterable[ReportItem], rules: Mapping[str, Rule] = RULES, *, version: str = "0.1.0"
+    items: Iterable[ReportItem], rules: Mapping[str, Rule] = RULES, *, version: str = __version__
 ) -> str:
     return json.dumps(sarif_log(items, rules, version=version), indent=2) + "\n"
 
