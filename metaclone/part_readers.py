@@ -63,11 +63,16 @@ def application_context(doc: ConfigDocument) -> str:
 
     Two files with the same context in which a site is written alike (its ``<site>`` element,
     or its IIS 6 keys) give that site the same applications: the pool of applications that name
-    none (IIS 7), the keys above the sites whose AppPoolId they inherit (IIS 6).
+    none (IIS 7), the keys above the sites whose AppPoolId they inherit (IIS 6; for an export
+    its whole text).
     """
     if isinstance(doc, AppHostDocument):
         return doc.default_application_pool or ""
     if isinstance(doc, MetabaseDocument):
+        if doc.is_export:
+            # An export's applications may inherit from its IIsInheritedProperties; exports are
+            # small, so every site's applications are read.
+            return doc.xml.text
         keys = (doc.key(location) for location in ("/LM", "/LM/W3SVC", "/LM/MSFTPSVC"))
         return "\0".join(doc.xml.slice(key.start, key.end) if key else "" for key in keys)
     return ""

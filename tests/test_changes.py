@@ -495,3 +495,47 @@ def test_rename_and_clone_in_every_format(path: Path) -> None:
     assert [(c.kind, c.site_id) for c in metaclone.diff_documents(old, cloned)] == [
         ("site-added", clone.id)
     ]
+
+
+def test_a_pool_inherited_from_above_the_sites_is_seen_in_every_site() -> None:
+    # The sites are written alike in both files, but the service key above them names another
+    # AppPoolId: each application that names none changes pool.
+    text = IIS6_BEFORE.read_text(encoding="utf-8-sig")
+    other = text.replace(
+        '<IIsWebService\tLocation ="/LM/W3SVC"\n\t\tAppPoolId="DefaultAppPool"',
+        '<IIsWebService\tLocation ="/LM/W3SVC"\n\t\tAppPoolId="FarmPool"',
+    )
+    assert other != text
+    changes = metaclone.diff_documents(
+        metaclone.loads(text.encode()), metaclone.loads(other.encode())
+    )
+    assert summary(changes) == [("application-changed", 1, "/", "DefaultAppPool", "FarmPool")]
+
+
+def test_an_export_inherits_its_pool_from_its_inherited_properties() -> None:
+    text = (FIXTURES / "iis6" / "export_site_1962875481.xml").read_text()
+    text = text.replace('\t\tAppPoolId="ShopPool"\n', "")
+
+    def export(pool: str) -> metaclone.ConfigDocument:
+        inherited = (
+            f'<IIsInheritedProperties\n\t\tAppPoolId="{pool}"\n\t>\n</IIsInheritedProperties>\n'
+        )
+        return metaclone.loads(text.replace("</MBProperty>", inherited + "</MBProperty>").encode())
+
+    changes = metaclone.diff_documents(export("DefaultAppPool"), export("FarmPool"))
+    assert summary(changes) == [
+        ("application-changed", 1962875481, "/", "DefaultAppPool", "FarmPool"),
+        ("application-changed", 1962875481, "/checkout", "DefaultAppPool", "FarmPool"),
+    ]
+
+
+def test_iis7_default_pool_is_seen_in_every_site_that_uses_it() -> None:
+    text = IIS7_BEFORE.read_text()
+    old_defaults = '<applicationDefaults applicationPool="DefaultAppPool" />'
+    other = text.replace(old_defaults, '<applicationDefaults applicationPool="FarmPool" />')
+    assert other != text
+    changes = metaclone.diff_documents(
+        metaclone.loads(text.encode()), metaclone.loads(other.encode())
+    )
+    # Only the Default Web Site's root application names no pool of its own.
+    assert summary(changes) == [("application-changed", 1, "/", "DefaultAppPool", "FarmPool")]
