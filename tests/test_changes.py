@@ -537,5 +537,8 @@ def test_iis7_default_pool_is_seen_in_every_site_that_uses_it() -> None:
     changes = metaclone.diff_documents(
         metaclone.loads(text.encode()), metaclone.loads(other.encode())
     )
-    # Only the Default Web Site's root application names no pool of its own.
-    assert summary(changes) == [("application-changed", 1, "/", "DefaultAppPool", "FarmPool")]
+    # The root applications of Default Web Site and Files name no pool of their own.
+    assert summary(changes) == [
+        ("application-changed", 1, "/", "DefaultAppPool", "FarmPool"),
+        ("application-changed", 12, "/", "DefaultAppPool", "FarmPool"),
+    ]
