@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import certs, httpsys, report, review, workflow
+from metaclone import audit, certfiles, certrequest, certs, httpsys, report, review, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import (
+    CertificateRequestError,
     MetacloneError,
     ParseError,
     UnsafeTargetError,
@@ -97,12 +98,7 @@ def _certificate(
     path = getattr(args, "cert", None)
     if not path:
         return None
-    password: bytes | None = None
-    if getattr(args, "password_env", None):
-        password = certs.password_from_env(args.password_env)
-    elif getattr(args, "password_file", None):
-        password = certs.password_from_file(args.password_file)
-    loaded = certs.load_certificate(path, password)
+    loaded = certs.load_certificate(path, _password(args))
     problem = certs.check_validity(loaded, allow_expired=args.allow_expired)
     if problem:
         console.say(f"metaclone: warning: {problem} (accepted: --allow-expired)")
@@ -118,6 +114,15 @@ def _certificate(
                 + f" (it names {', '.join(loaded.dns_names) or 'no host'})"
             )
     return loaded.ref(store)
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    """The password given with --password-env or --password-file, else None."""
+    if getattr(args, "password_env", None):
+        return certs.password_from_env(args.password_env)
+    if getattr(args, "password_file", None):
+        return certs.password_from_file(args.password_file)
+    return None
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -634,6 +639,94 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_PROBLEMS if differs else EXIT_OK
 
 
+# -- certificate audit, request and PFX -----------------------------------------------------------
+
+
+def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
+    doc = load(args.file)
+    entries = httpsys.load_netsh_sslcert(args.sslcert) if args.sslcert else None
+    certificates = certfiles.collect_certificates(args.certs, _password(args))
+    report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
+    if args.json:
+        console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        console.out(report.to_text())
+    return EXIT_PROBLEMS if report.has_problems else EXIT_OK
+
+
+def cmd_csr(args: argparse.Namespace, console: Console) -> int:
+    if os.path.abspath(args.key_out) == os.path.abspath(args.out):
+        raise CertificateRequestError("--key-out and --out must name two different files")
+    doc = load(args.file)
+    certfiles.refuse_existing(args.key_out, args.out)
+    output.resolve_target(args.key_out)
+    output.resolve_target(args.out)
+    password = _password(args)
+    result = certrequest.make_csr(
+        doc, args.site, key_type=args.key_type, subject=args.subject, add_hosts=args.add_host
+    )
+    for note in result.notes:
+        console.say(f"metaclone: note: {note}")
+    certfiles.write_new_file(args.key_out, result.key_pem(password))
+    try:
+        certfiles.write_new_file(args.out, result.csr_pem(), mode=0o644)
+    except BaseException:
+        # Never leave a key without its request.
+        with contextlib.suppress(OSError):
+            os.unlink(args.key_out)
+        raise
+    protected = "encrypted" if password else "not encrypted: keep it safe"
+    console.say(
+        f"metaclone: wrote request {args.out} for {', '.join(result.hosts) or 'no host name'} "
+        f"({result.csr.subject.rfc4514_string()}) and its private key {args.key_out} "
+        f"({args.key_type}, mode 0600, {protected}); the configuration is unchanged"
+    )
+    console.say(
+        "metaclone: next: send the request to the CA; then 'metaclone cert pack --key "
+        f"{args.key_out} --cert ISSUED.crt --out SITE.pfx ...' and install it with 'cert set'"
+    )
+    return EXIT_OK
+
+
+def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
+    if bool(args.site) != bool(args.config):
+        console.say("metaclone: error: --site and --config go together")
+        return EXIT_USAGE
+    certfiles.refuse_existing(args.out)
+    output.resolve_target(args.out)
+    password = _password(args)
+    assert password is not None  # argparse requires --password-env or --password-file
+    hosts: list[str] = []
+    if args.site:
+        hosts = certs.site_hosts(load(args.config).site(args.site))
+    packed = certrequest.pack_pfx(
+        args.key,
+        args.cert,
+        args.chain,
+        password,
+        hosts=hosts,
+        friendly_name=args.friendly_name,
+        legacy=args.legacy_encryption,
+        allow_expired=args.allow_expired,
+        allow_any_eku=args.allow_any_eku,
+    )
+    for warning in packed.warnings:
+        console.say(f"metaclone: warning: {warning} (accepted)")
+    certfiles.write_new_file(args.out, packed.data)
+    form = "3DES/SHA-1, legacy" if args.legacy_encryption else "AES-256/SHA-256"
+    cert = packed.certificate
+    console.say(
+        f"metaclone: wrote {args.out} ({form}, mode 0600): certificate {cert.thumbprint} "
+        f"({cert.subject}) with its private key and {len(packed.chain)} chain certificate(s), "
+        f"friendly name {packed.friendly_name!r}"
+    )
+    console.say(
+        "metaclone: next: import it on the server, then 'metaclone cert set FILE --site SITE "
+        f"--thumbprint {cert.thumbprint}' (or 'placeholder finish')"
+    )
+    return EXIT_OK
+
+
 #: Shells ``metaclone completion`` writes a script for.
 COMPLETION_SHELLS = ("bash", "zsh", "powershell")
 
@@ -709,6 +802,141 @@ def _add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) 
     parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
 
 
+def _add_certificate_tools(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``cert audit``, ``cert pack`` and ``csr``."""
+    _add_cert_audit(cert_commands)
+    _add_cert_pack(cert_commands)
+    _add_csr(commands)
+
+
+def _add_cert_audit(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    cert_audit = cert_commands.add_parser(
+        "audit",
+        help="which certificate serves every https binding, and what is wrong with it",
+        description="List every https binding (and FTP site with TLS) with the HTTP.sys entry\n"
+        "or file that serves it, and report expired and expiring certificates, host names not\n"
+        "covered, bindings without a certificate, HTTP.sys entries that serve nothing and\n"
+        "entries shared by several sites. Exit 1 when anything is an error or a warning.",
+        epilog=_epilog("cert audit"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_file(cert_audit)
+    _add_sslcert(cert_audit)
+    cert_audit.add_argument(
+        "--certs",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATH",
+        help="certificate files or folders (PEM, DER, PFX, P7B) to compare with",
+    )
+    cert_audit.add_argument(
+        "--warn-days",
+        type=_days,
+        default=audit.DEFAULT_WARN_DAYS,
+        metavar="N",
+        help="warn about certificates that expire within N days (default %(default)s)",
+    )
+    cert_audit.add_argument("--json", action="store_true", help="print JSON")
+    _add_password_source(cert_audit, required=False)
+    cert_audit.set_defaults(handler=cmd_cert_audit)
+
+
+def _add_cert_pack(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    pack = cert_commands.add_parser(
+        "pack",
+        help="build the PFX that IIS imports from a key, its certificate and the chain",
+        description="Build a PKCS#12 (PFX) file after checking that the key matches the\n"
+        "certificate, the chain links up to it and (with --site) it covers the site's host\n"
+        "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and\n"
+        "Windows 10 1709 and later import; Windows Server 2016 and older need\n"
+        "--legacy-encryption (3DES/SHA-1).",
+        epilog=_epilog("cert pack"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
+    pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
+    pack.add_argument(
+        "--chain", nargs="+", action="extend", default=[], metavar="FILE", help="chain files"
+    )
+    pack.add_argument("--out", required=True, metavar="PFX", help="the PFX to write (new file)")
+    _add_password_source(pack, required=True, what="PFX password (also opens an encrypted key)")
+    pack.add_argument("--site", help="check that the certificate covers this site's https hosts")
+    pack.add_argument("--config", metavar="FILE", help="the configuration holding --site")
+    pack.add_argument(
+        "--friendly-name", metavar="NAME", help="the name IIS shows (default: CN and expiry date)"
+    )
+    pack.add_argument(
+        "--legacy-encryption",
+        action="store_true",
+        help="3DES/SHA-1, for Windows Server 2016 and older",
+    )
+    pack.add_argument(
+        "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
+    )
+    pack.add_argument(
+        "--allow-any-eku",
+        action="store_true",
+        help="accept a certificate whose extended key usage lacks server authentication",
+    )
+    pack.set_defaults(handler=cmd_cert_pack)
+
+
+def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    csr = commands.add_parser(
+        "csr",
+        help="write a certificate request and its key for a site; the configuration is unchanged",
+        description="Write a certificate signing request (PEM) naming the host names of the\n"
+        "site's https bindings, and its new private key. Nothing in the configuration\n"
+        "changes: the site keeps its certificate until the new one is installed with\n"
+        "'cert set'.",
+        epilog=_epilog("csr"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_file(csr)
+    csr.add_argument("--site", required=True, help="id or name of the site")
+    csr.add_argument("--key-out", required=True, metavar="KEY", help="private key to write (new)")
+    csr.add_argument("--out", required=True, metavar="CSR", help="request to write (new file)")
+    csr.add_argument(
+        "--key-type",
+        choices=certrequest.KEY_TYPES,
+        default=certrequest.DEFAULT_KEY_TYPE,
+        help=f"default {certrequest.DEFAULT_KEY_TYPE}",
+    )
+    csr.add_argument("--subject", metavar="DN", help="subject, e.g. CN=shop.example.com,O=Example")
+    csr.add_argument(
+        "--add-host",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="HOST",
+        help="further host names to request",
+    )
+    _add_password_source(csr, required=False, what="encrypt the key with the password")
+    csr.set_defaults(handler=cmd_csr)
+
+
+def _days(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days")
+    return int(text)
+
+
+def _add_password_source(
+    parser: argparse.ArgumentParser, *, required: bool, what: str = "PFX password"
+) -> None:
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("--password-env", metavar="VAR", help=f"{what} from this variable")
+    source.add_argument("--password-file", metavar="F", help=f"{what} from this file")
+
+
 #: Two or three real command lines for each command's --help, by the command's words.
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "": (
@@ -761,6 +989,23 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         'metaclone cert swap MetaBase.xml --site Shop --with "Shop (placeholder)" --in-place',
         "metaclone cert swap applicationHost.config --site 2 --with 3 --sslcert sslcert.txt "
         "--plan swap.cmd",
+    ),
+    "cert audit": (
+        "metaclone cert audit MetaBase.xml --certs certs/",
+        "metaclone cert audit applicationHost.config --sslcert sslcert.txt --certs certs/ "
+        "--password-env PFX_PASS --warn-days 45 --json",
+    ),
+    "cert pack": (
+        "metaclone cert pack --key shop.key --cert shop.crt --chain ca.crt --out shop.pfx "
+        "--password-env PFX_PASS --site Shop --config MetaBase.xml",
+        "metaclone cert pack --key shop.key --cert fullchain.pem --out shop.pfx "
+        "--password-file pass.txt --legacy-encryption",
+    ),
+    "csr": (
+        "metaclone csr MetaBase.xml --site Shop --add-host www.shop.example.com "
+        "--key-out shop.key --out shop.csr",
+        "metaclone csr applicationHost.config --site 2 --key-type ec256 "
+        '--subject "CN=shop.example.com,O=Example,C=US" --key-out shop.key --out shop.csr',
     ),
     "placeholder": (
         "metaclone placeholder begin MetaBase.xml --site Shop -o MetaBase.placeholder.xml",
@@ -880,7 +1125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_write_options(rename)
     rename.set_defaults(handler=cmd_rename)
 
-    cert = _add_command(commands, "cert", "show, set or swap certificates")
+    cert = _add_command(commands, "cert", "show, set, swap, audit or pack certificates")
     cert_commands = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
     show = _add_command(cert_commands, "cert show", "show the certificates of sites")
     _add_file(show)
@@ -902,6 +1147,7 @@ def build_parser() -> argparse.ArgumentParser:
     swap.add_argument("--with", dest="other", required=True, help="id or name of the other")
     _add_plan_options(swap)
     swap.set_defaults(handler=cmd_cert_swap)
+    _add_certificate_tools(commands, cert_commands)
 
     placeholder = _add_command(
         commands, "placeholder", "serve a site from a placeholder while its certificate is pending"

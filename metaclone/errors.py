@@ -158,3 +158,15 @@ class NotAPlaceholderError(WorkflowError):
 
 class PreviousConfigError(WorkflowError):
     """The earlier copy of the configuration given with ``--from`` cannot serve the site."""
+
+
+class OutputExistsError(MetacloneError):
+    """A file to be written (a private key, a request, a PFX) already exists."""
+
+
+class CertificateRequestError(CertificateError):
+    """A certificate request cannot be made: no host name, a bad subject or host name."""
+
+
+class CertificateChainError(CertificateError):
+    """The chain given with a certificate does not link up to it."""

@@ -1,9 +1,10 @@
 """Findings in the forms people, CI systems and editors read: text, SARIF 2.1.0, GitHub commands.
 
 A command turns what it found into :class:`ReportItem` values (a check finding, a change, a
-file that could not be read: each with a code, a severity, a message and a place) and hands them
-to :func:`render`.  The codes are described by :class:`Rule` values; :data:`RULES` holds those
-of ``check`` and ``diff``, and a command with codes of its own passes its rules alongside.
+file that could not be read: each with a code, a severity, a message and a place) and renders
+them with :func:`render_text`, :func:`render_sarif` or :func:`render_github`.  The codes are described by :class:`Rule` values; :data:`RULES` holds those
+of ``check``, ``cert audit`` and ``diff``, and a command with codes of its own passes its rules
+alongside.
 """
 
 from __future__ import annotations
@@ -158,13 +159,63 @@ CHECK_RULES = _rules(
     ]
 )
 
+#: The codes ``cert audit`` reports beside those of ``check``.
+AUDIT_RULES = _rules(
+    [
+        (
+            "expired-certificate",
+            "The certificate serving a binding has expired.",
+            "Browsers refuse the site. Install a renewed certificate (metaclone cert set, or "
+            "placeholder begin/finish to keep https up meanwhile).",
+        ),
+        (
+            "not-yet-valid-certificate",
+            "The certificate serving a binding is not valid yet.",
+            "Check the server's clock and the certificate's validity dates.",
+        ),
+        (
+            "expiring-certificate",
+            "The certificate serving a binding expires soon.",
+            "Fewer days are left than --warn-days. Request the renewal now (metaclone csr).",
+        ),
+        (
+            "host-not-covered",
+            "The certificate does not name the binding's host.",
+            "Browsers warn on that host. Use a certificate whose names (or wildcard) cover it.",
+        ),
+        (
+            "not-server-certificate",
+            "The certificate is not meant for TLS servers.",
+            "Its extended key usage lacks server authentication; clients may refuse it. Use a "
+            "server certificate.",
+        ),
+        (
+            "orphaned-sslcert",
+            "An HTTP.sys entry of this server's application serves no binding.",
+            "Left behind by a removed binding or site. Delete it (netsh http delete sslcert) "
+            "unless another program uses it.",
+        ),
+        (
+            "unknown-certificate",
+            "A served certificate's file was not given.",
+            "Give the certificate files with --certs to have their names and dates checked.",
+        ),
+        (
+            "sslcert-not-given",
+            "Which certificate serves each binding is not known.",
+            "IIS 7+ keeps certificates in HTTP.sys: give 'netsh http show sslcert' output with "
+            "--sslcert.",
+        ),
+    ]
+)
+
 #: The kinds of ``diff`` changes.
 CHANGE_RULES = _rules(
     (kind, description, f"{description} Review it before importing the new file.")
     for kind, description in CHANGE_KINDS.items()
 )
 
-RULES: dict[str, Rule] = {**CHECK_RULES, **CHANGE_RULES}
+RULES: dict[str, Rule] = {**CHECK_RULES, **AUDIT_RULES, **CHANGE_RULES}
 
 
 def rule_for(code: str, rules: Mapping[str, Rule] = RULES) -> Rule:

@@ -17,6 +17,7 @@ import pytest
 from metaclone.cli import EXIT_PROBLEMS, main
 from metaclone.errors import ParseError
 from metaclone.report import (
+    AUDIT_RULES,
     CHANGE_RULES,
     CHECK_RULES,
     RULES,
@@ -137,7 +138,7 @@ def test_artifact_uris_are_relative_below_the_folder_else_absolute(tmp_path: Pat
 
 
 def test_every_code_has_a_rule() -> None:
-    assert RULES.keys() == CHECK_RULES.keys() | CHANGE_RULES.keys()
+    assert RULES.keys() == CHECK_RULES.keys() | AUDIT_RULES.keys() | CHANGE_RULES.keys()
     for code, rule in RULES.items():
         assert rule.id == code
         assert rule.short.endswith(".")
@@ -152,7 +153,7 @@ def test_check_codes_used_in_the_code_have_rules() -> None:
     for source in (ROOT / "metaclone").glob("*.py"):
         used |= set(re.findall(r"Severity\.\w+,\s*\"([a-z-]+)\"", source.read_text()))
     assert used
-    assert used <= CHECK_RULES.keys()
+    assert used <= CHECK_RULES.keys() | AUDIT_RULES.keys()
 
 
 # -- GitHub workflow commands ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 SCHEMAS = {
     "sites": "metaclone sites --json",
     "cert-show": "metaclone cert show --json",
+    "cert-audit": "metaclone cert audit --json",
     "check": "metaclone check --json",
     "check-files": "metaclone check --json on more than one file, or a folder",
     "diff": "metaclone diff OLD NEW --json",
