@@ -2,9 +2,9 @@
 
 A command turns what it found into :class:`ReportItem` values (a check finding, a change, a
 file that could not be read: each with a code, a severity, a message and a place) and renders
-them with :func:`render_text`, :func:`render_sarif` or :func:`render_github`.  The codes are described by :class:`Rule` values; :data:`RULES` holds those
-of ``check``, ``cert audit`` and ``diff``, and a command with codes of its own passes its rules
-alongside.
+them with :func:`render_text`, :func:`render_sarif` or :func:`render_github`.  The codes are
+described by :class:`Rule` values; :data:`RULES` holds those of ``check``, ``cert audit`` and
+``diff``, and a command with codes of its own passes its rules alongside.
 """
 
 from __future__ import annotations
