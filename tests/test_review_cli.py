@@ -367,21 +367,35 @@ def test_pre_commit_hook_runs_check_on_iis_files() -> None:
 # -- the README shows real output -----------------------------------------------------------
 
 
+#: Where commands are shown with their output: the README's review section, and the pages of
+#: the documentation made from it.
+SHOWN_IN = [
+    (ROOT / "README.md", "## Review and audit", "## Python API"),
+    (ROOT / "docs" / "commands" / "diff.md", "# diff", None),
+    (ROOT / "docs" / "commands" / "check.md", "# check", None),
+]
+
+
 def readme_sessions() -> list[tuple[str, str]]:
-    """Each ``$ metaclone ...`` command of the README's review section, with its output."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Review and audit") : text.index("## Python API")]
+    """Each ``$ metaclone ...`` command shown in :data:`SHOWN_IN`, with its output."""
     sessions: list[tuple[str, str]] = []
-    for block in re.findall(r"```\n(.*?)```", section, re.S):
-        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
-            if chunk.startswith("$ metaclone "):
-                command, _, output = chunk.partition("\n")
-                sessions.append((command[len("$ metaclone ") :], output.rstrip("\n") + "\n"))
+    for path, first, last in SHOWN_IN:
+        text = path.read_text()
+        section = text[text.index(first) : text.index(last) if last else None]
+        for block in re.findall(r"```\n(.*?)```", section, re.S):
+            for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+                if chunk.startswith("$ metaclone "):
+                    command, _, output = chunk.partition("\n")
+                    shown = command[len("$ metaclone ") :]
+                    sessions.append((shown, output.rstrip("\n") + "\n"))
+    assert len(sessions) >= 6
     return sessions
 
 
 @pytest.mark.parametrize(
-    ("command", "expected"), readme_sessions(), ids=[c for c, _ in readme_sessions()]
+    ("command", "expected"),
+    readme_sessions(),
+    ids=[f"{n}: {c}" for n, (c, _) in enumerate(readme_sessions())],
 )
 def test_readme_shows_real_output(
     capsys: pytest.CaptureFixture[str],
