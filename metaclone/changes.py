@@ -13,6 +13,7 @@ HTTP.sys endpoint.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
@@ -102,11 +103,11 @@ class Change:
     def message(self) -> str:
         """The change as a changelog line: ``site 2 'Shop': binding added https/*:443:shop``."""
         label = _LABELS.get(self.kind) or self.kind.replace("-", " ")
-        text = f"{label} {self.what}" if self.what else label
+        text = f"{label} {_printable(self.what)}" if self.what else label
         if self.kind.endswith("-added") and self.new:
-            text += f" ({self.new})"
+            text += f" ({_printable(self.new)})"
         elif self.kind.endswith("-removed") and self.old:
-            text += f" ({self.old})"
+            text += f" ({_printable(self.old)})"
         elif not self.kind.endswith(("-added", "-removed")):
             text += f": {_shown(self.old)} -> {_shown(self.new)}"
         if self.site_id is None:
@@ -118,7 +119,16 @@ class Change:
 
 
 def _shown(value: str | None) -> str:
-    return "(none)" if value is None else value
+    return "(none)" if value is None else _printable(value)
+
+
+# Control characters, which a value read from a file may hold (a decoded &#xA;, say): shown
+# escaped, so that no value can start a line of its own in a changelog.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 # -- matching ---------------------------------------------------------------------------------

@@ -542,3 +542,18 @@ def test_iis7_default_pool_is_seen_in_every_site_that_uses_it() -> None:
         ("application-changed", 1, "/", "DefaultAppPool", "FarmPool"),
         ("application-changed", 12, "/", "DefaultAppPool", "FarmPool"),
     ]
+
+
+def test_values_cannot_forge_lines_of_the_changelog() -> None:
+    text = IIS7_BEFORE.read_text()
+    forged = "D:\\docs&#xA;site 1 'Default Web Site': binding removed http/*:80:"
+    other = text.replace('physicalPath="D:\\docs"', f'physicalPath="{forged}"')
+    assert other != text
+    (change,) = metaclone.diff_documents(
+        metaclone.loads(text.encode()), metaclone.loads(other.encode())
+    )
+    assert change.new == "D:\\docs\nsite 1 'Default Web Site': binding removed http/*:80:"
+    assert "\n" not in change.message
+    assert change.message.endswith(
+        "-> D:\\docs\\nsite 1 'Default Web Site': binding removed http/*:80:"
+    )
