@@ -215,3 +215,14 @@ def test_diff_github_output(
         f"::notice file=applicationHost.iismanager.config,line={line},title=site-state-changed"
         "::site 2 'Shop': state changed: started -> stopped\n"
     )
+
+
+def test_an_os_error_is_an_unreadable_file() -> None:
+    error = PermissionError(13, "Permission denied", "/srv/iis/applicationHost.config")
+    item = ReportItem.from_error("/srv/iis/applicationHost.config", error)
+    assert (item.code, item.severity, item.line) == ("unreadable-file", Severity.ERROR, None)
+    assert item.message == "/srv/iis/applicationHost.config: Permission denied"
+    assert item.text() == (
+        "/srv/iis/applicationHost.config: error: /srv/iis/applicationHost.config: "
+        "Permission denied [unreadable-file]"
+    )
