@@ -9,7 +9,7 @@
 from metaclone import certs, httpsys, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
-from metaclone.changes import Change, diff_documents, diff_sslcerts
+from metaclone.changes import Change, diff_documents
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -43,6 +43,7 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
+from metaclone.sslcert_changes import diff_sslcerts
 
 __all__ = [
     "AmbiguousSiteError",

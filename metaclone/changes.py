@@ -7,8 +7,8 @@ virtual directories, location blocks (IIS 7) or keys (IIS 6) and customMetadata 
 changed beside the sites: application pools, and location blocks and metadata of no site.
 White space, attribute order and comments are never differences.
 
-:func:`diff_sslcerts` does the same for two captures of ``netsh http show sslcert``, per
-HTTP.sys endpoint.
+:func:`metaclone.sslcert_changes.diff_sslcerts` does the same for two captures of
+``netsh http show sslcert``, per HTTP.sys endpoint.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from typing import TypeVar
 
 import attrs
 
-from metaclone import httpsys
 from metaclone.base import ConfigDocument
 from metaclone.config_parts import Part, PartKind, SiteMark, differences, mark, sections
 from metaclone.errors import FormatMismatchError
-from metaclone.httpsys import SslCertEntry
 from metaclone.part_readers import application_context, parts_of, section_groups
 from metaclone.sites import Application, Binding, CertificateRef, Site
 
@@ -249,8 +247,8 @@ def _site_changes(
             after,
             "certificate-changed",
             "",
-            _certificate(before.certificate),
-            _certificate(after.certificate),
+            certificate_text(before.certificate),
+            certificate_text(after.certificate),
             **lines,
         )
     if not written_alike:
@@ -259,7 +257,8 @@ def _site_changes(
         )
 
 
-def _certificate(certificate: CertificateRef | None) -> str | None:
+def certificate_text(certificate: CertificateRef | None) -> str | None:
+    """A certificate as changes show it: ``thumbprint (store)``."""
     return None if certificate is None else f"{certificate.thumbprint} ({certificate.store})"
 
 
@@ -376,12 +375,23 @@ def _part_changes(
         token["old", mark(before)] = number
         token["new", mark(after)] = number
 
+    # Parts of a site that is in one file only, keyed as parts of no site (when they can be),
+    # so that what the site takes over from the other file is not listed as added or removed.
+    of_lone_sites: set[tuple[str, tuple[int, PartKind, str]]] = set()
+
     def keyed(parts: Iterable[Part], side: str) -> dict[tuple[int, PartKind, str], Part]:
         found: dict[tuple[int, PartKind, str], Part] = {}
         for part in parts:
-            owner = _NO_SITE if part.site is None else token.get((side, mark(part.site)))
-            if owner is not None:
-                found[(owner, part.kind, part.identity)] = part
+            if part.site is None:
+                key = (_NO_SITE, part.kind, part.identity)
+            elif (owner := token.get((side, mark(part.site)))) is not None:
+                key = (owner, part.kind, part.identity)
+            elif part.absolute is not None:
+                key = (_NO_SITE, part.kind, part.absolute)
+                of_lone_sites.add((side, key))
+            else:
+                continue
+            found.setdefault(key, part)
         return found
 
     old_parts = keyed(parts_of(old_doc), "old")
@@ -392,8 +402,13 @@ def _part_changes(
     # File order (the old file's, then what only the new one has), kind by kind.
     ordered = [*old_parts, *(key for key in new_parts if key not in old_parts)]
     for key in sorted(ordered, key=lambda k: kinds.index(k[1])):
+        was, now = old_parts.get(key), new_parts.get(key)
+        if (("old", key) in of_lone_sites and now is None) or (
+            ("new", key) in of_lone_sites and was is None
+        ):
+            continue
         site = pairs[key[0]][1] if key[0] != _NO_SITE else None
-        found[key[0]].extend(_compare_parts(site, old_parts.get(key), new_parts.get(key), groups))
+        found[key[0]].extend(_compare_parts(site, was, now, groups))
     alike: set[int] = set()
     if application_context(old_doc) == application_context(new_doc):
         old_texts, new_texts = site_texts(old_parts), site_texts(new_parts)
@@ -453,51 +468,3 @@ def _contents(part: Part, groups: frozenset[str]) -> str | None:
     if part.kind is PartKind.KEY:
         return part.node.name
     return None
-
-
-# -- HTTP.sys ---------------------------------------------------------------------------------
-
-
-def diff_sslcerts(
-    old: Iterable[SslCertEntry], new: Iterable[SslCertEntry], sites: Sequence[Site] = ()
-) -> tuple[Change, ...]:
-    """The changes between two ``netsh http show sslcert`` captures, per endpoint.
-
-    An entry that is the only one serving https bindings of ``sites`` (the new file's) names
-    that site.  Raises :class:`~metaclone.errors.NetshParseError` for an endpoint given twice.
-    """
-    before, after = httpsys.index_entries(old), httpsys.index_entries(new)
-    users: dict[httpsys.Endpoint, set[Site]] = defaultdict(set)
-    for site in sites:
-        for binding in site.secure_bindings:
-            endpoint = httpsys.endpoint_for(binding)
-            if endpoint is not None:
-                users[endpoint].add(site)
-    changes: list[Change] = []
-    for endpoint in [*before, *(e for e in after if e not in before)]:
-        was, now = before.get(endpoint), after.get(endpoint)
-        kind = "sslcert-added" if was is None else "sslcert-removed" if now is None else None
-        if kind is None and was is not None and now is not None:
-            if (was.thumbprint, was.store) == (now.thumbprint, now.store):
-                continue
-            kind = "sslcert-changed"
-        owner = next(iter(users[endpoint])) if len(users.get(endpoint, ())) == 1 else None
-        changes.append(
-            Change(
-                kind or "sslcert-changed",
-                owner.id if owner else None,
-                owner.name if owner else None,
-                str(endpoint),
-                _entry_certificate(was),
-                _entry_certificate(now),
-                was.line if was else None,
-                now.line if now else None,
-            )
-        )
-    return tuple(changes)
-
-
-def _entry_certificate(entry: SslCertEntry | None) -> str | None:
-    if entry is None:
-        return None
-    return _certificate(entry.ref) or "no certificate"

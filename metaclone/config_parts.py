@@ -189,9 +189,11 @@ class Part:
 
     ``site`` is the site it belongs to (None: it stands beside the sites); ``identity`` is what
     matches it with its counterpart in another file, relative to its site so that a renamed or
-    re-numbered site's parts still match; ``path`` is how it is shown.  ``listed_elsewhere`` is
-    set for parts whose coming and going the site's applications already tell (IIS 6 virtual
-    directory keys).
+    re-numbered site's parts still match; ``path`` is how it is shown.  ``absolute`` is the
+    identity it has as a part of no site (None for what exists only within a site), so that a
+    location block or metadata key that a site added in one file takes over is not "removed".
+    ``listed_elsewhere`` is set for parts whose coming and going the site's applications
+    already tell (IIS 6 virtual directory keys).
     """
 
     kind: PartKind
@@ -204,6 +206,7 @@ class Part:
     text: str
     build: Callable[[], Node] = attrs.field(eq=False, repr=False)
     listed_elsewhere: bool = False
+    absolute: str | None = None
 
     @functools.cached_property
     def node(self) -> Node:

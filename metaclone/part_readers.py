@@ -112,11 +112,11 @@ def _apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
         )
     for location in doc.location_blocks:
         owner = by_name.get(location.site_name.casefold()) if location.site_name else None
+        absolute = location.path.strip("/").casefold()
+        identity = absolute
         if owner is not None:
             _, _, rest = location.path.strip("/").partition("/")
             identity = rest.casefold()
-        else:
-            identity = location.path.strip("/").casefold()
         shown = location.path if location.path.strip("./") else f'"{location.path}" (global)'
         yield Part(
             PartKind.LOCATION,
@@ -126,6 +126,7 @@ def _apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
             xml.line_of(location.element.start),
             _text(xml, location.element),
             functools.partial(node_of, xml, location.element, skip=("path",)),
+            absolute=absolute,
         )
     for key in doc.metadata_keys:
         owner = by_id.get(key.site_id) if key.site_id is not None else None
@@ -133,7 +134,14 @@ def _apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
         identity = ((match.group(1) or "") if owner is not None and match else key.path).casefold()
         line = xml.line_of(key.element.start)
         yield Part(
-            PartKind.METADATA, owner, identity, key.path, line, "", functools.partial(Node, "key")
+            PartKind.METADATA,
+            owner,
+            identity,
+            key.path,
+            line,
+            "",
+            functools.partial(Node, "key"),
+            absolute=key.path.casefold(),
         )
     for element in doc.application_pool_elements:
         name = xml.get(element, "name") if element.name == "add" else None

@@ -15,11 +15,12 @@ import attrs
 
 from metaclone import httpsys
 from metaclone.base import ConfigDocument
-from metaclone.changes import Change, diff_documents, diff_sslcerts
+from metaclone.changes import Change, diff_documents
 from metaclone.errors import MetacloneError, UnsupportedDocumentError
 from metaclone.loader import APPCMD_XML, IIS6_METABASE, IIS7_APPLICATIONHOST, load
 from metaclone.report import ReportItem
 from metaclone.sites import Finding
+from metaclone.sslcert_changes import diff_sslcerts
 
 #: The formats ``check`` and ``diff`` read.
 IIS_FORMATS = frozenset({IIS6_METABASE, IIS7_APPLICATIONHOST, APPCMD_XML})

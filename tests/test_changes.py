@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.changes import CHANGE_KINDS, Change, diff_sslcerts, match_items
+from metaclone.changes import CHANGE_KINDS, Change, match_items
 from metaclone.config_parts import Node, differences
 from metaclone.errors import FormatMismatchError, NetshParseError
 from metaclone.httpsys import parse_netsh_sslcert
+from metaclone.sslcert_changes import diff_sslcerts
 from tests.conftest import FIXTURES
 from tests.test_apphost_properties import documents
 from tests.test_metabase_properties import Generated, metabases
@@ -557,3 +558,26 @@ def test_values_cannot_forge_lines_of_the_changelog() -> None:
     assert change.message.endswith(
         "-> D:\\docs\\nsite 1 'Default Web Site': binding removed http/*:80:"
     )
+
+
+def test_a_new_site_takes_over_what_was_left_behind_for_it() -> None:
+    # fixtures/iis7/applicationHost.config keeps metadata of site 20 and a block for 'Legacy
+    # Portal', which no site has; a site added with that id and name takes them over: nothing
+    # was removed.
+    path = FIXTURES / "iis7" / "applicationHost.config"
+    text = path.read_text()
+    site = (
+        '<site name="Legacy Portal" id="20">\n'
+        '                <bindings><binding protocol="http" bindingInformation="*:8020:" />'
+        "</bindings>\n            </site>\n            <siteDefaults>"
+    )
+    other = text.replace("<siteDefaults>", site, 1)
+    old, new = metaclone.loads(text.encode()), metaclone.loads(other.encode())
+    assert {k.path for k in new.metadata_keys if k.site_id == 20} == {"LM/W3SVC/20"}  # type: ignore[attr-defined]
+    assert summary(metaclone.diff_documents(old, new)) == [
+        ("site-added", 20, "", None, "http/*:8020:")
+    ]
+    # And the other way round: the site goes, what it left behind stays.
+    assert summary(metaclone.diff_documents(new, old)) == [
+        ("site-removed", 20, "", "http/*:8020:", None)
+    ]
