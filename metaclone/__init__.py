@@ -9,6 +9,7 @@
 from metaclone import certs, httpsys, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
+from metaclone.changes import Change, diff_documents
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -16,6 +17,7 @@ from metaclone.errors import (
     CertificateKeyError,
     CertificateValidityError,
     FileChangedError,
+    FormatMismatchError,
     InconsistentSiteError,
     MetacloneError,
     NetshParseError,
@@ -42,6 +44,7 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
+from metaclone.sslcert_changes import diff_sslcerts
 
 __all__ = [
     "AmbiguousSiteError",
@@ -52,9 +55,11 @@ __all__ = [
     "CertificateKeyError",
     "CertificateRef",
     "CertificateValidityError",
+    "Change",
     "ConfigDocument",
     "FileChangedError",
     "Finding",
+    "FormatMismatchError",
     "InconsistentSiteError",
     "MetacloneError",
     "NetshParseError",
@@ -75,6 +80,8 @@ __all__ = [
     "__version__",
     "certs",
     "detect_format",
+    "diff_documents",
+    "diff_sslcerts",
     "httpsys",
     "load",
     "loads",

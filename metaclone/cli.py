@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import audit, certfiles, certrequest, certs, httpsys, workflow
+from metaclone import audit, certfiles, certrequest, certs, httpsys, report, review, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
@@ -26,17 +26,17 @@ from metaclone.errors import (
     MetacloneError,
     ParseError,
     UnsafeTargetError,
-    UnsupportedDocumentError,
 )
 from metaclone.escaping import visible
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless import output
+from metaclone.report import ReportItem
+from metaclone.review import LoadError
 from metaclone.sites import (
     Application,
     Binding,
     CertificateRef,
-    Finding,
     Severity,
     Site,
     normalize_thumbprint,
@@ -104,14 +104,7 @@ def _load(args: argparse.Namespace) -> ConfigDocument:
     doc = load(args.file)
     sslcert = getattr(args, "sslcert", None)
     if sslcert:
-        attach = getattr(doc, "attach_sslcerts", None)
-        if attach is None:
-            raise UnsupportedDocumentError(
-                f"--sslcert applies to IIS 7+ files; this is {doc.format}, which keeps its "
-                "certificates in the file itself",
-                path=doc.path,
-            )
-        attach(httpsys.load_netsh_sslcert(sslcert))
+        review.attach_sslcert_file(doc, sslcert)
     return doc
 
 
@@ -582,27 +575,121 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     return _emit(args, console, doc, before, result.plan)
 
 
-def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    doc = _load(args)
-    if not doc.format.startswith(("iis6", "iis7", "appcmd")):
-        raise UnsupportedDocumentError(
-            "cannot check: not an IIS 6 metabase, applicationHost.config or appcmd XML",
-            path=doc.path,
-        )
-    findings: list[Finding] = doc.check()
-    problems = [f for f in findings if f.severity is not Severity.INFO]
-    if args.json:
-        fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.json("check", _json_listing(fields, "findings", (f.to_json() for f in findings)))
+def _say_unreadable(console: Console, item: LoadError) -> None:
+    if isinstance(item, MetacloneError):
+        for line in _error_lines(item):
+            console.say(line)
     else:
-        for finding in findings:
-            where = f"{args.file}:{finding.line}" if finding.line else args.file
-            site = f" (site {finding.site_id})" if finding.site_id is not None else ""
-            console.out(
-                f"{where}: {finding.severity.value}: {finding.message}{site} [{finding.code}]\n"
-            )
-        console.out(f"{args.file}: {len(problems)} problem(s), {len(findings)} finding(s)\n")
-    return EXIT_PROBLEMS if problems else EXIT_OK
+        console.say(f"metaclone: error: {item.filename or ''}: {item.strerror or item}")
+
+
+def _render_items(console: Console, output: str, items: Iterable[ReportItem]) -> None:
+    """SARIF or GitHub workflow commands for ``items``."""
+    if output == report.OutputFormat.SARIF.value:
+        console.json("sarif", report.render_sarif(items))
+    else:
+        console.out_lines(report.github_command(item) for item in items)
+
+
+def _check_json(console: Console, results: Sequence[review.FileCheck], single: bool) -> None:
+    """One named file: its findings as before (nothing when it cannot be read); else every
+    file under ``files``."""
+    if single:
+        found = results[0]
+        if found.error is None:
+            fields: dict[str, object] = {
+                "format": found.format,
+                "path": found.path,
+                "ok": found.problems == 0,
+            }
+            listing = _json_listing(fields, "findings", (f.to_json() for f in found.findings))
+            console.json("check", listing)
+        return
+    ok = all(r.problems == 0 for r in results) and any(r.error is None for r in results)
+    console.json("check-files", _json_listing({"ok": ok}, "files", (r.to_json() for r in results)))
+
+
+def _check_text(results: Sequence[review.FileCheck], single: bool) -> list[str]:
+    """Each readable file's findings and count; a total unless one file was named."""
+    lines: list[str] = []
+    read = [r for r in results if r.error is None]
+    for result in read:
+        lines.extend(item.text() for item in result.items)
+        lines.append(
+            f"{result.path}: {result.problems} problem(s), {len(result.findings)} finding(s)"
+        )
+    if not single:
+        with_problems = sum(1 for r in read if r.problems)
+        lines.append(
+            f"checked {len(read)} file(s): {with_problems} with problems, "
+            f"{len(results) - len(read)} unreadable"
+        )
+    return lines
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    single = len(args.paths) == 1 and not os.path.isdir(args.paths[0])
+    if args.sslcert and not single:
+        console.say("metaclone: error: --sslcert goes with one FILE (its netsh capture)")
+        return EXIT_USAGE
+    if args.sslcert:
+        results: tuple[review.FileCheck, ...] = (
+            review.check_file(args.paths[0], sslcert=args.sslcert),
+        )
+    else:
+        results = review.check_paths(args.paths)
+    if not results:
+        console.say("metaclone: error: no IIS configuration file found in " + ", ".join(args.paths))
+        return EXIT_REFUSED
+    if args.format in ("text", "json"):
+        for result in results:
+            if result.error is not None:
+                _say_unreadable(console, result.error)
+    read = [r for r in results if r.error is None]
+    if args.format == "json":
+        _check_json(console, results, single)
+    elif args.format == "text":
+        console.out_lines(_check_text(results, single) if read else [])
+    else:
+        _render_items(console, args.format, (i for r in results for i in r.items))
+    if not read:
+        return EXIT_REFUSED
+    return EXIT_PROBLEMS if any(r.problems for r in results) else EXIT_OK
+
+
+def _comparison_lines(comparison: review.Comparison) -> list[str]:
+    changes = comparison.changes
+    if not changes:
+        return [f"{comparison.old} -> {comparison.new}: no changes"]
+    lines = [f"{comparison.old} -> {comparison.new}: {len(changes)} change(s)"]
+    lines.extend(f"  {change.message}" for change in changes)
+    return lines
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    if args.sslcert and len(args.new) != 1:
+        console.say("metaclone: error: --sslcert OLD_CAPTURE NEW_CAPTURE goes with one NEW file")
+        return EXIT_USAGE
+    sslcert = (args.sslcert[0], args.sslcert[1]) if args.sslcert else None
+    comparisons = review.compare_with_base(args.old, args.new, sslcert)
+    compared = [c for c in comparisons if c.error is None]
+    for comparison in comparisons:
+        if comparison.error is not None and args.format in ("text", "json"):
+            _say_unreadable(console, comparison.error)
+    if args.format == "json":
+        if len(comparisons) > 1:
+            listing = (c.to_json() for c in comparisons)
+            console.json("diff-files", _json_listing({"base": args.old}, "comparisons", listing))
+        elif compared:
+            console.json("diff", json.dumps(compared[0].to_json(), indent=2) + "\n")
+    elif args.format == "text":
+        console.out_lines(line for c in compared for line in _comparison_lines(c))
+    else:
+        _render_items(console, args.format, (i for c in comparisons for i in c.items))
+    if not compared:
+        return EXIT_REFUSED
+    differs = any(c.changes for c in compared) or len(compared) < len(comparisons)
+    return EXIT_PROBLEMS if differs else EXIT_OK
 
 
 # -- certificate audit, request and PFX -----------------------------------------------------------
@@ -996,6 +1083,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "check": (
         "metaclone check MetaBase.xml",
         "metaclone check applicationHost.config --sslcert sslcert.txt --json",
+        "metaclone check servers/ --format sarif > metaclone.sarif",
+    ),
+    "diff": (
+        "metaclone diff applicationHost.config applicationHost.new.config",
+        "metaclone diff web1/applicationHost.config web2/applicationHost.config "
+        "web3/applicationHost.config --format github",
+        "metaclone diff old.config new.config --sslcert sslcert.old.txt sslcert.new.txt --json",
     ),
 }
 
@@ -1014,6 +1108,18 @@ def _add_command(
         description=text[0].upper() + text[1:] + ".",
         epilog=_epilog(words),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_report_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=[f.value for f in report.OutputFormat],
+        default=report.OutputFormat.TEXT.value,
+        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow commands)",
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="--format json"
     )
 
 
@@ -1151,11 +1257,30 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=COMPLETION_SHELLS)
     completion.set_defaults(handler=cmd_completion)
 
-    check = _add_command(commands, "check", "look for problems")
-    _add_file(check)
-    check.add_argument("--json", action="store_true", help="print JSON")
+    check = _add_command(commands, "check", "look for problems in files and folders")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE",
+        help="files, and folders to search for IIS configuration files",
+    )
+    _add_report_format(check)
     _add_sslcert(check)
     check.set_defaults(handler=cmd_check)
+
+    diff = _add_command(
+        commands, "diff", "say what changed per site between files (many NEW: drift from OLD)"
+    )
+    diff.add_argument("old", metavar="OLD", help="the file before (the baseline)")
+    diff.add_argument("new", nargs="+", metavar="NEW", help="the file after (or servers' files)")
+    _add_report_format(diff)
+    diff.add_argument(
+        "--sslcert",
+        nargs=2,
+        metavar=("OLD_CAPTURE", "NEW_CAPTURE"),
+        help="also compare two 'netsh http show sslcert' captures, per endpoint",
+    )
+    diff.set_defaults(handler=cmd_diff)
     return parser
 
 

@@ -129,6 +129,10 @@ class PlanValueError(CertificateError, ValueError):
     """
 
 
+class FormatMismatchError(UnsupportedDocumentError):
+    """Two files to compare are not of the same format."""
+
+
 class WriteError(MetacloneError, OSError):
     """A file could not be written (``path`` names it); the files on disk are as they were."""
 

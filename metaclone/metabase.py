@@ -51,7 +51,7 @@ from metaclone.metabase_index import (
     scan_sites,
     site_scanner,
 )
-from metaclone.metabase_inherit import inherited_values
+from metaclone.metabase_inherit import ancestor_paths, inherited_values
 from metaclone.metabase_schema import (
     format_multisz,
     is_secure_blob,
@@ -207,9 +207,21 @@ class MetabaseDocument(ConfigDocument):
         values = cached[1].get(service.name)
         if values is None:
             mbproperty = self._mbproperty()
+            indexed = self._index_cache
+            ancestors = None
+            if indexed is not None and indexed[0] == self.xml.version:
+                ancestors = {}
+                for path in ancestor_paths(service):
+                    found = self.key(path)
+                    if found is not None:
+                        ancestors[path] = found.start_tag
             try:
                 values = inherited_values(
-                    self.xml, service, mbproperty.content_start, mbproperty.content_end
+                    self.xml,
+                    service,
+                    mbproperty.content_start,
+                    mbproperty.content_end,
+                    ancestors,
                 )
             except ValueError as exc:
                 raise ParseError(str(exc), path=self.path) from None
