@@ -565,6 +565,21 @@ class AppHostDocument(ConfigDocument):
             )
         return new_id
 
+    # -- new sites from elsewhere (metaclone.convert) ----------------------------------------
+
+    def new_site_identity(self, name: str | None, site_id: int | None) -> tuple[str, int]:
+        """The name and id a new site may take, refused as :meth:`clone_site` refuses them:
+        ``name`` unused (and named by no location block left behind), ``site_id`` unused by
+        sites and customMetadata, or when None one more than the highest id either uses."""
+        index = self._index()
+        return self._check_new_name(name, index, allow=None), self._choose_id(site_id, index)
+
+    @property
+    def sections(self) -> tuple[Element | None, Element | None]:
+        """The ``<sites>`` and ``<applicationPools>`` elements (None where the file has none)."""
+        index = self._index()
+        return index.sites_element, index.pools_element
+
     # -- cloning ---------------------------------------------------------------------------
 
     def clone_site(

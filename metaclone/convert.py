@@ -1,0 +1,512 @@
+"""Move a site from IIS 6 to IIS 7+ offline: a metabase site in, applicationHost site out.
+
+>>> import metaclone
+>>> from metaclone.convert import site_to_applicationhost
+>>> metabase = metaclone.load("MetaBase.xml")                      # doctest: +SKIP
+>>> target = metaclone.load("applicationHost.config")              # doctest: +SKIP
+>>> done = site_to_applicationhost(metabase, "Shop", target)       # doctest: +SKIP
+>>> target.save("applicationHost.new.config")                      # doctest: +SKIP
+
+The target only gains text: the ``<site>`` after the last site, new application pools after
+the last pool, and ``<location>`` blocks before ``</configuration>``, each in the file's own
+indentation, quotes and line ends.  What IIS 7 has no place for is listed in the result's
+``notes`` (and refused with ``strict``); certificates go into an HTTP.sys plan, never into the
+file (FTP sites aside, whose certificate IIS 7 keeps in the file).  See :mod:`convert_map` for
+the mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import attrs
+
+from metaclone.apphost import AppcmdDocument, AppHostDocument
+from metaclone.apphost_style import (
+    MarkupStyle,
+    append_child,
+    child_indentation,
+    style_of,
+)
+from metaclone.base import ConfigDocument, SiteKey
+from metaclone.convert_map import IDENTITY_TYPES, IIS7_DEFAULTS, PIPELINES, RUNTIMES, differing
+from metaclone.convert_map import time_span as _time_span
+from metaclone.convert_markup import Node, render, server_defaults, settings_tree
+from metaclone.convert_source import NOT_CARRIED, SourcePool, SourceSite, read_source
+from metaclone.errors import (
+    ConversionError,
+    SiteIdInUseError,
+    SiteNameError,
+    UnsupportedDocumentError,
+)
+from metaclone.httpsys import HttpSysPlan
+from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.metabase import MetabaseDocument
+from metaclone.sites import Application, Finding, Severity, Site, SiteKind
+
+#: Characters IIS Manager and Microsoft.Web.Administration refuse in a site name.
+_BAD_NAME_CHARACTERS = re.compile(r'[\\/?;:@&=+$,|"<>]')
+
+
+@attrs.frozen
+class Conversion:
+    """What converting one IIS 6 site did.
+
+    ``source`` is the IIS 6 site, ``site`` the new IIS 7 one; ``plan`` the HTTP.sys plan for
+    its certificate (None when there is none to bind); ``pools`` the application pools added;
+    ``locations`` the paths of the location blocks written; ``notes`` what was not carried
+    (code ``not-carried``) and what else the user must know.
+    """
+
+    source: Site
+    site: Site
+    plan: HttpSysPlan | None
+    pools: tuple[str, ...]
+    locations: tuple[str, ...]
+    notes: tuple[Finding, ...]
+
+
+def site_to_applicationhost(
+    metabase_doc: ConfigDocument,
+    site: SiteKey,
+    apphost_doc: ConfigDocument,
+    *,
+    new_id: int | None = None,
+    new_name: str | None = None,
+    pipeline: str = "classic",
+    runtime: str = "v2.0",
+    strict: bool = False,
+) -> Conversion:
+    """Insert IIS 6 ``site`` of ``metabase_doc`` into ``apphost_doc`` as an IIS 7 site.
+
+    The name is the site's ServerComment (``new_name`` when given), checked by IIS's site-name
+    rules and refused when another site or a left-behind location block has it.  The id is the
+    IIS 6 id when the target does not use it, else ``new_id``, else the next free one (one more
+    than the highest id of a site or customMetadata key).  New application pools get the
+    ``pipeline`` (classic or integrated) and ``runtime`` (``v2.0``, ``v4.0`` or ``""``).
+
+    With ``strict``, a site with properties IIS 7 cannot take is refused
+    (:class:`~metaclone.errors.ConversionError`).  On any error ``apphost_doc`` is unchanged;
+    on success the notes are also added to ``apphost_doc.notes``.
+    """
+    return convert_sites(
+        metabase_doc,
+        [site],
+        apphost_doc,
+        new_id=new_id,
+        new_name=new_name,
+        pipeline=pipeline,
+        runtime=runtime,
+        strict=strict,
+    )[0]
+
+
+def convert_sites(
+    metabase_doc: ConfigDocument,
+    sites: Sequence[SiteKey],
+    apphost_doc: ConfigDocument,
+    *,
+    new_id: int | None = None,
+    new_name: str | None = None,
+    pipeline: str = "classic",
+    runtime: str = "v2.0",
+    strict: bool = False,
+) -> tuple[Conversion, ...]:
+    """:func:`site_to_applicationhost` for several sites, all or none.
+
+    ``new_id`` and ``new_name`` apply to a single site only.
+    """
+    metabase, target = _documents(metabase_doc, apphost_doc)
+    mode = _pipeline(pipeline, target)
+    if runtime not in RUNTIMES:
+        raise ConversionError(
+            f'runtime {runtime!r} is not one of v2.0, v4.0 or "" (no managed code)',
+            path=target.path,
+        )
+    if len(sites) != 1 and (new_id is not None or new_name is not None):
+        raise ConversionError("a new id or name applies to one site; convert one at a time")
+    sources = [read_source(metabase, metabase.site(key)) for key in sites]
+    if strict:
+        _refuse_not_carried(sources, metabase.path)
+    checkpoint = target.xml.checkpoint()
+    results: list[Conversion] = []
+    try:
+        for source in sources:
+            results.append(
+                _convert(
+                    source,
+                    target,
+                    new_id=new_id,
+                    new_name=new_name,
+                    pipeline=mode,
+                    runtime=runtime,
+                )
+            )
+    except Exception:
+        target.xml.rollback(checkpoint)
+        raise
+    for result in results:
+        target.notes.extend(result.notes)
+    return tuple(results)
+
+
+def _documents(
+    metabase_doc: ConfigDocument, apphost_doc: ConfigDocument
+) -> tuple[MetabaseDocument, AppHostDocument]:
+    if not isinstance(metabase_doc, MetabaseDocument):
+        raise UnsupportedDocumentError(
+            f"the site to convert comes from an IIS 6 metabase (MetaBase.xml or an iiscnfg "
+            f"export); this is {metabase_doc.format}",
+            path=metabase_doc.path,
+        )
+    if not isinstance(apphost_doc, AppHostDocument) or isinstance(apphost_doc, AppcmdDocument):
+        raise UnsupportedDocumentError(
+            f"the site goes into an IIS 7+ applicationHost.config; this is {apphost_doc.format}"
+            + (
+                " (appcmd XML holds no pools or location blocks)"
+                if apphost_doc.format == "appcmd-xml"
+                else ""
+            ),
+            path=apphost_doc.path,
+        )
+    return metabase_doc, apphost_doc
+
+
+def _pipeline(pipeline: str, target: AppHostDocument) -> str:
+    mode = PIPELINES.get(pipeline.strip().lower())
+    if mode is None:
+        raise ConversionError(
+            f"pipeline {pipeline!r} is not classic or integrated", path=target.path
+        )
+    return mode
+
+
+def _refuse_not_carried(sources: Sequence[SourceSite], path: str) -> None:
+    lost = [note.message for source in sources for note in source.notes]
+    if lost:
+        raise ConversionError(
+            f"--strict: {len(lost)} propert{'y' if len(lost) == 1 else 'ies'} would not be "
+            f"carried to IIS 7 (first: {lost[0]}); nothing was written",
+            path=path,
+            notes=tuple(lost),
+        )
+
+
+def site_name_problem(name: str) -> str | None:
+    """Why IIS would refuse ``name`` for a site (None: it would not)."""
+    if not name.strip():
+        return "is empty"
+    bad = _BAD_NAME_CHARACTERS.search(name)
+    if bad is not None:
+        return (
+            f"contains {bad.group()!r}, which IIS does not allow in a site name "
+            '(none of \\ / ? ; : @ & = + $ , | " < >)'
+        )
+    if any(ord(c) < 32 for c in name):
+        return "contains a control character"
+    return None
+
+
+def _identity(
+    target: AppHostDocument, source: Site, new_id: int | None, new_name: str | None
+) -> tuple[str, int]:
+    name = new_name if new_name is not None else source.name
+    hint = "" if new_name is not None else "; give the new site a name with --name"
+    problem = site_name_problem(name)
+    if problem is not None:
+        raise SiteNameError(f"site name {name!r} {problem}{hint}", path=target.path)
+    try:
+        if new_id is not None:
+            return target.new_site_identity(name, new_id)
+        try:
+            return target.new_site_identity(name, source.id)
+        except SiteIdInUseError:
+            return target.new_site_identity(name, None)
+    except SiteNameError as error:
+        if not hint:
+            raise
+        raise SiteNameError(
+            error.message + hint, path=error.path, line=error.line, column=error.column
+        ) from None
+
+
+def _convert(
+    source: SourceSite,
+    target: AppHostDocument,
+    *,
+    new_id: int | None,
+    new_name: str | None,
+    pipeline: str,
+    runtime: str,
+) -> Conversion:
+    name, site_id = _identity(target, source.site, new_id, new_name)
+    before = _problems(target)
+    writer = _Writer(target)
+    notes = list(source.notes)
+    pools = writer.pools(source.pools, pipeline, runtime, notes)
+    writer.site(source, name, site_id)
+    locations = writer.locations(source, name)
+    writer.commit()
+    new_site = target.site(site_id)
+    plan = _plan(target, source, new_site, notes)
+    # What `check` reports now and did not before is what the new site brings.
+    notes.extend(f for f in _problems(target) if f not in before)
+    return Conversion(source.site, new_site, plan, pools, locations, tuple(notes))
+
+
+#: Informational check findings that still concern a new site.
+_REPORTED_INFO = frozenset({"shared-sslcert-endpoint"})
+
+
+def _problems(target: AppHostDocument) -> list[Finding]:
+    """What ``check`` says about the target that a new site could cause, lines left out (the
+    insertions move them)."""
+    return [
+        attrs.evolve(finding, line=None)
+        for finding in target.check()
+        if finding.severity is not Severity.INFO or finding.code in _REPORTED_INFO
+    ]
+
+
+def _plan(
+    target: AppHostDocument, source: SourceSite, new_site: Site, notes: list[Finding]
+) -> HttpSysPlan | None:
+    certificate = source.site.certificate
+    if new_site.kind is SiteKind.FTP or not new_site.secure_bindings:
+        return None
+    if certificate is None:
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                "waiting-for-certificate",
+                f"IIS 6 site {source.site.id} {source.site.name!r} has https bindings but no "
+                "certificate (SSLCertHash): bind one in HTTP.sys when it is issued",
+                new_site.id,
+                new_site.line,
+            )
+        )
+        return None
+    return target.set_certificate(new_site, certificate.thumbprint, certificate.store)
+
+
+class _Writer:
+    """Collects the insertions into one target document, in its style, then commits them."""
+
+    def __init__(self, target: AppHostDocument) -> None:
+        self.target = target
+        self.xml: XmlDocument = target.xml
+        sites, pools = target.sections
+        if sites is None:
+            raise UnsupportedDocumentError(
+                "this applicationHost.config has no <sites> section to add a site to",
+                path=target.path,
+            )
+        self.sites_element: Element = sites
+        self.pools_element = pools
+        self.editor: Editor = self.xml.edit()
+        self.newline = self.xml.newline_near(sites.start)
+        self.style: MarkupStyle = style_of(self.xml, _sample(self.xml, sites), sites)
+
+    def commit(self) -> None:
+        self.editor.commit()
+
+    def _insert(self, parent: Element, sibling_name: str, nodes: Sequence[Node]) -> None:
+        """``nodes`` after the last ``sibling_name`` child of ``parent``, else as its last
+        children, at the indentation of their siblings."""
+        xml = self.xml
+        siblings = [c for c in xml.children(parent) if c.name == sibling_name]
+        if siblings:
+            indent = xml.indentation_before(siblings[-1].start)
+        else:
+            indent = child_indentation(xml, parent, self.style.indent_unit)
+        markup = (self.newline + indent).join(
+            render(node, indent, self.style, self.newline) for node in nodes
+        )
+        if siblings:
+            self.editor.insert_after(siblings[-1], markup)
+        else:
+            append_child(self.editor, parent, markup, indent, self.newline)
+
+    def site(self, source: SourceSite, name: str, site_id: int) -> None:
+        auto_start = "true" if source.site.auto_start else "false"
+        children = [_application(app) for app in source.applications]
+        children.append(
+            Node(
+                "bindings",
+                children=tuple(
+                    Node(
+                        "binding",
+                        (("protocol", b.protocol), ("bindingInformation", b.binding_information)),
+                    )
+                    for b in source.bindings
+                ),
+            )
+        )
+        if source.ftp_authentication is not None:
+            children.append(_ftp_server(source))
+        attributes = (("name", name), ("id", str(site_id)), ("serverAutoStart", auto_start))
+        self._insert(self.sites_element, "site", [Node("site", attributes, tuple(children))])
+
+    def pools(
+        self, pools: Sequence[SourcePool], pipeline: str, runtime: str, notes: list[Finding]
+    ) -> tuple[str, ...]:
+        if not pools:
+            return ()
+        element = self.pools_element
+        existing: set[str] = set()
+        if element is not None:
+            existing = {
+                (self.xml.get(c, "name") or "").casefold()
+                for c in self.xml.children(element)
+                if c.name == "add"
+            }
+        added = [pool for pool in pools if pool.name.casefold() not in existing]
+        for pool in pools:
+            notes.extend(_pool_notes(pool, existing, self.target))
+        if not added:
+            return ()
+        if element is None:
+            raise UnsupportedDocumentError(
+                "this applicationHost.config has no <applicationPools> section to add the "
+                "site's pools to",
+                path=self.target.path,
+            )
+        self._insert(element, "add", [_pool(pool, pipeline, runtime) for pool in added])
+        return tuple(pool.name for pool in added)
+
+    def locations(self, source: SourceSite, name: str) -> tuple[str, ...]:
+        if source.ftp_authentication is not None:
+            return ()
+        defaults = server_defaults(self.xml, IIS7_DEFAULTS)
+        blocks = []
+        site_level = differing(source.site_settings, defaults)
+        if site_level:
+            blocks.append((name, site_level))
+        blocks.extend((f"{name}/{loc.path}", loc.settings) for loc in source.locations)
+        if not blocks:
+            return ()
+        nodes = [
+            Node("location", (("path", path),), settings_tree(settings))
+            for path, settings in blocks
+        ]
+        self._insert(self.xml.root, "location", nodes)
+        return tuple(path for path, _ in blocks)
+
+
+def _sample(xml: XmlDocument, sites: Element) -> Element | None:
+    """An empty element written the way the file writes them (a ``<binding />``)."""
+    for site in xml.children(sites):
+        bindings = xml.child(site, "bindings") if site.name == "site" else None
+        binding = xml.child(bindings, "binding") if bindings is not None else None
+        if binding is not None:
+            return binding
+    return None
+
+
+def _application(app: Application) -> Node:
+    attributes = [("path", app.path)]
+    if app.application_pool is not None:
+        attributes.append(("applicationPool", app.application_pool))
+    return Node(
+        "application",
+        tuple(attributes),
+        tuple(
+            Node("virtualDirectory", (("path", d.path), ("physicalPath", d.physical_path)))
+            for d in app.virtual_directories
+        ),
+    )
+
+
+def _ftp_server(source: SourceSite) -> Node:
+    assert source.ftp_authentication is not None
+    anonymous, basic = source.ftp_authentication
+    ssl: list[tuple[str, str]] = []
+    certificate = source.site.certificate
+    if certificate is not None:
+        ssl += [
+            ("serverCertHash", certificate.thumbprint),
+            ("serverCertStoreName", certificate.store),
+        ]
+    # IIS 6 FTP had no SSL; IIS 7 requires it unless told otherwise.
+    ssl += [("controlChannelPolicy", "SslAllow"), ("dataChannelPolicy", "SslAllow")]
+    authentication = Node(
+        "authentication",
+        children=(
+            Node("anonymousAuthentication", (("enabled", _bool(anonymous)),)),
+            Node("basicAuthentication", (("enabled", _bool(basic)),)),
+        ),
+    )
+    security = Node("security", children=(Node("ssl", tuple(ssl)), authentication))
+    return Node("ftpServer", children=(security,))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _pool(pool: SourcePool, pipeline: str, runtime: str) -> Node:
+    identity = IDENTITY_TYPES.get(pool.identity_type, "NetworkService")
+    process = [("identityType", identity)]
+    if identity == "SpecificUser" and pool.user_name:
+        process.append(("userName", pool.user_name))
+    process.append(("idleTimeout", _time_span(pool.idle_minutes)))
+    return Node(
+        "add",
+        (
+            ("name", pool.name),
+            ("managedRuntimeVersion", runtime),
+            ("managedPipelineMode", pipeline),
+        ),
+        (
+            Node("processModel", tuple(process)),
+            Node(
+                "recycling",
+                children=(Node("periodicRestart", (("time", _time_span(pool.restart_minutes)),)),),
+            ),
+        ),
+    )
+
+
+def _pool_notes(pool: SourcePool, existing: set[str], target: AppHostDocument) -> list[Finding]:
+    notes: list[Finding] = []
+    if pool.name.casefold() in existing:
+        notes.append(
+            Finding(
+                Severity.INFO,
+                "pool-exists",
+                f"application pool {pool.name!r} already exists in {target.path}: the site uses "
+                "it as it is",
+            )
+        )
+        return notes
+    if not pool.defined:
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                "pool-not-defined",
+                f"application pool {pool.name!r} has no key in the metabase "
+                f"(/LM/W3SVC/AppPools/{pool.name}; an export file holds no pools): it is "
+                "added with IIS 6's defaults",
+            )
+        )
+    if pool.identity_type not in IDENTITY_TYPES:
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                NOT_CARRIED,
+                f"application pool {pool.name!r}: AppPoolIdentityType {pool.identity_type} is "
+                "unknown; the pool runs as NetworkService",
+            )
+        )
+    if IDENTITY_TYPES.get(pool.identity_type) == "SpecificUser":
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                NOT_CARRIED,
+                f"application pool {pool.name!r} runs as {pool.user_name or 'a user'}: its "
+                "password (WAMUserPass) is encrypted with the IIS 6 machine's key and is not "
+                "carried; set it with appcmd set apppool or IIS Manager",
+            )
+        )
+    return notes

@@ -1,0 +1,317 @@
+"""Where each IIS 6 metabase property goes in IIS 7+: the mapping ``metaclone convert`` applies.
+
+Flag names and bit values are those of IIS 6's MBSchema.xml (kept in
+:mod:`metaclone.metabase_schema`); the IIS 7 names, bits and defaults are those of IIS 7-10's
+``IIS_schema.xml``.  IIS 6 and IIS 7 give the SSL, directory listing and access flags the same
+bits, so a flag maps to the flag of the same value, by name.
+
+An IIS 7 setting is a place, ``(element path, attribute)``: ``(("system.webServer", "security",
+"access"), "sslFlags")``.  A location block writes the settings whose values differ from what
+the path would otherwise inherit.  A collection (default documents) is written whole:
+``<clear />`` then one ``<add>`` per entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from metaclone.metabase_schema import PROPERTIES
+
+ElementPath = tuple[str, ...]
+
+
+@attrs.frozen
+class Collection:
+    """A collection written whole: ``<clear />``, then one ``<add>`` per entry."""
+
+    entries: tuple[tuple[tuple[str, str], ...], ...]
+
+
+SettingValue = str | Collection
+SettingKey = tuple[ElementPath, str]
+Settings = dict[SettingKey, SettingValue]
+
+_WEB = ("system.webServer",)
+_AUTH = (*_WEB, "security", "authentication")
+ACCESS = (*_WEB, "security", "access")
+DEFAULT_DOCUMENT = (*_WEB, "defaultDocument")
+DEFAULT_DOCUMENT_FILES = (*DEFAULT_DOCUMENT, "files")
+DIRECTORY_BROWSE = (*_WEB, "directoryBrowse")
+HTTP_REDIRECT = (*_WEB, "httpRedirect")
+HANDLERS = (*_WEB, "handlers")
+
+#: An IIS 6 flag bit that switches an IIS 7 ``enabled`` attribute: (property, flag) -> element.
+SWITCHES: Mapping[tuple[str, str], ElementPath] = {
+    ("AuthFlags", "AuthAnonymous"): (*_AUTH, "anonymousAuthentication"),
+    ("AuthFlags", "AuthBasic"): (*_AUTH, "basicAuthentication"),
+    ("AuthFlags", "AuthNTLM"): (*_AUTH, "windowsAuthentication"),
+    ("AuthFlags", "AuthMD5"): (*_AUTH, "digestAuthentication"),
+    ("DirBrowseFlags", "EnableDirBrowsing"): DIRECTORY_BROWSE,
+    ("DirBrowseFlags", "EnableDefaultDoc"): DEFAULT_DOCUMENT,
+}
+
+
+@attrs.frozen
+class FlagSet:
+    """IIS 6 flags written as one IIS 7 flags attribute (``Ssl, SslNegotiateCert``)."""
+
+    element: ElementPath
+    attribute: str
+    #: IIS 6 flag name -> IIS 7 flag name, in the IIS 7 schema's order.
+    names: Mapping[str, str]
+
+
+FLAG_SETS: Mapping[str, FlagSet] = {
+    "AccessSSLFlags": FlagSet(
+        ACCESS,
+        "sslFlags",
+        {
+            "AccessSSL": "Ssl",
+            "AccessSSLNegotiateCert": "SslNegotiateCert",
+            "AccessSSLRequireCert": "SslRequireCert",
+            "AccessSSL128": "Ssl128",
+        },
+    ),
+    "DirBrowseFlags": FlagSet(
+        DIRECTORY_BROWSE,
+        "showFlags",
+        {
+            "DirBrowseShowDate": "Date",
+            "DirBrowseShowTime": "Time",
+            "DirBrowseShowSize": "Size",
+            "DirBrowseShowExtension": "Extension",
+            "DirBrowseShowLongDate": "LongDate",
+        },
+    ),
+    "AccessFlags": FlagSet(
+        HANDLERS,
+        "accessPolicy",
+        {
+            "AccessRead": "Read",
+            "AccessWrite": "Write",
+            "AccessExecute": "Execute",
+            "AccessSource": "Source",
+            "AccessScript": "Script",
+            "AccessNoRemoteWrite": "NoRemoteWrite",
+            "AccessNoRemoteRead": "NoRemoteRead",
+            "AccessNoRemoteExecute": "NoRemoteExecute",
+            "AccessNoRemoteScript": "NoRemoteScript",
+        },
+    ),
+}
+
+#: The IIS 7 attributes that hold flags (compared as sets of names, in any order and case).
+FLAG_ATTRIBUTES = frozenset((f.element, f.attribute) for f in FLAG_SETS.values())
+
+#: The web properties a location block carries, and the IIS 6 default of each (MBSchema.xml
+#: ``DefaultValue``; all of them are INHERIT, so a key without its own value takes its parent's).
+LOCATION_PROPERTIES: Mapping[str, str] = {
+    "AccessFlags": "AccessRead",
+    "AccessSSLFlags": "0",
+    "AuthFlags": "AuthAnonymous",
+    "DefaultDoc": "default.htm",
+    "DirBrowseFlags": (
+        "DirBrowseShowDate | DirBrowseShowTime | DirBrowseShowSize | DirBrowseShowExtension "
+        "| EnableDefaultDoc"
+    ),
+    "HttpRedirect": "",
+}
+
+#: IIS 7 schema defaults of every setting a location block may write.
+IIS7_DEFAULTS: Mapping[SettingKey, SettingValue] = {
+    ((*_AUTH, "anonymousAuthentication"), "enabled"): "true",
+    ((*_AUTH, "basicAuthentication"), "enabled"): "false",
+    ((*_AUTH, "windowsAuthentication"), "enabled"): "false",
+    ((*_AUTH, "digestAuthentication"), "enabled"): "false",
+    (ACCESS, "sslFlags"): "None",
+    (DEFAULT_DOCUMENT, "enabled"): "true",
+    (DEFAULT_DOCUMENT_FILES, ""): Collection(()),
+    (DIRECTORY_BROWSE, "enabled"): "false",
+    (DIRECTORY_BROWSE, "showFlags"): "Date, Time, Size, Extension",
+    (HTTP_REDIRECT, "enabled"): "false",
+    (HTTP_REDIRECT, "destination"): "",
+    (HTTP_REDIRECT, "exactDestination"): "false",
+    (HTTP_REDIRECT, "childOnly"): "false",
+    (HTTP_REDIRECT, "httpResponseStatus"): "Found",
+    (HANDLERS, "accessPolicy"): "Read",
+}
+
+#: HttpRedirect options (after the destination, comma-separated) -> IIS 7 attribute and value.
+REDIRECT_OPTIONS: Mapping[str, tuple[str, str]] = {
+    "EXACT_DESTINATION": ("exactDestination", "true"),
+    "CHILD_ONLY": ("childOnly", "true"),
+    "PERMANENT": ("httpResponseStatus", "Permanent"),
+    "TEMPORARY": ("httpResponseStatus", "Temporary"),
+}
+
+# -- application pools ------------------------------------------------------------------------
+
+#: AppPoolIdentityType (MBSchema: DWORD 0..3, default 2) -> processModel identityType.
+IDENTITY_TYPES: Mapping[int, str] = {
+    0: "LocalSystem",
+    1: "LocalService",
+    2: "NetworkService",
+    3: "SpecificUser",
+}
+
+#: The IIsApplicationPool properties a new pool is made of, with their MBSchema defaults
+#: (minutes for the two times).
+POOL_DEFAULTS: Mapping[str, int] = {
+    "AppPoolIdentityType": 2,
+    "PeriodicRestartTime": 60,
+    "IdleTimeout": 20,
+}
+
+PIPELINES: Mapping[str, str] = {"classic": "Classic", "integrated": "Integrated"}
+RUNTIMES = ("v2.0", "v4.0", "")
+
+# -- what is carried --------------------------------------------------------------------------
+
+#: Properties a web site's keys carry over (some only partly: see :func:`unmapped_flags`).
+WEB_CARRIED = frozenset(
+    {
+        "ServerComment",
+        "ServerAutoStart",
+        "ServerBindings",
+        "SecureBindings",
+        "SSLCertHash",
+        "SSLStoreName",
+        "AppRoot",
+        "AppPoolId",
+        "Path",
+        *LOCATION_PROPERTIES,
+    }
+)
+
+#: Properties an FTP site's keys carry over.
+FTP_CARRIED = frozenset(
+    {
+        "ServerComment",
+        "ServerAutoStart",
+        "ServerBindings",
+        "SSLCertHash",
+        "SSLStoreName",
+        "Path",
+        "AllowAnonymous",
+        "AnonymousOnly",
+    }
+)
+
+#: Properties of an IIsApplicationPool key a new pool carries over.
+POOL_CARRIED = frozenset({*POOL_DEFAULTS, "WAMUserName"})
+
+#: ``AppIsolated`` 2 (pooled process) is what IIS 7 does; 0 and 1 (IIS 5 isolation) are not.
+POOLED = 2
+
+
+def unmapped_flags(name: str, bits: int) -> list[str]:
+    """The flags set in ``bits`` of property ``name`` that no IIS 7 setting takes."""
+    flags = PROPERTIES[name].flags
+    mapped = {flag for prop, flag in SWITCHES if prop == name}
+    flag_set = FLAG_SETS.get(name)
+    if flag_set is not None:
+        mapped.update(flag_set.names)
+    found = [flag for flag, value in flags.items() if bits & value and flag not in mapped]
+    rest = bits
+    for value in flags.values():
+        rest &= ~value
+    if rest:
+        found.append(str(rest))
+    return found
+
+
+def flag_text(name: str, bits: int) -> str:
+    """The IIS 7 flags attribute value for the IIS 6 bits of property ``name`` (``None``: 0)."""
+    flag_set = FLAG_SETS[name]
+    flags = PROPERTIES[name].flags
+    names = [iis7 for iis6, iis7 in flag_set.names.items() if bits & flags[iis6]]
+    return ", ".join(names) or "None"
+
+
+def time_span(minutes: int) -> str:
+    """Minutes as an IIS timeSpan: ``hh:mm:ss``, with days in front from 24 hours on
+    (``1.05:00:00``), which is how IIS writes it and the only form .NET reads past 23 hours."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    text = f"{hours:02d}:{mins:02d}:00"
+    return f"{days}.{text}" if days else text
+
+
+# -- settings from IIS 6 values ---------------------------------------------------------------
+
+
+def web_settings(values: Mapping[str, object]) -> Settings:
+    """Every location setting, from the effective values of :data:`LOCATION_PROPERTIES`
+    (flags as numbers, strings decoded) at one metabase key."""
+    settings: Settings = {}
+    for (prop, flag), element in SWITCHES.items():
+        bits = _bits(values[prop])
+        settings[(element, "enabled")] = "true" if bits & PROPERTIES[prop].flags[flag] else "false"
+    for prop, flag_set in FLAG_SETS.items():
+        settings[(flag_set.element, flag_set.attribute)] = flag_text(prop, _bits(values[prop]))
+    documents = [d.strip() for d in str(values["DefaultDoc"]).split(",") if d.strip()]
+    settings[(DEFAULT_DOCUMENT_FILES, "")] = Collection(tuple((("value", d),) for d in documents))
+    settings.update(redirect_settings(str(values["HttpRedirect"]))[0])
+    return settings
+
+
+def _bits(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def redirect_settings(text: str) -> tuple[Settings, list[str]]:
+    """The httpRedirect settings for an IIS 6 ``HttpRedirect`` value, and the options in it
+    that IIS 7 has no place for (``URL[, EXACT_DESTINATION][, CHILD_ONLY][, PERMANENT]``)."""
+    destination, *options = [part.strip() for part in text.split(",")]
+    settings: Settings = {
+        (HTTP_REDIRECT, "enabled"): "true" if destination else "false",
+        (HTTP_REDIRECT, "destination"): destination,
+        (HTTP_REDIRECT, "exactDestination"): "false",
+        (HTTP_REDIRECT, "childOnly"): "false",
+        (HTTP_REDIRECT, "httpResponseStatus"): "Found",
+    }
+    unknown: list[str] = []
+    for option in options:
+        target = REDIRECT_OPTIONS.get(option.upper())
+        if target is None:
+            if option:
+                unknown.append(option)
+            continue
+        settings[(HTTP_REDIRECT, target[0])] = target[1]
+    return settings, unknown
+
+
+def same_setting(key: SettingKey, a: SettingValue | None, b: SettingValue | None) -> bool:
+    """Whether two values of setting ``key`` mean the same (flags in any order, names and
+    booleans in any case, default documents compared case-insensitively)."""
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, Collection) or isinstance(b, Collection):
+        if not (isinstance(a, Collection) and isinstance(b, Collection)):
+            return False
+        return _folded_entries(a) == _folded_entries(b)
+    if key in FLAG_ATTRIBUTES:
+        return _flag_names(a) == _flag_names(b)
+    if key[1] in ("enabled", "exactDestination", "childOnly", "httpResponseStatus"):
+        return a.strip().lower() == b.strip().lower()
+    return a == b
+
+
+def _folded_entries(value: Collection) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(tuple((k, v.casefold()) for k, v in entry) for entry in value.entries)
+
+
+def _flag_names(text: str) -> frozenset[str]:
+    names = {part.strip().lower() for part in text.split(",")}
+    return frozenset(names - {"", "none"})
+
+
+def differing(settings: Settings, baseline: Mapping[SettingKey, SettingValue]) -> Settings:
+    """The settings whose value is not the same as the baseline's, in ``settings``' order."""
+    return {
+        key: value
+        for key, value in settings.items()
+        if not same_setting(key, value, baseline.get(key))
+    }

@@ -1,0 +1,126 @@
+"""The IIS 7 side of ``metaclone convert``: new markup in the target file's style, and the
+server-level values a new location block is compared with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from metaclone.apphost_style import MarkupStyle
+from metaclone.convert_map import (
+    IIS7_DEFAULTS,
+    Collection,
+    ElementPath,
+    SettingKey,
+    Settings,
+    SettingValue,
+)
+from metaclone.lossless import Element, XmlDocument
+
+
+@attrs.frozen
+class Node:
+    """An element to write: name, attributes in order, children."""
+
+    name: str
+    attributes: tuple[tuple[str, str], ...] = ()
+    children: tuple[Node, ...] = ()
+
+
+def render(node: Node, indent: str, style: MarkupStyle, newline: str) -> str:
+    """``node`` as text; the first line carries no indentation (the caller places it), later
+    lines are indented one level per depth from ``indent``."""
+    if not node.children:
+        return style.empty_element(node.name, node.attributes)
+    opening = style.empty_element(node.name, node.attributes)[: -len(style.empty_end)] + ">"
+    inner = indent + style.indent_unit
+    lines = [opening]
+    lines.extend(inner + render(child, inner, style, newline) for child in node.children)
+    lines.append(f"{indent}</{node.name}>")
+    return newline.join(lines)
+
+
+def settings_tree(settings: Settings) -> tuple[Node, ...]:
+    """Settings as nested elements: one element per path, attributes in the settings' order;
+    a collection becomes ``<clear />`` and an ``<add>`` per entry."""
+    order: list[ElementPath] = []
+    attributes: dict[ElementPath, list[tuple[str, str]]] = {}
+    collections: dict[ElementPath, Collection] = {}
+    for (path, attribute), value in settings.items():
+        for depth in range(1, len(path) + 1):
+            if path[:depth] not in attributes:
+                order.append(path[:depth])
+                attributes[path[:depth]] = []
+        if isinstance(value, Collection):
+            collections[path] = value
+        else:
+            attributes[path].append((attribute, value))
+    return _nodes((), order, attributes, collections)
+
+
+def _nodes(
+    parent: ElementPath,
+    order: Sequence[ElementPath],
+    attributes: Mapping[ElementPath, list[tuple[str, str]]],
+    collections: Mapping[ElementPath, Collection],
+) -> tuple[Node, ...]:
+    nodes: list[Node] = []
+    for path in order:
+        if len(path) != len(parent) + 1 or path[: len(parent)] != parent:
+            continue
+        children = _nodes(path, order, attributes, collections)
+        collection = collections.get(path)
+        if collection is not None:
+            children = (
+                Node("clear"),
+                *(Node("add", entry) for entry in collection.entries),
+                *children,
+            )
+        nodes.append(Node(path[-1], tuple(attributes[path]), children))
+    return tuple(nodes)
+
+
+# -- the target's server-level values ---------------------------------------------------------
+
+
+def server_defaults(xml: XmlDocument, keys: Iterable[SettingKey]) -> dict[SettingKey, SettingValue]:
+    """What each setting is for every site of the file unless a site sets its own: the
+    sections directly under ``<configuration>`` and in ``<location path="">`` (or ``"."``)
+    blocks, later ones winning; the IIS 7 schema default where the file says nothing."""
+    root = xml.root
+    scopes: list[Element] = [root]
+    for child in xml.children(root):
+        if child.name == "location" and (xml.get(child, "path") or "").strip() in ("", "."):
+            scopes.append(child)
+    result: dict[SettingKey, SettingValue] = {}
+    for key in keys:
+        value = IIS7_DEFAULTS[key]
+        for scope in scopes:
+            value = _read(xml, scope, key, value)
+        result[key] = value
+    return result
+
+
+def _read(xml: XmlDocument, scope: Element, key: SettingKey, current: SettingValue) -> SettingValue:
+    path, attribute = key
+    element: Element | None = scope
+    for name in path:
+        element = xml.child(element, name) if element is not None else None
+    if element is None:
+        return current
+    if attribute:
+        found = xml.get(element, attribute)
+        return found if found is not None else current
+    entries = list(current.entries) if isinstance(current, Collection) else []
+    for item in xml.children(element):
+        if item.name == "clear":
+            entries = []
+        elif item.name in ("add", "remove"):
+            value = xml.get(item, "value") or ""
+            entries = [
+                e for e in entries if dict(e).get("value", "").casefold() != value.casefold()
+            ]
+            if item.name == "add":
+                entries.append((("value", value),))
+    return Collection(tuple(entries))

@@ -1,0 +1,349 @@
+"""Reading an IIS 6 site for ``metaclone convert``: what IIS 7 can take, and what it cannot.
+
+Values are effective values: a key without its own value of an INHERIT property takes the
+nearest key above it that has one (up to ``/LM``), then what an ``iiscnfg /export /inherited``
+file lists in ``IIsInheritedProperties``, then the MBSchema default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+
+from metaclone.convert_map import (
+    FTP_CARRIED,
+    LOCATION_PROPERTIES,
+    POOL_CARRIED,
+    POOL_DEFAULTS,
+    POOLED,
+    WEB_CARRIED,
+    Settings,
+    differing,
+    redirect_settings,
+    unmapped_flags,
+    web_settings,
+)
+from metaclone.lossless import Attribute
+from metaclone.metabase import INHERITED_PROPERTIES, MetabaseDocument, MetabaseKey
+from metaclone.metabase_schema import (
+    PROPERTIES,
+    SECURE_PROPERTIES,
+    is_secure_blob,
+    parse_bool,
+    read_value,
+)
+from metaclone.sites import (
+    Application,
+    Binding,
+    Finding,
+    Severity,
+    Site,
+    SiteKind,
+    VirtualDirectory,
+    is_ascii_number,
+    split_address,
+)
+
+NOT_CARRIED = "not-carried"
+_POOLS = "/LM/W3SVC/AppPools/"
+_LOCATION_KEY_TYPES = frozenset({"IIsWebVirtualDir", "IIsWebDirectory", "IIsWebFile"})
+
+
+@attrs.frozen
+class SourcePool:
+    """An IIS 6 application pool as a new IIS 7 pool needs it (times in minutes)."""
+
+    name: str
+    identity_type: int
+    user_name: str | None
+    restart_minutes: int
+    idle_minutes: int
+    defined: bool
+
+
+@attrs.frozen
+class SourceLocation:
+    """Settings at a path of the site (``""``: the site) that differ from what it inherits."""
+
+    path: str
+    settings: Settings
+
+
+@attrs.frozen
+class SourceSite:
+    """Everything ``metaclone convert`` takes from one IIS 6 site, in IIS 7 terms."""
+
+    site: Site
+    bindings: tuple[Binding, ...]
+    applications: tuple[Application, ...]
+    pools: tuple[SourcePool, ...]
+    #: Effective settings at the site's ROOT (compared with the target's server defaults).
+    site_settings: Settings
+    #: Directories and files below ROOT with settings of their own.
+    locations: tuple[SourceLocation, ...]
+    #: FTP: (anonymous allowed, basic allowed).
+    ftp_authentication: tuple[bool, bool] | None
+    notes: tuple[Finding, ...]
+
+
+class Effective:
+    """Effective values of INHERIT properties in one metabase."""
+
+    def __init__(self, doc: MetabaseDocument) -> None:
+        self.doc = doc
+        self._inherited: dict[str, Attribute] | None = None
+
+    def attribute(self, location: str, name: str) -> Attribute | None:
+        """The attribute that gives ``name`` its value at ``location``, or None."""
+        xml = self.doc.xml
+        path = location.rstrip("/")
+        while path:
+            key = self.doc.key(path)
+            if key is not None:
+                found = xml.attribute(key.start_tag, name)
+                if found is not None:
+                    return found
+            path = path.rpartition("/")[0]
+        return self._inherited_properties().get(name)
+
+    def value(self, location: str, name: str, default: str) -> object:
+        """The typed value (see ``metabase_schema.read_value``), else ``default`` read alike."""
+        found = self.attribute(location, name)
+        raw = found.raw if found is not None else default
+        try:
+            return read_value(name, raw)
+        except ValueError as exc:
+            assert found is not None, f"the default of {name} must be readable"
+            raise self.doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
+
+    def number(self, location: str, name: str, default: int) -> int:
+        """A DWORD outside metaclone's property table, at ``location``."""
+        found = self.attribute(location, name)
+        if found is None:
+            return default
+        text = found.value.strip()
+        if not is_ascii_number(text) or int(text) > 0xFFFFFFFF:
+            raise self.doc.xml.parse_error(found.value_start, f"{name}: {text!r} is not a DWORD")
+        return int(text)
+
+    def flag(self, location: str, name: str, default: bool) -> bool:
+        found = self.attribute(location, name)
+        if found is None:
+            return default
+        try:
+            return parse_bool(found.value)
+        except ValueError as exc:
+            raise self.doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
+
+    def _inherited_properties(self) -> dict[str, Attribute]:
+        if self._inherited is None:
+            self._inherited = {}
+            xml = self.doc.xml
+            if self.doc.is_export and INHERITED_PROPERTIES in xml.text:
+                # Export files are small: their top-level elements are walked, not indexed.
+                mbproperty = xml.child(xml.root, "MBProperty")
+                element = xml.child(mbproperty, INHERITED_PROPERTIES) if mbproperty else None
+                if element is not None:
+                    self._inherited = {a.name: a for a in xml.attributes(element)}
+        return self._inherited
+
+
+def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
+    """What ``site`` of ``doc`` becomes in IIS 7, with a note for everything it cannot take."""
+    effective = Effective(doc)
+    keys = doc.site_keys(site)
+    server = keys[0]
+    root = server.location + "/ROOT"
+    web = site.kind is SiteKind.WEB
+    applications = doc.applications(site)
+    if web and not any(app.path == "/" for app in applications):
+        applications = (_root_application(doc, effective, keys, root, applications), *applications)
+    notes = list(_property_notes(doc, site, keys))
+    pools = tuple(_pools(doc, effective, site, applications, notes)) if web else ()
+    site_settings: Settings = {}
+    locations: list[SourceLocation] = []
+    if web:
+        site_settings = _settings_at(effective, root)
+        locations = list(_locations(doc, effective, keys, root))
+    ftp = None
+    if not web:
+        ftp = (
+            effective.flag(root, "AllowAnonymous", True),
+            not effective.flag(root, "AnonymousOnly", False),
+        )
+    bindings = tuple(_iis7_binding(b) for b in site.bindings)
+    return SourceSite(
+        site, bindings, applications, pools, site_settings, tuple(locations), ftp, tuple(notes)
+    )
+
+
+def _iis7_binding(binding: Binding) -> Binding:
+    """``IP:port:host`` as IIS 7 writes it: all unassigned addresses as ``*``."""
+    ip, port, host = split_address(binding.binding_information)
+    shown_port = str(port) if port is not None else binding.binding_information.split(":")[-2]
+    return Binding(binding.protocol, f"{ip or '*'}:{shown_port}:{host}")
+
+
+def _settings_at(effective: Effective, location: str) -> Settings:
+    values = {
+        name: effective.value(location, name, default)
+        for name, default in LOCATION_PROPERTIES.items()
+    }
+    return web_settings(values)
+
+
+def _below(location: str, root: str) -> tuple[str, ...] | None:
+    """The path segments of ``location`` below ``root`` (case-insensitively), or None."""
+    if location.lower() == root.lower():
+        return ()
+    if not location.lower().startswith(root.lower() + "/"):
+        return None
+    return tuple(s for s in location[len(root) + 1 :].split("/") if s)
+
+
+def _locations(
+    doc: MetabaseDocument, effective: Effective, keys: tuple[MetabaseKey, ...], root: str
+) -> Iterator[SourceLocation]:
+    """Keys below ROOT that set a location property themselves, with what differs from the
+    key above them (what the IIS 7 path inherits)."""
+    for key in keys:
+        segments = _below(key.location, root)
+        if not segments or key.key_type not in _LOCATION_KEY_TYPES:
+            continue
+        props = doc.properties(key)
+        if not any(name in props for name in LOCATION_PROPERTIES):
+            continue
+        own = _settings_at(effective, key.location)
+        parent = _settings_at(effective, key.location.rpartition("/")[0])
+        changed = differing(own, parent)
+        if changed:
+            yield SourceLocation("/".join(segments), changed)
+
+
+def _root_application(
+    doc: MetabaseDocument,
+    effective: Effective,
+    keys: tuple[MetabaseKey, ...],
+    root: str,
+    applications: tuple[Application, ...],
+) -> Application:
+    """The ``/`` application IIS 7 requires, for a site whose ROOT is no application: the
+    ROOT folder and the virtual directories outside every application."""
+    inside = [app.path.lower().rstrip("/") + "/" for app in applications]
+    root_key = doc.key(root)
+    directories = [VirtualDirectory("/", _own_path(doc, root_key))]
+    for key in keys:
+        segments = _below(key.location, root)
+        if not segments or key.key_type != "IIsWebVirtualDir":
+            continue
+        url = "/" + "/".join(segments)
+        if any((url.lower() + "/").startswith(prefix) for prefix in inside):
+            continue
+        directories.append(VirtualDirectory(url, _own_path(doc, key)))
+    pool = effective.attribute(root, "AppPoolId")
+    name = pool.value.strip() if pool is not None else ""
+    return Application("/", name or None, tuple(directories))
+
+
+def _own_path(doc: MetabaseDocument, key: MetabaseKey | None) -> str:
+    if key is None:
+        return ""
+    found = doc.xml.attribute(key.start_tag, "Path")
+    return found.value if found is not None else ""
+
+
+def _pools(
+    doc: MetabaseDocument,
+    effective: Effective,
+    site: Site,
+    applications: tuple[Application, ...],
+    notes: list[Finding],
+) -> Iterator[SourcePool]:
+    seen: set[str] = set()
+    for app in applications:
+        name = app.application_pool
+        if name is None or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        location = _POOLS + name
+        key = doc.key(location)
+        defined = key is not None and key.key_type == "IIsApplicationPool"
+        if key is not None and defined:
+            notes.extend(_key_notes(doc, site, key, POOL_CARRIED))
+        user = effective.attribute(location, "WAMUserName")
+        yield SourcePool(
+            name,
+            effective.number(location, "AppPoolIdentityType", POOL_DEFAULTS["AppPoolIdentityType"]),
+            user.value if user is not None and user.value.strip() else None,
+            effective.number(location, "PeriodicRestartTime", POOL_DEFAULTS["PeriodicRestartTime"]),
+            effective.number(location, "IdleTimeout", POOL_DEFAULTS["IdleTimeout"]),
+            defined,
+        )
+
+
+def _property_notes(
+    doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...]
+) -> Iterator[Finding]:
+    carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
+    for key in keys:
+        yield from _key_notes(doc, site, key, carried)
+
+
+def _key_notes(
+    doc: MetabaseDocument, site: Site, key: MetabaseKey, carried: frozenset[str]
+) -> Iterator[Finding]:
+    """A note for each property of ``key`` that IIS 7 cannot take, whole or in part."""
+    xml = doc.xml
+    for attribute in doc.properties(key).values():
+        reason = _not_carried(attribute, carried)
+        if reason is not None:
+            yield _note(doc, site, key, attribute.name, reason=reason, offset=attribute.start)
+    if key.empty:
+        return
+    for child in xml.children(key.element):
+        name = xml.get(child, "Name") or child.name
+        ident = xml.get(child, "ID")
+        what = f"Custom property {name}" + (f" (ID {ident})" if ident else "")
+        yield _note(
+            doc, site, key, what, reason="it is outside the IIS 6 schema", offset=child.start
+        )
+
+
+def _not_carried(attribute: Attribute, carried: frozenset[str]) -> str | None:
+    """Why ``attribute`` is not carried (None: it is, or it holds nothing)."""
+    name, raw = attribute.name, attribute.raw
+    if name in SECURE_PROPERTIES or is_secure_blob(raw):
+        return "it is encrypted with the IIS 6 machine's key; set it again on the new server"
+    if not attribute.value.strip():
+        return None
+    if name == "AppIsolated":
+        pooled = attribute.value.strip() == str(POOLED)
+        return None if pooled else "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent"
+    if name not in carried:
+        return "IIS 7 has no equivalent that metaclone writes"
+    if name in PROPERTIES and PROPERTIES[name].flags:
+        try:
+            bits = read_value(name, raw)
+        except ValueError:
+            return None  # the value is read, and refused with its place, when it is converted
+        left = unmapped_flags(name, bits) if isinstance(bits, int) else []
+        if left:
+            return f"IIS 7 has no place for {', '.join(left)}"
+    if name == "HttpRedirect":
+        unknown = redirect_settings(attribute.value)[1]
+        if unknown:
+            return f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
+    return None
+
+
+def _note(
+    doc: MetabaseDocument, site: Site, key: MetabaseKey, what: str, *, reason: str, offset: int
+) -> Finding:
+    return Finding(
+        Severity.WARNING,
+        NOT_CARRIED,
+        f"{key.location}: {what} is not carried: {reason}",
+        site.id,
+        doc.xml.line_of(offset),
+    )
