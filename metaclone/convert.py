@@ -257,6 +257,9 @@ def _convert(
 
 #: Informational check findings that still concern a new site.
 _REPORTED_INFO = frozenset({"shared-sslcert-endpoint"})
+#: Check findings about a new site that its conversion answers itself: the HTTP.sys plan
+#: binds the certificate, or a note says that there is none.
+_ANSWERED = frozenset({"missing-certificate"})
 
 
 def _problems(target: AppHostDocument) -> list[Finding]:
@@ -265,7 +268,8 @@ def _problems(target: AppHostDocument) -> list[Finding]:
     return [
         attrs.evolve(finding, line=None)
         for finding in target.check()
-        if finding.severity is not Severity.INFO or finding.code in _REPORTED_INFO
+        if (finding.severity is not Severity.INFO or finding.code in _REPORTED_INFO)
+        and finding.code not in _ANSWERED
     ]
 
 
@@ -451,13 +455,16 @@ def _pool(pool: SourcePool, pipeline: str, runtime: str) -> Node:
     if identity == "SpecificUser" and pool.user_name:
         process.append(("userName", pool.user_name))
     process.append(("idleTimeout", _time_span(pool.idle_minutes)))
+    attributes = [
+        ("name", pool.name),
+        ("managedRuntimeVersion", runtime),
+        ("managedPipelineMode", pipeline),
+    ]
+    if not pool.auto_start:
+        attributes.append(("autoStart", "false"))
     return Node(
         "add",
-        (
-            ("name", pool.name),
-            ("managedRuntimeVersion", runtime),
-            ("managedPipelineMode", pipeline),
-        ),
+        tuple(attributes),
         (
             Node("processModel", tuple(process)),
             Node(

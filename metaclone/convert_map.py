@@ -200,7 +200,7 @@ FTP_CARRIED = frozenset(
 )
 
 #: Properties of an IIsApplicationPool key a new pool carries over.
-POOL_CARRIED = frozenset({*POOL_DEFAULTS, "WAMUserName"})
+POOL_CARRIED = frozenset({*POOL_DEFAULTS, "WAMUserName", "AppPoolAutoStart"})
 
 #: ``AppIsolated`` 2 (pooled process) is what IIS 7 does; 0 and 1 (IIS 5 isolation) are not.
 POOLED = 2

@@ -60,6 +60,7 @@ class SourcePool:
     restart_minutes: int
     idle_minutes: int
     defined: bool
+    auto_start: bool = True
 
 
 @attrs.frozen
@@ -261,6 +262,10 @@ def _pools(
     notes: list[Finding],
 ) -> Iterator[SourcePool]:
     seen: set[str] = set()
+    service_key = doc.key(_POOLS.rstrip("/"))
+    if service_key is not None and any(app.application_pool for app in applications):
+        # What every pool inherits, beyond the properties a new pool is made of.
+        notes.extend(_key_notes(doc, site, service_key, POOL_CARRIED))
     for app in applications:
         name = app.application_pool
         if name is None or name.casefold() in seen:
@@ -272,6 +277,8 @@ def _pools(
         if key is not None and defined:
             notes.extend(_key_notes(doc, site, key, POOL_CARRIED))
         user = effective.attribute(location, "WAMUserName")
+        # AppPoolAutoStart is not inherited (MBSchema: NO_ATTRIBUTES).
+        auto_start = doc.xml.attribute(key.start_tag, "AppPoolAutoStart") if key else None
         yield SourcePool(
             name,
             effective.number(location, "AppPoolIdentityType", POOL_DEFAULTS["AppPoolIdentityType"]),
@@ -279,7 +286,15 @@ def _pools(
             effective.number(location, "PeriodicRestartTime", POOL_DEFAULTS["PeriodicRestartTime"]),
             effective.number(location, "IdleTimeout", POOL_DEFAULTS["IdleTimeout"]),
             defined,
+            _true(auto_start.value) if auto_start is not None else True,
         )
+
+
+def _true(text: str) -> bool:
+    try:
+        return parse_bool(text)
+    except ValueError:
+        return True
 
 
 def _property_notes(
