@@ -33,7 +33,7 @@ from metaclone.base import ConfigDocument, SiteKey
 from metaclone.convert_map import IDENTITY_TYPES, IIS7_DEFAULTS, PIPELINES, RUNTIMES, differing
 from metaclone.convert_map import time_span as _time_span
 from metaclone.convert_markup import Node, render, server_defaults, settings_tree
-from metaclone.convert_source import NOT_CARRIED, SourcePool, SourceSite, read_source
+from metaclone.convert_source import SourcePool, SourceSite, read_source
 from metaclone.errors import (
     ConversionError,
     SiteIdInUseError,
@@ -495,25 +495,6 @@ def _pool_notes(pool: SourcePool, existing: set[str], target: AppHostDocument) -
                 f"application pool {pool.name!r} has no key in the metabase "
                 f"(/LM/W3SVC/AppPools/{pool.name}; an export file holds no pools): it is "
                 "added with IIS 6's defaults",
-            )
-        )
-    if pool.identity_type not in IDENTITY_TYPES:
-        notes.append(
-            Finding(
-                Severity.WARNING,
-                NOT_CARRIED,
-                f"application pool {pool.name!r}: AppPoolIdentityType {pool.identity_type} is "
-                "unknown; the pool runs as NetworkService",
-            )
-        )
-    if IDENTITY_TYPES.get(pool.identity_type) == "SpecificUser":
-        notes.append(
-            Finding(
-                Severity.WARNING,
-                NOT_CARRIED,
-                f"application pool {pool.name!r} runs as {pool.user_name or 'a user'}: its "
-                "password (WAMUserPass) is encrypted with the IIS 6 machine's key and is not "
-                "carried; set it with appcmd set apppool or IIS Manager",
             )
         )
     return notes

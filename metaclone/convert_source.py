@@ -13,6 +13,7 @@ import attrs
 
 from metaclone.convert_map import (
     FTP_CARRIED,
+    IDENTITY_TYPES,
     LOCATION_PROPERTIES,
     POOL_CARRIED,
     POOL_DEFAULTS,
@@ -279,15 +280,46 @@ def _pools(
         user = effective.attribute(location, "WAMUserName")
         # AppPoolAutoStart is not inherited (MBSchema: NO_ATTRIBUTES).
         auto_start = doc.xml.attribute(key.start_tag, "AppPoolAutoStart") if key else None
+        identity = effective.number(
+            location, "AppPoolIdentityType", POOL_DEFAULTS["AppPoolIdentityType"]
+        )
+        notes.extend(_identity_notes(site, name, identity, user.value if user else None))
         yield SourcePool(
             name,
-            effective.number(location, "AppPoolIdentityType", POOL_DEFAULTS["AppPoolIdentityType"]),
+            identity,
             user.value if user is not None and user.value.strip() else None,
             effective.number(location, "PeriodicRestartTime", POOL_DEFAULTS["PeriodicRestartTime"]),
             effective.number(location, "IdleTimeout", POOL_DEFAULTS["IdleTimeout"]),
             defined,
             _true(auto_start.value) if auto_start is not None else True,
         )
+
+
+def _identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:
+    """What a pool's identity cannot take along: an unknown type, a user's password."""
+    notes: list[Finding] = []
+    if identity not in IDENTITY_TYPES:
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                NOT_CARRIED,
+                f"application pool {pool!r}: AppPoolIdentityType {identity} is not carried: it "
+                "is no identity IIS knows; the pool runs as NetworkService",
+                site.id,
+            )
+        )
+    elif IDENTITY_TYPES[identity] == "SpecificUser":
+        notes.append(
+            Finding(
+                Severity.WARNING,
+                NOT_CARRIED,
+                f"application pool {pool!r}: the password of {user or 'its user'} is not "
+                "carried: it is encrypted with the IIS 6 machine's key (WAMUserPass); set it "
+                "with appcmd set apppool or IIS Manager",
+                site.id,
+            )
+        )
+    return notes
 
 
 def _true(text: str) -> bool:
@@ -313,7 +345,7 @@ def _key_notes(
     for attribute in doc.properties(key).values():
         reason = _not_carried(attribute, carried)
         if reason is not None:
-            yield _note(doc, site, key, attribute.name, reason=reason, offset=attribute.start)
+            yield _note(doc, site, key, attribute.name, reason=reason, offset=attribute.name_start)
     if key.empty:
         return
     for child in xml.children(key.element):
