@@ -380,8 +380,6 @@ class _Writer:
         return tuple(pool.name for pool in added)
 
     def locations(self, source: SourceSite, name: str) -> tuple[str, ...]:
-        if source.ftp_authentication is not None:
-            return ()
         defaults = server_defaults(self.xml, IIS7_DEFAULTS)
         blocks = []
         site_level = differing(source.site_settings, defaults)

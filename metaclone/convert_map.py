@@ -41,6 +41,7 @@ DEFAULT_DOCUMENT_FILES = (*DEFAULT_DOCUMENT, "files")
 DIRECTORY_BROWSE = (*_WEB, "directoryBrowse")
 HTTP_REDIRECT = (*_WEB, "httpRedirect")
 HANDLERS = (*_WEB, "handlers")
+FTP_AUTHORIZATION = ("system.ftpServer", "security", "authorization")
 
 #: An IIS 6 flag bit that switches an IIS 7 ``enabled`` attribute: (property, flag) -> element.
 SWITCHES: Mapping[tuple[str, str], ElementPath] = {
@@ -119,6 +120,12 @@ LOCATION_PROPERTIES: Mapping[str, str] = {
     "HttpRedirect": "",
 }
 
+#: The FTP properties a location block carries (MBSchema defaults; INHERIT).
+FTP_LOCATION_PROPERTIES: Mapping[str, str] = {"AccessFlags": "AccessRead"}
+
+#: FTP AccessFlags bits -> IIS 7 FTP authorization permissions; IIS 6 FTP reads no others.
+FTP_PERMISSIONS: Mapping[str, str] = {"AccessRead": "Read", "AccessWrite": "Write"}
+
 #: IIS 7 schema defaults of every setting a location block may write.
 IIS7_DEFAULTS: Mapping[SettingKey, SettingValue] = {
     ((*_AUTH, "anonymousAuthentication"), "enabled"): "true",
@@ -136,6 +143,7 @@ IIS7_DEFAULTS: Mapping[SettingKey, SettingValue] = {
     (HTTP_REDIRECT, "childOnly"): "false",
     (HTTP_REDIRECT, "httpResponseStatus"): "Found",
     (HANDLERS, "accessPolicy"): "Read",
+    (FTP_AUTHORIZATION, ""): Collection(()),
 }
 
 #: HttpRedirect options (after the destination, comma-separated) -> IIS 7 attribute and value.
@@ -196,6 +204,7 @@ FTP_CARRIED = frozenset(
         "Path",
         "AllowAnonymous",
         "AnonymousOnly",
+        *FTP_LOCATION_PROPERTIES,
     }
 )
 
@@ -206,12 +215,15 @@ POOL_CARRIED = frozenset({*POOL_DEFAULTS, "WAMUserName", "AppPoolAutoStart"})
 POOLED = 2
 
 
-def unmapped_flags(name: str, bits: int) -> list[str]:
-    """The flags set in ``bits`` of property ``name`` that no IIS 7 setting takes."""
+def unmapped_flags(name: str, bits: int, *, ftp: bool = False) -> list[str]:
+    """The flags set in ``bits`` of property ``name`` that no IIS 7 setting takes (for an FTP
+    site with ``ftp``)."""
     flags = PROPERTIES[name].flags
     mapped = {flag for prop, flag in SWITCHES if prop == name}
     flag_set = FLAG_SETS.get(name)
-    if flag_set is not None:
+    if ftp and name == "AccessFlags":
+        mapped = set(FTP_PERMISSIONS)
+    elif flag_set is not None:
         mapped.update(flag_set.names)
     found = [flag for flag, value in flags.items() if bits & value and flag not in mapped]
     rest = bits
@@ -255,6 +267,16 @@ def web_settings(values: Mapping[str, object]) -> Settings:
     settings[(DEFAULT_DOCUMENT_FILES, "")] = Collection(tuple((("value", d),) for d in documents))
     settings.update(redirect_settings(str(values["HttpRedirect"]))[0])
     return settings
+
+
+def ftp_settings(values: Mapping[str, object]) -> Settings:
+    """The FTP authorization rule for the effective ``AccessFlags`` at one key: everyone may
+    do what IIS 6 allowed (IIS 7 FTP allows nothing without a rule)."""
+    bits = _bits(values["AccessFlags"])
+    flags = PROPERTIES["AccessFlags"].flags
+    permissions = ", ".join(name for flag, name in FTP_PERMISSIONS.items() if bits & flags[flag])
+    rule = (("accessType", "Allow"), ("users", "*"), ("permissions", permissions))
+    return {(FTP_AUTHORIZATION, ""): Collection((rule,) if permissions else ())}
 
 
 def _bits(value: object) -> int:

@@ -116,11 +116,16 @@ def _read(xml: XmlDocument, scope: Element, key: SettingKey, current: SettingVal
     for item in xml.children(element):
         if item.name == "clear":
             entries = []
-        elif item.name in ("add", "remove"):
-            value = xml.get(item, "value") or ""
-            entries = [
-                e for e in entries if dict(e).get("value", "").casefold() != value.casefold()
-            ]
-            if item.name == "add":
-                entries.append((("value", value),))
+            continue
+        written = tuple((a.name, a.value) for a in xml.attributes(item))
+        if item.name == "add":
+            entries.append(written)
+        elif item.name == "remove":
+            entries = [e for e in entries if not _matches(e, written)]
     return Collection(tuple(entries))
+
+
+def _matches(entry: tuple[tuple[str, str], ...], removal: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a ``<remove>`` with attributes ``removal`` removes ``entry`` (by its keys)."""
+    values = {name: value.casefold() for name, value in entry}
+    return all(values.get(name) == value.casefold() for name, value in removal)

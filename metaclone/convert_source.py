@@ -13,6 +13,7 @@ import attrs
 
 from metaclone.convert_map import (
     FTP_CARRIED,
+    FTP_LOCATION_PROPERTIES,
     IDENTITY_TYPES,
     LOCATION_PROPERTIES,
     POOL_CARRIED,
@@ -21,6 +22,7 @@ from metaclone.convert_map import (
     WEB_CARRIED,
     Settings,
     differing,
+    ftp_settings,
     redirect_settings,
     unmapped_flags,
     web_settings,
@@ -49,6 +51,7 @@ from metaclone.sites import (
 NOT_CARRIED = "not-carried"
 _POOLS = "/LM/W3SVC/AppPools/"
 _LOCATION_KEY_TYPES = frozenset({"IIsWebVirtualDir", "IIsWebDirectory", "IIsWebFile"})
+_FTP_LOCATION_KEY_TYPES = frozenset({"IIsFtpVirtualDir"})
 
 
 @attrs.frozen
@@ -163,11 +166,8 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
         applications = (_root_application(doc, effective, keys, root, applications), *applications)
     notes = list(_property_notes(doc, site, keys))
     pools = tuple(_pools(doc, effective, site, applications, notes)) if web else ()
-    site_settings: Settings = {}
-    locations: list[SourceLocation] = []
-    if web:
-        site_settings = _settings_at(effective, root)
-        locations = list(_locations(doc, effective, keys, root))
+    site_settings = _settings_at(effective, root, web=web)
+    locations = list(_locations(doc, effective, keys, root, web=web))
     ftp = None
     if not web:
         ftp = (
@@ -187,12 +187,12 @@ def _iis7_binding(binding: Binding) -> Binding:
     return Binding(binding.protocol, f"{ip or '*'}:{shown_port}:{host}")
 
 
-def _settings_at(effective: Effective, location: str) -> Settings:
+def _settings_at(effective: Effective, location: str, *, web: bool) -> Settings:
+    properties = LOCATION_PROPERTIES if web else FTP_LOCATION_PROPERTIES
     values = {
-        name: effective.value(location, name, default)
-        for name, default in LOCATION_PROPERTIES.items()
+        name: effective.value(location, name, default) for name, default in properties.items()
     }
-    return web_settings(values)
+    return web_settings(values) if web else ftp_settings(values)
 
 
 def _below(location: str, root: str) -> tuple[str, ...] | None:
@@ -205,19 +205,25 @@ def _below(location: str, root: str) -> tuple[str, ...] | None:
 
 
 def _locations(
-    doc: MetabaseDocument, effective: Effective, keys: tuple[MetabaseKey, ...], root: str
+    doc: MetabaseDocument,
+    effective: Effective,
+    keys: tuple[MetabaseKey, ...],
+    root: str,
+    *,
+    web: bool,
 ) -> Iterator[SourceLocation]:
     """Keys below ROOT that set a location property themselves, with what differs from the
     key above them (what the IIS 7 path inherits)."""
+    key_types = _LOCATION_KEY_TYPES if web else _FTP_LOCATION_KEY_TYPES
+    properties = LOCATION_PROPERTIES if web else FTP_LOCATION_PROPERTIES
     for key in keys:
         segments = _below(key.location, root)
-        if not segments or key.key_type not in _LOCATION_KEY_TYPES:
+        if not segments or key.key_type not in key_types:
             continue
-        props = doc.properties(key)
-        if not any(name in props for name in LOCATION_PROPERTIES):
+        if not any(name in doc.properties(key) for name in properties):
             continue
-        own = _settings_at(effective, key.location)
-        parent = _settings_at(effective, key.location.rpartition("/")[0])
+        own = _settings_at(effective, key.location, web=web)
+        parent = _settings_at(effective, key.location.rpartition("/")[0], web=web)
         changed = differing(own, parent)
         if changed:
             yield SourceLocation("/".join(segments), changed)
@@ -334,16 +340,21 @@ def _property_notes(
 ) -> Iterator[Finding]:
     carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
     for key in keys:
-        yield from _key_notes(doc, site, key, carried)
+        yield from _key_notes(doc, site, key, carried, ftp=site.kind is SiteKind.FTP)
 
 
 def _key_notes(
-    doc: MetabaseDocument, site: Site, key: MetabaseKey, carried: frozenset[str]
+    doc: MetabaseDocument,
+    site: Site,
+    key: MetabaseKey,
+    carried: frozenset[str],
+    *,
+    ftp: bool = False,
 ) -> Iterator[Finding]:
     """A note for each property of ``key`` that IIS 7 cannot take, whole or in part."""
     xml = doc.xml
     for attribute in doc.properties(key).values():
-        reason = _not_carried(attribute, carried)
+        reason = _not_carried(attribute, carried, ftp=ftp)
         if reason is not None:
             yield _note(doc, site, key, attribute.name, reason=reason, offset=attribute.name_start)
     if key.empty:
@@ -357,7 +368,7 @@ def _key_notes(
         )
 
 
-def _not_carried(attribute: Attribute, carried: frozenset[str]) -> str | None:
+def _not_carried(attribute: Attribute, carried: frozenset[str], *, ftp: bool) -> str | None:
     """Why ``attribute`` is not carried (None: it is, or it holds nothing)."""
     name, raw = attribute.name, attribute.raw
     if name in SECURE_PROPERTIES or is_secure_blob(raw):
@@ -374,7 +385,7 @@ def _not_carried(attribute: Attribute, carried: frozenset[str]) -> str | None:
             bits = read_value(name, raw)
         except ValueError:
             return None  # the value is read, and refused with its place, when it is converted
-        left = unmapped_flags(name, bits) if isinstance(bits, int) else []
+        left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
         if left:
             return f"IIS 7 has no place for {', '.join(left)}"
     if name == "HttpRedirect":

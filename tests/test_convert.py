@@ -387,11 +387,29 @@ def test_ftp_sites() -> None:
         ("basicAuthentication", "true"),
     ]
     assert result.plan is None
-    assert result.locations == ()
-    assert {n.message.split(":")[0] for n in result.notes} == {
-        "/LM/MSFTPSVC/1/ROOT",
-        "/LM/MSFTPSVC/1/ROOT/upload",
-    }
+    # IIS 7 FTP allows nothing without a rule: AccessFlags become authorization rules.
+    assert result.locations == ("Public FTP", "Public FTP/upload")
+    for path, permissions in (("Public FTP", "Read"), ("Public FTP/upload", "Write")):
+        rules = elements(
+            root, "location[@path=$p]/system.ftpServer/security/authorization/*", p=path
+        )
+        assert [(r.tag, attributes(r)) for r in rules] == [
+            ("clear", {}),
+            ("add", {"accessType": "Allow", "users": "*", "permissions": permissions}),
+        ]
+    assert result.notes == ()
+
+
+def test_ftp_access_flags_beyond_read_and_write_are_noted() -> None:
+    data = METABASE.read_bytes().replace(
+        b'AccessFlags="AccessWrite"', b'AccessFlags="AccessWrite | AccessScript"'
+    )
+    doc = target()
+    result = site_to_applicationhost(metaclone.loads(data), "ftp/1", doc)
+    assert [n.message for n in result.notes] == [
+        "/LM/MSFTPSVC/1/ROOT/upload: AccessFlags is not carried: "
+        "IIS 7 has no place for AccessScript"
+    ]
 
 
 def test_ftp_certificate_is_stored_in_the_file() -> None:

@@ -158,9 +158,7 @@ def _xxe_payloads(target: str) -> dict[str, bytes]:
         "entity-in-attribute": (
             f'<!DOCTYPE c [<!ENTITY xxe SYSTEM "{target}">]><c a="&xxe;"/>'
         ).encode(),
-        "parameter-entity": (
-            f'<!DOCTYPE c [<!ENTITY % p SYSTEM "{target}"> %p;]><c/>'
-        ).encode(),
+        "parameter-entity": (f'<!DOCTYPE c [<!ENTITY % p SYSTEM "{target}"> %p;]><c/>').encode(),
         "external-dtd": f'<!DOCTYPE c SYSTEM "{target}"><c/>'.encode(),
         "public-dtd": f'<!DOCTYPE c PUBLIC "-//X//Y//EN" "{target}"><c/>'.encode(),
         "xinclude": (
@@ -224,8 +222,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 def quadratic_blowup() -> bytes:
     entity = "x" * 100_000
     return (
-        f'<?xml version="1.0"?>\n<!DOCTYPE c [<!ENTITY a "{entity}">]>\n'
-        f"<c>{'&a;' * 50_000}</c>\n"
+        f'<?xml version="1.0"?>\n<!DOCTYPE c [<!ENTITY a "{entity}">]>\n<c>{"&a;" * 50_000}</c>\n'
     ).encode()
 
 
@@ -256,11 +253,14 @@ def test_any_doctype_in_a_valid_file_is_refused(
 ) -> None:
     data = fixture.read_bytes()
     bom, encoding = b"", "utf-8"
-    for mark, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for mark, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(mark):
             bom, encoding = mark, name
-    text = data[len(bom):].decode(encoding)
+    text = data[len(bom) :].decode(encoding)
     # Right after the declaration (or at the very start), where a DOCTYPE is allowed.
     at = text.index("?>") + 2 if text.startswith("<?xml") else 0
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -311,7 +311,10 @@ CHILD_MEMORY_MB = 1536
 def run_child(kind: str, *extra: str) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(CHILD_MEMORY_MB), *extra],
-        capture_output=True, text=True, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -362,9 +365,7 @@ BAD_BYTES: dict[str, bytes] = {
     "invalid-utf8-surrogate": b"<configuration a='\xed\xa0\x80'/>",
     "invalid-utf8-truncated-at-end": b"<configuration/>\n<!-- \xe2\x82",
     "invalid-utf8-latin1-text": "<configuration a='café'/>".encode("latin-1"),
-    "latin1-declared": "<?xml version='1.0' encoding='ISO-8859-1'?><c a='café'/>".encode(
-        "latin-1"
-    ),
+    "latin1-declared": "<?xml version='1.0' encoding='ISO-8859-1'?><c a='café'/>".encode("latin-1"),
     "utf16le-without-bom": _DOC.replace("UTF-8", "UTF-16").encode("utf-16-le"),
     "utf16be-without-bom": _DOC.replace("UTF-8", "UTF-16").encode("utf-16-be"),
     "utf32le-with-bom": codecs.BOM_UTF32_LE + _DOC.encode("utf-32-le"),
@@ -441,8 +442,10 @@ def test_loads_refuses_text() -> None:
 def _truncation_params() -> list[Any]:
     params: list[Any] = []
     for path in [*xml_fixtures(), *corpus_files()]:
-        label = path.name if path.is_relative_to(ROOT.parent / "shared") else str(
-            path.relative_to(ROOT / "fixtures")
+        label = (
+            path.name
+            if path.is_relative_to(ROOT.parent / "shared")
+            else str(path.relative_to(ROOT / "fixtures"))
         )
         params.append(pytest.param(path, id=label))
     return params
@@ -529,7 +532,10 @@ OLD = b"<configuration><old/></configuration>\n"
 def _saver(target: Path, mode: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", _SAVER, str(target), mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
 
@@ -583,4 +589,3 @@ def test_completed_save_replaces_the_file(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"<configuration><new/><a/>")
     assert target.stat().st_mode & 0o777 == 0o640
     assert _leftovers(tmp_path, target) == []
-
