@@ -30,9 +30,16 @@ from metaclone.apphost_style import (
     style_of,
 )
 from metaclone.base import ConfigDocument, SiteKey
-from metaclone.convert_map import IDENTITY_TYPES, IIS7_DEFAULTS, PIPELINES, RUNTIMES, differing
-from metaclone.convert_map import time_span as _time_span
-from metaclone.convert_markup import Node, render, server_defaults, settings_tree
+from metaclone.convert_map import IIS7_DEFAULTS, PIPELINES, RUNTIMES, differing
+from metaclone.convert_markup import (
+    Node,
+    application_node,
+    ftp_server_node,
+    pool_node,
+    render,
+    server_defaults,
+    settings_tree,
+)
 from metaclone.convert_source import SourcePool, SourceSite, read_source
 from metaclone.errors import (
     ConversionError,
@@ -43,10 +50,12 @@ from metaclone.errors import (
 from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.metabase import MetabaseDocument
-from metaclone.sites import Application, Finding, Severity, Site, SiteKind
+from metaclone.sites import Finding, Severity, Site, SiteKind
 
 #: Characters IIS Manager and Microsoft.Web.Administration refuse in a site name.
 _BAD_NAME_CHARACTERS = re.compile(r'[\\/?;:@&=+$,|"<>]')
+#: Characters IIS refuses in an application pool name (validationType applicationPoolName).
+_BAD_POOL_CHARACTERS = re.compile(r'[\\/"|<>:*?\]\[+=;,@&]')
 
 
 @attrs.frozen
@@ -334,7 +343,7 @@ class _Writer:
 
     def site(self, source: SourceSite, name: str, site_id: int) -> None:
         auto_start = "true" if source.site.auto_start else "false"
-        children = [_application(app) for app in source.applications]
+        children = [application_node(app) for app in source.applications]
         children.append(
             Node(
                 "bindings",
@@ -348,7 +357,7 @@ class _Writer:
             )
         )
         if source.ftp_authentication is not None:
-            children.append(_ftp_server(source))
+            children.append(ftp_server_node(source))
         attributes = (("name", name), ("id", str(site_id)), ("serverAutoStart", auto_start))
         self._insert(self.sites_element, "site", [Node("site", attributes, tuple(children))])
 
@@ -370,13 +379,22 @@ class _Writer:
             notes.extend(_pool_notes(pool, existing, self.target))
         if not added:
             return ()
+        for pool in added:
+            bad = _BAD_POOL_CHARACTERS.search(pool.name)
+            if bad is not None or not pool.name.strip():
+                raise ConversionError(
+                    f"application pool name {pool.name!r} is not valid in IIS 7 (it may not be "
+                    'empty or contain any of \\ / " | < > : * ? ] [ + = ; , @ &); rename the '
+                    "pool in IIS 6 first",
+                    path=self.target.path,
+                )
         if element is None:
             raise UnsupportedDocumentError(
                 "this applicationHost.config has no <applicationPools> section to add the "
                 "site's pools to",
                 path=self.target.path,
             )
-        self._insert(element, "add", [_pool(pool, pipeline, runtime) for pool in added])
+        self._insert(element, "add", [pool_node(pool, pipeline, runtime) for pool in added])
         return tuple(pool.name for pool in added)
 
     def locations(self, source: SourceSite, name: str) -> tuple[str, ...]:
@@ -404,73 +422,6 @@ def _sample(xml: XmlDocument, sites: Element) -> Element | None:
         if binding is not None:
             return binding
     return None
-
-
-def _application(app: Application) -> Node:
-    attributes = [("path", app.path)]
-    if app.application_pool is not None:
-        attributes.append(("applicationPool", app.application_pool))
-    return Node(
-        "application",
-        tuple(attributes),
-        tuple(
-            Node("virtualDirectory", (("path", d.path), ("physicalPath", d.physical_path)))
-            for d in app.virtual_directories
-        ),
-    )
-
-
-def _ftp_server(source: SourceSite) -> Node:
-    assert source.ftp_authentication is not None
-    anonymous, basic = source.ftp_authentication
-    ssl: list[tuple[str, str]] = []
-    certificate = source.site.certificate
-    if certificate is not None:
-        ssl += [
-            ("serverCertHash", certificate.thumbprint),
-            ("serverCertStoreName", certificate.store),
-        ]
-    # IIS 6 FTP had no SSL; IIS 7 requires it unless told otherwise.
-    ssl += [("controlChannelPolicy", "SslAllow"), ("dataChannelPolicy", "SslAllow")]
-    authentication = Node(
-        "authentication",
-        children=(
-            Node("anonymousAuthentication", (("enabled", _bool(anonymous)),)),
-            Node("basicAuthentication", (("enabled", _bool(basic)),)),
-        ),
-    )
-    security = Node("security", children=(Node("ssl", tuple(ssl)), authentication))
-    return Node("ftpServer", children=(security,))
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _pool(pool: SourcePool, pipeline: str, runtime: str) -> Node:
-    identity = IDENTITY_TYPES.get(pool.identity_type, "NetworkService")
-    process = [("identityType", identity)]
-    if identity == "SpecificUser" and pool.user_name:
-        process.append(("userName", pool.user_name))
-    process.append(("idleTimeout", _time_span(pool.idle_minutes)))
-    attributes = [
-        ("name", pool.name),
-        ("managedRuntimeVersion", runtime),
-        ("managedPipelineMode", pipeline),
-    ]
-    if not pool.auto_start:
-        attributes.append(("autoStart", "false"))
-    return Node(
-        "add",
-        tuple(attributes),
-        (
-            Node("processModel", tuple(process)),
-            Node(
-                "recycling",
-                children=(Node("periodicRestart", (("time", _time_span(pool.restart_minutes)),)),),
-            ),
-        ),
-    )
 
 
 def _pool_notes(pool: SourcePool, existing: set[str], target: AppHostDocument) -> list[Finding]:

@@ -9,14 +9,18 @@ import attrs
 
 from metaclone.apphost_style import MarkupStyle
 from metaclone.convert_map import (
+    IDENTITY_TYPES,
     IIS7_DEFAULTS,
     Collection,
     ElementPath,
     SettingKey,
     Settings,
     SettingValue,
+    time_span,
 )
+from metaclone.convert_source import SourcePool, SourceSite
 from metaclone.lossless import Element, XmlDocument
+from metaclone.sites import Application
 
 
 @attrs.frozen
@@ -79,6 +83,79 @@ def _nodes(
             )
         nodes.append(Node(path[-1], tuple(attributes[path]), children))
     return tuple(nodes)
+
+
+# -- sites and pools -------------------------------------------------------------------------
+
+
+def application_node(app: Application) -> Node:
+    """An ``<application>`` with its virtual directories."""
+    attributes = [("path", app.path)]
+    if app.application_pool is not None:
+        attributes.append(("applicationPool", app.application_pool))
+    return Node(
+        "application",
+        tuple(attributes),
+        tuple(
+            Node("virtualDirectory", (("path", d.path), ("physicalPath", d.physical_path)))
+            for d in app.virtual_directories
+        ),
+    )
+
+
+def ftp_server_node(source: SourceSite) -> Node:
+    """An FTP site's ``<ftpServer>``: SSL allowed (IIS 6 FTP had none; IIS 7 requires it
+    unless told otherwise), the certificate if any, anonymous and basic logons."""
+    assert source.ftp_authentication is not None
+    anonymous, basic = source.ftp_authentication
+    ssl: list[tuple[str, str]] = []
+    certificate = source.site.certificate
+    if certificate is not None:
+        ssl += [
+            ("serverCertHash", certificate.thumbprint),
+            ("serverCertStoreName", certificate.store),
+        ]
+    ssl += [("controlChannelPolicy", "SslAllow"), ("dataChannelPolicy", "SslAllow")]
+    authentication = Node(
+        "authentication",
+        children=(
+            Node("anonymousAuthentication", (("enabled", _bool(anonymous)),)),
+            Node("basicAuthentication", (("enabled", _bool(basic)),)),
+        ),
+    )
+    security = Node("security", children=(Node("ssl", tuple(ssl)), authentication))
+    return Node("ftpServer", children=(security,))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def pool_node(pool: SourcePool, pipeline: str, runtime: str) -> Node:
+    """A new ``<add>`` application pool (see :mod:`metaclone.convert_map`)."""
+    identity = IDENTITY_TYPES.get(pool.identity_type, "NetworkService")
+    process = [("identityType", identity)]
+    if identity == "SpecificUser" and pool.user_name:
+        process.append(("userName", pool.user_name))
+    process.append(("idleTimeout", time_span(pool.idle_minutes)))
+    attributes = [
+        ("name", pool.name),
+        ("managedRuntimeVersion", runtime),
+        ("managedPipelineMode", pipeline),
+    ]
+    if not pool.auto_start:
+        attributes.append(("autoStart", "false"))
+    return Node(
+        "add",
+        tuple(attributes),
+        (
+            Node("processModel", tuple(process)),
+            Node(
+                "recycling",
+                children=(Node("periodicRestart", (("time", time_span(pool.restart_minutes)),)),),
+            ),
+        ),
+    )
 
 
 # -- the target's server-level values ---------------------------------------------------------

@@ -790,3 +790,8 @@ def test_each_path_gets_the_iis6_settings(values: dict[tuple[str, str], str | No
         found_default = _iis7_value(root, paths, "defaultDocument", "enabled")
         assert found_default in ("true", "false")
         assert (found_default == "true") == bool(browse & 2**30)
+
+
+def test_pool_name_invalid_in_iis7() -> None:
+    data = METABASE.read_bytes().replace(b'AppPoolId="StoreAdmin"', b'AppPoolId="Store:Admin"')
+    refused(ConversionError, r"pool name 'Store:Admin' is not valid", source=metaclone.loads(data))
