@@ -289,7 +289,10 @@ def _pools(
         identity = effective.number(
             location, "AppPoolIdentityType", POOL_DEFAULTS["AppPoolIdentityType"]
         )
-        notes.extend(_identity_notes(site, name, identity, user.value if user else None))
+        # A password of the pool's own key is noted with the key's other properties.
+        noted = key is not None and doc.xml.attribute(key.start_tag, "WAMUserPass") is not None
+        if not noted:
+            notes.extend(_identity_notes(site, name, identity, user.value if user else None))
         yield SourcePool(
             name,
             identity,
@@ -364,22 +367,38 @@ def _key_notes(
         ident = xml.get(child, "ID")
         what = f"Custom property {name}" + (f" (ID {ident})" if ident else "")
         yield _note(
-            doc, site, key, what, reason="it is outside the IIS 6 schema", offset=child.start
+            doc,
+            site,
+            key,
+            what,
+            reason=(_NOT, "it is outside the IIS 6 schema"),
+            offset=child.start,
         )
 
 
-def _not_carried(attribute: Attribute, carried: frozenset[str], *, ftp: bool) -> str | None:
-    """Why ``attribute`` is not carried (None: it is, or it holds nothing)."""
+_NOT = "is not carried"
+_PARTLY = "is only partly carried"
+
+
+def _not_carried(
+    attribute: Attribute, carried: frozenset[str], *, ftp: bool
+) -> tuple[str, str] | None:
+    """Whether ``attribute`` is not carried or only partly, and why (None: it is carried, or
+    it holds nothing)."""
     name, raw = attribute.name, attribute.raw
     if name in SECURE_PROPERTIES or is_secure_blob(raw):
-        return "it is encrypted with the IIS 6 machine's key; set it again on the new server"
+        return _NOT, "it is encrypted with the IIS 6 machine's key; set it again on the new server"
     if not attribute.value.strip():
         return None
     if name == "AppIsolated":
         pooled = attribute.value.strip() == str(POOLED)
-        return None if pooled else "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent"
+        return (
+            None
+            if pooled
+            else (_NOT, "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent")
+        )
     if name not in carried:
-        return "IIS 7 has no equivalent that metaclone writes"
+        return _NOT, "IIS 7 has no equivalent that metaclone writes"
     if name in PROPERTIES and PROPERTIES[name].flags:
         try:
             bits = read_value(name, raw)
@@ -387,21 +406,27 @@ def _not_carried(attribute: Attribute, carried: frozenset[str], *, ftp: bool) ->
             return None  # the value is read, and refused with its place, when it is converted
         left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
         if left:
-            return f"IIS 7 has no place for {', '.join(left)}"
+            return _PARTLY, f"IIS 7 has no place for {', '.join(left)}"
     if name == "HttpRedirect":
         unknown = redirect_settings(attribute.value)[1]
         if unknown:
-            return f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
+            return _PARTLY, f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
     return None
 
 
 def _note(
-    doc: MetabaseDocument, site: Site, key: MetabaseKey, what: str, *, reason: str, offset: int
+    doc: MetabaseDocument,
+    site: Site,
+    key: MetabaseKey,
+    what: str,
+    *,
+    reason: tuple[str, str],
+    offset: int,
 ) -> Finding:
     return Finding(
         Severity.WARNING,
         NOT_CARRIED,
-        f"{key.location}: {what} is not carried: {reason}",
+        f"{key.location}: {what} {reason[0]}: {reason[1]}",
         site.id,
         doc.xml.line_of(offset),
     )
