@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from tests.test_convert import LF, METABASE, inserted
 
 NETSH = FIXTURES / "netsh" / "sslcert_iis10_mixed_crlf.txt"
@@ -198,3 +199,23 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str 
     assert status == EXIT_USAGE
     assert "usage:" in err
     assert out == ""
+
+
+def test_readme_shows_real_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Moving a site from IIS 6", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.splitlines()
+    shutil.copyfile(METABASE, tmp_path / "MetaBase.xml")
+    shutil.copyfile(LF, tmp_path / "applicationHost.config")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, *shlex.split(command.removeprefix("$ metaclone ")))
+    assert status == EXIT_OK
+    assert out == ""
+    assert err.splitlines() == shown
+    assert (
+        "netsh http add sslcert ipport=10.0.0.8:443 certhash=9a3f5c7e"
+        in (tmp_path / "store.cmd").read_text()
+    )
