@@ -40,7 +40,7 @@ from metaclone.convert_markup import (
     server_defaults,
     settings_tree,
 )
-from metaclone.convert_source import SourcePool, SourceSite, read_source
+from metaclone.convert_source import NOT_CARRIED, SourcePool, SourceSite, read_source
 from metaclone.errors import (
     ConversionError,
     SiteIdInUseError,
@@ -136,8 +136,6 @@ def convert_sites(
     if len(sites) != 1 and (new_id is not None or new_name is not None):
         raise ConversionError("a new id or name applies to one site; convert one at a time")
     sources = [read_source(metabase, metabase.site(key)) for key in sites]
-    if strict:
-        _refuse_not_carried(sources, metabase.path)
     checkpoint = target.xml.checkpoint()
     results: list[Conversion] = []
     try:
@@ -150,6 +148,7 @@ def convert_sites(
                     new_name=new_name,
                     pipeline=mode,
                     runtime=runtime,
+                    strict=strict,
                 )
             )
     except Exception:
@@ -191,8 +190,8 @@ def _pipeline(pipeline: str, target: AppHostDocument) -> str:
     return mode
 
 
-def _refuse_not_carried(sources: Sequence[SourceSite], path: str) -> None:
-    lost = [note.message for source in sources for note in source.notes]
+def _refuse_not_carried(notes: Sequence[Finding], path: str) -> None:
+    lost = [note.message for note in notes if note.code == NOT_CARRIED]
     if lost:
         raise ConversionError(
             f"--strict: {len(lost)} propert{'y' if len(lost) == 1 else 'ies'} would not be "
@@ -248,12 +247,19 @@ def _convert(
     new_name: str | None,
     pipeline: str,
     runtime: str,
+    strict: bool,
 ) -> Conversion:
+    writer = _Writer(target)
+    added = writer.new_pools(source.pools)
+    notes = list(source.notes)
+    if added:
+        notes.extend(source.pool_service_notes)
+    notes.extend(note for pool in added for note in pool.notes)
+    if strict:
+        _refuse_not_carried(notes, source.path)
     name, site_id = _identity(target, source.site, new_id, new_name)
     before = _problems(target)
-    writer = _Writer(target)
-    notes = list(source.notes)
-    pools = writer.pools(source.pools, pipeline, runtime, notes)
+    pools = writer.pools(source.pools, added, pipeline, runtime, notes)
     writer.site(source, name, site_id)
     locations = writer.locations(source, name)
     writer.commit()
@@ -361,22 +367,35 @@ class _Writer:
         attributes = (("name", name), ("id", str(site_id)), ("serverAutoStart", auto_start))
         self._insert(self.sites_element, "site", [Node("site", attributes, tuple(children))])
 
-    def pools(
-        self, pools: Sequence[SourcePool], pipeline: str, runtime: str, notes: list[Finding]
-    ) -> tuple[str, ...]:
-        if not pools:
-            return ()
+    def existing_pools(self) -> set[str]:
+        """The names of the target's application pools, casefolded."""
         element = self.pools_element
-        existing: set[str] = set()
-        if element is not None:
-            existing = {
-                (self.xml.get(c, "name") or "").casefold()
-                for c in self.xml.children(element)
-                if c.name == "add"
-            }
-        added = [pool for pool in pools if pool.name.casefold() not in existing]
+        if element is None:
+            return set()
+        return {
+            (self.xml.get(c, "name") or "").casefold()
+            for c in self.xml.children(element)
+            if c.name == "add"
+        }
+
+    def new_pools(self, pools: Sequence[SourcePool]) -> list[SourcePool]:
+        """The pools the target does not have yet."""
+        existing = self.existing_pools() if pools else set()
+        return [pool for pool in pools if pool.name.casefold() not in existing]
+
+    def pools(
+        self,
+        pools: Sequence[SourcePool],
+        added: Sequence[SourcePool],
+        pipeline: str,
+        runtime: str,
+        notes: list[Finding],
+    ) -> tuple[str, ...]:
+        """Add the ``added`` pools; note the others, which the site uses as they are."""
+        element = self.pools_element
+        names = {pool.name.casefold() for pool in added}
         for pool in pools:
-            notes.extend(_pool_notes(pool, existing, self.target))
+            notes.extend(_pool_notes(pool, pool.name.casefold() not in names, self.target))
         if not added:
             return ()
         for pool in added:
@@ -424,9 +443,9 @@ def _sample(xml: XmlDocument, sites: Element) -> Element | None:
     return None
 
 
-def _pool_notes(pool: SourcePool, existing: set[str], target: AppHostDocument) -> list[Finding]:
+def _pool_notes(pool: SourcePool, exists: bool, target: AppHostDocument) -> list[Finding]:
     notes: list[Finding] = []
-    if pool.name.casefold() in existing:
+    if exists:
         notes.append(
             Finding(
                 Severity.INFO,

@@ -65,6 +65,8 @@ class SourcePool:
     idle_minutes: int
     defined: bool
     auto_start: bool = True
+    #: What the pool's key holds that a new IIS 7 pool cannot take (only for a pool added).
+    notes: tuple[Finding, ...] = ()
 
 
 @attrs.frozen
@@ -90,6 +92,10 @@ class SourceSite:
     #: FTP: (anonymous allowed, basic allowed).
     ftp_authentication: tuple[bool, bool] | None
     notes: tuple[Finding, ...]
+    #: What ``/LM/W3SVC/AppPools`` holds that new pools cannot take (only when one is added).
+    pool_service_notes: tuple[Finding, ...] = ()
+    #: The metabase file, for messages.
+    path: str = ""
 
 
 class Effective:
@@ -165,7 +171,12 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
     if web and not any(app.path == "/" for app in applications):
         applications = (_root_application(doc, effective, keys, root, applications), *applications)
     notes = list(_property_notes(doc, site, keys))
-    pools = tuple(_pools(doc, effective, site, applications, notes)) if web else ()
+    pools = tuple(_pools(doc, effective, site, applications)) if web else ()
+    service_key = doc.key(_POOLS.rstrip("/"))
+    service_notes: tuple[Finding, ...] = ()
+    if pools and service_key is not None:
+        # What every pool inherits, beyond the properties a new pool is made of.
+        service_notes = tuple(_key_notes(doc, site, service_key, POOL_CARRIED))
     site_settings = _settings_at(effective, root, web=web)
     locations = list(_locations(doc, effective, keys, root, web=web))
     ftp = None
@@ -176,7 +187,16 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
         )
     bindings = tuple(_iis7_binding(b) for b in site.bindings)
     return SourceSite(
-        site, bindings, applications, pools, site_settings, tuple(locations), ftp, tuple(notes)
+        site,
+        bindings,
+        applications,
+        pools,
+        site_settings,
+        tuple(locations),
+        ftp,
+        tuple(notes),
+        service_notes,
+        doc.path,
     )
 
 
@@ -266,13 +286,8 @@ def _pools(
     effective: Effective,
     site: Site,
     applications: tuple[Application, ...],
-    notes: list[Finding],
 ) -> Iterator[SourcePool]:
     seen: set[str] = set()
-    service_key = doc.key(_POOLS.rstrip("/"))
-    if service_key is not None and any(app.application_pool for app in applications):
-        # What every pool inherits, beyond the properties a new pool is made of.
-        notes.extend(_key_notes(doc, site, service_key, POOL_CARRIED))
     for app in applications:
         name = app.application_pool
         if name is None or name.casefold() in seen:
@@ -281,6 +296,7 @@ def _pools(
         location = _POOLS + name
         key = doc.key(location)
         defined = key is not None and key.key_type == "IIsApplicationPool"
+        notes: list[Finding] = []
         if key is not None and defined:
             notes.extend(_key_notes(doc, site, key, POOL_CARRIED))
         user = effective.attribute(location, "WAMUserName")
@@ -301,6 +317,7 @@ def _pools(
             effective.number(location, "IdleTimeout", POOL_DEFAULTS["IdleTimeout"]),
             defined,
             _true(auto_start.value) if auto_start is not None else True,
+            tuple(notes),
         )
 
 

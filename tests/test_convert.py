@@ -811,3 +811,15 @@ def test_pool_identity_notes() -> None:
     assert any("AppPoolIdentityType 7 is not carried" in m for m in messages)
     pool = elements(tree(doc.to_bytes()), "//applicationPools/add[@name='StorePool']")[0]
     assert child(pool, "processModel").get("identityType") == "NetworkService"
+
+
+def test_pool_keys_are_noted_only_for_pools_added() -> None:
+    data = METABASE.read_bytes().replace(
+        b'\t\tIdleTimeout="20"\r\n', b'\t\tIdleTimeout="20"\r\n\t\tPingingEnabled="FALSE"\r\n', 1
+    )
+    source = metaclone.loads(data)
+    # DefaultAppPool exists in the target: its IIS 6 settings do not matter.
+    clean = site_to_applicationhost(source, "Clean", target(), strict=True)
+    assert [n.code for n in clean.notes] == ["pool-exists"]
+    store = site_to_applicationhost(source, "Store", target())
+    assert ("/LM/W3SVC/AppPools", "PingingEnabled") in not_carried(store)
