@@ -6,7 +6,7 @@
 >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
 """
 
-from metaclone import certs, httpsys, workflow
+from metaclone import certs, convert, httpsys, workflow
 from metaclone.base import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
@@ -14,6 +14,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    ConversionError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -50,6 +51,7 @@ __all__ = [
     "CertificateRef",
     "CertificateValidityError",
     "ConfigDocument",
+    "ConversionError",
     "Finding",
     "MetacloneError",
     "NetshParseError",
@@ -67,6 +69,7 @@ __all__ = [
     "VirtualDirectory",
     "__version__",
     "certs",
+    "convert",
     "detect_format",
     "httpsys",
     "load",

@@ -580,6 +580,26 @@ class AppHostDocument(ConfigDocument):
         index = self._index()
         return index.sites_element, index.pools_element
 
+    @property
+    def last_site_element(self) -> Element | None:
+        """The last ``<site>`` element, after which a new site goes."""
+        sites = self._index().sites
+        return sites[-1].element if sites else None
+
+    @property
+    def locations(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
+        return self._index().locations
+
+    def binding_findings(self, site: SiteKey) -> list[Finding]:
+        """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,
+        HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
+        wanted = self.site(site)
+        sites = self.sites
+        mark = f"(id {wanted.id})"
+        found = self._binding_conflicts(sites) + self._certificate_findings(sites)
+        return [f for f in found if f.site_id == wanted.id or mark in f.message]
+
     # -- cloning ---------------------------------------------------------------------------
 
     def clone_site(

@@ -258,7 +258,6 @@ def _convert(
     if strict:
         _refuse_not_carried(notes, source.path)
     name, site_id = _identity(target, source.site, new_id, new_name)
-    before = _problems(target)
     pools = writer.pools(source.pools, added, pipeline, runtime, notes)
     writer.site(source, name, site_id)
     locations = writer.locations(source, name)
@@ -266,26 +265,13 @@ def _convert(
     new_site = target.site(site_id)
     plan = _plan(target, source, new_site, notes)
     # What `check` reports now and did not before is what the new site brings.
-    notes.extend(f for f in _problems(target) if f not in before)
+    notes.extend(f for f in target.binding_findings(new_site) if f.code not in _ANSWERED)
     return Conversion(source.site, new_site, plan, pools, locations, tuple(notes))
 
 
-#: Informational check findings that still concern a new site.
-_REPORTED_INFO = frozenset({"shared-sslcert-endpoint"})
 #: Check findings about a new site that its conversion answers itself: the HTTP.sys plan
 #: binds the certificate, or a note says that there is none.
 _ANSWERED = frozenset({"missing-certificate"})
-
-
-def _problems(target: AppHostDocument) -> list[Finding]:
-    """What ``check`` says about the target that a new site could cause, lines left out (the
-    insertions move them)."""
-    return [
-        attrs.evolve(finding, line=None)
-        for finding in target.check()
-        if (finding.severity is not Severity.INFO or finding.code in _REPORTED_INFO)
-        and finding.code not in _ANSWERED
-    ]
 
 
 def _plan(
@@ -324,26 +310,26 @@ class _Writer:
         self.sites_element: Element = sites
         self.pools_element = pools
         self.editor: Editor = self.xml.edit()
+        self.last_pool: Element | None = None
         self.newline = self.xml.newline_near(sites.start)
         self.style: MarkupStyle = style_of(self.xml, _sample(self.xml, sites), sites)
 
     def commit(self) -> None:
         self.editor.commit()
 
-    def _insert(self, parent: Element, sibling_name: str, nodes: Sequence[Node]) -> None:
-        """``nodes`` after the last ``sibling_name`` child of ``parent``, else as its last
-        children, at the indentation of their siblings."""
+    def _insert(self, parent: Element, last: Element | None, nodes: Sequence[Node]) -> None:
+        """``nodes`` after ``last`` (the last of their kind in ``parent``, at whose indentation
+        they go), else as the last children of ``parent``."""
         xml = self.xml
-        siblings = [c for c in xml.children(parent) if c.name == sibling_name]
-        if siblings:
-            indent = xml.indentation_before(siblings[-1].start)
+        if last is not None:
+            indent = xml.indentation_before(last.start)
         else:
             indent = child_indentation(xml, parent, self.style.indent_unit)
         markup = (self.newline + indent).join(
             render(node, indent, self.style, self.newline) for node in nodes
         )
-        if siblings:
-            self.editor.insert_after(siblings[-1], markup)
+        if last is not None:
+            self.editor.insert_after(last, markup)
         else:
             append_child(self.editor, parent, markup, indent, self.newline)
 
@@ -365,18 +351,20 @@ class _Writer:
         if source.ftp_authentication is not None:
             children.append(ftp_server_node(source))
         attributes = (("name", name), ("id", str(site_id)), ("serverAutoStart", auto_start))
-        self._insert(self.sites_element, "site", [Node("site", attributes, tuple(children))])
+        last = self.target.last_site_element
+        self._insert(self.sites_element, last, [Node("site", attributes, tuple(children))])
 
     def existing_pools(self) -> set[str]:
         """The names of the target's application pools, casefolded."""
         element = self.pools_element
+        names: set[str] = set()
         if element is None:
-            return set()
-        return {
-            (self.xml.get(c, "name") or "").casefold()
-            for c in self.xml.children(element)
-            if c.name == "add"
-        }
+            return names
+        for child in self.xml.children(element):
+            if child.name == "add":
+                names.add((self.xml.get(child, "name") or "").casefold())
+                self.last_pool = child
+        return names
 
     def new_pools(self, pools: Sequence[SourcePool]) -> list[SourcePool]:
         """The pools the target does not have yet."""
@@ -413,11 +401,12 @@ class _Writer:
                 "site's pools to",
                 path=self.target.path,
             )
-        self._insert(element, "add", [pool_node(pool, pipeline, runtime) for pool in added])
+        self._insert(element, self.last_pool, [pool_node(p, pipeline, runtime) for p in added])
         return tuple(pool.name for pool in added)
 
     def locations(self, source: SourceSite, name: str) -> tuple[str, ...]:
-        defaults = server_defaults(self.xml, IIS7_DEFAULTS)
+        locations = self.target.locations
+        defaults = server_defaults(self.xml, locations, IIS7_DEFAULTS)
         blocks = []
         site_level = differing(source.site_settings, defaults)
         if site_level:
@@ -429,7 +418,12 @@ class _Writer:
             Node("location", (("path", path),), settings_tree(settings))
             for path, settings in blocks
         ]
-        self._insert(self.xml.root, "location", nodes)
+        root = self.xml.root
+        last = locations[-1].element if locations else None
+        end = root.end_tag.start if root.end_tag is not None else root.end
+        if last is not None and self.xml.text[last.end : end].strip():
+            last = None  # something follows the last block: the new ones go at the very end
+        self._insert(root, last, nodes)
         return tuple(path for path, _ in blocks)
 
 

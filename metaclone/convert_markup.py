@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from metaclone.apphost_index import LocationEntry
 from metaclone.apphost_style import MarkupStyle
 from metaclone.convert_map import (
     IDENTITY_TYPES,
@@ -161,28 +162,44 @@ def pool_node(pool: SourcePool, pipeline: str, runtime: str) -> Node:
 # -- the target's server-level values ---------------------------------------------------------
 
 
-def server_defaults(xml: XmlDocument, keys: Iterable[SettingKey]) -> dict[SettingKey, SettingValue]:
+def server_defaults(
+    xml: XmlDocument, locations: Iterable[LocationEntry], keys: Iterable[SettingKey]
+) -> dict[SettingKey, SettingValue]:
     """What each setting is for every site of the file unless a site sets its own: the
     sections directly under ``<configuration>`` and in ``<location path="">`` (or ``"."``)
-    blocks, later ones winning; the IIS 7 schema default where the file says nothing."""
+    blocks, later ones winning; the IIS 7 schema default where the file says nothing.
+
+    ``locations`` are the file's location blocks (the document's index has them)."""
     root = xml.root
-    scopes: list[Element] = [root]
-    for child in xml.children(root):
-        if child.name == "location" and (xml.get(child, "path") or "").strip() in ("", "."):
-            scopes.append(child)
+    sections: dict[str, Element] = {}
+    wanted = {key[0][0] for key in IIS7_DEFAULTS}
+    for tag in xml.child_tags(root):
+        if tag.name in wanted and tag.name not in sections:
+            sections[tag.name] = xml.element_at(tag)
+            if len(sections) == len(wanted):
+                break
+    scopes: list[tuple[Element, dict[str, Element]]] = [(root, sections)]
+    for entry in locations:
+        if entry.path.strip() in ("", "."):
+            inside = {c.name: c for c in reversed(list(xml.children(entry.element)))}
+            scopes.append((entry.element, inside))
     result: dict[SettingKey, SettingValue] = {}
     for key in keys:
         value = IIS7_DEFAULTS[key]
-        for scope in scopes:
-            value = _read(xml, scope, key, value)
+        for _, top in scopes:
+            value = _read(xml, top.get(key[0][0]), key, value)
         result[key] = value
     return result
 
 
-def _read(xml: XmlDocument, scope: Element, key: SettingKey, current: SettingValue) -> SettingValue:
+def _read(
+    xml: XmlDocument, section: Element | None, key: SettingKey, current: SettingValue
+) -> SettingValue:
+    """The value of setting ``key`` in ``section`` (the element its path starts with), else
+    ``current``."""
     path, attribute = key
-    element: Element | None = scope
-    for name in path:
+    element: Element | None = section
+    for name in path[1:]:
         element = xml.child(element, name) if element is not None else None
     if element is None:
         return current

@@ -823,3 +823,14 @@ def test_pool_keys_are_noted_only_for_pools_added() -> None:
     assert [n.code for n in clean.notes] == ["pool-exists"]
     store = site_to_applicationhost(source, "Store", target())
     assert ("/LM/W3SVC/AppPools", "PingingEnabled") in not_carried(store)
+
+
+def test_binding_findings_are_check_findings_about_one_site() -> None:
+    doc = target(FIXTURES / "iis7" / "applicationHost.config")
+    old = doc.binding_findings("Shop Old")
+    assert [f.code for f in old] == ["shared-sslcert-endpoint"]
+    assert old[0] in doc.check()
+    assert doc.binding_findings("Intranet") == []
+    assert doc.last_site_element is not None
+    assert doc.xml.get(doc.last_site_element, "name") == "Files"
+    assert [loc.path for loc in doc.locations][-1] == "Legacy Portal"
