@@ -26,7 +26,7 @@ from metaclone.errors import (
 from metaclone.httpsys import load_netsh_sslcert
 from metaclone.metabase import MetabaseDocument
 from metaclone.sites import Severity, SiteKind
-from tests.conftest import FIXTURES
+from tests.conftest import CORPUS, FIXTURES, corpus_params
 
 CONVERT = FIXTURES / "convert"
 METABASE = CONVERT / "MetaBase_convert.xml"
@@ -834,3 +834,40 @@ def test_binding_findings_are_check_findings_about_one_site() -> None:
     assert doc.last_site_element is not None
     assert doc.xml.get(doc.last_site_element, "name") == "Files"
     assert [loc.path for loc in doc.locations][-1] == "Legacy Portal"
+
+
+_NO_SITES = (
+    b"<configuration>\n    <system.applicationHost>\n        <applicationPools>\n"
+    b'            <add name="A" />\n        </applicationPools>\n'
+    b"    </system.applicationHost>\n</configuration>\n"
+)
+_NO_POOLS = (
+    b"<configuration>\n    <system.applicationHost>\n        <sites />\n"
+    b"    </system.applicationHost>\n</configuration>\n"
+)
+
+
+def test_target_without_the_sections_a_site_needs() -> None:
+    refused(UnsupportedDocumentError, "no <sites> section", into=metaclone.loads(_NO_SITES))
+    refused(
+        UnsupportedDocumentError, "no <applicationPools> section", into=metaclone.loads(_NO_POOLS)
+    )
+    # An FTP site needs no pool; an empty <sites /> is opened for it.
+    doc = metaclone.loads(_NO_POOLS)
+    result = site_to_applicationhost(metabase(), "ftp/1", doc)
+    assert metaclone.loads(doc.to_bytes()).site(result.site.id).name == "Public FTP"
+
+
+CORPUS_METABASE = CORPUS / "iis6" / "modsic_metabaseSample.xml"
+
+
+@pytest.mark.parametrize("path", corpus_params("iis7/*.config"))
+def test_corpus_targets(path: Path) -> None:
+    before = path.read_bytes()
+    doc = metaclone.load(path)
+    result = site_to_applicationhost(
+        metaclone.load(CORPUS_METABASE), 1, doc, new_name="Moved from IIS 6"
+    )
+    inserted(before, doc.to_bytes())
+    tree(doc.to_bytes())
+    assert metaclone.loads(doc.to_bytes()).site("Moved from IIS 6").id == result.site.id

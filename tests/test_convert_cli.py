@@ -170,6 +170,10 @@ def test_strict_refusal_lists_the_notes_and_writes_nothing(
             "one site",
         ),
         (["convert", FIXTURES / "missing.xml", "--site", "1", "--into", LF], "missing.xml"),
+        (
+            ["convert", FIXTURES / "iis6" / "MetaBase.xml", "--site", "1", "--into", LF],
+            "already used by site id 1",
+        ),
     ],
 )
 def test_refusals_exit_3_and_write_nothing(
