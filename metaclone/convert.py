@@ -90,9 +90,9 @@ def site_to_applicationhost(
     """Insert IIS 6 ``site`` of ``metabase_doc`` into ``apphost_doc`` as an IIS 7 site.
 
     The name is the site's ServerComment (``new_name`` when given), checked by IIS's site-name
-    rules and refused when another site or a left-behind location block has it.  The id is the
-    IIS 6 id when the target does not use it, else ``new_id``, else the next free one (one more
-    than the highest id of a site or customMetadata key).  New application pools get the
+    rules and refused when another site or a left-behind location block has it.  The id is
+    ``new_id`` when given (refused when taken), else the IIS 6 id when the target does not use
+    it, else the next free one (one more than the highest id of a site or customMetadata key).  New application pools get the
     ``pipeline`` (classic or integrated) and ``runtime`` (``v2.0``, ``v4.0`` or ``""``).
 
     With ``strict``, a site with properties IIS 7 cannot take is refused
@@ -264,7 +264,7 @@ def _convert(
     writer.commit()
     new_site = target.site(site_id)
     plan = _plan(target, source, new_site, notes)
-    # What `check` reports now and did not before is what the new site brings.
+    # Clashes with the target's other sites, found as `check` finds them.
     notes.extend(f for f in target.binding_findings(new_site) if f.code not in _ANSWERED)
     return Conversion(source.site, new_site, plan, pools, locations, tuple(notes))
 
