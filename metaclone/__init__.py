@@ -7,6 +7,7 @@
 """
 
 from metaclone import certs, convert, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
@@ -38,8 +39,6 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousSiteError",

@@ -332,8 +332,7 @@ class AppHostDocument(ConfigDocument):
 
     def _with_certificate(self, binding: Binding) -> Binding:
         """``binding`` with the certificate of the attached HTTP.sys entry for its endpoint."""
-        endpoint = httpsys.endpoint_for(binding)
-        found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
+        found = httpsys.served_by(binding, self._sslcert_by_endpoint)
         if found is not None and found.ref is not None:
             return Binding.from_information(
                 binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
@@ -438,9 +437,8 @@ class AppHostDocument(ConfigDocument):
                     if site not in owners:
                         owners.append(site)
                 if self._sslcerts_attached and binding.certificate is None:
-                    has_entry = endpoint in self._sslcert_by_endpoint
-                    if endpoint.kind is httpsys.EndpointKind.CCS and has_entry:
-                        continue
+                    if httpsys.served_by(binding, self._sslcert_by_endpoint) is not None:
+                        continue  # served by the central store, whose certificate is a file
                     findings.append(
                         Finding(
                             Severity.WARNING,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from metaclone import certs, convert, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import (
@@ -60,6 +61,10 @@ class Console:
         print(message, file=self.stderr)
 
     def out(self, text: str) -> None:
+        self.stdout.write(text)
+
+    def json(self, schema: str, text: str) -> None:
+        """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``."""
         self.stdout.write(text)
 
     def out_bytes(self, data: bytes) -> None:
@@ -268,7 +273,7 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             else s.to_json()
             for s in sites
         )
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("sites", _json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
@@ -352,7 +357,7 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             for site in sites
         ]
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.out(_json_listing(fields, "sites", entries))
+        console.json("cert-show", _json_listing(fields, "sites", entries))
         return EXIT_OK
     for site in sites:
         console.out(_site_line(site) + "\n")
@@ -457,7 +462,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     problems = [f for f in findings if f.severity is not Severity.INFO]
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.out(_json_listing(fields, "findings", (f.to_json() for f in findings)))
+        console.json("check", _json_listing(fields, "findings", (f.to_json() for f in findings)))
     else:
         for finding in findings:
             where = f"{args.file}:{finding.line}" if finding.line else args.file
@@ -503,6 +508,17 @@ def cmd_convert(args: argparse.Namespace, console: Console) -> int:
         if result.plan is not None:
             plan = result.plan if plan is None else plan.merged(result.plan)
     return _emit(args, console, doc, before, plan)
+
+
+#: Shells ``metaclone completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "powershell")
+
+
+def cmd_completion(args: argparse.Namespace, console: Console) -> int:
+    from argcomplete.shell_integration import shellcode
+
+    console.out(shellcode(["metaclone"], shell=args.shell))
+    return EXIT_OK
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -570,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clone IIS sites and swap their certificates in configuration files, "
         "offline, changing only the bytes that must change.",
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sites = commands.add_parser("sites", help="list the sites")
@@ -706,6 +722,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(converting)
     converting.set_defaults(handler=cmd_convert)
 
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the script that makes the shell complete metaclone's commands and "
+        "options. Load it from your shell's start-up file.",
+        epilog="examples:\n"
+        '  bash:        eval "$(metaclone completion bash)"            (in ~/.bashrc)\n'
+        '  zsh:         eval "$(metaclone completion zsh)"             (in ~/.zshrc)\n'
+        "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
+        "   (in $PROFILE)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS)
+    completion.set_defaults(handler=cmd_completion)
+
     check = commands.add_parser("check", help="look for problems")
     _add_file(check)
     check.add_argument("--json", action="store_true", help="print JSON")
@@ -727,6 +758,11 @@ def main(
     """Run the command line; return the exit status."""
     console = Console(stdout or sys.stdout, stderr or sys.stderr)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:
+        # A shell asks for completions (see `metaclone completion`): answer and exit.
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:

@@ -92,8 +92,9 @@ def site_to_applicationhost(
     The name is the site's ServerComment (``new_name`` when given), checked by IIS's site-name
     rules and refused when another site or a left-behind location block has it.  The id is
     ``new_id`` when given (refused when taken), else the IIS 6 id when the target does not use
-    it, else the next free one (one more than the highest id of a site or customMetadata key).  New application pools get the
-    ``pipeline`` (classic or integrated) and ``runtime`` (``v2.0``, ``v4.0`` or ``""``).
+    it, else the next free one (one more than the highest id of a site or customMetadata key).
+    New application pools get the ``pipeline`` (classic or integrated) and ``runtime``
+    (``v2.0``, ``v4.0`` or ``""``).
 
     With ``strict``, a site with properties IIS 7 cannot take is refused
     (:class:`~metaclone.errors.ConversionError`).  On any error ``apphost_doc`` is unchanged;

@@ -524,19 +524,72 @@ def index_entries(entries: Iterable[SslCertEntry]) -> dict[Endpoint, SslCertEntr
     return index
 
 
+def wildcard_of(endpoint: Endpoint) -> Endpoint | None:
+    """The catch-all ``ipport`` entry behind an IP-bound ``endpoint`` (None if it is one).
+
+    ``ipport=10.0.0.5:443`` falls back to ``0.0.0.0:443``, ``[2001:db8::5]:443`` to ``[::]:443``.
+    """
+    if endpoint.kind is not EndpointKind.IPPORT:
+        return None
+    address, _, port = endpoint.value.rpartition(":")
+    wildcard = "[::]" if address.startswith("[") else "0.0.0.0"
+    return None if address == wildcard else Endpoint(EndpointKind.IPPORT, f"{wildcard}:{port}")
+
+
+def resolution_order(binding: Binding) -> tuple[Endpoint, ...]:
+    """The HTTP.sys keys tried, in order, for a TLS connection to an https ``binding``.
+
+    HTTP.sys looks up SNI mappings first (``hostnameport=host:port``, for a binding with the SNI
+    flag), then the central certificate store (``ccs=port``, with its flag), then the IP-based
+    mappings: the exact ``ipport=IP:port``, then the wildcard ``0.0.0.0:port`` (``[::]:port`` for
+    IPv6).  A binding on ``*`` (all unassigned addresses) is served by the wildcard alone.  Empty
+    for bindings that are not https or have no valid port.
+    """
+    endpoint = endpoint_for(binding)
+    if endpoint is None:
+        return ()
+    flags = binding.ssl_flags or 0
+    order: list[Endpoint] = []
+    if flags & SSL_FLAG_SNI and binding.host and binding.port is not None:
+        order.append(Endpoint(EndpointKind.HOSTNAMEPORT, f"{binding.host.lower()}:{binding.port}"))
+    if flags & SSL_FLAG_CENTRAL_STORE and binding.port is not None:
+        order.append(Endpoint(EndpointKind.CCS, str(binding.port)))
+    ip = binding.ip or ""
+    address = _canonical_ip("0.0.0.0" if ip in ("", "*") else ip)
+    if address is not None and binding.port is not None:
+        exact = Endpoint(EndpointKind.IPPORT, f"{address}:{binding.port}")
+        order.append(exact)
+        wildcard = wildcard_of(exact)
+        if wildcard is not None:
+            order.append(wildcard)
+    return tuple(order)
+
+
+def served_by(binding: Binding, entries: Mapping[Endpoint, SslCertEntry]) -> SslCertEntry | None:
+    """The HTTP.sys entry that serves ``binding`` now, as HTTP.sys resolves it (None if none).
+
+    ``entries`` is :func:`index_entries` output; see :func:`resolution_order` for the order.
+    """
+    for endpoint in resolution_order(binding):
+        entry = entries.get(endpoint)
+        if entry is not None:
+            return entry
+    return None
+
+
 def certificate_for(
     binding: Binding, entries: Mapping[Endpoint, SslCertEntry]
 ) -> CertificateRef | None:
     """The certificate HTTP.sys serves for ``binding``, from :func:`index_entries` output.
 
-    None for bindings that are not https, keys HTTP.sys has no entry for, and central-store
-    bindings (whose certificate is a file, not a thumbprint).
+    The entry is found as HTTP.sys finds it (:func:`served_by`).  None for bindings that are not
+    https, bindings no entry serves, and those served by the central certificate store (whose
+    certificate is a file, not a thumbprint).
     """
-    endpoint = endpoint_for(binding)
-    if endpoint is None or endpoint.kind is EndpointKind.CCS:
+    entry = served_by(binding, entries)
+    if entry is None or entry.endpoint.kind is EndpointKind.CCS:
         return None
-    entry = entries.get(endpoint)
-    return entry.ref if entry is not None else None
+    return entry.ref
 
 
 def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:

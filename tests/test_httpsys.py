@@ -34,6 +34,9 @@ from metaclone.httpsys import (
     normalize_app_id,
     parse_netsh_sslcert,
     plan_certificates,
+    resolution_order,
+    served_by,
+    wildcard_of,
 )
 from metaclone.sites import Binding, CertificateRef, Site
 from tests.conftest import CORPUS, FIXTURES
@@ -390,8 +393,67 @@ def test_certificate_for_bindings(existing: tuple[SslCertEntry, ...]) -> None:
     assert certificate_for(SITES[8].bindings[0], index) == CertificateRef(OLD_SNI, "My")
     assert certificate_for(SITES[5].bindings[0], index) == CertificateRef(OLD_V6, "WebHosting")
     assert certificate_for(SITES[4].bindings[0], index) is None  # central store
-    assert certificate_for(SITES[7].bindings[0], index) is None  # no entry
+    # 10.0.0.6:443 has no entry of its own: HTTP.sys falls back to the wildcard 0.0.0.0:443.
+    assert certificate_for(SITES[7].bindings[0], index) == CertificateRef(OLD_SHARED, "MY")
     assert certificate_for(SITES[0].bindings[1], index) is None  # http
+    assert certificate_for(Binding.from_information("https", "10.0.0.6:8443:"), index) is None
+
+
+@pytest.mark.parametrize(
+    ("information", "flags", "expected"),
+    [
+        ("*:443:", None, ["ipport=0.0.0.0:443"]),
+        ("10.0.0.5:443:wiki", 0, ["ipport=10.0.0.5:443", "ipport=0.0.0.0:443"]),
+        ("[2001:db8::5]:443:", 0, ["ipport=[2001:db8::5]:443", "ipport=[::]:443"]),
+        ("[::]:443:", 0, ["ipport=[::]:443"]),
+        ("*:443:Api.Example.com", 1, ["hostnameport=api.example.com:443", "ipport=0.0.0.0:443"]),
+        (
+            "10.0.0.5:443:store.example.com",
+            3,
+            [
+                "hostnameport=store.example.com:443",
+                "ccs=443",
+                "ipport=10.0.0.5:443",
+                "ipport=0.0.0.0:443",
+            ],
+        ),
+        ("*:443:", 1, ["ipport=0.0.0.0:443"]),  # SNI without a host name is not SNI
+        ("*:notaport:", 0, []),
+    ],
+)
+def test_resolution_order(information: str, flags: int | None, expected: list[str]) -> None:
+    binding = Binding.from_information("https", information, flags)
+    assert [str(e) for e in resolution_order(binding)] == expected
+
+
+def test_resolution_order_of_other_protocols_is_empty() -> None:
+    assert resolution_order(Binding.from_information("http", "10.0.0.5:80:")) == ()
+
+
+def test_served_by_takes_the_first_entry_in_resolution_order(
+    existing: tuple[SslCertEntry, ...],
+) -> None:
+    index = index_entries(existing)
+    sni = Binding.from_information("https", "*:443:shop.example.com", 1)
+    served = served_by(sni, index)
+    assert served is not None
+    assert str(served.endpoint) == "hostnameport=shop.example.com:443"
+    other_host = Binding.from_information("https", "*:443:other.example.com", 1)
+    fallback = served_by(other_host, index)
+    assert fallback is not None
+    assert str(fallback.endpoint) == "ipport=0.0.0.0:443"
+    exact = served_by(Binding.from_information("https", "10.0.0.5:443:", 0), index)
+    assert exact is not None
+    assert str(exact.endpoint) == "ipport=10.0.0.5:443"
+    only_sni = index_entries([e for e in existing if e.endpoint.kind is EndpointKind.HOSTNAMEPORT])
+    assert served_by(other_host, only_sni) is None
+
+
+def test_wildcard_of() -> None:
+    assert str(wildcard_of(ipport("10.0.0.5:443"))) == "ipport=0.0.0.0:443"
+    assert str(wildcard_of(ipport("[::1]:443"))) == "ipport=[::]:443"
+    assert wildcard_of(ipport("0.0.0.0:443")) is None
+    assert wildcard_of(Endpoint(EndpointKind.CCS, "443")) is None
 
 
 # -- round trip property -----------------------------------------------------------------------
