@@ -17,7 +17,6 @@ the mapping.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import attrs
@@ -50,12 +49,8 @@ from metaclone.errors import (
 from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.metabase import MetabaseDocument
+from metaclone.rules import pool_name_problem, site_name_problem
 from metaclone.sites import Finding, Severity, Site, SiteKind
-
-#: Characters IIS Manager and Microsoft.Web.Administration refuse in a site name.
-_BAD_NAME_CHARACTERS = re.compile(r'[\\/?;:@&=+$,|"<>]')
-#: Characters IIS refuses in an application pool name (validationType applicationPoolName).
-_BAD_POOL_CHARACTERS = re.compile(r'[\\/"|<>:*?\]\[+=;,@&]')
 
 
 @attrs.frozen
@@ -202,21 +197,6 @@ def _refuse_not_carried(notes: Sequence[Finding], path: str) -> None:
         )
 
 
-def site_name_problem(name: str) -> str | None:
-    """Why IIS would refuse ``name`` for a site (None: it would not)."""
-    if not name.strip():
-        return "is empty"
-    bad = _BAD_NAME_CHARACTERS.search(name)
-    if bad is not None:
-        return (
-            f"contains {bad.group()!r}, which IIS does not allow in a site name "
-            '(none of \\ / ? ; : @ & = + $ , | " < >)'
-        )
-    if any(ord(c) < 32 for c in name):
-        return "contains a control character"
-    return None
-
-
 def _identity(
     target: AppHostDocument, source: Site, new_id: int | None, new_name: str | None
 ) -> tuple[str, int]:
@@ -224,7 +204,7 @@ def _identity(
     hint = "" if new_name is not None else "; give the new site a name with --name"
     problem = site_name_problem(name)
     if problem is not None:
-        raise SiteNameError(f"site name {name!r} {problem}{hint}", path=target.path)
+        raise SiteNameError(f"site name {name!r} is refused: {problem}{hint}", path=target.path)
     try:
         if new_id is not None:
             return target.new_site_identity(name, new_id)
@@ -388,11 +368,10 @@ class _Writer:
         if not added:
             return ()
         for pool in added:
-            bad = _BAD_POOL_CHARACTERS.search(pool.name)
-            if bad is not None or not pool.name.strip():
+            problem = pool_name_problem(pool.name)
+            if problem is not None:
                 raise ConversionError(
-                    f"application pool name {pool.name!r} is not valid in IIS 7 (it may not be "
-                    'empty or contain any of \\ / " | < > : * ? ] [ + = ; , @ &); rename the '
+                    f"application pool name {pool.name!r} is refused: {problem}; rename the "
                     "pool in IIS 6 first",
                     path=self.target.path,
                 )
