@@ -687,7 +687,18 @@ def build_parser() -> argparse.ArgumentParser:
     finish.set_defaults(handler=cmd_placeholder_finish)
 
     converting = commands.add_parser(
-        "convert", help="move IIS 6 sites into an IIS 7+ applicationHost.config"
+        "convert",
+        help="move IIS 6 sites into an IIS 7+ applicationHost.config",
+        description="Add IIS 6 sites (from MetaBase.xml or an iiscnfg export) to an IIS 7+ "
+        "applicationHost.config, inserting only, in the file's style. What IIS 7 has no place "
+        "for is listed; certificates go into an HTTP.sys plan.",
+        epilog="examples:\n"
+        "  metaclone convert MetaBase.xml --site Shop --into applicationHost.config --diff\n"
+        '  metaclone convert MetaBase.xml --site Shop --name "Shop (IIS 6)" --strict \\\n'
+        "      --into applicationHost.config --in-place\n"
+        "  metaclone convert MetaBase.xml --site 1 --site ftp/1 --into applicationHost.config \\\n"
+        "      --plan sites.cmd --sslcert sslcert.txt -o new.config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     converting.add_argument(
         "metabase", metavar="METABASE", help="IIS 6 MetaBase.xml or iiscnfg export"
