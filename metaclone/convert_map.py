@@ -17,7 +17,8 @@ from collections.abc import Mapping
 
 import attrs
 
-from metaclone.metabase_schema import PROPERTIES
+from metaclone.metabase_schema import PROPERTIES, parse_bool
+from metaclone.sites import is_ascii_number
 
 ElementPath = tuple[str, ...]
 
@@ -208,8 +209,86 @@ FTP_CARRIED = frozenset(
     }
 )
 
+
 #: Properties of an IIsApplicationPool key a new pool carries over.
-POOL_CARRIED = frozenset({*POOL_DEFAULTS, "WAMUserName", "AppPoolAutoStart"})
+@attrs.frozen
+class PoolSetting:
+    """An IIsApplicationPool property with a place in an IIS 7 pool.
+
+    ``element`` is the path below ``<add>`` (empty: ``<add>`` itself); ``kind`` says how the
+    value is written: ``number``, ``bool``, ``minutes`` or ``seconds`` (as timeSpans), or the
+    IIS 7 names of the IIS 6 numbers in ``names``.  ``iis6_default`` is MBSchema's default,
+    ``iis7_default`` IIS_schema.xml's: a value equal to it is not written.
+    """
+
+    element: ElementPath
+    attribute: str
+    kind: str
+    iis6_default: str
+    iis7_default: str
+    names: Mapping[int, str] = attrs.field(factory=dict)
+
+
+#: The other IIsApplicationPool properties a new pool carries, by IIS 6 name.
+POOL_SETTINGS: Mapping[str, PoolSetting] = {
+    "AppPoolQueueLength": PoolSetting((), "queueLength", "number", "1000", "1000"),
+    "MaxProcesses": PoolSetting(("processModel",), "maxProcesses", "number", "1", "1"),
+    "PingingEnabled": PoolSetting(("processModel",), "pingingEnabled", "bool", "TRUE", "true"),
+    "PingInterval": PoolSetting(("processModel",), "pingInterval", "seconds", "30", "00:00:30"),
+    "PingResponseTime": PoolSetting(
+        ("processModel",), "pingResponseTime", "seconds", "60", "00:01:30"
+    ),
+    "StartupTimeLimit": PoolSetting(
+        ("processModel",), "startupTimeLimit", "seconds", "90", "00:01:30"
+    ),
+    "ShutdownTimeLimit": PoolSetting(
+        ("processModel",), "shutdownTimeLimit", "seconds", "90", "00:01:30"
+    ),
+    "DisallowOverlappingRotation": PoolSetting(
+        ("recycling",), "disallowOverlappingRotation", "bool", "FALSE", "false"
+    ),
+    "DisallowRotationOnConfigChange": PoolSetting(
+        ("recycling",), "disallowRotationOnConfigChange", "bool", "FALSE", "false"
+    ),
+    "PeriodicRestartRequests": PoolSetting(
+        ("recycling", "periodicRestart"), "requests", "number", "10000", "0"
+    ),
+    "PeriodicRestartMemory": PoolSetting(
+        ("recycling", "periodicRestart"), "memory", "number", "512000", "0"
+    ),
+    "PeriodicRestartPrivateMemory": PoolSetting(
+        ("recycling", "periodicRestart"), "privateMemory", "number", "0", "0"
+    ),
+    "LoadBalancerCapabilities": PoolSetting(
+        ("failure",),
+        "loadBalancerCapabilities",
+        "names",
+        "2",
+        "HttpLevel",
+        {1: "TcpLevel", 2: "HttpLevel"},
+    ),
+    "OrphanWorkerProcess": PoolSetting(
+        ("failure",), "orphanWorkerProcess", "bool", "FALSE", "false"
+    ),
+    "RapidFailProtection": PoolSetting(("failure",), "rapidFailProtection", "bool", "TRUE", "true"),
+    "RapidFailProtectionInterval": PoolSetting(
+        ("failure",), "rapidFailProtectionInterval", "minutes", "5", "00:05:00"
+    ),
+    "RapidFailProtectionMaxCrashes": PoolSetting(
+        ("failure",), "rapidFailProtectionMaxCrashes", "number", "5", "5"
+    ),
+    "CPULimit": PoolSetting(("cpu",), "limit", "number", "0", "0"),
+    "CPUAction": PoolSetting(
+        ("cpu",), "action", "names", "0", "NoAction", {0: "NoAction", 1: "KillW3wp"}
+    ),
+    "CPUResetInterval": PoolSetting(("cpu",), "resetInterval", "minutes", "0", "00:05:00"),
+    "SMPAffinitized": PoolSetting(("cpu",), "smpAffinitized", "bool", "FALSE", "false"),
+    "SMPProcessorAffinityMask": PoolSetting(
+        ("cpu",), "smpProcessorAffinityMask", "number", "4294967295", "4294967295"
+    ),
+}
+
+POOL_CARRIED = frozenset({*POOL_DEFAULTS, *POOL_SETTINGS, "WAMUserName", "AppPoolAutoStart"})
 
 #: ``AppIsolated`` 2 (pooled process) is what IIS 7 does; 0 and 1 (IIS 5 isolation) are not.
 POOLED = 2
@@ -243,12 +322,34 @@ def flag_text(name: str, bits: int) -> str:
 
 
 def time_span(minutes: int) -> str:
-    """Minutes as an IIS timeSpan: ``hh:mm:ss``, with days in front from 24 hours on
-    (``1.05:00:00``), which is how IIS writes it and the only form .NET reads past 23 hours."""
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    text = f"{hours:02d}:{mins:02d}:00"
-    return f"{days}.{text}" if days else text
+    """Minutes as an IIS timeSpan, ``hh:mm:ss`` with as many hours as it takes: IIS's own
+    schema writes 29 hours as ``29:00:00``."""
+    return seconds_span(minutes * 60)
+
+
+def pool_value(setting: PoolSetting, text: str) -> str | None:
+    """The IIS 7 text of an IIsApplicationPool value written ``text`` (None: a number IIS 7
+    has no name for).  Raises ValueError for text that is no BOOL or DWORD."""
+    if setting.kind == "bool":
+        return "true" if parse_bool(text) else "false"
+    cleaned = text.strip()
+    if not is_ascii_number(cleaned) or int(cleaned) > 0xFFFFFFFF:
+        raise ValueError(f"{text!r} is not a DWORD")
+    number = int(cleaned)
+    if setting.kind == "minutes":
+        return time_span(number)
+    if setting.kind == "seconds":
+        return seconds_span(number)
+    if setting.kind == "names":
+        return setting.names.get(number)
+    return str(number)
+
+
+def seconds_span(seconds: int) -> str:
+    """Seconds as an IIS timeSpan, ``hh:mm:ss``."""
+    minutes, secs = divmod(seconds, 60)
+    hours, mins = divmod(minutes, 60)
+    return f"{hours:02d}:{mins:02d}:{secs:02d}"
 
 
 # -- settings from IIS 6 values ---------------------------------------------------------------

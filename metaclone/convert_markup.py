@@ -146,17 +146,15 @@ def pool_node(pool: SourcePool, pipeline: str, runtime: str) -> Node:
     ]
     if not pool.auto_start:
         attributes.append(("autoStart", "false"))
-    return Node(
-        "add",
-        tuple(attributes),
-        (
-            Node("processModel", tuple(process)),
-            Node(
-                "recycling",
-                children=(Node("periodicRestart", (("time", time_span(pool.restart_minutes)),)),),
-            ),
-        ),
-    )
+    for element, attribute, value in pool.settings:
+        if not element:
+            attributes.append((attribute, value))
+    settings: Settings = {(("processModel",), key): value for key, value in process}
+    settings[(("recycling", "periodicRestart"), "time")] = time_span(pool.restart_minutes)
+    for element, attribute, value in pool.settings:
+        if element:
+            settings[(element, attribute)] = value
+    return Node("add", tuple(attributes), settings_tree(settings))
 
 
 # -- the target's server-level values ---------------------------------------------------------

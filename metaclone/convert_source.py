@@ -18,11 +18,14 @@ from metaclone.convert_map import (
     LOCATION_PROPERTIES,
     POOL_CARRIED,
     POOL_DEFAULTS,
+    POOL_SETTINGS,
     POOLED,
     WEB_CARRIED,
+    ElementPath,
     Settings,
     differing,
     ftp_settings,
+    pool_value,
     redirect_settings,
     unmapped_flags,
     web_settings,
@@ -65,6 +68,9 @@ class SourcePool:
     idle_minutes: int
     defined: bool
     auto_start: bool = True
+    #: Other settings that differ from IIS 7's defaults: (element below ``<add>``, attribute,
+    #: value).
+    settings: tuple[tuple[ElementPath, str, str], ...] = ()
     #: What the pool's key holds that a new IIS 7 pool cannot take (only for a pool added).
     notes: tuple[Finding, ...] = ()
 
@@ -317,8 +323,36 @@ def _pools(
             effective.number(location, "IdleTimeout", POOL_DEFAULTS["IdleTimeout"]),
             defined,
             _true(auto_start.value) if auto_start is not None else True,
+            tuple(_pool_settings(effective, site, name, notes)),
             tuple(notes),
         )
+
+
+def _pool_settings(
+    effective: Effective, site: Site, pool: str, notes: list[Finding]
+) -> Iterator[tuple[ElementPath, str, str]]:
+    """The pool's settings of :data:`POOL_SETTINGS` whose IIS 7 value is not IIS 7's default."""
+    location = _POOLS + pool
+    for name, setting in POOL_SETTINGS.items():
+        found = effective.attribute(location, name)
+        text = found.value if found is not None else setting.iis6_default
+        try:
+            value = pool_value(setting, text)
+        except ValueError as exc:
+            assert found is not None, f"the default of {name} must be readable"
+            raise effective.doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
+        if value is None:
+            notes.append(
+                Finding(
+                    Severity.WARNING,
+                    NOT_CARRIED,
+                    f"application pool {pool!r}: {name} {text.strip()} is not carried: IIS 7 "
+                    "has no such value",
+                    site.id,
+                )
+            )
+        elif value != setting.iis7_default:
+            yield setting.element, setting.attribute, value
 
 
 def _identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:

@@ -217,14 +217,22 @@ def test_applications_virtual_directories_and_pools() -> None:
     assert attributes(child(store_pool, "processModel")) == {
         "identityType": "LocalSystem",
         "idleTimeout": "00:00:00",
+        # IIS 6's default is 60 seconds, IIS 7's 90.
+        "pingResponseTime": "00:01:00",
     }
-    # 1740 minutes, inherited from /LM/W3SVC/AppPools.
-    assert child(store_pool, "recycling/periodicRestart").get("time") == "1.05:00:00"
+    # 1740 minutes, inherited from /LM/W3SVC/AppPools; 35000 requests; 512000 KB, IIS 6's
+    # default (IIS 7's is 0: no limit).
+    assert attributes(child(store_pool, "recycling/periodicRestart")) == {
+        "time": "29:00:00",
+        "requests": "35000",
+        "memory": "512000",
+    }
     assert admin.get("autoStart") == "false"
     assert attributes(child(admin, "processModel")) == {
         "identityType": "SpecificUser",
         "userName": r"STORE\svc-admin",
         "idleTimeout": "00:20:00",
+        "pingResponseTime": "00:01:00",
     }
     assert child(admin, "recycling/periodicRestart").get("time") == "01:30:00"
 
@@ -492,7 +500,6 @@ def test_every_property_without_an_iis7_place_is_noted() -> None:
         ("/LM/W3SVC/2/ROOT/legacy", "UNCPassword"),
         ("/LM/W3SVC/2/ROOT/legacy", "UNCUserName"),
         ("/LM/W3SVC/2/ROOT/moved.htm", "HttpRedirect"),
-        ("/LM/W3SVC/AppPools/StorePool", "PeriodicRestartRequests"),
         ("/LM/W3SVC/AppPools/StoreAdmin", "WAMUserPass"),
     }
     messages = " ".join(n.message for n in result.notes)
@@ -509,9 +516,9 @@ def test_every_property_without_an_iis7_place_is_noted() -> None:
 def test_strict_refuses_and_changes_nothing() -> None:
     doc = target()
     before = doc.to_bytes()
-    with pytest.raises(ConversionError, match="--strict: 15 properties") as caught:
+    with pytest.raises(ConversionError, match="--strict: 14 properties") as caught:
         site_to_applicationhost(metabase(), "Store", doc, strict=True)
-    assert len(caught.value.notes) == 15
+    assert len(caught.value.notes) == 14
     assert doc.to_bytes() == before
     assert not doc.modified
     assert doc.notes == []
@@ -658,7 +665,7 @@ def test_bad_flag_value_is_a_parse_error_at_its_place() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "text"),
-    [(0, "00:00:00"), (20, "00:20:00"), (90, "01:30:00"), (1439, "23:59:00"), (1740, "1.05:00:00")],
+    [(0, "00:00:00"), (20, "00:20:00"), (90, "01:30:00"), (1439, "23:59:00"), (1740, "29:00:00")],
 )
 def test_time_span(minutes: int, text: str) -> None:
     assert time_span(minutes) == text
@@ -801,14 +808,16 @@ def test_pool_identity_notes() -> None:
 
 def test_pool_keys_are_noted_only_for_pools_added() -> None:
     data = METABASE.read_bytes().replace(
-        b'\t\tIdleTimeout="20"\r\n', b'\t\tIdleTimeout="20"\r\n\t\tPingingEnabled="FALSE"\r\n', 1
+        b'\t\tIdleTimeout="20"\r\n',
+        b'\t\tIdleTimeout="20"\r\n\t\tLogEventOnRecycle="AppPoolRecycleTime"\r\n',
+        1,
     )
     source = metaclone.loads(data)
     # DefaultAppPool exists in the target: its IIS 6 settings do not matter.
     clean = site_to_applicationhost(source, "Clean", target(), strict=True)
     assert [n.code for n in clean.notes] == ["pool-exists"]
     store = site_to_applicationhost(source, "Store", target())
-    assert ("/LM/W3SVC/AppPools", "PingingEnabled") in not_carried(store)
+    assert ("/LM/W3SVC/AppPools", "LogEventOnRecycle") in not_carried(store)
 
 
 def test_binding_findings_are_check_findings_about_one_site() -> None:
@@ -857,3 +866,46 @@ def test_corpus_targets(path: Path) -> None:
     inserted(before, doc.to_bytes())
     tree(doc.to_bytes())
     assert metaclone.loads(doc.to_bytes()).site("Moved from IIS 6").id == result.site.id
+
+
+def test_other_pool_settings_written_where_they_differ_from_iis7() -> None:
+    data = METABASE.read_bytes().replace(
+        b'\t\tPeriodicRestartRequests="35000"\r\n',
+        b'\t\tAppPoolQueueLength="4000"\r\n\t\tCPUAction="3"\r\n\t\tCPULimit="50000"\r\n'
+        b'\t\tLoadBalancerCapabilities="1"\r\n\t\tPeriodicRestartMemory="0"\r\n'
+        b'\t\tPingResponseTime="90"\r\n\t\tRapidFailProtection="FALSE"\r\n'
+        b'\t\tRapidFailProtectionInterval="10"\r\n\t\tShutdownTimeLimit="3600"\r\n',
+    )
+    doc = target()
+    result = site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    pool = elements(tree(doc.to_bytes()), "//applicationPools/add[@name='StorePool']")[0]
+    assert pool.get("queueLength") == "4000"
+    assert attributes(child(pool, "processModel")) == {
+        "identityType": "LocalSystem",
+        "idleTimeout": "00:00:00",
+        "shutdownTimeLimit": "01:00:00",
+    }
+    # Nothing sets PeriodicRestartRequests any more: MBSchema's default, 10000, applies.
+    assert attributes(child(pool, "recycling/periodicRestart")) == {
+        "time": "29:00:00",
+        "requests": "10000",
+    }
+    assert attributes(child(pool, "failure")) == {
+        "loadBalancerCapabilities": "TcpLevel",
+        "rapidFailProtection": "false",
+        "rapidFailProtectionInterval": "00:10:00",
+    }
+    assert attributes(child(pool, "cpu")) == {"limit": "50000"}
+    assert "application pool 'StorePool': CPUAction 3 is not carried: IIS 7 has no such value" in [
+        n.message for n in result.notes
+    ]
+
+
+def test_pool_value_that_is_no_number_is_a_parse_error() -> None:
+    data = METABASE.read_bytes().replace(
+        b'IdleTimeout="0"', b'IdleTimeout="0"\r\n\t\tMaxProcesses="two"'
+    )
+    doc = target()
+    with pytest.raises(metaclone.ParseError, match="MaxProcesses: 'two' is not a DWORD"):
+        site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    assert not doc.modified
