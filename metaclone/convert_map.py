@@ -217,74 +217,62 @@ class PoolSetting:
 
     ``element`` is the path below ``<add>`` (empty: ``<add>`` itself); ``kind`` says how the
     value is written: ``number``, ``bool``, ``minutes`` or ``seconds`` (as timeSpans), or the
-    IIS 7 names of the IIS 6 numbers in ``names``.  ``iis6_default`` is MBSchema's default,
-    ``iis7_default`` IIS_schema.xml's: a value equal to it is not written.
+    IIS 7 names of the IIS 6 numbers in ``names``.  ``iis7_default`` is IIS_schema.xml's
+    default: a value equal to it is not written.
     """
 
     element: ElementPath
     attribute: str
     kind: str
-    iis6_default: str
     iis7_default: str
     names: Mapping[int, str] = attrs.field(factory=dict)
 
 
 #: The other IIsApplicationPool properties a new pool carries, by IIS 6 name.
 POOL_SETTINGS: Mapping[str, PoolSetting] = {
-    "AppPoolQueueLength": PoolSetting((), "queueLength", "number", "1000", "1000"),
-    "MaxProcesses": PoolSetting(("processModel",), "maxProcesses", "number", "1", "1"),
-    "PingingEnabled": PoolSetting(("processModel",), "pingingEnabled", "bool", "TRUE", "true"),
-    "PingInterval": PoolSetting(("processModel",), "pingInterval", "seconds", "30", "00:00:30"),
-    "PingResponseTime": PoolSetting(
-        ("processModel",), "pingResponseTime", "seconds", "60", "00:01:30"
-    ),
-    "StartupTimeLimit": PoolSetting(
-        ("processModel",), "startupTimeLimit", "seconds", "90", "00:01:30"
-    ),
-    "ShutdownTimeLimit": PoolSetting(
-        ("processModel",), "shutdownTimeLimit", "seconds", "90", "00:01:30"
-    ),
+    "AppPoolQueueLength": PoolSetting((), "queueLength", "number", "1000"),
+    "MaxProcesses": PoolSetting(("processModel",), "maxProcesses", "number", "1"),
+    "PingingEnabled": PoolSetting(("processModel",), "pingingEnabled", "bool", "true"),
+    "PingInterval": PoolSetting(("processModel",), "pingInterval", "seconds", "00:00:30"),
+    "PingResponseTime": PoolSetting(("processModel",), "pingResponseTime", "seconds", "00:01:30"),
+    "StartupTimeLimit": PoolSetting(("processModel",), "startupTimeLimit", "seconds", "00:01:30"),
+    "ShutdownTimeLimit": PoolSetting(("processModel",), "shutdownTimeLimit", "seconds", "00:01:30"),
     "DisallowOverlappingRotation": PoolSetting(
-        ("recycling",), "disallowOverlappingRotation", "bool", "FALSE", "false"
+        ("recycling",), "disallowOverlappingRotation", "bool", "false"
     ),
     "DisallowRotationOnConfigChange": PoolSetting(
-        ("recycling",), "disallowRotationOnConfigChange", "bool", "FALSE", "false"
+        ("recycling",), "disallowRotationOnConfigChange", "bool", "false"
     ),
     "PeriodicRestartRequests": PoolSetting(
-        ("recycling", "periodicRestart"), "requests", "number", "10000", "0"
+        ("recycling", "periodicRestart"), "requests", "number", "0"
     ),
-    "PeriodicRestartMemory": PoolSetting(
-        ("recycling", "periodicRestart"), "memory", "number", "512000", "0"
-    ),
+    "PeriodicRestartMemory": PoolSetting(("recycling", "periodicRestart"), "memory", "number", "0"),
     "PeriodicRestartPrivateMemory": PoolSetting(
-        ("recycling", "periodicRestart"), "privateMemory", "number", "0", "0"
+        ("recycling", "periodicRestart"), "privateMemory", "number", "0"
     ),
     "LoadBalancerCapabilities": PoolSetting(
         ("failure",),
         "loadBalancerCapabilities",
         "names",
-        "2",
         "HttpLevel",
         {1: "TcpLevel", 2: "HttpLevel"},
     ),
-    "OrphanWorkerProcess": PoolSetting(
-        ("failure",), "orphanWorkerProcess", "bool", "FALSE", "false"
-    ),
-    "RapidFailProtection": PoolSetting(("failure",), "rapidFailProtection", "bool", "TRUE", "true"),
+    "OrphanWorkerProcess": PoolSetting(("failure",), "orphanWorkerProcess", "bool", "false"),
+    "RapidFailProtection": PoolSetting(("failure",), "rapidFailProtection", "bool", "true"),
     "RapidFailProtectionInterval": PoolSetting(
-        ("failure",), "rapidFailProtectionInterval", "minutes", "5", "00:05:00"
+        ("failure",), "rapidFailProtectionInterval", "minutes", "00:05:00"
     ),
     "RapidFailProtectionMaxCrashes": PoolSetting(
-        ("failure",), "rapidFailProtectionMaxCrashes", "number", "5", "5"
+        ("failure",), "rapidFailProtectionMaxCrashes", "number", "5"
     ),
-    "CPULimit": PoolSetting(("cpu",), "limit", "number", "0", "0"),
+    "CPULimit": PoolSetting(("cpu",), "limit", "number", "0"),
     "CPUAction": PoolSetting(
-        ("cpu",), "action", "names", "0", "NoAction", {0: "NoAction", 1: "KillW3wp"}
+        ("cpu",), "action", "names", "NoAction", {0: "NoAction", 1: "KillW3wp"}
     ),
-    "CPUResetInterval": PoolSetting(("cpu",), "resetInterval", "minutes", "0", "00:05:00"),
-    "SMPAffinitized": PoolSetting(("cpu",), "smpAffinitized", "bool", "FALSE", "false"),
+    "CPUResetInterval": PoolSetting(("cpu",), "resetInterval", "minutes", "00:05:00"),
+    "SMPAffinitized": PoolSetting(("cpu",), "smpAffinitized", "bool", "false"),
     "SMPProcessorAffinityMask": PoolSetting(
-        ("cpu",), "smpProcessorAffinityMask", "number", "4294967295", "4294967295"
+        ("cpu",), "smpProcessorAffinityMask", "number", "4294967295"
     ),
 }
 

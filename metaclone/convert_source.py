@@ -331,15 +331,21 @@ def _pools(
 def _pool_settings(
     effective: Effective, site: Site, pool: str, notes: list[Finding]
 ) -> Iterator[tuple[ElementPath, str, str]]:
-    """The pool's settings of :data:`POOL_SETTINGS` whose IIS 7 value is not IIS 7's default."""
+    """The pool's settings of :data:`POOL_SETTINGS` that the metabase sets (on the pool's key
+    or above it) to something other than IIS 7's default.
+
+    MBSchema's defaults are not written: IIS 6 setup writes its own values on
+    ``/LM/W3SVC/AppPools``, and a metabase without them (an export) does not say what they were.
+    """
     location = _POOLS + pool
     for name, setting in POOL_SETTINGS.items():
         found = effective.attribute(location, name)
-        text = found.value if found is not None else setting.iis6_default
+        if found is None:
+            continue
+        text = found.value
         try:
             value = pool_value(setting, text)
         except ValueError as exc:
-            assert found is not None, f"the default of {name} must be readable"
             raise effective.doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
         if value is None:
             notes.append(

@@ -217,22 +217,17 @@ def test_applications_virtual_directories_and_pools() -> None:
     assert attributes(child(store_pool, "processModel")) == {
         "identityType": "LocalSystem",
         "idleTimeout": "00:00:00",
-        # IIS 6's default is 60 seconds, IIS 7's 90.
-        "pingResponseTime": "00:01:00",
     }
-    # 1740 minutes, inherited from /LM/W3SVC/AppPools; 35000 requests; 512000 KB, IIS 6's
-    # default (IIS 7's is 0: no limit).
+    # 1740 minutes, inherited from /LM/W3SVC/AppPools, and the pool's own 35000 requests.
     assert attributes(child(store_pool, "recycling/periodicRestart")) == {
         "time": "29:00:00",
         "requests": "35000",
-        "memory": "512000",
     }
     assert admin.get("autoStart") == "false"
     assert attributes(child(admin, "processModel")) == {
         "identityType": "SpecificUser",
         "userName": r"STORE\svc-admin",
         "idleTimeout": "00:20:00",
-        "pingResponseTime": "00:01:00",
     }
     assert child(admin, "recycling/periodicRestart").get("time") == "01:30:00"
 
@@ -885,11 +880,8 @@ def test_other_pool_settings_written_where_they_differ_from_iis7() -> None:
         "idleTimeout": "00:00:00",
         "shutdownTimeLimit": "01:00:00",
     }
-    # Nothing sets PeriodicRestartRequests any more: MBSchema's default, 10000, applies.
-    assert attributes(child(pool, "recycling/periodicRestart")) == {
-        "time": "29:00:00",
-        "requests": "10000",
-    }
+    # PeriodicRestartMemory 0 and PingResponseTime 90 are IIS 7's defaults: not written.
+    assert attributes(child(pool, "recycling/periodicRestart")) == {"time": "29:00:00"}
     assert attributes(child(pool, "failure")) == {
         "loadBalancerCapabilities": "TcpLevel",
         "rapidFailProtection": "false",
