@@ -16,6 +16,7 @@ from metaclone.errors import (
     CertificateKeyError,
     CertificateValidityError,
     ConversionError,
+    FileChangedError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -25,7 +26,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -51,6 +54,7 @@ __all__ = [
     "CertificateValidityError",
     "ConfigDocument",
     "ConversionError",
+    "FileChangedError",
     "Finding",
     "MetacloneError",
     "NetshParseError",
@@ -64,8 +68,10 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "convert",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 #: Characters IIS Manager and Microsoft.Web.Administration refuse in a site name
 #: (``validationType="siteName"`` in IIS_schema.xml).
@@ -126,3 +127,16 @@ def name_key(name: str) -> str:
     if name.isascii():
         return name.upper()
     return "".join(upper if len(upper := c.upper()) == 1 else c for c in name)
+
+
+def copy_name(name: str, is_taken: Callable[[str], bool]) -> str:
+    """The name IIS Manager would give a copy of the site ``name``: ``NAME (copy)``.
+
+    When that is taken, ``NAME (copy 2)``, ``NAME (copy 3)`` and so on: the first one for which
+    ``is_taken`` is false.
+    """
+    candidate, number = f"{name} (copy)", 2
+    while is_taken(candidate):
+        candidate = f"{name} (copy {number})"
+        number += 1
+    return candidate

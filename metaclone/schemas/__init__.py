@@ -15,6 +15,7 @@ from typing import Any
 SCHEMAS = {
     "sites": "metaclone sites --json",
     "cert-show": "metaclone cert show --json",
+    "cert-audit": "metaclone cert audit --json",
     "check": "metaclone check --json",
     "plan": "an HTTP.sys plan written as --plan PLAN.json",
 }
