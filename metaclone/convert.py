@@ -29,7 +29,7 @@ from metaclone.apphost_style import (
     style_of,
 )
 from metaclone.base import ConfigDocument, SiteKey
-from metaclone.convert_map import IIS7_DEFAULTS, PIPELINES, RUNTIMES, differing
+from metaclone.convert_map import IIS7_DEFAULTS, PIPELINES, RUNTIMES, Settings, differing
 from metaclone.convert_markup import (
     Node,
     application_node,
@@ -331,6 +331,7 @@ class _Writer:
         )
         if source.ftp_authentication is not None:
             children.append(ftp_server_node(source))
+        children.extend(settings_tree(self._differing_from_site_defaults(source)))
         attributes = (("name", name), ("id", str(site_id)), ("serverAutoStart", auto_start))
         last = self.target.last_site_element
         self._insert(self.sites_element, last, [Node("site", attributes, tuple(children))])
@@ -351,6 +352,22 @@ class _Writer:
         """The pools the target does not have yet."""
         existing = self.existing_pools() if pools else set()
         return [pool for pool in pools if pool.name.casefold() not in existing]
+
+    def _differing_from_site_defaults(self, source: SourceSite) -> Settings:
+        """The site's own logging and limits values that differ from what the target's
+        ``siteDefaults`` (else IIS 7's defaults) would give it."""
+        xml = self.xml
+        defaults = xml.child(self.sites_element, "siteDefaults")
+        settings: Settings = {}
+        for element_path, attribute, value, default in source.site_elements:
+            element = defaults
+            for name in element_path:
+                element = xml.child(element, name) if element is not None else None
+            found = xml.get(element, attribute) if element is not None else None
+            baseline = found if found is not None else default
+            if baseline is None or baseline.casefold() != value.casefold():
+                settings[(element_path, attribute)] = value
+        return settings
 
     def pools(
         self,

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from metaclone.metabase_schema import PROPERTIES, parse_bool
-from metaclone.sites import is_ascii_number
+from metaclone.metabase_schema import PROPERTIES, parse_bool, parse_dword
 
 ElementPath = tuple[str, ...]
 
@@ -176,6 +175,127 @@ POOL_DEFAULTS: Mapping[str, int] = {
 PIPELINES: Mapping[str, str] = {"classic": "Classic", "integrated": "Integrated"}
 RUNTIMES = ("v2.0", "v4.0", "")
 
+
+@attrs.frozen
+class Setting:
+    """An IIS 6 property with a place in an IIS 7 site or pool element.
+
+    ``element`` is the path below ``<add>`` or ``<site>`` (empty: that element itself);
+    ``kind`` says how the value is written: ``text``, ``number``, ``bool``, ``minutes`` or
+    ``seconds`` (as timeSpans), ``names`` (the IIS 7 names of the IIS 6 numbers in ``names``),
+    ``flags`` (the IIS 7 flag names of the IIS 6 bits in ``names``) or ``texts`` (the IIS 7
+    names of the IIS 6 texts in ``texts``).  ``iis7_default`` is IIS_schema.xml's default: a
+    value equal to it is not written (None: always written).
+    """
+
+    element: ElementPath
+    attribute: str
+    kind: str
+    iis7_default: str | None
+    names: Mapping[int, str] = attrs.field(factory=dict)
+    texts: Mapping[str, str] = attrs.field(factory=dict)
+
+
+#: The other IIsApplicationPool properties a new pool carries, by IIS 6 name.
+POOL_SETTINGS: Mapping[str, Setting] = {
+    "AppPoolQueueLength": Setting((), "queueLength", "number", "1000"),
+    "MaxProcesses": Setting(("processModel",), "maxProcesses", "number", "1"),
+    "PingingEnabled": Setting(("processModel",), "pingingEnabled", "bool", "true"),
+    "PingInterval": Setting(("processModel",), "pingInterval", "seconds", "00:00:30"),
+    "PingResponseTime": Setting(("processModel",), "pingResponseTime", "seconds", "00:01:30"),
+    "StartupTimeLimit": Setting(("processModel",), "startupTimeLimit", "seconds", "00:01:30"),
+    "ShutdownTimeLimit": Setting(("processModel",), "shutdownTimeLimit", "seconds", "00:01:30"),
+    "DisallowOverlappingRotation": Setting(
+        ("recycling",), "disallowOverlappingRotation", "bool", "false"
+    ),
+    "DisallowRotationOnConfigChange": Setting(
+        ("recycling",), "disallowRotationOnConfigChange", "bool", "false"
+    ),
+    "PeriodicRestartRequests": Setting(("recycling", "periodicRestart"), "requests", "number", "0"),
+    "PeriodicRestartMemory": Setting(("recycling", "periodicRestart"), "memory", "number", "0"),
+    "PeriodicRestartPrivateMemory": Setting(
+        ("recycling", "periodicRestart"), "privateMemory", "number", "0"
+    ),
+    "LoadBalancerCapabilities": Setting(
+        ("failure",),
+        "loadBalancerCapabilities",
+        "names",
+        "HttpLevel",
+        {1: "TcpLevel", 2: "HttpLevel"},
+    ),
+    "OrphanWorkerProcess": Setting(("failure",), "orphanWorkerProcess", "bool", "false"),
+    "RapidFailProtection": Setting(("failure",), "rapidFailProtection", "bool", "true"),
+    "RapidFailProtectionInterval": Setting(
+        ("failure",), "rapidFailProtectionInterval", "minutes", "00:05:00"
+    ),
+    "RapidFailProtectionMaxCrashes": Setting(
+        ("failure",), "rapidFailProtectionMaxCrashes", "number", "5"
+    ),
+    "CPULimit": Setting(("cpu",), "limit", "number", "0"),
+    "CPUAction": Setting(("cpu",), "action", "names", "NoAction", {0: "NoAction", 1: "KillW3wp"}),
+    "CPUResetInterval": Setting(("cpu",), "resetInterval", "minutes", "00:05:00"),
+    "SMPAffinitized": Setting(("cpu",), "smpAffinitized", "bool", "false"),
+    "SMPProcessorAffinityMask": Setting(
+        ("cpu",), "smpProcessorAffinityMask", "number", "4294967295"
+    ),
+}
+
+#: IIS 6's ``LogExtFileFlags`` bits -> IIS 7's ``logFile/@logExtFileFlags`` names (same bits).
+_LOG_FIELDS: Mapping[int, str] = {
+    1: "Date",
+    2: "Time",
+    4: "ClientIP",
+    8: "UserName",
+    16: "SiteName",
+    32: "ComputerName",
+    64: "ServerIP",
+    128: "Method",
+    256: "UriStem",
+    512: "UriQuery",
+    1024: "HttpStatus",
+    2048: "Win32Status",
+    4096: "BytesSent",
+    8192: "BytesRecv",
+    16384: "TimeTaken",
+    32768: "ServerPort",
+    65536: "UserAgent",
+    131072: "Cookie",
+    262144: "Referer",
+    524288: "ProtocolVersion",
+    1048576: "Host",
+    2097152: "HttpSubStatus",
+}
+
+#: The W3C Extended logging module: the one CLSID IIS 7 writes by name (the others, NCSA, IIS
+#: and ODBC logging, are noted).
+W3C_LOG_CLSID = "{FF160663-DE82-11CF-BC0A-00AA006111E0}"
+
+#: IIsWebServer properties with a place in the IIS 7 ``<site>``, written when the site's own
+#: key sets them to something other than what the target's ``siteDefaults`` (else IIS 7's
+#: default) gives.  IIS 6 and IIS 7 both append ``W3SVC<id>`` to the log directory.
+SITE_SETTINGS: Mapping[str, Setting] = {
+    "LogFileDirectory": Setting(
+        ("logFile",), "directory", "text", "%SystemDrive%\\inetpub\\logs\\LogFiles"
+    ),
+    "LogFilePeriod": Setting(
+        ("logFile",),
+        "period",
+        "names",
+        "Daily",
+        {0: "MaxSize", 1: "Daily", 2: "Weekly", 3: "Monthly", 4: "Hourly"},
+    ),
+    "LogFileTruncateSize": Setting(("logFile",), "truncateSize", "number", "20971520"),
+    "LogFileLocaltimeRollover": Setting(("logFile",), "localTimeRollover", "bool", "false"),
+    # IIS 7.0 and IIS 10 have different defaults: always written.
+    "LogExtFileFlags": Setting(("logFile",), "logExtFileFlags", "flags", None, _LOG_FIELDS),
+    "LogPluginClsid": Setting(
+        ("logFile",), "logFormat", "texts", "W3C", texts={W3C_LOG_CLSID: "W3C"}
+    ),
+    "MaxConnections": Setting(("limits",), "maxConnections", "number", "4294967295"),
+    "MaxBandwidth": Setting(("limits",), "maxBandwidth", "number", "4294967295"),
+    "ConnectionTimeout": Setting(("limits",), "connectionTimeout", "seconds", "00:02:00"),
+}
+
 # -- what is carried --------------------------------------------------------------------------
 
 #: Properties a web site's keys carry over (some only partly: see :func:`unmapped_flags`).
@@ -191,6 +311,7 @@ WEB_CARRIED = frozenset(
         "AppPoolId",
         "Path",
         *LOCATION_PROPERTIES,
+        *SITE_SETTINGS,
     }
 )
 
@@ -211,71 +332,6 @@ FTP_CARRIED = frozenset(
 
 
 #: Properties of an IIsApplicationPool key a new pool carries over.
-@attrs.frozen
-class PoolSetting:
-    """An IIsApplicationPool property with a place in an IIS 7 pool.
-
-    ``element`` is the path below ``<add>`` (empty: ``<add>`` itself); ``kind`` says how the
-    value is written: ``number``, ``bool``, ``minutes`` or ``seconds`` (as timeSpans), or the
-    IIS 7 names of the IIS 6 numbers in ``names``.  ``iis7_default`` is IIS_schema.xml's
-    default: a value equal to it is not written.
-    """
-
-    element: ElementPath
-    attribute: str
-    kind: str
-    iis7_default: str
-    names: Mapping[int, str] = attrs.field(factory=dict)
-
-
-#: The other IIsApplicationPool properties a new pool carries, by IIS 6 name.
-POOL_SETTINGS: Mapping[str, PoolSetting] = {
-    "AppPoolQueueLength": PoolSetting((), "queueLength", "number", "1000"),
-    "MaxProcesses": PoolSetting(("processModel",), "maxProcesses", "number", "1"),
-    "PingingEnabled": PoolSetting(("processModel",), "pingingEnabled", "bool", "true"),
-    "PingInterval": PoolSetting(("processModel",), "pingInterval", "seconds", "00:00:30"),
-    "PingResponseTime": PoolSetting(("processModel",), "pingResponseTime", "seconds", "00:01:30"),
-    "StartupTimeLimit": PoolSetting(("processModel",), "startupTimeLimit", "seconds", "00:01:30"),
-    "ShutdownTimeLimit": PoolSetting(("processModel",), "shutdownTimeLimit", "seconds", "00:01:30"),
-    "DisallowOverlappingRotation": PoolSetting(
-        ("recycling",), "disallowOverlappingRotation", "bool", "false"
-    ),
-    "DisallowRotationOnConfigChange": PoolSetting(
-        ("recycling",), "disallowRotationOnConfigChange", "bool", "false"
-    ),
-    "PeriodicRestartRequests": PoolSetting(
-        ("recycling", "periodicRestart"), "requests", "number", "0"
-    ),
-    "PeriodicRestartMemory": PoolSetting(("recycling", "periodicRestart"), "memory", "number", "0"),
-    "PeriodicRestartPrivateMemory": PoolSetting(
-        ("recycling", "periodicRestart"), "privateMemory", "number", "0"
-    ),
-    "LoadBalancerCapabilities": PoolSetting(
-        ("failure",),
-        "loadBalancerCapabilities",
-        "names",
-        "HttpLevel",
-        {1: "TcpLevel", 2: "HttpLevel"},
-    ),
-    "OrphanWorkerProcess": PoolSetting(("failure",), "orphanWorkerProcess", "bool", "false"),
-    "RapidFailProtection": PoolSetting(("failure",), "rapidFailProtection", "bool", "true"),
-    "RapidFailProtectionInterval": PoolSetting(
-        ("failure",), "rapidFailProtectionInterval", "minutes", "00:05:00"
-    ),
-    "RapidFailProtectionMaxCrashes": PoolSetting(
-        ("failure",), "rapidFailProtectionMaxCrashes", "number", "5"
-    ),
-    "CPULimit": PoolSetting(("cpu",), "limit", "number", "0"),
-    "CPUAction": PoolSetting(
-        ("cpu",), "action", "names", "NoAction", {0: "NoAction", 1: "KillW3wp"}
-    ),
-    "CPUResetInterval": PoolSetting(("cpu",), "resetInterval", "minutes", "00:05:00"),
-    "SMPAffinitized": PoolSetting(("cpu",), "smpAffinitized", "bool", "false"),
-    "SMPProcessorAffinityMask": PoolSetting(
-        ("cpu",), "smpProcessorAffinityMask", "number", "4294967295"
-    ),
-}
-
 POOL_CARRIED = frozenset({*POOL_DEFAULTS, *POOL_SETTINGS, "WAMUserName", "AppPoolAutoStart"})
 
 #: ``AppIsolated`` 2 (pooled process) is what IIS 7 does; 0 and 1 (IIS 5 isolation) are not.
@@ -315,21 +371,26 @@ def time_span(minutes: int) -> str:
     return seconds_span(minutes * 60)
 
 
-def pool_value(setting: PoolSetting, text: str) -> str | None:
-    """The IIS 7 text of an IIsApplicationPool value written ``text`` (None: a number IIS 7
-    has no name for).  Raises ValueError for text that is no BOOL or DWORD."""
+def setting_value(name: str, setting: Setting, text: str) -> str | None:
+    """The IIS 7 text of IIS 6 property ``name`` written ``text`` (None: a value IIS 7 has no
+    name for).  Raises ValueError for text that is no BOOL or DWORD where one is expected."""
+    if setting.kind == "text":
+        return text
+    if setting.kind == "texts":
+        return setting.texts.get(text.strip().upper())
     if setting.kind == "bool":
         return "true" if parse_bool(text) else "false"
-    cleaned = text.strip()
-    if not is_ascii_number(cleaned) or int(cleaned) > 0xFFFFFFFF:
-        raise ValueError(f"{text!r} is not a DWORD")
-    number = int(cleaned)
+    number = parse_dword(name, text)
     if setting.kind == "minutes":
         return time_span(number)
     if setting.kind == "seconds":
         return seconds_span(number)
     if setting.kind == "names":
         return setting.names.get(number)
+    if setting.kind == "flags":
+        if number & ~sum(setting.names):
+            return None
+        return ", ".join(flag for bit, flag in setting.names.items() if number & bit) or "None"
     return str(number)
 
 

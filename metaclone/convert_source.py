@@ -20,13 +20,14 @@ from metaclone.convert_map import (
     POOL_DEFAULTS,
     POOL_SETTINGS,
     POOLED,
+    SITE_SETTINGS,
     WEB_CARRIED,
     ElementPath,
     Settings,
     differing,
     ftp_settings,
-    pool_value,
     redirect_settings,
+    setting_value,
     unmapped_flags,
     web_settings,
 )
@@ -102,6 +103,9 @@ class SourceSite:
     pool_service_notes: tuple[Finding, ...] = ()
     #: The metabase file, for messages.
     path: str = ""
+    #: Settings of the site's own key with a place in ``<site>``: (element, attribute, value,
+    #: IIS 7 default or None to write it whatever the default).
+    site_elements: tuple[tuple[ElementPath, str, str, str | None], ...] = ()
 
 
 class Effective:
@@ -192,6 +196,7 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
             not effective.flag(root, "AnonymousOnly", False),
         )
     bindings = tuple(_iis7_binding(b) for b in site.bindings)
+    elements = tuple(_site_elements(doc, site, server, notes)) if web else ()
     return SourceSite(
         site,
         bindings,
@@ -203,6 +208,7 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
         tuple(notes),
         service_notes,
         doc.path,
+        elements,
     )
 
 
@@ -344,7 +350,7 @@ def _pool_settings(
             continue
         text = found.value
         try:
-            value = pool_value(setting, text)
+            value = setting_value(name, setting, text)
         except ValueError as exc:
             raise effective.doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
         if value is None:
@@ -359,6 +365,25 @@ def _pool_settings(
             )
         elif value != setting.iis7_default:
             yield setting.element, setting.attribute, value
+
+
+def _site_elements(
+    doc: MetabaseDocument, site: Site, server: MetabaseKey, notes: list[Finding]
+) -> Iterator[tuple[ElementPath, str, str, str | None]]:
+    """The site key's own values of :data:`SITE_SETTINGS`, as IIS 7 writes them."""
+    for name, setting in SITE_SETTINGS.items():
+        found = doc.xml.attribute(server.start_tag, name)
+        if found is None:
+            continue
+        try:
+            value = setting_value(name, setting, found.value)
+        except ValueError as exc:
+            raise doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
+        if value is None:
+            reason = (_NOT, f"IIS 7 has no {setting.attribute} for {found.value.strip()!r}")
+            notes.append(_note(doc, site, server, name, reason=reason, offset=found.name_start))
+            continue
+        yield setting.element, setting.attribute, value, setting.iis7_default
 
 
 def _identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:
@@ -399,8 +424,11 @@ def _property_notes(
     doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...]
 ) -> Iterator[Finding]:
     carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
-    for key in keys:
-        yield from _key_notes(doc, site, key, carried, ftp=site.kind is SiteKind.FTP)
+    # The site's own key carries the logging and limits settings (read by _site_elements).
+    below = carried - SITE_SETTINGS.keys()
+    for position, key in enumerate(keys):
+        owned = carried if position == 0 else below
+        yield from _key_notes(doc, site, key, owned, ftp=site.kind is SiteKind.FTP)
 
 
 def _key_notes(
@@ -456,6 +484,8 @@ def _not_carried(
         )
     if name not in carried:
         return _NOT, "IIS 7 has no equivalent that metaclone writes"
+    if name in SITE_SETTINGS:
+        return None  # its value is read, and noted if IIS 7 has no name for it, with the site
     if name in PROPERTIES and PROPERTIES[name].flags:
         try:
             bits = read_value(name, raw)

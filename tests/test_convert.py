@@ -482,7 +482,6 @@ def not_carried(result: Conversion) -> set[tuple[str, str]]:
 def test_every_property_without_an_iis7_place_is_noted() -> None:
     _, result, _ = converted("Store")
     assert not_carried(result) == {
-        ("/LM/W3SVC/2", "LogFileDirectory"),
         ("/LM/W3SVC/2", "Custom property UnknownName_9202 (ID 9202)"),
         ("/LM/W3SVC/2/Filters", "FilterLoadOrder"),
         ("/LM/W3SVC/2/Filters/Rewriter", "FilterDescription"),
@@ -511,9 +510,9 @@ def test_every_property_without_an_iis7_place_is_noted() -> None:
 def test_strict_refuses_and_changes_nothing() -> None:
     doc = target()
     before = doc.to_bytes()
-    with pytest.raises(ConversionError, match="--strict: 14 properties") as caught:
+    with pytest.raises(ConversionError, match="--strict: 13 properties") as caught:
         site_to_applicationhost(metabase(), "Store", doc, strict=True)
-    assert len(caught.value.notes) == 14
+    assert len(caught.value.notes) == 13
     assert doc.to_bytes() == before
     assert not doc.modified
     assert doc.notes == []
@@ -898,6 +897,50 @@ def test_pool_value_that_is_no_number_is_a_parse_error() -> None:
         b'IdleTimeout="0"', b'IdleTimeout="0"\r\n\t\tMaxProcesses="two"'
     )
     doc = target()
-    with pytest.raises(metaclone.ParseError, match="MaxProcesses: 'two' is not a DWORD"):
+    with pytest.raises(metaclone.ParseError, match="MaxProcesses: 'two' is not"):
         site_to_applicationhost(metaclone.loads(data), "Store", doc)
     assert not doc.modified
+
+
+def test_site_logging_and_limits() -> None:
+    data = METABASE.read_bytes().replace(
+        b'\t\tLogFileDirectory="D:\\Logs"\r\n',
+        b'\t\tConnectionTimeout="900"\r\n'
+        b'\t\tLogExtFileFlags="LogExtFileDate | LogExtFileTime | LogExtFileClientIp"\r\n'
+        b'\t\tLogFileDirectory="D:\\Logs"\r\n\t\tLogFilePeriod="4"\r\n'
+        b'\t\tLogFileTruncateSize="20971520"\r\n'
+        b'\t\tLogPluginClsid="{FF16065B-DE82-11CF-BC0A-00AA006111E0}"\r\n'
+        b'\t\tMaxConnections="500"\r\n',
+    )
+    doc = target()
+    result = site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    store = site_element(tree(doc.to_bytes()), "Store")
+    # The truncate size is IIS 7's default; the NCSA module has no IIS 7 name metaclone trusts.
+    assert attributes(child(store, "logFile")) == {
+        "directory": "D:\\Logs",
+        "period": "Hourly",
+        "logExtFileFlags": "Date, Time, ClientIP",
+    }
+    assert attributes(child(store, "limits")) == {
+        "connectionTimeout": "00:15:00",
+        "maxConnections": "500",
+    }
+    assert ("/LM/W3SVC/2", "LogPluginClsid") in not_carried(result)
+
+
+def test_site_settings_the_target_site_defaults_already_give_are_not_written() -> None:
+    data = METABASE.read_bytes().replace(
+        b'LogFileDirectory="D:\\Logs"', b'LogFileDirectory="%SystemDrive%\\inetpub\\logs\\LogFiles"'
+    )
+    doc = target()
+    site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    assert site_element(tree(doc.to_bytes()), "Store").find("logFile") is None
+
+
+def test_site_settings_on_other_keys_are_noted() -> None:
+    data = METABASE.read_bytes().replace(
+        b'\t\tDirBrowseFlags="0"\r\n', b'\t\tDirBrowseFlags="0"\r\n\t\tMaxConnections="10"\r\n'
+    )
+    result = site_to_applicationhost(metaclone.loads(data), "Store", target())
+    assert ("/LM/W3SVC/2/ROOT/images", "MaxConnections") in not_carried(result)
+    assert not any("LogExtFileFlags" in n.message for n in result.notes)
