@@ -39,7 +39,8 @@ from metaclone.convert_markup import (
     server_defaults,
     settings_tree,
 )
-from metaclone.convert_source import NOT_CARRIED, SourcePool, SourceSite, read_source
+from metaclone.convert_notes import NOT_CARRIED
+from metaclone.convert_source import SourcePool, SourceSite, read_source
 from metaclone.errors import (
     ConversionError,
     SiteIdInUseError,

@@ -12,31 +12,30 @@ from collections.abc import Iterator
 import attrs
 
 from metaclone.convert_map import (
-    FTP_CARRIED,
     FTP_LOCATION_PROPERTIES,
-    IDENTITY_TYPES,
     LOCATION_PROPERTIES,
     POOL_CARRIED,
     POOL_DEFAULTS,
     POOL_SETTINGS,
-    POOLED,
     SITE_SETTINGS,
-    WEB_CARRIED,
     ElementPath,
     Settings,
     differing,
     ftp_settings,
-    redirect_settings,
     setting_value,
-    unmapped_flags,
     web_settings,
+)
+from metaclone.convert_notes import (
+    NOT,
+    NOT_CARRIED,
+    identity_notes,
+    key_notes,
+    note,
+    property_notes,
 )
 from metaclone.lossless import Attribute
 from metaclone.metabase import INHERITED_PROPERTIES, MetabaseDocument, MetabaseKey
 from metaclone.metabase_schema import (
-    PROPERTIES,
-    SECURE_PROPERTIES,
-    is_secure_blob,
     parse_bool,
     read_value,
 )
@@ -52,7 +51,6 @@ from metaclone.sites import (
     split_address,
 )
 
-NOT_CARRIED = "not-carried"
 _POOLS = "/LM/W3SVC/AppPools/"
 _LOCATION_KEY_TYPES = frozenset({"IIsWebVirtualDir", "IIsWebDirectory", "IIsWebFile"})
 _FTP_LOCATION_KEY_TYPES = frozenset({"IIsFtpVirtualDir"})
@@ -180,13 +178,13 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
     applications = doc.applications(site)
     if web and not any(app.path == "/" for app in applications):
         applications = (_root_application(doc, effective, keys, root, applications), *applications)
-    notes = list(_property_notes(doc, site, keys))
+    notes = list(property_notes(doc, site, keys))
     pools = tuple(_pools(doc, effective, site, applications)) if web else ()
     service_key = doc.key(_POOLS.rstrip("/"))
     service_notes: tuple[Finding, ...] = ()
     if pools and service_key is not None:
         # What every pool inherits, beyond the properties a new pool is made of.
-        service_notes = tuple(_key_notes(doc, site, service_key, POOL_CARRIED))
+        service_notes = tuple(key_notes(doc, site, service_key, POOL_CARRIED))
     site_settings = _settings_at(effective, root, web=web)
     locations = list(_locations(doc, effective, keys, root, web=web))
     ftp = None
@@ -310,7 +308,7 @@ def _pools(
         defined = key is not None and key.key_type == "IIsApplicationPool"
         notes: list[Finding] = []
         if key is not None and defined:
-            notes.extend(_key_notes(doc, site, key, POOL_CARRIED))
+            notes.extend(key_notes(doc, site, key, POOL_CARRIED))
         user = effective.attribute(location, "WAMUserName")
         # AppPoolAutoStart is not inherited (MBSchema: NO_ATTRIBUTES).
         auto_start = doc.xml.attribute(key.start_tag, "AppPoolAutoStart") if key else None
@@ -320,7 +318,7 @@ def _pools(
         # A password of the pool's own key is noted with the key's other properties.
         noted = key is not None and doc.xml.attribute(key.start_tag, "WAMUserPass") is not None
         if not noted:
-            notes.extend(_identity_notes(site, name, identity, user.value if user else None))
+            notes.extend(identity_notes(site, name, identity, user.value if user else None))
         yield SourcePool(
             name,
             identity,
@@ -380,37 +378,10 @@ def _site_elements(
         except ValueError as exc:
             raise doc.xml.parse_error(found.value_start, f"{name}: {exc}") from None
         if value is None:
-            reason = (_NOT, f"IIS 7 has no {setting.attribute} for {found.value.strip()!r}")
-            notes.append(_note(doc, site, server, name, reason=reason, offset=found.name_start))
+            reason = (NOT, f"IIS 7 has no {setting.attribute} for {found.value.strip()!r}")
+            notes.append(note(doc, site, server, name, reason=reason, offset=found.name_start))
             continue
         yield setting.element, setting.attribute, value, setting.iis7_default
-
-
-def _identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:
-    """What a pool's identity cannot take along: an unknown type, a user's password."""
-    notes: list[Finding] = []
-    if identity not in IDENTITY_TYPES:
-        notes.append(
-            Finding(
-                Severity.WARNING,
-                NOT_CARRIED,
-                f"application pool {pool!r}: AppPoolIdentityType {identity} is not carried: it "
-                "is no identity IIS knows; the pool runs as NetworkService",
-                site.id,
-            )
-        )
-    elif IDENTITY_TYPES[identity] == "SpecificUser":
-        notes.append(
-            Finding(
-                Severity.WARNING,
-                NOT_CARRIED,
-                f"application pool {pool!r}: the password of {user or 'its user'} is not "
-                "carried: it is encrypted with the IIS 6 machine's key (WAMUserPass); set it "
-                "with appcmd set apppool or IIS Manager",
-                site.id,
-            )
-        )
-    return notes
 
 
 def _true(text: str) -> bool:
@@ -418,102 +389,3 @@ def _true(text: str) -> bool:
         return parse_bool(text)
     except ValueError:
         return True
-
-
-def _property_notes(
-    doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...]
-) -> Iterator[Finding]:
-    carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
-    # The site's own key carries the logging and limits settings (read by _site_elements).
-    below = carried - SITE_SETTINGS.keys()
-    for position, key in enumerate(keys):
-        owned = carried if position == 0 else below
-        yield from _key_notes(doc, site, key, owned, ftp=site.kind is SiteKind.FTP)
-
-
-def _key_notes(
-    doc: MetabaseDocument,
-    site: Site,
-    key: MetabaseKey,
-    carried: frozenset[str],
-    *,
-    ftp: bool = False,
-) -> Iterator[Finding]:
-    """A note for each property of ``key`` that IIS 7 cannot take, whole or in part."""
-    xml = doc.xml
-    for attribute in doc.properties(key).values():
-        reason = _not_carried(attribute, carried, ftp=ftp)
-        if reason is not None:
-            yield _note(doc, site, key, attribute.name, reason=reason, offset=attribute.name_start)
-    if key.empty:
-        return
-    for child in xml.children(key.element):
-        name = xml.get(child, "Name") or child.name
-        ident = xml.get(child, "ID")
-        what = f"Custom property {name}" + (f" (ID {ident})" if ident else "")
-        yield _note(
-            doc,
-            site,
-            key,
-            what,
-            reason=(_NOT, "it is outside the IIS 6 schema"),
-            offset=child.start,
-        )
-
-
-_NOT = "is not carried"
-_PARTLY = "is only partly carried"
-
-
-def _not_carried(
-    attribute: Attribute, carried: frozenset[str], *, ftp: bool
-) -> tuple[str, str] | None:
-    """Whether ``attribute`` is not carried or only partly, and why (None: it is carried, or
-    it holds nothing)."""
-    name, raw = attribute.name, attribute.raw
-    if name in SECURE_PROPERTIES or is_secure_blob(raw):
-        return _NOT, "it is encrypted with the IIS 6 machine's key; set it again on the new server"
-    if not attribute.value.strip():
-        return None
-    if name == "AppIsolated":
-        pooled = attribute.value.strip() == str(POOLED)
-        return (
-            None
-            if pooled
-            else (_NOT, "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent")
-        )
-    if name not in carried:
-        return _NOT, "IIS 7 has no equivalent that metaclone writes"
-    if name in SITE_SETTINGS:
-        return None  # its value is read, and noted if IIS 7 has no name for it, with the site
-    if name in PROPERTIES and PROPERTIES[name].flags:
-        try:
-            bits = read_value(name, raw)
-        except ValueError:
-            return None  # the value is read, and refused with its place, when it is converted
-        left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
-        if left:
-            return _PARTLY, f"IIS 7 has no place for {', '.join(left)}"
-    if name == "HttpRedirect":
-        unknown = redirect_settings(attribute.value)[1]
-        if unknown:
-            return _PARTLY, f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
-    return None
-
-
-def _note(
-    doc: MetabaseDocument,
-    site: Site,
-    key: MetabaseKey,
-    what: str,
-    *,
-    reason: tuple[str, str],
-    offset: int,
-) -> Finding:
-    return Finding(
-        Severity.WARNING,
-        NOT_CARRIED,
-        f"{key.location}: {what} {reason[0]}: {reason[1]}",
-        site.id,
-        doc.xml.line_of(offset),
-    )
