@@ -54,8 +54,9 @@ def identity_notes(site: Site, pool: str, identity: int, user: str | None) -> li
 def property_notes(
     doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...]
 ) -> Iterator[Finding]:
+    """A note for each property of the site's ``keys`` (its own key first) IIS 7 cannot take."""
     carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
-    # The site's own key carries the logging and limits settings (read by _site_elements).
+    # Only the site's own key carries logging and limits settings (SITE_SETTINGS).
     below = carried - SITE_SETTINGS.keys()
     for position, key in enumerate(keys):
         owned = carried if position == 0 else below

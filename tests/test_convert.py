@@ -23,7 +23,7 @@ from metaclone.errors import (
     SiteNotFoundError,
     UnsupportedDocumentError,
 )
-from metaclone.httpsys import load_netsh_sslcert
+from metaclone.httpsys import IIS_EXPRESS_APP_ID, load_netsh_sslcert
 from metaclone.metabase import MetabaseDocument
 from metaclone.sites import Severity, SiteKind
 from tests.conftest import CORPUS, FIXTURES, corpus_params
@@ -944,3 +944,9 @@ def test_site_settings_on_other_keys_are_noted() -> None:
     result = site_to_applicationhost(metaclone.loads(data), "Store", target())
     assert ("/LM/W3SVC/2/ROOT/images", "MaxConnections") in not_carried(result)
     assert not any("LogExtFileFlags" in n.message for n in result.notes)
+
+
+def test_iis_express_target_plans_under_its_own_application_id() -> None:
+    _, result, _ = converted("Store", path=TARGETS["IIS Express"])
+    assert result.plan is not None
+    assert {change.app_id for change in result.plan.changes} == {IIS_EXPRESS_APP_ID}
