@@ -23,6 +23,17 @@ NOT_CARRIED = "not-carried"
 NOT = "is not carried"
 PARTLY = "is only partly carried"
 
+_SERVER_ONLY = frozenset(
+    {
+        "ServerComment",
+        "ServerAutoStart",
+        "ServerBindings",
+        "SecureBindings",
+        "SSLCertHash",
+        "SSLStoreName",
+    }
+)
+
 
 def identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:
     """What a pool's identity cannot take along: an unknown type, a user's password."""
@@ -56,8 +67,9 @@ def property_notes(
 ) -> Iterator[Finding]:
     """A note for each property of the site's ``keys`` (its own key first) IIS 7 cannot take."""
     carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
-    # Only the site's own key carries logging and limits settings (SITE_SETTINGS).
-    below = carried - SITE_SETTINGS.keys()
+    # Only the site's own key carries its name, state, bindings, certificate, logging and
+    # limits; set on a key below it they are not read.
+    below = carried - SITE_SETTINGS.keys() - _SERVER_ONLY
     for position, key in enumerate(keys):
         owned = carried if position == 0 else below
         yield from key_notes(doc, site, key, owned, ftp=site.kind is SiteKind.FTP)

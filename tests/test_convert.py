@@ -939,10 +939,13 @@ def test_site_settings_the_target_site_defaults_already_give_are_not_written() -
 
 def test_site_settings_on_other_keys_are_noted() -> None:
     data = METABASE.read_bytes().replace(
-        b'\t\tDirBrowseFlags="0"\r\n', b'\t\tDirBrowseFlags="0"\r\n\t\tMaxConnections="10"\r\n'
+        b'\t\tDirBrowseFlags="0"\r\n',
+        b'\t\tDirBrowseFlags="0"\r\n\t\tMaxConnections="10"\r\n'
+        b'\t\tSSLCertHash="0011223344556677889900112233445566778899"\r\n',
     )
     result = site_to_applicationhost(metaclone.loads(data), "Store", target())
     assert ("/LM/W3SVC/2/ROOT/images", "MaxConnections") in not_carried(result)
+    assert ("/LM/W3SVC/2/ROOT/images", "SSLCertHash") in not_carried(result)
     assert not any("LogExtFileFlags" in n.message for n in result.notes)
 
 
