@@ -49,6 +49,7 @@ from metaclone.errors import (
 )
 from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.lossless.tokens import TagKind, next_tag
 from metaclone.metabase import MetabaseDocument
 from metaclone.rules import pool_name_problem, site_name_problem
 from metaclone.sites import Finding, Severity, Site, SiteKind
@@ -358,7 +359,7 @@ class _Writer:
         """The site's own logging and limits values that differ from what the target's
         ``siteDefaults`` (else IIS 7's defaults) would give it."""
         xml = self.xml
-        defaults = xml.child(self.sites_element, "siteDefaults")
+        defaults = self._site_defaults() if source.site_elements else None
         settings: Settings = {}
         for element_path, attribute, value, default in source.site_elements:
             element = defaults
@@ -369,6 +370,21 @@ class _Writer:
             if baseline is None or baseline.casefold() != value.casefold():
                 settings[(element_path, attribute)] = value
         return settings
+
+    def _site_defaults(self) -> Element | None:
+        """``<sites><siteDefaults>``, looked for after the last site first (where IIS writes
+        it), so that the sites of a large file are not walked."""
+        xml, sites = self.xml, self.sites_element
+        last = self.target.last_site_element
+        position = last.end if last is not None else sites.content_start
+        while (tag := next_tag(xml.text, position, sites.content_end)) is not None:
+            if tag.kind is TagKind.END:
+                break
+            element = xml.element_at(tag)
+            if tag.name == "siteDefaults":
+                return element
+            position = element.end
+        return xml.child(sites, "siteDefaults")
 
     def pools(
         self,

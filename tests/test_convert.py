@@ -953,3 +953,21 @@ def test_iis_express_target_plans_under_its_own_application_id() -> None:
     _, result, _ = converted("Store", path=TARGETS["IIS Express"])
     assert result.plan is not None
     assert {change.app_id for change in result.plan.changes} == {IIS_EXPRESS_APP_ID}
+
+
+def test_site_defaults_written_before_the_sites_are_found_too() -> None:
+    text = LF.read_text()
+    defaults = text[
+        text.index("            <siteDefaults>") : text.index("            <applicationDefaults")
+    ]
+    moved = text.replace(defaults, "").replace(
+        "        <sites>\n", "        <sites>\n" + defaults.replace("LogFiles", "Logs6"), 1
+    )
+    data = METABASE.read_bytes().replace(
+        b'LogFileDirectory="D:\\Logs"', b'LogFileDirectory="E:\\Logs6"'
+    )
+    doc = metaclone.loads(
+        moved.replace("%SystemDrive%\\inetpub\\logs\\Logs6", "E:\\Logs6").encode()
+    )
+    site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    assert site_element(tree(doc.to_bytes()), "Store").find("logFile") is None
