@@ -63,15 +63,16 @@ def identity_notes(site: Site, pool: str, identity: int, user: str | None) -> li
 
 
 def property_notes(
-    doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...]
+    doc: MetabaseDocument, site: Site, keys: tuple[MetabaseKey, ...], server: MetabaseKey
 ) -> Iterator[Finding]:
-    """A note for each property of the site's ``keys`` (its own key first) IIS 7 cannot take."""
+    """A note for each property of the site's ``keys`` IIS 7 cannot take (``server``: the
+    site's own key)."""
     carried = WEB_CARRIED if site.kind is SiteKind.WEB else FTP_CARRIED
     # Only the site's own key carries its name, state, bindings, certificate, logging and
     # limits; set on a key below it they are not read.
     below = carried - SITE_SETTINGS.keys() - _SERVER_ONLY
-    for position, key in enumerate(keys):
-        owned = carried if position == 0 else below
+    for key in keys:
+        owned = carried if key == server else below
         yield from key_notes(doc, site, key, owned, ftp=site.kind is SiteKind.FTP)
 
 

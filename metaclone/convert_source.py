@@ -76,7 +76,8 @@ class SourcePool:
 
 @attrs.frozen
 class SourceLocation:
-    """Settings at a path of the site (``""``: the site) that differ from what it inherits."""
+    """Settings at a directory or file of the site (``path`` below its ROOT) that differ from
+    what that path inherits."""
 
     path: str
     settings: Settings
@@ -147,6 +148,7 @@ class Effective:
         return int(text)
 
     def flag(self, location: str, name: str, default: bool) -> bool:
+        """A BOOL at ``location``."""
         found = self.attribute(location, name)
         if found is None:
             return default
@@ -172,13 +174,14 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
     """What ``site`` of ``doc`` becomes in IIS 7, with a note for everything it cannot take."""
     effective = Effective(doc)
     keys = doc.site_keys(site)
-    server = keys[0]
+    service = "W3SVC" if site.kind is SiteKind.WEB else "MSFTPSVC"
+    server = doc.key(f"/LM/{service}/{site.id}") or keys[0]
     root = server.location + "/ROOT"
     web = site.kind is SiteKind.WEB
     applications = doc.applications(site)
     if web and not any(app.path == "/" for app in applications):
         applications = (_root_application(doc, effective, keys, root, applications), *applications)
-    notes = list(property_notes(doc, site, keys))
+    notes = list(property_notes(doc, site, keys, server))
     pools = tuple(_pools(doc, effective, site, applications)) if web else ()
     service_key = doc.key(_POOLS.rstrip("/"))
     service_notes: tuple[Finding, ...] = ()
