@@ -223,3 +223,13 @@ def test_readme_shows_real_output(
         "netsh http add sslcert ipport=10.0.0.8:443 certhash=9a3f5c7e"
         in (tmp_path / "store.cmd").read_text()
     )
+    # The diff excerpt is made of lines of the real diff, in order.
+    excerpt = section.split("```diff\n", 1)[1].split("```", 1)[0].splitlines()
+    argv = ["convert", "MetaBase.xml", "--site", "Store", "--into", "applicationHost.config"]
+    status, out, _ = run(capsys, *argv, "--diff")
+    assert status == EXIT_OK
+    real = out.splitlines()
+    position = 0
+    for line in excerpt:
+        if line != "...":
+            position = real.index(line, position) + 1
