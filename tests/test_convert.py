@@ -971,3 +971,30 @@ def test_site_defaults_written_before_the_sites_are_found_too() -> None:
     )
     site_to_applicationhost(metaclone.loads(data), "Store", doc)
     assert site_element(tree(doc.to_bytes()), "Store").find("logFile") is None
+
+
+def test_first_pool_and_blocks_after_a_trailing_section() -> None:
+    text = LF.read_text()
+    pools = text[
+        text.index("            <add name=") : text.index("            <applicationPoolDefaults")
+    ]
+    changed = text.replace(pools, "").replace(
+        "\n\n</configuration>", "\n    <system.webServer />\n\n</configuration>"
+    )
+    doc = metaclone.loads(changed.encode())
+    result = site_to_applicationhost(metabase(), "Store", doc)
+    assert result.pools == ("StorePool", "StoreAdmin")
+    after = doc.to_bytes()
+    inserted(changed.encode(), after)
+    root = tree(after)
+    names = [e.tag for e in elements(root, "system.applicationHost/applicationPools/*")]
+    assert names == ["applicationPoolDefaults", "add", "add"]
+    # Something follows the last location block: the new ones go at the very end.
+    assert [e.tag for e in root if isinstance(e.tag, str)][-6:] == [
+        "system.webServer",
+        "location",
+        "location",
+        "location",
+        "location",
+        "location",
+    ]
