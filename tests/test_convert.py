@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
@@ -18,10 +16,7 @@ from metaclone.convert import Conversion, convert_sites, site_to_applicationhost
 from metaclone.convert_map import time_span
 from metaclone.errors import (
     ConversionError,
-    SiteIdInUseError,
     SiteNameError,
-    SiteNotFoundError,
-    UnsupportedDocumentError,
 )
 from metaclone.httpsys import IIS_EXPRESS_APP_ID, load_netsh_sslcert
 from metaclone.metabase import MetabaseDocument
@@ -548,112 +543,6 @@ def test_several_sites_all_or_none() -> None:
     assert doc.notes == []
 
 
-# -- refusals: the target is unchanged -------------------------------------------------------
-
-
-def refused(error: type[Exception], match: str, **options: object) -> None:
-    source = options.pop("source", metabase())
-    into = options.pop("into", target())
-    site = options.pop("site", "Store")
-    before = into.to_bytes()  # type: ignore[attr-defined]
-    with pytest.raises(error, match=match):
-        site_to_applicationhost(source, site, into, **options)  # type: ignore[arg-type]
-    assert into.to_bytes() == before  # type: ignore[attr-defined]
-
-
-def test_metabase_that_is_no_iis6_metabase() -> None:
-    refused(UnsupportedDocumentError, "IIS 6 metabase.*iis7-applicationhost", source=target())
-
-
-@pytest.mark.parametrize(
-    ("path", "found"),
-    [
-        (FIXTURES / "iis7" / "appcmd_sites.xml", "appcmd-xml"),
-        (METABASE, "iis6-metabase"),
-        (FIXTURES / "xml" / "lexical_variants.xml", "xml"),
-    ],
-)
-def test_target_that_is_no_applicationhost(path: Path, found: str) -> None:
-    refused(
-        UnsupportedDocumentError,
-        f"applicationHost.config; this is {found}",
-        into=metaclone.load(path),
-    )
-
-
-def test_site_missing() -> None:
-    refused(SiteNotFoundError, "site named 'Nowhere'", site="Nowhere")
-
-
-def test_name_invalid_in_iis7() -> None:
-    refused(
-        SiteNameError,
-        r"'Shop: EU' is refused: IIS does not allow : in a site name.*--name",
-        site="Shop: EU",
-    )
-    doc = target()
-    result = site_to_applicationhost(metabase(), "Shop: EU", doc, new_name="Shop EU")
-    assert (result.site.id, result.site.name) == (3, "Shop EU")
-
-
-def test_name_taken() -> None:
-    refused(
-        SiteNameError,
-        "already used by site id 2.*--name",
-        site="Clean",
-        new_name=None,
-        into=renamed_target("Clean"),
-    )
-    refused(SiteNameError, "'intranet' is already used by site id 2 \\(names", new_name="intranet")
-
-
-def renamed_target(name: str) -> AppHostDocument:
-    doc = target()
-    doc.rename_site(2, name)
-    return doc
-
-
-def test_explicit_name_that_is_invalid() -> None:
-    refused(SiteNameError, "'a/b' is refused: IIS does not allow / ", new_name="a/b")
-
-
-def test_id_taken() -> None:
-    refused(SiteIdInUseError, "site id 2 is already used by site 'Intranet'", new_id=2)
-    doc = target()
-    result = site_to_applicationhost(metabase(), "Store", doc, new_id=77)
-    assert result.site.id == 77
-
-
-@pytest.mark.parametrize(
-    ("options", "match"),
-    [
-        ({"pipeline": "fast"}, "pipeline 'fast'"),
-        ({"runtime": "v3.5"}, "runtime 'v3.5'"),
-    ],
-)
-def test_options_refused(options: dict[str, object], match: str) -> None:
-    refused(ConversionError, match, **options)
-
-
-def test_new_id_applies_to_one_site() -> None:
-    doc = target()
-    with pytest.raises(ConversionError, match="one site"):
-        convert_sites(metabase(), ["Store", "Clean"], doc, new_id=50)
-
-
-def test_bad_flag_value_is_a_parse_error_at_its_place() -> None:
-    data = METABASE.read_bytes().replace(
-        b'AuthFlags="AuthNTLM | AuthPassport"', b'AuthFlags="AuthMagic"'
-    )
-    source = metaclone.loads(data, name="bad.xml")
-    doc = target()
-    with pytest.raises(metaclone.ParseError, match="AuthMagic") as caught:
-        site_to_applicationhost(source, "Store", doc)
-    assert caught.value.path == "bad.xml"
-    assert caught.value.line is not None
-    assert not doc.modified
-
-
 # -- small rules -----------------------------------------------------------------------------
 
 
@@ -665,122 +554,7 @@ def test_time_span(minutes: int, text: str) -> None:
     assert time_span(minutes) == text
 
 
-# -- property: IIS 7 serves each path with the IIS 6 settings ---------------------------------
-
-_FLAG_BITS = {
-    "AuthFlags": {"AuthAnonymous": 1, "AuthBasic": 2, "AuthNTLM": 4, "AuthMD5": 16},
-    "AccessSSLFlags": {
-        "AccessSSL": 8,
-        "AccessSSLNegotiateCert": 32,
-        "AccessSSLRequireCert": 64,
-        "AccessSSL128": 256,
-    },
-    "DirBrowseFlags": {"EnableDirBrowsing": 2**31, "EnableDefaultDoc": 2**30},
-}
-_DEFAULT_BITS = {"AuthFlags": 1, "AccessSSLFlags": 0, "DirBrowseFlags": 2**30 | 30}
-_KEYS = ("/LM/W3SVC", "/LM/W3SVC/9/ROOT", "/LM/W3SVC/9/ROOT/dir")
-
-
-def _flags(name: str) -> st.SearchStrategy[str | None]:
-    names = list(_FLAG_BITS[name])
-    return st.none() | st.lists(st.sampled_from(names), unique=True).map(
-        lambda chosen: " | ".join(chosen) if chosen else "0"
-    )
-
-
-def _metabase(values: dict[tuple[str, str], str | None]) -> bytes:
-    def props(location: str) -> str:
-        return "".join(
-            f'\t\t{name}="{value}"\n'
-            for (where, name), value in sorted(values.items())
-            if where == location and value is not None
-        )
-
-    return (
-        '<?xml version ="1.0"?>\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">\n'
-        "<MBProperty>\n"
-        f'<IIsWebService\tLocation ="/LM/W3SVC"\n{props(_KEYS[0])}\t>\n</IIsWebService>\n'
-        '<IIsWebServer\tLocation ="/LM/W3SVC/9"\n\t\tServerBindings=":8009:"\n'
-        '\t\tServerComment="Generated"\n\t>\n</IIsWebServer>\n'
-        '<IIsWebVirtualDir\tLocation ="/LM/W3SVC/9/ROOT"\n\t\tAppRoot="/LM/W3SVC/9/ROOT"\n'
-        f'\t\tPath="D:\\gen"\n{props(_KEYS[1])}\t>\n</IIsWebVirtualDir>\n'
-        f'<IIsWebDirectory\tLocation ="/LM/W3SVC/9/ROOT/dir"\n{props(_KEYS[2])}\t>\n'
-        "</IIsWebDirectory>\n</MBProperty>\n</configuration>\n"
-    ).encode()
-
-
-def _iis6_bits(values: dict[tuple[str, str], str | None], name: str, upto: int) -> int:
-    for location in reversed(_KEYS[: upto + 1]):
-        text = values.get((location, name))
-        if text is not None:
-            return sum(_FLAG_BITS[name].get(flag.strip(), 0) for flag in text.split("|"))
-    return _DEFAULT_BITS[name]
-
-
-def _iis7_value(root: etree._Element, paths: list[str], element: str, attribute: str) -> str:
-    schema = {"anonymousAuthentication": "true", "sslFlags": "None"}
-    value = schema.get(element.rsplit("/", 1)[-1] if attribute == "enabled" else attribute, "false")
-    scopes = [root] + [
-        block for path in ["", *paths] for block in elements(root, "location[@path=$p]", p=path)
-    ]
-    for scope in scopes:
-        found = scope.find(f"system.webServer/{element}")
-        if found is not None and found.get(attribute) is not None:
-            value = str(found.get(attribute))
-    return value
-
-
-@given(
-    values=st.fixed_dictionaries(
-        {(where, name): _flags(name) for where in _KEYS for name in _FLAG_BITS}
-    )
-)
-def test_each_path_gets_the_iis6_settings(values: dict[tuple[str, str], str | None]) -> None:
-    source = metaclone.loads(_metabase(values), name="generated.xml")
-    doc = target()
-    site_to_applicationhost(source, "Generated", doc)
-    inserted(LF.read_bytes(), doc.to_bytes())
-    root = tree(doc.to_bytes())
-    for depth, paths in ((1, ["Generated"]), (2, ["Generated", "Generated/dir"])):
-        auth = _iis6_bits(values, "AuthFlags", depth)
-        for flag, element in (
-            ("AuthAnonymous", "anonymousAuthentication"),
-            ("AuthBasic", "basicAuthentication"),
-            ("AuthNTLM", "windowsAuthentication"),
-            ("AuthMD5", "digestAuthentication"),
-        ):
-            wanted = "true" if auth & _FLAG_BITS["AuthFlags"][flag] else "false"
-            found = _iis7_value(root, paths, f"security/authentication/{element}", "enabled")
-            assert found == wanted, (paths, element)
-        ssl = _iis6_bits(values, "AccessSSLFlags", depth)
-        found_ssl = _iis7_value(root, paths, "security/access", "sslFlags")
-        names = {n.strip() for n in found_ssl.split(",")} - {"None"}
-        wanted_names = {
-            iis7
-            for iis6, iis7 in (
-                ("AccessSSL", "Ssl"),
-                ("AccessSSLNegotiateCert", "SslNegotiateCert"),
-                ("AccessSSLRequireCert", "SslRequireCert"),
-                ("AccessSSL128", "Ssl128"),
-            )
-            if ssl & _FLAG_BITS["AccessSSLFlags"][iis6]
-        }
-        assert names == wanted_names, paths
-        browse = _iis6_bits(values, "DirBrowseFlags", depth)
-        found_browse = _iis7_value(root, paths, "directoryBrowse", "enabled")
-        assert found_browse == ("true" if browse & 2**31 else "false")
-        found_default = _iis7_value(root, paths, "defaultDocument", "enabled")
-        assert found_default in ("true", "false")
-        assert (found_default == "true") == bool(browse & 2**30)
-
-
-def test_pool_name_invalid_in_iis7() -> None:
-    data = METABASE.read_bytes().replace(b'AppPoolId="StoreAdmin"', b'AppPoolId="Store:Admin"')
-    refused(
-        ConversionError,
-        r"pool name 'Store:Admin' is refused: IIS does not allow :",
-        source=metaclone.loads(data),
-    )
+# -- pools and site settings ---------------------------------------------------------------
 
 
 def test_pool_identity_notes() -> None:
@@ -823,28 +597,6 @@ def test_binding_findings_are_check_findings_about_one_site() -> None:
     assert doc.last_site_element is not None
     assert doc.xml.get(doc.last_site_element, "name") == "Files"
     assert [loc.path for loc in doc.locations][-1] == "Legacy Portal"
-
-
-_NO_SITES = (
-    b"<configuration>\n    <system.applicationHost>\n        <applicationPools>\n"
-    b'            <add name="A" />\n        </applicationPools>\n'
-    b"    </system.applicationHost>\n</configuration>\n"
-)
-_NO_POOLS = (
-    b"<configuration>\n    <system.applicationHost>\n        <sites />\n"
-    b"    </system.applicationHost>\n</configuration>\n"
-)
-
-
-def test_target_without_the_sections_a_site_needs() -> None:
-    refused(UnsupportedDocumentError, "no <sites> section", into=metaclone.loads(_NO_SITES))
-    refused(
-        UnsupportedDocumentError, "no <applicationPools> section", into=metaclone.loads(_NO_POOLS)
-    )
-    # An FTP site needs no pool; an empty <sites /> is opened for it.
-    doc = metaclone.loads(_NO_POOLS)
-    result = site_to_applicationhost(metabase(), "ftp/1", doc)
-    assert metaclone.loads(doc.to_bytes()).site(result.site.id).name == "Public FTP"
 
 
 CORPUS_METABASE = CORPUS / "iis6" / "modsic_metabaseSample.xml"
@@ -890,16 +642,6 @@ def test_other_pool_settings_written_where_they_differ_from_iis7() -> None:
     assert "application pool 'StorePool': CPUAction 3 is not carried: IIS 7 has no such value" in [
         n.message for n in result.notes
     ]
-
-
-def test_pool_value_that_is_no_number_is_a_parse_error() -> None:
-    data = METABASE.read_bytes().replace(
-        b'IdleTimeout="0"', b'IdleTimeout="0"\r\n\t\tMaxProcesses="two"'
-    )
-    doc = target()
-    with pytest.raises(metaclone.ParseError, match="MaxProcesses: 'two' is not"):
-        site_to_applicationhost(metaclone.loads(data), "Store", doc)
-    assert not doc.modified
 
 
 def test_site_logging_and_limits() -> None:
