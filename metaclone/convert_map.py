@@ -41,6 +41,7 @@ DEFAULT_DOCUMENT_FILES = (*DEFAULT_DOCUMENT, "files")
 DIRECTORY_BROWSE = (*_WEB, "directoryBrowse")
 HTTP_REDIRECT = (*_WEB, "httpRedirect")
 HANDLERS = (*_WEB, "handlers")
+CUSTOM_HEADERS = (*_WEB, "httpProtocol", "customHeaders")
 FTP_AUTHORIZATION = ("system.ftpServer", "security", "authorization")
 
 #: An IIS 6 flag bit that switches an IIS 7 ``enabled`` attribute: (property, flag) -> element.
@@ -118,6 +119,7 @@ LOCATION_PROPERTIES: Mapping[str, str] = {
         "| EnableDefaultDoc"
     ),
     "HttpRedirect": "",
+    "HttpCustomHeaders": "",
 }
 
 #: The FTP properties a location block carries (MBSchema defaults; INHERIT).
@@ -143,6 +145,7 @@ IIS7_DEFAULTS: Mapping[SettingKey, SettingValue] = {
     (HTTP_REDIRECT, "childOnly"): "false",
     (HTTP_REDIRECT, "httpResponseStatus"): "Found",
     (HANDLERS, "accessPolicy"): "Read",
+    (CUSTOM_HEADERS, ""): Collection(()),
     (FTP_AUTHORIZATION, ""): Collection(()),
 }
 
@@ -416,7 +419,26 @@ def web_settings(values: Mapping[str, object]) -> Settings:
     documents = [d.strip() for d in str(values["DefaultDoc"]).split(",") if d.strip()]
     settings[(DEFAULT_DOCUMENT_FILES, "")] = Collection(tuple((("value", d),) for d in documents))
     settings.update(redirect_settings(str(values["HttpRedirect"]))[0])
+    headers = values["HttpCustomHeaders"]
+    entries = custom_headers(headers if isinstance(headers, list) else [])[0]
+    settings[(CUSTOM_HEADERS, "")] = Collection(
+        tuple((("name", name), ("value", value)) for name, value in entries)
+    )
     return settings
+
+
+def custom_headers(entries: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The (name, value) headers of an IIS 6 ``HttpCustomHeaders`` list (``Name: value``
+    entries), and the entries that are no header."""
+    headers: list[tuple[str, str]] = []
+    others: list[str] = []
+    for entry in entries:
+        name, colon, value = entry.partition(":")
+        if colon and name.strip():
+            headers.append((name.strip(), value.strip()))
+        elif entry.strip():
+            others.append(entry)
+    return headers, others
 
 
 def ftp_settings(values: Mapping[str, object]) -> Settings:
@@ -472,7 +494,8 @@ def same_setting(key: SettingKey, a: SettingValue | None, b: SettingValue | None
 
 
 def _folded_entries(value: Collection) -> tuple[tuple[tuple[str, str], ...], ...]:
-    return tuple(tuple((k, v.casefold()) for k, v in entry) for entry in value.entries)
+    # An entry's attributes in any order: a file may write value= before name=.
+    return tuple(tuple(sorted((k, v.casefold()) for k, v in entry)) for entry in value.entries)
 
 
 def _flag_names(text: str) -> frozenset[str]:

@@ -11,6 +11,7 @@ from metaclone.convert_map import (
     POOLED,
     SITE_SETTINGS,
     WEB_CARRIED,
+    custom_headers,
     redirect_settings,
     unmapped_flags,
 )
@@ -135,6 +136,14 @@ def _not_carried(
         left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
         if left:
             return PARTLY, f"IIS 7 has no place for {', '.join(left)}"
+    if name == "HttpCustomHeaders":
+        try:
+            entries = read_value(name, raw)
+        except ValueError:
+            return None
+        others = custom_headers(entries)[1] if isinstance(entries, list) else []
+        if others:
+            return PARTLY, f"IIS 7 has no place for {', '.join(map(repr, others))} (no Name: value)"
     if name == "HttpRedirect":
         unknown = redirect_settings(attribute.value)[1]
         if unknown:

@@ -740,3 +740,52 @@ def test_first_pool_and_blocks_after_a_trailing_section() -> None:
         "location",
         "location",
     ]
+
+
+def test_custom_headers() -> None:
+    data = (
+        METABASE.read_bytes()
+        .replace(
+            b'\t\tDefaultDoc="home.asp,index.asp"\r\n',
+            b'\t\tDefaultDoc="home.asp,index.asp"\r\n'
+            b'\t\tHttpCustomHeaders="X-Frame-Options: DENY\r\n\t\t\tX-Powered-By: ASP.NET\r\n'
+            b'\t\t\tnot a header"\r\n',
+        )
+        .replace(
+            b'\t\tDirBrowseFlags="0"\r\n', b'\t\tDirBrowseFlags="0"\r\n\t\tHttpCustomHeaders=""\r\n'
+        )
+    )
+    doc = target()
+    result = site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    root = tree(doc.to_bytes())
+    headers = elements(
+        root, "location[@path='Store']/system.webServer/httpProtocol/customHeaders/*"
+    )
+    assert [(h.tag, attributes(h)) for h in headers] == [
+        ("clear", {}),
+        ("add", {"name": "X-Frame-Options", "value": "DENY"}),
+        ("add", {"name": "X-Powered-By", "value": "ASP.NET"}),
+    ]
+    # An empty list below takes the headers away again.
+    images = elements(
+        root, "location[@path='Store/images']/system.webServer/httpProtocol/customHeaders/*"
+    )
+    assert [h.tag for h in images] == ["clear"]
+    assert ("/LM/W3SVC/2/ROOT", "HttpCustomHeaders") in not_carried(result)
+
+
+def test_custom_headers_the_server_already_sends_are_not_written() -> None:
+    data = METABASE.read_bytes().replace(
+        b'\t\tDefaultDoc="home.asp,index.asp"\r\n',
+        b'\t\tDefaultDoc="home.asp,index.asp"\r\n\t\tHttpCustomHeaders="X-Powered-By: ASP.NET"\r\n',
+    )
+    text = LF.read_text().replace(
+        '        <directoryBrowse enabled="false" />\n',
+        '        <directoryBrowse enabled="false" />\n        <httpProtocol>\n'
+        "            <customHeaders>\n                <clear />\n"
+        '                <add value="ASP.NET" name="X-Powered-By" />\n'
+        "            </customHeaders>\n        </httpProtocol>\n",
+    )
+    doc = metaclone.loads(text.encode())
+    site_to_applicationhost(metaclone.loads(data), "Store", doc)
+    assert b'<add name="X-Powered-By"' not in doc.to_bytes()
