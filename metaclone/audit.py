@@ -147,6 +147,10 @@ class AuditReport:
 
     def to_text(self) -> str:
         """The report for people: a block per binding, then one line per finding."""
+        return "".join(line + "\n" for line in self.text_lines())
+
+    def text_lines(self) -> list[str]:
+        """The lines of :meth:`to_text` (a value holding a line end stays in its line)."""
         lines = [f"{self.path}: {self.format}, {len(self.rows)} TLS binding(s)"]
         for row in self.rows:
             lines.extend(_row_lines(row))
@@ -157,7 +161,7 @@ class AuditReport:
             )
         problems = sum(1 for f in self.findings if f.severity is not Severity.INFO)
         lines.append(f"{self.path}: {problems} problem(s), {len(self.findings)} finding(s)")
-        return "\n".join(lines) + "\n"
+        return lines
 
 
 def _row_lines(row: AuditRow) -> list[str]:

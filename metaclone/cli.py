@@ -29,6 +29,7 @@ from metaclone.errors import (
     UnsafeTargetError,
     UnsupportedDocumentError,
 )
+from metaclone.escaping import visible
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless import output
@@ -52,16 +53,35 @@ Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
 class Console:
-    """Where output goes: the document or JSON on stdout, everything for people on stderr."""
+    """Where output goes: the document or JSON on stdout, everything for people on stderr.
+
+    Text for people (:meth:`say`, :meth:`out`, :meth:`out_lines`) holds names and values from
+    files metaclone does not control, so each of its lines is shown through
+    :func:`~metaclone.escaping.visible`: a line end, escape sequence or bidi override inside a
+    value is shown as an escape, so one message or listed site is one line on the terminal and
+    nothing in it can forge another line or move the cursor.  Data (:meth:`out_data`,
+    :meth:`out_bytes`: JSON, a diff, the document) is written unchanged.
+    """
 
     def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
         self.stdout = stdout
         self.stderr = stderr
 
     def say(self, message: str) -> None:
-        print(message, file=self.stderr)
+        """One message on stderr: one line, whatever ``message`` holds."""
+        print(visible(message), file=self.stderr)
 
     def out(self, text: str) -> None:
+        """One line for people on stdout; a final line end in ``text`` is kept, no other."""
+        line = text.removesuffix("\n")
+        self.stdout.write(visible(line) + text[len(line) :])
+
+    def out_lines(self, lines: Iterable[str]) -> None:
+        """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
+        self.stdout.write("".join(visible(line) + "\n" for line in lines))
+
+    def out_data(self, text: str) -> None:
+        """Text for programs (JSON, a diff) on stdout, unchanged."""
         self.stdout.write(text)
 
     def json(self, schema: str, text: str) -> None:
@@ -155,17 +175,20 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     if target and not args.dry_run:
         suffix = Path(target).suffix.lower()
         if suffix == ".ps1":
-            text = plan.powershell()
+            # With a BOM, Windows PowerShell 5 reads the script as UTF-8, not in the ANSI code
+            # page (site names in its comments may be any text).
+            data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
-            text = json.dumps(plan.to_json(), indent=2) + "\n"
+            data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
-            # A .cmd file for cmd.exe, which expects CRLF line ends.
-            text = plan.netsh().replace("\n", "\r\n")
-        output.write_atomic(target, text.encode("utf-8"))
+            # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
+            data = plan.netsh().replace("\n", "\r\n").encode("ascii")
+        output.write_atomic(target, data)
         console.say(f"metaclone: HTTP.sys plan written to {target}")
         return
     console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
-    console.say(plan.netsh().rstrip("\n"))
+    for line in plan.netsh().rstrip("\n").split("\n"):
+        console.say(line)
 
 
 def _check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None) -> None:
@@ -211,6 +234,11 @@ def _emit(
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
     _check_destinations(args, plan)
+    if plan:
+        # Rendered once before anything is written: a value the scripts refuse
+        # (PlanValueError) stops the command while every file is as it was.
+        plan.netsh()
+        plan.powershell()
     status = _deliver(args, console, doc, before)
     _write_plan(args, console, plan)
     return status
@@ -229,7 +257,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.say(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
-        console.out(_review_diff(doc, before, after, args.file))
+        console.out_data(_review_diff(doc, before, after, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
@@ -335,11 +363,11 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
-        console.out("".join(_site_line(site) + "\n" for site in sites))
+        console.out_lines(_site_line(site) for site in sites)
         return EXIT_OK
     for site in sites:
         lines = [_site_line(site), *map(_application_line, doc.applications(site))]
-        console.out("".join(line + "\n" for line in lines))
+        console.out_lines(lines)
     return EXIT_OK
 
 
@@ -599,7 +627,7 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
     else:
-        console.out(report.to_text())
+        console.out_lines(report.text_lines())
     return EXIT_PROBLEMS if report.has_problems else EXIT_OK
 
 
@@ -683,7 +711,7 @@ COMPLETION_SHELLS = ("bash", "zsh", "powershell")
 def cmd_completion(args: argparse.Namespace, console: Console) -> int:
     from argcomplete.shell_integration import shellcode
 
-    console.out(shellcode(["metaclone"], shell=args.shell))
+    console.out_data(shellcode(["metaclone"], shell=args.shell))
     return EXIT_OK
 
 
@@ -1185,8 +1213,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _first_line(error: MetacloneError) -> str:
-    return str(error).splitlines()[0]
+def _error_lines(error: MetacloneError) -> list[str]:
+    """The error as lines for the terminal: the message, then (for a file that could not be
+    read) the offending line with a caret under the column, placed as the line is shown."""
+    lines = [f"metaclone: error: {MetacloneError.__str__(error)}"]
+    if isinstance(error, ParseError) and error.source_line is not None and error.column:
+        text = error.source_line.expandtabs(1)
+        before = visible(text[: max(error.column - 1, 0)])
+        lines += [f"    {visible(text)}", f"    {' ' * len(before)}^"]
+    return lines
 
 
 def main(
@@ -1205,7 +1240,8 @@ def main(
         argcomplete.autocomplete(parser)
     arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
-        console.say(parser.format_help().rstrip("\n"))
+        for line in parser.format_help().rstrip("\n").split("\n"):
+            console.say(line)
         return EXIT_USAGE
     try:
         args = parser.parse_args(arguments)
@@ -1217,11 +1253,9 @@ def main(
     try:
         status: int = args.handler(args, console)
         return status
-    except ParseError as error:
-        console.say(f"metaclone: error: {error}")
-        return EXIT_REFUSED
     except MetacloneError as error:
-        console.say(f"metaclone: error: {_first_line(error)}")
+        for line in _error_lines(error):
+            console.say(line)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
@@ -1242,7 +1276,8 @@ def main(
     except Exception:
         console.say("metaclone: internal error (this is a bug; please report it with the input):")
         if os.environ.get("METACLONE_DEBUG"):
-            console.say(traceback.format_exc().rstrip())
+            for line in traceback.format_exc().rstrip().split("\n"):
+                console.say(line)
         else:
             console.say(f"  {traceback.format_exc().splitlines()[-1]}")
         return EXIT_INTERNAL

@@ -136,6 +136,14 @@ class ConversionError(SiteError):
         self.notes = notes
 
 
+class PlanValueError(CertificateError, ValueError):
+    """A value an HTTP.sys plan would carry breaks its grammar (host name, address, store...).
+
+    Plans are run by administrators in an elevated prompt, so a value is written into one only
+    when it is proven harmless; anything else is refused with this error.
+    """
+
+
 class WriteError(MetacloneError, OSError):
     """A file could not be written (``path`` names it); the files on disk are as they were."""
 
