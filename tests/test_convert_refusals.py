@@ -162,3 +162,12 @@ def test_pool_value_that_is_no_number_is_a_parse_error() -> None:
     with pytest.raises(metaclone.ParseError, match="MaxProcesses: 'two' is not"):
         site_to_applicationhost(metaclone.loads(data), "Store", doc)
     assert not doc.modified
+
+
+def test_store_name_a_plan_cannot_carry_is_refused() -> None:
+    data = METABASE.read_bytes().replace(
+        b'SSLStoreName="MY"\r\n\t\tSecureBindings',
+        b'SSLStoreName="MY &amp; calc"\r\n\t\tSecureBindings',
+    )
+    assert b"MY &amp; calc" in data
+    refused(metaclone.CertificateError, "store", source=metaclone.loads(data), site="Store")
