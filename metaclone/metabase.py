@@ -422,8 +422,6 @@ class MetabaseDocument(ConfigDocument):
         """The certificate of a site whose own SSLCertHash and SSLStoreName are written as
         ``thumbprint`` and ``store``, with what it inherits; and ``("certificate",)`` when any
         part of it is inherited."""
-        if service is not WEB:
-            return None, ()
         if thumbprint is not None:
             own_hash = decode_attribute_value(thumbprint).strip()
             if not own_hash:
