@@ -98,6 +98,11 @@ def _keys(site: Site) -> dict[Hashable, Binding]:
     return {_binding_key(b): b for b in tls_bindings(site)}
 
 
+def _other_keys(site: Site) -> dict[Hashable, Binding]:
+    """The bindings of ``site`` that no certificate serves (http, net.tcp, ...)."""
+    return {_binding_key(b): b for b in site.bindings if b.protocol.lower() not in TLS_PROTOCOLS}
+
+
 def _own_certificate(site: Site) -> CertificateRef | None:
     """The certificate ``site`` serves with: its own, or that of one of its https bindings."""
     if site.certificate is not None:
@@ -330,8 +335,8 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
     """Why ``candidate`` is not the placeholder of ``original``, or None when it is.
 
     A placeholder is another site of the same kind whose https and ftp bindings are exactly the
-    original's (a site whose pending request removed its https bindings takes them back from
-    its placeholder).
+    original's.  A site whose pending request removed its https bindings takes them back from
+    its placeholder: that placeholder is a copy of it, with exactly its other bindings.
     """
     if candidate.kind is not original.kind:
         kinds = f"{candidate.kind.value} site and {original.name!r} a {original.kind.value} site"
@@ -340,7 +345,22 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
     if not theirs:
         listed = ", ".join(b.summary for b in mine.values())
         return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
-    if not mine or mine.keys() == theirs.keys():
+    if not mine:
+        differences = _differences(_other_keys(original), _other_keys(candidate), original.name)
+        if differences is None:
+            return None
+        return (
+            f"{original.name!r} has no https binding, so its placeholder would be a copy of it "
+            f"with the same other bindings, but {differences}"
+        )
+    return _differences(mine, theirs, original.name)
+
+
+def _differences(
+    mine: dict[Hashable, Binding], theirs: dict[Hashable, Binding], name: str
+) -> str | None:
+    """What bindings ``theirs`` lacks or has beyond ``mine`` (those of site ``name``)."""
+    if mine.keys() == theirs.keys():
         return None
     parts = []
     lacking = [b.summary for k, b in mine.items() if k not in theirs]
@@ -348,7 +368,7 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
     if lacking:
         parts.append("it lacks " + ", ".join(lacking))
     if extra:
-        parts.append(f"it has {', '.join(extra)}, which {original.name!r} has not")
+        parts.append(f"it has {', '.join(extra)}, which {name!r} has not")
     return "; ".join(parts)
 
 

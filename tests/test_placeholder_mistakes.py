@@ -1,0 +1,41 @@
+"""Mistakes an administrator makes at night with the placeholder workflow, each refused.
+
+Every test goes through ``main(argv)`` on copies of the IIS 6, IIS 7, IIS Express and appcmd
+fixtures, and checks that the refusal exits 3, says what to do, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metaclone.cli import EXIT_REFUSED
+from tests.test_workflow import ALL, NEW, SITES, run, snapshot
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    for source in ALL:
+        shutil.copy(source, tmp_path / source.name)
+    return tmp_path
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_finish_refuses_an_https_site_as_the_placeholder_of_a_site_without_https(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """A site without https has no placeholder among the production https sites."""
+    secure, plain = SITES[path]
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "finish", work / path.name, "--site", plain,
+        "--placeholder", secure, "--thumbprint", NEW, "--delete", "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert f"{secure!r} is not the placeholder of" in err
+    assert f"{plain!r} has no https binding" in err
+    assert "--force" in err
+    assert out == ""
+    assert snapshot(work) == before
