@@ -123,19 +123,27 @@ def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
         named = None
     if named is not None and named.id != original.id:
         return named
-    wanted = _keys(original)
-    if original.auto_start or not wanted:
+    if original.auto_start or not _keys(original):
         return None
-    return next(
-        (
-            other
-            for other in doc.sites
-            if other.kind is original.kind
-            and other.id != original.id
-            and other.auto_start
-            and _keys(other).keys() == wanted.keys()
-        ),
-        None,
+    return next((other for other in doc.sites if _stands_in_for(other, original)), None)
+
+
+def _stands_in_for(candidate: Site, original: Site) -> bool:
+    """Whether ``candidate`` looks like the placeholder ``begin`` left for ``original``.
+
+    It has the default placeholder name, or it is started while ``original`` is stopped, with
+    the same kind and https and ftp bindings.
+    """
+    if candidate.kind is not original.kind or candidate.id == original.id:
+        return False
+    if candidate.name.casefold() == f"{original.name}{PLACEHOLDER_SUFFIX}".casefold():
+        return True
+    wanted = _keys(original)
+    return (
+        bool(wanted)
+        and candidate.auto_start
+        and not original.auto_start
+        and _keys(candidate).keys() == wanted.keys()
     )
 
 
@@ -379,17 +387,24 @@ def _check_placeholder(
         raise NotAPlaceholderError(
             f"the placeholder must be another site than {_site_label(original)}", path=doc.path
         )
-    mismatch = placeholder_mismatch(original, stand_in)
-    if mismatch is None:
-        return []
-    problem = (
-        f"{_site_label(stand_in)} is not the placeholder of {_site_label(original)}: {mismatch}"
-    )
+    if _stands_in_for(original, stand_in) and not _stands_in_for(stand_in, original):
+        problem = (
+            f"{_site_label(original)} is the placeholder of {_site_label(stand_in)}, not the "
+            "other way round"
+        )
+        advice = f'give --site "{stand_in.name}" --placeholder "{original.name}"'
+    else:
+        mismatch = placeholder_mismatch(original, stand_in)
+        if mismatch is None:
+            return []
+        problem = (
+            f"{_site_label(stand_in)} is not the placeholder of {_site_label(original)}: {mismatch}"
+        )
+        advice = "name the site placeholder begin created (its https bindings are the original's)"
     if force:
         return [f"{problem}; going ahead because of --force"]
     raise NotAPlaceholderError(
-        f"{problem}. Nothing was changed; name the site placeholder begin created (its https "
-        "bindings are the original's), or give --force",
+        f"{problem}. Nothing was changed; {advice}, or give --force",
         path=doc.path,
         line=stand_in.line,
     )

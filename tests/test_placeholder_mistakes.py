@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from metaclone.cli import EXIT_REFUSED
-from tests.test_workflow import ALL, NEW, SITES, run, snapshot
+from metaclone.cli import EXIT_OK, EXIT_REFUSED
+from tests.test_workflow import ALL, NEW, SITES, THUMB, begun, run, snapshot
 
 
 @pytest.fixture
@@ -39,3 +39,42 @@ def test_finish_refuses_an_https_site_as_the_placeholder_of_a_site_without_https
     assert "--force" in err
     assert out == ""
     assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_finish_refuses_site_and_placeholder_given_the_wrong_way_round(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    source, site = begun(capsys, work, path)
+    placeholder = f"{site} (placeholder)"
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "finish", source, "--site", placeholder, "--placeholder", site,
+        "--thumbprint", NEW, "--delete", "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert f"{placeholder!r} is the placeholder of" in err
+    assert f"{site!r}, not the other way round" in err
+    assert f'--site "{site}" --placeholder "{placeholder}"' in err
+    assert out == ""
+    assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_finish_may_run_again_on_its_own_output(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """After a finish without --delete the original runs and the placeholder is stopped: a
+    second finish (another certificate) is no swap."""
+    source, site = begun(capsys, work, path)
+    args = ["--site", site, "--placeholder", f"{site} (placeholder)"]
+    status, _, err = run(
+        capsys, "placeholder", "finish", source, *args, "--thumbprint", NEW, "-o", work / "one"
+    )
+    assert status == EXIT_OK, err
+    status, _, err = run(
+        capsys, "placeholder", "finish", work / "one", *args, "--thumbprint", THUMB,
+        "-o", work / "two",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "other way round" not in err
