@@ -128,6 +128,18 @@ def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
     return next((other for other in doc.sites if _stands_in_for(other, original)), None)
 
 
+def _placeholder_of(doc: ConfigDocument, site: Site) -> Site | None:
+    """The site ``site`` is the placeholder of, going by its name, if there is one."""
+    if not site.name.casefold().endswith(PLACEHOLDER_SUFFIX.casefold()):
+        return None
+    try:
+        original = doc.site(site.name[: -len(PLACEHOLDER_SUFFIX)])
+    except SiteNotFoundError:
+        return None
+    found = find_placeholder(doc, original) if original.kind is site.kind else None
+    return original if found is not None and found.id == site.id else None
+
+
 def _stands_in_for(candidate: Site, original: Site) -> bool:
     """Whether ``candidate`` looks like the placeholder ``begin`` left for ``original``.
 
@@ -263,6 +275,15 @@ def begin(
             "run placeholder finish",
             path=doc.path,
             line=existing.line,
+        )
+    stood_in_for = _placeholder_of(doc, original)
+    if stood_in_for is not None:
+        raise PlaceholderExistsError(
+            f"{_site_label(original)} is the placeholder of {_site_label(stood_in_for)}: run "
+            f"placeholder finish for {stood_in_for.name!r} rather than a placeholder of the "
+            "placeholder",
+            path=doc.path,
+            line=original.line,
         )
     earlier = _previous_site(doc, previous, original)
     restored = _kept_up(earlier) if earlier is not None and not _kept_up(original) else ()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED
 from tests.test_workflow import ALL, NEW, SITES, THUMB, begun, run, snapshot
 
@@ -78,3 +79,21 @@ def test_finish_may_run_again_on_its_own_output(
     )  # fmt: skip
     assert status == EXIT_OK, err
     assert "other way round" not in err
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_begin_refuses_a_placeholder_of_the_placeholder(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    source, site = begun(capsys, work, path)
+    placeholder = metaclone.load(source).site(f"{site} (placeholder)")
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "begin", source, "--site", placeholder.name,
+        "--thumbprint", THUMB, "-o", work / "again",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert f"site {placeholder.id} {placeholder.name!r} is the placeholder of" in err
+    assert "run placeholder finish" in err
+    assert out == ""
+    assert snapshot(work) == before
