@@ -294,6 +294,15 @@ def begin(
             path=doc.path,
             line=original.line,
         )
+    if not original.auto_start:
+        raise NothingToKeepUpError(
+            f"{_site_label(original)} is marked stopped: it serves nothing, so there is nothing "
+            "to keep up while a certificate is pending, and a started placeholder would take its "
+            "bindings in its place; if it should run, mark it started first (metaclone start "
+            "FILE --site SITE)",
+            path=doc.path,
+            line=original.line,
+        )
     chosen = certificate or _own_certificate(original)
     if chosen is None and earlier is not None:
         chosen = _own_certificate(earlier)

@@ -97,3 +97,25 @@ def test_begin_refuses_a_placeholder_of_the_placeholder(
     assert "run placeholder finish" in err
     assert out == ""
     assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_begin_refuses_a_stopped_site(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """A stopped site serves nothing: its placeholder would start on its bindings instead."""
+    site = SITES[path][0]
+    doc = metaclone.load(work / path.name)
+    doc.set_auto_start(site, False)
+    doc.save(work / f"stopped-{path.name}")
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "begin", work / f"stopped-{path.name}", "--site", site,
+        "--thumbprint", THUMB, "-o", work / "o",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert f"{site!r} is marked stopped" in err
+    assert "nothing to keep up" in err
+    assert "metaclone start" in err
+    assert out == ""
+    assert snapshot(work) == before
