@@ -244,30 +244,13 @@ def _pair_notes(
     return attrs.evolve(plan, warnings=warnings), tuple(notes)
 
 
-def begin(
-    doc: ConfigDocument,
-    site: SiteKey,
-    *,
-    new_id: int | None = None,
-    new_name: str | None = None,
-    certificate: CertificateRef | None = None,
-    previous: ConfigDocument | None = None,
-    saved_as: str | None = None,
-    only_new: bool = False,
-) -> WorkflowResult:
-    """Clone ``site`` as a started placeholder with the last working certificate; stop it.
+def _check_begin(
+    doc: ConfigDocument, original: Site, previous: ConfigDocument | None
+) -> tuple[Site | None, tuple[Binding, ...]]:
+    """Refuse a ``begin`` that would take https down or leave a mess behind.
 
-    The certificate is, in order: the one given, the site's own, the one the same site has in
-    ``previous`` (an earlier copy of the configuration, which also gives back https bindings a
-    pending request removed).  Refused (:class:`~metaclone.errors.WorkflowError`, document
-    unchanged) when the site has no https binding, already has a placeholder, or the placeholder
-    would start without a certificate: IIS 7 certificates are checked against the attached
-    ``netsh http show sslcert`` entries, and only warned about when none are attached.
-    ``saved_as`` names the file the result will be saved to, for the next steps (default: the
-    document's own path); ``only_new`` leaves the placeholder alone in the document (appcmd XML,
-    for ``appcmd add site /in``).
+    Returns the site as ``previous`` has it, and the https bindings to give back from there.
     """
-    original = doc.site(site)
     existing = find_placeholder(doc, original)
     if existing is not None:
         raise PlaceholderExistsError(
@@ -303,6 +286,34 @@ def begin(
             path=doc.path,
             line=original.line,
         )
+    return earlier, restored
+
+
+def begin(
+    doc: ConfigDocument,
+    site: SiteKey,
+    *,
+    new_id: int | None = None,
+    new_name: str | None = None,
+    certificate: CertificateRef | None = None,
+    previous: ConfigDocument | None = None,
+    saved_as: str | None = None,
+    only_new: bool = False,
+) -> WorkflowResult:
+    """Clone ``site`` as a started placeholder with the last working certificate; stop it.
+
+    The certificate is, in order: the one given, the site's own, the one the same site has in
+    ``previous`` (an earlier copy of the configuration, which also gives back https bindings a
+    pending request removed).  Refused (:class:`~metaclone.errors.WorkflowError`, document
+    unchanged) when the site has no https binding, already has a placeholder, or the placeholder
+    would start without a certificate: IIS 7 certificates are checked against the attached
+    ``netsh http show sslcert`` entries, and only warned about when none are attached.
+    ``saved_as`` names the file the result will be saved to, for the next steps (default: the
+    document's own path); ``only_new`` leaves the placeholder alone in the document (appcmd XML,
+    for ``appcmd add site /in``).
+    """
+    original = doc.site(site)
+    earlier, restored = _check_begin(doc, original, previous)
     chosen = certificate or _own_certificate(original)
     if chosen is None and earlier is not None:
         chosen = _own_certificate(earlier)
