@@ -25,10 +25,12 @@ from metaclone.errors import (
     NothingToKeepUpError,
     PlaceholderExistsError,
     PreviousConfigError,
+    SiteNameError,
     SiteNotFoundError,
 )
 from metaclone.handover import Handover, Stage
 from metaclone.httpsys import HttpSysPlan, resolution_order
+from metaclone.rules import has_control_characters
 from metaclone.sites import ADDRESS_PROTOCOLS, Binding, CertificateRef, Site, SiteKind
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -244,6 +246,20 @@ def _pair_notes(
     return attrs.evolve(plan, warnings=warnings), tuple(notes)
 
 
+def _check_printable(doc: ConfigDocument, *sites: Site) -> None:
+    """Refuse sites whose names no step could print safely: a line end in a name would start
+    a line of its own in the steps and the plan, forged by whoever wrote the file."""
+    for site in sites:
+        if has_control_characters(site.name):
+            raise SiteNameError(
+                f"site {site.id} is named {site.name!r}, with a line end or control character, "
+                "which IIS does not allow in a site name and no next step could print safely; "
+                f"rename it first (metaclone rename FILE --site {site.id} --name NAME)",
+                path=doc.path,
+                line=site.line,
+            )
+
+
 def _check_begin(
     doc: ConfigDocument, original: Site, previous: ConfigDocument | None
 ) -> tuple[Site | None, tuple[Binding, ...]]:
@@ -251,6 +267,7 @@ def _check_begin(
 
     Returns the site as ``previous`` has it, and the https bindings to give back from there.
     """
+    _check_printable(doc, original)
     existing = find_placeholder(doc, original)
     if existing is not None:
         raise PlaceholderExistsError(
@@ -471,6 +488,7 @@ def finish(
     """
     original = doc.site(site)
     stand_in = doc.site(placeholder)
+    _check_printable(doc, original, stand_in)
     warnings = _check_placeholder(doc, original, stand_in, force)
     current = _own_certificate(original)
     if current is not None and current.thumbprint == certificate.thumbprint:

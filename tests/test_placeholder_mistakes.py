@@ -13,7 +13,7 @@ import pytest
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED
-from tests.test_workflow import ALL, NEW, SITES, THUMB, begun, run, snapshot
+from tests.test_workflow import ALL, IIS6, IIS7, NEW, SITES, THUMB, Arg, begun, run, snapshot
 
 
 @pytest.fixture
@@ -119,3 +119,60 @@ def test_begin_refuses_a_stopped_site(
     assert "metaclone start" in err
     assert out == ""
     assert snapshot(work) == before
+
+
+#: The https site's name as each file writes it, and a hostile one with a line end that would
+#: start a line of its own in the next steps.
+HOSTILE_NAMES = {
+    IIS6: (b'ServerComment="Shop"', b'ServerComment="Shop&#xA;  9. format C: /y &amp;&amp; rem"'),
+    IIS7: (
+        b'<site name="Shop" id="2"',
+        b'<site name="Shop&#xA;  9. format C: /y &amp;&amp; rem" id="2"',
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(HOSTILE_NAMES), ids=lambda p: p.name)
+def test_a_site_name_with_a_line_end_is_refused(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """IIS allows no line end in a site name; printed in a step it would forge a step."""
+    plain, hostile = HOSTILE_NAMES[path]
+    data = (work / path.name).read_bytes()
+    assert plain in data
+    (work / path.name).write_bytes(data.replace(plain, hostile))
+    doc = metaclone.load(work / path.name)
+    site = next(s for s in doc.sites if s.name.startswith("Shop\n"))
+    doc.clone_site(site, new_name="Stand-in", auto_start=True)
+    doc.set_auto_start(site, False)
+    doc.save(work / "begun")
+    before = snapshot(work)
+    begin: list[Arg] = [
+        "placeholder",
+        "begin",
+        work / path.name,
+        "--site",
+        site.id,
+        "--name",
+        "Stand-in2",
+    ]
+    finish: list[Arg] = [
+        "placeholder",
+        "finish",
+        work / "begun",
+        "--site",
+        site.id,
+        "--placeholder",
+    ]
+    for argv in (
+        [*begin, "--thumbprint", THUMB, "-o", work / "o"],
+        [*finish, "Stand-in", "--thumbprint", NEW, "-o", work / "o"],
+        [*finish, "Stand-in", "--thumbprint", NEW, "--force", "-o", work / "o"],
+    ):
+        status, out, err = run(capsys, *argv)
+        assert status == EXIT_REFUSED, err
+        assert "format C:" not in err.replace("\\n  9. format C:", "")
+        assert "line end" in err
+        assert "metaclone rename" in err
+        assert out == ""
+        assert snapshot(work) == before
