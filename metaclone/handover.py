@@ -124,7 +124,7 @@ def _appcmd_switch(handover: Handover) -> str:
 def _install_applicationhost(handover: Handover) -> str:
     step = (
         f'back up the live configuration ({APPCMD} add backup "before-placeholder-'
-        f'{handover.stage.value}"), then copy {handover.file} over {APPLICATIONHOST}'
+        f'{handover.stage.value}"), then copy {_quoted(handover.file)} over {APPLICATIONHOST}'
     )
     if handover.deleted:
         step += f"; this deletes the placeholder {handover.placeholder.name!r}"
@@ -208,8 +208,8 @@ def iis6_metabase_steps(handover: Handover, *, edit_while_running: bool) -> tupl
             "tick 'Enable Direct Metabase Edit'"
         )
     replace = (
-        f"back up {METABASE}, then copy {handover.file} over it: IIS reads the new file while "
-        "it runs"
+        f"back up {METABASE}, then copy {_quoted(handover.file)} over it: IIS reads the new "
+        "file while it runs"
     )
     if handover.deleted:
         replace += ", and deletes the placeholder as it does: do the next step at once"

@@ -176,3 +176,19 @@ def test_a_site_name_with_a_line_end_is_refused(
         assert "metaclone rename" in err
         assert out == ""
         assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS7], ids=lambda p: p.name)
+def test_steps_quote_a_file_name_with_spaces(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    out = work / "new config" / "with placeholder.xml"
+    out.parent.mkdir()
+    status, _, err = run(
+        capsys, "placeholder", "begin", work / path.name, "--site", SITES[path][0],
+        "--thumbprint", THUMB, "-o", out,
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    steps = err[err.index("next steps") :]
+    assert f'copy "{out}" over' in steps
+    assert f"{out} " not in steps.replace(f'"{out}"', "")

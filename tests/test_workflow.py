@@ -456,7 +456,7 @@ def test_iis7_finish_imports_then_plans_then_switches_then_installs(
         f'{appcmd} stop site /site.name:"Shop (placeholder)" && '
         f'{appcmd} start site /site.name:"Shop"'
     )
-    assert "copy " + str(work / "done.config") in steps[3]
+    assert f'copy "{work / "done.config"}"' in steps[3]
     assert not pfx.exists()
     assert all("appcmd " not in step.replace("appcmd.exe", "") for step in steps)
 
