@@ -115,15 +115,16 @@ def _own_certificate(site: Site) -> CertificateRef | None:
 def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
     """The placeholder ``begin`` left for ``site``, if there is one.
 
-    That is the site with the default placeholder name, or, while ``site`` is stopped, a
-    started site of the same kind whose https and ftp bindings are exactly ``site``'s.
+    That is a site of the same kind whose https and ftp bindings are exactly ``site``'s (see
+    :func:`placeholder_mismatch`) with the default placeholder name, or, while ``site`` is
+    stopped, a started one.
     """
     original = doc.site(site)
     try:
         named = doc.site(f"{original.name}{PLACEHOLDER_SUFFIX}")
     except SiteNotFoundError:
         named = None
-    if named is not None and named.id != original.id:
+    if named is not None and _stands_in_for(named, original):
         return named
     if original.auto_start or not _keys(original):
         return None
@@ -145,20 +146,16 @@ def _placeholder_of(doc: ConfigDocument, site: Site) -> Site | None:
 def _stands_in_for(candidate: Site, original: Site) -> bool:
     """Whether ``candidate`` looks like the placeholder ``begin`` left for ``original``.
 
-    It has the default placeholder name, or it is started while ``original`` is stopped, with
-    the same kind and https and ftp bindings.
+    It has the kind and bindings of a placeholder (:func:`placeholder_mismatch`), and the
+    default placeholder name or, while ``original`` is stopped and has https, a started state.
     """
     if candidate.kind is not original.kind or candidate.id == original.id:
         return False
+    if placeholder_mismatch(original, candidate) is not None:
+        return False
     if candidate.name.casefold() == f"{original.name}{PLACEHOLDER_SUFFIX}".casefold():
         return True
-    wanted = _keys(original)
-    return (
-        bool(wanted)
-        and candidate.auto_start
-        and not original.auto_start
-        and _keys(candidate).keys() == wanted.keys()
-    )
+    return bool(_keys(original)) and candidate.auto_start and not original.auto_start
 
 
 def _previous_site(

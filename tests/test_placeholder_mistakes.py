@@ -192,3 +192,25 @@ def test_steps_quote_a_file_name_with_spaces(
     steps = err[err.index("next steps") :]
     assert f'copy "{out}" over' in steps
     assert f"{out} " not in steps.replace(f'"{out}"', "")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_a_site_merely_named_like_the_placeholder_does_not_block_begin(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """An unrelated site called 'SITE (placeholder)' is no placeholder: begin goes ahead under
+    another name, and without one says the name is taken."""
+    site, plain = SITES[path]
+    doc = metaclone.load(work / path.name)
+    doc.rename_site(plain, f"{site} (placeholder)")
+    doc.save(work / "taken")
+    args: list[Arg] = ["placeholder", "begin", work / "taken", "--site", site, "--thumbprint"]
+    before = snapshot(work)
+    status, _, err = run(capsys, *args, THUMB, "-o", work / "o")
+    assert status == EXIT_REFUSED
+    assert "already exists" not in err
+    assert f"'{site} (placeholder)'" in err
+    assert snapshot(work) == before
+    status, _, err = run(capsys, *args, THUMB, "--name", "Stand-in", "-o", work / "o")
+    assert status == EXIT_OK, err
+    assert metaclone.load(work / "o").site("Stand-in").auto_start
