@@ -19,7 +19,7 @@ import enum
 import attrs
 
 from metaclone.httpsys import IIS_EXPRESS_APP_ID, HttpSysPlan
-from metaclone.sites import CertificateRef, Site
+from metaclone.sites import CertificateRef, Site, SiteKind
 
 #: appcmd by its full path: it is not on the PATH of an ordinary command prompt.
 APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'
@@ -131,19 +131,43 @@ def _install_applicationhost(handover: Handover) -> str:
     return step
 
 
+def _appcmd_start_at_once(handover: Handover) -> str:
+    return (
+        "start the original at once: "
+        f"{APPCMD} start site /site.name:{_quoted(handover.original.name)}"
+    )
+
+
 def iis7_steps(handover: Handover) -> tuple[str, ...]:
     """IIS 7 and later, from an applicationHost.config."""
     install = _install_applicationhost(handover)
     if handover.stage is Stage.BEGIN:
         return (install, *_run_plan(handover), _appcmd_switch(handover))
+    imported = _import_certificate(handover)
+    if handover.original.kind is SiteKind.FTP:
+        # An FTP site's certificate is in the configuration: it goes in first, so that the
+        # original starts with the new certificate.
+        if handover.deleted:
+            install += ", which stops it: do the next step at once"
+            return (*imported, install, _appcmd_start_at_once(handover))
+        return (*imported, install, _appcmd_switch(handover))
     # The configuration goes in last: with --delete it removes the placeholder, which must
     # keep serving until the original has started.
-    return (
-        *_import_certificate(handover),
-        *_run_plan(handover),
-        _appcmd_switch(handover),
-        install,
-    )
+    return (*imported, *_run_plan(handover), _appcmd_switch(handover), install)
+
+
+def _appcmd_set_ftp_certificate(handover: Handover) -> list[str]:
+    """appcmd XML is not imported on finish: an FTP site's certificate is set by appcmd."""
+    certificate = handover.certificate
+    if handover.original.kind is not SiteKind.FTP or certificate is None:
+        return []
+    ssl = "/ftpServer.security.ssl"
+    return [
+        "give the original its new certificate: "
+        f"{APPCMD} set site /site.name:{_quoted(handover.original.name)} "
+        f"{ssl}.serverCertHash:{certificate.thumbprint} "
+        f"{ssl}.serverCertStoreName:{certificate.store}"
+    ]
 
 
 def appcmd_steps(handover: Handover) -> tuple[str, ...]:
@@ -160,7 +184,12 @@ def appcmd_steps(handover: Handover) -> tuple[str, ...]:
                 f"{APPCMD} add site /in < PLACEHOLDER.xml"
             )
         return (add, *_run_plan(handover), _appcmd_switch(handover))
-    steps = [*_import_certificate(handover), *_run_plan(handover), _appcmd_switch(handover)]
+    steps = [
+        *_import_certificate(handover),
+        *_appcmd_set_ftp_certificate(handover),
+        *_run_plan(handover),
+        _appcmd_switch(handover),
+    ]
     if handover.deleted:
         steps.append(
             f"delete the placeholder: {APPCMD} delete site "

@@ -13,7 +13,19 @@ import pytest
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED
-from tests.test_workflow import ALL, IIS6, IIS7, NEW, SITES, THUMB, Arg, begun, run, snapshot
+from tests.test_workflow import (
+    ALL,
+    IIS6,
+    IIS7,
+    NEW,
+    SITES,
+    THUMB,
+    Arg,
+    begun,
+    run,
+    snapshot,
+    steps_of,
+)
 
 
 @pytest.fixture
@@ -214,3 +226,68 @@ def test_a_site_merely_named_like_the_placeholder_does_not_block_begin(
     status, _, err = run(capsys, *args, THUMB, "--name", "Stand-in", "-o", work / "o")
     assert status == EXIT_OK, err
     assert metaclone.load(work / "o").site("Stand-in").auto_start
+
+
+APPCMD_FTP = """<?xml version="1.0" encoding="UTF-8"?>
+<appcmd>
+    <SITE SITE.NAME="Files" SITE.ID="12" bindings="ftp/*:21:" state="Started">
+        <site name="Files" id="12">
+            <bindings>
+                <binding protocol="ftp" bindingInformation="*:21:" />
+            </bindings>
+            <ftpServer>
+                <security>
+                    <ssl serverCertHash="1f3a5c7e9b2d4f6a8c0e1f3a5c7e9b2d4f6a8c0e" />
+                </security>
+            </ftpServer>
+        </site>
+    </SITE>
+</appcmd>
+"""
+
+
+@pytest.mark.parametrize("delete", [False, True], ids=["stop", "delete"])
+def test_iis7_ftp_finish_installs_the_certificate_before_the_original_starts(
+    capsys: pytest.CaptureFixture[str], work: Path, delete: bool
+) -> None:
+    """An FTP site's certificate is in the configuration, not in HTTP.sys: the original must
+    start from the new configuration, not from the live one with the old certificate."""
+    source = work / IIS7.name
+    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "-o", source)
+    assert status == EXIT_OK, err
+    args: list[Arg] = ["--site", "Files", "--placeholder", "Files (placeholder)"]
+    extra: list[Arg] = ["--delete"] if delete else []
+    status, _, err = run(
+        capsys, "placeholder", "finish", source, *args, "--thumbprint", NEW, *extra,
+        "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    steps = steps_of(err)
+    install = next(i for i, s in enumerate(steps) if "over %windir%" in s)
+    start = next(i for i, s in enumerate(steps) if 'start site /site.name:"Files"' in s)
+    assert install < start
+    assert ('stop site /site.name:"Files (placeholder)"' in err) is not delete
+
+
+def test_appcmd_ftp_finish_sets_the_certificate_on_the_server(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    """appcmd XML is never imported on finish: the steps set the FTP certificate themselves."""
+    source = work / "ftp.xml"
+    source.write_text(APPCMD_FTP)
+    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "-o", source)
+    assert status == EXIT_OK, err
+    status, _, err = run(
+        capsys, "placeholder", "finish", source, "--site", "Files", "--placeholder",
+        "Files (placeholder)", "--thumbprint", NEW, "--delete", "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    steps = steps_of(err)
+    appcmd = r'"%windir%\system32\inetsrv\appcmd.exe"'
+    set_certificate = (
+        f'{appcmd} set site /site.name:"Files" /ftpServer.security.ssl.serverCertHash:{NEW} '
+        "/ftpServer.security.ssl.serverCertStoreName:MY"
+    )
+    setting = next(i for i, s in enumerate(steps) if s.endswith(set_certificate))
+    start = next(i for i, s in enumerate(steps) if 'start site /site.name:"Files"' in s)
+    assert setting < start
