@@ -72,6 +72,11 @@ def _site_label(site: Site) -> str:
     return f"site {site.id} {site.name!r}"
 
 
+def _site_key(site: Site) -> str:
+    """What finds ``site`` by id in any format (FTP sites number apart in IIS 6)."""
+    return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
+
+
 def tls_bindings(site: Site) -> tuple[Binding, ...]:
     """The bindings a placeholder keeps up: https, and ftp (FTP over TLS)."""
     return tuple(b for b in site.bindings if b.protocol.lower() in TLS_PROTOCOLS)
@@ -170,9 +175,8 @@ def _previous_site(
             "an earlier copy of the same configuration",
             path=previous.path,
         )
-    key = original.id if original.kind is SiteKind.WEB else f"ftp/{original.id}"
     try:
-        return previous.site(key)
+        return previous.site(_site_key(original))
     except SiteNotFoundError:
         raise PreviousConfigError(
             f"--from {previous.path} has no site with id {original.id} ({original.name!r}): "
@@ -439,8 +443,15 @@ def _check_placeholder(
     doc: ConfigDocument, original: Site, stand_in: Site, force: bool
 ) -> list[str]:
     if stand_in.id == original.id and stand_in.kind is original.kind:
+        found = find_placeholder(doc, original)
+        hint = (
+            f"give --placeholder {_site_key(found)} ({_site_label(found)})"
+            if found is not None
+            else "give the id or name of the site placeholder begin created with --placeholder"
+        )
         raise NotAPlaceholderError(
-            f"the placeholder must be another site than {_site_label(original)}", path=doc.path
+            f"the placeholder must be another site than {_site_label(original)}: {hint}",
+            path=doc.path,
         )
     if _stands_in_for(original, stand_in) and not _stands_in_for(stand_in, original):
         problem = (

@@ -291,3 +291,21 @@ def test_appcmd_ftp_finish_sets_the_certificate_on_the_server(
     setting = next(i for i, s in enumerate(steps) if s.endswith(set_certificate))
     start = next(i for i, s in enumerate(steps) if 'start site /site.name:"Files"' in s)
     assert setting < start
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_finish_with_the_site_as_its_own_placeholder_names_the_placeholder(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    source, site = begun(capsys, work, path)
+    placeholder = metaclone.load(source).site(f"{site} (placeholder)")
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "finish", source, "--site", site, "--placeholder", site.upper(),
+        "--thumbprint", NEW, "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED
+    assert "the placeholder must be another site than" in err
+    assert f"--placeholder {placeholder.id} (site {placeholder.id} {placeholder.name!r})" in err
+    assert out == ""
+    assert snapshot(work) == before
