@@ -212,6 +212,14 @@ def _check_begin(
     """
     _check_printable(doc, original)
     existing = find_placeholder(doc, original)
+    if existing is not None and original.auto_start and not existing.auto_start:
+        raise PlaceholderExistsError(
+            f"{_site_label(existing)} is a placeholder of {original.name!r} left stopped by an "
+            "earlier placeholder finish, with the certificate of that time: delete it first "
+            f"(metaclone delete FILE --site {_site_key(existing)}), then begin again",
+            path=doc.path,
+            line=existing.line,
+        )
     if existing is not None:
         raise PlaceholderExistsError(
             f"a placeholder for {original.name!r} already exists ({_site_label(existing)}); "

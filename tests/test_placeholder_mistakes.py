@@ -309,3 +309,32 @@ def test_finish_with_the_site_as_its_own_placeholder_names_the_placeholder(
     assert f"--placeholder {placeholder.id} (site {placeholder.id} {placeholder.name!r})" in err
     assert out == ""
     assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_begin_after_a_finished_cycle_says_to_delete_the_old_placeholder(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """finish without --delete leaves the placeholder stopped; at the next renewal begin must
+    not send the user to finish again."""
+    source, site = begun(capsys, work, path)
+    args: list[Arg] = ["--site", site, "--placeholder", f"{site} (placeholder)"]
+    finished = work / "finished"
+    status, _, err = run(
+        capsys, "placeholder", "finish", source, *args, "--thumbprint", NEW, "-o", finished
+    )
+    assert status == EXIT_OK, err
+    old = metaclone.load(finished).site(f"{site} (placeholder)")
+    before = snapshot(work)
+    again: list[Arg] = ["placeholder", "begin", "--site", site, "--thumbprint", NEW]
+    status, out, err = run(capsys, *again, finished, "-o", work / "o")
+    assert status == EXIT_REFUSED
+    assert f"site {old.id} {old.name!r} is a placeholder of {site!r} left stopped" in err
+    assert f"metaclone delete FILE --site {old.id}" in err
+    assert "run placeholder finish" not in err
+    assert out == ""
+    assert snapshot(work) == before
+    status, _, err = run(capsys, "delete", finished, "--site", old.id, "--in-place")
+    assert status == EXIT_OK, err
+    status, _, err = run(capsys, *again, finished, "-o", work / "o")
+    assert status == EXIT_OK, err
