@@ -338,3 +338,17 @@ def test_begin_after_a_finished_cycle_says_to_delete_the_old_placeholder(
     assert status == EXIT_OK, err
     status, _, err = run(capsys, *again, finished, "-o", work / "o")
     assert status == EXIT_OK, err
+
+
+def test_steps_after_diff_name_the_file_the_diff_patches(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    """--diff prints a patch of FILE: once applied, FILE is what the steps install."""
+    source = work / IIS7.name
+    status, out, err = run(
+        capsys, "placeholder", "begin", source, "--site", "Shop", "--thumbprint", THUMB, "--diff"
+    )
+    assert status == EXIT_OK, err
+    assert out.startswith(f"--- {source}\n+++ {source}\n")
+    assert f'copy "{source}" over' in err
+    assert "NEW_FILE" not in err
