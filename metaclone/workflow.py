@@ -385,6 +385,20 @@ def _check_placeholder(
     )
 
 
+def _old_certificate_warning(
+    original: Site, stand_in: Site, certificate: CertificateRef
+) -> list[str]:
+    """A warning when ``certificate`` is the one the site or its placeholder already serves."""
+    current, served = _own_certificate(original), _own_certificate(stand_in)
+    if current is not None and current.thumbprint == certificate.thumbprint:
+        holder = f"{original.name!r} already uses"
+    elif served is not None and served.thumbprint == certificate.thumbprint:
+        holder = f"the placeholder {stand_in.name!r} serves"
+    else:
+        return []
+    return [f"this is the certificate {holder} ({certificate.thumbprint}); give the new one"]
+
+
 def finish(
     doc: ConfigDocument,
     site: SiteKey,
@@ -407,12 +421,7 @@ def finish(
     stand_in = doc.site(placeholder)
     _check_printable(doc, original, stand_in)
     warnings = _check_placeholder(doc, original, stand_in, force)
-    current = _own_certificate(original)
-    if current is not None and current.thumbprint == certificate.thumbprint:
-        warnings.append(
-            f"this is the certificate {original.name!r} already uses ({current.thumbprint}); "
-            "give the new one"
-        )
+    warnings.extend(_old_certificate_warning(original, stand_in, certificate))
     before = doc.xml.checkpoint()
     try:
         return _finish(

@@ -352,3 +352,25 @@ def test_steps_after_diff_name_the_file_the_diff_patches(
     assert out.startswith(f"--- {source}\n+++ {source}\n")
     assert f'copy "{source}" over' in err
     assert "NEW_FILE" not in err
+
+
+def test_finish_with_the_placeholders_old_certificate_warns(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    """A site whose request wiped its certificate has none to compare with: the placeholder
+    still serves the old one, which is not the new certificate either."""
+    old = "11" * 20
+    source = work / "begun.xml"
+    status, _, err = run(
+        capsys, "placeholder", "begin", work / IIS6.name, "--site", "Contrib",
+        "--thumbprint", old, "-o", source,
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    status, _, err = run(
+        capsys, "placeholder", "finish", source, "--site", "Contrib", "--placeholder",
+        "Contrib (placeholder)", "--thumbprint", old, "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert (
+        f"warning: this is the certificate the placeholder 'Contrib (placeholder)' serves ({old})"
+    ) in err
