@@ -33,6 +33,7 @@ from metaclone.apphost_index import (
     QUICK_END,
     SERVER_COMMENT_PROPERTY,
     LocationEntry,
+    MetadataKey,
     QuickValues,
     SiteEntry,
     SiteIndex,
@@ -378,6 +379,49 @@ class AppHostDocument(ConfigDocument):
         if self.is_iis_express:
             return iis_express_steps(handover)
         return iis7_steps(handover)
+
+    # -- what else the file configures, for review --------------------------------------
+
+    def site_element(self, site: SiteKey) -> Element:
+        """The ``<site>`` element of ``site`` (inside its ``<SITE>`` in appcmd XML)."""
+        return self._entry(site).element
+
+    @property
+    def default_application_pool(self) -> str | None:
+        """``<sites><applicationDefaults applicationPool>``: the pool of applications that
+        name none (unless their site's own applicationDefaults does)."""
+        return self._index().default_pool
+
+    @property
+    def location_blocks(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
+        return self._index().locations
+
+    @property
+    def metadata_keys(self) -> tuple[MetadataKey, ...]:
+        """The ``<customMetadata><key>`` elements, in file order."""
+        return self._index().metadata_keys
+
+    @property
+    def application_pool_elements(self) -> tuple[Element, ...]:
+        """The children of ``<applicationPools>``: each ``<add>`` and the pool defaults."""
+        pools = self._index().pools_element
+        return () if pools is None else tuple(self.xml.children(pools))
+
+    def declared_section_groups(self) -> frozenset[str]:
+        """The section groups ``<configSections>`` declares, as paths (``system.webServer``)."""
+        xml = self.xml
+        declared = xml.child(xml.root, "configSections")
+        found: set[str] = set()
+        pending = [(declared, "")] if declared is not None else []
+        while pending:
+            parent, prefix = pending.pop()
+            for group in xml.children(parent):
+                name = xml.get(group, "name")
+                if group.name == "sectionGroup" and name:
+                    found.add(prefix + name)
+                    pending.append((group, f"{prefix}{name}/"))
+        return frozenset(found)
 
     # -- checking --------------------------------------------------------------------------
 

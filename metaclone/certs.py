@@ -9,11 +9,12 @@ certificate.  The format is taken from the content, not the file name.
 from __future__ import annotations
 
 import datetime
+import importlib
 import ipaddress
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import attrs
 from cryptography import x509
@@ -499,3 +500,33 @@ def password_from_file(path: str | os.PathLike[str]) -> bytes:
     if data.endswith(b"\n"):
         return data[:-1]
     return data
+
+
+# -- keys, and the tools built on this module ------------------------------------------------
+
+
+def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
+    return _same_key(key, certificate)
+
+
+# The audit, the signing request and the PFX packing live in modules of their own (they build
+# on this one); their names are reachable from here too, loaded on first use so that importing
+# this module does not import them.
+_ELSEWHERE = {
+    **dict.fromkeys(("AuditFinding", "AuditReport", "AuditRow", "audit"), "metaclone.audit"),
+    **dict.fromkeys(
+        ("collect_certificates", "load_private_key", "write_new_file"), "metaclone.certfiles"
+    ),
+    **dict.fromkeys(
+        ("CsrResult", "PackedPfx", "make_csr", "order_chain", "pack_pfx"),
+        "metaclone.certrequest",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

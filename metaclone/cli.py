@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
 import sys
@@ -18,19 +17,26 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import certs, httpsys, workflow
+from metaclone import audit, certfiles, certrequest, certs, httpsys, report, review, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
-from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentError
+from metaclone.errors import (
+    CertificateRequestError,
+    MetacloneError,
+    ParseError,
+    UnsafeTargetError,
+)
+from metaclone.escaping import visible
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
-from metaclone.lossless.document import write_atomic
+from metaclone.lossless import output
+from metaclone.report import ReportItem
+from metaclone.review import LoadError
 from metaclone.sites import (
     Application,
     Binding,
     CertificateRef,
-    Finding,
     Severity,
     Site,
     normalize_thumbprint,
@@ -46,16 +52,35 @@ Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
 class Console:
-    """Where output goes: the document or JSON on stdout, everything for people on stderr."""
+    """Where output goes: the document or JSON on stdout, everything for people on stderr.
+
+    Text for people (:meth:`say`, :meth:`out`, :meth:`out_lines`) holds names and values from
+    files metaclone does not control, so each of its lines is shown through
+    :func:`~metaclone.escaping.visible`: a line end, escape sequence or bidi override inside a
+    value is shown as an escape, so one message or listed site is one line on the terminal and
+    nothing in it can forge another line or move the cursor.  Data (:meth:`out_data`,
+    :meth:`out_bytes`: JSON, a diff, the document) is written unchanged.
+    """
 
     def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
         self.stdout = stdout
         self.stderr = stderr
 
     def say(self, message: str) -> None:
-        print(message, file=self.stderr)
+        """One message on stderr: one line, whatever ``message`` holds."""
+        print(visible(message), file=self.stderr)
 
     def out(self, text: str) -> None:
+        """One line for people on stdout; a final line end in ``text`` is kept, no other."""
+        line = text.removesuffix("\n")
+        self.stdout.write(visible(line) + text[len(line) :])
+
+    def out_lines(self, lines: Iterable[str]) -> None:
+        """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
+        self.stdout.write("".join(visible(line) + "\n" for line in lines))
+
+    def out_data(self, text: str) -> None:
+        """Text for programs (JSON, a diff) on stdout, unchanged."""
         self.stdout.write(text)
 
     def json(self, schema: str, text: str) -> None:
@@ -79,14 +104,7 @@ def _load(args: argparse.Namespace) -> ConfigDocument:
     doc = load(args.file)
     sslcert = getattr(args, "sslcert", None)
     if sslcert:
-        attach = getattr(doc, "attach_sslcerts", None)
-        if attach is None:
-            raise UnsupportedDocumentError(
-                f"--sslcert applies to IIS 7+ files; this is {doc.format}, which keeps its "
-                "certificates in the file itself",
-                path=doc.path,
-            )
-        attach(httpsys.load_netsh_sslcert(sslcert))
+        review.attach_sslcert_file(doc, sslcert)
     return doc
 
 
@@ -100,12 +118,7 @@ def _certificate(
     path = getattr(args, "cert", None)
     if not path:
         return None
-    password: bytes | None = None
-    if getattr(args, "password_env", None):
-        password = certs.password_from_env(args.password_env)
-    elif getattr(args, "password_file", None):
-        password = certs.password_from_file(args.password_file)
-    loaded = certs.load_certificate(path, password)
+    loaded = certs.load_certificate(path, _password(args))
     problem = certs.check_validity(loaded, allow_expired=args.allow_expired)
     if problem:
         console.say(f"metaclone: warning: {problem} (accepted: --allow-expired)")
@@ -121,6 +134,15 @@ def _certificate(
                 + f" (it names {', '.join(loaded.dns_names) or 'no host'})"
             )
     return loaded.ref(store)
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    """The password given with --password-env or --password-file, else None."""
+    if getattr(args, "password_env", None):
+        return certs.password_from_env(args.password_env)
+    if getattr(args, "password_file", None):
+        return certs.password_from_file(args.password_file)
+    return None
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -145,35 +167,54 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     if target and not args.dry_run:
         suffix = Path(target).suffix.lower()
         if suffix == ".ps1":
-            text = plan.powershell()
+            # With a BOM, Windows PowerShell 5 reads the script as UTF-8, not in the ANSI code
+            # page (site names in its comments may be any text).
+            data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
-            text = json.dumps(plan.to_json(), indent=2) + "\n"
+            data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
-            # A .cmd file for cmd.exe, which expects CRLF line ends.
-            text = plan.netsh().replace("\n", "\r\n")
-        write_atomic(Path(target), text.encode("utf-8"))
+            # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
+            data = plan.netsh().replace("\n", "\r\n").encode("ascii")
+        output.write_atomic(target, data)
         console.say(f"metaclone: HTTP.sys plan written to {target}")
         return
     console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
-    console.say(plan.netsh().rstrip("\n"))
-
-
-def _check_writable(path: str | None) -> None:
-    """Refuse before anything is written when a destination's folder is missing or read-only."""
-    if not path:
-        return
-    folder = Path(path).parent
-    if not folder.is_dir():
-        raise OSError(errno.ENOENT, "no such folder", str(folder))
-    if not os.access(folder, os.W_OK):
-        raise OSError(errno.EACCES, "folder is not writable", str(folder))
+    for line in plan.netsh().rstrip("\n").split("\n"):
+        console.say(line)
 
 
 def _check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None) -> None:
-    """Refuse, before anything is said to have been done, destinations that cannot be written."""
-    if not args.dry_run:
-        _check_writable(args.output or (args.file if args.in_place else None))
-        _check_writable(getattr(args, "plan", None) if plan else None)
+    """Refuse unsafe destinations before anything is written or said to have been done.
+
+    A destination must be a regular file or not exist, in a writable folder (see
+    :func:`metaclone.lossless.output.resolve_target`), and must not be the input or another
+    destination.
+    """
+    if args.dry_run or args.diff:
+        return
+    if args.output:
+        output.resolve_target(args.output)
+        if output.same_file(args.output, args.file):
+            raise UnsafeTargetError(
+                f"is the input file {args.file} itself; use --in-place to replace it "
+                "(keeps a backup) or give another output file",
+                path=args.output,
+            )
+    if args.in_place:
+        output.resolve_target(args.file)
+        if not args.no_backup:
+            backup = f"{args.file}.bak"
+            output.resolve_target(backup)
+            if output.same_file(backup, args.file):
+                raise UnsafeTargetError(f"is {args.file} itself; nothing written", path=backup)
+    target = getattr(args, "plan", None) if plan else None
+    if target:
+        output.resolve_target(target)
+        for other in (args.file, args.output):
+            if other and output.same_file(target, other):
+                raise UnsafeTargetError(
+                    f"would overwrite {other}; give the plan a file of its own", path=target
+                )
 
 
 def _emit(
@@ -185,6 +226,11 @@ def _emit(
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
     _check_destinations(args, plan)
+    if plan:
+        # Rendered once before anything is written: a value the scripts refuse
+        # (PlanValueError) stops the command while every file is as it was.
+        plan.netsh()
+        plan.powershell()
     status = _deliver(args, console, doc, before)
     _write_plan(args, console, plan)
     return status
@@ -203,9 +249,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.say(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
-        bom = len(doc.xml.bom)
-        old = before[bom:].decode(doc.xml.encoding)
-        console.out(unified_diff(old, doc.xml.text if doc.modified else old, args.file))
+        console.out_data(_review_diff(doc, before, after, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
@@ -214,17 +258,39 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         if after == before:
             console.say(f"metaclone: {args.file} unchanged")
             return EXIT_OK
-        if not args.no_backup:
-            write_atomic(Path(f"{args.file}.bak"), before)
-        doc.save(args.file)
-        backup = "" if args.no_backup else f" (previous version in {args.file}.bak)"
-        console.say(f"metaclone: updated {args.file}{backup}")
+        backup = output.replace_in_place(
+            args.file, after, expected=before, backup=not args.no_backup
+        )
+        kept = f" (previous version in {backup})" if backup else ""
+        console.say(f"metaclone: updated {args.file}{kept}")
     else:
         console.out_bytes(after)
         console.say(
             "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
         )
     return EXIT_OK
+
+
+def _review_diff(doc: ConfigDocument, before: bytes, after: bytes, path: str) -> str:
+    """The unified diff of ``path``.
+
+    For a file in another encoding than UTF-8 or ASCII it is a diff of the decoded text, which
+    ``patch`` cannot apply to the file; its first line says so.
+    """
+    xml = doc.xml
+    bom = len(xml.bom)
+    old = before[bom:].decode(xml.encoding)
+    if xml.encoding == "utf-8":
+        return unified_diff(old, xml.text if doc.modified else old, path)
+    # The text as written: with the character references the encoding needed.
+    diff = unified_diff(old, after[bom:].decode(xml.encoding), path)
+    if not diff or xml.encoding == "ascii":
+        return diff
+    note = (
+        f"# metaclone: review diff of the decoded text of {path} ({xml.encoding}); "
+        "patch cannot apply it: use -o or --in-place to write the file\n"
+    )
+    return note + diff
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -289,11 +355,11 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
-        console.out("".join(_site_line(site) + "\n" for site in sites))
+        console.out_lines(_site_line(site) for site in sites)
         return EXIT_OK
     for site in sites:
         lines = [_site_line(site), *map(_application_line, doc.applications(site))]
-        console.out("".join(line + "\n" for line in lines))
+        console.out_lines(lines)
     return EXIT_OK
 
 
@@ -486,27 +552,209 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     return _emit(args, console, doc, before, result.plan)
 
 
-def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    doc = _load(args)
-    if not doc.format.startswith(("iis6", "iis7", "appcmd")):
-        raise UnsupportedDocumentError(
-            "cannot check: not an IIS 6 metabase, applicationHost.config or appcmd XML",
-            path=doc.path,
-        )
-    findings: list[Finding] = doc.check()
-    problems = [f for f in findings if f.severity is not Severity.INFO]
-    if args.json:
-        fields: dict[str, object] = {"format": doc.format, "path": args.file, "ok": not problems}
-        console.json("check", _json_listing(fields, "findings", (f.to_json() for f in findings)))
+def _say_unreadable(console: Console, item: LoadError) -> None:
+    if isinstance(item, MetacloneError):
+        for line in _error_lines(item):
+            console.say(line)
     else:
-        for finding in findings:
-            where = f"{args.file}:{finding.line}" if finding.line else args.file
-            site = f" (site {finding.site_id})" if finding.site_id is not None else ""
-            console.out(
-                f"{where}: {finding.severity.value}: {finding.message}{site} [{finding.code}]\n"
-            )
-        console.out(f"{args.file}: {len(problems)} problem(s), {len(findings)} finding(s)\n")
-    return EXIT_PROBLEMS if problems else EXIT_OK
+        console.say(f"metaclone: error: {item.filename or ''}: {item.strerror or item}")
+
+
+def _render_items(console: Console, output: str, items: Iterable[ReportItem]) -> None:
+    """SARIF or GitHub workflow commands for ``items``."""
+    if output == report.OutputFormat.SARIF.value:
+        console.json("sarif", report.render_sarif(items))
+    else:
+        console.out_lines(report.github_command(item) for item in items)
+
+
+def _check_json(console: Console, results: Sequence[review.FileCheck], single: bool) -> None:
+    """One named file: its findings as before (nothing when it cannot be read); else every
+    file under ``files``."""
+    if single:
+        found = results[0]
+        if found.error is None:
+            fields: dict[str, object] = {
+                "format": found.format,
+                "path": found.path,
+                "ok": found.problems == 0,
+            }
+            listing = _json_listing(fields, "findings", (f.to_json() for f in found.findings))
+            console.json("check", listing)
+        return
+    ok = all(r.problems == 0 for r in results) and any(r.error is None for r in results)
+    console.json("check-files", _json_listing({"ok": ok}, "files", (r.to_json() for r in results)))
+
+
+def _check_text(results: Sequence[review.FileCheck], single: bool) -> list[str]:
+    """Each readable file's findings and count; a total unless one file was named."""
+    lines: list[str] = []
+    read = [r for r in results if r.error is None]
+    for result in read:
+        lines.extend(item.text() for item in result.items)
+        lines.append(
+            f"{result.path}: {result.problems} problem(s), {len(result.findings)} finding(s)"
+        )
+    if not single:
+        with_problems = sum(1 for r in read if r.problems)
+        lines.append(
+            f"checked {len(read)} file(s): {with_problems} with problems, "
+            f"{len(results) - len(read)} unreadable"
+        )
+    return lines
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    single = len(args.paths) == 1 and not os.path.isdir(args.paths[0])
+    if args.sslcert and not single:
+        console.say("metaclone: error: --sslcert goes with one FILE (its netsh capture)")
+        return EXIT_USAGE
+    if args.sslcert:
+        results: tuple[review.FileCheck, ...] = (
+            review.check_file(args.paths[0], sslcert=args.sslcert),
+        )
+    else:
+        results = review.check_paths(args.paths)
+    if not results:
+        console.say("metaclone: error: no IIS configuration file found in " + ", ".join(args.paths))
+        return EXIT_REFUSED
+    if args.format in ("text", "json"):
+        for result in results:
+            if result.error is not None:
+                _say_unreadable(console, result.error)
+    read = [r for r in results if r.error is None]
+    if args.format == "json":
+        _check_json(console, results, single)
+    elif args.format == "text":
+        console.out_lines(_check_text(results, single) if read else [])
+    else:
+        _render_items(console, args.format, (i for r in results for i in r.items))
+    if not read:
+        return EXIT_REFUSED
+    return EXIT_PROBLEMS if any(r.problems for r in results) else EXIT_OK
+
+
+def _comparison_lines(comparison: review.Comparison) -> list[str]:
+    changes = comparison.changes
+    if not changes:
+        return [f"{comparison.old} -> {comparison.new}: no changes"]
+    lines = [f"{comparison.old} -> {comparison.new}: {len(changes)} change(s)"]
+    lines.extend(f"  {change.message}" for change in changes)
+    return lines
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    if args.sslcert and len(args.new) != 1:
+        console.say("metaclone: error: --sslcert OLD_CAPTURE NEW_CAPTURE goes with one NEW file")
+        return EXIT_USAGE
+    sslcert = (args.sslcert[0], args.sslcert[1]) if args.sslcert else None
+    comparisons = review.compare_with_base(args.old, args.new, sslcert)
+    compared = [c for c in comparisons if c.error is None]
+    for comparison in comparisons:
+        if comparison.error is not None and args.format in ("text", "json"):
+            _say_unreadable(console, comparison.error)
+    if args.format == "json":
+        if len(comparisons) > 1:
+            listing = (c.to_json() for c in comparisons)
+            console.json("diff-files", _json_listing({"base": args.old}, "comparisons", listing))
+        elif compared:
+            console.json("diff", json.dumps(compared[0].to_json(), indent=2) + "\n")
+    elif args.format == "text":
+        console.out_lines(line for c in compared for line in _comparison_lines(c))
+    else:
+        _render_items(console, args.format, (i for c in comparisons for i in c.items))
+    if not compared:
+        return EXIT_REFUSED
+    differs = any(c.changes for c in compared) or len(compared) < len(comparisons)
+    return EXIT_PROBLEMS if differs else EXIT_OK
+
+
+# -- certificate audit, request and PFX -----------------------------------------------------------
+
+
+def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
+    doc = load(args.file)
+    entries = httpsys.load_netsh_sslcert(args.sslcert) if args.sslcert else None
+    certificates = certfiles.collect_certificates(args.certs, _password(args))
+    report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
+    if args.json:
+        console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        console.out_lines(report.text_lines())
+    return EXIT_PROBLEMS if report.has_problems else EXIT_OK
+
+
+def cmd_csr(args: argparse.Namespace, console: Console) -> int:
+    if os.path.abspath(args.key_out) == os.path.abspath(args.out):
+        raise CertificateRequestError("--key-out and --out must name two different files")
+    doc = load(args.file)
+    certfiles.refuse_existing(args.key_out, args.out)
+    output.resolve_target(args.key_out)
+    output.resolve_target(args.out)
+    password = _password(args)
+    result = certrequest.make_csr(
+        doc, args.site, key_type=args.key_type, subject=args.subject, add_hosts=args.add_host
+    )
+    for note in result.notes:
+        console.say(f"metaclone: note: {note}")
+    certfiles.write_new_file(args.key_out, result.key_pem(password))
+    try:
+        certfiles.write_new_file(args.out, result.csr_pem(), mode=0o644)
+    except BaseException:
+        # Never leave a key without its request.
+        with contextlib.suppress(OSError):
+            os.unlink(args.key_out)
+        raise
+    protected = "encrypted" if password else "not encrypted: keep it safe"
+    console.say(
+        f"metaclone: wrote request {args.out} for {', '.join(result.hosts) or 'no host name'} "
+        f"({result.csr.subject.rfc4514_string()}) and its private key {args.key_out} "
+        f"({args.key_type}, mode 0600, {protected}); the configuration is unchanged"
+    )
+    console.say(
+        "metaclone: next: send the request to the CA; then 'metaclone cert pack --key "
+        f"{args.key_out} --cert ISSUED.crt --out SITE.pfx ...' and install it with 'cert set'"
+    )
+    return EXIT_OK
+
+
+def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
+    if bool(args.site) != bool(args.config):
+        console.say("metaclone: error: --site and --config go together")
+        return EXIT_USAGE
+    certfiles.refuse_existing(args.out)
+    output.resolve_target(args.out)
+    password = _password(args)
+    assert password is not None  # argparse requires --password-env or --password-file
+    hosts: list[str] = []
+    if args.site:
+        hosts = certs.site_hosts(load(args.config).site(args.site))
+    packed = certrequest.pack_pfx(
+        args.key,
+        args.cert,
+        args.chain,
+        password,
+        hosts=hosts,
+        friendly_name=args.friendly_name,
+        legacy=args.legacy_encryption,
+        allow_expired=args.allow_expired,
+        allow_any_eku=args.allow_any_eku,
+    )
+    for warning in packed.warnings:
+        console.say(f"metaclone: warning: {warning} (accepted)")
+    certfiles.write_new_file(args.out, packed.data)
+    form = "3DES/SHA-1, legacy" if args.legacy_encryption else "AES-256/SHA-256"
+    cert = packed.certificate
+    console.say(
+        f"metaclone: wrote {args.out} ({form}, mode 0600): certificate {cert.thumbprint} "
+        f"({cert.subject}) with its private key and {len(packed.chain)} chain certificate(s), "
+        f"friendly name {packed.friendly_name!r}"
+    )
+    console.say(
+        "metaclone: next: import it on the server, then 'metaclone cert set FILE --site SITE "
+        f"--thumbprint {cert.thumbprint}' (or 'placeholder finish')"
+    )
+    return EXIT_OK
 
 
 #: Shells ``metaclone completion`` writes a script for.
@@ -516,7 +764,7 @@ COMPLETION_SHELLS = ("bash", "zsh", "powershell")
 def cmd_completion(args: argparse.Namespace, console: Console) -> int:
     from argcomplete.shell_integration import shellcode
 
-    console.out(shellcode(["metaclone"], shell=args.shell))
+    console.out_data(shellcode(["metaclone"], shell=args.shell))
     return EXIT_OK
 
 
@@ -584,6 +832,141 @@ def _add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) 
     parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
 
 
+def _add_certificate_tools(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``cert audit``, ``cert pack`` and ``csr``."""
+    _add_cert_audit(cert_commands)
+    _add_cert_pack(cert_commands)
+    _add_csr(commands)
+
+
+def _add_cert_audit(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    cert_audit = cert_commands.add_parser(
+        "audit",
+        help="which certificate serves every https binding, and what is wrong with it",
+        description="List every https binding (and FTP site with TLS) with the HTTP.sys entry\n"
+        "or file that serves it, and report expired and expiring certificates, host names not\n"
+        "covered, bindings without a certificate, HTTP.sys entries that serve nothing and\n"
+        "entries shared by several sites. Exit 1 when anything is an error or a warning.",
+        epilog=_epilog("cert audit"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_file(cert_audit)
+    _add_sslcert(cert_audit)
+    cert_audit.add_argument(
+        "--certs",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="PATH",
+        help="certificate files or folders (PEM, DER, PFX, P7B) to compare with",
+    )
+    cert_audit.add_argument(
+        "--warn-days",
+        type=_days,
+        default=audit.DEFAULT_WARN_DAYS,
+        metavar="N",
+        help="warn about certificates that expire within N days (default %(default)s)",
+    )
+    cert_audit.add_argument("--json", action="store_true", help="print JSON")
+    _add_password_source(cert_audit, required=False)
+    cert_audit.set_defaults(handler=cmd_cert_audit)
+
+
+def _add_cert_pack(
+    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    pack = cert_commands.add_parser(
+        "pack",
+        help="build the PFX that IIS imports from a key, its certificate and the chain",
+        description="Build a PKCS#12 (PFX) file after checking that the key matches the\n"
+        "certificate, the chain links up to it and (with --site) it covers the site's host\n"
+        "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and\n"
+        "Windows 10 1709 and later import; Windows Server 2016 and older need\n"
+        "--legacy-encryption (3DES/SHA-1).",
+        epilog=_epilog("cert pack"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
+    pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
+    pack.add_argument(
+        "--chain", nargs="+", action="extend", default=[], metavar="FILE", help="chain files"
+    )
+    pack.add_argument("--out", required=True, metavar="PFX", help="the PFX to write (new file)")
+    _add_password_source(pack, required=True, what="PFX password (also opens an encrypted key)")
+    pack.add_argument("--site", help="check that the certificate covers this site's https hosts")
+    pack.add_argument("--config", metavar="FILE", help="the configuration holding --site")
+    pack.add_argument(
+        "--friendly-name", metavar="NAME", help="the name IIS shows (default: CN and expiry date)"
+    )
+    pack.add_argument(
+        "--legacy-encryption",
+        action="store_true",
+        help="3DES/SHA-1, for Windows Server 2016 and older",
+    )
+    pack.add_argument(
+        "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
+    )
+    pack.add_argument(
+        "--allow-any-eku",
+        action="store_true",
+        help="accept a certificate whose extended key usage lacks server authentication",
+    )
+    pack.set_defaults(handler=cmd_cert_pack)
+
+
+def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    csr = commands.add_parser(
+        "csr",
+        help="write a certificate request and its key for a site; the configuration is unchanged",
+        description="Write a certificate signing request (PEM) naming the host names of the\n"
+        "site's https bindings, and its new private key. Nothing in the configuration\n"
+        "changes: the site keeps its certificate until the new one is installed with\n"
+        "'cert set'.",
+        epilog=_epilog("csr"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_file(csr)
+    csr.add_argument("--site", required=True, help="id or name of the site")
+    csr.add_argument("--key-out", required=True, metavar="KEY", help="private key to write (new)")
+    csr.add_argument("--out", required=True, metavar="CSR", help="request to write (new file)")
+    csr.add_argument(
+        "--key-type",
+        choices=certrequest.KEY_TYPES,
+        default=certrequest.DEFAULT_KEY_TYPE,
+        help=f"default {certrequest.DEFAULT_KEY_TYPE}",
+    )
+    csr.add_argument("--subject", metavar="DN", help="subject, e.g. CN=shop.example.com,O=Example")
+    csr.add_argument(
+        "--add-host",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="HOST",
+        help="further host names to request",
+    )
+    _add_password_source(csr, required=False, what="encrypt the key with the password")
+    csr.set_defaults(handler=cmd_csr)
+
+
+def _days(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days")
+    return int(text)
+
+
+def _add_password_source(
+    parser: argparse.ArgumentParser, *, required: bool, what: str = "PFX password"
+) -> None:
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("--password-env", metavar="VAR", help=f"{what} from this variable")
+    source.add_argument("--password-file", metavar="F", help=f"{what} from this file")
+
+
 #: Two or three real command lines for each command's --help, by the command's words.
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "": (
@@ -637,6 +1020,23 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "metaclone cert swap applicationHost.config --site 2 --with 3 --sslcert sslcert.txt "
         "--plan swap.cmd",
     ),
+    "cert audit": (
+        "metaclone cert audit MetaBase.xml --certs certs/",
+        "metaclone cert audit applicationHost.config --sslcert sslcert.txt --certs certs/ "
+        "--password-env PFX_PASS --warn-days 45 --json",
+    ),
+    "cert pack": (
+        "metaclone cert pack --key shop.key --cert shop.crt --chain ca.crt --out shop.pfx "
+        "--password-env PFX_PASS --site Shop --config MetaBase.xml",
+        "metaclone cert pack --key shop.key --cert fullchain.pem --out shop.pfx "
+        "--password-file pass.txt --legacy-encryption",
+    ),
+    "csr": (
+        "metaclone csr MetaBase.xml --site Shop --add-host www.shop.example.com "
+        "--key-out shop.key --out shop.csr",
+        "metaclone csr applicationHost.config --site 2 --key-type ec256 "
+        '--subject "CN=shop.example.com,O=Example,C=US" --key-out shop.key --out shop.csr',
+    ),
     "placeholder": (
         "metaclone placeholder begin MetaBase.xml --site Shop -o MetaBase.placeholder.xml",
         "metaclone placeholder finish MetaBase.placeholder.xml --site Shop --placeholder "
@@ -660,6 +1060,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "check": (
         "metaclone check MetaBase.xml",
         "metaclone check applicationHost.config --sslcert sslcert.txt --json",
+        "metaclone check servers/ --format sarif > metaclone.sarif",
+    ),
+    "diff": (
+        "metaclone diff applicationHost.config applicationHost.new.config",
+        "metaclone diff web1/applicationHost.config web2/applicationHost.config "
+        "web3/applicationHost.config --format github",
+        "metaclone diff old.config new.config --sslcert sslcert.old.txt sslcert.new.txt --json",
     ),
 }
 
@@ -678,6 +1085,18 @@ def _add_command(
         description=text[0].upper() + text[1:] + ".",
         epilog=_epilog(words),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_report_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=[f.value for f in report.OutputFormat],
+        default=report.OutputFormat.TEXT.value,
+        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow commands)",
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="--format json"
     )
 
 
@@ -736,7 +1155,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_write_options(rename)
     rename.set_defaults(handler=cmd_rename)
 
-    cert = _add_command(commands, "cert", "show, set or swap certificates")
+    cert = _add_command(commands, "cert", "show, set, swap, audit or pack certificates")
     cert_commands = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
     show = _add_command(cert_commands, "cert show", "show the certificates of sites")
     _add_file(show)
@@ -758,6 +1177,7 @@ def build_parser() -> argparse.ArgumentParser:
     swap.add_argument("--with", dest="other", required=True, help="id or name of the other")
     _add_plan_options(swap)
     swap.set_defaults(handler=cmd_cert_swap)
+    _add_certificate_tools(commands, cert_commands)
 
     placeholder = _add_command(
         commands, "placeholder", "serve a site from a placeholder while its certificate is pending"
@@ -805,8 +1225,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the script that makes the shell complete metaclone's commands and "
         "options. Load it from your shell's start-up file.",
         epilog="examples:\n"
-        "  bash:        eval \"$(metaclone completion bash)\"            (in ~/.bashrc)\n"
-        "  zsh:         eval \"$(metaclone completion zsh)\"             (in ~/.zshrc)\n"
+        '  bash:        eval "$(metaclone completion bash)"            (in ~/.bashrc)\n'
+        '  zsh:         eval "$(metaclone completion zsh)"             (in ~/.zshrc)\n'
         "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
         "   (in $PROFILE)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -814,16 +1234,42 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=COMPLETION_SHELLS)
     completion.set_defaults(handler=cmd_completion)
 
-    check = _add_command(commands, "check", "look for problems")
-    _add_file(check)
-    check.add_argument("--json", action="store_true", help="print JSON")
+    check = _add_command(commands, "check", "look for problems in files and folders")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE",
+        help="files, and folders to search for IIS configuration files",
+    )
+    _add_report_format(check)
     _add_sslcert(check)
     check.set_defaults(handler=cmd_check)
+
+    diff = _add_command(
+        commands, "diff", "say what changed per site between files (many NEW: drift from OLD)"
+    )
+    diff.add_argument("old", metavar="OLD", help="the file before (the baseline)")
+    diff.add_argument("new", nargs="+", metavar="NEW", help="the file after (or servers' files)")
+    _add_report_format(diff)
+    diff.add_argument(
+        "--sslcert",
+        nargs=2,
+        metavar=("OLD_CAPTURE", "NEW_CAPTURE"),
+        help="also compare two 'netsh http show sslcert' captures, per endpoint",
+    )
+    diff.set_defaults(handler=cmd_diff)
     return parser
 
 
-def _first_line(error: MetacloneError) -> str:
-    return str(error).splitlines()[0]
+def _error_lines(error: MetacloneError) -> list[str]:
+    """The error as lines for the terminal: the message, then (for a file that could not be
+    read) the offending line with a caret under the column, placed as the line is shown."""
+    lines = [f"metaclone: error: {MetacloneError.__str__(error)}"]
+    if isinstance(error, ParseError) and error.source_line is not None and error.column:
+        text = error.source_line.expandtabs(1)
+        before = visible(text[: max(error.column - 1, 0)])
+        lines += [f"    {visible(text)}", f"    {' ' * len(before)}^"]
+    return lines
 
 
 def main(
@@ -842,7 +1288,8 @@ def main(
         argcomplete.autocomplete(parser)
     arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
-        console.say(parser.format_help().rstrip("\n"))
+        for line in parser.format_help().rstrip("\n").split("\n"):
+            console.say(line)
         return EXIT_USAGE
     try:
         args = parser.parse_args(arguments)
@@ -854,11 +1301,9 @@ def main(
     try:
         status: int = args.handler(args, console)
         return status
-    except ParseError as error:
-        console.say(f"metaclone: error: {error}")
-        return EXIT_REFUSED
     except MetacloneError as error:
-        console.say(f"metaclone: error: {_first_line(error)}")
+        for line in _error_lines(error):
+            console.say(line)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
@@ -879,7 +1324,8 @@ def main(
     except Exception:
         console.say("metaclone: internal error (this is a bug; please report it with the input):")
         if os.environ.get("METACLONE_DEBUG"):
-            console.say(traceback.format_exc().rstrip())
+            for line in traceback.format_exc().rstrip().split("\n"):
+                console.say(line)
         else:
             console.say(f"  {traceback.format_exc().splitlines()[-1]}")
         return EXIT_INTERNAL

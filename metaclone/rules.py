@@ -24,6 +24,9 @@ MAX_IIS6_SITE_ID = 2**31 - 1
 
 MAX_PORT = 65535
 
+#: Longest certificate store name accepted (Windows' own names are far shorter).
+MAX_STORE_NAME_LENGTH = 64
+
 # C0 and C1 controls and DEL: no IIS name holds them, and in a plan or a listing they could
 # start a new line or move the cursor.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -121,6 +124,39 @@ def address_problem(information: str) -> str | None:
     if problem is None and host:
         problem = host_name_problem(host)
     return problem
+
+
+# Windows' system store names (MY, Root, CA, WebHosting, "Remote Desktop", TrustedPeople, ...) and
+# the stores products add (AdfsTrustedDevices) are ASCII words separated by single spaces; a
+# name of that shape can be written into a cmd or PowerShell plan without any quoting surprise.
+_STORE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*")
+
+
+def _store_word_problem(name: str, what: str) -> str | None:
+    if not name:
+        return f"a {what} cannot be empty"
+    if len(name) > MAX_STORE_NAME_LENGTH:
+        return f"a {what} has at most {MAX_STORE_NAME_LENGTH} characters"
+    if not _STORE_NAME.fullmatch(name):
+        return (
+            f"a {what} is words of ASCII letters, digits, '_', '.' and '-', each starting with a "
+            "letter or digit, separated by single spaces (such as MY, WebHosting or Remote Desktop)"
+        )
+    return None
+
+
+def store_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a certificate store name (``MY``, ``WebHosting``, ...), or None."""
+    return _store_word_problem(name, "certificate store name")
+
+
+def ctl_identifier_problem(identifier: str) -> str | None:
+    """Why ``identifier`` is not a certificate trust list identifier HTTP.sys is given, or None.
+
+    HTTP.sys takes any text; metaclone accepts the same words as for a store name, so that
+    repeating an entry's identifier in a plan can never be read as a command.
+    """
+    return _store_word_problem(identifier, "certificate trust list identifier")
 
 
 def name_key(name: str) -> str:

@@ -7,15 +7,22 @@ import ipaddress
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
+Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
 def new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def new_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def name(common_name: str | None) -> x509.Name:
@@ -26,14 +33,14 @@ def name(common_name: str | None) -> x509.Name:
 
 
 def make_cert(
-    key: ec.EllipticCurvePrivateKey,
+    key: Key,
     common_name: str | None = "shop.example.com",
     *,
     dns: tuple[str, ...] = (),
     ips: tuple[str, ...] = (),
     not_before: datetime.datetime = NOW - datetime.timedelta(days=30),
     not_after: datetime.datetime = NOW + datetime.timedelta(days=30),
-    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None = None,
+    issuer: tuple[x509.Name, Key] | None = None,
     ca: bool = False,
     usages: tuple[x509.ObjectIdentifier, ...] = (),
 ) -> x509.Certificate:

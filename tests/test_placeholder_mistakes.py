@@ -253,7 +253,7 @@ def test_iis7_ftp_finish_installs_the_certificate_before_the_original_starts(
     """An FTP site's certificate is in the configuration, not in HTTP.sys: the original must
     start from the new configuration, not from the live one with the old certificate."""
     source = work / IIS7.name
-    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "-o", source)
+    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "--in-place")
     assert status == EXIT_OK, err
     args: list[Arg] = ["--site", "Files", "--placeholder", "Files (placeholder)"]
     extra: list[Arg] = ["--delete"] if delete else []
@@ -275,7 +275,7 @@ def test_appcmd_ftp_finish_sets_the_certificate_on_the_server(
     """appcmd XML is never imported on finish: the steps set the FTP certificate themselves."""
     source = work / "ftp.xml"
     source.write_text(APPCMD_FTP)
-    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "-o", source)
+    status, _, err = run(capsys, "placeholder", "begin", source, "--site", "Files", "--in-place")
     assert status == EXIT_OK, err
     status, _, err = run(
         capsys, "placeholder", "finish", source, "--site", "Files", "--placeholder",

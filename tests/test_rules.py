@@ -12,6 +12,7 @@ from metaclone.rules import (
     POOL_NAME_FORBIDDEN,
     SITE_NAME_FORBIDDEN,
     address_problem,
+    ctl_identifier_problem,
     host_name_problem,
     ip_problem,
     name_key,
@@ -19,6 +20,7 @@ from metaclone.rules import (
     port_problem,
     site_id_problem,
     site_name_problem,
+    store_name_problem,
 )
 
 
@@ -175,3 +177,26 @@ def test_name_key_keeps_the_length_and_is_idempotent(name: str) -> None:
     key = name_key(name)
     assert len(key) == len(name)
     assert name_key(key) == key
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["MY", "My", "WebHosting", "Root", "CA", "Remote Desktop", "AdfsTrustedDevices", "Trust"],
+)
+def test_real_store_names_are_accepted(name: str) -> None:
+    assert store_name_problem(name) is None
+    assert ctl_identifier_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("", " MY", "MY ", "Remote  Desktop", "MY&calc", 'My"', "%STORE%", "Störe", "a\tb"),
+        *("x" * 65, "..", "My -x", ".hidden"),
+    ],
+)
+def test_store_names_outside_the_grammar_are_refused(name: str) -> None:
+    problem = store_name_problem(name)
+    assert problem is not None
+    assert "certificate store name" in problem
+    assert ctl_identifier_problem(name) is not None

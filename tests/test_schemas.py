@@ -64,6 +64,18 @@ def test_json_printed_through_console_json_is_validated() -> None:
             "cert-show",
         ),
         (["check", str(FIXTURES / "iis7" / "appcmd_sites.xml"), "--json"], "check"),
+        (
+            [
+                "cert",
+                "audit",
+                str(FIXTURES / "iis7" / "applicationHost.config"),
+                "--sslcert",
+                str(FIXTURES / "netsh" / "sslcert_audit_server_crlf.txt"),
+                "--json",
+            ],
+            "cert-audit",
+        ),
+        (["cert", "audit", str(FIXTURES / "iis6" / "MetaBase.xml"), "--json"], "cert-audit"),
     ],
 )
 def test_command_output_follows_its_schema(argv: list[str], name: str) -> None:

@@ -15,7 +15,12 @@ from typing import Any
 SCHEMAS = {
     "sites": "metaclone sites --json",
     "cert-show": "metaclone cert show --json",
+    "cert-audit": "metaclone cert audit --json",
     "check": "metaclone check --json",
+    "check-files": "metaclone check --json on more than one file, or a folder",
+    "diff": "metaclone diff OLD NEW --json",
+    "diff-files": "metaclone diff BASE OTHER OTHER... --json",
+    "sarif": "metaclone check|diff --format sarif (the parts of SARIF 2.1.0 it writes)",
     "plan": "an HTTP.sys plan written as --plan PLAN.json",
 }
 
