@@ -27,6 +27,11 @@ APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'
 APPLICATIONHOST = r"%windir%\system32\inetsrv\config\applicationHost.config"
 #: The live IIS 6 metabase.
 METABASE = r"%SystemRoot%\system32\inetsrv\MetaBase.xml"
+#: IIS 6's iisweb and iiscnfg are .vbs scripts, run by cscript: started by name where
+#: WScript is the default host (as it is out of the box), they run outside the prompt and
+#: ``&&`` does not wait for them.
+IISWEB = r"cscript //nologo %SystemRoot%\system32\iisweb.vbs"
+IISCNFG = r"cscript //nologo %SystemRoot%\system32\iiscnfg.vbs"
 #: IIS Express, where its installer puts it.
 IISEXPRESS = r'"%ProgramFiles%\IIS Express\iisexpress.exe"'
 
@@ -217,7 +222,7 @@ def _iisweb_switch(handover: Handover) -> str:
     stop, start = handover.stopping.id, handover.starting.id
     return (
         "switch in one line (the two sites share their bindings): "
-        f"iisweb /stop w3svc/{stop} && iisweb /start w3svc/{start}"
+        f"{IISWEB} /stop w3svc/{stop} && {IISWEB} /start w3svc/{start}"
     )
 
 
@@ -242,7 +247,7 @@ def iis6_metabase_steps(handover: Handover, *, edit_while_running: bool) -> tupl
     )
     if handover.deleted:
         replace += ", and deletes the placeholder as it does: do the next step at once"
-        switch = f"start the original at once: iisweb /start w3svc/{handover.original.id}"
+        switch = f"start the original at once: {IISWEB} /start w3svc/{handover.original.id}"
     else:
         switch = _iisweb_switch(handover)
     fallback = (
@@ -259,7 +264,7 @@ def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
     def imported(site: Site) -> str:
         path = f"/LM/W3SVC/{site.id}"
         return (
-            f"iiscnfg /import /f {_quoted(handover.file)} /sp {path} /dp {path} /children   "
+            f"{IISCNFG} /import /f {_quoted(handover.file)} /sp {path} /dp {path} /children   "
             "(add /d PASSWORD if the export was made with one)"
         )
 
@@ -269,5 +274,5 @@ def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
         imports = [imported(handover.original)]
     steps = [*_import_certificate(handover, powershell=False), *imports, _iisweb_switch(handover)]
     if handover.deleted:
-        steps.append(f"delete the placeholder: iisweb /delete w3svc/{handover.placeholder.id}")
+        steps.append(f"delete the placeholder: {IISWEB} /delete w3svc/{handover.placeholder.id}")
     return tuple(steps)

@@ -16,6 +16,7 @@ from metaclone.cli import EXIT_OK, EXIT_REFUSED
 from tests.test_workflow import (
     ALL,
     IIS6,
+    IIS6_EXPORT,
     IIS7,
     NEW,
     SITES,
@@ -374,3 +375,27 @@ def test_finish_with_the_placeholders_old_certificate_warns(
     assert (
         f"warning: this is the certificate the placeholder 'Contrib (placeholder)' serves ({old})"
     ) in err
+
+
+IISWEB = r"cscript //nologo %SystemRoot%\system32\iisweb.vbs"
+IISCNFG = r"cscript //nologo %SystemRoot%\system32\iiscnfg.vbs"
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS6_EXPORT], ids=lambda p: p.name)
+def test_iis6_scripts_run_under_cscript(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, path: Path
+) -> None:
+    """iisweb and iiscnfg are .vbs scripts: run by name where WScript is the default host (as
+    it is out of the box), they do not run in the prompt and '&&' does not wait for them."""
+    status, _, err = run(
+        capsys, "placeholder", "begin", path, "--site", "Shop", "-o", tmp_path / "o.xml"
+    )
+    assert status == EXIT_OK, err
+    steps = steps_of(err)
+    assert any(
+        s.endswith(f"{IISWEB} /stop w3svc/1962875481 && {IISWEB} /start w3svc/1962875482")
+        for s in steps
+    )
+    if path is IIS6_EXPORT:
+        assert steps[0].startswith(f'{IISCNFG} /import /f "{tmp_path / "o.xml"}" /sp ')
+    assert " iisweb /" not in err

@@ -28,6 +28,7 @@ from metaclone.errors import (
     PlaceholderExistsError,
     PreviousConfigError,
 )
+from metaclone.handover import IISCNFG, IISWEB
 from metaclone.rules import copy_name
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
@@ -500,7 +501,7 @@ def test_iis6_steps_use_edit_while_running_and_warn_about_iisreset(
     assert "iisreset" not in " ".join(steps[:3])
     assert "iisreset stops every site on the server" in steps[3]
     placeholder = metaclone.load(work / "o").site("Shop (placeholder)")
-    assert steps[2].endswith(f"&& iisweb /start w3svc/{placeholder.id}")
+    assert steps[2].endswith(rf"&& {IISWEB} /start w3svc/{placeholder.id}")
 
 
 def test_iis6_export_steps_import_each_site(capsys: pytest.CaptureFixture[str], work: Path) -> None:
@@ -510,9 +511,9 @@ def test_iis6_export_steps_import_each_site(capsys: pytest.CaptureFixture[str], 
     )  # fmt: skip
     assert status == EXIT_OK, err
     steps = steps_of(err)
-    assert steps[0].startswith(f'iiscnfg /import /f "{work / "o.xml"}" /sp /LM/W3SVC/1962875482')
+    assert steps[0].startswith(f'{IISCNFG} /import /f "{work / "o.xml"}" /sp /LM/W3SVC/1962875482')
     assert "/sp /LM/W3SVC/1962875481 " in steps[1]
-    assert steps[2].endswith("iisweb /stop w3svc/1962875481 && iisweb /start w3svc/1962875482")
+    assert steps[2].endswith(f"{IISWEB} /stop w3svc/1962875481 && {IISWEB} /start w3svc/1962875482")
 
 
 def test_appcmd_only_new_writes_what_appcmd_add_site_takes(
