@@ -166,27 +166,39 @@ def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site)
 
 
 def _pair_notes(
-    plan: HttpSysPlan | None, pair: dict[str, str]
-) -> tuple[HttpSysPlan | None, tuple[str, ...]]:
-    """The plan without warnings about sharing an entry with the other site of the pair.
+    plan: HttpSysPlan | None, pair: dict[str, str], *, keep_its_certificate: bool
+) -> tuple[HttpSysPlan | None, tuple[str, ...], tuple[str, ...]]:
+    """The plan without warnings about sharing an entry with the other site of the pair; the
+    notes that say so instead, and the workflow's own warnings.
 
     The original and its placeholder have the same bindings, so of course they share HTTP.sys
-    entries: that is a note, not a warning.  ``pair`` maps each of the two names to its role.
+    entries: that is a note, not a warning.  ``pair`` maps the other site's name to its role.
+    With ``keep_its_certificate`` (begin: the other site is the running original), a change of
+    the certificate an entry holds now is a warning: it changes what that site serves at once.
     """
     if plan is None:
-        return None, ()
+        return None, (), ()
     notes: list[str] = []
+    warnings: list[str] = []
     prefixes: list[str] = []
     for change in plan.changes:
-        if change.also_affected and set(change.also_affected) <= pair.keys():
-            prefixes.append(f"{change.endpoint} is shared: ")
-            names = ", ".join(f"the {pair[n]} {n!r}" for n in change.also_affected)
+        if not change.also_affected or not set(change.also_affected) <= pair.keys():
+            continue
+        prefixes.append(f"{change.endpoint} is shared: ")
+        names = ", ".join(f"the {pair[n]} {n!r}" for n in change.also_affected)
+        previous = change.previous_thumbprint
+        if keep_its_certificate and previous is not None and previous != change.thumbprint:
+            warnings.append(
+                f"{change.endpoint} is shared with {names}: the plan changes the certificate it "
+                f"serves now, {previous}, to {change.thumbprint}"
+            )
+        else:
             notes.append(
                 f"{change.endpoint} is shared with {names}, which has the same bindings: it "
                 "serves the same certificate while it runs"
             )
-    warnings = tuple(w for w in plan.warnings if not w.startswith(tuple(prefixes)))
-    return attrs.evolve(plan, warnings=warnings), tuple(notes)
+    kept = tuple(w for w in plan.warnings if not w.startswith(tuple(prefixes)))
+    return attrs.evolve(plan, warnings=kept), tuple(notes), tuple(warnings)
 
 
 def _check_printable(doc: ConfigDocument, *sites: Site) -> None:
@@ -334,7 +346,8 @@ def _begin(
         warnings = []
     else:
         warnings = _require_certificate(doc, placeholder, original)
-    plan, notes = _pair_notes(plan, {original.name: "original"})
+    plan, notes, shared = _pair_notes(plan, {original.name: "original"}, keep_its_certificate=True)
+    warnings.extend(shared)
     original = doc.set_auto_start(original, False)
     changes.append(f"marked {_site_label(original)} stopped")
     placeholder = doc.site(placeholder)
@@ -465,7 +478,7 @@ def _finish(
         remaining = doc.set_auto_start(stand_in, False)
         changes.append(f"marked placeholder {_site_label(stand_in)} stopped")
     plan = doc.set_certificate(original, certificate.thumbprint, store=certificate.store)
-    plan, notes = _pair_notes(plan, {stand_in.name: "placeholder"})
+    plan, notes, _ = _pair_notes(plan, {stand_in.name: "placeholder"}, keep_its_certificate=False)
     changes.append(
         f"certificate {certificate.thumbprint} (store {certificate.store}) for "
         f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")

@@ -18,6 +18,7 @@ from tests.test_workflow import (
     IIS6,
     IIS6_EXPORT,
     IIS7,
+    NETSH,
     NEW,
     SITES,
     THUMB,
@@ -399,3 +400,20 @@ def test_iis6_scripts_run_under_cscript(
     if path is IIS6_EXPORT:
         assert steps[0].startswith(f'{IISCNFG} /import /f "{tmp_path / "o.xml"}" /sp ')
     assert " iisweb /" not in err
+
+
+def test_iis7_begin_warns_that_another_certificate_changes_the_running_site(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    """On IIS 7 the placeholder serves through the original's own HTTP.sys entries: a
+    --thumbprint other than the one they hold changes what the running site serves at once."""
+    shutil.copy(NETSH, work / NETSH.name)
+    args: list[Arg] = ["placeholder", "begin", work / IIS7.name, "--site", "Shop", "--sslcert"]
+    status, _, err = run(capsys, *args, work / NETSH.name, "--thumbprint", THUMB, "-o", work / "o")
+    assert status == EXIT_OK, err
+    assert (
+        "warning: hostnameport=shop.example.com:443 is shared with the original 'Shop': the plan "
+        "changes the certificate it serves now, 2d125f4d735def823178e8f17e6579d04fb97b7a, "
+        f"to {THUMB}"
+    ) in err
+    assert "it serves the same certificate while it runs" not in err
