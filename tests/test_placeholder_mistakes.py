@@ -417,3 +417,27 @@ def test_iis7_begin_warns_that_another_certificate_changes_the_running_site(
         f"to {THUMB}"
     ) in err
     assert "it serves the same certificate while it runs" not in err
+
+
+def test_iis7_begin_refuses_an_http_sys_entry_without_a_certificate(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    """An ipport entry whose hash netsh shows as (null) serves no certificate (only central
+    certificate store entries have none of their own)."""
+    netsh = work / "null-hash.txt"
+    netsh.write_text(
+        "SSL Certificate bindings:\n-------------------------\n\n"
+        "    IP:port                      : 0.0.0.0:443\n"
+        "    Certificate Hash             : (null)\n"
+        "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+        "    Certificate Store Name       : (null)\n"
+    )
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "begin", work / IIS7.name, "--site", "Shop", "--sslcert", netsh,
+        "-o", work / "o",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert "site 2 'Shop' has no certificate to serve while it waits" in err
+    assert out == ""
+    assert snapshot(work) == before
