@@ -10,10 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED
+from metaclone.placeholder_match import stands_in_for, tls_bindings
 from tests.test_workflow import (
+    _BINDINGS,
     ALL,
     IIS6,
     IIS6_EXPORT,
@@ -441,3 +445,25 @@ def test_iis7_begin_refuses_an_http_sys_entry_without_a_certificate(
     assert "site 2 'Shop' has no certificate to serve while it waits" in err
     assert out == ""
     assert snapshot(work) == before
+
+
+@given(
+    bindings=st.sets(_BINDINGS, min_size=1),
+    name=st.sampled_from(["Shop", "shop", "Stand-in", "Shop (placeholder)"]),
+    other=st.text(min_size=1),
+)
+def test_the_pair_begin_leaves_is_its_placeholder_whatever_the_names(
+    bindings: set[str], name: str, other: str
+) -> None:
+    """A stopped site and a started copy with its https bindings are the original and its
+    placeholder; the started one is not the original's placeholder's original."""
+    parsed = tuple(metaclone.Binding.parse(b) for b in sorted(bindings))
+    original = metaclone.Site(1, name, False, parsed)
+    default = f"{name} (placeholder)"
+    for placeholder_name in (other, default):
+        placeholder = metaclone.Site(2, placeholder_name, True, parsed)
+        # A copy without https keeps nothing up: no placeholder, whatever its name.
+        assert stands_in_for(placeholder, original) is bool(tls_bindings(original))
+        if placeholder_name == default:
+            # So the reverse order (--site and --placeholder swapped) is recognised.
+            assert not stands_in_for(original, placeholder)
