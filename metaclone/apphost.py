@@ -634,6 +634,41 @@ class AppHostDocument(ConfigDocument):
             )
         return new_id
 
+    # -- new sites from elsewhere (metaclone.convert) ----------------------------------------
+
+    def new_site_identity(self, name: str | None, site_id: int | None) -> tuple[str, int]:
+        """The name and id a new site may take, refused as :meth:`clone_site` refuses them:
+        ``name`` unused (and named by no location block left behind), ``site_id`` unused by
+        sites and customMetadata, or when None one more than the highest id either uses."""
+        index = self._index()
+        return self._check_new_name(name, index, allow=None), self._choose_id(site_id, index)
+
+    @property
+    def sections(self) -> tuple[Element | None, Element | None]:
+        """The ``<sites>`` and ``<applicationPools>`` elements (None where the file has none)."""
+        index = self._index()
+        return index.sites_element, index.pools_element
+
+    @property
+    def last_site_element(self) -> Element | None:
+        """The last ``<site>`` element, after which a new site goes."""
+        sites = self._index().sites
+        return sites[-1].element if sites else None
+
+    @property
+    def locations(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
+        return self._index().locations
+
+    def binding_findings(self, site: SiteKey) -> list[Finding]:
+        """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,
+        HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
+        wanted = self.site(site)
+        sites = self.sites
+        mark = f"(id {wanted.id})"
+        found = self._binding_conflicts(sites) + self._certificate_findings(sites)
+        return [f for f in found if f.site_id == wanted.id or mark in f.message]
+
     # -- cloning ---------------------------------------------------------------------------
 
     def clone_site(

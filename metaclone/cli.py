@@ -17,12 +17,23 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import audit, certfiles, certrequest, certs, httpsys, report, review, workflow
+from metaclone import (
+    audit,
+    certfiles,
+    certrequest,
+    certs,
+    convert,
+    httpsys,
+    report,
+    review,
+    workflow,
+)
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import (
     CertificateRequestError,
+    ConversionError,
     MetacloneError,
     ParseError,
     UnsafeTargetError,
@@ -669,6 +680,42 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_PROBLEMS if differs else EXIT_OK
 
 
+def cmd_convert(args: argparse.Namespace, console: Console) -> int:
+    metabase = load(args.metabase)
+    doc = _load(args)  # the applicationHost.config (--into), with --sslcert attached
+    before = doc.to_bytes()
+    try:
+        results = convert.convert_sites(
+            metabase,
+            args.site,
+            doc,
+            new_id=args.id,
+            new_name=args.name,
+            pipeline=args.pipeline,
+            runtime=args.runtime,
+            strict=args.strict,
+        )
+    except ConversionError as error:
+        for note in error.notes:
+            console.say(f"metaclone: not carried: {note}")
+        raise
+    plan: HttpSysPlan | None = None
+    for result in results:
+        source, site = result.source, result.site
+        state = "started" if site.auto_start else "stopped"
+        console.say(
+            f"metaclone: converted IIS 6 site {source.id} {source.name!r} into site {site.id} "
+            f"{site.name!r} ({state})"
+        )
+        if result.pools:
+            console.say("metaclone: added application pool(s) " + ", ".join(result.pools))
+        if result.locations:
+            console.say("metaclone: added location block(s) " + ", ".join(result.locations))
+        if result.plan is not None:
+            plan = result.plan if plan is None else plan.merged(result.plan)
+    return _emit(args, console, doc, before, plan)
+
+
 # -- certificate audit, request and PFX -----------------------------------------------------------
 
 
@@ -1068,6 +1115,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "web3/applicationHost.config --format github",
         "metaclone diff old.config new.config --sslcert sslcert.old.txt sslcert.new.txt --json",
     ),
+    "convert": (
+        "metaclone convert MetaBase.xml --site Shop --into applicationHost.config --diff",
+        'metaclone convert MetaBase.xml --site Shop --name "Shop (IIS 6)" --strict '
+        "--into applicationHost.config --in-place",
+        "metaclone convert MetaBase.xml --site 1 --site ftp/1 --into applicationHost.config "
+        "--sslcert sslcert.txt --plan sites.cmd -o new.config",
+    ),
 }
 
 
@@ -1218,6 +1272,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
+
+    converting = _add_command(
+        commands, "convert", "move IIS 6 sites into an IIS 7+ applicationHost.config"
+    )
+    converting.add_argument(
+        "metabase", metavar="METABASE", help="IIS 6 MetaBase.xml or iiscnfg export"
+    )
+    converting.add_argument(
+        "--site", required=True, action="append", help="id or name of an IIS 6 site (repeatable)"
+    )
+    converting.add_argument(
+        "--into",
+        dest="file",
+        required=True,
+        metavar="APPLICATIONHOST",
+        help="the applicationHost.config the sites go into (the document written)",
+    )
+    converting.add_argument("--id", type=_site_id, help="id of the new site (default: chosen)")
+    converting.add_argument("--name", help="name of the new site (default: its ServerComment)")
+    converting.add_argument(
+        "--pipeline",
+        choices=["classic", "integrated"],
+        default="classic",
+        help="pipeline mode of new application pools (default: classic)",
+    )
+    converting.add_argument(
+        "--runtime",
+        choices=["v2.0", "v4.0", ""],
+        default="v2.0",
+        help='.NET version of new application pools; "" for no managed code (default: v2.0)',
+    )
+    converting.add_argument(
+        "--strict", action="store_true", help="refuse when anything cannot be carried"
+    )
+    _add_plan_options(converting)
+    converting.set_defaults(handler=cmd_convert)
 
     completion = commands.add_parser(
         "completion",
