@@ -486,18 +486,21 @@ class AppHostDocument(ConfigDocument):
         """The https bindings no attached HTTP.sys entry serves (None before attach_sslcerts).
 
         Each binding is resolved as HTTP.sys resolves it (:func:`~metaclone.httpsys.served_by`):
-        an entry of the central certificate store serves its bindings from the store's files.
+        an entry of the central certificate store serves its bindings from the store's files;
+        any other entry serves only if it names a certificate (netsh may show ``(null)``).
         """
         found = self.site(site)
         if found.kind is SiteKind.FTP:
             return super().uncertified_bindings(found)
         if not self._sslcerts_attached:
             return None
-        return tuple(
-            b
-            for b in found.secure_bindings
-            if httpsys.served_by(b, self._sslcert_by_endpoint) is None
-        )
+        return tuple(b for b in found.secure_bindings if not self._served(b))
+
+    def _served(self, binding: Binding) -> bool:
+        entry = httpsys.served_by(binding, self._sslcert_by_endpoint)
+        if entry is None:
+            return False
+        return entry.thumbprint is not None or entry.endpoint.kind is httpsys.EndpointKind.CCS
 
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
         if self.is_iis_express:

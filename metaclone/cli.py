@@ -524,10 +524,13 @@ def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
 
 
 def _destination(args: argparse.Namespace) -> str:
-    """The file the new document ends up in, as the next steps should name it."""
+    """The file the new document ends up in, as the next steps should name it.
+
+    A --diff is a patch of FILE: applied, it makes FILE the new document.
+    """
     if args.output:
         return str(args.output)
-    if args.in_place:
+    if args.in_place or args.diff:
         return str(args.file)
     return "NEW_FILE"
 

@@ -144,11 +144,17 @@ def test_clone_started_and_stopped_give_the_effective_state() -> None:
     assert [b.summary for b in reread.site("Blog Two").bindings] == ["http/*:8080:"]
 
 
-def test_placeholder_inherits_no_stopped_state() -> None:
+def test_placeholder_of_a_site_stopped_by_site_defaults() -> None:
     doc = load7()
+    # Shop inherits serverAutoStart="false": it serves nothing, so begin refuses it now
+    # (it used to be listed as started and get a placeholder that did not start).
+    with pytest.raises(metaclone.MetacloneError, match="is marked stopped"):
+        workflow.begin(doc, "Shop", new_name="Shop placeholder", saved_as="out.config")
+    doc.set_auto_start("Shop", True)
     result = workflow.begin(doc, "Shop", new_name="Shop placeholder", saved_as="out.config")
-    placeholder = metaclone.loads(doc.to_bytes()).site("Shop placeholder")
-    assert placeholder.auto_start is True
+    reread = metaclone.loads(doc.to_bytes())
+    assert reread.site("Shop placeholder").auto_start is True
+    assert reread.site("Shop").auto_start is False
     assert result.changes
 
 
