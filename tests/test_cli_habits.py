@@ -105,3 +105,28 @@ def test_quiet_in_place_still_keeps_the_backup(tmp_path: Path) -> None:
     _run(["stop", copy, "--site", "Shop", "--in-place", "-q"])
     assert copy.read_bytes() != IIS6.read_bytes()
     assert (tmp_path / f"{IIS6.name}.bak").read_bytes() == IIS6.read_bytes()
+
+
+def test_sites_lists_only_the_named_sites_in_the_order_given() -> None:
+    status, out, _ = _run(["sites", IIS7, "shopping", "2", "Shop"])
+    assert status == EXIT_OK
+    rows = out.splitlines()
+    assert rows[0].endswith("2 site(s)")
+    assert [row.split()[0] for row in rows[1:]] == ["7", "2"]
+
+
+def test_sites_json_of_named_sites(tmp_path: Path) -> None:
+    import json
+
+    status, out, _ = _run(["sites", IIS6, "Shop", "--json", "--applications"])
+    assert status == EXIT_OK
+    listed = json.loads(out)["sites"]
+    assert [s["name"] for s in listed] == ["Shop"]
+    assert listed[0]["applications"]
+
+
+def test_sites_with_an_unknown_site_is_refused() -> None:
+    status, out, err = _run(["sites", IIS7, "Shop", "Nope"])
+    assert status == EXIT_REFUSED
+    assert out == ""
+    assert "no site named 'Nope'" in err
