@@ -22,7 +22,7 @@ class Terminal(io.StringIO):
         return True
 
 
-def _run(argv: list[str], stderr: io.StringIO | None = None) -> tuple[int, str, str]:
+def _run(argv: list[str | Path], stderr: io.StringIO | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), stderr if stderr is not None else io.StringIO()
     status = main([str(a) for a in argv], stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
@@ -59,8 +59,8 @@ def test_quiet_keeps_errors() -> None:
 
 
 def test_quiet_is_an_option_of_every_command_not_of_groups() -> None:
-    for argv in (["sites", IIS6, "-q"], ["cert", "show", IIS6, "-q"], ["check", IIS6, "-q"]):
-        assert _run(argv)[0] in (0, 1)
+    for words in (["sites"], ["cert", "show"], ["check"]):
+        assert _run([*words, IIS6, "-q"])[0] in (0, 1)
     assert _run(["cert", "-q", "show", IIS6])[0] == 2
 
 
