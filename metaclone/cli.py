@@ -382,9 +382,20 @@ def _application_line(application: Application) -> str:
     return f"{'':>12}app {application.path}  pool: {pool}  {directories or '-'}"
 
 
+def _selected_sites(doc: ConfigDocument, keys: Sequence[str]) -> tuple[Site, ...]:
+    """The sites named by ``keys`` (ids or names) in the order given, each once; all without."""
+    if not keys:
+        return doc.sites
+    chosen: dict[tuple[int, int | None], Site] = {}
+    for key in keys:
+        site = doc.site(key)
+        chosen.setdefault((site.id, site.line), site)
+    return tuple(chosen.values())
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = _load(args)
-    sites = doc.sites
+    sites = _selected_sites(doc, args.names)
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
@@ -1085,7 +1096,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sites": (
         "metaclone sites MetaBase.xml",
         "metaclone sites applicationHost.config --sslcert sslcert.txt --json",
-        "metaclone sites MetaBase.xml --applications",
+        'metaclone sites MetaBase.xml Shop 98004751 --applications',
     ),
     "clone": (
         'metaclone clone MetaBase.xml --site Shop --name "Shop staging" -o new.xml',
@@ -1246,6 +1257,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sites = _add_command(commands, "sites", "list the sites")
     _add_file(sites)
+    sites.add_argument(
+        "names", nargs="*", metavar="SITE", help="only these sites (ids or names); all without"
+    )
     sites.add_argument("--json", action="store_true", help="print JSON")
     sites.add_argument(
         "--applications",

@@ -22,7 +22,7 @@ class Terminal(io.StringIO):
         return True
 
 
-def _run(argv: list[str], stderr: io.StringIO | None = None) -> tuple[int, str, str]:
+def _run(argv: list[str | Path], stderr: io.StringIO | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), stderr if stderr is not None else io.StringIO()
     status = main([str(a) for a in argv], stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
@@ -59,8 +59,8 @@ def test_quiet_keeps_errors() -> None:
 
 
 def test_quiet_is_an_option_of_every_command_not_of_groups() -> None:
-    for argv in (["sites", IIS6, "-q"], ["cert", "show", IIS6, "-q"], ["check", IIS6, "-q"]):
-        assert _run(argv)[0] in (0, 1)
+    for words in (["sites"], ["cert", "show"], ["check"]):
+        assert _run([*words, IIS6, "-q"])[0] in (0, 1)
     assert _run(["cert", "-q", "show", IIS6])[0] == 2
 
 
@@ -105,3 +105,28 @@ def test_quiet_in_place_still_keeps_the_backup(tmp_path: Path) -> None:
     _run(["stop", copy, "--site", "Shop", "--in-place", "-q"])
     assert copy.read_bytes() != IIS6.read_bytes()
     assert (tmp_path / f"{IIS6.name}.bak").read_bytes() == IIS6.read_bytes()
+
+
+def test_sites_lists_only_the_named_sites_in_the_order_given() -> None:
+    status, out, _ = _run(["sites", IIS7, "shopping", "2", "Shop"])
+    assert status == EXIT_OK
+    rows = out.splitlines()
+    assert rows[0].endswith("2 site(s)")
+    assert [row.split()[0] for row in rows[1:]] == ["7", "2"]
+
+
+def test_sites_json_of_named_sites(tmp_path: Path) -> None:
+    import json
+
+    status, out, _ = _run(["sites", IIS6, "Shop", "--json", "--applications"])
+    assert status == EXIT_OK
+    listed = json.loads(out)["sites"]
+    assert [s["name"] for s in listed] == ["Shop"]
+    assert listed[0]["applications"]
+
+
+def test_sites_with_an_unknown_site_is_refused() -> None:
+    status, out, err = _run(["sites", IIS7, "Shop", "Nope"])
+    assert status == EXIT_REFUSED
+    assert out == ""
+    assert "no site named 'Nope'" in err
