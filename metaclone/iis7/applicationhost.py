@@ -40,7 +40,8 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
 )
-from metaclone.handover import Handover, appcmd_steps, iis7_steps, iis_express_steps
+from metaclone.handover import Handover, iis_express_steps
+from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
 from metaclone.iis7.checks import schema_findings
 from metaclone.iis7.defaults import SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import (
@@ -53,8 +54,6 @@ from metaclone.iis7.index import (
     SiteEntry,
     SiteIndex,
     binding_offsets,
-    index_appcmd,
-    index_applicationhost,
     raw_attributes,
     read_site_parts,
     scan_applicationhost,
@@ -103,7 +102,8 @@ _IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
 class AppHostDocument(ConfigDocument):
     """An IIS 7.0-10 or IIS Express applicationHost.config."""
 
-    format: ClassVar[str] = "iis7-applicationhost"
+    format: ClassVar[str] = APPLICATIONHOST.format
+    dialect: ClassVar[Dialect] = APPLICATIONHOST
 
     def __init__(self, xml: XmlDocument) -> None:
         super().__init__(xml)
@@ -118,15 +118,12 @@ class AppHostDocument(ConfigDocument):
 
     # -- the index -------------------------------------------------------------------------
 
-    def _build_index(self) -> SiteIndex:
-        return index_applicationhost(self.xml)
-
     def _index(self) -> SiteIndex:
         cached = self._index_cache
         if cached is None or cached.version != self.xml.version:
             try:
                 with paused_garbage_collection():
-                    cached = self._build_index()
+                    cached = self.dialect.build_index(self.xml)
             except ValueError as exc:
                 if isinstance(exc, ParseError):
                     raise
@@ -137,6 +134,8 @@ class AppHostDocument(ConfigDocument):
     @property
     def is_iis_express(self) -> bool:
         """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
+        if not self.dialect.may_be_express:
+            return False
         cached = self._express_cache
         if cached is None or cached[0] != self.xml.version:
             found = _IIS_EXPRESS_MARK.search(self.xml.text) is not None
@@ -205,6 +204,9 @@ class AppHostDocument(ConfigDocument):
 
     def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
         """The index, and the values of the sites the listing pass read whole."""
+        if not self.dialect.listing_pass:
+            # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
+            return self._index(), ()
         try:
             index, quick = scan_applicationhost(self.xml)
         except ValueError as exc:
@@ -505,7 +507,20 @@ class AppHostDocument(ConfigDocument):
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
         if self.is_iis_express:
             return iis_express_steps(handover)
-        return iis7_steps(handover)
+        return self.dialect.placeholder_steps(handover)
+
+    def keep_only(self, sites: Iterable[SiteKey]) -> None:
+        """Remove every ``<SITE>`` but those of ``sites``, so that the document is exactly
+        what ``appcmd add site /in`` should add (appcmd XML only)."""
+        if not self.dialect.standalone_sites:
+            super().keep_only(sites)
+            return
+        kept = {self._entry(site).block.start for site in sites}
+        editor = self.xml.edit()
+        for entry in self._index().sites:
+            if entry.block.start not in kept:
+                editor.remove_element(entry.block)
+        editor.commit()
 
     # -- what else the file configures, for review --------------------------------------
 
@@ -825,7 +840,8 @@ class AppHostDocument(ConfigDocument):
         rewritten = {"applicationPool"} if clone_app_pools else set()
         notes.extend(self._site_specific_notes(entry, locations, rewritten))
         notes.extend(self._orphans_left(index))
-        notes.extend(self._format_notes(entry, site_id, auto_start))
+        if self.dialect.clone_notes is not None:
+            notes.extend(self.dialect.clone_notes(site_id, self._line(entry)))
         # Where the copy starts once committed: the source block's end, moved by the patches
         # before it, plus the line end and indentation insert_after puts in front.
         copy_start = block.end + len(self.xml.newline_near(block.start))
@@ -861,9 +877,10 @@ class AppHostDocument(ConfigDocument):
     def _rewrite_identity(self, editor: Editor, entry: SiteEntry, site_id: int, name: str) -> None:
         editor.set_attribute(entry.element, "name", name)
         editor.set_attribute(entry.element, "id", str(site_id))
-        if entry.wrapper is not None:
-            editor.set_attribute(entry.wrapper, "SITE.NAME", name)
-            editor.set_attribute(entry.wrapper, "SITE.ID", str(site_id))
+        wrapped = self.dialect.wrapper_attributes
+        if entry.wrapper is not None and wrapped is not None:
+            editor.set_attribute(entry.wrapper, wrapped.name, name)
+            editor.set_attribute(entry.wrapper, wrapped.id, str(site_id))
 
     def _set_start(
         self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
@@ -878,9 +895,17 @@ class AppHostDocument(ConfigDocument):
             effective = self._defaults()[0].auto_start
         if effective != auto_start:
             editor.set_attribute(entry.element, "serverAutoStart", "true" if auto_start else _FALSE)
-
-    def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
-        return []
+        state = self.dialect.wrapper_state
+        wrapper = entry.wrapper
+        if (
+            state is not None
+            and wrapper is not None
+            and self.xml.attribute(wrapper, state.attribute) is not None
+        ):
+            if not auto_start:
+                editor.set_attribute(wrapper, state.attribute, state.stopped)
+            elif not clone:
+                editor.set_attribute(wrapper, state.attribute, state.started)
 
     def _copy_metadata(
         self,
@@ -1062,8 +1087,9 @@ class AppHostDocument(ConfigDocument):
         name = self._check_new_name(new_name, index, allow=entry.id)
         editor = self.xml.edit()
         editor.set_attribute(entry.element, "name", name)
-        if entry.wrapper is not None:
-            editor.set_attribute(entry.wrapper, "SITE.NAME", name)
+        wrapped = self.dialect.wrapper_attributes
+        if entry.wrapper is not None and wrapped is not None:
+            editor.set_attribute(entry.wrapper, wrapped.name, name)
         for loc in index.locations_of(entry.name):
             editor.set_attribute(loc.element, "path", loc.renamed(name))
         for key in index.keys_of(entry.id):
@@ -1125,8 +1151,15 @@ class AppHostDocument(ConfigDocument):
         extra = resolved[len(old) :]
         if extra:
             self._add_bindings(editor, entry, container, old, extra)
-        if entry.wrapper is not None and xml.attribute(entry.wrapper, "bindings") is not None:
-            editor.set_attribute(entry.wrapper, "bindings", ",".join(b.summary for b in wanted))
+        wrapped = self.dialect.wrapper_attributes
+        if (
+            entry.wrapper is not None
+            and wrapped is not None
+            and xml.attribute(entry.wrapper, wrapped.bindings) is not None
+        ):
+            editor.set_attribute(
+                entry.wrapper, wrapped.bindings, ",".join(b.summary for b in wanted)
+            )
         editor.commit()
         return self.site(entry.id)
 
@@ -1370,54 +1403,8 @@ class AppcmdDocument(AppHostDocument):
     inner ``<site>``, so the output feeds ``appcmd add site /in`` directly.
     """
 
-    format: ClassVar[str] = "appcmd-xml"
-
-    def _build_index(self) -> SiteIndex:
-        return index_appcmd(self.xml)
-
-    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
-        # appcmd's <SITE> wrappers are read by the index alone; every site is read exactly.
-        return self._index(), ()
-
-    @property
-    def is_iis_express(self) -> bool:
-        return False
-
-    def _set_start(
-        self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
-    ) -> None:
-        super()._set_start(editor, entry, auto_start, clone=clone)
-        wrapper = entry.wrapper
-        if wrapper is not None and self.xml.attribute(wrapper, "state") is not None:
-            if not auto_start:
-                editor.set_attribute(wrapper, "state", "Stopped")
-            elif not clone:
-                editor.set_attribute(wrapper, "state", "Started")
-
-    def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
-        return appcmd_steps(handover)
-
-    def keep_only(self, sites: Iterable[SiteKey]) -> None:
-        """Remove every ``<SITE>`` but those of ``sites``, so that the document is exactly
-        what ``appcmd add site /in`` should add."""
-        kept = {self._entry(site).block.start for site in sites}
-        editor = self.xml.edit()
-        for entry in self._index().sites:
-            if entry.block.start not in kept:
-                editor.remove_element(entry.block)
-        editor.commit()
-
-    def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
-        return [
-            Finding(
-                Severity.INFO,
-                "id-from-file-only",
-                f"site id {site_id} was chosen among the sites in this file; check that the "
-                "server has no site with that id before `appcmd add site /in`",
-                site_id,
-                self._line(entry),
-            )
-        ]
+    format: ClassVar[str] = APPCMD.format
+    dialect: ClassVar[Dialect] = APPCMD
 
 
 def _named(xml: XmlDocument, parent: Element, name: str) -> Iterable[Element]:

@@ -484,12 +484,14 @@ def _decoded(attribute_text: str) -> dict[str, str]:
     return {name: decode_attribute_value(raw) for name, raw in pairs}
 
 
-def _site_entry(
+def site_entry(
     xml: XmlDocument,
     element: Element,
     wrapper: Element | None,
     values: dict[str, str] | None = None,
 ) -> SiteEntry:
+    """The entry of the ``<site>`` ``element`` (inside appcmd's ``wrapper``), its id and name
+    read from its attributes, else from the wrapper's; an error names what is missing."""
     text = xml.text
     if values is None:
         values = raw_attributes(text, element.start_tag)
@@ -631,7 +633,7 @@ def _site_at(
     id_raw = values.get("id")
     if name_raw is None or id_raw is None:
         # The general path words the error.
-        return _site_entry(
+        return site_entry(
             xml, _element("site", start, content_start, content_end, end), None, values
         )
     name = decode_attribute_value(name_raw)
@@ -755,62 +757,6 @@ def _spans_between(
     """:func:`_child_spans` of the elements ``name`` at the top level of ``text[start:end]``."""
     holder = Element(Tag(TagKind.START, "", start, start), Tag(TagKind.END, "", end, end))
     return _child_spans(text, holder, name)
-
-
-def index_appcmd(xml: XmlDocument) -> SiteIndex:
-    """The ``<SITE>`` wrappers of an appcmd XML file and the ``<site>`` inside each.
-
-    A wrapper holding several ``<site>`` elements, or whose ``SITE.NAME``/``SITE.ID`` disagree
-    with its ``<site>``, is recorded in :attr:`SiteIndex.problems` (the first ``<site>`` is
-    the one read).
-    """
-    sites: list[SiteEntry] = []
-    problems: list[tuple[int, str]] = []
-    text = xml.text
-    for wrapper in xml.children(xml.root):
-        if wrapper.name != "SITE":
-            continue
-        inner = [child for child in xml.children(wrapper) if child.name == "site"]
-        if not inner:
-            raise _parse_error(xml, wrapper.start, "<SITE> holds no <site> element")
-        entry = _site_entry(xml, inner[0], wrapper)
-        sites.append(entry)
-        if len(inner) > 1:
-            problems.append(
-                (
-                    wrapper.start,
-                    f"<SITE SITE.NAME={entry.name!r}> holds {len(inner)} <site> elements; "
-                    "appcmd writes one per <SITE> and `appcmd add site /in` reads one",
-                )
-            )
-        problems.extend(_wrapper_disagreements(text, wrapper, inner[0]))
-    return SiteIndex(
-        version=xml.version,
-        sites_element=xml.root,
-        sites=tuple(sites),
-        text=text,
-        problems=tuple(problems),
-    )
-
-
-def _wrapper_disagreements(text: str, wrapper: Element, inner: Element) -> list[tuple[int, str]]:
-    """Where ``SITE.NAME`` or ``SITE.ID`` of ``wrapper`` name another site than ``inner``."""
-    outer = attribute_values(text, wrapper.start_tag)
-    own = attribute_values(text, inner.start_tag)
-    found: list[tuple[int, str]] = []
-    for outer_name, own_name, key in (
-        ("SITE.NAME", "name", name_key),
-        ("SITE.ID", "id", str.strip),
-    ):
-        if outer_name in outer and own_name in own and key(outer[outer_name]) != key(own[own_name]):
-            found.append(
-                (
-                    wrapper.start,
-                    f"<SITE {outer_name}={outer[outer_name]!r}> wraps <site {own_name}="
-                    f"{own[own_name]!r}>: appcmd writes the same site in both",
-                )
-            )
-    return found
 
 
 # -- listing every site in one pass ---------------------------------------------------------
