@@ -18,7 +18,8 @@ from metaclone.iis7.index import SiteIndex, last_sites_level_element, read_site_
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number
 
-_FALSE = "false"
+#: How IIS writes false in a bool attribute it sets.
+FALSE = "false"
 
 
 @attrs.frozen
@@ -79,7 +80,7 @@ class SiteDefaults:
 
 def is_false(text: str | None) -> bool:
     """Whether a bool attribute's text reads as false (IIS accepts any case)."""
-    return text is not None and text.strip().lower() == _FALSE
+    return text is not None and text.strip().lower() == FALSE
 
 
 def read_defaults(index: SiteIndex) -> SiteDefaults:

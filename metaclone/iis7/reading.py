@@ -1,0 +1,364 @@
+"""Reading the sites of an applicationHost.config or appcmd XML file.
+
+:class:`SiteReading` lists every site from the values the listing pass of
+:func:`~metaclone.iis7.index.scan_applicationhost` read whole, and reads any other site
+exactly; both fill in what a site inherits from ``<siteDefaults>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from metaclone import httpsys
+from metaclone.document import ConfigDocument, SiteKey, select_site
+from metaclone.errors import (
+    InconsistentSiteError,
+    ParseError,
+)
+from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
+from metaclone.iis7.defaults import FALSE, SiteDefaults, read_defaults
+from metaclone.iis7.index import (
+    QUICK_BINDINGS_AT,
+    QUICK_END,
+    QuickValues,
+    SiteEntry,
+    SiteIndex,
+    binding_offsets,
+    raw_attributes,
+    read_site_parts,
+    scan_applicationhost,
+)
+from metaclone.iis7.schema import ssl_flag_bits
+from metaclone.lossless import XmlDocument
+from metaclone.model.build import build_binding, build_site, paused_garbage_collection
+from metaclone.model.rules import name_key
+from metaclone.model.sites import (
+    ADDRESS_PROTOCOLS,
+    Binding,
+    Site,
+    SiteKind,
+    is_ascii_number,
+)
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import SslCertEntry
+
+
+_IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
+
+
+class AppHostBase(ConfigDocument):
+    """What every IIS 7+ document operation starts from: the index of the file, the site an
+    operation names, and the file-wide facts (defaults, IIS Express, sslFlags bits)."""
+
+    dialect: ClassVar[Dialect] = APPLICATIONHOST
+
+    def __init__(self, xml: XmlDocument) -> None:
+        super().__init__(xml)
+        self._index_cache: SiteIndex | None = None
+        self._sites_cache: tuple[int, tuple[Site, ...]] | None = None
+        self._express_cache: tuple[int, bool] | None = None
+        self._sslcerts: tuple[SslCertEntry, ...] = ()
+        self._sslcerts_attached = False
+        self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
+        self._defaults_cache: tuple[int, SiteDefaults, tuple[Binding, ...]] | None = None
+        self._ssl_bits_cache: tuple[int, int] | None = None
+
+    def _index(self) -> SiteIndex:
+        cached = self._index_cache
+        if cached is None or cached.version != self.xml.version:
+            try:
+                with paused_garbage_collection():
+                    cached = self.dialect.build_index(self.xml)
+            except ValueError as exc:
+                if isinstance(exc, ParseError):
+                    raise
+                raise ParseError(str(exc), path=self.path) from None
+            self._index_cache = cached
+        return cached
+
+    @property
+    def is_iis_express(self) -> bool:
+        """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
+        if not self.dialect.may_be_express:
+            return False
+        cached = self._express_cache
+        if cached is None or cached[0] != self.xml.version:
+            found = _IIS_EXPRESS_MARK.search(self.xml.text) is not None
+            cached = (self.xml.version, found)
+            self._express_cache = cached
+        return cached[1]
+
+    def _defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
+        """``<siteDefaults>`` and ``<sites><applicationDefaults>``, and the default bindings,
+        read once per version of the text."""
+        cached = self._defaults_cache
+        if cached is None or cached[0] != self.xml.version:
+            index = self._index()
+            defaults = read_defaults(index)
+            try:
+                bindings = defaults.binding_values()
+            except ValueError as exc:
+                offset = index.sites_element.start if index.sites_element else 0
+                raise self.xml.parse_error(offset, str(exc)) from None
+            cached = (self.xml.version, defaults, bindings)
+            self._defaults_cache = cached
+        return cached[1], cached[2]
+
+    @property
+    def ssl_flag_bits(self) -> int:
+        """The sslFlags bits this file's IIS version knows (see :func:`ssl_flag_bits`)."""
+        cached = self._ssl_bits_cache
+        if cached is None or cached[0] != self.xml.version:
+            bits = ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
+            cached = (self.xml.version, bits)
+            self._ssl_bits_cache = cached
+        return cached[1]
+
+    @property
+    def app_id(self) -> str:
+        """The application id the file's HTTP.sys certificate entries are registered under."""
+        return httpsys.IIS_EXPRESS_APP_ID if self.is_iis_express else httpsys.IIS_APP_ID
+
+    def _entry(self, key: SiteKey) -> SiteEntry:
+        # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
+        # so "ftp/21" is simply site 21.
+        index = self._index()
+        if isinstance(key, Site):
+            same = index.sites_by_id.get(key.id, ())
+            if len(same) > 1 and key.line is not None:
+                # The very site, even in a broken file where two sites share an id.
+                same = tuple(entry for entry in same if self._line(entry) == key.line)
+            if len(same) == 1:
+                return same[0]
+            key = key.id
+        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
+            key = int(key[4:])
+        # The one site with that id, or with that name, is what select_site would choose:
+        # found without going through every site of a large file.
+        if isinstance(key, int) or is_ascii_number(key.strip()):
+            found = index.sites_by_id.get(int(key), ())
+        else:
+            found = index.sites_by_name.get(name_key(key.strip()), ())
+        if len(found) == 1:
+            return found[0]
+        return select_site(
+            index.sites,
+            key,
+            lambda e: (e.id, e.name, SiteKind.WEB),
+            path=self.path,
+            format=self.format,
+        )
+
+    def _editable(self, entry: SiteEntry) -> SiteEntry:
+        """``entry``, unless its description contradicts itself (see
+        :attr:`SiteIndex.problems`): editing one half would leave the other saying otherwise."""
+        block = entry.block.start
+        for offset, message in self._index().problems:
+            if offset == block:
+                raise self.xml.located(
+                    InconsistentSiteError,
+                    offset,
+                    f"site {entry.name!r} cannot be changed: {message}; correct the file first",
+                )
+        return entry
+
+    def _line(self, entry: SiteEntry) -> int:
+        return self.xml.line_of(entry.start)
+
+
+class SiteReading(AppHostBase):
+    """The sites of the file, as :class:`~metaclone.model.sites.Site` values."""
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Every site, in file order."""
+        cached = self._sites_cache
+        if cached is None or cached[0] != self.xml.version:
+            text = self.xml.text
+            sites: list[Site] = []
+            with paused_garbage_collection():
+                index, quick = self._scan()
+                # Lines by a running count between successive sites: one pass over the text.
+                line, counted_to = 1, 0
+                for entry, parts in zip(
+                    index.sites, quick or (None,) * len(index.sites), strict=True
+                ):
+                    line += text.count("\n", counted_to, entry.start)
+                    counted_to = entry.start
+                    if parts is None:
+                        sites.append(self._read_site(entry, index, line))
+                    else:
+                        sites.append(self._quick_site(entry, parts, index, line))
+                # Freed before the collector runs again, which would walk them all.
+                del quick
+            cached = (self.xml.version, tuple(sites))
+            self._sites_cache = cached
+        return cached[1]
+
+    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        """The index, and the values of the sites the listing pass read whole."""
+        if not self.dialect.listing_pass:
+            # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
+            return self._index(), ()
+        try:
+            index, quick = scan_applicationhost(self.xml)
+        except ValueError as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(str(exc), path=self.path) from None
+        cached = self._index_cache
+        if cached is None or cached.version != self.xml.version:
+            self._index_cache = index
+        return index, quick
+
+    def _quick_site(
+        self, entry: SiteEntry, values: QuickValues, index: SiteIndex, line: int
+    ) -> Site:
+        """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
+        bindings: list[Binding] = []
+        plain = secure = ftp = False
+        with_certificates = bool(self._sslcerts)
+        slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
+        for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
+            if protocol is None:
+                break
+            flags: int | None = None
+            if flags_text is not None:
+                if not flags_text.strip().isdigit() or not flags_text.isascii():
+                    # The exact reader words the error, at the binding.
+                    return self._read_site(entry, index, line)
+                flags = int(flags_text)
+            information = raw_information or ""
+            if protocol in ADDRESS_PROTOCOLS:
+                # Already stripped and in lower case: what from_information would build.
+                binding = build_binding(protocol, information, flags, None)
+                kind = protocol
+            else:
+                binding = Binding.from_information(protocol, information, flags)
+                kind = binding.protocol.lower()
+            if with_certificates and binding.is_secure:
+                binding = self._with_certificate(binding)
+            bindings.append(binding)
+            if kind == "http":
+                plain = True
+            elif kind == "https":
+                secure = True
+            elif kind == "ftp":
+                ftp = True
+        own_start = entry.server_auto_start
+        if own_start and bindings:
+            # Nothing inherited that a listing shows (an FTP site's certificate aside).
+            is_ftp = ftp and not plain and not secure
+            if not is_ftp:
+                return build_site(
+                    entry.id,
+                    entry.name,
+                    own_start.strip().lower() != FALSE,
+                    tuple(bindings),
+                    None,
+                    SiteKind.WEB,
+                    line,
+                    self._sslcerts_attached,
+                )
+        return self._effective_site(
+            entry, line, own_start, bindings, is_ftp=ftp and not plain and not secure
+        )
+
+    def _effective_site(
+        self,
+        entry: SiteEntry,
+        line: int,
+        own_auto_start: str | None,
+        bindings: Sequence[Binding],
+        *,
+        ftp_ssl: dict[str, str] | None = None,
+        is_ftp: bool | None = None,
+    ) -> Site:
+        """The site with what it inherits from ``<siteDefaults>`` filled in; ``is_ftp`` says
+        whether ``bindings`` make it an FTP site (None: not worked out yet)."""
+        defaults, default_bindings = self._defaults()
+        inherited: list[str] = []
+        if own_auto_start:
+            auto_start = own_auto_start.strip().lower() != FALSE
+        else:
+            auto_start = defaults.auto_start
+            if defaults.server_auto_start is not None:
+                inherited.append("auto_start")
+        if not bindings and default_bindings:
+            bindings = [
+                self._with_certificate(b) if self._sslcerts and b.is_secure else b
+                for b in default_bindings
+            ]
+            inherited.append("bindings")
+            is_ftp = None
+        if is_ftp is None:
+            protocols = {b.protocol.lower() for b in bindings}
+            is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
+        certificate = None
+        if is_ftp:
+            certificate, from_defaults = defaults.certificate(ftp_ssl)
+            if from_defaults:
+                inherited.append("certificate")
+        return build_site(
+            entry.id,
+            entry.name,
+            auto_start,
+            tuple(bindings),
+            certificate,
+            SiteKind.FTP if is_ftp else SiteKind.WEB,
+            line,
+            is_ftp or self._sslcerts_attached,
+            tuple(inherited),
+        )
+
+    def site(self, key: SiteKey) -> Site:
+        """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
+        return self._read_site(self._entry(key), self._index())
+
+    def _read_site(self, entry: SiteEntry, index: SiteIndex, line: int | None = None) -> Site:
+        text = self.xml.text
+        parts = read_site_parts(text, entry.element)
+        start_value = entry.server_auto_start
+        if start_value is None:
+            start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
+        bindings = tuple(
+            self._read_binding(values, entry, position)
+            for position, values in enumerate(parts.bindings)
+        )
+        return self._effective_site(
+            entry,
+            self._line(entry) if line is None else line,
+            start_value,
+            bindings,
+            ftp_ssl=parts.ftp_ssl,
+        )
+
+    def _read_binding(self, values: dict[str, str], entry: SiteEntry, position: int) -> Binding:
+        protocol = values.get("protocol", "")
+        information = values.get("bindingInformation", "")
+        flags: int | None = None
+        flags_text = values.get("sslFlags")
+        if flags_text is not None:
+            if not flags_text.strip().isdigit() or not flags_text.isascii():
+                offset = binding_offsets(self.xml.text, entry.element)[position]
+                raise self.xml.parse_error(
+                    offset,
+                    f"sslFlags={flags_text!r} is not a number (IIS stores a uint bit set)",
+                )
+            flags = int(flags_text)
+        binding = Binding.from_information(protocol, information, flags)
+        if self._sslcerts and binding.is_secure:
+            binding = self._with_certificate(binding)
+        return binding
+
+    def _with_certificate(self, binding: Binding) -> Binding:
+        """``binding`` with the certificate of the attached HTTP.sys entry for its endpoint."""
+        found = httpsys.served_by(binding, self._sslcert_by_endpoint)
+        if found is not None and found.ref is not None:
+            return Binding.from_information(
+                binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
+            )
+        return binding
