@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from metaclone.document import SiteKey
 from metaclone.errors import (
@@ -19,11 +19,12 @@ from metaclone.iis7.defaults import FALSE, is_false
 from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
+    MetadataKey,
     SiteEntry,
     SiteIndex,
 )
-from metaclone.lossless import Editor
-from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
+from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
 from metaclone.model.rules import MAX_IIS7_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
     ADDRESS_PROTOCOLS,
@@ -141,29 +142,64 @@ class SiteCloning(SiteCertificates):
         self._rewrite_identity(scratch, entry, site_id, name)
         self._set_start(scratch, entry, auto_start, clone=True)
         if clone_app_pools:
-            self._clone_pools(editor, scratch, entry=entry, index=index, name=name, notes=notes)
+            notes.extend(
+                clone_pools(
+                    self.xml,
+                    editor,
+                    scratch,
+                    entry=entry,
+                    pools_element=index.pools_element,
+                    name=name,
+                    line=self._line(entry),
+                )
+            )
         block = entry.block
         editor.insert_after(block, scratch.render(block.start, block.end))
         locations = index.locations_of(entry.name)
         for loc in locations:
             scratch.set_attribute(loc.element, "path", loc.renamed(name))
             editor.insert_after(loc.element, scratch.render(loc.element.start, loc.element.end))
-        self._copy_metadata(editor, scratch, entry=entry, index=index, site_id=site_id, name=name)
+        copy_metadata(
+            self.xml, editor, scratch, index.keys_of(entry.id), site_id=site_id, name=name
+        )
         rewritten = {"applicationPool"} if clone_app_pools else set()
-        notes.extend(self._site_specific_notes(entry, locations, rewritten))
+        notes.extend(self._clone_notes(entry, index, locations, rewritten, site_id))
+        copy_start = self._copy_start(editor, block)
+        editor.commit()
+        self.notes.extend(notes)
+        return self._site_at(copy_start, site_id, name, index)
+
+    def _clone_notes(
+        self,
+        entry: SiteEntry,
+        index: SiteIndex,
+        locations: Sequence[LocationEntry],
+        rewritten: set[str],
+        site_id: int,
+    ) -> list[Finding]:
+        """What the user should know about a clone of ``entry`` given id ``site_id``."""
+        notes = site_specific_notes(
+            self.xml,
+            entry,
+            self._read_site(entry, index),
+            locations,
+            rewritten,
+            line=self._line(entry),
+        )
         notes.extend(self._orphans_left(index))
         if self.dialect.clone_notes is not None:
             notes.extend(self.dialect.clone_notes(site_id, self._line(entry)))
-        # Where the copy starts once committed: the source block's end, moved by the patches
-        # before it, plus the line end and indentation insert_after puts in front.
+        return notes
+
+    def _copy_start(self, editor: Editor, block: Element) -> int:
+        """Where the copy of ``block`` starts once ``editor`` commits: the block's end, moved
+        by the patches before it, plus the line end and indentation insert_after puts in front."""
         copy_start = block.end + len(self.xml.newline_near(block.start))
         copy_start += len(self.xml.indentation_before(block.start))
         copy_start += sum(
             len(p.new) - (p.end - p.start) for p in editor.patches if p.end < block.end
         )
-        editor.commit()
-        self.notes.extend(notes)
-        return self._site_at(copy_start, site_id, name, index)
+        return copy_start
 
     def _copy_name(self, entry: SiteEntry, index: SiteIndex) -> str:
         """``NAME (copy)``, numbered past names used by sites or by location blocks."""
@@ -219,161 +255,6 @@ class SiteCloning(SiteCertificates):
             elif not clone:
                 editor.set_attribute(wrapper, state.attribute, state.started)
 
-    def _copy_metadata(
-        self,
-        editor: Editor,
-        scratch: Editor,
-        *,
-        entry: SiteEntry,
-        index: SiteIndex,
-        site_id: int,
-        name: str,
-    ) -> None:
-        keys = index.keys_of(entry.id)
-        if not keys:
-            return
-        newline = self.xml.newline_near(keys[-1].element.start)
-        copies: list[str] = []
-        for position, key in enumerate(keys):
-            scratch.set_attribute(key.element, "path", key.moved(site_id))
-            if key.is_site_root:
-                for prop in elements_named(self.xml, key.element, "property"):
-                    if (self.xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
-                        scratch.set_attribute(prop, "value", name)
-            # insert_after indents the first copy; the others need their own indentation.
-            indent = self.xml.indentation_before(key.element.start) if position else ""
-            copies.append(indent + scratch.render(key.element.start, key.element.end))
-        # The copies go together after the last of the source's keys.
-        editor.insert_after(keys[-1].element, newline.join(copies))
-
-    def _clone_pools(
-        self,
-        editor: Editor,
-        scratch: Editor,
-        *,
-        entry: SiteEntry,
-        index: SiteIndex,
-        name: str,
-        notes: list[Finding],
-    ) -> None:
-        xml = self.xml
-        apps = list(elements_named(xml, entry.element, "application"))
-        explicit: dict[str, str] = {}
-        for app in apps:
-            pool = xml.get(app, "applicationPool")
-            if pool:
-                explicit.setdefault(name_key(pool), pool)
-        if not explicit:
-            notes.append(
-                Finding(
-                    Severity.INFO,
-                    "no-pool-cloned",
-                    f"site {entry.name!r} names no application pool of its own; the clone "
-                    "uses the default pool like the source",
-                    entry.id,
-                    self._line(entry),
-                )
-            )
-            return
-        pools_element = index.pools_element
-        pool_elements = (
-            {
-                name_key(xml.get(p, "name") or ""): p
-                for p in elements_named(xml, pools_element, "add")
-            }
-            if pools_element is not None
-            else {}
-        )
-        renamed: dict[str, str] = {}
-        for folded, pool in explicit.items():
-            new_pool = _pool_name(pool, entry.name, name, single=len(explicit) == 1)
-            require_pool_name(new_pool, path=self.path)
-            if name_key(new_pool) in pool_elements or name_key(new_pool) in {
-                name_key(n) for n in renamed.values()
-            }:
-                raise SiteNameError(
-                    f"application pool {new_pool!r} already exists; clone without new pools "
-                    "or choose another site name",
-                    path=self.path,
-                )
-            source_pool = pool_elements.get(folded)
-            if source_pool is None:
-                raise SiteNotFoundError(
-                    f"site {entry.name!r} uses application pool {pool!r}, which this file does "
-                    "not define",
-                    path=self.path,
-                )
-            renamed[folded] = new_pool
-            scratch.set_attribute(source_pool, "name", new_pool)
-            editor.insert_after(source_pool, scratch.render(source_pool.start, source_pool.end))
-        for app in apps:
-            pool = xml.get(app, "applicationPool")
-            if pool and name_key(pool) in renamed:
-                scratch.set_attribute(app, "applicationPool", renamed[name_key(pool)])
-
-    def _site_specific_notes(
-        self,
-        entry: SiteEntry,
-        locations: Sequence[LocationEntry],
-        rewritten: set[str],
-    ) -> list[Finding]:
-        """Values copied as they are that still name the source site or one of its hosts."""
-        site = self._read_site(entry, self._index())
-        needles = {name_key(entry.name)}
-        needles.update(
-            name_key(b.host)
-            for b in site.bindings
-            if b.host and b.host != "*" and b.protocol.lower() in ADDRESS_PROTOCOLS
-        )
-        skip = {"name", "SITE.NAME", "bindingInformation", "bindings", "path"}
-        patterns = {
-            needle: re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
-            for needle in needles
-            if needle
-        }
-        notes: list[Finding] = []
-        regions = [(entry.block, "the clone")] + [
-            (loc.element, "a copied location block") for loc in locations
-        ]
-        text = self.xml.text
-        for element, where in regions:
-            for token in iter_markup(text, element.start, element.end):
-                if not isinstance(token, Tag) or token.kind is TagKind.END:
-                    continue
-                for attribute in self.xml.attributes(token):
-                    if attribute.name in rewritten or (
-                        attribute.name in skip
-                        and token.name in ("site", "SITE", "binding", "location")
-                    ):
-                        continue
-                    value = name_key(attribute.value)
-                    hits = sorted(n for n, pattern in patterns.items() if pattern.search(value))
-                    if hits:
-                        notes.append(
-                            Finding(
-                                Severity.INFO,
-                                "site-specific-value",
-                                f"{where} keeps <{token.name} {attribute.name}="
-                                f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
-                                "; change it by hand if the clone needs its own",
-                                entry.id,
-                                self.xml.line_of(token.start),
-                            )
-                        )
-        if len(notes) > _MAX_NOTES_PER_OPERATION:
-            rest = len(notes) - _MAX_NOTES_PER_OPERATION
-            notes = notes[:_MAX_NOTES_PER_OPERATION]
-            notes.append(
-                Finding(
-                    Severity.INFO,
-                    "site-specific-value",
-                    f"... and {rest} more values that mention the source site",
-                    entry.id,
-                    self._line(entry),
-                )
-            )
-        return notes
-
     def _orphans_left(self, index: SiteIndex) -> list[Finding]:
         return [
             orphan_finding(self.xml, loc)
@@ -382,7 +263,192 @@ class SiteCloning(SiteCertificates):
         ]
 
 
-def _pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
+def copy_metadata(
+    xml: XmlDocument,
+    editor: Editor,
+    scratch: Editor,
+    keys: Sequence[MetadataKey],
+    *,
+    site_id: int,
+    name: str,
+) -> None:
+    """Copy the customMetadata ``keys`` of a site for its clone ``site_id`` named ``name``:
+    the copies go together after the last of them."""
+    if not keys:
+        return
+    newline = xml.newline_near(keys[-1].element.start)
+    copies: list[str] = []
+    for position, key in enumerate(keys):
+        scratch.set_attribute(key.element, "path", key.moved(site_id))
+        if key.is_site_root:
+            for prop in elements_named(xml, key.element, "property"):
+                if (xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
+                    scratch.set_attribute(prop, "value", name)
+        # insert_after indents the first copy; the others need their own indentation.
+        indent = xml.indentation_before(key.element.start) if position else ""
+        copies.append(indent + scratch.render(key.element.start, key.element.end))
+    editor.insert_after(keys[-1].element, newline.join(copies))
+
+
+def clone_pools(
+    xml: XmlDocument,
+    editor: Editor,
+    scratch: Editor,
+    *,
+    entry: SiteEntry,
+    pools_element: Element | None,
+    name: str,
+    line: int,
+) -> list[Finding]:
+    """Copy the application pools the applications of ``entry`` name explicitly, under names
+    made from the clone's ``name``, and point the clone's applications (in ``scratch``) at
+    the copies; a note when the site names no pool of its own."""
+    apps = list(elements_named(xml, entry.element, "application"))
+    explicit = _explicit_pools(xml, apps)
+    if not explicit:
+        return [
+            Finding(
+                Severity.INFO,
+                "no-pool-cloned",
+                f"site {entry.name!r} names no application pool of its own; the clone "
+                "uses the default pool like the source",
+                entry.id,
+                line,
+            )
+        ]
+    pool_elements = (
+        {name_key(xml.get(p, "name") or ""): p for p in elements_named(xml, pools_element, "add")}
+        if pools_element is not None
+        else {}
+    )
+    renamed: dict[str, str] = {}
+    for folded, pool in explicit.items():
+        new_pool = pool_name(pool, entry.name, name, single=len(explicit) == 1)
+        require_pool_name(new_pool, path=xml.path)
+        if name_key(new_pool) in pool_elements or name_key(new_pool) in {
+            name_key(n) for n in renamed.values()
+        }:
+            raise SiteNameError(
+                f"application pool {new_pool!r} already exists; clone without new pools "
+                "or choose another site name",
+                path=xml.path,
+            )
+        source_pool = pool_elements.get(folded)
+        if source_pool is None:
+            raise SiteNotFoundError(
+                f"site {entry.name!r} uses application pool {pool!r}, which this file does "
+                "not define",
+                path=xml.path,
+            )
+        renamed[folded] = new_pool
+        _copy_pool(editor, scratch, source_pool, new_pool)
+    for app in apps:
+        named = xml.get(app, "applicationPool")
+        if named and name_key(named) in renamed:
+            scratch.set_attribute(app, "applicationPool", renamed[name_key(named)])
+    return []
+
+
+def _explicit_pools(xml: XmlDocument, apps: Sequence[Element]) -> dict[str, str]:
+    """The pools ``apps`` name, by name key, as first written."""
+    explicit: dict[str, str] = {}
+    for app in apps:
+        pool = xml.get(app, "applicationPool")
+        if pool:
+            explicit.setdefault(name_key(pool), pool)
+    return explicit
+
+
+def _copy_pool(editor: Editor, scratch: Editor, source_pool: Element, new_pool: str) -> None:
+    scratch.set_attribute(source_pool, "name", new_pool)
+    editor.insert_after(source_pool, scratch.render(source_pool.start, source_pool.end))
+
+
+#: Attributes a clone rewrites on these elements: never reported as still naming the source.
+_REWRITTEN = frozenset({"name", "SITE.NAME", "bindingInformation", "bindings", "path"})
+_REWRITTEN_ON = frozenset({"site", "SITE", "binding", "location"})
+
+
+def site_specific_notes(
+    xml: XmlDocument,
+    entry: SiteEntry,
+    site: Site,
+    locations: Sequence[LocationEntry],
+    rewritten: set[str],
+    *,
+    line: int,
+) -> list[Finding]:
+    """Values copied as they are that still name the source ``site`` or one of its hosts."""
+    patterns = _needles(entry, site)
+    notes: list[Finding] = []
+    regions = [(entry.block, "the clone")] + [
+        (loc.element, "a copied location block") for loc in locations
+    ]
+    for element, where in regions:
+        for token, attribute, hits in _hits(xml, element, patterns, rewritten):
+            notes.append(
+                Finding(
+                    Severity.INFO,
+                    "site-specific-value",
+                    f"{where} keeps <{token.name} {attribute.name}="
+                    f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
+                    "; change it by hand if the clone needs its own",
+                    entry.id,
+                    xml.line_of(token.start),
+                )
+            )
+    if len(notes) > _MAX_NOTES_PER_OPERATION:
+        rest = len(notes) - _MAX_NOTES_PER_OPERATION
+        notes = notes[:_MAX_NOTES_PER_OPERATION]
+        notes.append(
+            Finding(
+                Severity.INFO,
+                "site-specific-value",
+                f"... and {rest} more values that mention the source site",
+                entry.id,
+                line,
+            )
+        )
+    return notes
+
+
+def _needles(entry: SiteEntry, site: Site) -> dict[str, re.Pattern[str]]:
+    """A pattern for the site's name and each host name of its bindings, by what it finds."""
+    needles = {name_key(entry.name)}
+    needles.update(
+        name_key(b.host)
+        for b in site.bindings
+        if b.host and b.host != "*" and b.protocol.lower() in ADDRESS_PROTOCOLS
+    )
+    return {
+        needle: re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+        for needle in needles
+        if needle
+    }
+
+
+def _hits(
+    xml: XmlDocument,
+    element: Element,
+    patterns: dict[str, re.Pattern[str]],
+    rewritten: set[str],
+) -> Iterator[tuple[Tag, Attribute, list[str]]]:
+    """Each attribute in ``element`` the clone keeps as it is, with the needles it mentions."""
+    for token in iter_markup(xml.text, element.start, element.end):
+        if not isinstance(token, Tag) or token.kind is TagKind.END:
+            continue
+        for attribute in xml.attributes(token):
+            if attribute.name in rewritten or (
+                attribute.name in _REWRITTEN and token.name in _REWRITTEN_ON
+            ):
+                continue
+            value = name_key(attribute.value)
+            hits = sorted(n for n, pattern in patterns.items() if pattern.search(value))
+            if hits:
+                yield token, attribute, hits
+
+
+def pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
     """A name for the clone's copy of ``pool``: the site name swapped in, else appended."""
     if name_key(pool) == name_key(old_site):
         return new_site
