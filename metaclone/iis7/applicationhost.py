@@ -52,6 +52,8 @@ class AppHostDocument(SiteCloning):
 
     format: ClassVar[str] = APPLICATIONHOST.format
     dialect: ClassVar[Dialect] = APPLICATIONHOST
+    is_iis: ClassVar[bool] = True
+    certificates_in_file: ClassVar[bool] = False
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
         """The applications of ``site`` with their virtual directories, in file order.
