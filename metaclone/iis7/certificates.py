@@ -57,7 +57,7 @@ class SiteCertificates(SiteBindings):
         self._sslcert_by_endpoint = {}
         for entry in self._sslcerts:
             self._sslcert_by_endpoint.setdefault(entry.endpoint, entry)
-        self._sites_cache = None
+        self._forget_sites()
 
     @property
     def sslcerts_known(self) -> bool:

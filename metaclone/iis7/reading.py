@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
-from metaclone.document import ConfigDocument, SiteKey, select_site
+from metaclone.document import ConfigDocument
 from metaclone.errors import (
     InconsistentSiteError,
     ParseError,
@@ -31,15 +31,15 @@ from metaclone.iis7.index import (
     scan_applicationhost,
 )
 from metaclone.iis7.schema import ssl_flag_bits
-from metaclone.lossless import XmlDocument
+from metaclone.lossless import Memo, XmlDocument
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
-from metaclone.model.rules import name_key
+from metaclone.model.lookup import SiteKey, SiteTable
+from metaclone.model.site_rules import IIS7_RULES, SiteRules
 from metaclone.model.sites import (
     ADDRESS_PROTOCOLS,
     Binding,
     Site,
     SiteKind,
-    is_ascii_number,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +48,19 @@ if TYPE_CHECKING:
 
 _IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
 
+#: What is read once per version of the text.
+_INDEX: Memo[SiteIndex] = Memo("IIS 7 index")
+_ENTRIES: Memo[SiteTable[SiteEntry]] = Memo("IIS 7 site elements by id and name")
+_SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
+_EXPRESS: Memo[bool] = Memo("IIS Express")
+_DEFAULTS: Memo[tuple[SiteDefaults, tuple[Binding, ...]]] = Memo("IIS 7 site defaults")
+_SSL_BITS: Memo[int] = Memo("IIS 7 sslFlags bits")
+
+
+def _entry_identity(entry: SiteEntry) -> tuple[int, str, SiteKind]:
+    # Every entry is looked up as a web site: IIS 7 numbers all sites together.
+    return entry.id, entry.name, SiteKind.WEB
+
 
 class AppHostBase(ConfigDocument):
     """What every IIS 7+ document operation starts from: the index of the file, the site an
@@ -55,67 +68,54 @@ class AppHostBase(ConfigDocument):
 
     dialect: ClassVar[Dialect] = APPLICATIONHOST
 
-    def __init__(self, xml: XmlDocument) -> None:
-        super().__init__(xml)
-        self._index_cache: SiteIndex | None = None
-        self._sites_cache: tuple[int, tuple[Site, ...]] | None = None
-        self._express_cache: tuple[int, bool] | None = None
+    site_rules: ClassVar[SiteRules] = IIS7_RULES
+
+    def __init__(self, xml: XmlDocument, *, exact: bool = False) -> None:
+        super().__init__(xml, exact=exact)
         self._sslcerts: tuple[SslCertEntry, ...] = ()
         self._sslcerts_attached = False
         self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
-        self._defaults_cache: tuple[int, SiteDefaults, tuple[Binding, ...]] | None = None
-        self._ssl_bits_cache: tuple[int, int] | None = None
 
     def _index(self) -> SiteIndex:
-        cached = self._index_cache
-        if cached is None or cached.version != self.xml.version:
-            try:
-                with paused_garbage_collection():
-                    cached = self.dialect.build_index(self.xml)
-            except ValueError as exc:
-                if isinstance(exc, ParseError):
-                    raise
-                raise ParseError(str(exc), path=self.path) from None
-            self._index_cache = cached
-        return cached
+        return self.xml.memo(_INDEX, self._build_index)
+
+    def _build_index(self) -> SiteIndex:
+        try:
+            with paused_garbage_collection():
+                return self.dialect.build_index(self.xml)
+        except ValueError as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(str(exc), path=self.path) from None
 
     @property
     def is_iis_express(self) -> bool:
         """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
         if not self.dialect.may_be_express:
             return False
-        cached = self._express_cache
-        if cached is None or cached[0] != self.xml.version:
-            found = _IIS_EXPRESS_MARK.search(self.xml.text) is not None
-            cached = (self.xml.version, found)
-            self._express_cache = cached
-        return cached[1]
+        return self.xml.memo(_EXPRESS, lambda: _IIS_EXPRESS_MARK.search(self.xml.text) is not None)
 
     def _defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
         """``<siteDefaults>`` and ``<sites><applicationDefaults>``, and the default bindings,
         read once per version of the text."""
-        cached = self._defaults_cache
-        if cached is None or cached[0] != self.xml.version:
-            index = self._index()
-            defaults = read_defaults(index)
-            try:
-                bindings = defaults.binding_values()
-            except ValueError as exc:
-                offset = index.sites_element.start if index.sites_element else 0
-                raise self.xml.parse_error(offset, str(exc)) from None
-            cached = (self.xml.version, defaults, bindings)
-            self._defaults_cache = cached
-        return cached[1], cached[2]
+        return self.xml.memo(_DEFAULTS, self._read_defaults)
+
+    def _read_defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
+        index = self._index()
+        defaults = read_defaults(index)
+        try:
+            bindings = defaults.binding_values()
+        except ValueError as exc:
+            offset = index.sites_element.start if index.sites_element else 0
+            raise self.xml.parse_error(offset, str(exc)) from None
+        return defaults, bindings
 
     @property
     def ssl_flag_bits(self) -> int:
         """The sslFlags bits this file's IIS version knows (see :func:`ssl_flag_bits`)."""
-        cached = self._ssl_bits_cache
-        if cached is None or cached[0] != self.xml.version:
-            bits = ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
-            cached = (self.xml.version, bits)
-            self._ssl_bits_cache = cached
-        return cached[1]
+        return self.xml.memo(
+            _SSL_BITS, lambda: ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
+        )
 
     @property
     def app_id(self) -> str:
@@ -123,33 +123,17 @@ class AppHostBase(ConfigDocument):
         return httpsys.IIS_EXPRESS_APP_ID if self.is_iis_express else httpsys.IIS_APP_ID
 
     def _entry(self, key: SiteKey) -> SiteEntry:
-        # IIS 7 numbers web and FTP sites together: every entry is looked up as a web site,
-        # so "ftp/21" is simply site 21.
-        index = self._index()
-        if isinstance(key, Site):
-            same = index.sites_by_id.get(key.id, ())
-            if len(same) > 1 and key.line is not None:
-                # The very site, even in a broken file where two sites share an id.
-                same = tuple(entry for entry in same if self._line(entry) == key.line)
-            if len(same) == 1:
-                return same[0]
-            key = key.id
-        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
-            key = int(key[4:])
-        # The one site with that id, or with that name, is what select_site would choose:
-        # found without going through every site of a large file.
-        if isinstance(key, int) or is_ascii_number(key.strip()):
-            found = index.sites_by_id.get(int(key), ())
-        else:
-            found = index.sites_by_name.get(name_key(key.strip()), ())
-        if len(found) == 1:
-            return found[0]
-        return select_site(
-            index.sites,
-            key,
-            lambda e: (e.id, e.name, SiteKind.WEB),
-            path=self.path,
-            format=self.format,
+        # IIS 7 numbers web and FTP sites together: "ftp/21" is simply site 21.
+        return self.xml.memo(_ENTRIES, self._entry_table).select(
+            key, path=self.path, format=self.format
+        )
+
+    def _entry_table(self) -> SiteTable[SiteEntry]:
+        return SiteTable(
+            self._index().sites,
+            _entry_identity,
+            separate_ftp_ids=self.site_rules.separate_ftp_ids,
+            line=self._line,
         )
 
     def _editable(self, entry: SiteEntry) -> SiteEntry:
@@ -175,32 +159,33 @@ class SiteReading(AppHostBase):
     @property
     def sites(self) -> tuple[Site, ...]:
         """Every site, in file order."""
-        cached = self._sites_cache
-        if cached is None or cached[0] != self.xml.version:
-            text = self.xml.text
-            sites: list[Site] = []
-            with paused_garbage_collection():
-                index, quick = self._scan()
-                # Lines by a running count between successive sites: one pass over the text.
-                line, counted_to = 1, 0
-                for entry, parts in zip(
-                    index.sites, quick or (None,) * len(index.sites), strict=True
-                ):
-                    line += text.count("\n", counted_to, entry.start)
-                    counted_to = entry.start
-                    if parts is None:
-                        sites.append(self._read_site(entry, index, line))
-                    else:
-                        sites.append(self._quick_site(entry, parts, index, line))
-                # Freed before the collector runs again, which would walk them all.
-                del quick
-            cached = (self.xml.version, tuple(sites))
-            self._sites_cache = cached
-        return cached[1]
+        return self.xml.memo(_SITES, self._read_sites)
+
+    def _read_sites(self) -> tuple[Site, ...]:
+        text = self.xml.text
+        sites: list[Site] = []
+        with paused_garbage_collection():
+            index, quick = self._scan()
+            # Lines by a running count between successive sites: one pass over the text.
+            line, counted_to = 1, 0
+            for entry, parts in zip(index.sites, quick or (None,) * len(index.sites), strict=True):
+                line += text.count("\n", counted_to, entry.start)
+                counted_to = entry.start
+                if parts is None:
+                    sites.append(self._read_site(entry, index, line))
+                else:
+                    sites.append(self._quick_site(entry, parts, index, line))
+            # Freed before the collector runs again, which would walk them all.
+            del quick
+        return tuple(sites)
+
+    def _forget_sites(self) -> None:
+        """Drop :attr:`sites` read so far (what they carry changed, not the text)."""
+        self.xml.forget(_SITES)
 
     def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
         """The index, and the values of the sites the listing pass read whole."""
-        if not self.dialect.listing_pass:
+        if not self.dialect.listing_pass or self.exact:
             # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
             return self._index(), ()
         try:
@@ -209,10 +194,7 @@ class SiteReading(AppHostBase):
             if isinstance(exc, ParseError):
                 raise
             raise ParseError(str(exc), path=self.path) from None
-        cached = self._index_cache
-        if cached is None or cached.version != self.xml.version:
-            self._index_cache = index
-        return index, quick
+        return self.xml.memo(_INDEX, lambda: index), quick
 
     def _quick_site(
         self, entry: SiteEntry, values: QuickValues, index: SiteIndex, line: int
