@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 
 from metaclone.document import SiteKey
 from metaclone.errors import (
+    MetacloneError,
     SiteIdInUseError,
-    SiteIdOutOfRangeError,
     SiteNameError,
     SiteNotFoundError,
 )
@@ -25,7 +25,8 @@ from metaclone.iis7.index import (
 )
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
-from metaclone.model.rules import MAX_IIS7_SITE_ID, copy_name, name_key
+from metaclone.model.rules import copy_name, name_key
+from metaclone.model.site_rules import check_free_name, choose_site_id
 from metaclone.model.sites import (
     ADDRESS_PROTOCOLS,
     Finding,
@@ -34,8 +35,6 @@ from metaclone.model.sites import (
 )
 from metaclone.model.validation import (
     require_pool_name,
-    require_site_id,
-    require_site_name,
 )
 
 _MAX_NOTES_PER_OPERATION = 50
@@ -50,58 +49,66 @@ class SiteCloning(SiteCertificates):
                 "a new site needs a name (site names are unique in IIS 7 and later)",
                 path=self.path,
             )
-        require_site_name(name, path=self.path)
+        return check_free_name(
+            name, path=self.path, taken=lambda wanted: self._name_owner(wanted, index, allow)
+        )
+
+    def _name_owner(self, name: str, index: SiteIndex, allow: int | None) -> MetacloneError | None:
+        """The error naming what has ``name`` already: another site than ``allow``, or a
+        location block a deleted site left behind."""
         wanted = name_key(name)
         for entry in index.sites_by_name.get(wanted, ()):
             if entry.id != allow:
-                raise self.xml.located(
+                return self.xml.located(
                     SiteNameError,
                     entry.element.start,
                     f"site name {name!r} is already used by site id {entry.id} "
                     "(names compare case-insensitively)",
                 )
-        site_names = index.sites_by_name
-        for loc in index.locations_of(name):
-            if wanted not in site_names:
-                raise self.xml.located(
-                    SiteNameError,
-                    loc.element.start,
-                    f"<location path={loc.path!r}> already configures a site named {name!r} "
-                    "(left behind by a deleted site?); a site with that name would inherit it. "
-                    "Delete the block or choose another name",
-                )
-        return name
+        locations = index.locations_of(name)
+        if locations and wanted not in index.sites_by_name:
+            loc = locations[0]
+            return self.xml.located(
+                SiteNameError,
+                loc.element.start,
+                f"<location path={loc.path!r}> already configures a site named {name!r} "
+                "(left behind by a deleted site?); a site with that name would inherit it. "
+                "Delete the block or choose another name",
+            )
+        return None
 
     def _choose_id(self, new_id: int | None, index: SiteIndex) -> int:
         used = {e.id: e for e in index.sites}
-        metadata_ids = index.metadata_ids
-        if new_id is None:
-            highest = max([*used, *metadata_ids], default=0)
-            if highest >= MAX_IIS7_SITE_ID:
-                raise SiteIdOutOfRangeError(
-                    f"the highest site id in use is {highest}; no higher id is valid "
-                    "(give one explicitly)",
-                    path=self.path,
-                )
-            return highest + 1
-        require_site_id(new_id, MAX_IIS7_SITE_ID, path=self.path)
-        if new_id in used:
-            entry = used[new_id]
-            raise self.xml.located(
+        return choose_site_id(
+            new_id,
+            used.keys() | index.metadata_ids,
+            self.site_rules,
+            path=self.path,
+            taken=lambda wanted: self._id_owner(wanted, used, index),
+        )
+
+    def _id_owner(
+        self, site_id: int, used: dict[int, SiteEntry], index: SiteIndex
+    ) -> MetacloneError | None:
+        """The error naming what uses ``site_id`` already: a site, or customMetadata a deleted
+        site left behind (KB 3202096)."""
+        if site_id in used:
+            entry = used[site_id]
+            return self.xml.located(
                 SiteIdInUseError,
                 entry.element.start,
-                f"site id {new_id} is already used by site {entry.name!r}",
+                f"site id {site_id} is already used by site {entry.name!r}",
             )
-        if new_id in metadata_ids:
-            key = index.keys_of(new_id)[0]
-            raise self.xml.located(
+        if site_id in index.metadata_ids:
+            key = index.keys_of(site_id)[0]
+            return self.xml.located(
                 SiteIdInUseError,
                 key.element.start,
-                f"site id {new_id} is still used by customMetadata key {key.path!r} of a "
+                f"site id {site_id} is still used by customMetadata key {key.path!r} of a "
                 "deleted site; a site given that id would inherit it (Microsoft KB 3202096). "
                 "Choose another id",
             )
-        return new_id
+        return None
 
     def new_site_identity(self, name: str | None, site_id: int | None) -> tuple[str, int]:
         """The name and id a new site may take, refused as :meth:`clone_site` refuses them:
