@@ -29,7 +29,7 @@ from typing import ClassVar
 from metaclone.document import SiteKey
 from metaclone.handover import Handover, iis_express_steps
 from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
-from metaclone.iis7.checks import binding_conflicts, certificate_findings, site_findings
+from metaclone.iis7.checks import binding_clashes, certificate_findings, site_findings
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import (
@@ -190,10 +190,13 @@ class AppHostDocument(SiteCloning):
         HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
         wanted = self.site(site)
         sites = self.sites
-        mark = f"(id {wanted.id})"
+        # The findings name the other sites of a clash or an endpoint in their message.
+        marks = (f"(id {wanted.id})", f"sites {wanted.id} {wanted.name!r} and ")
         sslcerts = self._sslcert_by_endpoint if self._sslcerts_attached else None
-        found = binding_conflicts(sites) + certificate_findings(sites, sslcerts)
-        return [f for f in found if f.site_id == wanted.id or mark in f.message]
+        found = binding_clashes(sites) + certificate_findings(sites, sslcerts)
+        return [
+            f for f in found if f.site_id == wanted.id or any(mark in f.message for mark in marks)
+        ]
 
     def delete_site(self, site: SiteKey) -> None:
         """Remove a site with its location blocks and customMetadata keys."""

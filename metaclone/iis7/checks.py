@@ -28,8 +28,10 @@ from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model import rules
 from metaclone.model.build import grouped
+from metaclone.model.checks import common_checks
 from metaclone.model.rules import name_key
-from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Finding, Severity, Site
+from metaclone.model.site_rules import IIS7_RULES
+from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
 if TYPE_CHECKING:
@@ -277,8 +279,7 @@ def site_findings(
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
     attached HTTP.sys entries by endpoint, None when none are attached)."""
     findings: list[Finding] = []
-    findings.extend(duplicates(sites))
-    findings.extend(binding_conflicts(sites))
+    findings.extend(common_checks(sites, IIS7_RULES))
     names = {name_key(s.name) for s in sites}
     for loc in index.locations:
         if loc.site_name is not None and name_key(loc.site_name) not in names:
@@ -318,35 +319,6 @@ def orphan_finding(xml: XmlDocument, loc: LocationEntry) -> Finding:
         None,
         xml.line_of(loc.element.start),
     )
-
-
-def binding_conflicts(sites: Sequence[Site]) -> list[Finding]:
-    """Bindings two started sites both listen on."""
-    first_owner: dict[tuple[str, str], Site] = {}
-    findings: list[Finding] = []
-    for site in sites:
-        if not site.auto_start:
-            continue
-        for binding in site.bindings:
-            # net.tcp, net.pipe and the like share their listener (port sharing): only
-            # HTTP.sys and FTP bindings refuse a second site.
-            if binding.protocol.lower() not in ADDRESS_PROTOCOLS:
-                continue
-            key = (binding.protocol.lower(), binding.binding_information.lower())
-            owner = first_owner.setdefault(key, site)
-            if owner is not site:
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "binding-conflict",
-                        f"sites {owner.name!r} (id {owner.id}) and {site.name!r} (id "
-                        f"{site.id}) both start with binding {binding.summary}; only one of "
-                        "them can run",
-                        site.id,
-                        site.line,
-                    )
-                )
-    return findings
 
 
 def certificate_findings(
@@ -416,33 +388,7 @@ def certificate_attributes(xml: XmlDocument, index: SiteIndex) -> list[Finding]:
     return findings
 
 
-def duplicates(sites: Sequence[Site]) -> list[Finding]:
-    """Sites that share an id or a name."""
-    findings: list[Finding] = []
-    by_id: dict[int, Site] = {}
-    by_name: dict[str, Site] = {}
-    for site in sites:
-        first = by_id.setdefault(site.id, site)
-        if first is not site:
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "duplicate-site-id",
-                    f"sites {first.name!r} and {site.name!r} both have id {site.id}",
-                    site.id,
-                    site.line,
-                )
-            )
-        first = by_name.setdefault(name_key(site.name), site)
-        if first is not site:
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "duplicate-site-name",
-                    f"sites {first.id} and {site.id} are both named {site.name!r} "
-                    "(names compare case-insensitively)",
-                    site.id,
-                    site.line,
-                )
-            )
-    return findings
+def binding_clashes(sites: Sequence[Site]) -> list[Finding]:
+    """Bindings two started sites both listen on (``duplicate-binding``, as every format
+    reports them)."""
+    return [f for f in common_checks(sites, IIS7_RULES) if f.code == "duplicate-binding"]

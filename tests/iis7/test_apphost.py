@@ -729,7 +729,7 @@ def test_check_binding_conflict_and_certificate_attribute() -> None:
     )
     findings = metaclone.loads(text.encode(), "c.config").check()
     codes = [f.code for f in findings]
-    assert codes.count("binding-conflict") == 2
+    assert codes.count("duplicate-binding") == 2
     assert "certificate-on-binding" in codes
 
 
@@ -917,7 +917,7 @@ def test_shared_non_http_listeners_are_not_binding_conflicts() -> None:
         b'<binding protocol="http" bindingInformation="*:80:same" /></bindings></site>\n'
         b"    </sites>\n  </system.applicationHost>\n</configuration>\n"
     )
-    conflicts = [f for f in metaclone.loads(data).check() if f.code == "binding-conflict"]
-    assert [f.message.split("binding ")[-1] for f in conflicts] == [
-        "http/*:80:same; only one of them can run"
+    conflicts = [f for f in metaclone.loads(data).check() if f.code == "duplicate-binding"]
+    assert [f.message.split(" start with ")[-1] for f in conflicts] == [
+        "http/*:80:same: the second cannot start"
     ]
