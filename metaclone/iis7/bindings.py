@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from metaclone.document import SiteKey
-from metaclone.errors import (
-    BindingError,
-)
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.index import (
     SiteEntry,
@@ -19,6 +16,7 @@ from metaclone.iis7.style import (
     style_of,
 )
 from metaclone.lossless import Editor, Element
+from metaclone.model.bindings import unique_bindings
 from metaclone.model.sites import (
     ADDRESS_PROTOCOLS,
     Binding,
@@ -90,26 +88,18 @@ class SiteBindings(SiteReading):
     def _validate_bindings(self, bindings: Iterable[Binding | str]) -> list[Binding]:
         if isinstance(bindings, str | Binding):
             bindings = [bindings]
-        result: list[Binding] = []
-        seen: set[tuple[str, str]] = set()
-        for item in bindings:
-            binding = Binding.parse(item) if isinstance(item, str) else item
-            if binding.protocol.lower() in ADDRESS_PROTOCOLS:
-                # Re-split: a Binding built by hand may carry stale ip/port/host fields.
-                binding = Binding.from_information(
-                    binding.protocol, binding.binding_information, binding.ssl_flags
-                )
-            require_binding(binding, self.ssl_flag_bits, path=self.path)
-            key = (binding.protocol.lower(), binding.binding_information.lower())
-            if key in seen:
-                raise BindingError(f"binding {binding.summary!r} is given twice", path=self.path)
-            seen.add(key)
-            result.append(binding)
-        if not result:
-            raise BindingError(
-                "a site needs at least one binding (delete the site instead?)", path=self.path
+        return unique_bindings((self._checked(item) for item in bindings), path=self.path)
+
+    def _checked(self, item: Binding | str) -> Binding:
+        """``item`` as a binding this file's IIS version accepts."""
+        binding = Binding.parse(item) if isinstance(item, str) else item
+        if binding.protocol.lower() in ADDRESS_PROTOCOLS:
+            # Re-split: a Binding built by hand may carry stale ip/port/host fields.
+            binding = Binding.from_information(
+                binding.protocol, binding.binding_information, binding.ssl_flags
             )
-        return result
+        require_binding(binding, self.ssl_flag_bits, path=self.path)
+        return binding
 
     def _add_bindings(
         self,

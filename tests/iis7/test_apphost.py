@@ -34,6 +34,7 @@ from metaclone.model.sites import (
     VirtualDirectory,
 )
 from tests.conftest import FIXTURES, fixture_files
+from tests.helpers import assert_refused
 
 IIS7 = FIXTURES / "iis7"
 MAIN = IIS7 / "applicationHost.config"
@@ -686,6 +687,10 @@ def test_set_bindings_on_a_site_without_bindings() -> None:
         ([], "at least one binding"),
         (["nonsense"], "is not a binding"),
         (["http/*:80:", "HTTP/*:80:"], "given twice"),
+        # One endpoint, however written: every address, the port as a number, the host name.
+        (["http/*:80:", "http/:80:"], "given twice"),
+        (["http/*:80:shop", "http/*:080:shop"], "given twice"),
+        (["http/*:80:Shop", "http/*:80:SHOP"], "given twice"),
         (["http/*:eighty:"], "port is a number from 1 to 65535"),
         (["http/*:0:"], "port is a number from 1 to 65535"),
         ([Binding("https", "*:443:", ssl_flags=2**32)], "not known to this file's IIS version"),
@@ -695,11 +700,7 @@ def test_set_bindings_on_a_site_without_bindings() -> None:
     ],
 )
 def test_set_bindings_refusals(bindings: list[Binding | str], message: str) -> None:
-    doc = _load(MAIN)
-    before = doc.to_bytes()
-    with pytest.raises(BindingError, match=message):
-        doc.set_bindings("Shop", bindings)
-    assert doc.to_bytes() == before
+    assert_refused(MAIN, lambda doc: doc.set_bindings("Shop", bindings), BindingError, message)
 
 
 # -- check -----------------------------------------------------------------------------------
