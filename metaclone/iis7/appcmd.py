@@ -13,10 +13,10 @@ from collections.abc import Callable
 import attrs
 
 from metaclone.handover import Handover, appcmd_steps, iis7_steps
+from metaclone.iis7.children import attribute_values
 from metaclone.iis7.index import (
-    SiteEntry,
+    SiteElement,
     SiteIndex,
-    attribute_values,
     index_applicationhost,
     site_entry,
 )
@@ -88,7 +88,7 @@ def index_appcmd(xml: XmlDocument) -> SiteIndex:
     with its ``<site>``, is recorded in :attr:`SiteIndex.problems` (the first ``<site>`` is
     the one read).
     """
-    sites: list[SiteEntry] = []
+    sites: list[SiteElement] = []
     problems: list[tuple[int, str]] = []
     text = xml.text
     for wrapper in xml.children(xml.root):

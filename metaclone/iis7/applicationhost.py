@@ -36,8 +36,8 @@ from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
     MetadataKey,
-    read_site_parts,
 )
+from metaclone.iis7.site_parts import read_site_parts
 from metaclone.lossless import Element
 from metaclone.model.sites import (
     Application,
@@ -63,7 +63,7 @@ class AppHostDocument(SiteCloning):
         ``inherited`` names the fields so filled in.
         """
         entry = self._entry(site)
-        parts = read_site_parts(self.xml.text, entry.element)
+        parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
         defaults, _ = self._defaults()
         site_defaults = parts.application_defaults or {}
         fallback = {

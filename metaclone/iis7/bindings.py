@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from metaclone.document import SiteKey
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.index import (
-    SiteEntry,
+    SiteElement,
 )
 from metaclone.iis7.reading import SiteReading
 from metaclone.iis7.style import (
@@ -104,7 +104,7 @@ class SiteBindings(SiteReading):
     def _add_bindings(
         self,
         editor: Editor,
-        entry: SiteEntry,
+        entry: SiteElement,
         container: Element | None,
         old: Sequence[Element],
         extra: Sequence[tuple[Binding, str | None]],

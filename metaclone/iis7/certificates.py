@@ -18,7 +18,7 @@ from metaclone.errors import (
 )
 from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
-    SiteEntry,
+    SiteElement,
 )
 from metaclone.iis7.style import (
     append_child,
@@ -200,13 +200,13 @@ class SiteCertificates(SiteBindings):
             app_id=self.app_id,
         )
 
-    def _set_ftp_certificate(self, entry: SiteEntry, certificate: CertificateRef | None) -> None:
+    def _set_ftp_certificate(self, entry: SiteElement, certificate: CertificateRef | None) -> None:
         editor = self.xml.edit()
         self._write_ftp_certificate(editor, entry, certificate)
         editor.commit()
 
     def _write_ftp_certificate(
-        self, editor: Editor, entry: SiteEntry, certificate: CertificateRef | None
+        self, editor: Editor, entry: SiteElement, certificate: CertificateRef | None
     ) -> None:
         xml = self.xml
         ftp_server = xml.child(entry.element, "ftpServer")

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
-from metaclone.iis7.children import elements_named
-from metaclone.iis7.index import LocationEntry, SiteIndex, raw_attributes, sites_level_elements
+from metaclone.iis7.children import elements_named, raw_attributes
+from metaclone.iis7.index import LocationEntry, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value

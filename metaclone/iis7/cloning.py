@@ -20,7 +20,7 @@ from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
     MetadataKey,
-    SiteEntry,
+    SiteElement,
     SiteIndex,
 )
 from metaclone.lossless import Editor, Element, XmlDocument
@@ -88,7 +88,7 @@ class SiteCloning(SiteCertificates):
         )
 
     def _id_owner(
-        self, site_id: int, used: dict[int, SiteEntry], index: SiteIndex
+        self, site_id: int, used: dict[int, SiteElement], index: SiteIndex
     ) -> MetacloneError | None:
         """The error naming what uses ``site_id`` already: a site, or customMetadata a deleted
         site left behind (KB 3202096)."""
@@ -178,7 +178,7 @@ class SiteCloning(SiteCertificates):
 
     def _clone_notes(
         self,
-        entry: SiteEntry,
+        entry: SiteElement,
         index: SiteIndex,
         locations: Sequence[LocationEntry],
         rewritten: set[str],
@@ -208,7 +208,7 @@ class SiteCloning(SiteCertificates):
         )
         return copy_start
 
-    def _copy_name(self, entry: SiteEntry, index: SiteIndex) -> str:
+    def _copy_name(self, entry: SiteElement, index: SiteIndex) -> str:
         """``NAME (copy)``, numbered past names used by sites or by location blocks."""
         return copy_name(
             entry.name,
@@ -227,9 +227,11 @@ class SiteCloning(SiteCertificates):
             if inner is None:  # pragma: no cover
                 return self.site(site_id)
             element, wrapper = inner, block
-        return self._read_site(SiteEntry.of(element, site_id, name, wrapper), index)
+        return self._read_site(SiteElement.of(element, site_id, name, wrapper), index)
 
-    def _rewrite_identity(self, editor: Editor, entry: SiteEntry, site_id: int, name: str) -> None:
+    def _rewrite_identity(
+        self, editor: Editor, entry: SiteElement, site_id: int, name: str
+    ) -> None:
         editor.set_attribute(entry.element, "name", name)
         editor.set_attribute(entry.element, "id", str(site_id))
         wrapped = self.dialect.wrapper_attributes
@@ -238,7 +240,7 @@ class SiteCloning(SiteCertificates):
             editor.set_attribute(entry.wrapper, wrapped.id, str(site_id))
 
     def _set_start(
-        self, editor: Editor, entry: SiteEntry, auto_start: bool, *, clone: bool
+        self, editor: Editor, entry: SiteElement, auto_start: bool, *, clone: bool
     ) -> None:
         """Make the site start (or not) with IIS: ``serverAutoStart`` is written whenever the
         value the site has now, its own or the one it inherits from ``<siteDefaults>``,
@@ -302,7 +304,7 @@ def clone_pools(
     editor: Editor,
     scratch: Editor,
     *,
-    entry: SiteEntry,
+    entry: SiteElement,
     pools_element: Element | None,
     name: str,
     line: int,
@@ -378,7 +380,7 @@ _REWRITTEN_ON = frozenset({"site", "SITE", "binding", "location"})
 
 def site_specific_notes(
     xml: XmlDocument,
-    entry: SiteEntry,
+    entry: SiteElement,
     site: Site,
     locations: Sequence[LocationEntry],
     rewritten: set[str],
@@ -419,7 +421,7 @@ def site_specific_notes(
     return notes
 
 
-def _needles(entry: SiteEntry, site: Site) -> dict[str, re.Pattern[str]]:
+def _needles(entry: SiteElement, site: Site) -> dict[str, re.Pattern[str]]:
     """A pattern for the site's name and each host name of its bindings, by what it finds."""
     needles = {name_key(entry.name)}
     needles.update(

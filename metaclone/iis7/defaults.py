@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import attrs
 
-from metaclone.iis7.index import SiteIndex, last_sites_level_element, read_site_parts
+from metaclone.iis7.index import SiteIndex, last_sites_level_element
+from metaclone.iis7.site_parts import read_site_parts
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number
 

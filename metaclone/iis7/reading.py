@@ -18,19 +18,12 @@ from metaclone.errors import (
     ParseError,
 )
 from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
+from metaclone.iis7.children import raw_attributes
 from metaclone.iis7.defaults import FALSE, SiteDefaults, read_defaults
-from metaclone.iis7.index import (
-    QUICK_BINDINGS_AT,
-    QUICK_END,
-    QuickValues,
-    SiteEntry,
-    SiteIndex,
-    binding_offsets,
-    raw_attributes,
-    read_site_parts,
-    scan_applicationhost,
-)
+from metaclone.iis7.index import SiteElement, SiteIndex
+from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
 from metaclone.iis7.schema import ssl_flag_bits
+from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.lookup import SiteKey, SiteTable
@@ -50,14 +43,14 @@ _IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
 
 #: What is read once per version of the text.
 _INDEX: Memo[SiteIndex] = Memo("IIS 7 index")
-_ENTRIES: Memo[SiteTable[SiteEntry]] = Memo("IIS 7 site elements by id and name")
+_ENTRIES: Memo[SiteTable[SiteElement]] = Memo("IIS 7 site elements by id and name")
 _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")
 _DEFAULTS: Memo[tuple[SiteDefaults, tuple[Binding, ...]]] = Memo("IIS 7 site defaults")
 _SSL_BITS: Memo[int] = Memo("IIS 7 sslFlags bits")
 
 
-def _entry_identity(entry: SiteEntry) -> tuple[int, str, SiteKind]:
+def _entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
     # Every entry is looked up as a web site: IIS 7 numbers all sites together.
     return entry.id, entry.name, SiteKind.WEB
 
@@ -122,13 +115,13 @@ class AppHostBase(ConfigDocument):
         """The application id the file's HTTP.sys certificate entries are registered under."""
         return httpsys.IIS_EXPRESS_APP_ID if self.is_iis_express else httpsys.IIS_APP_ID
 
-    def _entry(self, key: SiteKey) -> SiteEntry:
+    def _entry(self, key: SiteKey) -> SiteElement:
         # IIS 7 numbers web and FTP sites together: "ftp/21" is simply site 21.
         return self.xml.memo(_ENTRIES, self._entry_table).select(
             key, path=self.path, format=self.format
         )
 
-    def _entry_table(self) -> SiteTable[SiteEntry]:
+    def _entry_table(self) -> SiteTable[SiteElement]:
         return SiteTable(
             self._index().sites,
             _entry_identity,
@@ -136,7 +129,7 @@ class AppHostBase(ConfigDocument):
             line=self._line,
         )
 
-    def _editable(self, entry: SiteEntry) -> SiteEntry:
+    def _editable(self, entry: SiteElement) -> SiteElement:
         """``entry``, unless its description contradicts itself (see
         :attr:`SiteIndex.problems`): editing one half would leave the other saying otherwise."""
         block = entry.block.start
@@ -149,7 +142,7 @@ class AppHostBase(ConfigDocument):
                 )
         return entry
 
-    def _line(self, entry: SiteEntry) -> int:
+    def _line(self, entry: SiteElement) -> int:
         return self.xml.line_of(entry.start)
 
 
@@ -197,7 +190,7 @@ class SiteReading(AppHostBase):
         return self.xml.memo(_INDEX, lambda: index), quick
 
     def _quick_site(
-        self, entry: SiteEntry, values: QuickValues, index: SiteIndex, line: int
+        self, entry: SiteElement, values: QuickValues, index: SiteIndex, line: int
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
         bindings: list[Binding] = []
@@ -251,7 +244,7 @@ class SiteReading(AppHostBase):
 
     def _effective_site(
         self,
-        entry: SiteEntry,
+        entry: SiteElement,
         line: int,
         own_auto_start: str | None,
         bindings: Sequence[Binding],
@@ -300,9 +293,9 @@ class SiteReading(AppHostBase):
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
         return self._read_site(self._entry(key), self._index())
 
-    def _read_site(self, entry: SiteEntry, index: SiteIndex, line: int | None = None) -> Site:
+    def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
         text = self.xml.text
-        parts = read_site_parts(text, entry.element)
+        parts = read_site_parts(text, entry.element, exact=self.exact)
         start_value = entry.server_auto_start
         if start_value is None:
             start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
@@ -318,7 +311,7 @@ class SiteReading(AppHostBase):
             ftp_ssl=parts.ftp_ssl,
         )
 
-    def _read_binding(self, values: dict[str, str], entry: SiteEntry, position: int) -> Binding:
+    def _read_binding(self, values: dict[str, str], entry: SiteElement, position: int) -> Binding:
         protocol = values.get("protocol", "")
         information = values.get("bindingInformation", "")
         flags: int | None = None
