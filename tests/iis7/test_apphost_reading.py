@@ -197,7 +197,8 @@ def test_site_lines_are_counted_in_one_pass() -> None:
     )
     doc = metaclone.loads(text.encode(), "lines.config")
     assert isinstance(doc, AppHostDocument)
-    assert [s.line for s in doc.sites] == [doc.xml.line_of(e.start) for e in doc._index().sites]
+    starts = [e.start for e in apphost_index.index_applicationhost(doc.xml).sites]
+    assert [s.line for s in doc.sites] == [doc.xml.line_of(start) for start in starts]
     assert [s.line for s in doc.sites] == [4, 6, 9, 13, 18]
 
 
@@ -333,9 +334,14 @@ def _site_defaults_start(xml: XmlDocument, index: apphost_index.SiteIndex) -> st
     return found
 
 
-def _exact_sites(doc: AppHostDocument) -> tuple[Any, ...]:
-    index = apphost_index.index_applicationhost(doc.xml)
-    return tuple(doc._read_site(e, index, doc.xml.line_of(e.start)) for e in index.sites)
+def _exact_sites(
+    doc: AppHostDocument, sslcerts: list[httpsys.SslCertEntry] | None = None
+) -> tuple[Any, ...]:
+    """The sites of ``doc`` as the exact readers read them (with the same HTTP.sys entries)."""
+    exact = metaclone.loads(doc.to_bytes(), doc.path, exact=True)
+    if sslcerts is not None:
+        exact.attach_sslcerts(sslcerts)
+    return exact.sites
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -457,19 +463,18 @@ def test_listing_pass_attaches_http_sys_certificates() -> None:
     assert isinstance(doc, AppHostDocument)
     endpoint = httpsys.endpoint_for(doc.sites[0].bindings[0])
     assert endpoint is not None
-    doc.attach_sslcerts(
-        [
-            httpsys.SslCertEntry(
-                endpoint=endpoint,
-                thumbprint="ab" * 20,
-                store="MY",
-                app_id=httpsys.IIS_APP_ID,
-                fields=((endpoint.kind.value, endpoint.value),),
-                line=1,
-            )
-        ]
-    )
-    assert doc.sites == _exact_sites(doc)
+    entries = [
+        httpsys.SslCertEntry(
+            endpoint=endpoint,
+            thumbprint="ab" * 20,
+            store="MY",
+            app_id=httpsys.IIS_APP_ID,
+            fields=((endpoint.kind.value, endpoint.value),),
+            line=1,
+        )
+    ]
+    doc.attach_sslcerts(entries)
+    assert doc.sites == _exact_sites(doc, entries)
     assert doc.sites[0].bindings[0].certificate is not None
 
 
