@@ -3,7 +3,7 @@
 Both formats hold ``<site>`` elements of the same shape; appcmd XML wraps each one in a
 ``<SITE SITE.NAME SITE.ID bindings state>`` element that must stay in step with it, and has no
 location blocks or customMetadata.  One implementation serves both: an appcmd document is an
-applicationHost document whose index finds no location blocks and no metadata.
+applicationHost document whose :class:`~metaclone.iis7.appcmd.Dialect` says so.
 
 What refers to a site, and follows a clone, rename or delete:
 
