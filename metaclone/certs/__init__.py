@@ -207,7 +207,7 @@ def _load_pkcs12(data: bytes, path: str, password: bytes | None) -> LoadedCertif
         # among the others, and may or may not belong to the key.
         if not others:
             raise CertificateError("this PKCS#12 file holds no certificate", path=path)
-        own = [c for c in others if key is not None and _same_key(key, c)]
+        own = [c for c in others if key is not None and key_matches(key, c)]
         certificate = own[0] if len(own) == 1 else _leaf(others, path)
     if key is None:
         raise CertificateKeyError(
@@ -226,12 +226,13 @@ def _public_bytes(key: PublicKey) -> bytes:
     )
 
 
-def _same_key(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
     return _public_bytes(key.public_key()) == _public_bytes(certificate.public_key())
 
 
 def _check_key(key: PrivateKeyTypes, certificate: x509.Certificate, path: str) -> None:
-    if not _same_key(key, certificate):
+    if not key_matches(key, certificate):
         raise CertificateKeyError(
             f"the private key in this file does not belong to certificate "
             f"{certificate.subject.rfc4514_string()} ({normalize_thumbprint(certificate)}); "
@@ -264,12 +265,7 @@ def _leaf(certificates: Sequence[x509.Certificate], path: str) -> x509.Certifica
     )
 
 
-# -- keys, and the tools built on this module ------------------------------------------------
-
-
-def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
-    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
-    return _same_key(key, certificate)
+# -- the tools built on this module ----------------------------------------------------------
 
 
 # The audit, the signing request and the PFX packing live in modules of their own (they build
