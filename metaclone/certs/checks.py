@@ -50,7 +50,8 @@ def check_validity(
     )
 
 
-def _normal_host(host: str) -> str:
+def normal_host(host: str) -> str:
+    """``host`` as certificate names are compared: stripped, lower case, no final dot."""
     return host.strip().rstrip(".").lower()
 
 
@@ -86,12 +87,12 @@ def uncovered_hosts(certificate: LoadedCertificate, hosts: Iterable[str]) -> lis
     ``example.com`` nor ``a.b.example.com``.  IP addresses are matched against the IP address
     entries of the subject alternative names.  Empty hosts are skipped.
     """
-    names = [_normal_host(name) for name in certificate.dns_names]
+    names = [normal_host(name) for name in certificate.dns_names]
     addresses = _ip_names(certificate.certificate)
     missing: list[str] = []
     seen: set[str] = set()
     for host in hosts:
-        normal = _normal_host(host)
+        normal = normal_host(host)
         if not normal or normal in seen:
             continue
         seen.add(normal)

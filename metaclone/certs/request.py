@@ -30,6 +30,7 @@ from metaclone.certs import (
     key_matches,
     uncovered_hosts,
 )
+from metaclone.certs.checks import normal_host
 from metaclone.certs.files import load_private_key
 from metaclone.errors import (
     CertificateChainError,
@@ -124,7 +125,7 @@ def request_hosts(site: Site, add_hosts: Iterable[str] = ()) -> tuple[list[str],
             )
     found: dict[str, None] = {}
     for host in [*hosts, *add_hosts]:
-        name = host.strip().rstrip(".").lower()
+        name = normal_host(host)
         problem = host_name_problem(name)
         if problem is None and _is_ip_address(name):
             problem = "an IP address is not a host name; CAs issue certificates for names"
