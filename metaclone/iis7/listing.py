@@ -219,34 +219,8 @@ def _scan_sites(
             if depth > 0:
                 # A whole site inside a site read tag by tag holds no other site.
                 continue
-            start = match.start()
-            body_start = match.start(_BODY)
-            content_end = text.rfind("<", body_start, position)
-            bindings_at = match.start(_BINDINGS)
-            # Its <bindings> is its own when the content before it is balanced; else the exact
-            # reader reads the site.
-            if bindings_at >= 0 and not balanced(text, body_start, bindings_at):
-                span = (start, body_start, content_end, position, "")
-                attribute_text = text[start + len("<site") : body_start - 1]
-                entries.append(entry_from_span(xml, span, attributes_of(attribute_text)))
-                found.append(None)
-                continue
-            values: QuickValues = match.group(*_QUICK_VALUES)
-            name, site_id, auto_start = values[:3]
-            assert name is not None
-            assert site_id is not None
-            entries.append(
-                SiteElement(
-                    int(site_id),
-                    name,
-                    start,
-                    body_start,
-                    content_end,
-                    position,
-                    None,
-                    auto_start or "",
-                )
-            )
+            entry, values = _quick_entry(xml, match)
+            entries.append(entry)
             found.append(values)
         elif kind == "site":
             empty = match.group("siteempty")
@@ -275,3 +249,27 @@ def _scan_sites(
                 return entries, found, Tag(TagKind.END, "sites", match.start(), position)
             sites_depth -= 1
     raise ValueError(f"<sites> before offset {content_start} is never closed")
+
+
+def _quick_entry(xml: XmlDocument, match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
+    """The entry of a site the listing pass matched whole, and its values (None: the exact
+    reader reads it)."""
+    text = xml.text
+    start, position = match.start(), match.end()
+    body_start = match.start(_BODY)
+    content_end = text.rfind("<", body_start, position)
+    bindings_at = match.start(_BINDINGS)
+    # Its <bindings> is its own when the content before it is balanced; else the exact
+    # reader reads the site.
+    if bindings_at >= 0 and not balanced(text, body_start, bindings_at):
+        span = (start, body_start, content_end, position, "")
+        attribute_text = text[start + len("<site") : body_start - 1]
+        return entry_from_span(xml, span, attributes_of(attribute_text)), None
+    values: QuickValues = match.group(*_QUICK_VALUES)
+    name, site_id, auto_start = values[:3]
+    assert name is not None
+    assert site_id is not None
+    entry = SiteElement(
+        int(site_id), name, start, body_start, content_end, position, None, auto_start or ""
+    )
+    return entry, values
