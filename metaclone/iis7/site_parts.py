@@ -155,6 +155,26 @@ class _PartsCollector:
             self.bindings.append(values)
             self.binding_offsets.append(offset)
 
+    def written_binding(self, protocol: str, information: str, flags: str | None) -> None:
+        """A ``<binding>`` as IIS writes it, its values as the tracked pattern captured them."""
+        values = {"protocol": protocol, "bindingInformation": information}
+        if flags is not None:
+            values["sslFlags"] = flags
+        self.binding(values, -1)
+
+    def written_application(
+        self, path: str, pool: str | None, protocols: str | None, *, has_content: bool
+    ) -> None:
+        """An ``<application>`` as IIS writes it (see :meth:`written_binding`)."""
+        values = {"path": path}
+        if pool is not None:
+            values["applicationPool"] = pool
+        if protocols is not None:
+            values["enabledProtocols"] = protocols
+        self.application(values)
+        if has_content:
+            self.stack.append("application")
+
     def virtual_directory(self, values: dict[str, str]) -> None:
         if len(self.stack) == 1 and self.stack[0] == "application" and self.applications:
             self.applications[-1][1].append(values)
@@ -221,23 +241,18 @@ def _read_tracked(text: str, start: int, end: int) -> SiteParts | None:
         empty,
     ) in _TRACKED.findall(text, start, end):
         if binding:
-            values = {"protocol": protocol, "bindingInformation": information}
-            if has_flags:
-                values["sslFlags"] = flags
-            collector.binding(values, -1)
+            collector.written_binding(protocol, information, flags if has_flags else None)
             continue
         if directory:
             collector.virtual_directory({"path": directory_path, "physicalPath": physical_path})
             continue
         if application:
-            values = {"path": application_path}
-            if has_pool:
-                values["applicationPool"] = pool
-            if has_protocols:
-                values["enabledProtocols"] = protocols
-            collector.application(values)
-            if not application_empty:
-                stack.append("application")
+            collector.written_application(
+                application_path,
+                pool if has_pool else None,
+                protocols if has_protocols else None,
+                has_content=not application_empty,
+            )
             continue
         if closing:
             if not stack:
