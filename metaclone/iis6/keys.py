@@ -22,11 +22,11 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import attrs
 
-from metaclone.lossless import Element, Tag, TagKind
+from metaclone.lossless import Attribute, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -111,6 +111,22 @@ class SiteEntry(NamedTuple):
     @property
     def line(self) -> int:
         return self.table.line_at(self.start)
+
+
+class KeySource(Protocol):
+    """The keys of a metabase and their properties, as the readers above the index use them
+    (:class:`~metaclone.iis6.metabase.MetabaseDocument` is one)."""
+
+    @property
+    def keys(self) -> tuple[MetabaseKey, ...]: ...
+
+    def key(self, location: str) -> MetabaseKey | None: ...
+
+    def keys_under(self, location: str) -> tuple[MetabaseKey, ...]: ...
+
+    def properties(self, key: MetabaseKey) -> dict[str, Attribute]: ...
+
+    def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
 
 # -- the fast pass ---------------------------------------------------------------------------

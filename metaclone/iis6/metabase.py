@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.document import ConfigDocument, SiteKey
@@ -32,7 +32,7 @@ from metaclone.errors import (
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import read_applications
-from metaclone.iis6.checks import rule_findings
+from metaclone.iis6.checks import COM_PLUS_PROPERTIES, site_findings
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
@@ -59,7 +59,7 @@ from metaclone.iis6.schema import (
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
-from metaclone.model.build import build_binding, build_site, grouped, paused_garbage_collection
+from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
     Application,
@@ -96,7 +96,6 @@ _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
 
-_COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 # The properties a Site is made of, matched from the end of a server key's name: attribute
 # after attribute, so the match never leaves the start tag.  One group per property, None when
 # it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
@@ -353,7 +352,7 @@ class MetabaseDocument(ConfigDocument):
         """The applications of a site in IIS 7's shape: for a web site its keys with an
         ``AppRoot``, for an FTP site one application holding its virtual directories (see
         :mod:`metaclone.iis6.applications`)."""
-        return read_applications(self, self.site(site))
+        return read_applications(self, self._site_entry(self.site(site)))
 
     def _read_site(self, entry: SiteEntry) -> Site:
         return self._site_at(entry.service, entry.id, entry.start, entry.line)
@@ -657,7 +656,7 @@ class MetabaseDocument(ConfigDocument):
     def _shared_com_plus(self, keys: Iterable[MetabaseKey]) -> dict[int, list[tuple[str, str]]]:
         shared: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for key in keys:
-            for prop in _COM_PLUS_PROPERTIES:
+            for prop in COM_PLUS_PROPERTIES:
                 found = self.xml.attribute(key.start_tag, prop)
                 if found is not None and found.value.strip():
                     shared[key.start].append((prop, found.value))
@@ -962,118 +961,7 @@ class MetabaseDocument(ConfigDocument):
         certificate request leaves (``waiting-for-certificate``); a COM+ application
         (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``).
         """
-        findings: list[Finding] = []
-        sites = self.sites
-        entries = self._index().site_entries
-        findings += self._duplicate_ids(sites)
-        findings += self._duplicate_names(sites)
-        findings += self._duplicate_bindings(sites)
-        findings += rule_findings(self)
-        for site in sites:
-            if site.waiting_for_certificate:
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "waiting-for-certificate",
-                        f"site {site.id} {site.name!r} has https bindings but no certificate "
-                        "(SSLCertHash): a certificate request is pending or was abandoned",
-                        site_id=site.id,
-                        line=site.line,
-                    )
-                )
-        owners: dict[tuple[str, str], list[tuple[Site, MetabaseKey]]] = defaultdict(list)
-        for site, entry in zip(sites, entries, strict=True):
-            own = entry.key.location.lower()
-            for key in self.keys_under(entry.key.location):
-                props = self.properties(key)
-                app_root = props.get("AppRoot")
-                if app_root is not None and app_root.value.strip():
-                    folded = app_root.value.strip().lower().rstrip("/")
-                    if folded != own and not folded.startswith(own + "/"):
-                        findings.append(
-                            Finding(
-                                Severity.ERROR,
-                                "approot-outside-site",
-                                f"{key.location}: AppRoot {app_root.value!r} is outside site "
-                                f"{site.id} ({entry.key.location})",
-                                site_id=site.id,
-                                line=self.xml.line_of(app_root.name_start),
-                            )
-                        )
-                for prop in _COM_PLUS_PROPERTIES:
-                    found = props.get(prop)
-                    if found is not None and found.value.strip():
-                        owners[(prop, found.value.strip().lower())].append((site, key))
-        for (prop, _), users in owners.items():
-            distinct = {(s.kind, s.id) for s, _ in users}
-            if len(distinct) < 2:
-                continue
-            for site, key in users:
-                others = sorted({s.id for s, _ in users if (s.kind, s.id) != (site.kind, site.id)})
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "shared-com-package",
-                        f"{key.location}: {prop} is also used by site(s) "
-                        + ", ".join(map(str, others)),
-                        site_id=site.id,
-                        line=self.xml.line_of(key.start),
-                    )
-                )
-        return findings
-
-    def _duplicate_ids(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        for (kind, ident), group in grouped(((s.kind, s.id), s) for s in sites).items():
-            if len(group) < 2:
-                continue
-            lines = ", ".join(str(s.line) for s in group)
-            for site in group[1:]:
-                yield Finding(
-                    Severity.ERROR,
-                    "duplicate-site-id",
-                    f"{len(group)} {kind.value} sites have id {ident} (lines {lines})",
-                    site_id=ident,
-                    line=site.line,
-                )
-
-    def _duplicate_names(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        named = (((s.kind, name_key(s.name)), s) for s in sites if s.name)
-        for group in grouped(named).values():
-            if len(group) < 2:
-                continue
-            ids = ", ".join(str(s.id) for s in group)
-            for site in group[1:]:
-                yield Finding(
-                    Severity.WARNING,
-                    "duplicate-site-name",
-                    f"sites {ids} are all named {site.name!r}: select them by id",
-                    site_id=site.id,
-                    line=site.line,
-                )
-
-    def _duplicate_bindings(self, sites: tuple[Site, ...]) -> Iterator[Finding]:
-        seen: dict[tuple[str, str, int | None, str], Site] = {}
-        for site in sites:
-            if not site.auto_start:
-                continue
-            for binding in site.bindings:
-                address = (
-                    binding.protocol,
-                    (binding.ip or "").strip("*"),
-                    binding.port,
-                    name_key(binding.host or ""),
-                )
-                first = seen.setdefault(address, site)
-                if first is site:
-                    continue
-                yield Finding(
-                    Severity.ERROR,
-                    "duplicate-binding",
-                    f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
-                    f"with {binding.summary}: the second cannot start",
-                    site_id=site.id,
-                    line=site.line,
-                )
+        return site_findings(self, self.xml, self.sites, self._index().site_entries)
 
 
 # -- helpers ---------------------------------------------------------------------------------
