@@ -52,10 +52,10 @@ class Service:
 WEB = Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
 FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
-_SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
+SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
 _SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
 # Matched against paths as written: ASCII-only case folding is what lower() does to them.
-_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
+SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
 
 
 @attrs.frozen
@@ -132,7 +132,7 @@ class KeySource(Protocol):
 # -- the fast pass ---------------------------------------------------------------------------
 
 
-def _key_body(name_group: int) -> str:
+def key_body(name_group: int) -> str:
     """What follows a key's name and Location, up to the end of the key.
 
     ``name_group`` is the group holding the key's name.  First: text only, then the end tag
@@ -150,7 +150,7 @@ def _key_body(name_group: int) -> str:
     )
 
 
-_LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
+LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 
 # One match per item at the top level of <MBProperty>.  Opaque markup is matched whole, so that
 # nothing inside a comment, CDATA section or processing instruction is taken for a key.  Server
@@ -159,12 +159,12 @@ _LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 _KEY = re.compile(
     r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
     r"|(IIsWebServer|IIsFtpServer)"
-    + _LOCATION
-    + _key_body(1)
+    + LOCATION
+    + key_body(1)
     + r"|([^\s/>!?][^\s/>]*+)(?:"
-    + _LOCATION
+    + LOCATION
     + ")?"
-    + _key_body(4)
+    + key_body(4)
     + r"|())",
     re.S,
 )
@@ -230,74 +230,6 @@ def scan_keys(
     else:
         sites = list(compress(count(), map(_SITE_KEY_DOUBLE.__eq__, kinds)))
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
-
-
-_LOCATION_UNCAPTURED = r"\s+Location\s*=\s*(?:\"[^\"]*+\"|'[^']*+')"
-
-
-def site_scanner(site_properties: str) -> re.Pattern[str]:
-    """A pattern for :func:`scan_sites` that reads ``site_properties`` from each server key.
-
-    One match runs over the items before a server key (other keys, comments and the like, as
-    the fast pass of :func:`scan_keys` reads them) and then the server key, so that the items
-    in between make no match objects.  The last match, with no server key, runs to the end.
-    Groups: 1 the name of an item, 2 the "<" of the server key, 3 its name, then the groups
-    of ``site_properties`` (matched from the end of that name), and last its Location in
-    double or single quotes.
-    """
-    return re.compile(
-        r"(?:[^<]*+(?:<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
-        r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
-        + _LOCATION_UNCAPTURED
-        + _key_body(1)
-        + r"))*+[^<]*+(?:(<)(IIsWebServer|IIsFtpServer)(?="
-        + site_properties
-        + ")"
-        + _LOCATION
-        + _key_body(3)
-        + ")?",
-        re.S,
-    )
-
-
-class ScannedSite(NamedTuple):
-    """A server key found by :func:`scan_sites`."""
-
-    service: Service
-    id: int
-    start: int
-    properties: tuple[str | None, ...]
-
-
-def scan_sites(
-    scanner: re.Pattern[str], text: str, start: int, end: int
-) -> list[ScannedSite] | None:
-    """The sites in ``text[start:end]`` as the site entries of :func:`scan_keys` give them.
-
-    ``scanner`` comes from :func:`site_scanner`.  None when the content is not all read by
-    the fast pass (then only the key index can tell the sites).
-    """
-    sites: list[ScannedSite] = []
-    site_path = _SITE_PATH.fullmatch
-    position = start
-    while True:
-        found = scanner.match(text, position, end)
-        if found is None:
-            return None
-        groups = found.groups()
-        key_type = groups[2]
-        if key_type is None:
-            return sites if found.end() == end else None
-        position = found.end()
-        raw = groups[-2] if groups[-2] is not None else groups[-1]
-        location = decode_attribute_value(raw)
-        site_match = site_path(location)
-        if site_match is None:
-            continue
-        service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
-        if service.key_type == key_type:
-            properties = groups[3:-2]
-            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
 
 
 def _scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -> KeyTable:
@@ -493,12 +425,12 @@ class KeyTable:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
         entries: list[SiteEntry] = []
         locations, starts, types, text = self.locations, self._starts, self._types, self.text
-        site_path = _SITE_PATH.fullmatch
+        site_path = SITE_PATH.fullmatch
         for position in self._site_positions:
             site_match = site_path(locations[position])
             if site_match is None:
                 continue
-            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+            service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
             if types is None:
                 # The fast pass lists only server keys here: the name tells which service.
                 if not text.startswith(service.key_type, starts[position] + 1):

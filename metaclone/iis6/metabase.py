@@ -14,6 +14,7 @@ MULTISZ entries into spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,17 +38,20 @@ from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
     SERVICES,
-    TAG_REST,
     WEB,
     KeyTable,
     MetabaseKey,
-    ScannedSite,
     Service,
     SiteEntry,
     first_location,
     scan_keys,
-    scan_sites,
-    site_scanner,
+)
+from metaclone.iis6.reading import (
+    ScannedSite,
+    SiteReader,
+    may_be_a_site_name,
+    scan_document_sites,
+    site_names,
 )
 from metaclone.iis6.schema import (
     format_multisz,
@@ -58,14 +62,12 @@ from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
-from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
-from metaclone.model.build import build_binding, build_site, paused_garbage_collection
+from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
     Application,
     Binding,
     CertificateInput,
-    CertificateRef,
     Finding,
     Severity,
     Site,
@@ -80,42 +82,9 @@ if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# ServerComment of a start tag, matched from the end of the tag's name: attribute after
-# attribute, so the search never leaves the tag.
-_SERVER_COMMENT = re.compile(
-    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
-    r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
-)
-
-# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
-# no value hides another ServerComment that follows it.
-_ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
-_NEEDS_DECODING = ("&", "\t", "\n", "\r")
-
 _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
-
-# The properties a Site is made of, matched from the end of a server key's name: attribute
-# after attribute, so the match never leaves the start tag.  One group per property, None when
-# it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
-_SITE_PROPERTY_NAMES = (
-    "ServerComment",
-    "ServerAutoStart",
-    "ServerBindings",
-    "SecureBindings",
-    "SSLCertHash",
-    "SSLStoreName",
-)
-_SITE_PROPERTIES = re.compile(
-    r"(?:\s+(?:"
-    # The group opens after the quote; what it may hold depends on which quote that was.
-    + "".join(name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES)
-    + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
-)
-
-
-_SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -293,29 +262,7 @@ class MetabaseDocument(ConfigDocument):
         cached = self._sites_cache
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
-        text = self.xml.text
-        result: list[Site] = []
-        # Lines are counted from one site to the next: one pass over the text in all.
-        line, counted = 1, 0
-        with paused_garbage_collection():
-            scanned = self._scan_sites()
-            if scanned is not None:
-                for found in scanned:
-                    line += text.count("\n", counted, found.start)
-                    counted = found.start
-                    result.append(
-                        self._site_from(
-                            found.service, found.id, found.start, line, found.properties
-                        )
-                    )
-            else:
-                index = self._index()
-                for entry in index.site_entries:
-                    start = index.start(entry.position)
-                    line += text.count("\n", counted, start)
-                    counted = start
-                    result.append(self._site_at(entry.service, entry.id, start, line))
-        sites = tuple(result)
+        sites = self._reader.read_all(self._scan_sites(), self._index)
         self._sites_cache = (self.xml.version, sites)
         return sites
 
@@ -354,8 +301,12 @@ class MetabaseDocument(ConfigDocument):
         :mod:`metaclone.iis6.applications`)."""
         return read_applications(self, self._site_entry(self.site(site)))
 
+    @functools.cached_property
+    def _reader(self) -> SiteReader:
+        return SiteReader(self.xml, self.inherited)
+
     def _read_site(self, entry: SiteEntry) -> Site:
-        return self._site_at(entry.service, entry.id, entry.start, entry.line)
+        return self._reader.read_entry(entry)
 
     def _scan_sites(self) -> list[ScannedSite] | None:
         """The sites read in one pass without the key index, unless it is already built.
@@ -366,86 +317,7 @@ class MetabaseDocument(ConfigDocument):
         if cached is not None and cached[0] == self.xml.version:
             return None
         mbproperty = self._mbproperty()
-        return scan_sites(
-            _SITE_SCANNER, self.xml.text, mbproperty.content_start, mbproperty.content_end
-        )
-
-    def _site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
-        """The site whose server key starts at ``start``."""
-        key_type = service.key_type
-        found = _SITE_PROPERTIES.match(self.xml.text, start + 1 + len(key_type))
-        if found is None:
-            raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
-        return self._site_from(service, ident, start, line, found.groups())
-
-    def _site_from(
-        self,
-        service: Service,
-        ident: int,
-        start: int,
-        line: int,
-        properties: tuple[str | None, ...],
-    ) -> Site:
-        """The site whose server key at ``start`` has ``properties`` (raw, as listed in
-        ``_SITE_PROPERTY_NAMES``)."""
-        key_type = service.key_type
-        comment, flag, plain, secure, thumbprint, store = properties
-        # TRUE and FALSE as IIS writes them are read without the general parser.
-        auto_start = flag != "FALSE"
-        if flag is not None and flag not in {"TRUE", "FALSE"}:
-            try:
-                auto_start = parse_bool(decode_attribute_value(flag))
-            except ValueError as exc:
-                raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
-        certificate, inherited = self._certificate(service, thumbprint, store)
-        bindings: list[Binding] = []
-        if plain is not None:
-            _add_bindings(bindings, service.plain_protocol, plain, None)
-        if secure is not None:
-            _add_bindings(bindings, "https", secure, certificate)
-        return build_site(
-            ident,
-            decode_attribute_value(comment) if comment else "",
-            auto_start,
-            tuple(bindings),
-            certificate,
-            service.kind,
-            line,
-            True,
-            inherited,
-        )
-
-    def _certificate(
-        self, service: Service, thumbprint: str | None, store: str | None
-    ) -> tuple[CertificateRef | None, tuple[str, ...]]:
-        """The certificate of a site whose own SSLCertHash and SSLStoreName are written as
-        ``thumbprint`` and ``store``, with what it inherits; and ``("certificate",)`` when any
-        part of it is inherited."""
-        if thumbprint is not None:
-            own_hash = decode_attribute_value(thumbprint).strip()
-            if not own_hash:
-                return None, ()  # an empty SSLCertHash of its own: none, none inherited
-            if store:
-                return CertificateRef(own_hash.lower(), decode_attribute_value(store)), ()
-        inherited = self.inherited(service)
-        if not inherited:
-            if thumbprint is None:
-                return None, ()
-            return CertificateRef(own_hash.lower(), "MY"), ()
-        found = own_hash if thumbprint is not None else inherited.get("SSLCertHash", "").strip()
-        if not found:
-            return None, ()
-        store_name = inherited.get("SSLStoreName", "")
-        from_above = thumbprint is None or bool(store_name)
-        return CertificateRef(found.lower(), store_name or "MY"), (
-            ("certificate",) if from_above else ()
-        )
-
-    def _property_error(self, start: int, key_type: str, name: str, message: str) -> ParseError:
-        tag = _tag_at(self.xml.text, start, key_type)
-        found = self.xml.attribute(tag, name)
-        offset = found.value_start if found is not None else start
-        return self.xml.parse_error(offset, f"{name}: {message}")
+        return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)
 
     def _site_entry(self, site: Site) -> SiteEntry:
         service = SERVICES[site.kind]
@@ -485,25 +357,6 @@ class MetabaseDocument(ConfigDocument):
             )
         return found, entry
 
-    def _site_names(self, kind: SiteKind) -> list[tuple[SiteEntry, str]]:
-        """Every site of ``kind`` with its name, reading only ServerComment."""
-        text = self.xml.text
-        index = self._index()
-        result: list[tuple[SiteEntry, str]] = []
-        for entry in index.site_entries:
-            if entry.service.kind is kind:
-                # A site entry's key is of its service's type.
-                found = _SERVER_COMMENT.match(
-                    text, index.start(entry.position) + 1 + len(entry.service.key_type)
-                )
-                if found is None:
-                    name = ""
-                else:
-                    raw = found.group(1) if found.group(1) is not None else found.group(2)
-                    name = decode_attribute_value(raw)
-                result.append((entry, name))
-        return result
-
     def _reread(self, entry: SiteEntry) -> Site:
         """The site of ``entry`` after an edit inside or after its server key's start tag.
 
@@ -511,7 +364,7 @@ class MetabaseDocument(ConfigDocument):
         at the same offset: an id shared by two sites (a broken file) cannot make the lookup
         ambiguous, and the file need not be indexed again.
         """
-        return self._site_at(entry.service, entry.id, entry.start, entry.line)
+        return self._reader.read_entry(entry)
 
     # -- cloning ---------------------------------------------------------------------------
 
@@ -593,7 +446,7 @@ class MetabaseDocument(ConfigDocument):
         for key, offset in copies:
             line = end_line + text.count("\n", last.end, offset)
             if key == entry.key:
-                new_site = self._site_at(service, chosen_id, offset, line)
+                new_site = self._reader.site_at(service, chosen_id, offset, line)
             for prop, value in shared.get(key.start, ()):
                 clone_location = pattern.sub(lambda m: m.group(1) + replacement, key.location)
                 self.notes.append(
@@ -685,14 +538,14 @@ class MetabaseDocument(ConfigDocument):
         if requested is not None:
             self._check_name(requested, site.kind, exclude=None)
             return requested
-        taken = {name_key(name) for _, name in self._site_names(site.kind)}
+        taken = {name_key(name) for _, name in site_names(self.xml.text, self._index(), site.kind)}
         return copy_name(site.name or f"Site {site.id}", lambda name: name_key(name) in taken)
 
     def _check_name(self, name: str, kind: SiteKind, exclude: Site | None) -> None:
         require_site_name(name, path=self.path)
-        if not self._may_be_a_site_name(name):
+        if not may_be_a_site_name(self.xml.text, name):
             return
-        for entry, other_name in self._site_names(kind):
+        for entry, other_name in site_names(self.xml.text, self._index(), kind):
             if name_key(other_name) != name_key(name):
                 continue
             if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
@@ -703,19 +556,6 @@ class MetabaseDocument(ConfigDocument):
                 path=self.path,
                 line=entry.key.line,
             )
-
-    def _may_be_a_site_name(self, name: str) -> bool:
-        """False when no ServerComment anywhere in the text reads as ``name`` (any case).
-
-        Every site's name is among those values, so a name none of them has is free without
-        reading the sites one by one.
-        """
-        values = [quoted[1:-1] for quoted in _ANY_SERVER_COMMENT.findall(self.xml.text)]
-        joined = "\0".join(values)
-        if any(c in joined for c in _NEEDS_DECODING):
-            joined = "\0".join(map(decode_attribute_value, values))
-        # No value holds a NUL, nor a name that reaches here: whole values are compared.
-        return f"\0{name_key(name)}\0" in f"\0{name_key(joined)}\0"
 
     # -- other edits -----------------------------------------------------------------------
 
@@ -970,34 +810,6 @@ class MetabaseDocument(ConfigDocument):
 def encode_name(value: str) -> str:
     """Attribute text (double-quoted) for a one-line string value."""
     return encode_attribute_value(value, '"')
-
-
-def _add_bindings(
-    bindings: list[Binding], protocol: str, raw: str, certificate: CertificateRef | None
-) -> None:
-    """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds.
-
-    The same as ``Binding.from_information(protocol, entry.strip(), certificate=...)`` for each
-    non-empty entry of ``parse_multisz(raw)``, with the per-entry work left out where there is
-    nothing to decode: a tab left inside an entry reads as a space.
-    """
-    entries = parse_multisz(raw) if "&" in raw or "\r" in raw else raw.split("\n")
-    for entry in entries:
-        information = entry.strip()
-        if not information:
-            continue
-        if "\t" in information:
-            information = information.replace("\t", " ")
-        bindings.append(build_binding(protocol, information, None, certificate))
-
-
-def _tag_at(text: str, start: int, key_type: str) -> Tag:
-    """The start tag of type ``key_type`` at ``start``."""
-    rest = TAG_REST.match(text, start + 1 + len(key_type))
-    if rest is None:
-        raise AssertionError(f"<{key_type}> at offset {start} has no end")
-    kind = TagKind.EMPTY if rest.group(1) else TagKind.START
-    return Tag(kind, key_type, start, rest.end())
 
 
 def _true(text: str) -> bool:
