@@ -102,9 +102,7 @@ def _undefined_pools(document: KeySource, xml: XmlDocument, pools: set[str]) -> 
                 f"{key.location}: AppPoolId {pool!r} names no application pool (no key under "
                 f"{_POOLS}): IIS answers the requests of its applications with 503",
                 site_id=int(site.group(1)) if site else None,
-                line=xml.line_of(
-                    match.start(1) if match.group(1) is not None else match.start(2)
-                ),
+                line=xml.line_of(match.start(1) if match.group(1) is not None else match.start(2)),
             )
         )
     return findings

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, ClassVar
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     AmbiguousSiteError,
-    BindingError,
     CertificateError,
     ParseError,
     SiteIdInUseError,
@@ -46,6 +45,7 @@ from metaclone.iis6.keys import (
     first_location,
     scan_keys,
 )
+from metaclone.iis6.properties import KeyWriter, encode_name, sorted_bindings
 from metaclone.iis6.reading import (
     ScannedSite,
     SiteReader,
@@ -54,11 +54,9 @@ from metaclone.iis6.reading import (
     site_names,
 )
 from metaclone.iis6.schema import (
-    format_multisz,
     is_secure_blob,
     may_hold_path,
     parse_bool,
-    parse_multisz,
     read_value,
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
@@ -74,17 +72,13 @@ from metaclone.model.sites import (
     SiteKind,
     is_ascii_number,
     normalize_thumbprint,
-    split_address,
 )
-from metaclone.model.validation import require_binding, require_site_id, require_site_name
+from metaclone.model.validation import require_site_id, require_site_name
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DEFAULT_CONTINUATION = "\t\t\t"
-# How far to look for a multi-line value whose layout new MULTISZ values copy.
-_LAYOUT_PROBE_KEYS = 400
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -100,7 +94,6 @@ class MetabaseDocument(ConfigDocument):
 
     _index_cache: tuple[int, KeyTable] | None = None
     _sites_cache: tuple[int, tuple[Site, ...]] | None = None
-    _layout_cache: tuple[int, str] | None = None
     _mbproperty_cache: tuple[int, Element] | None = None
     _inherited_cache: tuple[int, dict[str, dict[str, str]]] | None = None
 
@@ -302,6 +295,10 @@ class MetabaseDocument(ConfigDocument):
         return read_applications(self, self._site_entry(self.site(site)))
 
     @functools.cached_property
+    def _writer(self) -> KeyWriter:
+        return KeyWriter(self.xml, self._index)
+
+    @functools.cached_property
     def _reader(self) -> SiteReader:
         return SiteReader(self.xml, self.inherited)
 
@@ -413,10 +410,10 @@ class MetabaseDocument(ConfigDocument):
         # New properties at one place must be set in ordinal order: ServerAutoStart first.
         current_start = self.xml.attribute(entry.key.start_tag, "ServerAutoStart")
         if not auto_start:
-            self._set_property(scratch, entry.key, "ServerAutoStart", "FALSE")
+            self._writer.set_property(scratch, entry.key, "ServerAutoStart", "FALSE")
         elif current_start is not None and not _true(current_start.value):
-            self._set_property(scratch, entry.key, "ServerAutoStart", "TRUE")
-        self._set_property(scratch, entry.key, "ServerComment", encode_name(name))
+            self._writer.set_property(scratch, entry.key, "ServerAutoStart", "TRUE")
+        self._writer.set_property(scratch, entry.key, "ServerComment", encode_name(name))
 
         text = self.xml.text
         last = max(subtree, key=lambda k: k.end)
@@ -574,7 +571,7 @@ class MetabaseDocument(ConfigDocument):
         found, entry = self._target(site)
         self._check_name(new_name, found.kind, exclude=found)
         editor = self.xml.edit()
-        self._set_property(editor, entry.key, "ServerComment", encode_name(new_name))
+        self._writer.set_property(editor, entry.key, "ServerComment", encode_name(new_name))
         editor.commit()
         return self._reread(entry)
 
@@ -587,7 +584,7 @@ class MetabaseDocument(ConfigDocument):
         found, entry = self._target(site)
         if found.auto_start != auto_start:
             editor = self.xml.edit()
-            self._set_property(
+            self._writer.set_property(
                 editor, entry.key, "ServerAutoStart", "TRUE" if auto_start else "FALSE"
             )
             editor.commit()
@@ -603,50 +600,12 @@ class MetabaseDocument(ConfigDocument):
         as an empty IP, so ``*`` is written as nothing.
         """
         _, entry = self._target(site)
-        service = entry.service
-        plain: list[str] = []
-        secure: list[str] = []
-        for item in bindings:
-            binding = Binding.parse(item) if isinstance(item, str) else item
-            protocol = binding.protocol.lower()
-            if protocol == service.plain_protocol:
-                target = plain
-            elif protocol == "https" and service is WEB:
-                target = secure
-            else:
-                allowed = "http and https" if service is WEB else "ftp"
-                raise BindingError(
-                    f"{binding.summary}: an IIS 6 {service.kind.value} site takes only "
-                    f"{allowed} bindings",
-                    path=self.path,
-                )
-            information = _iis6_information(binding, self.path)
-            if any(_same_binding(information, other) for other in target):
-                raise BindingError(f"{binding.summary} is given twice", path=self.path)
-            target.append(information)
-        if not plain and not secure:
-            raise BindingError("a site needs at least one binding", path=self.path)
-
+        plain, secure = sorted_bindings(entry.service, bindings, path=self.path)
         editor = self.xml.edit()
-        props = self.properties(entry.key)
         wanted = [("ServerBindings", plain)]
-        if service is WEB:
+        if entry.service is WEB:
             wanted.append(("SecureBindings", secure))
-        for name, entries in wanted:
-            existing = props.get(name)
-            if not entries:
-                if existing is not None:
-                    editor.remove_attribute(entry.key.start_tag, name)
-                continue
-            if existing is not None and parse_multisz(existing.raw) == entries:
-                continue
-            raw = format_multisz(
-                entries,
-                newline=self.xml.newline_near(entry.key.start),
-                indent=self._continuation_indent(entry.key),
-                quote=existing.quote if existing is not None else '"',
-            )
-            self._set_property(editor, entry.key, name, raw)
+        self._writer.write_multisz(editor, entry.key, wanted)
         editor.commit()
         return self._reread(entry)
 
@@ -667,8 +626,8 @@ class MetabaseDocument(ConfigDocument):
                 f"{store!r} is not a certificate store name (e.g. MY)", path=self.path
             )
         editor = self.xml.edit()
-        self._set_property(editor, entry.key, "SSLCertHash", thumbprint)
-        self._set_property(editor, entry.key, "SSLStoreName", encode_name(store))
+        self._writer.set_property(editor, entry.key, "SSLCertHash", thumbprint)
+        self._writer.set_property(editor, entry.key, "SSLStoreName", encode_name(store))
         editor.commit()
         return None
 
@@ -714,7 +673,9 @@ class MetabaseDocument(ConfigDocument):
                 if value is None:
                     editor.remove_attribute(entry.key.start_tag, name)
                 else:
-                    self._set_property(editor, entry.key, name, encode_attribute_value(value, '"'))
+                    self._writer.set_property(
+                        editor, entry.key, name, encode_attribute_value(value, '"')
+                    )
         editor.commit()
         return None
 
@@ -743,52 +704,6 @@ class MetabaseDocument(ConfigDocument):
 
     # -- writing properties ----------------------------------------------------------------
 
-    def _set_property(self, editor: Editor, key: MetabaseKey, name: str, raw: str) -> None:
-        """Set property ``name`` to ``raw`` (attribute text for a double quote).
-
-        An existing property keeps its place and quote; a new one goes to its ordinal-sorted
-        place (case-sensitive, as IIS sorts: ``SSLCertHash`` before ``SecureBindings``), on a
-        line of its own at the key's property indentation.  New properties that land at the
-        same place come out in call order, so one editor must set them in ordinal order.
-        """
-        tag = key.start_tag
-        attributes = self.xml.attributes(tag)
-        existing = next((a for a in attributes if a.name == name), None)
-        if existing is not None:
-            if existing.quote == "'":
-                raw = raw.replace("'", "&apos;")
-            if existing.raw != raw:
-                editor.replace(existing.value_start, existing.value_end, raw)
-            return
-        props = [a for a in attributes if a.name != "Location"]
-        if props:
-            after = next((a.name for a in props if a.name > name), None)
-            editor.set_attribute(tag, name, raw, raw=True, before=after)
-            return
-        location = next((a for a in attributes if a.name == "Location"), None)
-        indent = self.xml.indentation_before(key.start) + "\t\t"
-        newline = self.xml.newline_near(key.start)
-        offset = location.end if location is not None else key.start + 1 + len(key.key_type)
-        editor.insert(offset, f'{newline}{indent}{name}="{raw}"')
-
-    def _continuation_indent(self, key: MetabaseKey) -> str:
-        """The indentation of MULTISZ continuation lines: the key's own, else the file's."""
-        own = _continuation_in(self.xml.attributes(key.start_tag))
-        if own is not None:
-            return own
-        cached = self._layout_cache
-        if cached is not None and cached[0] == self.xml.version:
-            return cached[1]
-        found = _DEFAULT_CONTINUATION
-        index = self._index()
-        for position in range(min(len(index), _LAYOUT_PROBE_KEYS)):
-            layout = _continuation_in(self.xml.attributes(index.key(position).start_tag))
-            if layout is not None:
-                found = layout
-                break
-        self._layout_cache = (self.xml.version, found)
-        return found
-
     # -- checks ----------------------------------------------------------------------------
 
     def check(self) -> list[Finding]:
@@ -805,11 +720,6 @@ class MetabaseDocument(ConfigDocument):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def encode_name(value: str) -> str:
-    """Attribute text (double-quoted) for a one-line string value."""
-    return encode_attribute_value(value, '"')
 
 
 def _true(text: str) -> bool:
@@ -844,34 +754,3 @@ def _newline_at(text: str, offset: int) -> str | None:
         if text.startswith(ending, offset):
             return ending
     return None
-
-
-def _continuation_in(attributes: Iterable[Attribute]) -> str | None:
-    for attribute in attributes:
-        raw = attribute.raw
-        cut = raw.find("\n")
-        if cut < 0:
-            continue
-        rest = raw[cut + 1 :]
-        indent = rest[: len(rest) - len(rest.lstrip(" \t"))]
-        if indent:
-            return indent
-    return None
-
-
-def _iis6_information(binding: Binding, path: str) -> str:
-    """Check ``IP:port:host`` by IIS's rules and write it as IIS 6 does (no ``*`` for all
-    addresses)."""
-    require_binding(
-        Binding.from_information(binding.protocol, binding.binding_information), path=path
-    )
-    ip, port, host = split_address(binding.binding_information)
-    if ip == "*":
-        ip = ""
-    return f"{ip}:{port}:{host}"
-
-
-def _same_binding(a: str, b: str) -> bool:
-    ip_a, port_a, host_a = split_address(a)
-    ip_b, port_b, host_b = split_address(b)
-    return (ip_a, port_a, name_key(host_a)) == (ip_b, port_b, name_key(host_b))

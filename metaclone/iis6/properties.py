@@ -1,0 +1,165 @@
+"""Writing the properties of a metabase key in the file's own layout.
+
+A property keeps its place and quote; a new one goes to IIS's ordinal-sorted place on a line of
+its own; MULTISZ values (ServerBindings, SecureBindings) are written one entry per line with
+the continuation indentation of the key, else of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from metaclone.errors import BindingError
+from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
+from metaclone.iis6.schema import format_multisz, parse_multisz
+from metaclone.lossless import Attribute, Editor, XmlDocument
+from metaclone.lossless.values import encode_attribute_value
+from metaclone.model.rules import name_key
+from metaclone.model.sites import Binding, split_address
+from metaclone.model.validation import require_binding
+
+_DEFAULT_CONTINUATION = "\t\t\t"
+# How far to look for a multi-line value whose layout new MULTISZ values copy.
+_LAYOUT_PROBE_KEYS = 400
+
+
+class KeyWriter:
+    """Sets properties of the keys of one document (``index`` gives its current key table)."""
+
+    def __init__(self, xml: XmlDocument, index: Callable[[], KeyTable]) -> None:
+        self.xml = xml
+        self._index = index
+        self._layout: tuple[int, str] | None = None
+
+    def set_property(self, editor: Editor, key: MetabaseKey, name: str, raw: str) -> None:
+        """Set property ``name`` to ``raw`` (attribute text for a double quote).
+
+        An existing property keeps its place and quote; a new one goes to its ordinal-sorted
+        place (case-sensitive, as IIS sorts: ``SSLCertHash`` before ``SecureBindings``), on a
+        line of its own at the key's property indentation.  New properties that land at the
+        same place come out in call order, so one editor must set them in ordinal order.
+        """
+        tag = key.start_tag
+        attributes = self.xml.attributes(tag)
+        existing = next((a for a in attributes if a.name == name), None)
+        if existing is not None:
+            if existing.quote == "'":
+                raw = raw.replace("'", "&apos;")
+            if existing.raw != raw:
+                editor.replace(existing.value_start, existing.value_end, raw)
+            return
+        props = [a for a in attributes if a.name != "Location"]
+        if props:
+            after = next((a.name for a in props if a.name > name), None)
+            editor.set_attribute(tag, name, raw, raw=True, before=after)
+            return
+        location = next((a for a in attributes if a.name == "Location"), None)
+        indent = self.xml.indentation_before(key.start) + "\t\t"
+        newline = self.xml.newline_near(key.start)
+        offset = location.end if location is not None else key.start + 1 + len(key.key_type)
+        editor.insert(offset, f'{newline}{indent}{name}="{raw}"')
+
+    def continuation_indent(self, key: MetabaseKey) -> str:
+        """The indentation of MULTISZ continuation lines: the key's own, else the file's."""
+        own = _continuation_in(self.xml.attributes(key.start_tag))
+        if own is not None:
+            return own
+        cached = self._layout
+        if cached is not None and cached[0] == self.xml.version:
+            return cached[1]
+        found = _DEFAULT_CONTINUATION
+        index = self._index()
+        for position in range(min(len(index), _LAYOUT_PROBE_KEYS)):
+            layout = _continuation_in(self.xml.attributes(index.key(position).start_tag))
+            if layout is not None:
+                found = layout
+                break
+        self._layout = (self.xml.version, found)
+        return found
+
+    def write_multisz(
+        self, editor: Editor, key: MetabaseKey, wanted: Iterable[tuple[str, list[str]]]
+    ) -> None:
+        """Give each MULTISZ property of ``wanted`` exactly its entries; none removes it."""
+        props = {a.name: a for a in self.xml.attributes(key.start_tag) if a.name != "Location"}
+        for name, entries in wanted:
+            existing = props.get(name)
+            if not entries:
+                if existing is not None:
+                    editor.remove_attribute(key.start_tag, name)
+                continue
+            if existing is not None and parse_multisz(existing.raw) == entries:
+                continue
+            raw = format_multisz(
+                entries,
+                newline=self.xml.newline_near(key.start),
+                indent=self.continuation_indent(key),
+                quote=existing.quote if existing is not None else '"',
+            )
+            self.set_property(editor, key, name, raw)
+
+
+def sorted_bindings(
+    service: Service, bindings: Iterable[Binding | str], *, path: str
+) -> tuple[list[str], list[str]]:
+    """``bindings`` checked by IIS's rules and written as IIS 6 does: the ServerBindings
+    entries (http, or ftp for FTP sites) and the SecureBindings entries (https)."""
+    plain: list[str] = []
+    secure: list[str] = []
+    for item in bindings:
+        binding = Binding.parse(item) if isinstance(item, str) else item
+        protocol = binding.protocol.lower()
+        if protocol == service.plain_protocol:
+            target = plain
+        elif protocol == "https" and service is WEB:
+            target = secure
+        else:
+            allowed = "http and https" if service is WEB else "ftp"
+            raise BindingError(
+                f"{binding.summary}: an IIS 6 {service.kind.value} site takes only "
+                f"{allowed} bindings",
+                path=path,
+            )
+        information = _iis6_information(binding, path)
+        if any(_same_binding(information, other) for other in target):
+            raise BindingError(f"{binding.summary} is given twice", path=path)
+        target.append(information)
+    if not plain and not secure:
+        raise BindingError("a site needs at least one binding", path=path)
+    return plain, secure
+
+
+def encode_name(value: str) -> str:
+    """Attribute text (double-quoted) for a one-line string value."""
+    return encode_attribute_value(value, '"')
+
+
+def _continuation_in(attributes: Iterable[Attribute]) -> str | None:
+    for attribute in attributes:
+        raw = attribute.raw
+        cut = raw.find("\n")
+        if cut < 0:
+            continue
+        rest = raw[cut + 1 :]
+        indent = rest[: len(rest) - len(rest.lstrip(" \t"))]
+        if indent:
+            return indent
+    return None
+
+
+def _iis6_information(binding: Binding, path: str) -> str:
+    """Check ``IP:port:host`` by IIS's rules and write it as IIS 6 does (no ``*`` for all
+    addresses)."""
+    require_binding(
+        Binding.from_information(binding.protocol, binding.binding_information), path=path
+    )
+    ip, port, host = split_address(binding.binding_information)
+    if ip == "*":
+        ip = ""
+    return f"{ip}:{port}:{host}"
+
+
+def _same_binding(a: str, b: str) -> bool:
+    ip_a, port_a, host_a = split_address(a)
+    ip_b, port_b, host_b = split_address(b)
+    return (ip_a, port_a, name_key(host_a)) == (ip_b, port_b, name_key(host_b))
