@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,7 +31,8 @@ from metaclone.errors import (
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import read_applications
-from metaclone.iis6.checks import COM_PLUS_PROPERTIES, site_findings
+from metaclone.iis6.checks import site_findings
+from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
@@ -54,12 +54,9 @@ from metaclone.iis6.reading import (
     site_names,
 )
 from metaclone.iis6.schema import (
-    is_secure_blob,
-    may_hold_path,
-    parse_bool,
     read_value,
 )
-from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
+from metaclone.lossless import Attribute, Element, Tag, TagKind
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
@@ -395,122 +392,14 @@ class MetabaseDocument(ConfigDocument):
         (AppPackageID, AppWamClsid) the clone shares with the source are added to ``notes``.
         """
         site, entry = self._target(source)
-        service = entry.service
-        subtree = self.keys_under(entry.key.location)
-        chosen_id = self._choose_site_id(service, new_id)
+        chosen_id = self._choose_site_id(entry.service, new_id)
         name = self._clone_name(site, new_name)
 
-        scratch = self.xml.edit()
-        pattern = _path_pattern(service, entry.segment)
-        replacement = str(chosen_id)
-        set_on_server = {"ServerComment", "ServerAutoStart"}
-        for key in subtree:
-            skip = set_on_server if key == entry.key else set()
-            self._rewrite_key(scratch, key, pattern, replacement, skip)
-        # New properties at one place must be set in ordinal order: ServerAutoStart first.
-        current_start = self.xml.attribute(entry.key.start_tag, "ServerAutoStart")
-        if not auto_start:
-            self._writer.set_property(scratch, entry.key, "ServerAutoStart", "FALSE")
-        elif current_start is not None and not _true(current_start.value):
-            self._writer.set_property(scratch, entry.key, "ServerAutoStart", "TRUE")
-        self._writer.set_property(scratch, entry.key, "ServerComment", encode_name(name))
-
-        text = self.xml.text
-        last = max(subtree, key=lambda k: k.end)
-        newline = _newline_at(text, last.end) or self.xml.newline_near(last.start)
-        pieces: list[str] = []
-        copies: list[tuple[MetabaseKey, int]] = []  # source key, offset of its copy
-        position = last.end
-        for key in subtree:
-            begin = self.xml.line_start(key.start)
-            if text[begin : key.start].strip(" \t"):
-                begin = key.start
-            piece = newline + scratch.render(begin, key.end)
-            lead = len(newline) + key.start - begin
-            copies.append((key, position + lead))
-            pieces.append(piece)
-            position += len(piece)
-        shared = self._shared_com_plus(subtree)
-        end_line = last.line + text.count("\n", last.start, last.end)
-
-        editor = self.xml.edit()
-        editor.insert(last.end, "".join(pieces))
-        editor.commit()
-
-        # The new site is read from the inserted text: re-indexing a large file costs more.
-        text = self.xml.text
-        new_site: Site | None = None
-        for key, offset in copies:
-            line = end_line + text.count("\n", last.end, offset)
-            if key == entry.key:
-                new_site = self._reader.site_at(service, chosen_id, offset, line)
-            for prop, value in shared.get(key.start, ()):
-                clone_location = pattern.sub(lambda m: m.group(1) + replacement, key.location)
-                self.notes.append(
-                    Finding(
-                        Severity.WARNING,
-                        "shared-com-package",
-                        f"{clone_location}: {prop} {value} is the same as in the source site "
-                        f"{site.id}; in IIS 5 isolation mode both sites would run in one COM+ "
-                        "application",
-                        site_id=chosen_id,
-                        line=line,
-                    )
-                )
-        if new_site is None:
-            raise AssertionError("the site key is part of its own subtree")
+        cloner = SubtreeCloner(self.xml, self._writer, entry, self.keys_under(entry.key.location))
+        copies = cloner.insert_copy(chosen_id, name, auto_start=auto_start)
+        new_site, notes = cloner.read_copy(copies, site, self._reader.site_at)
+        self.notes += notes
         return new_site
-
-    def _rewrite_key(
-        self,
-        editor: Editor,
-        key: MetabaseKey,
-        pattern: re.Pattern[str],
-        replacement: str,
-        skip: set[str],
-    ) -> None:
-        for attribute in self.xml.attributes(key.start_tag):
-            if attribute.name in skip:
-                continue
-            if attribute.name != "Location" and not may_hold_path(attribute.name, attribute.raw):
-                continue
-            _rewrite_value(editor, attribute, pattern, replacement)
-        if not key.empty:
-            for child in self.xml.children(key.element):
-                self._rewrite_child(editor, child, pattern, replacement)
-
-    def _rewrite_child(
-        self, editor: Editor, element: Element, pattern: re.Pattern[str], replacement: str
-    ) -> None:
-        attributes = self.xml.attributes(element)
-        if element.name == "Custom":
-            by_name = {a.name: a for a in attributes}
-            value = by_name.get("Value")
-            kind = (by_name["Type"].value if "Type" in by_name else "STRING").strip().upper()
-            flags = by_name["Attributes"].value if "Attributes" in by_name else ""
-            if (
-                value is not None
-                and kind in ("STRING", "EXPANDSZ", "MULTISZ", "MIMEMAP")
-                and "SECURE" not in flags.upper()
-                and not is_secure_blob(value.raw)
-            ):
-                _rewrite_value(editor, value, pattern, replacement)
-            return
-        for attribute in attributes:
-            if not is_secure_blob(attribute.raw):
-                _rewrite_value(editor, attribute, pattern, replacement)
-        if not element.is_empty_tag:
-            for child in self.xml.children(element):
-                self._rewrite_child(editor, child, pattern, replacement)
-
-    def _shared_com_plus(self, keys: Iterable[MetabaseKey]) -> dict[int, list[tuple[str, str]]]:
-        shared: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for key in keys:
-            for prop in COM_PLUS_PROPERTIES:
-                found = self.xml.attribute(key.start_tag, prop)
-                if found is not None and found.value.strip():
-                    shared[key.start].append((prop, found.value))
-        return shared
 
     def _choose_site_id(self, service: Service, requested: int | None) -> int:
         used = self._index().used_ids(service)
@@ -720,37 +609,3 @@ class MetabaseDocument(ConfigDocument):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _true(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except ValueError:
-        return False
-
-
-def _path_pattern(service: Service, segment: str) -> re.Pattern[str]:
-    """``/LM/<service>/<segment>`` followed by ``/``, a line end or the end of the value."""
-    return re.compile(
-        r"(/LM/"
-        + service.name
-        + r"/)"
-        + re.escape(segment)
-        + r"(?=[/\r\n]|&#(?:0*1[03]|x0*[aAdD]);|\Z)",
-        re.IGNORECASE,
-    )
-
-
-def _rewrite_value(
-    editor: Editor, attribute: Attribute, pattern: re.Pattern[str], replacement: str
-) -> None:
-    new_raw = pattern.sub(lambda m: m.group(1) + replacement, attribute.raw)
-    if new_raw != attribute.raw:
-        editor.replace(attribute.value_start, attribute.value_end, new_raw)
-
-
-def _newline_at(text: str, offset: int) -> str | None:
-    for ending in ("\r\r\n", "\r\n", "\n"):
-        if text.startswith(ending, offset):
-            return ending
-    return None
