@@ -53,7 +53,7 @@ WEB = Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
 FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
 SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
-_SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
+SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
 # Matched against paths as written: ASCII-only case folding is what lower() does to them.
 SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
 
@@ -176,35 +176,17 @@ _KIND = attrgetter("lastindex")
 _CHUNK = 4096
 _NAME = re.compile(r"[^\s/>!?][^\s/>]*")
 
-# The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
-# 3 attribute text (ending in "/" for an empty-element tag).
-MARKUP = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
-    re.S,
-)
-_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
 TAG_REST = re.compile(r"(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+(/?)>")
 
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
-#: Reads the Location of a tag the fast pass could not (``None`` for a tag that is no key).
-LocationReader = Callable[[re.Match[str]], "str | None"]
 
-
-def scan_keys(
-    text: str, start: int, end: int, location_of: LocationReader, *, exact: bool = False
-) -> KeyTable:
-    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``).
-
-    ``location_of`` is given each top-level tag of the exact scanner (a :data:`MARKUP` match)
-    when the fast pass cannot index the content (or ``exact`` asks for that scanner, to check
-    the fast pass against it); it returns the key's Location, None for an element that is not
-    a key, or raises for a key without one.
+def scan_keys(text: str, start: int, end: int, exact_scan: Callable[[], KeyTable]) -> KeyTable:
+    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``) by the fast
+    pass; ``exact_scan`` gives the index when the fast pass cannot read the content (see
+    :func:`metaclone.iis6.indexing.index_keys`).
     """
-    if exact:
-        return _scan_exactly(text, start, end, location_of)
     starts = array("q")
     ends = array("q")
     kinds: list[int] = []
@@ -216,7 +198,7 @@ def scan_keys(
         chunk_kinds = list(map(_KIND, chunk))
         if chunk_kinds.count(_OTHER) or chunk_kinds.count(_NO_LOCATION):
             # Also export files with inherited properties: they are small.
-            return _scan_exactly(text, start, end, location_of)
+            return exact_scan()
         if chunk_kinds.count(None):  # comments and the like between keys
             chunk = list(compress(chunk, chunk_kinds))
             chunk_kinds = list(filter(None, chunk_kinds))
@@ -230,57 +212,6 @@ def scan_keys(
     else:
         sites = list(compress(count(), map(_SITE_KEY_DOUBLE.__eq__, kinds)))
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
-
-
-def _scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -> KeyTable:
-    starts: list[int] = []
-    ends: list[int] = []
-    types: list[str] = []
-    locations: list[str] = []
-    depth = 0
-    open_name = open_location = ""
-    open_start = 0
-    for match in MARKUP.finditer(text, start, end):
-        name = match.group(2)
-        if name is None:
-            continue
-        if match.group(1):
-            depth -= 1
-            if depth == 0 and open_name:
-                starts.append(open_start)
-                ends.append(match.end())
-                types.append(open_name)
-                locations.append(open_location)
-            continue
-        empty = match.group(3).endswith("/")
-        if depth > 0:
-            depth += 0 if empty else 1
-            continue
-        location = location_of(match)
-        if location is None:
-            open_name = ""
-        elif empty:
-            starts.append(match.start())
-            ends.append(match.end())
-            types.append(name)
-            locations.append(location)
-        else:
-            open_name, open_location, open_start = name, location, match.start()
-        if not empty:
-            depth = 1
-    sites = [i for i, t in enumerate(types) if t in _SITE_KEY_TYPES]
-    return KeyTable(
-        text, array("q", starts), array("q", ends), locations, site_positions=sites, types=types
-    )
-
-
-def first_location(text: str, match: re.Match[str]) -> str | None:
-    """The Location of a :data:`MARKUP` tag when it is the first attribute, as IIS writes it."""
-    first = _FIRST_LOCATION.match(text, match.start(3))
-    if first is None:
-        return None
-    raw = first.group(1) if first.group(1) is not None else first.group(2)
-    return decode_attribute_value(raw)
 
 
 def _decoded(raw: list[str]) -> list[str]:
@@ -333,6 +264,11 @@ class KeyTable:
 
     def __len__(self) -> int:
         return len(self._starts)
+
+    @property
+    def from_fast_pass(self) -> bool:
+        """Whether the fast pass made this index (else the exact scanner did)."""
+        return self._types is None
 
     def start(self, position: int) -> int:
         return self._starts[position]

@@ -27,12 +27,12 @@ from metaclone.errors import (
     SiteIdInUseError,
     SiteNameError,
     SiteNotFoundError,
-    UnsupportedDocumentError,
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import read_applications
 from metaclone.iis6.checks import site_findings
 from metaclone.iis6.cloning import SubtreeCloner
+from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
@@ -42,8 +42,6 @@ from metaclone.iis6.keys import (
     MetabaseKey,
     Service,
     SiteEntry,
-    first_location,
-    scan_keys,
 )
 from metaclone.iis6.properties import KeyWriter, encode_name, sorted_bindings
 from metaclone.iis6.reading import (
@@ -56,7 +54,7 @@ from metaclone.iis6.reading import (
 from metaclone.iis6.schema import (
     read_value,
 )
-from metaclone.lossless import Attribute, Element, Tag, TagKind
+from metaclone.lossless import Attribute, Element
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
@@ -101,57 +99,17 @@ class MetabaseDocument(ConfigDocument):
         if cached is not None and cached[0] == self.xml.version:
             return cached[1]
         mbproperty = self._mbproperty()
-        index = scan_keys(
-            self.xml.text, mbproperty.content_start, mbproperty.content_end, self._location_of
-        )
+        index = index_keys(self.xml, mbproperty.content_start, mbproperty.content_end)
         self._index_cache = (self.xml.version, index)
         return index
 
     def _mbproperty(self) -> Element:
-        xml = self.xml
-        root = xml.root
-        if root.name != "configuration":
-            raise UnsupportedDocumentError(
-                f"<{root.name}> is not the root of an IIS 6 metabase (<configuration> with "
-                "<MBProperty> inside)",
-                path=self.path,
-            )
         cached = self._mbproperty_cache
-        if cached is not None and cached[0] == xml.version:
+        if cached is not None and cached[0] == self.xml.version:
             return cached[1]
-        # <MBProperty> holds nearly the whole file, and is the last child of <configuration>.
-        first = next(xml.child_tags(root), None)
-        found = None
-        if first is not None and first.name == "MBProperty":
-            found = xml.last_element_at(first, root.content_end)
-        if found is None:
-            found = xml.child(root, "MBProperty")
-        if found is None:
-            raise xml.parse_error(
-                root.start,
-                "this metabase has no <MBProperty> element: MetaBase.xml and iiscnfg export "
-                "files keep every key inside <configuration><MBProperty>",
-            )
-        self._mbproperty_cache = (xml.version, found)
+        found = find_mbproperty(self.xml)
+        self._mbproperty_cache = (self.xml.version, found)
         return found
-
-    def _location_of(self, match: re.Match[str]) -> str | None:
-        """The Location of the tag ``match`` (a ``MARKUP`` match); None for no key."""
-        first = first_location(self.xml.text, match)
-        if first is not None:
-            return first
-        name = match.group(2)
-        tag = Tag(TagKind.START, name, match.start(), match.end())
-        location = self.xml.get(tag, "Location")
-        if location is not None:
-            return location
-        if name == INHERITED_PROPERTIES:
-            return None
-        raise self.xml.parse_error(
-            match.start(),
-            f"<{name}> has no Location attribute: every key under <MBProperty> names its "
-            'metabase path, e.g. Location ="/LM/W3SVC/1"',
-        )
 
     def inherited(self, service: Service = WEB) -> dict[str, str]:
         """The inheritable properties the sites of ``service`` inherit (decoded, by name).

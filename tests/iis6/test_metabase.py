@@ -22,7 +22,8 @@ from metaclone.errors import (
     ThumbprintError,
     UnsupportedDocumentError,
 )
-from metaclone.iis6.keys import KeyTable, scan_keys
+from metaclone.iis6.indexing import find_mbproperty, index_keys
+from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
 from metaclone.lossless import XmlDocument
 from metaclone.model.sites import Binding, CertificateRef, Severity, SiteKind
@@ -834,11 +835,8 @@ def test_a_key_sharing_the_server_keys_path_makes_the_site_ambiguous() -> None:
 
 
 def exact_table(doc: MetabaseDocument) -> KeyTable:
-    mbproperty = doc._mbproperty()
-    return scan_keys(
-        doc.xml.text, mbproperty.content_start, mbproperty.content_end, doc._location_of,
-        exact=True,
-    )
+    mbproperty = find_mbproperty(doc.xml)
+    return index_keys(doc.xml, mbproperty.content_start, mbproperty.content_end, exact=True)
 
 
 def exact_keys(doc: MetabaseDocument) -> tuple[MetabaseKey, ...]:
@@ -907,7 +905,7 @@ def test_index_of_unusual_markup_matches_the_exact_scanner(variant: object, fast
     doc = metaclone.loads(data, "variant.xml")
     assert isinstance(doc, MetabaseDocument)
     # The fast pass leaves key types to be read when needed; the exact scanner lists them.
-    assert (doc._index()._types is None) is fast
+    assert doc._index().from_fast_pass is fast
     # The site scan reads what the fast pass reads, and gives up where it does.
     fresh = metaclone.loads(data, "variant.xml")
     assert isinstance(fresh, MetabaseDocument)
@@ -1010,4 +1008,4 @@ def test_mbproperty_is_found_whatever_follows_it(trailer: bytes) -> None:
     assert [(s.id, s.name, s.bindings) for s in changed.sites] == [
         (s.id, s.name, s.bindings) for s in original.sites
     ]
-    assert changed._mbproperty().end == original._mbproperty().end
+    assert find_mbproperty(changed.xml).end == find_mbproperty(original.xml).end
