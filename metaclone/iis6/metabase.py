@@ -15,7 +15,6 @@ MULTISZ entries into spaces.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -43,7 +42,12 @@ from metaclone.iis6.keys import (
     Service,
     SiteEntry,
 )
-from metaclone.iis6.properties import KeyWriter, encode_name, sorted_bindings
+from metaclone.iis6.properties import (
+    KeyWriter,
+    encode_name,
+    inherited_certificate_notes,
+    sorted_bindings,
+)
 from metaclone.iis6.reading import (
     ScannedSite,
     SiteReader,
@@ -55,14 +59,12 @@ from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute, Element
-from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
 from metaclone.model.sites import (
     Application,
     Binding,
     CertificateInput,
     Finding,
-    Severity,
     Site,
     SiteKind,
     is_ascii_number,
@@ -72,8 +74,6 @@ from metaclone.model.validation import require_site_id, require_site_name
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -468,37 +468,14 @@ class MetabaseDocument(ConfigDocument):
         """
         entry = self._secure_target(site)
         thumbprint = normalize_thumbprint(certificate)
-        if not isinstance(store, str) or not store.strip() or _CONTROL.search(store):
-            raise CertificateError(
-                f"{store!r} is not a certificate store name (e.g. MY)", path=self.path
-            )
-        editor = self.xml.edit()
-        self._writer.set_property(editor, entry.key, "SSLCertHash", thumbprint)
-        self._writer.set_property(editor, entry.key, "SSLStoreName", encode_name(store))
-        editor.commit()
+        self._writer.write_certificate(entry.key, thumbprint, store, path=self.path)
         return None
 
     def remove_certificate(self, site: SiteKey) -> HttpSysPlan | None:
         """Remove SSLCertHash and SSLStoreName (SecureBindings stay); returns None."""
         entry = self._secure_target(site)
-        editor = self.xml.edit()
-        editor.remove_attribute(entry.key.start_tag, "SSLCertHash")
-        editor.remove_attribute(entry.key.start_tag, "SSLStoreName")
-        editor.commit()
-        after = self._reread(entry)
-        if after.certificate is not None:
-            self.notes.append(
-                Finding(
-                    Severity.WARNING,
-                    "inherited-certificate",
-                    f"site {after.id} {after.name!r} has no certificate of its own now, but "
-                    f"inherits {after.certificate.thumbprint} ({after.certificate.store}) from "
-                    f"/LM/{entry.service.name} (SSLCertHash is inherited): remove it there, or "
-                    "set the site's own certificate",
-                    site_id=after.id,
-                    line=after.line,
-                )
-            )
+        self._writer.remove_certificate(entry.key)
+        self.notes += inherited_certificate_notes(self._reread(entry), entry.service)
         return None
 
     def swap_certificates(self, a: SiteKey, b: SiteKey) -> HttpSysPlan | None:
@@ -509,21 +486,8 @@ class MetabaseDocument(ConfigDocument):
         """
         first = self._secure_target(a)
         second = self._secure_target(b)
-        if first.position == second.position:
-            return None
-        names = ("SSLCertHash", "SSLStoreName")
-        first_values = [self.xml.get(first.key.start_tag, n) for n in names]
-        second_values = [self.xml.get(second.key.start_tag, n) for n in names]
-        editor = self.xml.edit()
-        for entry, values in ((first, second_values), (second, first_values)):
-            for name, value in zip(names, values, strict=True):
-                if value is None:
-                    editor.remove_attribute(entry.key.start_tag, name)
-                else:
-                    self._writer.set_property(
-                        editor, entry.key, name, encode_attribute_value(value, '"')
-                    )
-        editor.commit()
+        if first.position != second.position:
+            self._writer.swap_certificates(first.key, second.key)
         return None
 
     def _secure_target(self, key: SiteKey) -> SiteEntry:
@@ -548,8 +512,6 @@ class MetabaseDocument(ConfigDocument):
         computer = self.key("/LM")
         value = self.raw_value(computer, "EnableEditWhileRunning") if computer else None
         return value is not None and value.strip() in ("1", "TRUE")
-
-    # -- writing properties ----------------------------------------------------------------
 
     # -- checks ----------------------------------------------------------------------------
 

@@ -7,17 +7,20 @@ the continuation indentation of the key, else of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
-from metaclone.errors import BindingError
+from metaclone.errors import BindingError, CertificateError
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import format_multisz, parse_multisz
 from metaclone.lossless import Attribute, Editor, XmlDocument
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.rules import name_key
-from metaclone.model.sites import Binding, split_address
+from metaclone.model.sites import Binding, Finding, Severity, Site, split_address
 from metaclone.model.validation import require_binding
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CERTIFICATE_PROPERTIES = ("SSLCertHash", "SSLStoreName")
 _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
@@ -97,6 +100,58 @@ class KeyWriter:
                 quote=existing.quote if existing is not None else '"',
             )
             self.set_property(editor, key, name, raw)
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def write_certificate(
+        self, key: MetabaseKey, thumbprint: str, store: str, *, path: str
+    ) -> None:
+        """Set SSLCertHash to ``thumbprint`` and SSLStoreName to ``store`` (checked here)."""
+        if not isinstance(store, str) or not store.strip() or _CONTROL.search(store):
+            raise CertificateError(
+                f"{store!r} is not a certificate store name (e.g. MY)", path=path
+            )
+        editor = self.xml.edit()
+        self.set_property(editor, key, "SSLCertHash", thumbprint)
+        self.set_property(editor, key, "SSLStoreName", encode_name(store))
+        editor.commit()
+
+    def remove_certificate(self, key: MetabaseKey) -> None:
+        editor = self.xml.edit()
+        editor.remove_attribute(key.start_tag, "SSLCertHash")
+        editor.remove_attribute(key.start_tag, "SSLStoreName")
+        editor.commit()
+
+    def swap_certificates(self, first: MetabaseKey, second: MetabaseKey) -> None:
+        """Exchange SSLCertHash and SSLStoreName of two keys, absence included."""
+        first_values = [self.xml.get(first.start_tag, n) for n in _CERTIFICATE_PROPERTIES]
+        second_values = [self.xml.get(second.start_tag, n) for n in _CERTIFICATE_PROPERTIES]
+        editor = self.xml.edit()
+        for key, values in ((first, second_values), (second, first_values)):
+            for name, value in zip(_CERTIFICATE_PROPERTIES, values, strict=True):
+                if value is None:
+                    editor.remove_attribute(key.start_tag, name)
+                else:
+                    self.set_property(editor, key, name, encode_attribute_value(value, '"'))
+        editor.commit()
+
+
+def inherited_certificate_notes(after: Site, service: Service) -> list[Finding]:
+    """A note when a site whose certificate was removed still inherits one."""
+    if after.certificate is None:
+        return []
+    return [
+        Finding(
+            Severity.WARNING,
+            "inherited-certificate",
+            f"site {after.id} {after.name!r} has no certificate of its own now, but "
+            f"inherits {after.certificate.thumbprint} ({after.certificate.store}) from "
+            f"/LM/{service.name} (SSLCertHash is inherited): remove it there, or "
+            "set the site's own certificate",
+            site_id=after.id,
+            line=after.line,
+        )
+    ]
 
 
 def sorted_bindings(
