@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model import rules
-from metaclone.model.build import grouped
 from metaclone.model.sites import Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
@@ -37,12 +36,10 @@ _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 def site_findings(
     document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[SiteEntry]
 ) -> list[Finding]:
-    """Every finding of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check`, in its order;
-    ``entries`` are the server keys of ``sites``, one for one."""
+    """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
+    :func:`~metaclone.model.checks.common_checks`), in its order; ``entries`` are the server
+    keys of ``sites``, one for one."""
     findings: list[Finding] = []
-    findings += _duplicate_ids(sites)
-    findings += _duplicate_names(sites)
-    findings += _duplicate_bindings(sites)
     findings += rule_findings(document, xml, sites)
     findings += _waiting_findings(sites)
     findings += _key_findings(document, xml, sites, entries)
@@ -181,60 +178,4 @@ def _com_package_findings(
                 f"{key.location}: {prop} is also used by site(s) " + ", ".join(map(str, others)),
                 site_id=site.id,
                 line=xml.line_of(key.start),
-            )
-
-
-def _duplicate_ids(sites: Sequence[Site]) -> Iterator[Finding]:
-    for (kind, ident), group in grouped(((s.kind, s.id), s) for s in sites).items():
-        if len(group) < 2:
-            continue
-        lines = ", ".join(str(s.line) for s in group)
-        for site in group[1:]:
-            yield Finding(
-                Severity.ERROR,
-                "duplicate-site-id",
-                f"{len(group)} {kind.value} sites have id {ident} (lines {lines})",
-                site_id=ident,
-                line=site.line,
-            )
-
-
-def _duplicate_names(sites: Sequence[Site]) -> Iterator[Finding]:
-    named = (((s.kind, rules.name_key(s.name)), s) for s in sites if s.name)
-    for group in grouped(named).values():
-        if len(group) < 2:
-            continue
-        ids = ", ".join(str(s.id) for s in group)
-        for site in group[1:]:
-            yield Finding(
-                Severity.WARNING,
-                "duplicate-site-name",
-                f"sites {ids} are all named {site.name!r}: select them by id",
-                site_id=site.id,
-                line=site.line,
-            )
-
-
-def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
-    seen: dict[tuple[str, str, int | None, str], Site] = {}
-    for site in sites:
-        if not site.auto_start:
-            continue
-        for binding in site.bindings:
-            address = (
-                binding.protocol,
-                (binding.ip or "").strip("*"),
-                binding.port,
-                rules.name_key(binding.host or ""),
-            )
-            first = seen.setdefault(address, site)
-            if first is site:
-                continue
-            yield Finding(
-                Severity.ERROR,
-                "duplicate-binding",
-                f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
-                f"with {binding.summary}: the second cannot start",
-                site_id=site.id,
-                line=site.line,
             )

@@ -22,6 +22,7 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     AmbiguousSiteError,
     CertificateError,
+    MetacloneError,
     ParseError,
     SiteIdInUseError,
     SiteNameError,
@@ -51,7 +52,7 @@ from metaclone.iis6.properties import (
 from metaclone.iis6.reading import (
     ScannedSite,
     SiteReader,
-    may_be_a_site_name,
+    name_owner,
     scan_document_sites,
     site_names,
 )
@@ -59,7 +60,9 @@ from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute, Element
-from metaclone.model.rules import MAX_IIS6_SITE_ID, copy_name, name_key
+from metaclone.model.checks import common_checks
+from metaclone.model.rules import copy_name, name_key
+from metaclone.model.site_rules import IIS6_RULES, SiteRules, check_free_name, choose_site_id
 from metaclone.model.sites import (
     Application,
     Binding,
@@ -70,7 +73,6 @@ from metaclone.model.sites import (
     is_ascii_number,
     normalize_thumbprint,
 )
-from metaclone.model.validation import require_site_id, require_site_name
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
@@ -86,6 +88,7 @@ class MetabaseDocument(ConfigDocument):
     """
 
     format: ClassVar[str] = "iis6-metabase"
+    site_rules: ClassVar[SiteRules] = IIS6_RULES
     is_iis: ClassVar[bool] = True
 
     _index_cache: tuple[int, KeyTable] | None = None
@@ -362,45 +365,38 @@ class MetabaseDocument(ConfigDocument):
 
     def _choose_site_id(self, service: Service, requested: int | None) -> int:
         used = self._index().used_ids(service)
-        if requested is not None:
-            require_site_id(requested, MAX_IIS6_SITE_ID, path=self.path)
-            if requested in used:
-                raise SiteIdInUseError(
-                    f"id {requested} is already used by keys under /LM/{service.name}/"
-                    f"{requested}; choose another id or leave it out to get a free one",
-                    path=self.path,
-                )
-            return requested
-        candidate = max(used, default=0) + 1
-        if candidate <= MAX_IIS6_SITE_ID:
-            return candidate
-        candidate = 1
-        while candidate in used:
-            candidate += 1
-        return candidate
+
+        def taken(ident: int) -> MetacloneError | None:
+            if ident not in used:
+                return None
+            return SiteIdInUseError(
+                f"id {ident} is already used by keys under /LM/{service.name}/{ident}; "
+                "choose another id or leave it out to get a free one",
+                path=self.path,
+            )
+
+        return choose_site_id(requested, used, IIS6_RULES, path=self.path, taken=taken)
 
     def _clone_name(self, site: Site, requested: str | None) -> str:
         if requested is not None:
-            self._check_name(requested, site.kind, exclude=None)
-            return requested
+            return self._free_name(requested, site.kind, exclude=None)
         taken = {name_key(name) for _, name in site_names(self.xml.text, self._index(), site.kind)}
         return copy_name(site.name or f"Site {site.id}", lambda name: name_key(name) in taken)
 
-    def _check_name(self, name: str, kind: SiteKind, exclude: Site | None) -> None:
-        require_site_name(name, path=self.path)
-        if not may_be_a_site_name(self.xml.text, name):
-            return
-        for entry, other_name in site_names(self.xml.text, self._index(), kind):
-            if name_key(other_name) != name_key(name):
-                continue
-            if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
-                continue
-            raise SiteNameError(
+    def _free_name(self, name: str, kind: SiteKind, exclude: Site | None) -> str:
+        def taken(name: str) -> MetacloneError | None:
+            owner = name_owner(self.xml.text, self._index(), kind, name, exclude)
+            if owner is None:
+                return None
+            entry, other_name = owner
+            return SiteNameError(
                 f"site {entry.id} (line {entry.key.line}) is already named {other_name!r}; "
                 "choose another name",
                 path=self.path,
                 line=entry.key.line,
             )
+
+        return check_free_name(name, path=self.path, taken=taken)
 
     # -- other edits -----------------------------------------------------------------------
 
@@ -417,7 +413,7 @@ class MetabaseDocument(ConfigDocument):
     def rename_site(self, site: SiteKey, new_name: str) -> Site:
         """Set the site's name (ServerComment); refuse a name another site has."""
         found, entry = self._target(site)
-        self._check_name(new_name, found.kind, exclude=found)
+        self._free_name(new_name, found.kind, exclude=found)
         editor = self.xml.edit()
         self._writer.set_property(editor, entry.key, "ServerComment", encode_name(new_name))
         editor.commit()
@@ -526,7 +522,11 @@ class MetabaseDocument(ConfigDocument):
         certificate request leaves (``waiting-for-certificate``); a COM+ application
         (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``).
         """
-        return site_findings(self, self.xml, self.sites, self._index().site_entries)
+        sites = self.sites
+        return [
+            *common_checks(sites, IIS6_RULES),
+            *site_findings(self, self.xml, sites, self._index().site_entries),
+        ]
 
 
 # -- helpers ---------------------------------------------------------------------------------

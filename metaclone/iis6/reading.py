@@ -275,6 +275,22 @@ def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[SiteEnt
     return result
 
 
+def name_owner(
+    text: str, index: KeyTable, kind: SiteKind, name: str, exclude: Site | None
+) -> tuple[SiteEntry, str] | None:
+    """The first site of ``kind`` named ``name`` (any case) other than ``exclude``, with its
+    name as written; None when the name is free."""
+    if not may_be_a_site_name(text, name):
+        return None
+    for entry, other_name in site_names(text, index, kind):
+        if name_key(other_name) != name_key(name):
+            continue
+        if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
+            continue
+        return entry, other_name
+    return None
+
+
 def may_be_a_site_name(text: str, name: str) -> bool:
     """False when no ServerComment anywhere in the text reads as ``name`` (any case).
 
