@@ -15,7 +15,7 @@ from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import format_multisz, parse_multisz
 from metaclone.lossless import Attribute, Editor, XmlDocument
 from metaclone.lossless.values import encode_attribute_value
-from metaclone.model.rules import name_key
+from metaclone.model.bindings import unique_bindings
 from metaclone.model.sites import Binding, Finding, Severity, Site, split_address
 from metaclone.model.validation import require_binding
 
@@ -161,8 +161,8 @@ def sorted_bindings(
     entries (http, or ftp for FTP sites) and the SecureBindings entries (https)."""
     plain: list[str] = []
     secure: list[str] = []
-    for item in bindings:
-        binding = Binding.parse(item) if isinstance(item, str) else item
+    parsed = [Binding.parse(item) if isinstance(item, str) else item for item in bindings]
+    for binding in parsed:
         protocol = binding.protocol.lower()
         if protocol == service.plain_protocol:
             target = plain
@@ -175,12 +175,8 @@ def sorted_bindings(
                 f"{allowed} bindings",
                 path=path,
             )
-        information = _iis6_information(binding, path)
-        if any(_same_binding(information, other) for other in target):
-            raise BindingError(f"{binding.summary} is given twice", path=path)
-        target.append(information)
-    if not plain and not secure:
-        raise BindingError("a site needs at least one binding", path=path)
+        target.append(_iis6_information(binding, path))
+    unique_bindings(parsed, path=path)
     return plain, secure
 
 
@@ -213,8 +209,3 @@ def _iis6_information(binding: Binding, path: str) -> str:
         ip = ""
     return f"{ip}:{port}:{host}"
 
-
-def _same_binding(a: str, b: str) -> bool:
-    ip_a, port_a, host_a = split_address(a)
-    ip_b, port_b, host_b = split_address(b)
-    return (ip_a, port_a, name_key(host_a)) == (ip_b, port_b, name_key(host_b))
