@@ -59,8 +59,9 @@ from metaclone.iis6.reading import (
 from metaclone.iis6.schema import (
     read_value,
 )
-from metaclone.lossless import Attribute, Element
+from metaclone.lossless import Attribute, Element, Memo
 from metaclone.model.checks import common_checks
+from metaclone.model.lookup import SiteQuery
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import IIS6_RULES, SiteRules, check_free_name, choose_site_id
 from metaclone.model.sites import (
@@ -70,12 +71,17 @@ from metaclone.model.sites import (
     Finding,
     Site,
     SiteKind,
-    is_ascii_number,
     normalize_thumbprint,
 )
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
+
+_MBPROPERTY: Memo[Element] = Memo("iis6 <MBProperty>")
+_INDEX: Memo[KeyTable] = Memo("iis6 key index")
+_INDEXED: Memo[bool] = Memo("iis6 key index built")
+_SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
+_INHERITED: Memo[dict[str, dict[str, str]]] = Memo("iis6 inherited properties by service")
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -91,45 +97,37 @@ class MetabaseDocument(ConfigDocument):
     site_rules: ClassVar[SiteRules] = IIS6_RULES
     is_iis: ClassVar[bool] = True
 
-    _index_cache: tuple[int, KeyTable] | None = None
-    _sites_cache: tuple[int, tuple[Site, ...]] | None = None
-    _mbproperty_cache: tuple[int, Element] | None = None
-    _inherited_cache: tuple[int, dict[str, dict[str, str]]] | None = None
-
     # -- the key index ---------------------------------------------------------------------
 
     def _index(self) -> KeyTable:
-        cached = self._index_cache
-        if cached is not None and cached[0] == self.xml.version:
-            return cached[1]
+        return self.xml.memo(_INDEX, self._build_index)
+
+    def _build_index(self) -> KeyTable:
         mbproperty = self._mbproperty()
-        index = index_keys(self.xml, mbproperty.content_start, mbproperty.content_end)
-        self._index_cache = (self.xml.version, index)
+        index = index_keys(
+            self.xml, mbproperty.content_start, mbproperty.content_end, exact=self.exact
+        )
+        self.xml.remember(_INDEXED, True)
         return index
 
+    def _indexed(self) -> bool:
+        """Whether the key index of the current text is built (without building it)."""
+        return self.xml.memo(_INDEXED, lambda: False)
+
     def _mbproperty(self) -> Element:
-        cached = self._mbproperty_cache
-        if cached is not None and cached[0] == self.xml.version:
-            return cached[1]
-        found = find_mbproperty(self.xml)
-        self._mbproperty_cache = (self.xml.version, found)
-        return found
+        return self.xml.memo(_MBPROPERTY, lambda: find_mbproperty(self.xml))
 
     def inherited(self, service: Service = WEB) -> dict[str, str]:
         """The inheritable properties the sites of ``service`` inherit (decoded, by name).
 
         See :mod:`metaclone.iis6.inherit`; read once per version of the text.
         """
-        cached = self._inherited_cache
-        if cached is None or cached[0] != self.xml.version:
-            cached = (self.xml.version, {})
-            self._inherited_cache = cached
-        values = cached[1].get(service.name)
+        cached = self.xml.memo(_INHERITED, dict)
+        values = cached.get(service.name)
         if values is None:
             mbproperty = self._mbproperty()
-            indexed = self._index_cache
             ancestors = None
-            if indexed is not None and indexed[0] == self.xml.version:
+            if self._indexed():
                 ancestors = {}
                 for path in ancestor_paths(service):
                     found = self.key(path)
@@ -145,7 +143,7 @@ class MetabaseDocument(ConfigDocument):
                 )
             except ValueError as exc:
                 raise ParseError(str(exc), path=self.path) from None
-            cached[1][service.name] = values
+            cached[service.name] = values
         return values
 
     # -- keys and values -------------------------------------------------------------------
@@ -211,12 +209,7 @@ class MetabaseDocument(ConfigDocument):
         means none).  Each https binding carries the site's certificate too (IIS 6 has one per
         site).  ServerAutoStart is never inherited (MBSchema: ``NO_ATTRIBUTES``).
         """
-        cached = self._sites_cache
-        if cached is not None and cached[0] == self.xml.version:
-            return cached[1]
-        sites = self._reader.read_all(self._scan_sites(), self._index)
-        self._sites_cache = (self.xml.version, sites)
-        return sites
+        return self.xml.memo(_SITES, lambda: self._reader.read_all(self._scan_sites(), self._index))
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.
@@ -224,24 +217,14 @@ class MetabaseDocument(ConfigDocument):
         Ids are looked up in the key index, so that selecting a site by id does not read every
         site of a large file.
         """
-        kind, number = SiteKind.WEB, None
-        if isinstance(key, Site):
-            kind, number = key.kind, key.id
-        elif isinstance(key, int) and not isinstance(key, bool):
-            number = key
-        elif isinstance(key, str):
-            text = key.strip()
-            if text.lower().startswith("ftp/") and is_ascii_number(text[4:]):
-                kind, number = SiteKind.FTP, int(text[4:])
-            elif is_ascii_number(text):
-                number = int(text)
-        if number is not None:
-            entries = list(self._index().site_entries_by_id.get(number, ()))
-            if kind is SiteKind.FTP or len(entries) > 1:
+        query = SiteQuery.of(key)
+        if query.number is not None and not isinstance(key, bool):
+            entries = list(self._index().site_entries_by_id.get(query.number, ()))
+            if query.ftp or len(entries) > 1:
                 # "ftp/N" means an FTP site only; a bare id prefers the web site.
-                strict = kind is SiteKind.FTP
+                kind = SiteKind.FTP if query.ftp else SiteKind.WEB
                 entries = [e for e in entries if e.service.kind is kind] or (
-                    [] if strict else entries
+                    [] if query.ftp else entries
                 )
             if len(entries) == 1:
                 return self._read_site(entries[0])
@@ -267,10 +250,10 @@ class MetabaseDocument(ConfigDocument):
     def _scan_sites(self) -> list[ScannedSite] | None:
         """The sites read in one pass without the key index, unless it is already built.
 
-        None when the index is needed to tell them (see :func:`scan_sites`).
+        None when the index is needed to tell them (see :func:`scan_sites`), and for an exact
+        document, which reads its sites from the index the exact scanner builds.
         """
-        cached = self._index_cache
-        if cached is not None and cached[0] == self.xml.version:
+        if self.exact or self._indexed():
             return None
         mbproperty = self._mbproperty()
         return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)

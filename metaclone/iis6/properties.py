@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from metaclone.errors import BindingError, CertificateError
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import format_multisz, parse_multisz
-from metaclone.lossless import Attribute, Editor, XmlDocument
+from metaclone.lossless import Attribute, Editor, Memo, XmlDocument
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.bindings import unique_bindings
 from metaclone.model.sites import Binding, Finding, Severity, Site, split_address
@@ -21,6 +21,8 @@ from metaclone.model.validation import require_binding
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CERTIFICATE_PROPERTIES = ("SSLCertHash", "SSLStoreName")
+#: The continuation indentation of the file's MULTISZ values.
+_LAYOUT: Memo[str] = Memo("iis6 MULTISZ continuation")
 _DEFAULT_CONTINUATION = "\t\t\t"
 # How far to look for a multi-line value whose layout new MULTISZ values copy.
 _LAYOUT_PROBE_KEYS = 400
@@ -32,7 +34,6 @@ class KeyWriter:
     def __init__(self, xml: XmlDocument, index: Callable[[], KeyTable]) -> None:
         self.xml = xml
         self._index = index
-        self._layout: tuple[int, str] | None = None
 
     def set_property(self, editor: Editor, key: MetabaseKey, name: str, raw: str) -> None:
         """Set property ``name`` to ``raw`` (attribute text for a double quote).
@@ -67,9 +68,9 @@ class KeyWriter:
         own = _continuation_in(self.xml.attributes(key.start_tag))
         if own is not None:
             return own
-        cached = self._layout
-        if cached is not None and cached[0] == self.xml.version:
-            return cached[1]
+        return self.xml.memo(_LAYOUT, self._file_continuation)
+
+    def _file_continuation(self) -> str:
         found = _DEFAULT_CONTINUATION
         index = self._index()
         for position in range(min(len(index), _LAYOUT_PROBE_KEYS)):
@@ -77,7 +78,6 @@ class KeyWriter:
             if layout is not None:
                 found = layout
                 break
-        self._layout = (self.xml.version, found)
         return found
 
     def write_multisz(
@@ -208,4 +208,3 @@ def _iis6_information(binding: Binding, path: str) -> str:
     if ip == "*":
         ip = ""
     return f"{ip}:{port}:{host}"
-
