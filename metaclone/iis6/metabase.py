@@ -20,13 +20,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
-    AmbiguousSiteError,
     CertificateError,
-    MetacloneError,
     ParseError,
-    SiteIdInUseError,
-    SiteNameError,
-    SiteNotFoundError,
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import read_applications
@@ -36,12 +31,19 @@ from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
-    SERVICES,
     WEB,
     KeyTable,
     MetabaseKey,
     Service,
     SiteEntry,
+)
+from metaclone.iis6.lookup import (
+    choose_id,
+    clone_name,
+    entry_by_id,
+    entry_of,
+    free_name,
+    require_own_path,
 )
 from metaclone.iis6.properties import (
     KeyWriter,
@@ -52,25 +54,20 @@ from metaclone.iis6.properties import (
 from metaclone.iis6.reading import (
     ScannedSite,
     SiteReader,
-    name_owner,
     scan_document_sites,
-    site_names,
 )
 from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute, Element, Memo
 from metaclone.model.checks import common_checks
-from metaclone.model.lookup import SiteQuery
-from metaclone.model.rules import copy_name, name_key
-from metaclone.model.site_rules import IIS6_RULES, SiteRules, check_free_name, choose_site_id
+from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Application,
     Binding,
     CertificateInput,
     Finding,
     Site,
-    SiteKind,
     normalize_thumbprint,
 )
 
@@ -217,18 +214,8 @@ class MetabaseDocument(ConfigDocument):
         Ids are looked up in the key index, so that selecting a site by id does not read every
         site of a large file.
         """
-        query = SiteQuery.of(key)
-        if query.number is not None and not isinstance(key, bool):
-            entries = list(self._index().site_entries_by_id.get(query.number, ()))
-            if query.ftp or len(entries) > 1:
-                # "ftp/N" means an FTP site only; a bare id prefers the web site.
-                kind = SiteKind.FTP if query.ftp else SiteKind.WEB
-                entries = [e for e in entries if e.service.kind is kind] or (
-                    [] if query.ftp else entries
-                )
-            if len(entries) == 1:
-                return self._read_site(entries[0])
-        return super().site(key)
+        entry = entry_by_id(self._index(), key)
+        return self._read_site(entry) if entry is not None else super().site(key)
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
         """The applications of a site in IIS 7's shape: for a web site its keys with an
@@ -259,19 +246,7 @@ class MetabaseDocument(ConfigDocument):
         return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)
 
     def _site_entry(self, site: Site) -> SiteEntry:
-        service = SERVICES[site.kind]
-        candidates = [
-            e for e in self._index().site_entries_by_id.get(site.id, ()) if e.service is service
-        ]
-        for entry in candidates:
-            if site.line is None or entry.line == site.line:
-                return entry
-        if candidates:
-            return candidates[0]
-        raise SiteNotFoundError(
-            f"no {site.kind.value} site with id {site.id} in this {self.format} document",
-            path=self.path,
-        )
+        return entry_of(self._index(), site, path=self.path, format=self.format)
 
     def _target(self, site: SiteKey) -> tuple[Site, SiteEntry]:
         """The site an operation changes, refused when its server key's path is not unique.
@@ -280,20 +255,7 @@ class MetabaseDocument(ConfigDocument):
         """
         found = self.site(site)
         entry = self._site_entry(found)
-        index = entry.table
-        location = index.key(entry.position).location
-        if index.count(location) > 1:
-            folded = index.folded[entry.position]
-            lines = [
-                index.line_at(index.start(i)) for i, f in enumerate(index.folded) if f == folded
-            ]
-            raise AmbiguousSiteError(
-                f"site {found.id} {found.name!r}: {len(lines)} keys have Location {location} "
-                f"(lines {', '.join(map(str, lines))}); give each its own path before changing "
-                "this site",
-                path=self.path,
-                line=entry.line,
-            )
+        require_own_path(found, entry, path=self.path)
         return found, entry
 
     def _reread(self, entry: SiteEntry) -> Site:
@@ -337,49 +299,14 @@ class MetabaseDocument(ConfigDocument):
         (AppPackageID, AppWamClsid) the clone shares with the source are added to ``notes``.
         """
         site, entry = self._target(source)
-        chosen_id = self._choose_site_id(entry.service, new_id)
-        name = self._clone_name(site, new_name)
+        chosen_id = choose_id(self._index(), entry.service, new_id, path=self.path)
+        name = clone_name(self.xml.text, self._index(), site, new_name, path=self.path)
 
         cloner = SubtreeCloner(self.xml, self._writer, entry, self.keys_under(entry.key.location))
         copies = cloner.insert_copy(chosen_id, name, auto_start=auto_start)
         new_site, notes = cloner.read_copy(copies, site, self._reader.site_at)
         self.notes += notes
         return new_site
-
-    def _choose_site_id(self, service: Service, requested: int | None) -> int:
-        used = self._index().used_ids(service)
-
-        def taken(ident: int) -> MetacloneError | None:
-            if ident not in used:
-                return None
-            return SiteIdInUseError(
-                f"id {ident} is already used by keys under /LM/{service.name}/{ident}; "
-                "choose another id or leave it out to get a free one",
-                path=self.path,
-            )
-
-        return choose_site_id(requested, used, IIS6_RULES, path=self.path, taken=taken)
-
-    def _clone_name(self, site: Site, requested: str | None) -> str:
-        if requested is not None:
-            return self._free_name(requested, site.kind, exclude=None)
-        taken = {name_key(name) for _, name in site_names(self.xml.text, self._index(), site.kind)}
-        return copy_name(site.name or f"Site {site.id}", lambda name: name_key(name) in taken)
-
-    def _free_name(self, name: str, kind: SiteKind, exclude: Site | None) -> str:
-        def taken(name: str) -> MetacloneError | None:
-            owner = name_owner(self.xml.text, self._index(), kind, name, exclude)
-            if owner is None:
-                return None
-            entry, other_name = owner
-            return SiteNameError(
-                f"site {entry.id} (line {entry.key.line}) is already named {other_name!r}; "
-                "choose another name",
-                path=self.path,
-                line=entry.key.line,
-            )
-
-        return check_free_name(name, path=self.path, taken=taken)
 
     # -- other edits -----------------------------------------------------------------------
 
@@ -396,7 +323,7 @@ class MetabaseDocument(ConfigDocument):
     def rename_site(self, site: SiteKey, new_name: str) -> Site:
         """Set the site's name (ServerComment); refuse a name another site has."""
         found, entry = self._target(site)
-        self._free_name(new_name, found.kind, exclude=found)
+        free_name(self.xml.text, self._index(), new_name, found.kind, exclude=found, path=self.path)
         editor = self.xml.edit()
         self._writer.set_property(editor, entry.key, "ServerComment", encode_name(new_name))
         editor.commit()
