@@ -58,7 +58,7 @@ from metaclone.iis6.keys import WEB
 from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import KeySource, MetabaseKey, SiteEntry
+    from metaclone.iis6.keys import KeySource, MetabaseKey, ServerKeyEntry
     from metaclone.lossless import Attribute
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
@@ -76,7 +76,7 @@ class _Node(NamedTuple):
     path: str | None  # Path
 
 
-def read_applications(document: KeySource, entry: SiteEntry) -> tuple[Application, ...]:
+def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Application, ...]:
     """The applications of the site whose server key is ``entry``, with their virtual
     directories, in file order.
 

@@ -23,7 +23,7 @@ from metaclone.model.sites import Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import KeySource, MetabaseKey, SiteEntry
+    from metaclone.iis6.keys import KeySource, MetabaseKey, ServerKeyEntry
     from metaclone.lossless import XmlDocument
 
 #: The COM+ application of a key (IIS 5 isolation mode).
@@ -34,7 +34,7 @@ _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
 def site_findings(
-    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[SiteEntry]
+    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[ServerKeyEntry]
 ) -> list[Finding]:
     """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
     :func:`~metaclone.model.checks.common_checks`), in its order; ``entries`` are the server
@@ -131,7 +131,7 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
 
 
 def _key_findings(
-    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[SiteEntry]
+    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[ServerKeyEntry]
 ) -> list[Finding]:
     """AppRoots outside their site, then COM+ packages shared by sites: one read of each
     site's keys."""

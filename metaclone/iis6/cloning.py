@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from metaclone.iis6.checks import COM_PLUS_PROPERTIES
-from metaclone.iis6.keys import MetabaseKey, Service, SiteEntry
+from metaclone.iis6.keys import MetabaseKey, ServerKeyEntry, Service
 from metaclone.iis6.properties import KeyWriter, encode_name
 from metaclone.iis6.schema import is_secure_blob, may_hold_path, parse_bool
 from metaclone.lossless import Attribute, Editor, Element, XmlDocument
@@ -31,7 +31,7 @@ class SubtreeCloner:
         self,
         xml: XmlDocument,
         writer: KeyWriter,
-        entry: SiteEntry,
+        entry: ServerKeyEntry,
         subtree: Sequence[MetabaseKey],
     ) -> None:
         self.xml = xml

@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.iis6.keys import INHERITED_PROPERTIES, SITE_KEY_TYPES, KeyTable, scan_keys
-from metaclone.lossless import Element, Tag, TagKind, XmlDocument
+from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
 
 # The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
 # 3 attribute text (ending in "/" for an empty-element tag).
-MARKUP = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
+TOP_LEVEL_TAG = re.compile(
+    rf"<(?:{markup.OPAQUE}"
+    rf"|(/?)({markup.NAME})((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
     re.S,
 )
 _FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -67,8 +67,9 @@ def find_mbproperty(xml: XmlDocument) -> Element:
 
 
 def location_reader(xml: XmlDocument) -> LocationReader:
-    """Reads the Location of each top-level tag of the exact scanner (a :data:`MARKUP` match):
-    None for an element that is no key; a key without one raises."""
+    """Reads the Location of each top-level tag of the exact scanner (a
+    :data:`TOP_LEVEL_TAG` match): None for an element that is no key; a key without one
+    raises."""
 
     def location_of(match: re.Match[str]) -> str | None:
         first = first_location(xml.text, match)
@@ -98,7 +99,7 @@ def scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -
     depth = 0
     open_name = open_location = ""
     open_start = 0
-    for match in MARKUP.finditer(text, start, end):
+    for match in TOP_LEVEL_TAG.finditer(text, start, end):
         name = match.group(2)
         if name is None:
             continue
@@ -133,7 +134,8 @@ def scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -
 
 
 def first_location(text: str, match: re.Match[str]) -> str | None:
-    """The Location of a :data:`MARKUP` tag when it is the first attribute, as IIS writes it."""
+    """The Location of a :data:`TOP_LEVEL_TAG` match when it is the tag's first attribute,
+    as IIS writes it."""
     first = _FIRST_LOCATION.match(text, match.start(3))
     if first is None:
         return None

@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 
 import attrs
 
-from metaclone.lossless import Attribute, Element, Tag, TagKind
+from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -91,7 +91,7 @@ class MetabaseKey:
         return self.location.lower()
 
 
-class SiteEntry(NamedTuple):
+class ServerKeyEntry(NamedTuple):
     """A site's server key, by its place in a :class:`KeyTable`."""
 
     service: Service
@@ -143,8 +143,9 @@ def key_body(name_group: int) -> str:
     name = f"\\{name_group}"
     return (
         rf"(?:[^<]*+</{name}\s*>"
-        r"|(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+"
-        r"(?:/>|>(?:[^<]++|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+        + "|"
+        + markup.TAG_ATTRIBUTES
+        + rf"(?:/>|>(?:[^<]++|<{markup.COMMENT}|<{markup.CDATA}|<{markup.PI}"
         rf"|<(?![/!?]|{name}[\s/>])[^<]*+|</(?!{name}\s*>)[^<]*+)*+"
         rf"</{name}\s*>))"
     )
@@ -157,7 +158,7 @@ LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 # keys come first so that the group that closes last (``lastindex``) tells the kind of item
 # without reading any text: see the _SITE_KEY... constants.
 _KEY = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
+    rf"<(?:{markup.OPAQUE}"
     r"|(IIsWebServer|IIsFtpServer)"
     + LOCATION
     + key_body(1)
@@ -177,7 +178,7 @@ _CHUNK = 4096
 _NAME = re.compile(r"[^\s/>!?][^\s/>]*")
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
-TAG_REST = re.compile(r"(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+(/?)>")
+TAG_REST = re.compile(markup.TAG_REST)
 
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
@@ -357,9 +358,9 @@ class KeyTable:
         return set(map(int, pattern.findall(self._joined)))
 
     @functools.cached_property
-    def site_entries(self) -> tuple[SiteEntry, ...]:
+    def site_entries(self) -> tuple[ServerKeyEntry, ...]:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
-        entries: list[SiteEntry] = []
+        entries: list[ServerKeyEntry] = []
         locations, starts, types, text = self.locations, self._starts, self._types, self.text
         site_path = SITE_PATH.fullmatch
         for position in self._site_positions:
@@ -374,11 +375,11 @@ class KeyTable:
             elif types[position] != service.key_type:
                 continue
             segment = site_match.group(2)
-            entries.append(SiteEntry(service, int(segment), segment, position, self))
+            entries.append(ServerKeyEntry(service, int(segment), segment, position, self))
         return tuple(entries)
 
     @functools.cached_property
-    def site_entries_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
+    def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
         """:attr:`site_entries` by id (web and FTP sites may share one)."""
         return grouped((entry.id, entry) for entry in self.site_entries)
 

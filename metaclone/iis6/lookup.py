@@ -15,7 +15,7 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
 )
-from metaclone.iis6.keys import SERVICES, KeyTable, Service, SiteEntry
+from metaclone.iis6.keys import SERVICES, KeyTable, ServerKeyEntry, Service
 from metaclone.iis6.reading import name_owner, site_names
 from metaclone.model.lookup import SiteKey, SiteQuery
 from metaclone.model.rules import copy_name, name_key
@@ -23,7 +23,7 @@ from metaclone.model.site_rules import IIS6_RULES, check_free_name, choose_site_
 from metaclone.model.sites import Site, SiteKind
 
 
-def entry_by_id(index: KeyTable, key: SiteKey) -> SiteEntry | None:
+def entry_by_id(index: KeyTable, key: SiteKey) -> ServerKeyEntry | None:
     """The one server key ``key`` selects by id (``"ftp/N"`` an FTP site only, a bare id the
     web site first); None when ``key`` is no id or the id does not tell one site."""
     query = SiteQuery.of(key)
@@ -36,7 +36,7 @@ def entry_by_id(index: KeyTable, key: SiteKey) -> SiteEntry | None:
     return entries[0] if len(entries) == 1 else None
 
 
-def entry_of(index: KeyTable, site: Site, *, path: str, format: str) -> SiteEntry:
+def entry_of(index: KeyTable, site: Site, *, path: str, format: str) -> ServerKeyEntry:
     """The server key ``site`` was read from (by service, id and line)."""
     service = SERVICES[site.kind]
     candidates = [e for e in index.site_entries_by_id.get(site.id, ()) if e.service is service]
@@ -50,7 +50,7 @@ def entry_of(index: KeyTable, site: Site, *, path: str, format: str) -> SiteEntr
     )
 
 
-def require_own_path(site: Site, entry: SiteEntry, *, path: str) -> None:
+def require_own_path(site: Site, entry: ServerKeyEntry, *, path: str) -> None:
     """Refuse to change a site whose server key's path another key has too (a broken file):
     both would be cloned, deleted or edited."""
     index = entry.table

@@ -31,7 +31,7 @@ from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
     WEB,
     MetabaseKey,
-    SiteEntry,
+    ServerKeyEntry,
 )
 from metaclone.iis6.lookup import (
     choose_id,
@@ -126,7 +126,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
     def _reader(self) -> SiteReader:
         return SiteReader(self.xml, self.inherited)
 
-    def _read_site(self, entry: SiteEntry) -> Site:
+    def _read_site(self, entry: ServerKeyEntry) -> Site:
         return self._reader.read_entry(entry)
 
     def _scan_sites(self) -> list[ScannedSite] | None:
@@ -140,10 +140,10 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         mbproperty = self._mbproperty()
         return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)
 
-    def _site_entry(self, site: Site) -> SiteEntry:
+    def _site_entry(self, site: Site) -> ServerKeyEntry:
         return entry_of(self._index(), site, path=self.path, format=self.format)
 
-    def _target(self, site: SiteKey) -> tuple[Site, SiteEntry]:
+    def _target(self, site: SiteKey) -> tuple[Site, ServerKeyEntry]:
         """The site an operation changes, refused when its server key's path is not unique.
 
         Two keys with one Location (a broken file) would both be cloned, deleted or edited.
@@ -153,7 +153,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         require_own_path(found, entry, path=self.path)
         return found, entry
 
-    def _reread(self, entry: SiteEntry) -> Site:
+    def _reread(self, entry: ServerKeyEntry) -> Site:
         """The site of ``entry`` after an edit inside or after its server key's start tag.
 
         Such an edit leaves the key where it was, with its path and line, so the site is read
@@ -292,7 +292,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
             self._writer.swap_certificates(first.key, second.key)
         return None
 
-    def _secure_target(self, key: SiteKey) -> SiteEntry:
+    def _secure_target(self, key: SiteKey) -> ServerKeyEntry:
         site, entry = self._target(key)
         if entry.service is not WEB:
             raise CertificateError(

@@ -20,12 +20,12 @@ from metaclone.iis6.keys import (
     SITE_PATH,
     TAG_REST,
     KeyTable,
+    ServerKeyEntry,
     Service,
-    SiteEntry,
     key_body,
 )
 from metaclone.iis6.schema import parse_bool, parse_multisz
-from metaclone.lossless import Tag, TagKind, XmlDocument
+from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.rules import name_key
@@ -76,7 +76,7 @@ def site_scanner(site_properties: str) -> re.Pattern[str]:
     double or single quotes.
     """
     return re.compile(
-        r"(?:[^<]*+(?:<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+        rf"(?:[^<]*+(?:<(?:{markup.OPAQUE})"
         r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
         + _LOCATION_UNCAPTURED
         + key_body(1)
@@ -175,7 +175,7 @@ class SiteReader:
                     result.append(self.site_at(entry.service, entry.id, start, line))
         return tuple(result)
 
-    def read_entry(self, entry: SiteEntry) -> Site:
+    def read_entry(self, entry: ServerKeyEntry) -> Site:
         """The site of a server key of the index."""
         return self.site_at(entry.service, entry.id, entry.start, entry.line)
 
@@ -257,9 +257,9 @@ class SiteReader:
         return self.xml.parse_error(offset, f"{name}: {message}")
 
 
-def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[SiteEntry, str]]:
+def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[ServerKeyEntry, str]]:
     """Every site of ``kind`` with its name, reading only ServerComment."""
-    result: list[tuple[SiteEntry, str]] = []
+    result: list[tuple[ServerKeyEntry, str]] = []
     for entry in index.site_entries:
         if entry.service.kind is kind:
             # A site entry's key is of its service's type.
@@ -277,7 +277,7 @@ def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[SiteEnt
 
 def name_owner(
     text: str, index: KeyTable, kind: SiteKind, name: str, exclude: Site | None
-) -> tuple[SiteEntry, str] | None:
+) -> tuple[ServerKeyEntry, str] | None:
     """The first site of ``kind`` named ``name`` (any case) other than ``exclude``, with its
     name as written; None when the name is free."""
     if not may_be_a_site_name(text, name):
