@@ -29,6 +29,7 @@ from metaclone.iis6.reading import scan_document_sites
 from metaclone.lossless import XmlDocument
 from metaclone.model.sites import Binding, CertificateRef, Severity, SiteKind
 from tests.conftest import FIXTURES, corpus_params, fixture_files
+from tests.helpers import assert_refused
 
 IIS6 = FIXTURES / "iis6"
 MAIN = IIS6 / "MetaBase.xml"
@@ -657,27 +658,26 @@ def test_unknown_site() -> None:
 
 @pytest.mark.parametrize("new_id", [12, 1962875481, 1, 98004751])
 def test_clone_refuses_an_id_in_use(new_id: int) -> None:
-    doc = load(MAIN)
-    with pytest.raises(SiteIdInUseError, match=f"id {new_id} is already used"):
-        doc.clone_site("Shop", new_id=new_id)
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(
+        MAIN,
+        lambda doc: doc.clone_site("Shop", new_id=new_id),
+        SiteIdInUseError,
+        match=f"id {new_id} is already used",
+    )
 
 
 def test_clone_refuses_an_id_used_only_by_leftover_keys() -> None:
     data = LF.read_bytes().replace(b"/LM/W3SVC/AppPools", b"/LM/W3SVC/40/ROOT")
-    doc = metaclone.loads(data)
-    assert isinstance(doc, MetabaseDocument)
-    with pytest.raises(SiteIdInUseError):
-        doc.clone_site(1, new_id=40)
-    unchanged(doc, data)
+    assert_refused(data, lambda doc: doc.clone_site(1, new_id=40), SiteIdInUseError)
 
 
 @pytest.mark.parametrize("new_id", [0, -1, 2**31, True, "12"])
 def test_clone_refuses_an_id_out_of_range(new_id: object) -> None:
-    doc = load(MAIN)
-    with pytest.raises(SiteIdOutOfRangeError):
-        doc.clone_site("Shop", new_id=new_id)  # type: ignore[arg-type]
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(
+        MAIN,
+        lambda doc: doc.clone_site("Shop", new_id=new_id),  # type: ignore[arg-type]
+        SiteIdOutOfRangeError,
+    )
 
 
 def test_ambiguous_name() -> None:
@@ -713,10 +713,7 @@ def test_bad_names_are_refused(name: str) -> None:
     ],
 )
 def test_bad_bindings_are_refused(bindings: list[str], message: str) -> None:
-    doc = load(MAIN)
-    with pytest.raises(BindingError, match=message):
-        doc.set_bindings("Shop", bindings)
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(MAIN, lambda doc: doc.set_bindings("Shop", bindings), BindingError, message)
 
 
 def test_ftp_sites_take_only_ftp_bindings_and_no_certificate() -> None:
@@ -824,10 +821,13 @@ def test_a_key_sharing_the_server_keys_path_makes_the_site_ambiguous() -> None:
         b'<IIsWebVirtualDir\tLocation ="/LM/W3SVC/11/root"',
         b'<IIsWebVirtualDir\tLocation ="/lm/w3svc/11"',
     )
+    assert_refused(
+        data,
+        lambda doc: doc.clone_site("w11"),
+        AmbiguousSiteError,
+        match="2 keys have Location /LM/W3SVC/11",
+    )
     doc = metaclone.loads(data, "dup.xml")
-    with pytest.raises(AmbiguousSiteError, match="2 keys have Location /LM/W3SVC/11"):
-        doc.clone_site("w11")
-    assert doc.to_bytes() == data
     # The other sites are not affected.
     assert doc.clone_site("Blog").id == 1551821404
 
