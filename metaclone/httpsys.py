@@ -251,7 +251,7 @@ _SETTINGS: dict[str, _Setting] = {
 
 _KNOWN_FIELD_LABELS = frozenset({_HASH_LABEL, _APP_ID_LABEL, _STORE_LABEL, *_SETTINGS})
 
-_QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*")
+_QUOTE_PREFIX = re.compile(r"[ \t]*+(?:>[ \t]*+)*+")
 _SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _RULE = re.compile(r"-{3,}")
 

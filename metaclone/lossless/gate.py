@@ -16,7 +16,7 @@ import attrs
 from lxml import etree
 
 from metaclone.errors import ParseError
-from metaclone.lossless.tokens import Markup, OtherKind, iter_markup
+from metaclone.messages import quoted, shorten
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, None),
@@ -26,7 +26,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([^\"']*)\1")
+_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([^\"']*+)\1")
 
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _UTF16_NAMES = frozenset({"utf-16", "utf16", "unicode", "utf-16le", "utf-16be"})
@@ -118,25 +118,46 @@ def _check_declared_encoding(text: str, encoding: str, path: str) -> None:
     raise error_at(
         text,
         match.start(2),
-        f"the declaration says encoding={match.group(2)!r} but the file is {actual}; "
+        f"the declaration says encoding={quoted(match.group(2))} but the file is {actual}; "
         "only UTF-8 and UTF-16 files are supported",
         path,
     )
 
 
+# White space as XML defines it (Python's \s also matches characters XML takes for text).
+_XML_SPACE = re.compile(r"[ \t\r\n]*+")
+
+
 def refuse_doctype(text: str, path: str) -> None:
-    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks)."""
-    for token in iter_markup(text):
-        if not isinstance(token, Markup):
-            return
-        if token.kind is OtherKind.DOCTYPE:
-            raise error_at(
-                text,
-                token.start,
-                "DOCTYPE declarations are not allowed: IIS configuration files never have "
-                "one, and entities defined there can read files or exhaust memory",
-                path,
-            )
+    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks).
+
+    Only the prolog is read (white space, comments and processing instructions up to the first
+    other markup), by string search: the text has not been checked yet, so nothing here may
+    depend on it being well-formed, and the work stays linear in its length.
+    """
+    position = 0
+    while True:
+        space = _XML_SPACE.match(text, position)
+        position = space.end() if space is not None else position
+        if text.startswith("<!--", position):
+            end = text.find("-->", position + 4)
+            skip = 3
+        elif text.startswith("<?", position):
+            end = text.find("?>", position + 2)
+            skip = 2
+        else:
+            break
+        if end < 0:
+            return  # unclosed: the well-formedness check reports it
+        position = end + skip
+    if text.startswith("<!DOCTYPE", position):
+        raise error_at(
+            text,
+            position,
+            "DOCTYPE declarations are not allowed: IIS configuration files never have "
+            "one, and entities defined there can read files or exhaust memory",
+            path,
+        )
 
 
 class _DiscardEvents:
@@ -166,6 +187,38 @@ def _safe_parser() -> etree.XMLParser:
     )
 
 
+#: How deeply libxml2 lets elements nest without XML_PARSE_HUGE, which metaclone never sets.
+MAX_DEPTH = 256
+
+# libxml2's limits without XML_PARSE_HUGE, worded for users: the option it suggests is one a
+# safe reader must not set, and it is no setting of metaclone's.
+_LIMITS = (
+    (
+        re.compile(r"Excessive depth in document: \d+"),
+        f"elements are nested more than {MAX_DEPTH} levels deep, the most a safe XML parser "
+        "reads (IIS files nest a few levels)",
+    ),
+    (
+        re.compile(r"Buffer size limit exceeded|too big|too long|Huge input lookup", re.I),
+        "a name, tag, attribute value, text, comment or processing instruction is larger than "
+        "a safe XML parser reads (about 10 MB; names 50,000 characters)",
+    ),
+)
+_HUGE_HINT = re.compile(r"[,;]?\s*(?:try|use)\s+XML_PARSE_HUGE(?:\s+option)?", re.I)
+# lxml appends its own ", line L, column C": the location is reported separately.
+_LXML_LOCATION = re.compile(r",? line \d+, column \d+$")
+
+
+def _reworded(message: str) -> str:
+    """lxml's ``message`` without its location and without advice about XML_PARSE_HUGE."""
+    message = _LXML_LOCATION.sub("", message.strip())
+    if "XML_PARSE_HUGE" in message or "limit" in message.lower():
+        for pattern, wording in _LIMITS:
+            if pattern.search(message):
+                return f"{wording} ({shorten(_HUGE_HINT.sub('', message).strip())})"
+    return shorten(_HUGE_HINT.sub("", message).strip(), 240)
+
+
 def check_well_formed(data: bytes, text: str, path: str) -> None:
     """Raise ParseError unless lxml finds ``data`` well-formed."""
     parser = _safe_parser()
@@ -173,11 +226,8 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
         etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
-        message = str(exc.msg)
-        # lxml appends its own ", line L, column C": the location is reported separately.
-        message = re.sub(r", line \d+, column \d+$", "", message)
         raise ParseError(
-            f"not well-formed XML: {message}",
+            f"not well-formed XML: {_reworded(str(exc.msg))}",
             path=path,
             line=line,
             column=column,
@@ -187,7 +237,7 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
     for entry in parser.error_log:
         if entry.level >= etree.ErrorLevels.ERROR:
             raise ParseError(
-                f"not well-formed XML: {entry.message}",
+                f"not well-formed XML: {_reworded(entry.message)}",
                 path=path,
                 line=entry.line,
                 column=entry.column,

@@ -18,12 +18,17 @@ import attrs
 
 from metaclone.lossless.values import decode_attribute_value
 
+# The rest of a tag after its name: attributes, then "/>" or ">" (group: the "/" or "").  The
+# quantifiers are possessive, so a tag is read once, however long, with no backtracking state
+# kept per attribute (a lazy loop over a 10 MB start tag takes gigabytes).
+_TAG_REST = r"(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+(/?)>"
+
 # One alternative per kind of markup.  Groups: 1 comment, 2 CDATA, 3 processing instruction
 # (including the XML declaration), 4 DOCTYPE, 5 "/" of an end tag, 6 tag name, 7 "/" of an
 # empty-element tag.
 _MARKUP = re.compile(
     r"<(?:(!--.*?-->)|(!\[CDATA\[.*?\]\]>)|(\?.*?\?>)|(!DOCTYPE)"
-    r"|(/)?([^\s/>!?][^\s/>]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+    r"|(/)?([^\s/>!?][^\s/>]*+)" + _TAG_REST + ")",
     re.S,
 )
 
@@ -165,7 +170,9 @@ def _same_name(name: str) -> re.Pattern[str]:
     return re.compile(
         r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/?)"
         + re.escape(name)
-        + r"(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+        + r"(?=[\s/>])"
+        + _TAG_REST
+        + ")",
         re.S,
     )
 
@@ -261,35 +268,41 @@ def _same_name_end(name: str) -> re.Pattern[str]:
 
 def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
     """The attributes of a start or empty-element tag, in the order written."""
+    return tuple(_attributes(text, tag, None))
+
+
+def find_attribute(text: str, tag: Tag, name: str) -> Attribute | None:
+    """The attribute of ``tag`` called ``name``, made without making the others."""
+    return next(_attributes(text, tag, name), None)
+
+
+def _attributes(text: str, tag: Tag, wanted: str | None) -> Iterator[Attribute]:
+    """The attributes of ``tag`` in order; only those called ``wanted`` unless it is None."""
     if tag.kind is TagKind.END:
-        return ()
-    result: list[Attribute] = []
+        return
     # The name is followed by white space or by "/" or ">" , so attributes start right after it.
     pos = tag.start + 1 + len(tag.name)
     limit = tag.end
-    while True:
-        match = _ATTRIBUTE.match(text, pos, limit)
-        if match is None:
-            return tuple(result)
+    while (match := _ATTRIBUTE.match(text, pos, limit)) is not None:
+        pos = match.end()
+        if wanted is not None and match.group(2) != wanted:
+            continue
         double, single = match.group(4), match.group(5)
         if double is not None:
             raw, quote, value_group = double, '"', 4
         else:
             raw, quote, value_group = single, "'", 5
-        result.append(
-            Attribute(
-                name=match.group(2),
-                raw=raw,
-                quote=quote,
-                leading=match.group(1),
-                equals=match.group(3),
-                start=match.start(),
-                value_start=match.start(value_group),
-                value_end=match.end(value_group),
-                end=match.end(),
-            )
+        yield Attribute(
+            name=match.group(2),
+            raw=raw,
+            quote=quote,
+            leading=match.group(1),
+            equals=match.group(3),
+            start=match.start(),
+            value_start=match.start(value_group),
+            value_end=match.end(value_group),
+            end=pos,
         )
-        pos = match.end()
 
 
 def balanced(text: str, start: int, end: int) -> bool:
