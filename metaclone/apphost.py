@@ -64,6 +64,7 @@ from metaclone.errors import (
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
 from metaclone.lossless.values import encode_attribute_value
+from metaclone.messages import listing, quoted
 from metaclone.sites import (
     ADDRESS_PROTOCOLS,
     MAX_SITE_ID,
@@ -453,12 +454,12 @@ class AppHostDocument(ConfigDocument):
                     )
         for endpoint, owners in users.items():
             if len(owners) > 1:
-                listing = ", ".join(f"{s.name!r} (id {s.id})" for s in owners)
+                named = listing(f"{s.name!r} (id {s.id})" for s in owners)
                 findings.append(
                     Finding(
                         Severity.INFO,
                         "shared-sslcert-endpoint",
-                        f"HTTP.sys entry {endpoint} serves the https bindings of {listing}: "
+                        f"HTTP.sys entry {endpoint} serves the https bindings of {named}: "
                         "a certificate change there changes it for all of them",
                         owners[0].id,
                         owners[0].line,
@@ -783,7 +784,8 @@ class AppHostDocument(ConfigDocument):
                                 Severity.INFO,
                                 "site-specific-value",
                                 f"{where} keeps <{token.name} {attribute.name}="
-                                f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
+                                f"{quoted(attribute.value)}>, which mentions "
+                                f"{listing(map(repr, hits))}"
                                 "; change it by hand if the clone needs its own",
                                 entry.id,
                                 self.xml.line_of(token.start),

@@ -25,6 +25,7 @@ from metaclone.errors import MetacloneError, ParseError, UnsupportedDocumentErro
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless.document import write_atomic
+from metaclone.messages import listing
 from metaclone.sites import (
     Application,
     Binding,
@@ -110,8 +111,8 @@ def _certificate(
         if missing:
             console.say(
                 f"metaclone: warning: certificate {loaded.thumbprint} does not cover "
-                + ", ".join(missing)
-                + f" (it names {', '.join(loaded.dns_names) or 'no host'})"
+                + listing(missing)
+                + f" (it names {listing(loaded.dns_names) or 'no host'})"
             )
     return loaded.ref(store)
 

@@ -19,6 +19,7 @@ import attrs
 
 from metaclone.errors import CertificateError, NetshParseError, SiteNotFoundError, ThumbprintError
 from metaclone.files import read_input
+from metaclone.messages import listing, quoted, shorten
 from metaclone.sites import Binding, CertificateRef, Site, is_ascii_number, normalize_thumbprint
 
 #: The application id IIS registers its certificate bindings under.
@@ -152,7 +153,7 @@ def normalize_app_id(app_id: str) -> str:
     match = _GUID.fullmatch(app_id.strip())
     if match is None:
         raise CertificateError(
-            f"{app_id!r} is not an application id; write a GUID such as {IIS_APP_ID}"
+            f"{quoted(app_id)} is not an application id; write a GUID such as {IIS_APP_ID}"
         )
     return "{" + match.group(1).lower() + "}"
 
@@ -326,7 +327,7 @@ class _NetshReader:
             if field is None:
                 if block:
                     raise self.error(
-                        f"unexpected text {line.text!r} in the block that starts at line "
+                        f"unexpected text {quoted(line.text)} in the block that starts at line "
                         f"{block[0].line}; netsh writes 'Label : value' lines there",
                         line.number,
                         line.column,
@@ -345,8 +346,8 @@ class _NetshReader:
                 continue  # a heading such as "SSL Certificate bindings :" in some languages
             elif _endpoint_from_shape(field.value) is None:
                 raise self.error(
-                    f"a block of netsh output starts with {field.label!r}; expected it to start "
-                    "with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
+                    f"a block of netsh output starts with {quoted(field.label)}; expected it to "
+                    "start with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
                     "(is this the output of 'netsh http show sslcert'?)",
                     field.line,
                     line.column,
@@ -377,7 +378,7 @@ class _NetshReader:
                 EndpointKind.CCS: "a port number such as 443",
             }
             raise self.error(
-                f"{key.value!r} is not {expected[kind or EndpointKind.IPPORT]}",
+                f"{quoted(key.value)} is not {expected[kind or EndpointKind.IPPORT]}",
                 key.line,
                 key.column,
             )
@@ -427,7 +428,7 @@ class _NetshReader:
             return normalize_thumbprint(field.value)
         except ThumbprintError:
             raise self.error(
-                f"certificate hash {field.value!r} is not 40 hexadecimal digits",
+                f"certificate hash {quoted(field.value)} is not 40 hexadecimal digits",
                 field.line,
                 field.column,
             ) from None
@@ -439,7 +440,7 @@ class _NetshReader:
             return normalize_app_id(field.value)
         except CertificateError:
             raise self.error(
-                f"application id {field.value!r} is not a GUID such as {IIS_APP_ID}",
+                f"application id {quoted(field.value)} is not a GUID such as {IIS_APP_ID}",
                 field.line,
                 field.column,
             ) from None
@@ -582,7 +583,8 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
     if problems:
         warnings = (
             f"{entry.endpoint}: these settings could not be repeated on the command line and "
-            "'netsh http update sslcert' may reset them: " + "; ".join(problems),
+            "'netsh http update sslcert' may reset them: "
+            + listing((shorten(problem) for problem in problems), "; "),
         )
     return tuple(options), warnings
 

@@ -32,14 +32,20 @@ def quoted(text: str, limit: int = EXCERPT_CHARS) -> str:
     return repr(shorten(text, limit))
 
 
-def listing(items: Iterable[str], separator: str = ", ", limit: int = LISTED_ITEMS) -> str:
+def listing(
+    items: Iterable[str],
+    separator: str = ", ",
+    limit: int = LISTED_ITEMS,
+    total: int | None = None,
+) -> str:
     """The first ``limit`` of ``items`` joined by ``separator``, then "and N more".
 
-    ``items`` is read once, lazily: a generator over a huge input is counted, not kept.
+    ``items`` is read once, lazily: a generator over a huge input is counted, not kept.  With
+    ``total`` (how many items there are) it is read no further than the items shown.
     """
     iterator = iter(items)
     shown = list(islice(iterator, limit))
-    rest = sum(1 for _ in iterator)
+    rest = total - len(shown) if total is not None else sum(1 for _ in iterator)
     text = separator.join(shown)
     return f"{text} and {rest} more" if rest else text
 

@@ -15,7 +15,7 @@ MULTISZ entries into spaces.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,6 +34,7 @@ from metaclone.errors import (
 )
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
+from metaclone.messages import listing
 from metaclone.metabase_applications import read_applications
 from metaclone.metabase_index import (
     INHERITED_PROPERTIES,
@@ -419,7 +420,7 @@ class MetabaseDocument(ConfigDocument):
             ]
             raise AmbiguousSiteError(
                 f"site {found.id} {found.name!r}: {len(lines)} keys have Location {location} "
-                f"(lines {', '.join(map(str, lines))}); give each its own path before changing "
+                f"(lines {listing(map(str, lines))}); give each its own path before changing "
                 "this site",
                 path=self.path,
                 line=entry.line,
@@ -940,14 +941,18 @@ class MetabaseDocument(ConfigDocument):
             distinct = {(s.kind, s.id) for s, _ in users}
             if len(distinct) < 2:
                 continue
+            ids = sorted({ident for _kind, ident in distinct})
+            # An id that a web and an FTP site share is another site's even for one of them.
+            counts = Counter(ident for _kind, ident in distinct)
             for site, key in users:
-                others = sorted({s.id for s, _ in users if (s.kind, s.id) != (site.kind, site.id)})
+                alone = 1 if counts[site.id] == 1 else 0
+                others = (str(i) for i in ids if i != site.id or not alone)
                 findings.append(
                     Finding(
                         Severity.WARNING,
                         "shared-com-package",
                         f"{key.location}: {prop} is also used by site(s) "
-                        + ", ".join(map(str, others)),
+                        + listing(others, total=len(ids) - alone),
                         site_id=site.id,
                         line=self.xml.line_of(key.start),
                     )
@@ -958,7 +963,7 @@ class MetabaseDocument(ConfigDocument):
         for (kind, ident), group in grouped(((s.kind, s.id), s) for s in sites).items():
             if len(group) < 2:
                 continue
-            lines = ", ".join(str(s.line) for s in group)
+            lines = listing(str(s.line) for s in group)
             for site in group[1:]:
                 yield Finding(
                     Severity.ERROR,
@@ -973,7 +978,7 @@ class MetabaseDocument(ConfigDocument):
         for group in grouped(named).values():
             if len(group) < 2:
                 continue
-            ids = ", ".join(str(s.id) for s in group)
+            ids = listing(str(s.id) for s in group)
             for site in group[1:]:
                 yield Finding(
                     Severity.WARNING,

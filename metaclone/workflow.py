@@ -16,6 +16,7 @@ from metaclone.base import ConfigDocument, SiteKey
 from metaclone.errors import CertificateError, SiteNotFoundError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import APPCMD_XML, IIS6_METABASE
+from metaclone.messages import listing
 from metaclone.metabase import MetabaseDocument
 from metaclone.sites import Binding, CertificateRef, Site, SiteKind
 
@@ -120,7 +121,7 @@ def begin(
                 placeholder = doc.set_bindings(placeholder, placeholder.bindings + restored)
                 changes.append(
                     "gave the placeholder the https bindings the site had before: "
-                    + ", ".join(b.summary for b in restored)
+                    + listing(b.summary for b in restored)
                 )
             else:
                 warnings.append("the placeholder has no https binding: it will serve http only")
@@ -170,7 +171,7 @@ def finish(
             original = doc.set_bindings(original, original.bindings + stand_in.secure_bindings)
             changes.append(
                 f"gave {_site_label(original)} back its https bindings: "
-                + ", ".join(b.summary for b in stand_in.secure_bindings)
+                + listing(b.summary for b in stand_in.secure_bindings)
             )
         if delete:
             doc.delete_site(stand_in)
