@@ -16,6 +16,7 @@ import attrs
 from lxml import etree
 
 from metaclone.errors import ParseError
+from metaclone.lossless.tokens import TagKind, element_at, last_element_at, next_tag, only_misc
 from metaclone.messages import quoted, shorten
 
 _BOMS = (
@@ -128,12 +129,12 @@ def _check_declared_encoding(text: str, encoding: str, path: str) -> None:
 _XML_SPACE = re.compile(r"[ \t\r\n]*+")
 
 
-def refuse_doctype(text: str, path: str) -> None:
-    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks).
+def prolog_end(text: str) -> int:
+    """Where the prolog ends: the offset of the first markup or text that is not white space,
+    a comment or a processing instruction (-1 when a comment or one of those is never closed).
 
-    Only the prolog is read (white space, comments and processing instructions up to the first
-    other markup), by string search: the text has not been checked yet, so nothing here may
-    depend on it being well-formed, and the work stays linear in its length.
+    Read by string search: the text has not been checked yet, so nothing here may depend on it
+    being well-formed, and the work stays linear in its length.
     """
     position = 0
     while True:
@@ -146,14 +147,22 @@ def refuse_doctype(text: str, path: str) -> None:
             end = text.find("?>", position + 2)
             skip = 2
         else:
-            break
+            return position
         if end < 0:
-            return  # unclosed: the well-formedness check reports it
+            return -1  # the well-formedness check reports it
         position = end + skip
-    if text.startswith("<!DOCTYPE", position):
+
+
+def refuse_doctype(text: str, path: str, at: int | None = None) -> None:
+    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks).
+
+    ``at`` is :func:`prolog_end` when it is known already.
+    """
+    at = prolog_end(text) if at is None else at
+    if at >= 0 and text.startswith("<!DOCTYPE", at):
         raise error_at(
             text,
-            position,
+            at,
             "DOCTYPE declarations are not allowed: IIS configuration files never have "
             "one, and entities defined there can read files or exhaust memory",
             path,
@@ -245,9 +254,70 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
             )
 
 
+#: The extra element of :func:`_error_one_level_deeper`.
+_WRAPPER = ("<w>", "</w>")
+
+
+def _error_one_level_deeper(
+    data: bytes, decoded: DecodedText, root_at: int
+) -> tuple[int, int] | None:
+    """Where lxml finds the first error when the document element is put inside one more
+    element (at text offset ``root_at``); None when it finds none.
+
+    lxml's check without a tree lets elements nest one level deeper than its tree parser does
+    (257 levels against 256).  One more level around the document makes the fast check refuse
+    exactly what the tree parser refuses.  (Fed in pieces instead of copied, libxml2 checks no
+    depth at all.)
+    """
+    split = len(decoded.bom) + len(decoded.text[:root_at].encode(decoded.encoding))
+    opening, closing = (part.encode(decoded.encoding) for part in _WRAPPER)
+    view = memoryview(data)
+    wrapped = b"".join((view[:split], opening, view[split:], closing))
+    parser = _safe_parser()
+    try:
+        etree.fromstring(wrapped, parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        return line, column
+    for entry in parser.error_log:
+        if entry.level >= etree.ErrorLevels.ERROR:
+            return entry.line, entry.column
+    return None
+
+
+def _single_root(text: str, root_at: int) -> bool:
+    """Whether the element at ``root_at`` is followed only by what may follow a document
+    element (the text being well-formed inside an element)."""
+    tag = next_tag(text, root_at)
+    if tag is None or tag.start != root_at or tag.kind is TagKind.END:
+        return False
+    root = last_element_at(text, tag, len(text))
+    if root is not None:
+        return True
+    return only_misc(text, element_at(text, tag).end, len(text))
+
+
 def read_document(data: bytes, path: str) -> DecodedText:
     """Decode and check ``data``; the result is safe to scan and edit."""
     decoded = decode(data, path)
-    refuse_doctype(decoded.text, path)
-    check_well_formed(data, decoded.text, path)
+    text = decoded.text
+    root_at = prolog_end(text)
+    refuse_doctype(text, path, root_at)
+    deeper = _error_one_level_deeper(data, decoded, root_at) if root_at >= 0 else (1, 1)
+    if deeper is None and _single_root(text, root_at):
+        return decoded
+    check_well_formed(data, text, path)
+    if deeper is not None:
+        # Well-formed, yet refused one level deeper: nested one level more than lxml reads.
+        line, column = deeper
+        root_line, root_column = line_and_column(text, root_at)
+        if line == root_line and column > root_column:
+            column -= len(_WRAPPER[0])
+        raise ParseError(
+            f"not well-formed XML: {_LIMITS[0][1]}",
+            path=path,
+            line=line,
+            column=column,
+            source_line=source_line(text, line),
+        )
     return decoded

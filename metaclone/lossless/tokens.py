@@ -230,6 +230,13 @@ def _next_child_tag(text: str, pos: int, end: int) -> Tag | None:
 _TRAILING_MISC = re.compile(r"(?:\s++|<!--.*?-->|<\?.*?\?>)*+")
 
 
+def only_misc(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds only white space, comments and processing instructions:
+    what may follow the document element."""
+    trailing = _TRAILING_MISC.match(text, start, end)
+    return trailing is not None and trailing.end() == end
+
+
 def root_element(text: str) -> Element:
     """The document element."""
     tag = next_tag(text, 0)
@@ -255,8 +262,7 @@ def last_element_at(text: str, tag: Tag, limit: int) -> Element | None:
     end = _same_name_end(tag.name).match(text, close, limit) if close >= 0 else None
     if end is None:
         return None
-    trailing = _TRAILING_MISC.match(text, end.end(), limit)
-    if trailing is None or trailing.end() != limit:
+    if not only_misc(text, end.end(), limit):
         return None
     return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
 
