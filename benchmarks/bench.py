@@ -386,6 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--profile", choices=TASKS, help="profile one task instead")
     parser.add_argument("--limit", type=int, default=30, help="rows of profile output")
+    parser.add_argument("--cli", action="store_true",
+                        help="time every command as a fresh process (benchmarks/commands.py)")
+    parser.add_argument("--small", action="store_true",
+                        help="with --cli: ~100 KB files instead of --sites")
     parser.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -401,11 +405,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"== {args.profile} {file_format} {args.sites:,} sites ==")
             print(profile(args.profile, file_format, args.sites, args.seed, args.limit))
         return 0
+    if args.cli:
+        return _run_commands(args, formats)
     results = run_benchmarks(args.sites, formats, args.repeat, args.seed, not args.no_scaling)
     OUT.mkdir(exist_ok=True)
     target = args.json or OUT / f"results-{args.sites}.json"
     target.write_text(json.dumps(results, indent=2))
     print(report(results))
+    return 0
+
+
+#: Sites that make a generated file of about 100 KB.
+SMALL_SITES = {"iis6": 75, "iis7": 70}
+
+
+def _run_commands(args: argparse.Namespace, formats: Sequence[str]) -> int:
+    from commands import run as run_commands
+
+    files = []
+    for file_format in formats:
+        sites = SMALL_SITES[file_format] if args.small else args.sites
+        files.append((file_format, sites, generated_file(file_format, sites, args.seed)))
+    OUT.mkdir(exist_ok=True)
+    label = "small" if args.small else str(args.sites)
+    target = args.json or OUT / f"commands-{label}.json"
+    print(run_commands(files, args.repeat, machine(), target))
     return 0
 
 

@@ -31,4 +31,7 @@ def main(path: str, site: str, new_name: str) -> Path:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        print(f"usage: python {sys.argv[0]} FILE SITE NEW_NAME", file=sys.stderr)
+        raise SystemExit(2)
     main(sys.argv[1], sys.argv[2], sys.argv[3])

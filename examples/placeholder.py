@@ -20,6 +20,10 @@ from metaclone import workflow
 def show(result: workflow.WorkflowResult) -> None:
     for change in result.changes:
         print(f"  changed: {change}")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    for note in result.notes:
+        print(f"  note: {note}")
     for number, step in enumerate(result.next_steps, 1):
         print(f"  step {number}: {step}")
     if result.plan:
@@ -46,4 +50,10 @@ def main(path: str, site: str, new_thumbprint: str) -> tuple[Path, Path]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    if len(sys.argv) != 4:
+        print(f"usage: python {sys.argv[0]} FILE SITE NEW_THUMBPRINT", file=sys.stderr)
+        raise SystemExit(2)
+    try:
+        main(sys.argv[1], sys.argv[2], sys.argv[3])
+    except metaclone.MetacloneError as error:
+        raise SystemExit(f"refused: {error}") from None

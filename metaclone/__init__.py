@@ -7,13 +7,17 @@
 """
 
 from metaclone import certs, httpsys, workflow
+from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
+from metaclone.changes import Change, diff_documents
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    FileChangedError,
+    FormatMismatchError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -23,7 +27,9 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
     ThumbprintError,
+    UnsafeTargetError,
     UnsupportedDocumentError,
+    WriteError,
 )
 from metaclone.loader import detect_format, load, loads
 from metaclone.sites import (
@@ -37,8 +43,7 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
-
-__version__ = "0.1.0"
+from metaclone.sslcert_changes import diff_sslcerts
 
 __all__ = [
     "AmbiguousSiteError",
@@ -49,8 +54,11 @@ __all__ = [
     "CertificateKeyError",
     "CertificateRef",
     "CertificateValidityError",
+    "Change",
     "ConfigDocument",
+    "FileChangedError",
     "Finding",
+    "FormatMismatchError",
     "MetacloneError",
     "NetshParseError",
     "ParseError",
@@ -63,11 +71,15 @@ __all__ = [
     "SiteNameError",
     "SiteNotFoundError",
     "ThumbprintError",
+    "UnsafeTargetError",
     "UnsupportedDocumentError",
     "VirtualDirectory",
+    "WriteError",
     "__version__",
     "certs",
     "detect_format",
+    "diff_documents",
+    "diff_sslcerts",
     "httpsys",
     "load",
     "loads",

@@ -33,6 +33,7 @@ from metaclone.apphost_index import (
     QUICK_END,
     SERVER_COMMENT_PROPERTY,
     LocationEntry,
+    MetadataKey,
     QuickValues,
     SiteEntry,
     SiteIndex,
@@ -61,10 +62,12 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
 )
+from metaclone.handover import Handover, appcmd_steps, iis7_steps, iis_express_steps
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup, next_tag
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.messages import listing, quoted
+from metaclone.rules import copy_name
 from metaclone.sites import (
     ADDRESS_PROTOCOLS,
     MAX_SITE_ID,
@@ -333,8 +336,7 @@ class AppHostDocument(ConfigDocument):
 
     def _with_certificate(self, binding: Binding) -> Binding:
         """``binding`` with the certificate of the attached HTTP.sys entry for its endpoint."""
-        endpoint = httpsys.endpoint_for(binding)
-        found = self._sslcert_by_endpoint.get(endpoint) if endpoint is not None else None
+        found = httpsys.served_by(binding, self._sslcert_by_endpoint)
         if found is not None and found.ref is not None:
             return Binding.from_information(
                 binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
@@ -356,6 +358,71 @@ class AppHostDocument(ConfigDocument):
         for entry in self._sslcerts:
             self._sslcert_by_endpoint.setdefault(entry.endpoint, entry)
         self._sites_cache = None
+
+    def uncertified_bindings(self, site: SiteKey) -> tuple[Binding, ...] | None:
+        """The https bindings no attached HTTP.sys entry serves (None before attach_sslcerts).
+
+        Each binding is resolved as HTTP.sys resolves it (:func:`~metaclone.httpsys.served_by`):
+        an entry of the central certificate store serves its bindings from the store's files.
+        """
+        found = self.site(site)
+        if found.kind is SiteKind.FTP:
+            return super().uncertified_bindings(found)
+        if not self._sslcerts_attached:
+            return None
+        return tuple(
+            b
+            for b in found.secure_bindings
+            if httpsys.served_by(b, self._sslcert_by_endpoint) is None
+        )
+
+    def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        if self.is_iis_express:
+            return iis_express_steps(handover)
+        return iis7_steps(handover)
+
+    # -- what else the file configures, for review --------------------------------------
+
+    def site_element(self, site: SiteKey) -> Element:
+        """The ``<site>`` element of ``site`` (inside its ``<SITE>`` in appcmd XML)."""
+        return self._entry(site).element
+
+    @property
+    def default_application_pool(self) -> str | None:
+        """``<sites><applicationDefaults applicationPool>``: the pool of applications that
+        name none (unless their site's own applicationDefaults does)."""
+        return self._index().default_pool
+
+    @property
+    def location_blocks(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
+        return self._index().locations
+
+    @property
+    def metadata_keys(self) -> tuple[MetadataKey, ...]:
+        """The ``<customMetadata><key>`` elements, in file order."""
+        return self._index().metadata_keys
+
+    @property
+    def application_pool_elements(self) -> tuple[Element, ...]:
+        """The children of ``<applicationPools>``: each ``<add>`` and the pool defaults."""
+        pools = self._index().pools_element
+        return () if pools is None else tuple(self.xml.children(pools))
+
+    def declared_section_groups(self) -> frozenset[str]:
+        """The section groups ``<configSections>`` declares, as paths (``system.webServer``)."""
+        xml = self.xml
+        declared = xml.child(xml.root, "configSections")
+        found: set[str] = set()
+        pending = [(declared, "")] if declared is not None else []
+        while pending:
+            parent, prefix = pending.pop()
+            for group in xml.children(parent):
+                name = xml.get(group, "name")
+                if group.name == "sectionGroup" and name:
+                    found.add(prefix + name)
+                    pending.append((group, f"{prefix}{name}/"))
+        return frozenset(found)
 
     # -- checking --------------------------------------------------------------------------
 
@@ -439,9 +506,8 @@ class AppHostDocument(ConfigDocument):
                     if site not in owners:
                         owners.append(site)
                 if self._sslcerts_attached and binding.certificate is None:
-                    has_entry = endpoint in self._sslcert_by_endpoint
-                    if endpoint.kind is httpsys.EndpointKind.CCS and has_entry:
-                        continue
+                    if httpsys.served_by(binding, self._sslcert_by_endpoint) is not None:
+                        continue  # served by the central store, whose certificate is a file
                     findings.append(
                         Finding(
                             Severity.WARNING,
@@ -579,15 +645,19 @@ class AppHostDocument(ConfigDocument):
     ) -> Site:
         """Copy a site with a new id and name, with its location blocks and customMetadata.
 
-        The copy is inserted right after the source and is stopped (``serverAutoStart="false"``)
-        unless ``auto_start``.  ``new_id`` defaults to one more than the highest id used by a
-        site or by customMetadata, so no deleted site's id is reused.  With
+        ``new_name`` defaults to ``NAME (copy)`` (``NAME (copy 2)``, ... when taken), as IIS 6
+        names copies.  The copy is inserted right after the source and is stopped
+        (``serverAutoStart="false"``) unless ``auto_start``.  ``new_id`` defaults to one more
+        than the highest id used by a site or by customMetadata, so no deleted site's id is
+        reused.  With
         ``clone_app_pools``, the application pools the source's applications name explicitly
         are copied under new names and the clone's applications point at the copies.
         Site-specific text the copy keeps (host names, paths) is reported in :attr:`notes`.
         """
         index = self._index()
         entry = self._entry(source)
+        if new_name is None:
+            new_name = self._copy_name(entry, index)
         name = self._check_new_name(new_name, index, allow=None)
         site_id = self._choose_id(new_id, index)
         editor = self.xml.edit()
@@ -618,6 +688,13 @@ class AppHostDocument(ConfigDocument):
         editor.commit()
         self.notes.extend(notes)
         return self._site_at(copy_start, site_id, name, index)
+
+    def _copy_name(self, entry: SiteEntry, index: SiteIndex) -> str:
+        """``NAME (copy)``, numbered past names used by sites or by location blocks."""
+        taken = {e.name.casefold() for e in index.sites}
+        return copy_name(
+            entry.name, lambda name: name.casefold() in taken or bool(index.locations_of(name))
+        )
 
     def _site_at(self, offset: int, site_id: int, name: str, index: SiteIndex) -> Site:
         """The site whose block starts at ``offset``, read without indexing the file again."""
@@ -1164,6 +1241,19 @@ class AppcmdDocument(AppHostDocument):
                 editor.set_attribute(wrapper, "state", "Stopped")
             elif not clone:
                 editor.set_attribute(wrapper, "state", "Started")
+
+    def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        return appcmd_steps(handover)
+
+    def keep_only(self, sites: Iterable[SiteKey]) -> None:
+        """Remove every ``<SITE>`` but those of ``sites``, so that the document is exactly
+        what ``appcmd add site /in`` should add."""
+        kept = {self._entry(site).block.start for site in sites}
+        editor = self.xml.edit()
+        for entry in self._index().sites:
+            if entry.block.start not in kept:
+                editor.remove_element(entry.block)
+        editor.commit()
 
     def _format_notes(self, entry: SiteEntry, site_id: int, auto_start: bool) -> list[Finding]:
         return [

@@ -26,6 +26,7 @@ from metaclone.sites import (
 )
 
 if TYPE_CHECKING:
+    from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan
 
 SiteKey = int | str | Site
@@ -80,7 +81,10 @@ def select_site(
             + "); give the id instead",
             path=path,
         )
-    raise _not_found(f"site named {str(key).strip()!r}", candidates, identity, path, format)
+    shown = str(key).strip()
+    # Digits were looked up as an id first, then as a name: the message says both.
+    what = f"site with id or name {shown}" if is_ascii_number(shown) else f"site named {shown!r}"
+    raise _not_found(what, candidates, identity, path, format)
 
 
 def _not_found(
@@ -201,7 +205,33 @@ class ConfigDocument:
         """Problems found in the document (none for a document without sites)."""
         return []
 
+    def uncertified_bindings(self, site: SiteKey) -> tuple[Binding, ...] | None:
+        """The https bindings of ``site`` that no certificate serves; None when not known.
+
+        Where the file keeps the certificate (IIS 6, IIS 7 FTP sites) that is every https
+        binding of a site without one.  IIS 7 web sites override this: their certificates are
+        in HTTP.sys.
+        """
+        found = self.site(site)
+        if not found.certificate_known:
+            return None
+        if found.certificate is not None:
+            return ()
+        return tuple(b for b in found.secure_bindings if b.certificate is None)
+
+    def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        """What to do on the server, in order, to carry out a placeholder step done in this
+        document (see :mod:`metaclone.handover`)."""
+        raise self._unsupported("say how to install it")
+
     # -- editing ---------------------------------------------------------------------------
+
+    def keep_only(self, sites: Iterable[SiteKey]) -> None:
+        """Remove every site but ``sites``: what ``appcmd add site /in`` takes (appcmd XML)."""
+        raise UnsupportedDocumentError(
+            f"only appcmd XML can be cut down to some of its sites; this is {self.format}",
+            path=self.path,
+        )
 
     def clone_site(
         self,

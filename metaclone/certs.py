@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import importlib
 import ipaddress
 import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import attrs
 from cryptography import x509
@@ -27,12 +28,17 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 )
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from metaclone.errors import CertificateError, CertificateKeyError, CertificateValidityError
+from metaclone.errors import (
+    CertificateError,
+    CertificateKeyError,
+    CertificateUsageError,
+    CertificateValidityError,
+)
 from metaclone.files import read_input
 from metaclone.messages import listing, shorten
-from metaclone.sites import CertificateRef, normalize_thumbprint
+from metaclone.sites import CertificateRef, Site, normalize_thumbprint
 
 #: The formats :func:`load_certificate` reads, for messages.
 SUPPORTED_FORMATS = (
@@ -506,6 +512,65 @@ def uncovered_hosts(certificate: LoadedCertificate, hosts: Iterable[str]) -> lis
     return missing
 
 
+def site_hosts(site: Site) -> list[str]:
+    """The host names a certificate for ``site`` must cover, in binding order, once each.
+
+    Only the bindings TLS is spoken on count: https, and ftp (FTP over TLS).  An http binding's
+    host name never reaches the certificate, and ``*`` or an empty host names no host.
+    """
+    hosts: dict[str, None] = {}
+    for binding in site.bindings:
+        if binding.protocol.lower() in ("https", "ftp") and binding.host not in (None, "", "*"):
+            hosts.setdefault(binding.host or "")
+    return list(hosts)
+
+
+_USAGE_NAMES = {
+    ExtendedKeyUsageOID.CLIENT_AUTH: "client authentication",
+    ExtendedKeyUsageOID.CODE_SIGNING: "code signing",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "e-mail protection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "time stamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSP signing",
+}
+
+
+def _extended_key_usage(certificate: x509.Certificate) -> x509.ExtendedKeyUsage | None:
+    try:
+        extension = certificate.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
+    except x509.ExtensionNotFound:
+        return None
+    return cast(x509.ExtendedKeyUsage, extension.value)
+
+
+def check_server_auth(certificate: LoadedCertificate, allow_any_eku: bool = False) -> str | None:
+    """Refuse a certificate whose extended key usage does not allow TLS server authentication.
+
+    A certificate without the extension may be used for anything; one with it must list
+    serverAuth (1.3.6.1.5.5.7.3.1) or anyExtendedKeyUsage, or Windows will not offer it to TLS
+    clients.  Raises :class:`~metaclone.errors.CertificateUsageError` naming the usages it has;
+    with ``allow_any_eku`` the same message is returned instead, as a warning.  Returns None for
+    a certificate fit for a web server.
+    """
+    usage = _extended_key_usage(certificate.certificate)
+    if usage is None:
+        return None
+    allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
+    if any(oid in allowed for oid in usage):
+        return None
+    listed = ", ".join(_USAGE_NAMES.get(oid, oid.dotted_string) for oid in usage)
+    problem = (
+        f"certificate {certificate.subject} ({certificate.thumbprint}) is not meant for web "
+        f"servers: its extended key usage lists {listed or 'nothing'}, not server "
+        "authentication"
+    )
+    if allow_any_eku:
+        return problem
+    raise CertificateUsageError(
+        f"{problem}; use a server certificate, or --allow-any-eku to use it anyway",
+        path=certificate.path,
+    )
+
+
 # -- passwords -------------------------------------------------------------------------------
 
 
@@ -527,3 +592,33 @@ def password_from_file(path: str | os.PathLike[str]) -> bytes:
     if data.endswith(b"\n"):
         return data[:-1]
     return data
+
+
+# -- keys, and the tools built on this module ------------------------------------------------
+
+
+def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
+    return _same_key(key, certificate)
+
+
+# The audit, the signing request and the PFX packing live in modules of their own (they build
+# on this one); their names are reachable from here too, loaded on first use so that importing
+# this module does not import them.
+_ELSEWHERE = {
+    **dict.fromkeys(("AuditFinding", "AuditReport", "AuditRow", "audit"), "metaclone.audit"),
+    **dict.fromkeys(
+        ("collect_certificates", "load_private_key", "write_new_file"), "metaclone.certfiles"
+    ),
+    **dict.fromkeys(
+        ("CsrResult", "PackedPfx", "make_csr", "order_chain", "pack_pfx"),
+        "metaclone.certrequest",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -116,3 +116,67 @@ class CertificateKeyError(CertificateError):
 
 class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
+
+
+class PlanValueError(CertificateError, ValueError):
+    """A value an HTTP.sys plan would carry breaks its grammar (host name, address, store...).
+
+    Plans are run by administrators in an elevated prompt, so a value is written into one only
+    when it is proven harmless; anything else is refused with this error.
+    """
+
+
+class FormatMismatchError(UnsupportedDocumentError):
+    """Two files to compare are not of the same format."""
+
+
+class WriteError(MetacloneError, OSError):
+    """A file could not be written (``path`` names it); the files on disk are as they were."""
+
+
+class UnsafeTargetError(WriteError):
+    """A destination is refused before anything is written: not a regular file, or the input."""
+
+
+class FileChangedError(WriteError):
+    """The file changed on disk after it was read; replacing it would lose that change."""
+
+
+class CertificateUsageError(CertificateError):
+    """The certificate is not meant for TLS servers (its extended key usage lacks serverAuth)."""
+
+
+class WorkflowError(MetacloneError):
+    """A placeholder workflow step was refused because it would leave https down."""
+
+
+class NothingToKeepUpError(WorkflowError):
+    """The site has no https (or FTP over TLS) binding, so a placeholder would keep nothing up."""
+
+
+class MissingCertificateError(WorkflowError, CertificateError):
+    """The placeholder would start without a certificate to serve."""
+
+
+class PlaceholderExistsError(WorkflowError):
+    """The site already has a placeholder: ``begin`` has been run before."""
+
+
+class NotAPlaceholderError(WorkflowError):
+    """The site named as the placeholder does not hold the original's https bindings."""
+
+
+class PreviousConfigError(WorkflowError):
+    """The earlier copy of the configuration given with ``--from`` cannot serve the site."""
+
+
+class OutputExistsError(MetacloneError):
+    """A file to be written (a private key, a request, a PFX) already exists."""
+
+
+class CertificateRequestError(CertificateError):
+    """A certificate request cannot be made: no host name, a bad subject or host name."""
+
+
+class CertificateChainError(CertificateError):
+    """The chain given with a certificate does not link up to it."""

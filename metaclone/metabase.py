@@ -32,6 +32,7 @@ from metaclone.errors import (
     SiteNotFoundError,
     UnsupportedDocumentError,
 )
+from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.lossless import Attribute, Editor, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
 from metaclone.messages import listing
@@ -59,6 +60,7 @@ from metaclone.metabase_schema import (
     parse_multisz,
     read_value,
 )
+from metaclone.rules import copy_name
 from metaclone.sites import (
     MAX_SITE_ID,
     Application,
@@ -636,13 +638,8 @@ class MetabaseDocument(ConfigDocument):
         if requested is not None:
             self._check_name(requested, site.kind, exclude=None)
             return requested
-        base = f"{site.name or f'Site {site.id}'} (copy)"
         taken = {name.casefold() for _, name in self._site_names(site.kind)}
-        candidate, number = base, 2
-        while candidate.casefold() in taken:
-            candidate = f"{base[:-1]} {number})"
-            number += 1
-        return candidate
+        return copy_name(site.name or f"Site {site.id}", lambda name: name.casefold() in taken)
 
     def _check_name(self, name: str, kind: SiteKind, exclude: Site | None) -> None:
         if not isinstance(name, str) or not name.strip():
@@ -835,6 +832,19 @@ class MetabaseDocument(ConfigDocument):
                 line=site.line,
             )
         return entry
+
+    # -- on the server ---------------------------------------------------------------------
+
+    def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        if self.is_export:
+            return iis6_export_steps(handover)
+        return iis6_metabase_steps(handover, edit_while_running=self._edit_while_running())
+
+    def _edit_while_running(self) -> bool:
+        """Whether the file has IIS pick up changes to MetaBase.xml while it runs."""
+        computer = self.key("/LM")
+        value = self.raw_value(computer, "EnableEditWhileRunning") if computer else None
+        return value is not None and value.strip() in ("1", "TRUE")
 
     # -- writing properties ----------------------------------------------------------------
 

@@ -4,30 +4,44 @@
 certificate, marks the original stopped and the placeholder started.  ``finish`` puts the new
 certificate on the original, stops (or deletes) the placeholder and marks the original started.
 Both are written once against :class:`~metaclone.base.ConfigDocument`, so they work the same on
-an IIS 6 metabase, an IIS 7+ applicationHost.config and appcmd XML.  Each returns what it changed
-and the exact next steps on the server; for IIS 7 certificate changes, an HTTP.sys plan.
+an IIS 6 metabase, an IIS 7+ applicationHost.config (IIS or IIS Express) and appcmd XML; the
+document says what to do on the server (:meth:`~metaclone.base.ConfigDocument.placeholder_steps`).
+
+Both refuse, with the document unchanged, what would take https down: a placeholder that would
+start without a certificate, a second placeholder, a site with nothing to keep up, and a
+``finish`` whose "placeholder" is not the site's placeholder at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import attrs
 
 from metaclone.base import ConfigDocument, SiteKey
-from metaclone.errors import CertificateError, SiteNotFoundError
-from metaclone.httpsys import HttpSysPlan
-from metaclone.loader import APPCMD_XML, IIS6_METABASE
-from metaclone.messages import listing
-from metaclone.metabase import MetabaseDocument
-from metaclone.sites import Binding, CertificateRef, Site, SiteKind
+from metaclone.errors import (
+    MissingCertificateError,
+    NotAPlaceholderError,
+    NothingToKeepUpError,
+    PlaceholderExistsError,
+    PreviousConfigError,
+    SiteNotFoundError,
+)
+from metaclone.handover import Handover, Stage
+from metaclone.httpsys import HttpSysPlan, resolution_order
+from metaclone.sites import ADDRESS_PROTOCOLS, Binding, CertificateRef, Site, SiteKind
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
+
+#: The protocols TLS is spoken on: https, and ftp (FTP over TLS).
+TLS_PROTOCOLS = frozenset({"https", "ftp"})
 
 
 @attrs.frozen
 class WorkflowResult:
     """What a workflow step did, and what remains to be done on the server.
 
-    ``warnings`` are the workflow's own; the plan carries its warnings itself.
+    ``warnings`` and ``notes`` are the workflow's own; the plan carries its warnings itself.
     """
 
     original: Site
@@ -37,6 +51,7 @@ class WorkflowResult:
     changes: tuple[str, ...]
     next_steps: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -47,6 +62,7 @@ class WorkflowResult:
             "changes": list(self.changes),
             "next_steps": list(self.next_steps),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 
@@ -54,26 +70,153 @@ def _site_label(site: Site) -> str:
     return f"site {site.id} {site.name!r}"
 
 
-def _certificate_from(doc: ConfigDocument | None, site: Site) -> CertificateRef | None:
-    """The certificate ``site`` has in ``doc`` (its own, or that of one of its https bindings)."""
-    if doc is None:
-        return None
-    try:
-        found = doc.site(site.id if site.kind is SiteKind.WEB else f"ftp/{site.id}")
-    except SiteNotFoundError:
-        return None
-    if found.certificate is not None:
-        return found.certificate
-    return next((b.certificate for b in found.secure_bindings if b.certificate), None)
+def tls_bindings(site: Site) -> tuple[Binding, ...]:
+    """The bindings a placeholder keeps up: https, and ftp (FTP over TLS)."""
+    return tuple(b for b in site.bindings if b.protocol.lower() in TLS_PROTOCOLS)
 
 
-def _secure_bindings_from(doc: ConfigDocument | None, site: Site) -> tuple[Binding, ...]:
-    if doc is None:
-        return ()
+def _kept_up(site: Site) -> tuple[Binding, ...]:
+    """The bindings a placeholder of ``site`` would serve with a certificate.
+
+    The https bindings; for an FTP site with a certificate (FTP over TLS), its ftp bindings.
+    """
+    if site.kind is SiteKind.FTP and site.certificate is not None:
+        return tls_bindings(site)
+    return site.secure_bindings
+
+
+def _binding_key(binding: Binding) -> Hashable:
+    """What makes two bindings the same endpoint: ``*`` and an empty IP are one, case aside."""
+    protocol = binding.protocol.lower()
+    if protocol not in ADDRESS_PROTOCOLS:
+        return (protocol, binding.binding_information)
+    ip = binding.ip or ""
+    return (protocol, "" if ip == "*" else ip.lower(), binding.port, (binding.host or "").lower())
+
+
+def _keys(site: Site) -> dict[Hashable, Binding]:
+    return {_binding_key(b): b for b in tls_bindings(site)}
+
+
+def _own_certificate(site: Site) -> CertificateRef | None:
+    """The certificate ``site`` serves with: its own, or that of one of its https bindings."""
+    if site.certificate is not None:
+        return site.certificate
+    return next((b.certificate for b in site.secure_bindings if b.certificate), None)
+
+
+def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
+    """The placeholder ``begin`` left for ``site``, if there is one.
+
+    That is the site with the default placeholder name, or, while ``site`` is stopped, a
+    started site of the same kind whose https and ftp bindings are exactly ``site``'s.
+    """
+    original = doc.site(site)
     try:
-        return doc.site(site.id).secure_bindings
+        named = doc.site(f"{original.name}{PLACEHOLDER_SUFFIX}")
     except SiteNotFoundError:
-        return ()
+        named = None
+    if named is not None and named.id != original.id:
+        return named
+    wanted = _keys(original)
+    if original.auto_start or not wanted:
+        return None
+    return next(
+        (
+            other
+            for other in doc.sites
+            if other.kind is original.kind
+            and other.id != original.id
+            and other.auto_start
+            and _keys(other).keys() == wanted.keys()
+        ),
+        None,
+    )
+
+
+def _previous_site(
+    doc: ConfigDocument, previous: ConfigDocument | None, original: Site
+) -> Site | None:
+    """``original`` as the earlier copy of the configuration has it; refused when absent."""
+    if previous is None:
+        return None
+    if previous.format != doc.format:
+        raise PreviousConfigError(
+            f"--from {previous.path} is {previous.format}, but {doc.path} is {doc.format}: give "
+            "an earlier copy of the same configuration",
+            path=previous.path,
+        )
+    key = original.id if original.kind is SiteKind.WEB else f"ftp/{original.id}"
+    try:
+        return previous.site(key)
+    except SiteNotFoundError:
+        raise PreviousConfigError(
+            f"--from {previous.path} has no site with id {original.id} ({original.name!r}): "
+            "give an earlier copy of the configuration that still has it",
+            path=previous.path,
+        ) from None
+
+
+def _unverified_warning(name: str, bindings: tuple[Binding, ...]) -> str:
+    entries = " and ".join(
+        f"{b.summary} (" + " or ".join(map(str, resolution_order(b))) + ")" for b in bindings
+    )
+    return (
+        f"the certificate of {name!r} could not be verified (it is in HTTP.sys): check that "
+        f"'netsh http show sslcert' has an entry for {entries}, or give that output with "
+        "--sslcert, or the certificate with --thumbprint or --cert"
+    )
+
+
+def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site) -> list[str]:
+    """Refuse a placeholder that would start without any certificate.
+
+    Warnings when that cannot be known, and for bindings no certificate serves while others do.
+    """
+    missing = doc.uncertified_bindings(placeholder)
+    if missing is None:
+        return [_unverified_warning(original.name, placeholder.secure_bindings)]
+    if not missing:
+        return []
+    if len(missing) < len(placeholder.secure_bindings):
+        # The placeholder serves what the original served; these bindings had nothing before.
+        return [
+            "no certificate serves "
+            + ", ".join(b.summary for b in missing)
+            + f" of {original.name!r}: the placeholder serves https on its other bindings only"
+        ]
+    raise MissingCertificateError(
+        f"{_site_label(original)} has no certificate to serve while it waits ("
+        + ", ".join(b.summary for b in missing)
+        + " would have none): give the last working one with --thumbprint or --cert, or an "
+        "earlier copy of the configuration with --from",
+        path=doc.path,
+        line=original.line,
+    )
+
+
+def _pair_notes(
+    plan: HttpSysPlan | None, pair: dict[str, str]
+) -> tuple[HttpSysPlan | None, tuple[str, ...]]:
+    """The plan without warnings about sharing an entry with the other site of the pair.
+
+    The original and its placeholder have the same bindings, so of course they share HTTP.sys
+    entries: that is a note, not a warning.  ``pair`` maps each of the two names to its role.
+    """
+    if plan is None:
+        return None, ()
+    notes: list[str] = []
+    prefixes: list[str] = []
+    for change in plan.changes:
+        if change.also_affected and set(change.also_affected) <= pair.keys():
+            prefixes.append(f"{change.endpoint} is shared: ")
+            names = ", ".join(f"the {pair[n]} {n!r}" for n in change.also_affected)
+            notes.append(
+                f"{change.endpoint} is shared with {names}, which has the same bindings: it "
+                "serves the same certificate while it runs"
+            )
+    warnings = tuple(w for w in plan.warnings if not w.startswith(tuple(prefixes)))
+    return attrs.evolve(plan, warnings=warnings), tuple(notes)
 
 
 def begin(
@@ -85,62 +228,150 @@ def begin(
     certificate: CertificateRef | None = None,
     previous: ConfigDocument | None = None,
     saved_as: str | None = None,
+    only_new: bool = False,
 ) -> WorkflowResult:
     """Clone ``site`` as a started placeholder with the last working certificate; stop it.
 
-    The certificate is, in order: the one given, the site's own (if the pending request left it),
-    the one the same site has in ``previous`` (an earlier copy of the configuration).  For IIS 6
-    one of them is required, because the metabase is where the certificate lives.  For IIS 7 the
-    placeholder keeps the original's bindings, so HTTP.sys keeps serving the certificate it has
-    for them; a certificate given here is planned onto those bindings.  ``saved_as`` names the
-    file the result will be saved to, for the next steps (default: the document's own path).
+    The certificate is, in order: the one given, the site's own, the one the same site has in
+    ``previous`` (an earlier copy of the configuration, which also gives back https bindings a
+    pending request removed).  Refused (:class:`~metaclone.errors.WorkflowError`, document
+    unchanged) when the site has no https binding, already has a placeholder, or the placeholder
+    would start without a certificate: IIS 7 certificates are checked against the attached
+    ``netsh http show sslcert`` entries, and only warned about when none are attached.
+    ``saved_as`` names the file the result will be saved to, for the next steps (default: the
+    document's own path); ``only_new`` leaves the placeholder alone in the document (appcmd XML,
+    for ``appcmd add site /in``).
     """
     original = doc.site(site)
-    warnings: list[str] = []
-    own = _certificate_from(doc, original)
-    chosen = certificate or own or _certificate_from(previous, original)
-    if doc.format == IIS6_METABASE and chosen is None:
-        raise CertificateError(
-            f"{_site_label(original)} has no certificate to serve while it waits: give the last "
-            "working one with --thumbprint or --cert, or an earlier copy of the configuration "
-            "with --from",
+    existing = find_placeholder(doc, original)
+    if existing is not None:
+        raise PlaceholderExistsError(
+            f"a placeholder for {original.name!r} already exists ({_site_label(existing)}); "
+            "run placeholder finish",
+            path=doc.path,
+            line=existing.line,
+        )
+    earlier = _previous_site(doc, previous, original)
+    restored = _kept_up(earlier) if earlier is not None and not _kept_up(original) else ()
+    if not _kept_up(original) and not restored:
+        raise NothingToKeepUpError(
+            f"{_site_label(original)} has no https binding: there is nothing to keep up while "
+            "a certificate is pending, so it needs no placeholder",
             path=doc.path,
             line=original.line,
         )
-    name = new_name or f"{original.name}{PLACEHOLDER_SUFFIX}"
+    chosen = certificate or _own_certificate(original)
+    if chosen is None and earlier is not None:
+        chosen = _own_certificate(earlier)
     before = doc.xml.checkpoint()
     try:
-        placeholder = doc.clone_site(original, new_id=new_id, new_name=name, auto_start=True)
-        changes = [
-            f"cloned {_site_label(original)} as placeholder {_site_label(placeholder)} "
-            "(marked started)"
-        ]
-        if not placeholder.secure_bindings:
-            restored = _secure_bindings_from(previous, original)
-            if restored:
-                placeholder = doc.set_bindings(placeholder, placeholder.bindings + restored)
-                changes.append(
-                    "gave the placeholder the https bindings the site had before: "
-                    + listing(b.summary for b in restored)
-                )
-            else:
-                warnings.append("the placeholder has no https binding: it will serve http only")
-        plan = None
-        if chosen is not None and chosen != _certificate_from(doc, placeholder):
-            plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
-            changes.append(
-                f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
-                + (" as an HTTP.sys plan" if plan is not None else "")
-            )
-        original = doc.set_auto_start(original, False)
-        changes.append(f"marked {_site_label(original)} stopped")
-        placeholder = doc.site(placeholder)
+        return _begin(
+            doc,
+            original,
+            new_id=new_id,
+            new_name=new_name,
+            chosen=chosen,
+            restored=restored,
+            file=saved_as or doc.path,
+            only_new=only_new,
+        )
     except Exception:
         doc.xml.rollback(before)
         raise
-    steps = _begin_steps(doc, original, placeholder, plan, saved_as or doc.path)
+
+
+def _begin(
+    doc: ConfigDocument,
+    original: Site,
+    *,
+    new_id: int | None,
+    new_name: str | None,
+    chosen: CertificateRef | None,
+    restored: tuple[Binding, ...],
+    file: str,
+    only_new: bool,
+) -> WorkflowResult:
+    name = new_name or f"{original.name}{PLACEHOLDER_SUFFIX}"
+    placeholder = doc.clone_site(original, new_id=new_id, new_name=name, auto_start=True)
+    changes = [
+        f"cloned {_site_label(original)} as placeholder {_site_label(placeholder)} (marked started)"
+    ]
+    if restored:
+        placeholder = doc.set_bindings(placeholder, placeholder.bindings + restored)
+        changes.append(
+            "gave the placeholder the https bindings the site had before: "
+            + ", ".join(b.summary for b in restored)
+        )
+    plan = None
+    if chosen is not None and chosen != _own_certificate(placeholder):
+        plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
+        changes.append(
+            f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
+            + (" as an HTTP.sys plan" if plan is not None else "")
+        )
+        warnings = []
+    else:
+        warnings = _require_certificate(doc, placeholder, original)
+    plan, notes = _pair_notes(plan, {original.name: "original"})
+    original = doc.set_auto_start(original, False)
+    changes.append(f"marked {_site_label(original)} stopped")
+    placeholder = doc.site(placeholder)
+    if only_new:
+        doc.keep_only([placeholder])
+        changes.append("removed every other site from the document, for appcmd add site /in")
+    handover = Handover(Stage.BEGIN, original, placeholder, file, plan, only_new=only_new)
+    steps = doc.placeholder_steps(handover)
     return WorkflowResult(
-        original, placeholder, chosen, plan, tuple(changes), steps, tuple(warnings)
+        original, placeholder, chosen, plan, tuple(changes), steps, tuple(warnings), notes
+    )
+
+
+def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
+    """Why ``candidate`` is not the placeholder of ``original``, or None when it is.
+
+    A placeholder is another site of the same kind whose https and ftp bindings are exactly the
+    original's (a site whose pending request removed its https bindings takes them back from
+    its placeholder).
+    """
+    if candidate.kind is not original.kind:
+        kinds = f"{candidate.kind.value} site and {original.name!r} a {original.kind.value} site"
+        return f"it is a {kinds}"
+    mine, theirs = _keys(original), _keys(candidate)
+    if not theirs:
+        listed = ", ".join(b.summary for b in mine.values())
+        return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
+    if not mine or mine.keys() == theirs.keys():
+        return None
+    parts = []
+    lacking = [b.summary for k, b in mine.items() if k not in theirs]
+    extra = [b.summary for k, b in theirs.items() if k not in mine]
+    if lacking:
+        parts.append("it lacks " + ", ".join(lacking))
+    if extra:
+        parts.append(f"it has {', '.join(extra)}, which {original.name!r} has not")
+    return "; ".join(parts)
+
+
+def _check_placeholder(
+    doc: ConfigDocument, original: Site, stand_in: Site, force: bool
+) -> list[str]:
+    if stand_in.id == original.id and stand_in.kind is original.kind:
+        raise NotAPlaceholderError(
+            f"the placeholder must be another site than {_site_label(original)}", path=doc.path
+        )
+    mismatch = placeholder_mismatch(original, stand_in)
+    if mismatch is None:
+        return []
+    problem = (
+        f"{_site_label(stand_in)} is not the placeholder of {_site_label(original)}: {mismatch}"
+    )
+    if force:
+        return [f"{problem}; going ahead because of --force"]
+    raise NotAPlaceholderError(
+        f"{problem}. Nothing was changed; name the site placeholder begin created (its https "
+        "bindings are the original's), or give --force",
+        path=doc.path,
+        line=stand_in.line,
     )
 
 
@@ -151,143 +382,87 @@ def finish(
     certificate: CertificateRef,
     *,
     delete: bool = False,
+    force: bool = False,
     saved_as: str | None = None,
+    certificate_file: str | None = None,
 ) -> WorkflowResult:
     """Put the new ``certificate`` on ``site``, stop or delete ``placeholder``, start ``site``.
 
-    ``saved_as`` names the file the result will be saved to, for the next steps.
+    Refused (:class:`~metaclone.errors.NotAPlaceholderError`, document unchanged) when
+    ``placeholder`` is not ``site``'s placeholder (see :func:`placeholder_mismatch`), unless
+    ``force``.  ``saved_as`` names the file the result will be saved to and
+    ``certificate_file`` the file the certificate came from, for the next steps.
     """
     original = doc.site(site)
     stand_in = doc.site(placeholder)
-    if stand_in.id == original.id and stand_in.kind is original.kind:
-        raise SiteNotFoundError(
-            f"the placeholder must be another site than {_site_label(original)}", path=doc.path
+    warnings = _check_placeholder(doc, original, stand_in, force)
+    current = _own_certificate(original)
+    if current is not None and current.thumbprint == certificate.thumbprint:
+        warnings.append(
+            f"this is the certificate {original.name!r} already uses ({current.thumbprint}); "
+            "give the new one"
         )
-    warnings: list[str] = []
-    changes: list[str] = []
     before = doc.xml.checkpoint()
     try:
-        if not original.secure_bindings and stand_in.secure_bindings:
-            original = doc.set_bindings(original, original.bindings + stand_in.secure_bindings)
-            changes.append(
-                f"gave {_site_label(original)} back its https bindings: "
-                + listing(b.summary for b in stand_in.secure_bindings)
-            )
-        if delete:
-            doc.delete_site(stand_in)
-            changes.append(f"deleted placeholder {_site_label(stand_in)}")
-            remaining: Site | None = None
-        else:
-            remaining = doc.set_auto_start(stand_in, False)
-            changes.append(f"marked placeholder {_site_label(stand_in)} stopped")
-        plan = doc.set_certificate(original, certificate.thumbprint, store=certificate.store)
-        changes.append(
-            f"certificate {certificate.thumbprint} (store {certificate.store}) for "
-            f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")
+        return _finish(
+            doc,
+            original,
+            stand_in,
+            certificate,
+            delete=delete,
+            warnings=warnings,
+            file=saved_as or doc.path,
+            certificate_file=certificate_file,
         )
-        original = doc.set_auto_start(original, True)
-        changes.append(f"marked {_site_label(original)} started")
     except Exception:
         doc.xml.rollback(before)
         raise
-    steps = _finish_steps(doc, original, stand_in, plan, deleted=delete, file=saved_as or doc.path)
-    return WorkflowResult(
-        original, remaining, certificate, plan, tuple(changes), steps, tuple(warnings)
-    )
 
 
-def _is_full_metabase(doc: ConfigDocument) -> bool:
-    return isinstance(doc, MetabaseDocument) and not doc.is_export
-
-
-def _iis6_steps(doc: ConfigDocument, sites: list[Site], file: str) -> list[str]:
-    if _is_full_metabase(doc):
-        return [
-            "stop IIS on the server: iisreset /stop",
-            "back up %SystemRoot%\\system32\\inetsrv\\MetaBase.xml, then replace it with "
-            "the new file (or turn on edit-while-running and let IIS pick it up)",
-            "start IIS: iisreset /start",
-        ]
-    return [
-        f"iiscnfg /import /f {file} /sp /LM/W3SVC/{site.id} /dp /LM/W3SVC/{site.id} "
-        "/children   (add /d PASSWORD if the export was made with one)"
-        for site in sites
-    ]
-
-
-def _run_plan_step(plan: HttpSysPlan | None) -> list[str]:
-    if plan is None or not plan:
-        return []
-    return ["run the HTTP.sys plan (netsh or PowerShell) as an administrator"]
-
-
-def _iis7_install_step(doc: ConfigDocument, new_site: Site | None, file: str) -> list[str]:
-    if doc.format == APPCMD_XML:
-        if new_site is None:
-            return []
-        return [
-            f"import the placeholder: keep only its <SITE> element ({new_site.name!r}) of "
-            f"{file} in a file of its own and run: appcmd add site /in < THAT_FILE"
-        ]
-    return [
-        f"back up the live configuration (appcmd add backup), then copy {file} over "
-        "%windir%\\system32\\inetsrv\\config\\applicationHost.config"
-    ]
-
-
-def _begin_steps(
-    doc: ConfigDocument, original: Site, placeholder: Site, plan: HttpSysPlan | None, file: str
-) -> tuple[str, ...]:
-    if doc.format == IIS6_METABASE:
-        if _is_full_metabase(doc):
-            return (
-                *_iis6_steps(doc, [], file),
-                "IIS starts the sites marked started: the placeholder serves, the original "
-                "stays stopped",
-            )
-        return (
-            f"stop the original: iisweb /stop w3svc/{original.id}",
-            *_iis6_steps(doc, [placeholder, original], file),
-            f"start the placeholder: iisweb /start w3svc/{placeholder.id}",
-        )
-    return (
-        *_iis7_install_step(doc, placeholder, file),
-        *_run_plan_step(plan),
-        f'appcmd stop site /site.name:"{original.name}"',
-        f'appcmd start site /site.name:"{placeholder.name}"',
-    )
-
-
-def _finish_steps(
+def _finish(
     doc: ConfigDocument,
     original: Site,
-    placeholder: Site,
-    plan: HttpSysPlan | None,
+    stand_in: Site,
+    certificate: CertificateRef,
     *,
-    deleted: bool,
+    delete: bool,
+    warnings: list[str],
     file: str,
-) -> tuple[str, ...]:
-    if doc.format == IIS6_METABASE:
-        if _is_full_metabase(doc):
-            return (
-                f"install the new certificate {_thumbprint(original)} in the computer's "
-                "Personal (MY) store if it is not there yet",
-                *_iis6_steps(doc, [], file),
-                "IIS starts the sites marked started: the original serves again",
-            )
-        steps = [f"stop the placeholder: iisweb /stop w3svc/{placeholder.id}"]
-        if deleted:
-            steps.append(f"delete it: iisweb /delete w3svc/{placeholder.id}")
-        steps += _iis6_steps(doc, [original], file)
-        steps.append(f"start the original: iisweb /start w3svc/{original.id}")
-        return tuple(steps)
-    steps = [f'appcmd stop site /site.name:"{placeholder.name}"']
-    if deleted:
-        steps.append(f'appcmd delete site /site.name:"{placeholder.name}"')
-    steps += _iis7_install_step(doc, None, file) + _run_plan_step(plan)
-    steps.append(f'appcmd start site /site.name:"{original.name}"')
-    return tuple(steps)
-
-
-def _thumbprint(site: Site) -> str:
-    return site.certificate.thumbprint if site.certificate else "(see above)"
+    certificate_file: str | None,
+) -> WorkflowResult:
+    changes: list[str] = []
+    if not original.secure_bindings and stand_in.secure_bindings:
+        original = doc.set_bindings(original, original.bindings + stand_in.secure_bindings)
+        changes.append(
+            f"gave {_site_label(original)} back its https bindings: "
+            + ", ".join(b.summary for b in stand_in.secure_bindings)
+        )
+    remaining: Site | None = None
+    if delete:
+        doc.delete_site(stand_in)
+        changes.append(f"deleted placeholder {_site_label(stand_in)}")
+    else:
+        remaining = doc.set_auto_start(stand_in, False)
+        changes.append(f"marked placeholder {_site_label(stand_in)} stopped")
+    plan = doc.set_certificate(original, certificate.thumbprint, store=certificate.store)
+    plan, notes = _pair_notes(plan, {stand_in.name: "placeholder"})
+    changes.append(
+        f"certificate {certificate.thumbprint} (store {certificate.store}) for "
+        f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")
+    )
+    original = doc.set_auto_start(original, True)
+    changes.append(f"marked {_site_label(original)} started")
+    handover = Handover(
+        Stage.FINISH,
+        original,
+        stand_in,
+        file,
+        plan,
+        certificate=certificate,
+        certificate_file=certificate_file,
+        deleted=delete,
+    )
+    steps = doc.placeholder_steps(handover)
+    return WorkflowResult(
+        original, remaining, certificate, plan, tuple(changes), steps, tuple(warnings), notes
+    )

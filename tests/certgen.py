@@ -8,15 +8,22 @@ import ipaddress
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
+Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
 def new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def new_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def name(common_name: str | None) -> x509.Name:
@@ -27,15 +34,16 @@ def name(common_name: str | None) -> x509.Name:
 
 
 def make_cert(
-    key: ec.EllipticCurvePrivateKey,
+    key: Key,
     common_name: str | None = "shop.example.com",
     *,
     dns: tuple[str, ...] = (),
     ips: tuple[str, ...] = (),
     not_before: datetime.datetime = NOW - datetime.timedelta(days=30),
     not_after: datetime.datetime = NOW + datetime.timedelta(days=30),
-    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None = None,
+    issuer: tuple[x509.Name, Key] | None = None,
     ca: bool = False,
+    usages: tuple[x509.ObjectIdentifier, ...] = (),
 ) -> x509.Certificate:
     subject = name(common_name)
     issuer_name, signing_key = issuer or (subject, key)
@@ -53,6 +61,8 @@ def make_cert(
     alternatives += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
     if alternatives:
         builder = builder.add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+    if usages:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,12 @@ def corpus_params(*patterns: str) -> list[object]:
     if not files:
         return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus not present"))]
     return [pytest.param(p, id=p.name) for p in files]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def json_outputs_follow_their_schemas() -> Iterator[None]:
+    """Check every JSON document printed in the suite against its schema (tests/json_contract)."""
+    from tests.json_contract import checked_json_outputs
+
+    with checked_json_outputs():
+        yield

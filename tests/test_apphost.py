@@ -411,7 +411,6 @@ def test_new_id_is_above_custom_metadata_ids() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({}, SiteNameError, "needs a name"),
         ({"new_name": ""}, SiteNameError, "is not a site name"),
         ({"new_name": "   "}, SiteNameError, "is not a site name"),
         ({"new_name": "a/b"}, SiteNameError, "contains '/'"),

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import metaclone
 from tests.conftest import FIXTURES, ROOT
 
@@ -62,3 +64,33 @@ def test_placeholder_round_trip(tmp_path: Path) -> None:
     assert finished.site("Shop").certificate == metaclone.CertificateRef(new, "MY")
     assert finished.site("Shop").auto_start
     assert "Shop (placeholder)" not in [s.name for s in finished.sites]
+
+
+@pytest.mark.parametrize("name", ["list_sites.py", "clone_site.py", "placeholder.py"])
+def test_without_arguments_an_example_prints_its_usage(name: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: python ")
+    assert "Traceback" not in result.stderr
+
+
+def test_placeholder_example_says_why_it_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "MetaBase.xml"
+    shutil.copy(FIXTURES / "iis6" / "MetaBase.xml", source)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "placeholder.py"), str(source), "Partners", "cd" * 20],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 1
+    assert "refused:" in result.stderr
+    assert "nothing to keep up" in result.stderr
+    assert "Traceback" not in result.stderr

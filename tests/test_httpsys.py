@@ -34,9 +34,13 @@ from metaclone.httpsys import (
     normalize_app_id,
     parse_netsh_sslcert,
     plan_certificates,
+    resolution_order,
+    served_by,
+    wildcard_of,
 )
 from metaclone.sites import Binding, CertificateRef, Site
 from tests.conftest import CORPUS, FIXTURES
+from tests.plan_grammar import set_commands
 
 NETSH = FIXTURES / "netsh"
 MIXED = NETSH / "sslcert_iis10_mixed_crlf.txt"
@@ -390,8 +394,67 @@ def test_certificate_for_bindings(existing: tuple[SslCertEntry, ...]) -> None:
     assert certificate_for(SITES[8].bindings[0], index) == CertificateRef(OLD_SNI, "My")
     assert certificate_for(SITES[5].bindings[0], index) == CertificateRef(OLD_V6, "WebHosting")
     assert certificate_for(SITES[4].bindings[0], index) is None  # central store
-    assert certificate_for(SITES[7].bindings[0], index) is None  # no entry
+    # 10.0.0.6:443 has no entry of its own: HTTP.sys falls back to the wildcard 0.0.0.0:443.
+    assert certificate_for(SITES[7].bindings[0], index) == CertificateRef(OLD_SHARED, "MY")
     assert certificate_for(SITES[0].bindings[1], index) is None  # http
+    assert certificate_for(Binding.from_information("https", "10.0.0.6:8443:"), index) is None
+
+
+@pytest.mark.parametrize(
+    ("information", "flags", "expected"),
+    [
+        ("*:443:", None, ["ipport=0.0.0.0:443"]),
+        ("10.0.0.5:443:wiki", 0, ["ipport=10.0.0.5:443", "ipport=0.0.0.0:443"]),
+        ("[2001:db8::5]:443:", 0, ["ipport=[2001:db8::5]:443", "ipport=[::]:443"]),
+        ("[::]:443:", 0, ["ipport=[::]:443"]),
+        ("*:443:Api.Example.com", 1, ["hostnameport=api.example.com:443", "ipport=0.0.0.0:443"]),
+        (
+            "10.0.0.5:443:store.example.com",
+            3,
+            [
+                "hostnameport=store.example.com:443",
+                "ccs=443",
+                "ipport=10.0.0.5:443",
+                "ipport=0.0.0.0:443",
+            ],
+        ),
+        ("*:443:", 1, ["ipport=0.0.0.0:443"]),  # SNI without a host name is not SNI
+        ("*:notaport:", 0, []),
+    ],
+)
+def test_resolution_order(information: str, flags: int | None, expected: list[str]) -> None:
+    binding = Binding.from_information("https", information, flags)
+    assert [str(e) for e in resolution_order(binding)] == expected
+
+
+def test_resolution_order_of_other_protocols_is_empty() -> None:
+    assert resolution_order(Binding.from_information("http", "10.0.0.5:80:")) == ()
+
+
+def test_served_by_takes_the_first_entry_in_resolution_order(
+    existing: tuple[SslCertEntry, ...],
+) -> None:
+    index = index_entries(existing)
+    sni = Binding.from_information("https", "*:443:shop.example.com", 1)
+    served = served_by(sni, index)
+    assert served is not None
+    assert str(served.endpoint) == "hostnameport=shop.example.com:443"
+    other_host = Binding.from_information("https", "*:443:other.example.com", 1)
+    fallback = served_by(other_host, index)
+    assert fallback is not None
+    assert str(fallback.endpoint) == "ipport=0.0.0.0:443"
+    exact = served_by(Binding.from_information("https", "10.0.0.5:443:", 0), index)
+    assert exact is not None
+    assert str(exact.endpoint) == "ipport=10.0.0.5:443"
+    only_sni = index_entries([e for e in existing if e.endpoint.kind is EndpointKind.HOSTNAMEPORT])
+    assert served_by(other_host, only_sni) is None
+
+
+def test_wildcard_of() -> None:
+    assert str(wildcard_of(ipport("10.0.0.5:443"))) == "ipport=0.0.0.0:443"
+    assert str(wildcard_of(ipport("[::1]:443"))) == "ipport=[::]:443"
+    assert wildcard_of(ipport("0.0.0.0:443")) is None
+    assert wildcard_of(Endpoint(EndpointKind.CCS, "443")) is None
 
 
 # -- round trip property -----------------------------------------------------------------------
@@ -524,10 +587,9 @@ def test_plan_add_when_absent(existing: tuple[SslCertEntry, ...]) -> None:
         "WebHosting",
         None,
     )
-    assert plan.netsh().splitlines()[-1] == (
-        f"netsh http add sslcert ipport=10.0.0.6:443 certhash={NEW_A} appid={IIS_APP_ID} "
-        "certstorename=WebHosting"
-    )
+    assert set_commands(plan.netsh()) == [
+        f"ipport=10.0.0.6:443 certhash={NEW_A} appid={IIS_APP_ID} certstorename=WebHosting"
+    ]
 
 
 def test_plan_sni_uses_hostnameport(existing: tuple[SslCertEntry, ...]) -> None:
@@ -543,10 +605,9 @@ def test_plan_sni_uses_hostnameport(existing: tuple[SslCertEntry, ...]) -> None:
         OLD_SNI,
     )
     assert change.also_affected == ()
-    assert updated.netsh().splitlines()[-1] == (
-        "netsh http update sslcert hostnameport=shop.example.com:443 "
-        f"certhash={NEW_A} appid={IIS_APP_ID} certstorename=MY"
-    )
+    assert set_commands(updated.netsh()) == [
+        f"hostnameport=shop.example.com:443 certhash={NEW_A} appid={IIS_APP_ID} certstorename=MY"
+    ]
 
 
 def test_plan_ipv6_update_repeats_current_settings(existing: tuple[SslCertEntry, ...]) -> None:
@@ -554,10 +615,10 @@ def test_plan_ipv6_update_repeats_current_settings(existing: tuple[SslCertEntry,
     (change,) = plan.changes
     assert str(change.endpoint) == "ipport=[::]:8443"
     assert change.options == (("clientcertnegotiation", "enable"),)
-    assert plan.netsh().splitlines()[-1] == (
-        f"netsh http update sslcert ipport=[::]:8443 certhash={NEW_B} appid={IIS_APP_ID} "
-        "certstorename=MY clientcertnegotiation=enable"
-    )
+    assert set_commands(plan.netsh()) == [
+        f"ipport=[::]:8443 certhash={NEW_B} appid={IIS_APP_ID} certstorename=MY "
+        "clientcertnegotiation=enable"
+    ]
     assert f"ipport='[::]:8443' certhash={NEW_B}" in plan.powershell()
 
 
@@ -592,12 +653,16 @@ def test_plan_remove(existing: tuple[SslCertEntry, ...]) -> None:
         None,
         OLD_WIKI,
     )
-    assert plan.netsh() == (
-        "rem HTTP.sys certificate plan: run in an elevated command prompt\n"
-        f'rem ipport=10.0.0.5:443 (delete): remove the certificate for site "Wiki" '
-        f"(was {OLD_WIKI})\n"
-        "netsh http delete sslcert ipport=10.0.0.5:443\n"
-    )
+    assert plan.netsh().split("\n")[-5:] == [
+        "net session >nul 2>&1 || (echo This plan needs an elevated command prompt: run it as "
+        "administrator. & exit /b 1)",
+        f"rem ipport=10.0.0.5:443 (delete): remove the certificate for site 'Wiki' "
+        f"(was {OLD_WIKI})",
+        "netsh http show sslcert ipport=10.0.0.5:443 >nul 2>&1 && "
+        "(netsh http delete sslcert ipport=10.0.0.5:443 || exit /b 1)",
+        "exit /b 0",
+        "",
+    ]
     unknown = plan_certificates(SITES, {3: None})
     assert [c.action for c in unknown.changes] == ["delete"]
     absent = plan_certificates(SITES, {8: None}, existing)
@@ -609,7 +674,8 @@ def test_plan_remove_on_shared_endpoint_warns(existing: tuple[SslCertEntry, ...]
     (change,) = plan.changes
     assert change.also_affected == ("Shop",)
     assert 'site "Shop" will lose their certificate too' in plan.warnings[0]
-    assert 'shared with site "Shop", which gets no certificate either' in plan.netsh()
+    assert "shared with site 'Shop', which gets no certificate either" in plan.netsh()
+    assert 'shared with site "Shop", which gets no certificate either' in plan.powershell()
 
 
 def test_plan_swap_across_two_ipport_endpoints(existing: tuple[SslCertEntry, ...]) -> None:
@@ -716,73 +782,104 @@ SHARED_WARNING = (
     "(HTTP.sys holds one certificate per IP address and port)"
 )
 REPLACE_WARNING = (
-    "the current HTTP.sys entries are not known: each change deletes the entry (if any) and "
-    "adds it again, which resets its other settings (client certificate negotiation, "
-    "revocation checks) to the defaults; give the 'netsh http show sslcert' output to plan "
-    "updates that keep them"
+    "the current HTTP.sys entries are not known: each change updates the entry (or adds it), "
+    "which resets its other settings (client certificate negotiation, revocation checks) to the "
+    "defaults; give the 'netsh http show sslcert' output to plan updates that keep them"
 )
 SHOP_COMMENT = (
     f'ipport=0.0.0.0:443 (replace): set certificate {NEW_A} for site "Shop"; '
     'shared with site "Blog", which gets it too'
 )
 V6_COMMENT = f'ipport=[::]:8443 (replace): set certificate {NEW_B} for site "V6"'
+ABOUT = (
+    "It checks that it runs elevated and that each certificate is in its store, then updates",
+    "each entry (or adds it) or deletes it (if present); it stops at the first failure and is",
+    "safe to run again.",
+)
+
+
+def cmd_text(text: str) -> str:
+    return text.replace('"', "'")
 
 
 def test_render_netsh_exactly() -> None:
+    shop = f"ipport=0.0.0.0:443 certhash={NEW_A} appid={IIS_APP_ID} certstorename=MY"
+    v6 = f"ipport=[::]:8443 certhash={NEW_B} appid={IIS_APP_ID} certstorename=MY"
     assert small_plan().netsh() == (
         "rem HTTP.sys certificate plan: run in an elevated command prompt\n"
-        f"rem warning: {SHARED_WARNING}\n"
+        + "".join(f"rem {line}\n" for line in ABOUT)
+        + f"rem warning: {cmd_text(SHARED_WARNING)}\n"
         f"rem warning: {REPLACE_WARNING}\n"
-        f"rem {SHOP_COMMENT}\n"
-        "netsh http delete sslcert ipport=0.0.0.0:443\n"
-        f"netsh http add sslcert ipport=0.0.0.0:443 certhash={NEW_A} appid={IIS_APP_ID} "
-        "certstorename=MY\n"
-        f"rem {V6_COMMENT}\n"
-        "netsh http delete sslcert ipport=[::]:8443\n"
-        f"netsh http add sslcert ipport=[::]:8443 certhash={NEW_B} appid={IIS_APP_ID} "
-        "certstorename=MY\n"
+        "net session >nul 2>&1 || (echo This plan needs an elevated command prompt: run it as "
+        "administrator. & exit /b 1)\n"
+        f"certutil -store MY {NEW_A} >nul 2>&1 || (echo Certificate {NEW_A} is not in the local "
+        "machine store MY: import it first. & exit /b 1)\n"
+        f"certutil -store MY {NEW_B} >nul 2>&1 || (echo Certificate {NEW_B} is not in the local "
+        "machine store MY: import it first. & exit /b 1)\n"
+        f"rem {cmd_text(SHOP_COMMENT)}\n"
+        "netsh http show sslcert ipport=0.0.0.0:443 >nul 2>&1\n"
+        f"if errorlevel 1 (netsh http add sslcert {shop}) else (netsh http update sslcert {shop})\n"
+        "if errorlevel 1 exit /b 1\n"
+        f"rem {cmd_text(V6_COMMENT)}\n"
+        "netsh http show sslcert ipport=[::]:8443 >nul 2>&1\n"
+        f"if errorlevel 1 (netsh http add sslcert {v6}) else (netsh http update sslcert {v6})\n"
+        "if errorlevel 1 exit /b 1\n"
+        "exit /b 0\n"
     )
 
 
 def test_render_powershell_exactly() -> None:
+    app = f"appid='{IIS_APP_ID}'"
+    shop = f"ipport=0.0.0.0:443 certhash={NEW_A} {app} certstorename=MY"
+    v6 = f"ipport='[::]:8443' certhash={NEW_B} {app} certstorename=MY"
     assert small_plan().powershell() == (
         "# HTTP.sys certificate plan: run in an elevated PowerShell session\n"
-        f"# warning: {SHARED_WARNING}\n"
+        + "".join(f"# {line}\n" for line in ABOUT)
+        + f"# warning: {SHARED_WARNING}\n"
         f"# warning: {REPLACE_WARNING}\n"
         "$ErrorActionPreference = 'Stop'\n"
         "$PSNativeCommandUseErrorActionPreference = $false\n"
+        "$principal = [Security.Principal.WindowsPrincipal]"
+        "[Security.Principal.WindowsIdentity]::GetCurrent()\n"
+        "if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) "
+        "{ throw 'This plan needs an elevated PowerShell session: run it as administrator' }\n"
+        f"if (-not (Test-Path -LiteralPath 'Cert:\\LocalMachine\\MY\\{NEW_A.upper()}')) "
+        f"{{ throw 'Certificate {NEW_A} is not in the local machine store MY: import it first' }}\n"
+        f"if (-not (Test-Path -LiteralPath 'Cert:\\LocalMachine\\MY\\{NEW_B.upper()}')) "
+        f"{{ throw 'Certificate {NEW_B} is not in the local machine store MY: import it first' }}\n"
         "\n"
         f"# {SHOP_COMMENT}\n"
-        "netsh http delete sslcert ipport=0.0.0.0:443 | Out-Null  # there may be no entry to "
-        "delete\n"
-        f"netsh http add sslcert ipport=0.0.0.0:443 certhash={NEW_A} appid='{IIS_APP_ID}' "
-        "certstorename=MY\n"
-        "if ($LASTEXITCODE -ne 0) { throw 'netsh http add sslcert ipport=0.0.0.0:443 failed: "
+        "netsh http show sslcert ipport=0.0.0.0:443 | Out-Null\n"
+        f"if ($LASTEXITCODE -eq 0) {{ netsh http update sslcert {shop} }} "
+        f"else {{ netsh http add sslcert {shop} }}\n"
+        "if ($LASTEXITCODE -ne 0) { throw 'setting the certificate of ipport=0.0.0.0:443 failed: "
         "exit code ' + $LASTEXITCODE }\n"
         "\n"
         f"# {V6_COMMENT}\n"
-        "netsh http delete sslcert ipport='[::]:8443' | Out-Null  # there may be no entry to "
-        "delete\n"
-        f"netsh http add sslcert ipport='[::]:8443' certhash={NEW_B} appid='{IIS_APP_ID}' "
-        "certstorename=MY\n"
-        "if ($LASTEXITCODE -ne 0) { throw 'netsh http add sslcert ipport=[::]:8443 failed: "
+        "netsh http show sslcert ipport='[::]:8443' | Out-Null\n"
+        f"if ($LASTEXITCODE -eq 0) {{ netsh http update sslcert {v6} }} "
+        f"else {{ netsh http add sslcert {v6} }}\n"
+        "if ($LASTEXITCODE -ne 0) { throw 'setting the certificate of ipport=[::]:8443 failed: "
         "exit code ' + $LASTEXITCODE }\n"
     )
 
 
-def test_render_quotes_unusual_values() -> None:
+def test_render_quotes_store_names_with_spaces() -> None:
     change = PlannedChange(
         action="add",
         endpoint=ipport("0.0.0.0:443"),
         thumbprint=NEW_A,
-        store="Web Hosting",
+        store="Remote Desktop",
         app_id=IIS_APP_ID,
         sites=("O'Brien",),
-        options=(("sslctlstorename", "Bob's store"),),
+        options=(("sslctlstorename", "Trusted Devices"),),
     )
     plan = HttpSysPlan((change,))
-    assert 'certstorename="Web Hosting" sslctlstorename="Bob\'s store"' in plan.netsh()
-    assert "certstorename='Web Hosting' sslctlstorename='Bob''s store'" in plan.powershell()
+    netsh, powershell = plan.netsh(), plan.powershell()
+    assert 'certstorename="Remote Desktop" sslctlstorename="Trusted Devices"' in netsh
+    assert f'certutil -store "Remote Desktop" {NEW_A} >nul 2>&1' in netsh
+    assert "certstorename='Remote Desktop' sslctlstorename='Trusted Devices'" in powershell
+    assert f"'Cert:\\LocalMachine\\Remote Desktop\\{NEW_A.upper()}'" in powershell
 
 
 def test_render_empty_plan() -> None:

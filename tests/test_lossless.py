@@ -496,7 +496,8 @@ def test_doctype_text_inside_a_comment_is_fine() -> None:
         (b"<\x00a\x00/\x00>\x00", 1, 2, "UTF-16 without a byte-order mark"),
         (b"\xff\xfe\x00\x00<\x00\x00\x00", 1, 1, "UTF-32"),
         (b"<a>&undefined;</a>", 1, 15, "undefined"),
-        (b'<?xml version="1.0" encoding="ISO-8859-1"?><a/>', 1, 31, "encoding"),
+        (b'<?xml version="1.0" encoding="x-unknown"?><a/>', 1, 31, "unknown encoding"),
+        (b'<?xml version="1.0" encoding="us-ascii"?>\n<a v="\xc3\xa9"/>', 2, 7, "declared"),
     ],
 )
 def test_bad_input_is_a_parse_error_with_position(

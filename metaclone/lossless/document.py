@@ -9,16 +9,14 @@ the document exactly as it was, and a commit changes only the bytes the patches 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import attrs
 
 from metaclone.errors import MetacloneError, ParseError
 from metaclone.lossless import gate, tokens
+from metaclone.lossless.output import write_atomic
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
 
@@ -108,15 +106,18 @@ class XmlDocument:
         """The document's bytes: the input itself until something is changed."""
         if self._original is not None:
             return self._original
-        return self.bom + self._text.encode(self.encoding)
+        # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
+        # character reference, so that the file stays readable in the encoding it declares.
+        return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the document to ``path`` atomically.
+        """Write the document to ``path`` atomically (see :mod:`metaclone.lossless.output`).
 
         The bytes go to a temporary file in the same folder, which is flushed to disk and then
         renamed over ``path``: a crash leaves either the old file or the new one, never a mix.
+        A symbolic link is followed; a folder, device, FIFO or socket is refused.
         """
-        write_atomic(Path(path), self.to_bytes())
+        write_atomic(path, self.to_bytes())
 
     # -- positions -------------------------------------------------------------------------
 
@@ -399,21 +400,3 @@ def _style_donor(attributes: tuple[Attribute, ...], index: int) -> Attribute | N
     if len(attributes) == 1:
         return attributes[0]
     return attributes[max(index - 1, 1)]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(temp_name, path.stat().st_mode & 0o7777)
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise

@@ -1,8 +1,9 @@
 """The way in: decoding the bytes and refusing anything that is not safe, well-formed XML.
 
-Order matters.  The bytes are decoded strictly first, so that invalid UTF-8 is reported at its
-exact place; any DOCTYPE is refused before lxml sees the document, which removes external
-entities (XXE) and entity expansion bombs whatever the libxml2 version; only then does lxml check
+Order matters.  The bytes are decoded strictly first (as the byte-order mark, else the
+declaration, says; UTF-8 without either), so that invalid bytes are reported at their exact
+place; any DOCTYPE is refused before lxml sees the document, which removes external entities
+(XXE) and entity expansion bombs whatever the libxml2 version; only then does lxml check
 well-formedness, with entity resolution, network access and DTD loading off.
 """
 
@@ -27,10 +28,28 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([^\"']*+)\1")
+# The encoding pseudo-attribute of a declaration at the very start of the text (or bytes).
+_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\b(encoding\s*=\s*([\"'])([^\"'>]*+)\2)")
+_DECLARED_ENCODING_BYTES = re.compile(_DECLARED_ENCODING.pattern.encode("ascii"))
 
-_UTF8_NAMES = frozenset({"utf-8", "utf8"})
-_UTF16_NAMES = frozenset({"utf-16", "utf16", "unicode", "utf-16le", "utf-16be"})
+#: XML's EncName production, with a length no real encoding name reaches.
+_ENCODING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,63}")
+
+#: Python codec names of the encodings lxml is given the raw bytes of (it reads them itself).
+_UTF_CODECS = frozenset({"utf-8", "utf-16-le", "utf-16-be"})
+
+#: The error handler that writes a character its encoding cannot hold as ``&#x...;``.
+CHARACTER_REFERENCES = "metaclone-charref"
+
+
+def _character_references(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chars = error.object[error.start : error.end]
+    return "".join(f"&#x{ord(ch):X};" for ch in chars), error.end
+
+
+codecs.register_error(CHARACTER_REFERENCES, _character_references)
 
 
 @attrs.frozen
@@ -73,8 +92,38 @@ def error_at(text: str, offset: int, message: str, path: str) -> ParseError:
 
 
 def decode(data: bytes, path: str) -> DecodedText:
-    """Decode ``data`` strictly: UTF-8 with or without a BOM, or UTF-16 with a BOM."""
-    bom, encoding = b"", "utf-8"
+    """Decode ``data`` strictly, as the byte-order mark or else the declaration says.
+
+    A byte-order mark wins over the declaration, as in lxml and IIS (Windows PowerShell saves
+    UTF-16 that still declares UTF-8).  Without either the text is UTF-8.  Encodings other than
+    UTF-8 and UTF-16 must encode the decoded text back to the very same bytes.
+    """
+    bom, encoding = _byte_order_mark(data, path)
+    body = data[len(bom) :]
+    if not bom:
+        encoding = _declared_codec(body, path)
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad = body[exc.start : exc.start + 4].hex(" ")
+        if encoding == "utf-8" and not bom:
+            hint = "the file must be UTF-8, UTF-16 with a byte-order mark, or declare its encoding"
+            message = f"invalid UTF-8 byte sequence ({bad}); {hint}"
+        elif bom:
+            message = f"invalid {encoding.upper()} byte sequence ({bad}) after the byte-order mark"
+        else:
+            message = f"invalid byte sequence ({bad}) for the declared encoding ({encoding})"
+        raise _error_in_bytes(body, exc.start, encoding, message, path) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        hint = " (is this UTF-16 without a byte-order mark?)" if not bom else ""
+        raise error_at(text, nul, f"NUL character in document{hint}", path)
+    if encoding not in _UTF_CODECS:
+        _check_round_trip(text, body, encoding, path)
+    return DecodedText(text, bom, encoding)
+
+
+def _byte_order_mark(data: bytes, path: str) -> tuple[bytes, str]:
     for mark, name in _BOMS:
         if data.startswith(mark):
             if name is None:
@@ -84,45 +133,83 @@ def decode(data: bytes, path: str) -> DecodedText:
                     line=1,
                     column=1,
                 )
-            bom, encoding = mark, name
-            break
-    body = data[len(bom) :]
+            return mark, name
+    return b"", "utf-8"
+
+
+def _declared_codec(body: bytes, path: str) -> str:
+    """The Python codec the declaration at the start of ``body`` names; UTF-8 without one."""
+    match = _DECLARED_ENCODING_BYTES.match(body)
+    if match is None:
+        return "utf-8"
+    name = match.group(3).decode("ascii", errors="replace").strip()
+    declaration = body[: match.end()]
+    if _ENCODING_NAME.fullmatch(name) is None:
+        message = f"{quoted(name)} is not an encoding name"
+        raise _error_in_bytes(body, match.start(3), "ascii", message, path)
     try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError as exc:
-        before = body[: exc.start].decode(encoding, errors="replace")
-        bad = body[exc.start : exc.start + 4].hex(" ")
+        codec = codecs.lookup(name).name
+        # The declaration was found as ASCII, so the encoding must spell ASCII the same way;
+        # this also turns away codecs that are not text encodings (LookupError).
+        same = declaration.decode(codec) == declaration.decode("ascii")
+    except LookupError:
+        message = f"unknown encoding {name!r}"
+        raise _error_in_bytes(body, match.start(3), "ascii", message, path) from None
+    except UnicodeDecodeError:
+        same = False
+    if not same:
+        message = (
+            f"the declaration says encoding={name!r} but the file is not written in it "
+            "(UTF-16 needs a byte-order mark)"
+        )
+        raise _error_in_bytes(body, match.start(3), "ascii", message, path)
+    return "utf-8" if codec == "utf-8-sig" else codec
+
+
+def _error_in_bytes(body: bytes, offset: int, encoding: str, message: str, path: str) -> ParseError:
+    """A ParseError at byte ``offset`` of ``body``, the source line decoded as far as it can be."""
+    line_end = body.find(b"\n", offset)
+    text = body[: line_end if line_end >= 0 else len(body)].decode(encoding, errors="replace")
+    at = len(body[:offset].decode(encoding, errors="replace"))
+    return error_at(text, at, message, path)
+
+
+def _check_round_trip(text: str, body: bytes, encoding: str, path: str) -> None:
+    """Refuse bytes that would not come back the same when the text is encoded again."""
+    try:
+        again = text.encode(encoding)
+    except UnicodeEncodeError as exc:
         raise error_at(
-            before,
-            len(before),
-            f"invalid {encoding.upper()} byte sequence ({bad}); the file must be UTF-8 "
-            "or UTF-16 with a byte-order mark",
+            text,
+            exc.start,
+            f"{encoding} cannot write this character back; convert the file to UTF-8",
             path,
         ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        hint = " (is this UTF-16 without a byte-order mark?)" if not bom else ""
-        raise error_at(text, nul, f"NUL character in document{hint}", path)
-    _check_declared_encoding(text, encoding, path)
-    return DecodedText(text, bom, encoding)
-
-
-def _check_declared_encoding(text: str, encoding: str, path: str) -> None:
-    match = _DECLARED_ENCODING.match(text)
-    if match is None:
+    if again == body:
         return
-    declared = match.group(2).strip().lower()
-    allowed = _UTF8_NAMES if encoding == "utf-8" else _UTF16_NAMES
-    if declared in allowed or (declared in {"us-ascii", "ascii"} and text.isascii()):
-        return
-    actual = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
+    differs = next((i for i, (a, b) in enumerate(zip(again, body, strict=False)) if a != b), None)
+    at = len(body[: differs if differs is not None else len(body)].decode(encoding, "replace"))
     raise error_at(
         text,
-        match.start(2),
-        f"the declaration says encoding={quoted(match.group(2))} but the file is {actual}; "
-        "only UTF-8 and UTF-16 files are supported",
+        min(at, len(text)),
+        f"these bytes would not be written back the same in {encoding}; convert the file to UTF-8",
         path,
     )
+
+
+def for_lxml(data: bytes, decoded: DecodedText) -> bytes:
+    """The bytes lxml checks: the input, or for encodings Python reads for it, UTF-8.
+
+    libxml2 knows fewer encodings than Python, and must not read a file differently from the
+    way it is edited; the encoding pseudo-attribute is blanked so that lines and columns stay.
+    """
+    if decoded.encoding in _UTF_CODECS:
+        return data
+    text = decoded.text
+    match = _DECLARED_ENCODING.match(text)
+    if match is not None:
+        text = text[: match.start(1)] + " " * len(match.group(1)) + text[match.end(1) :]
+    return text.encode("utf-8")
 
 
 # White space as XML defines it (Python's \s also matches characters XML takes for text).
@@ -261,16 +348,21 @@ _WRAPPER = ("<w>", "</w>")
 def _error_one_level_deeper(
     data: bytes, decoded: DecodedText, root_at: int
 ) -> tuple[int, int] | None:
-    """Where lxml finds the first error when the document element is put inside one more
-    element (at text offset ``root_at``); None when it finds none.
+    """Where lxml finds the first error in ``data`` (:func:`for_lxml`) when the document
+    element is put inside one more element (at text offset ``root_at``); None when it finds
+    none.
 
     lxml's check without a tree lets elements nest one level deeper than its tree parser does
     (257 levels against 256).  One more level around the document makes the fast check refuse
     exactly what the tree parser refuses.  (Fed in pieces instead of copied, libxml2 checks no
     depth at all.)
     """
-    split = len(decoded.bom) + len(decoded.text[:root_at].encode(decoded.encoding))
-    opening, closing = (part.encode(decoded.encoding) for part in _WRAPPER)
+    # The bytes are the input's in UTF-8 or UTF-16, else their text in UTF-8 (see for_lxml).
+    same = decoded.encoding in _UTF_CODECS
+    encoding = decoded.encoding if same else "utf-8"
+    bom = decoded.bom if same else b""
+    split = len(bom) + len(decoded.text[:root_at].encode(encoding))
+    opening, closing = (part.encode(encoding) for part in _WRAPPER)
     view = memoryview(data)
     wrapped = b"".join((view[:split], opening, view[split:], closing))
     parser = _safe_parser()
@@ -303,10 +395,11 @@ def read_document(data: bytes, path: str) -> DecodedText:
     text = decoded.text
     root_at = prolog_end(text)
     refuse_doctype(text, path, root_at)
-    deeper = _error_one_level_deeper(data, decoded, root_at) if root_at >= 0 else (1, 1)
+    checked = for_lxml(data, decoded)
+    deeper = _error_one_level_deeper(checked, decoded, root_at) if root_at >= 0 else (1, 1)
     if deeper is None and _single_root(text, root_at):
         return decoded
-    check_well_formed(data, text, path)
+    check_well_formed(checked, text, path)
     if deeper is not None:
         # Well-formed, yet refused one level deeper: nested one level more than lxml reads.
         line, column = deeper

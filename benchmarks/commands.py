@@ -1,0 +1,242 @@
+# The tables print real multiplication signs.
+# ruff: noqa: RUF001
+"""Time metaclone's commands as users run them: one fresh process per run.
+
+For each format, on a generated file, every command below runs as ``python -m metaclone ...``
+in a new process, interleaved in rounds with two baselines run the same way on the same file:
+
+- ``lxml parse``: a fresh process that imports lxml and parses the file into a tree with a safe
+  parser (the figure every ratio divides by);
+- ``lxml clone``: parse, ``copy.deepcopy`` of the first site inserted beside it, ``tostring``
+  (what people otherwise write; lossy).
+
+A figure is the median of the rounds' wall times (process start to exit, imports included);
+memory is each process's own peak resident set (``wait4``'s ``ru_maxrss``, which covers that child
+alone), shown as a multiple of the file's size.  The machine's speed drifts, so only ratios from
+one run mean anything; every run records the machine and versions beside its figures.
+
+    python benchmarks/bench.py --cli                          # 50,000 sites, both formats
+    python benchmarks/bench.py --cli --sites 5000 --repeat 3
+    python benchmarks/bench.py --cli --small                  # ~100 KB files: the start-up cost
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+#: Ratio targets against lxml's tree parse of the same file: listings and single edits, then the
+#: commands that read every site's details or run the whole workflow.
+FAST_TARGET = 0.5
+FULL_TARGET = 1.0
+MEMORY_TARGET = 3.0
+SMALL_TARGET_S = 0.120
+
+_PARSE = """
+import sys
+from lxml import etree
+parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+etree.parse(sys.argv[1], parser)
+"""
+
+_CLONE = """
+import copy, sys
+from lxml import etree
+parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+tree = etree.parse(sys.argv[1], parser)
+root = tree.getroot()
+site = next(e for e in root.iter() if isinstance(e.tag, str)
+            and e.tag.rpartition("}")[2] in ("site", "IIsWebServer"))
+clone = copy.deepcopy(site)
+site.addnext(clone)
+data = etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
+"""
+
+
+def _metaclone(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "metaclone", *arguments]
+
+
+_TARGETS = """
+import json, sys
+import metaclone
+doc = metaclone.load(sys.argv[1])
+first = doc.sites[0]
+secure = next(s for s in doc.sites if s.secure_bindings and s.kind.value == "web")
+certificate = secure.certificate or secure.secure_bindings[0].certificate
+print(json.dumps([str(first.id), str(secure.id), certificate.thumbprint if certificate else None]))
+"""
+
+_PLACEHOLDER = """
+import sys
+import metaclone
+doc = metaclone.load(sys.argv[1])
+original = doc.site(sys.argv[2])
+print(next(s.id for s in doc.sites if s.id != original.id and s.name.startswith(original.name)))
+"""
+
+
+def _ask(script: str, *arguments: str) -> str:
+    """What ``script`` prints, run in a child process.
+
+    The parent stays small on purpose: a child's peak resident set as the kernel reports it
+    starts from the size of the process it was forked from.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", script, *arguments], cwd=ROOT, check=True, capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def _targets(path: Path) -> tuple[str, str, str]:
+    """The first site, and an https site with its certificate thumbprint, of ``path``."""
+    first, secure, thumbprint = json.loads(_ask(_TARGETS, str(path)))
+    return first, secure, thumbprint or "ab" * 20
+
+
+def command_lines(path: Path, scratch: Path) -> dict[str, tuple[list[str], float]]:
+    """Each measured command (with its ratio target) for the file at ``path``."""
+    first, secure, thumbprint = _targets(path)
+    out = str(scratch / f"out{path.suffix}")
+    begun = str(scratch / f"begun{path.suffix}")
+    copy = str(scratch / f"inplace{path.suffix}")
+    new_thumbprint = "cd" * 20
+    file = str(path)
+    return {
+        "lxml parse": (["{python}", "-c", _PARSE, file], 1.0),
+        "lxml clone": (["{python}", "-c", _CLONE, file], 0.0),
+        "sites": (_metaclone("sites", file), FAST_TARGET),
+        "sites --json": (_metaclone("sites", file, "--json"), FAST_TARGET),
+        "sites --applications": (_metaclone("sites", file, "--applications"), FULL_TARGET),
+        "cert show": (_metaclone("cert", "show", file), FAST_TARGET),
+        "check": (_metaclone("check", file), FULL_TARGET),
+        "clone -o": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
+                                "-o", out), FAST_TARGET),
+        "clone --diff": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
+                                    "--diff"), FAST_TARGET),
+        "delete -o": (_metaclone("delete", file, "--site", first, "-o", out), FAST_TARGET),
+        "rename -o": (_metaclone("rename", file, "--site", first, "--name", "bench renamed",
+                                 "-o", out), FAST_TARGET),
+        "stop -o": (_metaclone("stop", file, "--site", first, "-o", out), FAST_TARGET),
+        "stop --in-place": (_metaclone("stop", copy, "--site", first, "--in-place",
+                                       "--no-backup"), FAST_TARGET),
+        "placeholder begin -o": (_metaclone("placeholder", "begin", file, "--site", secure,
+                                            "--thumbprint", thumbprint, "-o", begun),
+                                 FULL_TARGET),
+        "placeholder finish -o": (_metaclone("placeholder", "finish", begun, "--site", secure,
+                                             "--placeholder", "{placeholder}", "--thumbprint",
+                                             new_thumbprint, "-o", out), FULL_TARGET),
+    }
+
+
+def _run(argv: Sequence[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in KiB and exit status of one fresh process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0 and process.stderr is not None:
+        sys.stderr.write(process.stderr.read().decode(errors="replace")[-2000:])
+    if process.stderr is not None:
+        process.stderr.close()
+    return elapsed, usage.ru_maxrss, process.returncode
+
+
+def measure(path: Path, rounds: int) -> dict[str, Any]:
+    """Every command's median time and peak memory on ``path``, interleaved in rounds."""
+    size = path.stat().st_size
+    with tempfile.TemporaryDirectory(prefix="metaclone-bench-") as folder:
+        scratch = Path(folder)
+        commands = command_lines(path, scratch)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        peaks: dict[str, int] = dict.fromkeys(commands, 0)
+        failures: dict[str, int] = {}
+        for _ in range(rounds):
+            for name, (template, _) in commands.items():
+                argv = [sys.executable if part == "{python}" else part for part in template]
+                if name == "stop --in-place":
+                    shutil.copyfile(path, scratch / f"inplace{path.suffix}")
+                if name == "placeholder finish -o":
+                    secure = argv[argv.index("--site") + 1]
+                    begun = str(scratch / f"begun{path.suffix}")
+                    placeholder = _ask(_PLACEHOLDER, begun, secure)
+                    argv = [placeholder if part == "{placeholder}" else part for part in argv]
+                elapsed, peak, status = _run(argv)
+                if status != 0:
+                    failures[name] = status
+                times[name].append(elapsed)
+                peaks[name] = max(peaks[name], peak)
+    parse = statistics.median(times["lxml parse"])
+    rows = {}
+    for name, (_, target) in commands.items():
+        median = statistics.median(times[name])
+        rows[name] = {
+            "median_s": median,
+            "runs_s": times[name],
+            "ratio_to_parse": median / parse,
+            "target_ratio": target or None,
+            "peak_mib": peaks[name] / 1024,
+            "peak_to_file": peaks[name] * 1024 / size,
+            "exit_status": failures.get(name, 0),
+        }
+    return {"file": str(path), "bytes": size, "rounds": rounds, "commands": rows}
+
+
+def report(results: dict[str, Any]) -> str:
+    """The figures as a Markdown table per file."""
+    lines: list[str] = []
+    for entry in results["files"]:
+        small = entry["bytes"] < 1_000_000
+        lines.append(
+            f"\n{entry['format']}, {entry['sites']} sites, {entry['bytes'] / 1e6:.1f} MB, "
+            f"median of {entry['rounds']} rounds\n"
+        )
+        lines.append("| command | median s | ÷ lxml parse | target | peak MiB | peak ÷ file | |")
+        lines.append("|---|---:|---:|---:|---:|---:|---|")
+        for name, row in entry["commands"].items():
+            target = row["target_ratio"]
+            if small:
+                ok = row["median_s"] <= SMALL_TARGET_S
+                goal = f"≤ {SMALL_TARGET_S * 1000:.0f} ms"
+            else:
+                ok = target is None or row["ratio_to_parse"] <= target
+                goal = f"≤ {target:.1f}×" if target else ""
+                ok = ok and (name.startswith("lxml") or row["peak_to_file"] <= MEMORY_TARGET)
+            verdict = "failed" if row["exit_status"] else ("met" if ok else "NOT met")
+            if name.startswith("lxml"):
+                verdict = "baseline"
+            lines.append(
+                f"| {name} | {row['median_s']:.2f} | {row['ratio_to_parse']:.2f}× | {goal} | "
+                f"{row['peak_mib']:.0f} | {row['peak_to_file']:.2f}× | {verdict} |"
+            )
+    return "\n".join(lines)
+
+
+def run(files: Sequence[tuple[str, int, Path]], rounds: int, machine: dict[str, str],
+        json_path: Path | None) -> str:
+    results: dict[str, Any] = {"machine": machine, "files": []}
+    for file_format, sites, path in files:
+        entry = measure(path, rounds)
+        entry.update(format=file_format, sites=sites)
+        results["files"].append(entry)
+    text = "machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + report(results)
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=2))
+    return text

@@ -1,0 +1,193 @@
+"""HTTP.sys certificate binding keys: which entry holds the certificate of an https binding.
+
+An https binding maps to ``ipport=IP:port`` (shared by every non-SNI site bound there),
+``hostnameport=host:port`` (SNI) or ``ccs=port`` (the central certificate store); a TLS
+connection is served by the first of the keys :func:`resolution_order` lists that has an entry.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+
+import attrs
+
+from metaclone.errors import CertificateError
+from metaclone.sites import Binding
+
+#: The application id IIS registers its certificate bindings under.
+IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
+#: The application id IIS Express uses.
+IIS_EXPRESS_APP_ID = "{214124cd-d05b-4309-9af9-9caa44b2b74a}"
+
+SSL_FLAG_SNI = 1
+SSL_FLAG_CENTRAL_STORE = 2
+
+#: What netsh prints for a value that is not set.
+NULL_VALUE = "(null)"
+
+#: The store HTTP.sys reads a certificate from when none is named.
+DEFAULT_STORE = "MY"
+
+
+class EndpointKind(enum.Enum):
+    IPPORT = "ipport"
+    HOSTNAMEPORT = "hostnameport"
+    CCS = "ccs"
+
+
+@attrs.frozen
+class Endpoint:
+    """An HTTP.sys certificate binding key, e.g. ``ipport=0.0.0.0:443``."""
+
+    kind: EndpointKind
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}={self.value}"
+
+    @property
+    def description(self) -> str:
+        """What one entry of this kind is shared by, for messages."""
+        if self.kind is EndpointKind.IPPORT:
+            return "IP address and port"
+        if self.kind is EndpointKind.HOSTNAMEPORT:
+            return "host name and port"
+        return "port of the central certificate store"
+
+
+def endpoint_for(binding: Binding) -> Endpoint | None:
+    """The HTTP.sys key that holds the certificate of an https ``binding`` (None otherwise).
+
+    ``*:443:`` and ``:443:`` map to ``ipport=0.0.0.0:443``; an IP-bound binding to that IP (the
+    host name plays no part in the choice of certificate); SNI (sslFlags bit 1) to
+    ``hostnameport=host:443``; the central certificate store (bit 2) to ``ccs=443``.  IPv6
+    addresses are written in their compressed form, as netsh shows them: ``[::1]:443``.
+    """
+    if not binding.is_secure or binding.port is None:
+        return None
+    flags = binding.ssl_flags or 0
+    if flags & SSL_FLAG_CENTRAL_STORE:
+        return Endpoint(EndpointKind.CCS, str(binding.port))
+    if flags & SSL_FLAG_SNI and binding.host:
+        return Endpoint(EndpointKind.HOSTNAMEPORT, f"{binding.host.lower()}:{binding.port}")
+    ip = binding.ip or ""
+    if ip in ("", "*"):
+        ip = "0.0.0.0"
+    return Endpoint(EndpointKind.IPPORT, f"{_canonical_ip(ip) or ip}:{binding.port}")
+
+
+def central_store_file(host: str) -> str:
+    """The file name the central certificate store looks up for ``host``.
+
+    IIS names wildcard certificates with an underscore: ``*.example.com`` is
+    ``_.example.com.pfx``.
+    """
+    host = host.lower()
+    if host.startswith("*."):
+        host = "_" + host[1:]
+    return f"{host}.pfx"
+
+
+def _canonical_ip(text: str) -> str | None:
+    """``text`` as netsh writes the address (IPv6 compressed, in brackets), or None."""
+    try:
+        if text.startswith("[") and text.endswith("]"):
+            return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        return None
+
+
+def _parse_port(text: str) -> int | None:
+    if not text.isascii() or not text.isdigit() or len(text) > 5:
+        return None
+    port = int(text)
+    return port if 0 < port <= 65535 else None
+
+
+_HOST_NAME = re.compile(r"[\w*][\w.*-]*", re.UNICODE)
+_GUID = re.compile(
+    r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+)
+
+
+def endpoint_from_text(kind: EndpointKind, value: str) -> Endpoint | None:
+    """The key netsh printed as ``value`` for a block of ``kind``, or None if it is not one."""
+    if kind is EndpointKind.CCS:
+        port = _parse_port(value)
+        return Endpoint(kind, str(port)) if port is not None else None
+    address, colon, port_text = value.rpartition(":")
+    port = _parse_port(port_text)
+    if not colon or port is None:
+        return None
+    if kind is EndpointKind.IPPORT:
+        ip = _canonical_ip(address)
+        return Endpoint(kind, f"{ip}:{port}") if ip is not None else None
+    if not _HOST_NAME.fullmatch(address) or address.replace(".", "").isdigit():
+        return None
+    return Endpoint(kind, f"{address.lower()}:{port}")
+
+
+def endpoint_from_shape(value: str) -> Endpoint | None:
+    """The key ``value`` stands for, judged by its form alone (for output in other languages)."""
+    for kind in (EndpointKind.CCS, EndpointKind.IPPORT, EndpointKind.HOSTNAMEPORT):
+        endpoint = endpoint_from_text(kind, value)
+        if endpoint is not None:
+            return endpoint
+    return None
+
+
+def normalize_app_id(app_id: str) -> str:
+    """An application id as netsh takes it: ``{guid}`` in lower case.
+
+    Raises :class:`~metaclone.errors.CertificateError` for text that is not a GUID.
+    """
+    match = _GUID.fullmatch(app_id.strip())
+    if match is None:
+        raise CertificateError(
+            f"{app_id!r} is not an application id; write a GUID such as {IIS_APP_ID}"
+        )
+    return "{" + match.group(1).lower() + "}"
+
+
+def wildcard_of(endpoint: Endpoint) -> Endpoint | None:
+    """The catch-all ``ipport`` entry behind an IP-bound ``endpoint`` (None if it is one).
+
+    ``ipport=10.0.0.5:443`` falls back to ``0.0.0.0:443``, ``[2001:db8::5]:443`` to ``[::]:443``.
+    """
+    if endpoint.kind is not EndpointKind.IPPORT:
+        return None
+    address, _, port = endpoint.value.rpartition(":")
+    wildcard = "[::]" if address.startswith("[") else "0.0.0.0"
+    return None if address == wildcard else Endpoint(EndpointKind.IPPORT, f"{wildcard}:{port}")
+
+
+def resolution_order(binding: Binding) -> tuple[Endpoint, ...]:
+    """The HTTP.sys keys tried, in order, for a TLS connection to an https ``binding``.
+
+    HTTP.sys looks up SNI mappings first (``hostnameport=host:port``, for a binding with the SNI
+    flag), then the central certificate store (``ccs=port``, with its flag), then the IP-based
+    mappings: the exact ``ipport=IP:port``, then the wildcard ``0.0.0.0:port`` (``[::]:port`` for
+    IPv6).  A binding on ``*`` (all unassigned addresses) is served by the wildcard alone.  Empty
+    for bindings that are not https or have no valid port.
+    """
+    endpoint = endpoint_for(binding)
+    if endpoint is None:
+        return ()
+    flags = binding.ssl_flags or 0
+    order: list[Endpoint] = []
+    if flags & SSL_FLAG_SNI and binding.host and binding.port is not None:
+        order.append(Endpoint(EndpointKind.HOSTNAMEPORT, f"{binding.host.lower()}:{binding.port}"))
+    if flags & SSL_FLAG_CENTRAL_STORE and binding.port is not None:
+        order.append(Endpoint(EndpointKind.CCS, str(binding.port)))
+    ip = binding.ip or ""
+    address = _canonical_ip("0.0.0.0" if ip in ("", "*") else ip)
+    if address is not None and binding.port is not None:
+        exact = Endpoint(EndpointKind.IPPORT, f"{address}:{binding.port}")
+        order.append(exact)
+        wildcard = wildcard_of(exact)
+        if wildcard is not None:
+            order.append(wildcard)
+    return tuple(order)
