@@ -31,7 +31,7 @@ from metaclone.escaping import visible
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless import output
-from metaclone.messages import listing
+from metaclone.messages import listing, window
 from metaclone.report import ReportItem
 from metaclone.review import LoadError
 from metaclone.sites import (
@@ -1264,8 +1264,9 @@ def _error_lines(error: MetacloneError) -> list[str]:
     read) the offending line with a caret under the column, placed as the line is shown."""
     lines = [f"metaclone: error: {MetacloneError.__str__(error)}"]
     if isinstance(error, ParseError) and error.source_line is not None and error.column:
-        text = error.source_line.expandtabs(1)
-        before = visible(text[: max(error.column - 1, 0)])
+        # About 120 characters around the column: a line may be megabytes long.
+        text, caret_at = window(error.source_line.expandtabs(1), error.column)
+        before = visible(text[:caret_at])
         lines += [f"    {visible(text)}", f"    {' ' * len(before)}^"]
     return lines
 
