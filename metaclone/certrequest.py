@@ -26,10 +26,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from metaclone.base import ConfigDocument, SiteKey
 from metaclone.certfiles import load_private_key
 from metaclone.certs import (
+    MALFORMED,
     LoadedCertificate,
     check_server_auth,
     check_validity,
     key_matches,
+    require_readable,
     uncovered_hosts,
 )
 from metaclone.errors import (
@@ -227,17 +229,19 @@ def certificates_in(path: str | os.PathLike[str]) -> list[x509.Certificate]:
     name, data = read_input(path, CertificateError, "certificate file")
     try:
         if b"-----BEGIN PKCS7-----" in data:
-            return pkcs7.load_pem_pkcs7_certificates(data)
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            return x509.load_pem_x509_certificates(data)
-        try:
-            return [x509.load_der_x509_certificate(data)]
-        except ValueError:
-            return pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError:
+            found = pkcs7.load_pem_pkcs7_certificates(data)
+        elif b"-----BEGIN CERTIFICATE-----" in data:
+            found = x509.load_pem_x509_certificates(data)
+        else:
+            try:
+                found = [x509.load_der_x509_certificate(data)]
+            except ValueError:
+                found = pkcs7.load_der_pkcs7_certificates(data)
+    except MALFORMED:
         raise CertificateError(
             "this file holds no certificate metaclone can read (PEM, DER or PKCS#7)", path=name
         ) from None
+    return [require_readable(certificate, name) for certificate in found]
 
 
 def _describe(certificate: x509.Certificate) -> str:

@@ -192,13 +192,29 @@ def _load(data: bytes, name: str, password: bytes | None) -> LoadedCertificate:
 
 
 #: What ``cryptography`` raises for a malformed or unsupported certificate or key.
-_MALFORMED = (
+MALFORMED = _MALFORMED = (
     ValueError,
     UnsupportedAlgorithm,
     x509.InvalidVersion,
     x509.DuplicateExtension,
     x509.UnsupportedGeneralNameType,
 )
+
+
+def require_readable(certificate: x509.Certificate, path: str) -> x509.Certificate:
+    """``certificate`` once every field metaclone shows has been read from it.
+
+    cryptography parses fields when they are first asked for; this asks for them all, so
+    that a malformed one is a :class:`~metaclone.errors.CertificateError` naming ``path`` here,
+    not an unexpected exception later.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            LoadedCertificate.from_certificate(certificate, path)
+    except _MALFORMED as exc:
+        raise _damaged(path, "certificate", exc) from None
+    return certificate
 
 
 def _damaged(path: str, what: str, exc: Exception) -> CertificateError:

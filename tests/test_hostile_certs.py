@@ -259,3 +259,25 @@ def test_a_valid_hand_made_certificate_loads(tmp_path: Path) -> None:
         ]
     )
     assert status == EXIT_OK
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_certificate_or_key_is_refused_by_cert_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    make, _ = MALFORMED[case]
+    monkeypatch.setenv("PFX_PASSWORD", "secret")
+    malformed = tmp_path / "malformed.pem"
+    malformed.write_bytes(make())
+    key = new_key()
+    good_key = tmp_path / "good.key"
+    good_key.write_bytes(pem("PRIVATE KEY", _key_der(key)))
+    out = tmp_path / "out.pfx"
+    for key_file in (malformed, good_key):
+        pack = ["cert", "pack", "--key", str(key_file), "--cert", str(malformed)]
+        status = main([*pack, "--out", str(out), "--password-env", "PFX_PASSWORD"])
+        _, err = capsys.readouterr()
+        assert status == EXIT_REFUSED, err
+        assert f"metaclone: error: {malformed}: " in err
+        assert "internal error" not in err
+        assert not out.exists()
