@@ -41,6 +41,7 @@ from metaclone.errors import (
     CertificateRequestError,
 )
 from metaclone.files import read_input
+from metaclone.messages import listing
 from metaclone.rules import host_name_problem
 from metaclone.sites import Site
 
@@ -280,7 +281,7 @@ def order_chain(
         del remaining[issuer.fingerprint(hashes.SHA256())]
         current = issuer
     if remaining:
-        stray = "; ".join(_describe(c) for c in remaining.values())
+        stray = listing((_describe(c) for c in remaining.values()), "; ")
         raise CertificateChainError(
             f"these chain certificates do not link up to {_describe(leaf)}: {stray} (each "
             f"certificate's issuer must be the next one's subject; the chain reached "

@@ -29,6 +29,7 @@ from metaclone.errors import (
 )
 from metaclone.handover import Handover, Stage
 from metaclone.httpsys import HttpSysPlan, resolution_order
+from metaclone.messages import listing
 from metaclone.sites import ADDRESS_PROTOCOLS, Binding, CertificateRef, Site, SiteKind
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -182,12 +183,12 @@ def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site)
         # The placeholder serves what the original served; these bindings had nothing before.
         return [
             "no certificate serves "
-            + ", ".join(b.summary for b in missing)
+            + listing(b.summary for b in missing)
             + f" of {original.name!r}: the placeholder serves https on its other bindings only"
         ]
     raise MissingCertificateError(
         f"{_site_label(original)} has no certificate to serve while it waits ("
-        + ", ".join(b.summary for b in missing)
+        + listing(b.summary for b in missing)
         + " would have none): give the last working one with --thumbprint or --cert, or an "
         "earlier copy of the configuration with --from",
         path=doc.path,
@@ -300,7 +301,7 @@ def _begin(
         placeholder = doc.set_bindings(placeholder, placeholder.bindings + restored)
         changes.append(
             "gave the placeholder the https bindings the site had before: "
-            + ", ".join(b.summary for b in restored)
+            + listing(b.summary for b in restored)
         )
     plan = None
     if chosen is not None and chosen != _own_certificate(placeholder):
@@ -338,7 +339,7 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
         return f"it is a {kinds}"
     mine, theirs = _keys(original), _keys(candidate)
     if not theirs:
-        listed = ", ".join(b.summary for b in mine.values())
+        listed = listing(b.summary for b in mine.values())
         return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
     if not mine or mine.keys() == theirs.keys():
         return None
@@ -346,9 +347,9 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
     lacking = [b.summary for k, b in mine.items() if k not in theirs]
     extra = [b.summary for k, b in theirs.items() if k not in mine]
     if lacking:
-        parts.append("it lacks " + ", ".join(lacking))
+        parts.append("it lacks " + listing(lacking))
     if extra:
-        parts.append(f"it has {', '.join(extra)}, which {original.name!r} has not")
+        parts.append(f"it has {listing(extra)}, which {original.name!r} has not")
     return "; ".join(parts)
 
 
@@ -435,7 +436,7 @@ def _finish(
         original = doc.set_bindings(original, original.bindings + stand_in.secure_bindings)
         changes.append(
             f"gave {_site_label(original)} back its https bindings: "
-            + ", ".join(b.summary for b in stand_in.secure_bindings)
+            + listing(b.summary for b in stand_in.secure_bindings)
         )
     remaining: Site | None = None
     if delete:
