@@ -6,7 +6,7 @@
 >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
 """
 
-from metaclone import certs, httpsys, workflow
+from metaclone import certs, convert, httpsys, workflow
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.changes import Change, diff_documents
@@ -16,6 +16,7 @@ from metaclone.errors import (
     CertificateError,
     CertificateKeyError,
     CertificateValidityError,
+    ConversionError,
     FileChangedError,
     FormatMismatchError,
     MetacloneError,
@@ -56,6 +57,7 @@ __all__ = [
     "CertificateValidityError",
     "Change",
     "ConfigDocument",
+    "ConversionError",
     "FileChangedError",
     "Finding",
     "FormatMismatchError",
@@ -77,6 +79,7 @@ __all__ = [
     "WriteError",
     "__version__",
     "certs",
+    "convert",
     "detect_format",
     "diff_documents",
     "diff_sslcerts",

@@ -363,18 +363,21 @@ class AppHostDocument(ConfigDocument):
         """The https bindings no attached HTTP.sys entry serves (None before attach_sslcerts).
 
         Each binding is resolved as HTTP.sys resolves it (:func:`~metaclone.httpsys.served_by`):
-        an entry of the central certificate store serves its bindings from the store's files.
+        an entry of the central certificate store serves its bindings from the store's files;
+        any other entry serves only if it names a certificate (netsh may show ``(null)``).
         """
         found = self.site(site)
         if found.kind is SiteKind.FTP:
             return super().uncertified_bindings(found)
         if not self._sslcerts_attached:
             return None
-        return tuple(
-            b
-            for b in found.secure_bindings
-            if httpsys.served_by(b, self._sslcert_by_endpoint) is None
-        )
+        return tuple(b for b in found.secure_bindings if not self._served(b))
+
+    def _served(self, binding: Binding) -> bool:
+        entry = httpsys.served_by(binding, self._sslcert_by_endpoint)
+        if entry is None:
+            return False
+        return entry.thumbprint is not None or entry.endpoint.kind is httpsys.EndpointKind.CCS
 
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
         if self.is_iis_express:
@@ -631,6 +634,41 @@ class AppHostDocument(ConfigDocument):
                 "Choose another id",
             )
         return new_id
+
+    # -- new sites from elsewhere (metaclone.convert) ----------------------------------------
+
+    def new_site_identity(self, name: str | None, site_id: int | None) -> tuple[str, int]:
+        """The name and id a new site may take, refused as :meth:`clone_site` refuses them:
+        ``name`` unused (and named by no location block left behind), ``site_id`` unused by
+        sites and customMetadata, or when None one more than the highest id either uses."""
+        index = self._index()
+        return self._check_new_name(name, index, allow=None), self._choose_id(site_id, index)
+
+    @property
+    def sections(self) -> tuple[Element | None, Element | None]:
+        """The ``<sites>`` and ``<applicationPools>`` elements (None where the file has none)."""
+        index = self._index()
+        return index.sites_element, index.pools_element
+
+    @property
+    def last_site_element(self) -> Element | None:
+        """The last ``<site>`` element, after which a new site goes."""
+        sites = self._index().sites
+        return sites[-1].element if sites else None
+
+    @property
+    def locations(self) -> tuple[LocationEntry, ...]:
+        """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
+        return self._index().locations
+
+    def binding_findings(self, site: SiteKey) -> list[Finding]:
+        """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,
+        HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
+        wanted = self.site(site)
+        sites = self.sites
+        mark = f"(id {wanted.id})"
+        found = self._binding_conflicts(sites) + self._certificate_findings(sites)
+        return [f for f in found if f.site_id == wanted.id or mark in f.message]
 
     # -- cloning ---------------------------------------------------------------------------
 

@@ -11,18 +11,30 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from metaclone import audit, certfiles, certrequest, certs, httpsys, report, review, workflow
+from metaclone import (
+    audit,
+    certfiles,
+    certrequest,
+    certs,
+    convert,
+    httpsys,
+    report,
+    review,
+    workflow,
+)
 from metaclone.__about__ import __version__
 from metaclone.base import ConfigDocument
 from metaclone.diff import unified_diff
 from metaclone.errors import (
     CertificateRequestError,
+    ConversionError,
     MetacloneError,
     ParseError,
     UnsafeTargetError,
@@ -52,6 +64,27 @@ EXIT_INTERNAL = 123
 Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
+#: ANSI colours of the severity words, shown only on a terminal and never with NO_COLOR set.
+_SEVERITY_COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m",
+                     "note": "\x1b[36m"}
+_SEVERITY_WORD = re.compile(r"(?<=: )(error|warning|info|note)(?=: )")
+
+
+def _colour_wanted(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal that should show colour (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _painted(line: str) -> str:
+    """``line`` with its first severity word (``: warning: ``) in colour."""
+    return _SEVERITY_WORD.sub(
+        lambda m: f"{_SEVERITY_COLOURS[m.group(1)]}{m.group(1)}\x1b[0m", line, count=1
+    )
+
+
 class Console:
     """Where output goes: the document or JSON on stdout, everything for people on stderr.
 
@@ -63,13 +96,22 @@ class Console:
     :meth:`out_bytes`: JSON, a diff, the document) is written unchanged.
     """
 
-    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
+    def __init__(self, stdout: TextIO, stderr: TextIO, *, quiet: bool = False) -> None:
         self.stdout = stdout
         self.stderr = stderr
+        #: ``--quiet``: :meth:`note` says nothing; warnings, errors and instructions remain.
+        self.quiet = quiet
+        self._paint_stderr = _colour_wanted(stderr)
 
     def say(self, message: str) -> None:
         """One message on stderr: one line, whatever ``message`` holds."""
-        print(visible(message), file=self.stderr)
+        line = visible(message)
+        print(_painted(line) if self._paint_stderr else line, file=self.stderr)
+
+    def note(self, message: str) -> None:
+        """A message on what was done, which ``--quiet`` leaves out (see :meth:`say`)."""
+        if not self.quiet:
+            self.say(message)
 
     def out(self, text: str) -> None:
         """One line for people on stdout; a final line end in ``text`` is kept, no other."""
@@ -153,7 +195,7 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     target = getattr(args, "plan", None)
     if plan is None:
         if target:
-            console.say(
+            console.note(
                 f"metaclone: note: no HTTP.sys change is needed for this step; {target} was "
                 "not written"
             )
@@ -161,9 +203,9 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
     for warning in plan.warnings:
         console.say(f"metaclone: warning: {warning}")
     if not plan:
-        console.say("metaclone: HTTP.sys already holds these certificates: nothing to run")
+        console.note("metaclone: HTTP.sys already holds these certificates: nothing to run")
         if target:
-            console.say(f"metaclone: note: {target} was not written")
+            console.note(f"metaclone: note: {target} was not written")
         return
     if target and not args.dry_run:
         suffix = Path(target).suffix.lower()
@@ -177,7 +219,7 @@ def _write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | 
             # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
             data = plan.netsh().replace("\n", "\r\n").encode("ascii")
         output.write_atomic(target, data)
-        console.say(f"metaclone: HTTP.sys plan written to {target}")
+        console.note(f"metaclone: HTTP.sys plan written to {target}")
         return
     console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
     for line in plan.netsh().rstrip("\n").split("\n"):
@@ -244,29 +286,29 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         if note not in quiet:
             console.say(f"metaclone: {note.severity.value}: {note.message}")
     if quiet:
-        console.say(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
+        console.note(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
     if args.dry_run:
         changed = "unchanged" if after == before else "changed"
-        console.say(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
+        console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
         console.out_data(_review_diff(doc, before, after, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
-        console.say(f"metaclone: wrote {args.output}")
+        console.note(f"metaclone: wrote {args.output}")
     elif args.in_place:
         if after == before:
-            console.say(f"metaclone: {args.file} unchanged")
+            console.note(f"metaclone: {args.file} unchanged")
             return EXIT_OK
         backup = output.replace_in_place(
             args.file, after, expected=before, backup=not args.no_backup
         )
         kept = f" (previous version in {backup})" if backup else ""
-        console.say(f"metaclone: updated {args.file}{kept}")
+        console.note(f"metaclone: updated {args.file}{kept}")
     else:
         console.out_bytes(after)
-        console.say(
+        console.note(
             "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
         )
     return EXIT_OK
@@ -341,9 +383,20 @@ def _application_line(application: Application) -> str:
     return f"{'':>12}app {application.path}  pool: {pool}  {directories or '-'}"
 
 
+def _selected_sites(doc: ConfigDocument, keys: Sequence[str]) -> tuple[Site, ...]:
+    """The sites named by ``keys`` (ids or names) in the order given, each once; all without."""
+    if not keys:
+        return doc.sites
+    chosen: dict[tuple[int, int | None], Site] = {}
+    for key in keys:
+        site = doc.site(key)
+        chosen.setdefault((site.id, site.line), site)
+    return tuple(chosen.values())
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = _load(args)
-    sites = doc.sites
+    sites = _selected_sites(doc, args.names)
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
@@ -382,7 +435,7 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
         raise
     source = doc.site(args.site)
     _check_destinations(args)
-    console.say(
+    console.note(
         f"metaclone: cloned site {source.id} {source.name!r} as site {new.id} {new.name!r}"
         f" ({'started' if new.auto_start else 'stopped'})"
     )
@@ -394,7 +447,7 @@ def cmd_delete(args: argparse.Namespace, console: Console) -> int:
     before = doc.to_bytes()
     site = doc.site(args.site)
     doc.delete_site(site)
-    console.say(f"metaclone: deleted site {site.id} {site.name!r}")
+    console.note(f"metaclone: deleted site {site.id} {site.name!r}")
     return _emit(args, console, doc, before)
 
 
@@ -403,7 +456,7 @@ def cmd_rename(args: argparse.Namespace, console: Console) -> int:
     before = doc.to_bytes()
     site = doc.site(args.site)
     renamed = doc.rename_site(site, args.name)
-    console.say(f"metaclone: renamed site {site.id} {site.name!r} to {renamed.name!r}")
+    console.note(f"metaclone: renamed site {site.id} {site.name!r} to {renamed.name!r}")
     return _emit(args, console, doc, before)
 
 
@@ -414,14 +467,14 @@ def _cmd_auto_start(value: bool) -> Handler:
         state = "started" if value else "stopped"
         current = doc.site(args.site)
         if current.auto_start == value:
-            console.say(
+            console.note(
                 f"metaclone: site {current.id} {current.name!r} is already marked {state}; "
                 "nothing written"
             )
             return EXIT_OK
         site = doc.set_auto_start(current, value)
         _check_destinations(args)
-        console.say(f"metaclone: site {site.id} {site.name!r} marked {state}")
+        console.note(f"metaclone: site {site.id} {site.name!r} marked {state}")
         return _emit(args, console, doc, before)
 
     return handler
@@ -469,7 +522,7 @@ def cmd_cert_set(args: argparse.Namespace, console: Console) -> int:
     certificate = _certificate(args, console, site)
     assert certificate is not None  # argparse requires --thumbprint or --cert
     plan = doc.set_certificate(site, certificate.thumbprint, store=certificate.store)
-    console.say(
+    console.note(
         f"metaclone: certificate {certificate.thumbprint} ({certificate.store}) for site "
         f"{site.id} {site.name!r}" + (" (HTTP.sys plan; the file is unchanged)" if plan else "")
     )
@@ -481,28 +534,31 @@ def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
     before = doc.to_bytes()
     a, b = doc.site(args.site), doc.site(args.other)
     plan = doc.swap_certificates(a, b)
-    console.say(
+    console.note(
         f"metaclone: swapped the certificates of site {a.id} {a.name!r} and {b.id} {b.name!r}"
     )
     return _emit(args, console, doc, before, plan)
 
 
 def _destination(args: argparse.Namespace) -> str:
-    """The file the new document ends up in, as the next steps should name it."""
+    """The file the new document ends up in, as the next steps should name it.
+
+    A --diff is a patch of FILE: applied, it makes FILE the new document.
+    """
     if args.output:
         return str(args.output)
-    if args.in_place:
+    if args.in_place or args.diff:
         return str(args.file)
     return "NEW_FILE"
 
 
 def _say_result(console: Console, result: workflow.WorkflowResult) -> None:
     for change in result.changes:
-        console.say(f"metaclone: {change}")
+        console.note(f"metaclone: {change}")
     for warning in result.warnings:
         console.say(f"metaclone: warning: {warning}")
     for note in result.notes:
-        console.say(f"metaclone: note: {note}")
+        console.note(f"metaclone: note: {note}")
     console.say("metaclone: next steps on the server:")
     for number, step in enumerate(result.next_steps, 1):
         console.say(f"  {number}. {step}")
@@ -667,6 +723,42 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_PROBLEMS if differs else EXIT_OK
 
 
+def cmd_convert(args: argparse.Namespace, console: Console) -> int:
+    metabase = load(args.metabase)
+    doc = _load(args)  # the applicationHost.config (--into), with --sslcert attached
+    before = doc.to_bytes()
+    try:
+        results = convert.convert_sites(
+            metabase,
+            args.site,
+            doc,
+            new_id=args.id,
+            new_name=args.name,
+            pipeline=args.pipeline,
+            runtime=args.runtime,
+            strict=args.strict,
+        )
+    except ConversionError as error:
+        for note in error.notes:
+            console.say(f"metaclone: not carried: {note}")
+        raise
+    plan: HttpSysPlan | None = None
+    for result in results:
+        source, site = result.source, result.site
+        state = "started" if site.auto_start else "stopped"
+        console.say(
+            f"metaclone: converted IIS 6 site {source.id} {source.name!r} into site {site.id} "
+            f"{site.name!r} ({state})"
+        )
+        if result.pools:
+            console.note("metaclone: added application pool(s) " + ", ".join(result.pools))
+        if result.locations:
+            console.note("metaclone: added location block(s) " + ", ".join(result.locations))
+        if result.plan is not None:
+            plan = result.plan if plan is None else plan.merged(result.plan)
+    return _emit(args, console, doc, before, plan)
+
+
 # -- certificate audit, request and PFX -----------------------------------------------------------
 
 
@@ -694,7 +786,7 @@ def cmd_csr(args: argparse.Namespace, console: Console) -> int:
         doc, args.site, key_type=args.key_type, subject=args.subject, add_hosts=args.add_host
     )
     for note in result.notes:
-        console.say(f"metaclone: note: {note}")
+        console.note(f"metaclone: note: {note}")
     certfiles.write_new_file(args.key_out, result.key_pem(password))
     try:
         certfiles.write_new_file(args.out, result.csr_pem(), mode=0o644)
@@ -853,6 +945,7 @@ def _add_cert_audit(
         epilog=_epilog("cert audit"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_quiet(cert_audit)
     _add_file(cert_audit)
     _add_sslcert(cert_audit)
     cert_audit.add_argument(
@@ -889,6 +982,7 @@ def _add_cert_pack(
         epilog=_epilog("cert pack"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_quiet(pack)
     pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
     pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
     pack.add_argument(
@@ -928,6 +1022,7 @@ def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog=_epilog("csr"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_quiet(csr)
     _add_file(csr)
     csr.add_argument("--site", required=True, help="id or name of the site")
     csr.add_argument("--key-out", required=True, metavar="KEY", help="private key to write (new)")
@@ -976,7 +1071,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sites": (
         "metaclone sites MetaBase.xml",
         "metaclone sites applicationHost.config --sslcert sslcert.txt --json",
-        "metaclone sites MetaBase.xml --applications",
+        'metaclone sites MetaBase.xml Shop 98004751 --applications',
     ),
     "clone": (
         'metaclone clone MetaBase.xml --site Shop --name "Shop staging" -o new.xml',
@@ -1066,6 +1161,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "web3/applicationHost.config --format github",
         "metaclone diff old.config new.config --sslcert sslcert.old.txt sslcert.new.txt --json",
     ),
+    "convert": (
+        "metaclone convert MetaBase.xml --site Shop --into applicationHost.config --diff",
+        'metaclone convert MetaBase.xml --site Shop --name "Shop (IIS 6)" --strict '
+        "--into applicationHost.config --in-place",
+        "metaclone convert MetaBase.xml --site 1 --site ftp/1 --into applicationHost.config "
+        "--sslcert sslcert.txt --plan sites.cmd -o new.config",
+    ),
 }
 
 
@@ -1074,15 +1176,34 @@ def _epilog(words: str) -> str:
 
 
 def _add_command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], words: str, text: str
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    words: str,
+    text: str,
+    *,
+    group: bool = False,
 ) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends with its examples (``words``: e.g. ``cert set``)."""
-    return commands.add_parser(
+    """A subcommand whose --help ends with its examples (``words``: e.g. ``cert set``).
+
+    A ``group`` (``cert``, ``placeholder``) only holds subcommands, which take the options.
+    """
+    command = commands.add_parser(
         words.rsplit(maxsplit=1)[-1],
         help=text,
         description=text[0].upper() + text[1:] + ".",
         epilog=_epilog(words),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if not group:
+        _add_quiet(command)
+    return command
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="say only warnings, errors and what to do next (not what was done)",
     )
 
 
@@ -1111,6 +1232,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sites = _add_command(commands, "sites", "list the sites")
     _add_file(sites)
+    sites.add_argument(
+        "names", nargs="*", metavar="SITE", help="only these sites (ids or names); all without"
+    )
     sites.add_argument("--json", action="store_true", help="print JSON")
     sites.add_argument(
         "--applications",
@@ -1153,7 +1277,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_write_options(rename)
     rename.set_defaults(handler=cmd_rename)
 
-    cert = _add_command(commands, "cert", "show, set, swap, audit or pack certificates")
+    cert = _add_command(
+        commands, "cert", "show, set, swap, audit or pack certificates", group=True
+    )
     cert_commands = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
     show = _add_command(cert_commands, "cert show", "show the certificates of sites")
     _add_file(show)
@@ -1178,7 +1304,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_certificate_tools(commands, cert_commands)
 
     placeholder = _add_command(
-        commands, "placeholder", "serve a site from a placeholder while its certificate is pending"
+        commands,
+        "placeholder",
+        "serve a site from a placeholder while its certificate is pending",
+        group=True,
     )
     steps = placeholder.add_subparsers(dest="step", required=True, metavar="STEP")
     begin = _add_command(steps, "placeholder begin", "clone the site as a started placeholder")
@@ -1216,6 +1345,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_plan_options(finish)
     finish.set_defaults(handler=cmd_placeholder_finish)
+
+    converting = _add_command(
+        commands, "convert", "move IIS 6 sites into an IIS 7+ applicationHost.config"
+    )
+    converting.add_argument(
+        "metabase", metavar="METABASE", help="IIS 6 MetaBase.xml or iiscnfg export"
+    )
+    converting.add_argument(
+        "--site", required=True, action="append", help="id or name of an IIS 6 site (repeatable)"
+    )
+    converting.add_argument(
+        "--into",
+        dest="file",
+        required=True,
+        metavar="APPLICATIONHOST",
+        help="the applicationHost.config the sites go into (the document written)",
+    )
+    converting.add_argument("--id", type=_site_id, help="id of the new site (default: chosen)")
+    converting.add_argument("--name", help="name of the new site (default: its ServerComment)")
+    converting.add_argument(
+        "--pipeline",
+        choices=["classic", "integrated"],
+        default="classic",
+        help="pipeline mode of new application pools (default: classic)",
+    )
+    converting.add_argument(
+        "--runtime",
+        choices=["v2.0", "v4.0", ""],
+        default="v2.0",
+        help='.NET version of new application pools; "" for no managed code (default: v2.0)',
+    )
+    converting.add_argument(
+        "--strict", action="store_true", help="refuse when anything cannot be carried"
+    )
+    _add_plan_options(converting)
+    converting.set_defaults(handler=cmd_convert)
 
     completion = commands.add_parser(
         "completion",
@@ -1297,6 +1462,7 @@ def main(
     if getattr(args, "password_env", None) and getattr(args, "password_file", None):
         console.say("metaclone: error: give --password-env or --password-file, not both")
         return EXIT_USAGE
+    console.quiet = bool(getattr(args, "quiet", False))
     try:
         status: int = args.handler(args, console)
         return status

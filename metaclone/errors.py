@@ -118,6 +118,26 @@ class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
 
 
+class ConversionError(SiteError):
+    """A site cannot be converted as asked (``--strict`` with properties IIS 7 cannot take, an
+    unknown pipeline mode or runtime, a target without the sections a site needs).
+
+    ``notes`` holds the messages of what would not be carried, for a ``--strict`` refusal.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, path=path, line=line, column=column)
+        self.notes = notes
+
+
 class PlanValueError(CertificateError, ValueError):
     """A value an HTTP.sys plan would carry breaks its grammar (host name, address, store...).
 

@@ -19,7 +19,7 @@ import enum
 import attrs
 
 from metaclone.httpsys import IIS_EXPRESS_APP_ID, HttpSysPlan
-from metaclone.sites import CertificateRef, Site
+from metaclone.sites import CertificateRef, Site, SiteKind
 
 #: appcmd by its full path: it is not on the PATH of an ordinary command prompt.
 APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'
@@ -27,6 +27,11 @@ APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'
 APPLICATIONHOST = r"%windir%\system32\inetsrv\config\applicationHost.config"
 #: The live IIS 6 metabase.
 METABASE = r"%SystemRoot%\system32\inetsrv\MetaBase.xml"
+#: IIS 6's iisweb and iiscnfg are .vbs scripts, run by cscript: started by name where
+#: WScript is the default host (as it is out of the box), they run outside the prompt and
+#: ``&&`` does not wait for them.
+IISWEB = r"cscript //nologo %SystemRoot%\system32\iisweb.vbs"
+IISCNFG = r"cscript //nologo %SystemRoot%\system32\iiscnfg.vbs"
 #: IIS Express, where its installer puts it.
 IISEXPRESS = r'"%ProgramFiles%\IIS Express\iisexpress.exe"'
 
@@ -124,11 +129,18 @@ def _appcmd_switch(handover: Handover) -> str:
 def _install_applicationhost(handover: Handover) -> str:
     step = (
         f'back up the live configuration ({APPCMD} add backup "before-placeholder-'
-        f'{handover.stage.value}"), then copy {handover.file} over {APPLICATIONHOST}'
+        f'{handover.stage.value}"), then copy {_quoted(handover.file)} over {APPLICATIONHOST}'
     )
     if handover.deleted:
         step += f"; this deletes the placeholder {handover.placeholder.name!r}"
     return step
+
+
+def _appcmd_start_at_once(handover: Handover) -> str:
+    return (
+        "start the original at once: "
+        f"{APPCMD} start site /site.name:{_quoted(handover.original.name)}"
+    )
 
 
 def iis7_steps(handover: Handover) -> tuple[str, ...]:
@@ -136,14 +148,31 @@ def iis7_steps(handover: Handover) -> tuple[str, ...]:
     install = _install_applicationhost(handover)
     if handover.stage is Stage.BEGIN:
         return (install, *_run_plan(handover), _appcmd_switch(handover))
+    imported = _import_certificate(handover)
+    if handover.original.kind is SiteKind.FTP:
+        # An FTP site's certificate is in the configuration: it goes in first, so that the
+        # original starts with the new certificate.
+        if handover.deleted:
+            install += ", which stops it: do the next step at once"
+            return (*imported, install, _appcmd_start_at_once(handover))
+        return (*imported, install, _appcmd_switch(handover))
     # The configuration goes in last: with --delete it removes the placeholder, which must
     # keep serving until the original has started.
-    return (
-        *_import_certificate(handover),
-        *_run_plan(handover),
-        _appcmd_switch(handover),
-        install,
-    )
+    return (*imported, *_run_plan(handover), _appcmd_switch(handover), install)
+
+
+def _appcmd_set_ftp_certificate(handover: Handover) -> list[str]:
+    """appcmd XML is not imported on finish: an FTP site's certificate is set by appcmd."""
+    certificate = handover.certificate
+    if handover.original.kind is not SiteKind.FTP or certificate is None:
+        return []
+    ssl = "/ftpServer.security.ssl"
+    return [
+        "give the original its new certificate: "
+        f"{APPCMD} set site /site.name:{_quoted(handover.original.name)} "
+        f"{ssl}.serverCertHash:{certificate.thumbprint} "
+        f"{ssl}.serverCertStoreName:{certificate.store}"
+    ]
 
 
 def appcmd_steps(handover: Handover) -> tuple[str, ...]:
@@ -160,7 +189,12 @@ def appcmd_steps(handover: Handover) -> tuple[str, ...]:
                 f"{APPCMD} add site /in < PLACEHOLDER.xml"
             )
         return (add, *_run_plan(handover), _appcmd_switch(handover))
-    steps = [*_import_certificate(handover), *_run_plan(handover), _appcmd_switch(handover)]
+    steps = [
+        *_import_certificate(handover),
+        *_appcmd_set_ftp_certificate(handover),
+        *_run_plan(handover),
+        _appcmd_switch(handover),
+    ]
     if handover.deleted:
         steps.append(
             f"delete the placeholder: {APPCMD} delete site "
@@ -188,7 +222,7 @@ def _iisweb_switch(handover: Handover) -> str:
     stop, start = handover.stopping.id, handover.starting.id
     return (
         "switch in one line (the two sites share their bindings): "
-        f"iisweb /stop w3svc/{stop} && iisweb /start w3svc/{start}"
+        f"{IISWEB} /stop w3svc/{stop} && {IISWEB} /start w3svc/{start}"
     )
 
 
@@ -208,12 +242,12 @@ def iis6_metabase_steps(handover: Handover, *, edit_while_running: bool) -> tupl
             "tick 'Enable Direct Metabase Edit'"
         )
     replace = (
-        f"back up {METABASE}, then copy {handover.file} over it: IIS reads the new file while "
-        "it runs"
+        f"back up {METABASE}, then copy {_quoted(handover.file)} over it: IIS reads the new "
+        "file while it runs"
     )
     if handover.deleted:
         replace += ", and deletes the placeholder as it does: do the next step at once"
-        switch = f"start the original at once: iisweb /start w3svc/{handover.original.id}"
+        switch = f"start the original at once: {IISWEB} /start w3svc/{handover.original.id}"
     else:
         switch = _iisweb_switch(handover)
     fallback = (
@@ -230,7 +264,7 @@ def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
     def imported(site: Site) -> str:
         path = f"/LM/W3SVC/{site.id}"
         return (
-            f"iiscnfg /import /f {_quoted(handover.file)} /sp {path} /dp {path} /children   "
+            f"{IISCNFG} /import /f {_quoted(handover.file)} /sp {path} /dp {path} /children   "
             "(add /d PASSWORD if the export was made with one)"
         )
 
@@ -240,5 +274,5 @@ def iis6_export_steps(handover: Handover) -> tuple[str, ...]:
         imports = [imported(handover.original)]
     steps = [*_import_certificate(handover, powershell=False), *imports, _iisweb_switch(handover)]
     if handover.deleted:
-        steps.append(f"delete the placeholder: iisweb /delete w3svc/{handover.placeholder.id}")
+        steps.append(f"delete the placeholder: {IISWEB} /delete w3svc/{handover.placeholder.id}")
     return tuple(steps)

@@ -66,6 +66,23 @@ def _rules(entries: Iterable[tuple[str, str, str]]) -> dict[str, Rule]:
 CHECK_RULES = _rules(
     [
         (
+            "not-carried",
+            "An IIS 6 property has no place in IIS 7, whole or in part.",
+            "metaclone convert names each property it could not carry into applicationHost.config; "
+            "set it by hand on the server after the import, or convert with --strict to refuse.",
+        ),
+        (
+            "pool-exists",
+            "A converted site uses an application pool the target already has.",
+            "The target's pool is used as it is; compare its settings with the IIS 6 pool's.",
+        ),
+        (
+            "pool-not-defined",
+            "A converted site names an application pool the metabase does not define.",
+            "The pool is created with the default settings; set its identity and recycling by "
+            "hand.",
+        ),
+        (
             "duplicate-site-id",
             "Two sites have the same id.",
             "IIS refuses a configuration in which two sites share an id. Give one of them "

@@ -46,6 +46,11 @@ def _forbidden_problem(name: str, forbidden: str, what: str) -> str | None:
     return None
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a line end or another control character, as no IIS name does."""
+    return _CONTROL.search(text) is not None
+
+
 def site_name_problem(name: str) -> str | None:
     """Why IIS would refuse ``name`` as a site name, or None."""
     return _forbidden_problem(name, SITE_NAME_FORBIDDEN, "site name")

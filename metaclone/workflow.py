@@ -14,8 +14,6 @@ start without a certificate, a second placeholder, a site with nothing to keep u
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 import attrs
 
 from metaclone.base import ConfigDocument, SiteKey
@@ -25,17 +23,32 @@ from metaclone.errors import (
     NothingToKeepUpError,
     PlaceholderExistsError,
     PreviousConfigError,
+    SiteNameError,
     SiteNotFoundError,
 )
 from metaclone.handover import Handover, Stage
 from metaclone.httpsys import HttpSysPlan, resolution_order
 from metaclone.messages import listing
-from metaclone.sites import ADDRESS_PROTOCOLS, Binding, CertificateRef, Site, SiteKind
+from metaclone.placeholder_match import (
+    PLACEHOLDER_SUFFIX,
+    find_placeholder,
+    placeholder_mismatch,
+    placeholder_of,
+    stands_in_for,
+    tls_bindings,
+)
+from metaclone.rules import has_control_characters
+from metaclone.sites import Binding, CertificateRef, Site, SiteKind
 
-PLACEHOLDER_SUFFIX = " (placeholder)"
-
-#: The protocols TLS is spoken on: https, and ftp (FTP over TLS).
-TLS_PROTOCOLS = frozenset({"https", "ftp"})
+__all__ = [
+    "PLACEHOLDER_SUFFIX",
+    "WorkflowResult",
+    "begin",
+    "find_placeholder",
+    "finish",
+    "placeholder_mismatch",
+    "tls_bindings",
+]
 
 
 @attrs.frozen
@@ -71,9 +84,9 @@ def _site_label(site: Site) -> str:
     return f"site {site.id} {site.name!r}"
 
 
-def tls_bindings(site: Site) -> tuple[Binding, ...]:
-    """The bindings a placeholder keeps up: https, and ftp (FTP over TLS)."""
-    return tuple(b for b in site.bindings if b.protocol.lower() in TLS_PROTOCOLS)
+def _site_key(site: Site) -> str:
+    """What finds ``site`` by id in any format (FTP sites number apart in IIS 6)."""
+    return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
 
 
 def _kept_up(site: Site) -> tuple[Binding, ...]:
@@ -86,53 +99,11 @@ def _kept_up(site: Site) -> tuple[Binding, ...]:
     return site.secure_bindings
 
 
-def _binding_key(binding: Binding) -> Hashable:
-    """What makes two bindings the same endpoint: ``*`` and an empty IP are one, case aside."""
-    protocol = binding.protocol.lower()
-    if protocol not in ADDRESS_PROTOCOLS:
-        return (protocol, binding.binding_information)
-    ip = binding.ip or ""
-    return (protocol, "" if ip == "*" else ip.lower(), binding.port, (binding.host or "").lower())
-
-
-def _keys(site: Site) -> dict[Hashable, Binding]:
-    return {_binding_key(b): b for b in tls_bindings(site)}
-
-
 def _own_certificate(site: Site) -> CertificateRef | None:
     """The certificate ``site`` serves with: its own, or that of one of its https bindings."""
     if site.certificate is not None:
         return site.certificate
     return next((b.certificate for b in site.secure_bindings if b.certificate), None)
-
-
-def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
-    """The placeholder ``begin`` left for ``site``, if there is one.
-
-    That is the site with the default placeholder name, or, while ``site`` is stopped, a
-    started site of the same kind whose https and ftp bindings are exactly ``site``'s.
-    """
-    original = doc.site(site)
-    try:
-        named = doc.site(f"{original.name}{PLACEHOLDER_SUFFIX}")
-    except SiteNotFoundError:
-        named = None
-    if named is not None and named.id != original.id:
-        return named
-    wanted = _keys(original)
-    if original.auto_start or not wanted:
-        return None
-    return next(
-        (
-            other
-            for other in doc.sites
-            if other.kind is original.kind
-            and other.id != original.id
-            and other.auto_start
-            and _keys(other).keys() == wanted.keys()
-        ),
-        None,
-    )
 
 
 def _previous_site(
@@ -147,9 +118,8 @@ def _previous_site(
             "an earlier copy of the same configuration",
             path=previous.path,
         )
-    key = original.id if original.kind is SiteKind.WEB else f"ftp/{original.id}"
     try:
-        return previous.site(key)
+        return previous.site(_site_key(original))
     except SiteNotFoundError:
         raise PreviousConfigError(
             f"--from {previous.path} has no site with id {original.id} ({original.name!r}): "
@@ -197,27 +167,107 @@ def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site)
 
 
 def _pair_notes(
-    plan: HttpSysPlan | None, pair: dict[str, str]
-) -> tuple[HttpSysPlan | None, tuple[str, ...]]:
-    """The plan without warnings about sharing an entry with the other site of the pair.
+    plan: HttpSysPlan | None, pair: dict[str, str], *, keep_its_certificate: bool
+) -> tuple[HttpSysPlan | None, tuple[str, ...], tuple[str, ...]]:
+    """The plan without warnings about sharing an entry with the other site of the pair; the
+    notes that say so instead, and the workflow's own warnings.
 
     The original and its placeholder have the same bindings, so of course they share HTTP.sys
-    entries: that is a note, not a warning.  ``pair`` maps each of the two names to its role.
+    entries: that is a note, not a warning.  ``pair`` maps the other site's name to its role.
+    With ``keep_its_certificate`` (begin: the other site is the running original), a change of
+    the certificate an entry holds now is a warning: it changes what that site serves at once.
     """
     if plan is None:
-        return None, ()
+        return None, (), ()
     notes: list[str] = []
+    warnings: list[str] = []
     prefixes: list[str] = []
     for change in plan.changes:
-        if change.also_affected and set(change.also_affected) <= pair.keys():
-            prefixes.append(f"{change.endpoint} is shared: ")
-            names = ", ".join(f"the {pair[n]} {n!r}" for n in change.also_affected)
+        if not change.also_affected or not set(change.also_affected) <= pair.keys():
+            continue
+        prefixes.append(f"{change.endpoint} is shared: ")
+        names = ", ".join(f"the {pair[n]} {n!r}" for n in change.also_affected)
+        previous = change.previous_thumbprint
+        if keep_its_certificate and previous is not None and previous != change.thumbprint:
+            warnings.append(
+                f"{change.endpoint} is shared with {names}: the plan changes the certificate it "
+                f"serves now, {previous}, to {change.thumbprint}"
+            )
+        else:
             notes.append(
                 f"{change.endpoint} is shared with {names}, which has the same bindings: it "
                 "serves the same certificate while it runs"
             )
-    warnings = tuple(w for w in plan.warnings if not w.startswith(tuple(prefixes)))
-    return attrs.evolve(plan, warnings=warnings), tuple(notes)
+    kept = tuple(w for w in plan.warnings if not w.startswith(tuple(prefixes)))
+    return attrs.evolve(plan, warnings=kept), tuple(notes), tuple(warnings)
+
+
+def _check_printable(doc: ConfigDocument, *sites: Site) -> None:
+    """Refuse sites whose names no step could print safely: a line end in a name would start
+    a line of its own in the steps and the plan, forged by whoever wrote the file."""
+    for site in sites:
+        if has_control_characters(site.name):
+            raise SiteNameError(
+                f"site {site.id} is named {site.name!r}, with a line end or control character, "
+                "which IIS does not allow in a site name and no next step could print safely; "
+                f"rename it first (metaclone rename FILE --site {site.id} --name NAME)",
+                path=doc.path,
+                line=site.line,
+            )
+
+
+def _check_begin(
+    doc: ConfigDocument, original: Site, previous: ConfigDocument | None
+) -> tuple[Site | None, tuple[Binding, ...]]:
+    """Refuse a ``begin`` that would take https down or leave a mess behind.
+
+    Returns the site as ``previous`` has it, and the https bindings to give back from there.
+    """
+    _check_printable(doc, original)
+    existing = find_placeholder(doc, original)
+    if existing is not None and original.auto_start and not existing.auto_start:
+        raise PlaceholderExistsError(
+            f"{_site_label(existing)} is a placeholder of {original.name!r} left stopped by an "
+            "earlier placeholder finish, with the certificate of that time: delete it first "
+            f"(metaclone delete FILE --site {_site_key(existing)}), then begin again",
+            path=doc.path,
+            line=existing.line,
+        )
+    if existing is not None:
+        raise PlaceholderExistsError(
+            f"a placeholder for {original.name!r} already exists ({_site_label(existing)}); "
+            "run placeholder finish",
+            path=doc.path,
+            line=existing.line,
+        )
+    stood_in_for = placeholder_of(doc, original)
+    if stood_in_for is not None:
+        raise PlaceholderExistsError(
+            f"{_site_label(original)} is the placeholder of {_site_label(stood_in_for)}: run "
+            f"placeholder finish for {stood_in_for.name!r} rather than a placeholder of the "
+            "placeholder",
+            path=doc.path,
+            line=original.line,
+        )
+    earlier = _previous_site(doc, previous, original)
+    restored = _kept_up(earlier) if earlier is not None and not _kept_up(original) else ()
+    if not _kept_up(original) and not restored:
+        raise NothingToKeepUpError(
+            f"{_site_label(original)} has no https binding: there is nothing to keep up while "
+            "a certificate is pending, so it needs no placeholder",
+            path=doc.path,
+            line=original.line,
+        )
+    if not original.auto_start:
+        raise NothingToKeepUpError(
+            f"{_site_label(original)} is marked stopped: it serves nothing, so there is nothing "
+            "to keep up while a certificate is pending, and a started placeholder would take its "
+            "bindings in its place; if it should run, mark it started first (metaclone start "
+            "FILE --site SITE)",
+            path=doc.path,
+            line=original.line,
+        )
+    return earlier, restored
 
 
 def begin(
@@ -244,23 +294,7 @@ def begin(
     for ``appcmd add site /in``).
     """
     original = doc.site(site)
-    existing = find_placeholder(doc, original)
-    if existing is not None:
-        raise PlaceholderExistsError(
-            f"a placeholder for {original.name!r} already exists ({_site_label(existing)}); "
-            "run placeholder finish",
-            path=doc.path,
-            line=existing.line,
-        )
-    earlier = _previous_site(doc, previous, original)
-    restored = _kept_up(earlier) if earlier is not None and not _kept_up(original) else ()
-    if not _kept_up(original) and not restored:
-        raise NothingToKeepUpError(
-            f"{_site_label(original)} has no https binding: there is nothing to keep up while "
-            "a certificate is pending, so it needs no placeholder",
-            path=doc.path,
-            line=original.line,
-        )
+    earlier, restored = _check_begin(doc, original, previous)
     chosen = certificate or _own_certificate(original)
     if chosen is None and earlier is not None:
         chosen = _own_certificate(earlier)
@@ -313,7 +347,8 @@ def _begin(
         warnings = []
     else:
         warnings = _require_certificate(doc, placeholder, original)
-    plan, notes = _pair_notes(plan, {original.name: "original"})
+    plan, notes, shared = _pair_notes(plan, {original.name: "original"}, keep_its_certificate=True)
+    warnings.extend(shared)
     original = doc.set_auto_start(original, False)
     changes.append(f"marked {_site_label(original)} stopped")
     placeholder = doc.site(placeholder)
@@ -327,53 +362,55 @@ def _begin(
     )
 
 
-def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
-    """Why ``candidate`` is not the placeholder of ``original``, or None when it is.
-
-    A placeholder is another site of the same kind whose https and ftp bindings are exactly the
-    original's (a site whose pending request removed its https bindings takes them back from
-    its placeholder).
-    """
-    if candidate.kind is not original.kind:
-        kinds = f"{candidate.kind.value} site and {original.name!r} a {original.kind.value} site"
-        return f"it is a {kinds}"
-    mine, theirs = _keys(original), _keys(candidate)
-    if not theirs:
-        listed = listing(b.summary for b in mine.values())
-        return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
-    if not mine or mine.keys() == theirs.keys():
-        return None
-    parts = []
-    lacking = [b.summary for k, b in mine.items() if k not in theirs]
-    extra = [b.summary for k, b in theirs.items() if k not in mine]
-    if lacking:
-        parts.append("it lacks " + listing(lacking))
-    if extra:
-        parts.append(f"it has {listing(extra)}, which {original.name!r} has not")
-    return "; ".join(parts)
-
-
 def _check_placeholder(
     doc: ConfigDocument, original: Site, stand_in: Site, force: bool
 ) -> list[str]:
     if stand_in.id == original.id and stand_in.kind is original.kind:
-        raise NotAPlaceholderError(
-            f"the placeholder must be another site than {_site_label(original)}", path=doc.path
+        found = find_placeholder(doc, original)
+        hint = (
+            f"give --placeholder {_site_key(found)} ({_site_label(found)})"
+            if found is not None
+            else "give the id or name of the site placeholder begin created with --placeholder"
         )
-    mismatch = placeholder_mismatch(original, stand_in)
-    if mismatch is None:
-        return []
-    problem = (
-        f"{_site_label(stand_in)} is not the placeholder of {_site_label(original)}: {mismatch}"
-    )
+        raise NotAPlaceholderError(
+            f"the placeholder must be another site than {_site_label(original)}: {hint}",
+            path=doc.path,
+        )
+    if stands_in_for(original, stand_in) and not stands_in_for(stand_in, original):
+        problem = (
+            f"{_site_label(original)} is the placeholder of {_site_label(stand_in)}, not the "
+            "other way round"
+        )
+        advice = f'give --site "{stand_in.name}" --placeholder "{original.name}"'
+    else:
+        mismatch = placeholder_mismatch(original, stand_in)
+        if mismatch is None:
+            return []
+        problem = (
+            f"{_site_label(stand_in)} is not the placeholder of {_site_label(original)}: {mismatch}"
+        )
+        advice = "name the site placeholder begin created (its https bindings are the original's)"
     if force:
         return [f"{problem}; going ahead because of --force"]
     raise NotAPlaceholderError(
-        f"{problem}. Nothing was changed; name the site placeholder begin created (its https "
-        "bindings are the original's), or give --force",
+        f"{problem}. Nothing was changed; {advice}, or give --force",
         path=doc.path,
         line=stand_in.line,
     )
+
+
+def _old_certificate_warning(
+    original: Site, stand_in: Site, certificate: CertificateRef
+) -> list[str]:
+    """A warning when ``certificate`` is the one the site or its placeholder already serves."""
+    current, served = _own_certificate(original), _own_certificate(stand_in)
+    if current is not None and current.thumbprint == certificate.thumbprint:
+        holder = f"{original.name!r} already uses"
+    elif served is not None and served.thumbprint == certificate.thumbprint:
+        holder = f"the placeholder {stand_in.name!r} serves"
+    else:
+        return []
+    return [f"this is the certificate {holder} ({certificate.thumbprint}); give the new one"]
 
 
 def finish(
@@ -396,13 +433,9 @@ def finish(
     """
     original = doc.site(site)
     stand_in = doc.site(placeholder)
+    _check_printable(doc, original, stand_in)
     warnings = _check_placeholder(doc, original, stand_in, force)
-    current = _own_certificate(original)
-    if current is not None and current.thumbprint == certificate.thumbprint:
-        warnings.append(
-            f"this is the certificate {original.name!r} already uses ({current.thumbprint}); "
-            "give the new one"
-        )
+    warnings.extend(_old_certificate_warning(original, stand_in, certificate))
     before = doc.xml.checkpoint()
     try:
         return _finish(
@@ -446,7 +479,7 @@ def _finish(
         remaining = doc.set_auto_start(stand_in, False)
         changes.append(f"marked placeholder {_site_label(stand_in)} stopped")
     plan = doc.set_certificate(original, certificate.thumbprint, store=certificate.store)
-    plan, notes = _pair_notes(plan, {stand_in.name: "placeholder"})
+    plan, notes, _ = _pair_notes(plan, {stand_in.name: "placeholder"}, keep_its_certificate=False)
     changes.append(
         f"certificate {certificate.thumbprint} (store {certificate.store}) for "
         f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")

@@ -29,7 +29,7 @@ def run_example(name: str, *args: str | Path) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"list_sites.py", "clone_site.py", "placeholder.py"}
+    tested = {"list_sites.py", "clone_site.py", "placeholder.py", "convert_site.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -94,3 +94,16 @@ def test_placeholder_example_says_why_it_is_refused(tmp_path: Path) -> None:
     assert "refused:" in result.stderr
     assert "nothing to keep up" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_convert_site(tmp_path: Path) -> None:
+    target = tmp_path / "applicationHost.config"
+    shutil.copy(FIXTURES / "convert" / "target_4space_lf.config", target)
+    out = run_example(
+        "convert_site.py", FIXTURES / "convert" / "MetaBase_convert.xml", "Store", target
+    )
+    assert "IIS 6 site 2 'Store' is site 31 'Store'" in out
+    assert "warning: /LM/W3SVC/2/Filters/Rewriter: FilterPath is not carried" in out
+    assert metaclone.load(tmp_path / "applicationHost.config.new").site("Store").id == 31
+    plan = (tmp_path / "applicationHost.config.new.cmd").read_text()
+    assert "certhash=9a3f5c7e1b2d4f6a8c0e9a3f5c7e1b2d4f6a8c0e" in plan
