@@ -8,8 +8,7 @@
 
 from metaclone import certs, convert, httpsys, workflow
 from metaclone.__about__ import __version__
-from metaclone.base import ConfigDocument
-from metaclone.changes import Change, diff_documents
+from metaclone.document import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -19,6 +18,7 @@ from metaclone.errors import (
     ConversionError,
     FileChangedError,
     FormatMismatchError,
+    InconsistentSiteError,
     MetacloneError,
     NetshParseError,
     ParseError,
@@ -33,7 +33,7 @@ from metaclone.errors import (
     WriteError,
 )
 from metaclone.loader import detect_format, load, loads
-from metaclone.sites import (
+from metaclone.model.sites import (
     Application,
     Binding,
     CertificateRef,
@@ -44,7 +44,8 @@ from metaclone.sites import (
     VirtualDirectory,
     normalize_thumbprint,
 )
-from metaclone.sslcert_changes import diff_sslcerts
+from metaclone.workflow.changes import Change, diff_documents
+from metaclone.workflow.sslcert_changes import diff_sslcerts
 
 __all__ = [
     "AmbiguousSiteError",
@@ -61,6 +62,7 @@ __all__ = [
     "FileChangedError",
     "Finding",
     "FormatMismatchError",
+    "InconsistentSiteError",
     "MetacloneError",
     "NetshParseError",
     "ParseError",

@@ -94,6 +94,11 @@ class SiteNameError(SiteError, ValueError):
     """The requested name is invalid or already used by another site."""
 
 
+class InconsistentSiteError(SiteError):
+    """The file describes a site twice, and the two descriptions disagree (appcmd XML whose
+    ``<SITE>`` wrapper names another site than the ``<site>`` inside, or holds several)."""
+
+
 class BindingError(SiteError, ValueError):
     """A binding is malformed or conflicts with another."""
 

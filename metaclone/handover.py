@@ -19,7 +19,7 @@ import enum
 import attrs
 
 from metaclone.httpsys import IIS_EXPRESS_APP_ID, HttpSysPlan
-from metaclone.sites import CertificateRef, Site, SiteKind
+from metaclone.model.sites import CertificateRef, Site, SiteKind
 
 #: appcmd by its full path: it is not on the PATH of an ordinary command prompt.
 APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 
-from metaclone.apphost import AppcmdDocument, AppHostDocument
-from metaclone.base import ConfigDocument
+from metaclone.document import ConfigDocument
 from metaclone.errors import ParseError
-from metaclone.files import read_input
+from metaclone.iis6.metabase import MetabaseDocument
+from metaclone.iis7.applicationhost import AppcmdDocument, AppHostDocument
 from metaclone.lossless import XmlDocument
-from metaclone.metabase import MetabaseDocument
+from metaclone.lossless.files import read_input
 
 METABASE_NAMESPACE_PREFIX = "urn:microsoft-catalog:XML_Metabase_V"
 

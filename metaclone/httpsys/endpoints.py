@@ -14,7 +14,7 @@ import re
 import attrs
 
 from metaclone.errors import CertificateError
-from metaclone.sites import Binding
+from metaclone.model.sites import Binding
 
 #: The application id IIS registers its certificate bindings under.
 IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"

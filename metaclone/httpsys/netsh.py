@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from metaclone.errors import CertificateError, NetshParseError, PlanValueError, ThumbprintError
-from metaclone.files import read_input
 from metaclone.httpsys.endpoints import (
     DEFAULT_STORE,
     IIS_APP_ID,
@@ -21,8 +20,9 @@ from metaclone.httpsys.endpoints import (
     normalize_app_id,
     resolution_order,
 )
-from metaclone.rules import ctl_identifier_problem, store_name_problem
-from metaclone.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
+from metaclone.lossless.files import read_input
+from metaclone.model.rules import ctl_identifier_problem, store_name_problem
+from metaclone.model.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
 
 
 @attrs.frozen
@@ -45,7 +45,7 @@ class SslCertEntry:
 
     @property
     def ref(self) -> CertificateRef | None:
-        """The certificate as a :class:`~metaclone.sites.CertificateRef` (None when unset)."""
+        """The certificate as a :class:`~metaclone.model.sites.CertificateRef` (None when unset)."""
         if self.thumbprint is None:
             return None
         return CertificateRef(self.thumbprint, self.store or DEFAULT_STORE)

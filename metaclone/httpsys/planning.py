@@ -2,7 +2,7 @@
 
 An IP:port entry is shared by every non-SNI site bound there, so plans are made per HTTP.sys
 key, never per site, and name every other site a change touches.  Every value a plan carries is
-checked against its grammar first (:mod:`metaclone.rules`); the plan is rendered as cmd and
+checked against its grammar first (:mod:`metaclone.model.rules`); the plan is rendered as cmd and
 PowerShell scripts by :mod:`metaclone.httpsys.scripts`.
 """
 
@@ -23,8 +23,8 @@ from metaclone.httpsys.endpoints import (
 )
 from metaclone.httpsys.netsh import SslCertEntry, carried_settings, index_entries
 from metaclone.httpsys.scripts import NetshStep, PlanScript, to_cmd, to_powershell
-from metaclone.rules import host_name_problem, ip_problem, port_problem, store_name_problem
-from metaclone.sites import Binding, CertificateRef, Site, normalize_thumbprint
+from metaclone.model.rules import host_name_problem, ip_problem, port_problem, store_name_problem
+from metaclone.model.sites import Binding, CertificateRef, Site, normalize_thumbprint
 
 ADD = "add"
 UPDATE = "update"

@@ -24,7 +24,7 @@ import attrs
 
 from metaclone.errors import PlanValueError
 from metaclone.escaping import cmd_comment, powershell_comment, powershell_literal, visible
-from metaclone.rules import store_name_problem
+from metaclone.model.rules import store_name_problem
 
 #: Values written as they are: IP addresses (``[::1]``), ports, host names, GUIDs in braces,
 #: thumbprints, netsh keywords.

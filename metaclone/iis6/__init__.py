@@ -1,0 +1,1 @@
+"""IIS 6: MetaBase.xml and iiscnfg export files."""

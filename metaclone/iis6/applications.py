@@ -1,0 +1,222 @@
+"""The applications of an IIS 6 site, as an IIS 6 to IIS 7 migration lists them.
+
+IIS 7 keeps applications and virtual directories as elements of the site (``<application
+path="/api" applicationPool="..."><virtualDirectory path="/" physicalPath="..."/>``); IIS 6 keeps
+them as properties of the keys below the site's ``ROOT`` key.  This module reads those keys and
+gives the IIS 7 shape.
+
+Web sites:
+
+* An application is a key at or below ``/LM/W3SVC/<id>/ROOT`` of type ``IIsWebVirtualDir`` or
+  ``IIsWebDirectory`` that has an ``AppRoot`` of its own, not empty.  IIS marks application
+  roots this way: creating an application (``AppCreate``, MS-IMSA 3.7.4.1) sets ``AppRoot`` on
+  the key, and deleting it removes the property.  ``AppRoot`` is inheritable, but an inherited
+  value is no application.  The path an ``AppRoot`` names is not compared with the key's own:
+  IIS writes the key's path, so another value only comes from a key copied or renamed without
+  IIS (a site copied by hand, say), and that key was still made an application root;
+  :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` reports the values that point outside
+  their site.
+* ``Application.path`` is the key's path after ``ROOT`` as written (``/`` for ``ROOT`` itself);
+  ``ROOT`` is matched in any case, as IIS compares metabase paths.
+* ``application_pool`` is the ``AppPoolId`` of the key, else of the nearest key above it that
+  sets one: the keys of the site's ``ROOT`` tree, the site's key, then what the site inherits
+  (``/LM/W3SVC``, ``/LM``, ``/``; see :mod:`metaclone.iis6.inherit`), as documented for
+  ``AppPoolId`` (inherited from the parent keys, then the site, then the WWW service).  An
+  ``iiscnfg /export /inherited`` file lists what its top key inherits in an
+  ``IIsInheritedProperties`` element, which is read last.  ``inherited`` is
+  ``("application_pool",)`` when the pool is not the key's own.  When nobody sets the property the
+  pool is None: IIS 6 would then use its internal default, ``DefaultAppPool``, but an export
+  file cannot tell whether the server it came from set another one, and the IIS 7 reader
+  likewise leaves the pool None when no ``applicationDefaults`` names one.  An empty value
+  counts as not set.
+* ``virtual_directories`` first holds the application's own directory ``/``: the ``Path`` of an
+  ``IIsWebVirtualDir`` application, or for an ``IIsWebDirectory`` application the ``Path`` of the
+  nearest virtual directory above it joined with the folder names in between by backslashes,
+  which is how IIS finds a directory's content (``Path`` is set on virtual directories only).
+  Then every ``IIsWebVirtualDir`` below the application that is not inside a deeper
+  application, with its path relative to the application.  A virtual directory without a
+  ``Path`` of its own is served from its parent's folder, so it gets that joined path; the
+  physical path is empty when no virtual directory above sets one.  Virtual directories that
+  belong to no application (the ``ROOT`` key is no application) are left out.
+
+FTP sites have no applications in IIS 6, but an IIS 7 FTP site holds its virtual directories in
+an application ``/`` with no pool: that is what they get, the ``ROOT`` key's ``Path`` as ``/``
+and every ``IIsFtpVirtualDir`` below it.
+
+Keys come in file order (IIS writes them sorted).  A site without a ``ROOT`` key has no
+applications; of two keys with one path (a broken file) the first is read, as
+:meth:`~metaclone.iis6.metabase.MetabaseDocument.key` does.  Only the keys of the site, the site's
+key and the service key are read; values are decoded as an XML parser would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from metaclone.iis6.keys import WEB
+from metaclone.model.sites import Application, Site, VirtualDirectory
+
+if TYPE_CHECKING:
+    from metaclone.iis6.keys import MetabaseKey
+    from metaclone.iis6.metabase import MetabaseDocument
+    from metaclone.lossless import Attribute
+
+_WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
+_FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
+_APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
+
+
+class _Node(NamedTuple):
+    """A key of the ``ROOT`` tree, with the properties applications are made of."""
+
+    segments: tuple[str, ...]  # the path below ROOT as written, one entry per folder
+    key_type: str
+    application: bool
+    pool: str | None  # AppPoolId, None when not set or empty
+    path: str | None  # Path
+
+
+def read_applications(document: MetabaseDocument, site: Site) -> tuple[Application, ...]:
+    """The applications of ``site`` with their virtual directories, in file order.
+
+    See the module documentation for how IIS 6 keys become IIS 7 applications.
+    """
+    entry = document._site_entry(site)
+    tree = _Tree(document, entry.key.location + "/ROOT")
+    if entry.service is not WEB:
+        return tree.ftp_applications()
+    return tree.web_applications(_OuterPools(document, entry.key))
+
+
+class _Tree:
+    """The keys at and below one site's ``ROOT``, by their folded path below it."""
+
+    def __init__(self, document: MetabaseDocument, root: str) -> None:
+        self.nodes: dict[tuple[str, ...], _Node] = {}
+        for key in document.keys_under(root):
+            # keys_under matched the root path folded, which keeps its length.
+            segments = tuple(s for s in key.location[len(root) :].split("/") if s)
+            folded = tuple(s.lower() for s in segments)
+            if folded in self.nodes:
+                continue
+            properties = document.properties(key)
+            app_root = _set_value(properties.get("AppRoot"))
+            path = properties.get("Path")
+            self.nodes[folded] = _Node(
+                segments,
+                key.key_type,
+                key.key_type in _APPLICATION_KEY_TYPES and app_root is not None,
+                _set_value(properties.get("AppPoolId")),
+                path.value if path is not None else None,
+            )
+
+    def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
+        applications = [folded for folded, node in self.nodes.items() if node.application]
+        directories: dict[tuple[str, ...], list[VirtualDirectory]] = {
+            folded: [VirtualDirectory("/", self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY))]
+            for folded in applications
+        }
+        for folded, node in self.nodes.items():
+            if not folded or node.key_type != _WEB_VIRTUAL_DIRECTORY or node.application:
+                continue
+            owner = next((a for a in _ancestors(folded[:-1]) if a in directories), None)
+            if owner is None:
+                continue
+            directories[owner].append(
+                VirtualDirectory(
+                    _url(node.segments[len(owner) :]),
+                    self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY),
+                )
+            )
+        result: list[Application] = []
+        for folded in applications:
+            own = self.nodes[folded].pool
+            pool = self.pool(folded) or outer.pool()
+            inherited = ("application_pool",) if own is None and pool is not None else ()
+            result.append(
+                Application(
+                    _url(self.nodes[folded].segments),
+                    pool,
+                    tuple(directories[folded]),
+                    inherited=inherited,
+                )
+            )
+        return tuple(result)
+
+    def ftp_applications(self) -> tuple[Application, ...]:
+        if () not in self.nodes:
+            return ()
+        directories = [
+            VirtualDirectory(
+                _url(node.segments), self.physical_path(folded, _FTP_VIRTUAL_DIRECTORY)
+            )
+            for folded, node in self.nodes.items()
+            if folded == () or node.key_type == _FTP_VIRTUAL_DIRECTORY
+        ]
+        return (Application("/", None, tuple(directories)),)
+
+    def pool(self, folded: tuple[str, ...]) -> str | None:
+        """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
+        for ancestor in _ancestors(folded):
+            node = self.nodes.get(ancestor)
+            if node is not None and node.pool is not None:
+                return node.pool
+        return None
+
+    def physical_path(self, folded: tuple[str, ...], directory_type: str) -> str:
+        """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
+        above it, followed by the folder names below that directory."""
+        segments = self.nodes[folded].segments
+        for ancestor in _ancestors(folded):
+            node = self.nodes.get(ancestor)
+            if node is not None and node.key_type == directory_type and node.path is not None:
+                below = segments[len(ancestor) :]
+                if not below:
+                    return node.path
+                return node.path.rstrip("\\/") + "\\" + "\\".join(below)
+        return ""
+
+
+class _OuterPools:
+    """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
+
+    def __init__(self, document: MetabaseDocument, site_key: MetabaseKey) -> None:
+        self._document = document
+        self._site_key = site_key
+        self._read = False
+        self._pool: str | None = None
+
+    def pool(self) -> str | None:
+        if not self._read:
+            self._pool = self._find()
+            self._read = True
+        return self._pool
+
+    def _find(self) -> str | None:
+        document = self._document
+        found = _set_value(document.properties(self._site_key).get("AppPoolId"))
+        if found is not None:
+            return found
+        # What the site key inherits: /LM/W3SVC and above, or an export's
+        # IIsInheritedProperties.
+        value = document.inherited(WEB).get("AppPoolId")
+        return value if value is not None and value.strip() else None
+
+
+def _set_value(attribute: Attribute | None) -> str | None:
+    """The decoded value of ``attribute``; None when it is absent or blank."""
+    if attribute is None:
+        return None
+    value = attribute.value
+    return value if value.strip() else None
+
+
+def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """``folded`` and every path above it, up to the ``ROOT`` key's ``()``."""
+    for length in range(len(folded), -1, -1):
+        yield folded[:length]
+
+
+def _url(segments: tuple[str, ...]) -> str:
+    return "/" + "/".join(segments)

@@ -1,0 +1,521 @@
+"""The key index of an IIS 6 metabase: where every key is, its type and its path.
+
+A metabase is a flat list of keys under ``<MBProperty>``.  Files with tens of thousands of sites
+hold hundreds of thousands of keys, so the index is built by one regular-expression pass that
+matches each key whole (start tag to end tag) and keeps only plain columns: offsets in arrays,
+types and paths in lists.  :class:`MetabaseKey` values, line numbers and properties are made
+only for the keys an operation touches.
+
+The pass recognises keys whose ``Location`` is their first attribute, as IIS writes them, with
+any content (comments, CDATA, ``<Custom>`` children) except an element of the key's own name.
+Anything else at the top level (a key with Location further on, a nested key of the same type,
+a key without Location) makes the whole index come from the exact scanner instead, which tracks
+depth tag by tag; both give the same index.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, count, islice
+from operator import attrgetter
+from typing import NamedTuple
+
+import attrs
+
+from metaclone.lossless import Element, Tag, TagKind
+from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.build import grouped
+from metaclone.model.sites import SiteKind
+
+#: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
+INHERITED_PROPERTIES = "IIsInheritedProperties"
+
+
+@attrs.frozen
+class Service:
+    """An IIS 6 service whose keys at ``/LM/<name>/<id>`` are sites."""
+
+    kind: SiteKind
+    name: str  # W3SVC / MSFTPSVC, as IIS spells it
+    key_type: str
+    plain_protocol: str
+
+    @property
+    def folded_prefix(self) -> str:
+        return f"/lm/{self.name.lower()}/"
+
+
+WEB = Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
+FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
+SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
+_SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
+_SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
+# Matched against paths as written: ASCII-only case folding is what lower() does to them.
+_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
+
+
+@attrs.frozen
+class MetabaseKey:
+    """One key: its type (element name), its path as written, and where it sits in the text."""
+
+    key_type: str
+    location: str
+    start: int
+    tag_end: int
+    end: int
+    empty: bool = False
+    line: int = 0
+    #: Where the end tag starts (``end`` for an empty-element key).
+    end_tag_start: int = -1
+
+    @property
+    def start_tag(self) -> Tag:
+        return Tag(
+            TagKind.EMPTY if self.empty else TagKind.START, self.key_type, self.start, self.tag_end
+        )
+
+    @property
+    def element(self) -> Element:
+        if self.empty:
+            return Element(self.start_tag, None)
+        return Element(
+            self.start_tag, Tag(TagKind.END, self.key_type, self.end_tag_start, self.end)
+        )
+
+    @property
+    def folded(self) -> str:
+        return self.location.lower()
+
+
+class SiteEntry(NamedTuple):
+    """A site's server key, by its place in a :class:`KeyTable`."""
+
+    service: Service
+    id: int
+    segment: str  # the id's digits as written in Location
+    position: int  # index of the server key in the table
+    table: KeyTable
+
+    @property
+    def key(self) -> MetabaseKey:
+        return self.table.key(self.position)
+
+    @property
+    def start(self) -> int:
+        return self.table.start(self.position)
+
+    @property
+    def line(self) -> int:
+        return self.table.line_at(self.start)
+
+
+# -- the fast pass ---------------------------------------------------------------------------
+
+
+def _key_body(name_group: int) -> str:
+    """What follows a key's name and Location, up to the end of the key.
+
+    ``name_group`` is the group holding the key's name.  First: text only, then the end tag
+    (no "<" can occur inside an attribute value, so this runs over the rest of the start tag).
+    Else the attributes quote by quote (to find "/>"), then child markup up to the first end
+    tag of the key's own name; a child of that name stops the match.
+    """
+    name = f"\\{name_group}"
+    return (
+        rf"(?:[^<]*+</{name}\s*>"
+        r"|(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+"
+        r"(?:/>|>(?:[^<]++|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+        rf"|<(?![/!?]|{name}[\s/>])[^<]*+|</(?!{name}\s*>)[^<]*+)*+"
+        rf"</{name}\s*>))"
+    )
+
+
+_LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
+
+# One match per item at the top level of <MBProperty>.  Opaque markup is matched whole, so that
+# nothing inside a comment, CDATA section or processing instruction is taken for a key.  Server
+# keys come first so that the group that closes last (``lastindex``) tells the kind of item
+# without reading any text: see the _SITE_KEY... constants.
+_KEY = re.compile(
+    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
+    r"|(IIsWebServer|IIsFtpServer)"
+    + _LOCATION
+    + _key_body(1)
+    + r"|([^\s/>!?][^\s/>]*+)(?:"
+    + _LOCATION
+    + ")?"
+    + _key_body(4)
+    + r"|())",
+    re.S,
+)
+_SITE_KEY_DOUBLE, _SITE_KEY_SINGLE = 2, 3
+_KEY_DOUBLE, _KEY_SINGLE = 5, 6
+_NO_LOCATION = 4  # a key whose first attribute is not Location, or an element that is no key
+_OTHER = 7  # a "<" that starts none of the above
+_KIND = attrgetter("lastindex")
+_CHUNK = 4096
+_NAME = re.compile(r"[^\s/>!?][^\s/>]*")
+
+# The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
+# 3 attribute text (ending in "/" for an empty-element tag).
+MARKUP = re.compile(
+    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
+    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
+    re.S,
+)
+_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+#: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
+TAG_REST = re.compile(r"(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+(/?)>")
+
+_NEEDS_DECODING = ("&", "\t", "\n", "\r")
+
+#: Reads the Location of a tag the fast pass could not (``None`` for a tag that is no key).
+LocationReader = Callable[[re.Match[str]], "str | None"]
+
+
+def scan_keys(
+    text: str, start: int, end: int, location_of: LocationReader, *, exact: bool = False
+) -> KeyTable:
+    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``).
+
+    ``location_of`` is given each top-level tag of the exact scanner (a :data:`MARKUP` match)
+    when the fast pass cannot index the content (or ``exact`` asks for that scanner, to check
+    the fast pass against it); it returns the key's Location, None for an element that is not
+    a key, or raises for a key without one.
+    """
+    if exact:
+        return _scan_exactly(text, start, end, location_of)
+    starts = array("q")
+    ends = array("q")
+    kinds: list[int] = []
+    raw: list[str] = []
+    matches = _KEY.finditer(text, start, end)
+    # Matches are read in chunks, column by column, and dropped young: hundreds of thousands
+    # of live match objects would make every garbage collection that follows slow.
+    while chunk := list(islice(matches, _CHUNK)):
+        chunk_kinds = list(map(_KIND, chunk))
+        if chunk_kinds.count(_OTHER) or chunk_kinds.count(_NO_LOCATION):
+            # Also export files with inherited properties: they are small.
+            return _scan_exactly(text, start, end, location_of)
+        if chunk_kinds.count(None):  # comments and the like between keys
+            chunk = list(compress(chunk, chunk_kinds))
+            chunk_kinds = list(filter(None, chunk_kinds))
+        starts.extend(map(re.Match.start, chunk))
+        ends.extend(map(re.Match.end, chunk))
+        # The group that closed last holds the Location.
+        raw.extend(map(re.Match.group, chunk, chunk_kinds))
+        kinds.extend(chunk_kinds)
+    if kinds.count(_SITE_KEY_SINGLE):
+        sites = [i for i, k in enumerate(kinds) if k in (_SITE_KEY_DOUBLE, _SITE_KEY_SINGLE)]
+    else:
+        sites = list(compress(count(), map(_SITE_KEY_DOUBLE.__eq__, kinds)))
+    return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
+
+
+_LOCATION_UNCAPTURED = r"\s+Location\s*=\s*(?:\"[^\"]*+\"|'[^']*+')"
+
+
+def site_scanner(site_properties: str) -> re.Pattern[str]:
+    """A pattern for :func:`scan_sites` that reads ``site_properties`` from each server key.
+
+    One match runs over the items before a server key (other keys, comments and the like, as
+    the fast pass of :func:`scan_keys` reads them) and then the server key, so that the items
+    in between make no match objects.  The last match, with no server key, runs to the end.
+    Groups: 1 the name of an item, 2 the "<" of the server key, 3 its name, then the groups
+    of ``site_properties`` (matched from the end of that name), and last its Location in
+    double or single quotes.
+    """
+    return re.compile(
+        r"(?:[^<]*+(?:<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+        r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
+        + _LOCATION_UNCAPTURED
+        + _key_body(1)
+        + r"))*+[^<]*+(?:(<)(IIsWebServer|IIsFtpServer)(?="
+        + site_properties
+        + ")"
+        + _LOCATION
+        + _key_body(3)
+        + ")?",
+        re.S,
+    )
+
+
+class ScannedSite(NamedTuple):
+    """A server key found by :func:`scan_sites`."""
+
+    service: Service
+    id: int
+    start: int
+    properties: tuple[str | None, ...]
+
+
+def scan_sites(
+    scanner: re.Pattern[str], text: str, start: int, end: int
+) -> list[ScannedSite] | None:
+    """The sites in ``text[start:end]`` as the site entries of :func:`scan_keys` give them.
+
+    ``scanner`` comes from :func:`site_scanner`.  None when the content is not all read by
+    the fast pass (then only the key index can tell the sites).
+    """
+    sites: list[ScannedSite] = []
+    site_path = _SITE_PATH.fullmatch
+    position = start
+    while True:
+        found = scanner.match(text, position, end)
+        if found is None:
+            return None
+        groups = found.groups()
+        key_type = groups[2]
+        if key_type is None:
+            return sites if found.end() == end else None
+        position = found.end()
+        raw = groups[-2] if groups[-2] is not None else groups[-1]
+        location = decode_attribute_value(raw)
+        site_match = site_path(location)
+        if site_match is None:
+            continue
+        service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        if service.key_type == key_type:
+            properties = groups[3:-2]
+            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
+
+
+def _scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -> KeyTable:
+    starts: list[int] = []
+    ends: list[int] = []
+    types: list[str] = []
+    locations: list[str] = []
+    depth = 0
+    open_name = open_location = ""
+    open_start = 0
+    for match in MARKUP.finditer(text, start, end):
+        name = match.group(2)
+        if name is None:
+            continue
+        if match.group(1):
+            depth -= 1
+            if depth == 0 and open_name:
+                starts.append(open_start)
+                ends.append(match.end())
+                types.append(open_name)
+                locations.append(open_location)
+            continue
+        empty = match.group(3).endswith("/")
+        if depth > 0:
+            depth += 0 if empty else 1
+            continue
+        location = location_of(match)
+        if location is None:
+            open_name = ""
+        elif empty:
+            starts.append(match.start())
+            ends.append(match.end())
+            types.append(name)
+            locations.append(location)
+        else:
+            open_name, open_location, open_start = name, location, match.start()
+        if not empty:
+            depth = 1
+    sites = [i for i, t in enumerate(types) if t in _SITE_KEY_TYPES]
+    return KeyTable(
+        text, array("q", starts), array("q", ends), locations, site_positions=sites, types=types
+    )
+
+
+def first_location(text: str, match: re.Match[str]) -> str | None:
+    """The Location of a :data:`MARKUP` tag when it is the first attribute, as IIS writes it."""
+    first = _FIRST_LOCATION.match(text, match.start(3))
+    if first is None:
+        return None
+    raw = first.group(1) if first.group(1) is not None else first.group(2)
+    return decode_attribute_value(raw)
+
+
+def _decoded(raw: list[str]) -> list[str]:
+    if any(c in "\0".join(raw) for c in _NEEDS_DECODING):
+        return [decode_attribute_value(r) for r in raw]
+    return raw
+
+
+#: Lookups of keys below a path that each search every path; later ones use groups by site.
+_SEARCHES_BEFORE_GROUPING = 8
+
+
+def _site_prefix(folded: str) -> str | None:
+    """``/lm/<service>/<id>``, the first three segments of a folded path (None: fewer)."""
+    parts = folded.split("/", 4)
+    return "/".join(parts[:4]) if len(parts) >= 4 and parts[0] == "" else None
+
+
+# -- the table -------------------------------------------------------------------------------
+
+
+class KeyTable:
+    """Every key of one version of the text, by position (document order).
+
+    ``locations`` holds the paths as written (decoded), ``folded`` in lower case, as IIS
+    compares them.  Key values, types and line numbers are made when first asked for and kept.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        starts: array[int],
+        ends: array[int],
+        locations: list[str],
+        *,
+        site_positions: list[int],
+        types: list[str] | None = None,
+    ) -> None:
+        self.text = text
+        self._starts = starts
+        self._ends = ends
+        self.locations = locations
+        self._site_positions = site_positions
+        self._types = types
+        self._keys: dict[int, MetabaseKey] = {}
+        self._searches_under = 0
+        # Line numbers are counted from the nearest offset already counted.
+        self._line_offsets = [0]
+        self._line_numbers = [1]
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def start(self, position: int) -> int:
+        return self._starts[position]
+
+    def key_type(self, position: int) -> str:
+        if self._types is not None:
+            return self._types[position]
+        found = _NAME.match(self.text, self._starts[position] + 1)
+        if found is None:
+            raise AssertionError(f"no key at offset {self._starts[position]}")
+        return found.group()
+
+    @functools.cached_property
+    def folded(self) -> list[str]:
+        return self._joined[1:-1].split("\0") if self.locations else []
+
+    def key(self, position: int) -> MetabaseKey:
+        """The key at ``position``."""
+        found = self._keys.get(position)
+        if found is not None:
+            return found
+        text = self.text
+        start, end, key_type = self._starts[position], self._ends[position], self.key_type(position)
+        rest = TAG_REST.match(text, start + 1 + len(key_type))
+        if rest is None:
+            raise AssertionError(f"<{key_type}> at offset {start} has no end")
+        empty = bool(rest.group(1))
+        found = MetabaseKey(
+            key_type,
+            self.locations[position],
+            start,
+            rest.end(),
+            end,
+            empty,
+            self.line_at(start),
+            end if empty else text.rindex("<", start, end),
+        )
+        self._keys[position] = found
+        return found
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based line of ``offset`` (lines counted at ``\\n``)."""
+        index = bisect.bisect_right(self._line_offsets, offset) - 1
+        known = self._line_offsets[index]
+        line = self._line_numbers[index] + self.text.count("\n", known, offset)
+        if offset != known:
+            self._line_offsets.insert(index + 1, offset)
+            self._line_numbers.insert(index + 1, line)
+        return line
+
+    def first(self, location: str) -> int | None:
+        """The position of the first key whose path is ``location`` (any case)."""
+        found = next(self._matches(location), None)
+        return None if found is None else self._positions((found.start() + 1,))[0]
+
+    def count(self, location: str) -> int:
+        """How many keys have the path ``location`` (any case)."""
+        return sum(1 for _ in self._matches(location))
+
+    def positions_under(self, location: str) -> list[int]:
+        """Positions of the keys at or below ``location`` (segment-exact, any case)."""
+        wanted = location.lower().rstrip("/")
+        site = _site_prefix(wanted)
+        self._searches_under += 1
+        if site is not None and self._searches_under > _SEARCHES_BEFORE_GROUPING:
+            # Many lookups (the applications of every site, say): by the keys of one site.
+            folded = self.folded
+            below = wanted + "/"
+            return [
+                position
+                for position in self._positions_by_site.get(site, ())
+                if folded[position] == wanted or folded[position].startswith(below)
+            ]
+        pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
+        return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+
+    @functools.cached_property
+    def _positions_by_site(self) -> dict[str, tuple[int, ...]]:
+        """Positions of the keys by the site path their folded path starts with."""
+        sites = map(_site_prefix, self.folded)
+        return grouped((site, position) for position, site in enumerate(sites) if site is not None)
+
+    def used_ids(self, service: Service) -> set[int]:
+        """Every id used by a key at or below ``/LM/<service>/<id>``."""
+        pattern = re.compile("\0" + re.escape(service.folded_prefix) + "([0-9]+)(?=[\0/])")
+        return set(map(int, pattern.findall(self._joined)))
+
+    @functools.cached_property
+    def site_entries(self) -> tuple[SiteEntry, ...]:
+        """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
+        entries: list[SiteEntry] = []
+        locations, starts, types, text = self.locations, self._starts, self._types, self.text
+        site_path = _SITE_PATH.fullmatch
+        for position in self._site_positions:
+            site_match = site_path(locations[position])
+            if site_match is None:
+                continue
+            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+            if types is None:
+                # The fast pass lists only server keys here: the name tells which service.
+                if not text.startswith(service.key_type, starts[position] + 1):
+                    continue
+            elif types[position] != service.key_type:
+                continue
+            segment = site_match.group(2)
+            entries.append(SiteEntry(service, int(segment), segment, position, self))
+        return tuple(entries)
+
+    @functools.cached_property
+    def site_entries_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
+        """:attr:`site_entries` by id (web and FTP sites may share one)."""
+        return grouped((entry.id, entry) for entry in self.site_entries)
+
+    @functools.cached_property
+    def _joined(self) -> str:
+        """The folded paths between NULs (which no XML text holds), for searches in C."""
+        return ("\0" + "\0".join(self.locations) + "\0").lower()
+
+    def _matches(self, location: str) -> Iterator[re.Match[str]]:
+        """The places in :attr:`_joined` of the paths equal to ``location`` (any case)."""
+        if "\0" in location:
+            return iter(())
+        return re.finditer("\0" + re.escape(location.lower()) + "(?=\0)", self._joined)
+
+    def _positions(self, offsets: Iterable[int]) -> list[int]:
+        """The positions of the paths starting at ``offsets`` (ascending) in :attr:`_joined`."""
+        joined = self._joined
+        positions: list[int] = []
+        position, counted = -1, 0
+        for offset in offsets:
+            position += joined.count("\0", counted, offset)
+            counted = offset
+            positions.append(position)
+        return positions

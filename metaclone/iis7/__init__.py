@@ -1,0 +1,1 @@
+"""IIS 7+: applicationHost.config (IIS, IIS Express) and appcmd XML."""

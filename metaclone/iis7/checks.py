@@ -1,0 +1,259 @@
+"""``metaclone check`` for IIS 7+: what IIS's schema would reject in the parts metaclone models.
+
+The parts are the sites (with ``<siteDefaults>``), their bindings, applications and virtual
+directories (with their defaults), the application pools and the ``<location>`` blocks; the
+facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the README):
+
+* ``schema-unknown-attribute``: an attribute the schema does not define (IIS refuses to read
+  the file);
+* ``schema-missing-attribute``: a required attribute is absent;
+* ``schema-type``: a value that is not of the attribute's type (uint, bool, enum);
+* ``schema-rule``: a value that breaks the attribute's validation rule (site and pool names,
+  site ids, binding information, sslFlags bits, application and virtual directory paths);
+* ``schema-duplicate-key``: two bindings, applications, virtual directories or pools with the
+  same key (sites have ``duplicate-site-id`` and ``duplicate-site-name``);
+* ``undefined-pool`` (warning): an application names a pool the file does not define.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from metaclone.iis7.index import SiteIndex, raw_attributes, sites_level_elements
+from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
+from metaclone.lossless import Element, XmlDocument
+from metaclone.lossless.values import decode_attribute_value
+from metaclone.model import rules
+from metaclone.model.build import grouped
+from metaclone.model.sites import Binding, Finding, Severity
+from metaclone.model.validation import binding_problem
+
+#: Attributes the configuration system allows on every element.
+_UNIVERSAL = frozenset(
+    {
+        "lockAttributes",
+        "lockAllAttributesExcept",
+        "lockElements",
+        "lockAllElementsExcept",
+        "lockItem",
+        "configSource",
+    }
+)
+#: Reported as ``certificate-on-binding`` already.
+_CERTIFICATE_ATTRIBUTES = frozenset({"certificateHash", "certificateStoreName"})
+_MAX_UINT = 2**32 - 1
+
+_RULES: dict[str, Callable[[str], str | None]] = {
+    "siteName": rules.site_name_problem,
+    "siteId": lambda value: (
+        rules.site_id_problem(int(value), rules.MAX_IIS7_SITE_ID)
+        if value.strip().isascii() and value.strip().isdigit()
+        else None
+    ),
+    "applicationPoolName": lambda value: rules.pool_name_problem(value) if value else None,
+    "nonEmptyString": lambda value: "the value cannot be empty" if not value.strip() else None,
+    "applicationPath": lambda value: None if value.startswith("/") else "the path starts with /",
+    "virtualDirectoryPath": lambda value: (
+        None if value.startswith("/") else "the path starts with /"
+    ),
+}
+
+
+class _Checker:
+    """Collects the findings of one document."""
+
+    def __init__(self, xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> None:
+        self.xml = xml
+        self.index = index
+        self.ssl_bits = ssl_bits
+        self.findings: list[Finding] = []
+        self.site_id: int | None = None
+
+    def add(self, severity: Severity, code: str, message: str, offset: int) -> None:
+        line = self.xml.line_of(offset)
+        self.findings.append(Finding(severity, code, message, self.site_id, line))
+
+    def attributes(self, element: Element, schema_name: str) -> dict[str, str]:
+        """Check ``element``'s attributes against ``schema_name``; their values by name."""
+        schema = ELEMENTS[schema_name]
+        raw = raw_attributes(self.xml.text, element.start_tag)
+        values = {name: decode_attribute_value(value) for name, value in raw.items()}
+        for name, value in values.items():
+            known = schema.get(name)
+            if known is None:
+                if not _ignored(name):
+                    self.add(
+                        Severity.ERROR,
+                        "schema-unknown-attribute",
+                        f"<{element.name}> has attribute {name!r}, which the IIS schema "
+                        "does not define: IIS refuses to read the file",
+                        self.offset_of(element, name),
+                    )
+                continue
+            type_problem = _type_problem(known, value)
+            problem = type_problem or _rule_problem(known, value)
+            if problem is not None:
+                self.add(
+                    Severity.ERROR,
+                    "schema-type" if type_problem else "schema-rule",
+                    f"<{element.name} {name}={value!r}>: {problem}",
+                    self.offset_of(element, name, value=True),
+                )
+        for name, known in schema.items():
+            if known.required and name not in values:
+                self.add(
+                    Severity.ERROR,
+                    "schema-missing-attribute",
+                    f"<{element.name}> has no {name!r}, which the IIS schema requires",
+                    element.start,
+                )
+        return values
+
+    def offset_of(self, element: Element, name: str, *, value: bool = False) -> int:
+        """Where attribute ``name`` (its value, with ``value``) of ``element`` starts."""
+        found = self.xml.attribute(element.start_tag, name)
+        if found is None:
+            return element.start
+        return found.value_start if value else found.name_start
+
+    def unique(self, items: Iterable[tuple[str, Element]], what: str) -> None:
+        """Report every item whose key (compared as IIS compares keys) came before."""
+        seen: dict[str, Element] = {}
+        for key, element in items:
+            folded = rules.name_key(key)
+            first = seen.setdefault(folded, element)
+            if first is not element:
+                self.add(
+                    Severity.ERROR,
+                    "schema-duplicate-key",
+                    f"{what} {key!r} is defined twice (first at line "
+                    f"{self.xml.line_of(first.start)}): IIS refuses the file",
+                    element.start,
+                )
+
+    def children(self, parent: Element, name: str) -> list[Element]:
+        return list(self.children_by_name(parent).get(name, ()))
+
+    def children_by_name(self, parent: Element) -> dict[str, tuple[Element, ...]]:
+        """The children of ``parent`` by name, found in one pass."""
+        if parent.is_empty_tag:
+            return {}
+        return grouped((child.name, child) for child in self.xml.children(parent))
+
+
+def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
+    """What the IIS schema rejects in the modelled parts of the document (see module notes)."""
+    checker = _Checker(xml, index, ssl_bits)
+    pools = _check_pools(checker)
+    for entry in index.sites:
+        checker.site_id = entry.id
+        checker.attributes(entry.element, "site")
+        _check_site_children(checker, entry.element, pools)
+    checker.site_id = None
+    if index.sites_element is not None and index.sites_element.name == "sites":
+        for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
+            for element, _ in sites_level_elements(
+                xml.text, index.sites_element, index.sites, name
+            ):
+                checker.attributes(element, name)
+                if name == "siteDefaults":
+                    _check_bindings(checker, checker.children(element, "bindings"))
+    for location in index.locations:
+        checker.attributes(location.element, "location")
+    return checker.findings
+
+
+def _check_pools(checker: _Checker) -> set[str] | None:
+    """Check the pools; their names by key (None: the file defines no pools section)."""
+    pools_element = checker.index.pools_element
+    if pools_element is None:
+        return None
+    names: list[tuple[str, Element]] = []
+    for add in checker.children(pools_element, "add"):
+        values = checker.attributes(add, "pool")
+        if "name" in values:
+            names.append((values["name"], add))
+    checker.unique(names, "application pool")
+    return {rules.name_key(name) for name, _ in names}
+
+
+def _check_site_children(checker: _Checker, site: Element, pools: set[str] | None) -> None:
+    children = checker.children_by_name(site)
+    _check_bindings(checker, children.get("bindings", ()))
+    paths: list[tuple[str, Element]] = []
+    for name in ("applicationDefaults", "virtualDirectoryDefaults"):
+        for element in children.get(name, ()):
+            checker.attributes(element, name)
+    for application in children.get("application", ()):
+        values = checker.attributes(application, "application")
+        paths.append((values.get("path", ""), application))
+        pool = values.get("applicationPool")
+        if pools is not None and pool and rules.name_key(pool) not in pools:
+            checker.add(
+                Severity.WARNING,
+                "undefined-pool",
+                f"application {values.get('path', '')!r} runs in application pool {pool!r}, "
+                "which this file does not define: IIS answers its requests with 503",
+                application.start,
+            )
+        inner = checker.children_by_name(application)
+        directories: list[tuple[str, Element]] = []
+        for directory in inner.get("virtualDirectory", ()):
+            directory_values = checker.attributes(directory, "virtualDirectory")
+            directories.append((directory_values.get("path", ""), directory))
+        for element in inner.get("virtualDirectoryDefaults", ()):
+            checker.attributes(element, "virtualDirectoryDefaults")
+        checker.unique(directories, "virtual directory")
+    checker.unique(paths, "application")
+
+
+def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
+    keys: list[tuple[str, Element]] = []
+    for container in containers:
+        for element in checker.children(container, "binding"):
+            values = checker.attributes(element, "binding")
+            protocol = values.get("protocol", "")
+            information = values.get("bindingInformation", "")
+            keys.append((f"{protocol}/{information}", element))
+            flags_text = values.get("sslFlags")
+            flags = int(flags_text) if flags_text is not None and _is_uint(flags_text) else None
+            if flags_text is not None and flags is None:
+                continue  # reported as schema-type
+            problem = binding_problem(
+                Binding.from_information(protocol, information, flags), checker.ssl_bits
+            )
+            if problem is not None and protocol.strip() and information.strip():
+                checker.add(
+                    Severity.ERROR,
+                    "schema-rule",
+                    f"binding {protocol}/{information}: {problem}",
+                    element.start,
+                )
+    checker.unique(keys, "binding")
+
+
+def _ignored(name: str) -> bool:
+    """Attributes not checked: universal ones, namespaces, those reported elsewhere."""
+    return name in _UNIVERSAL or name in _CERTIFICATE_ATTRIBUTES or name.startswith("xmlns")
+
+
+def _is_uint(text: str) -> bool:
+    cleaned = text.strip()
+    return cleaned.isascii() and cleaned.isdigit() and int(cleaned) <= _MAX_UINT
+
+
+def _type_problem(schema: AttributeSchema, value: str) -> str | None:
+    if schema.kind is Kind.UINT and not _is_uint(value):
+        return f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
+    if schema.kind is Kind.BOOL and value.strip().lower() not in ("true", "false"):
+        return "the value is true or false (bool)"
+    if schema.kind is Kind.ENUM:
+        names = {v.lower() for v in schema.values}
+        if value.strip().lower() not in names and not _is_uint(value):
+            return f"the value is one of {', '.join(sorted(schema.values))}"
+    return None
+
+
+def _rule_problem(schema: AttributeSchema, value: str) -> str | None:
+    rule = _RULES.get(schema.validation or "")
+    return rule(value) if rule is not None else None

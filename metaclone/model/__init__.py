@@ -1,0 +1,1 @@
+"""The site model: value types and the IIS rules both formats share."""

@@ -1,0 +1,301 @@
+"""Value types shared by every configuration format: sites, bindings, certificates, findings."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from typing import Protocol
+
+import attrs
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from metaclone.errors import BindingError, ThumbprintError
+
+#: Protocols whose binding information is ``IP:port:host``.
+ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
+
+#: IIS (WMI) types a site id as a signed 32-bit integer; 0 is not a valid id.
+MAX_SITE_ID = 2**31 - 1
+
+
+@attrs.frozen
+class CertificateRef:
+    """A certificate as IIS refers to it: SHA-1 thumbprint (40 lowercase hex) and store name."""
+
+    thumbprint: str
+    store: str = "MY"
+
+    def to_json(self) -> dict[str, str]:
+        return {"thumbprint": self.thumbprint, "store": self.store}
+
+
+@attrs.frozen
+class Binding:
+    """One site binding.
+
+    ``ip``, ``port`` and ``host`` are read from ``binding_information`` for http, https and ftp
+    bindings (``ip`` is ``*`` or empty for all unassigned addresses, as written), on first use;
+    other protocols have None.  ``ssl_flags`` is the full IIS 8+ bit set as stored (None when
+    absent or for IIS 6), and ``certificate`` what HTTP.sys or the metabase holds for this
+    binding, when known.
+    """
+
+    protocol: str
+    binding_information: str
+    ssl_flags: int | None = None
+    certificate: CertificateRef | None = None
+
+    @classmethod
+    def from_information(
+        cls,
+        protocol: str,
+        information: str,
+        ssl_flags: int | None = None,
+        certificate: CertificateRef | None = None,
+    ) -> Binding:
+        """A binding with ``protocol`` as written, white space around it left out."""
+        return cls(protocol.strip(), information, ssl_flags, certificate)
+
+    @functools.cached_property
+    def _address(self) -> tuple[str | None, int | None, str | None]:
+        # Read on first use: a listing of 50,000 sites makes a Binding for every binding, and
+        # most are never asked for their parts.
+        if self.protocol.lower() not in ADDRESS_PROTOCOLS:
+            return None, None, None
+        return split_address(self.binding_information)
+
+    @property
+    def ip(self) -> str | None:
+        """The IP address part of ``IP:port:host`` (None for other protocols)."""
+        return self._address[0]
+
+    @property
+    def port(self) -> int | None:
+        """The port (None for other protocols, or when it is not a number)."""
+        return self._address[1]
+
+    @property
+    def host(self) -> str | None:
+        """The host name part (None for other protocols)."""
+        return self._address[2]
+
+    @classmethod
+    def parse(cls, text: str) -> Binding:
+        """A binding from ``protocol/information``, as appcmd writes it: ``https/*:443:shop``.
+
+        Raises :class:`~metaclone.errors.BindingError` for text without a protocol.
+        """
+        protocol, slash, information = text.partition("/")
+        if not slash or not protocol.strip():
+            raise BindingError(
+                f"{text!r} is not a binding; write protocol/information, "
+                "e.g. https/*:443:shop.example.com or net.tcp/808:*"
+            )
+        return cls.from_information(protocol.strip(), information)
+
+    @property
+    def summary(self) -> str:
+        """``protocol/information``, the form appcmd uses."""
+        return f"{self.protocol}/{self.binding_information}"
+
+    @property
+    def is_secure(self) -> bool:
+        return self.protocol.lower() == "https"
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "protocol": self.protocol,
+            "binding_information": self.binding_information,
+        }
+        if self.protocol.lower() in ADDRESS_PROTOCOLS:
+            data.update(ip=self.ip, port=self.port, host=self.host)
+        if self.ssl_flags is not None:
+            data["ssl_flags"] = self.ssl_flags
+        if self.is_secure or self.certificate is not None:
+            data["certificate"] = self.certificate.to_json() if self.certificate else None
+        return data
+
+
+def is_ascii_number(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only, which ``int()`` reads.
+
+    ``str.isdigit()`` alone also admits superscripts and other digits that ``int()`` rejects.
+    """
+    return text.isascii() and text.isdigit()
+
+
+def split_address(information: str) -> tuple[str, int | None, str]:
+    """``IP:port:host`` as (ip, port, host); port is None when it is not a number.
+
+    The split is on the last two colons, so ``[::1]:443:`` gives ``("[::1]", 443, "")``.
+    """
+    head, _, host = information.rpartition(":")
+    ip, _, port_text = head.rpartition(":")
+    port_text = port_text.strip()
+    port = int(port_text) if is_ascii_number(port_text) else None
+    return ip.strip(), port, host.strip()
+
+
+@attrs.frozen
+class VirtualDirectory:
+    """A virtual directory: its path in the application and the folder it serves."""
+
+    path: str
+    physical_path: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "physical_path": self.physical_path}
+
+
+@attrs.frozen
+class Application:
+    """An application: its path in the site, its pool (None: not set) and directories.
+
+    ``application_pool`` and ``enabled_protocols`` are the values IIS uses: the application's
+    own, else those it inherits (IIS 7 ``applicationDefaults``, IIS 6 ``AppPoolId`` of a key
+    above it); ``inherited`` names the fields whose value was inherited.
+    """
+
+    path: str
+    application_pool: str | None
+    virtual_directories: tuple[VirtualDirectory, ...] = ()
+    enabled_protocols: str | None = None
+    inherited: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "application_pool": self.application_pool,
+            "enabled_protocols": self.enabled_protocols,
+            "virtual_directories": [d.to_json() for d in self.virtual_directories],
+            "inherited": list(self.inherited),
+        }
+
+
+class SiteKind(enum.Enum):
+    WEB = "web"
+    FTP = "ftp"
+
+
+@attrs.frozen
+class Site:
+    """A site as read from a document.
+
+    ``line`` is where the site's definition starts (1-based), for messages.  ``certificate`` is
+    the site's own certificate where the file stores one (IIS 6 SSLCertHash, IIS 7 FTP); for IIS 7
+    web sites it is per binding, from HTTP.sys, and ``certificate_known`` is False until that
+    has been read.  ``waiting_for_certificate`` is set when the site has secure bindings but no
+    certificate: the state a pending certificate request leaves.
+
+    Every field holds the value IIS uses, which may come from elsewhere than the site's own
+    element: IIS 7 ``<siteDefaults>`` (``auto_start``, ``bindings``, an FTP site's
+    ``certificate``), IIS 6 properties inherited from ``/LM/W3SVC`` (``certificate``).
+    ``inherited`` names the fields whose value was inherited, e.g. ``("auto_start",)``.
+    """
+
+    id: int
+    name: str
+    auto_start: bool
+    bindings: tuple[Binding, ...]
+    certificate: CertificateRef | None = None
+    kind: SiteKind = SiteKind.WEB
+    line: int | None = None
+    certificate_known: bool = True
+    inherited: tuple[str, ...] = ()
+
+    @property
+    def secure_bindings(self) -> tuple[Binding, ...]:
+        return tuple(b for b in self.bindings if b.is_secure)
+
+    @property
+    def waiting_for_certificate(self) -> bool | None:
+        """True when secure bindings have no certificate; None when that cannot be known.
+
+        An IIS 7+ web site's certificates are in HTTP.sys, so they are known only once
+        ``netsh http show sslcert`` output has been attached to the document.
+        """
+        if not self.secure_bindings:
+            return False
+        if self.certificate is not None or any(b.certificate for b in self.secure_bindings):
+            return False
+        return True if self.certificate_known else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind.value,
+            "auto_start": self.auto_start,
+            "bindings": [b.to_json() for b in self.bindings],
+            "certificate": self.certificate.to_json() if self.certificate else None,
+            "waiting_for_certificate": self.waiting_for_certificate,
+            "line": self.line,
+            "inherited": list(self.inherited),
+        }
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@attrs.frozen
+class Finding:
+    """Something worth telling the user about a document: a problem, or a note on an edit."""
+
+    severity: Severity
+    code: str
+    message: str
+    site_id: int | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "site_id": self.site_id,
+            "line": self.line,
+        }
+
+
+_HEX_SEPARATORS = re.compile(r"[\s:\-\u200e\u200f]")
+
+
+class HasThumbprint(Protocol):
+    """Anything that knows its certificate's thumbprint: a loaded certificate file, a ref."""
+
+    @property
+    def thumbprint(self) -> str: ...
+
+
+#: What the certificate operations accept as "a certificate".
+CertificateInput = str | bytes | x509.Certificate | HasThumbprint
+
+
+def normalize_thumbprint(value: CertificateInput) -> str:
+    """A SHA-1 thumbprint as the 40 lowercase hex digits IIS stores.
+
+    Accepts hex text with spaces, colons or upper case (as MMC and certutil show it, including
+    the invisible left-to-right mark MMC puts in front when copied), the 20 raw bytes, a
+    ``cryptography`` certificate (its SHA-1 fingerprint is taken), or an object with a
+    ``thumbprint``, such as :class:`metaclone.certs.LoadedCertificate`.
+    """
+    if isinstance(value, bytes):
+        if len(value) != 20:
+            raise ThumbprintError(f"a thumbprint is 20 bytes, not {len(value)}")
+        return value.hex()
+    if isinstance(value, x509.Certificate):
+        return value.fingerprint(hashes.SHA1()).hex()
+    if not isinstance(value, str):
+        return normalize_thumbprint(value.thumbprint)
+    cleaned = _HEX_SEPARATORS.sub("", value).lower()
+    if len(cleaned) != 40 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise ThumbprintError(
+            f"{value!r} is not a SHA-1 thumbprint "
+            "(40 hexadecimal digits; spaces and colons are allowed)"
+        )
+    return cleaned

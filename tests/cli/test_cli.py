@@ -1,0 +1,218 @@
+"""The command line through main(argv): exit codes, messages, and what is (not) written."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, _json_listing, _site_line, main
+from metaclone.model.sites import Binding, CertificateRef, Site
+from tests.conftest import FIXTURES, ROOT
+
+GENERIC = FIXTURES / "xml" / "lexical_variants.xml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    for command in ("sites", "clone", "cert", "placeholder", "check"):
+        assert command in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate", "x"],
+        ["sites"],
+        ["clone", "file.xml"],
+        ["clone", "file.xml", "--site", "1", "--id", "abc"],
+        ["clone", "file.xml", "--site", "1", "-o", "a", "--in-place"],
+        ["cert", "set", "file.xml", "--site", "1"],
+        ["cert", "set", "file.xml", "--site", "1", "--thumbprint", "ab", "--cert", "c.pem"],
+        ["placeholder", "finish", "file.xml", "--site", "1", "--thumbprint", "ab"],
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    status, out, err = run(capsys, *argv)
+    assert status == EXIT_USAGE
+    assert "usage:" in err
+    assert out == ""
+
+
+def test_both_password_sources_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(
+        capsys,
+        "cert",
+        "set",
+        str(GENERIC),
+        "--site",
+        "1",
+        "--cert",
+        "c.pfx",
+        "--password-env",
+        "X",
+        "--password-file",
+        str(tmp_path / "p"),
+    )
+    assert status == EXIT_USAGE
+    assert "not both" in err
+
+
+def test_missing_file_is_refused_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "sites", "no/such/file.config")
+    assert status == EXIT_REFUSED
+    assert out == ""
+    assert err == "metaclone: error: no/such/file.config: cannot read the file: no such file\n"
+
+
+def test_malformed_file_names_line_and_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "applicationHost.config"
+    bad.write_bytes(b"<configuration>\r\n  <sites>\r\n  </site>\r\n</configuration>\r\n")
+    status, out, err = run(capsys, "sites", str(bad))
+    assert status == EXIT_REFUSED
+    assert out == ""
+    first = err.splitlines()[0]
+    assert first.startswith(f"metaclone: error: {bad}:3:")
+    assert "Traceback" not in err
+
+
+def test_doctype_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "MetaBase.xml"
+    bad.write_bytes(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    status, _, err = run(capsys, "check", str(bad))
+    assert status == EXIT_REFUSED
+    assert f"{bad}:1:1: DOCTYPE" in err
+    assert "root:" not in err
+
+
+def test_site_operations_on_a_generic_xml_file_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv in (
+        ["sites", str(GENERIC)],
+        ["clone", str(GENERIC), "--site", "1"],
+        ["check", str(GENERIC)],
+    ):
+        status, out, err = run(capsys, *argv)
+        assert status == EXIT_REFUSED, argv
+        assert out == ""
+        assert "not" in err
+        assert len(err.splitlines()) == 1
+
+
+def test_internal_errors_exit_123_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("metaclone.cli.load", broken)
+    status, _, err = run(capsys, "sites", str(GENERIC))
+    assert status == EXIT_INTERNAL
+    assert "internal error" in err
+    assert "RuntimeError: boom" in err
+    assert "Traceback" not in err
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "metaclone", "sites", str(GENERIC)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == EXIT_REFUSED
+    assert result.stderr.startswith("metaclone: error:")
+
+
+def test_json_is_valid_for_empty_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # A minimal applicationHost.config without sites still checks cleanly.
+    minimal = tmp_path / "applicationHost.config"
+    minimal.write_bytes(
+        b"<configuration>\n  <system.applicationHost>\n    <sites>\n    </sites>\n"
+        b"  </system.applicationHost>\n</configuration>\n"
+    )
+    status, out, _ = run(capsys, "check", str(minimal), "--json")
+    data = json.loads(out)
+    assert data["format"] == "iis7-applicationhost"
+    assert status == (0 if data["ok"] else 1)
+
+
+def test_a_closed_pipe_is_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    status = main(["sites", str(FIXTURES / "iis6" / "MetaBase.xml")], stdout=ClosedPipe())
+    assert status == 0
+    assert capsys.readouterr().err == ""
+
+
+_SHOP_CERT = CertificateRef("ab" * 20, "WebHosting")
+
+
+@pytest.mark.parametrize(
+    ("site", "shown"),
+    [
+        (Site(1, "a", True, (Binding.parse("http/*:80:a"),)), "cert: -"),
+        (
+            Site(2, "b", True, (Binding.parse("https/*:443:b"),), certificate_known=False),
+            "cert: in HTTP.sys (give --sslcert to show it)",
+        ),
+        (Site(3, "c", False, (Binding.parse("https/*:443:c"),)), "cert: waiting for a certificate"),
+        (
+            Site(4, "d", True, (Binding.parse("https/*:443:d"),), certificate=_SHOP_CERT),
+            f"cert: {'ab' * 20} (WebHosting)",
+        ),
+        (
+            Site(
+                5,
+                "e",
+                True,
+                (
+                    Binding.from_information("https", "*:443:e", certificate=_SHOP_CERT),
+                    Binding.from_information("https", "*:8443:e", certificate=_SHOP_CERT),
+                ),
+                certificate_known=False,
+            ),
+            f"cert: {'ab' * 20} (WebHosting)",
+        ),
+    ],
+)
+def test_site_line_shows_what_is_known_of_the_certificate(site: Site, shown: str) -> None:
+    line = _site_line(site)
+    assert line.endswith(shown)
+    if shown in ("cert: -", "cert: waiting for a certificate"):
+        assert site.waiting_for_certificate is (shown != "cert: -")
+    assert f"[{'started' if site.auto_start else 'stopped'}]" in line
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [{"id": 1}], [{"name": 'quo"te\nline', "café": "ü"}, {"list": [1, {"a": None}]}]],
+)
+def test_json_listing_is_the_object_with_one_item_per_line(items: list[object]) -> None:
+    fields: dict[str, object] = {"format": "iis6-metabase", "path": "C:\\x\\MetaBase.xml"}
+    text = _json_listing(fields, "sites", items)
+    assert json.loads(text) == {**fields, "sites": items}
+    assert text.endswith("\n")
+    lines = text.splitlines()
+    assert len(lines) == (1 if not items else len(items) + 2)
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[1:-1]] == items

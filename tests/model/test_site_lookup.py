@@ -1,0 +1,107 @@
+"""Selecting a site by id, name or value: the indexed lookups choose as the full scans do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+import metaclone
+from metaclone.document import ConfigDocument, SiteKey, select_site
+from metaclone.errors import MetacloneError
+from metaclone.iis6.metabase import MetabaseDocument
+from metaclone.iis7.applicationhost import AppHostDocument
+from metaclone.model.sites import Site, SiteKind, is_ascii_number
+from tests.conftest import fixture_files
+
+IIS6_FILES = fixture_files("iis6/*.xml")
+IIS7_FILES = [p for p in fixture_files("iis7/*") if p.suffix in (".xml", ".config")]
+
+
+def _outcome(choose: Callable[[], object]) -> object:
+    """What a lookup gives: the value, or the kind of error it raises."""
+    try:
+        return choose()
+    except MetacloneError as error:
+        return type(error).__name__
+
+
+def _keys(sites: tuple[Site, ...]) -> list[SiteKey]:
+    keys: list[SiteKey] = ["No Such Site", 987654, "987654", " 1 ", "ftp/1", "ftp/99", "\u00b2"]
+    for site in sites:
+        keys += [site.id, str(site.id), site.name, site.name.upper(), f"  {site.name} ", site]
+        keys.append(f"ftp/{site.id}")
+    return keys
+
+
+@pytest.mark.parametrize("path", IIS7_FILES, ids=lambda p: p.name)
+def test_iis7_entries_are_chosen_as_by_going_through_every_site(path: Path) -> None:
+    doc = metaclone.load(path)
+    assert isinstance(doc, AppHostDocument)
+    index = doc._index()
+
+    def scanned(key: SiteKey) -> object:
+        if isinstance(key, Site):
+            same = [e for e in index.sites if (e.id, doc._line(e)) == (key.id, key.line)]
+            if len(same) == 1:
+                return same[0]
+            key = key.id
+        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
+            key = int(key[4:])
+        return select_site(
+            index.sites, key, lambda e: (e.id, e.name, SiteKind.WEB), path="", format=""
+        )
+
+    for key in _keys(doc.sites):
+        assert _outcome(partial(doc._entry, key)) == _outcome(partial(scanned, key)), key
+
+
+@pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
+def test_sites_by_name_are_chosen_as_by_going_through_every_site(path: Path) -> None:
+    doc = metaclone.load(path)
+    assert isinstance(doc, MetabaseDocument)
+    sites = doc.sites
+
+    def scanned(key: SiteKey) -> object:
+        if isinstance(key, Site):
+            same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
+            if len(same) == 1:
+                return same[0]
+        return select_site(sites, key, lambda s: (s.id, s.name, s.kind), path="", format="")
+
+    for key in _keys(sites):
+        chosen = _outcome(partial(ConfigDocument.site, doc, key))
+        assert chosen == _outcome(partial(scanned, key)), key
+    for site in sites:
+        assert doc.site(site) == site
+
+
+@pytest.mark.parametrize("path", IIS6_FILES + IIS7_FILES, ids=lambda p: p.name)
+def test_repeated_lookups_give_the_same_applications(path: Path) -> None:
+    """Past the first lookups, the keys of an IIS 6 site are found by groups, not by search."""
+    doc = metaclone.load(path)
+
+    def selectable(site: Site) -> bool:
+        return _outcome(lambda: doc.site(site)) == site
+
+    # Sites that share an id in a broken file cannot be selected: left out.
+    first = [doc.applications(s) for s in doc.sites if selectable(s)]
+    for _ in range(3):
+        assert [doc.applications(s) for s in doc.sites if selectable(s)] == first
+
+
+@pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
+def test_keys_under_a_path_are_the_same_found_by_groups(path: Path) -> None:
+    searched = metaclone.load(path)
+    grouped = metaclone.load(path)
+    assert isinstance(searched, MetabaseDocument)
+    assert isinstance(grouped, MetabaseDocument)
+    locations = sorted({key.location for key in searched.keys})
+    for _ in range(2):  # the second time round, past the first lookups, by groups
+        for location in locations:
+            assert grouped.keys_under(location) == searched.keys_under(location), location
+            assert grouped.keys_under(location.upper() + "/") == searched.keys_under(location)
+            searched = metaclone.load(path)  # a fresh index: searches every path
+            assert isinstance(searched, MetabaseDocument)
