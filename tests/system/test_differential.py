@@ -1,10 +1,10 @@
 """metaclone accepts exactly the documents lxml's safe parser accepts (XML without a DOCTYPE,
 in UTF-8 or UTF-16 with a byte-order mark), and reads the same elements in them.
 
-Documents are generated with every lexical feature and then damaged a little, so that about half
-are not well-formed; the pathological inputs of :mod:`tests.pathological` are added at a small
-size.  For each: either both accept (and metaclone gives back the same bytes and the same element
-names in the same order) or both refuse (metaclone with a located ParseError).
+Documents are generated with every lexical feature and then damaged a little, so that most are
+not well-formed; the pathological inputs of :mod:`tests.system.pathological` are added at a
+small size.  For each: either both accept (and metaclone gives back the same bytes and the same
+element names in the same order) or both refuse (metaclone with a located ParseError).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lxml import etree
 import metaclone
 from metaclone import ConfigDocument, ParseError
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup
-from tests.pathological import INPUTS
+from tests.system.pathological import INPUTS
 
 EXAMPLES = 2000 if os.environ.get("METACLONE_FUZZ") == "long" else 150
 DIFFERENTIAL = settings(

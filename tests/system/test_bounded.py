@@ -1,6 +1,6 @@
 """Bounded work on any input: pathological inputs are answered within fixed CPU and memory.
 
-Each input of :mod:`tests.pathological` (2 MB, built to make a scanner backtrack or repeat
+Each input of :mod:`tests.system.pathological` (2 MB, built to make a scanner backtrack or repeat
 work) is read by the command line in a child process limited to 20 s of CPU time and 1 GB of
 address space.  Linear code answers in about a second; the quadratic and cubic behaviour these
 inputs were written against took minutes, or gigabytes.  The limit is on CPU time, not on the
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, ROOT
-from tests.pathological import INPUTS
+from tests.system.pathological import INPUTS
 
 SIZE = 2 * 1024 * 1024
 CPU_SECONDS = 20
