@@ -7,6 +7,8 @@ print ``file:line:column: message`` and callers can jump to the spot.
 
 from __future__ import annotations
 
+from metaclone.messages import window
+
 
 class MetacloneError(Exception):
     """Base class of every error metaclone raises on purpose."""
@@ -40,7 +42,7 @@ class ParseError(MetacloneError, ValueError):
     """The input is not a document metaclone can read.
 
     ``source_line`` is the text of the offending line (when known); ``str()`` shows it with a
-    caret under the column.
+    caret under the column, cut to about 120 characters around the column.
     """
 
     def __init__(
@@ -59,8 +61,8 @@ class ParseError(MetacloneError, ValueError):
         text = super().__str__()
         if self.source_line is None or self.column is None:
             return text
-        shown = self.source_line.expandtabs(1)
-        caret_at = min(max(self.column - 1, 0), len(shown))
+        # A tab counts as one column, as libxml2 counts columns.
+        shown, caret_at = window(self.source_line.expandtabs(1), self.column)
         return f"{text}\n    {shown}\n    {' ' * caret_at}^"
 
 

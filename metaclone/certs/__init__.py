@@ -11,29 +11,35 @@ Every name is available from ``metaclone.certs`` itself.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import (
     PrivateKeyTypes,
     PublicKeyTypes,
 )
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.utils import CryptographyDeprecationWarning
 
 from metaclone.certs.certificate import LoadedCertificate
 from metaclone.certs.checks import check_server_auth, check_validity, site_hosts, uncovered_hosts
 from metaclone.certs.passwords import password_from_env, password_from_file
 from metaclone.errors import CertificateError, CertificateKeyError
 from metaclone.lossless.files import read_input
+from metaclone.messages import listing, shorten
 from metaclone.model.sites import normalize_thumbprint
 
 __all__ = [
     "SUPPORTED_FORMATS",
+    "MALFORMED",
     "LoadedCertificate",
     "PublicKey",
     "check_server_auth",
@@ -42,6 +48,7 @@ __all__ = [
     "load_certificate",
     "password_from_env",
     "password_from_file",
+    "require_readable",
     "site_hosts",
     "uncovered_hosts",
 ]
@@ -76,6 +83,19 @@ def load_certificate(
     private key or with a key that does not match the certificate.
     """
     name, data = read_input(path, CertificateError, "certificate file")
+    try:
+        with warnings.catch_warnings():
+            # cryptography warns of a serial number that is not positive (older Windows tools
+            # wrote some), and of other deviations it still reads: IIS takes these certificates.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return _load(data, name, password)
+    except _MALFORMED as exc:
+        # cryptography parses fields lazily: whatever it finds wrong, wherever it finds it.
+        raise _damaged(name, "certificate or key", exc) from None
+
+
+def _load(data: bytes, name: str, password: bytes | None) -> LoadedCertificate:
+    """The certificate in ``data``, by the format of its content."""
     if b"-----BEGIN " in data:
         return _load_pem(data, name, password)
     kind = _der_kind(data)
@@ -94,8 +114,35 @@ def load_certificate(
     )
 
 
+#: What ``cryptography`` raises for a malformed or unsupported certificate or key.
+MALFORMED = _MALFORMED = (
+    ValueError,
+    UnsupportedAlgorithm,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
+
+
+def require_readable(certificate: x509.Certificate, path: str) -> x509.Certificate:
+    """``certificate`` once every field metaclone shows has been read from it.
+
+    cryptography parses fields when they are first asked for; this asks for them all, so
+    that a malformed one is a :class:`~metaclone.errors.CertificateError` naming ``path`` here,
+    not an unexpected exception later.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            LoadedCertificate.from_certificate(certificate, path)
+    except _MALFORMED as exc:
+        raise _damaged(path, "certificate", exc) from None
+    return certificate
+
+
 def _damaged(path: str, what: str, exc: Exception) -> CertificateError:
-    return CertificateError(f"the {what} in this file cannot be read: {exc}", path=path)
+    detail = shorten(str(exc) or type(exc).__name__, 200)
+    return CertificateError(f"the {what} in this file cannot be read: {detail}", path=path)
 
 
 def _der_length(data: bytes, at: int) -> tuple[int, int] | None:
@@ -133,20 +180,47 @@ def _der_kind(data: bytes) -> str | None:
     return None
 
 
-_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.DOTALL)
+_PEM_MARKER = re.compile(rb"-----(BEGIN|END) ([A-Z0-9 ]++)-----")
+
+
+def _pem_blocks(data: bytes) -> dict[bytes, list[bytes]]:
+    """The complete PEM blocks of ``data`` (BEGIN line to its END line) by label.
+
+    A block runs from ``-----BEGIN X-----`` and a line end to the first ``-----END X-----``
+    after it.  The markers are found in one pass and each BEGIN looks up its END among them,
+    so that BEGIN lines without an END cost no search of the rest of the file each.
+    """
+    ends: dict[bytes, list[int]] = {}
+    begins: list[tuple[int, int, bytes]] = []
+    for marker in _PEM_MARKER.finditer(data):
+        label = marker.group(2)
+        if marker.group(1) == b"END":
+            ends.setdefault(label, []).append(marker.start())
+        elif data.startswith(b"\n", marker.end()) or data.startswith(b"\r\n", marker.end()):
+            begins.append((marker.start(), marker.end(), label))
+    blocks: dict[bytes, list[bytes]] = {}
+    done = 0
+    for start, body, label in begins:
+        if start < done:
+            continue  # inside the block before
+        candidates = ends.get(label, [])
+        found = bisect.bisect_left(candidates, body)
+        if found == len(candidates):
+            continue
+        done = candidates[found] + len(label) + len(b"-----END -----")
+        blocks.setdefault(label, []).append(data[start:done])
+    return blocks
 
 
 def _load_pem(data: bytes, path: str, password: bytes | None) -> LoadedCertificate:
-    blocks: dict[bytes, list[bytes]] = {}
-    for match in _PEM_BLOCK.finditer(data):
-        blocks.setdefault(match.group(1), []).append(match.group(0))
+    blocks = _pem_blocks(data)
     if b"PKCS7" in blocks:
         return _load_pkcs7(blocks[b"PKCS7"][0], path, pem=True)
     certificates_pem = blocks.get(b"CERTIFICATE", [])
     if not certificates_pem:
         raise CertificateError(
             "this PEM file holds no certificate (found: "
-            + (", ".join(sorted(k.decode() for k in blocks)) or "no complete PEM block")
+            + (listing(sorted(k.decode() for k in blocks)) or "no complete PEM block")
             + f"); expected {SUPPORTED_FORMATS}",
             path=path,
         )
@@ -155,23 +229,43 @@ def _load_pem(data: bytes, path: str, password: bytes | None) -> LoadedCertifica
     except ValueError as exc:
         raise _damaged(path, "PEM certificate", exc) from None
     leaf = _leaf(certificates, path)
-    key_blocks = [v for k, v in blocks.items() if k.endswith(b"PRIVATE KEY")]
+    key_blocks = [(k, v[0]) for k, v in blocks.items() if k.endswith(b"PRIVATE KEY")]
     if not key_blocks:
         return LoadedCertificate.from_certificate(leaf, path)
+    key = _pem_private_key(*key_blocks[0], path, password)
+    _check_key(key, leaf, path)
+    return LoadedCertificate.from_certificate(leaf, path, has_private_key=True)
+
+
+def _pem_private_key(
+    label: bytes, block: bytes, path: str, password: bytes | None
+) -> PrivateKeyTypes:
+    """The private key of PEM ``block``: a wrong password and a damaged key are told apart."""
+    encrypted = label == b"ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in block
     try:
-        key = serialization.load_pem_private_key(key_blocks[0][0], password)
+        return serialization.load_pem_private_key(block, password if encrypted else None)
     except TypeError:
         raise CertificateError(
             f"the private key in this PEM file is encrypted; {_PASSWORD_HELP}", path=path
         ) from None
-    except ValueError:
+    except UnsupportedAlgorithm as exc:
         raise CertificateError(
-            f"cannot decrypt the private key in this PEM file: the password is wrong; "
-            f"{_PASSWORD_HELP}",
+            f"the private key in this PEM file is of a kind metaclone cannot read "
+            f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
             path=path,
         ) from None
-    _check_key(key, leaf, path)
-    return LoadedCertificate.from_certificate(leaf, path, has_private_key=True)
+    except ValueError as exc:
+        if encrypted:
+            raise CertificateError(
+                "cannot decrypt the private key in this PEM file: the password is wrong (or "
+                f"the key is damaged); {_PASSWORD_HELP}",
+                path=path,
+            ) from None
+        raise CertificateError(
+            f"the private key in this PEM file is damaged: {shorten(str(exc), 200)}; export "
+            "it again",
+            path=path,
+        ) from None
 
 
 def _load_pkcs7(data: bytes, path: str, *, pem: bool) -> LoadedCertificate:
@@ -254,12 +348,16 @@ def _leaf(certificates: Sequence[x509.Certificate], path: str) -> x509.Certifica
     ]
     if len(leaves) == 1:
         return leaves[0]
-    listing = "; ".join(
-        f"{c.subject.rfc4514_string()} ({normalize_thumbprint(c)})" for c in leaves or certificates
+    candidates = listing(
+        (
+            f"{shorten(c.subject.rfc4514_string())} ({normalize_thumbprint(c)})"
+            for c in leaves or certificates
+        ),
+        "; ",
     )
     raise CertificateError(
         f"this file holds {len(certificates)} certificates and it is not clear which one is "
-        f"meant: {listing}. Export the one you mean on its own (e.g. as a .cer file) or give "
+        f"meant: {candidates}. Export the one you mean on its own (e.g. as a .cer file) or give "
         "its thumbprint",
         path=path,
     )

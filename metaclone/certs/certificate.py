@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import warnings
 from typing import cast
 
 import attrs
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from metaclone.model.sites import CertificateRef, normalize_thumbprint
@@ -39,7 +41,12 @@ class LoadedCertificate:
         path: str = "<certificate>",
         has_private_key: bool = False,
     ) -> LoadedCertificate:
-        """The facts of a ``cryptography`` certificate object."""
+        """The facts of a ``cryptography`` certificate object.
+
+        Every field metaclone shows is read here, so that a malformed one (cryptography parses
+        lazily) is found when the certificate is loaded rather than when it is shown.
+        """
+        _serial_number(certificate)
         return cls(
             certificate=certificate,
             thumbprint=normalize_thumbprint(certificate),
@@ -62,12 +69,19 @@ class LoadedCertificate:
             "thumbprint": self.thumbprint,
             "subject": self.subject,
             "issuer": self.issuer,
-            "serial_number": format(self.certificate.serial_number, "x"),
+            "serial_number": format(_serial_number(self.certificate), "x"),
             "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(),
             "dns_names": list(self.dns_names),
             "has_private_key": self.has_private_key,
         }
+
+
+def _serial_number(certificate: x509.Certificate) -> int:
+    """The serial number, without cryptography's warning about one that is not positive."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return certificate.serial_number
 
 
 def subject_alternative_names(certificate: x509.Certificate) -> x509.SubjectAlternativeName | None:

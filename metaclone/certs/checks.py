@@ -13,6 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from metaclone.certs.certificate import LoadedCertificate, subject_alternative_names
 from metaclone.errors import CertificateUsageError, CertificateValidityError
+from metaclone.messages import listing
 from metaclone.model.sites import Site
 
 
@@ -148,7 +149,7 @@ def check_server_auth(certificate: LoadedCertificate, allow_any_eku: bool = Fals
     allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
     if any(oid in allowed for oid in usage):
         return None
-    listed = ", ".join(_USAGE_NAMES.get(oid, oid.dotted_string) for oid in usage)
+    listed = listing(_USAGE_NAMES.get(oid, oid.dotted_string) for oid in usage)
     problem = (
         f"certificate {certificate.subject} ({certificate.thumbprint}) is not meant for web "
         f"servers: its extended key usage lists {listed or 'nothing'}, not server "

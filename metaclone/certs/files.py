@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from metaclone.certs import LoadedCertificate, key_matches, load_certificate
 from metaclone.errors import CertificateError, CertificateKeyError, OutputExistsError
 from metaclone.lossless.files import read_input
+from metaclone.messages import shorten
 
 #: The file name endings read from a folder given to :func:`collect_certificates`.
 CERTIFICATE_SUFFIXES = frozenset(
@@ -86,6 +88,8 @@ def _load_key(data: bytes, path: str, password: bytes | None) -> PrivateKeyTypes
         problem = "is encrypted; give its password"  # or, with one, the password is wrong
     except ValueError:
         problem = "cannot be read (it is damaged or not a private key)"
+    except UnsupportedAlgorithm as exc:
+        raise _unsupported_key(path, exc) from None
     else:  # pragma: no cover - returned above
         raise AssertionError
     if password is not None and problem.startswith("is encrypted"):
@@ -128,6 +132,14 @@ def _keyless_pkcs12(data: bytes, password: bytes | None) -> x509.Certificate | N
     return None
 
 
+def _unsupported_key(path: str, exc: UnsupportedAlgorithm) -> CertificateError:
+    return CertificateError(
+        f"the private key in this file is of a kind metaclone cannot read "
+        f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
+        path=path,
+    )
+
+
 def load_private_key(
     path: str | os.PathLike[str], password: bytes | None = None
 ) -> PrivateKeyTypes:
@@ -147,6 +159,8 @@ def load_private_key(
             continue
         except ValueError:
             break
+        except UnsupportedAlgorithm as exc:
+            raise _unsupported_key(name, exc) from None
     raise CertificateError(
         "this file holds no private key metaclone can read (PEM or DER PKCS#8), or its "
         f"password is wrong or missing ({_PASSWORD_OPTIONS})",

@@ -24,10 +24,12 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from metaclone.certs import (
+    MALFORMED,
     LoadedCertificate,
     check_server_auth,
     check_validity,
     key_matches,
+    require_readable,
     uncovered_hosts,
 )
 from metaclone.certs.checks import normal_host
@@ -39,6 +41,7 @@ from metaclone.errors import (
     CertificateRequestError,
 )
 from metaclone.lossless.files import read_input
+from metaclone.messages import listing
 from metaclone.model.lookup import SiteKey, SiteSource
 from metaclone.model.rules import host_name_problem
 from metaclone.model.sites import Site
@@ -229,17 +232,19 @@ def certificates_in(path: str | os.PathLike[str]) -> list[x509.Certificate]:
     name, data = read_input(path, CertificateError, "certificate file")
     try:
         if b"-----BEGIN PKCS7-----" in data:
-            return pkcs7.load_pem_pkcs7_certificates(data)
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            return x509.load_pem_x509_certificates(data)
-        try:
-            return [x509.load_der_x509_certificate(data)]
-        except ValueError:
-            return pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError:
+            found = pkcs7.load_pem_pkcs7_certificates(data)
+        elif b"-----BEGIN CERTIFICATE-----" in data:
+            found = x509.load_pem_x509_certificates(data)
+        else:
+            try:
+                found = [x509.load_der_x509_certificate(data)]
+            except ValueError:
+                found = pkcs7.load_der_pkcs7_certificates(data)
+    except MALFORMED:
         raise CertificateError(
             "this file holds no certificate metaclone can read (PEM, DER or PKCS#7)", path=name
         ) from None
+    return [require_readable(certificate, name) for certificate in found]
 
 
 def _describe(certificate: x509.Certificate) -> str:
@@ -278,7 +283,7 @@ def order_chain(
         del remaining[issuer.fingerprint(hashes.SHA256())]
         current = issuer
     if remaining:
-        stray = "; ".join(_describe(c) for c in remaining.values())
+        stray = listing((_describe(c) for c in remaining.values()), "; ")
         raise CertificateChainError(
             f"these chain certificates do not link up to {_describe(leaf)}: {stray} (each "
             f"certificate's issuer must be the next one's subject; the chain reached "

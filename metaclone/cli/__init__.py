@@ -35,6 +35,7 @@ from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
 from metaclone.lossless import output
 from metaclone.lossless.diff import unified_diff
+from metaclone.messages import listing, window
 from metaclone.model.sites import (
     Application,
     Binding,
@@ -165,8 +166,8 @@ def _certificate(
         if missing:
             console.say(
                 f"metaclone: warning: certificate {loaded.thumbprint} does not cover "
-                + ", ".join(missing)
-                + f" (it names {', '.join(loaded.dns_names) or 'no host'})"
+                + listing(missing)
+                + f" (it names {listing(loaded.dns_names) or 'no host'})"
             )
     return loaded.ref(store)
 
@@ -1447,8 +1448,9 @@ def _error_lines(error: MetacloneError) -> list[str]:
     read) the offending line with a caret under the column, placed as the line is shown."""
     lines = [f"metaclone: error: {MetacloneError.__str__(error)}"]
     if isinstance(error, ParseError) and error.source_line is not None and error.column:
-        text = error.source_line.expandtabs(1)
-        before = visible(text[: max(error.column - 1, 0)])
+        # About 120 characters around the column: a line may be megabytes long.
+        text, caret_at = window(error.source_line.expandtabs(1), error.column)
+        before = visible(text[:caret_at])
         lines += [f"    {visible(text)}", f"    {' ' * len(before)}^"]
     return lines
 

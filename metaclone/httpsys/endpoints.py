@@ -14,6 +14,7 @@ import re
 import attrs
 
 from metaclone.errors import CertificateError
+from metaclone.messages import quoted
 from metaclone.model.sites import Binding
 
 #: The application id IIS registers its certificate bindings under.
@@ -155,7 +156,7 @@ def normalize_app_id(app_id: str) -> str:
     match = _GUID.fullmatch(app_id.strip())
     if match is None:
         raise CertificateError(
-            f"{app_id!r} is not an application id; write a GUID such as {IIS_APP_ID}"
+            f"{quoted(app_id)} is not an application id; write a GUID such as {IIS_APP_ID}"
         )
     return "{" + match.group(1).lower() + "}"
 

@@ -21,6 +21,7 @@ from metaclone.httpsys.endpoints import (
     resolution_order,
 )
 from metaclone.lossless.files import read_input
+from metaclone.messages import listing, quoted, shorten
 from metaclone.model.rules import ctl_identifier_problem, store_name_problem
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
 
@@ -116,7 +117,7 @@ _SETTINGS: dict[str, _Setting] = {
 
 _KNOWN_FIELD_LABELS = frozenset({_HASH_LABEL, _APP_ID_LABEL, _STORE_LABEL, *_SETTINGS})
 
-_QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*")
+_QUOTE_PREFIX = re.compile(r"[ \t]*+(?:>[ \t]*+)*+")
 _SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _RULE = re.compile(r"-{3,}")
 
@@ -191,7 +192,7 @@ class _NetshReader:
             if field is None:
                 if block:
                     raise self.error(
-                        f"unexpected text {line.text!r} in the block that starts at line "
+                        f"unexpected text {quoted(line.text)} in the block that starts at line "
                         f"{block[0].line}; netsh writes 'Label : value' lines there",
                         line.number,
                         line.column,
@@ -224,8 +225,8 @@ class _NetshReader:
             return []  # a heading such as "SSL Certificate bindings :" in some languages
         elif endpoint_from_shape(field.value) is None:
             raise self.error(
-                f"a block of netsh output starts with {field.label!r}; expected it to start "
-                "with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
+                f"a block of netsh output starts with {quoted(field.label)}; expected it to "
+                "start with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
                 "(is this the output of 'netsh http show sslcert'?)",
                 field.line,
                 line.column,
@@ -245,7 +246,7 @@ class _NetshReader:
                 EndpointKind.CCS: "a port number such as 443",
             }
             raise self.error(
-                f"{key.value!r} is not {expected[kind or EndpointKind.IPPORT]}",
+                f"{quoted(key.value)} is not {expected[kind or EndpointKind.IPPORT]}",
                 key.line,
                 key.column,
             )
@@ -295,7 +296,7 @@ class _NetshReader:
             return normalize_thumbprint(field.value)
         except ThumbprintError:
             raise self.error(
-                f"certificate hash {field.value!r} is not 40 hexadecimal digits",
+                f"certificate hash {quoted(field.value)} is not 40 hexadecimal digits",
                 field.line,
                 field.column,
             ) from None
@@ -307,7 +308,7 @@ class _NetshReader:
             return normalize_app_id(field.value)
         except CertificateError:
             raise self.error(
-                f"application id {field.value!r} is not a GUID such as {IIS_APP_ID}",
+                f"application id {quoted(field.value)} is not a GUID such as {IIS_APP_ID}",
                 field.line,
                 field.column,
             ) from None
@@ -451,7 +452,8 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
     if problems:
         warnings = (
             f"{entry.endpoint}: these settings could not be repeated on the command line and "
-            "'netsh http update sslcert' may reset them: " + "; ".join(problems),
+            "'netsh http update sslcert' may reset them: "
+            + listing((shorten(problem) for problem in problems), "; "),
         )
     return tuple(options), warnings
 
@@ -488,7 +490,7 @@ def _check_text_setting(entry: SslCertEntry, setting: _Setting, value: str) -> N
         problem = ctl_identifier_problem(value)
     if problem is not None:
         raise PlanValueError(
-            f"{entry.endpoint}: the captured value {value!r} of {setting.parameter} cannot be "
-            f"repeated in a plan ({problem}); set the entry by hand",
+            f"{entry.endpoint}: the captured value {quoted(value)} of {setting.parameter} cannot "
+            f"be repeated in a plan ({problem}); set the entry by hand",
             line=entry.line,
         )

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.sites import Finding, Severity, Site
 from metaclone.model.validation import binding_problem
@@ -170,12 +171,17 @@ def _com_package_findings(
         distinct = {(s.kind, s.id) for s, _ in users}
         if len(distinct) < 2:
             continue
+        ids = sorted({ident for _kind, ident in distinct})
+        # An id that a web and an FTP site share is another site's even for one of them.
+        counts = Counter(ident for _kind, ident in distinct)
         for site, key in users:
-            others = sorted({s.id for s, _ in users if (s.kind, s.id) != (site.kind, site.id)})
+            alone = 1 if counts[site.id] == 1 else 0
+            others = (str(i) for i in ids if i != site.id or not alone)
             yield Finding(
                 Severity.WARNING,
                 "shared-com-package",
-                f"{key.location}: {prop} is also used by site(s) " + ", ".join(map(str, others)),
+                f"{key.location}: {prop} is also used by site(s) "
+                + listing(others, total=len(ids) - alone),
                 site_id=site.id,
                 line=xml.line_of(key.start),
             )

@@ -17,6 +17,7 @@ from metaclone.errors import (
 )
 from metaclone.iis6.keys import SERVICES, KeyTable, ServerKeyEntry, Service
 from metaclone.iis6.reading import name_owner, site_names
+from metaclone.messages import listing
 from metaclone.model.lookup import SiteKey, SiteQuery
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import IIS6_RULES, check_free_name, choose_site_id
@@ -60,7 +61,7 @@ def require_own_path(site: Site, entry: ServerKeyEntry, *, path: str) -> None:
         lines = [index.line_at(index.start(i)) for i, f in enumerate(index.folded) if f == folded]
         raise AmbiguousSiteError(
             f"site {site.id} {site.name!r}: {len(lines)} keys have Location {location} "
-            f"(lines {', '.join(map(str, lines))}); give each its own path before changing "
+            f"(lines {listing(map(str, lines))}); give each its own path before changing "
             "this site",
             path=path,
             line=entry.line,

@@ -34,7 +34,7 @@ from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
 # ServerComment of a start tag, matched from the end of the tag's name: attribute after
 # attribute, so the search never leaves the tag.
 _SERVER_COMMENT = re.compile(
-    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*+\"|'[^']*+'))*+"
     r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
 )
 
@@ -58,7 +58,7 @@ _SITE_PROPERTIES = re.compile(
     r"(?:\s+(?:"
     # The group opens after the quote; what it may hold depends on which quote that was.
     + "".join(name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES)
-    + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
+    + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*+\"|'[^']*+')))*+"
 )
 
 

@@ -26,6 +26,7 @@ from metaclone.iis7.index import LocationEntry, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import grouped
 from metaclone.model.checks import common_checks
@@ -352,12 +353,12 @@ def certificate_findings(
                 )
     for endpoint, owners in users.items():
         if len(owners) > 1:
-            listing = ", ".join(f"{s.name!r} (id {s.id})" for s in owners)
+            named = listing(f"{s.name!r} (id {s.id})" for s in owners)
             findings.append(
                 Finding(
                     Severity.INFO,
                     "shared-sslcert-endpoint",
-                    f"HTTP.sys entry {endpoint} serves the https bindings of {listing}: "
+                    f"HTTP.sys entry {endpoint} serves the https bindings of {named}: "
                     "a certificate change there changes it for all of them",
                     owners[0].id,
                     owners[0].line,

@@ -25,6 +25,7 @@ from metaclone.iis7.index import (
 )
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
+from metaclone.messages import listing, quoted
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import check_free_name, choose_site_id
 from metaclone.model.sites import (
@@ -400,7 +401,8 @@ def site_specific_notes(
                     Severity.INFO,
                     "site-specific-value",
                     f"{where} keeps <{token.name} {attribute.name}="
-                    f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
+                    f"{quoted(attribute.value)}>, which mentions "
+                    f"{listing(map(repr, hits))}"
                     "; change it by hand if the clone needs its own",
                     entry.id,
                     xml.line_of(token.start),

@@ -259,7 +259,8 @@ class XmlDocument:
 
     def attribute(self, element: Element | Tag, name: str) -> Attribute | None:
         """The attribute called ``name`` (XML names are case-sensitive)."""
-        return next((a for a in self.attributes(element) if a.name == name), None)
+        tag = element.start_tag if isinstance(element, Element) else element
+        return tokens.find_attribute(self._text, tag, name)
 
     def get(self, element: Element | Tag, name: str, default: str | None = None) -> str | None:
         """The decoded value of attribute ``name``, or ``default``."""

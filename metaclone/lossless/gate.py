@@ -17,7 +17,8 @@ import attrs
 from lxml import etree
 
 from metaclone.errors import ParseError
-from metaclone.lossless.tokens import Markup, OtherKind, iter_markup
+from metaclone.lossless.tokens import TagKind, element_at, last_element_at, next_tag, only_misc
+from metaclone.messages import quoted, shorten
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, None),
@@ -28,7 +29,7 @@ _BOMS = (
 )
 
 # The encoding pseudo-attribute of a declaration at the very start of the text (or bytes).
-_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\b(encoding\s*=\s*([\"'])([^\"'>]*)\2)")
+_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\b(encoding\s*=\s*([\"'])([^\"'>]*+)\2)")
 _DECLARED_ENCODING_BYTES = re.compile(_DECLARED_ENCODING.pattern.encode("ascii"))
 
 #: XML's EncName production, with a length no real encoding name reaches.
@@ -144,7 +145,7 @@ def _declared_codec(body: bytes, path: str) -> str:
     name = match.group(3).decode("ascii", errors="replace").strip()
     declaration = body[: match.end()]
     if _ENCODING_NAME.fullmatch(name) is None:
-        message = f"{name!r} is not an encoding name"
+        message = f"{quoted(name)} is not an encoding name"
         raise _error_in_bytes(body, match.start(3), "ascii", message, path)
     try:
         codec = codecs.lookup(name).name
@@ -211,19 +212,48 @@ def for_lxml(data: bytes, decoded: DecodedText) -> bytes:
     return text.encode("utf-8")
 
 
-def refuse_doctype(text: str, path: str) -> None:
-    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks)."""
-    for token in iter_markup(text):
-        if not isinstance(token, Markup):
-            return
-        if token.kind is OtherKind.DOCTYPE:
-            raise error_at(
-                text,
-                token.start,
-                "DOCTYPE declarations are not allowed: IIS configuration files never have "
-                "one, and entities defined there can read files or exhaust memory",
-                path,
-            )
+# White space as XML defines it (Python's \s also matches characters XML takes for text).
+_XML_SPACE = re.compile(r"[ \t\r\n]*+")
+
+
+def prolog_end(text: str) -> int:
+    """Where the prolog ends: the offset of the first markup or text that is not white space,
+    a comment or a processing instruction (-1 when a comment or one of those is never closed).
+
+    Read by string search: the text has not been checked yet, so nothing here may depend on it
+    being well-formed, and the work stays linear in its length.
+    """
+    position = 0
+    while True:
+        space = _XML_SPACE.match(text, position)
+        position = space.end() if space is not None else position
+        if text.startswith("<!--", position):
+            end = text.find("-->", position + 4)
+            skip = 3
+        elif text.startswith("<?", position):
+            end = text.find("?>", position + 2)
+            skip = 2
+        else:
+            return position
+        if end < 0:
+            return -1  # the well-formedness check reports it
+        position = end + skip
+
+
+def refuse_doctype(text: str, path: str, at: int | None = None) -> None:
+    """Raise if the prolog holds a DOCTYPE (IIS files never do; DTDs carry entity attacks).
+
+    ``at`` is :func:`prolog_end` when it is known already.
+    """
+    at = prolog_end(text) if at is None else at
+    if at >= 0 and text.startswith("<!DOCTYPE", at):
+        raise error_at(
+            text,
+            at,
+            "DOCTYPE declarations are not allowed: IIS configuration files never have "
+            "one, and entities defined there can read files or exhaust memory",
+            path,
+        )
 
 
 class _DiscardEvents:
@@ -253,6 +283,38 @@ def _safe_parser() -> etree.XMLParser:
     )
 
 
+#: How deeply libxml2 lets elements nest without XML_PARSE_HUGE, which metaclone never sets.
+MAX_DEPTH = 256
+
+# libxml2's limits without XML_PARSE_HUGE, worded for users: the option it suggests is one a
+# safe reader must not set, and it is no setting of metaclone's.
+_LIMITS = (
+    (
+        re.compile(r"Excessive depth in document: \d+"),
+        f"elements are nested more than {MAX_DEPTH} levels deep, the most a safe XML parser "
+        "reads (IIS files nest a few levels)",
+    ),
+    (
+        re.compile(r"Buffer size limit exceeded|too big|too long|Huge input lookup", re.I),
+        "a name, tag, attribute value, text, comment or processing instruction is larger than "
+        "a safe XML parser reads (about 10 MB; names 50,000 characters)",
+    ),
+)
+_HUGE_HINT = re.compile(r"[,;]?\s*(?:try|use)\s+XML_PARSE_HUGE(?:\s+option)?", re.I)
+# lxml appends its own ", line L, column C": the location is reported separately.
+_LXML_LOCATION = re.compile(r",? line \d+, column \d+$")
+
+
+def _reworded(message: str) -> str:
+    """lxml's ``message`` without its location and without advice about XML_PARSE_HUGE."""
+    message = _LXML_LOCATION.sub("", message.strip())
+    if "XML_PARSE_HUGE" in message or "limit" in message.lower():
+        for pattern, wording in _LIMITS:
+            if pattern.search(message):
+                return f"{wording} ({shorten(_HUGE_HINT.sub('', message).strip())})"
+    return shorten(_HUGE_HINT.sub("", message).strip(), 240)
+
+
 def check_well_formed(data: bytes, text: str, path: str) -> None:
     """Raise ParseError unless lxml finds ``data`` well-formed."""
     parser = _safe_parser()
@@ -260,11 +322,8 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
         etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
-        message = str(exc.msg)
-        # lxml appends its own ", line L, column C": the location is reported separately.
-        message = re.sub(r", line \d+, column \d+$", "", message)
         raise ParseError(
-            f"not well-formed XML: {message}",
+            f"not well-formed XML: {_reworded(str(exc.msg))}",
             path=path,
             line=line,
             column=column,
@@ -274,7 +333,7 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
     for entry in parser.error_log:
         if entry.level >= etree.ErrorLevels.ERROR:
             raise ParseError(
-                f"not well-formed XML: {entry.message}",
+                f"not well-formed XML: {_reworded(entry.message)}",
                 path=path,
                 line=entry.line,
                 column=entry.column,
@@ -282,9 +341,76 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
             )
 
 
+#: The extra element of :func:`_error_one_level_deeper`.
+_WRAPPER = ("<w>", "</w>")
+
+
+def _error_one_level_deeper(
+    data: bytes, decoded: DecodedText, root_at: int
+) -> tuple[int, int] | None:
+    """Where lxml finds the first error in ``data`` (:func:`for_lxml`) when the document
+    element is put inside one more element (at text offset ``root_at``); None when it finds
+    none.
+
+    lxml's check without a tree lets elements nest one level deeper than its tree parser does
+    (257 levels against 256).  One more level around the document makes the fast check refuse
+    exactly what the tree parser refuses.  (Fed in pieces instead of copied, libxml2 checks no
+    depth at all.)
+    """
+    # The bytes are the input's in UTF-8 or UTF-16, else their text in UTF-8 (see for_lxml).
+    same = decoded.encoding in _UTF_CODECS
+    encoding = decoded.encoding if same else "utf-8"
+    bom = decoded.bom if same else b""
+    split = len(bom) + len(decoded.text[:root_at].encode(encoding))
+    opening, closing = (part.encode(encoding) for part in _WRAPPER)
+    view = memoryview(data)
+    wrapped = b"".join((view[:split], opening, view[split:], closing))
+    parser = _safe_parser()
+    try:
+        etree.fromstring(wrapped, parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        return line, column
+    for entry in parser.error_log:
+        if entry.level >= etree.ErrorLevels.ERROR:
+            return entry.line, entry.column
+    return None
+
+
+def _single_root(text: str, root_at: int) -> bool:
+    """Whether the element at ``root_at`` is followed only by what may follow a document
+    element (the text being well-formed inside an element)."""
+    tag = next_tag(text, root_at)
+    if tag is None or tag.start != root_at or tag.kind is TagKind.END:
+        return False
+    root = last_element_at(text, tag, len(text))
+    if root is not None:
+        return True
+    return only_misc(text, element_at(text, tag).end, len(text))
+
+
 def read_document(data: bytes, path: str) -> DecodedText:
     """Decode and check ``data``; the result is safe to scan and edit."""
     decoded = decode(data, path)
-    refuse_doctype(decoded.text, path)
-    check_well_formed(for_lxml(data, decoded), decoded.text, path)
+    text = decoded.text
+    root_at = prolog_end(text)
+    refuse_doctype(text, path, root_at)
+    checked = for_lxml(data, decoded)
+    deeper = _error_one_level_deeper(checked, decoded, root_at) if root_at >= 0 else (1, 1)
+    if deeper is None and _single_root(text, root_at):
+        return decoded
+    check_well_formed(checked, text, path)
+    if deeper is not None:
+        # Well-formed, yet refused one level deeper: nested one level more than lxml reads.
+        line, column = deeper
+        root_line, root_column = line_and_column(text, root_at)
+        if line == root_line and column > root_column:
+            column -= len(_WRAPPER[0])
+        raise ParseError(
+            f"not well-formed XML: {_LIMITS[0][1]}",
+            path=path,
+            line=line,
+            column=column,
+            source_line=source_line(text, line),
+        )
     return decoded

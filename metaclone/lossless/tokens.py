@@ -16,15 +16,18 @@ from collections.abc import Iterator
 
 import attrs
 
-from metaclone.lossless.markup import CDATA, COMMENT, OPAQUE, PI, end_tag
+from metaclone.lossless.markup import CDATA, COMMENT, NAME, OPAQUE, PI, TAG_REST, end_tag
 from metaclone.lossless.values import decode_attribute_value
 
+# Tag names and attributes are matched possessively (lossless.markup): a tag is read once,
+# however long, with no backtracking state kept per attribute (a lazy loop over a 10 MB start
+# tag takes gigabytes).
+#
 # One alternative per kind of markup.  Groups: 1 comment, 2 CDATA, 3 processing instruction
 # (including the XML declaration), 4 DOCTYPE, 5 "/" of an end tag, 6 tag name, 7 "/" of an
 # empty-element tag.
 _MARKUP = re.compile(
-    rf"<(?:({COMMENT})|({CDATA})|({PI})|(!DOCTYPE)"
-    r"|(/)?([^\s/>!?][^\s/>]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+    rf"<(?:({COMMENT})|({CDATA})|({PI})|(!DOCTYPE)|(/)?({NAME}){TAG_REST})",
     re.S,
 )
 
@@ -166,7 +169,9 @@ def _same_name(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"<(?:{OPAQUE}|(/?)"
         + re.escape(name)
-        + r"(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
+        + r"(?=[\s/>])"
+        + TAG_REST
+        + ")",
         re.S,
     )
 
@@ -245,6 +250,13 @@ def _next_child_tag(text: str, pos: int, end: int) -> Tag | None:
 _TRAILING_MISC = re.compile(rf"(?:\s++|<{COMMENT}|<{PI})*+")
 
 
+def only_misc(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds only white space, comments and processing instructions:
+    what may follow the document element."""
+    trailing = _TRAILING_MISC.match(text, start, end)
+    return trailing is not None and trailing.end() == end
+
+
 def root_element(text: str) -> Element:
     """The document element."""
     tag = next_tag(text, 0)
@@ -270,43 +282,48 @@ def last_element_at(text: str, tag: Tag, limit: int) -> Element | None:
     end = end_tag(tag.name).match(text, close, limit) if close >= 0 else None
     if end is None:
         return None
-    trailing = _TRAILING_MISC.match(text, end.end(), limit)
-    if trailing is None or trailing.end() != limit:
+    if not only_misc(text, end.end(), limit):
         return None
     return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
 
 
 def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
     """The attributes of a start or empty-element tag, in the order written."""
+    return tuple(_attributes(text, tag, None))
+
+
+def find_attribute(text: str, tag: Tag, name: str) -> Attribute | None:
+    """The attribute of ``tag`` called ``name``, made without making the others."""
+    return next(_attributes(text, tag, name), None)
+
+
+def _attributes(text: str, tag: Tag, wanted: str | None) -> Iterator[Attribute]:
+    """The attributes of ``tag`` in order; only those called ``wanted`` unless it is None."""
     if tag.kind is TagKind.END:
-        return ()
-    result: list[Attribute] = []
+        return
     # The name is followed by white space or by "/" or ">" , so attributes start right after it.
     pos = tag.start + 1 + len(tag.name)
     limit = tag.end
-    while True:
-        match = _ATTRIBUTE.match(text, pos, limit)
-        if match is None:
-            return tuple(result)
+    while (match := _ATTRIBUTE.match(text, pos, limit)) is not None:
+        pos = match.end()
+        if wanted is not None and match.group(2) != wanted:
+            continue
         double, single = match.group(4), match.group(5)
         if double is not None:
             raw, quote, value_group = double, '"', 4
         else:
             raw, quote, value_group = single, "'", 5
-        result.append(
-            Attribute(
-                name=match.group(2),
-                raw=raw,
-                quote=quote,
-                leading=match.group(1),
-                equals=match.group(3),
-                start=match.start(),
-                value_start=match.start(value_group),
-                value_end=match.end(value_group),
-                end=match.end(),
-            )
+        yield Attribute(
+            name=match.group(2),
+            raw=raw,
+            quote=quote,
+            leading=match.group(1),
+            equals=match.group(3),
+            start=match.start(),
+            value_start=match.start(value_group),
+            value_end=match.end(value_group),
+            end=pos,
         )
-        pos = match.end()
 
 
 def balanced(text: str, start: int, end: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
+from metaclone.messages import listing
 from metaclone.model.bindings import endpoint_key
 from metaclone.model.build import grouped
 from metaclone.model.rules import name_key
@@ -30,7 +31,7 @@ def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]
     for group in groups:
         if len(group) < 2:
             continue
-        lines = ", ".join(str(s.line) for s in group)
+        lines = listing(str(s.line) for s in group)
         kind = f"{group[0].kind.value} " if rules.separate_ftp_ids else ""
         for site in group[1:]:
             yield Finding(
@@ -52,7 +53,7 @@ def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Findin
     for group in grouped(named).values():
         if len(group) < 2:
             continue
-        ids = ", ".join(str(s.id) for s in group)
+        ids = listing(str(s.id) for s in group)
         for site in group[1:]:
             yield Finding(
                 severity,

@@ -13,6 +13,7 @@ from typing import Generic, Protocol, TypeVar
 import attrs
 
 from metaclone.errors import AmbiguousSiteError, SiteNotFoundError
+from metaclone.messages import LISTED_ITEMS, listing, quoted
 from metaclone.model.build import grouped
 from metaclone.model.rules import name_key
 from metaclone.model.sites import Site, SiteKind, is_ascii_number
@@ -103,7 +104,7 @@ def select_site(
         if len(by_id) > 1:
             raise AmbiguousSiteError(
                 f"{len(by_id)} sites have id {number}: "
-                + ", ".join(repr(identity(c)[1]) for c in by_id),
+                + listing(repr(identity(c)[1]) for c in by_id),
                 path=path,
             )
         if query.id_only:
@@ -117,7 +118,7 @@ def select_site(
     if len(by_name) > 1:
         raise AmbiguousSiteError(
             f"{len(by_name)} sites are named {shown!r} (ids "
-            + ", ".join(str(identity(c)[0]) for c in by_name)
+            + listing(str(identity(c)[0]) for c in by_name)
             + "); give the id instead",
             path=path,
         )
@@ -133,11 +134,13 @@ def _not_found(
     path: str,
     format: str,
 ) -> SiteNotFoundError:
-    known = [f"{identity(c)[0]} {identity(c)[1]!r}" for c in candidates[:10]]
-    listing = ", ".join(known) + (", ..." if len(candidates) > 10 else "")
+    known = listing(
+        (f"{identity(c)[0]} {quoted(identity(c)[1])}" for c in candidates[:LISTED_ITEMS]),
+        total=len(candidates),
+    )
     return SiteNotFoundError(
         f"no {what} in this {format} document"
-        + (f" (sites: {listing})" if known else " (it has no sites)"),
+        + (f" (sites: {known})" if known else " (it has no sites)"),
         path=path,
     )
 

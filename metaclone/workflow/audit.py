@@ -24,6 +24,7 @@ from metaclone.certs import LoadedCertificate, check_server_auth, uncovered_host
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.httpsys import Endpoint, EndpointKind, SslCertEntry
+from metaclone.messages import listing
 from metaclone.model.sites import Binding, Finding, Severity, Site, SiteKind
 
 #: What ``served_by`` says when the configuration file itself holds the certificate.
@@ -322,7 +323,7 @@ class _Auditor:
             )
         entry = httpsys.served_by(binding, self.index)
         if entry is None:
-            tried = ", ".join(str(e) for e in httpsys.resolution_order(binding)) or "none"
+            tried = listing(str(e) for e in httpsys.resolution_order(binding)) or "none"
             self.add(
                 Severity.WARNING,
                 "missing-certificate",
@@ -419,7 +420,7 @@ class _Auditor:
         if not host:
             return None
         if uncovered_hosts(loaded, [host]):
-            names = ", ".join(loaded.dns_names) or "no host name"
+            names = listing(loaded.dns_names) or "no host name"
             self.add(
                 Severity.WARNING,
                 "host-not-covered",
@@ -435,7 +436,7 @@ class _Auditor:
         for endpoint, users in self.ipport_users.items():
             if len(users) < 2:
                 continue
-            names = ", ".join(f'"{site.name}" (id {site.id})' for site, _ in users.values())
+            names = listing(f'"{site.name}" (id {site.id})' for site, _ in users.values())
             thumbprints = sorted({t for _, t in users.values() if t})
             what = (
                 f"one certificate ({thumbprints[0]})"

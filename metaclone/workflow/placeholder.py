@@ -29,6 +29,7 @@ from metaclone.errors import (
 )
 from metaclone.handover import Handover, Stage
 from metaclone.httpsys import HttpSysPlan, resolution_order
+from metaclone.messages import listing
 from metaclone.model.rules import has_control_characters
 from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
 from metaclone.workflow.placeholder_match import (
@@ -153,12 +154,12 @@ def _require_certificate(doc: ConfigDocument, placeholder: Site, original: Site)
         # The placeholder serves what the original served; these bindings had nothing before.
         return [
             "no certificate serves "
-            + ", ".join(b.summary for b in missing)
+            + listing(b.summary for b in missing)
             + f" of {original.name!r}: the placeholder serves https on its other bindings only"
         ]
     raise MissingCertificateError(
         f"{_site_label(original)} has no certificate to serve while it waits ("
-        + ", ".join(b.summary for b in missing)
+        + listing(b.summary for b in missing)
         + " would have none): give the last working one with --thumbprint or --cert, or an "
         "earlier copy of the configuration with --from",
         path=doc.path,
@@ -335,7 +336,7 @@ def _begin(
         placeholder = doc.set_bindings(placeholder, placeholder.bindings + restored)
         changes.append(
             "gave the placeholder the https bindings the site had before: "
-            + ", ".join(b.summary for b in restored)
+            + listing(b.summary for b in restored)
         )
     plan = None
     if chosen is not None and chosen != _own_certificate(placeholder):
@@ -469,7 +470,7 @@ def _finish(
         original = doc.set_bindings(original, original.bindings + stand_in.secure_bindings)
         changes.append(
             f"gave {_site_label(original)} back its https bindings: "
-            + ", ".join(b.summary for b in stand_in.secure_bindings)
+            + listing(b.summary for b in stand_in.secure_bindings)
         )
     remaining: Site | None = None
     if delete:

@@ -12,6 +12,7 @@ from collections.abc import Hashable
 
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import SiteNotFoundError
+from metaclone.messages import listing
 from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Site
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -101,7 +102,7 @@ def placeholder_mismatch(original: Site, candidate: Site) -> str | None:
         return f"it is a {kinds}"
     mine, theirs = _keys(original), _keys(candidate)
     if not theirs:
-        listed = ", ".join(b.summary for b in mine.values())
+        listed = listing(b.summary for b in mine.values())
         return "it has no https binding" + (f" ({original.name!r} has {listed})" if mine else "")
     if not mine:
         differences = _differences(_other_keys(original), _other_keys(candidate), original.name)
@@ -124,7 +125,7 @@ def _differences(
     lacking = [b.summary for k, b in mine.items() if k not in theirs]
     extra = [b.summary for k, b in theirs.items() if k not in mine]
     if lacking:
-        parts.append("it lacks " + ", ".join(lacking))
+        parts.append("it lacks " + listing(lacking))
     if extra:
-        parts.append(f"it has {', '.join(extra)}, which {name!r} has not")
+        parts.append(f"it has {listing(extra)}, which {name!r} has not")
     return "; ".join(parts)
