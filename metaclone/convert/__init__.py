@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from metaclone.convert.mapping import IIS7_DEFAULTS, PIPELINES, RUNTIMES, Settings, differing
+from metaclone.convert.mapping import IIS7_DEFAULTS, PIPELINES, RUNTIMES, Settings
 from metaclone.convert.markup import (
     Node,
     application_node,
@@ -33,6 +33,7 @@ from metaclone.convert.markup import (
 )
 from metaclone.convert.notes import NOT_CARRIED
 from metaclone.convert.source import SourcePool, SourceSite, read_source
+from metaclone.convert.values import differing
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     ConversionError,
