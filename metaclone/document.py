@@ -7,100 +7,33 @@ completes or raises a :class:`~metaclone.errors.MetacloneError` with the documen
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
 
-from metaclone.errors import AmbiguousSiteError, SiteNotFoundError, UnsupportedDocumentError
-from metaclone.lossless import XmlDocument
-from metaclone.model.build import grouped
-from metaclone.model.rules import name_key
+from metaclone import httpsys
+from metaclone.errors import UnsupportedDocumentError
+from metaclone.lossless import Memo, XmlDocument
+from metaclone.lossless.diff import unified_diff
+from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
+from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Application,
     Binding,
     CertificateInput,
     Finding,
     Site,
-    SiteKind,
-    is_ascii_number,
 )
 
 if TYPE_CHECKING:
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
 
-SiteKey = int | str | Site
+__all__ = ["ConfigDocument", "SiteKey", "select_site"]
 
-_Candidate = TypeVar("_Candidate")
-
-
-def select_site(
-    candidates: Sequence[_Candidate],
-    key: SiteKey,
-    identity: Callable[[_Candidate], tuple[int, str, SiteKind]],
-    *,
-    path: str,
-    format: str,
-) -> _Candidate:
-    """The candidate that ``key`` selects, by the rules of :meth:`ConfigDocument.site`.
-
-    ``identity`` gives a candidate's id, name and kind, so that a document can select among
-    light index entries without building a Site for each.
-    """
-    if isinstance(key, Site):
-        key = key.id if key.kind is SiteKind.WEB else f"ftp/{key.id}"
-    kind = SiteKind.WEB
-    if isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
-        kind, key = SiteKind.FTP, int(key[4:])
-    if isinstance(key, int) or is_ascii_number(key.strip()):
-        number = int(key)
-        by_id = [c for c in candidates if identity(c)[0] == number]
-        if kind is SiteKind.FTP:
-            by_id = [c for c in by_id if identity(c)[2] is kind]
-        elif len(by_id) > 1:
-            by_id = [c for c in by_id if identity(c)[2] is kind] or by_id
-        if len(by_id) == 1:
-            return by_id[0]
-        if len(by_id) > 1:
-            raise AmbiguousSiteError(
-                f"{len(by_id)} sites have id {number}: "
-                + ", ".join(repr(identity(c)[1]) for c in by_id),
-                path=path,
-            )
-        if isinstance(key, int):
-            what = "FTP site" if kind is SiteKind.FTP else "site"
-            raise _not_found(f"{what} with id {number}", candidates, identity, path, format)
-    name = name_key(str(key).strip())
-    by_name = [c for c in candidates if name_key(identity(c)[1]) == name]
-    if len(by_name) == 1:
-        return by_name[0]
-    if len(by_name) > 1:
-        raise AmbiguousSiteError(
-            f"{len(by_name)} sites are named {str(key).strip()!r} (ids "
-            + ", ".join(str(identity(c)[0]) for c in by_name)
-            + "); give the id instead",
-            path=path,
-        )
-    shown = str(key).strip()
-    # Digits were looked up as an id first, then as a name: the message says both.
-    what = f"site with id or name {shown}" if is_ascii_number(shown) else f"site named {shown!r}"
-    raise _not_found(what, candidates, identity, path, format)
-
-
-def _not_found(
-    what: str,
-    candidates: Sequence[_Candidate],
-    identity: Callable[[_Candidate], tuple[int, str, SiteKind]],
-    path: str,
-    format: str,
-) -> SiteNotFoundError:
-    known = [f"{identity(c)[0]} {identity(c)[1]!r}" for c in candidates[:10]]
-    listing = ", ".join(known) + (", ..." if len(candidates) > 10 else "")
-    return SiteNotFoundError(
-        f"no {what} in this {format} document"
-        + (f" (sites: {listing})" if known else " (it has no sites)"),
-        path=path,
-    )
+#: :attr:`ConfigDocument.sites` by id and by name, with the tuple it was built from.
+_SITE_TABLE: Memo[tuple[tuple[Site, ...], SiteTable[Site]]] = Memo("site table")
 
 
 class ConfigDocument:
@@ -111,13 +44,18 @@ class ConfigDocument:
     """
 
     format: ClassVar[str] = "xml"
+    #: Whether this is one of the IIS formats (``check``, ``diff`` and ``audit`` read those).
+    is_iis: ClassVar[bool] = False
+    #: Whether the file keeps its certificates itself (IIS 6; IIS 7 FTP sites), rather than
+    #: HTTP.sys (IIS 7 web sites, see :meth:`attach_sslcerts`).
+    certificates_in_file: ClassVar[bool] = True
+    #: How this format numbers and names sites.
+    site_rules: ClassVar[SiteRules] = IIS6_RULES
 
-    def __init__(self, xml: XmlDocument) -> None:
+    def __init__(self, xml: XmlDocument, *, exact: bool = False) -> None:
         self.xml = xml
         self.notes: list[Finding] = []
-        self._site_groups_cache: (
-            tuple[tuple[Site, ...], dict[int, tuple[Site, ...]], dict[str, tuple[Site, ...]]] | None
-        ) = None
+        self._exact = exact
 
     @property
     def path(self) -> str:
@@ -138,6 +76,49 @@ class ConfigDocument:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.format} {self.path!r}>"
 
+    @property
+    def exact(self) -> bool:
+        """True when the document reads everything the slow, exact way (no fast paths): the
+        reference the fast readers are tested against (``metaclone.loads(data, exact=True)``)."""
+        return self._exact
+
+    @property
+    def app_id(self) -> str:
+        """The application id the file's HTTP.sys certificate entries are registered under."""
+        return httpsys.IIS_APP_ID
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several operations as one: if any raises, the document returns to its state before
+        the first (:attr:`notes` are left as they are)."""
+        checkpoint = self.xml.checkpoint()
+        try:
+            yield
+        except BaseException:
+            self.xml.rollback(checkpoint)
+            raise
+
+    def unified_diff(self, before: bytes, path: str) -> str:
+        """The unified diff of ``path`` from ``before`` (this document's earlier bytes) to now.
+
+        For a file in another encoding than UTF-8 or ASCII it is a diff of the decoded text,
+        which ``patch`` cannot apply to the file; its first line says so.
+        """
+        xml = self.xml
+        bom = len(xml.bom)
+        old = before[bom:].decode(xml.encoding)
+        if xml.encoding == "utf-8":
+            return unified_diff(old, xml.text if self.modified else old, path)
+        # The text as written: with the character references the encoding needed.
+        diff = unified_diff(old, self.to_bytes()[bom:].decode(xml.encoding), path)
+        if not diff or xml.encoding == "ascii":
+            return diff
+        note = (
+            f"# metaclone: review diff of the decoded text of {path} ({xml.encoding}); "
+            "patch cannot apply it: use -o or --in-place to write the file\n"
+        )
+        return note + diff
+
     # -- reading ---------------------------------------------------------------------------
 
     @property
@@ -150,39 +131,24 @@ class ConfigDocument:
         A string of digits is taken as an id first and as a name only when no site has that
         id.  ``"ftp/21"`` selects FTP site 21 where FTP and web sites have separate ids (IIS 6).
         """
-        sites = self.sites
-        by_id, by_name = self._site_groups(sites)
-        if isinstance(key, Site):
-            # The very site, even in a broken file where two sites share an id.
-            same = [s for s in by_id.get(key.id, ()) if (s.kind, s.line) == (key.kind, key.line)]
-            if len(same) == 1:
-                return same[0]
-        elif (
-            isinstance(key, str)
-            and not is_ascii_number(key.strip())
-            and not key.lower().startswith("ftp/")
-        ):
-            # The one site of that name is what select_site would choose, found without going
-            # through every site of a large file ("ftp/..." keys are left to select_site).
-            named = by_name.get(name_key(key.strip()), ())
-            if len(named) == 1:
-                return named[0]
-        return select_site(
-            sites, key, lambda s: (s.id, s.name, s.kind), path=self.path, format=self.format
-        )
+        return self._site_table().select(key, path=self.path, format=self.format)
 
-    def _site_groups(
-        self, sites: tuple[Site, ...]
-    ) -> tuple[dict[int, tuple[Site, ...]], dict[str, tuple[Site, ...]]]:
-        """``sites`` by id and by name key (:func:`~metaclone.model.rules.name_key`), built once per
-        version of the text."""
-        cached = self._site_groups_cache
-        if cached is None or cached[0] is not sites:
-            by_id = grouped((site.id, site) for site in sites)
-            by_name = grouped((name_key(site.name), site) for site in sites)
-            cached = (sites, by_id, by_name)
-            self._site_groups_cache = cached
-        return cached[1], cached[2]
+    def _site_table(self) -> SiteTable[Site]:
+        """:attr:`sites` by id and by name, built once per value of :attr:`sites`."""
+        sites = self.sites
+        built = self.xml.memo(_SITE_TABLE, lambda: (sites, self._new_site_table(sites)))
+        if built[0] is not sites:
+            built = (sites, self._new_site_table(sites))
+            self.xml.remember(_SITE_TABLE, built)
+        return built[1]
+
+    def _new_site_table(self, sites: tuple[Site, ...]) -> SiteTable[Site]:
+        return SiteTable(
+            sites,
+            site_identity,
+            separate_ftp_ids=self.site_rules.separate_ftp_ids,
+            line=lambda s: s.line,
+        )
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
         """The applications of ``site``, each with its virtual directories, in file order.
@@ -191,6 +157,19 @@ class ConfigDocument:
         file does not read every application of every site.
         """
         raise self._unsupported("list applications")
+
+    def attach_sslcerts(self, entries: Iterable[SslCertEntry]) -> None:
+        """Give the document the HTTP.sys certificate entries of ``netsh http show sslcert``
+        (IIS 7+; see :attr:`sslcerts_known`).
+
+        Raises :class:`UnsupportedDocumentError` for a document that keeps its certificates
+        itself.
+        """
+        raise UnsupportedDocumentError(
+            f"--sslcert applies to IIS 7+ files; this is {self.format}, which keeps its "
+            "certificates in the file itself",
+            path=self.path,
+        )
 
     @property
     def sslcerts_known(self) -> bool:

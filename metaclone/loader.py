@@ -46,16 +46,23 @@ _DOCUMENT_CLASSES: dict[str, type[ConfigDocument]] = {
 }
 
 
-def loads(data: bytes, name: str = "<bytes>") -> ConfigDocument:
-    """Read a document from ``data``; ``name`` is used in error messages."""
+def loads(data: bytes, name: str = "<bytes>", *, exact: bool = False) -> ConfigDocument:
+    """Read a document from ``data``; ``name`` is used in error messages.
+
+    With ``exact=True`` the document reads everything the slow, exact way, without the fast
+    paths that listing large files relies on (see :attr:`ConfigDocument.exact`).
+    """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"loads() takes bytes, not {type(data).__name__}; encode text first")
     raw = bytes(data)
     xml = XmlDocument.from_bytes(raw, name)
-    return _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)(xml)
+    document_class = _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)
+    if not exact:
+        return document_class(xml)
+    return document_class(xml, exact=True)
 
 
-def load(path: str | os.PathLike[str]) -> ConfigDocument:
-    """Read the document at ``path``."""
+def load(path: str | os.PathLike[str], *, exact: bool = False) -> ConfigDocument:
+    """Read the document at ``path`` (``exact`` as in :func:`loads`)."""
     name, data = read_input(path, ParseError, "the file")
-    return loads(data, name)
+    return loads(data, name, exact=exact)

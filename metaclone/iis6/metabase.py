@@ -129,6 +129,7 @@ class MetabaseDocument(ConfigDocument):
     """
 
     format: ClassVar[str] = "iis6-metabase"
+    is_iis: ClassVar[bool] = True
 
     _index_cache: tuple[int, KeyTable] | None = None
     _sites_cache: tuple[int, tuple[Site, ...]] | None = None

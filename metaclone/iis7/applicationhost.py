@@ -104,6 +104,8 @@ class AppHostDocument(ConfigDocument):
     """An IIS 7.0-10 or IIS Express applicationHost.config."""
 
     format: ClassVar[str] = "iis7-applicationhost"
+    is_iis: ClassVar[bool] = True
+    certificates_in_file: ClassVar[bool] = False
 
     def __init__(self, xml: XmlDocument) -> None:
         super().__init__(xml)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -21,6 +22,8 @@ from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
 
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
+
+_T = TypeVar("_T")
 
 #: Line lookups answered by counting before the line table is built.
 _DIRECT_LOOKUPS = 8
@@ -37,6 +40,20 @@ class Patch:
     def __attrs_post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
             raise ValueError(f"bad patch range {self.start}..{self.end}")
+
+
+@attrs.frozen(eq=False)
+class Memo(Generic[_T]):
+    """A named slot for a value derived from a document's text (an index, the sites).
+
+    Slots compare by identity: each module that caches something declares its own
+    (``_SITES: Memo[tuple[Site, ...]] = Memo("sites")``).  See :meth:`XmlDocument.memo`.
+    """
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"Memo({self.name!r})"
 
 
 @attrs.frozen
@@ -81,6 +98,7 @@ class XmlDocument:
         self._line_starts: list[int] | None = None
         self._direct_lookups = 0
         self._root: Element | None = None
+        self._memos: dict[Memo[Any], Any] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
@@ -118,6 +136,27 @@ class XmlDocument:
         A symbolic link is followed; a folder, device, FIFO or socket is refused.
         """
         write_atomic(path, self.to_bytes())
+
+    # -- values derived from the text ------------------------------------------------------
+
+    def memo(self, slot: Memo[_T], compute: Callable[[], _T]) -> _T:
+        """The value in ``slot``, computed by ``compute()`` the first time it is asked for
+        since the text last changed (every slot is emptied by a commit or a rollback)."""
+        memos = self._memos
+        if slot in memos:
+            value: _T = memos[slot]
+            return value
+        value = compute()
+        memos[slot] = value
+        return value
+
+    def remember(self, slot: Memo[_T], value: _T) -> None:
+        """Put ``value`` in ``slot`` (a value kept up to date by an edit, say)."""
+        self._memos[slot] = value
+
+    def forget(self, slot: Memo[Any]) -> None:
+        """Empty ``slot``: what it held no longer holds (other inputs changed, not the text)."""
+        self._memos.pop(slot, None)
 
     # -- positions -------------------------------------------------------------------------
 
@@ -249,6 +288,7 @@ class XmlDocument:
         self._line_starts = None
         self._direct_lookups = 0
         self._root = None
+        self._memos.clear()
 
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
@@ -259,6 +299,7 @@ class XmlDocument:
         self._line_starts = None
         self._direct_lookups = 0
         self._root = None
+        self._memos.clear()
 
 
 class Editor:

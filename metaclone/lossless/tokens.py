@@ -16,13 +16,14 @@ from collections.abc import Iterator
 
 import attrs
 
+from metaclone.lossless.markup import CDATA, COMMENT, OPAQUE, PI, end_tag
 from metaclone.lossless.values import decode_attribute_value
 
 # One alternative per kind of markup.  Groups: 1 comment, 2 CDATA, 3 processing instruction
 # (including the XML declaration), 4 DOCTYPE, 5 "/" of an end tag, 6 tag name, 7 "/" of an
 # empty-element tag.
 _MARKUP = re.compile(
-    r"<(?:(!--.*?-->)|(!\[CDATA\[.*?\]\]>)|(\?.*?\?>)|(!DOCTYPE)"
+    rf"<(?:({COMMENT})|({CDATA})|({PI})|(!DOCTYPE)"
     r"|(/)?([^\s/>!?][^\s/>]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
     re.S,
 )
@@ -163,7 +164,7 @@ def next_tag(text: str, pos: int, endpos: int | None = None) -> Tag | None:
 def _same_name(name: str) -> re.Pattern[str]:
     # Opaque markup first, so that a tag inside a comment or CDATA section is never counted.
     return re.compile(
-        r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/?)"
+        rf"<(?:{OPAQUE}|(/?)"
         + re.escape(name)
         + r"(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>)",
         re.S,
@@ -188,6 +189,27 @@ def element_at(text: str, tag: Tag) -> Element:
         else:
             depth += 1
     raise ValueError(f"<{tag.name}> at offset {tag.start} is never closed")
+
+
+def element_by_search(text: str, tag: Tag) -> Element:
+    """:func:`element_at`, by plain string search where that is sure.
+
+    The first ``</name>`` after the start tag closes the element when nothing between them
+    opens another ``<name`` or is a comment, CDATA section or processing instruction.
+    """
+    if tag.kind is TagKind.START:
+        name = tag.name
+        close = text.find(f"</{name}", tag.end)
+        if (
+            close >= 0
+            and text.find(f"<{name}", tag.end, close) < 0
+            and text.find("<!", tag.end, close) < 0
+            and text.find("<?", tag.end, close) < 0
+        ):
+            end = end_tag(name).match(text, close)
+            if end is not None:
+                return Element(tag, Tag(TagKind.END, name, close, end.end()))
+    return element_at(text, tag)
 
 
 def iter_child_tags(text: str, parent: Element) -> Iterator[Tag]:
@@ -220,7 +242,7 @@ def _next_child_tag(text: str, pos: int, end: int) -> Tag | None:
 
 # What may follow the last child of an element, and the document element: white space,
 # comments and processing instructions.
-_TRAILING_MISC = re.compile(r"(?:\s++|<!--.*?-->|<\?.*?\?>)*+")
+_TRAILING_MISC = re.compile(rf"(?:\s++|<{COMMENT}|<{PI})*+")
 
 
 def root_element(text: str) -> Element:
@@ -245,18 +267,13 @@ def last_element_at(text: str, tag: Tag, limit: int) -> Element | None:
     if tag.kind is not TagKind.START or text.find(f"<{tag.name}", tag.end, limit) >= 0:
         return None
     close = text.rfind(f"</{tag.name}", tag.end, limit)
-    end = _same_name_end(tag.name).match(text, close, limit) if close >= 0 else None
+    end = end_tag(tag.name).match(text, close, limit) if close >= 0 else None
     if end is None:
         return None
     trailing = _TRAILING_MISC.match(text, end.end(), limit)
     if trailing is None or trailing.end() != limit:
         return None
     return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
-
-
-@functools.lru_cache(maxsize=16)
-def _same_name_end(name: str) -> re.Pattern[str]:
-    return re.compile(rf"</{re.escape(name)}\s*>")
 
 
 def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:

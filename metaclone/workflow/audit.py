@@ -219,7 +219,7 @@ def audit(
     moment = now or datetime.datetime.now(datetime.UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
-    in_file = not hasattr(doc, "attach_sslcerts")
+    in_file = doc.certificates_in_file
     if entries is not None and in_file:
         raise UnsupportedDocumentError(
             f"netsh output applies to IIS 7+ files; this is {doc.format}, which keeps its "

@@ -1,0 +1,87 @@
+"""The checks every format makes of its sites: ids, names and bindings that clash."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+
+from metaclone.model.bindings import endpoint_key
+from metaclone.model.build import grouped
+from metaclone.model.rules import name_key
+from metaclone.model.site_rules import SiteRules
+from metaclone.model.sites import ADDRESS_PROTOCOLS, Finding, Severity, Site
+
+
+def common_checks(sites: Sequence[Site], rules: SiteRules) -> list[Finding]:
+    """Sites sharing an id, sites sharing a name, and started sites sharing a binding, in
+    that order."""
+    return [
+        *_duplicate_ids(sites, rules),
+        *_duplicate_names(sites, rules),
+        *_duplicate_bindings(sites),
+    ]
+
+
+def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
+    groups: Iterable[tuple[Site, ...]]
+    if rules.separate_ftp_ids:
+        groups = grouped(((s.kind, s.id), s) for s in sites).values()
+    else:
+        groups = grouped((s.id, s) for s in sites).values()
+    for group in groups:
+        if len(group) < 2:
+            continue
+        lines = ", ".join(str(s.line) for s in group)
+        kind = f"{group[0].kind.value} " if rules.separate_ftp_ids else ""
+        for site in group[1:]:
+            yield Finding(
+                Severity.ERROR,
+                "duplicate-site-id",
+                f"{len(group)} {kind}sites have id {site.id} (lines {lines})",
+                site_id=site.id,
+                line=site.line,
+            )
+
+
+def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
+    named: Iterator[tuple[Hashable, Site]]
+    if rules.separate_ftp_ids:
+        named = (((s.kind, name_key(s.name)), s) for s in sites if s.name)
+    else:
+        named = ((name_key(s.name), s) for s in sites if s.name)
+    severity = Severity.ERROR if rules.unique_names else Severity.WARNING
+    for group in grouped(named).values():
+        if len(group) < 2:
+            continue
+        ids = ", ".join(str(s.id) for s in group)
+        for site in group[1:]:
+            yield Finding(
+                severity,
+                "duplicate-site-name",
+                f"sites {ids} are all named {site.name!r} (names compare case-insensitively): "
+                "select them by id",
+                site_id=site.id,
+                line=site.line,
+            )
+
+
+def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
+    seen: dict[Hashable, Site] = {}
+    for site in sites:
+        if not site.auto_start:
+            continue
+        for binding in site.bindings:
+            # net.tcp, net.pipe and the like share their listener (port sharing): only
+            # HTTP.sys and FTP bindings refuse a second site.
+            if binding.protocol.lower() not in ADDRESS_PROTOCOLS:
+                continue
+            first = seen.setdefault(endpoint_key(binding), site)
+            if first is site:
+                continue
+            yield Finding(
+                Severity.ERROR,
+                "duplicate-binding",
+                f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
+                f"with {binding.summary}: the second cannot start",
+                site_id=site.id,
+                line=site.line,
+            )

@@ -1,0 +1,203 @@
+"""Selecting a site by id, name or value: the one set of rules every format follows.
+
+A key is an id (``7`` or ``"7"``), a name (compared by :func:`~metaclone.model.rules.name_key`),
+``"ftp/21"`` (FTP site 21 where FTP sites number apart, IIS 6; simply site 21 in IIS 7), or a
+:class:`~metaclone.model.sites.Site` (the very site, even where two share an id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+
+from metaclone.errors import AmbiguousSiteError, SiteNotFoundError
+from metaclone.model.build import grouped
+from metaclone.model.rules import name_key
+from metaclone.model.sites import Site, SiteKind, is_ascii_number
+
+SiteKey = int | str | Site
+
+_Candidate = TypeVar("_Candidate")
+_Entry = TypeVar("_Entry")
+
+#: What a lookup needs to know of a candidate: its id, name and kind.
+Identity = Callable[[_Candidate], tuple[int, str, SiteKind]]
+
+
+def site_identity(site: Site) -> tuple[int, str, SiteKind]:
+    """The identity of a :class:`Site`, for :func:`select_site` and :class:`SiteTable`."""
+    return site.id, site.name, site.kind
+
+
+class SiteSource(Protocol):
+    """Anything that finds a site by key (a document)."""
+
+    def site(self, key: SiteKey) -> Site: ...
+
+
+@attrs.frozen
+class SiteQuery:
+    """A key, read once: the id it asks for, the name, or the very site.
+
+    ``number`` is the id asked for (an int, a string of ASCII digits, ``"ftp/N"`` or a site's
+    id); ``id_only`` says it cannot also be a name (anything but a string of digits); ``name``
+    is the stripped text of a string key; ``ftp`` is set by ``"ftp/N"`` and by an FTP site.
+    """
+
+    number: int | None
+    name: str | None
+    ftp: bool = False
+    id_only: bool = False
+    site: Site | None = None
+
+    @classmethod
+    def of(cls, key: SiteKey) -> SiteQuery:
+        """The query ``key`` stands for; the only reader of ``"ftp/N"``."""
+        if isinstance(key, Site):
+            return cls(key.id, None, ftp=key.kind is SiteKind.FTP, id_only=True, site=key)
+        if isinstance(key, int):
+            return cls(int(key), None, id_only=True)
+        text = key.strip()
+        if text[:4].lower() == "ftp/" and is_ascii_number(text[4:]):
+            return cls(int(text[4:]), None, ftp=True, id_only=True)
+        if is_ascii_number(text):
+            return cls(int(text), text)
+        return cls(None, text)
+
+
+def site_key(site: Site) -> str:
+    """The key that finds ``site`` by id in any format: ``"7"``, or ``"ftp/21"`` for an FTP
+    site (FTP sites number apart in IIS 6)."""
+    return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
+
+
+def select_site(
+    candidates: Sequence[_Candidate],
+    key: SiteKey,
+    identity: Identity[_Candidate],
+    *,
+    path: str,
+    format: str,
+    separate_ftp_ids: bool = True,
+) -> _Candidate:
+    """The candidate that ``key`` selects, by going through every candidate.
+
+    ``identity`` gives a candidate's id, name and kind, so that a document can select among
+    light index entries without building a Site for each.  With ``separate_ftp_ids`` (IIS 6)
+    ``"ftp/N"`` selects FTP site N only and a bare id prefers the web site; without it (IIS 7)
+    ``"ftp/N"`` is simply site N.
+    """
+    query = SiteQuery.of(key)
+    if query.number is not None:
+        number = query.number
+        by_id = [c for c in candidates if identity(c)[0] == number]
+        ftp = query.ftp and separate_ftp_ids
+        if ftp:
+            by_id = [c for c in by_id if identity(c)[2] is SiteKind.FTP]
+        elif len(by_id) > 1 and separate_ftp_ids:
+            by_id = [c for c in by_id if identity(c)[2] is SiteKind.WEB] or by_id
+        if len(by_id) == 1:
+            return by_id[0]
+        if len(by_id) > 1:
+            raise AmbiguousSiteError(
+                f"{len(by_id)} sites have id {number}: "
+                + ", ".join(repr(identity(c)[1]) for c in by_id),
+                path=path,
+            )
+        if query.id_only:
+            what = "FTP site" if ftp else "site"
+            raise _not_found(f"{what} with id {number}", candidates, identity, path, format)
+    shown = query.name or ""
+    name = name_key(shown)
+    by_name = [c for c in candidates if name_key(identity(c)[1]) == name]
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise AmbiguousSiteError(
+            f"{len(by_name)} sites are named {shown!r} (ids "
+            + ", ".join(str(identity(c)[0]) for c in by_name)
+            + "); give the id instead",
+            path=path,
+        )
+    # Digits were looked up as an id first, then as a name: the message says both.
+    what = f"site with id or name {shown}" if is_ascii_number(shown) else f"site named {shown!r}"
+    raise _not_found(what, candidates, identity, path, format)
+
+
+def _not_found(
+    what: str,
+    candidates: Sequence[_Candidate],
+    identity: Identity[_Candidate],
+    path: str,
+    format: str,
+) -> SiteNotFoundError:
+    known = [f"{identity(c)[0]} {identity(c)[1]!r}" for c in candidates[:10]]
+    listing = ", ".join(known) + (", ..." if len(candidates) > 10 else "")
+    return SiteNotFoundError(
+        f"no {what} in this {format} document"
+        + (f" (sites: {listing})" if known else " (it has no sites)"),
+        path=path,
+    )
+
+
+class SiteTable(Generic[_Entry]):
+    """Sites (or light index entries) by id and by name, for lookups that need not go through
+    every site of a large file.
+
+    :meth:`select` chooses exactly as :func:`select_site` does: the one entry with the id or
+    name asked for is taken at once, anything else (none, several) is left to
+    :func:`select_site` for its error.  ``line`` gives an entry's line, which tells apart sites
+    that share an id when a :class:`Site` is the key.
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[_Entry],
+        identity: Identity[_Entry],
+        *,
+        separate_ftp_ids: bool,
+        line: Callable[[_Entry], int | None] | None = None,
+    ) -> None:
+        self.entries = entries
+        self.identity = identity
+        self.separate_ftp_ids = separate_ftp_ids
+        self._line = line
+        self.by_id: dict[int, tuple[_Entry, ...]] = grouped((identity(e)[0], e) for e in entries)
+        self.by_name: dict[str, tuple[_Entry, ...]] = grouped(
+            (name_key(identity(e)[1]), e) for e in entries
+        )
+
+    def select(self, key: SiteKey, *, path: str, format: str) -> _Entry:
+        """The entry ``key`` selects; AmbiguousSiteError or SiteNotFoundError otherwise."""
+        query = SiteQuery.of(key)
+        found: Sequence[_Entry]
+        if query.number is not None:
+            found = self._by_id(query)
+        else:
+            found = self.by_name.get(name_key(query.name or ""), ())
+        if len(found) == 1:
+            return found[0]
+        return select_site(
+            self.entries,
+            key,
+            self.identity,
+            path=path,
+            format=format,
+            separate_ftp_ids=self.separate_ftp_ids,
+        )
+
+    def _by_id(self, query: SiteQuery) -> Sequence[_Entry]:
+        found: Sequence[_Entry] = self.by_id.get(query.number or 0, ())
+        if self.separate_ftp_ids and (query.ftp or len(found) > 1):
+            # "ftp/N" means an FTP site only; a bare id prefers the web site.
+            kind = SiteKind.FTP if query.ftp else SiteKind.WEB
+            found = [e for e in found if self.identity(e)[2] is kind] or (
+                [] if query.ftp else found
+            )
+        site, line = query.site, self._line
+        if len(found) > 1 and site is not None and site.line is not None and line is not None:
+            # The very site, even in a broken file where two sites share an id.
+            found = [e for e in found if line(e) == site.line]
+        return found
