@@ -17,7 +17,6 @@ from metaclone.cli.options import (
 )
 from metaclone.cli.outputs import check_destinations, emit, json_listing
 from metaclone.document import ConfigDocument
-from metaclone.errors import MetacloneError
 from metaclone.model.sites import Application, Site
 
 
@@ -90,14 +89,10 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     before = doc.to_bytes()
     bindings = given_bindings(args.bindings)
-    checkpoint = doc.xml.checkpoint()
-    try:
+    with doc.transaction():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
         if bindings is not None:
             new = doc.set_bindings(new, bindings)
-    except MetacloneError:
-        doc.xml.rollback(checkpoint)
-        raise
     source = doc.site(args.site)
     check_destinations(args)
     console.note(

@@ -135,9 +135,8 @@ def convert_sites(
     if len(sites) != 1 and (new_id is not None or new_name is not None):
         raise ConversionError("a new id or name applies to one site; convert one at a time")
     sources = [read_source(metabase, metabase.site(key)) for key in sites]
-    checkpoint = target.xml.checkpoint()
     results: list[Conversion] = []
-    try:
+    with target.transaction():
         for source in sources:
             results.append(
                 _convert(
@@ -150,9 +149,6 @@ def convert_sites(
                     strict=strict,
                 )
             )
-    except Exception:
-        target.xml.rollback(checkpoint)
-        raise
     for result in results:
         target.notes.extend(result.notes)
     return tuple(results)
