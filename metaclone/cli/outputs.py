@@ -13,7 +13,6 @@ from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import output
-from metaclone.lossless.diff import unified_diff
 from metaclone.model.sites import Severity
 
 
@@ -118,7 +117,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
-        console.out_data(_review_diff(doc, before, after, args.file))
+        console.out_data(doc.unified_diff(before, args.file))
         return EXIT_OK
     if args.output:
         doc.save(args.output)
@@ -138,28 +137,6 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
             "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
         )
     return EXIT_OK
-
-
-def _review_diff(doc: ConfigDocument, before: bytes, after: bytes, path: str) -> str:
-    """The unified diff of ``path``.
-
-    For a file in another encoding than UTF-8 or ASCII it is a diff of the decoded text, which
-    ``patch`` cannot apply to the file; its first line says so.
-    """
-    xml = doc.xml
-    bom = len(xml.bom)
-    old = before[bom:].decode(xml.encoding)
-    if xml.encoding == "utf-8":
-        return unified_diff(old, xml.text if doc.modified else old, path)
-    # The text as written: with the character references the encoding needed.
-    diff = unified_diff(old, after[bom:].decode(xml.encoding), path)
-    if not diff or xml.encoding == "ascii":
-        return diff
-    note = (
-        f"# metaclone: review diff of the decoded text of {path} ({xml.encoding}); "
-        "patch cannot apply it: use -o or --in-place to write the file\n"
-    )
-    return note + diff
 
 
 def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -> str:
