@@ -1,4 +1,5 @@
-"""Reading the parts of a document (see :mod:`metaclone.model.parts`), format by format.
+"""Reading the parts of a document (see :mod:`metaclone.model.parts`), format by format
+(each format's readers: :data:`metaclone.loader.PART_READERS`).
 
 IIS 7 (and appcmd XML): each site's own element without what the site's values say (its
 settings), ``<location>`` blocks (by path relative to their site), customMetadata keys and
@@ -15,10 +16,7 @@ from collections.abc import Iterable
 import attrs
 
 from metaclone.document import ConfigDocument
-from metaclone.iis6 import parts as iis6_parts
-from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.iis7 import parts as iis7_parts
-from metaclone.iis7.applicationhost import AppHostDocument
+from metaclone.loader import PART_READERS
 from metaclone.model.parts import Part, PartKind, SiteMark, mark
 
 #: Section groups of IIS and ASP.NET: a location block's elements are compared below these, so
@@ -41,18 +39,16 @@ SECTION_GROUPS = frozenset(
 
 def parts_of(doc: ConfigDocument) -> tuple[Part, ...]:
     """The parts of ``doc`` (none for a document that is neither IIS 6 nor IIS 7)."""
-    if isinstance(doc, AppHostDocument):
-        return _numbered(iis7_parts.apphost_parts(doc))
-    if isinstance(doc, MetabaseDocument):
-        return _numbered(iis6_parts.metabase_parts(doc))
-    return ()
+    readers = PART_READERS.get(doc.format)
+    return _numbered(readers.parts(doc)) if readers is not None else ()
 
 
 def section_groups(doc: ConfigDocument) -> frozenset[str]:
     """:data:`SECTION_GROUPS` and the section groups ``doc`` declares."""
-    if not isinstance(doc, AppHostDocument):
+    readers = PART_READERS.get(doc.format)
+    if readers is None:
         return SECTION_GROUPS
-    return SECTION_GROUPS | doc.declared_section_groups()
+    return SECTION_GROUPS | readers.declared_section_groups(doc)
 
 
 def application_context(doc: ConfigDocument) -> str:
@@ -63,11 +59,8 @@ def application_context(doc: ConfigDocument) -> str:
     none (IIS 7), the keys above the sites whose AppPoolId they inherit (IIS 6; for an export
     its whole text).
     """
-    if isinstance(doc, AppHostDocument):
-        return iis7_parts.application_context(doc)
-    if isinstance(doc, MetabaseDocument):
-        return iis6_parts.application_context(doc)
-    return ""
+    readers = PART_READERS.get(doc.format)
+    return readers.application_context(doc) if readers is not None else ""
 
 
 def _numbered(parts: Iterable[Part]) -> tuple[Part, ...]:
