@@ -228,6 +228,25 @@ def test_generated_documents_round_trip_and_decode_like_lxml(data: bytes) -> Non
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(_document())
+def test_element_by_search_finds_the_element_that_element_at_finds(data: bytes) -> None:
+    doc = XmlDocument.from_bytes(data)
+    text = doc.text
+    for token in iter_markup(text):
+        if isinstance(token, Tag) and token.kind is not TagKind.END:
+            assert tokens.element_by_search(text, token) == tokens.element_at(text, token)
+
+
+def test_element_by_search_does_not_stop_at_an_end_tag_inside_a_comment() -> None:
+    text = "<a><b><!-- </b> --><b/></b><b>x</b></a>"
+    first = tokens.next_tag(text, 3)
+    assert first is not None
+    found = tokens.element_by_search(text, first)
+    assert found.end_tag is not None
+    assert text[found.start : found.end] == "<b><!-- </b> --><b/></b>"
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(_document(), st.data())
 def test_attribute_edit_changes_only_its_span(data: bytes, pick: st.DataObject) -> None:
     doc = XmlDocument.from_bytes(data)

@@ -16,12 +16,14 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone import Binding, InconsistentSiteError
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
+from metaclone.document import ConfigDocument
 from metaclone.errors import BindingError, SiteIdOutOfRangeError, SiteNameError
 from metaclone.iis6.schema import PROPERTIES, parse_multisz
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.index import APP_FRIENDLY_NAME_PROPERTY, SERVER_COMMENT_PROPERTY
 from metaclone.model.rules import MAX_IIS6_SITE_ID, MAX_IIS7_SITE_ID
 from tests.conftest import FIXTURES
+from tests.helpers import assert_edit, assert_refused
 
 DEFAULTS = FIXTURES / "iis7" / "applicationHost_defaults.config"
 PROBLEMS = FIXTURES / "iis7" / "applicationHost_schema_problems.config"
@@ -52,13 +54,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, st
     ],
 )
 def test_site_names_iis_refuses_are_refused(path: Path, name: str, rule: str) -> None:
-    doc = metaclone.load(path)
-    before = doc.to_bytes()
-    with pytest.raises(SiteNameError, match=re.escape(rule)):
-        doc.clone_site(doc.sites[-1], new_name=name)
-    with pytest.raises(SiteNameError, match=re.escape(rule)):
-        doc.rename_site(doc.sites[-1], name)
-    assert doc.to_bytes() == before
+    def clone(doc: ConfigDocument) -> object:
+        return doc.clone_site(doc.sites[-1], new_name=name)
+
+    def rename(doc: ConfigDocument) -> object:
+        return doc.rename_site(doc.sites[-1], name)
+
+    assert_refused(path, clone, SiteNameError, re.escape(rule))
+    assert_refused(path, rename, SiteNameError, re.escape(rule))
 
 
 def test_refused_name_through_main(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -72,23 +75,30 @@ def test_refused_name_through_main(capsys: pytest.CaptureFixture[str], tmp_path:
 
 
 def test_pool_names_iis_refuses_are_refused() -> None:
-    doc = metaclone.load(DEFAULTS)
-    assert isinstance(doc, AppHostDocument)
-    before = doc.to_bytes()
+    def clone_with_pools(doc: ConfigDocument) -> object:
+        assert isinstance(doc, AppHostDocument)
+        return doc.clone_site("Shop", new_name="Shop [staging]", clone_app_pools=True)
+
     # A valid site name, but the pool named after it would hold [ and ].
-    with pytest.raises(SiteNameError, match=re.escape("IIS does not allow [ ] in an application")):
-        doc.clone_site("Shop", new_name="Shop [staging]", clone_app_pools=True)
-    assert doc.to_bytes() == before
+    rule = re.escape("IIS does not allow [ ] in an application")
+    assert_refused(DEFAULTS, clone_with_pools, SiteNameError, rule)
 
 
 def test_site_id_ranges_per_format() -> None:
     iis7 = metaclone.load(DEFAULTS)
     assert iis7.clone_site("Shop", new_id=MAX_IIS7_SITE_ID, new_name="Top").id == MAX_IIS7_SITE_ID
-    with pytest.raises(SiteIdOutOfRangeError, match="run from 1 to 4294967295"):
-        iis7.clone_site("Shop", new_id=MAX_IIS7_SITE_ID + 1, new_name="Over")
-    iis6 = metaclone.load(INHERIT6)
-    with pytest.raises(SiteIdOutOfRangeError, match="run from 1 to 2147483647"):
-        iis6.clone_site("Shop", new_id=MAX_IIS6_SITE_ID + 1)
+    assert_refused(
+        DEFAULTS,
+        lambda doc: doc.clone_site("Shop", new_id=MAX_IIS7_SITE_ID + 1, new_name="Over"),
+        SiteIdOutOfRangeError,
+        "run from 1 to 4294967295",
+    )
+    assert_refused(
+        INHERIT6,
+        lambda doc: doc.clone_site("Shop", new_id=MAX_IIS6_SITE_ID + 1),
+        SiteIdOutOfRangeError,
+        "run from 1 to 2147483647",
+    )
 
 
 def test_refused_id_through_main(capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,11 +178,20 @@ def test_metadata_keys_match_only_canonical_ids() -> None:
 
 
 def test_rename_follows_both_name_properties() -> None:
-    doc = metaclone.load(DEFAULTS)
-    doc.rename_site("Gallery", "Pictures")
-    key = doc.xml.text[doc.xml.text.index('<key path="LM/W3SVC/7">') :]
-    key = key[: key.index("</key>")]
-    assert key.count('value="Pictures"') == 2
+    gallery = 'attributes="Inherit" value="Gallery" />'
+    pictures = 'attributes="Inherit" value="Pictures" />'
+    assert_edit(
+        DEFAULTS,
+        lambda doc: doc.rename_site("Gallery", "Pictures"),
+        f"""\
+        -                <property id="1015" dataType="String" userType="1" {gallery}
+        -                <property id="2102" dataType="String" userType="100" {gallery}
+        +                <property id="1015" dataType="String" userType="1" {pictures}
+        +                <property id="2102" dataType="String" userType="100" {pictures}
+        -            <site name="Gallery" id="7">
+        +            <site name="Pictures" id="7">
+        """,
+    )
 
 
 # -- MULTISZ separators ------------------------------------------------------------------------
@@ -228,15 +247,17 @@ def test_appcmd_wrappers_that_contradict_their_site_are_reported(
 def test_appcmd_wrappers_that_contradict_their_site_are_not_edited(
     site: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert_refused(
+        INCONSISTENT,
+        lambda doc: doc.rename_site(site, "renamed"),
+        InconsistentSiteError,
+        "correct the file first",
+    )
+    assert_refused(
+        INCONSISTENT, lambda doc: doc.clone_site(site, new_name="copy"), InconsistentSiteError
+    )
+    assert_refused(INCONSISTENT, lambda doc: doc.set_auto_start(site, False), InconsistentSiteError)
     doc = metaclone.load(INCONSISTENT)
-    before = doc.to_bytes()
-    with pytest.raises(InconsistentSiteError, match="correct the file first"):
-        doc.rename_site(site, "renamed")
-    with pytest.raises(InconsistentSiteError):
-        doc.clone_site(site, new_name="copy")
-    with pytest.raises(InconsistentSiteError):
-        doc.set_auto_start(site, False)
-    assert doc.to_bytes() == before
     status, _, err = run(capsys, "delete", INCONSISTENT, "--site", site, "--dry-run")
     assert status == EXIT_REFUSED
     assert "cannot be changed" in err

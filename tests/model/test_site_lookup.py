@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 import metaclone
-from metaclone.document import ConfigDocument, SiteKey, select_site
 from metaclone.errors import MetacloneError
 from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.iis7.applicationhost import AppHostDocument
-from metaclone.model.sites import Site, SiteKind, is_ascii_number
+from metaclone.model.lookup import SiteKey, select_site, site_identity
+from metaclone.model.sites import Site
 from tests.conftest import fixture_files
 
 IIS6_FILES = fixture_files("iis6/*.xml")
@@ -36,44 +35,37 @@ def _keys(sites: tuple[Site, ...]) -> list[SiteKey]:
     return keys
 
 
-@pytest.mark.parametrize("path", IIS7_FILES, ids=lambda p: p.name)
-def test_iis7_entries_are_chosen_as_by_going_through_every_site(path: Path) -> None:
+def _scanned(sites: tuple[Site, ...], key: SiteKey, *, separate_ftp_ids: bool) -> object:
+    """The site ``key`` selects, found by going through every site."""
+    if isinstance(key, Site):
+        # The very site, even in a broken file where two sites share an id.
+        same = [
+            s
+            for s in sites
+            if (s.id, s.line) == (key.id, key.line) and (s.kind is key.kind or not separate_ftp_ids)
+        ]
+        if len(same) == 1:
+            return same[0]
+    return select_site(
+        sites, key, site_identity, path="", format="", separate_ftp_ids=separate_ftp_ids
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "separate_ftp_ids"),
+    [(p, True) for p in IIS6_FILES] + [(p, False) for p in IIS7_FILES],
+    ids=lambda p: p.name if isinstance(p, Path) else "",
+)
+def test_sites_are_chosen_as_by_going_through_every_site(
+    path: Path, separate_ftp_ids: bool
+) -> None:
+    """IIS 6 numbers FTP sites apart ("ftp/1" is FTP site 1); IIS 7 numbers all sites together."""
     doc = metaclone.load(path)
-    assert isinstance(doc, AppHostDocument)
-    index = doc._index()
-
-    def scanned(key: SiteKey) -> object:
-        if isinstance(key, Site):
-            same = [e for e in index.sites if (e.id, doc._line(e)) == (key.id, key.line)]
-            if len(same) == 1:
-                return same[0]
-            key = key.id
-        elif isinstance(key, str) and key.lower().startswith("ftp/") and is_ascii_number(key[4:]):
-            key = int(key[4:])
-        return select_site(
-            index.sites, key, lambda e: (e.id, e.name, SiteKind.WEB), path="", format=""
-        )
-
-    for key in _keys(doc.sites):
-        assert _outcome(partial(doc._entry, key)) == _outcome(partial(scanned, key)), key
-
-
-@pytest.mark.parametrize("path", IIS6_FILES, ids=lambda p: p.name)
-def test_sites_by_name_are_chosen_as_by_going_through_every_site(path: Path) -> None:
-    doc = metaclone.load(path)
-    assert isinstance(doc, MetabaseDocument)
     sites = doc.sites
-
-    def scanned(key: SiteKey) -> object:
-        if isinstance(key, Site):
-            same = [s for s in sites if (s.id, s.kind, s.line) == (key.id, key.kind, key.line)]
-            if len(same) == 1:
-                return same[0]
-        return select_site(sites, key, lambda s: (s.id, s.name, s.kind), path="", format="")
-
     for key in _keys(sites):
-        chosen = _outcome(partial(ConfigDocument.site, doc, key))
-        assert chosen == _outcome(partial(scanned, key)), key
+        chosen = _outcome(partial(doc.site, key))
+        assert chosen == _outcome(partial(_scanned, sites, key, separate_ftp_ids=separate_ftp_ids))
+        assert chosen == _outcome(partial(metaclone.load(path).site, key)), key  # a fresh index
     for site in sites:
         assert doc.site(site) == site
 

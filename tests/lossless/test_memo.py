@@ -1,0 +1,76 @@
+"""Values derived from a document's text: kept until the text changes, dropped when it does."""
+
+from __future__ import annotations
+
+import pytest
+
+from metaclone.lossless import Memo, XmlDocument
+
+_DATA = b'<configuration>\n  <site name="Shop" id="1"/>\n</configuration>\n'
+_NAMES: Memo[list[str]] = Memo("names")
+_OTHER: Memo[int] = Memo("other")
+
+
+def _names(doc: XmlDocument, calls: list[int]) -> list[str]:
+    def compute() -> list[str]:
+        calls.append(doc.version)
+        return [doc.get(child, "name") or "" for child in doc.children(doc.root)]
+
+    return doc.memo(_NAMES, compute)
+
+
+def test_a_memo_is_computed_once_per_version_of_the_text() -> None:
+    doc = XmlDocument.from_bytes(_DATA)
+    calls: list[int] = []
+    assert _names(doc, calls) == ["Shop"]
+    assert _names(doc, calls) == ["Shop"]
+    assert calls == [0]
+    editor = doc.edit()
+    editor.set_attribute(next(doc.children(doc.root)), "name", "Shop2")
+    editor.commit()
+    assert _names(doc, calls) == ["Shop2"]
+    assert calls == [0, 1]
+
+
+def test_a_rollback_drops_every_memo_of_the_abandoned_text() -> None:
+    doc = XmlDocument.from_bytes(_DATA)
+    calls: list[int] = []
+    before = doc.checkpoint()
+    editor = doc.edit()
+    editor.set_attribute(next(doc.children(doc.root)), "name", "Gone")
+    editor.commit()
+    assert _names(doc, calls) == ["Gone"]
+    doc.remember(_OTHER, 7)
+    doc.rollback(before)
+    assert _names(doc, calls) == ["Shop"]
+    assert doc.memo(_OTHER, lambda: 8) == 8
+    assert doc.to_bytes() == _DATA
+
+
+def test_a_rollback_to_the_same_text_keeps_the_memos() -> None:
+    doc = XmlDocument.from_bytes(_DATA)
+    calls: list[int] = []
+    before = doc.checkpoint()
+    _names(doc, calls)
+    doc.rollback(before)
+    _names(doc, calls)
+    assert calls == [0]
+
+
+def test_remember_and_forget_set_and_empty_one_slot_only() -> None:
+    doc = XmlDocument.from_bytes(_DATA)
+    doc.remember(_NAMES, ["kept up to date"])
+    doc.remember(_OTHER, 1)
+    assert doc.memo(_NAMES, pytest.fail) == ["kept up to date"]
+    doc.forget(_NAMES)
+    doc.forget(_NAMES)  # an empty slot stays empty
+    assert doc.memo(_NAMES, lambda: ["again"]) == ["again"]
+    assert doc.memo(_OTHER, pytest.fail) == 1
+
+
+def test_slots_of_the_same_name_are_distinct() -> None:
+    doc = XmlDocument.from_bytes(_DATA)
+    twin: Memo[int] = Memo("other")
+    doc.remember(_OTHER, 1)
+    assert doc.memo(twin, lambda: 2) == 2
+    assert doc.memo(_OTHER, lambda: 3) == 1
