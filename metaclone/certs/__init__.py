@@ -3,20 +3,20 @@
 IIS refers to a certificate by its SHA-1 thumbprint.  This module turns a certificate file into
 that thumbprint plus what a user should see before trusting the change: subject, issuer, host
 names, validity, and for PKCS#12 files whether the private key is there and belongs to the
-certificate.  The format is taken from the content, not the file name.
+certificate.  The format is taken from the content, not the file name.  What it returns is a
+:class:`~metaclone.certs.certificate.LoadedCertificate`; what IIS needs of one is checked in
+:mod:`~metaclone.certs.checks`, and passwords are read by :mod:`~metaclone.certs.passwords`.
+Every name is available from ``metaclone.certs`` itself.
 """
 
 from __future__ import annotations
 
-import datetime
 import importlib
-import ipaddress
 import os
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
-import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import (
@@ -24,16 +24,27 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     PublicKeyTypes,
 )
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from metaclone.errors import (
-    CertificateError,
-    CertificateKeyError,
-    CertificateUsageError,
-    CertificateValidityError,
-)
+from metaclone.certs.certificate import LoadedCertificate
+from metaclone.certs.checks import check_server_auth, check_validity, site_hosts, uncovered_hosts
+from metaclone.certs.passwords import password_from_env, password_from_file
+from metaclone.errors import CertificateError, CertificateKeyError
 from metaclone.lossless.files import read_input
-from metaclone.model.sites import CertificateRef, Site, normalize_thumbprint
+from metaclone.model.sites import normalize_thumbprint
+
+__all__ = [
+    "SUPPORTED_FORMATS",
+    "LoadedCertificate",
+    "PublicKey",
+    "check_server_auth",
+    "check_validity",
+    "key_matches",
+    "load_certificate",
+    "password_from_env",
+    "password_from_file",
+    "site_hosts",
+    "uncovered_hosts",
+]
 
 #: The formats :func:`load_certificate` reads, for messages.
 SUPPORTED_FORMATS = (
@@ -45,84 +56,6 @@ _PASSWORD_HELP = "give it with --password-env VAR or --password-file FILE"
 _PKCS7_SIGNED_DATA_OID = bytes.fromhex("06092a864886f70d010702")
 
 PublicKey = PublicKeyTypes
-
-
-@attrs.frozen
-class LoadedCertificate:
-    """A certificate read from a file, with what IIS and the user need to know about it.
-
-    ``thumbprint`` is the SHA-1 of the DER encoding in 40 lowercase hex digits (what IIS stores);
-    ``not_before``/``not_after`` are aware UTC datetimes; ``dns_names`` are the DNS names of the
-    subject alternative names, or the subject's common names when it has none;
-    ``has_private_key`` tells whether the file held the matching private key.
-    """
-
-    certificate: x509.Certificate
-    thumbprint: str
-    subject: str
-    issuer: str
-    not_before: datetime.datetime
-    not_after: datetime.datetime
-    dns_names: tuple[str, ...]
-    has_private_key: bool
-    path: str
-
-    @classmethod
-    def from_certificate(
-        cls,
-        certificate: x509.Certificate,
-        path: str = "<certificate>",
-        has_private_key: bool = False,
-    ) -> LoadedCertificate:
-        """The facts of a ``cryptography`` certificate object."""
-        return cls(
-            certificate=certificate,
-            thumbprint=normalize_thumbprint(certificate),
-            subject=certificate.subject.rfc4514_string(),
-            issuer=certificate.issuer.rfc4514_string(),
-            not_before=certificate.not_valid_before_utc,
-            not_after=certificate.not_valid_after_utc,
-            dns_names=_dns_names(certificate),
-            has_private_key=has_private_key,
-            path=path,
-        )
-
-    def ref(self, store: str = "MY") -> CertificateRef:
-        """The certificate as IIS refers to it, in ``store``."""
-        return CertificateRef(self.thumbprint, store)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "thumbprint": self.thumbprint,
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "serial_number": format(self.certificate.serial_number, "x"),
-            "not_before": self.not_before.isoformat(),
-            "not_after": self.not_after.isoformat(),
-            "dns_names": list(self.dns_names),
-            "has_private_key": self.has_private_key,
-        }
-
-
-def _subject_alternative_names(certificate: x509.Certificate) -> x509.SubjectAlternativeName | None:
-    try:
-        extension = certificate.extensions.get_extension_for_oid(
-            ExtensionOID.SUBJECT_ALTERNATIVE_NAME
-        )
-    except x509.ExtensionNotFound:
-        return None
-    return cast(x509.SubjectAlternativeName, extension.value)
-
-
-def _dns_names(certificate: x509.Certificate) -> tuple[str, ...]:
-    names = _subject_alternative_names(certificate)
-    if names is not None:
-        dns = names.get_values_for_type(x509.DNSName)
-        if dns:
-            return tuple(dns)
-    common_names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return tuple(str(attribute.value) for attribute in common_names)
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -274,7 +207,7 @@ def _load_pkcs12(data: bytes, path: str, password: bytes | None) -> LoadedCertif
         # among the others, and may or may not belong to the key.
         if not others:
             raise CertificateError("this PKCS#12 file holds no certificate", path=path)
-        own = [c for c in others if key is not None and _same_key(key, c)]
+        own = [c for c in others if key is not None and key_matches(key, c)]
         certificate = own[0] if len(own) == 1 else _leaf(others, path)
     if key is None:
         raise CertificateKeyError(
@@ -293,12 +226,13 @@ def _public_bytes(key: PublicKey) -> bytes:
     )
 
 
-def _same_key(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
     return _public_bytes(key.public_key()) == _public_bytes(certificate.public_key())
 
 
 def _check_key(key: PrivateKeyTypes, certificate: x509.Certificate, path: str) -> None:
-    if not _same_key(key, certificate):
+    if not key_matches(key, certificate):
         raise CertificateKeyError(
             f"the private key in this file does not belong to certificate "
             f"{certificate.subject.rfc4514_string()} ({normalize_thumbprint(certificate)}); "
@@ -331,183 +265,7 @@ def _leaf(certificates: Sequence[x509.Certificate], path: str) -> x509.Certifica
     )
 
 
-# -- checks ----------------------------------------------------------------------------------
-
-
-def _format_time(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def check_validity(
-    certificate: LoadedCertificate,
-    now: datetime.datetime | None = None,
-    allow_expired: bool = False,
-) -> str | None:
-    """Refuse a certificate that is expired or not yet valid at ``now`` (default: the present).
-
-    Raises :class:`~metaclone.errors.CertificateValidityError` with the dates in the message;
-    with ``allow_expired`` the same message is returned instead, as a warning.  Returns None
-    when the certificate is valid.
-    """
-    moment = now or datetime.datetime.now(datetime.UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    who = f"certificate {certificate.subject} ({certificate.thumbprint})"
-    if moment > certificate.not_after:
-        problem = f"{who} expired on {_format_time(certificate.not_after)}"
-    elif moment < certificate.not_before:
-        problem = f"{who} is not valid before {_format_time(certificate.not_before)}"
-    else:
-        return None
-    if allow_expired:
-        return problem
-    raise CertificateValidityError(
-        f"{problem} (valid {_format_time(certificate.not_before)} to "
-        f"{_format_time(certificate.not_after)}); use --allow-expired to use it anyway",
-        path=certificate.path,
-    )
-
-
-def _normal_host(host: str) -> str:
-    return host.strip().rstrip(".").lower()
-
-
-def _covers(name: str, host: str) -> bool:
-    """Whether the certificate name ``name`` covers ``host`` (both normalized)."""
-    if name == host:
-        return True
-    if not name.startswith("*."):
-        return False
-    label, dot, rest = host.partition(".")
-    # A wildcard stands for exactly one whole label.
-    return bool(dot) and bool(label) and label != "*" and rest == name[2:]
-
-
-def _ip_names(certificate: x509.Certificate) -> set[str]:
-    names = _subject_alternative_names(certificate)
-    if names is None:
-        return set()
-    return {str(ip) for ip in names.get_values_for_type(x509.IPAddress)}
-
-
-def _as_ip(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
-
-
-def uncovered_hosts(certificate: LoadedCertificate, hosts: Iterable[str]) -> list[str]:
-    """The host names in ``hosts`` the certificate does not cover, in order, without repeats.
-
-    Names compare case-insensitively; ``*.example.com`` covers ``www.example.com`` but neither
-    ``example.com`` nor ``a.b.example.com``.  IP addresses are matched against the IP address
-    entries of the subject alternative names.  Empty hosts are skipped.
-    """
-    names = [_normal_host(name) for name in certificate.dns_names]
-    addresses = _ip_names(certificate.certificate)
-    missing: list[str] = []
-    seen: set[str] = set()
-    for host in hosts:
-        normal = _normal_host(host)
-        if not normal or normal in seen:
-            continue
-        seen.add(normal)
-        ip = _as_ip(normal)
-        covered = ip in addresses if ip is not None else any(_covers(n, normal) for n in names)
-        if not covered:
-            missing.append(host.strip())
-    return missing
-
-
-def site_hosts(site: Site) -> list[str]:
-    """The host names a certificate for ``site`` must cover, in binding order, once each.
-
-    Only the bindings TLS is spoken on count: https, and ftp (FTP over TLS).  An http binding's
-    host name never reaches the certificate, and ``*`` or an empty host names no host.
-    """
-    hosts: dict[str, None] = {}
-    for binding in site.bindings:
-        if binding.protocol.lower() in ("https", "ftp") and binding.host not in (None, "", "*"):
-            hosts.setdefault(binding.host or "")
-    return list(hosts)
-
-
-_USAGE_NAMES = {
-    ExtendedKeyUsageOID.CLIENT_AUTH: "client authentication",
-    ExtendedKeyUsageOID.CODE_SIGNING: "code signing",
-    ExtendedKeyUsageOID.EMAIL_PROTECTION: "e-mail protection",
-    ExtendedKeyUsageOID.TIME_STAMPING: "time stamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSP signing",
-}
-
-
-def _extended_key_usage(certificate: x509.Certificate) -> x509.ExtendedKeyUsage | None:
-    try:
-        extension = certificate.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
-    except x509.ExtensionNotFound:
-        return None
-    return cast(x509.ExtendedKeyUsage, extension.value)
-
-
-def check_server_auth(certificate: LoadedCertificate, allow_any_eku: bool = False) -> str | None:
-    """Refuse a certificate whose extended key usage does not allow TLS server authentication.
-
-    A certificate without the extension may be used for anything; one with it must list
-    serverAuth (1.3.6.1.5.5.7.3.1) or anyExtendedKeyUsage, or Windows will not offer it to TLS
-    clients.  Raises :class:`~metaclone.errors.CertificateUsageError` naming the usages it has;
-    with ``allow_any_eku`` the same message is returned instead, as a warning.  Returns None for
-    a certificate fit for a web server.
-    """
-    usage = _extended_key_usage(certificate.certificate)
-    if usage is None:
-        return None
-    allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
-    if any(oid in allowed for oid in usage):
-        return None
-    listed = ", ".join(_USAGE_NAMES.get(oid, oid.dotted_string) for oid in usage)
-    problem = (
-        f"certificate {certificate.subject} ({certificate.thumbprint}) is not meant for web "
-        f"servers: its extended key usage lists {listed or 'nothing'}, not server "
-        "authentication"
-    )
-    if allow_any_eku:
-        return problem
-    raise CertificateUsageError(
-        f"{problem}; use a server certificate, or --allow-any-eku to use it anyway",
-        path=certificate.path,
-    )
-
-
-# -- passwords -------------------------------------------------------------------------------
-
-
-def password_from_env(variable: str) -> bytes:
-    """The password in environment variable ``variable``, UTF-8 encoded."""
-    value = os.environ.get(variable)
-    if value is None:
-        raise CertificateError(
-            f"environment variable {variable} is not set; set it to the certificate's password"
-        )
-    return value.encode("utf-8")
-
-
-def password_from_file(path: str | os.PathLike[str]) -> bytes:
-    """The password in the file ``path``, without one trailing newline (LF or CRLF)."""
-    _, data = read_input(path, CertificateError, "the password file")
-    if data.endswith(b"\r\n"):
-        return data[:-2]
-    if data.endswith(b"\n"):
-        return data[:-1]
-    return data
-
-
-# -- keys, and the tools built on this module ------------------------------------------------
-
-
-def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
-    """Whether the private ``key`` is the one whose public half ``certificate`` carries."""
-    return _same_key(key, certificate)
+# -- the tools built on this module ----------------------------------------------------------
 
 
 # The audit, the signing request and the PFX packing live in modules of their own (they build

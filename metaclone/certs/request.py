@@ -30,8 +30,8 @@ from metaclone.certs import (
     key_matches,
     uncovered_hosts,
 )
+from metaclone.certs.checks import normal_host
 from metaclone.certs.files import load_private_key
-from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     CertificateChainError,
     CertificateError,
@@ -39,6 +39,7 @@ from metaclone.errors import (
     CertificateRequestError,
 )
 from metaclone.lossless.files import read_input
+from metaclone.model.lookup import SiteKey, SiteSource
 from metaclone.model.rules import host_name_problem
 from metaclone.model.sites import Site
 
@@ -124,7 +125,7 @@ def request_hosts(site: Site, add_hosts: Iterable[str] = ()) -> tuple[list[str],
             )
     found: dict[str, None] = {}
     for host in [*hosts, *add_hosts]:
-        name = host.strip().rstrip(".").lower()
+        name = normal_host(host)
         problem = host_name_problem(name)
         if problem is None and _is_ip_address(name):
             problem = "an IP address is not a host name; CAs issue certificates for names"
@@ -162,7 +163,7 @@ def parse_subject(text: str) -> x509.Name:
 
 
 def make_csr(
-    doc: ConfigDocument,
+    doc: SiteSource,
     site: SiteKey,
     *,
     key_type: str = DEFAULT_KEY_TYPE,
@@ -174,8 +175,9 @@ def make_csr(
 
     The subject alternative names are the site's host names (:func:`request_hosts`), the
     common name the first of them unless ``subject`` gives a distinguished name (RFC 4514
-    text), and the server-authentication extended key usage is requested.  ``doc`` is not
-    changed.  Raises :class:`~metaclone.errors.SiteNotFoundError` for an unknown site and
+    text), and the server-authentication extended key usage is requested.  ``doc`` is anything
+    that finds a site by key, such as a document; it is not changed.  Raises
+    :class:`~metaclone.errors.SiteNotFoundError` for an unknown site and
     :class:`~metaclone.errors.CertificateRequestError` for a bad subject or host name, or a
     site with no host name and no subject.
     """

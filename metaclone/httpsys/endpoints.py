@@ -71,11 +71,19 @@ def endpoint_for(binding: Binding) -> Endpoint | None:
     if flags & SSL_FLAG_CENTRAL_STORE:
         return Endpoint(EndpointKind.CCS, str(binding.port))
     if flags & SSL_FLAG_SNI and binding.host:
-        return Endpoint(EndpointKind.HOSTNAMEPORT, f"{binding.host.lower()}:{binding.port}")
-    ip = binding.ip or ""
-    if ip in ("", "*"):
-        ip = "0.0.0.0"
+        return _sni_endpoint(binding.host, binding.port)
+    ip = _bound_address(binding)
     return Endpoint(EndpointKind.IPPORT, f"{_canonical_ip(ip) or ip}:{binding.port}")
+
+
+def _sni_endpoint(host: str, port: int) -> Endpoint:
+    return Endpoint(EndpointKind.HOSTNAMEPORT, f"{host.lower()}:{port}")
+
+
+def _bound_address(binding: Binding) -> str:
+    """The address of ``binding`` as an ipport key names it: ``0.0.0.0`` for all addresses."""
+    ip = binding.ip or ""
+    return "0.0.0.0" if ip in ("", "*") else ip
 
 
 def central_store_file(host: str) -> str:
@@ -179,11 +187,10 @@ def resolution_order(binding: Binding) -> tuple[Endpoint, ...]:
     flags = binding.ssl_flags or 0
     order: list[Endpoint] = []
     if flags & SSL_FLAG_SNI and binding.host and binding.port is not None:
-        order.append(Endpoint(EndpointKind.HOSTNAMEPORT, f"{binding.host.lower()}:{binding.port}"))
+        order.append(_sni_endpoint(binding.host, binding.port))
     if flags & SSL_FLAG_CENTRAL_STORE and binding.port is not None:
         order.append(Endpoint(EndpointKind.CCS, str(binding.port)))
-    ip = binding.ip or ""
-    address = _canonical_ip("0.0.0.0" if ip in ("", "*") else ip)
+    address = _canonical_ip(_bound_address(binding))
     if address is not None and binding.port is not None:
         exact = Endpoint(EndpointKind.IPPORT, f"{address}:{binding.port}")
         order.append(exact)

@@ -198,25 +198,7 @@ class _NetshReader:
                     )
                 found_header = found_header or bool(_RULE.fullmatch(line.text))
                 continue
-            starts_block = _label_key(field.label) in _ENDPOINT_LABELS
-            if block and not starts_block:
-                block.append(field)
-                continue
-            if block:
-                self.finish(block)
-            elif starts_block:
-                pass
-            elif not field.value:
-                continue  # a heading such as "SSL Certificate bindings :" in some languages
-            elif endpoint_from_shape(field.value) is None:
-                raise self.error(
-                    f"a block of netsh output starts with {field.label!r}; expected it to start "
-                    "with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
-                    "(is this the output of 'netsh http show sslcert'?)",
-                    field.line,
-                    line.column,
-                )
-            block = [field]
+            block = self.add_field(block, field, line)
         self.finish(block)
         if not self.entries and not found_header:
             raise self.error(
@@ -226,6 +208,29 @@ class _NetshReader:
                 1,
             )
         return tuple(self.entries)
+
+    def add_field(self, block: list[_Field], field: _Field, line: _Line) -> list[_Field]:
+        """The block ``field`` belongs to: ``block`` with it added, or a new block it starts
+        (``block`` is finished then); ``[]`` for a heading outside any block."""
+        starts_block = _label_key(field.label) in _ENDPOINT_LABELS
+        if block and not starts_block:
+            block.append(field)
+            return block
+        if block:
+            self.finish(block)
+        elif starts_block:
+            pass
+        elif not field.value:
+            return []  # a heading such as "SSL Certificate bindings :" in some languages
+        elif endpoint_from_shape(field.value) is None:
+            raise self.error(
+                f"a block of netsh output starts with {field.label!r}; expected it to start "
+                "with 'IP:port', 'Hostname:port' or 'Central Certificate Store' "
+                "(is this the output of 'netsh http show sslcert'?)",
+                field.line,
+                line.column,
+            )
+        return [field]
 
     def finish(self, block: list[_Field]) -> None:
         if not block:
@@ -433,27 +438,15 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
     for label, value in entry.fields[1:]:
         key = _label_key(label)
         setting = _SETTINGS.get(key)
-        lowered = value.lower()
         if setting is None:
-            if key not in _KNOWN_FIELD_LABELS and lowered in _FLAG_ON:
+            if key not in _KNOWN_FIELD_LABELS and value.lower() in _FLAG_ON:
                 problems.append(f"{label} : {value}")
-            continue
-        if setting.kind in ("on", "off"):
-            if lowered in _FLAG_ON + _FLAG_OFF:
-                on = lowered in _FLAG_ON
-                if on != (setting.kind == "on"):
-                    options.append((setting.parameter, "enable" if on else "disable"))
-            else:
-                problems.append(f"{label} : {value}")
-        elif setting.kind == "number":
-            if is_ascii_number(value):
-                if int(value):
-                    options.append((setting.parameter, value))
-            else:
-                problems.append(f"{label} : {value}")
-        elif value and value != NULL_VALUE:
-            _check_text_setting(entry, setting, value)
-            options.append((setting.parameter, value))
+        elif not _readable(setting, value):
+            problems.append(f"{label} : {value}")
+        else:
+            restated = _restated_value(entry, setting, value)
+            if restated is not None:
+                options.append((setting.parameter, restated))
     warnings: tuple[str, ...] = ()
     if problems:
         warnings = (
@@ -461,6 +454,30 @@ def carried_settings(entry: SslCertEntry) -> tuple[tuple[tuple[str, str], ...], 
             "'netsh http update sslcert' may reset them: " + "; ".join(problems),
         )
     return tuple(options), warnings
+
+
+def _readable(setting: _Setting, value: str) -> bool:
+    """Whether ``value`` is one this module can read back for ``setting``."""
+    if setting.kind in ("on", "off"):
+        return value.lower() in _FLAG_ON + _FLAG_OFF
+    if setting.kind == "number":
+        return is_ascii_number(value)
+    return True
+
+
+def _restated_value(entry: SslCertEntry, setting: _Setting, value: str) -> str | None:
+    """The netsh value that restates the readable ``value`` of ``setting``; None for the default."""
+    if setting.kind in ("on", "off"):
+        on = value.lower() in _FLAG_ON
+        if on == (setting.kind == "on"):
+            return None
+        return "enable" if on else "disable"
+    if setting.kind == "number":
+        return value if int(value) else None
+    if not value or value == NULL_VALUE:
+        return None
+    _check_text_setting(entry, setting, value)
+    return value
 
 
 def _check_text_setting(entry: SslCertEntry, setting: _Setting, value: str) -> None:

@@ -8,7 +8,7 @@ PowerShell scripts by :mod:`metaclone.httpsys.scripts`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -332,6 +332,35 @@ def _change(
     )
 
 
+def _sites_by_id(sites: Sequence[Site], targets: Iterable[int]) -> dict[int, Site]:
+    """The sites by id; raises :class:`~metaclone.errors.SiteNotFoundError` for a missing target."""
+    by_id = {site.id: site for site in sites}
+    for site_id in targets:
+        if site_id not in by_id:
+            raise SiteNotFoundError(
+                f"no site has id {site_id}; the certificate plan needs every target among the "
+                "sites of the document"
+            )
+    return by_id
+
+
+def _sites_by_endpoint(sites: Sequence[Site]) -> dict[Endpoint, list[Site]]:
+    """The sites with a secure binding on each HTTP.sys key, in document order."""
+    users: dict[Endpoint, list[Site]] = {}
+    for site in sites:
+        for endpoint, _ in _unique_endpoints(site):
+            users.setdefault(endpoint, []).append(site)
+    return users
+
+
+_UNKNOWN_ENTRIES_WARNING = (
+    "the current HTTP.sys entries are not known: each change updates the entry (or adds "
+    "it), which resets its other settings (client certificate negotiation, revocation "
+    "checks) to the defaults; give the 'netsh http show sslcert' output to plan updates "
+    "that keep them"
+)
+
+
 def plan_certificates(
     sites: Sequence[Site],
     targets: Mapping[int, CertificateRef | None],
@@ -360,17 +389,8 @@ def plan_certificates(
     ``sites``.
     """
     app_id = normalize_app_id(app_id)
-    by_id = {site.id: site for site in sites}
-    for site_id in targets:
-        if site_id not in by_id:
-            raise SiteNotFoundError(
-                f"no site has id {site_id}; the certificate plan needs every target among the "
-                "sites of the document"
-            )
-    users: dict[Endpoint, list[Site]] = {}
-    for site in sites:
-        for endpoint, _ in _unique_endpoints(site):
-            users.setdefault(endpoint, []).append(site)
+    by_id = _sites_by_id(sites, targets)
+    users = _sites_by_endpoint(sites)
 
     warnings: list[str] = []
     demands: dict[Endpoint, _Demand] = {}
@@ -397,10 +417,5 @@ def plan_certificates(
             )
         )
     if any(change.action == REPLACE for change in changes):
-        warnings.append(
-            "the current HTTP.sys entries are not known: each change updates the entry (or adds "
-            "it), which resets its other settings (client certificate negotiation, revocation "
-            "checks) to the defaults; give the 'netsh http show sslcert' output to plan updates "
-            "that keep them"
-        )
+        warnings.append(_UNKNOWN_ENTRIES_WARNING)
     return HttpSysPlan(tuple(changes), tuple(dict.fromkeys(warnings)))

@@ -55,11 +55,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
-from metaclone.model.sites import Application, Site, VirtualDirectory
+from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import MetabaseKey
-    from metaclone.iis6.metabase import MetabaseDocument
+    from metaclone.iis6.keys import KeySource, MetabaseKey, ServerKeyEntry
     from metaclone.lossless import Attribute
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
@@ -77,12 +76,12 @@ class _Node(NamedTuple):
     path: str | None  # Path
 
 
-def read_applications(document: MetabaseDocument, site: Site) -> tuple[Application, ...]:
-    """The applications of ``site`` with their virtual directories, in file order.
+def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Application, ...]:
+    """The applications of the site whose server key is ``entry``, with their virtual
+    directories, in file order.
 
     See the module documentation for how IIS 6 keys become IIS 7 applications.
     """
-    entry = document._site_entry(site)
     tree = _Tree(document, entry.key.location + "/ROOT")
     if entry.service is not WEB:
         return tree.ftp_applications()
@@ -92,7 +91,7 @@ def read_applications(document: MetabaseDocument, site: Site) -> tuple[Applicati
 class _Tree:
     """The keys at and below one site's ``ROOT``, by their folded path below it."""
 
-    def __init__(self, document: MetabaseDocument, root: str) -> None:
+    def __init__(self, document: KeySource, root: str) -> None:
         self.nodes: dict[tuple[str, ...], _Node] = {}
         for key in document.keys_under(root):
             # keys_under matched the root path folded, which keeps its length.
@@ -181,7 +180,7 @@ class _Tree:
 class _OuterPools:
     """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
 
-    def __init__(self, document: MetabaseDocument, site_key: MetabaseKey) -> None:
+    def __init__(self, document: KeySource, site_key: MetabaseKey) -> None:
         self._document = document
         self._site_key = site_key
         self._read = False

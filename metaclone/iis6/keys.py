@@ -22,11 +22,11 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import attrs
 
-from metaclone.lossless import Element, Tag, TagKind
+from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -52,10 +52,10 @@ class Service:
 WEB = Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
 FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
-_SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
-_SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
+SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
+SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
 # Matched against paths as written: ASCII-only case folding is what lower() does to them.
-_SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
+SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
 
 
 @attrs.frozen
@@ -91,7 +91,7 @@ class MetabaseKey:
         return self.location.lower()
 
 
-class SiteEntry(NamedTuple):
+class ServerKeyEntry(NamedTuple):
     """A site's server key, by its place in a :class:`KeyTable`."""
 
     service: Service
@@ -113,10 +113,26 @@ class SiteEntry(NamedTuple):
         return self.table.line_at(self.start)
 
 
+class KeySource(Protocol):
+    """The keys of a metabase and their properties, as the readers above the index use them
+    (:class:`~metaclone.iis6.metabase.MetabaseDocument` is one)."""
+
+    @property
+    def keys(self) -> tuple[MetabaseKey, ...]: ...
+
+    def key(self, location: str) -> MetabaseKey | None: ...
+
+    def keys_under(self, location: str) -> tuple[MetabaseKey, ...]: ...
+
+    def properties(self, key: MetabaseKey) -> dict[str, Attribute]: ...
+
+    def inherited(self, service: Service = ...) -> dict[str, str]: ...
+
+
 # -- the fast pass ---------------------------------------------------------------------------
 
 
-def _key_body(name_group: int) -> str:
+def key_body(name_group: int) -> str:
     """What follows a key's name and Location, up to the end of the key.
 
     ``name_group`` is the group holding the key's name.  First: text only, then the end tag
@@ -127,28 +143,29 @@ def _key_body(name_group: int) -> str:
     name = f"\\{name_group}"
     return (
         rf"(?:[^<]*+</{name}\s*>"
-        r"|(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+"
-        r"(?:/>|>(?:[^<]++|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+        + "|"
+        + markup.TAG_ATTRIBUTES
+        + rf"(?:/>|>(?:[^<]++|<{markup.COMMENT}|<{markup.CDATA}|<{markup.PI}"
         rf"|<(?![/!?]|{name}[\s/>])[^<]*+|</(?!{name}\s*>)[^<]*+)*+"
         rf"</{name}\s*>))"
     )
 
 
-_LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
+LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 
 # One match per item at the top level of <MBProperty>.  Opaque markup is matched whole, so that
 # nothing inside a comment, CDATA section or processing instruction is taken for a key.  Server
 # keys come first so that the group that closes last (``lastindex``) tells the kind of item
 # without reading any text: see the _SITE_KEY... constants.
 _KEY = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
+    rf"<(?:{markup.OPAQUE}"
     r"|(IIsWebServer|IIsFtpServer)"
-    + _LOCATION
-    + _key_body(1)
+    + LOCATION
+    + key_body(1)
     + r"|([^\s/>!?][^\s/>]*+)(?:"
-    + _LOCATION
+    + LOCATION
     + ")?"
-    + _key_body(4)
+    + key_body(4)
     + r"|())",
     re.S,
 )
@@ -160,35 +177,17 @@ _KIND = attrgetter("lastindex")
 _CHUNK = 4096
 _NAME = re.compile(r"[^\s/>!?][^\s/>]*")
 
-# The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
-# 3 attribute text (ending in "/" for an empty-element tag).
-MARKUP = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>"
-    r"|(/?)([^\s/>!?][^\s/>]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
-    re.S,
-)
-_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
-TAG_REST = re.compile(r"(?:[^>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+(/?)>")
+TAG_REST = re.compile(markup.TAG_REST)
 
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
-#: Reads the Location of a tag the fast pass could not (``None`` for a tag that is no key).
-LocationReader = Callable[[re.Match[str]], "str | None"]
 
-
-def scan_keys(
-    text: str, start: int, end: int, location_of: LocationReader, *, exact: bool = False
-) -> KeyTable:
-    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``).
-
-    ``location_of`` is given each top-level tag of the exact scanner (a :data:`MARKUP` match)
-    when the fast pass cannot index the content (or ``exact`` asks for that scanner, to check
-    the fast pass against it); it returns the key's Location, None for an element that is not
-    a key, or raises for a key without one.
+def scan_keys(text: str, start: int, end: int, exact_scan: Callable[[], KeyTable]) -> KeyTable:
+    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``) by the fast
+    pass; ``exact_scan`` gives the index when the fast pass cannot read the content (see
+    :func:`metaclone.iis6.indexing.index_keys`).
     """
-    if exact:
-        return _scan_exactly(text, start, end, location_of)
     starts = array("q")
     ends = array("q")
     kinds: list[int] = []
@@ -200,7 +199,7 @@ def scan_keys(
         chunk_kinds = list(map(_KIND, chunk))
         if chunk_kinds.count(_OTHER) or chunk_kinds.count(_NO_LOCATION):
             # Also export files with inherited properties: they are small.
-            return _scan_exactly(text, start, end, location_of)
+            return exact_scan()
         if chunk_kinds.count(None):  # comments and the like between keys
             chunk = list(compress(chunk, chunk_kinds))
             chunk_kinds = list(filter(None, chunk_kinds))
@@ -214,125 +213,6 @@ def scan_keys(
     else:
         sites = list(compress(count(), map(_SITE_KEY_DOUBLE.__eq__, kinds)))
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
-
-
-_LOCATION_UNCAPTURED = r"\s+Location\s*=\s*(?:\"[^\"]*+\"|'[^']*+')"
-
-
-def site_scanner(site_properties: str) -> re.Pattern[str]:
-    """A pattern for :func:`scan_sites` that reads ``site_properties`` from each server key.
-
-    One match runs over the items before a server key (other keys, comments and the like, as
-    the fast pass of :func:`scan_keys` reads them) and then the server key, so that the items
-    in between make no match objects.  The last match, with no server key, runs to the end.
-    Groups: 1 the name of an item, 2 the "<" of the server key, 3 its name, then the groups
-    of ``site_properties`` (matched from the end of that name), and last its Location in
-    double or single quotes.
-    """
-    return re.compile(
-        r"(?:[^<]*+(?:<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
-        r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
-        + _LOCATION_UNCAPTURED
-        + _key_body(1)
-        + r"))*+[^<]*+(?:(<)(IIsWebServer|IIsFtpServer)(?="
-        + site_properties
-        + ")"
-        + _LOCATION
-        + _key_body(3)
-        + ")?",
-        re.S,
-    )
-
-
-class ScannedSite(NamedTuple):
-    """A server key found by :func:`scan_sites`."""
-
-    service: Service
-    id: int
-    start: int
-    properties: tuple[str | None, ...]
-
-
-def scan_sites(
-    scanner: re.Pattern[str], text: str, start: int, end: int
-) -> list[ScannedSite] | None:
-    """The sites in ``text[start:end]`` as the site entries of :func:`scan_keys` give them.
-
-    ``scanner`` comes from :func:`site_scanner`.  None when the content is not all read by
-    the fast pass (then only the key index can tell the sites).
-    """
-    sites: list[ScannedSite] = []
-    site_path = _SITE_PATH.fullmatch
-    position = start
-    while True:
-        found = scanner.match(text, position, end)
-        if found is None:
-            return None
-        groups = found.groups()
-        key_type = groups[2]
-        if key_type is None:
-            return sites if found.end() == end else None
-        position = found.end()
-        raw = groups[-2] if groups[-2] is not None else groups[-1]
-        location = decode_attribute_value(raw)
-        site_match = site_path(location)
-        if site_match is None:
-            continue
-        service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
-        if service.key_type == key_type:
-            properties = groups[3:-2]
-            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
-
-
-def _scan_exactly(text: str, start: int, end: int, location_of: LocationReader) -> KeyTable:
-    starts: list[int] = []
-    ends: list[int] = []
-    types: list[str] = []
-    locations: list[str] = []
-    depth = 0
-    open_name = open_location = ""
-    open_start = 0
-    for match in MARKUP.finditer(text, start, end):
-        name = match.group(2)
-        if name is None:
-            continue
-        if match.group(1):
-            depth -= 1
-            if depth == 0 and open_name:
-                starts.append(open_start)
-                ends.append(match.end())
-                types.append(open_name)
-                locations.append(open_location)
-            continue
-        empty = match.group(3).endswith("/")
-        if depth > 0:
-            depth += 0 if empty else 1
-            continue
-        location = location_of(match)
-        if location is None:
-            open_name = ""
-        elif empty:
-            starts.append(match.start())
-            ends.append(match.end())
-            types.append(name)
-            locations.append(location)
-        else:
-            open_name, open_location, open_start = name, location, match.start()
-        if not empty:
-            depth = 1
-    sites = [i for i, t in enumerate(types) if t in _SITE_KEY_TYPES]
-    return KeyTable(
-        text, array("q", starts), array("q", ends), locations, site_positions=sites, types=types
-    )
-
-
-def first_location(text: str, match: re.Match[str]) -> str | None:
-    """The Location of a :data:`MARKUP` tag when it is the first attribute, as IIS writes it."""
-    first = _FIRST_LOCATION.match(text, match.start(3))
-    if first is None:
-        return None
-    raw = first.group(1) if first.group(1) is not None else first.group(2)
-    return decode_attribute_value(raw)
 
 
 def _decoded(raw: list[str]) -> list[str]:
@@ -385,6 +265,11 @@ class KeyTable:
 
     def __len__(self) -> int:
         return len(self._starts)
+
+    @property
+    def from_fast_pass(self) -> bool:
+        """Whether the fast pass made this index (else the exact scanner did)."""
+        return self._types is None
 
     def start(self, position: int) -> int:
         return self._starts[position]
@@ -473,16 +358,16 @@ class KeyTable:
         return set(map(int, pattern.findall(self._joined)))
 
     @functools.cached_property
-    def site_entries(self) -> tuple[SiteEntry, ...]:
+    def site_entries(self) -> tuple[ServerKeyEntry, ...]:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
-        entries: list[SiteEntry] = []
+        entries: list[ServerKeyEntry] = []
         locations, starts, types, text = self.locations, self._starts, self._types, self.text
-        site_path = _SITE_PATH.fullmatch
+        site_path = SITE_PATH.fullmatch
         for position in self._site_positions:
             site_match = site_path(locations[position])
             if site_match is None:
                 continue
-            service = _SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+            service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
             if types is None:
                 # The fast pass lists only server keys here: the name tells which service.
                 if not text.startswith(service.key_type, starts[position] + 1):
@@ -490,11 +375,11 @@ class KeyTable:
             elif types[position] != service.key_type:
                 continue
             segment = site_match.group(2)
-            entries.append(SiteEntry(service, int(segment), segment, position, self))
+            entries.append(ServerKeyEntry(service, int(segment), segment, position, self))
         return tuple(entries)
 
     @functools.cached_property
-    def site_entries_by_id(self) -> dict[int, tuple[SiteEntry, ...]]:
+    def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
         """:attr:`site_entries` by id (web and FTP sites may share one)."""
         return grouped((entry.id, entry) for entry in self.site_entries)
 

@@ -10,6 +10,7 @@ import os
 import stat
 from pathlib import Path
 
+import attrs
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,6 +34,8 @@ from metaclone.errors import (
     OutputExistsError,
     SiteNotFoundError,
 )
+from metaclone.model.lookup import SiteKey, select_site, site_identity
+from metaclone.model.sites import Site
 from tests.certgen import Key, make_cert, new_key, new_rsa_key
 from tests.conftest import FIXTURES
 
@@ -113,6 +116,26 @@ def test_csr_names_each_host_once_in_order(added: list[str]) -> None:
     assert sans(result.csr) == expected
     assert result.csr.is_signature_valid
     assert result.csr.public_key() == _CSR_KEY.public_key()
+
+
+@attrs.frozen
+class _SiteList:
+    """A site source that is no document: sites in a list, found as documents find them."""
+
+    sites: tuple[Site, ...]
+
+    def site(self, key: SiteKey) -> Site:
+        return select_site(self.sites, key, site_identity, path="<list>", format="list")
+
+
+def test_csr_takes_any_site_source() -> None:
+    doc = metaclone.load(IIS7)
+    source = _SiteList(tuple(doc.sites))
+    from_list = make_csr(source, "Shopping", key=_CSR_KEY)
+    assert sans(from_list.csr) == sans(make_csr(doc, "Shopping", key=_CSR_KEY).csr)
+    assert from_list.hosts == ("*.shopping.example", "shopping.example")
+    with pytest.raises(SiteNotFoundError):
+        make_csr(source, "Nowhere", key=_CSR_KEY)
 
 
 def test_csr_of_a_site_without_https_takes_all_its_hosts() -> None:

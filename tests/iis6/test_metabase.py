@@ -22,11 +22,14 @@ from metaclone.errors import (
     ThumbprintError,
     UnsupportedDocumentError,
 )
-from metaclone.iis6.keys import KeyTable, scan_keys
+from metaclone.iis6.indexing import find_mbproperty, index_keys
+from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
+from metaclone.iis6.reading import scan_document_sites
 from metaclone.lossless import XmlDocument
 from metaclone.model.sites import Binding, CertificateRef, Severity, SiteKind
 from tests.conftest import FIXTURES, corpus_params, fixture_files
+from tests.helpers import assert_refused
 
 IIS6 = FIXTURES / "iis6"
 MAIN = IIS6 / "MetaBase.xml"
@@ -655,27 +658,26 @@ def test_unknown_site() -> None:
 
 @pytest.mark.parametrize("new_id", [12, 1962875481, 1, 98004751])
 def test_clone_refuses_an_id_in_use(new_id: int) -> None:
-    doc = load(MAIN)
-    with pytest.raises(SiteIdInUseError, match=f"id {new_id} is already used"):
-        doc.clone_site("Shop", new_id=new_id)
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(
+        MAIN,
+        lambda doc: doc.clone_site("Shop", new_id=new_id),
+        SiteIdInUseError,
+        match=f"id {new_id} is already used",
+    )
 
 
 def test_clone_refuses_an_id_used_only_by_leftover_keys() -> None:
     data = LF.read_bytes().replace(b"/LM/W3SVC/AppPools", b"/LM/W3SVC/40/ROOT")
-    doc = metaclone.loads(data)
-    assert isinstance(doc, MetabaseDocument)
-    with pytest.raises(SiteIdInUseError):
-        doc.clone_site(1, new_id=40)
-    unchanged(doc, data)
+    assert_refused(data, lambda doc: doc.clone_site(1, new_id=40), SiteIdInUseError)
 
 
 @pytest.mark.parametrize("new_id", [0, -1, 2**31, True, "12"])
 def test_clone_refuses_an_id_out_of_range(new_id: object) -> None:
-    doc = load(MAIN)
-    with pytest.raises(SiteIdOutOfRangeError):
-        doc.clone_site("Shop", new_id=new_id)  # type: ignore[arg-type]
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(
+        MAIN,
+        lambda doc: doc.clone_site("Shop", new_id=new_id),  # type: ignore[arg-type]
+        SiteIdOutOfRangeError,
+    )
 
 
 def test_ambiguous_name() -> None:
@@ -711,10 +713,7 @@ def test_bad_names_are_refused(name: str) -> None:
     ],
 )
 def test_bad_bindings_are_refused(bindings: list[str], message: str) -> None:
-    doc = load(MAIN)
-    with pytest.raises(BindingError, match=message):
-        doc.set_bindings("Shop", bindings)
-    unchanged(doc, MAIN.read_bytes())
+    assert_refused(MAIN, lambda doc: doc.set_bindings("Shop", bindings), BindingError, message)
 
 
 def test_ftp_sites_take_only_ftp_bindings_and_no_certificate() -> None:
@@ -822,10 +821,13 @@ def test_a_key_sharing_the_server_keys_path_makes_the_site_ambiguous() -> None:
         b'<IIsWebVirtualDir\tLocation ="/LM/W3SVC/11/root"',
         b'<IIsWebVirtualDir\tLocation ="/lm/w3svc/11"',
     )
+    assert_refused(
+        data,
+        lambda doc: doc.clone_site("w11"),
+        AmbiguousSiteError,
+        match="2 keys have Location /LM/W3SVC/11",
+    )
     doc = metaclone.loads(data, "dup.xml")
-    with pytest.raises(AmbiguousSiteError, match="2 keys have Location /LM/W3SVC/11"):
-        doc.clone_site("w11")
-    assert doc.to_bytes() == data
     # The other sites are not affected.
     assert doc.clone_site("Blog").id == 1551821404
 
@@ -834,11 +836,8 @@ def test_a_key_sharing_the_server_keys_path_makes_the_site_ambiguous() -> None:
 
 
 def exact_table(doc: MetabaseDocument) -> KeyTable:
-    mbproperty = doc._mbproperty()
-    return scan_keys(
-        doc.xml.text, mbproperty.content_start, mbproperty.content_end, doc._location_of,
-        exact=True,
-    )
+    mbproperty = find_mbproperty(doc.xml)
+    return index_keys(doc.xml, mbproperty.content_start, mbproperty.content_end, exact=True)
 
 
 def exact_keys(doc: MetabaseDocument) -> tuple[MetabaseKey, ...]:
@@ -855,9 +854,10 @@ def assert_index_matches_the_exact_scanner(doc: MetabaseDocument) -> None:
     assert keys == exact_keys(doc)
     sites = doc.sites
     assert scanned == sites
-    doc._index_cache = (doc.xml.version, exact_table(doc))
-    doc._sites_cache = None
-    assert doc.sites == sites
+    exact = metaclone.loads(doc.to_bytes(), "exact.xml", exact=True)
+    assert isinstance(exact, MetabaseDocument)
+    assert exact.keys == keys
+    assert exact.sites == sites
 
 
 @pytest.mark.parametrize("path", fixture_files("iis6/*"), ids=lambda p: p.name)
@@ -907,11 +907,11 @@ def test_index_of_unusual_markup_matches_the_exact_scanner(variant: object, fast
     doc = metaclone.loads(data, "variant.xml")
     assert isinstance(doc, MetabaseDocument)
     # The fast pass leaves key types to be read when needed; the exact scanner lists them.
-    assert (doc._index()._types is None) is fast
+    mbproperty = find_mbproperty(doc.xml)
+    content = (mbproperty.content_start, mbproperty.content_end)
+    assert index_keys(doc.xml, *content).from_fast_pass is fast
     # The site scan reads what the fast pass reads, and gives up where it does.
-    fresh = metaclone.loads(data, "variant.xml")
-    assert isinstance(fresh, MetabaseDocument)
-    assert (fresh._scan_sites() is not None) is fast
+    assert (scan_document_sites(doc.xml.text, *content) is not None) is fast
     assert_index_matches_the_exact_scanner(doc)
     assert [s.id for s in doc.sites] == [1, 11, 1551821403]
 
@@ -1010,4 +1010,4 @@ def test_mbproperty_is_found_whatever_follows_it(trailer: bytes) -> None:
     assert [(s.id, s.name, s.bindings) for s in changed.sites] == [
         (s.id, s.name, s.bindings) for s in original.sites
     ]
-    assert changed._mbproperty().end == original._mbproperty().end
+    assert find_mbproperty(changed.xml).end == find_mbproperty(original.xml).end

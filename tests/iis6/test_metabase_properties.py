@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
-from metaclone.iis6.keys import scan_keys
+from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.model.sites import MAX_SITE_ID
 
@@ -264,10 +264,7 @@ def test_key_index_matches_the_exact_scanner(generated: Generated, data: st.Data
         cut = data.draw(st.sampled_from(ends))
         text = text[:cut] + piece + text[cut:]
     doc = load(text.encode())
-    mbproperty = doc._mbproperty()
-    exact = scan_keys(
-        doc.xml.text, mbproperty.content_start, mbproperty.content_end, doc._location_of,
-        exact=True,
-    )
+    mbproperty = find_mbproperty(doc.xml)
+    exact = index_keys(doc.xml, mbproperty.content_start, mbproperty.content_end, exact=True)
     assert doc.keys == tuple(exact.key(position) for position in range(len(exact)))
     assert [s.id for s in doc.sites] == list(generated.ids)

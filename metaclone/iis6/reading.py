@@ -1,0 +1,333 @@
+"""Sites read from their server keys: one pass over the text for the listing, one start tag
+for a single site.
+
+``scan_document_sites`` finds the server keys without the key index (see
+:func:`~metaclone.iis6.keys.scan_keys`: the same fast pass, which makes no match object for the
+keys in between); :class:`SiteReader` turns the properties of a server key into a
+:class:`~metaclone.model.sites.Site`, with what it inherits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from metaclone.errors import ParseError
+from metaclone.iis6.keys import (
+    LOCATION,
+    SERVICE_BY_FOLDED_NAME,
+    SITE_PATH,
+    TAG_REST,
+    KeyTable,
+    ServerKeyEntry,
+    Service,
+    key_body,
+)
+from metaclone.iis6.schema import parse_bool, parse_multisz
+from metaclone.lossless import Tag, TagKind, XmlDocument, markup
+from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.build import build_binding, build_site, paused_garbage_collection
+from metaclone.model.rules import name_key
+from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
+
+# ServerComment of a start tag, matched from the end of the tag's name: attribute after
+# attribute, so the search never leaves the tag.
+_SERVER_COMMENT = re.compile(
+    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+    r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
+)
+
+# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
+# no value hides another ServerComment that follows it.
+_ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
+_NEEDS_DECODING = ("&", "\t", "\n", "\r")
+
+# The properties a Site is made of, matched from the end of a server key's name: attribute
+# after attribute, so the match never leaves the start tag.  One group per property, None when
+# it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
+_SITE_PROPERTY_NAMES = (
+    "ServerComment",
+    "ServerAutoStart",
+    "ServerBindings",
+    "SecureBindings",
+    "SSLCertHash",
+    "SSLStoreName",
+)
+_SITE_PROPERTIES = re.compile(
+    r"(?:\s+(?:"
+    # The group opens after the quote; what it may hold depends on which quote that was.
+    + "".join(name + r"\s*=\s*[\"']((?<=\")[^\"]*+|[^']*+)[\"']|" for name in _SITE_PROPERTY_NAMES)
+    + r"[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*')))*"
+)
+
+
+_LOCATION_UNCAPTURED = r"\s+Location\s*=\s*(?:\"[^\"]*+\"|'[^']*+')"
+
+
+def site_scanner(site_properties: str) -> re.Pattern[str]:
+    """A pattern for :func:`scan_sites` that reads ``site_properties`` from each server key.
+
+    One match runs over the items before a server key (other keys, comments and the like, as
+    the fast pass of :func:`scan_keys` reads them) and then the server key, so that the items
+    in between make no match objects.  The last match, with no server key, runs to the end.
+    Groups: 1 the name of an item, 2 the "<" of the server key, 3 its name, then the groups
+    of ``site_properties`` (matched from the end of that name), and last its Location in
+    double or single quotes.
+    """
+    return re.compile(
+        rf"(?:[^<]*+(?:<(?:{markup.OPAQUE})"
+        r"|<(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)"
+        + _LOCATION_UNCAPTURED
+        + key_body(1)
+        + r"))*+[^<]*+(?:(<)(IIsWebServer|IIsFtpServer)(?="
+        + site_properties
+        + ")"
+        + LOCATION
+        + key_body(3)
+        + ")?",
+        re.S,
+    )
+
+
+class ScannedSite(NamedTuple):
+    """A server key found by :func:`scan_sites`."""
+
+    service: Service
+    id: int
+    start: int
+    properties: tuple[str | None, ...]
+
+
+def scan_sites(
+    scanner: re.Pattern[str], text: str, start: int, end: int
+) -> list[ScannedSite] | None:
+    """The sites in ``text[start:end]`` as the site entries of :func:`scan_keys` give them.
+
+    ``scanner`` comes from :func:`site_scanner`.  None when the content is not all read by
+    the fast pass (then only the key index can tell the sites).
+    """
+    sites: list[ScannedSite] = []
+    site_path = SITE_PATH.fullmatch
+    position = start
+    while True:
+        found = scanner.match(text, position, end)
+        if found is None:
+            return None
+        groups = found.groups()
+        key_type = groups[2]
+        if key_type is None:
+            return sites if found.end() == end else None
+        position = found.end()
+        raw = groups[-2] if groups[-2] is not None else groups[-1]
+        location = decode_attribute_value(raw)
+        site_match = site_path(location)
+        if site_match is None:
+            continue
+        service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        if service.key_type == key_type:
+            properties = groups[3:-2]
+            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
+
+
+_SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
+
+
+def scan_document_sites(text: str, start: int, end: int) -> list[ScannedSite] | None:
+    """:func:`scan_sites` over the content of ``<MBProperty>`` with the properties of a Site."""
+    return scan_sites(_SITE_SCANNER, text, start, end)
+
+
+class SiteReader:
+    """Reads :class:`~metaclone.model.sites.Site` values from server keys.
+
+    ``inherited`` gives the inheritable properties the sites of a service inherit (see
+    :meth:`~metaclone.iis6.metabase.MetabaseDocument.inherited`).
+    """
+
+    def __init__(self, xml: XmlDocument, inherited: Callable[[Service], dict[str, str]]) -> None:
+        self.xml = xml
+        self._inherited = inherited
+
+    def read_all(
+        self, scanned: list[ScannedSite] | None, index: Callable[[], KeyTable]
+    ) -> tuple[Site, ...]:
+        """Every site in file order: from ``scanned`` when the fast pass found them, else from
+        the server keys of the index."""
+        text = self.xml.text
+        result: list[Site] = []
+        # Lines are counted from one site to the next: one pass over the text in all.
+        line, counted = 1, 0
+        with paused_garbage_collection():
+            if scanned is not None:
+                for found in scanned:
+                    line += text.count("\n", counted, found.start)
+                    counted = found.start
+                    result.append(
+                        self.site_from(found.service, found.id, found.start, line, found.properties)
+                    )
+            else:
+                table = index()
+                for entry in table.site_entries:
+                    start = table.start(entry.position)
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    result.append(self.site_at(entry.service, entry.id, start, line))
+        return tuple(result)
+
+    def read_entry(self, entry: ServerKeyEntry) -> Site:
+        """The site of a server key of the index."""
+        return self.site_at(entry.service, entry.id, entry.start, entry.line)
+
+    def site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
+        """The site whose server key starts at ``start``."""
+        key_type = service.key_type
+        found = _SITE_PROPERTIES.match(self.xml.text, start + 1 + len(key_type))
+        if found is None:
+            raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
+        return self.site_from(service, ident, start, line, found.groups())
+
+    def site_from(
+        self,
+        service: Service,
+        ident: int,
+        start: int,
+        line: int,
+        properties: tuple[str | None, ...],
+    ) -> Site:
+        """The site whose server key at ``start`` has ``properties`` (raw, as listed in
+        ``_SITE_PROPERTY_NAMES``)."""
+        key_type = service.key_type
+        comment, flag, plain, secure, thumbprint, store = properties
+        # TRUE and FALSE as IIS writes them are read without the general parser.
+        auto_start = flag != "FALSE"
+        if flag is not None and flag not in {"TRUE", "FALSE"}:
+            try:
+                auto_start = parse_bool(decode_attribute_value(flag))
+            except ValueError as exc:
+                raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
+        certificate, inherited = self._certificate(service, thumbprint, store)
+        bindings: list[Binding] = []
+        if plain is not None:
+            _add_bindings(bindings, service.plain_protocol, plain, None)
+        if secure is not None:
+            _add_bindings(bindings, "https", secure, certificate)
+        return build_site(
+            ident,
+            decode_attribute_value(comment) if comment else "",
+            auto_start,
+            tuple(bindings),
+            certificate,
+            service.kind,
+            line,
+            True,
+            inherited,
+        )
+
+    def _certificate(
+        self, service: Service, thumbprint: str | None, store: str | None
+    ) -> tuple[CertificateRef | None, tuple[str, ...]]:
+        """The certificate of a site whose own SSLCertHash and SSLStoreName are written as
+        ``thumbprint`` and ``store``, with what it inherits; and ``("certificate",)`` when any
+        part of it is inherited."""
+        if thumbprint is not None:
+            own_hash = decode_attribute_value(thumbprint).strip()
+            if not own_hash:
+                return None, ()  # an empty SSLCertHash of its own: none, none inherited
+            if store:
+                return CertificateRef(own_hash.lower(), decode_attribute_value(store)), ()
+        inherited = self._inherited(service)
+        if not inherited:
+            if thumbprint is None:
+                return None, ()
+            return CertificateRef(own_hash.lower(), "MY"), ()
+        found = own_hash if thumbprint is not None else inherited.get("SSLCertHash", "").strip()
+        if not found:
+            return None, ()
+        store_name = inherited.get("SSLStoreName", "")
+        from_above = thumbprint is None or bool(store_name)
+        return CertificateRef(found.lower(), store_name or "MY"), (
+            ("certificate",) if from_above else ()
+        )
+
+    def _property_error(self, start: int, key_type: str, name: str, message: str) -> ParseError:
+        tag = _tag_at(self.xml.text, start, key_type)
+        found = self.xml.attribute(tag, name)
+        offset = found.value_start if found is not None else start
+        return self.xml.parse_error(offset, f"{name}: {message}")
+
+
+def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[ServerKeyEntry, str]]:
+    """Every site of ``kind`` with its name, reading only ServerComment."""
+    result: list[tuple[ServerKeyEntry, str]] = []
+    for entry in index.site_entries:
+        if entry.service.kind is kind:
+            # A site entry's key is of its service's type.
+            found = _SERVER_COMMENT.match(
+                text, index.start(entry.position) + 1 + len(entry.service.key_type)
+            )
+            if found is None:
+                name = ""
+            else:
+                raw = found.group(1) if found.group(1) is not None else found.group(2)
+                name = decode_attribute_value(raw)
+            result.append((entry, name))
+    return result
+
+
+def name_owner(
+    text: str, index: KeyTable, kind: SiteKind, name: str, exclude: Site | None
+) -> tuple[ServerKeyEntry, str] | None:
+    """The first site of ``kind`` named ``name`` (any case) other than ``exclude``, with its
+    name as written; None when the name is free."""
+    if not may_be_a_site_name(text, name):
+        return None
+    for entry, other_name in site_names(text, index, kind):
+        if name_key(other_name) != name_key(name):
+            continue
+        if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:
+            continue
+        return entry, other_name
+    return None
+
+
+def may_be_a_site_name(text: str, name: str) -> bool:
+    """False when no ServerComment anywhere in the text reads as ``name`` (any case).
+
+    Every site's name is among those values, so a name none of them has is free without
+    reading the sites one by one.
+    """
+    values = [quoted[1:-1] for quoted in _ANY_SERVER_COMMENT.findall(text)]
+    joined = "\0".join(values)
+    if any(c in joined for c in _NEEDS_DECODING):
+        joined = "\0".join(map(decode_attribute_value, values))
+    # No value holds a NUL, nor a name that reaches here: whole values are compared.
+    return f"\0{name_key(name)}\0" in f"\0{name_key(joined)}\0"
+
+
+def _add_bindings(
+    bindings: list[Binding], protocol: str, raw: str, certificate: CertificateRef | None
+) -> None:
+    """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds.
+
+    The same as ``Binding.from_information(protocol, entry.strip(), certificate=...)`` for each
+    non-empty entry of ``parse_multisz(raw)``, with the per-entry work left out where there is
+    nothing to decode: a tab left inside an entry reads as a space.
+    """
+    entries = parse_multisz(raw) if "&" in raw or "\r" in raw else raw.split("\n")
+    for entry in entries:
+        information = entry.strip()
+        if not information:
+            continue
+        if "\t" in information:
+            information = information.replace("\t", " ")
+        bindings.append(build_binding(protocol, information, None, certificate))
+
+
+def _tag_at(text: str, start: int, key_type: str) -> Tag:
+    """The start tag of type ``key_type`` at ``start``."""
+    rest = TAG_REST.match(text, start + 1 + len(key_type))
+    if rest is None:
+        raise AssertionError(f"<{key_type}> at offset {start} has no end")
+    kind = TagKind.EMPTY if rest.group(1) else TagKind.START
+    return Tag(kind, key_type, start, rest.end())
