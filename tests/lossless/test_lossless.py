@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import xml.parsers.expat
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
-from metaclone.lossless import XmlDocument, tokens
+from metaclone.lossless import XmlDocument, markup, tokens
 from metaclone.lossless.document import Patch, apply_patches
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
@@ -640,3 +641,21 @@ def test_last_element_found_from_the_back_as_by_the_forward_search(
     assert (found is not None) is found_from_the_back
     if found is not None:
         assert found == tokens.element_at(text, first)
+
+
+def test_markup_fragments_skip_opaque_markup_whole() -> None:
+    opaque = re.compile(f"<(?:{markup.OPAQUE})", re.S)
+    text = "<!-- <a> --><![CDATA[</a>]]><?pi <a/> ?>"
+    assert [m.group() for m in opaque.finditer(text)] == [
+        "<!-- <a> -->",
+        "<![CDATA[</a>]]>",
+        "<?pi <a/> ?>",
+    ]
+    rest = re.compile(markup.TAG_REST)
+    empty = rest.match(" a='/>' b=\"x\"/>")
+    assert empty is not None
+    assert empty.group(1) == "/"
+    assert empty.end() == len(" a='/>' b=\"x\"/>")
+    assert markup.end_tag("a.b").match("</a.b \r\n>") is not None
+    assert markup.end_tag("a.b").match("</a-b>") is None
+    assert markup.end_tag("a") is markup.end_tag("a")
