@@ -17,16 +17,25 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from metaclone.iis7.index import SiteIndex, raw_attributes, sites_level_elements
+from metaclone import httpsys
+from metaclone.iis7.children import elements_named, raw_attributes
+from metaclone.iis7.index import LocationEntry, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model import rules
 from metaclone.model.build import grouped
-from metaclone.model.sites import Binding, Finding, Severity
+from metaclone.model.checks import common_checks
+from metaclone.model.rules import name_key
+from metaclone.model.site_rules import IIS7_RULES
+from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import SslCertEntry
 
 #: Attributes the configuration system allows on every element.
 _UNIVERSAL = frozenset(
@@ -257,3 +266,129 @@ def _type_problem(schema: AttributeSchema, value: str) -> str | None:
 def _rule_problem(schema: AttributeSchema, value: str) -> str | None:
     rule = _RULES.get(schema.validation or "")
     return rule(value) if rule is not None else None
+
+
+def site_findings(
+    xml: XmlDocument,
+    index: SiteIndex,
+    sites: Sequence[Site],
+    *,
+    ssl_bits: int,
+    sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
+) -> list[Finding]:
+    """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
+    attached HTTP.sys entries by endpoint, None when none are attached)."""
+    findings: list[Finding] = []
+    findings.extend(common_checks(sites, IIS7_RULES))
+    names = {name_key(s.name) for s in sites}
+    for loc in index.locations:
+        if loc.site_name is not None and name_key(loc.site_name) not in names:
+            findings.append(orphan_finding(xml, loc))
+    findings.extend(
+        Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
+        for offset, message in index.problems
+    )
+    findings.extend(schema_findings(xml, index, ssl_bits))
+    ids = {s.id for s in sites}
+    reported: set[int] = set()
+    for key in index.metadata_keys:
+        if key.site_id is not None and key.site_id not in ids and key.site_id not in reported:
+            reported.add(key.site_id)
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "stale-metadata",
+                    f"customMetadata key {key.path!r} belongs to site id {key.site_id}, "
+                    "which no site has; a new site given that id would inherit it "
+                    "(Microsoft KB 3202096)",
+                    key.site_id,
+                    xml.line_of(key.element.start),
+                )
+            )
+    findings.extend(certificate_findings(sites, sslcerts))
+    findings.extend(certificate_attributes(xml, index))
+    return findings
+
+
+def orphan_finding(xml: XmlDocument, loc: LocationEntry) -> Finding:
+    """The finding on a location block that names no site."""
+    return Finding(
+        Severity.WARNING,
+        "orphaned-location",
+        f"<location path={loc.path!r}> names no site; it is left as it is",
+        None,
+        xml.line_of(loc.element.start),
+    )
+
+
+def certificate_findings(
+    sites: Sequence[Site], sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None
+) -> list[Finding]:
+    """HTTP.sys endpoints shared by several sites, and (with ``sslcerts``) https bindings
+    no entry serves."""
+    findings: list[Finding] = []
+    users: dict[httpsys.Endpoint, list[Site]] = {}
+    for site in sites:
+        for binding in site.secure_bindings:
+            endpoint = httpsys.endpoint_for(binding)
+            if endpoint is None:
+                continue
+            if endpoint.kind is httpsys.EndpointKind.IPPORT:
+                owners = users.setdefault(endpoint, [])
+                if site not in owners:
+                    owners.append(site)
+            if sslcerts is not None and binding.certificate is None:
+                if httpsys.served_by(binding, sslcerts) is not None:
+                    continue  # served by the central store, whose certificate is a file
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "missing-certificate",
+                        f"site {site.name!r} (id {site.id}) binding {binding.summary}: "
+                        f"HTTP.sys has no certificate for {endpoint}",
+                        site.id,
+                        site.line,
+                    )
+                )
+    for endpoint, owners in users.items():
+        if len(owners) > 1:
+            listing = ", ".join(f"{s.name!r} (id {s.id})" for s in owners)
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    "shared-sslcert-endpoint",
+                    f"HTTP.sys entry {endpoint} serves the https bindings of {listing}: "
+                    "a certificate change there changes it for all of them",
+                    owners[0].id,
+                    owners[0].line,
+                )
+            )
+    return findings
+
+
+def certificate_attributes(xml: XmlDocument, index: SiteIndex) -> list[Finding]:
+    """Bindings that carry certificate attributes the IIS schema rejects."""
+    findings: list[Finding] = []
+    for entry in index.sites:
+        for child in elements_named(xml, entry.element, "bindings"):
+            for binding in elements_named(xml, child, "binding"):
+                names = {a.name for a in xml.attributes(binding)}
+                if names & {"certificateHash", "certificateStoreName"}:
+                    findings.append(
+                        Finding(
+                            Severity.ERROR,
+                            "certificate-on-binding",
+                            f"site {entry.name!r}: <binding> carries certificateHash or "
+                            "certificateStoreName, which the IIS schema rejects (the "
+                            "certificate belongs in HTTP.sys)",
+                            entry.id,
+                            xml.line_of(binding.start),
+                        )
+                    )
+    return findings
+
+
+def binding_clashes(sites: Sequence[Site]) -> list[Finding]:
+    """Bindings two started sites both listen on (``duplicate-binding``, as every format
+    reports them)."""
+    return [f for f in common_checks(sites, IIS7_RULES) if f.code == "duplicate-binding"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import attrs
 
-from metaclone.iis7.index import SiteIndex, last_sites_level_element, read_site_parts
+from metaclone.iis7.index import SiteIndex, last_sites_level_element
+from metaclone.iis7.site_parts import read_site_parts
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number
 
-_FALSE = "false"
+#: How IIS writes false in a bool attribute it sets.
+FALSE = "false"
 
 
 @attrs.frozen
@@ -79,7 +81,7 @@ class SiteDefaults:
 
 def is_false(text: str | None) -> bool:
     """Whether a bool attribute's text reads as false (IIS accepts any case)."""
-    return text is not None and text.strip().lower() == _FALSE
+    return text is not None and text.strip().lower() == FALSE
 
 
 def read_defaults(index: SiteIndex) -> SiteDefaults:

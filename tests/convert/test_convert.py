@@ -449,7 +449,7 @@ def test_with_sslcert_shared_endpoints_are_updates_naming_the_other_sites() -> N
     assert changes["ipport=0.0.0.0:443"].also_affected == ("Shopping",)
     # The binding clash with the started site "Shop" is warned about as check words it.
     codes = [n.code for n in result.notes]
-    assert codes.count("binding-conflict") == 3
+    assert codes.count("duplicate-binding") == 3
     assert "shared-sslcert-endpoint" in codes
     assert all(n in doc.notes for n in result.notes)
 

@@ -34,6 +34,7 @@ from metaclone.model.sites import (
     VirtualDirectory,
 )
 from tests.conftest import FIXTURES, fixture_files
+from tests.helpers import assert_refused
 
 IIS7 = FIXTURES / "iis7"
 MAIN = IIS7 / "applicationHost.config"
@@ -686,6 +687,10 @@ def test_set_bindings_on_a_site_without_bindings() -> None:
         ([], "at least one binding"),
         (["nonsense"], "is not a binding"),
         (["http/*:80:", "HTTP/*:80:"], "given twice"),
+        # One endpoint, however written: every address, the port as a number, the host name.
+        (["http/*:80:", "http/:80:"], "given twice"),
+        (["http/*:80:shop", "http/*:080:shop"], "given twice"),
+        (["http/*:80:Shop", "http/*:80:SHOP"], "given twice"),
         (["http/*:eighty:"], "port is a number from 1 to 65535"),
         (["http/*:0:"], "port is a number from 1 to 65535"),
         ([Binding("https", "*:443:", ssl_flags=2**32)], "not known to this file's IIS version"),
@@ -695,11 +700,7 @@ def test_set_bindings_on_a_site_without_bindings() -> None:
     ],
 )
 def test_set_bindings_refusals(bindings: list[Binding | str], message: str) -> None:
-    doc = _load(MAIN)
-    before = doc.to_bytes()
-    with pytest.raises(BindingError, match=message):
-        doc.set_bindings("Shop", bindings)
-    assert doc.to_bytes() == before
+    assert_refused(MAIN, lambda doc: doc.set_bindings("Shop", bindings), BindingError, message)
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -729,7 +730,7 @@ def test_check_binding_conflict_and_certificate_attribute() -> None:
     )
     findings = metaclone.loads(text.encode(), "c.config").check()
     codes = [f.code for f in findings]
-    assert codes.count("binding-conflict") == 2
+    assert codes.count("duplicate-binding") == 2
     assert "certificate-on-binding" in codes
 
 
@@ -917,7 +918,7 @@ def test_shared_non_http_listeners_are_not_binding_conflicts() -> None:
         b'<binding protocol="http" bindingInformation="*:80:same" /></bindings></site>\n'
         b"    </sites>\n  </system.applicationHost>\n</configuration>\n"
     )
-    conflicts = [f for f in metaclone.loads(data).check() if f.code == "binding-conflict"]
-    assert [f.message.split("binding ")[-1] for f in conflicts] == [
-        "http/*:80:same; only one of them can run"
+    conflicts = [f for f in metaclone.loads(data).check() if f.code == "duplicate-binding"]
+    assert [f.message.split(" start with ")[-1] for f in conflicts] == [
+        "http/*:80:same: the second cannot start"
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,8 +15,17 @@ from metaclone import httpsys
 from metaclone.errors import ParseError
 from metaclone.iis7 import index as apphost_index
 from metaclone.iis7.applicationhost import AppHostDocument
+from metaclone.iis7.children import attributes_of
 from metaclone.iis7.defaults import read_defaults
+from metaclone.iis7.listing import scan_applicationhost
+from metaclone.iis7.site_parts import (
+    SiteParts,
+    binding_offsets,
+    read_site_parts,
+    read_tracked_parts,
+)
 from metaclone.lossless import XmlDocument
+from metaclone.lossless.tokens import element_by_search
 
 # Child elements a <site> may hold, as (markup, site parts it contributes when read).
 CHILDREN = [
@@ -90,7 +100,7 @@ def _oracle(site: etree._Element) -> dict[str, Any]:
     }
 
 
-def _read(parts: apphost_index.SiteParts) -> dict[str, Any]:
+def _read(parts: SiteParts) -> dict[str, Any]:
     return {
         "bindings": list(parts.bindings),
         "applications": [(app, list(vdirs)) for app, vdirs in parts.applications],
@@ -114,8 +124,9 @@ def test_site_parts_agree_with_lxml_and_full_nesting(children: list[str], newlin
     xml = XmlDocument.from_bytes(text.encode())
     element = xml.child(xml.root, "site")
     assert element is not None
-    parts = apphost_index.read_site_parts(xml.text, element)
-    full, offsets = apphost_index._read_all(xml.text, element.content_start, element.content_end)
+    parts = read_site_parts(xml.text, element)
+    full = read_site_parts(xml.text, element, exact=True)
+    offsets = binding_offsets(xml.text, element)
     assert parts == full
     assert len(offsets) == len(parts.bindings)
     assert all(xml.text.startswith("<binding", offset) for offset in offsets)
@@ -138,8 +149,12 @@ def test_fast_path_declines_what_it_cannot_read_exactly(child: str, fast: bool) 
     xml = XmlDocument.from_bytes(_site_document([child], "\n").encode())
     element = xml.child(xml.root, "site")
     assert element is not None
-    tracked = apphost_index._read_tracked(xml.text, element.content_start, element.content_end)
+    tracked = read_tracked_parts(xml.text, element)
     assert (tracked is not None) is fast
+
+
+# Any attribute, double- or single-quoted: the reader the fast double-quoted split must equal.
+_GENERAL_ATTRIBUTE = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
 def test_attribute_splitting_matches_the_general_reader() -> None:
@@ -152,9 +167,9 @@ def test_attribute_splitting_matches_the_general_reader() -> None:
     for attribute_text in cases:
         general = {
             name: double or single
-            for name, double, single in apphost_index._ATTRIBUTE.findall(attribute_text)
+            for name, double, single in _GENERAL_ATTRIBUTE.findall(attribute_text)
         }
-        assert apphost_index._attributes_of(attribute_text) == general
+        assert attributes_of(attribute_text) == general
 
 
 def test_bad_ssl_flags_are_located_at_their_binding() -> None:
@@ -182,7 +197,8 @@ def test_site_lines_are_counted_in_one_pass() -> None:
     )
     doc = metaclone.loads(text.encode(), "lines.config")
     assert isinstance(doc, AppHostDocument)
-    assert [s.line for s in doc.sites] == [doc.xml.line_of(e.start) for e in doc._index().sites]
+    starts = [e.start for e in apphost_index.index_applicationhost(doc.xml).sites]
+    assert [s.line for s in doc.sites] == [doc.xml.line_of(start) for start in starts]
     assert [s.line for s in doc.sites] == [4, 6, 9, 13, 18]
 
 
@@ -318,9 +334,14 @@ def _site_defaults_start(xml: XmlDocument, index: apphost_index.SiteIndex) -> st
     return found
 
 
-def _exact_sites(doc: AppHostDocument) -> tuple[Any, ...]:
-    index = apphost_index.index_applicationhost(doc.xml)
-    return tuple(doc._read_site(e, index, doc.xml.line_of(e.start)) for e in index.sites)
+def _exact_sites(
+    doc: AppHostDocument, sslcerts: list[httpsys.SslCertEntry] | None = None
+) -> tuple[Any, ...]:
+    """The sites of ``doc`` as the exact readers read them (with the same HTTP.sys entries)."""
+    exact = metaclone.loads(doc.to_bytes(), doc.path, exact=True)
+    if sslcerts is not None:
+        exact.attach_sslcerts(sslcerts)
+    return exact.sites
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -342,7 +363,7 @@ def test_listing_pass_agrees_with_the_exact_readers(
     text = _listing_document(sites, gaps)
     doc = metaclone.loads(text.encode(), "listing.config")
     assert isinstance(doc, AppHostDocument)
-    scanned, values = apphost_index.scan_applicationhost(doc.xml)
+    scanned, values = scan_applicationhost(doc.xml)
     assert scanned == apphost_index.index_applicationhost(doc.xml)
     assert len(values) == len(scanned.sites)
     assert scanned.default_pool == _default_pool_gap_by_gap(doc.xml, scanned)
@@ -369,7 +390,7 @@ def test_listing_pass_reads_sites_as_iis_writes_them_itself() -> None:
     ]
     doc = metaclone.loads(_listing_document([(1, site, 0)], []).encode(), "quick.config")
     assert isinstance(doc, AppHostDocument)
-    _, values = apphost_index.scan_applicationhost(doc.xml)
+    _, values = scan_applicationhost(doc.xml)
     assert values[0] is not None
     (listed,) = doc.sites
     assert listed == _exact_sites(doc)[0]
@@ -382,7 +403,7 @@ def test_listing_pass_leaves_values_to_decode_to_the_exact_reader() -> None:
     site = ['<bindings><binding protocol="http" bindingInformation="*:80:a&amp;b" /></bindings>']
     doc = metaclone.loads(_listing_document([(0, site, 0)], []).encode(), "decode.config")
     assert isinstance(doc, AppHostDocument)
-    _, values = apphost_index.scan_applicationhost(doc.xml)
+    _, values = scan_applicationhost(doc.xml)
     assert values == (None,)
     assert doc.sites[0].bindings[0].host == "a&b"
 
@@ -428,7 +449,7 @@ def test_listing_pass_reads_a_site_whole_only_when_string_search_is_exact(
 ) -> None:
     doc = metaclone.loads(_listing_document([(0, children, 0)], []).encode(), "whole.config")
     assert isinstance(doc, AppHostDocument)
-    _, values = apphost_index.scan_applicationhost(doc.xml)
+    _, values = scan_applicationhost(doc.xml)
     assert (values[0] is not None) is read_whole
     assert doc.sites == _exact_sites(doc)
 
@@ -442,19 +463,18 @@ def test_listing_pass_attaches_http_sys_certificates() -> None:
     assert isinstance(doc, AppHostDocument)
     endpoint = httpsys.endpoint_for(doc.sites[0].bindings[0])
     assert endpoint is not None
-    doc.attach_sslcerts(
-        [
-            httpsys.SslCertEntry(
-                endpoint=endpoint,
-                thumbprint="ab" * 20,
-                store="MY",
-                app_id=httpsys.IIS_APP_ID,
-                fields=((endpoint.kind.value, endpoint.value),),
-                line=1,
-            )
-        ]
-    )
-    assert doc.sites == _exact_sites(doc)
+    entries = [
+        httpsys.SslCertEntry(
+            endpoint=endpoint,
+            thumbprint="ab" * 20,
+            store="MY",
+            app_id=httpsys.IIS_APP_ID,
+            fields=((endpoint.kind.value, endpoint.value),),
+            line=1,
+        )
+    ]
+    doc.attach_sslcerts(entries)
+    assert doc.sites == _exact_sites(doc, entries)
     assert doc.sites[0].bindings[0].certificate is not None
 
 
@@ -474,4 +494,4 @@ def test_skipping_a_section_finds_the_same_end_as_the_tokenizer(inner: str) -> N
     xml = XmlDocument.from_bytes(f"<root><pools a='1'>{inner}</pools ><next /></root>".encode())
     pools = xml.child(xml.root, "pools")
     assert pools is not None
-    assert apphost_index._element_at(xml.text, pools.start_tag) == pools
+    assert element_by_search(xml.text, pools.start_tag) == pools

@@ -303,7 +303,7 @@ def test_check_sees_the_inherited_state() -> None:
         'bindingInformation="*:80:shop.example.com"',
     )
     doc = metaclone.loads(text.encode(), "clash.config")
-    assert "binding-conflict" not in [f.code for f in doc.check()]
+    assert "duplicate-binding" not in [f.code for f in doc.check()]
     doc.set_auto_start("Shop", True)
     doc.set_auto_start("STRASSE", True)
-    assert "binding-conflict" in [f.code for f in doc.check()]
+    assert "duplicate-binding" in [f.code for f in doc.check()]

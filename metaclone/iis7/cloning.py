@@ -1,0 +1,467 @@
+"""Cloning an IIS 7+ site with what refers to it, and choosing the name and id of a new site."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from metaclone.document import SiteKey
+from metaclone.errors import (
+    MetacloneError,
+    SiteIdInUseError,
+    SiteNameError,
+    SiteNotFoundError,
+)
+from metaclone.iis7.certificates import SiteCertificates
+from metaclone.iis7.checks import orphan_finding
+from metaclone.iis7.children import elements_named
+from metaclone.iis7.defaults import FALSE, is_false
+from metaclone.iis7.index import (
+    SITE_NAME_PROPERTIES,
+    LocationEntry,
+    MetadataKey,
+    SiteElement,
+    SiteIndex,
+)
+from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
+from metaclone.model.rules import copy_name, name_key
+from metaclone.model.site_rules import check_free_name, choose_site_id
+from metaclone.model.sites import (
+    ADDRESS_PROTOCOLS,
+    Finding,
+    Severity,
+    Site,
+)
+from metaclone.model.validation import (
+    require_pool_name,
+)
+
+_MAX_NOTES_PER_OPERATION = 50
+
+
+class SiteCloning(SiteCertificates):
+    """``clone_site``, ``new_site_identity`` and the checks of a new name and id."""
+
+    def _check_new_name(self, name: str | None, index: SiteIndex, *, allow: int | None) -> str:
+        if name is None:
+            raise SiteNameError(
+                "a new site needs a name (site names are unique in IIS 7 and later)",
+                path=self.path,
+            )
+        return check_free_name(
+            name, path=self.path, taken=lambda wanted: self._name_owner(wanted, index, allow)
+        )
+
+    def _name_owner(self, name: str, index: SiteIndex, allow: int | None) -> MetacloneError | None:
+        """The error naming what has ``name`` already: another site than ``allow``, or a
+        location block a deleted site left behind."""
+        wanted = name_key(name)
+        for entry in index.sites_by_name.get(wanted, ()):
+            if entry.id != allow:
+                return self.xml.located(
+                    SiteNameError,
+                    entry.element.start,
+                    f"site name {name!r} is already used by site id {entry.id} "
+                    "(names compare case-insensitively)",
+                )
+        locations = index.locations_of(name)
+        if locations and wanted not in index.sites_by_name:
+            loc = locations[0]
+            return self.xml.located(
+                SiteNameError,
+                loc.element.start,
+                f"<location path={loc.path!r}> already configures a site named {name!r} "
+                "(left behind by a deleted site?); a site with that name would inherit it. "
+                "Delete the block or choose another name",
+            )
+        return None
+
+    def _choose_id(self, new_id: int | None, index: SiteIndex) -> int:
+        used = {e.id: e for e in index.sites}
+        return choose_site_id(
+            new_id,
+            used.keys() | index.metadata_ids,
+            self.site_rules,
+            path=self.path,
+            taken=lambda wanted: self._id_owner(wanted, used, index),
+        )
+
+    def _id_owner(
+        self, site_id: int, used: dict[int, SiteElement], index: SiteIndex
+    ) -> MetacloneError | None:
+        """The error naming what uses ``site_id`` already: a site, or customMetadata a deleted
+        site left behind (KB 3202096)."""
+        if site_id in used:
+            entry = used[site_id]
+            return self.xml.located(
+                SiteIdInUseError,
+                entry.element.start,
+                f"site id {site_id} is already used by site {entry.name!r}",
+            )
+        if site_id in index.metadata_ids:
+            key = index.keys_of(site_id)[0]
+            return self.xml.located(
+                SiteIdInUseError,
+                key.element.start,
+                f"site id {site_id} is still used by customMetadata key {key.path!r} of a "
+                "deleted site; a site given that id would inherit it (Microsoft KB 3202096). "
+                "Choose another id",
+            )
+        return None
+
+    def new_site_identity(self, name: str | None, site_id: int | None) -> tuple[str, int]:
+        """The name and id a new site may take, refused as :meth:`clone_site` refuses them:
+        ``name`` unused (and named by no location block left behind), ``site_id`` unused by
+        sites and customMetadata, or when None one more than the highest id either uses."""
+        index = self._index()
+        return self._check_new_name(name, index, allow=None), self._choose_id(site_id, index)
+
+    def clone_site(
+        self,
+        source: SiteKey,
+        new_id: int | None = None,
+        new_name: str | None = None,
+        *,
+        auto_start: bool = False,
+        clone_app_pools: bool = False,
+    ) -> Site:
+        """Copy a site with a new id and name, with its location blocks and customMetadata.
+
+        ``new_name`` defaults to ``NAME (copy)`` (``NAME (copy 2)``, ... when taken), as IIS 6
+        names copies.  The copy is inserted right after the source and is stopped
+        (``serverAutoStart="false"``) unless ``auto_start``.  ``new_id`` defaults to one more
+        than the highest id used by a site or by customMetadata, so no deleted site's id is
+        reused.  With
+        ``clone_app_pools``, the application pools the source's applications name explicitly
+        are copied under new names and the clone's applications point at the copies.
+        Site-specific text the copy keeps (host names, paths) is reported in :attr:`notes`.
+        """
+        index = self._index()
+        entry = self._editable(self._entry(source))
+        if new_name is None:
+            new_name = self._copy_name(entry, index)
+        name = self._check_new_name(new_name, index, allow=None)
+        site_id = self._choose_id(new_id, index)
+        editor = self.xml.edit()
+        scratch = self.xml.edit()
+        notes: list[Finding] = []
+        self._rewrite_identity(scratch, entry, site_id, name)
+        self._set_start(scratch, entry, auto_start, clone=True)
+        if clone_app_pools:
+            notes.extend(
+                clone_pools(
+                    self.xml,
+                    editor,
+                    scratch,
+                    entry=entry,
+                    pools_element=index.pools_element,
+                    name=name,
+                    line=self._line(entry),
+                )
+            )
+        block = entry.block
+        editor.insert_after(block, scratch.render(block.start, block.end))
+        locations = index.locations_of(entry.name)
+        for loc in locations:
+            scratch.set_attribute(loc.element, "path", loc.renamed(name))
+            editor.insert_after(loc.element, scratch.render(loc.element.start, loc.element.end))
+        copy_metadata(
+            self.xml, editor, scratch, index.keys_of(entry.id), site_id=site_id, name=name
+        )
+        rewritten = {"applicationPool"} if clone_app_pools else set()
+        notes.extend(self._clone_notes(entry, index, locations, rewritten, site_id))
+        copy_start = self._copy_start(editor, block)
+        editor.commit()
+        self.notes.extend(notes)
+        return self._site_at(copy_start, site_id, name, index)
+
+    def _clone_notes(
+        self,
+        entry: SiteElement,
+        index: SiteIndex,
+        locations: Sequence[LocationEntry],
+        rewritten: set[str],
+        site_id: int,
+    ) -> list[Finding]:
+        """What the user should know about a clone of ``entry`` given id ``site_id``."""
+        notes = site_specific_notes(
+            self.xml,
+            entry,
+            self._read_site(entry, index),
+            locations,
+            rewritten,
+            line=self._line(entry),
+        )
+        notes.extend(self._orphans_left(index))
+        if self.dialect.clone_notes is not None:
+            notes.extend(self.dialect.clone_notes(site_id, self._line(entry)))
+        return notes
+
+    def _copy_start(self, editor: Editor, block: Element) -> int:
+        """Where the copy of ``block`` starts once ``editor`` commits: the block's end, moved
+        by the patches before it, plus the line end and indentation insert_after puts in front."""
+        copy_start = block.end + len(self.xml.newline_near(block.start))
+        copy_start += len(self.xml.indentation_before(block.start))
+        copy_start += sum(
+            len(p.new) - (p.end - p.start) for p in editor.patches if p.end < block.end
+        )
+        return copy_start
+
+    def _copy_name(self, entry: SiteElement, index: SiteIndex) -> str:
+        """``NAME (copy)``, numbered past names used by sites or by location blocks."""
+        return copy_name(
+            entry.name,
+            lambda name: name_key(name) in index.sites_by_name or bool(index.locations_of(name)),
+        )
+
+    def _site_at(self, offset: int, site_id: int, name: str, index: SiteIndex) -> Site:
+        """The site whose block starts at ``offset``, read without indexing the file again."""
+        tag = next_tag(self.xml.text, offset)
+        if tag is None:  # pragma: no cover - the offset is that of text just inserted
+            return self.site(site_id)
+        block = self.xml.element_at(tag)
+        element, wrapper = block, None
+        if block.name != "site":
+            inner = self.xml.child(block, "site")
+            if inner is None:  # pragma: no cover
+                return self.site(site_id)
+            element, wrapper = inner, block
+        return self._read_site(SiteElement.of(element, site_id, name, wrapper), index)
+
+    def _rewrite_identity(
+        self, editor: Editor, entry: SiteElement, site_id: int, name: str
+    ) -> None:
+        editor.set_attribute(entry.element, "name", name)
+        editor.set_attribute(entry.element, "id", str(site_id))
+        wrapped = self.dialect.wrapper_attributes
+        if entry.wrapper is not None and wrapped is not None:
+            editor.set_attribute(entry.wrapper, wrapped.name, name)
+            editor.set_attribute(entry.wrapper, wrapped.id, str(site_id))
+
+    def _set_start(
+        self, editor: Editor, entry: SiteElement, auto_start: bool, *, clone: bool
+    ) -> None:
+        """Make the site start (or not) with IIS: ``serverAutoStart`` is written whenever the
+        value the site has now, its own or the one it inherits from ``<siteDefaults>``,
+        differs from ``auto_start``; a site that already starts as asked is left alone."""
+        current = self.xml.attribute(entry.element, "serverAutoStart")
+        if current is not None and current.value.strip():
+            effective = not is_false(current.value)
+        else:
+            effective = self._defaults()[0].auto_start
+        if effective != auto_start:
+            editor.set_attribute(entry.element, "serverAutoStart", "true" if auto_start else FALSE)
+        state = self.dialect.wrapper_state
+        wrapper = entry.wrapper
+        if (
+            state is not None
+            and wrapper is not None
+            and self.xml.attribute(wrapper, state.attribute) is not None
+        ):
+            if not auto_start:
+                editor.set_attribute(wrapper, state.attribute, state.stopped)
+            elif not clone:
+                editor.set_attribute(wrapper, state.attribute, state.started)
+
+    def _orphans_left(self, index: SiteIndex) -> list[Finding]:
+        return [
+            orphan_finding(self.xml, loc)
+            for loc in index.locations
+            if loc.site_name is not None and name_key(loc.site_name) not in index.sites_by_name
+        ]
+
+
+def copy_metadata(
+    xml: XmlDocument,
+    editor: Editor,
+    scratch: Editor,
+    keys: Sequence[MetadataKey],
+    *,
+    site_id: int,
+    name: str,
+) -> None:
+    """Copy the customMetadata ``keys`` of a site for its clone ``site_id`` named ``name``:
+    the copies go together after the last of them."""
+    if not keys:
+        return
+    newline = xml.newline_near(keys[-1].element.start)
+    copies: list[str] = []
+    for position, key in enumerate(keys):
+        scratch.set_attribute(key.element, "path", key.moved(site_id))
+        if key.is_site_root:
+            for prop in elements_named(xml, key.element, "property"):
+                if (xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
+                    scratch.set_attribute(prop, "value", name)
+        # insert_after indents the first copy; the others need their own indentation.
+        indent = xml.indentation_before(key.element.start) if position else ""
+        copies.append(indent + scratch.render(key.element.start, key.element.end))
+    editor.insert_after(keys[-1].element, newline.join(copies))
+
+
+def clone_pools(
+    xml: XmlDocument,
+    editor: Editor,
+    scratch: Editor,
+    *,
+    entry: SiteElement,
+    pools_element: Element | None,
+    name: str,
+    line: int,
+) -> list[Finding]:
+    """Copy the application pools the applications of ``entry`` name explicitly, under names
+    made from the clone's ``name``, and point the clone's applications (in ``scratch``) at
+    the copies; a note when the site names no pool of its own."""
+    apps = list(elements_named(xml, entry.element, "application"))
+    explicit = _explicit_pools(xml, apps)
+    if not explicit:
+        return [
+            Finding(
+                Severity.INFO,
+                "no-pool-cloned",
+                f"site {entry.name!r} names no application pool of its own; the clone "
+                "uses the default pool like the source",
+                entry.id,
+                line,
+            )
+        ]
+    pool_elements = (
+        {name_key(xml.get(p, "name") or ""): p for p in elements_named(xml, pools_element, "add")}
+        if pools_element is not None
+        else {}
+    )
+    renamed: dict[str, str] = {}
+    for folded, pool in explicit.items():
+        new_pool = pool_name(pool, entry.name, name, single=len(explicit) == 1)
+        require_pool_name(new_pool, path=xml.path)
+        if name_key(new_pool) in pool_elements or name_key(new_pool) in {
+            name_key(n) for n in renamed.values()
+        }:
+            raise SiteNameError(
+                f"application pool {new_pool!r} already exists; clone without new pools "
+                "or choose another site name",
+                path=xml.path,
+            )
+        source_pool = pool_elements.get(folded)
+        if source_pool is None:
+            raise SiteNotFoundError(
+                f"site {entry.name!r} uses application pool {pool!r}, which this file does "
+                "not define",
+                path=xml.path,
+            )
+        renamed[folded] = new_pool
+        _copy_pool(editor, scratch, source_pool, new_pool)
+    for app in apps:
+        named = xml.get(app, "applicationPool")
+        if named and name_key(named) in renamed:
+            scratch.set_attribute(app, "applicationPool", renamed[name_key(named)])
+    return []
+
+
+def _explicit_pools(xml: XmlDocument, apps: Sequence[Element]) -> dict[str, str]:
+    """The pools ``apps`` name, by name key, as first written."""
+    explicit: dict[str, str] = {}
+    for app in apps:
+        pool = xml.get(app, "applicationPool")
+        if pool:
+            explicit.setdefault(name_key(pool), pool)
+    return explicit
+
+
+def _copy_pool(editor: Editor, scratch: Editor, source_pool: Element, new_pool: str) -> None:
+    scratch.set_attribute(source_pool, "name", new_pool)
+    editor.insert_after(source_pool, scratch.render(source_pool.start, source_pool.end))
+
+
+#: Attributes a clone rewrites on these elements: never reported as still naming the source.
+_REWRITTEN = frozenset({"name", "SITE.NAME", "bindingInformation", "bindings", "path"})
+_REWRITTEN_ON = frozenset({"site", "SITE", "binding", "location"})
+
+
+def site_specific_notes(
+    xml: XmlDocument,
+    entry: SiteElement,
+    site: Site,
+    locations: Sequence[LocationEntry],
+    rewritten: set[str],
+    *,
+    line: int,
+) -> list[Finding]:
+    """Values copied as they are that still name the source ``site`` or one of its hosts."""
+    patterns = _needles(entry, site)
+    notes: list[Finding] = []
+    regions = [(entry.block, "the clone")] + [
+        (loc.element, "a copied location block") for loc in locations
+    ]
+    for element, where in regions:
+        for token, attribute, hits in _hits(xml, element, patterns, rewritten):
+            notes.append(
+                Finding(
+                    Severity.INFO,
+                    "site-specific-value",
+                    f"{where} keeps <{token.name} {attribute.name}="
+                    f"{attribute.value!r}>, which mentions {', '.join(map(repr, hits))}"
+                    "; change it by hand if the clone needs its own",
+                    entry.id,
+                    xml.line_of(token.start),
+                )
+            )
+    if len(notes) > _MAX_NOTES_PER_OPERATION:
+        rest = len(notes) - _MAX_NOTES_PER_OPERATION
+        notes = notes[:_MAX_NOTES_PER_OPERATION]
+        notes.append(
+            Finding(
+                Severity.INFO,
+                "site-specific-value",
+                f"... and {rest} more values that mention the source site",
+                entry.id,
+                line,
+            )
+        )
+    return notes
+
+
+def _needles(entry: SiteElement, site: Site) -> dict[str, re.Pattern[str]]:
+    """A pattern for the site's name and each host name of its bindings, by what it finds."""
+    needles = {name_key(entry.name)}
+    needles.update(
+        name_key(b.host)
+        for b in site.bindings
+        if b.host and b.host != "*" and b.protocol.lower() in ADDRESS_PROTOCOLS
+    )
+    return {
+        needle: re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+        for needle in needles
+        if needle
+    }
+
+
+def _hits(
+    xml: XmlDocument,
+    element: Element,
+    patterns: dict[str, re.Pattern[str]],
+    rewritten: set[str],
+) -> Iterator[tuple[Tag, Attribute, list[str]]]:
+    """Each attribute in ``element`` the clone keeps as it is, with the needles it mentions."""
+    for token in iter_markup(xml.text, element.start, element.end):
+        if not isinstance(token, Tag) or token.kind is TagKind.END:
+            continue
+        for attribute in xml.attributes(token):
+            if attribute.name in rewritten or (
+                attribute.name in _REWRITTEN and token.name in _REWRITTEN_ON
+            ):
+                continue
+            value = name_key(attribute.value)
+            hits = sorted(n for n, pattern in patterns.items() if pattern.search(value))
+            if hits:
+                yield token, attribute, hits
+
+
+def pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
+    """A name for the clone's copy of ``pool``: the site name swapped in, else appended."""
+    if name_key(pool) == name_key(old_site):
+        return new_site
+    position = name_key(pool).find(name_key(old_site))
+    if position >= 0:
+        return pool[:position] + new_site + pool[position + len(old_site) :]
+    return new_site if single else f"{new_site} {pool}"

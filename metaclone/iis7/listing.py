@@ -1,0 +1,275 @@
+"""Listing every site of an applicationHost.config in one regular-expression pass.
+
+The pass over ``<sites>`` also finds its end: a site written the way IIS writes it is matched
+whole, its start tag and bindings in groups and every other element passed over unread; any
+other site is found tag by tag and read by the exact readers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from metaclone.iis7.children import attributes_of
+from metaclone.iis7.index import (
+    SiteElement,
+    SiteIndex,
+    entry_from_span,
+    index_applicationhost,
+    sites_application_defaults,
+)
+from metaclone.iis7.site_parts import PLAIN_VALUE
+from metaclone.lossless import Element, Tag, TagKind, XmlDocument
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
+from metaclone.lossless.tokens import balanced, element_by_search, next_tag
+
+#: The values of a site the listing pass read whole, as written (and the same decoded): name,
+#: id, serverAutoStart, then from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END` three per
+#: binding (protocol, bindingInformation, sslFlags).  None where there is nothing; the bindings
+#: end at the first slot whose protocol is None.  Such a site has no FTP SSL settings.
+QuickValues = tuple[str | None, ...]
+
+
+#: How many bindings a site read whole may have (more: read exactly).
+_QUICK_BINDINGS = 8
+
+
+# A value that reads as written.
+_RAW = rf'"({PLAIN_VALUE})"'
+
+
+# White space between elements.
+_GAP = r"\s*+"
+
+
+# A <binding> with protocol, bindingInformation, sslFlags: a group for each.
+_QUICK_BINDING = (
+    rf"{_GAP}<binding\s+protocol={_RAW}\s+bindingInformation={_RAW}(?:\s+sslFlags={_RAW})?\s*/>"
+)
+
+
+_QUICK_BINDING_GROUPS = 3
+
+
+QUICK_BINDINGS_AT = 3
+
+
+QUICK_END = QUICK_BINDINGS_AT + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS
+
+
+#: All values of an empty ``<site/>``.
+_NOTHING: QuickValues = (None,) * QUICK_END
+
+
+# Content of a site up to a tag that the listing pass must look at: its </site>, a <bindings>,
+# and what makes the content unfit for reading this way: comments, CDATA and processing
+# instructions (which may hold decoy tags), nested sites, and the FTP settings, which hold an
+# FTP site's certificate.  No "<" can stand in text or attribute values, so every other tag is
+# passed over whole, with whatever it holds.
+_QUICK_SKIP = r"(?:[^<]++|<(?!/site\s*>|bindings[\s/>]|[!?]|site|ftpServer))*+"
+
+
+#: A ``<site>`` as IIS writes it, after its "<": the start tag (groups name, id,
+#: serverAutoStart), the content before its ``<bindings>`` (group ``body``), its
+#: ``<bindings>`` (group ``bindings``, then three groups per binding slot) and the rest.
+_QUICK_SITE = (
+    rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>"
+    rf"(?P<body>{_QUICK_SKIP})"
+    r"(?:(?P<bindings><bindings\s*(?:/>|>"
+    + "".join(f"(?:{_QUICK_BINDING}" for _ in range(_QUICK_BINDINGS))
+    + ")?" * _QUICK_BINDINGS
+    + rf"{_GAP}</bindings\s*>)){_QUICK_SKIP})?</site\s*>"
+)
+
+
+# The markup of <sites> for the listing pass; the outermost group of each alternative names
+# its kind (Match.lastgroup):
+#   opaque     comment, CDATA section, processing instruction
+#   quick      a whole site as IIS writes it (see _QUICK_SITE)
+#   site       any other <site> start or empty tag (siteattrs, siteempty)
+#   siteend    </site>
+#   tag        any other tag
+_LISTING = re.compile(
+    # One leading "<" for every alternative lets the search skip to the next "<" at once.
+    rf"<(?:(?P<opaque>{OPAQUE})"
+    rf"|(?P<quick>{_QUICK_SITE})"
+    rf"|(?P<site>site(?=[\s/>])(?P<siteattrs>{ATTRIBUTE_TEXT})(?P<siteempty>/?)>)"
+    r"|(?P<siteend>/site\s*>)"
+    rf"|(?P<sites>sites(?=[\s/>]){ATTRIBUTE_TEXT}(?P<sitesempty>/?)>)"
+    r"|(?P<sitesend>/sites\s*>)"
+    rf"|(?P<tag>{NAME}{ATTRIBUTE_TEXT}/?>|/{NAME}\s*>))",
+    re.S,
+)
+
+
+_QUICK = _LISTING.groupindex["quick"]
+
+
+_BODY = _LISTING.groupindex["body"]
+
+
+_BINDINGS = _LISTING.groupindex["bindings"]
+
+
+#: The groups of :data:`QuickValues` in a listing match.
+_QUICK_VALUES = (
+    _QUICK + 1,
+    _QUICK + 2,
+    _QUICK + 3,
+    *range(_BINDINGS + 1, _BINDINGS + 1 + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS),
+)
+
+
+assert _BODY == _QUICK + 4
+
+
+assert len(_QUICK_VALUES) == QUICK_END
+
+
+def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+    """The index of :func:`index_applicationhost`, and the values of every site, in one pass.
+
+    For each site, in index order, its values when the site is written as IIS writes it, or
+    None when it must be read with :func:`read_site_parts`.  Sites are found exactly as the
+    index finds them (``<site>`` tags are followed however they nest; comments, CDATA and
+    processing instructions are skipped), and so is the end of ``<sites>``, which the pass
+    finds on its way instead of searching for it first.
+    """
+    text = xml.text
+    root = xml.root
+    host = _first_start_tag(text, root, "system.applicationHost")
+    if host is None:
+        return _exactly(xml)
+    sites_tag: Tag | None = None
+    metadata_element: Element | None = None
+    pools_element: Element | None = None
+    sites_element: Element | None = None
+    scanned: tuple[list[SiteElement], list[QuickValues | None], Tag] | None = None
+    position = host.end
+    while True:
+        tag = next_tag(text, position, root.content_end)
+        if tag is None:
+            raise ValueError(f"<{host.name}> at offset {host.start} is never closed")
+        if tag.kind is TagKind.END:
+            break
+        if tag.name == "sites" and sites_tag is None:
+            sites_tag = tag
+            if tag.kind is not TagKind.START:
+                return _exactly(xml)
+            scanned = _scan_sites(xml, tag.end)
+            sites_element = Element(tag, scanned[2])
+            position = sites_element.end
+            continue
+        element = element_by_search(text, tag)
+        if tag.name == "customMetadata" and metadata_element is None:
+            metadata_element = element
+        elif tag.name == "applicationPools" and pools_element is None:
+            pools_element = element
+        position = element.end
+    if sites_element is None or scanned is None:
+        return _exactly(xml)
+    sites = tuple(scanned[0])
+    defaults = sites_application_defaults(xml, sites_element, sites)
+    index = SiteIndex(
+        version=xml.version,
+        sites_element=sites_element,
+        sites=sites,
+        metadata_element=metadata_element,
+        pools_element=pools_element,
+        default_pool=defaults[0],
+        default_protocols=defaults[1],
+        configuration=root,
+        text=text,
+    )
+    return index, tuple(scanned[1])
+
+
+def _exactly(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+    """The index, with every site left to the exact reader."""
+    index = index_applicationhost(xml)
+    return index, (None,) * len(index.sites)
+
+
+def _first_start_tag(text: str, parent: Element, name: str) -> Tag | None:
+    """The start tag of the first child ``name`` of ``parent`` (None: none, or it is empty)."""
+    position = parent.content_start
+    while True:
+        tag = next_tag(text, position, parent.content_end)
+        if tag is None or tag.kind is TagKind.END:
+            return None
+        if tag.name == name:
+            return tag if tag.kind is TagKind.START else None
+        position = element_by_search(text, tag).end
+
+
+def _scan_sites(
+    xml: XmlDocument, content_start: int
+) -> tuple[list[SiteElement], list[QuickValues | None], Tag]:
+    """The sites of the ``<sites>`` whose content starts at ``content_start``, their values
+    (None: read exactly), and the end tag of ``<sites>``."""
+    text = xml.text
+    entries: list[SiteElement] = []
+    found: list[QuickValues | None] = []
+    depth = sites_depth = 0
+    start = site_content_start = 0
+    attribute_text = ""
+    for match in _LISTING.finditer(text, content_start):
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "quick":
+            if depth > 0:
+                # A whole site inside a site read tag by tag holds no other site.
+                continue
+            entry, values = _quick_entry(xml, match)
+            entries.append(entry)
+            found.append(values)
+        elif kind == "site":
+            empty = match.group("siteempty")
+            if depth == 0:
+                start = match.start()
+                attribute_text = match.group("siteattrs")
+                if empty:
+                    span = (start, position, position, position, "")
+                    entries.append(entry_from_span(xml, span, attributes_of(attribute_text)))
+                    found.append(_NOTHING)
+                    continue
+                site_content_start = position
+            if not empty:
+                depth += 1
+        elif kind == "siteend":
+            depth -= 1
+            if depth == 0:
+                span = (start, site_content_start, match.start(), position, "")
+                entries.append(entry_from_span(xml, span, attributes_of(attribute_text)))
+                found.append(None)
+        elif kind == "sites":
+            if not match.group("sitesempty"):
+                sites_depth += 1
+        elif kind == "sitesend":
+            if sites_depth == 0:
+                return entries, found, Tag(TagKind.END, "sites", match.start(), position)
+            sites_depth -= 1
+    raise ValueError(f"<sites> before offset {content_start} is never closed")
+
+
+def _quick_entry(xml: XmlDocument, match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
+    """The entry of a site the listing pass matched whole, and its values (None: the exact
+    reader reads it)."""
+    text = xml.text
+    start, position = match.start(), match.end()
+    body_start = match.start(_BODY)
+    content_end = text.rfind("<", body_start, position)
+    bindings_at = match.start(_BINDINGS)
+    # Its <bindings> is its own when the content before it is balanced; else the exact
+    # reader reads the site.
+    if bindings_at >= 0 and not balanced(text, body_start, bindings_at):
+        span = (start, body_start, content_end, position, "")
+        attribute_text = text[start + len("<site") : body_start - 1]
+        return entry_from_span(xml, span, attributes_of(attribute_text)), None
+    values: QuickValues = match.group(*_QUICK_VALUES)
+    name, site_id, auto_start = values[:3]
+    assert name is not None
+    assert site_id is not None
+    entry = SiteElement(
+        int(site_id), name, start, body_start, content_end, position, None, auto_start or ""
+    )
+    return entry, values

@@ -1,0 +1,339 @@
+"""Reading the sites of an applicationHost.config or appcmd XML file.
+
+:class:`SiteReading` lists every site from the values the listing pass of
+:func:`~metaclone.iis7.index.scan_applicationhost` read whole, and reads any other site
+exactly; both fill in what a site inherits from ``<siteDefaults>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from metaclone import httpsys
+from metaclone.document import ConfigDocument
+from metaclone.errors import (
+    InconsistentSiteError,
+    ParseError,
+)
+from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
+from metaclone.iis7.children import raw_attributes
+from metaclone.iis7.defaults import FALSE, SiteDefaults, read_defaults
+from metaclone.iis7.index import SiteElement, SiteIndex
+from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
+from metaclone.iis7.schema import ssl_flag_bits
+from metaclone.iis7.site_parts import binding_offsets, read_site_parts
+from metaclone.lossless import Memo, XmlDocument
+from metaclone.model.build import build_binding, build_site, paused_garbage_collection
+from metaclone.model.lookup import SiteKey, SiteTable
+from metaclone.model.site_rules import IIS7_RULES, SiteRules
+from metaclone.model.sites import (
+    ADDRESS_PROTOCOLS,
+    Binding,
+    Site,
+    SiteKind,
+)
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import SslCertEntry
+
+
+_IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
+
+#: What is read once per version of the text.
+_INDEX: Memo[SiteIndex] = Memo("IIS 7 index")
+_ENTRIES: Memo[SiteTable[SiteElement]] = Memo("IIS 7 site elements by id and name")
+_SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
+_EXPRESS: Memo[bool] = Memo("IIS Express")
+_DEFAULTS: Memo[tuple[SiteDefaults, tuple[Binding, ...]]] = Memo("IIS 7 site defaults")
+_SSL_BITS: Memo[int] = Memo("IIS 7 sslFlags bits")
+
+
+def _entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
+    # Every entry is looked up as a web site: IIS 7 numbers all sites together.
+    return entry.id, entry.name, SiteKind.WEB
+
+
+class AppHostBase(ConfigDocument):
+    """What every IIS 7+ document operation starts from: the index of the file, the site an
+    operation names, and the file-wide facts (defaults, IIS Express, sslFlags bits)."""
+
+    dialect: ClassVar[Dialect] = APPLICATIONHOST
+
+    site_rules: ClassVar[SiteRules] = IIS7_RULES
+
+    def __init__(self, xml: XmlDocument, *, exact: bool = False) -> None:
+        super().__init__(xml, exact=exact)
+        self._sslcerts: tuple[SslCertEntry, ...] = ()
+        self._sslcerts_attached = False
+        self._sslcert_by_endpoint: dict[httpsys.Endpoint, SslCertEntry] = {}
+
+    def _index(self) -> SiteIndex:
+        return self.xml.memo(_INDEX, self._build_index)
+
+    def _build_index(self) -> SiteIndex:
+        try:
+            with paused_garbage_collection():
+                return self.dialect.build_index(self.xml)
+        except ValueError as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(str(exc), path=self.path) from None
+
+    @property
+    def is_iis_express(self) -> bool:
+        """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
+        if not self.dialect.may_be_express:
+            return False
+        return self.xml.memo(_EXPRESS, lambda: _IIS_EXPRESS_MARK.search(self.xml.text) is not None)
+
+    def _defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
+        """``<siteDefaults>`` and ``<sites><applicationDefaults>``, and the default bindings,
+        read once per version of the text."""
+        return self.xml.memo(_DEFAULTS, self._read_defaults)
+
+    def _read_defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
+        index = self._index()
+        defaults = read_defaults(index)
+        try:
+            bindings = defaults.binding_values()
+        except ValueError as exc:
+            offset = index.sites_element.start if index.sites_element else 0
+            raise self.xml.parse_error(offset, str(exc)) from None
+        return defaults, bindings
+
+    @property
+    def ssl_flag_bits(self) -> int:
+        """The sslFlags bits this file's IIS version knows (see :func:`ssl_flag_bits`)."""
+        return self.xml.memo(
+            _SSL_BITS, lambda: ssl_flag_bits(self.xml.text, iis_express=self.is_iis_express)
+        )
+
+    @property
+    def app_id(self) -> str:
+        """The application id the file's HTTP.sys certificate entries are registered under."""
+        return httpsys.IIS_EXPRESS_APP_ID if self.is_iis_express else httpsys.IIS_APP_ID
+
+    def _entry(self, key: SiteKey) -> SiteElement:
+        # IIS 7 numbers web and FTP sites together: "ftp/21" is simply site 21.
+        return self.xml.memo(_ENTRIES, self._entry_table).select(
+            key, path=self.path, format=self.format
+        )
+
+    def _entry_table(self) -> SiteTable[SiteElement]:
+        return SiteTable(
+            self._index().sites,
+            _entry_identity,
+            separate_ftp_ids=self.site_rules.separate_ftp_ids,
+            line=self._line,
+        )
+
+    def _editable(self, entry: SiteElement) -> SiteElement:
+        """``entry``, unless its description contradicts itself (see
+        :attr:`SiteIndex.problems`): editing one half would leave the other saying otherwise."""
+        block = entry.block.start
+        for offset, message in self._index().problems:
+            if offset == block:
+                raise self.xml.located(
+                    InconsistentSiteError,
+                    offset,
+                    f"site {entry.name!r} cannot be changed: {message}; correct the file first",
+                )
+        return entry
+
+    def _line(self, entry: SiteElement) -> int:
+        return self.xml.line_of(entry.start)
+
+
+class SiteReading(AppHostBase):
+    """The sites of the file, as :class:`~metaclone.model.sites.Site` values."""
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Every site, in file order."""
+        return self.xml.memo(_SITES, self._read_sites)
+
+    def _read_sites(self) -> tuple[Site, ...]:
+        text = self.xml.text
+        sites: list[Site] = []
+        with paused_garbage_collection():
+            index, quick = self._scan()
+            # Lines by a running count between successive sites: one pass over the text.
+            line, counted_to = 1, 0
+            for entry, parts in zip(index.sites, quick or (None,) * len(index.sites), strict=True):
+                line += text.count("\n", counted_to, entry.start)
+                counted_to = entry.start
+                if parts is None:
+                    sites.append(self._read_site(entry, index, line))
+                else:
+                    sites.append(self._quick_site(entry, parts, index, line))
+            # Freed before the collector runs again, which would walk them all.
+            del quick
+        return tuple(sites)
+
+    def _forget_sites(self) -> None:
+        """Drop :attr:`sites` read so far (what they carry changed, not the text)."""
+        self.xml.forget(_SITES)
+
+    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        """The index, and the values of the sites the listing pass read whole."""
+        if not self.dialect.listing_pass or self.exact:
+            # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
+            return self._index(), ()
+        try:
+            index, quick = scan_applicationhost(self.xml)
+        except ValueError as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(str(exc), path=self.path) from None
+        return self.xml.memo(_INDEX, lambda: index), quick
+
+    def _quick_site(
+        self, entry: SiteElement, values: QuickValues, index: SiteIndex, line: int
+    ) -> Site:
+        """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
+        bindings: list[Binding] = []
+        plain = secure = ftp = False
+        with_certificates = bool(self._sslcerts)
+        slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
+        for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
+            if protocol is None:
+                break
+            flags: int | None = None
+            if flags_text is not None:
+                if not flags_text.strip().isdigit() or not flags_text.isascii():
+                    # The exact reader words the error, at the binding.
+                    return self._read_site(entry, index, line)
+                flags = int(flags_text)
+            information = raw_information or ""
+            if protocol in ADDRESS_PROTOCOLS:
+                # Already stripped and in lower case: what from_information would build.
+                binding = build_binding(protocol, information, flags, None)
+                kind = protocol
+            else:
+                binding = Binding.from_information(protocol, information, flags)
+                kind = binding.protocol.lower()
+            if with_certificates and binding.is_secure:
+                binding = self._with_certificate(binding)
+            bindings.append(binding)
+            if kind == "http":
+                plain = True
+            elif kind == "https":
+                secure = True
+            elif kind == "ftp":
+                ftp = True
+        own_start = entry.server_auto_start
+        if own_start and bindings:
+            # Nothing inherited that a listing shows (an FTP site's certificate aside).
+            is_ftp = ftp and not plain and not secure
+            if not is_ftp:
+                return build_site(
+                    entry.id,
+                    entry.name,
+                    own_start.strip().lower() != FALSE,
+                    tuple(bindings),
+                    None,
+                    SiteKind.WEB,
+                    line,
+                    self._sslcerts_attached,
+                )
+        return self._effective_site(
+            entry, line, own_start, bindings, is_ftp=ftp and not plain and not secure
+        )
+
+    def _effective_site(
+        self,
+        entry: SiteElement,
+        line: int,
+        own_auto_start: str | None,
+        bindings: Sequence[Binding],
+        *,
+        ftp_ssl: dict[str, str] | None = None,
+        is_ftp: bool | None = None,
+    ) -> Site:
+        """The site with what it inherits from ``<siteDefaults>`` filled in; ``is_ftp`` says
+        whether ``bindings`` make it an FTP site (None: not worked out yet)."""
+        defaults, default_bindings = self._defaults()
+        inherited: list[str] = []
+        if own_auto_start:
+            auto_start = own_auto_start.strip().lower() != FALSE
+        else:
+            auto_start = defaults.auto_start
+            if defaults.server_auto_start is not None:
+                inherited.append("auto_start")
+        if not bindings and default_bindings:
+            bindings = [
+                self._with_certificate(b) if self._sslcerts and b.is_secure else b
+                for b in default_bindings
+            ]
+            inherited.append("bindings")
+            is_ftp = None
+        if is_ftp is None:
+            protocols = {b.protocol.lower() for b in bindings}
+            is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
+        certificate = None
+        if is_ftp:
+            certificate, from_defaults = defaults.certificate(ftp_ssl)
+            if from_defaults:
+                inherited.append("certificate")
+        return build_site(
+            entry.id,
+            entry.name,
+            auto_start,
+            tuple(bindings),
+            certificate,
+            SiteKind.FTP if is_ftp else SiteKind.WEB,
+            line,
+            is_ftp or self._sslcerts_attached,
+            tuple(inherited),
+        )
+
+    def site(self, key: SiteKey) -> Site:
+        """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
+        return self._read_site(self._entry(key), self._index())
+
+    def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
+        text = self.xml.text
+        parts = read_site_parts(text, entry.element, exact=self.exact)
+        start_value = entry.server_auto_start
+        if start_value is None:
+            start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
+        bindings = tuple(
+            self._read_binding(values, entry, position)
+            for position, values in enumerate(parts.bindings)
+        )
+        return self._effective_site(
+            entry,
+            self._line(entry) if line is None else line,
+            start_value,
+            bindings,
+            ftp_ssl=parts.ftp_ssl,
+        )
+
+    def _read_binding(self, values: dict[str, str], entry: SiteElement, position: int) -> Binding:
+        protocol = values.get("protocol", "")
+        information = values.get("bindingInformation", "")
+        flags: int | None = None
+        flags_text = values.get("sslFlags")
+        if flags_text is not None:
+            if not flags_text.strip().isdigit() or not flags_text.isascii():
+                offset = binding_offsets(self.xml.text, entry.element)[position]
+                raise self.xml.parse_error(
+                    offset,
+                    f"sslFlags={flags_text!r} is not a number (IIS stores a uint bit set)",
+                )
+            flags = int(flags_text)
+        binding = Binding.from_information(protocol, information, flags)
+        if self._sslcerts and binding.is_secure:
+            binding = self._with_certificate(binding)
+        return binding
+
+    def _with_certificate(self, binding: Binding) -> Binding:
+        """``binding`` with the certificate of the attached HTTP.sys entry for its endpoint."""
+        found = httpsys.served_by(binding, self._sslcert_by_endpoint)
+        if found is not None and found.ref is not None:
+            return Binding.from_information(
+                binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
+            )
+        return binding
