@@ -43,7 +43,7 @@ from metaclone.errors import (
 )
 from metaclone.httpsys import HttpSysPlan
 from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.iis7.applicationhost import AppcmdDocument, AppHostDocument
+from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.style import (
     MarkupStyle,
     append_child,
@@ -163,12 +163,12 @@ def _documents(
             f"export); this is {metabase_doc.format}",
             path=metabase_doc.path,
         )
-    if not isinstance(apphost_doc, AppHostDocument) or isinstance(apphost_doc, AppcmdDocument):
+    if not isinstance(apphost_doc, AppHostDocument) or not apphost_doc.dialect.holds_pools:
         raise UnsupportedDocumentError(
             f"the site goes into an IIS 7+ applicationHost.config; this is {apphost_doc.format}"
             + (
                 " (appcmd XML holds no pools or location blocks)"
-                if apphost_doc.format == "appcmd-xml"
+                if isinstance(apphost_doc, AppHostDocument)  # the dialect without pools
                 else ""
             ),
             path=apphost_doc.path,
