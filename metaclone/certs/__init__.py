@@ -38,8 +38,8 @@ from metaclone.messages import listing, shorten
 from metaclone.model.sites import normalize_thumbprint
 
 __all__ = [
-    "SUPPORTED_FORMATS",
     "MALFORMED",
+    "SUPPORTED_FORMATS",
     "LoadedCertificate",
     "PublicKey",
     "check_server_auth",
