@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
 
 from metaclone.document import ConfigDocument
 from metaclone.errors import ParseError
+from metaclone.iis6 import parts as iis6_parts
 from metaclone.iis6.metabase import MetabaseDocument
+from metaclone.iis7 import parts as iis7_parts
 from metaclone.iis7.applicationhost import AppcmdDocument, AppHostDocument
 from metaclone.lossless import XmlDocument
 from metaclone.lossless.files import read_input
+from metaclone.model.parts import Part
 
 METABASE_NAMESPACE_PREFIX = "urn:microsoft-catalog:XML_Metabase_V"
 
@@ -43,6 +50,40 @@ _DOCUMENT_CLASSES: dict[str, type[ConfigDocument]] = {
     IIS6_METABASE: MetabaseDocument,
     IIS7_APPLICATIONHOST: AppHostDocument,
     APPCMD_XML: AppcmdDocument,
+}
+
+_Document = TypeVar("_Document", bound=ConfigDocument)
+
+
+@attrs.frozen
+class PartReaders(Generic[_Document]):
+    """How the parts of one format are read for a semantic comparison (``metaclone diff``)."""
+
+    #: Everything besides the sites' own values, in file order (see :mod:`metaclone.model.parts`).
+    parts: Callable[[_Document], Iterator[Part]]
+    #: What the applications of every site inherit from outside it, as text.
+    application_context: Callable[[_Document], str]
+    #: The configuration section groups the file declares itself.
+    declared_section_groups: Callable[[_Document], frozenset[str]]
+
+
+def _no_section_groups(doc: ConfigDocument) -> frozenset[str]:
+    return frozenset()
+
+
+_APPHOST_READERS = PartReaders(
+    iis7_parts.apphost_parts,
+    iis7_parts.application_context,
+    AppHostDocument.declared_section_groups,
+)
+
+#: The part readers of each IIS format, by :attr:`ConfigDocument.format`.
+PART_READERS: dict[str, PartReaders[Any]] = {
+    IIS6_METABASE: PartReaders(
+        iis6_parts.metabase_parts, iis6_parts.application_context, _no_section_groups
+    ),
+    IIS7_APPLICATIONHOST: _APPHOST_READERS,
+    APPCMD_XML: _APPHOST_READERS,
 }
 
 

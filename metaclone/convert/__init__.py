@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from metaclone.convert.mapping import IIS7_DEFAULTS, PIPELINES, RUNTIMES, Settings, differing
+from metaclone.convert.mapping import IIS7_DEFAULTS, PIPELINES, RUNTIMES, Settings
 from metaclone.convert.markup import (
     Node,
     application_node,
@@ -33,6 +33,7 @@ from metaclone.convert.markup import (
 )
 from metaclone.convert.notes import NOT_CARRIED
 from metaclone.convert.source import SourcePool, SourceSite, read_source
+from metaclone.convert.values import differing
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     ConversionError,
@@ -42,7 +43,7 @@ from metaclone.errors import (
 )
 from metaclone.httpsys import HttpSysPlan
 from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.iis7.applicationhost import AppcmdDocument, AppHostDocument
+from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.style import (
     MarkupStyle,
     append_child,
@@ -134,9 +135,8 @@ def convert_sites(
     if len(sites) != 1 and (new_id is not None or new_name is not None):
         raise ConversionError("a new id or name applies to one site; convert one at a time")
     sources = [read_source(metabase, metabase.site(key)) for key in sites]
-    checkpoint = target.xml.checkpoint()
     results: list[Conversion] = []
-    try:
+    with target.transaction():
         for source in sources:
             results.append(
                 _convert(
@@ -149,9 +149,6 @@ def convert_sites(
                     strict=strict,
                 )
             )
-    except Exception:
-        target.xml.rollback(checkpoint)
-        raise
     for result in results:
         target.notes.extend(result.notes)
     return tuple(results)
@@ -166,12 +163,12 @@ def _documents(
             f"export); this is {metabase_doc.format}",
             path=metabase_doc.path,
         )
-    if not isinstance(apphost_doc, AppHostDocument) or isinstance(apphost_doc, AppcmdDocument):
+    if not isinstance(apphost_doc, AppHostDocument) or not apphost_doc.dialect.holds_pools:
         raise UnsupportedDocumentError(
             f"the site goes into an IIS 7+ applicationHost.config; this is {apphost_doc.format}"
             + (
                 " (appcmd XML holds no pools or location blocks)"
-                if apphost_doc.format == "appcmd-xml"
+                if isinstance(apphost_doc, AppHostDocument)  # the dialect without pools
                 else ""
             ),
             path=apphost_doc.path,

@@ -15,9 +15,9 @@ from metaclone.convert.mapping import (
     SettingKey,
     Settings,
     SettingValue,
-    time_span,
 )
 from metaclone.convert.source import SourcePool, SourceSite
+from metaclone.convert.values import time_span
 from metaclone.iis7.index import LocationEntry
 from metaclone.iis7.style import MarkupStyle
 from metaclone.lossless import Element, XmlDocument

@@ -11,10 +11,8 @@ from metaclone.convert.mapping import (
     POOLED,
     SITE_SETTINGS,
     WEB_CARRIED,
-    custom_headers,
-    redirect_settings,
-    unmapped_flags,
 )
+from metaclone.convert.values import custom_headers, redirect_settings, unmapped_flags
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
 from metaclone.iis6.schema import PROPERTIES, SECURE_PROPERTIES, is_secure_blob, read_value
 from metaclone.lossless import Attribute
@@ -118,36 +116,57 @@ def _not_carried(
     if not attribute.value.strip():
         return None
     if name == "AppIsolated":
-        pooled = attribute.value.strip() == str(POOLED)
-        return (
-            None
-            if pooled
-            else (NOT, "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent")
-        )
+        return _isolation_left(attribute)
     if name not in carried:
         return NOT, "IIS 7 has no equivalent that metaclone writes"
     if name in SITE_SETTINGS:
         return None  # its value is read, and noted if IIS 7 has no name for it, with the site
     if name in PROPERTIES and PROPERTIES[name].flags:
-        try:
-            bits = read_value(name, raw)
-        except ValueError:
-            return None  # the value is read, and refused with its place, when it is converted
-        left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
-        if left:
-            return PARTLY, f"IIS 7 has no place for {', '.join(left)}"
+        return _flags_left(attribute, ftp=ftp)
     if name == "HttpCustomHeaders":
-        try:
-            entries = read_value(name, raw)
-        except ValueError:
-            return None
-        others = custom_headers(entries)[1] if isinstance(entries, list) else []
-        if others:
-            return PARTLY, f"IIS 7 has no place for {', '.join(map(repr, others))} (no Name: value)"
+        return _headers_left(attribute)
     if name == "HttpRedirect":
-        unknown = redirect_settings(attribute.value)[1]
-        if unknown:
-            return PARTLY, f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
+        return _redirect_options_left(attribute)
+    return None
+
+
+def _isolation_left(attribute: Attribute) -> tuple[str, str] | None:
+    """``AppIsolated``: only the pooled process (2) is what IIS 7 does."""
+    if attribute.value.strip() == str(POOLED):
+        return None
+    return NOT, "IIS 5 isolation (AppIsolated 0 or 1) has no IIS 7 equivalent"
+
+
+def _flags_left(attribute: Attribute, *, ftp: bool) -> tuple[str, str] | None:
+    """A flags property: the flags no IIS 7 setting takes."""
+    name = attribute.name
+    try:
+        bits = read_value(name, attribute.raw)
+    except ValueError:
+        return None  # the value is read, and refused with its place, when it is converted
+    left = unmapped_flags(name, bits, ftp=ftp) if isinstance(bits, int) else []
+    if left:
+        return PARTLY, f"IIS 7 has no place for {', '.join(left)}"
+    return None
+
+
+def _headers_left(attribute: Attribute) -> tuple[str, str] | None:
+    """``HttpCustomHeaders``: the entries that are no ``Name: value`` header."""
+    try:
+        entries = read_value(attribute.name, attribute.raw)
+    except ValueError:
+        return None
+    others = custom_headers(entries)[1] if isinstance(entries, list) else []
+    if others:
+        return PARTLY, f"IIS 7 has no place for {', '.join(map(repr, others))} (no Name: value)"
+    return None
+
+
+def _redirect_options_left(attribute: Attribute) -> tuple[str, str] | None:
+    """``HttpRedirect``: the options after the destination that IIS 7 has no place for."""
+    unknown = redirect_settings(attribute.value)[1]
+    if unknown:
+        return PARTLY, f"IIS 7 has no place for the redirect option(s) {', '.join(unknown)}"
     return None
 
 

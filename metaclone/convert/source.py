@@ -20,10 +20,6 @@ from metaclone.convert.mapping import (
     SITE_SETTINGS,
     ElementPath,
     Settings,
-    differing,
-    ftp_settings,
-    setting_value,
-    web_settings,
 )
 from metaclone.convert.notes import (
     NOT,
@@ -33,6 +29,7 @@ from metaclone.convert.notes import (
     note,
     property_notes,
 )
+from metaclone.convert.values import differing, ftp_settings, setting_value, web_settings
 from metaclone.iis6.metabase import INHERITED_PROPERTIES, MetabaseDocument, MetabaseKey
 from metaclone.iis6.schema import (
     parse_bool,

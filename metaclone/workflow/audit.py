@@ -235,7 +235,7 @@ def audit(
         now=moment,
     )
     rows = [row for site in doc.sites for row in auditor.site_rows(site)]
-    auditor.endpoint_findings(entries or (), getattr(doc, "app_id", httpsys.IIS_APP_ID))
+    auditor.endpoint_findings(entries or (), doc.app_id)
     return AuditReport(doc.format, doc.path, tuple(rows), tuple(auditor.findings))
 
 

@@ -30,6 +30,7 @@ from metaclone.errors import (
 from metaclone.handover import Handover, Stage
 from metaclone.httpsys import HttpSysPlan, resolution_order
 from metaclone.messages import listing
+from metaclone.model.lookup import site_key
 from metaclone.model.rules import has_control_characters
 from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
 from metaclone.workflow.placeholder_match import (
@@ -85,11 +86,6 @@ def _site_label(site: Site) -> str:
     return f"site {site.id} {site.name!r}"
 
 
-def _site_key(site: Site) -> str:
-    """What finds ``site`` by id in any format (FTP sites number apart in IIS 6)."""
-    return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
-
-
 def _kept_up(site: Site) -> tuple[Binding, ...]:
     """The bindings a placeholder of ``site`` would serve with a certificate.
 
@@ -120,7 +116,7 @@ def _previous_site(
             path=previous.path,
         )
     try:
-        return previous.site(_site_key(original))
+        return previous.site(site_key(original))
     except SiteNotFoundError:
         raise PreviousConfigError(
             f"--from {previous.path} has no site with id {original.id} ({original.name!r}): "
@@ -230,7 +226,7 @@ def _check_begin(
         raise PlaceholderExistsError(
             f"{_site_label(existing)} is a placeholder of {original.name!r} left stopped by an "
             "earlier placeholder finish, with the certificate of that time: delete it first "
-            f"(metaclone delete FILE --site {_site_key(existing)}), then begin again",
+            f"(metaclone delete FILE --site {site_key(existing)}), then begin again",
             path=doc.path,
             line=existing.line,
         )
@@ -299,8 +295,7 @@ def begin(
     chosen = certificate or _own_certificate(original)
     if chosen is None and earlier is not None:
         chosen = _own_certificate(earlier)
-    before = doc.xml.checkpoint()
-    try:
+    with doc.transaction():
         return _begin(
             doc,
             original,
@@ -311,9 +306,6 @@ def begin(
             file=saved_as or doc.path,
             only_new=only_new,
         )
-    except Exception:
-        doc.xml.rollback(before)
-        raise
 
 
 def _begin(
@@ -369,7 +361,7 @@ def _check_placeholder(
     if stand_in.id == original.id and stand_in.kind is original.kind:
         found = find_placeholder(doc, original)
         hint = (
-            f"give --placeholder {_site_key(found)} ({_site_label(found)})"
+            f"give --placeholder {site_key(found)} ({_site_label(found)})"
             if found is not None
             else "give the id or name of the site placeholder begin created with --placeholder"
         )
@@ -437,8 +429,7 @@ def finish(
     _check_printable(doc, original, stand_in)
     warnings = _check_placeholder(doc, original, stand_in, force)
     warnings.extend(_old_certificate_warning(original, stand_in, certificate))
-    before = doc.xml.checkpoint()
-    try:
+    with doc.transaction():
         return _finish(
             doc,
             original,
@@ -449,9 +440,6 @@ def finish(
             file=saved_as or doc.path,
             certificate_file=certificate_file,
         )
-    except Exception:
-        doc.xml.rollback(before)
-        raise
 
 
 def _finish(

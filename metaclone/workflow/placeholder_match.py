@@ -13,7 +13,8 @@ from collections.abc import Hashable
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import SiteNotFoundError
 from metaclone.messages import listing
-from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Site
+from metaclone.model.bindings import endpoint_key
+from metaclone.model.sites import Binding, Site
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
 
@@ -26,22 +27,13 @@ def tls_bindings(site: Site) -> tuple[Binding, ...]:
     return tuple(b for b in site.bindings if b.protocol.lower() in TLS_PROTOCOLS)
 
 
-def _binding_key(binding: Binding) -> Hashable:
-    """What makes two bindings the same endpoint: ``*`` and an empty IP are one, case aside."""
-    protocol = binding.protocol.lower()
-    if protocol not in ADDRESS_PROTOCOLS:
-        return (protocol, binding.binding_information)
-    ip = binding.ip or ""
-    return (protocol, "" if ip == "*" else ip.lower(), binding.port, (binding.host or "").lower())
-
-
 def _keys(site: Site) -> dict[Hashable, Binding]:
-    return {_binding_key(b): b for b in tls_bindings(site)}
+    return {endpoint_key(b): b for b in tls_bindings(site)}
 
 
 def _other_keys(site: Site) -> dict[Hashable, Binding]:
     """The bindings of ``site`` that no certificate serves (http, net.tcp, ...)."""
-    return {_binding_key(b): b for b in site.bindings if b.protocol.lower() not in TLS_PROTOCOLS}
+    return {endpoint_key(b): b for b in site.bindings if b.protocol.lower() not in TLS_PROTOCOLS}
 
 
 def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:

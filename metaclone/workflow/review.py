@@ -16,14 +16,12 @@ import attrs
 from metaclone import httpsys
 from metaclone.document import ConfigDocument
 from metaclone.errors import MetacloneError, UnsupportedDocumentError
-from metaclone.loader import APPCMD_XML, IIS6_METABASE, IIS7_APPLICATIONHOST, load
+from metaclone.loader import load
 from metaclone.model.sites import Finding
 from metaclone.workflow.changes import Change, diff_documents
 from metaclone.workflow.report import ReportItem
 from metaclone.workflow.sslcert_changes import diff_sslcerts
 
-#: The formats ``check`` and ``diff`` read.
-IIS_FORMATS = frozenset({IIS6_METABASE, IIS7_APPLICATIONHOST, APPCMD_XML})
 #: Names IIS gives its own files: found in a folder, they are reported even when unreadable.
 IIS_FILE_NAMES = frozenset({"applicationhost.config", "metabase.xml"})
 #: What else is tried in a folder (and skipped quietly unless it is an IIS file).
@@ -35,7 +33,7 @@ LoadError = MetacloneError | OSError
 def load_iis(path: str | os.PathLike[str]) -> ConfigDocument:
     """The document at ``path``; :class:`UnsupportedDocumentError` unless it is an IIS file."""
     doc = load(path)
-    if doc.format not in IIS_FORMATS:
+    if not doc.is_iis:
         raise UnsupportedDocumentError(
             f"<{doc.xml.root.name}> is not the root of an IIS 6 metabase, an IIS 7+ "
             "applicationHost.config or appcmd XML",
@@ -49,14 +47,9 @@ def attach_sslcert_file(doc: ConfigDocument, path: str | os.PathLike[str]) -> No
 
     Raises :class:`UnsupportedDocumentError` for a document that keeps its certificates itself.
     """
-    attach = getattr(doc, "attach_sslcerts", None)
-    if attach is None:
-        raise UnsupportedDocumentError(
-            f"--sslcert applies to IIS 7+ files; this is {doc.format}, which keeps its "
-            "certificates in the file itself",
-            path=doc.path,
-        )
-    attach(httpsys.load_netsh_sslcert(path))
+    # A document that keeps its certificates refuses them before the capture is read.
+    entries = () if doc.certificates_in_file else httpsys.load_netsh_sslcert(path)
+    doc.attach_sslcerts(entries)
 
 
 # -- checking ---------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, _json_listing, _site_line, main
+from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from metaclone.cli.outputs import json_listing
+from metaclone.cli.sites import site_line
 from metaclone.model.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES, ROOT
 
@@ -122,7 +124,7 @@ def test_internal_errors_exit_123_without_traceback(
     def broken(*args: object) -> object:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("metaclone.cli.load", broken)
+    monkeypatch.setattr("metaclone.cli.inputs.load", broken)
     status, _, err = run(capsys, "sites", str(GENERIC))
     assert status == EXIT_INTERNAL
     assert "internal error" in err
@@ -197,7 +199,7 @@ _SHOP_CERT = CertificateRef("ab" * 20, "WebHosting")
     ],
 )
 def test_site_line_shows_what_is_known_of_the_certificate(site: Site, shown: str) -> None:
-    line = _site_line(site)
+    line = site_line(site)
     assert line.endswith(shown)
     if shown in ("cert: -", "cert: waiting for a certificate"):
         assert site.waiting_for_certificate is (shown != "cert: -")
@@ -210,7 +212,7 @@ def test_site_line_shows_what_is_known_of_the_certificate(site: Site, shown: str
 )
 def test_json_listing_is_the_object_with_one_item_per_line(items: list[object]) -> None:
     fields: dict[str, object] = {"format": "iis6-metabase", "path": "C:\\x\\MetaBase.xml"}
-    text = _json_listing(fields, "sites", items)
+    text = json_listing(fields, "sites", items)
     assert json.loads(text) == {**fields, "sites": items}
     assert text.endswith("\n")
     lines = text.splitlines()

@@ -12,7 +12,7 @@ from lxml import etree
 
 import metaclone
 from metaclone.convert import Conversion, convert_sites, site_to_applicationhost
-from metaclone.convert.mapping import time_span
+from metaclone.convert.values import time_span
 from metaclone.errors import (
     ConversionError,
     SiteNameError,

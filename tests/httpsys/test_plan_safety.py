@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metaclone.cli import EXIT_OK, EXIT_REFUSED, _error_lines, main
+from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
+from metaclone.cli.console import error_lines
 from metaclone.errors import NetshParseError, PlanValueError
 from metaclone.escaping import (
     cmd_comment,
@@ -627,7 +628,7 @@ def test_parse_error_shows_the_line_escaped_with_the_caret_under_the_column(
     tmp_path: Path,
 ) -> None:
     error = NetshParseError("bad", path="x.txt", line=3, column=4, source_line="a\x1b\u202eb c")
-    assert _error_lines(error) == [
+    assert error_lines(error) == [
         "metaclone: error: x.txt:3:4: bad",
         "    a\\x1b\\u202eb c",
         "    " + " " * len("a\\x1b\\u202e") + "^",

@@ -1,0 +1,152 @@
+"""Where results go: the edited document (file, in place, diff, stdout), the HTTP.sys plan,
+and JSON listings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from metaclone.cli.console import EXIT_OK, Console
+from metaclone.document import ConfigDocument
+from metaclone.errors import UnsafeTargetError
+from metaclone.httpsys import HttpSysPlan
+from metaclone.lossless import output
+from metaclone.model.sites import Severity
+
+
+def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
+    target = getattr(args, "plan", None)
+    if plan is None:
+        if target:
+            console.note(
+                f"metaclone: note: no HTTP.sys change is needed for this step; {target} was "
+                "not written"
+            )
+        return
+    for warning in plan.warnings:
+        console.say(f"metaclone: warning: {warning}")
+    if not plan:
+        console.note("metaclone: HTTP.sys already holds these certificates: nothing to run")
+        if target:
+            console.note(f"metaclone: note: {target} was not written")
+        return
+    if target and not args.dry_run:
+        suffix = Path(target).suffix.lower()
+        if suffix == ".ps1":
+            # With a BOM, Windows PowerShell 5 reads the script as UTF-8, not in the ANSI code
+            # page (site names in its comments may be any text).
+            data = plan.powershell().encode("utf-8-sig")
+        elif suffix == ".json":
+            data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
+        else:
+            # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
+            data = plan.netsh().replace("\n", "\r\n").encode("ascii")
+        output.write_atomic(target, data)
+        console.note(f"metaclone: HTTP.sys plan written to {target}")
+        return
+    console.say("metaclone: HTTP.sys plan (run as administrator; --plan FILE.ps1 for PowerShell):")
+    for line in plan.netsh().rstrip("\n").split("\n"):
+        console.say(line)
+
+
+def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None) -> None:
+    """Refuse unsafe destinations before anything is written or said to have been done.
+
+    A destination must be a regular file or not exist, in a writable folder (see
+    :func:`metaclone.lossless.output.resolve_target`), and must not be the input or another
+    destination.
+    """
+    if args.dry_run or args.diff:
+        return
+    if args.output:
+        output.resolve_target(args.output)
+        if output.same_file(args.output, args.file):
+            raise UnsafeTargetError(
+                f"is the input file {args.file} itself; use --in-place to replace it "
+                "(keeps a backup) or give another output file",
+                path=args.output,
+            )
+    if args.in_place:
+        output.resolve_target(args.file)
+        if not args.no_backup:
+            backup = f"{args.file}.bak"
+            output.resolve_target(backup)
+            if output.same_file(backup, args.file):
+                raise UnsafeTargetError(f"is {args.file} itself; nothing written", path=backup)
+    target = getattr(args, "plan", None) if plan else None
+    if target:
+        output.resolve_target(target)
+        for other in (args.file, args.output):
+            if other and output.same_file(target, other):
+                raise UnsafeTargetError(
+                    f"would overwrite {other}; give the plan a file of its own", path=target
+                )
+
+
+def emit(
+    args: argparse.Namespace,
+    console: Console,
+    doc: ConfigDocument,
+    before: bytes,
+    plan: HttpSysPlan | None = None,
+) -> int:
+    """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
+    check_destinations(args, plan)
+    if plan:
+        # Rendered once before anything is written: a value the scripts refuse
+        # (PlanValueError) stops the command while every file is as it was.
+        plan.netsh()
+        plan.powershell()
+    status = _deliver(args, console, doc, before)
+    write_plan(args, console, plan)
+    return status
+
+
+def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes) -> int:
+    after = doc.to_bytes()
+    quiet = [n for n in doc.notes if n.severity is Severity.INFO and not args.verbose]
+    for note in doc.notes:
+        if note not in quiet:
+            console.say(f"metaclone: {note.severity.value}: {note.message}")
+    if quiet:
+        console.note(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
+    if args.dry_run:
+        changed = "unchanged" if after == before else "changed"
+        console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
+        return EXIT_OK
+    if args.diff:
+        console.out_data(doc.unified_diff(before, args.file))
+        return EXIT_OK
+    if args.output:
+        doc.save(args.output)
+        console.note(f"metaclone: wrote {args.output}")
+    elif args.in_place:
+        if after == before:
+            console.note(f"metaclone: {args.file} unchanged")
+            return EXIT_OK
+        backup = output.replace_in_place(
+            args.file, after, expected=before, backup=not args.no_backup
+        )
+        kept = f" (previous version in {backup})" if backup else ""
+        console.note(f"metaclone: updated {args.file}{kept}")
+    else:
+        console.out_bytes(after)
+        console.note(
+            "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
+        )
+    return EXIT_OK
+
+
+def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -> str:
+    """``fields`` and ``items`` under ``key`` as one JSON object, with one line per item.
+
+    Indented output is written by the json module's pure-Python encoder, which takes seconds
+    for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
+    and diffs item by item.
+    """
+    head = json.dumps(fields)[1:-1]
+    lines = ",\n".join("  " + json.dumps(item) for item in items)
+    listing = f"[\n{lines}\n]" if lines else "[]"
+    return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"

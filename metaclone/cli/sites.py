@@ -1,0 +1,203 @@
+"""``sites``, ``clone``, ``delete``, ``start``, ``stop`` and ``rename``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from metaclone.cli.console import EXIT_OK, Console, Handler
+from metaclone.cli.inputs import given_bindings, load_document
+from metaclone.cli.options import (
+    Commands,
+    add_command,
+    add_file,
+    add_sslcert,
+    add_write_options,
+    site_id,
+)
+from metaclone.cli.outputs import check_destinations, emit, json_listing
+from metaclone.document import ConfigDocument
+from metaclone.model.sites import Application, Site
+
+
+def site_line(site: Site) -> str:
+    state = "started" if site.auto_start else "stopped"
+    bindings = ", ".join(b.summary for b in site.bindings) or "-"
+    if site.certificate is not None:
+        certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
+    else:
+        # Site.waiting_for_certificate, with the secure bindings looked at once.
+        secure = [b for b in site.bindings if b.is_secure]
+        on_bindings = sorted(
+            {f"{b.certificate.thumbprint} ({b.certificate.store})" for b in secure if b.certificate}
+        )
+        if on_bindings:
+            certificate = ", ".join(on_bindings)
+        elif not secure:
+            certificate = "-"
+        elif site.certificate_known:
+            certificate = "waiting for a certificate"
+        else:
+            certificate = "in HTTP.sys (give --sslcert to show it)"
+    kind = " ftp" if site.kind.value == "ftp" else ""
+    return f"{site.id:>10}  {site.name}{kind}  [{state}]  {bindings}  cert: {certificate}"
+
+
+def _application_line(application: Application) -> str:
+    pool = application.application_pool or "-"
+    directories = ", ".join(
+        f"{d.path} = {d.physical_path}" for d in application.virtual_directories
+    )
+    return f"{'':>12}app {application.path}  pool: {pool}  {directories or '-'}"
+
+
+def _selected_sites(doc: ConfigDocument, keys: Sequence[str]) -> tuple[Site, ...]:
+    """The sites named by ``keys`` (ids or names) in the order given, each once; all without."""
+    if not keys:
+        return doc.sites
+    chosen: dict[tuple[int, int | None], Site] = {}
+    for key in keys:
+        site = doc.site(key)
+        chosen.setdefault((site.id, site.line), site)
+    return tuple(chosen.values())
+
+
+def cmd_sites(args: argparse.Namespace, console: Console) -> int:
+    doc = load_document(args)
+    sites = _selected_sites(doc, args.names)
+    if args.json:
+        fields: dict[str, object] = {"format": doc.format, "path": args.file}
+        entries = (
+            {**s.to_json(), "applications": [a.to_json() for a in doc.applications(s)]}
+            if args.applications
+            else s.to_json()
+            for s in sites
+        )
+        console.json("sites", json_listing(fields, "sites", entries))
+        return EXIT_OK
+    console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
+    if not args.applications:
+        console.out_lines(site_line(site) for site in sites)
+        return EXIT_OK
+    for site in sites:
+        lines = [site_line(site), *map(_application_line, doc.applications(site))]
+        console.out_lines(lines)
+    return EXIT_OK
+
+
+def cmd_clone(args: argparse.Namespace, console: Console) -> int:
+    doc = load_document(args)
+    before = doc.to_bytes()
+    bindings = given_bindings(args.bindings)
+    with doc.transaction():
+        new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
+        if bindings is not None:
+            new = doc.set_bindings(new, bindings)
+    source = doc.site(args.site)
+    check_destinations(args)
+    console.note(
+        f"metaclone: cloned site {source.id} {source.name!r} as site {new.id} {new.name!r}"
+        f" ({'started' if new.auto_start else 'stopped'})"
+    )
+    return emit(args, console, doc, before)
+
+
+def cmd_delete(args: argparse.Namespace, console: Console) -> int:
+    doc = load_document(args)
+    before = doc.to_bytes()
+    site = doc.site(args.site)
+    doc.delete_site(site)
+    console.note(f"metaclone: deleted site {site.id} {site.name!r}")
+    return emit(args, console, doc, before)
+
+
+def cmd_rename(args: argparse.Namespace, console: Console) -> int:
+    doc = load_document(args)
+    before = doc.to_bytes()
+    site = doc.site(args.site)
+    renamed = doc.rename_site(site, args.name)
+    console.note(f"metaclone: renamed site {site.id} {site.name!r} to {renamed.name!r}")
+    return emit(args, console, doc, before)
+
+
+def _cmd_auto_start(value: bool) -> Handler:
+    def handler(args: argparse.Namespace, console: Console) -> int:
+        doc = load_document(args)
+        before = doc.to_bytes()
+        state = "started" if value else "stopped"
+        current = doc.site(args.site)
+        if current.auto_start == value:
+            console.note(
+                f"metaclone: site {current.id} {current.name!r} is already marked {state}; "
+                "nothing written"
+            )
+            return EXIT_OK
+        site = doc.set_auto_start(current, value)
+        check_destinations(args)
+        console.note(f"metaclone: site {site.id} {site.name!r} marked {state}")
+        return emit(args, console, doc, before)
+
+    return handler
+
+
+def register(commands: Commands) -> None:
+    """The commands on sites, in the order --help lists them."""
+    _add_sites(commands)
+    _add_clone(commands)
+    _add_delete_start_stop(commands)
+    _add_rename(commands)
+
+
+def _add_sites(commands: Commands) -> None:
+    sites = add_command(commands, "sites", "list the sites")
+    add_file(sites)
+    sites.add_argument(
+        "names", nargs="*", metavar="SITE", help="only these sites (ids or names); all without"
+    )
+    sites.add_argument("--json", action="store_true", help="print JSON")
+    sites.add_argument(
+        "--applications",
+        action="store_true",
+        help="also list each site's applications, pools and virtual directories",
+    )
+    add_sslcert(sites)
+    sites.set_defaults(handler=cmd_sites)
+
+
+def _add_clone(commands: Commands) -> None:
+    clone = add_command(commands, "clone", "clone a site under a new id")
+    add_file(clone)
+    clone.add_argument("--site", required=True, help="id or name of the site to clone")
+    clone.add_argument("--id", type=site_id, help="id of the clone (default: chosen)")
+    clone.add_argument("--name", help="name of the clone")
+    clone.add_argument(
+        "--bindings",
+        nargs="+",
+        metavar="PROTO/INFO",
+        help="bindings of the clone, e.g. https/*:8443:",
+    )
+    clone.add_argument("--started", action="store_true", help="mark the clone started")
+    add_write_options(clone)
+    clone.set_defaults(handler=cmd_clone)
+
+
+def _add_delete_start_stop(commands: Commands) -> None:
+    for name, handler, text in (
+        ("delete", cmd_delete, "delete a site"),
+        ("start", _cmd_auto_start(True), "mark a site started"),
+        ("stop", _cmd_auto_start(False), "mark a site stopped"),
+    ):
+        command = add_command(commands, name, text)
+        add_file(command)
+        command.add_argument("--site", required=True, help="id or name of the site")
+        add_write_options(command)
+        command.set_defaults(handler=handler)
+
+
+def _add_rename(commands: Commands) -> None:
+    rename = add_command(commands, "rename", "rename a site")
+    add_file(rename)
+    rename.add_argument("--site", required=True, help="id or name of the site")
+    rename.add_argument("--name", required=True, help="the new name")
+    add_write_options(rename)
+    rename.set_defaults(handler=cmd_rename)
