@@ -144,7 +144,7 @@ class HttpSysModel:
         return 0
 
 
-def run_cmd(script: str, model: HttpSysModel) -> int:
+def run_cmd(script: str, model: HttpSysModel) -> int:  # noqa: C901, PLR0912 (one branch per form)
     """Run a cmd plan (its known forms only) against ``model``; the exit code."""
     errorlevel = 0
     for line in script.removesuffix("\n").split("\n"):
@@ -181,7 +181,7 @@ def run_cmd(script: str, model: HttpSysModel) -> int:
 _ELEVATION_CHECK = "if (-not $principal.IsInRole("
 
 
-def run_powershell(script: str, model: HttpSysModel) -> int:
+def run_powershell(script: str, model: HttpSysModel) -> int:  # noqa: C901, PLR0912 (one per form)
     """Run a PowerShell plan (its known forms only) against ``model``; 1 where it throws."""
     exit_code = 0
     for line in script.removesuffix("\n").split("\n"):

@@ -201,7 +201,7 @@ def _first_start_tag(text: str, parent: Element, name: str) -> Tag | None:
         position = element_by_search(text, tag).end
 
 
-def _scan_sites(
+def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
     xml: XmlDocument, content_start: int
 ) -> tuple[list[SiteElement], list[QuickValues | None], Tag]:
     """The sites of the ``<sites>`` whose content starts at ``content_start``, their values

@@ -189,7 +189,7 @@ class SiteReading(AppHostBase):
             raise ParseError(str(exc), path=self.path) from None
         return self.xml.memo(_INDEX, lambda: index), quick
 
-    def _quick_site(
+    def _quick_site(  # noqa: C901 (hot path: once per listed site)
         self, entry: SiteElement, values: QuickValues, index: SiteIndex, line: int
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
