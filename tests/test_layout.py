@@ -1,5 +1,5 @@
 """The layout rules of ARCHITECTURE.md, checked on the source: layers, cycles, private names
-and sizes.  Phase 2 of issue 13 empties every list; until then this test is expected to fail."""
+and sizes.  Each check lists what breaks a rule; every list is empty."""
 
 from __future__ import annotations
 
@@ -130,9 +130,6 @@ def _sizes() -> list[str]:
     return problems
 
 
-# Phase 1 of issue 13 adds this test as expected to fail; the integration step of phase 2
-# removes the xfail marker once every list is empty.
-@pytest.mark.xfail(reason="issue 13 phase 2 empties these lists", strict=False)
 @pytest.mark.parametrize("check", [_layer_problems, _cycles, _private_reach, _sizes])
 def test_layout(check: object) -> None:
     assert callable(check)
