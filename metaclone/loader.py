@@ -97,10 +97,7 @@ def loads(data: bytes, name: str = "<bytes>", *, exact: bool = False) -> ConfigD
         raise TypeError(f"loads() takes bytes, not {type(data).__name__}; encode text first")
     raw = bytes(data)
     xml = XmlDocument.from_bytes(raw, name)
-    document_class = _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)
-    if not exact:
-        return document_class(xml)
-    return document_class(xml, exact=True)
+    return _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)(xml, exact=exact)
 
 
 def load(path: str | os.PathLike[str], *, exact: bool = False) -> ConfigDocument:

@@ -101,11 +101,6 @@ CHECK_RULES = _rules(
             "give it other bindings.",
         ),
         (
-            "binding-conflict",
-            "Two sites set to start have the same binding.",
-            "Only one of them can run. Stop one site or give it other bindings.",
-        ),
-        (
             "approot-outside-site",
             "An application's AppRoot points outside its site.",
             "Usually left by a copy that did not rewrite AppRoot. Set AppRoot to the key's own "

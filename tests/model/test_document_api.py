@@ -72,10 +72,12 @@ def test_netsh_entries_are_refused_by_a_file_that_keeps_its_certificates() -> No
     assert not doc.modified
 
 
-def test_exact_is_a_load_option() -> None:
-    assert not metaclone.load(IIS6).exact
-    assert metaclone.load(IIS6, exact=True).exact
-    assert metaclone.loads(IIS6.read_bytes(), exact=True).exact
+@pytest.mark.parametrize("path", [IIS6, IIS7, APPCMD], ids=["iis6", "iis7", "appcmd"])
+def test_exact_is_a_load_option(path: Path) -> None:
+    assert not metaclone.load(path).exact
+    assert metaclone.load(path, exact=True).exact
+    assert metaclone.load(path, exact=True).sites == metaclone.load(path).sites
+    assert metaclone.loads(path.read_bytes(), exact=True).exact
 
 
 def test_the_review_diff_is_the_diff_of_the_text() -> None:
