@@ -208,8 +208,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str 
 def test_readme_shows_real_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Moving a site from IIS 6", 1)[1]
+    page = (ROOT / "docs" / "commands" / "convert.md").read_text(encoding="utf-8")
+    section = page.split("# convert: move a site from IIS 6", 1)[1]
     block = section.split("```console\n", 1)[1].split("```", 1)[0]
     command, *shown = block.splitlines()
     shutil.copyfile(METABASE, tmp_path / "MetaBase.xml")

@@ -365,13 +365,13 @@ def test_pre_commit_hook_runs_check_on_iis_files() -> None:
         assert not files.search(name), name
 
 
-# -- the README shows real output -----------------------------------------------------------
+# -- the documentation shows real output ---------------------------------------------------
 
 
-#: Where commands are shown with their output: the README's review section, and the pages of
+#: Where commands are shown with their output: the review guide, and the pages of
 #: the documentation made from it.
 SHOWN_IN = [
-    (ROOT / "README.md", "## Review and audit", "## Python API"),
+    (ROOT / "docs" / "review.md", "# Review and audit", None),
     (ROOT / "docs" / "commands" / "diff.md", "# diff", None),
     (ROOT / "docs" / "commands" / "check.md", "# check", None),
 ]

@@ -31,7 +31,7 @@ INCONSISTENT = FIXTURES / "iis7" / "appcmd_inconsistent.xml"
 APPCMD = FIXTURES / "iis7" / "appcmd_sites.xml"
 INHERIT6 = FIXTURES / "iis6" / "MetaBase_inherit.xml"
 NETSH = FIXTURES / "netsh" / "sslcert_iis10_mixed_crlf.txt"
-README = Path(__file__).resolve().parents[2] / "README.md"
+FINDING_CODES = Path(__file__).resolve().parents[2] / "docs" / "reference" / "findings.md"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
@@ -330,8 +330,8 @@ def test_check_schema_pass_finds_nothing_in_clean_fixtures() -> None:
         assert [f for f in metaclone.load(path).check() if f.code.startswith("schema-")] == []
 
 
-def test_readme_documents_every_schema_code() -> None:
-    readme = README.read_text(encoding="utf-8")
+def test_the_docs_document_every_schema_code() -> None:
+    readme = FINDING_CODES.read_text(encoding="utf-8")
     for code in {code for code, _ in _EXPECTED} | {"inconsistent-site", "inherited-certificate"}:
         assert f"`{code}`" in readme
 
