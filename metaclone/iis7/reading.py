@@ -26,7 +26,7 @@ from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
-from metaclone.model.lookup import SiteKey, SiteTable
+from metaclone.model.lookup import Groups, SiteKey, SiteTable
 from metaclone.model.site_rules import IIS7_RULES, SiteRules
 from metaclone.model.sites import (
     ADDRESS_PROTOCOLS,
@@ -122,11 +122,14 @@ class AppHostBase(ConfigDocument):
         )
 
     def _entry_table(self) -> SiteTable[SiteElement]:
+        index = self._index()
         return SiteTable(
-            self._index().sites,
+            index.sites,
             _entry_identity,
             separate_ftp_ids=self.site_rules.separate_ftp_ids,
             line=self._line,
+            # The index groups its sites by id and name for its own checks: one grouping each.
+            groups=Groups(lambda: index.sites_by_id, lambda: index.sites_by_name),
         )
 
     def _editable(self, entry: SiteElement) -> SiteElement:

@@ -7,7 +7,8 @@ A key is an id (``7`` or ``"7"``), a name (compared by :func:`~metaclone.model.r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
 import attrs
@@ -145,6 +146,15 @@ def _not_found(
     )
 
 
+@attrs.frozen
+class Groups(Generic[_Entry]):
+    """Where a :class:`SiteTable` takes its groups from when its owner has them already (an
+    index that groups its sites by id and name for other uses): each is asked for once."""
+
+    by_id: Callable[[], Mapping[int, tuple[_Entry, ...]]]
+    by_name: Callable[[], Mapping[str, tuple[_Entry, ...]]]
+
+
 class SiteTable(Generic[_Entry]):
     """Sites (or light index entries) by id and by name, for lookups that need not go through
     every site of a large file.
@@ -162,15 +172,27 @@ class SiteTable(Generic[_Entry]):
         *,
         separate_ftp_ids: bool,
         line: Callable[[_Entry], int | None] | None = None,
+        groups: Groups[_Entry] | None = None,
     ) -> None:
         self.entries = entries
         self.identity = identity
         self.separate_ftp_ids = separate_ftp_ids
         self._line = line
-        self.by_id: dict[int, tuple[_Entry, ...]] = grouped((identity(e)[0], e) for e in entries)
-        self.by_name: dict[str, tuple[_Entry, ...]] = grouped(
-            (name_key(identity(e)[1]), e) for e in entries
-        )
+        self._groups = groups
+
+    @functools.cached_property
+    def by_id(self) -> Mapping[int, tuple[_Entry, ...]]:
+        """The entries by id, built on the first lookup by id (or taken from ``groups``)."""
+        if self._groups is not None:
+            return self._groups.by_id()
+        return grouped((self.identity(e)[0], e) for e in self.entries)
+
+    @functools.cached_property
+    def by_name(self) -> Mapping[str, tuple[_Entry, ...]]:
+        """The entries by :func:`~metaclone.model.rules.name_key` of their names."""
+        if self._groups is not None:
+            return self._groups.by_name()
+        return grouped((name_key(self.identity(e)[1]), e) for e in self.entries)
 
     def select(self, key: SiteKey, *, path: str, format: str) -> _Entry:
         """The entry ``key`` selects; AmbiguousSiteError or SiteNotFoundError otherwise."""
