@@ -130,3 +130,12 @@ def test_sites_with_an_unknown_site_is_refused() -> None:
     assert status == EXIT_REFUSED
     assert out == ""
     assert "no site named 'Nope'" in err
+
+
+def test_every_help_example_is_on_its_command_page() -> None:
+    from metaclone.cli.options import EXAMPLES
+    from tests.conftest import ROOT
+
+    pages = "".join(p.read_text() for p in (ROOT / "docs" / "commands").glob("*.md"))
+    missing = [line for words, lines in EXAMPLES.items() if words for line in lines]
+    assert [line for line in missing if line not in pages] == []
