@@ -17,6 +17,8 @@ from collections.abc import Mapping
 
 import attrs
 
+from metaclone.iis6.schema import SITE_PROPERTIES
+
 ElementPath = tuple[str, ...]
 
 
@@ -302,12 +304,7 @@ SITE_SETTINGS: Mapping[str, Setting] = {
 #: Properties a web site's keys carry over (some only partly: see :func:`.values.unmapped_flags`).
 WEB_CARRIED = frozenset(
     {
-        "ServerComment",
-        "ServerAutoStart",
-        "ServerBindings",
-        "SecureBindings",
-        "SSLCertHash",
-        "SSLStoreName",
+        *SITE_PROPERTIES,
         "AppRoot",
         "AppPoolId",
         "Path",

@@ -14,7 +14,13 @@ from metaclone.convert.mapping import (
 )
 from metaclone.convert.values import custom_headers, redirect_settings, unmapped_flags
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
-from metaclone.iis6.schema import PROPERTIES, SECURE_PROPERTIES, is_secure_blob, read_value
+from metaclone.iis6.schema import (
+    PROPERTIES,
+    SECURE_PROPERTIES,
+    SITE_PROPERTIES,
+    is_secure_blob,
+    read_value,
+)
 from metaclone.lossless import Attribute
 from metaclone.model.sites import Finding, Severity, Site, SiteKind
 
@@ -22,16 +28,7 @@ NOT_CARRIED = "not-carried"
 NOT = "is not carried"
 PARTLY = "is only partly carried"
 
-_SERVER_ONLY = frozenset(
-    {
-        "ServerComment",
-        "ServerAutoStart",
-        "ServerBindings",
-        "SecureBindings",
-        "SSLCertHash",
-        "SSLStoreName",
-    }
-)
+_SERVER_ONLY = frozenset(SITE_PROPERTIES)
 
 
 def identity_notes(site: Site, pool: str, identity: int, user: str | None) -> list[Finding]:

@@ -13,7 +13,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
-from metaclone.iis6.schema import PROPERTIES, format_flags, is_secure_blob, read_value
+from metaclone.iis6.schema import (
+    PROPERTIES,
+    SITE_PROPERTIES,
+    format_flags,
+    is_secure_blob,
+    read_value,
+)
 from metaclone.model.parts import Node, Part, PartKind
 from metaclone.model.sites import Site, SiteKind
 
@@ -30,16 +36,7 @@ def application_context(doc: MetabaseDocument) -> str:
 
 
 # IIS 6 properties that the site's own values or its applications already report.
-_SITE_VALUES = frozenset(
-    {
-        "ServerComment",
-        "ServerAutoStart",
-        "ServerBindings",
-        "SecureBindings",
-        "SSLCertHash",
-        "SSLStoreName",
-    }
-)
+_SITE_VALUES = frozenset(SITE_PROPERTIES)
 _APPLICATION_VALUES = frozenset({"AppPoolId", "AppRoot"})
 _DIRECTORY_TYPES = frozenset({"IIsWebVirtualDir", "IIsFtpVirtualDir"})
 _SERVER_TYPES = frozenset({"IIsWebServer", "IIsFtpServer"})

@@ -24,7 +24,7 @@ from metaclone.iis6.keys import (
     Service,
     key_body,
 )
-from metaclone.iis6.schema import parse_bool, parse_multisz
+from metaclone.iis6.schema import SITE_PROPERTIES, parse_bool, parse_multisz
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
@@ -46,14 +46,7 @@ _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 # The properties a Site is made of, matched from the end of a server key's name: attribute
 # after attribute, so the match never leaves the start tag.  One group per property, None when
 # it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
-_SITE_PROPERTY_NAMES = (
-    "ServerComment",
-    "ServerAutoStart",
-    "ServerBindings",
-    "SecureBindings",
-    "SSLCertHash",
-    "SSLStoreName",
-)
+_SITE_PROPERTY_NAMES = SITE_PROPERTIES
 _SITE_PROPERTIES = re.compile(
     r"(?:\s+(?:"
     # The group opens after the quote; what it may hold depends on which quote that was.

@@ -260,6 +260,16 @@ _TABLE: tuple[Property, ...] = (
     _p("SessionKey", 9999, _BIN),
 )
 
+#: The properties of a server key that a :class:`~metaclone.model.sites.Site` is made of.
+SITE_PROPERTIES = (
+    "ServerComment",
+    "ServerAutoStart",
+    "ServerBindings",
+    "SecureBindings",
+    "SSLCertHash",
+    "SSLStoreName",
+)
+
 #: The properties metaclone knows, by name (property names are case-sensitive in the file).
 PROPERTIES: Mapping[str, Property] = {p.name: p for p in _TABLE}
 
