@@ -24,7 +24,7 @@ from metaclone.cli.options import (
     days,
     epilog,
 )
-from metaclone.cli.outputs import emit, json_listing
+from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
 from metaclone.cli.sites import site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
@@ -48,8 +48,8 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
                 "https_bindings": [
                     {
                         **b.to_json(),
-                        "endpoint": _endpoint_text(b),
-                        "served_by": _served_by_text(doc, b),
+                        "endpoint": endpoint_text(b),
+                        "served_by": served_by_text(doc, b),
                     }
                     for b in site.secure_bindings
                 ],
@@ -65,32 +65,20 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
             cert = binding.certificate
             shown = f"{cert.thumbprint} ({cert.store})" if cert else "not known"
             console.out(
-                f"{'':>12}{binding.summary}  HTTP.sys {_endpoint_text(binding)}"
+                f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
                 f"{_serving_note(doc, binding)}  cert: {shown}\n"
             )
     return EXIT_OK
-
-
-def _endpoint_text(binding: Binding) -> str | None:
-    """The HTTP.sys entry a certificate change for ``binding`` writes."""
-    endpoint = httpsys.endpoint_for(binding)
-    return str(endpoint) if endpoint else None
-
-
-def _served_by_text(doc: ConfigDocument, binding: Binding) -> str | None:
-    """The HTTP.sys entry that serves ``binding`` now (None: none, or not known)."""
-    entry = doc.served_by(binding)
-    return str(entry.endpoint) if entry is not None else None
 
 
 def _serving_note(doc: ConfigDocument, binding: Binding) -> str:
     """Which entry serves ``binding`` now, for the text listing."""
     if not doc.sslcerts_known:
         return ""
-    served = _served_by_text(doc, binding)
+    served = served_by_text(doc, binding)
     if served is None:
         return " (no entry serves it)"
-    if served == _endpoint_text(binding):
+    if served == endpoint_text(binding):
         return " (serves it)"
     return f" (served by {served})"
 

@@ -8,12 +8,13 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import output
-from metaclone.model.sites import Severity
+from metaclone.model.sites import Binding, Severity
 
 
 def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
@@ -150,3 +151,15 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     lines = ",\n".join("  " + json.dumps(item) for item in items)
     listing = f"[\n{lines}\n]" if lines else "[]"
     return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"
+
+
+def endpoint_text(binding: Binding) -> str | None:
+    """The HTTP.sys entry a certificate change for ``binding`` writes."""
+    endpoint = httpsys.endpoint_for(binding)
+    return str(endpoint) if endpoint else None
+
+
+def served_by_text(doc: ConfigDocument, binding: Binding) -> str | None:
+    """The HTTP.sys entry that serves ``binding`` now (None: none, or not known)."""
+    entry = doc.served_by(binding)
+    return str(entry.endpoint) if entry is not None else None

@@ -15,7 +15,13 @@ from metaclone.cli.options import (
     add_write_options,
     site_id,
 )
-from metaclone.cli.outputs import check_destinations, emit, json_listing
+from metaclone.cli.outputs import (
+    check_destinations,
+    emit,
+    endpoint_text,
+    json_listing,
+    served_by_text,
+)
 from metaclone.document import ConfigDocument
 from metaclone.model.sites import Application, Site
 
@@ -62,15 +68,29 @@ def _selected_sites(doc: ConfigDocument, keys: Sequence[str]) -> tuple[Site, ...
     return tuple(chosen.values())
 
 
+def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
+    """``site`` as JSON; with netsh output attached, each https binding also names the HTTP.sys
+    entry a change would write (``endpoint``) and the one that serves it now (``served_by``)."""
+    data = site.to_json()
+    if doc.sslcerts_known and site.secure_bindings:
+        data["bindings"] = [
+            {**b.to_json(), "endpoint": endpoint_text(b), "served_by": served_by_text(doc, b)}
+            if b.is_secure
+            else b.to_json()
+            for b in site.bindings
+        ]
+    return data
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
-            {**s.to_json(), "applications": [a.to_json() for a in doc.applications(s)]}
+            {**_site_json(doc, s), "applications": [a.to_json() for a in doc.applications(s)]}
             if args.applications
-            else s.to_json()
+            else _site_json(doc, s)
             for s in sites
         )
         console.json("sites", json_listing(fields, "sites", entries))

@@ -139,3 +139,26 @@ def test_every_help_example_is_on_its_command_page() -> None:
     pages = "".join(p.read_text() for p in (ROOT / "docs" / "commands").glob("*.md"))
     missing = [line for words, lines in EXAMPLES.items() if words for line in lines]
     assert [line for line in missing if line not in pages] == []
+
+
+def test_sites_json_names_the_entry_that_serves_each_https_binding(tmp_path: Path) -> None:
+    import json
+
+    import metaclone
+
+    doc = metaclone.load(IIS7)
+    shop = doc.site("Shop")
+    doc.set_bindings(shop, [*(b.summary for b in shop.bindings), "https/10.0.0.99:443:"])
+    copy = tmp_path / "applicationHost.config"
+    doc.save(copy)
+    capture = FIXTURES / "netsh" / "sslcert_iis10_mixed_crlf.txt"
+    status, out, _ = _run(["sites", copy, "Shop", "--json", "--sslcert", capture])
+    assert status == EXIT_OK
+    bindings = {b["binding_information"]: b for b in json.loads(out)["sites"][0]["bindings"]}
+    # No entry for 10.0.0.99:443: HTTP.sys serves it from the wildcard entry.
+    assert bindings["10.0.0.99:443:"]["endpoint"] == "ipport=10.0.0.99:443"
+    assert bindings["10.0.0.99:443:"]["served_by"] == "ipport=0.0.0.0:443"
+    assert bindings["*:443:shop.example.com"]["served_by"] == "hostnameport=shop.example.com:443"
+    assert "served_by" not in bindings["*:80:shop.example.com"]
+    status, out, _ = _run(["sites", copy, "Shop", "--json"])
+    assert "served_by" not in out
