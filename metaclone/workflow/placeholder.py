@@ -211,6 +211,15 @@ def _check_printable(doc: ConfigDocument, *sites: Site) -> None:
                 path=doc.path,
                 line=site.line,
             )
+        if '"' in site.name:
+            # The steps quote site names for cmd ("NAME"); a quote inside would end the quoting.
+            raise SiteNameError(
+                f"site {site.id} is named {site.name!r}, with a double quote, which IIS does not "
+                "allow in a site name and would end the quoting of the next steps; rename it "
+                f"first (metaclone rename FILE --site {site.id} --name NAME)",
+                path=doc.path,
+                line=site.line,
+            )
 
 
 def _check_begin(

@@ -467,3 +467,27 @@ def test_the_pair_begin_leaves_is_its_placeholder_whatever_the_names(
         if placeholder_name == default:
             # So the reverse order (--site and --placeholder swapped) is recognised.
             assert not stands_in_for(original, placeholder)
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS7], ids=lambda p: p.name)
+def test_a_site_name_with_a_double_quote_is_refused(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    """A quote in a name would end the quoting of the appcmd and iisweb steps."""
+    plain, _ = HOSTILE_NAMES[path]
+    hostile = plain.replace(b'"Shop"', b'"Shop&quot; &amp; calc &amp; &quot;"').replace(
+        b'name="Shop"', b'name="Shop&quot; &amp; calc &amp; &quot;"'
+    )
+    data = (work / path.name).read_bytes()
+    (work / path.name).write_bytes(data.replace(plain, hostile))
+    site = next(s for s in metaclone.load(work / path.name).sites if '"' in s.name)
+    before = snapshot(work)
+    status, out, err = run(
+        capsys, "placeholder", "begin", work / path.name, "--site", site.id,
+        "--thumbprint", THUMB, "-o", work / "o",
+    )  # fmt: skip
+    assert status == EXIT_REFUSED, err
+    assert "with a double quote" in err
+    assert "metaclone rename" in err
+    assert out == ""
+    assert snapshot(work) == before
