@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import os
 import subprocess
 import sys
@@ -22,8 +23,7 @@ def _script(shell: str) -> str:
 
 def test_bash_script_registers_a_completion_for_metaclone() -> None:
     script = _script("bash")
-    assert "complete " in script
-    assert "metaclone" in script.splitlines()[-1] or "metaclone" in script
+    assert re.search(r"^\s*complete .*-F _python_argcomplete metaclone$", script, re.MULTILINE)
 
 
 def test_zsh_script_is_a_compdef() -> None:
