@@ -23,6 +23,7 @@ from metaclone.cli.outputs import (
     served_by_text,
 )
 from metaclone.document import ConfigDocument
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Application, Site
 
 
@@ -85,6 +86,15 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
+    # The output of a large listing is built from many short-lived values, each burst of
+    # which would otherwise start a collection walking every site read.
+    with paused_garbage_collection():
+        return _list_sites(args, console, doc, sites)
+
+
+def _list_sites(
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, sites: Sequence[Site]
+) -> int:
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
