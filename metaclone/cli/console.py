@@ -20,6 +20,9 @@ EXIT_INTERNAL = 123
 
 Handler = Callable[[argparse.Namespace, "Console"], int]
 
+#: The most text written to stdout in one call (characters).
+_WRITE_PIECE = 1 << 20
+
 
 #: ANSI colours of the severity words, shown only on a terminal and never with NO_COLOR set.
 _SEVERITY_COLOURS = {
@@ -81,7 +84,7 @@ class Console:
 
     def out_lines(self, lines: Iterable[str]) -> None:
         """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
-        self.stdout.write("".join(visible(line) + "\n" for line in lines))
+        self._write_large("".join([f"{visible(line)}\n" for line in lines]))
 
     def out_data(self, text: str) -> None:
         """Text for programs (JSON, a diff) on stdout, unchanged."""
@@ -89,7 +92,16 @@ class Console:
 
     def json(self, schema: str, text: str) -> None:
         """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``."""
-        self.stdout.write(text)
+        self._write_large(text)
+
+    def _write_large(self, text: str) -> None:
+        """Write ``text`` to stdout in pieces: the stream encodes what it is given at once,
+        which for a listing of many sites would be another copy of all of it."""
+        if len(text) <= _WRITE_PIECE:
+            self.stdout.write(text)
+            return
+        for start in range(0, len(text), _WRITE_PIECE):
+            self.stdout.write(text[start : start + _WRITE_PIECE])
 
     def out_bytes(self, data: bytes) -> None:
         buffer = getattr(self.stdout, "buffer", None)

@@ -148,9 +148,15 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     and diffs item by item.
     """
     head = json.dumps(fields)[1:-1]
-    lines = ",\n".join("  " + json.dumps(item) for item in items)
-    listing = f"[\n{lines}\n]" if lines else "[]"
-    return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"
+    # Joined once: every intermediate string would be another copy of a listing that runs to
+    # tens of megabytes.
+    pieces = ["{", head, ", " if head else "", json.dumps(key), ": ["]
+    separator = "\n  "
+    for item in items:
+        pieces += (separator, json.dumps(item))
+        separator = ",\n  "
+    pieces.append("\n]}\n" if len(pieces) > 5 else "]}\n")
+    return "".join(pieces)
 
 
 def endpoint_text(binding: Binding) -> str | None:
