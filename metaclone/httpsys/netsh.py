@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +23,7 @@ from metaclone.httpsys.endpoints import (
 )
 from metaclone.lossless.files import read_input
 from metaclone.messages import listing, quoted, shorten
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.rules import ctl_identifier_problem, store_name_problem
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
 
@@ -122,6 +124,8 @@ _SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _RULE = re.compile(r"-{3,}")
 
 
+# Cached: every block of a capture repeats the same few dozen labels.
+@functools.lru_cache(maxsize=1024)
 def _label_key(label: str) -> str:
     return " ".join(label.split()).lower()
 
@@ -160,8 +164,12 @@ def _lines(text: str) -> Iterable[_Line]:
         line = raw.rstrip("\r")
         if number == 1:
             line = line.removeprefix("\ufeff")
-        start = _QUOTE_PREFIX.match(line)
-        offset = start.end() if start else 0
+        indented = line.lstrip(" \t")
+        if indented.startswith(">"):
+            start = _QUOTE_PREFIX.match(line)
+            offset = start.end() if start else 0
+        else:
+            offset = len(line) - len(indented)
         yield _Line(number, offset + 1, line[offset:].rstrip())
 
 
@@ -269,7 +277,7 @@ class _NetshReader:
             thumbprint=self.thumbprint(hash_field),
             store=_value_or_none(store_field),
             app_id=self.app_id(app_field),
-            fields=tuple((f.label, f.value) for f in block),
+            fields=tuple([(f.label, f.value) for f in block]),
             line=key.line,
         )
         earlier = self.seen.get(endpoint)
@@ -340,7 +348,10 @@ def parse_netsh_sslcert(text: str, path: str = "<netsh>") -> tuple[SslCertEntry,
     Raises :class:`~metaclone.errors.NetshParseError` (with line and column) for text that is not
     such output, a block whose key or hash cannot be read, a truncated block, or a key shown twice.
     """
-    return _NetshReader(path, text.split("\n")).read(_lines(text))
+    # A capture of a server with many sites runs to hundreds of thousands of lines; the entries
+    # hold no reference cycles for the collector to find.
+    with paused_garbage_collection():
+        return _NetshReader(path, text.split("\n")).read(_lines(text))
 
 
 def decode_netsh_output(data: bytes, path: str = "<netsh>") -> str:
