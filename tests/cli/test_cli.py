@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from metaclone.cli.console import Console
 from metaclone.cli.outputs import json_listing
 from metaclone.cli.sites import site_line
+from metaclone.escaping import visible
 from metaclone.model.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES, ROOT
 
@@ -218,3 +220,23 @@ def test_json_listing_is_the_object_with_one_item_per_line(items: list[object]) 
     lines = text.splitlines()
     assert len(lines) == (1 if not items else len(items) + 2)
     assert [json.loads(line.strip().rstrip(",")) for line in lines[1:-1]] == items
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.sizes.append(len(text))
+        return super().write(text)
+
+
+def test_a_long_listing_is_written_whole_in_bounded_pieces() -> None:
+    stream = _CountingStream()
+    console = Console(stream, io.StringIO())
+    lines = [f"{i:>10}  caf\u00e9 \x1b[31m\u202e  [started]" for i in range(50_000)]
+    console.out_lines(lines)
+    assert stream.getvalue() == "".join(visible(line) + "\n" for line in lines)
+    assert len(stream.sizes) > 1
+    assert max(stream.sizes) <= 1 << 20
