@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import cast
+from typing import IO, cast
 
 import attrs
 from lxml import etree
@@ -405,7 +405,8 @@ def _error_one_level_deeper(
     wrapped = _ConcatenatedReader((view[:split], opening, view[split:], closing))
     parser = _safe_parser()
     try:
-        etree.parse(wrapped, parser)
+        # lxml only calls read(); the stubs ask for a whole IO object.
+        etree.parse(cast("IO[bytes]", wrapped), parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         return line, column

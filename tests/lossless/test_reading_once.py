@@ -30,7 +30,7 @@ _PROLOG = st.lists(
 ).map("".join)
 
 _VALUE_CHARS = st.characters(
-    exclude_categories=["Cs"], exclude_characters="\ufffe\uffff<&\"\x85\u2028"
+    exclude_categories=["Cs"], exclude_characters='\ufffe\uffff<&"\x85\u2028'
 ).filter(lambda ch: ch in "\t\n\r" or ch >= " ")
 
 
