@@ -159,8 +159,9 @@ class _Line:
         return None
 
 
-def _lines(text: str) -> Iterable[_Line]:
-    for number, raw in enumerate(text.split("\n"), start=1):
+def _lines(source: Sequence[str]) -> Iterable[_Line]:
+    """The lines of ``source`` (the text split at line feeds) without prefix and line end."""
+    for number, raw in enumerate(source, start=1):
         line = raw.rstrip("\r")
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -181,6 +182,9 @@ class _NetshReader:
         self.source = lines
         self.entries: list[SslCertEntry] = []
         self.seen: dict[Endpoint, SslCertEntry] = {}
+        # Most label and value pairs repeat in every block ("Usage Check : Enabled"): the
+        # entries share one tuple for each, not one per block.
+        self.pairs: dict[tuple[str, str], tuple[str, str]] = {}
 
     def error(self, message: str, line: int, column: int) -> NetshParseError:
         source = self.source[line - 1].rstrip("\r") if 0 < line <= len(self.source) else None
@@ -277,7 +281,7 @@ class _NetshReader:
             thumbprint=self.thumbprint(hash_field),
             store=_value_or_none(store_field),
             app_id=self.app_id(app_field),
-            fields=tuple([(f.label, f.value) for f in block]),
+            fields=tuple([self.shared((f.label, f.value)) for f in block]),
             line=key.line,
         )
         earlier = self.seen.get(endpoint)
@@ -290,6 +294,10 @@ class _NetshReader:
             )
         self.seen[endpoint] = entry
         self.entries.append(entry)
+
+    def shared(self, pair: tuple[str, str]) -> tuple[str, str]:
+        """``pair``, or the equal pair of an earlier block."""
+        return self.pairs.setdefault(pair, pair)
 
     @staticmethod
     def key_field(block: list[_Field], label: str, position: int, english: bool) -> _Field | None:
@@ -351,7 +359,8 @@ def parse_netsh_sslcert(text: str, path: str = "<netsh>") -> tuple[SslCertEntry,
     # A capture of a server with many sites runs to hundreds of thousands of lines; the entries
     # hold no reference cycles for the collector to find.
     with paused_garbage_collection():
-        return _NetshReader(path, text.split("\n")).read(_lines(text))
+        source = text.split("\n")
+        return _NetshReader(path, source).read(_lines(source))
 
 
 def decode_netsh_output(data: bytes, path: str = "<netsh>") -> str:
