@@ -25,7 +25,12 @@ from metaclone.cli.options import (
     days,
     epilog,
 )
-from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
+from metaclone.cli.outputs import (
+    emit,
+    endpoint_text,
+    json_listing_pieces,
+    served_by_text,
+)
 from metaclone.cli.sites import site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
@@ -67,7 +72,7 @@ def _show_certificates(
             for site in sites
         )
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.json("cert-show", json_listing(fields, "sites", entries))
+        console.json("cert-show", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
     console.out_lines(line for site in sites for line in _certificate_lines(doc, site))
     return EXIT_OK

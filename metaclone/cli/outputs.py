@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from metaclone import httpsys
@@ -147,16 +147,21 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
     and diffs item by item.
     """
+    return "".join(json_listing_pieces(fields, key, items))
+
+
+def json_listing_pieces(
+    fields: dict[str, object], key: str, items: Iterable[object]
+) -> Iterator[str]:
+    """:func:`json_listing` in pieces, each item encoded when it is reached: a listing of many
+    sites runs to tens of megabytes, which need not be held at once."""
     head = json.dumps(fields)[1:-1]
-    # Joined once: every intermediate string would be another copy of a listing that runs to
-    # tens of megabytes.
-    pieces = ["{", head, ", " if head else "", json.dumps(key), ": ["]
+    yield f"{{{head}{', ' if head else ''}{json.dumps(key)}: ["
     separator = "\n  "
     for item in items:
-        pieces += (separator, json.dumps(item))
+        yield separator + json.dumps(item)
         separator = ",\n  "
-    pieces.append("\n]}\n" if len(pieces) > 5 else "]}\n")
-    return "".join(pieces)
+    yield "]}\n" if separator == "\n  " else "\n]}\n"
 
 
 def endpoint_text(binding: Binding) -> str | None:

@@ -20,6 +20,7 @@ from metaclone.cli.outputs import (
     emit,
     endpoint_text,
     json_listing,
+    json_listing_pieces,
     served_by_text,
 )
 from metaclone.document import ConfigDocument
@@ -103,7 +104,11 @@ def _list_sites(
             else _site_json(doc, s)
             for s in sites
         )
-        console.json("sites", json_listing(fields, "sites", entries))
+        if args.applications:
+            # Whole before anything is printed: reading an application may still find an error.
+            console.json("sites", json_listing(fields, "sites", entries))
+        else:
+            console.json("sites", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     if not args.applications:
