@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -22,8 +22,8 @@ from metaclone.httpsys.endpoints import (
     resolution_order,
 )
 from metaclone.lossless.files import read_input
+from metaclone.lossless.gate import source_line
 from metaclone.messages import listing, quoted, shorten
-from metaclone.model.build import paused_garbage_collection
 from metaclone.model.rules import ctl_identifier_problem, store_name_problem
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
 
@@ -124,8 +124,7 @@ _SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _RULE = re.compile(r"-{3,}")
 
 
-# Cached: every block of a capture repeats the same few dozen labels.
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)  # every block of a capture repeats the same labels
 def _label_key(label: str) -> str:
     return " ".join(label.split()).lower()
 
@@ -159,35 +158,27 @@ class _Line:
         return None
 
 
-def _lines(source: Sequence[str]) -> Iterable[_Line]:
-    """The lines of ``source`` (the text split at line feeds) without prefix and line end."""
-    for number, raw in enumerate(source, start=1):
+def _lines(text: str) -> Iterable[_Line]:
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         if number == 1:
             line = line.removeprefix("\ufeff")
-        indented = line.lstrip(" \t")
-        if indented.startswith(">"):
-            start = _QUOTE_PREFIX.match(line)
-            offset = start.end() if start else 0
-        else:
-            offset = len(line) - len(indented)
+        start = _QUOTE_PREFIX.match(line)
+        offset = start.end() if start else 0
         yield _Line(number, offset + 1, line[offset:].rstrip())
 
 
 class _NetshReader:
     """Turns the lines of ``netsh http show sslcert`` output into entries."""
 
-    def __init__(self, path: str, lines: Sequence[str]) -> None:
-        self.path = path
-        self.source = lines
+    def __init__(self, path: str, text: str) -> None:
+        self.path, self.text = path, text
         self.entries: list[SslCertEntry] = []
         self.seen: dict[Endpoint, SslCertEntry] = {}
-        # Most label and value pairs repeat in every block ("Usage Check : Enabled"): the
-        # entries share one tuple for each, not one per block.
-        self.pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self.pairs: dict[tuple[str, str], tuple[str, str]] = {}  # shared by the blocks
 
     def error(self, message: str, line: int, column: int) -> NetshParseError:
-        source = self.source[line - 1].rstrip("\r") if 0 < line <= len(self.source) else None
+        source = source_line(self.text, line) if line > 0 else None
         return NetshParseError(
             message, path=self.path, line=line, column=column, source_line=source
         )
@@ -276,12 +267,13 @@ class _NetshReader:
                 )
         assert hash_field is not None
         assert app_field is not None
+        pairs = [(f.label, f.value) for f in block]
         entry = SslCertEntry(
             endpoint=endpoint,
             thumbprint=self.thumbprint(hash_field),
             store=_value_or_none(store_field),
             app_id=self.app_id(app_field),
-            fields=tuple([self.shared((f.label, f.value)) for f in block]),
+            fields=tuple([self.pairs.setdefault(pair, pair) for pair in pairs]),
             line=key.line,
         )
         earlier = self.seen.get(endpoint)
@@ -294,10 +286,6 @@ class _NetshReader:
             )
         self.seen[endpoint] = entry
         self.entries.append(entry)
-
-    def shared(self, pair: tuple[str, str]) -> tuple[str, str]:
-        """``pair``, or the equal pair of an earlier block."""
-        return self.pairs.setdefault(pair, pair)
 
     @staticmethod
     def key_field(block: list[_Field], label: str, position: int, english: bool) -> _Field | None:
@@ -356,11 +344,7 @@ def parse_netsh_sslcert(text: str, path: str = "<netsh>") -> tuple[SslCertEntry,
     Raises :class:`~metaclone.errors.NetshParseError` (with line and column) for text that is not
     such output, a block whose key or hash cannot be read, a truncated block, or a key shown twice.
     """
-    # A capture of a server with many sites runs to hundreds of thousands of lines; the entries
-    # hold no reference cycles for the collector to find.
-    with paused_garbage_collection():
-        source = text.split("\n")
-        return _NetshReader(path, source).read(_lines(source))
+    return _NetshReader(path, text).read(_lines(text))
 
 
 def decode_netsh_output(data: bytes, path: str = "<netsh>") -> str:
