@@ -958,5 +958,6 @@ def test_each_line_may_have_its_own_indentation_and_quote_prefix(prefixes: list[
     # A value is located after its line's own prefix.
     quoted_lines[4] = prefixes[4] + "Certificate Hash        : not-a-hash"
     with pytest.raises(NetshParseError) as caught:
-        parse_netsh_sslcert("\n".join(quoted_lines))
+        parse_netsh_sslcert("\r\n".join(quoted_lines))
     assert (caught.value.line, caught.value.column) == (5, len(prefixes[4]) + 27)
+    assert caught.value.source_line == quoted_lines[4]
