@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -279,3 +280,30 @@ def test_data_given_in_pieces_is_written_whole_in_bounded_batches() -> None:
     assert len(json.loads(stream.getvalue())["sites"]) == 60_001
     assert len(stream.sizes) > 1
     assert max(stream.sizes) <= 1 << 20
+
+
+def test_only_the_process_entry_leaves_its_objects_to_exit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Called with arguments (by a program or a test) the collector keeps its say afterwards.
+    frozen = gc.get_freeze_count()
+    assert main(["sites", str(FIXTURES / "iis6" / "MetaBase.xml")]) == 0
+    assert gc.get_freeze_count() == frozen
+    capsys.readouterr()
+    # As the command line, the objects it read are left for the exit to free, uncollected.
+    script = (
+        "import gc, sys\n"
+        "from metaclone.cli import main\n"
+        "sys.argv[1:] = ['sites', sys.argv[1]]\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 0, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(FIXTURES / "iis6" / "MetaBase.xml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.stderr.split() == ["0", "True"]
+    assert "MetaBase.xml: iis6-metabase" in done.stdout
