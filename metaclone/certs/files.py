@@ -17,9 +17,14 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs12
 
-from metaclone.certs import LoadedCertificate, key_matches, load_certificate
+from metaclone.certs import (
+    LoadedCertificate,
+    key_matches,
+    leaf_certificates,
+    load_certificate,
+    open_pkcs12,
+)
 from metaclone.errors import CertificateError, CertificateKeyError, OutputExistsError
 from metaclone.lossless.files import read_input
 from metaclone.messages import shorten
@@ -114,22 +119,13 @@ def _load_one(path: str, data: bytes, password: bytes | None) -> LoadedCertifica
 
 
 def _keyless_pkcs12(data: bytes, password: bytes | None) -> x509.Certificate | None:
-    for attempt in [password] if password is not None else [None, b""]:
-        try:
-            bundle = pkcs12.load_pkcs12(data, attempt)
-        except ValueError:
-            continue
-        if bundle.key is not None:
-            return None
-        found = [bundle.cert] if bundle.cert is not None else list(bundle.additional_certs)
-        # Without a key to tell, the certificate is the one that issued none of the others.
-        leaves = [
-            c.certificate
-            for c in found
-            if not any(o is not c and o.certificate.issuer == c.certificate.subject for o in found)
-        ]
-        return leaves[0] if len(leaves) == 1 else None
-    return None
+    content = open_pkcs12(data, password)
+    if content is None or content[0] is not None:
+        return None
+    _, certificate, others = content
+    # Without a key to tell, the certificate is the one that issued none of the others.
+    leaves = leaf_certificates([certificate] if certificate is not None else others)
+    return leaves[0] if len(leaves) == 1 else None
 
 
 def _unsupported_key(path: str, exc: UnsupportedAlgorithm) -> CertificateError:
