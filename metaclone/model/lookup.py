@@ -75,6 +75,37 @@ def site_key(site: Site) -> str:
     return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
 
 
+#: How IIS 6 names each kind of site in a metabase path (``/LM/W3SVC/7``, ``/LM/MSFTPSVC/21``).
+SITE_SERVICES = {SiteKind.WEB: "W3SVC", SiteKind.FTP: "MSFTPSVC"}
+
+
+def site_path_pattern(
+    kinds: Sequence[SiteKind] = (SiteKind.WEB, SiteKind.FTP),
+    *,
+    canonical_id: bool = False,
+    optional_slash: bool = False,
+) -> str:
+    """The regular expression of a site's metabase path, ``/LM/W3SVC/<id>``: the one
+    definition every reader of such paths compiles, with what follows the path its own.
+
+    Group ``service`` is the service's name as written, group ``id`` the id's digits (groups 1
+    and 2).  Compile it with ``re.IGNORECASE`` to read paths as written; without, it matches
+    paths folded to lower case.  The keywords are where the two places such paths occur differ:
+
+    * ``kinds``: the IIS 6 metabase has a service per kind of site; IIS 7 writes the
+      customMetadata keys of every site, FTP sites too, below ``LM/W3SVC``.
+    * ``canonical_id``: IIS 7 writes a customMetadata key's id in canonical decimal, so
+      ``LM/W3SVC/07`` is no key of site 7; a metabase ``Location`` is read with the digits as
+      written, leading zeros and all, since a key found by its digits is a key IIS 6 reads.
+    * ``optional_slash``: IIS 7 writes ``LM/W3SVC/7`` (some tools ``/LM/W3SVC/7``); a
+      metabase ``Location`` always starts with ``/``.
+    """
+    services = "|".join(SITE_SERVICES[kind].lower() for kind in kinds)
+    digits = "[1-9][0-9]*" if canonical_id else "[0-9]+"
+    slash = "/?" if optional_slash else "/"
+    return f"{slash}lm/(?P<service>{services})/(?P<id>{digits})"
+
+
 def select_site(
     candidates: Sequence[_Candidate],
     key: SiteKey,
