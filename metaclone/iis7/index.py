@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import attrs
 
@@ -30,7 +32,7 @@ from metaclone.iis7.children import (
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
-from metaclone.model.lookup import site_path_pattern
+from metaclone.model.lookup import Identity, SiteTable, site_path_pattern
 from metaclone.model.rules import name_key
 from metaclone.model.sites import SiteKind
 
@@ -43,6 +45,7 @@ __all__ = [
     "SiteElement",
     "SiteIndex",
     "children_named",
+    "entry_identity",
     "index_applicationhost",
     "last_sites_level_element",
     "site_entry",
@@ -87,6 +90,8 @@ class SiteElement:
     end: int
     wrapper: Element | None = None
     server_auto_start: str | None = attrs.field(default=None, eq=False)
+    #: IIS 7 numbers web and FTP sites together: every entry is looked up as a web site.
+    kind: ClassVar[SiteKind] = SiteKind.WEB
 
     @classmethod
     def of(
@@ -169,6 +174,12 @@ class MetadataKey:
         return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
 
 
+#: The id, name and kind a lookup reads of a :class:`SiteElement` (see
+#: :data:`~metaclone.model.lookup.Identity`); read in C, as grouping a large file's sites
+#: calls it once a site.
+entry_identity: Identity[SiteElement] = operator.attrgetter("id", "name", "kind")
+
+
 @attrs.frozen
 class SiteIndex:
     """Where the sites and their references are, for one version of the document text.
@@ -194,14 +205,19 @@ class SiteIndex:
     problems: tuple[tuple[int, str], ...] = ()
 
     @functools.cached_property
-    def sites_by_id(self) -> dict[int, tuple[SiteElement, ...]]:
-        """The sites by id (more than one where a broken file repeats an id)."""
-        return grouped((entry.id, entry) for entry in self.sites)
+    def table(self) -> SiteTable[SiteElement]:
+        """The sites by id and by name, grouped as every lookup groups them."""
+        return SiteTable(self.sites, entry_identity, separate_ftp_ids=False)
 
-    @functools.cached_property
-    def sites_by_name(self) -> dict[str, tuple[SiteElement, ...]]:
+    @property
+    def sites_by_id(self) -> Mapping[int, tuple[SiteElement, ...]]:
+        """The sites by id (more than one where a broken file repeats an id)."""
+        return self.table.by_id
+
+    @property
+    def sites_by_name(self) -> Mapping[str, tuple[SiteElement, ...]]:
         """The sites by name, as Windows compares them (:func:`~metaclone.model.rules.name_key`)."""
-        return grouped((name_key(entry.name), entry) for entry in self.sites)
+        return self.table.by_name
 
     @functools.cached_property
     def locations(self) -> tuple[LocationEntry, ...]:
