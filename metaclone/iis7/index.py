@@ -380,18 +380,7 @@ def sites_level_elements(
     Only the gaps between sites that mention ``<name`` are read, so a large file costs one
     string search; a site's own ``applicationDefaults`` is never taken.
     """
-    content_start, content_end = sites_element.content_start, sites_element.content_end
-    starts = [entry.start for entry in sites]
-    needle = f"<{name}"
-    return _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    return _elements_in_gaps(text, sites_element, sites, [entry.start for entry in sites], name)
 
 
 def last_sites_level_element(
@@ -416,28 +405,20 @@ def last_sites_level_element(
         if spans and spans[-1][0] == found:
             span = spans[-1]
             return element_of_span(name, *span[:4]), attributes_of(span[4])
-    every = _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    every = _elements_in_gaps(text, sites_element, sites, starts, name)
     return every[-1] if every else None
 
 
 def _elements_in_gaps(
     text: str,
-    *,
-    content_start: int,
-    content_end: int,
+    sites_element: Element,
     sites: Sequence[SiteElement],
     starts: list[int],
-    needle: str,
     name: str,
 ) -> list[tuple[Element, dict[str, str]]]:
+    """:func:`sites_level_elements`, given where the sites start (``starts``)."""
+    content_start, content_end = sites_element.content_start, sites_element.content_end
+    needle = f"<{name}"
     gaps: list[int] = []
     found = text.find(needle, content_start, content_end)
     while found >= 0:

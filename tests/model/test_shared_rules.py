@@ -25,6 +25,7 @@ from metaclone.model.site_rules import (
     choose_site_id,
 )
 from metaclone.model.sites import Binding, Severity, Site, SiteKind
+from metaclone.model.validation import require_pool_name, require_site_name
 
 # -- lookup ------------------------------------------------------------------------------------
 
@@ -217,3 +218,21 @@ def test_stopped_sites_unnamed_sites_and_shared_listeners_are_no_clash() -> None
         _site(4, "", "net.tcp/808:*"),
     ]
     assert common_checks(sites, IIS7_RULES) == []
+
+
+@pytest.mark.parametrize(
+    ("require", "value", "message"),
+    [
+        (require_site_name, 7, "7 is not a site name"),
+        (require_pool_name, None, "None is not an application pool name"),
+        (require_site_name, "a/b", "site name 'a/b' is refused: "),
+        (require_pool_name, "a/b", "application pool name 'a/b' is refused: "),
+    ],
+)
+def test_names_that_are_not_names_are_refused(
+    require: Callable[..., str], value: object, message: str
+) -> None:
+    with pytest.raises(SiteNameError) as refused:
+        require(value, path="applicationHost.config")
+    assert refused.value.message.startswith(message)
+    assert refused.value.path == "applicationHost.config"
