@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from metaclone.errors import (
-    CertificateError,
-    MetacloneError,
-    NetshParseError,
-    PlanValueError,
-    ThumbprintError,
-)
+from metaclone.errors import CertificateError, NetshParseError, PlanValueError, ThumbprintError
 from metaclone.httpsys.endpoints import (
     DEFAULT_STORE,
     IIS_APP_ID,
@@ -294,36 +288,28 @@ class _NetshReader:
         return block[position] if position < len(block) else None
 
     def thumbprint(self, field: _Field) -> str | None:
-        return self._normalized(
-            field,
-            normalize_thumbprint,
-            ThumbprintError,
-            lambda shown: f"certificate hash {shown} is not 40 hexadecimal digits",
-        )
-
-    def app_id(self, field: _Field) -> str | None:
-        return self._normalized(
-            field,
-            normalize_app_id,
-            CertificateError,
-            lambda shown: f"application id {shown} is not a GUID such as {IIS_APP_ID}",
-        )
-
-    def _normalized(
-        self,
-        field: _Field,
-        normalize: Callable[[str], str],
-        refused: type[MetacloneError],
-        problem: Callable[[str], str],
-    ) -> str | None:
-        """``field``'s value as ``normalize`` writes it (None for ``(null)``); ``problem``
-        words the error, given the quoted value, when ``normalize`` refuses it."""
         if field.value == NULL_VALUE:
             return None
         try:
-            return normalize(field.value)
-        except refused:
-            raise self.error(problem(quoted(field.value)), field.line, field.column) from None
+            return normalize_thumbprint(field.value)
+        except ThumbprintError:
+            raise self.error(
+                f"certificate hash {quoted(field.value)} is not 40 hexadecimal digits",
+                field.line,
+                field.column,
+            ) from None
+
+    def app_id(self, field: _Field) -> str | None:
+        if field.value == NULL_VALUE:
+            return None
+        try:
+            return normalize_app_id(field.value)
+        except CertificateError:
+            raise self.error(
+                f"application id {quoted(field.value)} is not a GUID such as {IIS_APP_ID}",
+                field.line,
+                field.column,
+            ) from None
 
 
 def _value_or_none(field: _Field | None) -> str | None:
