@@ -18,7 +18,6 @@ import functools
 import operator
 import re
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
 
 import attrs
 
@@ -32,7 +31,7 @@ from metaclone.iis7.children import (
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
-from metaclone.model.lookup import Identity, SiteTable, site_path_pattern
+from metaclone.model.lookup import SiteTable, site_path_pattern
 from metaclone.model.rules import name_key
 from metaclone.model.sites import SiteKind
 
@@ -90,8 +89,6 @@ class SiteElement:
     end: int
     wrapper: Element | None = None
     server_auto_start: str | None = attrs.field(default=None, eq=False)
-    #: IIS 7 numbers web and FTP sites together: every entry is looked up as a web site.
-    kind: ClassVar[SiteKind] = SiteKind.WEB
 
     @classmethod
     def of(
@@ -174,10 +171,10 @@ class MetadataKey:
         return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
 
 
-#: The id, name and kind a lookup reads of a :class:`SiteElement` (see
-#: :data:`~metaclone.model.lookup.Identity`); read in C, as grouping a large file's sites
-#: calls it once a site.
-entry_identity: Identity[SiteElement] = operator.attrgetter("id", "name", "kind")
+def entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
+    """The id, name and kind a lookup reads of ``entry``: IIS 7 numbers web and FTP sites
+    together, so every entry is looked up as a web site."""
+    return entry.id, entry.name, SiteKind.WEB
 
 
 @attrs.frozen
@@ -207,7 +204,13 @@ class SiteIndex:
     @functools.cached_property
     def table(self) -> SiteTable[SiteElement]:
         """The sites by id and by name, grouped as every lookup groups them."""
-        return SiteTable(self.sites, entry_identity, separate_ftp_ids=False)
+        return SiteTable(
+            self.sites,
+            entry_identity,
+            separate_ftp_ids=False,
+            id_of=operator.attrgetter("id"),
+            name_of=operator.attrgetter("name"),
+        )
 
     @property
     def sites_by_id(self) -> Mapping[int, tuple[SiteElement, ...]]:
