@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 
 import pytest
 from hypothesis import given
@@ -71,6 +72,25 @@ def test_a_table_chooses_as_going_through_every_entry(
         )
     )
     assert chosen == scanned
+
+
+@given(_ENTRIES, _KEYS, st.booleans())
+def test_a_table_reading_ids_and_names_apart_groups_and_chooses_alike(
+    entries: list[_Entry], key: SiteKey, separate_ftp_ids: bool
+) -> None:
+    plain = SiteTable(entries, _identity, separate_ftp_ids=separate_ftp_ids)
+    fast = SiteTable(
+        entries,
+        _identity,
+        separate_ftp_ids=separate_ftp_ids,
+        id_of=itemgetter(0),
+        name_of=itemgetter(1),
+    )
+    assert fast.by_id == plain.by_id
+    assert fast.by_name == plain.by_name
+    assert _outcome(lambda: fast.select(key, path="p", format="f")) == _outcome(
+        lambda: plain.select(key, path="p", format="f")
+    )
 
 
 @given(_ENTRIES, st.booleans())
