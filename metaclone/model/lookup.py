@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
 from typing import Generic, Protocol, TypeVar
 
 import attrs
@@ -216,30 +215,23 @@ class SiteTable(Generic[_Entry]):
         self.separate_ftp_ids = separate_ftp_ids
         self._line = line
         self._groups = groups
-        self._id_of = id_of
-        self._name_of = name_of
+        self._id_of = id_of if id_of is not None else lambda entry: identity(entry)[0]
+        self._name_of = name_of if name_of is not None else lambda entry: identity(entry)[1]
 
     @functools.cached_property
     def by_id(self) -> Mapping[int, tuple[_Entry, ...]]:
         """The entries by id, built on the first lookup by id (or taken from ``groups``)."""
         if self._groups is not None:
             return self._groups.by_id()
-        if self._id_of is not None:
-            ids = map(self._id_of, self.entries)
-        else:
-            ids = map(itemgetter(0), map(self.identity, self.entries))
-        return grouped(zip(ids, self.entries, strict=True))
+        return grouped(zip(map(self._id_of, self.entries), self.entries, strict=True))
 
     @functools.cached_property
     def by_name(self) -> Mapping[str, tuple[_Entry, ...]]:
         """The entries by :func:`~metaclone.model.rules.name_key` of their names."""
         if self._groups is not None:
             return self._groups.by_name()
-        if self._name_of is not None:
-            names = map(self._name_of, self.entries)
-        else:
-            names = map(itemgetter(1), map(self.identity, self.entries))
-        return grouped(zip(map(name_key, names), self.entries, strict=True))
+        names = map(name_key, map(self._name_of, self.entries))
+        return grouped(zip(names, self.entries, strict=True))
 
     def select(self, key: SiteKey, *, path: str, format: str) -> _Entry:
         """The entry ``key`` selects; AmbiguousSiteError or SiteNotFoundError otherwise."""
