@@ -53,6 +53,7 @@ __all__ = [
     "require_readable",
     "site_hosts",
     "uncovered_hosts",
+    "unsupported_key",
 ]
 
 #: The formats :func:`load_certificate` reads, for messages.
@@ -251,11 +252,7 @@ def _pem_private_key(
             f"the private key in this PEM file is encrypted; {_PASSWORD_HELP}", path=path
         ) from None
     except UnsupportedAlgorithm as exc:
-        raise CertificateError(
-            f"the private key in this PEM file is of a kind metaclone cannot read "
-            f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
-            path=path,
-        ) from None
+        raise unsupported_key(path, exc, "this PEM file") from None
     except ValueError as exc:
         if encrypted:
             raise CertificateError(
@@ -268,6 +265,17 @@ def _pem_private_key(
             "it again",
             path=path,
         ) from None
+
+
+def unsupported_key(
+    path: str, exc: UnsupportedAlgorithm, where: str = "this file"
+) -> CertificateError:
+    """The error for a private key of a kind ``cryptography`` (or IIS) cannot use."""
+    return CertificateError(
+        f"the private key in {where} is of a kind metaclone cannot read "
+        f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
+        path=path,
+    )
 
 
 def _load_pkcs7(data: bytes, path: str, *, pem: bool) -> LoadedCertificate:

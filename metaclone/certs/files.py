@@ -24,10 +24,10 @@ from metaclone.certs import (
     leaf_certificates,
     load_certificate,
     open_pkcs12,
+    unsupported_key,
 )
 from metaclone.errors import CertificateError, CertificateKeyError, OutputExistsError
 from metaclone.lossless.files import read_input
-from metaclone.messages import shorten
 
 #: The file name endings read from a folder given to :func:`collect_certificates`.
 CERTIFICATE_SUFFIXES = frozenset(
@@ -94,7 +94,7 @@ def _load_key(data: bytes, path: str, password: bytes | None) -> PrivateKeyTypes
     except ValueError:
         problem = "cannot be read (it is damaged or not a private key)"
     except UnsupportedAlgorithm as exc:
-        raise _unsupported_key(path, exc) from None
+        raise unsupported_key(path, exc) from None
     else:  # pragma: no cover - returned above
         raise AssertionError
     if password is not None and problem.startswith("is encrypted"):
@@ -128,14 +128,6 @@ def _keyless_pkcs12(data: bytes, password: bytes | None) -> x509.Certificate | N
     return leaves[0] if len(leaves) == 1 else None
 
 
-def _unsupported_key(path: str, exc: UnsupportedAlgorithm) -> CertificateError:
-    return CertificateError(
-        f"the private key in this file is of a kind metaclone cannot read "
-        f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
-        path=path,
-    )
-
-
 def load_private_key(
     path: str | os.PathLike[str], password: bytes | None = None
 ) -> PrivateKeyTypes:
@@ -156,7 +148,7 @@ def load_private_key(
         except ValueError:
             break
         except UnsupportedAlgorithm as exc:
-            raise _unsupported_key(name, exc) from None
+            raise unsupported_key(name, exc) from None
     raise CertificateError(
         "this file holds no private key metaclone can read (PEM or DER PKCS#8), or its "
         f"password is wrong or missing ({_PASSWORD_OPTIONS})",
