@@ -49,7 +49,7 @@ class Service:
 WEB = Service(SiteKind.WEB, SITE_SERVICES[SiteKind.WEB], "IIsWebServer", "http")
 FTP = Service(SiteKind.FTP, SITE_SERVICES[SiteKind.FTP], "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
-SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
+SERVICE_BY_FOLDED_NAME = {s.name.lower(): s for s in SERVICES.values()}
 SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
 # Matched against paths as written: ASCII-only case folding is what lower() does to them.
 SITE_PATH = re.compile(site_path_pattern(), re.ASCII | re.IGNORECASE)
