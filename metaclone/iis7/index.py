@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from metaclone.errors import ParseError
 from metaclone.iis7.children import (
     attributes_of,
     child_spans,
@@ -287,11 +288,12 @@ def site_entry(
         raise xml.parse_error(element.start, f"<site name={name!r}> has no id attribute")
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            element.start,
-            f"site {name!r} has id {id_raw!r}; an id is a positive integer",
-        )
+        raise _id_refused(xml, element.start, name, id_raw)
     return SiteElement.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
+
+
+def _id_refused(xml: XmlDocument, offset: int, name: str, id_raw: str) -> ParseError:
+    return xml.parse_error(offset, f"site {name!r} has id {id_raw!r}; an id is a positive integer")
 
 
 def index_applicationhost(xml: XmlDocument) -> SiteIndex:
@@ -345,9 +347,7 @@ def entry_from_span(
     name = decode_attribute_value(name_raw)
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            start, f"site {name!r} has id {id_raw!r}; an id is a positive integer"
-        )
+        raise _id_refused(xml, start, name, id_raw)
     return SiteElement(
         int(id_text),
         name,
