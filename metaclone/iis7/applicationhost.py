@@ -27,9 +27,15 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from metaclone.document import SiteKey
+from metaclone.errors import DuplicateDefaultsError
 from metaclone.handover import Handover, iis_express_steps
 from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
-from metaclone.iis7.checks import binding_clashes, certificate_findings, site_findings
+from metaclone.iis7.checks import (
+    binding_clashes,
+    certificate_findings,
+    schema_findings,
+    site_findings,
+)
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import (
@@ -159,11 +165,19 @@ class AppHostDocument(SiteCloning):
         return frozenset(found)
 
     def check(self) -> list[Finding]:
-        """Problems in the sites and what refers to them; the document is not changed."""
+        """Problems in the sites and what refers to them; the document is not changed.
+
+        In a file whose ``<sites>`` repeats a default element the sites have no defined values
+        (:class:`~metaclone.errors.DuplicateDefaultsError`): only the schema is checked.
+        """
+        try:
+            sites = self.sites
+        except DuplicateDefaultsError:
+            return schema_findings(self.xml, self._index(), self.ssl_flag_bits)
         return site_findings(
             self.xml,
             self._index(),
-            self.sites,
+            sites,
             ssl_bits=self.ssl_flag_bits,
             sslcerts=self._sslcert_by_endpoint if self._sslcerts_attached else None,
         )

@@ -162,10 +162,18 @@ def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[F
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
-            for element, _ in sites_level_elements(
-                xml.text, index.sites_element, index.sites, name
-            ):
+            elements = sites_level_elements(xml.text, index.sites_element, index.sites, name)
+            for position, (element, _) in enumerate(elements):
                 checker.attributes(element, name)
+                if position:
+                    checker.add(
+                        Severity.ERROR,
+                        "duplicate-defaults",
+                        f"<{name}> appears again in <sites> (first at line "
+                        f"{xml.line_of(elements[0][0].start)}); IIS does not accept a repeated "
+                        "element, so what the sites inherit is not defined: merge them into one",
+                        element.start,
+                    )
                 if name == "siteDefaults":
                     _check_bindings(checker, checker.children(element, "bindings"))
     for location in index.locations:
