@@ -49,7 +49,6 @@ from metaclone.model.sites import (
     Application,
     Finding,
     Site,
-    VirtualDirectory,
 )
 
 
@@ -66,7 +65,9 @@ class AppHostDocument(SiteCloning):
 
         An application without ``applicationPool`` (or ``enabledProtocols``) takes the value
         of the site's ``applicationDefaults``, else that of ``<sites><applicationDefaults>``;
-        ``inherited`` names the fields so filled in.
+        ``inherited`` names the fields so filled in.  Each virtual directory carries its user
+        name, logon method, allowSubDirConfig and whether it has a password: its own, else
+        those of the nearest ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``).
         """
         entry = self._entry(site)
         parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
@@ -77,7 +78,8 @@ class AppHostDocument(SiteCloning):
             "enabledProtocols": site_defaults.get("enabledProtocols", defaults.enabled_protocols),
         }
         applications: list[Application] = []
-        for app, vdirs in parts.applications:
+        nearer = parts.application_directory_defaults
+        for position, (app, vdirs) in enumerate(parts.applications):
             values: dict[str, str | None] = {}
             inherited: list[str] = []
             for name, field in (
@@ -96,7 +98,7 @@ class AppHostDocument(SiteCloning):
                     app.get("path", ""),
                     values["applicationPool"],
                     tuple(
-                        VirtualDirectory(v.get("path", ""), v.get("physicalPath", ""))
+                        defaults.directory_values(v, (nearer[position], parts.directory_defaults))
                         for v in vdirs
                     ),
                     values["enabledProtocols"],

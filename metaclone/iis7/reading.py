@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+import attrs
+
 from metaclone import httpsys
 from metaclone.document import ConfigDocument
 from metaclone.errors import (
@@ -24,7 +26,7 @@ from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
 from metaclone.iis7.schema import ssl_flag_bits
-from metaclone.iis7.site_parts import binding_offsets, read_site_parts
+from metaclone.iis7.site_parts import MERGED_ELEMENTS, binding_offsets, read_site_parts
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.lookup import Groups, SiteKey, SiteTable
@@ -317,6 +319,21 @@ class SiteReading(AppHostBase):
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
         return self._read_site(self._entry(key), self._index())
+
+    def with_settings(self, site: Site) -> Site:
+        """``site`` with the settings it has with what it inherits from ``<siteDefaults>``
+        (see :meth:`ConfigDocument.with_settings`)."""
+        entry = self._entry(site)
+        defaults = self._defaults()[0]
+        text = self.xml.text
+        start, end = entry.content_start, entry.content_end
+        # Most sites set none of their own: one look for each name, not a reading of the site.
+        if any(text.find(f"<{name}", start, end) >= 0 for name in MERGED_ELEMENTS):
+            merged = read_site_parts(text, entry.element, exact=self.exact).merged
+            settings = defaults.settings(merged) if merged else defaults.plain_settings
+        else:
+            settings = defaults.plain_settings
+        return attrs.evolve(site, settings=settings)
 
     def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
         text = self.xml.text

@@ -143,20 +143,20 @@ class VirtualDirectory:
     """A virtual directory: its path in the application and the folder it serves.
 
     ``user_name``, ``logon_method``, ``allow_sub_dir_config`` and ``password_set`` are the
-    values IIS uses (IIS 7+, when asked for: ``applications(site, settings=True)``; None when
-    not read): the directory's own, else those of the nearest ``<virtualDirectoryDefaults>``
-    (application, site, ``<sites>``), else the schema's.  The password itself is never kept,
-    only whether one is set.  ``inherited`` names the fields whose value came from a
-    ``<virtualDirectoryDefaults>``.
+    values IIS 7+ uses (None for IIS 6): the directory's own, else those of the nearest
+    ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``), else the schema's.  The
+    password itself is never kept, only whether one is set.  ``inherited`` names the fields
+    whose value came from a ``<virtualDirectoryDefaults>``.  These follow from the file
+    around the directory, so two directories compare equal by path and folder alone.
     """
 
     path: str
     physical_path: str
-    user_name: str | None = None
-    logon_method: str | None = None
-    allow_sub_dir_config: bool | None = None
-    password_set: bool | None = None
-    inherited: tuple[str, ...] = ()
+    user_name: str | None = attrs.field(default=None, eq=False)
+    logon_method: str | None = attrs.field(default=None, eq=False)
+    allow_sub_dir_config: bool | None = attrs.field(default=None, eq=False)
+    password_set: bool | None = attrs.field(default=None, eq=False)
+    inherited: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     @property
     def has_settings(self) -> bool:
