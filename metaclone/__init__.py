@@ -42,6 +42,7 @@ from metaclone.model.sites import (
     Severity,
     Site,
     SiteKind,
+    SiteSettings,
     VirtualDirectory,
     normalize_thumbprint,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "SiteKind",
     "SiteNameError",
     "SiteNotFoundError",
+    "SiteSettings",
     "ThumbprintError",
     "UnsafeTargetError",
     "UnsupportedDocumentError",

@@ -91,6 +91,11 @@ class SiteDefaults:
     merged: dict[str, dict[str, str]] = attrs.Factory(dict)
     directory: dict[str, str] | None = None
     duplicates: tuple[tuple[str, int], ...] = ()
+    # The settings already worked out, by the sites' own values: most sites of a large file
+    # set the same few (IIS Manager writes the same logFile into each).
+    _settings_made: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings] = (
+        attrs.field(factory=dict, eq=False, repr=False)
+    )
 
     @property
     def auto_start(self) -> bool:
@@ -113,6 +118,13 @@ class SiteDefaults:
     def settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
         """The settings of a site whose ``limits``, ``logFile`` and
         ``traceFailedRequestsLogging`` have the attributes ``own`` (by element name)."""
+        key = tuple((name, tuple(values.items())) for name, values in own.items())
+        made = self._settings_made.get(key)
+        if made is None:
+            made = self._settings_made[key] = self._new_settings(own)
+        return made
+
+    def _new_settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
         parts: dict[str, tuple[tuple[str, str], ...]] = {}
         inherited: list[str] = []
         for element, part in SETTING_PARTS.items():

@@ -101,7 +101,7 @@ class AppHostBase(ConfigDocument):
         defaults = read_defaults(index)
         if defaults.duplicates:
             name, offset = defaults.duplicates[0]
-            lines = ", ".join(str(self.xml.line_of(o)) for _, o in defaults.duplicates)
+            lines = ", ".join(str(self.xml.line_of(o)) for n, o in defaults.duplicates if n == name)
             raise self.xml.located(
                 DuplicateDefaultsError,
                 offset,

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
+from metaclone.cli.sites import INHERITED_LEGEND, inherited_legend, site_line
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.model.sites import SiteKind
 from tests.conftest import FIXTURES, corpus_params
@@ -344,3 +345,50 @@ def test_real_files_have_one_default_element_of_each_kind(path: Path) -> None:
         settings = doc.with_settings(site).settings
         assert settings is not None
         assert settings.value("log_file.directory")
+
+
+# -- the text listing marks inherited values ---------------------------------------------------
+
+
+def test_sites_text_marks_inherited_values_with_one_legend_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    defaults = FIXTURES / "iis7" / "applicationHost_defaults.config"
+    status, out, _ = run(capsys, "sites", defaults, "--applications")
+    assert status == EXIT_OK
+    lines = out.splitlines()
+    shop = next(line for line in lines if "  Shop  " in line)
+    assert "[stopped]*  http/*:80:shop.example.com" in shop
+    blog = next(line for line in lines if "  Blog  " in line)
+    assert "[started]  (http/*:8080:)*  cert: -" in blog
+    files = next(line for line in lines if "  Files ftp  " in line)
+    assert files.endswith(f"{'9f3c1a0b7d2e4f6a8b0c1d2e3f4a5b6c7d8e9f01'} (WebHosting)*")
+    strasse = next(line for line in lines if "  Straße  " in line)
+    assert "*" not in strasse.replace("*:80:", "")
+    assert "pool: ShopPool*" in out
+    assert "pool: ApiPool  " in out
+    assert lines[-1] == INHERITED_LEGEND
+    assert out.count(INHERITED_LEGEND) == 1
+
+
+def test_sites_text_has_no_legend_when_nothing_is_inherited(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run(capsys, "sites", SETTINGS, "Shop", "Uploads")
+    assert status == EXIT_OK
+    assert INHERITED_LEGEND not in out
+    assert "*" not in out.replace("*:80:", "").replace("*:21:", "")
+    status, out, _ = run(capsys, "sites", SETTINGS, "Archive")
+    assert "[stopped]*" in out
+    assert out.splitlines()[-1] == INHERITED_LEGEND
+
+
+def test_site_line_marks_only_what_is_inherited() -> None:
+    site = metaclone.Site(
+        5, "e", False, (metaclone.Binding.parse("http/*:80:e"),), inherited=("bindings",)
+    )
+    assert site_line(site).endswith("e  [stopped]  (http/*:80:e)*  cert: -")
+    assert inherited_legend([site]) == INHERITED_LEGEND
+    plain = metaclone.Site(5, "e", False, (metaclone.Binding.parse("http/*:80:e"),))
+    assert site_line(plain).endswith("e  [stopped]  http/*:80:e  cert: -")
+    assert inherited_legend([plain]) is None
