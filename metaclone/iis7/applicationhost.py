@@ -71,6 +71,14 @@ class AppHostDocument(SiteCloning):
         """
         entry = self._entry(site)
         parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
+        if parts.repeated:
+            raise self.xml.located(
+                DuplicateDefaultsError,
+                entry.start,
+                f"site {entry.name!r} holds <{parts.repeated[0]}> more than once (in the site or "
+                "in one application); IIS does not accept a repeated element, so what its "
+                "applications inherit is not defined: merge them into one (check names the line)",
+            )
         defaults, _ = self._defaults()
         site_defaults = parts.application_defaults or {}
         fallback = {

@@ -79,6 +79,8 @@ class SiteParts:
     ``ftp_server`` those of its ``<ftpServer>``, ``directory_defaults`` those of its
     ``<virtualDirectoryDefaults>`` and ``application_directory_defaults`` those of each
     application's (None where there is none), in the order of ``applications``.
+    ``repeated`` names the default elements the site or one of its applications holds more
+    than once (IIS does not accept that; the last one is in the fields above).
     """
 
     bindings: tuple[dict[str, str], ...]
@@ -89,6 +91,7 @@ class SiteParts:
     merged: dict[str, dict[str, str]] = attrs.Factory(dict)
     directory_defaults: dict[str, str] | None = None
     application_directory_defaults: tuple[dict[str, str] | None, ...] = ()
+    repeated: tuple[str, ...] = ()
 
 
 # The elements a site's reading keeps track of: the site parts, the elements that hold them and
@@ -173,6 +176,7 @@ class _PartsCollector:
         self.merged: dict[str, dict[str, str]] = {}
         self.directory_defaults: dict[str, str] | None = None
         self.application_directory_defaults: list[dict[str, str] | None] = []
+        self.repeated: list[str] = []
         self.stack: list[str] = []
 
     def binding(self, values: dict[str, str], offset: int) -> None:
@@ -224,6 +228,8 @@ class _PartsCollector:
                 and self.stack[0] == "application"
                 and self.applications
             ):
+                if self.application_directory_defaults[-1] is not None:
+                    self.repeated.append(name)
                 self.application_directory_defaults[-1] = decoded_attributes(attribute_text)
         elif depth == 2 and name == "ssl" and self.stack == ["ftpServer", "security"]:
             self.ftp_ssl = decoded_attributes(attribute_text)
@@ -233,10 +239,14 @@ class _PartsCollector:
         if name == "application":
             self.application(decoded_attributes(attribute_text))
         elif name == "applicationDefaults":
+            if self.defaults is not None:
+                self.repeated.append(name)
             self.defaults = decoded_attributes(attribute_text)
         elif name == "ftpServer":
             self.ftp_server = decoded_attributes(attribute_text)
         elif name == "virtualDirectoryDefaults":
+            if self.directory_defaults is not None:
+                self.repeated.append(name)
             self.directory_defaults = decoded_attributes(attribute_text)
         elif name in MERGED_ELEMENTS:
             self.merged[name] = decoded_attributes(attribute_text)
@@ -251,6 +261,7 @@ class _PartsCollector:
             merged=self.merged,
             directory_defaults=self.directory_defaults,
             application_directory_defaults=tuple(self.application_directory_defaults),
+            repeated=tuple(self.repeated),
         )
 
 

@@ -392,3 +392,55 @@ def test_site_line_marks_only_what_is_inherited() -> None:
     plain = metaclone.Site(5, "e", False, (metaclone.Binding.parse("http/*:80:e"),))
     assert site_line(plain).endswith("e  [stopped]  http/*:80:e  cert: -")
     assert inherited_legend([plain]) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "name"),
+    [
+        (
+            '<virtualDirectoryDefaults logonMethod="Network" allowSubDirConfig="false" />',
+            '<virtualDirectoryDefaults logonMethod="Network" allowSubDirConfig="false" />\n'
+            '                <virtualDirectoryDefaults logonMethod="Batch" />',
+            "virtualDirectoryDefaults",
+        ),
+        (
+            "<limits connectionTimeout",
+            '<applicationDefaults applicationPool="A" />\n'
+            '                <applicationDefaults applicationPool="B" />\n'
+            "                <limits connectionTimeout",
+            "applicationDefaults",
+        ),
+        (
+            '<virtualDirectory path="/" physicalPath="D:\\Sites\\shop" />',
+            '<virtualDirectoryDefaults userName="CORP\\again" />\n'
+            '                    <virtualDirectory path="/" physicalPath="D:\\Sites\\shop" />',
+            "virtualDirectoryDefaults",
+        ),
+    ],
+    ids=["site-directory", "site-application", "application-directory"],
+)
+def test_a_default_element_repeated_in_a_site_refuses_its_applications(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str, name: str
+) -> None:
+    data = text_with(old, new)
+    doc = metaclone.loads(data, "twice.config")
+    # The site's own values do not depend on it.
+    assert doc.site("Shop").auto_start is True
+    with pytest.raises(metaclone.DuplicateDefaultsError, match=f"<{name}> more than once"):
+        doc.applications("Shop")
+    (finding,) = [f for f in doc.check() if f.code == "duplicate-defaults"]
+    assert finding.site_id == 1
+    assert finding.line is not None
+    # The line is that of the repeated element; the message names the first one's, above it.
+    assert data.decode().splitlines()[finding.line - 1].strip().startswith(f"<{name} ")
+    first = int(finding.message.split("first at line ")[1].split(")")[0])
+    assert data.decode().splitlines()[first - 1].strip().startswith(f"<{name} ")
+    assert first < finding.line
+    path = tmp_path / "twice.config"
+    path.write_bytes(data)
+    status, _, err = run(capsys, "sites", path, "Shop", "--applications")
+    assert status == EXIT_REFUSED
+    assert "more than once" in err
+    status, out, _ = run(capsys, "check", path)
+    assert status == EXIT_PROBLEMS
+    assert f":{finding.line}:" in out
