@@ -132,8 +132,7 @@ CHECK_RULES = _rules(
         ),
         (
             "duplicate-defaults",
-            "<sites> holds <siteDefaults>, <applicationDefaults> or <virtualDirectoryDefaults> "
-            "twice.",
+            "<siteDefaults>, <applicationDefaults> or <virtualDirectoryDefaults> is repeated.",
             "IIS does not accept a repeated element, so what the sites inherit is not defined; "
             "metaclone refuses to read or change the sites until they are merged into one.",
         ),
