@@ -444,3 +444,42 @@ def test_a_default_element_repeated_in_a_site_refuses_its_applications(
     status, out, _ = run(capsys, "check", path)
     assert status == EXIT_PROBLEMS
     assert f":{finding.line}:" in out
+
+
+_LOG_ATTRIBUTES = st.dictionaries(
+    st.sampled_from(["directory", "period", "enabled", "logFormat", "localTimeRollover"]),
+    st.sampled_from(["D:\\L&amp;gs", "Hourly", "false", "IIS", "true", ""]),
+    max_size=4,
+)
+
+
+@given(own=_LOG_ATTRIBUTES, default=_LOG_ATTRIBUTES)
+def test_each_log_file_attribute_is_the_sites_else_the_defaults_else_the_schemas(
+    own: dict[str, str], default: dict[str, str]
+) -> None:
+    def element(values: dict[str, str]) -> str:
+        return "<logFile" + "".join(f' {k}="{v}"' for k, v in values.items()) + " />"
+
+    text = SETTINGS.read_text(encoding="utf-8")
+    text = text.replace(
+        '<logFile logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" '
+        'period="Hourly" />',
+        element(default),
+    )
+    text = text.replace(
+        '<binding protocol="http" bindingInformation="*:80:blog.example.com" />\n'
+        "                </bindings>",
+        '<binding protocol="http" bindingInformation="*:80:blog.example.com" />\n'
+        f"                </bindings>\n                {element(own)}",
+    )
+    for exact in (False, True):
+        doc = metaclone.loads(text.encode(), "log.config", exact=exact)
+        settings = doc.with_settings(doc.site("Blog")).settings
+        assert settings is not None
+        schema = {"directory": r"%SystemDrive%\inetpub\logs\LogFiles", "period": "Daily"}
+        schema |= {"enabled": "true", "logFormat": "W3C", "localTimeRollover": "false"}
+        for name, fallback in schema.items():
+            expected = own.get(name, default.get(name, fallback)).replace("&amp;", "&")
+            assert settings.value(f"log_file.{name}") == expected
+            inherited = f"log_file.{name}" in settings.inherited
+            assert inherited is (name not in own and name in default)
