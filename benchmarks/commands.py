@@ -95,10 +95,7 @@ def _ask(script: str, *arguments: str) -> str:
     starts from the size of the process it was forked from.
     """
     done = subprocess.run(
-        [sys.executable, "-c", script, *arguments],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
+        [sys.executable, "-c", script, *arguments], cwd=ROOT, check=True, capture_output=True,
         text=True,
     )
     return done.stdout.strip()
@@ -126,54 +123,22 @@ def command_lines(path: Path, scratch: Path) -> dict[str, tuple[list[str], float
         "sites --applications": (_metaclone("sites", file, "--applications"), FULL_TARGET),
         "cert show": (_metaclone("cert", "show", file), FAST_TARGET),
         "check": (_metaclone("check", file), FULL_TARGET),
-        "clone -o": (
-            _metaclone("clone", file, "--site", first, "--name", "bench copy", "-o", out),
-            FAST_TARGET,
-        ),
-        "clone --diff": (
-            _metaclone("clone", file, "--site", first, "--name", "bench copy", "--diff"),
-            FAST_TARGET,
-        ),
+        "clone -o": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
+                                "-o", out), FAST_TARGET),
+        "clone --diff": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
+                                    "--diff"), FAST_TARGET),
         "delete -o": (_metaclone("delete", file, "--site", first, "-o", out), FAST_TARGET),
-        "rename -o": (
-            _metaclone("rename", file, "--site", first, "--name", "bench renamed", "-o", out),
-            FAST_TARGET,
-        ),
+        "rename -o": (_metaclone("rename", file, "--site", first, "--name", "bench renamed",
+                                 "-o", out), FAST_TARGET),
         "stop -o": (_metaclone("stop", file, "--site", first, "-o", out), FAST_TARGET),
-        "stop --in-place": (
-            _metaclone("stop", copy, "--site", first, "--in-place", "--no-backup"),
-            FAST_TARGET,
-        ),
-        "placeholder begin -o": (
-            _metaclone(
-                "placeholder",
-                "begin",
-                file,
-                "--site",
-                secure,
-                "--thumbprint",
-                thumbprint,
-                "-o",
-                begun,
-            ),
-            FULL_TARGET,
-        ),
-        "placeholder finish -o": (
-            _metaclone(
-                "placeholder",
-                "finish",
-                begun,
-                "--site",
-                secure,
-                "--placeholder",
-                "{placeholder}",
-                "--thumbprint",
-                new_thumbprint,
-                "-o",
-                out,
-            ),
-            FULL_TARGET,
-        ),
+        "stop --in-place": (_metaclone("stop", copy, "--site", first, "--in-place",
+                                       "--no-backup"), FAST_TARGET),
+        "placeholder begin -o": (_metaclone("placeholder", "begin", file, "--site", secure,
+                                            "--thumbprint", thumbprint, "-o", begun),
+                                 FULL_TARGET),
+        "placeholder finish -o": (_metaclone("placeholder", "finish", begun, "--site", secure,
+                                             "--placeholder", "{placeholder}", "--thumbprint",
+                                             new_thumbprint, "-o", out), FULL_TARGET),
     }
 
 
@@ -181,10 +146,7 @@ def _run(argv: Sequence[str]) -> tuple[float, int, int]:
     """Wall seconds, peak RSS in KiB and exit status of one fresh process."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
         stdin=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(process.pid, 0)
@@ -268,12 +230,8 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(
-    files: Sequence[tuple[str, int, Path]],
-    rounds: int,
-    machine: dict[str, str],
-    json_path: Path | None,
-) -> str:
+def run(files: Sequence[tuple[str, int, Path]], rounds: int, machine: dict[str, str],
+        json_path: Path | None) -> str:
     results: dict[str, Any] = {"machine": machine, "files": []}
     for file_format, sites, path in files:
         entry = measure(path, rounds)
