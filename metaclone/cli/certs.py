@@ -30,7 +30,7 @@ from metaclone.cli.outputs import (
     json_listing_pieces,
     served_by_text,
 )
-from metaclone.cli.sites import site_line
+from metaclone.cli.sites import inherited_legend, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
@@ -74,6 +74,9 @@ def _show_certificates(
         console.json("cert-show", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
     console.out_lines(line for site in sites for line in _certificate_lines(doc, site))
+    legend = inherited_legend(sites)
+    if legend is not None:
+        console.out(legend + "\n")
     return EXIT_OK
 
 
