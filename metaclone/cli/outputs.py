@@ -7,14 +7,17 @@ import argparse
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
-from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import output
 from metaclone.model.sites import Binding, Severity
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import HttpSysPlan
 
 
 def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
