@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from metaclone.certs import LoadedCertificate, key_matches, load_certificate
+from metaclone.certs.certificate import LoadedCertificate
+from metaclone.certs.loading import key_matches, load_certificate
 from metaclone.errors import CertificateError, CertificateKeyError, OutputExistsError
 from metaclone.lossless.files import read_input
 from metaclone.messages import shorten

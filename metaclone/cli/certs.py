@@ -7,9 +7,7 @@ import contextlib
 import json
 import os
 
-from metaclone import certs, httpsys
-from metaclone.certs import files as certfiles
-from metaclone.certs import request as certrequest
+from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
 from metaclone.cli.inputs import given_certificate, given_password, load_document
 from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
@@ -19,7 +17,6 @@ from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
 from metaclone.lossless import output
 from metaclone.model.sites import Binding
-from metaclone.workflow import audit
 
 
 def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
@@ -97,6 +94,9 @@ def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
+    from metaclone.certs import files as certfiles
+    from metaclone.workflow import audit
+
     doc = load(args.file)
     entries = httpsys.load_netsh_sslcert(args.sslcert) if args.sslcert else None
     certificates = certfiles.collect_certificates(args.certs, given_password(args))
@@ -109,6 +109,9 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_csr(args: argparse.Namespace, console: Console) -> int:
+    from metaclone.certs import files as certfiles
+    from metaclone.certs import request as certrequest
+
     if os.path.abspath(args.key_out) == os.path.abspath(args.out):
         raise CertificateRequestError("--key-out and --out must name two different files")
     doc = load(args.file)
@@ -143,6 +146,10 @@ def cmd_csr(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
+    from metaclone import certs
+    from metaclone.certs import files as certfiles
+    from metaclone.certs import request as certrequest
+
     if bool(args.site) != bool(args.config):
         console.say("metaclone: error: --site and --config go together")
         return EXIT_USAGE
