@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -98,6 +97,8 @@ def _exit_status(error: Exception, console: Console) -> int:
         name = error.filename or ""
         console.say(f"metaclone: error: {name}: {error.strerror or error}")
         return EXIT_REFUSED
+    import traceback
+
     console.say("metaclone: internal error (this is a bug; please report it with the input):")
     if os.environ.get("METACLONE_DEBUG"):
         for line in traceback.format_exc().rstrip().split("\n"):

@@ -4,7 +4,6 @@ and JSON listings."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +42,8 @@ def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | N
             # page (site names in its comments may be any text).
             data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
+            import json
+
             data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
             # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
@@ -150,6 +151,8 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
     and diffs item by item.
     """
+    import json
+
     head = json.dumps(fields)[1:-1]
     lines = ",\n".join("  " + json.dumps(item) for item in items)
     listing = f"[\n{lines}\n]" if lines else "[]"
