@@ -429,7 +429,7 @@ def _run_commands(args: argparse.Namespace, formats: Sequence[str]) -> int:
     OUT.mkdir(exist_ok=True)
     label = "small" if args.small else str(args.sites)
     target = args.json or OUT / f"commands-{label}.json"
-    print(run_commands(files, args.repeat, machine(), target))
+    print(run_commands(files, args.repeat, machine(), target, small=args.small))
     return 0
 
 
