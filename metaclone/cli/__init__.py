@@ -6,7 +6,8 @@ and nothing is written unless the whole command succeeds; every write is atomic.
 
 One module per job: :mod:`.console` (exit statuses, output, error lines), :mod:`.inputs` and
 :mod:`.outputs` (what the options name and where results go), :mod:`.options` (shared options
-and examples), one module per group of commands, and :mod:`.parser` which puts them together.
+and examples), :mod:`.parser` (every command and its options, importing no library code) and
+one module of handlers per group of commands, imported when one of its commands runs.
 """
 
 from __future__ import annotations
