@@ -22,6 +22,11 @@ one run mean anything; every run records the machine and versions beside its fig
     python benchmarks/bench.py --cli                          # 50,000 sites, both formats
     python benchmarks/bench.py --cli --sites 5000 --repeat 3
     python benchmarks/bench.py --cli --small                  # ~100 KB files: the start-up cost
+    python benchmarks/bench.py --cli --small --bytecode       # with compiled modules, as installed
+
+Where ``PYTHONDONTWRITEBYTECODE`` is set and the checkout has no ``__pycache__``, every process
+compiles the modules it imports, which an installed package does not: ``--bytecode`` gives the
+processes a compiled-module cache of their own (filled by an untimed first round).
 """
 
 from __future__ import annotations
@@ -159,12 +164,12 @@ def command_lines(
     }
 
 
-def _run(argv: Sequence[str]) -> tuple[float, int, int]:
+def _run(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """Wall seconds, peak RSS in KiB and exit status of one fresh process."""
     started = time.perf_counter()
     process = subprocess.Popen(
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, env=env,
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
@@ -176,16 +181,31 @@ def _run(argv: Sequence[str]) -> tuple[float, int, int]:
     return elapsed, usage.ru_maxrss, process.returncode
 
 
-def measure(path: Path, rounds: int, *, small: bool = False) -> dict[str, Any]:
-    """Every command's median time and peak memory on ``path``, interleaved in rounds."""
+def _bytecode_env(scratch: Path) -> dict[str, str]:
+    """The environment of processes that keep compiled modules, as an installed package has
+    them: written once to a cache in ``scratch`` (the checkout is left alone), then read."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    return env
+
+
+def measure(
+    path: Path, rounds: int, *, small: bool = False, bytecode: bool = False
+) -> dict[str, Any]:
+    """Every command's median time and peak memory on ``path``, interleaved in rounds.
+
+    With ``bytecode`` a first, untimed round compiles every module the commands import.
+    """
     size = path.stat().st_size
     with tempfile.TemporaryDirectory(prefix="metaclone-bench-") as folder:
         scratch = Path(folder)
         commands = command_lines(path, scratch, small=small)
+        env = _bytecode_env(scratch) if bytecode else None
         times: dict[str, list[float]] = {name: [] for name in commands}
         peaks: dict[str, int] = dict.fromkeys(commands, 0)
         failures: dict[str, int] = {}
-        for _ in range(rounds):
+        warm_up = 1 if bytecode else 0
+        for round_number in range(warm_up + rounds):
             for name, (template, _) in commands.items():
                 argv = [sys.executable if part == "{python}" else part for part in template]
                 if name == "stop --in-place":
@@ -195,7 +215,9 @@ def measure(path: Path, rounds: int, *, small: bool = False) -> dict[str, Any]:
                     begun = str(scratch / f"begun{path.suffix}")
                     placeholder = _ask(_PLACEHOLDER, begun, secure)
                     argv = [placeholder if part == "{placeholder}" else part for part in argv]
-                elapsed, peak, status = _run(argv)
+                elapsed, peak, status = _run(argv, env)
+                if round_number < warm_up:
+                    continue
                 # `check` exits 1 when it finds problems, as the generated files have.
                 if status not in ((0, 1) if name == "check" else (0,)):
                     failures[name] = status
@@ -274,10 +296,10 @@ def _start_up_table(rows: dict[str, Any]) -> list[str]:
 
 
 def run(files: Sequence[tuple[str, int, Path]], rounds: int, machine: dict[str, str],
-        json_path: Path | None, *, small: bool = False) -> str:
+        json_path: Path | None, *, small: bool = False, bytecode: bool = False) -> str:
     results: dict[str, Any] = {"machine": machine, "files": []}
     for file_format, sites, path in files:
-        entry = measure(path, rounds, small=small)
+        entry = measure(path, rounds, small=small, bytecode=bytecode)
         entry.update(format=file_format, sites=sites)
         results["files"].append(entry)
     text = "machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + report(results)
