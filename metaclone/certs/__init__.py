@@ -29,8 +29,11 @@ if TYPE_CHECKING:
         SUPPORTED_FORMATS,
         PublicKey,
         key_matches,
+        leaf_certificates,
         load_certificate,
+        open_pkcs12,
         require_readable,
+        unsupported_key,
     )
 
 __all__ = [
@@ -41,12 +44,15 @@ __all__ = [
     "check_server_auth",
     "check_validity",
     "key_matches",
+    "leaf_certificates",
     "load_certificate",
+    "open_pkcs12",
     "password_from_env",
     "password_from_file",
     "require_readable",
     "site_hosts",
     "uncovered_hosts",
+    "unsupported_key",
 ]
 
 # Every other name is imported on first use (PEP 562), so that importing this package does not

@@ -11,7 +11,7 @@ from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
 from metaclone.cli.inputs import given_certificate, given_password, load_document
 from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
-from metaclone.cli.sites import site_line
+from metaclone.cli.sites import inherited_legend, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
@@ -53,6 +53,9 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
                 f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
                 f"{_serving_note(doc, binding)}  cert: {shown}\n"
             )
+    legend = inherited_legend(sites)
+    if legend is not None:
+        console.out(legend + "\n")
     return EXIT_OK
 
 
