@@ -79,6 +79,9 @@ _ELSEWHERE = {
 
 
 def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        # Tools probe modules for special names: no reason to load cryptography.
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     # The loading module's names (and what it imports) as before, when named nowhere else.
     module = _ELSEWHERE.get(name, "metaclone.certs.loading")
     try:
