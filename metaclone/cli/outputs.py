@@ -4,17 +4,19 @@ and JSON listings."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
-from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import output
 from metaclone.model.sites import Binding, Severity
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import HttpSysPlan
 
 
 def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
@@ -40,6 +42,8 @@ def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | N
             # page (site names in its comments may be any text).
             data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
+            import json
+
             data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
             # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
@@ -155,6 +159,8 @@ def json_listing_pieces(
 ) -> Iterator[str]:
     """:func:`json_listing` in pieces, each item encoded when it is reached: a listing of many
     sites runs to tens of megabytes, which need not be held at once."""
+    import json
+
     head = json.dumps(fields)[1:-1]
     yield f"{{{head}{', ' if head else ''}{json.dumps(key)}: ["
     separator = "\n  "
