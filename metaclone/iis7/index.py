@@ -17,9 +17,11 @@ import bisect
 import functools
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 import attrs
 
+from metaclone.errors import ParseError
 from metaclone.iis7.children import (
     attributes_of,
     child_spans,
@@ -36,13 +38,18 @@ __all__ = [
     "APP_FRIENDLY_NAME_PROPERTY",
     "SERVER_COMMENT_PROPERTY",
     "SITE_NAME_PROPERTIES",
+    "ErrorSource",
     "LocationEntry",
     "MetadataKey",
     "SiteElement",
     "SiteIndex",
+    "application_defaults_in",
     "children_named",
+    "entry_from_span",
     "index_applicationhost",
     "last_sites_level_element",
+    "locations_between",
+    "metadata_keys_between",
     "site_entry",
     "sites_level_elements",
 ]
@@ -63,6 +70,15 @@ APP_FRIENDLY_NAME_PROPERTY = "2102"
 
 
 SITE_NAME_PROPERTIES = frozenset({SERVER_COMMENT_PROPERTY, APP_FRIENDLY_NAME_PROPERTY})
+
+
+class ErrorSource(Protocol):
+    """What reading a site needs of a document: its text, and errors located in it."""
+
+    @property
+    def text(self) -> str: ...
+
+    def parse_error(self, offset: int, message: str) -> ParseError: ...
 
 
 @attrs.frozen
@@ -123,6 +139,14 @@ class LocationEntry:
     path: str
 
     @property
+    def start(self) -> int:
+        return self.element.start
+
+    @property
+    def end(self) -> int:
+        return self.element.end
+
+    @property
     def site_name(self) -> str | None:
         """The first path segment: the site the block configures (None for global blocks)."""
         first = self.path.strip("/").split("/", 1)[0]
@@ -143,6 +167,14 @@ class MetadataKey:
     element: Element
     path: str
     site_id: int | None
+
+    @property
+    def start(self) -> int:
+        return self.element.start
+
+    @property
+    def end(self) -> int:
+        return self.element.end
 
     @property
     def is_site_root(self) -> bool:
@@ -197,24 +229,14 @@ class SiteIndex:
         """The ``<location>`` blocks directly under ``<configuration>``."""
         if self.configuration is None:
             return ()
-        return tuple(
-            LocationEntry(
-                element, decode_attribute_value(attributes_of(attributes).get("path", ""))
-            )
-            for element, attributes in children_named(self.text, self.configuration, "location")
-        )
+        return locations_between(self.text, self.configuration)
 
     @functools.cached_property
     def metadata_keys(self) -> tuple[MetadataKey, ...]:
         """The ``<key>`` elements of ``<customMetadata>``."""
         if self.metadata_element is None:
             return ()
-        keys: list[MetadataKey] = []
-        for key, attribute_text in children_named(self.text, self.metadata_element, "key"):
-            path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
-            match = _METADATA_SITE_KEY.fullmatch(path)
-            keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
-        return tuple(keys)
+        return metadata_keys_between(self.text, self.metadata_element)
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
         """Location blocks whose first path segment is ``site_name`` (compared as Windows
@@ -227,6 +249,17 @@ class SiteIndex:
             (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
         )
 
+    def orphan_locations(self) -> list[LocationEntry]:
+        """Location blocks whose first path segment names no site, in file order."""
+        sites = self.sites_by_name
+        found = [
+            loc
+            for key, group in self._locations_by_site.items()
+            if key not in sites
+            for loc in group
+        ]
+        return sorted(found, key=lambda loc: loc.element.start)
+
     def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
         return tuple(k for k in self.metadata_keys if k.site_id == site_id)
@@ -236,8 +269,26 @@ class SiteIndex:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
 
 
+def locations_between(text: str, parent: Element) -> tuple[LocationEntry, ...]:
+    """The ``<location>`` children of ``parent`` (or of a stretch of its content)."""
+    return tuple(
+        LocationEntry(element, decode_attribute_value(attributes_of(attributes).get("path", "")))
+        for element, attributes in children_named(text, parent, "location")
+    )
+
+
+def metadata_keys_between(text: str, parent: Element) -> tuple[MetadataKey, ...]:
+    """The ``<key>`` children of ``parent`` (or of a stretch of its content)."""
+    keys: list[MetadataKey] = []
+    for key, attribute_text in children_named(text, parent, "key"):
+        path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
+        match = _METADATA_SITE_KEY.fullmatch(path)
+        keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
+    return tuple(keys)
+
+
 def site_entry(
-    xml: XmlDocument,
+    xml: ErrorSource,
     element: Element,
     wrapper: Element | None,
     values: dict[str, str] | None = None,
@@ -301,7 +352,7 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
 
 
 def entry_from_span(
-    xml: XmlDocument, span: tuple[int, int, int, int, str], values: dict[str, str]
+    xml: ErrorSource, span: tuple[int, int, int, int, str], values: dict[str, str]
 ) -> SiteElement:
     """The entry of the ``<site>`` at ``span`` (see :func:`child_spans`)."""
     start, content_start, content_end, end, _ = span
@@ -335,8 +386,15 @@ def sites_application_defaults(
 ) -> tuple[str | None, str | None]:
     """``<sites><applicationDefaults>``'s applicationPool and enabledProtocols: for each, the
     last one set between the sites."""
+    return application_defaults_in(xml.text, sites_element, sites)
+
+
+def application_defaults_in(
+    text: str, sites_element: Element, sites: Sequence[SiteElement]
+) -> tuple[str | None, str | None]:
+    """:func:`sites_application_defaults` of ``text``."""
     found: list[str | None] = [None, None]
-    for _, values in sites_level_elements(xml.text, sites_element, sites, "applicationDefaults"):
+    for _, values in sites_level_elements(text, sites_element, sites, "applicationDefaults"):
         for position, name in enumerate(("applicationPool", "enabledProtocols")):
             raw = values.get(name)
             if raw is not None:

@@ -1,0 +1,255 @@
+"""Bringing a :class:`~metaclone.iis7.index.SiteIndex` through an edit instead of building it
+again.
+
+A clone, rename, delete or start/stop patches a few places of a file with tens of thousands of
+sites.  The index of the new text keeps every site, location block and customMetadata key the
+patches left alone (moved by what the patches before it added or removed) and reads again only
+the stretch between the untouched neighbours of each patch, with the same readers a fresh
+index uses; what it gives is exactly what indexing the new text gives.  Anything else (a patch
+on the tags of ``<sites>``, ``<customMetadata>`` or the root, appcmd's wrappers) builds the
+index again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from metaclone.errors import ParseError
+from metaclone.iis7.children import attributes_of, child_spans
+from metaclone.iis7.index import (
+    LocationEntry,
+    MetadataKey,
+    SiteElement,
+    SiteIndex,
+    application_defaults_in,
+    entry_from_span,
+    locations_between,
+    metadata_keys_between,
+)
+from metaclone.lossless import Element, Tag, TagKind
+from metaclone.lossless.shift import Shift, TextEdit, moved
+from metaclone.model.build import grouped, paused_garbage_collection
+from metaclone.model.rules import name_key
+
+__all__ = ["rebase_index"]
+
+
+class _Spanned(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_Spanned)
+
+#: Markup whose presence between sites changes the collection defaults the index holds.
+_SITES_LEVEL_DEFAULTS = "<applicationDefaults"
+
+
+def rebase_index(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
+    """``index`` for the text ``edit`` made, or None when it must be built again."""
+    # Tens of thousands of acyclic values: see paused_garbage_collection.
+    with paused_garbage_collection():
+        return _rebased(index, edit)
+
+
+def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
+    if index.configuration is None or index.problems or index.sites_element is None:
+        return None  # appcmd XML: wrappers and their problems are read again
+    shift = Shift(edit.patches)
+    configuration = shift.parent(index.configuration)
+    sites_element = shift.parent(index.sites_element)
+    if configuration is None or sites_element is None:
+        return None
+    sections = [index.metadata_element, index.pools_element]
+    moved_sections = [None if s is None else shift.parent(s) for s in sections]
+    if any(
+        old is not None and new is None for old, new in zip(sections, moved_sections, strict=True)
+    ):
+        return None
+    text = edit.text
+    source = _Located(text)
+
+    def rescan_sites(start: int, end: int) -> list[SiteElement]:
+        return [
+            entry_from_span(source, span, attributes_of(span[4]))
+            for span in child_spans(text, _holder(start, end), "site")
+        ]
+
+    try:
+        sites, stretches = _rebase_children(
+            index.sites, index.sites_element, shift, rescan_sites, _moved_site
+        )
+    except _RebuildError:
+        return None
+    defaults = (index.default_pool, index.default_protocols)
+    if any(
+        index.text.find(_SITES_LEVEL_DEFAULTS, old_start, old_end) >= 0
+        or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
+        for old_start, old_end, new_start, new_end in stretches
+    ):
+        defaults = application_defaults_in(text, sites_element, sites)
+    rebased = SiteIndex(
+        version=edit.version,
+        sites_element=sites_element,
+        sites=tuple(sites),
+        metadata_element=moved_sections[0],
+        pools_element=moved_sections[1],
+        default_pool=defaults[0],
+        default_protocols=defaults[1],
+        configuration=configuration,
+        text=text,
+    )
+    _carry_lookups(index, rebased, shift)
+    return rebased
+
+
+def _moved_site(entry: SiteElement, delta: int) -> SiteElement:
+    return SiteElement(
+        entry.id,
+        entry.name,
+        entry.start + delta,
+        entry.content_start + delta,
+        entry.content_end + delta,
+        entry.end + delta,
+        None,
+        entry.server_auto_start,
+    )
+
+
+def _cached(index: SiteIndex, name: str) -> object | None:
+    """The value of the cached property ``name`` if it was computed, without computing it.
+
+    attrs keeps a cached property of a slotted class in a slot of the same name, which is
+    unset until the first use.
+    """
+    try:
+        value: object = SiteIndex.__dict__[name].__get__(index)
+    except AttributeError:
+        return None
+    return value
+
+
+def _carry_lookups(index: SiteIndex, rebased: SiteIndex, shift: Shift) -> None:
+    """Bring what ``index`` had computed on request into ``rebased``: the groupings, the
+    location blocks and the customMetadata keys."""
+    text = rebased.text
+    name_keys: dict[str, str] = {}
+    by_name = _cached(index, "sites_by_name")
+    if isinstance(by_name, dict):
+        name_keys = {entry.name: key for key, group in by_name.items() for entry in group}
+        _fill(
+            rebased,
+            "sites_by_name",
+            grouped((name_keys.get(e.name) or name_key(e.name), e) for e in rebased.sites),
+        )
+    if _cached(index, "sites_by_id") is not None:
+        _fill(rebased, "sites_by_id", grouped((e.id, e) for e in rebased.sites))
+    old_locations = _cached(index, "locations")
+    if isinstance(old_locations, tuple) and index.configuration is not None:
+        assert rebased.configuration is not None
+        locations, _ = _rebase_children(
+            old_locations,
+            index.configuration,
+            shift,
+            lambda start, end: list(locations_between(text, _holder(start, end))),
+            lambda loc, delta: LocationEntry(moved(loc.element, delta), loc.path),
+        )
+        _fill(rebased, "locations", tuple(locations))
+        by_site = _cached(index, "_locations_by_site")
+        if isinstance(by_site, dict):
+            path_keys = {loc.path: key for key, group in by_site.items() for loc in group}
+            _fill(
+                rebased,
+                "_locations_by_site",
+                grouped(
+                    (path_keys.get(loc.path) or name_key(loc.site_name), loc)
+                    for loc in locations
+                    if loc.site_name is not None
+                ),
+            )
+    old_keys = _cached(index, "metadata_keys")
+    if isinstance(old_keys, tuple) and index.metadata_element is not None:
+        keys, _ = _rebase_children(
+            old_keys,
+            index.metadata_element,
+            shift,
+            lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
+            lambda key, delta: MetadataKey(moved(key.element, delta), key.path, key.site_id),
+        )
+        _fill(rebased, "metadata_keys", tuple(keys))
+
+
+def _fill(index: SiteIndex, name: str, value: object) -> None:
+    object.__setattr__(index, name, value)
+
+
+class _Located:
+    """What :func:`entry_from_span` needs of a document: its text, and errors, which a
+    fresh index words instead (the index is built again)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def parse_error(self, offset: int, message: str) -> ParseError:
+        raise _RebuildError(message)
+
+
+class _RebuildError(Exception):
+    """A stretch read again holds what a fresh index reports as an error."""
+
+
+def _holder(start: int, end: int) -> Element:
+    """An element whose content is ``start..end``: what the child readers take."""
+    return Element(Tag(TagKind.START, "", start, start), Tag(TagKind.END, "", end, end))
+
+
+def _rebase_children(
+    items: Sequence[_Item],
+    parent: Element,
+    shift: Shift,
+    rescan: Callable[[int, int], list[_Item]],
+    move: Callable[[_Item, int], _Item],
+) -> tuple[list[_Item], list[tuple[int, int, int, int]]]:
+    """The children ``items`` of ``parent`` in the new text, and the stretches read again
+    (old start, old end, new start, new end).
+
+    ``items`` have ``start`` and ``end``.  Each patch inside the parent's content is read
+    again with the children it touches, by ``rescan``; the others move.  Patches replace
+    markup with markup (an element, an attribute value, white space), so the text around
+    a patch reads as it did.
+    """
+    starts = [item.start for item in items]
+    ends = [item.end for item in items]
+    windows: list[list[int]] = []  # old start, old end, first touched, after last touched
+    for position in shift.inside(parent.content_start, parent.content_end):
+        patch_start, patch_end = shift.span(position)
+        first = bisect.bisect_right(ends, patch_start)
+        last = bisect.bisect_left(starts, patch_end)
+        if first < last:
+            patch_start, patch_end = min(patch_start, starts[first]), max(patch_end, ends[last - 1])
+        if windows and patch_start <= windows[-1][1]:
+            window = windows[-1]
+            window[1], window[3] = max(window[1], patch_end), max(window[3], last)
+        else:
+            windows.append([patch_start, patch_end, first, last])
+    result: list[_Item] = []
+    stretches: list[tuple[int, int, int, int]] = []
+    done = 0
+    for old_start, old_end, first, last in windows:
+        if first > done:
+            delta = shift.before(starts[done])
+            result.extend(move(item, delta) for item in items[done:first])
+        new_start = old_start + shift.after(old_start)
+        new_end = old_end + shift.before(old_end)
+        result.extend(rescan(new_start, new_end))
+        stretches.append((old_start, old_end, new_start, new_end))
+        done = max(done, last)
+    if done < len(items):
+        delta = shift.before(starts[done])
+        result.extend(move(item, delta) for item in items[done:])
+    return result, stretches
