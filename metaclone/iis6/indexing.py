@@ -13,7 +13,9 @@ from collections.abc import Callable
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.iis6.keys import INHERITED_PROPERTIES, SITE_KEY_TYPES, KeyTable, scan_keys
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
+from metaclone.lossless.shift import TextEdit
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.build import paused_garbage_collection
 
 # The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
 # 3 attribute text (ending in "/" for an empty-element tag).
@@ -38,7 +40,29 @@ def index_keys(xml: XmlDocument, start: int, end: int, *, exact: bool = False) -
     def exactly() -> KeyTable:
         return scan_exactly(text, start, end, location_of)
 
-    return exactly() if exact else scan_keys(text, start, end, exactly)
+    table = exactly() if exact else scan_keys(text, start, end, exactly)
+    table.content = (start, end)
+    return table
+
+
+class _NotFastError(Exception):
+    """A stretch the fast pass cannot read: the index is built again."""
+
+
+def _fast_only() -> KeyTable:
+    raise _NotFastError
+
+
+def rebase_keys(table: KeyTable, edit: TextEdit) -> KeyTable | None:
+    """The key index ``table`` brought through ``edit`` (see :meth:`KeyTable.rebased`), or
+    None when it must be built again."""
+    try:
+        with paused_garbage_collection():
+            return table.rebased(
+                edit, lambda text, start, end: scan_keys(text, start, end, _fast_only)
+            )
+    except _NotFastError:
+        return None
 
 
 def find_mbproperty(xml: XmlDocument) -> Element:

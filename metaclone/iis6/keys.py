@@ -27,6 +27,7 @@ from typing import NamedTuple, Protocol
 import attrs
 
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
+from metaclone.lossless.shift import Kept, Shift, TextEdit, plan
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -259,12 +260,64 @@ class KeyTable:
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
         self._searches_under = 0
+        #: The content of ``<MBProperty>`` the table was built on (None: not known).
+        self.content: tuple[int, int] | None = None
         # Line numbers are counted from the nearest offset already counted.
         self._line_offsets = [0]
         self._line_numbers = [1]
 
     def __len__(self) -> int:
         return len(self._starts)
+
+    def rebased(self, edit: TextEdit, scan: Callable[[str, int, int], KeyTable]) -> KeyTable | None:
+        """This table for the text ``edit`` made: the keys the patches left alone moved, the
+        stretches they touched read again by ``scan`` (the fast pass); None when only a new
+        index will do (the exact scanner made this one, or the patches touch ``<MBProperty>``'s
+        tags)."""
+        if self.content is None or self._types is not None:
+            return None
+        shift = Shift(edit.patches)
+        content_start, content_end = self.content
+        if shift.touches(content_start - 1, content_start) or shift.touches(
+            content_end, content_end + 1
+        ):
+            return None
+        starts, ends = array("q"), array("q")
+        locations: list[str] = []
+        sites: list[int] = []
+        kept_sites = self._site_positions
+        for step in plan(self._starts, self._ends, shift, self.content):
+            if isinstance(step, Kept):
+                base, delta = len(starts) - step.first, step.delta
+                piece = slice(step.first, step.last)
+                starts.extend(
+                    array("q", [s + delta for s in self._starts[piece]])
+                    if delta
+                    else self._starts[piece]
+                )
+                ends.extend(
+                    array("q", [e + delta for e in self._ends[piece]])
+                    if delta
+                    else self._ends[piece]
+                )
+                locations.extend(self.locations[piece])
+                low = bisect.bisect_left(kept_sites, step.first)
+                high = bisect.bisect_left(kept_sites, step.last)
+                sites.extend(p + base for p in kept_sites[low:high])
+                continue
+            part = scan(edit.text, step.new_start, step.new_end)
+            if part._types is not None:
+                return None
+            sites.extend(p + len(starts) for p in part._site_positions)
+            starts.extend(part._starts)
+            ends.extend(part._ends)
+            locations.extend(part.locations)
+        table = KeyTable(edit.text, starts, ends, locations, site_positions=sites)
+        table.content = (
+            content_start + shift.after(content_start),
+            content_end + shift.before(content_end),
+        )
+        return table
 
     @property
     def from_fast_pass(self) -> bool:

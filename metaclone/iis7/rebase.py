@@ -12,7 +12,6 @@ index again.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -29,7 +28,7 @@ from metaclone.iis7.index import (
     metadata_keys_between,
 )
 from metaclone.lossless import Element, Tag, TagKind
-from metaclone.lossless.shift import Shift, TextEdit, moved
+from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, moved, plan
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.rules import name_key
 
@@ -90,7 +89,9 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
     if any(
         index.text.find(_SITES_LEVEL_DEFAULTS, old_start, old_end) >= 0
         or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
-        for old_start, old_end, new_start, new_end in stretches
+        for old_start, old_end, new_start, new_end in (
+            (r.old_start, r.old_end, r.new_start, r.new_end) for r in stretches
+        )
     ):
         defaults = application_defaults_in(text, sites_element, sites)
     rebased = SiteIndex(
@@ -214,42 +215,22 @@ def _rebase_children(
     shift: Shift,
     rescan: Callable[[int, int], list[_Item]],
     move: Callable[[_Item, int], _Item],
-) -> tuple[list[_Item], list[tuple[int, int, int, int]]]:
-    """The children ``items`` of ``parent`` in the new text, and the stretches read again
-    (old start, old end, new start, new end).
-
-    ``items`` have ``start`` and ``end``.  Each patch inside the parent's content is read
-    again with the children it touches, by ``rescan``; the others move.  Patches replace
-    markup with markup (an element, an attribute value, white space), so the text around
-    a patch reads as it did.
-    """
-    starts = [item.start for item in items]
-    ends = [item.end for item in items]
-    windows: list[list[int]] = []  # old start, old end, first touched, after last touched
-    for position in shift.inside(parent.content_start, parent.content_end):
-        patch_start, patch_end = shift.span(position)
-        first = bisect.bisect_right(ends, patch_start)
-        last = bisect.bisect_left(starts, patch_end)
-        if first < last:
-            patch_start, patch_end = min(patch_start, starts[first]), max(patch_end, ends[last - 1])
-        if windows and patch_start <= windows[-1][1]:
-            window = windows[-1]
-            window[1], window[3] = max(window[1], patch_end), max(window[3], last)
-        else:
-            windows.append([patch_start, patch_end, first, last])
+) -> tuple[list[_Item], list[Reread]]:
+    """The children ``items`` of ``parent`` in the new text (see :func:`plan`), and the
+    stretches read again."""
+    steps = plan(
+        [item.start for item in items],
+        [item.end for item in items],
+        shift,
+        (parent.content_start, parent.content_end),
+    )
     result: list[_Item] = []
-    stretches: list[tuple[int, int, int, int]] = []
-    done = 0
-    for old_start, old_end, first, last in windows:
-        if first > done:
-            delta = shift.before(starts[done])
-            result.extend(move(item, delta) for item in items[done:first])
-        new_start = old_start + shift.after(old_start)
-        new_end = old_end + shift.before(old_end)
-        result.extend(rescan(new_start, new_end))
-        stretches.append((old_start, old_end, new_start, new_end))
-        done = max(done, last)
-    if done < len(items):
-        delta = shift.before(starts[done])
-        result.extend(move(item, delta) for item in items[done:])
-    return result, stretches
+    for step in steps:
+        if isinstance(step, Kept):
+            if step.delta:
+                result.extend(move(item, step.delta) for item in items[step.first : step.last])
+            else:
+                result.extend(items[step.first : step.last])
+        else:
+            result.extend(rescan(step.new_start, step.new_end))
+    return result, [step for step in steps if isinstance(step, Reread)]

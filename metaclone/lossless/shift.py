@@ -15,7 +15,7 @@ import attrs
 
 from metaclone.lossless.tokens import Element, Tag
 
-__all__ = ["Shift", "TextEdit", "moved"]
+__all__ = ["Kept", "Reread", "Shift", "TextEdit", "moved", "plan"]
 
 
 @attrs.frozen
@@ -103,3 +103,64 @@ def moved(element: Element, delta: int) -> Element:
         Tag(start.kind, start.name, start.start + delta, start.end + delta),
         None if end is None else Tag(end.kind, end.name, end.start + delta, end.end + delta),
     )
+
+
+@attrs.frozen
+class Kept:
+    """Items ``first`` to ``last`` (exclusive) of the old list, each moved by ``delta``."""
+
+    first: int
+    last: int
+    delta: int
+
+
+@attrs.frozen
+class Reread:
+    """A stretch to read again: ``old_start..old_end`` became ``new_start..new_end``."""
+
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+
+
+def plan(
+    starts: Sequence[int], ends: Sequence[int], shift: Shift, content: tuple[int, int]
+) -> list[Kept | Reread]:
+    """How a list of sibling items (their old ``starts`` and ``ends``, in order) inside the
+    ``content`` range of their parent follows the patches: runs kept and moved, and stretches
+    read again (each patch inside the content with the items it touches).
+
+    Patches replace markup with markup (an element, an attribute value, white space), so the
+    text around a patch reads as it did.
+    """
+    windows: list[list[int]] = []  # old start, old end, first touched, after last touched
+    for position in shift.inside(*content):
+        patch_start, patch_end = shift.span(position)
+        first = bisect.bisect_right(ends, patch_start)
+        last = bisect.bisect_left(starts, patch_end)
+        if first < last:
+            patch_start = min(patch_start, starts[first])
+            patch_end = max(patch_end, ends[last - 1])
+        if windows and patch_start <= windows[-1][1]:
+            window = windows[-1]
+            window[1], window[3] = max(window[1], patch_end), max(window[3], last)
+        else:
+            windows.append([patch_start, patch_end, first, last])
+    steps: list[Kept | Reread] = []
+    done = 0
+    for old_start, old_end, first, last in windows:
+        if first > done:
+            steps.append(Kept(done, first, shift.before(starts[done])))
+        steps.append(
+            Reread(
+                old_start,
+                old_end,
+                old_start + shift.after(old_start),
+                old_end + shift.before(old_end),
+            )
+        )
+        done = max(done, last)
+    if done < len(starts):
+        steps.append(Kept(done, len(starts), shift.before(starts[done])))
+    return steps
