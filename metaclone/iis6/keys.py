@@ -19,6 +19,7 @@ import bisect
 import functools
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
@@ -27,7 +28,6 @@ from typing import NamedTuple, Protocol
 import attrs
 
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
-from metaclone.lossless.shift import Kept, Shift, TextEdit, plan
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -216,6 +216,16 @@ def scan_keys(text: str, start: int, end: int, exact_scan: Callable[[], KeyTable
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
 
 
+def ids_in(joined: str, service: Service) -> Counter[int]:
+    """How many of the folded paths in ``joined`` (between NULs) use each id of ``service``."""
+    pattern = re.compile("\0" + re.escape(service.folded_prefix) + "([0-9]+)(?=[\0/])")
+    return Counter(map(int, pattern.findall(joined)))
+
+
+def joined_paths(locations: Iterable[str]) -> str:
+    return ("\0" + "\0".join(locations) + "\0").lower()
+
+
 def _decoded(raw: list[str]) -> list[str]:
     if any(c in "\0".join(raw) for c in _NEEDS_DECODING):
         return [decode_attribute_value(r) for r in raw]
@@ -269,55 +279,20 @@ class KeyTable:
     def __len__(self) -> int:
         return len(self._starts)
 
-    def rebased(self, edit: TextEdit, scan: Callable[[str, int, int], KeyTable]) -> KeyTable | None:
-        """This table for the text ``edit`` made: the keys the patches left alone moved, the
-        stretches they touched read again by ``scan`` (the fast pass); None when only a new
-        index will do (the exact scanner made this one, or the patches touch ``<MBProperty>``'s
-        tags)."""
-        if self.content is None or self._types is not None:
-            return None
-        shift = Shift(edit.patches)
-        content_start, content_end = self.content
-        if shift.touches(content_start - 1, content_start) or shift.touches(
-            content_end, content_end + 1
-        ):
-            return None
-        starts, ends = array("q"), array("q")
-        locations: list[str] = []
-        sites: list[int] = []
-        kept_sites = self._site_positions
-        for step in plan(self._starts, self._ends, shift, self.content):
-            if isinstance(step, Kept):
-                base, delta = len(starts) - step.first, step.delta
-                piece = slice(step.first, step.last)
-                starts.extend(
-                    array("q", [s + delta for s in self._starts[piece]])
-                    if delta
-                    else self._starts[piece]
-                )
-                ends.extend(
-                    array("q", [e + delta for e in self._ends[piece]])
-                    if delta
-                    else self._ends[piece]
-                )
-                locations.extend(self.locations[piece])
-                low = bisect.bisect_left(kept_sites, step.first)
-                high = bisect.bisect_left(kept_sites, step.last)
-                sites.extend(p + base for p in kept_sites[low:high])
-                continue
-            part = scan(edit.text, step.new_start, step.new_end)
-            if part._types is not None:
-                return None
-            sites.extend(p + len(starts) for p in part._site_positions)
-            starts.extend(part._starts)
-            ends.extend(part._ends)
-            locations.extend(part.locations)
-        table = KeyTable(edit.text, starts, ends, locations, site_positions=sites)
-        table.content = (
-            content_start + shift.after(content_start),
-            content_end + shift.before(content_end),
-        )
-        return table
+    @property
+    def starts(self) -> array[int]:
+        """Where each key starts, by position."""
+        return self._starts
+
+    @property
+    def ends(self) -> array[int]:
+        """Where each key ends, by position."""
+        return self._ends
+
+    @property
+    def site_positions(self) -> list[int]:
+        """The positions of the keys that may be server keys (see :attr:`site_entries`)."""
+        return self._site_positions
 
     @property
     def from_fast_pass(self) -> bool:
@@ -407,8 +382,15 @@ class KeyTable:
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
-        pattern = re.compile("\0" + re.escape(service.folded_prefix) + "([0-9]+)(?=[\0/])")
-        return set(map(int, pattern.findall(self._joined)))
+        counts = self.id_counts.get(service.name)
+        if counts is None:
+            counts = self.id_counts[service.name] = ids_in(self._joined, service)
+        return set(counts)
+
+    @functools.cached_property
+    def id_counts(self) -> dict[str, Counter[int]]:
+        """How many keys use each id, by service name (filled in by :meth:`used_ids`)."""
+        return {}
 
     @functools.cached_property
     def site_entries(self) -> tuple[ServerKeyEntry, ...]:
@@ -439,7 +421,7 @@ class KeyTable:
     @functools.cached_property
     def _joined(self) -> str:
         """The folded paths between NULs (which no XML text holds), for searches in C."""
-        return ("\0" + "\0".join(self.locations) + "\0").lower()
+        return joined_paths(self.locations)
 
     def _matches(self, location: str) -> Iterator[re.Match[str]]:
         """The places in :attr:`_joined` of the paths equal to ``location`` (any case)."""

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import metaclone
 from metaclone.errors import MetacloneError
+from metaclone.iis6.keys import FTP, WEB
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import gate
 from tests.conftest import FIXTURES
@@ -32,6 +33,8 @@ def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
     assert [(e.id, e.segment, e.position) for e in kept.site_entries] == [
         (e.id, e.segment, e.position) for e in built.site_entries
     ]
+    for service in (FTP, WEB):
+        assert kept.used_ids(service) == built.used_ids(service)
     assert doc.keys == fresh.keys
     assert doc.sites == fresh.sites
     for site in fresh.sites:
