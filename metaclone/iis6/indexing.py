@@ -137,16 +137,21 @@ def _carry_sites(
             base = position - step.first
             low, high = bisect.bisect_left(at, step.first), bisect.bisect_left(at, step.last)
             entries.extend(
-                e._replace(position=e.position + base, table=rebased) for e in old_entries[low:high]
+                ServerKeyEntry(e.service, e.id, e.segment, e.position + base, rebased)
+                for e in old_entries[low:high]
             )
             position += step.last - step.first
             continue
         offset, part = next(pending)
         entries.extend(
-            e._replace(position=e.position + offset, table=rebased) for e in part.site_entries
+            ServerKeyEntry(e.service, e.id, e.segment, e.position + offset, rebased)
+            for e in part.site_entries
         )
         position = offset + len(part)
     rebased.__dict__["site_entries"] = tuple(entries)
+    if "site_entries_by_id" in table.__dict__:
+        # Built here, while the collector is paused, rather than on the next lookup.
+        _ = rebased.site_entries_by_id
 
 
 def _carry_id_counts(

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import bisect
 import functools
-import re
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 import attrs
 
@@ -28,6 +27,12 @@ from metaclone.iis7.children import (
     children_named,
     element_of_span,
     raw_attributes,
+)
+from metaclone.iis7.references import (
+    LocationEntry,
+    MetadataKey,
+    locations_between,
+    metadata_keys_between,
 )
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
@@ -55,10 +60,7 @@ __all__ = [
 ]
 
 
-#: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.  IIS writes
-#: the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
-_METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([1-9][0-9]*)(/.*)?", re.IGNORECASE | re.S)
-
+_T = TypeVar("_T")
 
 #: customMetadata properties (IIS 6 property ids, as MBSchema names them) that hold a site's
 #: name on the site's own key: ServerComment (1015) and AppFriendlyName (2102), which IIS sets
@@ -131,63 +133,18 @@ class SiteElement:
         return self.wrapper or self.element
 
 
-@attrs.frozen
-class LocationEntry:
-    """A ``<location>`` block directly under ``<configuration>``."""
+def _or_carried(compute: Callable[[SiteIndex], _T]) -> functools.cached_property[_T]:
+    """A lookup computed once: taken from :attr:`SiteIndex.carried` where an edit brought
+    it, else computed by ``compute``."""
+    name = compute.__name__.lstrip("_")
 
-    element: Element
-    path: str
+    def lookup(index: SiteIndex) -> _T:
+        found = index.carried(name) if index.carried is not None else None
+        return cast("_T", found) if found is not None else compute(index)
 
-    @property
-    def start(self) -> int:
-        return self.element.start
-
-    @property
-    def end(self) -> int:
-        return self.element.end
-
-    @property
-    def site_name(self) -> str | None:
-        """The first path segment: the site the block configures (None for global blocks)."""
-        first = self.path.strip("/").split("/", 1)[0]
-        return None if first in ("", ".") else first
-
-    def renamed(self, new_site_name: str) -> str:
-        """The path with its first segment replaced by ``new_site_name``."""
-        stripped = self.path.lstrip("/")
-        lead = self.path[: len(self.path) - len(stripped)]
-        _, slash, rest = stripped.partition("/")
-        return f"{lead}{new_site_name}{slash}{rest}"
-
-
-@attrs.frozen
-class MetadataKey:
-    """A ``<customMetadata><key path=...>`` element; ``site_id`` set for ``LM/W3SVC/<id>...``."""
-
-    element: Element
-    path: str
-    site_id: int | None
-
-    @property
-    def start(self) -> int:
-        return self.element.start
-
-    @property
-    def end(self) -> int:
-        return self.element.end
-
-    @property
-    def is_site_root(self) -> bool:
-        """True for the site's own key, ``LM/W3SVC/<id>`` (not one of its applications)."""
-        match = _METADATA_SITE_KEY.fullmatch(self.path)
-        return match is not None and not match.group(3)
-
-    def moved(self, new_id: int) -> str:
-        """The path with the site id replaced by ``new_id``."""
-        match = _METADATA_SITE_KEY.fullmatch(self.path)
-        if match is None:
-            return self.path
-        return f"{match.group(1)}{new_id}{match.group(3) or ''}"
+    lookup.__name__ = compute.__name__
+    lookup.__doc__ = compute.__doc__
+    return functools.cached_property(lookup)
 
 
 @attrs.frozen
@@ -213,25 +170,28 @@ class SiteIndex:
     #: stands for the site, message): appcmd ``<SITE>`` wrappers that disagree with their
     #: ``<site>`` or hold several.
     problems: tuple[tuple[int, str], ...] = ()
+    #: The lookups below as an edit brought them from the index of the text before it
+    #: (:mod:`metaclone.iis7.rebase`), by name; None for one it cannot give.
+    carried: Callable[[str], Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @functools.cached_property
+    @_or_carried
     def sites_by_id(self) -> dict[int, tuple[SiteElement, ...]]:
         """The sites by id (more than one where a broken file repeats an id)."""
         return grouped((entry.id, entry) for entry in self.sites)
 
-    @functools.cached_property
+    @_or_carried
     def sites_by_name(self) -> dict[str, tuple[SiteElement, ...]]:
         """The sites by name, as Windows compares them (:func:`~metaclone.model.rules.name_key`)."""
         return grouped((name_key(entry.name), entry) for entry in self.sites)
 
-    @functools.cached_property
+    @_or_carried
     def locations(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``."""
         if self.configuration is None:
             return ()
         return locations_between(self.text, self.configuration)
 
-    @functools.cached_property
+    @_or_carried
     def metadata_keys(self) -> tuple[MetadataKey, ...]:
         """The ``<key>`` elements of ``<customMetadata>``."""
         if self.metadata_element is None:
@@ -243,7 +203,7 @@ class SiteIndex:
         compares names, :func:`~metaclone.model.rules.name_key`)."""
         return self._locations_by_site.get(name_key(site_name), ())
 
-    @functools.cached_property
+    @_or_carried
     def _locations_by_site(self) -> dict[str, tuple[LocationEntry, ...]]:
         return grouped(
             (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
@@ -264,27 +224,20 @@ class SiteIndex:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
         return tuple(k for k in self.metadata_keys if k.site_id == site_id)
 
+    def known(self, name: str) -> Any:
+        """The lookup ``name`` if it was computed or can be carried, without reading the text:
+        what the index of the text after an edit starts from."""
+        slot = "_locations_by_site" if name == "locations_by_site" else name
+        try:
+            return SiteIndex.__dict__[slot].__get__(self)
+        except AttributeError:
+            # attrs keeps a cached property of a slotted class in a slot of its name, unset
+            # until first use.
+            return None if self.carried is None else self.carried(name)
+
     @property
     def metadata_ids(self) -> frozenset[int]:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
-
-
-def locations_between(text: str, parent: Element) -> tuple[LocationEntry, ...]:
-    """The ``<location>`` children of ``parent`` (or of a stretch of its content)."""
-    return tuple(
-        LocationEntry(element, decode_attribute_value(attributes_of(attributes).get("path", "")))
-        for element, attributes in children_named(text, parent, "location")
-    )
-
-
-def metadata_keys_between(text: str, parent: Element) -> tuple[MetadataKey, ...]:
-    """The ``<key>`` children of ``parent`` (or of a stretch of its content)."""
-    keys: list[MetadataKey] = []
-    for key, attribute_text in children_named(text, parent, "key"):
-        path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
-        match = _METADATA_SITE_KEY.fullmatch(path)
-        keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
-    return tuple(keys)
 
 
 def site_entry(

@@ -94,18 +94,19 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         )
     ):
         defaults = application_defaults_in(text, sites_element, sites)
+    kept_sites = tuple(sites)
     rebased = SiteIndex(
         version=edit.version,
         sites_element=sites_element,
-        sites=tuple(sites),
+        sites=kept_sites,
         metadata_element=moved_sections[0],
         pools_element=moved_sections[1],
         default_pool=defaults[0],
         default_protocols=defaults[1],
         configuration=configuration,
         text=text,
+        carried=_Carried(index, shift, kept_sites, text),
     )
-    _carry_lookups(index, rebased, shift)
     return rebased
 
 
@@ -122,71 +123,74 @@ def _moved_site(entry: SiteElement, delta: int) -> SiteElement:
     )
 
 
-def _cached(index: SiteIndex, name: str) -> object | None:
-    """The value of the cached property ``name`` if it was computed, without computing it.
+class _Carried:
+    """The lookups of an index rebased from ``index``, made from those ``index`` had (or had
+    carried) when first asked for.  Holds the values, never the older text."""
 
-    attrs keeps a cached property of a slotted class in a slot of the same name, which is
-    unset until the first use.
-    """
-    try:
-        value: object = SiteIndex.__dict__[name].__get__(index)
-    except AttributeError:
-        return None
-    return value
+    def __init__(
+        self, index: SiteIndex, shift: Shift, sites: tuple[SiteElement, ...], text: str
+    ) -> None:
+        self._old = {name: index.known(name) for name in _LOOKUPS}
+        self._configuration = index.configuration
+        self._metadata = index.metadata_element
+        self._shift = shift
+        self._sites = sites
+        self._made: dict[str, object] = {}
+        self.text = text
 
+    def __call__(self, name: str) -> object | None:
+        if name not in self._made:
+            with paused_garbage_collection():
+                self._made[name] = self._make(name)
+            self._old[name] = None  # what it was made from is no longer needed
+        return self._made[name]
 
-def _carry_lookups(index: SiteIndex, rebased: SiteIndex, shift: Shift) -> None:
-    """Bring what ``index`` had computed on request into ``rebased``: the groupings, the
-    location blocks and the customMetadata keys."""
-    text = rebased.text
-    name_keys: dict[str, str] = {}
-    by_name = _cached(index, "sites_by_name")
-    if isinstance(by_name, dict):
-        name_keys = {entry.name: key for key, group in by_name.items() for entry in group}
-        _fill(
-            rebased,
-            "sites_by_name",
-            grouped((name_keys.get(e.name) or name_key(e.name), e) for e in rebased.sites),
-        )
-    if _cached(index, "sites_by_id") is not None:
-        _fill(rebased, "sites_by_id", grouped((e.id, e) for e in rebased.sites))
-    old_locations = _cached(index, "locations")
-    if isinstance(old_locations, tuple) and index.configuration is not None:
-        assert rebased.configuration is not None
-        locations, _ = _rebase_children(
-            old_locations,
-            index.configuration,
-            shift,
-            lambda start, end: list(locations_between(text, _holder(start, end))),
-            lambda loc, delta: LocationEntry(moved(loc.element, delta), loc.path),
-        )
-        _fill(rebased, "locations", tuple(locations))
-        by_site = _cached(index, "_locations_by_site")
-        if isinstance(by_site, dict):
-            path_keys = {loc.path: key for key, group in by_site.items() for loc in group}
-            _fill(
-                rebased,
-                "_locations_by_site",
-                grouped(
-                    (path_keys.get(loc.path) or name_key(loc.site_name), loc)
-                    for loc in locations
-                    if loc.site_name is not None
-                ),
+    def _make(self, name: str) -> object | None:
+        old = self._old[name]
+        if old is None:
+            return None
+        text, shift = self.text, self._shift
+        if name == "sites_by_name":
+            keys = {entry.name: key for key, group in old.items() for entry in group}
+            return grouped((keys.get(e.name) or name_key(e.name), e) for e in self._sites)
+        if name == "sites_by_id":
+            return grouped((e.id, e) for e in self._sites)
+        if name == "locations" and self._configuration is not None:
+            return tuple(
+                _rebase_children(
+                    old,
+                    self._configuration,
+                    shift,
+                    lambda start, end: list(locations_between(text, _holder(start, end))),
+                    lambda loc, delta: LocationEntry(moved(loc.element, delta), loc.path),
+                )[0]
             )
-    old_keys = _cached(index, "metadata_keys")
-    if isinstance(old_keys, tuple) and index.metadata_element is not None:
-        keys, _ = _rebase_children(
-            old_keys,
-            index.metadata_element,
-            shift,
-            lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
-            lambda key, delta: MetadataKey(moved(key.element, delta), key.path, key.site_id),
-        )
-        _fill(rebased, "metadata_keys", tuple(keys))
+        if name == "locations_by_site":
+            locations = self("locations")
+            if not isinstance(locations, tuple):
+                return None
+            path_keys = {loc.path: key for key, group in old.items() for loc in group}
+            return grouped(
+                (path_keys.get(loc.path) or name_key(loc.site_name), loc)
+                for loc in locations
+                if loc.site_name is not None
+            )
+        if name == "metadata_keys" and self._metadata is not None:
+            return tuple(
+                _rebase_children(
+                    old,
+                    self._metadata,
+                    shift,
+                    lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
+                    lambda key, delta: MetadataKey(
+                        moved(key.element, delta), key.path, key.site_id
+                    ),
+                )[0]
+            )
+        return None
 
 
-def _fill(index: SiteIndex, name: str, value: object) -> None:
-    object.__setattr__(index, name, value)
+_LOOKUPS = ("sites_by_name", "sites_by_id", "locations", "locations_by_site", "metadata_keys")
 
 
 class _Located:
