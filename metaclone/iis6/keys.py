@@ -395,23 +395,38 @@ class KeyTable:
     @functools.cached_property
     def site_entries(self) -> tuple[ServerKeyEntry, ...]:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
-        entries: list[ServerKeyEntry] = []
-        locations, starts, types, text = self.locations, self._starts, self._types, self.text
-        site_path = SITE_PATH.fullmatch
-        for position in self._site_positions:
-            site_match = site_path(locations[position])
-            if site_match is None:
-                continue
-            service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
-            if types is None:
-                # The fast pass lists only server keys here: the name tells which service.
-                if not text.startswith(service.key_type, starts[position] + 1):
-                    continue
-            elif types[position] != service.key_type:
-                continue
-            segment = site_match.group(2)
-            entries.append(ServerKeyEntry(service, int(segment), segment, position, self))
-        return tuple(entries)
+        return tuple(filter(None, map(self._site_entry, self._site_positions)))
+
+    def _site_entry(self, position: int) -> ServerKeyEntry | None:
+        """The site whose server key is at ``position`` (None: that key is none)."""
+        site_match = SITE_PATH.fullmatch(self.locations[position])
+        if site_match is None:
+            return None
+        service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        if self._types is None:
+            # The fast pass lists only server keys here: the name tells which service.
+            if not self.text.startswith(service.key_type, self._starts[position] + 1):
+                return None
+        elif self._types[position] != service.key_type:
+            return None
+        segment = site_match.group(2)
+        return ServerKeyEntry(service, int(segment), segment, position, self)
+
+    def site_entries_with_id(self, site_id: int) -> tuple[ServerKeyEntry, ...]:
+        """``site_entries_by_id.get(site_id, ())``; until every site is listed, found by one
+        search of the paths, so that selecting a site reads no other."""
+        if "site_entries" in self.__dict__:
+            return self.site_entries_by_id.get(site_id, ())
+        pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
+        found = self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+        servers = self._site_positions
+        return tuple(
+            entry
+            for position in found
+            if (at := bisect.bisect_left(servers, position)) < len(servers)
+            and servers[at] == position
+            and (entry := self._site_entry(position)) is not None
+        )
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:

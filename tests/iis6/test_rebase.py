@@ -13,13 +13,17 @@ from hypothesis import strategies as st
 
 import metaclone
 from metaclone.errors import MetacloneError
-from metaclone.iis6.keys import FTP, WEB
+from metaclone.iis6.keys import FTP, WEB, ServerKeyEntry
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import gate
 from tests.conftest import FIXTURES
 from tests.iis6.test_metabase_properties import PROFILE, Generated, load, metabases
 
 OPERATIONS = ("clone", "rename", "delete", "stop", "start", "certificate")
+
+
+def _plain(entries: tuple[ServerKeyEntry, ...]) -> list[tuple[object, ...]]:
+    return [(e.service, e.id, e.segment, e.position) for e in entries]
 
 
 def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
@@ -33,6 +37,13 @@ def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
     assert [(e.id, e.segment, e.position) for e in kept.site_entries] == [
         (e.id, e.segment, e.position) for e in built.site_entries
     ]
+    untouched = metaclone.loads(doc.to_bytes(), doc.path)
+    assert isinstance(untouched, MetabaseDocument)
+    for site_id in {site.id for site in fresh.sites} | {0, 1, 10**6}:
+        # By one search of the paths (nothing listed yet) and from the listing.
+        listed = _plain(built.site_entries_by_id.get(site_id, ()))
+        assert _plain(untouched._index().site_entries_with_id(site_id)) == listed
+        assert _plain(kept.site_entries_with_id(site_id)) == listed
     for service in (FTP, WEB):
         assert kept.used_ids(service) == built.used_ids(service)
     assert doc.keys == fresh.keys
