@@ -128,6 +128,9 @@ class XmlDocument:
         """The document's bytes: the input itself until something is changed."""
         if self._original is not None:
             return self._original
+        # A value waiting to follow an edit may hold the text before it: dropped rather than
+        # kept beside the text and its encoded copy (it is computed again if asked for).
+        self._carried.clear()
         # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
         # character reference, so that the file stays readable in the encoding it declares.
         return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
