@@ -19,7 +19,7 @@ from metaclone.lossless.shift import Shift
 _MBPROPERTY: Memo[Element] = Memo(
     "iis6 <MBProperty>", carry=lambda element, edit: Shift(edit.patches).parent(element)
 )
-_INDEX: Memo[KeyTable] = Memo("iis6 key index", carry=rebase_keys)
+_INDEX: Memo[KeyTable] = Memo("iis6 key index", carry=rebase_keys, release=KeyTable.release)
 _INDEXED: Memo[bool] = Memo("iis6 key index built")
 _INHERITED: Memo[dict[str, dict[str, str]]] = Memo("iis6 inherited properties by service")
 

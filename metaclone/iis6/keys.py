@@ -279,6 +279,11 @@ class KeyTable:
     def __len__(self) -> int:
         return len(self._starts)
 
+    def release(self) -> None:
+        """Let go of the text: the table belongs to a version of the text an edit replaced,
+        and is kept only to be brought through that edit (which reads no old text)."""
+        self.text = ""
+
     @property
     def starts(self) -> array[int]:
         """Where each key starts, by position."""

@@ -52,6 +52,9 @@ class Memo(Generic[_T]):
     #: How the value follows a commit: the value for the new text, or None to compute it
     #: again.  A slot without one is emptied by every commit.
     carry: Callable[[_T, TextEdit], _T | None] | None = None
+    #: Called on a value as it starts waiting to follow a commit, to let go of what its
+    #: ``carry`` does not need (the text before the commit, say).
+    release: Callable[[_T], None] | None = None
 
     def __repr__(self) -> str:
         return f"Memo({self.name!r})"
@@ -99,10 +102,10 @@ class XmlDocument:
         self._lines = LineAnchors()
         self._root: Element | None = None
         self._memos: dict[Memo[Any], Any] = {}
-        # Values of slots with a ``carry``, and the commits made since they were computed:
+        # Values of slots with a ``carry`` and the commit made since they were computed:
         # brought up to date when next asked for, so that an edit nobody reads after costs
         # nothing.
-        self._carried: dict[Memo[Any], tuple[Any, list[TextEdit]]] = {}
+        self._carried: dict[Memo[Any], tuple[Any, TextEdit]] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
@@ -304,23 +307,20 @@ class XmlDocument:
         del old_text
         self._root = None
         edit = TextEdit(spans, self._text, self._version)
-        carried = self._carried
-        for slot, value in self._memos.items():
-            if slot.carry is not None:
-                carried[slot] = (value, [])
-        for _, edits in carried.values():
-            edits.append(edit)
+        # Only values read since the last commit follow this one: one still waiting holds the
+        # text before that commit, which must not be kept through another.
+        self._carried = {
+            slot: (value, edit) for slot, value in self._memos.items() if slot.carry is not None
+        }
+        for slot, (value, _) in self._carried.items():
+            if slot.release is not None:
+                slot.release(value)
         self._memos.clear()
 
 
-def _carry(slot: Memo[_T], value: _T, edits: list[TextEdit]) -> _T | None:
-    """``value`` brought through ``edits`` by the slot's ``carry``, or None."""
-    current: _T | None = value
-    for edit in edits:
-        if current is None or slot.carry is None:
-            return None
-        current = slot.carry(current, edit)
-    return current
+def _carry(slot: Memo[_T], value: _T, edit: TextEdit) -> _T | None:
+    """``value`` brought through ``edit`` by the slot's ``carry``, or None."""
+    return None if slot.carry is None else slot.carry(value, edit)
 
 
 class Editor:
