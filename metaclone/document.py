@@ -8,6 +8,7 @@ completes or raises a :class:`~metaclone.errors.MetacloneError` with the documen
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
@@ -148,6 +149,8 @@ class ConfigDocument:
             site_identity,
             separate_ftp_ids=self.site_rules.separate_ftp_ids,
             line=lambda s: s.line,
+            id_of=operator.attrgetter("id"),
+            name_of=operator.attrgetter("name"),
         )
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:
@@ -157,6 +160,12 @@ class ConfigDocument:
         file does not read every application of every site.
         """
         raise self._unsupported("list applications")
+
+    def with_settings(self, site: Site) -> Site:
+        """``site`` (one of :attr:`sites`) with its ``settings`` read: the effective
+        ``<limits>``, ``<logFile>`` and ``<traceFailedRequestsLogging>`` values of an IIS 7+
+        site.  Read on request, as :meth:`applications`; IIS 6 sites have none (None)."""
+        return site
 
     def attach_sslcerts(self, entries: Iterable[SslCertEntry]) -> None:
         """Give the document the HTTP.sys certificate entries of ``netsh http show sslcert``

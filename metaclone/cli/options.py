@@ -5,10 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from metaclone.workflow import report
-
 #: Where subcommands are added (``parser.add_subparsers()``).
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+# The library's choices and defaults that the parser shows, written here so that building the
+# parser imports no library code; tests/cli/test_startup.py checks that each matches its source.
+#: :class:`metaclone.workflow.report.OutputFormat`'s values, the default first.
+REPORT_FORMATS = ("text", "json", "sarif", "github")
+#: :data:`metaclone.certs.request.KEY_TYPES` and ``DEFAULT_KEY_TYPE``.
+KEY_TYPES = ("rsa2048", "rsa3072", "rsa4096", "ec256", "ec384")
+DEFAULT_KEY_TYPE = "rsa2048"
+#: :data:`metaclone.workflow.audit.DEFAULT_WARN_DAYS`.
+DEFAULT_WARN_DAYS = 30
+#: Shells ``metaclone completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "powershell")
 
 
 def add_file(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +71,12 @@ def add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) -
     source.add_argument("--cert", metavar="PATH", help="certificate file: PEM, DER, PFX or P7B")
     parser.add_argument("--password-env", metavar="VAR", help="PFX password from this variable")
     parser.add_argument("--password-file", metavar="F", help="PFX password from this file")
+    add_certificate_allowances(parser)
+    parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
+
+
+def add_certificate_allowances(parser: argparse.ArgumentParser) -> None:
+    """The options that accept a certificate IIS would serve but a check refuses."""
     parser.add_argument(
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
     )
@@ -69,7 +85,6 @@ def add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) -
         action="store_true",
         help="accept a certificate whose extended key usage lacks server authentication",
     )
-    parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
 
 
 def days(text: str) -> int:
@@ -202,20 +217,23 @@ def epilog(words: str) -> str:
 
 
 def add_command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    commands: Commands,
     words: str,
     text: str,
     *,
     group: bool = False,
+    description: str | None = None,
 ) -> argparse.ArgumentParser:
     """A subcommand whose --help ends with its examples (``words``: e.g. ``cert set``).
 
-    A ``group`` (``cert``, ``placeholder``) only holds subcommands, which take the options.
+    ``text`` is its line in the list of commands and, unless a longer ``description`` is
+    given, the sentence its own --help starts with.  A ``group`` (``cert``, ``placeholder``)
+    only holds subcommands, which take the options.
     """
     command = commands.add_parser(
         words.rsplit(maxsplit=1)[-1],
         help=text,
-        description=text[0].upper() + text[1:] + ".",
+        description=description or text[0].upper() + text[1:] + ".",
         epilog=epilog(words),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -236,8 +254,8 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
 def add_report_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
-        choices=[f.value for f in report.OutputFormat],
-        default=report.OutputFormat.TEXT.value,
+        choices=list(REPORT_FORMATS),
+        default=REPORT_FORMATS[0],
         help="text (default), json, sarif (SARIF 2.1.0) or github (workflow commands)",
     )
     parser.add_argument(

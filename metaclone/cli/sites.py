@@ -7,14 +7,6 @@ from collections.abc import Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
-from metaclone.cli.options import (
-    Commands,
-    add_command,
-    add_file,
-    add_sslcert,
-    add_write_options,
-    site_id,
-)
 from metaclone.cli.outputs import (
     check_destinations,
     emit,
@@ -25,10 +17,27 @@ from metaclone.cli.outputs import (
 from metaclone.document import ConfigDocument
 from metaclone.model.sites import Application, Site
 
+#: The mark after a value the site inherits, and the line that explains it.
+INHERITED_MARK = "*"
+INHERITED_LEGEND = (
+    f"{INHERITED_MARK} inherited: not set on the site or application itself "
+    "(IIS 7 <siteDefaults> or <applicationDefaults>, IIS 6 a key above it)"
+)
+
 
 def site_line(site: Site) -> str:
-    state = "started" if site.auto_start else "stopped"
+    """One line for ``site``; a value it inherits is marked :data:`INHERITED_MARK`."""
+    state = "[started]" if site.auto_start else "[stopped]"
     bindings = ", ".join(b.summary for b in site.bindings) or "-"
+    cert_mark = ""
+    if site.inherited:
+        inherited = site.inherited
+        if "auto_start" in inherited:
+            state += INHERITED_MARK
+        if "bindings" in inherited:
+            bindings = f"({bindings}){INHERITED_MARK}"
+        if "certificate" in inherited:
+            cert_mark = INHERITED_MARK
     if site.certificate is not None:
         certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
     else:
@@ -46,11 +55,18 @@ def site_line(site: Site) -> str:
         else:
             certificate = "in HTTP.sys (give --sslcert to show it)"
     kind = " ftp" if site.kind.value == "ftp" else ""
-    return f"{site.id:>10}  {site.name}{kind}  [{state}]  {bindings}  cert: {certificate}"
+    return f"{site.id:>10}  {site.name}{kind}  {state}  {bindings}  cert: {certificate}{cert_mark}"
+
+
+def inherited_legend(sites: Sequence[Site]) -> str | None:
+    """The line that explains :data:`INHERITED_MARK`, when one of ``sites`` shows it."""
+    return INHERITED_LEGEND if any(site.inherited for site in sites) else None
 
 
 def _application_line(application: Application) -> str:
     pool = application.application_pool or "-"
+    if "application_pool" in application.inherited:
+        pool += INHERITED_MARK
     directories = ", ".join(
         f"{d.path} = {d.physical_path}" for d in application.virtual_directories
     )
@@ -88,20 +104,28 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
-            {**_site_json(doc, s), "applications": [a.to_json() for a in doc.applications(s)]}
+            {
+                **_site_json(doc, doc.with_settings(s)),
+                "applications": [a.to_json() for a in doc.applications(s)],
+            }
             if args.applications
-            else _site_json(doc, s)
+            else _site_json(doc, doc.with_settings(s))
             for s in sites
         )
         console.json("sites", json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
+    legend = inherited_legend(sites)
     if not args.applications:
         console.out_lines(site_line(site) for site in sites)
-        return EXIT_OK
-    for site in sites:
-        lines = [site_line(site), *map(_application_line, doc.applications(site))]
-        console.out_lines(lines)
+    else:
+        for site in sites:
+            applications = doc.applications(site)
+            if legend is None and any(a.inherited for a in applications):
+                legend = INHERITED_LEGEND
+            console.out_lines([site_line(site), *map(_application_line, applications)])
+    if legend is not None:
+        console.out(legend + "\n")
     return EXIT_OK
 
 
@@ -160,64 +184,5 @@ def _cmd_auto_start(value: bool) -> Handler:
     return handler
 
 
-def register(commands: Commands) -> None:
-    """The commands on sites, in the order --help lists them."""
-    _add_sites(commands)
-    _add_clone(commands)
-    _add_delete_start_stop(commands)
-    _add_rename(commands)
-
-
-def _add_sites(commands: Commands) -> None:
-    sites = add_command(commands, "sites", "list the sites")
-    add_file(sites)
-    sites.add_argument(
-        "names", nargs="*", metavar="SITE", help="only these sites (ids or names); all without"
-    )
-    sites.add_argument("--json", action="store_true", help="print JSON")
-    sites.add_argument(
-        "--applications",
-        action="store_true",
-        help="also list each site's applications, pools and virtual directories",
-    )
-    add_sslcert(sites)
-    sites.set_defaults(handler=cmd_sites)
-
-
-def _add_clone(commands: Commands) -> None:
-    clone = add_command(commands, "clone", "clone a site under a new id")
-    add_file(clone)
-    clone.add_argument("--site", required=True, help="id or name of the site to clone")
-    clone.add_argument("--id", type=site_id, help="id of the clone (default: chosen)")
-    clone.add_argument("--name", help="name of the clone")
-    clone.add_argument(
-        "--bindings",
-        nargs="+",
-        metavar="PROTO/INFO",
-        help="bindings of the clone, e.g. https/*:8443:",
-    )
-    clone.add_argument("--started", action="store_true", help="mark the clone started")
-    add_write_options(clone)
-    clone.set_defaults(handler=cmd_clone)
-
-
-def _add_delete_start_stop(commands: Commands) -> None:
-    for name, handler, text in (
-        ("delete", cmd_delete, "delete a site"),
-        ("start", _cmd_auto_start(True), "mark a site started"),
-        ("stop", _cmd_auto_start(False), "mark a site stopped"),
-    ):
-        command = add_command(commands, name, text)
-        add_file(command)
-        command.add_argument("--site", required=True, help="id or name of the site")
-        add_write_options(command)
-        command.set_defaults(handler=handler)
-
-
-def _add_rename(commands: Commands) -> None:
-    rename = add_command(commands, "rename", "rename a site")
-    add_file(rename)
-    rename.add_argument("--site", required=True, help="id or name of the site")
-    rename.add_argument("--name", required=True, help="the new name")
-    add_write_options(rename)
-    rename.set_defaults(handler=cmd_rename)
+cmd_start = _cmd_auto_start(True)
+cmd_stop = _cmd_auto_start(False)

@@ -36,6 +36,8 @@ from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute
+from metaclone.model.lookup import SITE_SERVICES
+from metaclone.model.rules import name_key
 from metaclone.model.sites import (
     Application,
     Binding,
@@ -171,8 +173,7 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
     """What ``site`` of ``doc`` becomes in IIS 7, with a note for everything it cannot take."""
     effective = Effective(doc)
     keys = doc.site_keys(site)
-    service = "W3SVC" if site.kind is SiteKind.WEB else "MSFTPSVC"
-    server = doc.key(f"/LM/{service}/{site.id}") or keys[0]
+    server = doc.key(f"/LM/{SITE_SERVICES[site.kind]}/{site.id}") or keys[0]
     root = server.location + "/ROOT"
     web = site.kind is SiteKind.WEB
     applications = doc.applications(site)
@@ -300,9 +301,9 @@ def _pools(
     seen: set[str] = set()
     for app in applications:
         name = app.application_pool
-        if name is None or name.casefold() in seen:
+        if name is None or name_key(name) in seen:
             continue
-        seen.add(name.casefold())
+        seen.add(name_key(name))
         location = _POOLS + name
         key = doc.key(location)
         defined = key is not None and key.key_type == "IIsApplicationPool"

@@ -126,6 +126,18 @@ class _Checker:
             return element.start
         return found.value_start if value else found.name_start
 
+    def once(self, elements: Sequence[Element], name: str, where: str) -> None:
+        """Report every ``<name>`` of ``elements`` after the first: IIS accepts one."""
+        for element in elements[1:]:
+            self.add(
+                Severity.ERROR,
+                "duplicate-defaults",
+                f"<{name}> appears again in {where} (first at line "
+                f"{self.xml.line_of(elements[0].start)}); IIS does not accept a repeated "
+                "element, so what it gives is not defined: merge them into one",
+                element.start,
+            )
+
     def unique(self, items: Iterable[tuple[str, Element]], what: str) -> None:
         """Report every item whose key (compared as IIS compares keys) came before."""
         seen: dict[str, Element] = {}
@@ -162,12 +174,17 @@ def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[F
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
-            for element, _ in sites_level_elements(
-                xml.text, index.sites_element, index.sites, name
-            ):
+            elements = [
+                element
+                for element, _ in sites_level_elements(
+                    xml.text, index.sites_element, index.sites, name
+                )
+            ]
+            for element in elements:
                 checker.attributes(element, name)
                 if name == "siteDefaults":
                     _check_bindings(checker, checker.children(element, "bindings"))
+            checker.once(elements, name, "<sites>")
     for location in index.locations:
         checker.attributes(location.element, "location")
     return checker.findings
@@ -194,6 +211,7 @@ def _check_site_children(checker: _Checker, site: Element, pools: set[str] | Non
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
         for element in children.get(name, ()):
             checker.attributes(element, name)
+        checker.once(children.get(name, ()), name, "the site")
     for application in children.get("application", ()):
         values = checker.attributes(application, "application")
         paths.append((values.get("path", ""), application))
@@ -213,6 +231,8 @@ def _check_site_children(checker: _Checker, site: Element, pools: set[str] | Non
             directories.append((directory_values.get("path", ""), directory))
         for element in inner.get("virtualDirectoryDefaults", ()):
             checker.attributes(element, "virtualDirectoryDefaults")
+        directory_defaults = inner.get("virtualDirectoryDefaults", ())
+        checker.once(directory_defaults, "virtualDirectoryDefaults", "the application")
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 

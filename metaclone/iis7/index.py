@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
 import attrs
@@ -37,7 +38,9 @@ from metaclone.iis7.references import (
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
+from metaclone.model.lookup import SiteTable
 from metaclone.model.rules import name_key
+from metaclone.model.sites import SiteKind
 
 __all__ = [
     "APP_FRIENDLY_NAME_PROPERTY",
@@ -51,6 +54,7 @@ __all__ = [
     "application_defaults_in",
     "children_named",
     "entry_from_span",
+    "entry_identity",
     "index_applicationhost",
     "last_sites_level_element",
     "locations_between",
@@ -59,8 +63,6 @@ __all__ = [
     "sites_level_elements",
 ]
 
-
-_T = TypeVar("_T")
 
 #: customMetadata properties (IIS 6 property ids, as MBSchema names them) that hold a site's
 #: name on the site's own key: ServerComment (1015) and AppFriendlyName (2102), which IIS sets
@@ -72,6 +74,9 @@ APP_FRIENDLY_NAME_PROPERTY = "2102"
 
 
 SITE_NAME_PROPERTIES = frozenset({SERVER_COMMENT_PROPERTY, APP_FRIENDLY_NAME_PROPERTY})
+
+
+_T = TypeVar("_T")
 
 
 class ErrorSource(Protocol):
@@ -133,6 +138,12 @@ class SiteElement:
         return self.wrapper or self.element
 
 
+def entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
+    """The id, name and kind a lookup reads of ``entry``: IIS 7 numbers web and FTP sites
+    together, so every entry is looked up as a web site."""
+    return entry.id, entry.name, SiteKind.WEB
+
+
 def _or_carried(compute: Callable[[SiteIndex], _T]) -> functools.cached_property[_T]:
     """A lookup computed once: taken from :attr:`SiteIndex.carried` where an edit brought
     it, else computed by ``compute``."""
@@ -174,15 +185,26 @@ class SiteIndex:
     #: (:mod:`metaclone.iis7.rebase`), by name; None for one it cannot give.
     carried: Callable[[str], Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @_or_carried
-    def sites_by_id(self) -> dict[int, tuple[SiteElement, ...]]:
-        """The sites by id (more than one where a broken file repeats an id)."""
-        return grouped((entry.id, entry) for entry in self.sites)
+    @functools.cached_property
+    def table(self) -> SiteTable[SiteElement]:
+        """The sites by id and by name, grouped as every lookup groups them."""
+        return SiteTable(
+            self.sites,
+            entry_identity,
+            separate_ftp_ids=False,
+            id_of=operator.attrgetter("id"),
+            name_of=operator.attrgetter("name"),
+        )
 
-    @_or_carried
-    def sites_by_name(self) -> dict[str, tuple[SiteElement, ...]]:
+    @property
+    def sites_by_id(self) -> Mapping[int, tuple[SiteElement, ...]]:
+        """The sites by id (more than one where a broken file repeats an id)."""
+        return self.table.by_id
+
+    @property
+    def sites_by_name(self) -> Mapping[str, tuple[SiteElement, ...]]:
         """The sites by name, as Windows compares them (:func:`~metaclone.model.rules.name_key`)."""
-        return grouped((name_key(entry.name), entry) for entry in self.sites)
+        return self.table.by_name
 
     @_or_carried
     def locations(self) -> tuple[LocationEntry, ...]:
@@ -220,10 +242,6 @@ class SiteIndex:
         ]
         return sorted(found, key=lambda loc: loc.element.start)
 
-    def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
-        """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
-        return tuple(k for k in self.metadata_keys if k.site_id == site_id)
-
     def known(self, name: str) -> Any:
         """The lookup ``name`` if it was computed or can be carried, without reading the text:
         what the index of the text after an edit starts from."""
@@ -234,6 +252,10 @@ class SiteIndex:
             # attrs keeps a cached property of a slotted class in a slot of its name, unset
             # until first use.
             return None if self.carried is None else self.carried(name)
+
+    def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
+        """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
+        return tuple(k for k in self.metadata_keys if k.site_id == site_id)
 
     @property
     def metadata_ids(self) -> frozenset[int]:
@@ -261,11 +283,12 @@ def site_entry(
         raise xml.parse_error(element.start, f"<site name={name!r}> has no id attribute")
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            element.start,
-            f"site {name!r} has id {id_raw!r}; an id is a positive integer",
-        )
+        raise _id_refused(xml, element.start, name, id_raw)
     return SiteElement.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
+
+
+def _id_refused(xml: ErrorSource, offset: int, name: str, id_raw: str) -> ParseError:
+    return xml.parse_error(offset, f"site {name!r} has id {id_raw!r}; an id is a positive integer")
 
 
 def index_applicationhost(xml: XmlDocument) -> SiteIndex:
@@ -319,9 +342,7 @@ def entry_from_span(
     name = decode_attribute_value(name_raw)
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            start, f"site {name!r} has id {id_raw!r}; an id is a positive integer"
-        )
+        raise _id_refused(xml, start, name, id_raw)
     return SiteElement(
         int(id_text),
         name,
@@ -364,18 +385,7 @@ def sites_level_elements(
     Only the gaps between sites that mention ``<name`` are read, so a large file costs one
     string search; a site's own ``applicationDefaults`` is never taken.
     """
-    content_start, content_end = sites_element.content_start, sites_element.content_end
-    starts = [entry.start for entry in sites]
-    needle = f"<{name}"
-    return _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    return _elements_in_gaps(text, sites_element, sites, [entry.start for entry in sites], name)
 
 
 def last_sites_level_element(
@@ -400,28 +410,20 @@ def last_sites_level_element(
         if spans and spans[-1][0] == found:
             span = spans[-1]
             return element_of_span(name, *span[:4]), attributes_of(span[4])
-    every = _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    every = _elements_in_gaps(text, sites_element, sites, starts, name)
     return every[-1] if every else None
 
 
 def _elements_in_gaps(
     text: str,
-    *,
-    content_start: int,
-    content_end: int,
+    sites_element: Element,
     sites: Sequence[SiteElement],
     starts: list[int],
-    needle: str,
     name: str,
 ) -> list[tuple[Element, dict[str, str]]]:
+    """:func:`sites_level_elements`, given where the sites start (``starts``)."""
+    content_start, content_end = sites_element.content_start, sites_element.content_end
+    needle = f"<{name}"
     gaps: list[int] = []
     found = text.find(needle, content_start, content_end)
     while found >= 0:

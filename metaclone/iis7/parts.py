@@ -8,7 +8,6 @@ blocks (by path relative to their site), customMetadata keys and application poo
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
 import attrs
@@ -16,9 +15,8 @@ import attrs
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.lossless import Element, XmlDocument
 from metaclone.model.parts import Node, Part, PartKind, node_of
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Site
-
-_SITE_METADATA = re.compile(r"/?LM/W3SVC/[0-9]+(/.*)?", re.IGNORECASE | re.S)
 
 
 def apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
@@ -53,14 +51,14 @@ def _location_parts(doc: AppHostDocument) -> Iterator[Part]:
     xml = doc.xml
     by_name: dict[str, Site] = {}
     for site in doc.sites:
-        by_name.setdefault(site.name.casefold(), site)
+        by_name.setdefault(name_key(site.name), site)
     for location in doc.location_blocks:
-        owner = by_name.get(location.site_name.casefold()) if location.site_name else None
-        absolute = location.path.strip("/").casefold()
+        owner = by_name.get(name_key(location.site_name)) if location.site_name else None
+        absolute = name_key(location.path.strip("/"))
         identity = absolute
         if owner is not None:
             _, _, rest = location.path.strip("/").partition("/")
-            identity = rest.casefold()
+            identity = name_key(rest)
         shown = location.path if location.path.strip("./") else f'"{location.path}" (global)'
         yield Part(
             PartKind.LOCATION,
@@ -81,8 +79,8 @@ def _metadata_parts(doc: AppHostDocument) -> Iterator[Part]:
         by_id.setdefault(site.id, site)
     for key in doc.metadata_keys:
         owner = by_id.get(key.site_id) if key.site_id is not None else None
-        match = _SITE_METADATA.fullmatch(key.path)
-        identity = ((match.group(1) or "") if owner is not None and match else key.path).casefold()
+        below = key.below_site
+        identity = name_key(below if owner is not None and below is not None else key.path)
         line = xml.line_of(key.element.start)
         yield Part(
             PartKind.METADATA,
@@ -92,7 +90,7 @@ def _metadata_parts(doc: AppHostDocument) -> Iterator[Part]:
             line,
             "",
             functools.partial(Node, "key"),
-            absolute=key.path.casefold(),
+            absolute=name_key(key.path),
         )
 
 
@@ -104,7 +102,7 @@ def _pool_parts(doc: AppHostDocument) -> Iterator[Part]:
         yield Part(
             PartKind.POOL,
             None,
-            shown.casefold(),
+            name_key(shown),
             shown,
             xml.line_of(element.start),
             _text(xml, element),

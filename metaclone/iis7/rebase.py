@@ -150,11 +150,6 @@ class _Carried:
         if old is None:
             return None
         text, shift = self.text, self._shift
-        if name == "sites_by_name":
-            keys = {entry.name: key for key, group in old.items() for entry in group}
-            return grouped((keys.get(e.name) or name_key(e.name), e) for e in self._sites)
-        if name == "sites_by_id":
-            return grouped((e.id, e) for e in self._sites)
         if name == "locations" and self._configuration is not None:
             return tuple(
                 _rebase_children(
@@ -190,7 +185,7 @@ class _Carried:
         return None
 
 
-_LOOKUPS = ("sites_by_name", "sites_by_id", "locations", "locations_by_site", "metadata_keys")
+_LOOKUPS = ("locations", "locations_by_site", "metadata_keys")
 
 
 class _Located:

@@ -10,13 +10,18 @@ import attrs
 from metaclone.iis7.children import attributes_of, children_named
 from metaclone.lossless import Element
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.lookup import site_path_pattern
+from metaclone.model.sites import SiteKind
 
 __all__ = ["LocationEntry", "MetadataKey", "locations_between", "metadata_keys_between"]
 
 
-#: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.  IIS writes
-#: the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
-_METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([1-9][0-9]*)(/.*)?", re.IGNORECASE | re.S)
+#: customMetadata key of a site (``LM/W3SVC/<id>``) or of something below it (group
+#: ``below``).  IIS writes the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
+_METADATA_SITE_KEY = re.compile(
+    site_path_pattern((SiteKind.WEB,), canonical_id=True, optional_slash=True) + "(?P<below>/.*)?",
+    re.IGNORECASE | re.S,
+)
 
 
 @attrs.frozen
@@ -67,15 +72,21 @@ class MetadataKey:
     @property
     def is_site_root(self) -> bool:
         """True for the site's own key, ``LM/W3SVC/<id>`` (not one of its applications)."""
+        return self.below_site == ""
+
+    @property
+    def below_site(self) -> str | None:
+        """The path below the site's own key (``/ROOT/app``; "" for that key itself), or None
+        for a key of no site."""
         match = _METADATA_SITE_KEY.fullmatch(self.path)
-        return match is not None and not match.group(3)
+        return None if match is None else match.group("below") or ""
 
     def moved(self, new_id: int) -> str:
         """The path with the site id replaced by ``new_id``."""
         match = _METADATA_SITE_KEY.fullmatch(self.path)
         if match is None:
             return self.path
-        return f"{match.group(1)}{new_id}{match.group(3) or ''}"
+        return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
 
 
 def locations_between(text: str, parent: Element) -> tuple[LocationEntry, ...]:
@@ -92,5 +103,5 @@ def metadata_keys_between(text: str, parent: Element) -> tuple[MetadataKey, ...]
     for key, attribute_text in children_named(text, parent, "key"):
         path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
         match = _METADATA_SITE_KEY.fullmatch(path)
-        keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
+        keys.append(MetadataKey(key, path, int(match.group("id")) if match else None))
     return tuple(keys)

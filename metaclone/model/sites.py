@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from typing import Protocol
+import sys
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 import attrs
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from metaclone.errors import BindingError, ThumbprintError
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 #: Protocols whose binding information is ``IP:port:host``.
 ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
@@ -140,13 +142,40 @@ def split_address(information: str) -> tuple[str, int | None, str]:
 
 @attrs.frozen
 class VirtualDirectory:
-    """A virtual directory: its path in the application and the folder it serves."""
+    """A virtual directory: its path in the application and the folder it serves.
+
+    ``user_name``, ``logon_method``, ``allow_sub_dir_config`` and ``password_set`` are the
+    values IIS 7+ uses (None for IIS 6): the directory's own, else those of the nearest
+    ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``), else the schema's.  The
+    password itself is never kept, only whether one is set.  ``inherited`` names the fields
+    whose value came from a ``<virtualDirectoryDefaults>``.  These follow from the file
+    around the directory, so two directories compare equal by path and folder alone.
+    """
 
     path: str
     physical_path: str
+    user_name: str | None = attrs.field(default=None, eq=False)
+    logon_method: str | None = attrs.field(default=None, eq=False)
+    allow_sub_dir_config: bool | None = attrs.field(default=None, eq=False)
+    password_set: bool | None = attrs.field(default=None, eq=False)
+    inherited: tuple[str, ...] = attrs.field(default=(), eq=False)
 
-    def to_json(self) -> dict[str, str]:
-        return {"path": self.path, "physical_path": self.physical_path}
+    @property
+    def has_settings(self) -> bool:
+        """Whether the inherited settings were read (see the class notes)."""
+        return self.logon_method is not None
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"path": self.path, "physical_path": self.physical_path}
+        if self.has_settings:
+            data.update(
+                user_name=self.user_name,
+                logon_method=self.logon_method,
+                allow_sub_dir_config=self.allow_sub_dir_config,
+                password_set=self.password_set,
+                inherited=list(self.inherited),
+            )
+        return data
 
 
 @attrs.frozen
@@ -174,6 +203,39 @@ class Application:
         }
 
 
+@attrs.frozen
+class SiteSettings:
+    """What an IIS 7+ site's ``<limits>``, ``<logFile>`` and ``<traceFailedRequestsLogging>``
+    say, as IIS uses it: for each attribute the site's own value, else that of
+    ``<siteDefaults>`` (attribute by attribute), else the schema's default.
+
+    Each part is ``(attribute, value)`` pairs in schema order, with the names and the text as
+    the file writes them (``("directory", "%SystemDrive%\\inetpub\\logs\\LogFiles")``):
+    the values are not interpreted.  ``inherited`` names the values taken from
+    ``<siteDefaults>`` as ``part.attribute``, e.g. ``log_file.directory``.
+    """
+
+    limits: tuple[tuple[str, str], ...] = ()
+    log_file: tuple[tuple[str, str], ...] = ()
+    trace_failed_requests_logging: tuple[tuple[str, str], ...] = ()
+    inherited: tuple[str, ...] = ()
+
+    def value(self, name: str) -> str | None:
+        """The value named ``part.attribute`` (``"log_file.directory"``); None: no such one."""
+        part, _, attribute = name.partition(".")
+        values: tuple[tuple[str, str], ...] = getattr(self, part, ()) if part in _PARTS else ()
+        return next((v for key, v in values if key == attribute), None)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {part: dict(getattr(self, part)) for part in _PARTS}
+        data["inherited"] = list(self.inherited)
+        return data
+
+
+#: The parts of :class:`SiteSettings`, as its fields and JSON keys name them.
+_PARTS = ("limits", "log_file", "trace_failed_requests_logging")
+
+
 class SiteKind(enum.Enum):
     WEB = "web"
     FTP = "ftp"
@@ -193,6 +255,8 @@ class Site:
     element: IIS 7 ``<siteDefaults>`` (``auto_start``, ``bindings``, an FTP site's
     ``certificate``), IIS 6 properties inherited from ``/LM/W3SVC`` (``certificate``).
     ``inherited`` names the fields whose value was inherited, e.g. ``("auto_start",)``.
+    ``settings`` (IIS 7+) holds the effective log, tracing and limits values, read only when
+    asked for (:meth:`~metaclone.document.ConfigDocument.with_settings`); None until then.
     """
 
     id: int
@@ -204,6 +268,7 @@ class Site:
     line: int | None = None
     certificate_known: bool = True
     inherited: tuple[str, ...] = ()
+    settings: SiteSettings | None = None
 
     @property
     def secure_bindings(self) -> tuple[Binding, ...]:
@@ -233,6 +298,7 @@ class Site:
             "waiting_for_certificate": self.waiting_for_certificate,
             "line": self.line,
             "inherited": list(self.inherited),
+            "settings": self.settings.to_json() if self.settings is not None else None,
         }
 
 
@@ -273,7 +339,14 @@ class HasThumbprint(Protocol):
 
 
 #: What the certificate operations accept as "a certificate".
-CertificateInput = str | bytes | x509.Certificate | HasThumbprint
+CertificateInput: TypeAlias = "str | bytes | x509.Certificate | HasThumbprint"
+
+
+def _is_certificate(value: object) -> bool:
+    """Whether ``value`` is a ``cryptography`` certificate, without importing cryptography for
+    the text and references most callers pass (no certificate exists before it is loaded)."""
+    x509_module = sys.modules.get("cryptography.x509")
+    return x509_module is not None and isinstance(value, x509_module.Certificate)
 
 
 def normalize_thumbprint(value: CertificateInput) -> str:
@@ -288,10 +361,13 @@ def normalize_thumbprint(value: CertificateInput) -> str:
         if len(value) != 20:
             raise ThumbprintError(f"a thumbprint is 20 bytes, not {len(value)}")
         return value.hex()
-    if isinstance(value, x509.Certificate):
-        return value.fingerprint(hashes.SHA1()).hex()
+    if _is_certificate(value):
+        # cryptography is loaded: the certificate object comes from it.
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+
+        return cast("x509.Certificate", value).fingerprint(hashes.SHA1()).hex()
     if not isinstance(value, str):
-        return normalize_thumbprint(value.thumbprint)
+        return normalize_thumbprint(cast("HasThumbprint", value).thumbprint)
     cleaned = _HEX_SEPARATORS.sub("", value).lower()
     if len(cleaned) != 40 or any(c not in "0123456789abcdef" for c in cleaned):
         raise ThumbprintError(
