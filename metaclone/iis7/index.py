@@ -185,7 +185,7 @@ class SiteIndex:
     #: (:mod:`metaclone.iis7.rebase`), by name; None for one it cannot give.
     carried: Callable[[str], Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @functools.cached_property
+    @_or_carried
     def table(self) -> SiteTable[SiteElement]:
         """The sites by id and by name, grouped as every lookup groups them."""
         return SiteTable(

@@ -12,6 +12,7 @@ index again.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -24,12 +25,14 @@ from metaclone.iis7.index import (
     SiteIndex,
     application_defaults_in,
     entry_from_span,
+    entry_identity,
     locations_between,
     metadata_keys_between,
 )
 from metaclone.lossless import Element, Tag, TagKind
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, moved, plan
 from metaclone.model.build import grouped, paused_garbage_collection
+from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
 
 __all__ = ["rebase_index"]
@@ -150,6 +153,8 @@ class _Carried:
         if old is None:
             return None
         text, shift = self.text, self._shift
+        if name == "table":
+            return _table(old, self._sites)
         if name == "locations" and self._configuration is not None:
             return tuple(
                 _rebase_children(
@@ -185,7 +190,23 @@ class _Carried:
         return None
 
 
-_LOOKUPS = ("locations", "locations_by_site", "metadata_keys")
+_LOOKUPS = ("table", "locations", "locations_by_site", "metadata_keys")
+
+
+def _table(old: SiteTable[SiteElement], sites: tuple[SiteElement, ...]) -> SiteTable[SiteElement]:
+    """The lookup table of ``sites``, grouped by id and by name now, with the name keys
+    ``old`` worked out (most names are those of the sites before the edit)."""
+    keys = {entry.name: key for key, group in old.by_name.items() for entry in group}
+    by_name = grouped((keys.get(e.name) or name_key(e.name), e) for e in sites)
+    by_id = grouped((e.id, e) for e in sites)
+    return SiteTable(
+        sites,
+        entry_identity,
+        separate_ftp_ids=False,
+        id_of=operator.attrgetter("id"),
+        name_of=operator.attrgetter("name"),
+        groups=Groups(lambda: by_id, lambda: by_name),
+    )
 
 
 class _Located:
