@@ -11,7 +11,6 @@ site does not carry the pools.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -24,33 +23,33 @@ from metaclone.model.sites import Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import KeySource, MetabaseKey, ServerKeyEntry
+    from metaclone.iis6.keys import KeyTable
     from metaclone.lossless import XmlDocument
 
 #: The COM+ application of a key (IIS 5 isolation mode).
 COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 _POOLS = "/LM/W3SVC/AppPools"
 _APP_POOL_ID = re.compile(r"\sAppPoolId\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_KEY_PROPERTIES = ("AppRoot", *COM_PLUS_PROPERTIES)
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
-def site_findings(
-    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[ServerKeyEntry]
-) -> list[Finding]:
+def site_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
-    :func:`~metaclone.model.checks.common_checks`), in its order; ``entries`` are the server
-    keys of ``sites``, one for one."""
+    :func:`~metaclone.model.checks.common_checks`), in its order; ``sites`` are those of the
+    server keys of ``table`` (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
+    """
     findings: list[Finding] = []
-    findings += rule_findings(document, xml, sites)
+    findings += rule_findings(xml, table, sites)
     findings += _waiting_findings(sites)
-    findings += _key_findings(document, xml, sites, entries)
+    findings += _key_findings(xml, table, sites)
     return findings
 
 
-def rule_findings(document: KeySource, xml: XmlDocument, sites: Sequence[Site]) -> list[Finding]:
+def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """The site names, ids and bindings IIS refuses, and applications in undefined pools."""
     findings: list[Finding] = []
-    pools = _pool_names(document)
+    pools = _pool_names(table)
     for site in sites:
         problems = [
             rules.site_name_problem(site.name) if site.name else None,
@@ -73,23 +72,23 @@ def rule_findings(document: KeySource, xml: XmlDocument, sites: Sequence[Site]) 
             if problem is not None
         )
     if pools is not None:
-        findings.extend(_undefined_pools(document, xml, pools))
+        findings.extend(_undefined_pools(xml, table, pools))
     return findings
 
 
-def _undefined_pools(document: KeySource, xml: XmlDocument, pools: set[str]) -> list[Finding]:
+def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list[Finding]:
     """Every key whose own AppPoolId names no pool: one search of the text, then the key of
     each value found (an inherited pool is reported at the key that sets it)."""
-    keys = document.keys
-    starts = [key.start for key in keys]
     findings: list[Finding] = []
     for match in _APP_POOL_ID.finditer(xml.text):
         raw = match.group(1) if match.group(1) is not None else match.group(2)
         pool = decode_attribute_value(raw).strip()
-        position = bisect.bisect_right(starts, match.start()) - 1
-        if not pool or rules.name_key(pool) in pools or position < 0:
+        if not pool or rules.name_key(pool) in pools:
             continue
-        key = keys[position]
+        position = table.position_at(match.start())
+        if position < 0:
+            continue
+        key = table.key(position)
         if match.start() >= key.tag_end:
             continue  # text after the key's start tag: no property of it
         site = _SITE_ID.match(key.location)
@@ -106,15 +105,17 @@ def _undefined_pools(document: KeySource, xml: XmlDocument, pools: set[str]) -> 
     return findings
 
 
-def _pool_names(document: KeySource) -> set[str] | None:
+def _pool_names(table: KeyTable) -> set[str] | None:
     """The keys of the pools under ``/LM/W3SVC/AppPools`` (None: the file has no such key)."""
-    if document.key(_POOLS) is None:
+    if table.first(_POOLS) is None:
         return None
     prefix = len(_POOLS) + 1
+    locations = table.locations
     return {
-        rules.name_key(key.location[prefix:])
-        for key in document.keys_under(_POOLS)
-        if key.key_type == "IIsApplicationPool" and "/" not in key.location[prefix:]
+        rules.name_key(locations[position][prefix:])
+        for position in table.positions_under(_POOLS)
+        if "/" not in locations[position][prefix:]
+        and table.key_type(position) == "IIsApplicationPool"
     }
 
 
@@ -131,17 +132,18 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
-def _key_findings(
-    document: KeySource, xml: XmlDocument, sites: Sequence[Site], entries: Sequence[ServerKeyEntry]
-) -> list[Finding]:
+def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """AppRoots outside their site, then COM+ packages shared by sites: one read of each
-    site's keys."""
+    site's keys, of the few properties these checks look at."""
     findings: list[Finding] = []
-    owners: dict[tuple[str, str], list[tuple[Site, MetabaseKey]]] = defaultdict(list)
-    for site, entry in zip(sites, entries, strict=True):
-        own = entry.key.location.lower()
-        for key in document.keys_under(entry.key.location):
-            props = document.properties(key)
+    owners: dict[tuple[str, str], list[tuple[Site, int]]] = defaultdict(list)
+    for site, entry in zip(sites, table.site_entries, strict=True):
+        location = table.locations[entry.position]
+        own = location.lower()
+        for position in table.positions_under(location):
+            props = table.properties(position, _KEY_PROPERTIES)
+            if not props:
+                continue
             app_root = props.get("AppRoot")
             if app_root is not None and app_root.value.strip():
                 folded = app_root.value.strip().lower().rstrip("/")
@@ -150,8 +152,8 @@ def _key_findings(
                         Finding(
                             Severity.ERROR,
                             "approot-outside-site",
-                            f"{key.location}: AppRoot {app_root.value!r} is outside site "
-                            f"{site.id} ({entry.key.location})",
+                            f"{table.locations[position]}: AppRoot {app_root.value!r} is "
+                            f"outside site {site.id} ({location})",
                             site_id=site.id,
                             line=xml.line_of(app_root.name_start),
                         )
@@ -159,13 +161,13 @@ def _key_findings(
             for prop in COM_PLUS_PROPERTIES:
                 found = props.get(prop)
                 if found is not None and found.value.strip():
-                    owners[(prop, found.value.strip().lower())].append((site, key))
-    findings += _com_package_findings(xml, owners)
+                    owners[(prop, found.value.strip().lower())].append((site, position))
+    findings += _com_package_findings(xml, table, owners)
     return findings
 
 
 def _com_package_findings(
-    xml: XmlDocument, owners: dict[tuple[str, str], list[tuple[Site, MetabaseKey]]]
+    xml: XmlDocument, table: KeyTable, owners: dict[tuple[str, str], list[tuple[Site, int]]]
 ) -> Iterator[Finding]:
     for (prop, _), users in owners.items():
         distinct = {(s.kind, s.id) for s, _ in users}
@@ -174,14 +176,14 @@ def _com_package_findings(
         ids = sorted({ident for _kind, ident in distinct})
         # An id that a web and an FTP site share is another site's even for one of them.
         counts = Counter(ident for _kind, ident in distinct)
-        for site, key in users:
+        for site, position in users:
             alone = 1 if counts[site.id] == 1 else 0
             others = (str(i) for i in ids if i != site.id or not alone)
             yield Finding(
                 Severity.WARNING,
                 "shared-com-package",
-                f"{key.location}: {prop} is also used by site(s) "
+                f"{table.locations[position]}: {prop} is also used by site(s) "
                 + listing(others, total=len(ids) - alone),
                 site_id=site.id,
-                line=xml.line_of(key.start),
+                line=xml.line_of(table.start(position)),
             )

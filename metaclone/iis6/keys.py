@@ -19,7 +19,7 @@ import bisect
 import functools
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
 from typing import NamedTuple, Protocol
@@ -27,6 +27,7 @@ from typing import NamedTuple, Protocol
 import attrs
 
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
+from metaclone.lossless.tokens import parse_attributes
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
 from metaclone.model.sites import SiteKind
@@ -291,24 +292,50 @@ class KeyTable:
         found = self._keys.get(position)
         if found is not None:
             return found
-        text = self.text
-        start, end, key_type = self._starts[position], self._ends[position], self.key_type(position)
-        rest = TAG_REST.match(text, start + 1 + len(key_type))
-        if rest is None:
-            raise AssertionError(f"<{key_type}> at offset {start} has no end")
-        empty = bool(rest.group(1))
+        start, end = self._starts[position], self._ends[position]
+        tag = self.start_tag(position)
+        empty = tag.kind is TagKind.EMPTY
         found = MetabaseKey(
-            key_type,
+            tag.name,
             self.locations[position],
             start,
-            rest.end(),
+            tag.end,
             end,
             empty,
             self.line_at(start),
-            end if empty else text.rindex("<", start, end),
+            end if empty else self.text.rindex("<", start, end),
         )
         self._keys[position] = found
         return found
+
+    def start_tag(self, position: int) -> Tag:
+        """The start (or empty-element) tag of the key at ``position``, without making the
+        key (no line number is counted)."""
+        start, key_type = self._starts[position], self.key_type(position)
+        rest = TAG_REST.match(self.text, start + 1 + len(key_type))
+        if rest is None:
+            raise AssertionError(f"<{key_type}> at offset {start} has no end")
+        return Tag(TagKind.EMPTY if rest.group(1) else TagKind.START, key_type, start, rest.end())
+
+    def end(self, position: int) -> int:
+        """Where the key at ``position`` ends (after its end tag)."""
+        return self._ends[position]
+
+    def properties(self, position: int, names: Collection[str]) -> dict[str, Attribute]:
+        """The properties ``names`` the key at ``position`` has, by name.
+
+        Only a key whose text holds one of the names has its attributes read: most keys of a
+        large file hold none of the few properties a check or a listing asks for.
+        """
+        text, start, end = self.text, self._starts[position], self._ends[position]
+        if all(text.find(name, start, end) < 0 for name in names):
+            return {}
+        tag = self.start_tag(position)
+        return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
+
+    def position_at(self, offset: int) -> int:
+        """The position of the last key that starts at or before ``offset`` (-1: none)."""
+        return bisect.bisect_right(self._starts, offset) - 1
 
     def line_at(self, offset: int) -> int:
         """The 1-based line of ``offset`` (lines counted at ``\\n``)."""
