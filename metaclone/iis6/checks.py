@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from metaclone.iis6.keys import SITE_PATH
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
 #: The COM+ application of a key (IIS 5 isolation mode).
 COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 _POOLS = "/LM/W3SVC/AppPools"
-_APP_POOL_ID = re.compile(r"\sAppPoolId\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_KEY_PROPERTIES = ("AppRoot", *COM_PLUS_PROPERTIES)
+_APP_POOL_ID = re.compile(r"\s(AppPoolId)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+#: AppRoot and the COM+ properties where they may be written (see _key_value).
+_KEY_PROPERTY = re.compile(r"\s(AppRoot|AppPackageID|AppWamClsid)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
@@ -80,26 +82,26 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
     """Every key whose own AppPoolId names no pool: one search of the text, then the key of
     each value found (an inherited pool is reported at the key that sets it)."""
     findings: list[Finding] = []
-    for match in _APP_POOL_ID.finditer(xml.text):
-        raw = match.group(1) if match.group(1) is not None else match.group(2)
+    text = xml.text
+    for match in _APP_POOL_ID.finditer(text):
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
         pool = decode_attribute_value(raw).strip()
         if not pool or rules.name_key(pool) in pools:
             continue
         position = table.position_at(match.start())
-        if position < 0:
+        found = _key_value(text, table, position, match) if position >= 0 else None
+        if found is None:
             continue
-        key = table.key(position)
-        if match.start() >= key.tag_end:
-            continue  # text after the key's start tag: no property of it
-        site = _SITE_ID.match(key.location)
+        location = table.locations[position]
+        site = _SITE_ID.match(location)
         findings.append(
             Finding(
                 Severity.WARNING,
                 "undefined-pool",
-                f"{key.location}: AppPoolId {pool!r} names no application pool (no key under "
+                f"{location}: AppPoolId {pool!r} names no application pool (no key under "
                 f"{_POOLS}): IIS answers the requests of its applications with 503",
                 site_id=int(site.group(1)) if site else None,
-                line=xml.line_of(match.start(1) if match.group(1) is not None else match.start(2)),
+                line=xml.line_of(found.value_start),
             )
         )
     return findings
@@ -132,18 +134,24 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
+class _KeyValue(NamedTuple):
+    """A property a key check reads: its decoded value, where its name and its value start."""
+
+    value: str
+    name_start: int
+    value_start: int
+
+
 def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
-    """AppRoots outside their site, then COM+ packages shared by sites: one read of each
-    site's keys, of the few properties these checks look at."""
+    """AppRoots outside their site, then COM+ packages shared by sites, site by site and key
+    by key in file order."""
     findings: list[Finding] = []
     owners: dict[tuple[str, str], list[tuple[Site, int]]] = defaultdict(list)
+    by_site = _key_values_by_site(xml.text, table)
     for site, entry in zip(sites, table.site_entries, strict=True):
         location = table.locations[entry.position]
         own = location.lower()
-        for position in table.positions_under(location):
-            props = table.properties(position, _KEY_PROPERTIES)
-            if not props:
-                continue
+        for position, props in by_site.get(own, ()):
             app_root = props.get("AppRoot")
             if app_root is not None and app_root.value.strip():
                 folded = app_root.value.strip().lower().rstrip("/")
@@ -164,6 +172,53 @@ def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
                     owners[(prop, found.value.strip().lower())].append((site, position))
     findings += _com_package_findings(xml, table, owners)
     return findings
+
+
+def _key_values_by_site(
+    text: str, table: KeyTable
+) -> dict[str, list[tuple[int, dict[str, _KeyValue]]]]:
+    """The AppRoot and COM+ properties of every key below a site, by the site's folded path:
+    one search of the text, the keys in file order."""
+    by_site: dict[str, list[tuple[int, dict[str, _KeyValue]]]] = {}
+    folded = table.folded
+    for match in _KEY_PROPERTY.finditer(text):
+        position = table.position_at(match.start())
+        if position < 0:
+            continue
+        path = folded[position]
+        site = SITE_PATH.match(path)
+        # The site's own key or one below it (as positions_under compares paths).
+        if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
+            continue
+        found = _key_value(text, table, position, match)
+        if found is None:
+            continue
+        keys = by_site.setdefault(site.group(), [])
+        if not keys or keys[-1][0] != position:
+            keys.append((position, {}))
+        keys[-1][1][match.group(1)] = found
+    return by_site
+
+
+def _key_value(text: str, table: KeyTable, position: int, match: re.Match[str]) -> _KeyValue | None:
+    """The property ``match`` found (groups: name, double-quoted raw value, single-quoted
+    one), when it is one of the start tag of the key at ``position``: None for text inside
+    another value or in the key's content."""
+    tag = table.start_tag(position)
+    name_start = match.start(1)
+    if match.start() >= tag.end:
+        return None
+    if text.find("'", tag.start, name_start) < 0:
+        # Only double-quoted values before it: outside them when their quotes are paired.
+        if text.count('"', tag.start, name_start) % 2:
+            return None
+        double = match.group(2) is not None
+        raw = match.group(2) if double else match.group(3)
+        return _KeyValue(decode_attribute_value(raw), name_start, match.start(2 if double else 3))
+    exact = table.properties(position, (match.group(1),)).get(match.group(1))
+    if exact is None or exact.name_start != name_start:
+        return None
+    return _KeyValue(exact.value, name_start, exact.value_start)
 
 
 def _com_package_findings(
