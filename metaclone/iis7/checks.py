@@ -17,12 +17,17 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
-from metaclone.iis7.children import elements_named, raw_attributes
-from metaclone.iis7.index import LocationEntry, SiteIndex, sites_level_elements
+from metaclone.iis7.children import (
+    Child,
+    children_with_attributes,
+    decoded_attributes,
+    raw_attributes,
+)
+from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
@@ -52,6 +57,8 @@ _UNIVERSAL = frozenset(
 #: Reported as ``certificate-on-binding`` already.
 _CERTIFICATE_ATTRIBUTES = frozenset({"certificateHash", "certificateStoreName"})
 _MAX_UINT = 2**32 - 1
+#: The children of a site whose own children are checked.
+_NESTED = frozenset({"bindings", "application"})
 
 _RULES: dict[str, Callable[[str], str | None]] = {
     "siteName": rules.site_name_problem,
@@ -77,17 +84,23 @@ class _Checker:
         self.index = index
         self.ssl_bits = ssl_bits
         self.findings: list[Finding] = []
+        self.certificate_findings: list[Finding] = []
         self.site_id: int | None = None
 
     def add(self, severity: Severity, code: str, message: str, offset: int) -> None:
         line = self.xml.line_of(offset)
         self.findings.append(Finding(severity, code, message, self.site_id, line))
 
-    def attributes(self, element: Element, schema_name: str) -> dict[str, str]:
-        """Check ``element``'s attributes against ``schema_name``; their values by name."""
+    def attributes(self, item: Element | Child, schema_name: str) -> dict[str, str]:
+        """Check the attributes of ``item`` against ``schema_name``; their values by name."""
         schema = ELEMENTS[schema_name]
-        raw = raw_attributes(self.xml.text, element.start_tag)
-        values = {name: decode_attribute_value(value) for name, value in raw.items()}
+        if isinstance(item, Child):
+            element = item.element
+            values = decoded_attributes(item.attribute_text)
+        else:
+            element = item
+            raw = raw_attributes(self.xml.text, element.start_tag)
+            values = {name: decode_attribute_value(value) for name, value in raw.items()}
         for name, value in values.items():
             known = schema.get(name)
             if known is None:
@@ -141,24 +154,23 @@ class _Checker:
                     element.start,
                 )
 
-    def children(self, parent: Element, name: str) -> list[Element]:
-        return list(self.children_by_name(parent).get(name, ()))
-
-    def children_by_name(self, parent: Element) -> dict[str, tuple[Element, ...]]:
-        """The children of ``parent`` by name, found in one pass."""
-        if parent.is_empty_tag:
-            return {}
-        return grouped((child.name, child) for child in self.xml.children(parent))
+    def children(self, parent: Element, name: str, nested: Collection[str] = ()) -> list[Child]:
+        """The ``name`` children of ``parent`` (those named in ``nested`` with their own)."""
+        found = children_with_attributes(self.xml.text, parent, nested)
+        return [child for child in found if child.name == name]
 
 
-def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
-    """What the IIS schema rejects in the modelled parts of the document (see module notes)."""
+def schema_findings(
+    xml: XmlDocument, index: SiteIndex, ssl_bits: int
+) -> tuple[list[Finding], list[Finding]]:
+    """What the IIS schema rejects in the modelled parts of the document (see module notes),
+    and apart, the site bindings that carry certificate attributes: one read of every site."""
     checker = _Checker(xml, index, ssl_bits)
     pools = _check_pools(checker)
     for entry in index.sites:
         checker.site_id = entry.id
         checker.attributes(entry.element, "site")
-        _check_site_children(checker, entry.element, pools)
+        _check_site_children(checker, entry, pools)
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
@@ -167,10 +179,10 @@ def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[F
             ):
                 checker.attributes(element, name)
                 if name == "siteDefaults":
-                    _check_bindings(checker, checker.children(element, "bindings"))
+                    _check_bindings(checker, checker.children(element, "bindings", _NESTED))
     for location in index.locations:
         checker.attributes(location.element, "location")
-    return checker.findings
+    return checker.findings, checker.certificate_findings
 
 
 def _check_pools(checker: _Checker) -> set[str] | None:
@@ -182,21 +194,24 @@ def _check_pools(checker: _Checker) -> set[str] | None:
     for add in checker.children(pools_element, "add"):
         values = checker.attributes(add, "pool")
         if "name" in values:
-            names.append((values["name"], add))
+            names.append((values["name"], add.element))
     checker.unique(names, "application pool")
     return {rules.name_key(name) for name, _ in names}
 
 
-def _check_site_children(checker: _Checker, site: Element, pools: set[str] | None) -> None:
-    children = checker.children_by_name(site)
-    _check_bindings(checker, children.get("bindings", ()))
+def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] | None) -> None:
+    children = grouped(
+        (child.name, child)
+        for child in children_with_attributes(checker.xml.text, entry.element, _NESTED)
+    )
+    _check_bindings(checker, children.get("bindings", ()), site=entry)
     paths: list[tuple[str, Element]] = []
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
         for element in children.get(name, ()):
             checker.attributes(element, name)
     for application in children.get("application", ()):
         values = checker.attributes(application, "application")
-        paths.append((values.get("path", ""), application))
+        paths.append((values.get("path", ""), application.element))
         pool = values.get("applicationPool")
         if pools is not None and pool and rules.name_key(pool) not in pools:
             checker.add(
@@ -204,24 +219,35 @@ def _check_site_children(checker: _Checker, site: Element, pools: set[str] | Non
                 "undefined-pool",
                 f"application {values.get('path', '')!r} runs in application pool {pool!r}, "
                 "which this file does not define: IIS answers its requests with 503",
-                application.start,
+                application.element.start,
             )
-        inner = checker.children_by_name(application)
+        inner = grouped((child.name, child) for child in application.children)
         directories: list[tuple[str, Element]] = []
         for directory in inner.get("virtualDirectory", ()):
             directory_values = checker.attributes(directory, "virtualDirectory")
-            directories.append((directory_values.get("path", ""), directory))
+            directories.append((directory_values.get("path", ""), directory.element))
         for element in inner.get("virtualDirectoryDefaults", ()):
             checker.attributes(element, "virtualDirectoryDefaults")
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 
 
-def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
+def _check_bindings(
+    checker: _Checker, containers: Iterable[Child], site: SiteElement | None = None
+) -> None:
+    """Check the ``<binding>`` children of ``containers``; those of ``site`` are looked at for
+    certificate attributes too."""
     keys: list[tuple[str, Element]] = []
     for container in containers:
-        for element in checker.children(container, "binding"):
-            values = checker.attributes(element, "binding")
+        for child in container.children:
+            if child.name != "binding":
+                continue
+            element = child.element
+            values = checker.attributes(child, "binding")
+            if site is not None and not _CERTIFICATE_ATTRIBUTES.isdisjoint(values):
+                checker.certificate_findings.append(
+                    _certificate_on_binding(checker.xml, site, element)
+                )
             protocol = values.get("protocol", "")
             information = values.get("bindingInformation", "")
             keys.append((f"{protocol}/{information}", element))
@@ -240,6 +266,17 @@ def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
                     element.start,
                 )
     checker.unique(keys, "binding")
+
+
+def _certificate_on_binding(xml: XmlDocument, site: SiteElement, binding: Element) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "certificate-on-binding",
+        f"site {site.name!r}: <binding> carries certificateHash or certificateStoreName, which "
+        "the IIS schema rejects (the certificate belongs in HTTP.sys)",
+        site.id,
+        xml.line_of(binding.start),
+    )
 
 
 def _ignored(name: str) -> bool:
@@ -289,7 +326,8 @@ def site_findings(
         Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
         for offset, message in index.problems
     )
-    findings.extend(schema_findings(xml, index, ssl_bits))
+    schema, certificate_attributes = schema_findings(xml, index, ssl_bits)
+    findings.extend(schema)
     ids = {s.id for s in sites}
     reported: set[int] = set()
     for key in index.metadata_keys:
@@ -307,7 +345,7 @@ def site_findings(
                 )
             )
     findings.extend(certificate_findings(sites, sslcerts))
-    findings.extend(certificate_attributes(xml, index))
+    findings.extend(certificate_attributes)
     return findings
 
 
@@ -364,28 +402,6 @@ def certificate_findings(
                     owners[0].line,
                 )
             )
-    return findings
-
-
-def certificate_attributes(xml: XmlDocument, index: SiteIndex) -> list[Finding]:
-    """Bindings that carry certificate attributes the IIS schema rejects."""
-    findings: list[Finding] = []
-    for entry in index.sites:
-        for child in elements_named(xml, entry.element, "bindings"):
-            for binding in elements_named(xml, child, "binding"):
-                names = {a.name for a in xml.attributes(binding)}
-                if names & {"certificateHash", "certificateStoreName"}:
-                    findings.append(
-                        Finding(
-                            Severity.ERROR,
-                            "certificate-on-binding",
-                            f"site {entry.name!r}: <binding> carries certificateHash or "
-                            "certificateStoreName, which the IIS schema rejects (the "
-                            "certificate belongs in HTTP.sys)",
-                            entry.id,
-                            xml.line_of(binding.start),
-                        )
-                    )
     return findings
 
 
