@@ -17,6 +17,7 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,6 @@ class _Checker:
 
     def attributes(self, item: Element | Child, schema_name: str) -> dict[str, str]:
         """Check the attributes of ``item`` against ``schema_name``; their values by name."""
-        schema = ELEMENTS[schema_name]
         if isinstance(item, Child):
             element = item.element
             values = decoded_attributes(item.attribute_text)
@@ -101,9 +101,12 @@ class _Checker:
             element = item
             raw = raw_attributes(self.xml.text, element.start_tag)
             values = {name: decode_attribute_value(value) for name, value in raw.items()}
+        validators, required = _compiled(schema_name)
         for name, value in values.items():
-            known = schema.get(name)
-            if known is None:
+            validator = validators.get(name, _UNKNOWN)
+            if validator is None:
+                continue  # any string
+            if validator is _UNKNOWN:
                 if not _ignored(name):
                     self.add(
                         Severity.ERROR,
@@ -113,17 +116,16 @@ class _Checker:
                         self.offset_of(element, name),
                     )
                 continue
-            type_problem = _type_problem(known, value)
-            problem = type_problem or _rule_problem(known, value)
+            problem = validator(value)
             if problem is not None:
                 self.add(
                     Severity.ERROR,
-                    "schema-type" if type_problem else "schema-rule",
-                    f"<{element.name} {name}={value!r}>: {problem}",
+                    problem[0],
+                    f"<{element.name} {name}={value!r}>: {problem[1]}",
                     self.offset_of(element, name, value=True),
                 )
-        for name, known in schema.items():
-            if known.required and name not in values:
+        for name in required:
+            if name not in values:
                 self.add(
                     Severity.ERROR,
                     "schema-missing-attribute",
@@ -289,21 +291,59 @@ def _is_uint(text: str) -> bool:
     return cleaned.isascii() and cleaned.isdigit() and int(cleaned) <= _MAX_UINT
 
 
-def _type_problem(schema: AttributeSchema, value: str) -> str | None:
-    if schema.kind is Kind.UINT and not _is_uint(value):
-        return f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
-    if schema.kind is Kind.BOOL and value.strip().lower() not in ("true", "false"):
-        return "the value is true or false (bool)"
-    if schema.kind is Kind.ENUM:
-        names = {v.lower() for v in schema.values}
-        if value.strip().lower() not in names and not _is_uint(value):
-            return f"the value is one of {', '.join(sorted(schema.values))}"
-    return None
+#: What an attribute's value breaks: the code (schema-type, schema-rule) and the problem.
+_Validator = Callable[[str], "tuple[str, str] | None"]
 
 
-def _rule_problem(schema: AttributeSchema, value: str) -> str | None:
+def _unknown(value: str) -> tuple[str, str] | None:
+    raise AssertionError("an attribute the schema does not define has no validator")
+
+
+_UNKNOWN: _Validator = _unknown
+
+
+@functools.cache
+def _compiled(schema_name: str) -> tuple[dict[str, _Validator | None], tuple[str, ...]]:
+    """The validator of each attribute of ``schema_name`` (None: any string will do) and the
+    names of the required ones, in the schema's order: made once per element name."""
+    schema = ELEMENTS[schema_name]
+    validators = {name: _validator(known) for name, known in schema.items()}
+    return validators, tuple(name for name, known in schema.items() if known.required)
+
+
+def _validator(schema: AttributeSchema) -> _Validator | None:
     rule = _RULES.get(schema.validation or "")
-    return rule(value) if rule is not None else None
+    type_problem = _type_check(schema)
+    if rule is None and type_problem is None:
+        return None
+
+    def validate(value: str) -> tuple[str, str] | None:
+        problem = type_problem(value) if type_problem is not None else None
+        if problem is not None:
+            return "schema-type", problem
+        problem = rule(value) if rule is not None else None
+        return ("schema-rule", problem) if problem is not None else None
+
+    return validate
+
+
+def _type_check(schema: AttributeSchema) -> Callable[[str], str | None] | None:
+    """Why a value is not of the attribute's type, or None (None: every string is)."""
+    if schema.kind is Kind.UINT:
+        return lambda value: (
+            None if _is_uint(value) else f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
+        )
+    if schema.kind is Kind.BOOL:
+        return lambda value: (
+            None
+            if value.strip().lower() in ("true", "false")
+            else "the value is true or false (bool)"
+        )
+    if schema.kind is Kind.ENUM:
+        names = frozenset(v.lower() for v in schema.values)
+        problem = f"the value is one of {', '.join(sorted(schema.values))}"
+        return lambda value: None if value.strip().lower() in names or _is_uint(value) else problem
+    return None
 
 
 def site_findings(
