@@ -19,7 +19,7 @@ import bisect
 import functools
 import re
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
 from typing import NamedTuple, Protocol
@@ -222,6 +222,14 @@ def _decoded(raw: list[str]) -> list[str]:
     return raw
 
 
+@functools.lru_cache(maxsize=16)
+def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Attributes called one of ``names`` in double quotes, in the groups of a tokenizer's
+    attribute: leading white space, name, equals sign, value."""
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf'(\s+)({alternatives})(\s*=\s*)"([^"]*)"')
+
+
 #: Lookups of keys below a path that each search every path; later ones use groups by site.
 _SEARCHES_BEFORE_GROUPING = 8
 
@@ -321,17 +329,35 @@ class KeyTable:
         """Where the key at ``position`` ends (after its end tag)."""
         return self._ends[position]
 
-    def properties(self, position: int, names: Collection[str]) -> dict[str, Attribute]:
+    def properties(self, position: int, names: tuple[str, ...]) -> dict[str, Attribute]:
         """The properties ``names`` the key at ``position`` has, by name.
 
-        Only a key whose text holds one of the names has its attributes read: most keys of a
-        large file hold none of the few properties a check or a listing asks for.
+        Only a key whose text holds one of the names has its start tag read, and then only
+        those properties, unless a value in single quotes makes every attribute be read: most
+        keys of a large file hold none of the few properties a check or a listing asks for.
         """
         text, start, end = self.text, self._starts[position], self._ends[position]
         if all(text.find(name, start, end) < 0 for name in names):
             return {}
         tag = self.start_tag(position)
-        return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
+        if text.find("'", tag.start, tag.end) >= 0:
+            return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
+        found: dict[str, Attribute] = {}
+        for match in _named_attributes(names).finditer(text, tag.start, tag.end):
+            # Every value is in double quotes: outside them when those before are paired.
+            if text.count('"', tag.start, match.start()) % 2 == 0:
+                found[match.group(2)] = Attribute(
+                    name=match.group(2),
+                    raw=match.group(4),
+                    quote='"',
+                    leading=match.group(1),
+                    equals=match.group(3),
+                    start=match.start(),
+                    value_start=match.start(4),
+                    value_end=match.end(4),
+                    end=match.end(),
+                )
+        return found
 
     def position_at(self, offset: int) -> int:
         """The position of the last key that starts at or before ``offset`` (-1: none)."""

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import metaclone
+from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
 from metaclone.lossless import Attribute
 from metaclone.model import rules
@@ -44,6 +45,8 @@ def _decoy(draw: st.DrawFn, site: int) -> str:
                 "AppPackageID='{AAAA-1}'",
                 'AppWamClsid="{BBBB-2}"',
                 "AppPoolId='Missing'",
+                "AppRoot=",
+                "AppPoolId =",
             ]
         )
     )
@@ -180,3 +183,15 @@ def test_check_finds_what_reading_key_by_key_finds(data: bytes, exact: bool) -> 
         for message, site_id, line in _found(doc, "shared-com-package")
     ]
     assert shared == _shared_packages(doc)
+
+
+@given(metabases(), st.booleans())
+def test_key_table_properties_are_the_tokenizers(data: bytes, exact: bool) -> None:
+    doc = _load(data, exact=exact)
+    mbproperty = find_mbproperty(doc.xml)
+    table = index_keys(doc.xml, mbproperty.content_start, mbproperty.content_end, exact=exact)
+    for names in (("AppRoot",), ("AppRoot", "AppPoolId", "Path"), ("Description", "Location")):
+        for position, key in enumerate(doc.keys):
+            everything = {a.name: a for a in doc.xml.attributes(key.start_tag)}
+            expected = {name: everything[name] for name in names if name in everything}
+            assert table.properties(position, names) == expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -282,7 +281,7 @@ def test_reads_only_the_keys_of_the_site(monkeypatch: pytest.MonkeyPatch) -> Non
     read: list[str] = []
     properties = KeyTable.properties
 
-    def recording(table: KeyTable, position: int, names: Collection[str]) -> dict[str, Attribute]:
+    def recording(table: KeyTable, position: int, names: tuple[str, ...]) -> dict[str, Attribute]:
         read.append(table.locations[position])
         return properties(table, position, names)
 
