@@ -82,15 +82,9 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
     """Every key whose own AppPoolId names no pool: one search of the text, then the key of
     each value found (an inherited pool is reported at the key that sets it)."""
     findings: list[Finding] = []
-    text = xml.text
-    for match in _APP_POOL_ID.finditer(text):
-        raw = match.group(2) if match.group(2) is not None else match.group(3)
-        pool = decode_attribute_value(raw).strip()
+    for position, _, found in _key_properties(xml.text, table, _APP_POOL_ID):
+        pool = found.value.strip()
         if not pool or rules.name_key(pool) in pools:
-            continue
-        position = table.position_at(match.start())
-        found = _key_value(text, table, position, match) if position >= 0 else None
-        if found is None:
             continue
         location = table.locations[position]
         site = _SITE_ID.match(location)
@@ -181,23 +175,38 @@ def _key_values_by_site(
     one search of the text, the keys in file order."""
     by_site: dict[str, list[tuple[int, dict[str, _KeyValue]]]] = {}
     folded = table.folded
-    for match in _KEY_PROPERTY.finditer(text):
-        position = table.position_at(match.start())
-        if position < 0:
-            continue
+    for position, name, found in _key_properties(text, table, _KEY_PROPERTY):
         path = folded[position]
         site = SITE_PATH.match(path)
         # The site's own key or one below it (as positions_under compares paths).
         if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
             continue
-        found = _key_value(text, table, position, match)
-        if found is None:
-            continue
         keys = by_site.setdefault(site.group(), [])
         if not keys or keys[-1][0] != position:
             keys.append((position, {}))
-        keys[-1][1][match.group(1)] = found
+        keys[-1][1][name] = found
     return by_site
+
+
+def _key_properties(
+    text: str, table: KeyTable, pattern: re.Pattern[str]
+) -> Iterator[tuple[int, str, _KeyValue]]:
+    """Every property ``pattern`` finds in the start tag of a key, in file order: the key's
+    position, the name and the value.
+
+    What it finds elsewhere (inside another value, in a key's content) is passed over by its
+    name only, so that a property such a match ran into is still found.
+    """
+    search = pattern.search
+    at = 0
+    while (match := search(text, at)) is not None:
+        position = table.position_at(match.start())
+        found = _key_value(text, table, position, match) if position >= 0 else None
+        if found is None:
+            at = match.end(1)
+            continue
+        yield position, match.group(1), found
+        at = match.end()
 
 
 def _key_value(text: str, table: KeyTable, position: int, match: re.Match[str]) -> _KeyValue | None:

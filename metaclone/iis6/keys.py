@@ -343,9 +343,13 @@ class KeyTable:
         if text.find("'", tag.start, tag.end) >= 0:
             return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
         found: dict[str, Attribute] = {}
-        for match in _named_attributes(names).finditer(text, tag.start, tag.end):
+        search, at = _named_attributes(names).search, tag.start
+        while (match := search(text, at, tag.end)) is not None:
             # Every value is in double quotes: outside them when those before are paired.
+            # Else the match began inside a value: what follows its name is searched again.
+            at = match.end(2)
             if text.count('"', tag.start, match.start()) % 2 == 0:
+                at = match.end()
                 found[match.group(2)] = Attribute(
                     name=match.group(2),
                     raw=match.group(4),
