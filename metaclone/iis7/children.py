@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection, Iterable
-
-import attrs
+from typing import NamedTuple
 
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
@@ -136,10 +135,9 @@ def attributes_of(attribute_text: str) -> dict[str, str]:
     return dict(_DOUBLE_QUOTED_ATTRIBUTE.findall(attribute_text))
 
 
-@attrs.frozen
-class Child:
+class Child(NamedTuple):
     """A child element with its attribute text (see :func:`decoded_attributes`) and, when it
-    was asked for, its own children."""
+    was asked for, its own children.  (A tuple: a site check makes several per site.)"""
 
     element: Element
     attribute_text: str
