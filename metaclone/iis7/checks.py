@@ -141,8 +141,10 @@ class _Checker:
             return element.start
         return found.value_start if value else found.name_start
 
-    def unique(self, items: Iterable[tuple[str, Element]], what: str) -> None:
+    def unique(self, items: Sequence[tuple[str, Element]], what: str) -> None:
         """Report every item whose key (compared as IIS compares keys) came before."""
+        if len(items) < 2:
+            return  # most applications have one virtual directory
         seen: dict[str, Element] = {}
         for key, element in items:
             folded = rules.name_key(key)
