@@ -23,6 +23,7 @@ from metaclone.cli.outputs import (
     served_by_text,
 )
 from metaclone.document import ConfigDocument
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Application, Site
 
 
@@ -83,6 +84,14 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
+    if args.applications:
+        # Many acyclic values: see paused_garbage_collection.
+        with paused_garbage_collection():
+            return _list_sites(args, console)
+    return _list_sites(args, console)
+
+
+def _list_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
     if args.json:

@@ -20,6 +20,7 @@ from metaclone.iis6.keys import SITE_PATH
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
@@ -40,11 +41,15 @@ def site_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
     """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
     :func:`~metaclone.model.checks.common_checks`), in its order; ``sites`` are those of the
     server keys of ``table`` (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
+
+    The collector is paused while they are made: none of them holds a reference cycle (see
+    :func:`~metaclone.model.build.paused_garbage_collection`).
     """
     findings: list[Finding] = []
-    findings += rule_findings(xml, table, sites)
-    findings += _waiting_findings(sites)
-    findings += _key_findings(xml, table, sites)
+    with paused_garbage_collection():
+        findings += rule_findings(xml, table, sites)
+        findings += _waiting_findings(sites)
+        findings += _key_findings(xml, table, sites)
     return findings
 
 

@@ -34,7 +34,7 @@ from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
-from metaclone.model.build import grouped
+from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.checks import common_checks
 from metaclone.model.rules import name_key
 from metaclone.model.site_rules import IIS7_RULES
@@ -357,7 +357,23 @@ def site_findings(
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
 ) -> list[Finding]:
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
-    attached HTTP.sys entries by endpoint, None when none are attached)."""
+    attached HTTP.sys entries by endpoint, None when none are attached).
+
+    The findings and what they are made from hold no reference cycles, so the collector is
+    paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).
+    """
+    with paused_garbage_collection():
+        return _site_findings(xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts)
+
+
+def _site_findings(
+    xml: XmlDocument,
+    index: SiteIndex,
+    sites: Sequence[Site],
+    *,
+    ssl_bits: int,
+    sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
+) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
     names = {name_key(s.name) for s in sites}
