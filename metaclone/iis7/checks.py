@@ -225,13 +225,14 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
                 "which this file does not define: IIS answers its requests with 503",
                 application.element.start,
             )
-        inner = grouped((child.name, child) for child in application.children)
         directories: list[tuple[str, Element]] = []
-        for directory in inner.get("virtualDirectory", ()):
-            directory_values = checker.attributes(directory, "virtualDirectory")
-            directories.append((directory_values.get("path", ""), directory.element))
-        for element in inner.get("virtualDirectoryDefaults", ()):
-            checker.attributes(element, "virtualDirectoryDefaults")
+        for directory in application.children:
+            if directory.name == "virtualDirectory":
+                directory_values = checker.attributes(directory, "virtualDirectory")
+                directories.append((directory_values.get("path", ""), directory.element))
+        for element in application.children:
+            if element.name == "virtualDirectoryDefaults":
+                checker.attributes(element, "virtualDirectoryDefaults")
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 
