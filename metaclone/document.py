@@ -8,6 +8,7 @@ completes or raises a :class:`~metaclone.errors.MetacloneError` with the documen
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
@@ -148,6 +149,8 @@ class ConfigDocument:
             site_identity,
             separate_ftp_ids=self.site_rules.separate_ftp_ids,
             line=lambda s: s.line,
+            id_of=operator.attrgetter("id"),
+            name_of=operator.attrgetter("name"),
         )
 
     def applications(self, site: SiteKey) -> tuple[Application, ...]:

@@ -45,12 +45,15 @@ __all__ = [
     "check_server_auth",
     "check_validity",
     "key_matches",
+    "leaf_certificates",
     "load_certificate",
+    "open_pkcs12",
     "password_from_env",
     "password_from_file",
     "require_readable",
     "site_hosts",
     "uncovered_hosts",
+    "unsupported_key",
 ]
 
 #: The formats :func:`load_certificate` reads, for messages.
@@ -249,11 +252,7 @@ def _pem_private_key(
             f"the private key in this PEM file is encrypted; {_PASSWORD_HELP}", path=path
         ) from None
     except UnsupportedAlgorithm as exc:
-        raise CertificateError(
-            f"the private key in this PEM file is of a kind metaclone cannot read "
-            f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
-            path=path,
-        ) from None
+        raise unsupported_key(path, exc, "this PEM file") from None
     except ValueError as exc:
         if encrypted:
             raise CertificateError(
@@ -266,6 +265,17 @@ def _pem_private_key(
             "it again",
             path=path,
         ) from None
+
+
+def unsupported_key(
+    path: str, exc: UnsupportedAlgorithm, where: str = "this file"
+) -> CertificateError:
+    """The error for a private key of a kind ``cryptography`` (or IIS) cannot use."""
+    return CertificateError(
+        f"the private key in {where} is of a kind metaclone cannot read "
+        f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
+        path=path,
+    )
 
 
 def _load_pkcs7(data: bytes, path: str, *, pem: bool) -> LoadedCertificate:
@@ -281,21 +291,34 @@ def _load_pkcs7(data: bytes, path: str, *, pem: bool) -> LoadedCertificate:
     return LoadedCertificate.from_certificate(_leaf(certificates, path), path)
 
 
-def _load_pkcs12(data: bytes, path: str, password: bytes | None) -> LoadedCertificate:
-    attempts = [password] if password is not None else [None, b""]
-    for attempt in attempts:
+#: What a PKCS#12 file holds: its key, its own certificate and the others (the chain).
+Pkcs12Content = tuple[PrivateKeyTypes | None, x509.Certificate | None, list[x509.Certificate]]
+
+
+def open_pkcs12(data: bytes, password: bytes | None) -> Pkcs12Content | None:
+    """The content of the PKCS#12 file ``data``, or None when ``password`` does not open it.
+
+    Without a password, no password and then the empty one are tried: Windows exports a PFX
+    "without a password" either way.
+    """
+    for attempt in [password] if password is not None else [None, b""]:
         try:
-            key, certificate, others = pkcs12.load_key_and_certificates(data, attempt)
-            break
+            return pkcs12.load_key_and_certificates(data, attempt)
         except ValueError:
             continue
-    else:
+    return None
+
+
+def _load_pkcs12(data: bytes, path: str, password: bytes | None) -> LoadedCertificate:
+    content = open_pkcs12(data, password)
+    if content is None:
         reason = "is wrong" if password is not None else "is missing"
         raise CertificateError(
             f"cannot open this PKCS#12 file: its password {reason} (or the file is damaged); "
             + _PASSWORD_HELP,
             path=path,
         )
+    key, certificate, others = content
     if certificate is None:
         # The key was stored without a certificate of its own: the certificate, if any, sits
         # among the others, and may or may not belong to the key.
@@ -335,17 +358,22 @@ def _check_key(key: PrivateKeyTypes, certificate: x509.Certificate, path: str) -
         )
 
 
-def _leaf(certificates: Sequence[x509.Certificate], path: str) -> x509.Certificate:
-    """The one certificate of a set that issued none of the others."""
-    if len(certificates) == 1:
-        return certificates[0]
-    leaves = [
+def leaf_certificates(certificates: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """The certificates of a set that issued none of the others: a chain's own certificate."""
+    return [
         candidate
         for candidate in certificates
         if not any(
             other is not candidate and other.issuer == candidate.subject for other in certificates
         )
     ]
+
+
+def _leaf(certificates: Sequence[x509.Certificate], path: str) -> x509.Certificate:
+    """The one certificate of a set that issued none of the others."""
+    if len(certificates) == 1:
+        return certificates[0]
+    leaves = leaf_certificates(certificates)
     if len(leaves) == 1:
         return leaves[0]
     candidates = listing(

@@ -17,12 +17,17 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs12
 
-from metaclone.certs import LoadedCertificate, key_matches, load_certificate
+from metaclone.certs import (
+    LoadedCertificate,
+    key_matches,
+    leaf_certificates,
+    load_certificate,
+    open_pkcs12,
+    unsupported_key,
+)
 from metaclone.errors import CertificateError, CertificateKeyError, OutputExistsError
 from metaclone.lossless.files import read_input
-from metaclone.messages import shorten
 
 #: The file name endings read from a folder given to :func:`collect_certificates`.
 CERTIFICATE_SUFFIXES = frozenset(
@@ -89,7 +94,7 @@ def _load_key(data: bytes, path: str, password: bytes | None) -> PrivateKeyTypes
     except ValueError:
         problem = "cannot be read (it is damaged or not a private key)"
     except UnsupportedAlgorithm as exc:
-        raise _unsupported_key(path, exc) from None
+        raise unsupported_key(path, exc) from None
     else:  # pragma: no cover - returned above
         raise AssertionError
     if password is not None and problem.startswith("is encrypted"):
@@ -114,30 +119,13 @@ def _load_one(path: str, data: bytes, password: bytes | None) -> LoadedCertifica
 
 
 def _keyless_pkcs12(data: bytes, password: bytes | None) -> x509.Certificate | None:
-    for attempt in [password] if password is not None else [None, b""]:
-        try:
-            bundle = pkcs12.load_pkcs12(data, attempt)
-        except ValueError:
-            continue
-        if bundle.key is not None:
-            return None
-        found = [bundle.cert] if bundle.cert is not None else list(bundle.additional_certs)
-        # Without a key to tell, the certificate is the one that issued none of the others.
-        leaves = [
-            c.certificate
-            for c in found
-            if not any(o is not c and o.certificate.issuer == c.certificate.subject for o in found)
-        ]
-        return leaves[0] if len(leaves) == 1 else None
-    return None
-
-
-def _unsupported_key(path: str, exc: UnsupportedAlgorithm) -> CertificateError:
-    return CertificateError(
-        f"the private key in this file is of a kind metaclone cannot read "
-        f"({shorten(str(exc), 200)}); IIS needs an RSA or ECDSA (P-256, P-384, P-521) key",
-        path=path,
-    )
+    content = open_pkcs12(data, password)
+    if content is None or content[0] is not None:
+        return None
+    _, certificate, others = content
+    # Without a key to tell, the certificate is the one that issued none of the others.
+    leaves = leaf_certificates([certificate] if certificate is not None else others)
+    return leaves[0] if len(leaves) == 1 else None
 
 
 def load_private_key(
@@ -160,7 +148,7 @@ def load_private_key(
         except ValueError:
             break
         except UnsupportedAlgorithm as exc:
-            raise _unsupported_key(name, exc) from None
+            raise unsupported_key(name, exc) from None
     raise CertificateError(
         "this file holds no private key metaclone can read (PEM or DER PKCS#8), or its "
         f"password is wrong or missing ({_PASSWORD_OPTIONS})",

@@ -14,15 +14,14 @@ from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
 from metaclone.cli.inputs import given_certificate, given_password, load_document
 from metaclone.cli.options import (
     Commands,
+    add_certificate_allowances,
     add_certificate_source,
     add_command,
     add_file,
     add_password_source,
     add_plan_options,
-    add_quiet,
     add_sslcert,
     days,
-    epilog,
 )
 from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
 from metaclone.cli.sites import site_line
@@ -227,20 +226,16 @@ def _add_cert(commands: Commands) -> Commands:
     return cert_commands
 
 
-def _add_cert_audit(
-    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    cert_audit = cert_commands.add_parser(
-        "audit",
-        help="which certificate serves every https binding, and what is wrong with it",
+def _add_cert_audit(cert_commands: Commands) -> None:
+    cert_audit = add_command(
+        cert_commands,
+        "cert audit",
+        "which certificate serves every https binding, and what is wrong with it",
         description="List every https binding (and FTP site with TLS) with the HTTP.sys entry\n"
         "or file that serves it, and report expired and expiring certificates, host names not\n"
         "covered, bindings without a certificate, HTTP.sys entries that serve nothing and\n"
         "entries shared by several sites. Exit 1 when anything is an error or a warning.",
-        epilog=epilog("cert audit"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_quiet(cert_audit)
     add_file(cert_audit)
     add_sslcert(cert_audit)
     cert_audit.add_argument(
@@ -263,21 +258,17 @@ def _add_cert_audit(
     cert_audit.set_defaults(handler=cmd_cert_audit)
 
 
-def _add_cert_pack(
-    cert_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    pack = cert_commands.add_parser(
-        "pack",
-        help="build the PFX that IIS imports from a key, its certificate and the chain",
+def _add_cert_pack(cert_commands: Commands) -> None:
+    pack = add_command(
+        cert_commands,
+        "cert pack",
+        "build the PFX that IIS imports from a key, its certificate and the chain",
         description="Build a PKCS#12 (PFX) file after checking that the key matches the\n"
         "certificate, the chain links up to it and (with --site) it covers the site's host\n"
         "names. The PFX is encrypted with AES-256/SHA-256, which Windows Server 2019 and\n"
         "Windows 10 1709 and later import; Windows Server 2016 and older need\n"
         "--legacy-encryption (3DES/SHA-1).",
-        epilog=epilog("cert pack"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_quiet(pack)
     pack.add_argument("--key", required=True, help="private key file (PEM or DER)")
     pack.add_argument("--cert", required=True, help="the issued certificate (may hold the chain)")
     pack.add_argument(
@@ -295,29 +286,20 @@ def _add_cert_pack(
         action="store_true",
         help="3DES/SHA-1, for Windows Server 2016 and older",
     )
-    pack.add_argument(
-        "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
-    )
-    pack.add_argument(
-        "--allow-any-eku",
-        action="store_true",
-        help="accept a certificate whose extended key usage lacks server authentication",
-    )
+    add_certificate_allowances(pack)
     pack.set_defaults(handler=cmd_cert_pack)
 
 
-def _add_csr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    csr = commands.add_parser(
+def _add_csr(commands: Commands) -> None:
+    csr = add_command(
+        commands,
         "csr",
-        help="write a certificate request and its key for a site; the configuration is unchanged",
+        "write a certificate request and its key for a site; the configuration is unchanged",
         description="Write a certificate signing request (PEM) naming the host names of the\n"
         "site's https bindings, and its new private key. Nothing in the configuration\n"
         "changes: the site keeps its certificate until the new one is installed with\n"
         "'cert set'.",
-        epilog=epilog("csr"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_quiet(csr)
     add_file(csr)
     csr.add_argument("--site", required=True, help="id or name of the site")
     csr.add_argument("--key-out", required=True, metavar="KEY", help="private key to write (new)")

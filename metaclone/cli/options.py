@@ -61,6 +61,12 @@ def add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) -
     source.add_argument("--cert", metavar="PATH", help="certificate file: PEM, DER, PFX or P7B")
     parser.add_argument("--password-env", metavar="VAR", help="PFX password from this variable")
     parser.add_argument("--password-file", metavar="F", help="PFX password from this file")
+    add_certificate_allowances(parser)
+    parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
+
+
+def add_certificate_allowances(parser: argparse.ArgumentParser) -> None:
+    """The options that accept a certificate IIS would serve but a check refuses."""
     parser.add_argument(
         "--allow-expired", action="store_true", help="accept an expired or not yet valid cert"
     )
@@ -69,7 +75,6 @@ def add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) -
         action="store_true",
         help="accept a certificate whose extended key usage lacks server authentication",
     )
-    parser.add_argument("--store", default="MY", help="certificate store name (default MY)")
 
 
 def days(text: str) -> int:
@@ -202,20 +207,23 @@ def epilog(words: str) -> str:
 
 
 def add_command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    commands: Commands,
     words: str,
     text: str,
     *,
     group: bool = False,
+    description: str | None = None,
 ) -> argparse.ArgumentParser:
     """A subcommand whose --help ends with its examples (``words``: e.g. ``cert set``).
 
-    A ``group`` (``cert``, ``placeholder``) only holds subcommands, which take the options.
+    ``text`` is its line in the list of commands and, unless a longer ``description`` is
+    given, the sentence its own --help starts with.  A ``group`` (``cert``, ``placeholder``)
+    only holds subcommands, which take the options.
     """
     command = commands.add_parser(
         words.rsplit(maxsplit=1)[-1],
         help=text,
-        description=text[0].upper() + text[1:] + ".",
+        description=description or text[0].upper() + text[1:] + ".",
         epilog=epilog(words),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

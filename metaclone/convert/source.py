@@ -36,6 +36,7 @@ from metaclone.iis6.schema import (
     read_value,
 )
 from metaclone.lossless import Attribute
+from metaclone.model.lookup import SITE_SERVICES
 from metaclone.model.sites import (
     Application,
     Binding,
@@ -171,8 +172,7 @@ def read_source(doc: MetabaseDocument, site: Site) -> SourceSite:
     """What ``site`` of ``doc`` becomes in IIS 7, with a note for everything it cannot take."""
     effective = Effective(doc)
     keys = doc.site_keys(site)
-    service = "W3SVC" if site.kind is SiteKind.WEB else "MSFTPSVC"
-    server = doc.key(f"/LM/{service}/{site.id}") or keys[0]
+    server = doc.key(f"/LM/{SITE_SERVICES[site.kind]}/{site.id}") or keys[0]
     root = server.location + "/ROOT"
     web = site.kind is SiteKind.WEB
     applications = doc.applications(site)

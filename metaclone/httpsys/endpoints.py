@@ -48,6 +48,10 @@ class Endpoint:
     def __str__(self) -> str:
         return f"{self.kind.value}={self.value}"
 
+    def to_json(self) -> dict[str, object]:
+        """The fields that name the endpoint in the JSON of an entry or a planned change."""
+        return {"endpoint": str(self), "kind": self.kind.value, "key": self.value}
+
     @property
     def description(self) -> str:
         """What one entry of this kind is shared by, for messages."""

@@ -58,9 +58,7 @@ class SslCertEntry:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "endpoint": str(self.endpoint),
-            "kind": self.endpoint.kind.value,
-            "key": self.endpoint.value,
+            **self.endpoint.to_json(),
             "thumbprint": self.thumbprint,
             "store": self.store,
             "app_id": self.app_id,

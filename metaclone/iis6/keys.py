@@ -30,6 +30,7 @@ from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.tokens import parse_attributes
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
+from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
 from metaclone.model.sites import SiteKind
 
 #: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
@@ -45,18 +46,14 @@ class Service:
     key_type: str
     plain_protocol: str
 
-    @property
-    def folded_prefix(self) -> str:
-        return f"/lm/{self.name.lower()}/"
 
-
-WEB = Service(SiteKind.WEB, "W3SVC", "IIsWebServer", "http")
-FTP = Service(SiteKind.FTP, "MSFTPSVC", "IIsFtpServer", "ftp")
+WEB = Service(SiteKind.WEB, SITE_SERVICES[SiteKind.WEB], "IIsWebServer", "http")
+FTP = Service(SiteKind.FTP, SITE_SERVICES[SiteKind.FTP], "IIsFtpServer", "ftp")
 SERVICES = {SiteKind.WEB: WEB, SiteKind.FTP: FTP}
-SERVICE_BY_FOLDED_NAME = {"w3svc": WEB, "msftpsvc": FTP}
+SERVICE_BY_FOLDED_NAME = {s.name.lower(): s for s in SERVICES.values()}
 SITE_KEY_TYPES = frozenset(s.key_type for s in SERVICES.values())
 # Matched against paths as written: ASCII-only case folding is what lower() does to them.
-SITE_PATH = re.compile(r"/lm/(w3svc|msftpsvc)/([0-9]+)", re.ASCII | re.IGNORECASE)
+SITE_PATH = re.compile(site_path_pattern(), re.ASCII | re.IGNORECASE)
 
 
 @attrs.frozen
@@ -411,8 +408,10 @@ class KeyTable:
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
-        pattern = re.compile("\0" + re.escape(service.folded_prefix) + "([0-9]+)(?=[\0/])")
-        return set(map(int, pattern.findall(self._joined)))
+        # The paths are folded already: the pattern's own lower case matches them.
+        site = site_path_pattern((service.kind,))
+        pattern = re.compile(f"\0{site}(?=[\0/])")
+        return {int(digits) for _, digits in pattern.findall(self._joined)}
 
     @functools.cached_property
     def site_entries(self) -> tuple[ServerKeyEntry, ...]:

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
+from metaclone.iis6.keys import SERVICES
 from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
 from metaclone.iis6.schema import (
     PROPERTIES,
@@ -20,8 +21,9 @@ from metaclone.iis6.schema import (
     is_secure_blob,
     read_value,
 )
+from metaclone.model.lookup import site_path_pattern
 from metaclone.model.parts import Node, Part, PartKind
-from metaclone.model.sites import Site, SiteKind
+from metaclone.model.sites import Site
 
 
 def application_context(doc: MetabaseDocument) -> str:
@@ -48,7 +50,7 @@ def _keys_by_site(doc: MetabaseDocument) -> Iterator[tuple[Site, tuple[MetabaseK
     """Each site with its keys, found in one pass over the keys where the ids allow it."""
     keys = doc.keys
     sites = doc.sites
-    roots = {f"/lm/{_SERVICES[site.kind]}/{site.id}": site for site in sites}
+    roots = {f"/lm/{SERVICES[site.kind].name.lower()}/{site.id}": site for site in sites}
     grouped: dict[str, list[MetabaseKey]] = defaultdict(list)
     if len(roots) == len(sites):
         for key in keys:
@@ -61,8 +63,7 @@ def _keys_by_site(doc: MetabaseDocument) -> Iterator[tuple[Site, tuple[MetabaseK
         yield site, tuple(grouped[root]) if grouped.get(root) else doc.site_keys(site)
 
 
-_SERVICES = {SiteKind.WEB: "w3svc", SiteKind.FTP: "msftpsvc"}
-_SITE_ROOT = re.compile(r"/LM/(?:W3SVC|MSFTPSVC)/[0-9]+(?=/|$)", re.IGNORECASE)
+_SITE_ROOT = re.compile(site_path_pattern() + "(?=/|$)", re.IGNORECASE)
 
 
 def metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
@@ -108,7 +109,7 @@ def metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
 
 
 # A site's path inside a value: /LM/W3SVC/<id> followed by "/" or anything but a digit.
-_SITE_PATH_IN_VALUE = re.compile(r"(/LM/(?:W3SVC|MSFTPSVC)/)[0-9]+(?![0-9])", re.IGNORECASE)
+_SITE_PATH_IN_VALUE = re.compile(site_path_pattern() + "(?![0-9])", re.IGNORECASE)
 
 
 def _without_own_path(root: str) -> Callable[[str], str]:
@@ -120,7 +121,9 @@ def _without_own_path(root: str) -> Callable[[str], str]:
 
     def marked(match: re.Match[str]) -> str:
         whole = match.group(0)
-        return match.group(1) + "<id>" if whole.casefold() == folded else whole
+        if whole.casefold() != folded:
+            return whole
+        return whole[: match.start("id") - match.start()] + "<id>"
 
     def rewrite(text: str) -> str:
         return _SITE_PATH_IN_VALUE.sub(marked, text)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
+from metaclone.errors import ParseError
 from metaclone.iis7.children import (
     attributes_of,
     child_spans,
@@ -30,7 +32,9 @@ from metaclone.iis7.children import (
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
+from metaclone.model.lookup import SiteTable, site_path_pattern
 from metaclone.model.rules import name_key
+from metaclone.model.sites import SiteKind
 
 __all__ = [
     "APP_FRIENDLY_NAME_PROPERTY",
@@ -41,6 +45,7 @@ __all__ = [
     "SiteElement",
     "SiteIndex",
     "children_named",
+    "entry_identity",
     "index_applicationhost",
     "last_sites_level_element",
     "site_entry",
@@ -48,9 +53,12 @@ __all__ = [
 ]
 
 
-#: customMetadata key of a web site (``LM/W3SVC/<id>``) or of something below it.  IIS writes
-#: the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
-_METADATA_SITE_KEY = re.compile(r"(/?LM/W3SVC/)([1-9][0-9]*)(/.*)?", re.IGNORECASE | re.S)
+#: customMetadata key of a site (``LM/W3SVC/<id>``) or of something below it (group
+#: ``below``).  IIS writes the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
+_METADATA_SITE_KEY = re.compile(
+    site_path_pattern((SiteKind.WEB,), canonical_id=True, optional_slash=True) + "(?P<below>/.*)?",
+    re.IGNORECASE | re.S,
+)
 
 
 #: customMetadata properties (IIS 6 property ids, as MBSchema names them) that hold a site's
@@ -147,15 +155,27 @@ class MetadataKey:
     @property
     def is_site_root(self) -> bool:
         """True for the site's own key, ``LM/W3SVC/<id>`` (not one of its applications)."""
+        return self.below_site == ""
+
+    @property
+    def below_site(self) -> str | None:
+        """The path below the site's own key (``/ROOT/app``; "" for that key itself), or None
+        for a key of no site."""
         match = _METADATA_SITE_KEY.fullmatch(self.path)
-        return match is not None and not match.group(3)
+        return None if match is None else match.group("below") or ""
 
     def moved(self, new_id: int) -> str:
         """The path with the site id replaced by ``new_id``."""
         match = _METADATA_SITE_KEY.fullmatch(self.path)
         if match is None:
             return self.path
-        return f"{match.group(1)}{new_id}{match.group(3) or ''}"
+        return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
+
+
+def entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
+    """The id, name and kind a lookup reads of ``entry``: IIS 7 numbers web and FTP sites
+    together, so every entry is looked up as a web site."""
+    return entry.id, entry.name, SiteKind.WEB
 
 
 @attrs.frozen
@@ -183,14 +203,25 @@ class SiteIndex:
     problems: tuple[tuple[int, str], ...] = ()
 
     @functools.cached_property
-    def sites_by_id(self) -> dict[int, tuple[SiteElement, ...]]:
-        """The sites by id (more than one where a broken file repeats an id)."""
-        return grouped((entry.id, entry) for entry in self.sites)
+    def table(self) -> SiteTable[SiteElement]:
+        """The sites by id and by name, grouped as every lookup groups them."""
+        return SiteTable(
+            self.sites,
+            entry_identity,
+            separate_ftp_ids=False,
+            id_of=operator.attrgetter("id"),
+            name_of=operator.attrgetter("name"),
+        )
 
-    @functools.cached_property
-    def sites_by_name(self) -> dict[str, tuple[SiteElement, ...]]:
+    @property
+    def sites_by_id(self) -> Mapping[int, tuple[SiteElement, ...]]:
+        """The sites by id (more than one where a broken file repeats an id)."""
+        return self.table.by_id
+
+    @property
+    def sites_by_name(self) -> Mapping[str, tuple[SiteElement, ...]]:
         """The sites by name, as Windows compares them (:func:`~metaclone.model.rules.name_key`)."""
-        return grouped((name_key(entry.name), entry) for entry in self.sites)
+        return self.table.by_name
 
     @functools.cached_property
     def locations(self) -> tuple[LocationEntry, ...]:
@@ -213,7 +244,7 @@ class SiteIndex:
         for key, attribute_text in children_named(self.text, self.metadata_element, "key"):
             path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
             match = _METADATA_SITE_KEY.fullmatch(path)
-            keys.append(MetadataKey(key, path, int(match.group(2)) if match else None))
+            keys.append(MetadataKey(key, path, int(match.group("id")) if match else None))
         return tuple(keys)
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
@@ -257,11 +288,12 @@ def site_entry(
         raise xml.parse_error(element.start, f"<site name={name!r}> has no id attribute")
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            element.start,
-            f"site {name!r} has id {id_raw!r}; an id is a positive integer",
-        )
+        raise _id_refused(xml, element.start, name, id_raw)
     return SiteElement.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
+
+
+def _id_refused(xml: XmlDocument, offset: int, name: str, id_raw: str) -> ParseError:
+    return xml.parse_error(offset, f"site {name!r} has id {id_raw!r}; an id is a positive integer")
 
 
 def index_applicationhost(xml: XmlDocument) -> SiteIndex:
@@ -315,9 +347,7 @@ def entry_from_span(
     name = decode_attribute_value(name_raw)
     id_text = decode_attribute_value(id_raw).strip()
     if not id_text.isdigit() or not id_text.isascii():
-        raise xml.parse_error(
-            start, f"site {name!r} has id {id_raw!r}; an id is a positive integer"
-        )
+        raise _id_refused(xml, start, name, id_raw)
     return SiteElement(
         int(id_text),
         name,
@@ -353,18 +383,7 @@ def sites_level_elements(
     Only the gaps between sites that mention ``<name`` are read, so a large file costs one
     string search; a site's own ``applicationDefaults`` is never taken.
     """
-    content_start, content_end = sites_element.content_start, sites_element.content_end
-    starts = [entry.start for entry in sites]
-    needle = f"<{name}"
-    return _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    return _elements_in_gaps(text, sites_element, sites, [entry.start for entry in sites], name)
 
 
 def last_sites_level_element(
@@ -389,28 +408,20 @@ def last_sites_level_element(
         if spans and spans[-1][0] == found:
             span = spans[-1]
             return element_of_span(name, *span[:4]), attributes_of(span[4])
-    every = _elements_in_gaps(
-        text,
-        content_start=content_start,
-        content_end=content_end,
-        sites=sites,
-        starts=starts,
-        needle=needle,
-        name=name,
-    )
+    every = _elements_in_gaps(text, sites_element, sites, starts, name)
     return every[-1] if every else None
 
 
 def _elements_in_gaps(
     text: str,
-    *,
-    content_start: int,
-    content_end: int,
+    sites_element: Element,
     sites: Sequence[SiteElement],
     starts: list[int],
-    needle: str,
     name: str,
 ) -> list[tuple[Element, dict[str, str]]]:
+    """:func:`sites_level_elements`, given where the sites start (``starts``)."""
+    content_start, content_end = sites_element.content_start, sites_element.content_end
+    needle = f"<{name}"
     gaps: list[int] = []
     found = text.find(needle, content_start, content_end)
     while found >= 0:

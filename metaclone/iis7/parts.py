@@ -8,7 +8,6 @@ blocks (by path relative to their site), customMetadata keys and application poo
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
 import attrs
@@ -17,8 +16,6 @@ from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.lossless import Element, XmlDocument
 from metaclone.model.parts import Node, Part, PartKind, node_of
 from metaclone.model.sites import Site
-
-_SITE_METADATA = re.compile(r"/?LM/W3SVC/[0-9]+(/.*)?", re.IGNORECASE | re.S)
 
 
 def apphost_parts(doc: AppHostDocument) -> Iterator[Part]:
@@ -81,8 +78,8 @@ def _metadata_parts(doc: AppHostDocument) -> Iterator[Part]:
         by_id.setdefault(site.id, site)
     for key in doc.metadata_keys:
         owner = by_id.get(key.site_id) if key.site_id is not None else None
-        match = _SITE_METADATA.fullmatch(key.path)
-        identity = ((match.group(1) or "") if owner is not None and match else key.path).casefold()
+        below = key.below_site
+        identity = (below if owner is not None and below is not None else key.path).casefold()
         line = xml.line_of(key.element.start)
         yield Part(
             PartKind.METADATA,

@@ -75,6 +75,37 @@ def site_key(site: Site) -> str:
     return str(site.id) if site.kind is SiteKind.WEB else f"ftp/{site.id}"
 
 
+#: How IIS 6 names each kind of site in a metabase path (``/LM/W3SVC/7``, ``/LM/MSFTPSVC/21``).
+SITE_SERVICES = {SiteKind.WEB: "W3SVC", SiteKind.FTP: "MSFTPSVC"}
+
+
+def site_path_pattern(
+    kinds: Sequence[SiteKind] = (SiteKind.WEB, SiteKind.FTP),
+    *,
+    canonical_id: bool = False,
+    optional_slash: bool = False,
+) -> str:
+    """The regular expression of a site's metabase path, ``/LM/W3SVC/<id>``: the one
+    definition every reader of such paths compiles, with what follows the path its own.
+
+    Group ``service`` is the service's name as written, group ``id`` the id's digits (groups 1
+    and 2).  Compile it with ``re.IGNORECASE`` to read paths as written; without, it matches
+    paths folded to lower case.  The keywords are where the two places such paths occur differ:
+
+    * ``kinds``: the IIS 6 metabase has a service per kind of site; IIS 7 writes the
+      customMetadata keys of every site, FTP sites too, below ``LM/W3SVC``.
+    * ``canonical_id``: IIS 7 writes a customMetadata key's id in canonical decimal, so
+      ``LM/W3SVC/07`` is no key of site 7; a metabase ``Location`` is read with the digits as
+      written, leading zeros and all, since a key found by its digits is a key IIS 6 reads.
+    * ``optional_slash``: IIS 7 writes ``LM/W3SVC/7`` (some tools ``/LM/W3SVC/7``); a
+      metabase ``Location`` always starts with ``/``.
+    """
+    services = "|".join(SITE_SERVICES[kind].lower() for kind in kinds)
+    digits = "[1-9][0-9]*" if canonical_id else "[0-9]+"
+    slash = "/?" if optional_slash else "/"
+    return f"{slash}lm/(?P<service>{services})/(?P<id>{digits})"
+
+
 def select_site(
     candidates: Sequence[_Candidate],
     key: SiteKey,
@@ -162,7 +193,10 @@ class SiteTable(Generic[_Entry]):
     :meth:`select` chooses exactly as :func:`select_site` does: the one entry with the id or
     name asked for is taken at once, anything else (none, several) is left to
     :func:`select_site` for its error.  ``line`` gives an entry's line, which tells apart sites
-    that share an id when a :class:`Site` is the key.
+    that share an id when a :class:`Site` is the key.  ``id_of`` and ``name_of`` read an
+    entry's id and name when the entries are grouped, faster than ``identity`` can
+    (``operator.attrgetter``: grouping a large file's sites makes no Python call a site); by
+    default they are read from ``identity``.
     """
 
     def __init__(
@@ -173,26 +207,31 @@ class SiteTable(Generic[_Entry]):
         separate_ftp_ids: bool,
         line: Callable[[_Entry], int | None] | None = None,
         groups: Groups[_Entry] | None = None,
+        id_of: Callable[[_Entry], int] | None = None,
+        name_of: Callable[[_Entry], str] | None = None,
     ) -> None:
         self.entries = entries
         self.identity = identity
         self.separate_ftp_ids = separate_ftp_ids
         self._line = line
         self._groups = groups
+        self._id_of = id_of if id_of is not None else lambda entry: identity(entry)[0]
+        self._name_of = name_of if name_of is not None else lambda entry: identity(entry)[1]
 
     @functools.cached_property
     def by_id(self) -> Mapping[int, tuple[_Entry, ...]]:
         """The entries by id, built on the first lookup by id (or taken from ``groups``)."""
         if self._groups is not None:
             return self._groups.by_id()
-        return grouped((self.identity(e)[0], e) for e in self.entries)
+        return grouped(zip(map(self._id_of, self.entries), self.entries, strict=True))
 
     @functools.cached_property
     def by_name(self) -> Mapping[str, tuple[_Entry, ...]]:
         """The entries by :func:`~metaclone.model.rules.name_key` of their names."""
         if self._groups is not None:
             return self._groups.by_name()
-        return grouped((name_key(self.identity(e)[1]), e) for e in self.entries)
+        names = map(name_key, map(self._name_of, self.entries))
+        return grouped(zip(names, self.entries, strict=True))
 
     def select(self, key: SiteKey, *, path: str, format: str) -> _Entry:
         """The entry ``key`` selects; AmbiguousSiteError or SiteNotFoundError otherwise."""

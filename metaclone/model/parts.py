@@ -80,25 +80,26 @@ class Difference:
     new: str | None
 
 
+def _identifying(node: Node) -> str | None:
+    """The first of ``node``'s attributes that tell it from its siblings: name, path, id, value."""
+    return next(
+        (node.attribute(n) for n in ("name", "path", "id", "value") if node.attribute(n)), None
+    )
+
+
 def _keyed(children: Iterable[Node]) -> dict[tuple[str, str, int], Node]:
     """Children by name, identifying attribute (``name``, ``path``, ...) and occurrence."""
     seen: Counter[tuple[str, str]] = Counter()
     keyed: dict[tuple[str, str, int], Node] = {}
     for child in children:
-        ident = next(
-            (child.attribute(n) for n in ("name", "path", "id", "value") if child.attribute(n)),
-            None,
-        )
-        pair = (child.name, (ident or "").casefold())
+        pair = (child.name, (_identifying(child) or "").casefold())
         keyed[(*pair, seen[pair])] = child
         seen[pair] += 1
     return keyed
 
 
 def _label(path: str, key: tuple[str, str, int], node: Node) -> str:
-    ident = next(
-        (node.attribute(n) for n in ("name", "path", "id", "value") if node.attribute(n)), None
-    )
+    ident = _identifying(node)
     shown = f"{key[0]}[{ident}]" if key[1] and ident else key[0]
     return f"{path}/{shown}" if path else shown
 

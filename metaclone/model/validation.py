@@ -8,6 +8,8 @@ specific error (exit status 3 on the command line).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from metaclone.errors import BindingError, SiteIdOutOfRangeError, SiteNameError
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model import rules
@@ -24,21 +26,26 @@ SSL_FLAGS_ANY = SSL_FLAGS_IIS10
 
 def require_site_name(name: object, *, path: str | None = None) -> str:
     """``name`` when IIS accepts it as a site name; else :class:`SiteNameError` naming the rule."""
-    if not isinstance(name, str):
-        raise SiteNameError(f"{name!r} is not a site name", path=path)
-    problem = rules.site_name_problem(name) or _encoding_problem(name)
-    if problem is not None:
-        raise SiteNameError(f"site name {name!r} is refused: {problem}", path=path)
-    return name
+    return _require_name(name, "a", "site name", rules.site_name_problem, path)
 
 
 def require_pool_name(name: object, *, path: str | None = None) -> str:
     """``name`` when IIS accepts it as an application pool name; else :class:`SiteNameError`."""
+    return _require_name(name, "an", "application pool name", rules.pool_name_problem, path)
+
+
+def _require_name(
+    name: object,
+    article: str,
+    what: str,
+    problem_of: Callable[[str], str | None],
+    path: str | None,
+) -> str:
     if not isinstance(name, str):
-        raise SiteNameError(f"{name!r} is not an application pool name", path=path)
-    problem = rules.pool_name_problem(name) or _encoding_problem(name)
+        raise SiteNameError(f"{name!r} is not {article} {what}", path=path)
+    problem = problem_of(name) or _encoding_problem(name)
     if problem is not None:
-        raise SiteNameError(f"application pool name {name!r} is refused: {problem}", path=path)
+        raise SiteNameError(f"{what} {name!r} is refused: {problem}", path=path)
     return name
 
 

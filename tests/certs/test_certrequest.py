@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.certs.files import write_new_file
+from metaclone.certs import load_certificate
+from metaclone.certs.files import load_private_key, write_new_file
 from metaclone.certs.request import make_csr, order_chain, pack_pfx
 from metaclone.cli import main
 from metaclone.errors import (
@@ -36,7 +37,17 @@ from metaclone.errors import (
 )
 from metaclone.model.lookup import SiteKey, select_site, site_identity
 from metaclone.model.sites import Site
-from tests.certgen import Key, make_cert, new_key, new_rsa_key
+from tests.certgen import (
+    Key,
+    integer,
+    make_cert,
+    new_key,
+    new_rsa_key,
+    octet_string,
+    oid,
+    pem,
+    sequence,
+)
 from tests.conftest import FIXTURES
 
 PEM = serialization.Encoding.PEM
@@ -566,3 +577,36 @@ def test_pack_cli_usage_errors(
     without_password = [a for a in args if a not in ("--password-env", "PFX_PASSWORD")]
     assert main(without_password) == 2
     assert not os.path.exists(tmp_path / "out.pfx")
+
+
+def test_a_key_of_a_kind_metaclone_cannot_read_is_refused_by_name(
+    tmp_path: Path,
+    chain: Chain,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PKCS#8 with an algorithm no library knows: cryptography raises UnsupportedAlgorithm.
+    der = sequence(integer(0), sequence(oid("1.2.3.4")), octet_string(b"\x04\x00"))
+    cert = write_certs(tmp_path / "c.pem", chain.leaf)
+    expected = (
+        "the private key in {} is of a kind metaclone cannot read (Unknown key type: 1.2.3.4); "
+        "IIS needs an RSA or ECDSA (P-256, P-384, P-521) key"
+    )
+    for name, data in (("k.der", der), ("k.pem", pem("PRIVATE KEY", der))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CertificateError) as refused:
+            load_private_key(path)
+        assert refused.value.message == expected.format("this file")
+        assert refused.value.path == str(path)
+    both = tmp_path / "both.pem"
+    both.write_bytes(cert.read_bytes() + pem("PRIVATE KEY", der))
+    with pytest.raises(CertificateError) as refused:
+        load_certificate(both)
+    assert refused.value.message == expected.format("this PEM file")
+    monkeypatch.setenv("PFX_PASSWORD", "pw")
+    out = tmp_path / "out.pfx"
+    args = ["cert", "pack", "--key", str(tmp_path / "k.pem"), "--cert", str(cert)]
+    assert main([*args, "--out", str(out), "--password-env", "PFX_PASSWORD"]) == 3
+    assert "is of a kind metaclone cannot read" in capsys.readouterr().err
+    assert not out.exists()

@@ -20,11 +20,14 @@ from hypothesis import strategies as st
 from metaclone.certs import (
     LoadedCertificate,
     check_validity,
+    leaf_certificates,
     load_certificate,
+    open_pkcs12,
     password_from_env,
     password_from_file,
     uncovered_hosts,
 )
+from metaclone.certs.files import collect_certificates
 from metaclone.errors import CertificateError, CertificateKeyError, CertificateValidityError
 from metaclone.model.sites import CertificateRef, normalize_thumbprint
 from tests.certgen import NOW, UTC, make_cert, new_key
@@ -215,6 +218,38 @@ def test_pfx_key_stored_apart_from_its_own_certificate_is_accepted(
 def test_pfx_with_only_a_key_is_refused(tmp_path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     with pytest.raises(CertificateError, match="holds no certificate"):
         load_certificate(write(tmp_path, "key.pfx", pfx(key, None)))
+
+
+def test_open_pkcs12_opens_with_the_password_or_says_none(
+    key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
+) -> None:
+    content = open_pkcs12(pfx(key, cert), None)
+    assert content is not None
+    assert content[1] == cert
+    assert open_pkcs12(pfx(key, cert, password=b"pw"), None) is None
+    assert open_pkcs12(pfx(key, cert, password=b"pw"), b"wrong") is None
+    opened = open_pkcs12(pfx(key, cert, password=b"pw"), b"pw")
+    assert opened is not None
+    assert opened[1] == cert
+
+
+def test_leaf_certificates_are_those_that_issued_none_of_the_others(
+    chain: tuple[x509.Certificate, x509.Certificate], cert: x509.Certificate
+) -> None:
+    leaf, ca = chain
+    assert leaf_certificates([ca, leaf]) == [leaf]
+    assert leaf_certificates([leaf]) == [leaf]
+    assert leaf_certificates([leaf, cert]) == [leaf, cert]
+
+
+def test_collect_takes_the_leaf_of_a_keyless_pfx_holding_a_chain(
+    tmp_path: Path, chain: tuple[x509.Certificate, x509.Certificate]
+) -> None:
+    leaf, ca = chain
+    path = write(tmp_path, "chain.pfx", pfx(None, None, [ca, leaf], password=b"pw"))
+    (found,) = collect_certificates([path], b"pw")
+    assert found.certificate == leaf
+    assert found.has_private_key is False
 
 
 # -- PKCS#7 ------------------------------------------------------------------------------------

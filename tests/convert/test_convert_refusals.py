@@ -18,16 +18,19 @@ from metaclone.errors import (
 from metaclone.iis7.applicationhost import AppHostDocument
 from tests.conftest import FIXTURES
 from tests.convert.test_convert import METABASE, metabase, target
+from tests.helpers import assert_refused
 
 
 def refused(error: type[Exception], match: str, **options: object) -> None:
     source = options.pop("source", metabase())
     into = options.pop("into", target())
     site = options.pop("site", "Store")
-    before = into.to_bytes()  # type: ignore[attr-defined]
-    with pytest.raises(error, match=match):
-        site_to_applicationhost(source, site, into, **options)  # type: ignore[arg-type]
-    assert into.to_bytes() == before  # type: ignore[attr-defined]
+    assert_refused(
+        into.to_bytes(),  # type: ignore[attr-defined]
+        lambda doc: site_to_applicationhost(source, site, doc, **options),  # type: ignore[arg-type]
+        error,
+        match,
+    )
 
 
 def test_metabase_that_is_no_iis6_metabase() -> None:

@@ -330,7 +330,7 @@ def test_error_bad_app_id() -> None:
         HEADER + "IP:port : 0.0.0.0:443\nCertificate Hash : (null)\nApplication ID : {x}\n"
     )
     assert (error.line, error.column) == (6, 18)
-    assert "not a GUID" in error.message
+    assert error.message == f"application id '{{x}}' is not a GUID such as {IIS_APP_ID}"
 
 
 def test_error_prose_inside_a_block() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 
 import pytest
 from hypothesis import given
@@ -25,6 +26,7 @@ from metaclone.model.site_rules import (
     choose_site_id,
 )
 from metaclone.model.sites import Binding, Severity, Site, SiteKind
+from metaclone.model.validation import require_pool_name, require_site_name
 
 # -- lookup ------------------------------------------------------------------------------------
 
@@ -70,6 +72,25 @@ def test_a_table_chooses_as_going_through_every_entry(
         )
     )
     assert chosen == scanned
+
+
+@given(_ENTRIES, _KEYS, st.booleans())
+def test_a_table_reading_ids_and_names_apart_groups_and_chooses_alike(
+    entries: list[_Entry], key: SiteKey, separate_ftp_ids: bool
+) -> None:
+    plain = SiteTable(entries, _identity, separate_ftp_ids=separate_ftp_ids)
+    fast = SiteTable(
+        entries,
+        _identity,
+        separate_ftp_ids=separate_ftp_ids,
+        id_of=itemgetter(0),
+        name_of=itemgetter(1),
+    )
+    assert fast.by_id == plain.by_id
+    assert fast.by_name == plain.by_name
+    assert _outcome(lambda: fast.select(key, path="p", format="f")) == _outcome(
+        lambda: plain.select(key, path="p", format="f")
+    )
 
 
 @given(_ENTRIES, st.booleans())
@@ -217,3 +238,21 @@ def test_stopped_sites_unnamed_sites_and_shared_listeners_are_no_clash() -> None
         _site(4, "", "net.tcp/808:*"),
     ]
     assert common_checks(sites, IIS7_RULES) == []
+
+
+@pytest.mark.parametrize(
+    ("require", "value", "message"),
+    [
+        (require_site_name, 7, "7 is not a site name"),
+        (require_pool_name, None, "None is not an application pool name"),
+        (require_site_name, "a/b", "site name 'a/b' is refused: "),
+        (require_pool_name, "a/b", "application pool name 'a/b' is refused: "),
+    ],
+)
+def test_names_that_are_not_names_are_refused(
+    require: Callable[..., str], value: object, message: str
+) -> None:
+    with pytest.raises(SiteNameError) as refused:
+        require(value, path="applicationHost.config")
+    assert refused.value.message.startswith(message)
+    assert refused.value.path == "applicationHost.config"

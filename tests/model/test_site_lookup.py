@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import metaclone
 from metaclone.errors import MetacloneError
 from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.model.lookup import SiteKey, select_site, site_identity
-from metaclone.model.sites import Site
+from metaclone.iis7.applicationhost import AppHostDocument
+from metaclone.model.lookup import SiteKey, select_site, site_identity, site_path_pattern
+from metaclone.model.sites import Site, SiteKind
 from tests.conftest import fixture_files
 
 IIS6_FILES = fixture_files("iis6/*.xml")
@@ -97,3 +100,49 @@ def test_keys_under_a_path_are_the_same_found_by_groups(path: Path) -> None:
             assert grouped.keys_under(location.upper() + "/") == searched.keys_under(location)
             searched = metaclone.load(path)  # a fresh index: searches every path
             assert isinstance(searched, MetabaseDocument)
+
+
+# -- site paths --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "path", "found"),
+    [
+        ({}, "/LM/W3SVC/7", ("W3SVC", "7")),
+        ({}, "/lm/MSFTPSVC/021", ("MSFTPSVC", "021")),
+        ({}, "LM/W3SVC/7", None),
+        ({}, "/LM/W3SVC/x", None),
+        ({"kinds": (SiteKind.WEB,)}, "/LM/MSFTPSVC/21", None),
+        ({"canonical_id": True}, "/LM/W3SVC/07", None),
+        ({"canonical_id": True}, "/LM/W3SVC/70", ("W3SVC", "70")),
+        ({"optional_slash": True}, "LM/W3SVC/7", ("W3SVC", "7")),
+        ({"optional_slash": True}, "/LM/W3SVC/7", ("W3SVC", "7")),
+    ],
+)
+def test_site_path_pattern_reads_the_service_and_the_id(
+    options: dict[str, Any], path: str, found: tuple[str, str] | None
+) -> None:
+    match = re.fullmatch(site_path_pattern(**options), path, re.IGNORECASE)
+    assert (match.group("service", "id") if match else None) == found
+    if match:
+        assert match.groups() == found  # the groups are also 1 and 2
+
+
+def test_iis7_metadata_keys_tell_their_site_and_what_is_below_it() -> None:
+    doc = metaclone.loads(
+        b'<configuration><system.applicationHost><sites><site name="A" id="7" /></sites>'
+        b'<customMetadata><key path="LM/W3SVC/7" /><key path="/lm/w3svc/7/ROOT/app" />'
+        b'<key path="LM/W3SVC/07" /><key path="LM/W3SVC/INFO" /></customMetadata>'
+        b"</system.applicationHost></configuration>"
+    )
+    assert isinstance(doc, AppHostDocument)
+    keys = doc.metadata_keys
+    assert [k.site_id for k in keys] == [7, 7, None, None]
+    assert [k.below_site for k in keys] == ["", "/ROOT/app", None, None]
+    assert [k.is_site_root for k in keys] == [True, False, False, False]
+    assert [k.moved(12) for k in keys] == [
+        "LM/W3SVC/12",
+        "/lm/w3svc/12/ROOT/app",
+        "LM/W3SVC/07",
+        "LM/W3SVC/INFO",
+    ]
