@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import SITE_PATH
@@ -87,10 +87,14 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
     """Every key whose own AppPoolId names no pool: one search of the text, then the key of
     each value found (an inherited pool is reported at the key that sets it)."""
     findings: list[Finding] = []
-    for position, _, found in _key_properties(xml.text, table, _APP_POOL_ID):
+
+    def undefined(match: re.Match[str]) -> bool:
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        pool = decode_attribute_value(raw).strip()
+        return bool(pool) and rules.name_key(pool) not in pools
+
+    for position, _, found in _key_properties(xml.text, table, _APP_POOL_ID, undefined):
         pool = found.value.strip()
-        if not pool or rules.name_key(pool) in pools:
-            continue
         location = table.locations[position]
         site = _SITE_ID.match(location)
         findings.append(
@@ -194,17 +198,24 @@ def _key_values_by_site(
 
 
 def _key_properties(
-    text: str, table: KeyTable, pattern: re.Pattern[str]
+    text: str,
+    table: KeyTable,
+    pattern: re.Pattern[str],
+    wanted: Callable[[re.Match[str]], bool] | None = None,
 ) -> Iterator[tuple[int, str, _KeyValue]]:
     """Every property ``pattern`` finds in the start tag of a key, in file order: the key's
-    position, the name and the value.
+    position, the name and the value; only the matches ``wanted`` accepts, when given.
 
-    What it finds elsewhere (inside another value, in a key's content) is passed over by its
-    name only, so that a property such a match ran into is still found.
+    What it finds elsewhere (inside another value, in a key's content), and what is not
+    wanted, is passed over by its name only, so that a property such a match ran into is
+    still found.
     """
     search = pattern.search
     at = 0
     while (match := search(text, at)) is not None:
+        if wanted is not None and not wanted(match):
+            at = match.end(1)
+            continue
         position = table.position_at(match.start())
         found = _key_value(text, table, position, match) if position >= 0 else None
         if found is None:
