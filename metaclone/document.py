@@ -161,6 +161,12 @@ class ConfigDocument:
         """
         raise self._unsupported("list applications")
 
+    def with_settings(self, site: Site) -> Site:
+        """``site`` (one of :attr:`sites`) with its ``settings`` read: the effective
+        ``<limits>``, ``<logFile>`` and ``<traceFailedRequestsLogging>`` values of an IIS 7+
+        site.  Read on request, as :meth:`applications`; IIS 6 sites have none (None)."""
+        return site
+
     def attach_sslcerts(self, entries: Iterable[SslCertEntry]) -> None:
         """Give the document the HTTP.sys certificate entries of ``netsh http show sslcert``
         (IIS 7+; see :attr:`sslcerts_known`).

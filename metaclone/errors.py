@@ -119,6 +119,12 @@ class CertificateKeyError(CertificateError):
     """A PKCS#12 file holds no private key, or one that does not match its certificate."""
 
 
+class DuplicateDefaultsError(ParseError):
+    """``<sites>`` holds ``<siteDefaults>``, ``<applicationDefaults>`` or
+    ``<virtualDirectoryDefaults>`` more than once: IIS's configuration system does not accept
+    such a file, so what its sites inherit is not defined."""
+
+
 class NetshParseError(ParseError):
     """``netsh http show sslcert`` output could not be read."""
 

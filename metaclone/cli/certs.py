@@ -24,7 +24,7 @@ from metaclone.cli.options import (
     days,
 )
 from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
-from metaclone.cli.sites import site_line
+from metaclone.cli.sites import inherited_legend, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
@@ -67,6 +67,9 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
                 f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
                 f"{_serving_note(doc, binding)}  cert: {shown}\n"
             )
+    legend = inherited_legend(sites)
+    if legend is not None:
+        console.out(legend + "\n")
     return EXIT_OK
 
 

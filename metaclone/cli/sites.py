@@ -26,10 +26,27 @@ from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Application, Site
 
+#: The mark after a value the site inherits, and the line that explains it.
+INHERITED_MARK = "*"
+INHERITED_LEGEND = (
+    f"{INHERITED_MARK} inherited: not set on the site or application itself "
+    "(IIS 7 <siteDefaults> or <applicationDefaults>, IIS 6 a key above it)"
+)
+
 
 def site_line(site: Site) -> str:
-    state = "started" if site.auto_start else "stopped"
+    """One line for ``site``; a value it inherits is marked :data:`INHERITED_MARK`."""
+    state = "[started]" if site.auto_start else "[stopped]"
     bindings = ", ".join(b.summary for b in site.bindings) or "-"
+    cert_mark = ""
+    if site.inherited:
+        inherited = site.inherited
+        if "auto_start" in inherited:
+            state += INHERITED_MARK
+        if "bindings" in inherited:
+            bindings = f"({bindings}){INHERITED_MARK}"
+        if "certificate" in inherited:
+            cert_mark = INHERITED_MARK
     if site.certificate is not None:
         certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
     else:
@@ -47,11 +64,18 @@ def site_line(site: Site) -> str:
         else:
             certificate = "in HTTP.sys (give --sslcert to show it)"
     kind = " ftp" if site.kind.value == "ftp" else ""
-    return f"{site.id:>10}  {site.name}{kind}  [{state}]  {bindings}  cert: {certificate}"
+    return f"{site.id:>10}  {site.name}{kind}  {state}  {bindings}  cert: {certificate}{cert_mark}"
+
+
+def inherited_legend(sites: Sequence[Site]) -> str | None:
+    """The line that explains :data:`INHERITED_MARK`, when one of ``sites`` shows it."""
+    return INHERITED_LEGEND if any(site.inherited for site in sites) else None
 
 
 def _application_line(application: Application) -> str:
     pool = application.application_pool or "-"
+    if "application_pool" in application.inherited:
+        pool += INHERITED_MARK
     directories = ", ".join(
         f"{d.path} = {d.physical_path}" for d in application.virtual_directories
     )
@@ -97,20 +121,28 @@ def _list_sites(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         entries = (
-            {**_site_json(doc, s), "applications": [a.to_json() for a in doc.applications(s)]}
+            {
+                **_site_json(doc, doc.with_settings(s)),
+                "applications": [a.to_json() for a in doc.applications(s)],
+            }
             if args.applications
-            else _site_json(doc, s)
+            else _site_json(doc, doc.with_settings(s))
             for s in sites
         )
         console.json("sites", json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
+    legend = inherited_legend(sites)
     if not args.applications:
         console.out_lines(site_line(site) for site in sites)
-        return EXIT_OK
-    for site in sites:
-        lines = [site_line(site), *map(_application_line, doc.applications(site))]
-        console.out_lines(lines)
+    else:
+        for site in sites:
+            applications = doc.applications(site)
+            if legend is None and any(a.inherited for a in applications):
+                legend = INHERITED_LEGEND
+            console.out_lines([site_line(site), *map(_application_line, applications)])
+    if legend is not None:
+        console.out(legend + "\n")
     return EXIT_OK
 
 

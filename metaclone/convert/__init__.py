@@ -52,7 +52,7 @@ from metaclone.iis7.style import (
 )
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import TagKind, next_tag
-from metaclone.model.rules import pool_name_problem, site_name_problem
+from metaclone.model.rules import name_key, pool_name_problem, site_name_problem
 from metaclone.model.sites import Finding, Severity, Site, SiteKind
 
 
@@ -336,21 +336,21 @@ class _Writer:
         self._insert(self.sites_element, last, [Node("site", attributes, tuple(children))])
 
     def existing_pools(self) -> set[str]:
-        """The names of the target's application pools, casefolded."""
+        """The names of the target's application pools, as IIS compares them (name_key)."""
         element = self.pools_element
         names: set[str] = set()
         if element is None:
             return names
         for child in self.xml.children(element):
             if child.name == "add":
-                names.add((self.xml.get(child, "name") or "").casefold())
+                names.add(name_key(self.xml.get(child, "name") or ""))
                 self.last_pool = child
         return names
 
     def new_pools(self, pools: Sequence[SourcePool]) -> list[SourcePool]:
         """The pools the target does not have yet."""
         existing = self.existing_pools() if pools else set()
-        return [pool for pool in pools if pool.name.casefold() not in existing]
+        return [pool for pool in pools if name_key(pool.name) not in existing]
 
     def _differing_from_site_defaults(self, source: SourceSite) -> Settings:
         """The site's own logging and limits values that differ from what the target's
@@ -393,9 +393,9 @@ class _Writer:
     ) -> tuple[str, ...]:
         """Add the ``added`` pools; note the others, which the site uses as they are."""
         element = self.pools_element
-        names = {pool.name.casefold() for pool in added}
+        names = {name_key(pool.name) for pool in added}
         for pool in pools:
-            notes.extend(_pool_notes(pool, pool.name.casefold() not in names, self.target))
+            notes.extend(_pool_notes(pool, name_key(pool.name) not in names, self.target))
         if not added:
             return ()
         for pool in added:

@@ -105,8 +105,10 @@ def application_node(app: Application) -> Node:
 
 
 def ftp_server_node(source: SourceSite) -> Node:
-    """An FTP site's ``<ftpServer>``: SSL allowed (IIS 6 FTP had none; IIS 7 requires it
-    unless told otherwise), the certificate if any, anonymous and basic logons."""
+    """An FTP site's ``<ftpServer>``: whether it starts (IIS 7 FTP starts as
+    ``ftpServer/@serverAutoStart`` says, not as the site's own ``serverAutoStart``), SSL
+    allowed (IIS 6 FTP had none; IIS 7 requires it unless told otherwise), the certificate if
+    any, anonymous and basic logons."""
     assert source.ftp_authentication is not None
     anonymous, basic = source.ftp_authentication
     ssl: list[tuple[str, str]] = []
@@ -125,7 +127,8 @@ def ftp_server_node(source: SourceSite) -> Node:
         ),
     )
     security = Node("security", children=(Node("ssl", tuple(ssl)), authentication))
-    return Node("ftpServer", children=(security,))
+    started = (("serverAutoStart", _bool(source.site.auto_start)),)
+    return Node("ftpServer", started, children=(security,))
 
 
 def _bool(value: bool) -> str:

@@ -37,6 +37,7 @@ from metaclone.iis6.schema import (
 )
 from metaclone.lossless import Attribute
 from metaclone.model.lookup import SITE_SERVICES
+from metaclone.model.rules import name_key
 from metaclone.model.sites import (
     Application,
     Binding,
@@ -300,9 +301,9 @@ def _pools(
     seen: set[str] = set()
     for app in applications:
         name = app.application_pool
-        if name is None or name.casefold() in seen:
+        if name is None or name_key(name) in seen:
             continue
-        seen.add(name.casefold())
+        seen.add(name_key(name))
         location = _POOLS + name
         key = doc.key(location)
         defined = key is not None and key.key_type == "IIsApplicationPool"

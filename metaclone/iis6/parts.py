@@ -23,6 +23,7 @@ from metaclone.iis6.schema import (
 )
 from metaclone.model.lookup import site_path_pattern
 from metaclone.model.parts import Node, Part, PartKind
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Site
 
 
@@ -83,7 +84,7 @@ def metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
             yield Part(
                 PartKind.KEY,
                 site,
-                relative.casefold(),
+                name_key(relative),
                 key.location,
                 key.line,
                 rewrite(doc.xml.slice(key.start, key.end)),
@@ -100,7 +101,7 @@ def metabase_parts(doc: MetabaseDocument) -> Iterator[Part]:
         yield Part(
             PartKind.POOL,
             None,
-            name.casefold(),
+            name_key(name),
             name,
             key.line,
             doc.xml.slice(key.start, key.end),
@@ -117,11 +118,11 @@ def _without_own_path(root: str) -> Callable[[str], str]:
 
     A value naming the site's own path (AppRoot, a redirect) names it whatever the site's id.
     """
-    folded = root.casefold()
+    folded = name_key(root)
 
     def marked(match: re.Match[str]) -> str:
         whole = match.group(0)
-        if whole.casefold() != folded:
+        if name_key(whole) != folded:
             return whole
         return whole[: match.start("id") - match.start()] + "<id>"
 

@@ -27,9 +27,15 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from metaclone.document import SiteKey
+from metaclone.errors import DuplicateDefaultsError
 from metaclone.handover import Handover, iis_express_steps
 from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
-from metaclone.iis7.checks import binding_clashes, certificate_findings, site_findings
+from metaclone.iis7.checks import (
+    binding_clashes,
+    certificate_findings,
+    schema_findings,
+    site_findings,
+)
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import (
@@ -43,7 +49,6 @@ from metaclone.model.sites import (
     Application,
     Finding,
     Site,
-    VirtualDirectory,
 )
 
 
@@ -60,10 +65,20 @@ class AppHostDocument(SiteCloning):
 
         An application without ``applicationPool`` (or ``enabledProtocols``) takes the value
         of the site's ``applicationDefaults``, else that of ``<sites><applicationDefaults>``;
-        ``inherited`` names the fields so filled in.
+        ``inherited`` names the fields so filled in.  Each virtual directory carries its user
+        name, logon method, allowSubDirConfig and whether it has a password: its own, else
+        those of the nearest ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``).
         """
         entry = self._entry(site)
         parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
+        if parts.repeated:
+            raise self.xml.located(
+                DuplicateDefaultsError,
+                entry.start,
+                f"site {entry.name!r} holds <{parts.repeated[0]}> more than once (in the site or "
+                "in one application); IIS does not accept a repeated element, so what its "
+                "applications inherit is not defined: merge them into one (check names the line)",
+            )
         defaults, _ = self._defaults()
         site_defaults = parts.application_defaults or {}
         fallback = {
@@ -71,7 +86,8 @@ class AppHostDocument(SiteCloning):
             "enabledProtocols": site_defaults.get("enabledProtocols", defaults.enabled_protocols),
         }
         applications: list[Application] = []
-        for app, vdirs in parts.applications:
+        nearer = parts.application_directory_defaults
+        for position, (app, vdirs) in enumerate(parts.applications):
             values: dict[str, str | None] = {}
             inherited: list[str] = []
             for name, field in (
@@ -90,7 +106,7 @@ class AppHostDocument(SiteCloning):
                     app.get("path", ""),
                     values["applicationPool"],
                     tuple(
-                        VirtualDirectory(v.get("path", ""), v.get("physicalPath", ""))
+                        defaults.directory_values(v, (nearer[position], parts.directory_defaults))
                         for v in vdirs
                     ),
                     values["enabledProtocols"],
@@ -159,11 +175,19 @@ class AppHostDocument(SiteCloning):
         return frozenset(found)
 
     def check(self) -> list[Finding]:
-        """Problems in the sites and what refers to them; the document is not changed."""
+        """Problems in the sites and what refers to them; the document is not changed.
+
+        In a file whose ``<sites>`` repeats a default element the sites have no defined values
+        (:class:`~metaclone.errors.DuplicateDefaultsError`): only the schema is checked.
+        """
+        try:
+            sites = self.sites
+        except DuplicateDefaultsError:
+            return schema_findings(self.xml, self._index(), self.ssl_flag_bits)
         return site_findings(
             self.xml,
             self._index(),
-            self.sites,
+            sites,
             ssl_bits=self.ssl_flag_bits,
             sslcerts=self._sslcert_by_endpoint if self._sslcerts_attached else None,
         )

@@ -103,10 +103,7 @@ class _Checker:
             values = {name: decode_attribute_value(value) for name, value in raw.items()}
         validators, required = _compiled(schema_name)
         for name, value in values.items():
-            validator = validators.get(name, _UNKNOWN)
-            if validator is None:
-                continue  # any string
-            if validator is _UNKNOWN:
+            if name not in validators:
                 if not _ignored(name):
                     self.add(
                         Severity.ERROR,
@@ -116,7 +113,8 @@ class _Checker:
                         self.offset_of(element, name),
                     )
                 continue
-            problem = validator(value)
+            validator = validators[name]
+            problem = validator(value) if validator is not None else None
             if problem is not None:
                 self.add(
                     Severity.ERROR,
@@ -141,6 +139,18 @@ class _Checker:
             return element.start
         return found.value_start if value else found.name_start
 
+    def once(self, elements: Sequence[Element], name: str, where: str) -> None:
+        """Report every ``<name>`` of ``elements`` after the first: IIS accepts one."""
+        for element in elements[1:]:
+            self.add(
+                Severity.ERROR,
+                "duplicate-defaults",
+                f"<{name}> appears again in {where} (first at line "
+                f"{self.xml.line_of(elements[0].start)}); IIS does not accept a repeated "
+                "element, so what it gives is not defined: merge them into one",
+                element.start,
+            )
+
     def unique(self, items: Sequence[tuple[str, Element]], what: str) -> None:
         """Report every item whose key (compared as IIS compares keys) came before."""
         if len(items) < 2:
@@ -164,11 +174,17 @@ class _Checker:
         return [child for child in found if child.name == name]
 
 
-def schema_findings(
+def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
+    """What the IIS schema rejects in the modelled parts of the document (see module notes)."""
+    with paused_garbage_collection():
+        return _schema_pass(xml, index, ssl_bits)[0]
+
+
+def _schema_pass(
     xml: XmlDocument, index: SiteIndex, ssl_bits: int
 ) -> tuple[list[Finding], list[Finding]]:
-    """What the IIS schema rejects in the modelled parts of the document (see module notes),
-    and apart, the site bindings that carry certificate attributes: one read of every site."""
+    """:func:`schema_findings`, and apart, the site bindings that carry certificate
+    attributes: one read of every site."""
     checker = _Checker(xml, index, ssl_bits)
     pools = _check_pools(checker)
     for entry in index.sites:
@@ -178,12 +194,17 @@ def schema_findings(
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
-            for element, _ in sites_level_elements(
-                xml.text, index.sites_element, index.sites, name
-            ):
+            elements = [
+                element
+                for element, _ in sites_level_elements(
+                    xml.text, index.sites_element, index.sites, name
+                )
+            ]
+            for element in elements:
                 checker.attributes(element, name)
                 if name == "siteDefaults":
                     _check_bindings(checker, checker.children(element, "bindings", _NESTED))
+            checker.once(elements, name, "<sites>")
     for location in index.locations:
         checker.attributes(location.element, "location")
     return checker.findings, checker.certificate_findings
@@ -213,6 +234,7 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
         for element in children.get(name, ()):
             checker.attributes(element, name)
+        checker.once([child.element for child in children.get(name, ())], name, "the site")
     for application in children.get("application", ()):
         values = checker.attributes(application, "application")
         paths.append((values.get("path", ""), application.element))
@@ -230,9 +252,17 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
             if directory.name == "virtualDirectory":
                 directory_values = checker.attributes(directory, "virtualDirectory")
                 directories.append((directory_values.get("path", ""), directory.element))
-        for element in application.children:
-            if element.name == "virtualDirectoryDefaults":
-                checker.attributes(element, "virtualDirectoryDefaults")
+        directory_defaults = [
+            child for child in application.children if child.name == "virtualDirectoryDefaults"
+        ]
+        for element in directory_defaults:
+            checker.attributes(element, "virtualDirectoryDefaults")
+        if len(directory_defaults) > 1:
+            checker.once(
+                [c.element for c in directory_defaults],
+                "virtualDirectoryDefaults",
+                "the application",
+            )
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 
@@ -296,13 +326,6 @@ def _is_uint(text: str) -> bool:
 
 #: What an attribute's value breaks: the code (schema-type, schema-rule) and the problem.
 _Validator = Callable[[str], "tuple[str, str] | None"]
-
-
-def _unknown(value: str) -> tuple[str, str] | None:
-    raise AssertionError("an attribute the schema does not define has no validator")
-
-
-_UNKNOWN: _Validator = _unknown
 
 
 @functools.cache
@@ -385,7 +408,7 @@ def _site_findings(
         Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
         for offset, message in index.problems
     )
-    schema, certificate_attributes = schema_findings(xml, index, ssl_bits)
+    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits)
     findings.extend(schema)
     ids = {s.id for s in sites}
     reported: set[int] = set()

@@ -15,7 +15,6 @@ from metaclone.errors import (
 from metaclone.iis7.certificates import SiteCertificates
 from metaclone.iis7.checks import orphan_finding
 from metaclone.iis7.children import elements_named
-from metaclone.iis7.defaults import FALSE, is_false
 from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
@@ -23,6 +22,7 @@ from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
 )
+from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
 from metaclone.messages import listing, quoted
@@ -33,6 +33,7 @@ from metaclone.model.sites import (
     Finding,
     Severity,
     Site,
+    SiteKind,
 )
 from metaclone.model.validation import (
     require_pool_name,
@@ -243,16 +244,19 @@ class SiteCloning(SiteCertificates):
     def _set_start(
         self, editor: Editor, entry: SiteElement, auto_start: bool, *, clone: bool
     ) -> None:
-        """Make the site start (or not) with IIS: ``serverAutoStart`` is written whenever the
-        value the site has now, its own or the one it inherits from ``<siteDefaults>``,
-        differs from ``auto_start``; a site that already starts as asked is left alone."""
-        current = self.xml.attribute(entry.element, "serverAutoStart")
-        if current is not None and current.value.strip():
-            effective = not is_false(current.value)
-        else:
-            effective = self._defaults()[0].auto_start
-        if effective != auto_start:
-            editor.set_attribute(entry.element, "serverAutoStart", "true" if auto_start else FALSE)
+        """Make the site start (or not) with IIS (see :func:`write_auto_start`): a value is
+        written whenever the one the site has now, its own or the one it inherits from
+        ``<siteDefaults>``, differs from ``auto_start``; a site that already starts as asked is
+        left alone."""
+        site = self._read_site(entry, self._index())
+        write_auto_start(
+            editor,
+            entry.element,
+            is_ftp=site.kind is SiteKind.FTP,
+            starts=site.auto_start,
+            wanted=auto_start,
+            sample=self._any_binding(),
+        )
         state = self.dialect.wrapper_state
         wrapper = entry.wrapper
         if (

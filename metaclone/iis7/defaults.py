@@ -2,9 +2,17 @@
 
 ``<siteDefaults>`` is ``isCollectionDefault`` in IIS_schema.xml: its attributes and children are
 the values of every ``<site>`` that does not set its own (``serverAutoStart``, ``<bindings>``,
-``<limits>``, ``<logFile>``, ``<ftpServer><security><ssl serverCertHash
-serverCertStoreName>``...).  ``<applicationDefaults>`` does the same for the applications, at
-``<sites>`` level and inside a site; the site's own one wins, attribute by attribute.
+``<ftpServer serverAutoStart>``, ``<ftpServer><security><ssl serverCertHash
+serverCertStoreName>``...); the attributes of ``<limits>``, ``<logFile>`` and
+``<traceFailedRequestsLogging>`` are merged one by one.  ``<applicationDefaults>`` does the same
+for the applications, at ``<sites>`` level and inside a site; the site's own one wins, attribute
+by attribute.  ``<virtualDirectoryDefaults>`` gives the virtual directories their ``userName``,
+``password``, ``logonMethod`` and ``allowSubDirConfig``: the nearest one (application, site,
+``<sites>``) wins, attribute by attribute.
+
+The configuration system does not accept one of these elements twice at one level; such a file
+has no defined defaults, so :attr:`SiteDefaults.duplicates` says where the extra ones are and
+the readers refuse to guess.
 
 The defaults are read once per version of the document, so that listing 50,000 sites costs no
 more than one look at ``<sites>``.
@@ -12,15 +20,52 @@ more than one look at ``<sites>``.
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterable, Mapping
+
 import attrs
 
-from metaclone.iis7.index import SiteIndex, last_sites_level_element
+from metaclone.iis7.index import SiteIndex, last_sites_level_element, sites_level_elements
+from metaclone.iis7.schema import DIRECTORY_DEFAULTS, SITE_SETTING_DEFAULTS
 from metaclone.iis7.site_parts import read_site_parts
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.model.sites import Binding, CertificateRef, is_ascii_number
+from metaclone.model.sites import (
+    Binding,
+    CertificateRef,
+    SiteSettings,
+    VirtualDirectory,
+    is_ascii_number,
+)
 
 #: How IIS writes false in a bool attribute it sets.
 FALSE = "false"
+
+
+#: The collection defaults of ``<sites>``, each allowed once.
+DEFAULT_ELEMENTS = ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults")
+
+
+#: The parts of :class:`~metaclone.model.sites.SiteSettings` by element name.
+SETTING_PARTS = {
+    "limits": "limits",
+    "logFile": "log_file",
+    "traceFailedRequestsLogging": "trace_failed_requests_logging",
+}
+
+
+#: The fields of :class:`~metaclone.model.sites.VirtualDirectory` a
+#: ``<virtualDirectoryDefaults>`` supplies, by attribute name.
+DIRECTORY_FIELDS = {
+    "userName": "user_name",
+    "password": "password_set",
+    "logonMethod": "logon_method",
+    "allowSubDirConfig": "allow_sub_dir_config",
+}
+
+
+# An encrypted empty password, which IIS writes as the schema default: no password.
+_EMPTY_SECRET = re.compile(r"\[enc:[^:\]]*::enc\]")
 
 
 @attrs.frozen
@@ -30,7 +75,11 @@ class SiteDefaults:
     ``server_auto_start`` is the text of ``siteDefaults/@serverAutoStart`` (None: not set);
     ``bindings`` the attributes of its bindings; ``ftp_ssl`` those of its
     ``ftpServer/security/ssl``; ``application_pool`` and ``enabled_protocols`` those of the
-    sites-level ``applicationDefaults``.
+    sites-level ``applicationDefaults``; ``ftp_server_auto_start`` the text of
+    ``siteDefaults/ftpServer/@serverAutoStart``; ``merged`` the attributes of its ``limits``,
+    ``logFile`` and ``traceFailedRequestsLogging`` by element name; ``directory`` those of the
+    sites-level ``virtualDirectoryDefaults``.  ``duplicates`` holds (name, offset) of every
+    default element that repeats one before it at ``<sites>`` level.
     """
 
     server_auto_start: str | None = None
@@ -38,11 +87,85 @@ class SiteDefaults:
     ftp_ssl: dict[str, str] | None = None
     application_pool: str | None = None
     enabled_protocols: str | None = None
+    ftp_server_auto_start: str | None = None
+    merged: dict[str, dict[str, str]] = attrs.Factory(dict)
+    directory: dict[str, str] | None = None
+    duplicates: tuple[tuple[str, int], ...] = ()
+    # The settings already worked out, by the sites' own values: most sites of a large file
+    # set the same few (IIS Manager writes the same logFile into each).
+    _settings_made: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings] = (
+        attrs.field(factory=dict, eq=False, repr=False)
+    )
 
     @property
     def auto_start(self) -> bool:
         """Whether a site without ``serverAutoStart`` starts (the schema's default: true)."""
         return not is_false(self.server_auto_start)
+
+    def ftp_auto_start(self, own: str | None) -> tuple[bool, bool]:
+        """Whether an FTP site whose ``ftpServer/@serverAutoStart`` reads ``own`` (None: not
+        set) starts, and whether that was inherited (the schema's default: true)."""
+        if own is not None and own.strip():
+            return not is_false(own), False
+        inherited = self.ftp_server_auto_start
+        return not is_false(inherited), inherited is not None and bool(inherited.strip())
+
+    @functools.cached_property
+    def plain_settings(self) -> SiteSettings:
+        """The settings of a site that sets none of its own: one value for every such site."""
+        return self.settings({})
+
+    def settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
+        """The settings of a site whose ``limits``, ``logFile`` and
+        ``traceFailedRequestsLogging`` have the attributes ``own`` (by element name)."""
+        key = tuple((name, tuple(values.items())) for name, values in own.items())
+        made = self._settings_made.get(key)
+        if made is None:
+            made = self._settings_made[key] = self._new_settings(own)
+        return made
+
+    def _new_settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
+        parts: dict[str, tuple[tuple[str, str], ...]] = {}
+        inherited: list[str] = []
+        for element, part in SETTING_PARTS.items():
+            values, taken = _merged(
+                SITE_SETTING_DEFAULTS[element], own.get(element, {}), self.merged.get(element, {})
+            )
+            parts[part] = values
+            inherited.extend(f"{part}.{name}" for name in taken)
+        return SiteSettings(
+            parts["limits"],
+            parts["log_file"],
+            parts["trace_failed_requests_logging"],
+            tuple(inherited),
+        )
+
+    def directory_values(
+        self, own: Mapping[str, str], nearer: Iterable[Mapping[str, str] | None]
+    ) -> VirtualDirectory:
+        """The virtual directory ``own`` with what it inherits from the
+        ``<virtualDirectoryDefaults>`` ``nearer`` (nearest first; these sites-level ones last)."""
+        chain = [d for d in (*nearer, self.directory) if d is not None]
+        values: dict[str, str] = {}
+        inherited: list[str] = []
+        for name, default in DIRECTORY_DEFAULTS.items():
+            if name in own:
+                values[name] = own[name]
+                continue
+            found = next((d[name] for d in chain if name in d), None)
+            if found is not None:
+                inherited.append(DIRECTORY_FIELDS[name])
+            values[name] = default if found is None else found
+        password = values["password"]
+        return VirtualDirectory(
+            own.get("path", ""),
+            own.get("physicalPath", ""),
+            user_name=values["userName"],
+            logon_method=values["logonMethod"],
+            allow_sub_dir_config=not is_false(values["allowSubDirConfig"]),
+            password_set=bool(password) and _EMPTY_SECRET.fullmatch(password.strip()) is None,
+            inherited=tuple(inherited),
+        )
 
     def binding_values(self) -> tuple[Binding, ...]:
         """The default bindings as values; ValueError for an sslFlags that is no number."""
@@ -79,6 +202,28 @@ class SiteDefaults:
         return CertificateRef(thumbprint.lower(), store or "MY"), from_defaults
 
 
+def _merged(
+    schema: tuple[tuple[str, str], ...], own: Mapping[str, str], defaults: Mapping[str, str]
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """Each attribute's value, own else default else the schema's (schema order, then any other
+    attribute as written); and the names of those taken from ``defaults``."""
+    values: list[tuple[str, str]] = []
+    taken: list[str] = []
+    known = {name for name, _ in schema}
+    extra = [name for name in (*defaults, *own) if name not in known]
+    names = [*(name for name, _ in schema), *dict.fromkeys(extra)]
+    fallback = dict(schema)
+    for name in names:
+        if name in own:
+            values.append((name, own[name]))
+        elif name in defaults:
+            values.append((name, defaults[name]))
+            taken.append(name)
+        else:
+            values.append((name, fallback[name]))
+    return tuple(values), taken
+
+
 def is_false(text: str | None) -> bool:
     """Whether a bool attribute's text reads as false (IIS accepts any case)."""
     return text is not None and text.strip().lower() == FALSE
@@ -87,21 +232,56 @@ def is_false(text: str | None) -> bool:
 def read_defaults(index: SiteIndex) -> SiteDefaults:
     """The collection defaults of the ``<sites>`` the index was built on.
 
-    Of several ``<siteDefaults>`` (a broken file) the last one counts, as with
-    ``applicationDefaults``; a default element inside a comment is never read.
+    A default element inside a comment is never read; of several at ``<sites>`` level (a file
+    IIS does not accept) the last one is read and the others are in ``duplicates``.
     """
     if index.sites_element is None or index.sites_element.name != "sites":
         return SiteDefaults()
     text = index.text
     found = last_sites_level_element(text, index.sites_element, index.sites, "siteDefaults")
     auto_start: str | None = None
-    bindings: tuple[dict[str, str], ...] = ()
-    ftp_ssl: dict[str, str] | None = None
+    parts = None
     if found is not None:
         element, values = found
         raw = values.get("serverAutoStart")
         auto_start = decode_attribute_value(raw) if raw is not None else None
         if not element.is_empty_tag:
             parts = read_site_parts(text, element)
-            bindings, ftp_ssl = parts.bindings, parts.ftp_ssl
-    return SiteDefaults(auto_start, bindings, ftp_ssl, index.default_pool, index.default_protocols)
+    directory = last_sites_level_element(
+        text, index.sites_element, index.sites, "virtualDirectoryDefaults"
+    )
+    ftp_server = parts.ftp_server if parts is not None and parts.ftp_server else {}
+    return SiteDefaults(
+        auto_start,
+        parts.bindings if parts is not None else (),
+        parts.ftp_ssl if parts is not None else None,
+        index.default_pool,
+        index.default_protocols,
+        ftp_server_auto_start=ftp_server.get("serverAutoStart"),
+        merged=parts.merged if parts is not None else {},
+        directory=_decoded(directory[1]) if directory is not None else None,
+        duplicates=duplicate_defaults(index),
+    )
+
+
+def _decoded(raw: Mapping[str, str]) -> dict[str, str]:
+    return {name: decode_attribute_value(value) for name, value in raw.items()}
+
+
+def duplicate_defaults(index: SiteIndex) -> tuple[tuple[str, int], ...]:
+    """(name, offset) of every ``<sites>``-level default element that repeats an earlier one.
+
+    One string count per name over ``<sites>``; the elements are read only where a name is
+    mentioned more than once.
+    """
+    sites_element = index.sites_element
+    if sites_element is None:
+        return ()
+    text = index.text
+    found: list[tuple[str, int]] = []
+    for name in DEFAULT_ELEMENTS:
+        mentions = text.count(f"<{name}", sites_element.content_start, sites_element.content_end)
+        if mentions > 1:
+            elements = sites_level_elements(text, sites_element, index.sites, name)
+            found.extend((name, element.start) for element, _ in elements[1:])
+    return tuple(sorted(found, key=lambda item: item[1]))

@@ -15,6 +15,7 @@ import attrs
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.lossless import Element, XmlDocument
 from metaclone.model.parts import Node, Part, PartKind, node_of
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Site
 
 
@@ -50,14 +51,14 @@ def _location_parts(doc: AppHostDocument) -> Iterator[Part]:
     xml = doc.xml
     by_name: dict[str, Site] = {}
     for site in doc.sites:
-        by_name.setdefault(site.name.casefold(), site)
+        by_name.setdefault(name_key(site.name), site)
     for location in doc.location_blocks:
-        owner = by_name.get(location.site_name.casefold()) if location.site_name else None
-        absolute = location.path.strip("/").casefold()
+        owner = by_name.get(name_key(location.site_name)) if location.site_name else None
+        absolute = name_key(location.path.strip("/"))
         identity = absolute
         if owner is not None:
             _, _, rest = location.path.strip("/").partition("/")
-            identity = rest.casefold()
+            identity = name_key(rest)
         shown = location.path if location.path.strip("./") else f'"{location.path}" (global)'
         yield Part(
             PartKind.LOCATION,
@@ -79,7 +80,7 @@ def _metadata_parts(doc: AppHostDocument) -> Iterator[Part]:
     for key in doc.metadata_keys:
         owner = by_id.get(key.site_id) if key.site_id is not None else None
         below = key.below_site
-        identity = (below if owner is not None and below is not None else key.path).casefold()
+        identity = name_key(below if owner is not None and below is not None else key.path)
         line = xml.line_of(key.element.start)
         yield Part(
             PartKind.METADATA,
@@ -89,7 +90,7 @@ def _metadata_parts(doc: AppHostDocument) -> Iterator[Part]:
             line,
             "",
             functools.partial(Node, "key"),
-            absolute=key.path.casefold(),
+            absolute=name_key(key.path),
         )
 
 
@@ -101,7 +102,7 @@ def _pool_parts(doc: AppHostDocument) -> Iterator[Part]:
         yield Part(
             PartKind.POOL,
             None,
-            shown.casefold(),
+            name_key(shown),
             shown,
             xml.line_of(element.start),
             _text(xml, element),

@@ -11,19 +11,22 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+import attrs
+
 from metaclone import httpsys
 from metaclone.document import ConfigDocument
 from metaclone.errors import (
+    DuplicateDefaultsError,
     InconsistentSiteError,
     ParseError,
 )
 from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
 from metaclone.iis7.children import raw_attributes
-from metaclone.iis7.defaults import FALSE, SiteDefaults, read_defaults
+from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
 from metaclone.iis7.schema import ssl_flag_bits
-from metaclone.iis7.site_parts import binding_offsets, read_site_parts
+from metaclone.iis7.site_parts import MERGED_ELEMENTS, binding_offsets, read_site_parts
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.lookup import Groups, SiteKey, SiteTable
@@ -96,6 +99,16 @@ class AppHostBase(ConfigDocument):
     def _read_defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
         index = self._index()
         defaults = read_defaults(index)
+        if defaults.duplicates:
+            name, offset = defaults.duplicates[0]
+            lines = ", ".join(str(self.xml.line_of(o)) for n, o in defaults.duplicates if n == name)
+            raise self.xml.located(
+                DuplicateDefaultsError,
+                offset,
+                f"<sites> holds <{name}> more than once (again at line {lines}); IIS does not "
+                "accept a repeated element, so what the sites inherit is not defined: "
+                "merge them into one and run again",
+            )
         try:
             bindings = defaults.binding_values()
         except ValueError as exc:
@@ -162,6 +175,9 @@ class SiteReading(AppHostBase):
         sites: list[Site] = []
         with paused_garbage_collection():
             index, quick = self._scan()
+            # Read whether or not a site inherits anything: a file whose defaults are not
+            # defined (DuplicateDefaultsError) is refused as a whole.
+            self._defaults()
             # Lines by a running count between successive sites: one pass over the text.
             line, counted_to = 1, 0
             for entry, parts in zip(index.sites, quick or (None,) * len(index.sites), strict=True):
@@ -253,18 +269,15 @@ class SiteReading(AppHostBase):
         bindings: Sequence[Binding],
         *,
         ftp_ssl: dict[str, str] | None = None,
+        ftp_server: dict[str, str] | None = None,
         is_ftp: bool | None = None,
     ) -> Site:
         """The site with what it inherits from ``<siteDefaults>`` filled in; ``is_ftp`` says
-        whether ``bindings`` make it an FTP site (None: not worked out yet)."""
+        whether ``bindings`` make it an FTP site (None: not worked out yet).  An FTP site
+        starts as its ``ftpServer/@serverAutoStart`` (``ftp_server``) says, not as
+        ``own_auto_start``, the web server's."""
         defaults, default_bindings = self._defaults()
         inherited: list[str] = []
-        if own_auto_start:
-            auto_start = own_auto_start.strip().lower() != FALSE
-        else:
-            auto_start = defaults.auto_start
-            if defaults.server_auto_start is not None:
-                inherited.append("auto_start")
         if not bindings and default_bindings:
             bindings = [
                 self._with_certificate(b) if self._sslcerts and b.is_secure else b
@@ -275,6 +288,17 @@ class SiteReading(AppHostBase):
         if is_ftp is None:
             protocols = {b.protocol.lower() for b in bindings}
             is_ftp = "ftp" in protocols and "http" not in protocols and "https" not in protocols
+        if is_ftp:
+            auto_start, from_defaults = defaults.ftp_auto_start(
+                ftp_server.get("serverAutoStart") if ftp_server else None
+            )
+        elif own_auto_start:
+            auto_start, from_defaults = not is_false(own_auto_start), False
+        else:
+            auto_start = defaults.auto_start
+            from_defaults = defaults.server_auto_start is not None
+        if from_defaults:
+            inherited.insert(0, "auto_start")
         certificate = None
         if is_ftp:
             certificate, from_defaults = defaults.certificate(ftp_ssl)
@@ -296,6 +320,21 @@ class SiteReading(AppHostBase):
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
         return self._read_site(self._entry(key), self._index())
 
+    def with_settings(self, site: Site) -> Site:
+        """``site`` with the settings it has with what it inherits from ``<siteDefaults>``
+        (see :meth:`ConfigDocument.with_settings`)."""
+        entry = self._entry(site)
+        defaults = self._defaults()[0]
+        text = self.xml.text
+        start, end = entry.content_start, entry.content_end
+        # Most sites set none of their own: one look for each name, not a reading of the site.
+        if any(text.find(f"<{name}", start, end) >= 0 for name in MERGED_ELEMENTS):
+            merged = read_site_parts(text, entry.element, exact=self.exact).merged
+            settings = defaults.settings(merged) if merged else defaults.plain_settings
+        else:
+            settings = defaults.plain_settings
+        return attrs.evolve(site, settings=settings)
+
     def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
         text = self.xml.text
         parts = read_site_parts(text, entry.element, exact=self.exact)
@@ -312,6 +351,7 @@ class SiteReading(AppHostBase):
             start_value,
             bindings,
             ftp_ssl=parts.ftp_ssl,
+            ftp_server=parts.ftp_server,
         )
 
     def _read_binding(self, values: dict[str, str], entry: SiteElement, position: int) -> Binding:

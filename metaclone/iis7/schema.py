@@ -142,3 +142,48 @@ ELEMENTS: dict[str, dict[str, AttributeSchema]] = {
         "inheritInChildApplications": _a(_B),
     },
 }
+
+
+#: The defaults IIS_schema.xml (IIS 10) gives the attributes of ``<siteDefaults>``'s children
+#: that IIS merges into every site attribute by attribute, as (attribute, default) in schema
+#: order, by element name.  A site's effective value is its own, else its ``<siteDefaults>``'s,
+#: else this one.  ``logFile`` is limited to the attributes every IIS 7+ version knows.
+SITE_SETTING_DEFAULTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "limits": (
+        ("maxBandwidth", "4294967295"),
+        ("maxConnections", "4294967295"),
+        ("connectionTimeout", "00:02:00"),
+        ("maxUrlSegments", "32"),
+    ),
+    "logFile": (
+        (
+            "logExtFileFlags",
+            "Date, Time, ClientIP, UserName, ServerIP, Method, UriStem, UriQuery, TimeTaken, "
+            "HttpStatus, Win32Status, ServerPort, UserAgent, HttpSubStatus, Referer",
+        ),
+        ("customLogPluginClsid", ""),
+        ("logFormat", "W3C"),
+        ("directory", r"%SystemDrive%\inetpub\logs\LogFiles"),
+        ("period", "Daily"),
+        ("truncateSize", "20971520"),
+        ("localTimeRollover", "false"),
+        ("enabled", "true"),
+    ),
+    "traceFailedRequestsLogging": (
+        ("enabled", "false"),
+        ("directory", r"%SystemDrive%\inetpub\FailedReqLogFiles"),
+        ("maxLogFiles", "50"),
+        ("maxLogFileSizeKB", "1024"),
+        ("customActionsEnabled", "false"),
+    ),
+}
+
+
+#: The defaults of the ``<virtualDirectory>`` attributes a ``<virtualDirectoryDefaults>`` may
+#: supply (``password``'s default is the encrypted empty text, i.e. no password).
+DIRECTORY_DEFAULTS: dict[str, str] = {
+    "userName": "",
+    "password": "",
+    "logonMethod": "ClearText",
+    "allowSubDirConfig": "true",
+}

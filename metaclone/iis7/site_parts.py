@@ -1,5 +1,7 @@
 """The parts of a ``<site>`` that make up a Site value: bindings, applications with their
-virtual directories, applicationDefaults and the FTP SSL settings.
+virtual directories, applicationDefaults, virtualDirectoryDefaults, the FTP server settings
+and the settings IIS merges with ``<siteDefaults>`` (``limits``, ``logFile``,
+``traceFailedRequestsLogging``).
 
 A site written the way IIS writes it is read from its tracked elements alone
 (:func:`read_tracked_parts`); any other is read following the nesting of every element.
@@ -20,7 +22,15 @@ _OPAQUE = f"<{COMMENT}|<{CDATA}|<{PI}"
 
 
 #: Elements whose attributes make up a Site value: only these are ever read inside a <site>.
-_SITE_PARTS = r"(?:binding|application|virtualDirectory|applicationDefaults|ssl)(?=[\s/>])"
+_SITE_PARTS = (
+    r"(?:binding|application|virtualDirectory|applicationDefaults|ssl|ftpServer"
+    r"|limits|logFile|traceFailedRequestsLogging|virtualDirectoryDefaults)(?=[\s/>])"
+)
+
+
+#: The children of a site (and of ``<siteDefaults>``) whose attributes IIS merges one by one
+#: with those of ``<siteDefaults>``.
+MERGED_ELEMENTS = ("limits", "logFile", "traceFailedRequestsLogging")
 
 
 #: How deeply nested an element without site parts may be to be skipped as a whole.
@@ -65,12 +75,23 @@ class SiteParts:
     """The decoded attributes of the parts of a ``<site>`` that make up a Site value.
 
     ``bindings`` are in document order; :func:`binding_offsets` says where each one is.
+    ``merged`` holds the attributes of the site's :data:`MERGED_ELEMENTS` by name,
+    ``ftp_server`` those of its ``<ftpServer>``, ``directory_defaults`` those of its
+    ``<virtualDirectoryDefaults>`` and ``application_directory_defaults`` those of each
+    application's (None where there is none), in the order of ``applications``.
+    ``repeated`` names the default elements the site or one of its applications holds more
+    than once (IIS does not accept that; the last one is in the fields above).
     """
 
     bindings: tuple[dict[str, str], ...]
     applications: tuple[tuple[dict[str, str], tuple[dict[str, str], ...]], ...]
     application_defaults: dict[str, str] | None
     ftp_ssl: dict[str, str] | None
+    ftp_server: dict[str, str] | None = None
+    merged: dict[str, dict[str, str]] = attrs.Factory(dict)
+    directory_defaults: dict[str, str] | None = None
+    application_directory_defaults: tuple[dict[str, str] | None, ...] = ()
+    repeated: tuple[str, ...] = ()
 
 
 # The elements a site's reading keeps track of: the site parts, the elements that hold them and
@@ -86,6 +107,9 @@ _TRACKED_NAMES = (
     "ssl",
     "logFile",
     "customFields",
+    "limits",
+    "traceFailedRequestsLogging",
+    "virtualDirectoryDefaults",
 )
 
 
@@ -148,6 +172,11 @@ class _PartsCollector:
         self.applications: list[tuple[dict[str, str], list[dict[str, str]]]] = []
         self.defaults: dict[str, str] | None = None
         self.ftp_ssl: dict[str, str] | None = None
+        self.ftp_server: dict[str, str] | None = None
+        self.merged: dict[str, dict[str, str]] = {}
+        self.directory_defaults: dict[str, str] | None = None
+        self.application_directory_defaults: list[dict[str, str] | None] = []
+        self.repeated: list[str] = []
         self.stack: list[str] = []
 
     def binding(self, values: dict[str, str], offset: int) -> None:
@@ -182,22 +211,45 @@ class _PartsCollector:
     def application(self, values: dict[str, str]) -> None:
         if not self.stack:
             self.applications.append((values, []))
+            self.application_directory_defaults.append(None)
 
     def element(self, name: str, attribute_text: str, offset: int) -> None:
         """Any other start or empty-element tag (its attributes not yet split)."""
         depth = len(self.stack)
         if depth == 0:
-            if name == "application":
-                self.application(decoded_attributes(attribute_text))
-            elif name == "applicationDefaults":
-                self.defaults = decoded_attributes(attribute_text)
+            self.site_child(name, attribute_text)
         elif depth == 1:
             if name == "binding":
                 self.binding(decoded_attributes(attribute_text), offset)
             elif name == "virtualDirectory":
                 self.virtual_directory(decoded_attributes(attribute_text))
+            elif (
+                name == "virtualDirectoryDefaults"
+                and self.stack[0] == "application"
+                and self.applications
+            ):
+                if self.application_directory_defaults[-1] is not None:
+                    self.repeated.append(name)
+                self.application_directory_defaults[-1] = decoded_attributes(attribute_text)
         elif depth == 2 and name == "ssl" and self.stack == ["ftpServer", "security"]:
             self.ftp_ssl = decoded_attributes(attribute_text)
+
+    def site_child(self, name: str, attribute_text: str) -> None:
+        """A direct child of the site other than a binding's or application's content."""
+        if name == "application":
+            self.application(decoded_attributes(attribute_text))
+        elif name == "applicationDefaults":
+            if self.defaults is not None:
+                self.repeated.append(name)
+            self.defaults = decoded_attributes(attribute_text)
+        elif name == "ftpServer":
+            self.ftp_server = decoded_attributes(attribute_text)
+        elif name == "virtualDirectoryDefaults":
+            if self.directory_defaults is not None:
+                self.repeated.append(name)
+            self.directory_defaults = decoded_attributes(attribute_text)
+        elif name in MERGED_ELEMENTS:
+            self.merged[name] = decoded_attributes(attribute_text)
 
     def parts(self) -> SiteParts:
         return SiteParts(
@@ -205,6 +257,11 @@ class _PartsCollector:
             applications=tuple((app, tuple(vdirs)) for app, vdirs in self.applications),
             application_defaults=self.defaults,
             ftp_ssl=self.ftp_ssl,
+            ftp_server=self.ftp_server,
+            merged=self.merged,
+            directory_defaults=self.directory_defaults,
+            application_directory_defaults=tuple(self.application_directory_defaults),
+            repeated=tuple(self.repeated),
         )
 
 

@@ -56,6 +56,7 @@ _new = object.__new__
     _site_line,
     _site_certificate_known,
     _site_inherited,
+    _site_settings,
 ) = (cast("_SlotSetter", Site.__dict__[field.name].__set__) for field in attrs.fields(Site))
 
 
@@ -97,6 +98,7 @@ def build_site(  # noqa: PLR0917 (positional, in the order of Site's fields)
     _site_line(site, line)
     _site_certificate_known(site, certificate_known)
     _site_inherited(site, inherited)
+    _site_settings(site, None)
     return site
 
 

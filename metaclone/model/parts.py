@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 import attrs
 
 from metaclone.lossless import Element, XmlDocument
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Site
 
 #: How much of a value or an element is shown in a message.
@@ -92,7 +93,7 @@ def _keyed(children: Iterable[Node]) -> dict[tuple[str, str, int], Node]:
     seen: Counter[tuple[str, str]] = Counter()
     keyed: dict[tuple[str, str, int], Node] = {}
     for child in children:
-        pair = (child.name, (_identifying(child) or "").casefold())
+        pair = (child.name, name_key(_identifying(child) or ""))
         keyed[(*pair, seen[pair])] = child
         seen[pair] += 1
     return keyed

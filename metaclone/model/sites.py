@@ -140,13 +140,40 @@ def split_address(information: str) -> tuple[str, int | None, str]:
 
 @attrs.frozen
 class VirtualDirectory:
-    """A virtual directory: its path in the application and the folder it serves."""
+    """A virtual directory: its path in the application and the folder it serves.
+
+    ``user_name``, ``logon_method``, ``allow_sub_dir_config`` and ``password_set`` are the
+    values IIS 7+ uses (None for IIS 6): the directory's own, else those of the nearest
+    ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``), else the schema's.  The
+    password itself is never kept, only whether one is set.  ``inherited`` names the fields
+    whose value came from a ``<virtualDirectoryDefaults>``.  These follow from the file
+    around the directory, so two directories compare equal by path and folder alone.
+    """
 
     path: str
     physical_path: str
+    user_name: str | None = attrs.field(default=None, eq=False)
+    logon_method: str | None = attrs.field(default=None, eq=False)
+    allow_sub_dir_config: bool | None = attrs.field(default=None, eq=False)
+    password_set: bool | None = attrs.field(default=None, eq=False)
+    inherited: tuple[str, ...] = attrs.field(default=(), eq=False)
 
-    def to_json(self) -> dict[str, str]:
-        return {"path": self.path, "physical_path": self.physical_path}
+    @property
+    def has_settings(self) -> bool:
+        """Whether the inherited settings were read (see the class notes)."""
+        return self.logon_method is not None
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"path": self.path, "physical_path": self.physical_path}
+        if self.has_settings:
+            data.update(
+                user_name=self.user_name,
+                logon_method=self.logon_method,
+                allow_sub_dir_config=self.allow_sub_dir_config,
+                password_set=self.password_set,
+                inherited=list(self.inherited),
+            )
+        return data
 
 
 @attrs.frozen
@@ -174,6 +201,39 @@ class Application:
         }
 
 
+@attrs.frozen
+class SiteSettings:
+    """What an IIS 7+ site's ``<limits>``, ``<logFile>`` and ``<traceFailedRequestsLogging>``
+    say, as IIS uses it: for each attribute the site's own value, else that of
+    ``<siteDefaults>`` (attribute by attribute), else the schema's default.
+
+    Each part is ``(attribute, value)`` pairs in schema order, with the names and the text as
+    the file writes them (``("directory", "%SystemDrive%\\inetpub\\logs\\LogFiles")``):
+    the values are not interpreted.  ``inherited`` names the values taken from
+    ``<siteDefaults>`` as ``part.attribute``, e.g. ``log_file.directory``.
+    """
+
+    limits: tuple[tuple[str, str], ...] = ()
+    log_file: tuple[tuple[str, str], ...] = ()
+    trace_failed_requests_logging: tuple[tuple[str, str], ...] = ()
+    inherited: tuple[str, ...] = ()
+
+    def value(self, name: str) -> str | None:
+        """The value named ``part.attribute`` (``"log_file.directory"``); None: no such one."""
+        part, _, attribute = name.partition(".")
+        values: tuple[tuple[str, str], ...] = getattr(self, part, ()) if part in _PARTS else ()
+        return next((v for key, v in values if key == attribute), None)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {part: dict(getattr(self, part)) for part in _PARTS}
+        data["inherited"] = list(self.inherited)
+        return data
+
+
+#: The parts of :class:`SiteSettings`, as its fields and JSON keys name them.
+_PARTS = ("limits", "log_file", "trace_failed_requests_logging")
+
+
 class SiteKind(enum.Enum):
     WEB = "web"
     FTP = "ftp"
@@ -193,6 +253,8 @@ class Site:
     element: IIS 7 ``<siteDefaults>`` (``auto_start``, ``bindings``, an FTP site's
     ``certificate``), IIS 6 properties inherited from ``/LM/W3SVC`` (``certificate``).
     ``inherited`` names the fields whose value was inherited, e.g. ``("auto_start",)``.
+    ``settings`` (IIS 7+) holds the effective log, tracing and limits values, read only when
+    asked for (:meth:`~metaclone.document.ConfigDocument.with_settings`); None until then.
     """
 
     id: int
@@ -204,6 +266,7 @@ class Site:
     line: int | None = None
     certificate_known: bool = True
     inherited: tuple[str, ...] = ()
+    settings: SiteSettings | None = None
 
     @property
     def secure_bindings(self) -> tuple[Binding, ...]:
@@ -233,6 +296,7 @@ class Site:
             "waiting_for_certificate": self.waiting_for_certificate,
             "line": self.line,
             "inherited": list(self.inherited),
+            "settings": self.settings.to_json() if self.settings is not None else None,
         }
 
 

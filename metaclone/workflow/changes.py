@@ -23,6 +23,7 @@ import attrs
 from metaclone.document import ConfigDocument
 from metaclone.errors import FormatMismatchError
 from metaclone.model.parts import Part, PartKind, SiteMark, differences, mark, sections
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Application, Binding, CertificateRef, Site
 from metaclone.workflow.part_readers import application_context, parts_of, section_groups
 
@@ -182,7 +183,7 @@ def diff_documents(old: ConfigDocument, new: ConfigDocument) -> tuple[Change, ..
         old.sites,
         new.sites,
         lambda s: (s.kind, s.id),
-        lambda s: (s.kind, s.name.casefold()),
+        lambda s: (s.kind, name_key(s.name)),
     )
     by_site, alike = _part_changes(old, new, pairs)
     changes: list[Change] = []
@@ -267,7 +268,7 @@ def _binding_changes(before: Site, after: Site) -> Iterator[Change]:
     pairs, removed, added = match_items(
         before.bindings,
         after.bindings,
-        lambda b: (b.protocol.casefold(), b.binding_information.casefold()),
+        lambda b: (name_key(b.protocol), name_key(b.binding_information)),
     )
     for old, new in pairs:
         if (old.protocol, old.binding_information, old.ssl_flags) != (
@@ -304,7 +305,7 @@ def _application_changes(
     site: Site, before: Sequence[Application], after: Sequence[Application], old_line: int | None
 ) -> Iterator[Change]:
     lines = {"old_line": old_line, "new_line": site.line}
-    pairs, removed, added = match_items(before, after, lambda a: a.path.casefold())
+    pairs, removed, added = match_items(before, after, lambda a: name_key(a.path))
     for app in added:
         yield _site_change(site, "application-added", app.path, None, app.application_pool, **lines)
     for app in removed:
@@ -322,7 +323,7 @@ def _application_changes(
                 **lines,
             )
         directories, gone, came = match_items(
-            old.virtual_directories, new.virtual_directories, lambda d: d.path.casefold()
+            old.virtual_directories, new.virtual_directories, lambda d: name_key(d.path)
         )
         where = new.path.rstrip("/")
         for directory in came:

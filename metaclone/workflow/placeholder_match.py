@@ -14,6 +14,7 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import SiteNotFoundError
 from metaclone.messages import listing
 from metaclone.model.bindings import endpoint_key
+from metaclone.model.rules import name_key
 from metaclone.model.sites import Binding, Site
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -57,7 +58,7 @@ def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
 
 def placeholder_of(doc: ConfigDocument, site: Site) -> Site | None:
     """The site ``site`` is the placeholder of, going by its name, if there is one."""
-    if not site.name.casefold().endswith(PLACEHOLDER_SUFFIX.casefold()):
+    if not name_key(site.name).endswith(name_key(PLACEHOLDER_SUFFIX)):
         return None
     try:
         original = doc.site(site.name[: -len(PLACEHOLDER_SUFFIX)])
@@ -77,7 +78,7 @@ def stands_in_for(candidate: Site, original: Site) -> bool:
         return False
     if placeholder_mismatch(original, candidate) is not None:
         return False
-    if candidate.name.casefold() == f"{original.name}{PLACEHOLDER_SUFFIX}".casefold():
+    if name_key(candidate.name) == name_key(f"{original.name}{PLACEHOLDER_SUFFIX}"):
         return True
     return bool(_keys(original)) and candidate.auto_start and not original.auto_start
 

@@ -131,6 +131,12 @@ CHECK_RULES = _rules(
             "path; metaclone leaves it alone.",
         ),
         (
+            "duplicate-defaults",
+            "<siteDefaults>, <applicationDefaults> or <virtualDirectoryDefaults> is repeated.",
+            "IIS does not accept a repeated element, so what the sites inherit is not defined; "
+            "metaclone refuses to read or change the sites until they are merged into one.",
+        ),
+        (
             "stale-metadata",
             "customMetadata is left for a site id no site has.",
             "A new site given that id would inherit it (Microsoft KB 3202096). Remove the key "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,6 +40,11 @@ def _outcome(operation: Callable[..., object], *args: object, **kwargs: object) 
         return (type(error), str(error))
 
 
+def _are_sites(outcome: object) -> TypeGuard[tuple[metaclone.Site, ...]]:
+    """Whether an :func:`_outcome` is a listing (an error's outcome is a tuple too)."""
+    return isinstance(outcome, tuple) and all(isinstance(s, metaclone.Site) for s in outcome)
+
+
 def _twins(data: bytes, name: str) -> tuple[ConfigDocument, ConfigDocument]:
     fast, exact = metaclone.loads(data, name), metaclone.loads(data, name, exact=True)
     assert not fast.exact
@@ -51,7 +57,7 @@ def _assert_same_reading(data: bytes, name: str) -> None:
     assert type(fast) is type(exact)
     sites = _outcome(lambda: fast.sites)
     assert sites == _outcome(lambda: exact.sites)
-    if not isinstance(sites, tuple):
+    if not _are_sites(sites):
         return
     keys: list[SiteKey] = [s.id for s in sites] + [s.name for s in sites] + list(sites)
     keys += ["ftp/1", "0", "no such site"]
@@ -64,7 +70,7 @@ def _assert_same_reading(data: bytes, name: str) -> None:
 def _assert_same_clone(data: bytes, name: str) -> None:
     fast, exact = _twins(data, name)
     sites = _outcome(lambda: fast.sites)
-    if not isinstance(sites, tuple) or not sites:
+    if not _are_sites(sites) or not sites:
         return
     source = sites[0].id
     cloned = [_outcome(doc.clone_site, source, new_name="Exact twin") for doc in (fast, exact)]

@@ -163,6 +163,17 @@ def test_strasse_is_not_strasse_with_eszett() -> None:
     assert doc.site("STRASSE").id == 5
 
 
+def test_a_changed_location_block_belongs_to_the_site_windows_names() -> None:
+    # Full case folding would give "STRASSE/admin" to Straße (listed first); IIS gives it to
+    # STRASSE.
+    old = metaclone.load(DEFAULTS)
+    changed = DEFAULTS.read_bytes().replace(
+        b'<defaultDocument enabled="false" />', b'<defaultDocument enabled="true" />'
+    )
+    changes = metaclone.diff_documents(old, metaclone.loads(changed))
+    assert [(c.site_id, c.site_name) for c in changes] == [(5, "STRASSE")]
+
+
 def test_metadata_keys_match_only_canonical_ids() -> None:
     doc = metaclone.load(DEFAULTS)
     clone = doc.clone_site("Gallery", new_name="Gallery Two")
