@@ -100,14 +100,6 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
-    if args.applications:
-        # Many acyclic values: see paused_garbage_collection.
-        with paused_garbage_collection():
-            return _list_sites(args, console)
-    return _list_sites(args, console)
-
-
-def _list_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
     # The output of a large listing is built from many short-lived values, each burst of
