@@ -149,7 +149,8 @@ def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf'(\s+)({alternatives})(\s*=\s*)"([^"]*)"')
 
 
-#: Lookups of keys below a path that each search every path; later ones use groups by site.
+#: Lookups (of keys below a path, of sites by id) that each search every path; later ones use
+#: groups by site.
 _SEARCHES_BEFORE_GROUPING = 8
 
 
@@ -187,6 +188,7 @@ class KeyTable:
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
         self._searches_under = 0
+        self._searches_by_id = 0
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
         # Line numbers are counted from the nearest offset already counted.
@@ -384,8 +386,10 @@ class KeyTable:
 
     def site_entries_with_id(self, site_id: int) -> tuple[ServerKeyEntry, ...]:
         """``site_entries_by_id.get(site_id, ())``; until every site is listed, found by one
-        search of the paths, so that selecting a site reads no other."""
-        if "site_entries" in self.__dict__:
+        search of the paths, so that selecting a site reads no other.  Many lookups (the
+        applications of every site, say) list the sites once instead of searching each time."""
+        self._searches_by_id += 1
+        if "site_entries" in self.__dict__ or self._searches_by_id > _SEARCHES_BEFORE_GROUPING:
             return self.site_entries_by_id.get(site_id, ())
         pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
         found = self._positions(match.start() + 1 for match in pattern.finditer(self._joined))

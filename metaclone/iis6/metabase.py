@@ -29,6 +29,7 @@ from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
+    SERVICES,
     WEB,
     MetabaseKey,
     ServerKeyEntry,
@@ -116,7 +117,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """The applications of a site in IIS 7's shape: for a web site its keys with an
         ``AppRoot``, for an FTP site one application holding its virtual directories (see
         :mod:`metaclone.iis6.applications`)."""
-        return read_applications(self, self._site_entry(self.site(site)))
+        return read_applications(self, self._entry_of_key(site))
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:
@@ -142,6 +143,17 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
 
     def _site_entry(self, site: Site) -> ServerKeyEntry:
         return entry_of(self._index(), site, path=self.path, format=self.format)
+
+    def _entry_of_key(self, key: SiteKey) -> ServerKeyEntry:
+        """The server key of the site ``key`` selects.  A site read from this document is
+        found by its id and line, without reading it again (listing the applications of every
+        site would read each twice)."""
+        if isinstance(key, Site) and key.line is not None:
+            service = SERVICES[key.kind]
+            for entry in self._index().site_entries_with_id(key.id):
+                if entry.service is service and entry.line == key.line:
+                    return entry
+        return self._site_entry(self.site(key))
 
     def _target(self, site: SiteKey) -> tuple[Site, ServerKeyEntry]:
         """The site an operation changes, refused when its server key's path is not unique.
