@@ -218,6 +218,20 @@ def test_first_of_two_keys_with_one_path_is_read() -> None:
     ]
 
 
+def test_sites_sharing_an_id_each_get_their_own_applications() -> None:
+    # A broken file: site 6 renumbered as 05 shares id 5 with site 5 under another path.
+    original = load(APPS)
+    expected = {"/LM/W3SVC/5": original.applications(5), "/LM/W3SVC/05": original.applications(6)}
+    doc = loads(APPS.read_bytes().replace(b'"/LM/W3SVC/6', b'"/LM/W3SVC/05'))
+    sharing = [s for s in doc.sites if s.id == 5 and s.kind is SiteKind.WEB]
+    assert len(sharing) == 2
+    # Enough lookups that sites are found by id from one listing instead of a search each.
+    for _ in range(6):
+        for site in sharing:
+            location = doc.site_keys(site)[0].location
+            assert doc.applications(site) == expected[location]
+
+
 # -- export files ----------------------------------------------------------------------------
 
 
