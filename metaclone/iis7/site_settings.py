@@ -1,0 +1,195 @@
+"""The settings of an IIS 7+ site: its ``<limits>``, ``<logFile>`` and
+``<traceFailedRequestsLogging>`` merged with those of ``<siteDefaults>``.
+
+Reading them is asked for once per site of a listing, so it is made cheap: a site that
+mentions none of the three elements is given the one value every such site shares; any other
+site's own text is matched once, as a whole, by a regular expression that reads its direct
+children (comments and nested elements skipped whole) and keeps the attribute text of the last
+of each of the three; and the merge is worked out once per distinct attribute text.  A site the
+expression cannot read (elements nested deeper than it follows) is read by the site parts
+reader, with the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from metaclone.iis7.children import decoded_attributes
+from metaclone.iis7.index import SiteElement
+from metaclone.iis7.schema import SITE_SETTING_DEFAULTS
+from metaclone.iis7.site_parts import MERGED_ELEMENTS, read_site_parts
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
+from metaclone.model.sites import SiteSettings
+
+#: The parts of :class:`~metaclone.model.sites.SiteSettings` by element name.
+SETTING_PARTS = {
+    "limits": "limits",
+    "logFile": "log_file",
+    "traceFailedRequestsLogging": "trace_failed_requests_logging",
+}
+
+#: How deeply nested the elements of a site may be for the one-match reading (IIS writes at
+#: most five levels below ``<site>``: ``ftpServer/security/authentication/.../add``).
+_LEVELS = 6
+
+
+def _element(levels: int) -> str:
+    """Any element, nested at most ``levels`` deep, matched whole (possessive, so that an
+    element nested deeper makes the match fail instead of backtracking)."""
+    pattern = rf"<{NAME}{ATTRIBUTE_TEXT}/>"
+    for _ in range(levels):
+        pattern = rf"<{NAME}{ATTRIBUTE_TEXT}(?:/>|>{_content(pattern)}</{NAME}\s*+>)"
+    return pattern
+
+
+def _content(element: str) -> str:
+    # Text, comments, CDATA sections, processing instructions and ``element``s.
+    return rf"(?:[^<]++|<(?:{OPAQUE})|{element})*+"
+
+
+def _own_settings_pattern() -> re.Pattern[str]:
+    inner = _content(_element(_LEVELS - 2))
+    own = "|".join(
+        rf"<{name}(?=[\s/>])(?P<{name}>{ATTRIBUTE_TEXT})(?:/>|>{inner}</{NAME}\s*+>)"
+        for name in MERGED_ELEMENTS
+    )
+    names = "|".join(MERGED_ELEMENTS)
+    other = f"(?!(?:{names})[\\s/>]){_element(_LEVELS - 1)[1:]}"
+    # The ``<`` of the other elements is shared with the three named ones.
+    return re.compile(rf"(?:[^<]++|<(?:{OPAQUE})|{own}|<{other})*+", re.S)
+
+
+# A site's content as its direct children; each of the three groups holds the attribute text
+# of the last such child (what a reading that follows the nesting keeps, too).
+_OWN_SETTINGS = _own_settings_pattern()
+
+
+def own_setting_texts(text: str, start: int, end: int) -> tuple[str | None, ...] | None:
+    """The attribute text of the own ``<limits>``, ``<logFile>`` and
+    ``<traceFailedRequestsLogging>`` (None: it has none) of the site whose content is
+    ``text[start:end]``; None when the site is nested too deeply to be read this way."""
+    found = _OWN_SETTINGS.fullmatch(text, start, end)
+    if found is None:
+        return None
+    return found.group(*MERGED_ELEMENTS)
+
+
+# One element's part of the settings: its (attribute, value) pairs, and the ``part.attribute``
+# of those inherited from ``<siteDefaults>``.
+_Part = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+
+
+class SettingsMerge:
+    """The settings of sites under one ``<siteDefaults>``, whose ``limits``, ``logFile`` and
+    ``traceFailedRequestsLogging`` have the attributes ``defaults`` (by element name).
+
+    Each attribute's value is the site's own, else that of the defaults, else the schema's
+    default (schema order, then any other attribute as written).  Each element's part is
+    worked out once per distinct attribute text, and each site's settings once per
+    combination: most sites of a large file set the same few values.
+    """
+
+    def __init__(self, defaults: Mapping[str, Mapping[str, str]]) -> None:
+        self._defaults = defaults
+        self._parts: dict[tuple[str, str], _Part] = {}
+        self._templates: dict[str, tuple[tuple[str, tuple[str, str], str], ...]] = {}
+        self._known: dict[str, frozenset[str]] = {}
+        self._by_text: dict[tuple[str | None, ...], SiteSettings] = {}
+        self._by_values: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings]
+        self._by_values = {}
+        self.plain = self.from_values({})
+
+    def from_text(self, texts: tuple[str | None, ...]) -> SiteSettings:
+        """The settings of a site whose own elements have the attribute texts ``texts`` (as
+        :func:`own_setting_texts` gives them)."""
+        made = self._by_text.get(texts)
+        if made is None:
+            named = zip(MERGED_ELEMENTS, texts, strict=True)
+            parts = [self._part(name, text or "") for name, text in named]
+            made = self._by_text[texts] = _settings(parts)
+        return made
+
+    def from_values(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
+        """The settings of a site whose elements have the decoded attributes ``own``."""
+        key = tuple((name, tuple(values.items())) for name, values in own.items())
+        made = self._by_values.get(key)
+        if made is None:
+            parts = [self._merged(name, own.get(name, {})) for name in MERGED_ELEMENTS]
+            made = self._by_values[key] = _settings(parts)
+        return made
+
+    def _part(self, name: str, attribute_text: str) -> _Part:
+        key = (name, attribute_text)
+        part = self._parts.get(key)
+        if part is None:
+            part = self._parts[key] = self._merged(name, decoded_attributes(attribute_text))
+        return part
+
+    def _merged(self, element: str, own: Mapping[str, str]) -> _Part:
+        """The element's (attribute, value) pairs and the inherited ones' ``part.attribute``."""
+        template = self._templates.get(element)
+        if template is None:
+            template = self._templates[element] = self._template(element)
+        values: list[tuple[str, str]] = []
+        taken: list[str] = []
+        for name, fallback, inherited in template:
+            value = own.get(name)
+            if value is not None:
+                values.append((name, value))
+            else:
+                values.append(fallback)
+                if inherited:
+                    taken.append(inherited)
+        known = self._known[element]
+        if not known.issuperset(own):
+            # Attributes the schema does not know are kept, after the others, as written.
+            values.extend((name, value) for name, value in own.items() if name not in known)
+        return tuple(values), tuple(taken)
+
+    def _template(self, element: str) -> tuple[tuple[str, tuple[str, str], str], ...]:
+        """For each attribute a site need not set (schema order, then any other of the
+        defaults as written): its name, its pair when the site does not set it, and its
+        ``part.attribute`` when that comes from the defaults (else "")."""
+        defaults = self._defaults.get(element, {})
+        prefix = SETTING_PARTS[element]
+        schema = dict(SITE_SETTING_DEFAULTS[element])
+        names = [*schema, *(name for name in defaults if name not in schema)]
+        self._known[element] = frozenset(names)
+        return tuple(
+            (name, (name, defaults[name]), f"{prefix}.{name}")
+            if name in defaults
+            else (name, (name, schema[name]), "")
+            for name in names
+        )
+
+
+def _settings(parts: list[_Part]) -> SiteSettings:
+    (limits, limits_taken), (log_file, log_taken), (trace, trace_taken) = parts
+    return SiteSettings(limits, log_file, trace, limits_taken + log_taken + trace_taken)
+
+
+# The start of each of the three elements' tags, as a site's text is searched for them.
+_OPENINGS = tuple(f"<{name}" for name in MERGED_ELEMENTS)
+
+
+def read_settings(
+    text: str, site: SiteElement, merge: SettingsMerge, *, exact: bool = False
+) -> SiteSettings:
+    """The settings of the indexed ``site``; ``exact`` reads the site following the nesting
+    of every element (the same result)."""
+    if not exact:
+        start, end = site.content_start, site.content_end
+        limits, log_file, tracing = _OPENINGS
+        # Most sites set none of their own: one look for each name, not a reading of the site.
+        if (
+            text.find(limits, start, end) < 0
+            and text.find(log_file, start, end) < 0
+            and text.find(tracing, start, end) < 0
+        ):
+            return merge.plain
+        texts = own_setting_texts(text, start, end)
+        if texts is not None:
+            return merge.from_text(texts)
+    merged = read_site_parts(text, site.element, exact=exact).merged
+    return merge.from_values(merged) if merged else merge.plain
