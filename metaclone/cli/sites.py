@@ -23,6 +23,7 @@ from metaclone.cli.outputs import (
     served_by_text,
 )
 from metaclone.document import ConfigDocument
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Application, Site
 
 #: The mark after a value the site inherits, and the line that explains it.
@@ -120,7 +121,10 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             else _site_json(doc, doc.with_settings(s))
             for s in sites
         )
-        console.json("sites", json_listing(fields, "sites", entries))
+        # Each site's settings and JSON are many small acyclic values: nothing for the
+        # collector to find, however often their allocation would start it.
+        with paused_garbage_collection():
+            console.json("sites", json_listing(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     legend = inherited_legend(sites)

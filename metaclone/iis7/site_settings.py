@@ -65,10 +65,27 @@ def _own_settings_pattern() -> re.Pattern[str]:
 _OWN_SETTINGS = _own_settings_pattern()
 
 
-def own_setting_texts(text: str, start: int, end: int) -> tuple[str | None, ...] | None:
+def own_setting_texts(
+    text: str, start: int, end: int, first: int | None = None
+) -> tuple[str | None, ...] | None:
     """The attribute text of the own ``<limits>``, ``<logFile>`` and
     ``<traceFailedRequestsLogging>`` (None: it has none) of the site whose content is
-    ``text[start:end]``; None when the site is nested too deeply to be read this way."""
+    ``text[start:end]``; None when the site is nested too deeply to be read this way.
+
+    ``first``, where the first of the three names is mentioned, lets a site written the way
+    IIS writes it (the three elements last) be read from there on: when no comment, CDATA
+    section or processing instruction starts before it, ``first`` starts a tag (a ``<`` is
+    markup everywhere else); and when the text from there to the end is a sequence of whole
+    elements, that tag is a direct child of the site, whose content is balanced as a whole.
+    """
+    if (
+        first is not None
+        and text.find("<!", start, first) < 0
+        and text.find("<?", start, first) < 0
+    ):
+        found = _OWN_SETTINGS.fullmatch(text, first, end)
+        if found is not None:
+            return found.group(*MERGED_ELEMENTS)
     found = _OWN_SETTINGS.fullmatch(text, start, end)
     if found is None:
         return None
@@ -180,15 +197,11 @@ def read_settings(
     of every element (the same result)."""
     if not exact:
         start, end = site.content_start, site.content_end
-        limits, log_file, tracing = _OPENINGS
         # Most sites set none of their own: one look for each name, not a reading of the site.
-        if (
-            text.find(limits, start, end) < 0
-            and text.find(log_file, start, end) < 0
-            and text.find(tracing, start, end) < 0
-        ):
+        mentions = [at for at in (text.find(o, start, end) for o in _OPENINGS) if at >= 0]
+        if not mentions:
             return merge.plain
-        texts = own_setting_texts(text, start, end)
+        texts = own_setting_texts(text, start, end, min(mentions))
         if texts is not None:
             return merge.from_text(texts)
     merged = read_site_parts(text, site.element, exact=exact).merged
