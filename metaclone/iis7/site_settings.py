@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import attrs
+
 from metaclone.iis7.children import decoded_attributes
 from metaclone.iis7.index import SiteElement
 from metaclone.iis7.schema import SITE_SETTING_DEFAULTS
@@ -110,8 +112,7 @@ class SettingsMerge:
     def __init__(self, defaults: Mapping[str, Mapping[str, str]]) -> None:
         self._defaults = defaults
         self._parts: dict[tuple[str, str], _Part] = {}
-        self._templates: dict[str, tuple[tuple[str, tuple[str, str], str], ...]] = {}
-        self._known: dict[str, frozenset[str]] = {}
+        self._templates: dict[str, _Template] = {}
         self._by_text: dict[tuple[str | None, ...], SiteSettings] = {}
         self._by_values: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings]
         self._by_values = {}
@@ -147,37 +148,54 @@ class SettingsMerge:
         """The element's (attribute, value) pairs and the inherited ones' ``part.attribute``."""
         template = self._templates.get(element)
         if template is None:
-            template = self._templates[element] = self._template(element)
-        values: list[tuple[str, str]] = []
-        taken: list[str] = []
-        for name, fallback, inherited in template:
-            value = own.get(name)
-            if value is not None:
-                values.append((name, value))
+            template = self._templates[element] = _Template.of(
+                element, self._defaults.get(element, {})
+            )
+        # A site sets a few attributes: each replaces the value it would otherwise have.
+        values = list(template.values)
+        extra: list[tuple[str, str]] = []
+        positions = template.positions
+        for name, value in own.items():
+            at = positions.get(name)
+            if at is None:
+                extra.append((name, value))
             else:
-                values.append(fallback)
-                if inherited:
-                    taken.append(inherited)
-        known = self._known[element]
-        if not known.issuperset(own):
-            # Attributes the schema does not know are kept, after the others, as written.
-            values.extend((name, value) for name, value in own.items() if name not in known)
-        return tuple(values), tuple(taken)
+                values[at] = (name, value)
+        taken = template.inherited
+        if not template.inherited_names.isdisjoint(own):
+            taken = tuple(label for name, label in template.labels if name not in own)
+        return (*values, *extra), taken
 
-    def _template(self, element: str) -> tuple[tuple[str, tuple[str, str], str], ...]:
-        """For each attribute a site need not set (schema order, then any other of the
-        defaults as written): its name, its pair when the site does not set it, and its
-        ``part.attribute`` when that comes from the defaults (else "")."""
-        defaults = self._defaults.get(element, {})
-        prefix = SETTING_PARTS[element]
+
+@attrs.frozen
+class _Template:
+    """One element's part for a site that sets none of its attributes, and what tells apart
+    a site that sets some.
+
+    ``values`` are the (attribute, value) pairs (schema order, then the other attributes of
+    the defaults as written), ``positions`` where each attribute is among them, ``labels``
+    the ``part.attribute`` of those the defaults give, by attribute, and ``inherited`` those
+    labels alone.
+    """
+
+    values: tuple[tuple[str, str], ...]
+    positions: dict[str, int]
+    labels: tuple[tuple[str, str], ...]
+    inherited: tuple[str, ...]
+    inherited_names: frozenset[str]
+
+    @classmethod
+    def of(cls, element: str, defaults: Mapping[str, str]) -> _Template:
         schema = dict(SITE_SETTING_DEFAULTS[element])
         names = [*schema, *(name for name in defaults if name not in schema)]
-        self._known[element] = frozenset(names)
-        return tuple(
-            (name, (name, defaults[name]), f"{prefix}.{name}")
-            if name in defaults
-            else (name, (name, schema[name]), "")
-            for name in names
+        prefix = SETTING_PARTS[element]
+        labels = tuple((name, f"{prefix}.{name}") for name in names if name in defaults)
+        return cls(
+            tuple((name, defaults[name] if name in defaults else schema[name]) for name in names),
+            {name: at for at, name in enumerate(names)},
+            labels,
+            tuple(label for _, label in labels),
+            frozenset(name for name, _ in labels),
         )
 
 
