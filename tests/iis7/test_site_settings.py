@@ -18,6 +18,7 @@ from lxml import etree
 
 import metaclone
 from metaclone.cli import EXIT_OK, main
+from metaclone.iis7.schema import SITE_SETTING_DEFAULTS
 from metaclone.iis7.site_settings import SETTING_PARTS, own_setting_texts
 
 _SCHEMA_NAMES = {
@@ -107,16 +108,25 @@ def test_the_fast_reading_equals_the_exact_one(text: str) -> None:
     exact = metaclone.loads(data, "settings.config", exact=True)
     fast_settings = [fast.with_settings(site).settings for site in fast.sites]
     assert fast_settings == [exact.with_settings(site).settings for site in exact.sites]
-    # Each site's own attributes are those lxml reads on its last direct child of each name.
+    # Each value is the site's own, else the defaults', else the schema's, as lxml reads the
+    # last direct child of each name.
     root = etree.fromstring(data)
+    site_defaults = root.find("system.applicationHost/sites/siteDefaults")
+    assert site_defaults is not None
     for element, settings in zip(root.iter("site"), fast_settings, strict=True):
         assert settings is not None
+        inherited: list[str] = []
         for name, part in SETTING_PARTS.items():
-            own = element.findall(name)
-            for attribute, value in own[-1].attrib.items() if own else ():
-                label = ".".join((part, str(attribute)))
-                assert settings.value(label) == value
-                assert label not in settings.inherited
+            own, defaults = (_last_attributes(e, name) for e in (element, site_defaults))
+            expected = dict(SITE_SETTING_DEFAULTS[name]) | defaults | own
+            assert getattr(settings, part) == tuple(expected.items())
+            inherited += [f"{part}.{a}" for a in expected if a in defaults and a not in own]
+        assert settings.inherited == tuple(inherited)
+
+
+def _last_attributes(parent: etree._Element, name: str) -> dict[str, str]:
+    found = parent.findall(name)
+    return {str(a): str(v) for a, v in found[-1].attrib.items()} if found else {}
 
 
 def test_the_last_direct_child_of_each_name_is_read() -> None:
