@@ -390,6 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="time every command as a fresh process (benchmarks/commands.py)")
     parser.add_argument("--small", action="store_true",
                         help="with --cli: ~100 KB files instead of --sites")
+    parser.add_argument("--bytecode", action="store_true",
+                        help="with --cli: run with compiled modules, as an installed package")
     parser.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -429,7 +431,8 @@ def _run_commands(args: argparse.Namespace, formats: Sequence[str]) -> int:
     OUT.mkdir(exist_ok=True)
     label = "small" if args.small else str(args.sites)
     target = args.json or OUT / f"commands-{label}.json"
-    print(run_commands(files, args.repeat, machine(), target))
+    print(run_commands(files, args.repeat, machine(), target, small=args.small,
+                       bytecode=args.bytecode))
     return 0
 
 

@@ -6,9 +6,12 @@
 >>> doc.save("MetaBase.new.xml")                    # doctest: +SKIP
 """
 
-from metaclone import certs, convert, httpsys, workflow
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from metaclone.__about__ import __version__
-from metaclone.document import ConfigDocument
 from metaclone.errors import (
     AmbiguousSiteError,
     BindingError,
@@ -33,21 +36,25 @@ from metaclone.errors import (
     UnsupportedDocumentError,
     WriteError,
 )
-from metaclone.loader import detect_format, load, loads
-from metaclone.model.sites import (
-    Application,
-    Binding,
-    CertificateRef,
-    Finding,
-    Severity,
-    Site,
-    SiteKind,
-    SiteSettings,
-    VirtualDirectory,
-    normalize_thumbprint,
-)
-from metaclone.workflow.changes import Change, diff_documents
-from metaclone.workflow.sslcert_changes import diff_sslcerts
+
+if TYPE_CHECKING:
+    from metaclone import certs, convert, httpsys, workflow
+    from metaclone.document import ConfigDocument
+    from metaclone.loader import detect_format, load, loads
+    from metaclone.model.sites import (
+        Application,
+        Binding,
+        CertificateRef,
+        Finding,
+        Severity,
+        Site,
+        SiteKind,
+        SiteSettings,
+        VirtualDirectory,
+        normalize_thumbprint,
+    )
+    from metaclone.workflow.changes import Change, diff_documents
+    from metaclone.workflow.sslcert_changes import diff_sslcerts
 
 __all__ = [
     "AmbiguousSiteError",
@@ -95,3 +102,44 @@ __all__ = [
     "normalize_thumbprint",
     "workflow",
 ]
+
+# The rest of the package is imported when a name is first used (PEP 562), so that a command,
+# or a program that reads one file, imports only what it uses: the certificates (and
+# cryptography), the workflows, the conversion and the other format's code load on demand.
+_SUBPACKAGES = frozenset({"certs", "convert", "httpsys", "workflow"})
+_HOMES = {
+    "ConfigDocument": "metaclone.document",
+    **dict.fromkeys(("detect_format", "load", "loads"), "metaclone.loader"),
+    **dict.fromkeys(
+        (
+            "Application",
+            "Binding",
+            "CertificateRef",
+            "Finding",
+            "Severity",
+            "Site",
+            "SiteKind",
+            "SiteSettings",
+            "VirtualDirectory",
+            "normalize_thumbprint",
+        ),
+        "metaclone.model.sites",
+    ),
+    **dict.fromkeys(("Change", "diff_documents"), "metaclone.workflow.changes"),
+    "diff_sslcerts": "metaclone.workflow.sslcert_changes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value: Any = importlib.import_module(f"{__name__}.{name}")
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -15,11 +15,15 @@ workflow never asks which format it has.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 import attrs
 
-from metaclone.httpsys import IIS_EXPRESS_APP_ID, HttpSysPlan
+from metaclone.httpsys import IIS_EXPRESS_APP_ID
 from metaclone.model.sites import CertificateRef, Site, SiteKind
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import HttpSysPlan
 
 #: appcmd by its full path: it is not on the PATH of an ordinary command prompt.
 APPCMD = r'"%windir%\system32\inetsrv\appcmd.exe"'

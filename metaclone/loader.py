@@ -1,19 +1,20 @@
-"""Reading a file: the well-formedness gate, then the document class its root element calls for."""
+"""Reading a file: the well-formedness gate, then the document class its root element calls for.
+
+A format's package is imported once a file of that format has been detected, so that reading
+an IIS 7 file never loads the IIS 6 code, and the other way round.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from metaclone.document import ConfigDocument
 from metaclone.errors import ParseError
-from metaclone.iis6 import parts as iis6_parts
-from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.iis7 import parts as iis7_parts
-from metaclone.iis7.applicationhost import AppcmdDocument, AppHostDocument
 from metaclone.lossless import XmlDocument
 from metaclone.lossless.files import read_input
 from metaclone.model.parts import Part
@@ -46,11 +47,22 @@ def detect_format(xml: XmlDocument) -> str:
     return GENERIC_XML
 
 
-_DOCUMENT_CLASSES: dict[str, type[ConfigDocument]] = {
-    IIS6_METABASE: MetabaseDocument,
-    IIS7_APPLICATIONHOST: AppHostDocument,
-    APPCMD_XML: AppcmdDocument,
-}
+def document_class(file_format: str) -> type[ConfigDocument]:
+    """The document class of ``file_format`` (see :func:`detect_format`), its package imported."""
+    if file_format == IIS6_METABASE:
+        from metaclone.iis6.metabase import MetabaseDocument
+
+        return MetabaseDocument
+    if file_format == IIS7_APPLICATIONHOST:
+        from metaclone.iis7.applicationhost import AppHostDocument
+
+        return AppHostDocument
+    if file_format == APPCMD_XML:
+        from metaclone.iis7.applicationhost import AppcmdDocument
+
+        return AppcmdDocument
+    return ConfigDocument
+
 
 _Document = TypeVar("_Document", bound=ConfigDocument)
 
@@ -71,20 +83,38 @@ def _no_section_groups(doc: ConfigDocument) -> frozenset[str]:
     return frozenset()
 
 
-_APPHOST_READERS = PartReaders(
-    iis7_parts.apphost_parts,
-    iis7_parts.application_context,
-    AppHostDocument.declared_section_groups,
-)
+@functools.cache
+def part_readers(file_format: str) -> PartReaders[Any] | None:
+    """The part readers of ``file_format`` (None for other XML), its package imported."""
+    if file_format == IIS6_METABASE:
+        from metaclone.iis6 import parts as iis6_parts
 
-#: The part readers of each IIS format, by :attr:`ConfigDocument.format`.
-PART_READERS: dict[str, PartReaders[Any]] = {
-    IIS6_METABASE: PartReaders(
-        iis6_parts.metabase_parts, iis6_parts.application_context, _no_section_groups
-    ),
-    IIS7_APPLICATIONHOST: _APPHOST_READERS,
-    APPCMD_XML: _APPHOST_READERS,
-}
+        return PartReaders(
+            iis6_parts.metabase_parts, iis6_parts.application_context, _no_section_groups
+        )
+    if file_format in (IIS7_APPLICATIONHOST, APPCMD_XML):
+        from metaclone.iis7 import parts as iis7_parts
+        from metaclone.iis7.applicationhost import AppHostDocument
+
+        return PartReaders(
+            iis7_parts.apphost_parts,
+            iis7_parts.application_context,
+            AppHostDocument.declared_section_groups,
+        )
+    return None
+
+
+if TYPE_CHECKING:
+    #: The part readers of each IIS format, by :attr:`ConfigDocument.format`; built on first use
+    #: (it imports both formats): :func:`part_readers` gives one format's alone.
+    PART_READERS: dict[str, PartReaders[Any]]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PART_READERS":
+        readers = {f: part_readers(f) for f in (IIS6_METABASE, IIS7_APPLICATIONHOST, APPCMD_XML)}
+        return {f: r for f, r in readers.items() if r is not None}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def loads(data: bytes, name: str = "<bytes>", *, exact: bool = False) -> ConfigDocument:
@@ -97,7 +127,7 @@ def loads(data: bytes, name: str = "<bytes>", *, exact: bool = False) -> ConfigD
         raise TypeError(f"loads() takes bytes, not {type(data).__name__}; encode text first")
     raw = bytes(data)
     xml = XmlDocument.from_bytes(raw, name)
-    return _DOCUMENT_CLASSES.get(detect_format(xml), ConfigDocument)(xml, exact=exact)
+    return document_class(detect_format(xml))(xml, exact=exact)
 
 
 def load(path: str | os.PathLike[str], *, exact: bool = False) -> ConfigDocument:

@@ -18,8 +18,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from metaclone.certs import (
-    LoadedCertificate,
+from metaclone.certs.certificate import LoadedCertificate
+from metaclone.certs.loading import (
     key_matches,
     leaf_certificates,
     load_certificate,

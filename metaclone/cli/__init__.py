@@ -6,7 +6,8 @@ and nothing is written unless the whole command succeeds; every write is atomic.
 
 One module per job: :mod:`.console` (exit statuses, output, error lines), :mod:`.inputs` and
 :mod:`.outputs` (what the options name and where results go), :mod:`.options` (shared options
-and examples), one module per group of commands, and :mod:`.parser` which puts them together.
+and examples), :mod:`.parser` (every command and its options, importing no library code) and
+one module of handlers per group of commands, imported when one of its commands runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -98,6 +98,8 @@ def _exit_status(error: Exception, console: Console) -> int:
         name = error.filename or ""
         console.say(f"metaclone: error: {name}: {error.strerror or error}")
         return EXIT_REFUSED
+    import traceback
+
     console.say("metaclone: internal error (this is a bug; please report it with the input):")
     if os.environ.get("METACLONE_DEBUG"):
         for line in traceback.format_exc().rstrip().split("\n"):

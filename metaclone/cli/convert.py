@@ -7,7 +7,6 @@ import argparse
 from metaclone import convert
 from metaclone.cli.console import Console
 from metaclone.cli.inputs import load_document
-from metaclone.cli.options import Commands, add_command, add_plan_options, site_id
 from metaclone.cli.outputs import emit
 from metaclone.errors import ConversionError
 from metaclone.httpsys import HttpSysPlan
@@ -48,41 +47,3 @@ def cmd_convert(args: argparse.Namespace, console: Console) -> int:
         if result.plan is not None:
             plan = result.plan if plan is None else plan.merged(result.plan)
     return emit(args, console, doc, before, plan)
-
-
-def register(commands: Commands) -> None:
-    converting = add_command(
-        commands, "convert", "move IIS 6 sites into an IIS 7+ applicationHost.config"
-    )
-    converting.add_argument(
-        "metabase", metavar="METABASE", help="IIS 6 MetaBase.xml or iiscnfg export"
-    )
-    converting.add_argument(
-        "--site", required=True, action="append", help="id or name of an IIS 6 site (repeatable)"
-    )
-    converting.add_argument(
-        "--into",
-        dest="file",
-        required=True,
-        metavar="APPLICATIONHOST",
-        help="the applicationHost.config the sites go into (the document written)",
-    )
-    converting.add_argument("--id", type=site_id, help="id of the new site (default: chosen)")
-    converting.add_argument("--name", help="name of the new site (default: its ServerComment)")
-    converting.add_argument(
-        "--pipeline",
-        choices=["classic", "integrated"],
-        default="classic",
-        help="pipeline mode of new application pools (default: classic)",
-    )
-    converting.add_argument(
-        "--runtime",
-        choices=["v2.0", "v4.0", ""],
-        default="v2.0",
-        help='.NET version of new application pools; "" for no managed code (default: v2.0)',
-    )
-    converting.add_argument(
-        "--strict", action="store_true", help="refuse when anything cannot be carried"
-    )
-    add_plan_options(converting)
-    converting.set_defaults(handler=cmd_convert)

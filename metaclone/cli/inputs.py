@@ -5,19 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from metaclone import certs
 from metaclone.cli.console import Console
 from metaclone.document import ConfigDocument
 from metaclone.loader import load
 from metaclone.messages import listing
 from metaclone.model.sites import Binding, CertificateRef, Site, normalize_thumbprint
-from metaclone.workflow import review
 
 
 def load_document(args: argparse.Namespace) -> ConfigDocument:
     doc = load(args.file)
     sslcert = getattr(args, "sslcert", None)
     if sslcert:
+        from metaclone.workflow import review
+
         review.attach_sslcert_file(doc, sslcert)
     return doc
 
@@ -32,6 +32,8 @@ def given_certificate(
     path = getattr(args, "cert", None)
     if not path:
         return None
+    from metaclone import certs
+
     loaded = certs.load_certificate(path, given_password(args))
     problem = certs.check_validity(loaded, allow_expired=args.allow_expired)
     if problem:
@@ -52,6 +54,8 @@ def given_certificate(
 
 def given_password(args: argparse.Namespace) -> bytes | None:
     """The password given with --password-env or --password-file, else None."""
+    from metaclone import certs
+
     if getattr(args, "password_env", None):
         return certs.password_from_env(args.password_env)
     if getattr(args, "password_file", None):

@@ -5,10 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from metaclone.workflow import report
-
 #: Where subcommands are added (``parser.add_subparsers()``).
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+# The library's choices and defaults that the parser shows, written here so that building the
+# parser imports no library code; tests/cli/test_startup.py checks that each matches its source.
+#: :class:`metaclone.workflow.report.OutputFormat`'s values, the default first.
+REPORT_FORMATS = ("text", "json", "sarif", "github")
+#: :data:`metaclone.certs.request.KEY_TYPES` and ``DEFAULT_KEY_TYPE``.
+KEY_TYPES = ("rsa2048", "rsa3072", "rsa4096", "ec256", "ec384")
+DEFAULT_KEY_TYPE = "rsa2048"
+#: :data:`metaclone.workflow.audit.DEFAULT_WARN_DAYS`.
+DEFAULT_WARN_DAYS = 30
+#: Shells ``metaclone completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "powershell")
 
 
 def add_file(parser: argparse.ArgumentParser) -> None:
@@ -244,8 +254,8 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
 def add_report_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
-        choices=[f.value for f in report.OutputFormat],
-        default=report.OutputFormat.TEXT.value,
+        choices=list(REPORT_FORMATS),
+        default=REPORT_FORMATS[0],
         help="text (default), json, sarif (SARIF 2.1.0) or github (workflow commands)",
     )
     parser.add_argument(

@@ -4,17 +4,19 @@ and JSON listings."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
-from metaclone.httpsys import HttpSysPlan
 from metaclone.lossless import output
 from metaclone.model.sites import Binding, Severity
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import HttpSysPlan
 
 
 def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
@@ -40,6 +42,8 @@ def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | N
             # page (site names in its comments may be any text).
             data = plan.powershell().encode("utf-8-sig")
         elif suffix == ".json":
+            import json
+
             data = (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
         else:
             # A .cmd file for cmd.exe, which expects CRLF line ends; the text is ASCII.
@@ -147,6 +151,8 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
     and diffs item by item.
     """
+    import json
+
     head = json.dumps(fields)[1:-1]
     lines = ",\n".join("  " + json.dumps(item) for item in items)
     listing = f"[\n{lines}\n]" if lines else "[]"

@@ -7,14 +7,6 @@ import argparse
 from metaclone import workflow
 from metaclone.cli.console import Console
 from metaclone.cli.inputs import given_certificate, load_document
-from metaclone.cli.options import (
-    Commands,
-    add_certificate_source,
-    add_command,
-    add_file,
-    add_plan_options,
-    site_id,
-)
 from metaclone.cli.outputs import check_destinations, emit
 from metaclone.loader import load
 
@@ -83,56 +75,3 @@ def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     check_destinations(args, result.plan)
     _say_result(console, result)
     return emit(args, console, doc, before, result.plan)
-
-
-def register(commands: Commands) -> None:
-    """``placeholder`` and its two steps."""
-    placeholder = add_command(
-        commands,
-        "placeholder",
-        "serve a site from a placeholder while its certificate is pending",
-        group=True,
-    )
-    steps = placeholder.add_subparsers(dest="step", required=True, metavar="STEP")
-    _add_begin(steps)
-    _add_finish(steps)
-
-
-def _add_begin(steps: Commands) -> None:
-    begin = add_command(steps, "placeholder begin", "clone the site as a started placeholder")
-    add_file(begin)
-    begin.add_argument("--site", required=True, help="id or name of the site")
-    begin.add_argument("--id", type=site_id, help="id of the placeholder (default: chosen)")
-    begin.add_argument("--name", help="name of the placeholder")
-    add_certificate_source(begin, required=False)
-    begin.add_argument(
-        "--from",
-        dest="previous",
-        metavar="OLD_CONFIG",
-        help="an earlier copy of the configuration that still has the site's certificate",
-    )
-    begin.add_argument(
-        "--only-new",
-        action="store_true",
-        help="appcmd XML: write the new <SITE> alone, as 'appcmd add site /in' takes it",
-    )
-    add_plan_options(begin)
-    begin.set_defaults(handler=cmd_placeholder_begin)
-
-
-def _add_finish(steps: Commands) -> None:
-    finish = add_command(
-        steps, "placeholder finish", "install the new certificate and retire the placeholder"
-    )
-    add_file(finish)
-    finish.add_argument("--site", required=True, help="id or name of the original site")
-    finish.add_argument("--placeholder", required=True, help="id or name of the placeholder")
-    add_certificate_source(finish, required=True)
-    finish.add_argument("--delete", action="store_true", help="delete the placeholder")
-    finish.add_argument(
-        "--force",
-        action="store_true",
-        help="go ahead even if P's https bindings are not the site's (P is not its placeholder)",
-    )
-    add_plan_options(finish)
-    finish.set_defaults(handler=cmd_placeholder_finish)

@@ -15,7 +15,6 @@ from metaclone.cli.console import (
     Console,
     error_lines,
 )
-from metaclone.cli.options import Commands, add_command, add_report_format, add_sslcert
 from metaclone.cli.outputs import json_listing
 from metaclone.errors import MetacloneError
 from metaclone.workflow import report, review
@@ -138,38 +137,3 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         return EXIT_REFUSED
     differs = any(c.changes for c in compared) or len(compared) < len(comparisons)
     return EXIT_PROBLEMS if differs else EXIT_OK
-
-
-def register(commands: Commands) -> None:
-    """``check``, then ``diff``."""
-    _add_check(commands)
-    _add_diff(commands)
-
-
-def _add_check(commands: Commands) -> None:
-    check = add_command(commands, "check", "look for problems in files and folders")
-    check.add_argument(
-        "paths",
-        nargs="+",
-        metavar="FILE",
-        help="files, and folders to search for IIS configuration files",
-    )
-    add_report_format(check)
-    add_sslcert(check)
-    check.set_defaults(handler=cmd_check)
-
-
-def _add_diff(commands: Commands) -> None:
-    diff = add_command(
-        commands, "diff", "say what changed per site between files (many NEW: drift from OLD)"
-    )
-    diff.add_argument("old", metavar="OLD", help="the file before (the baseline)")
-    diff.add_argument("new", nargs="+", metavar="NEW", help="the file after (or servers' files)")
-    add_report_format(diff)
-    diff.add_argument(
-        "--sslcert",
-        nargs=2,
-        metavar=("OLD_CAPTURE", "NEW_CAPTURE"),
-        help="also compare two 'netsh http show sslcert' captures, per endpoint",
-    )
-    diff.set_defaults(handler=cmd_diff)

@@ -7,14 +7,6 @@ from collections.abc import Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
-from metaclone.cli.options import (
-    Commands,
-    add_command,
-    add_file,
-    add_sslcert,
-    add_write_options,
-    site_id,
-)
 from metaclone.cli.outputs import (
     check_destinations,
     emit,
@@ -196,64 +188,5 @@ def _cmd_auto_start(value: bool) -> Handler:
     return handler
 
 
-def register(commands: Commands) -> None:
-    """The commands on sites, in the order --help lists them."""
-    _add_sites(commands)
-    _add_clone(commands)
-    _add_delete_start_stop(commands)
-    _add_rename(commands)
-
-
-def _add_sites(commands: Commands) -> None:
-    sites = add_command(commands, "sites", "list the sites")
-    add_file(sites)
-    sites.add_argument(
-        "names", nargs="*", metavar="SITE", help="only these sites (ids or names); all without"
-    )
-    sites.add_argument("--json", action="store_true", help="print JSON")
-    sites.add_argument(
-        "--applications",
-        action="store_true",
-        help="also list each site's applications, pools and virtual directories",
-    )
-    add_sslcert(sites)
-    sites.set_defaults(handler=cmd_sites)
-
-
-def _add_clone(commands: Commands) -> None:
-    clone = add_command(commands, "clone", "clone a site under a new id")
-    add_file(clone)
-    clone.add_argument("--site", required=True, help="id or name of the site to clone")
-    clone.add_argument("--id", type=site_id, help="id of the clone (default: chosen)")
-    clone.add_argument("--name", help="name of the clone")
-    clone.add_argument(
-        "--bindings",
-        nargs="+",
-        metavar="PROTO/INFO",
-        help="bindings of the clone, e.g. https/*:8443:",
-    )
-    clone.add_argument("--started", action="store_true", help="mark the clone started")
-    add_write_options(clone)
-    clone.set_defaults(handler=cmd_clone)
-
-
-def _add_delete_start_stop(commands: Commands) -> None:
-    for name, handler, text in (
-        ("delete", cmd_delete, "delete a site"),
-        ("start", _cmd_auto_start(True), "mark a site started"),
-        ("stop", _cmd_auto_start(False), "mark a site stopped"),
-    ):
-        command = add_command(commands, name, text)
-        add_file(command)
-        command.add_argument("--site", required=True, help="id or name of the site")
-        add_write_options(command)
-        command.set_defaults(handler=handler)
-
-
-def _add_rename(commands: Commands) -> None:
-    rename = add_command(commands, "rename", "rename a site")
-    add_file(rename)
-    rename.add_argument("--site", required=True, help="id or name of the site")
-    rename.add_argument("--name", required=True, help="the new name")
-    add_write_options(rename)
-    rename.set_defaults(handler=cmd_rename)
+cmd_start = _cmd_auto_start(True)
+cmd_stop = _cmd_auto_start(False)

@@ -6,10 +6,14 @@ keys (:mod:`~metaclone.httpsys.endpoints`), reads ``netsh http show sslcert`` ou
 (:mod:`~metaclone.httpsys.netsh`), plans certificate changes per key
 (:mod:`~metaclone.httpsys.planning`) and renders plans as cmd and PowerShell scripts that are
 safe to run on a stale capture and to run twice (:mod:`~metaclone.httpsys.scripts`).  Every name
-is available from ``metaclone.httpsys`` itself.
+is available from ``metaclone.httpsys`` itself; the names of the capture reader and the planner
+are imported on first use (PEP 562), so that a listing does not load them.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from metaclone.httpsys.endpoints import (
     DEFAULT_STORE,
@@ -26,25 +30,27 @@ from metaclone.httpsys.endpoints import (
     resolution_order,
     wildcard_of,
 )
-from metaclone.httpsys.netsh import (
-    SslCertEntry,
-    carried_settings,
-    certificate_for,
-    decode_netsh_output,
-    index_entries,
-    load_netsh_sslcert,
-    parse_netsh_sslcert,
-    served_by,
-)
-from metaclone.httpsys.planning import (
-    ADD,
-    DELETE,
-    REPLACE,
-    UPDATE,
-    HttpSysPlan,
-    PlannedChange,
-    plan_certificates,
-)
+
+if TYPE_CHECKING:
+    from metaclone.httpsys.netsh import (
+        SslCertEntry,
+        carried_settings,
+        certificate_for,
+        decode_netsh_output,
+        index_entries,
+        load_netsh_sslcert,
+        parse_netsh_sslcert,
+        served_by,
+    )
+    from metaclone.httpsys.planning import (
+        ADD,
+        DELETE,
+        REPLACE,
+        UPDATE,
+        HttpSysPlan,
+        PlannedChange,
+        plan_certificates,
+    )
 
 __all__ = [
     "ADD",
@@ -76,3 +82,36 @@ __all__ = [
     "served_by",
     "wildcard_of",
 ]
+
+_ELSEWHERE = {
+    **dict.fromkeys(
+        (
+            "SslCertEntry",
+            "carried_settings",
+            "certificate_for",
+            "decode_netsh_output",
+            "index_entries",
+            "load_netsh_sslcert",
+            "parse_netsh_sslcert",
+            "served_by",
+        ),
+        "metaclone.httpsys.netsh",
+    ),
+    **dict.fromkeys(
+        ("ADD", "DELETE", "REPLACE", "UPDATE", "HttpSysPlan", "PlannedChange", "plan_certificates"),
+        "metaclone.httpsys.planning",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import stat
@@ -52,7 +51,7 @@ _KINDS = (
 def temporary_name(target: Path) -> Path:
     """A fresh temporary name beside ``target`` (the documented pattern)."""
     return target.with_name(
-        f".{target.name}{TEMPORARY_INFIX}{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+        f".{target.name}{TEMPORARY_INFIX}{os.urandom(4).hex()}{TEMPORARY_SUFFIX}"
     )
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from typing import Protocol
+import sys
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 import attrs
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from metaclone.errors import BindingError, ThumbprintError
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 #: Protocols whose binding information is ``IP:port:host``.
 ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
@@ -337,7 +339,14 @@ class HasThumbprint(Protocol):
 
 
 #: What the certificate operations accept as "a certificate".
-CertificateInput = str | bytes | x509.Certificate | HasThumbprint
+CertificateInput: TypeAlias = "str | bytes | x509.Certificate | HasThumbprint"
+
+
+def _is_certificate(value: object) -> bool:
+    """Whether ``value`` is a ``cryptography`` certificate, without importing cryptography for
+    the text and references most callers pass (no certificate exists before it is loaded)."""
+    x509_module = sys.modules.get("cryptography.x509")
+    return x509_module is not None and isinstance(value, x509_module.Certificate)
 
 
 def normalize_thumbprint(value: CertificateInput) -> str:
@@ -352,10 +361,13 @@ def normalize_thumbprint(value: CertificateInput) -> str:
         if len(value) != 20:
             raise ThumbprintError(f"a thumbprint is 20 bytes, not {len(value)}")
         return value.hex()
-    if isinstance(value, x509.Certificate):
-        return value.fingerprint(hashes.SHA1()).hex()
+    if _is_certificate(value):
+        # cryptography is loaded: the certificate object comes from it.
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+
+        return cast("x509.Certificate", value).fingerprint(hashes.SHA1()).hex()
     if not isinstance(value, str):
-        return normalize_thumbprint(value.thumbprint)
+        return normalize_thumbprint(cast("HasThumbprint", value).thumbprint)
     cleaned = _HEX_SEPARATORS.sub("", value).lower()
     if len(cleaned) != 40 or any(c not in "0123456789abcdef" for c in cleaned):
         raise ThumbprintError(

@@ -1,5 +1,5 @@
 """Reading the parts of a document (see :mod:`metaclone.model.parts`), format by format
-(each format's readers: :data:`metaclone.loader.PART_READERS`).
+(each format's readers: :func:`metaclone.loader.part_readers`).
 
 IIS 7 (and appcmd XML): each site's own element without what the site's values say (its
 settings), ``<location>`` blocks (by path relative to their site), customMetadata keys and
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import attrs
 
 from metaclone.document import ConfigDocument
-from metaclone.loader import PART_READERS
+from metaclone.loader import part_readers
 from metaclone.model.parts import Part, PartKind, SiteMark, mark
 
 #: Section groups of IIS and ASP.NET: a location block's elements are compared below these, so
@@ -39,13 +39,13 @@ SECTION_GROUPS = frozenset(
 
 def parts_of(doc: ConfigDocument) -> tuple[Part, ...]:
     """The parts of ``doc`` (none for a document that is neither IIS 6 nor IIS 7)."""
-    readers = PART_READERS.get(doc.format)
+    readers = part_readers(doc.format)
     return _numbered(readers.parts(doc)) if readers is not None else ()
 
 
 def section_groups(doc: ConfigDocument) -> frozenset[str]:
     """:data:`SECTION_GROUPS` and the section groups ``doc`` declares."""
-    readers = PART_READERS.get(doc.format)
+    readers = part_readers(doc.format)
     if readers is None:
         return SECTION_GROUPS
     return SECTION_GROUPS | readers.declared_section_groups(doc)
@@ -59,7 +59,7 @@ def application_context(doc: ConfigDocument) -> str:
     none (IIS 7), the keys above the sites whose AppPoolId they inherit (IIS 6; for an export
     its whole text).
     """
-    readers = PART_READERS.get(doc.format)
+    readers = part_readers(doc.format)
     return readers.application_context(doc) if readers is not None else ""
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from metaclone import httpsys
-from metaclone.httpsys import SslCertEntry
 from metaclone.model.sites import Site
 from metaclone.workflow.changes import Change, certificate_text
+
+if TYPE_CHECKING:
+    from metaclone.httpsys import SslCertEntry
 
 
 def diff_sslcerts(

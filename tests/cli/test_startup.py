@@ -1,0 +1,141 @@
+"""A command imports what it uses: the parser no library code, a listing or an edit neither
+the certificates (nor cryptography), the workflows, the conversion nor the other format; and
+every public name is still there, loaded on first use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import metaclone
+from metaclone import certs, httpsys, workflow
+from metaclone.certs import request
+from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, options
+from metaclone.workflow import audit, report
+from tests.conftest import FIXTURES, ROOT
+
+IIS6 = FIXTURES / "iis6" / "MetaBase.xml"
+IIS7 = FIXTURES / "iis7" / "applicationHost.config"
+
+#: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.
+_CHILD = """
+import io, json, sys
+from metaclone.cli import main
+status = main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+"""
+
+#: Loaded by none of the commands below (the placeholder flow and the audit stand for
+#: ``metaclone.workflow`` where ``check``, itself a workflow, loads the package).
+NEVER = ("cryptography", "metaclone.certs.certificate", "metaclone.convert")
+WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit")
+OWN_PACKAGE = {IIS6: "metaclone.iis6", IIS7: "metaclone.iis7"}
+
+
+def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(argv)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    return result["status"], set(result["modules"])
+
+
+def _loaded(modules: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(package + ".") for m in modules)
+
+
+@pytest.mark.parametrize(
+    ("words", "path", "status"),
+    [
+        pytest.param(["sites", "{file}"], IIS6, EXIT_OK, id="sites-iis6"),
+        pytest.param(["sites", "{file}", "--json"], IIS7, EXIT_OK, id="sites-json-iis7"),
+        pytest.param(
+            ["clone", "{file}", "--site", "1", "-o", "{out}"], IIS6, EXIT_OK, id="clone-iis6"
+        ),
+        pytest.param(
+            ["clone", "{file}", "--site", "1", "-o", "{out}"], IIS7, EXIT_OK, id="clone-iis7"
+        ),
+        pytest.param(["check", "{file}"], IIS6, EXIT_PROBLEMS, id="check-iis6"),
+        pytest.param(["check", "{file}"], IIS7, EXIT_PROBLEMS, id="check-iis7"),
+        pytest.param(["cert", "show", "{file}"], IIS7, EXIT_OK, id="cert-show-iis7"),
+    ],
+)
+def test_a_command_imports_only_what_it_uses(
+    words: list[str], path: Path, status: int, tmp_path: Path
+) -> None:
+    out = tmp_path / f"out{path.suffix}"
+    argv = [w.format(file=path, out=out) for w in words]
+    exit_status, modules = _modules_after(argv)
+    assert exit_status == status
+    if "-o" in argv:
+        assert out.read_bytes() != path.read_bytes()
+    assert _loaded(modules, OWN_PACKAGE[path])
+    other = OWN_PACKAGE[IIS7 if path == IIS6 else IIS6]
+    unwanted = [*NEVER, other, *WORKFLOWS]
+    if words[0] != "check":
+        unwanted.append("metaclone.workflow")
+    assert [m for m in unwanted if _loaded(modules, m)] == []
+
+
+def test_building_the_parser_imports_no_library_code() -> None:
+    child = (
+        "import json, sys\n"
+        "import metaclone\n"
+        "from metaclone.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    ours = {m for m in json.loads(done.stdout) if m.startswith("metaclone")}
+    assert "lxml" not in json.loads(done.stdout)
+    assert ours == {
+        "metaclone",
+        "metaclone.__about__",
+        "metaclone.errors",
+        "metaclone.messages",
+        "metaclone.cli",
+        "metaclone.cli.console",
+        "metaclone.cli.options",
+        "metaclone.cli.parser",
+        "metaclone.escaping",
+    }
+
+
+def test_the_parsers_copies_of_library_values_match_the_library() -> None:
+    assert tuple(f.value for f in report.OutputFormat) == options.REPORT_FORMATS
+    assert options.REPORT_FORMATS[0] == report.OutputFormat.TEXT.value
+    assert options.KEY_TYPES == request.KEY_TYPES
+    assert options.DEFAULT_KEY_TYPE == request.DEFAULT_KEY_TYPE
+    assert options.DEFAULT_WARN_DAYS == audit.DEFAULT_WARN_DAYS
+
+
+@pytest.mark.parametrize("package", [metaclone, certs, httpsys, workflow], ids=lambda p: p.__name__)
+def test_every_public_name_resolves_and_is_listed(package: object) -> None:
+    names = package.__all__  # type: ignore[attr-defined]
+    assert set(names) <= set(dir(package))
+    for name in names:
+        assert getattr(package, name) is not None, name
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = package.no_such_name  # type: ignore[attr-defined]
+
+
+def test_lazy_names_are_the_objects_of_their_modules() -> None:
+    from metaclone.certs.loading import load_certificate
+    from metaclone.workflow.changes import diff_documents
+    from metaclone.workflow.placeholder import begin
+
+    assert metaclone.diff_documents is diff_documents
+    assert metaclone.certs.load_certificate is load_certificate
+    assert metaclone.workflow.begin is begin
+    assert metaclone.certs.audit is audit.audit
+    assert metaclone.convert.__name__ == "metaclone.convert"
