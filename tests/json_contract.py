@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,9 +48,10 @@ def checked_json_outputs() -> Iterator[None]:
     original_json = Console.json
     original_plan = HttpSysPlan.to_json
 
-    def json_output(self: Console, schema: str, text: str) -> None:
-        validate(schema, json.loads(text))
-        original_json(self, schema, text)
+    def json_output(self: Console, schema: str, text: str | Iterable[str]) -> None:
+        whole = text if isinstance(text, str) else "".join(text)
+        validate(schema, json.loads(whole))
+        original_json(self, schema, whole)
 
     def plain_output(self: Console, text: str) -> None:
         assert not _is_json_object(text), "JSON printed without a schema: use Console.json"

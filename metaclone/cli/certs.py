@@ -6,24 +6,34 @@ import argparse
 import contextlib
 import json
 import os
+from collections.abc import Iterator, Sequence
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
 from metaclone.cli.inputs import given_certificate, given_password, load_document
-from metaclone.cli.outputs import emit, endpoint_text, json_listing, served_by_text
+from metaclone.cli.outputs import emit, endpoint_text, json_listing_pieces, served_by_text
 from metaclone.cli.sites import inherited_legend, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
 from metaclone.lossless import output
-from metaclone.model.sites import Binding
+from metaclone.model.build import paused_garbage_collection
+from metaclone.model.sites import Binding, Site
 
 
 def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = [doc.site(args.site)] if args.site else list(doc.sites)
+    # As for ``sites``: many short-lived values, no cycles among them.
+    with paused_garbage_collection():
+        return _show_certificates(args, console, doc, sites)
+
+
+def _show_certificates(
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, sites: Sequence[Site]
+) -> int:
     if args.json:
-        entries = [
+        entries = (
             {
                 "id": site.id,
                 "name": site.name,
@@ -40,23 +50,27 @@ def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
                 ],
             }
             for site in sites
-        ]
+        )
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        console.json("cert-show", json_listing(fields, "sites", entries))
+        console.json("cert-show", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
-    for site in sites:
-        console.out(site_line(site) + "\n")
-        for binding in site.secure_bindings:
-            cert = binding.certificate
-            shown = f"{cert.thumbprint} ({cert.store})" if cert else "not known"
-            console.out(
-                f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
-                f"{_serving_note(doc, binding)}  cert: {shown}\n"
-            )
+    console.out_lines(line for site in sites for line in _certificate_lines(doc, site))
     legend = inherited_legend(sites)
     if legend is not None:
         console.out(legend + "\n")
     return EXIT_OK
+
+
+def _certificate_lines(doc: ConfigDocument, site: Site) -> Iterator[str]:
+    """The lines ``cert show`` prints for ``site``: the site, then each https binding."""
+    yield site_line(site)
+    for binding in site.secure_bindings:
+        cert = binding.certificate
+        shown = f"{cert.thumbprint} ({cert.store})" if cert else "not known"
+        yield (
+            f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
+            f"{_serving_note(doc, binding)}  cert: {shown}"
+        )
 
 
 def _serving_note(doc: ConfigDocument, binding: Binding) -> str:

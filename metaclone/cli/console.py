@@ -20,6 +20,9 @@ EXIT_INTERNAL = 123
 
 Handler = Callable[[argparse.Namespace, "Console"], int]
 
+#: The most text written to stdout in one call (characters).
+_WRITE_PIECE = 1 << 20
+
 
 #: ANSI colours of the severity words, shown only on a terminal and never with NO_COLOR set.
 _SEVERITY_COLOURS = {
@@ -81,15 +84,37 @@ class Console:
 
     def out_lines(self, lines: Iterable[str]) -> None:
         """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
-        self.stdout.write("".join(visible(line) + "\n" for line in lines))
+        self._write_large("".join([f"{visible(line)}\n" for line in lines]))
 
-    def out_data(self, text: str) -> None:
-        """Text for programs (JSON, a diff) on stdout, unchanged."""
-        self.stdout.write(text)
+    def out_data(self, text: str | Iterable[str]) -> None:
+        """Text for programs (JSON, a diff) on stdout, unchanged; given whole or in pieces,
+        which are written as they come, a megabyte or so at a time."""
+        if isinstance(text, str):
+            self._write_large(text)
+            return
+        batch: list[str] = []
+        size = 0
+        for piece in text:
+            batch.append(piece)
+            size += len(piece)
+            if size >= _WRITE_PIECE:
+                self._write_large("".join(batch))
+                batch, size = [], 0
+        self._write_large("".join(batch))
 
-    def json(self, schema: str, text: str) -> None:
-        """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``."""
-        self.stdout.write(text)
+    def json(self, schema: str, text: str | Iterable[str]) -> None:
+        """Print ``text``, a JSON document that follows ``metaclone.schemas.schema(schema)``,
+        whole or in pieces (see :meth:`out_data`)."""
+        self.out_data(text)
+
+    def _write_large(self, text: str) -> None:
+        """Write ``text`` to stdout in pieces: the stream encodes what it is given at once,
+        which for a listing of many sites would be another copy of all of it."""
+        if len(text) <= _WRITE_PIECE:
+            self.stdout.write(text)
+            return
+        for start in range(0, len(text), _WRITE_PIECE):
+            self.stdout.write(text[start : start + _WRITE_PIECE])
 
     def out_bytes(self, data: bytes) -> None:
         buffer = getattr(self.stdout, "buffer", None)

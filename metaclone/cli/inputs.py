@@ -9,6 +9,7 @@ from metaclone.cli.console import Console
 from metaclone.document import ConfigDocument
 from metaclone.loader import load
 from metaclone.messages import listing
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Binding, CertificateRef, Site, normalize_thumbprint
 
 
@@ -18,7 +19,10 @@ def load_document(args: argparse.Namespace) -> ConfigDocument:
     if sslcert:
         from metaclone.workflow import review
 
-        review.attach_sslcert_file(doc, sslcert)
+        # The capture of a large server runs to hundreds of thousands of lines, and what is
+        # read from it holds no reference cycles for the collector to look for.
+        with paused_garbage_collection():
+            review.attach_sslcert_file(doc, sslcert)
     return doc
 
 

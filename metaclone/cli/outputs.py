@@ -4,7 +4,7 @@ and JSON listings."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,12 +151,23 @@ def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -
     for 50,000 sites; a compact line per item comes from its C encoder and still reads, greps
     and diffs item by item.
     """
+    return "".join(json_listing_pieces(fields, key, items))
+
+
+def json_listing_pieces(
+    fields: dict[str, object], key: str, items: Iterable[object]
+) -> Iterator[str]:
+    """:func:`json_listing` in pieces, each item encoded when it is reached: a listing of many
+    sites runs to tens of megabytes, which need not be held at once."""
     import json
 
     head = json.dumps(fields)[1:-1]
-    lines = ",\n".join("  " + json.dumps(item) for item in items)
-    listing = f"[\n{lines}\n]" if lines else "[]"
-    return f"{{{head}{', ' if head else ''}{json.dumps(key)}: {listing}}}\n"
+    yield f"{{{head}{', ' if head else ''}{json.dumps(key)}: ["
+    separator = "\n  "
+    for item in items:
+        yield separator + json.dumps(item)
+        separator = ",\n  "
+    yield "]}\n" if separator == "\n  " else "\n]}\n"
 
 
 def endpoint_text(binding: Binding) -> str | None:

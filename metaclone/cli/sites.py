@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
@@ -11,7 +11,7 @@ from metaclone.cli.outputs import (
     check_destinations,
     emit,
     endpoint_text,
-    json_listing,
+    json_listing_pieces,
     served_by_text,
 )
 from metaclone.document import ConfigDocument
@@ -102,21 +102,32 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
+    # The output of a large listing is built from many short-lived values, each burst of
+    # which would otherwise start a collection walking every site read.
+    with paused_garbage_collection():
+        return _list_sites(args, console, doc, sites)
+
+
+def _list_sites(
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, sites: Sequence[Site]
+) -> int:
     if args.json:
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
-        entries = (
-            {
-                **_site_json(doc, doc.with_settings(s)),
-                "applications": [a.to_json() for a in doc.applications(s)],
-            }
-            if args.applications
-            else _site_json(doc, doc.with_settings(s))
-            for s in sites
-        )
-        # Each site's settings and JSON are many small acyclic values: nothing for the
-        # collector to find, however often their allocation would start it.
-        with paused_garbage_collection():
-            console.json("sites", json_listing(fields, "sites", entries))
+        # The file is read before anything is printed: a site's settings or applications may
+        # still hold an error.  Then each site is encoded as it is printed.
+        listed = [doc.with_settings(s) for s in sites]
+        entries: Iterable[dict[str, object]]
+        if args.applications:
+            entries = [
+                {
+                    **_site_json(doc, full),
+                    "applications": [a.to_json() for a in doc.applications(s)],
+                }
+                for s, full in zip(sites, listed, strict=True)
+            ]
+        else:
+            entries = (_site_json(doc, full) for full in listed)
+        console.json("sites", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     legend = inherited_legend(sites)

@@ -8,6 +8,7 @@ connection is served by the first of the keys :func:`resolution_order` lists tha
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 
@@ -103,6 +104,8 @@ def central_store_file(host: str) -> str:
     return f"{host}.pfx"
 
 
+# Cached: a listing asks for the same few addresses (0.0.0.0 above all) once per https binding.
+@functools.lru_cache(maxsize=1024)
 def _canonical_ip(text: str) -> str | None:
     """``text`` as netsh writes the address (IPv6 compressed, in brackets), or None."""
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -21,6 +22,7 @@ from metaclone.httpsys.endpoints import (
     resolution_order,
 )
 from metaclone.lossless.files import read_input
+from metaclone.lossless.gate import source_line
 from metaclone.messages import listing, quoted, shorten
 from metaclone.model.rules import ctl_identifier_problem, store_name_problem
 from metaclone.model.sites import Binding, CertificateRef, is_ascii_number, normalize_thumbprint
@@ -120,6 +122,7 @@ _SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _RULE = re.compile(r"-{3,}")
 
 
+@functools.lru_cache(maxsize=1024)  # every block of a capture repeats the same labels
 def _label_key(label: str) -> str:
     return " ".join(label.split()).lower()
 
@@ -166,14 +169,14 @@ def _lines(text: str) -> Iterable[_Line]:
 class _NetshReader:
     """Turns the lines of ``netsh http show sslcert`` output into entries."""
 
-    def __init__(self, path: str, lines: Sequence[str]) -> None:
-        self.path = path
-        self.source = lines
+    def __init__(self, path: str, text: str) -> None:
+        self.path, self.text = path, text
         self.entries: list[SslCertEntry] = []
         self.seen: dict[Endpoint, SslCertEntry] = {}
+        self.pairs: dict[tuple[str, str], tuple[str, str]] = {}  # shared by the blocks
 
     def error(self, message: str, line: int, column: int) -> NetshParseError:
-        source = self.source[line - 1].rstrip("\r") if 0 < line <= len(self.source) else None
+        source = source_line(self.text, line) if line > 0 else None
         return NetshParseError(
             message, path=self.path, line=line, column=column, source_line=source
         )
@@ -262,12 +265,13 @@ class _NetshReader:
                 )
         assert hash_field is not None
         assert app_field is not None
+        pairs = [(f.label, f.value) for f in block]
         entry = SslCertEntry(
             endpoint=endpoint,
             thumbprint=self.thumbprint(hash_field),
             store=_value_or_none(store_field),
             app_id=self.app_id(app_field),
-            fields=tuple((f.label, f.value) for f in block),
+            fields=tuple([self.pairs.setdefault(pair, pair) for pair in pairs]),
             line=key.line,
         )
         earlier = self.seen.get(endpoint)
@@ -338,7 +342,7 @@ def parse_netsh_sslcert(text: str, path: str = "<netsh>") -> tuple[SslCertEntry,
     Raises :class:`~metaclone.errors.NetshParseError` (with line and column) for text that is not
     such output, a block whose key or hash cannot be read, a truncated block, or a key shown twice.
     """
-    return _NetshReader(path, text.split("\n")).read(_lines(text))
+    return _NetshReader(path, text).read(_lines(text))
 
 
 def decode_netsh_output(data: bytes, path: str = "<netsh>") -> str:

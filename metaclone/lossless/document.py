@@ -61,7 +61,7 @@ class Checkpoint:
     """A saved state of an :class:`XmlDocument` (texts are immutable, so this is cheap)."""
 
     text: str
-    original: bytes | None
+    unchanged: bool
 
 
 def apply_patches(
@@ -88,22 +88,26 @@ def apply_patches(
 class XmlDocument:
     """A well-formed XML document kept byte for byte, with a scanner and an editor."""
 
-    def __init__(self, decoded: gate.DecodedText, original: bytes, path: str) -> None:
+    def __init__(self, decoded: gate.DecodedText, path: str) -> None:
         self.path = path
         self._text = decoded.text
         self.bom = decoded.bom
         self.encoding = decoded.encoding
-        self._original: bytes | None = original
+        self._unchanged = True
+        # The input's bytes are not kept: the text encodes back to exactly them (see
+        # gate.DecodedText), and a listing of a large file then holds one copy of it, not two.
+        # They are encoded again when first asked for, and kept until the text changes.
+        self._input: bytes | None = None
         self._version = 0
         self._line_starts: list[int] | None = None
         self._direct_lookups = 0
-        self._root: Element | None = None
+        self._root: Element | None = decoded.root
         self._memos: dict[Memo[Any], Any] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
         """Check and decode ``data``; raise ParseError unless it is safe, well-formed XML."""
-        return cls(gate.read_document(data, path), data, path)
+        return cls(gate.read_document(data, path), path)
 
     # -- the text --------------------------------------------------------------------------
 
@@ -118,12 +122,14 @@ class XmlDocument:
 
     @property
     def modified(self) -> bool:
-        return self._original is None
+        return not self._unchanged
 
     def to_bytes(self) -> bytes:
-        """The document's bytes: the input itself until something is changed."""
-        if self._original is not None:
-            return self._original
+        """The document's bytes: those of the input until something is changed."""
+        if self._unchanged:
+            if self._input is None:
+                self._input = self.bom + self._text.encode(self.encoding)
+            return self._input
         # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
         # character reference, so that the file stays readable in the encoding it declares.
         return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
@@ -277,14 +283,15 @@ class XmlDocument:
 
     def checkpoint(self) -> Checkpoint:
         """The current state, for :meth:`rollback` when a multi-step change fails half-way."""
-        return Checkpoint(self._text, self._original)
+        return Checkpoint(self._text, self._unchanged)
 
     def rollback(self, checkpoint: Checkpoint) -> None:
         """Return to ``checkpoint``: the text, and the exact input bytes if nothing had changed."""
         if checkpoint.text is self._text:
             return
         self._text = checkpoint.text
-        self._original = checkpoint.original
+        self._unchanged = checkpoint.unchanged
+        self._input = None
         self._version += 1
         self._line_starts = None
         self._direct_lookups = 0
@@ -295,7 +302,8 @@ class XmlDocument:
         if not patches:
             return
         self._text = apply_patches(self._text, patches)
-        self._original = None
+        self._unchanged = False
+        self._input = None
         self._version += 1
         self._line_starts = None
         self._direct_lookups = 0

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import cast
+from typing import IO, cast
 
 import attrs
 from lxml import etree
 
 from metaclone.errors import ParseError
-from metaclone.lossless.tokens import TagKind, element_at, last_element_at, next_tag, only_misc
+from metaclone.lossless.tokens import (
+    Element,
+    TagKind,
+    element_at,
+    last_element_at,
+    next_tag,
+    only_misc,
+)
 from metaclone.messages import quoted, shorten
 
 _BOMS = (
@@ -54,11 +61,17 @@ codecs.register_error(CHARACTER_REFERENCES, _character_references)
 
 @attrs.frozen
 class DecodedText:
-    """The document as text, with what is needed to turn it back into the same bytes."""
+    """The document as text, with what is needed to turn it back into the same bytes:
+    ``bom + text.encode(encoding)`` is the input, byte for byte (strict UTF-8 and UTF-16
+    decoding is exact both ways, and other encodings are checked by :func:`decode`).
+
+    ``root`` is the document element when the check found it on its way (else None).
+    """
 
     text: str
     bom: bytes
     encoding: str
+    root: Element | None = None
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
@@ -99,12 +112,13 @@ def decode(data: bytes, path: str) -> DecodedText:
     UTF-8 and UTF-16 must encode the decoded text back to the very same bytes.
     """
     bom, encoding = _byte_order_mark(data, path)
-    body = data[len(bom) :]
     if not bom:
-        encoding = _declared_codec(body, path)
+        encoding = _declared_codec(data, path)
     try:
-        text = body.decode(encoding)
+        # Decoded through a view: a slice after the byte-order mark would copy the whole file.
+        text = str(memoryview(data)[len(bom) :], encoding)
     except UnicodeDecodeError as exc:
+        body = data[len(bom) :]
         bad = body[exc.start : exc.start + 4].hex(" ")
         if encoding == "utf-8" and not bom:
             hint = "the file must be UTF-8, UTF-16 with a byte-order mark, or declare its encoding"
@@ -119,7 +133,7 @@ def decode(data: bytes, path: str) -> DecodedText:
         hint = " (is this UTF-16 without a byte-order mark?)" if not bom else ""
         raise error_at(text, nul, f"NUL character in document{hint}", path)
     if encoding not in _UTF_CODECS:
-        _check_round_trip(text, body, encoding, path)
+        _check_round_trip(text, data, encoding, path)  # no byte-order mark: data is the body
     return DecodedText(text, bom, encoding)
 
 
@@ -345,6 +359,29 @@ def check_well_formed(data: bytes, text: str, path: str) -> None:
 _WRAPPER = ("<w>", "</w>")
 
 
+class _ConcatenatedReader:
+    """A binary file-like object that reads ``pieces`` one after the other."""
+
+    def __init__(self, pieces: tuple[memoryview | bytes, ...]) -> None:
+        self._pieces = pieces
+        self._piece = 0
+        self._offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """At most ``size`` bytes (all that is left when negative) from one piece; b"" at the
+        end."""
+        while self._piece < len(self._pieces):
+            piece = self._pieces[self._piece]
+            start = self._offset
+            end = len(piece) if size < 0 else min(len(piece), start + size)
+            if start < end:
+                self._offset = end
+                return bytes(piece[start:end])
+            self._piece += 1
+            self._offset = 0
+        return b""
+
+
 def _error_one_level_deeper(
     data: bytes, decoded: DecodedText, root_at: int
 ) -> tuple[int, int] | None:
@@ -354,8 +391,9 @@ def _error_one_level_deeper(
 
     lxml's check without a tree lets elements nest one level deeper than its tree parser does
     (257 levels against 256).  One more level around the document makes the fast check refuse
-    exactly what the tree parser refuses.  (Fed in pieces instead of copied, libxml2 checks no
-    depth at all.)
+    exactly what the tree parser refuses.  lxml reads the wrapped document from a file-like
+    object that hands out slices of ``data``, so that it is never copied whole: libxml2 checks
+    depth when it reads a file as when it reads memory (though not when fed with ``feed()``).
     """
     # The bytes are the input's in UTF-8 or UTF-16, else their text in UTF-8 (see for_lxml).
     same = decoded.encoding in _UTF_CODECS
@@ -364,10 +402,11 @@ def _error_one_level_deeper(
     split = len(bom) + len(decoded.text[:root_at].encode(encoding))
     opening, closing = (part.encode(encoding) for part in _WRAPPER)
     view = memoryview(data)
-    wrapped = b"".join((view[:split], opening, view[split:], closing))
+    wrapped = _ConcatenatedReader((view[:split], opening, view[split:], closing))
     parser = _safe_parser()
     try:
-        etree.fromstring(wrapped, parser)
+        # lxml only calls read(); the stubs ask for a whole IO object.
+        etree.parse(cast("IO[bytes]", wrapped), parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         return line, column
@@ -377,16 +416,17 @@ def _error_one_level_deeper(
     return None
 
 
-def _single_root(text: str, root_at: int) -> bool:
-    """Whether the element at ``root_at`` is followed only by what may follow a document
-    element (the text being well-formed inside an element)."""
+def _single_root(text: str, root_at: int) -> Element | None:
+    """The element at ``root_at`` when it is followed only by what may follow a document
+    element (the text being well-formed inside an element); else None."""
     tag = next_tag(text, root_at)
     if tag is None or tag.start != root_at or tag.kind is TagKind.END:
-        return False
+        return None
     root = last_element_at(text, tag, len(text))
     if root is not None:
-        return True
-    return only_misc(text, element_at(text, tag).end, len(text))
+        return root
+    root = element_at(text, tag)
+    return root if only_misc(text, root.end, len(text)) else None
 
 
 def read_document(data: bytes, path: str) -> DecodedText:
@@ -397,8 +437,10 @@ def read_document(data: bytes, path: str) -> DecodedText:
     refuse_doctype(text, path, root_at)
     checked = for_lxml(data, decoded)
     deeper = _error_one_level_deeper(checked, decoded, root_at) if root_at >= 0 else (1, 1)
-    if deeper is None and _single_root(text, root_at):
-        return decoded
+    if deeper is None:
+        root = _single_root(text, root_at)
+        if root is not None:
+            return attrs.evolve(decoded, root=root)
     check_well_formed(checked, text, path)
     if deeper is not None:
         # Well-formed, yet refused one level deeper: nested one level more than lxml reads.

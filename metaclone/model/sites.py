@@ -107,16 +107,23 @@ class Binding:
         return self.protocol.lower() == "https"
 
     def to_json(self) -> dict[str, object]:
+        # Once per binding of every listed site: the protocol is lowered once and the address
+        # split once, not once per property.
+        protocol = self.protocol
+        lowered = protocol.lower()
         data: dict[str, object] = {
-            "protocol": self.protocol,
+            "protocol": protocol,
             "binding_information": self.binding_information,
         }
-        if self.protocol.lower() in ADDRESS_PROTOCOLS:
-            data.update(ip=self.ip, port=self.port, host=self.host)
+        if lowered in ADDRESS_PROTOCOLS:
+            data["ip"], data["port"], data["host"] = self._address
         if self.ssl_flags is not None:
             data["ssl_flags"] = self.ssl_flags
-        if self.is_secure or self.certificate is not None:
-            data["certificate"] = self.certificate.to_json() if self.certificate else None
+        certificate = self.certificate
+        if certificate is not None:
+            data["certificate"] = certificate.to_json()
+        elif lowered == "https":
+            data["certificate"] = None
         return data
 
 
@@ -281,9 +288,10 @@ class Site:
         An IIS 7+ web site's certificates are in HTTP.sys, so they are known only once
         ``netsh http show sslcert`` output has been attached to the document.
         """
-        if not self.secure_bindings:
+        secure = self.secure_bindings
+        if not secure:
             return False
-        if self.certificate is not None or any(b.certificate for b in self.secure_bindings):
+        if self.certificate is not None or any(b.certificate for b in secure):
             return False
         return True if self.certificate_known else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from metaclone.cli.console import Console
 from metaclone.cli.outputs import json_listing
 from metaclone.cli.sites import site_line
+from metaclone.escaping import visible
 from metaclone.model.sites import Binding, CertificateRef, Site
 from tests.conftest import FIXTURES, ROOT
 
@@ -218,3 +221,89 @@ def test_json_listing_is_the_object_with_one_item_per_line(items: list[object]) 
     lines = text.splitlines()
     assert len(lines) == (1 if not items else len(items) + 2)
     assert [json.loads(line.strip().rstrip(",")) for line in lines[1:-1]] == items
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.sizes.append(len(text))
+        return super().write(text)
+
+
+def test_a_long_listing_is_written_whole_in_bounded_pieces() -> None:
+    stream = _CountingStream()
+    console = Console(stream, io.StringIO())
+    lines = [f"{i:>10}  caf\u00e9 \x1b[31m\u202e  [started]" for i in range(50_000)]
+    console.out_lines(lines)
+    assert stream.getvalue() == "".join(visible(line) + "\n" for line in lines)
+    assert len(stream.sizes) > 1
+    assert max(stream.sizes) <= 1 << 20
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sites", str(FIXTURES / "iis7" / "applicationHost.config"), "--json"],
+        ["cert", "show", str(FIXTURES / "iis6" / "MetaBase.xml"), "--json"],
+    ],
+    ids=["sites", "cert-show"],
+)
+def test_json_listings_printed_in_pieces_are_the_whole_document(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # In this process Console.json receives the pieces joined (tests/json_contract.py checks
+    # them against the schema); a fresh process writes them as they come.
+    assert main(argv) == 0
+    whole = capsys.readouterr().out
+    streamed = subprocess.run(
+        [sys.executable, "-m", "metaclone", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert streamed.returncode == 0, streamed.stderr
+    assert streamed.stdout == whole
+    assert json.loads(whole)["sites"]
+
+
+def test_data_given_in_pieces_is_written_whole_in_bounded_batches() -> None:
+    stream = _CountingStream()
+    console = Console(stream, io.StringIO())
+    pieces = ['{"sites": [', *(f'\n  {{"id": {i}, "name": "s\u00e9"}},' for i in range(60_000))]
+    pieces.append('\n  {"id": 0}\n]}\n')
+    console.out_data(iter(pieces))
+    assert stream.getvalue() == "".join(pieces)
+    assert len(json.loads(stream.getvalue())["sites"]) == 60_001
+    assert len(stream.sizes) > 1
+    assert max(stream.sizes) <= 1 << 20
+
+
+def test_only_the_process_entry_leaves_its_objects_to_exit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Called with arguments (by a program or a test) the collector keeps its say afterwards.
+    frozen = gc.get_freeze_count()
+    assert main(["sites", str(FIXTURES / "iis6" / "MetaBase.xml")]) == 0
+    assert gc.get_freeze_count() == frozen
+    capsys.readouterr()
+    # As the command line, the objects it read are left for the exit to free, uncollected.
+    script = (
+        "import gc, sys\n"
+        "from metaclone.cli import main\n"
+        "sys.argv[1:] = ['sites', sys.argv[1]]\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 0, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(FIXTURES / "iis6" / "MetaBase.xml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.stderr.split() == ["0", "True"]
+    assert "MetaBase.xml: iis6-metabase" in done.stdout

@@ -935,3 +935,29 @@ def test_carried_settings_read_only_ascii_numbers() -> None:
         "ipport=0.0.0.0:443: these settings could not be repeated on the command line and "
         "'netsh http update sslcert' may reset them: Revocation Freshness Time : \u00b2",
     )
+
+
+_LINE_PREFIX = st.from_regex(r"[ \t]{0,3}(>[ \t]{0,2}){0,2}", fullmatch=True)
+
+
+@given(prefixes=st.lists(_LINE_PREFIX, min_size=8, max_size=8))
+def test_each_line_may_have_its_own_indentation_and_quote_prefix(prefixes: list[str]) -> None:
+    lines = [
+        "SSL Certificate bindings:",
+        "-------------------------",
+        "",
+        "IP:port                 : 0.0.0.0:443",
+        f"Certificate Hash        : {OLD_SHARED}",
+        f"Application ID          : {IIS_APP_ID}",
+        "Certificate Store Name  : My",
+        "",
+    ]
+    plain = parse_netsh_sslcert("\n".join(lines))
+    quoted_lines = [prefix + line for prefix, line in zip(prefixes, lines, strict=True)]
+    assert parse_netsh_sslcert("\n".join(quoted_lines)) == plain
+    # A value is located after its line's own prefix.
+    quoted_lines[4] = prefixes[4] + "Certificate Hash        : not-a-hash"
+    with pytest.raises(NetshParseError) as caught:
+        parse_netsh_sslcert("\r\n".join(quoted_lines))
+    assert (caught.value.line, caught.value.column) == (5, len(prefixes[4]) + 27)
+    assert caught.value.source_line == quoted_lines[4]

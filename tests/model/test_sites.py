@@ -6,6 +6,8 @@ import pickle
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from metaclone import Binding, BindingError, ThumbprintError, normalize_thumbprint
 from metaclone.model.build import build_binding, build_site
@@ -107,3 +109,36 @@ def test_bulk_builders_equal_the_constructors() -> None:
     assert attrs.asdict(site) == attrs.asdict(Site(*site_args))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         site.name = "other"  # type: ignore[misc]
+
+
+_INFORMATION = st.lists(
+    st.sampled_from(["*", "", "10.0.0.5", "[::1]", ":", "443", " 80 ", "x", "shop.example", "٣"]),
+    max_size=6,
+).map("".join)
+
+
+@given(
+    protocol=st.sampled_from(["http", "HTTPS", "https", "Ftp", "net.tcp", "net.pipe", ""]),
+    information=_INFORMATION,
+    ssl_flags=st.none() | st.integers(0, 3),
+    certificate=st.none() | st.just(CertificateRef("ab" * 20, "WebHosting")),
+)
+def test_binding_json_has_the_parts_of_its_address(
+    protocol: str, information: str, ssl_flags: int | None, certificate: CertificateRef | None
+) -> None:
+    binding = Binding(protocol, information, ssl_flags, certificate)
+    data = binding.to_json()
+    assert data["protocol"] == protocol
+    assert data["binding_information"] == information
+    if protocol.lower() in ("http", "https", "ftp"):
+        ip, port, host = split_address(information)
+        assert (data["ip"], data["port"], data["host"]) == (ip, port, host)
+        assert (binding.ip, binding.port, binding.host) == (ip, port, host)
+    else:
+        assert not {"ip", "port", "host"} & data.keys()
+    assert data.get("ssl_flags") == ssl_flags
+    assert ("ssl_flags" in data) is (ssl_flags is not None)
+    if protocol.lower() == "https" or certificate is not None:
+        assert data["certificate"] == (certificate.to_json() if certificate else None)
+    else:
+        assert "certificate" not in data
