@@ -67,31 +67,39 @@ def _own_settings_pattern() -> re.Pattern[str]:
 _OWN_SETTINGS = _own_settings_pattern()
 
 
-def own_setting_texts(
-    text: str, start: int, end: int, first: int | None = None
-) -> tuple[str | None, ...] | None:
+# The first mention of one of the three names (group 1), or of a comment, CDATA section or
+# processing instruction, whichever comes first.
+_FIRST = re.compile(rf"<(?:({'|'.join(MERGED_ELEMENTS)})|[!?])")
+
+# The start of each of the three elements' tags.
+_OPENINGS = tuple(f"<{name}" for name in MERGED_ELEMENTS)
+
+#: What a site that has none of the three elements has of its own.
+NO_SETTINGS: tuple[str | None, ...] = (None,) * len(MERGED_ELEMENTS)
+
+
+def own_setting_texts(text: str, start: int, end: int) -> tuple[str | None, ...] | None:
     """The attribute text of the own ``<limits>``, ``<logFile>`` and
     ``<traceFailedRequestsLogging>`` (None: it has none) of the site whose content is
     ``text[start:end]``; None when the site is nested too deeply to be read this way.
 
-    ``first``, where the first of the three names is mentioned, lets a site written the way
-    IIS writes it (the three elements last) be read from there on: when no comment, CDATA
-    section or processing instruction starts before it, ``first`` starts a tag (a ``<`` is
-    markup everywhere else); and when the text from there to the end is a sequence of whole
-    elements, that tag is a direct child of the site, whose content is balanced as a whole.
+    A site written the way IIS writes it (the three elements last) is read from the first
+    mention of their names on: when no comment, CDATA section or processing instruction
+    starts before it, that mention starts a tag (a ``<`` is markup everywhere else); and when
+    the text from there to the end is a sequence of whole elements, that tag is a direct
+    child of the site, whose content is balanced as a whole.
     """
-    if (
-        first is not None
-        and text.find("<!", start, first) < 0
-        and text.find("<?", start, first) < 0
-    ):
-        found = _OWN_SETTINGS.fullmatch(text, first, end)
+    first = _FIRST.search(text, start, end)
+    if first is None:
+        return NO_SETTINGS
+    if first.group(1) is not None:
+        found = _OWN_SETTINGS.fullmatch(text, first.start(), end)
         if found is not None:
             return found.group(*MERGED_ELEMENTS)
+    elif all(text.find(opening, start, end) < 0 for opening in _OPENINGS):
+        return NO_SETTINGS
     found = _OWN_SETTINGS.fullmatch(text, start, end)
-    if found is None:
-        return None
-    return found.group(*MERGED_ELEMENTS)
+    return None if found is None else found.group(*MERGED_ELEMENTS)
 
 
 # One element's part of the settings: its (attribute, value) pairs, and the ``part.attribute``
@@ -117,6 +125,7 @@ class SettingsMerge:
         self._by_values: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings]
         self._by_values = {}
         self.plain = self.from_values({})
+        self._by_text[NO_SETTINGS] = self.plain
 
     def from_text(self, texts: tuple[str | None, ...]) -> SiteSettings:
         """The settings of a site whose own elements have the attribute texts ``texts`` (as
@@ -204,22 +213,14 @@ def _settings(parts: list[_Part]) -> SiteSettings:
     return SiteSettings(limits, log_file, trace, limits_taken + log_taken + trace_taken)
 
 
-# The start of each of the three elements' tags, as a site's text is searched for them.
-_OPENINGS = tuple(f"<{name}" for name in MERGED_ELEMENTS)
-
-
 def read_settings(
     text: str, site: SiteElement, merge: SettingsMerge, *, exact: bool = False
 ) -> SiteSettings:
     """The settings of the indexed ``site``; ``exact`` reads the site following the nesting
     of every element (the same result)."""
     if not exact:
-        start, end = site.content_start, site.content_end
-        # Most sites set none of their own: one look for each name, not a reading of the site.
-        mentions = [at for at in (text.find(o, start, end) for o in _OPENINGS) if at >= 0]
-        if not mentions:
-            return merge.plain
-        texts = own_setting_texts(text, start, end, min(mentions))
+        # Most sites set none of their own: one search finds that, and the value is shared.
+        texts = own_setting_texts(text, site.content_start, site.content_end)
         if texts is not None:
             return merge.from_text(texts)
     merged = read_site_parts(text, site.element, exact=exact).merged

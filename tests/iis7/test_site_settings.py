@@ -140,8 +140,11 @@ def test_the_last_direct_child_of_each_name_is_read() -> None:
 
 def test_a_site_nested_too_deeply_is_left_to_the_exact_reader() -> None:
     deep = "<a>" * 8 + "</a>" * 8
-    text = f"<site>{deep}<logFile a='1'/></site>"
+    text = f"<site><logFile a='1'/>{deep}</site>"
     assert own_setting_texts(text, 6, text.rindex("<")) is None
+    # Read from the first mention on, what comes before it may nest as deeply as it likes.
+    text = f"<site>{deep}<logFile a='1'/></site>"
+    assert own_setting_texts(text, 6, text.rindex("<")) == (None, " a='1'", None)
 
 
 def test_a_deeply_nested_site_gets_the_same_settings_both_ways() -> None:
