@@ -22,6 +22,12 @@ the task only (imports excluded).  A scaling run repeats the tasks on N/10 sites
     python benchmarks/bench.py                     # N = 50,000, both formats
     python benchmarks/bench.py --sites 5000 --repeat 1
     python benchmarks/bench.py --profile clone --format iis7 --sites 50000
+    python benchmarks/bench.py --ten-clones --sites 50000  # ten clones in one process vs one
+
+``--ten-clones`` runs, in fresh processes interleaved in rounds, one clone and ten successive
+clones of the first site after ``metaclone.load``, and reports the median time of the clones
+alone (load and ``to_bytes`` excluded) and their ratio: successive edits should cost in
+proportion to the change, not to the file.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
 TASKS = ("sites", "clone", "baseline")
+#: Worker tasks that only ``--ten-clones`` runs.
+CLONE_TASKS = ("clone", "clone10")
 FORMATS = ("iis6", "iis7")
 CLONE_NAME = "bench-clone.example"
 #: The generator gives the first site id 1 in both formats.
@@ -124,7 +132,8 @@ def _metaclone_task(path: str, task: str) -> dict[str, float]:
         done = time.perf_counter()
         return {"load_s": loaded - started, "op_s": done - loaded, "total_s": done - started,
                 "sites": float(count)}
-    doc.clone_site(FIRST_SITE_ID, new_name=CLONE_NAME)
+    for number in range(10 if task == "clone10" else 1):
+        doc.clone_site(FIRST_SITE_ID, new_name=f"{CLONE_NAME}-{number}" if number else CLONE_NAME)
     cloned = time.perf_counter()
     data = doc.to_bytes()
     done = time.perf_counter()
@@ -390,9 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="time every command as a fresh process (benchmarks/commands.py)")
     parser.add_argument("--small", action="store_true",
                         help="with --cli: ~100 KB files instead of --sites")
+    parser.add_argument("--ten-clones", action="store_true",
+                        help="ten successive clones in one process against one clone")
     parser.add_argument("--bytecode", action="store_true",
                         help="with --cli: run with compiled modules, as an installed package")
-    parser.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=TASKS + CLONE_TASKS[1:], help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     formats = args.formats or list(FORMATS)
@@ -409,12 +420,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.cli:
         return _run_commands(args, formats)
+    if args.ten_clones:
+        print(ten_clones(args.sites, formats, args.repeat, args.seed))
+        return 0
     results = run_benchmarks(args.sites, formats, args.repeat, args.seed, not args.no_scaling)
     OUT.mkdir(exist_ok=True)
     target = args.json or OUT / f"results-{args.sites}.json"
     target.write_text(json.dumps(results, indent=2))
     print(report(results))
     return 0
+
+
+def ten_clones(sites: int, formats: Sequence[str], repeat: int, seed: int) -> str:
+    """One clone against ten successive clones after load, fresh processes, in rounds."""
+    import statistics
+
+    lines = ["| format | sites | 1 clone s | 10 clones s | ratio | peak RSS MiB (10) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for file_format in formats:
+        path = generated_file(file_format, sites, seed)
+        runs: dict[str, list[dict[str, Any]]] = {task: [] for task in CLONE_TASKS}
+        for _ in range(repeat):
+            for task in CLONE_TASKS:
+                runs[task].append(run_once(task, file_format, path))
+        failed = [r["error"] for rs in runs.values() for r in rs if "error" in r]
+        if failed:
+            lines.append(f"| {file_format} | {sites:,} | {failed[0]} | | | |")
+            continue
+        one, ten = (statistics.median(float(r["clone_s"]) for r in runs[t]) for t in CLONE_TASKS)
+        peak = max(float(r["peak_rss_mib"]) for r in runs["clone10"])
+        lines.append(f"| {file_format} | {sites:,} | {one:.2f} | {ten:.2f} | {ten / one:.2f}× "
+                     f"| {peak:.0f} |")
+    return "\n".join(lines)
 
 
 #: Sites that make a generated file of about 100 KB.

@@ -125,7 +125,8 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.out_data(doc.unified_diff(before, args.file))
         return EXIT_OK
     if args.output:
-        doc.save(args.output)
+        # The bytes already made, not doc.save(): encoding a large file again costs a copy.
+        output.write_atomic(args.output, after)
         console.note(f"metaclone: wrote {args.output}")
     elif args.in_place:
         if after == before:

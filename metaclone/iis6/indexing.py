@@ -6,14 +6,26 @@ exact scanner, so that the two can be compared through public API.
 
 from __future__ import annotations
 
+import bisect
 import re
 from array import array
 from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
-from metaclone.iis6.keys import INHERITED_PROPERTIES, SITE_KEY_TYPES, KeyTable, scan_keys
+from metaclone.iis6.keys import (
+    INHERITED_PROPERTIES,
+    SERVICE_BY_FOLDED_NAME,
+    SITE_KEY_TYPES,
+    KeyTable,
+    ServerKeyEntry,
+    ids_in,
+    joined_paths,
+    scan_keys,
+)
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
+from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.build import paused_garbage_collection
 
 # The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
 # 3 attribute text (ending in "/" for an empty-element tag).
@@ -38,7 +50,134 @@ def index_keys(xml: XmlDocument, start: int, end: int, *, exact: bool = False) -
     def exactly() -> KeyTable:
         return scan_exactly(text, start, end, location_of)
 
-    return exactly() if exact else scan_keys(text, start, end, exactly)
+    table = exactly() if exact else scan_keys(text, start, end, exactly)
+    table.content = (start, end)
+    return table
+
+
+class _NotFastError(Exception):
+    """A stretch the fast pass cannot read: the index is built again."""
+
+
+def _fast_only() -> KeyTable:
+    raise _NotFastError
+
+
+def rebase_keys(table: KeyTable, edit: TextEdit) -> KeyTable | None:
+    """The key index ``table`` for the text ``edit`` made: the keys the patches left alone
+    moved, the stretches they touched read again by the fast pass; None when only a new index
+    will do (the exact scanner made this one, or the patches touch ``<MBProperty>``'s tags)."""
+    if table.content is None or not table.from_fast_pass:
+        return None
+    shift = Shift(edit.patches)
+    content_start, content_end = table.content
+    if shift.touches(content_start - 1, content_start) or shift.touches(
+        content_end, content_end + 1
+    ):
+        return None
+    try:
+        with paused_garbage_collection():
+            return _rebased(table, edit, shift)
+    except _NotFastError:
+        return None
+
+
+def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
+    assert table.content is not None
+    content_start, content_end = table.content
+    starts, ends = array("q"), array("q")
+    locations: list[str] = []
+    sites: list[int] = []
+    kept_sites = table.site_positions
+    steps = plan(table.starts, table.ends, shift, table.content)
+    parts: list[tuple[int, KeyTable]] = []
+    for step in steps:
+        if isinstance(step, Kept):
+            base, delta = len(starts) - step.first, step.delta
+            piece = slice(step.first, step.last)
+            starts.extend(array("q", [s + delta for s in table.starts[piece]]))
+            ends.extend(array("q", [e + delta for e in table.ends[piece]]))
+            locations.extend(table.locations[piece])
+            low = bisect.bisect_left(kept_sites, step.first)
+            high = bisect.bisect_left(kept_sites, step.last)
+            sites.extend(p + base for p in kept_sites[low:high])
+            continue
+        part = scan_keys(edit.text, step.new_start, step.new_end, _fast_only)
+        parts.append((len(starts), part))
+        sites.extend(p + len(starts) for p in part.site_positions)
+        starts.extend(part.starts)
+        ends.extend(part.ends)
+        locations.extend(part.locations)
+    rebased = KeyTable(edit.text, starts, ends, locations, site_positions=sites)
+    rebased.content = (
+        content_start + shift.after(content_start),
+        content_end + shift.before(content_end),
+    )
+    _carry_sites(table, rebased, steps, parts)
+    _carry_id_counts(table, rebased, steps, parts)
+    return rebased
+
+
+def _carry_sites(
+    table: KeyTable,
+    rebased: KeyTable,
+    steps: list[Kept | Reread],
+    parts: list[tuple[int, KeyTable]],
+) -> None:
+    """The site entries of ``table``, if it listed them, moved into ``rebased``."""
+    if "site_entries" not in table.__dict__:
+        return
+    old_entries = table.site_entries
+    at = [entry.position for entry in old_entries]
+    entries: list[ServerKeyEntry] = []
+    pending = iter(parts)
+    position = 0
+    for step in steps:
+        if isinstance(step, Kept):
+            base = position - step.first
+            low, high = bisect.bisect_left(at, step.first), bisect.bisect_left(at, step.last)
+            entries.extend(
+                ServerKeyEntry(e.service, e.id, e.segment, e.position + base, rebased)
+                for e in old_entries[low:high]
+            )
+            position += step.last - step.first
+            continue
+        offset, part = next(pending)
+        entries.extend(
+            ServerKeyEntry(e.service, e.id, e.segment, e.position + offset, rebased)
+            for e in part.site_entries
+        )
+        position = offset + len(part)
+    rebased.__dict__["site_entries"] = tuple(entries)
+    if "site_entries_by_id" in table.__dict__:
+        # Built here, while the collector is paused, rather than on the next lookup.
+        _ = rebased.site_entries_by_id
+
+
+def _carry_id_counts(
+    table: KeyTable,
+    rebased: KeyTable,
+    steps: list[Kept | Reread],
+    parts: list[tuple[int, KeyTable]],
+) -> None:
+    """The ids ``table`` counted, less those of the keys gone, plus those of the keys read."""
+    if not table.id_counts:
+        return
+    removed: list[str] = []
+    done = 0
+    for step in steps:
+        if isinstance(step, Kept):
+            removed.extend(table.locations[done : step.first])
+            done = step.last
+    removed.extend(table.locations[done:])
+    added = joined_paths(loc for _, part in parts for loc in part.locations)
+    gone = joined_paths(removed)
+    for name, counts in table.id_counts.items():
+        service = SERVICE_BY_FOLDED_NAME[name.lower()]
+        new = counts.copy()
+        new.subtract(ids_in(gone, service))
+        new.update(ids_in(added, service))
+        rebased.id_counts[name] = +new
 
 
 def find_mbproperty(xml: XmlDocument) -> Element:

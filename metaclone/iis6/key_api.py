@@ -9,14 +9,17 @@ of the :class:`~metaclone.lossless.XmlDocument`).
 from __future__ import annotations
 
 from metaclone.errors import ParseError
-from metaclone.iis6.indexing import find_mbproperty, index_keys
+from metaclone.iis6.indexing import find_mbproperty, index_keys, rebase_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import read_value
 from metaclone.lossless import Attribute, Element, Memo, XmlDocument
+from metaclone.lossless.shift import Shift
 
-_MBPROPERTY: Memo[Element] = Memo("iis6 <MBProperty>")
-_INDEX: Memo[KeyTable] = Memo("iis6 key index")
+_MBPROPERTY: Memo[Element] = Memo(
+    "iis6 <MBProperty>", carry=lambda element, edit: Shift(edit.patches).parent(element)
+)
+_INDEX: Memo[KeyTable] = Memo("iis6 key index", carry=rebase_keys, release=KeyTable.release)
 _INDEXED: Memo[bool] = Memo("iis6 key index built")
 _INHERITED: Memo[dict[str, dict[str, str]]] = Memo("iis6 inherited properties by service")
 

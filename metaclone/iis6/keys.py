@@ -19,6 +19,7 @@ import bisect
 import functools
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from operator import attrgetter
@@ -212,6 +213,17 @@ def scan_keys(text: str, start: int, end: int, exact_scan: Callable[[], KeyTable
     return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
 
 
+def ids_in(joined: str, service: Service) -> Counter[int]:
+    """How many of the folded paths in ``joined`` (between NULs) use each id of ``service``."""
+    # The paths are folded already: the pattern's own lower case matches them.
+    pattern = re.compile(f"\0{site_path_pattern((service.kind,))}(?=[\0/])")
+    return Counter(int(digits) for _, digits in pattern.findall(joined))
+
+
+def joined_paths(locations: Iterable[str]) -> str:
+    return ("\0" + "\0".join(locations) + "\0").lower()
+
+
 def _decoded(raw: list[str]) -> list[str]:
     if any(c in "\0".join(raw) for c in _NEEDS_DECODING):
         return [decode_attribute_value(r) for r in raw]
@@ -256,12 +268,34 @@ class KeyTable:
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
         self._searches_under = 0
+        #: The content of ``<MBProperty>`` the table was built on (None: not known).
+        self.content: tuple[int, int] | None = None
         # Line numbers are counted from the nearest offset already counted.
         self._line_offsets = [0]
         self._line_numbers = [1]
 
     def __len__(self) -> int:
         return len(self._starts)
+
+    def release(self) -> None:
+        """Let go of the text: the table belongs to a version of the text an edit replaced,
+        and is kept only to be brought through that edit (which reads no old text)."""
+        self.text = ""
+
+    @property
+    def starts(self) -> array[int]:
+        """Where each key starts, by position."""
+        return self._starts
+
+    @property
+    def ends(self) -> array[int]:
+        """Where each key ends, by position."""
+        return self._ends
+
+    @property
+    def site_positions(self) -> list[int]:
+        """The positions of the keys that may be server keys (see :attr:`site_entries`)."""
+        return self._site_positions
 
     @property
     def from_fast_pass(self) -> bool:
@@ -351,31 +385,51 @@ class KeyTable:
 
     def used_ids(self, service: Service) -> set[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
-        # The paths are folded already: the pattern's own lower case matches them.
-        site = site_path_pattern((service.kind,))
-        pattern = re.compile(f"\0{site}(?=[\0/])")
-        return {int(digits) for _, digits in pattern.findall(self._joined)}
+        counts = self.id_counts.get(service.name)
+        if counts is None:
+            counts = self.id_counts[service.name] = ids_in(self._joined, service)
+        return set(counts)
+
+    @functools.cached_property
+    def id_counts(self) -> dict[str, Counter[int]]:
+        """How many keys use each id, by service name (filled in by :meth:`used_ids`)."""
+        return {}
 
     @functools.cached_property
     def site_entries(self) -> tuple[ServerKeyEntry, ...]:
         """The web and FTP sites: ``IIsWebServer`` keys at ``/LM/W3SVC/<id>``, and so on."""
-        entries: list[ServerKeyEntry] = []
-        locations, starts, types, text = self.locations, self._starts, self._types, self.text
-        site_path = SITE_PATH.fullmatch
-        for position in self._site_positions:
-            site_match = site_path(locations[position])
-            if site_match is None:
-                continue
-            service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
-            if types is None:
-                # The fast pass lists only server keys here: the name tells which service.
-                if not text.startswith(service.key_type, starts[position] + 1):
-                    continue
-            elif types[position] != service.key_type:
-                continue
-            segment = site_match.group(2)
-            entries.append(ServerKeyEntry(service, int(segment), segment, position, self))
-        return tuple(entries)
+        return tuple(filter(None, map(self._site_entry, self._site_positions)))
+
+    def _site_entry(self, position: int) -> ServerKeyEntry | None:
+        """The site whose server key is at ``position`` (None: that key is none)."""
+        site_match = SITE_PATH.fullmatch(self.locations[position])
+        if site_match is None:
+            return None
+        service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        if self._types is None:
+            # The fast pass lists only server keys here: the name tells which service.
+            if not self.text.startswith(service.key_type, self._starts[position] + 1):
+                return None
+        elif self._types[position] != service.key_type:
+            return None
+        segment = site_match.group(2)
+        return ServerKeyEntry(service, int(segment), segment, position, self)
+
+    def site_entries_with_id(self, site_id: int) -> tuple[ServerKeyEntry, ...]:
+        """``site_entries_by_id.get(site_id, ())``; until every site is listed, found by one
+        search of the paths, so that selecting a site reads no other."""
+        if "site_entries" in self.__dict__:
+            return self.site_entries_by_id.get(site_id, ())
+        pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
+        found = self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+        servers = self._site_positions
+        return tuple(
+            entry
+            for position in found
+            if (at := bisect.bisect_left(servers, position)) < len(servers)
+            and servers[at] == position
+            and (entry := self._site_entry(position)) is not None
+        )
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
@@ -385,7 +439,7 @@ class KeyTable:
     @functools.cached_property
     def _joined(self) -> str:
         """The folded paths between NULs (which no XML text holds), for searches in C."""
-        return ("\0" + "\0".join(self.locations) + "\0").lower()
+        return joined_paths(self.locations)
 
     def _matches(self, location: str) -> Iterator[re.Match[str]]:
         """The places in :attr:`_joined` of the paths equal to ``location`` (any case)."""

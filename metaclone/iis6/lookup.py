@@ -30,7 +30,7 @@ def entry_by_id(index: KeyTable, key: SiteKey) -> ServerKeyEntry | None:
     query = SiteQuery.of(key)
     if query.number is None or isinstance(key, bool):
         return None
-    entries = list(index.site_entries_by_id.get(query.number, ()))
+    entries = list(index.site_entries_with_id(query.number))
     if query.ftp or len(entries) > 1:
         kind = SiteKind.FTP if query.ftp else SiteKind.WEB
         entries = [e for e in entries if e.service.kind is kind] or ([] if query.ftp else entries)
@@ -40,7 +40,7 @@ def entry_by_id(index: KeyTable, key: SiteKey) -> ServerKeyEntry | None:
 def entry_of(index: KeyTable, site: Site, *, path: str, format: str) -> ServerKeyEntry:
     """The server key ``site`` was read from (by service, id and line)."""
     service = SERVICES[site.kind]
-    candidates = [e for e in index.site_entries_by_id.get(site.id, ()) if e.service is service]
+    candidates = [e for e in index.site_entries_with_id(site.id) if e.service is service]
     for entry in candidates:
         if site.line is None or entry.line == site.line:
             return entry

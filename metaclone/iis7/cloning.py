@@ -270,11 +270,7 @@ class SiteCloning(SiteCertificates):
                 editor.set_attribute(wrapper, state.attribute, state.started)
 
     def _orphans_left(self, index: SiteIndex) -> list[Finding]:
-        return [
-            orphan_finding(self.xml, loc)
-            for loc in index.locations
-            if loc.site_name is not None and name_key(loc.site_name) not in index.sites_by_name
-        ]
+        return [orphan_finding(self.xml, loc) for loc in index.orphan_locations()]
 
 
 def copy_metadata(

@@ -16,8 +16,8 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 import attrs
 
@@ -29,10 +29,16 @@ from metaclone.iis7.children import (
     element_of_span,
     raw_attributes,
 )
+from metaclone.iis7.references import (
+    LocationEntry,
+    MetadataKey,
+    locations_between,
+    metadata_keys_between,
+)
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import grouped
-from metaclone.model.lookup import SiteTable, site_path_pattern
+from metaclone.model.lookup import SiteTable
 from metaclone.model.rules import name_key
 from metaclone.model.sites import SiteKind
 
@@ -40,25 +46,22 @@ __all__ = [
     "APP_FRIENDLY_NAME_PROPERTY",
     "SERVER_COMMENT_PROPERTY",
     "SITE_NAME_PROPERTIES",
+    "ErrorSource",
     "LocationEntry",
     "MetadataKey",
     "SiteElement",
     "SiteIndex",
+    "application_defaults_in",
     "children_named",
+    "entry_from_span",
     "entry_identity",
     "index_applicationhost",
     "last_sites_level_element",
+    "locations_between",
+    "metadata_keys_between",
     "site_entry",
     "sites_level_elements",
 ]
-
-
-#: customMetadata key of a site (``LM/W3SVC/<id>``) or of something below it (group
-#: ``below``).  IIS writes the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
-_METADATA_SITE_KEY = re.compile(
-    site_path_pattern((SiteKind.WEB,), canonical_id=True, optional_slash=True) + "(?P<below>/.*)?",
-    re.IGNORECASE | re.S,
-)
 
 
 #: customMetadata properties (IIS 6 property ids, as MBSchema names them) that hold a site's
@@ -71,6 +74,18 @@ APP_FRIENDLY_NAME_PROPERTY = "2102"
 
 
 SITE_NAME_PROPERTIES = frozenset({SERVER_COMMENT_PROPERTY, APP_FRIENDLY_NAME_PROPERTY})
+
+
+_T = TypeVar("_T")
+
+
+class ErrorSource(Protocol):
+    """What reading a site needs of a document: its text, and errors located in it."""
+
+    @property
+    def text(self) -> str: ...
+
+    def parse_error(self, offset: int, message: str) -> ParseError: ...
 
 
 @attrs.frozen
@@ -123,59 +138,24 @@ class SiteElement:
         return self.wrapper or self.element
 
 
-@attrs.frozen
-class LocationEntry:
-    """A ``<location>`` block directly under ``<configuration>``."""
-
-    element: Element
-    path: str
-
-    @property
-    def site_name(self) -> str | None:
-        """The first path segment: the site the block configures (None for global blocks)."""
-        first = self.path.strip("/").split("/", 1)[0]
-        return None if first in ("", ".") else first
-
-    def renamed(self, new_site_name: str) -> str:
-        """The path with its first segment replaced by ``new_site_name``."""
-        stripped = self.path.lstrip("/")
-        lead = self.path[: len(self.path) - len(stripped)]
-        _, slash, rest = stripped.partition("/")
-        return f"{lead}{new_site_name}{slash}{rest}"
-
-
-@attrs.frozen
-class MetadataKey:
-    """A ``<customMetadata><key path=...>`` element; ``site_id`` set for ``LM/W3SVC/<id>...``."""
-
-    element: Element
-    path: str
-    site_id: int | None
-
-    @property
-    def is_site_root(self) -> bool:
-        """True for the site's own key, ``LM/W3SVC/<id>`` (not one of its applications)."""
-        return self.below_site == ""
-
-    @property
-    def below_site(self) -> str | None:
-        """The path below the site's own key (``/ROOT/app``; "" for that key itself), or None
-        for a key of no site."""
-        match = _METADATA_SITE_KEY.fullmatch(self.path)
-        return None if match is None else match.group("below") or ""
-
-    def moved(self, new_id: int) -> str:
-        """The path with the site id replaced by ``new_id``."""
-        match = _METADATA_SITE_KEY.fullmatch(self.path)
-        if match is None:
-            return self.path
-        return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
-
-
 def entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
     """The id, name and kind a lookup reads of ``entry``: IIS 7 numbers web and FTP sites
     together, so every entry is looked up as a web site."""
     return entry.id, entry.name, SiteKind.WEB
+
+
+def _or_carried(compute: Callable[[SiteIndex], _T]) -> functools.cached_property[_T]:
+    """A lookup computed once: taken from :attr:`SiteIndex.carried` where an edit brought
+    it, else computed by ``compute``."""
+    name = compute.__name__.lstrip("_")
+
+    def lookup(index: SiteIndex) -> _T:
+        found = index.carried(name) if index.carried is not None else None
+        return cast("_T", found) if found is not None else compute(index)
+
+    lookup.__name__ = compute.__name__
+    lookup.__doc__ = compute.__doc__
+    return functools.cached_property(lookup)
 
 
 @attrs.frozen
@@ -201,8 +181,11 @@ class SiteIndex:
     #: stands for the site, message): appcmd ``<SITE>`` wrappers that disagree with their
     #: ``<site>`` or hold several.
     problems: tuple[tuple[int, str], ...] = ()
+    #: The lookups below as an edit brought them from the index of the text before it
+    #: (:mod:`metaclone.iis7.rebase`), by name; None for one it cannot give.
+    carried: Callable[[str], Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @functools.cached_property
+    @_or_carried
     def table(self) -> SiteTable[SiteElement]:
         """The sites by id and by name, grouped as every lookup groups them."""
         return SiteTable(
@@ -223,40 +206,52 @@ class SiteIndex:
         """The sites by name, as Windows compares them (:func:`~metaclone.model.rules.name_key`)."""
         return self.table.by_name
 
-    @functools.cached_property
+    @_or_carried
     def locations(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``."""
         if self.configuration is None:
             return ()
-        return tuple(
-            LocationEntry(
-                element, decode_attribute_value(attributes_of(attributes).get("path", ""))
-            )
-            for element, attributes in children_named(self.text, self.configuration, "location")
-        )
+        return locations_between(self.text, self.configuration)
 
-    @functools.cached_property
+    @_or_carried
     def metadata_keys(self) -> tuple[MetadataKey, ...]:
         """The ``<key>`` elements of ``<customMetadata>``."""
         if self.metadata_element is None:
             return ()
-        keys: list[MetadataKey] = []
-        for key, attribute_text in children_named(self.text, self.metadata_element, "key"):
-            path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
-            match = _METADATA_SITE_KEY.fullmatch(path)
-            keys.append(MetadataKey(key, path, int(match.group("id")) if match else None))
-        return tuple(keys)
+        return metadata_keys_between(self.text, self.metadata_element)
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
         """Location blocks whose first path segment is ``site_name`` (compared as Windows
         compares names, :func:`~metaclone.model.rules.name_key`)."""
         return self._locations_by_site.get(name_key(site_name), ())
 
-    @functools.cached_property
+    @_or_carried
     def _locations_by_site(self) -> dict[str, tuple[LocationEntry, ...]]:
         return grouped(
             (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
         )
+
+    def orphan_locations(self) -> list[LocationEntry]:
+        """Location blocks whose first path segment names no site, in file order."""
+        sites = self.sites_by_name
+        found = [
+            loc
+            for key, group in self._locations_by_site.items()
+            if key not in sites
+            for loc in group
+        ]
+        return sorted(found, key=lambda loc: loc.element.start)
+
+    def known(self, name: str) -> Any:
+        """The lookup ``name`` if it was computed or can be carried, without reading the text:
+        what the index of the text after an edit starts from."""
+        slot = "_locations_by_site" if name == "locations_by_site" else name
+        try:
+            return SiteIndex.__dict__[slot].__get__(self)
+        except AttributeError:
+            # attrs keeps a cached property of a slotted class in a slot of its name, unset
+            # until first use.
+            return None if self.carried is None else self.carried(name)
 
     def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
@@ -268,7 +263,7 @@ class SiteIndex:
 
 
 def site_entry(
-    xml: XmlDocument,
+    xml: ErrorSource,
     element: Element,
     wrapper: Element | None,
     values: dict[str, str] | None = None,
@@ -292,7 +287,7 @@ def site_entry(
     return SiteElement.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
 
 
-def _id_refused(xml: XmlDocument, offset: int, name: str, id_raw: str) -> ParseError:
+def _id_refused(xml: ErrorSource, offset: int, name: str, id_raw: str) -> ParseError:
     return xml.parse_error(offset, f"site {name!r} has id {id_raw!r}; an id is a positive integer")
 
 
@@ -333,7 +328,7 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
 
 
 def entry_from_span(
-    xml: XmlDocument, span: tuple[int, int, int, int, str], values: dict[str, str]
+    xml: ErrorSource, span: tuple[int, int, int, int, str], values: dict[str, str]
 ) -> SiteElement:
     """The entry of the ``<site>`` at ``span`` (see :func:`child_spans`)."""
     start, content_start, content_end, end, _ = span
@@ -365,8 +360,15 @@ def sites_application_defaults(
 ) -> tuple[str | None, str | None]:
     """``<sites><applicationDefaults>``'s applicationPool and enabledProtocols: for each, the
     last one set between the sites."""
+    return application_defaults_in(xml.text, sites_element, sites)
+
+
+def application_defaults_in(
+    text: str, sites_element: Element, sites: Sequence[SiteElement]
+) -> tuple[str | None, str | None]:
+    """:func:`sites_application_defaults` of ``text``."""
     found: list[str | None] = [None, None]
-    for _, values in sites_level_elements(xml.text, sites_element, sites, "applicationDefaults"):
+    for _, values in sites_level_elements(text, sites_element, sites, "applicationDefaults"):
         for position, name in enumerate(("applicationPool", "enabledProtocols")):
             raw = values.get(name)
             if raw is not None:

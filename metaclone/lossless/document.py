@@ -8,7 +8,6 @@ the document exactly as it was, and a commit changes only the bytes the patches 
 
 from __future__ import annotations
 
-import bisect
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -17,16 +16,15 @@ import attrs
 
 from metaclone.errors import MetacloneError, ParseError
 from metaclone.lossless import gate, tokens
+from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
+from metaclone.lossless.shift import TextEdit
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
 
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
 
 _T = TypeVar("_T")
-
-#: Line lookups answered by counting before the line table is built.
-_DIRECT_LOOKUPS = 8
 
 
 @attrs.frozen
@@ -51,6 +49,12 @@ class Memo(Generic[_T]):
     """
 
     name: str
+    #: How the value follows a commit: the value for the new text, or None to compute it
+    #: again.  A slot without one is emptied by every commit.
+    carry: Callable[[_T, TextEdit], _T | None] | None = None
+    #: Called on a value as it starts waiting to follow a commit, to let go of what its
+    #: ``carry`` does not need (the text before the commit, say).
+    release: Callable[[_T], None] | None = None
 
     def __repr__(self) -> str:
         return f"Memo({self.name!r})"
@@ -99,10 +103,13 @@ class XmlDocument:
         # They are encoded again when first asked for, and kept until the text changes.
         self._input: bytes | None = None
         self._version = 0
-        self._line_starts: list[int] | None = None
-        self._direct_lookups = 0
+        self._lines = LineAnchors()
         self._root: Element | None = decoded.root
         self._memos: dict[Memo[Any], Any] = {}
+        # Values of slots with a ``carry`` and the commit made since they were computed:
+        # brought up to date when next asked for, so that an edit nobody reads after costs
+        # nothing.
+        self._carried: dict[Memo[Any], tuple[Any, TextEdit]] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
@@ -130,6 +137,9 @@ class XmlDocument:
             if self._input is None:
                 self._input = self.bom + self._text.encode(self.encoding)
             return self._input
+        # A value waiting to follow an edit may hold the text before it: dropped rather than
+        # kept beside the text and its encoded copy (it is computed again if asked for).
+        self._carried.clear()
         # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
         # character reference, so that the file stays readable in the encoding it declares.
         return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
@@ -152,6 +162,12 @@ class XmlDocument:
         if slot in memos:
             value: _T = memos[slot]
             return value
+        carried = self._carried.pop(slot, None)
+        if carried is not None:
+            found: _T | None = _carry(slot, carried[0], carried[1])
+            if found is not None:
+                memos[slot] = found
+                return found
         value = compute()
         memos[slot] = value
         return value
@@ -163,26 +179,13 @@ class XmlDocument:
     def forget(self, slot: Memo[Any]) -> None:
         """Empty ``slot``: what it held no longer holds (other inputs changed, not the text)."""
         self._memos.pop(slot, None)
+        self._carried.pop(slot, None)
 
     # -- positions -------------------------------------------------------------------------
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
         """1-based line and column of ``offset`` (lines counted at ``\\n``)."""
-        if self._line_starts is None and self._direct_lookups < _DIRECT_LOOKUPS:
-            # A few lookups (an error, a clone's notes) are cheaper as a count in C than the
-            # line table, which takes a Python loop over every line and is dropped on commit.
-            self._direct_lookups += 1
-            return gate.line_and_column(self._text, offset)
-        if self._line_starts is None:
-            starts = [0]
-            find = self._text.find
-            pos = find("\n")
-            while pos >= 0:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._line_starts = starts
-        index = bisect.bisect_right(self._line_starts, offset) - 1
-        return index + 1, offset - self._line_starts[index] + 1
+        return self._lines.line_and_column(self._text, offset)
 
     def line_of(self, offset: int) -> int:
         return self.line_and_column(offset)[0]
@@ -293,22 +296,39 @@ class XmlDocument:
         self._unchanged = checkpoint.unchanged
         self._input = None
         self._version += 1
-        self._line_starts = None
-        self._direct_lookups = 0
+        self._lines = LineAnchors()
         self._root = None
         self._memos.clear()
+        self._carried.clear()
 
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
             return
-        self._text = apply_patches(self._text, patches)
+        ordered = sorted(patches, key=lambda p: (p.start, p.end))
+        spans = tuple((p.start, p.end, p.new) for p in ordered)
+        old_text = self._text
+        self._text = apply_patches(old_text, ordered)
         self._unchanged = False
         self._input = None
         self._version += 1
-        self._line_starts = None
-        self._direct_lookups = 0
+        self._lines = self._lines.moved(old_text, spans)
+        del old_text
         self._root = None
+        edit = TextEdit(spans, self._text, self._version)
+        # Only values read since the last commit follow this one: one still waiting holds the
+        # text before that commit, which must not be kept through another.
+        self._carried = {
+            slot: (value, edit) for slot, value in self._memos.items() if slot.carry is not None
+        }
+        for slot, (value, _) in self._carried.items():
+            if slot.release is not None:
+                slot.release(value)
         self._memos.clear()
+
+
+def _carry(slot: Memo[_T], value: _T, edit: TextEdit) -> _T | None:
+    """``value`` brought through ``edit`` by the slot's ``carry``, or None."""
+    return None if slot.carry is None else slot.carry(value, edit)
 
 
 class Editor:

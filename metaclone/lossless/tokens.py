@@ -167,11 +167,7 @@ def next_tag(text: str, pos: int, endpos: int | None = None) -> Tag | None:
 def _same_name(name: str) -> re.Pattern[str]:
     # Opaque markup first, so that a tag inside a comment or CDATA section is never counted.
     return re.compile(
-        rf"<(?:{OPAQUE}|(/?)"
-        + re.escape(name)
-        + r"(?=[\s/>])"
-        + TAG_REST
-        + ")",
+        rf"<(?:{OPAQUE}|(/?)" + re.escape(name) + r"(?=[\s/>])" + TAG_REST + ")",
         re.S,
     )
 

@@ -59,9 +59,7 @@ def key_text(doc: MetabaseDocument, location: str) -> str:
 
 
 def line_opcodes(before: str, after: str) -> set[str]:
-    matcher = difflib.SequenceMatcher(
-        None, before.split("\n"), after.split("\n"), autojunk=False
-    )
+    matcher = difflib.SequenceMatcher(None, before.split("\n"), after.split("\n"), autojunk=False)
     return {tag for tag, *_ in matcher.get_opcodes()}
 
 
@@ -107,13 +105,19 @@ def test_sites_of_the_main_fixture() -> None:
         (SiteKind.FTP, 1, "Default FTP Site", True, ["ftp/:21:"], None),
         (SiteKind.WEB, 1, "Default Web Site", True, ["http/:80:"], None),
         (
-            SiteKind.WEB, 12, "Intranet", True,
+            SiteKind.WEB,
+            12,
+            "Intranet",
+            True,
             ["http/10.0.0.12:80:intranet", "http/10.0.0.12:80:intranet.corp.example.com"],
             None,
         ),
         (SiteKind.WEB, 123, "Partners", False, ["http/:8123:"], None),
         (
-            SiteKind.WEB, 1962875481, "Shop", True,
+            SiteKind.WEB,
+            1962875481,
+            "Shop",
+            True,
             [
                 "http/:80:shop.example.com",
                 "http/:80:www.shop.example.com",
@@ -123,7 +127,10 @@ def test_sites_of_the_main_fixture() -> None:
             CertificateRef(SHOP_HASH, "MY"),
         ),
         (
-            SiteKind.WEB, 98004751, "Contrib", True,
+            SiteKind.WEB,
+            98004751,
+            "Contrib",
+            True,
             ["http/:80:contrib.example.com", "https/:443:contrib.example.com"],
             None,
         ),
@@ -175,7 +182,8 @@ def test_sites_of_the_other_fixtures() -> None:
     assert v54.site(7).bindings == ()
     assert v54.site(7).auto_start is True
     assert [b.summary for b in v54.site("ftp/21").bindings] == [
-        "ftp/10.1.1.1:21:", "ftp/10.1.1.2:21:",
+        "ftp/10.1.1.1:21:",
+        "ftp/10.1.1.2:21:",
     ]
     export = load(EXPORT)
     assert [(s.id, s.name) for s in export.sites] == [(1962875481, "Shop")]
@@ -196,13 +204,20 @@ def test_keys_and_typed_values() -> None:
     mime = doc.key("/LM/MimeMap")
     assert mime is not None
     assert doc.value(mime, "MimeMap") == [
-        ".htm,text/html", ".css,text/css", ".js,application/x-javascript",
-        ".png,image/png", ".woff,application/x-woff",
+        ".htm,text/html",
+        ".css,text/css",
+        ".js,application/x-javascript",
+        ".png,image/png",
+        ".woff,application/x-woff",
     ]
     assert doc.value(doc.site_keys("Partners")[0], "ServerAutoStart") is False
     assert [k.location for k in doc.site_keys(1)] == [
-        "/LM/W3SVC/1", "/LM/W3SVC/1/Filters", "/LM/W3SVC/1/Filters/Rewrite",
-        "/LM/W3SVC/1/IIsCertMapper", "/LM/W3SVC/1/ROOT", "/LM/W3SVC/1/ROOT/api",
+        "/LM/W3SVC/1",
+        "/LM/W3SVC/1/Filters",
+        "/LM/W3SVC/1/Filters/Rewrite",
+        "/LM/W3SVC/1/IIsCertMapper",
+        "/LM/W3SVC/1/ROOT",
+        "/LM/W3SVC/1/ROOT/api",
     ]
     assert doc.keys_under("/LM/W3SVC/12") == doc.site_keys(12)
 
@@ -232,15 +247,16 @@ def test_clone_site_1_rewrites_every_reference_and_only_the_copy() -> None:
     before = text_of(doc)
     source_keys = {k.location: doc.xml.slice(k.start, k.end) for k in doc.site_keys(1)}
     outside = {
-        k.location: doc.xml.slice(k.start, k.end)
-        for k in doc.keys
-        if k.location not in source_keys
+        k.location: doc.xml.slice(k.start, k.end) for k in doc.keys if k.location not in source_keys
     }
     new = doc.clone_site(1, new_id=5000)
     after = text_of(doc)
 
     assert (new.id, new.name, new.auto_start, new.kind) == (
-        5000, "Default Web Site (copy)", False, SiteKind.WEB
+        5000,
+        "Default Web Site (copy)",
+        False,
+        SiteKind.WEB,
     )
     assert [b.summary for b in new.bindings] == ["http/:80:"]
     assert line_opcodes(before, after) <= {"equal", "insert"}
@@ -251,9 +267,9 @@ def test_clone_site_1_rewrites_every_reference_and_only_the_copy() -> None:
         assert key_text(doc, location) == text
     root = key_text(doc, "/LM/W3SVC/5000/ROOT")
     assert 'AppRoot="/LM/W3SVC/5000/Root"' in root
-    assert "Value=\"/LM/W3SVC/5000/ROOT\r\n\t\t\tIIS://localhost/LM/W3SVC/5000/ROOT/api\r\n" in root
+    assert 'Value="/LM/W3SVC/5000/ROOT\r\n\t\t\tIIS://localhost/LM/W3SVC/5000/ROOT/api\r\n' in root
     # Another site's path inside the copy is left alone: segment-exact.
-    assert "\t\t\t/LM/W3SVC/12/ROOT\"" in root
+    assert '\t\t\t/LM/W3SVC/12/ROOT"' in root
     assert 'AppRoot="/LM/W3SVC/5000/ROOT/api"' in key_text(doc, "/LM/W3SVC/5000/ROOT/api")
     server = key_text(doc, "/LM/W3SVC/5000")
     assert '\t\tServerAutoStart="FALSE"\r\n' in server
@@ -262,7 +278,12 @@ def test_clone_site_1_rewrites_every_reference_and_only_the_copy() -> None:
     # names /LM/W3SVC/1.
     assert 'HttpRedirect="http://partners.example.com/LM/W3SVC/1"' in after
     assert [s.id for s in doc.sites if s.kind is SiteKind.WEB] == [
-        1, 5000, 12, 123, 1962875481, 98004751,
+        1,
+        5000,
+        12,
+        123,
+        1962875481,
+        98004751,
     ]
     # The block sits right after the source subtree.
     api_end = after.index("</IIsWebVirtualDir>", after.index('Location ="/LM/W3SVC/1/ROOT/api"'))
@@ -307,7 +328,8 @@ def test_clone_keeps_each_values_case_and_copies_secure_blobs_verbatim() -> None
     assert doc.raw_value(pay, "HttpRedirect") == "/LM/W3SVC/77/root/checkout/pay.aspx"
     assert new.certificate == CertificateRef(SHOP_HASH, "MY")
     assert [b.summary for b in new.secure_bindings] == [
-        "https/:443:shop.example.com", "https/10.0.0.5:443:",
+        "https/:443:shop.example.com",
+        "https/10.0.0.5:443:",
     ]
 
 
@@ -444,7 +466,7 @@ def test_delete_site_removes_whole_lines_of_that_site_only() -> None:
     assert doc.key("/LM/W3SVC/1/ROOT/api") is None
     assert [s.id for s in doc.sites if s.kind is SiteKind.WEB] == [12, 123, 1962875481, 98004751]
     assert doc.site("ftp/1").name == "Default FTP Site"
-    assert "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/12/ROOT\"" in after
+    assert '<IIsWebVirtualDir\tLocation ="/LM/W3SVC/12/ROOT"' in after
     etree.fromstring(doc.to_bytes())
 
 
@@ -484,11 +506,16 @@ def test_set_bindings_writes_multi_line_values_in_the_file_layout() -> None:
     doc = load(MAIN)
     site = doc.set_bindings(
         "Default Web Site",
-        ["http/*:80:", Binding.from_information("http", ":80:www.example.com"),
-         "https/:443:www.example.com"],
+        [
+            "http/*:80:",
+            Binding.from_information("http", ":80:www.example.com"),
+            "https/:443:www.example.com",
+        ],
     )
     assert [b.summary for b in site.bindings] == [
-        "http/:80:", "http/:80:www.example.com", "https/:443:www.example.com",
+        "http/:80:",
+        "http/:80:www.example.com",
+        "https/:443:www.example.com",
     ]
     assert key_text(doc, "/LM/W3SVC/1") == (
         '<IIsWebServer\tLocation ="/LM/W3SVC/1"\r\n'
@@ -553,9 +580,13 @@ def test_set_certificate_accepts_a_certificate_object() -> None:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.example.com")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(1)
-        .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     doc = load(MAIN)
@@ -579,7 +610,7 @@ def test_swap_certificates_moves_a_missing_pair_as_missing() -> None:
     doc.swap_certificates("Shop", "Contrib")
     assert doc.site("Shop").certificate is None
     assert doc.site("Contrib").certificate == CertificateRef(SHOP_HASH, "MY")
-    assert "SecureBindings=\":443:shop.example.com" in key_text(doc, "/LM/W3SVC/1962875481")
+    assert 'SecureBindings=":443:shop.example.com' in key_text(doc, "/LM/W3SVC/1962875481")
     doc.swap_certificates("Contrib", "Shop")
     assert doc.to_bytes() == MAIN.read_bytes()
     same = load(MAIN)
@@ -762,7 +793,7 @@ def test_key_without_location() -> None:
 def test_inherited_properties_element_is_not_a_key() -> None:
     data = EXPORT.read_bytes().replace(
         b"</MBProperty>",
-        b"<IIsInheritedProperties\r\n\t\tAppPoolId=\"DefaultAppPool\"\r\n\t>\r\n"
+        b'<IIsInheritedProperties\r\n\t\tAppPoolId="DefaultAppPool"\r\n\t>\r\n'
         b"</IIsInheritedProperties>\r\n</MBProperty>",
     )
     doc = metaclone.loads(data)
@@ -779,9 +810,9 @@ def test_not_a_metabase() -> None:
 
 def test_comments_inside_mbproperty_are_not_keys() -> None:
     data = LF.read_bytes().replace(
-        b"<IIsWebServer\tLocation =\"/LM/W3SVC/11\"",
-        b"<!-- <IIsWebServer Location =\"/LM/W3SVC/99\"> -->\n"
-        b"<IIsWebServer\tLocation =\"/LM/W3SVC/11\"",
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/11"',
+        b'<!-- <IIsWebServer Location ="/LM/W3SVC/99"> -->\n'
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/11"',
     )
     doc = metaclone.loads(data)
     assert [s.id for s in doc.sites] == [1, 11, 1551821403]
@@ -875,11 +906,23 @@ LF_SITE_11 = b'<IIsWebServer\tLocation ="/LM/W3SVC/11"'
     ("variant", "fast"),
     [
         # Markup inside comments, CDATA and processing instructions, between and inside keys.
-        (lambda d: d.replace(LF_SITE_11, b"<!-- </IIsWebServer> <IIsWebServer Location=\"/LM"
-                             b"/W3SVC/99\"> --><?pi <a> ?>\n" + LF_SITE_11), True),
-        (lambda d: d.replace(b"\t>\n</IIsWebServer>", b"\t><!-- </IIsWebServer> -->"
-                             b"<![CDATA[</IIsWebServer><x>]]><?p </IIsWebServer>?>\n"
-                             b"</IIsWebServer>"), True),
+        (
+            lambda d: d.replace(
+                LF_SITE_11,
+                b'<!-- </IIsWebServer> <IIsWebServer Location="/LM'
+                b'/W3SVC/99"> --><?pi <a> ?>\n' + LF_SITE_11,
+            ),
+            True,
+        ),
+        (
+            lambda d: d.replace(
+                b"\t>\n</IIsWebServer>",
+                b"\t><!-- </IIsWebServer> -->"
+                b"<![CDATA[</IIsWebServer><x>]]><?p </IIsWebServer>?>\n"
+                b"</IIsWebServer>",
+            ),
+            True,
+        ),
         # Location in single quotes, with references, and values holding "/>" and ">".
         (lambda d: d.replace(LF_SITE_11, b"<IIsWebServer\tLocation ='/LM/W3SVC/11'"), True),
         (lambda d: d.replace(b'"/LM/W3SVC/11/root"', b'"/LM/W3SVC/11/r&#111;ot"'), True),
@@ -887,18 +930,37 @@ LF_SITE_11 = b'<IIsWebServer\tLocation ="/LM/W3SVC/11"'
         # Empty-element keys, end tags with spaces, children of other names.
         (lambda d: d.replace(b"\t>\n</IIsWebServer>", b"/>"), True),
         (lambda d: d.replace(b"</IIsWebServer>", b"</IIsWebServer  >"), True),
-        (lambda d: d.replace(b"\t>\n</IIsWebServer>",
-                             b"\t><a><b/><IIsWebServerX/></a></IIsWebServer>"), True),
+        (
+            lambda d: d.replace(
+                b"\t>\n</IIsWebServer>", b"\t><a><b/><IIsWebServerX/></a></IIsWebServer>"
+            ),
+            True,
+        ),
         # The exact scanner takes over: Location not first, a child of the key's own name.
-        (lambda d: d.replace(LF_SITE_11, b'<IIsWebServer Other="1"\tLocation ="/LM/W3SVC/11"'),
-         False),
-        (lambda d: d.replace(b"\t>\n</IIsWebServer>",
-                             b"\t><IIsWebServer Location=\"/LM/W3SVC/98\"/></IIsWebServer>"),
-         False),
+        (
+            lambda d: d.replace(LF_SITE_11, b'<IIsWebServer Other="1"\tLocation ="/LM/W3SVC/11"'),
+            False,
+        ),
+        (
+            lambda d: d.replace(
+                b"\t>\n</IIsWebServer>",
+                b'\t><IIsWebServer Location="/LM/W3SVC/98"/></IIsWebServer>',
+            ),
+            False,
+        ),
     ],
-    ids=["comments-between", "opaque-inside", "single-quotes", "reference", "gt-in-value",
-         "empty-keys", "spaced-end-tags", "other-children", "location-not-first",
-         "nested-own-name"],
+    ids=[
+        "comments-between",
+        "opaque-inside",
+        "single-quotes",
+        "reference",
+        "gt-in-value",
+        "empty-keys",
+        "spaced-end-tags",
+        "other-children",
+        "location-not-first",
+        "nested-own-name",
+    ],
 )
 def test_index_of_unusual_markup_matches_the_exact_scanner(variant: object, fast: bool) -> None:
     assert callable(variant)
@@ -964,8 +1026,8 @@ def test_clone_handles_empty_element_keys_and_spaced_end_tags() -> None:
     data = (
         MAIN.read_bytes()
         .replace(
-            b"</IIsWebVirtualDir>\r\n<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/ROOT/api\"",
-            b"</IIsWebVirtualDir >\r\n<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/ROOT/api\"",
+            b'</IIsWebVirtualDir>\r\n<IIsWebVirtualDir\tLocation ="/LM/W3SVC/1/ROOT/api"',
+            b'</IIsWebVirtualDir >\r\n<IIsWebVirtualDir\tLocation ="/LM/W3SVC/1/ROOT/api"',
         )
         .replace(
             b'<IIsCertMapper\tLocation ="/LM/W3SVC/1/IIsCertMapper"\r\n\t>\r\n</IIsCertMapper>',

@@ -46,8 +46,11 @@ def metabases(draw: st.DrawFn) -> Generated:  # noqa: C901 (one branch per optio
     eq = draw(st.sampled_from([" =", "="]))
     namespace = draw(
         st.sampled_from(
-            ["", ' xmlns="urn:microsoft-catalog:XML_Metabase_V64_0"',
-             ' xmlns="urn:microsoft-catalog:XML_Metabase_V54_0"']
+            [
+                "",
+                ' xmlns="urn:microsoft-catalog:XML_Metabase_V64_0"',
+                ' xmlns="urn:microsoft-catalog:XML_Metabase_V54_0"',
+            ]
         )
     )
 
@@ -82,10 +85,12 @@ def metabases(draw: st.DrawFn) -> Generated:  # noqa: C901 (one branch per optio
         others = [i for i in ids if i != site]
         server_props = [
             ("ServerComment", f"Site {site}"),
-            ("ServerBindings", (nl + "\t\t\t").join(
-                f":{80 + n}:s{site}.example.com"
-                for n in range(draw(st.integers(1, 3)))
-            )),
+            (
+                "ServerBindings",
+                (nl + "\t\t\t").join(
+                    f":{80 + n}:s{site}.example.com" for n in range(draw(st.integers(1, 3)))
+                ),
+            ),
         ]
         auto = draw(st.sampled_from([None, "TRUE", "FALSE"]))
         if auto is not None:
@@ -122,13 +127,19 @@ def metabases(draw: st.DrawFn) -> Generated:  # noqa: C901 (one branch per optio
         for n in range(draw(st.integers(0, 2))):
             app = f"/{root}/app{n}"
             keys.append(
-                key("IIsWebVirtualDir", path(site, app),
-                    [("AppRoot", path(site, app)), ("AppIsolated", "2")])
+                key(
+                    "IIsWebVirtualDir",
+                    path(site, app),
+                    [("AppRoot", path(site, app)), ("AppIsolated", "2")],
+                )
             )
         if bool(others) and draw(st.booleans()):
             keys.append(
-                key("IIsWebDirectory", path(site, f"/{root}/moved"),
-                    [("HttpRedirect", "http://elsewhere" + path(draw(st.sampled_from(others))))])
+                key(
+                    "IIsWebDirectory",
+                    path(site, f"/{root}/moved"),
+                    [("HttpRedirect", "http://elsewhere" + path(draw(st.sampled_from(others))))],
+                )
             )
     # A key outside every site that names a site path: it must never move.
     keys.append(key("IIsConfigObject", "/LM/Notes", [("Comment", path(ids[0]))]))
@@ -151,9 +162,7 @@ def rewritten(text: str, old: int, new: int) -> str:
 
 SERVER_STATE = re.compile(r"\r?\n\t\t(?:ServerComment|ServerAutoStart)=\"[^\"]*\"")
 
-PROFILE = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def load(data: bytes) -> MetabaseDocument:
@@ -251,11 +260,13 @@ def test_key_index_matches_the_exact_scanner(generated: Generated, data: st.Data
     # Opaque markup holding tags, at the top level and inside keys.
     noise = data.draw(
         st.lists(
-            st.sampled_from([
-                "<!-- <IIsWebServer Location=\"/LM/W3SVC/4\"> </IIsWebServer> -->",
-                "<?note </IIsWebVirtualDir> ?>",
-                "<![CDATA[</IIsWebServer>]]>",
-            ]),
+            st.sampled_from(
+                [
+                    '<!-- <IIsWebServer Location="/LM/W3SVC/4"> </IIsWebServer> -->',
+                    "<?note </IIsWebVirtualDir> ?>",
+                    "<![CDATA[</IIsWebServer>]]>",
+                ]
+            ),
             max_size=3,
         )
     )

@@ -1,0 +1,256 @@
+"""Bringing a :class:`~metaclone.iis7.index.SiteIndex` through an edit instead of building it
+again.
+
+A clone, rename, delete or start/stop patches a few places of a file with tens of thousands of
+sites.  The index of the new text keeps every site, location block and customMetadata key the
+patches left alone (moved by what the patches before it added or removed) and reads again only
+the stretch between the untouched neighbours of each patch, with the same readers a fresh
+index uses; what it gives is exactly what indexing the new text gives.  Anything else (a patch
+on the tags of ``<sites>``, ``<customMetadata>`` or the root, appcmd's wrappers) builds the
+index again.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from metaclone.errors import ParseError
+from metaclone.iis7.children import attributes_of, child_spans
+from metaclone.iis7.index import (
+    LocationEntry,
+    MetadataKey,
+    SiteElement,
+    SiteIndex,
+    application_defaults_in,
+    entry_from_span,
+    entry_identity,
+    locations_between,
+    metadata_keys_between,
+)
+from metaclone.lossless import Element, Tag, TagKind
+from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, moved, plan
+from metaclone.model.build import grouped, paused_garbage_collection
+from metaclone.model.lookup import Groups, SiteTable
+from metaclone.model.rules import name_key
+
+__all__ = ["rebase_index"]
+
+
+class _Spanned(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_Spanned)
+
+#: Markup whose presence between sites changes the collection defaults the index holds.
+_SITES_LEVEL_DEFAULTS = "<applicationDefaults"
+
+
+def rebase_index(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
+    """``index`` for the text ``edit`` made, or None when it must be built again."""
+    # Tens of thousands of acyclic values: see paused_garbage_collection.
+    with paused_garbage_collection():
+        return _rebased(index, edit)
+
+
+def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
+    if index.configuration is None or index.problems or index.sites_element is None:
+        return None  # appcmd XML: wrappers and their problems are read again
+    shift = Shift(edit.patches)
+    configuration = shift.parent(index.configuration)
+    sites_element = shift.parent(index.sites_element)
+    if configuration is None or sites_element is None:
+        return None
+    sections = [index.metadata_element, index.pools_element]
+    moved_sections = [None if s is None else shift.parent(s) for s in sections]
+    if any(
+        old is not None and new is None for old, new in zip(sections, moved_sections, strict=True)
+    ):
+        return None
+    text = edit.text
+    source = _Located(text)
+
+    def rescan_sites(start: int, end: int) -> list[SiteElement]:
+        return [
+            entry_from_span(source, span, attributes_of(span[4]))
+            for span in child_spans(text, _holder(start, end), "site")
+        ]
+
+    try:
+        sites, stretches = _rebase_children(
+            index.sites, index.sites_element, shift, rescan_sites, _moved_site
+        )
+    except _RebuildError:
+        return None
+    defaults = (index.default_pool, index.default_protocols)
+    if any(
+        index.text.find(_SITES_LEVEL_DEFAULTS, old_start, old_end) >= 0
+        or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
+        for old_start, old_end, new_start, new_end in (
+            (r.old_start, r.old_end, r.new_start, r.new_end) for r in stretches
+        )
+    ):
+        defaults = application_defaults_in(text, sites_element, sites)
+    kept_sites = tuple(sites)
+    rebased = SiteIndex(
+        version=edit.version,
+        sites_element=sites_element,
+        sites=kept_sites,
+        metadata_element=moved_sections[0],
+        pools_element=moved_sections[1],
+        default_pool=defaults[0],
+        default_protocols=defaults[1],
+        configuration=configuration,
+        text=text,
+        carried=_Carried(index, shift, kept_sites, text),
+    )
+    return rebased
+
+
+def _moved_site(entry: SiteElement, delta: int) -> SiteElement:
+    return SiteElement(
+        entry.id,
+        entry.name,
+        entry.start + delta,
+        entry.content_start + delta,
+        entry.content_end + delta,
+        entry.end + delta,
+        None,
+        entry.server_auto_start,
+    )
+
+
+class _Carried:
+    """The lookups of an index rebased from ``index``, made from those ``index`` had (or had
+    carried) when first asked for.  Holds the values, never the older text."""
+
+    def __init__(
+        self, index: SiteIndex, shift: Shift, sites: tuple[SiteElement, ...], text: str
+    ) -> None:
+        self._old = {name: index.known(name) for name in _LOOKUPS}
+        self._configuration = index.configuration
+        self._metadata = index.metadata_element
+        self._shift = shift
+        self._sites = sites
+        self._made: dict[str, object] = {}
+        self.text = text
+
+    def __call__(self, name: str) -> object | None:
+        if name not in self._made:
+            with paused_garbage_collection():
+                self._made[name] = self._make(name)
+            self._old[name] = None  # what it was made from is no longer needed
+        return self._made[name]
+
+    def _make(self, name: str) -> object | None:
+        old = self._old[name]
+        if old is None:
+            return None
+        text, shift = self.text, self._shift
+        if name == "table":
+            return _table(old, self._sites)
+        if name == "locations" and self._configuration is not None:
+            return tuple(
+                _rebase_children(
+                    old,
+                    self._configuration,
+                    shift,
+                    lambda start, end: list(locations_between(text, _holder(start, end))),
+                    lambda loc, delta: LocationEntry(moved(loc.element, delta), loc.path),
+                )[0]
+            )
+        if name == "locations_by_site":
+            locations = self("locations")
+            if not isinstance(locations, tuple):
+                return None
+            path_keys = {loc.path: key for key, group in old.items() for loc in group}
+            return grouped(
+                (path_keys.get(loc.path) or name_key(loc.site_name), loc)
+                for loc in locations
+                if loc.site_name is not None
+            )
+        if name == "metadata_keys" and self._metadata is not None:
+            return tuple(
+                _rebase_children(
+                    old,
+                    self._metadata,
+                    shift,
+                    lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
+                    lambda key, delta: MetadataKey(
+                        moved(key.element, delta), key.path, key.site_id
+                    ),
+                )[0]
+            )
+        return None
+
+
+_LOOKUPS = ("table", "locations", "locations_by_site", "metadata_keys")
+
+
+def _table(old: SiteTable[SiteElement], sites: tuple[SiteElement, ...]) -> SiteTable[SiteElement]:
+    """The lookup table of ``sites``, grouped by id and by name now, with the name keys
+    ``old`` worked out (most names are those of the sites before the edit)."""
+    keys = {entry.name: key for key, group in old.by_name.items() for entry in group}
+    by_name = grouped((keys.get(e.name) or name_key(e.name), e) for e in sites)
+    by_id = grouped((e.id, e) for e in sites)
+    return SiteTable(
+        sites,
+        entry_identity,
+        separate_ftp_ids=False,
+        id_of=operator.attrgetter("id"),
+        name_of=operator.attrgetter("name"),
+        groups=Groups(lambda: by_id, lambda: by_name),
+    )
+
+
+class _Located:
+    """What :func:`entry_from_span` needs of a document: its text, and errors, which a
+    fresh index words instead (the index is built again)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def parse_error(self, offset: int, message: str) -> ParseError:
+        raise _RebuildError(message)
+
+
+class _RebuildError(Exception):
+    """A stretch read again holds what a fresh index reports as an error."""
+
+
+def _holder(start: int, end: int) -> Element:
+    """An element whose content is ``start..end``: what the child readers take."""
+    return Element(Tag(TagKind.START, "", start, start), Tag(TagKind.END, "", end, end))
+
+
+def _rebase_children(
+    items: Sequence[_Item],
+    parent: Element,
+    shift: Shift,
+    rescan: Callable[[int, int], list[_Item]],
+    move: Callable[[_Item, int], _Item],
+) -> tuple[list[_Item], list[Reread]]:
+    """The children ``items`` of ``parent`` in the new text (see :func:`plan`), and the
+    stretches read again."""
+    steps = plan(
+        [item.start for item in items],
+        [item.end for item in items],
+        shift,
+        (parent.content_start, parent.content_end),
+    )
+    result: list[_Item] = []
+    for step in steps:
+        if isinstance(step, Kept):
+            if step.delta:
+                result.extend(move(item, step.delta) for item in items[step.first : step.last])
+            else:
+                result.extend(items[step.first : step.last])
+        else:
+            result.extend(rescan(step.new_start, step.new_end))
+    return result, [step for step in steps if isinstance(step, Reread)]

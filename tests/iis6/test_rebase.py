@@ -1,0 +1,109 @@
+"""The key index an edit brings up to date equals the index of a fresh load of the edited bytes.
+
+A clone, rename, delete, stop/start or certificate change of a metabase keeps the key index
+(the keys that did not change, moved; the stretches that did, read again) and the line numbers
+it knows; every reader must then see exactly what reading the new bytes from scratch gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone.errors import MetacloneError
+from metaclone.iis6.keys import FTP, WEB, ServerKeyEntry
+from metaclone.iis6.metabase import MetabaseDocument
+from metaclone.lossless import gate
+from tests.conftest import FIXTURES
+from tests.iis6.test_metabase_properties import PROFILE, Generated, load, metabases
+
+OPERATIONS = ("clone", "rename", "delete", "stop", "start", "certificate")
+
+
+def _plain(entries: tuple[ServerKeyEntry, ...]) -> list[tuple[object, ...]]:
+    return [(e.service, e.id, e.segment, e.position) for e in entries]
+
+
+def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
+    # Taken before to_bytes(), which drops an index still waiting to follow an edit.
+    kept = doc._index()
+    fresh = metaclone.loads(doc.to_bytes(), doc.path)
+    assert isinstance(fresh, MetabaseDocument)
+    built = fresh._index()
+    assert doc._index() is kept
+    assert kept.text is doc.xml.text
+    assert len(kept) == len(built)
+    assert [kept.start(p) for p in range(len(kept))] == [built.start(p) for p in range(len(built))]
+    assert kept.locations == built.locations
+    assert [(e.id, e.segment, e.position) for e in kept.site_entries] == [
+        (e.id, e.segment, e.position) for e in built.site_entries
+    ]
+    untouched = metaclone.loads(doc.to_bytes(), doc.path)
+    assert isinstance(untouched, MetabaseDocument)
+    for site_id in {site.id for site in fresh.sites} | {0, 1, 10**6}:
+        # By one search of the paths (nothing listed yet) and from the listing.
+        listed = _plain(built.site_entries_by_id.get(site_id, ()))
+        assert _plain(untouched._index().site_entries_with_id(site_id)) == listed
+        assert _plain(kept.site_entries_with_id(site_id)) == listed
+    for service in (FTP, WEB):
+        assert kept.used_ids(service) == built.used_ids(service)
+    assert doc.keys == fresh.keys
+    assert doc.sites == fresh.sites
+    for site in fresh.sites:
+        assert doc.site(site) == site
+        assert doc.keys_under(f"/LM/W3SVC/{site.id}") == fresh.keys_under(f"/LM/W3SVC/{site.id}")
+    text = doc.xml.text
+    for offset in offsets:
+        position = min(offset, len(text))
+        assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
+
+
+def _edit(doc: MetabaseDocument, operation: str, data: st.DataObject, step: int) -> None:
+    site = data.draw(st.sampled_from(doc.sites))
+    if operation == "clone":
+        doc.clone_site(site, new_name=f"Copy {step}")
+    elif operation == "rename":
+        doc.rename_site(site, data.draw(st.sampled_from(["Site 1", "Renamed", f"R {step}"])))
+    elif operation == "delete":
+        doc.delete_site(site)
+    elif operation in ("stop", "start"):
+        doc.set_auto_start(site, operation == "start")
+    else:
+        doc.set_certificate(site, "ab" * 20)
+
+
+@PROFILE
+@given(metabases(), st.data())
+def test_an_index_kept_through_edits_equals_a_fresh_one(
+    generated: Generated, data: st.DataObject
+) -> None:
+    doc = load(generated.data)
+    offsets = data.draw(st.lists(st.integers(0, len(generated.data) * 2), max_size=6))
+    for step in range(data.draw(st.integers(1, 5))):
+        if not doc.sites:
+            break
+        if data.draw(st.booleans()):
+            _ = [key.line for key in doc.keys]  # line numbers known before the edit
+        try:
+            _edit(doc, data.draw(st.sampled_from(OPERATIONS)), data, step)
+        except MetacloneError:
+            continue  # refused: the document is as it was
+        _assert_same_as_fresh(doc, offsets)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "iis6").glob("*.xml")))
+def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
+    doc = metaclone.load(FIXTURES / "iis6" / name)
+    assert isinstance(doc, MetabaseDocument)
+    for step, site in enumerate(doc.sites[:3]):
+        try:
+            doc.clone_site(site, new_name=f"Fixture copy {step}")
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+            doc.set_auto_start(site, not site.auto_start)
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+            doc.rename_site(site, f"Fixture renamed {step}")
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+        except MetacloneError:
+            continue

@@ -1,0 +1,115 @@
+"""The index an edit brings up to date equals the index of a fresh load of the edited bytes.
+
+A clone, rename, delete, stop/start or certificate change keeps the document's index (sites,
+location blocks, customMetadata keys, their groupings) and the line numbers it knows, moved
+by the edit; every reader must then see exactly what reading the new bytes from scratch gives.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone.errors import MetacloneError
+from metaclone.iis7.applicationhost import AppHostDocument
+from metaclone.iis7.index import SiteIndex
+from metaclone.lossless import gate
+from tests.conftest import FIXTURES
+from tests.iis7.test_apphost_properties import documents
+
+OPERATIONS = ("clone", "clone-pools", "rename", "delete", "stop", "start", "certificate")
+
+
+def _index_of(doc: AppHostDocument, *, lookups: bool) -> SiteIndex:
+    index = doc._index()
+    if lookups:
+        # Computed on request: computed before the edit here, so that they are carried.
+        _ = (index.locations, index.metadata_keys, index.sites_by_id, index.sites_by_name)
+        _ = index.orphan_locations()
+    return index
+
+
+def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
+    # Taken before to_bytes(), which drops an index still waiting to follow an edit.
+    kept = doc._index()
+    fresh = metaclone.loads(doc.to_bytes(), doc.path)
+    assert isinstance(fresh, AppHostDocument)
+    built = fresh._index()
+    assert doc._index() is kept
+    assert attrs.evolve(kept, version=0) == attrs.evolve(built, version=0)
+    assert kept.text is doc.xml.text
+    assert kept.locations == built.locations
+    assert kept.metadata_keys == built.metadata_keys
+    assert kept.sites_by_id == built.sites_by_id
+    assert kept.sites_by_name == built.sites_by_name
+    assert kept.orphan_locations() == built.orphan_locations()
+    assert doc.sites == fresh.sites
+    assert doc.location_blocks == fresh.location_blocks
+    for site in fresh.sites:
+        assert doc.site(site.name) == site
+    text = doc.xml.text
+    for offset in offsets:
+        position = min(offset, len(text))
+        assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
+
+
+def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) -> None:
+    sites = doc.sites
+    if not sites:
+        return
+    site = data.draw(st.sampled_from(sites))
+    if operation == "clone":
+        doc.clone_site(site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans()))
+    elif operation == "clone-pools":
+        doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
+    elif operation == "rename":
+        doc.rename_site(site.id, data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"])))
+    elif operation == "delete":
+        doc.delete_site(site.id)
+    elif operation in ("stop", "start"):
+        doc.set_auto_start(site.id, operation == "start")
+    else:
+        doc.set_certificate(site.id, "ab" * 20)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.data())
+def test_an_index_kept_through_edits_equals_a_fresh_one(
+    generated: tuple[str, list[tuple[int, str]]], data: st.DataObject
+) -> None:
+    text, _ = generated
+    doc = metaclone.loads(text.encode(), "gen.config")
+    assert isinstance(doc, AppHostDocument)
+    offsets = data.draw(st.lists(st.integers(0, len(text) * 2), max_size=6))
+    for step in range(data.draw(st.integers(1, 5))):
+        _index_of(doc, lookups=data.draw(st.booleans()))
+        for offset in offsets:
+            doc.xml.line_and_column(min(offset, len(doc.xml.text)))
+        try:
+            _edit(doc, data.draw(st.sampled_from(OPERATIONS)), data, step)
+        except MetacloneError:
+            continue  # refused: the document is as it was
+        _assert_same_as_fresh(doc, offsets)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (FIXTURES / "iis7").iterdir() if p.suffix in (".config", ".xml")),
+)
+def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
+    doc = metaclone.load(FIXTURES / "iis7" / name)
+    assert isinstance(doc, AppHostDocument)
+    for step, site in enumerate(doc.sites[:3]):
+        _index_of(doc, lookups=True)
+        try:
+            doc.clone_site(site.id, new_name=f"Fixture copy {step}")
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+            doc.set_auto_start(site.id, not site.auto_start)
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+            doc.rename_site(site.id, f"Fixture renamed {step}")
+            _assert_same_as_fresh(doc, [0, 100, 10_000])
+        except MetacloneError:
+            continue
