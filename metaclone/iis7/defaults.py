@@ -34,7 +34,6 @@ from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import (
     Binding,
     CertificateRef,
-    SiteSettings,
     VirtualDirectory,
     is_ascii_number,
 )
@@ -102,16 +101,6 @@ class SiteDefaults:
     def settings_merge(self) -> SettingsMerge:
         """The settings of the sites under these defaults, worked out once per distinct value."""
         return SettingsMerge(self.merged)
-
-    @property
-    def plain_settings(self) -> SiteSettings:
-        """The settings of a site that sets none of its own: one value for every such site."""
-        return self.settings_merge.plain
-
-    def settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
-        """The settings of a site whose ``limits``, ``logFile`` and
-        ``traceFailedRequestsLogging`` have the attributes ``own`` (by element name)."""
-        return self.settings_merge.from_values(own)
 
     def directory_values(
         self, own: Mapping[str, str], nearer: Iterable[Mapping[str, str] | None]
