@@ -58,12 +58,14 @@ from metaclone.iis6.keys import WEB
 from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import KeySource, MetabaseKey, ServerKeyEntry
+    from metaclone.iis6.keys import KeySource, KeyTable, ServerKeyEntry
     from metaclone.lossless import Attribute
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
 _FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
 _APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
+#: The properties applications are made of.
+_NODE_PROPERTIES = ("AppRoot", "AppPoolId", "Path")
 
 
 class _Node(NamedTuple):
@@ -82,30 +84,32 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
 
     See the module documentation for how IIS 6 keys become IIS 7 applications.
     """
-    tree = _Tree(document, entry.key.location + "/ROOT")
+    tree = _Tree(entry.table, entry.table.locations[entry.position] + "/ROOT")
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, entry.key))
+    return tree.web_applications(_OuterPools(document, entry))
 
 
 class _Tree:
     """The keys at and below one site's ``ROOT``, by their folded path below it."""
 
-    def __init__(self, document: KeySource, root: str) -> None:
+    def __init__(self, table: KeyTable, root: str) -> None:
         self.nodes: dict[tuple[str, ...], _Node] = {}
-        for key in document.keys_under(root):
-            # keys_under matched the root path folded, which keeps its length.
-            segments = tuple(s for s in key.location[len(root) :].split("/") if s)
+        locations = table.locations
+        for position in table.positions_under(root):
+            # positions_under matched the root path folded, which keeps its length.
+            segments = tuple(s for s in locations[position][len(root) :].split("/") if s)
             folded = tuple(s.lower() for s in segments)
             if folded in self.nodes:
                 continue
-            properties = document.properties(key)
+            key_type = table.key_type(position)
+            properties = table.properties(position, _NODE_PROPERTIES)
             app_root = _set_value(properties.get("AppRoot"))
             path = properties.get("Path")
             self.nodes[folded] = _Node(
                 segments,
-                key.key_type,
-                key.key_type in _APPLICATION_KEY_TYPES and app_root is not None,
+                key_type,
+                key_type in _APPLICATION_KEY_TYPES and app_root is not None,
                 _set_value(properties.get("AppPoolId")),
                 path.value if path is not None else None,
             )
@@ -180,9 +184,9 @@ class _Tree:
 class _OuterPools:
     """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
 
-    def __init__(self, document: KeySource, site_key: MetabaseKey) -> None:
+    def __init__(self, document: KeySource, site: ServerKeyEntry) -> None:
         self._document = document
-        self._site_key = site_key
+        self._site = site
         self._read = False
         self._pool: str | None = None
 
@@ -193,13 +197,13 @@ class _OuterPools:
         return self._pool
 
     def _find(self) -> str | None:
-        document = self._document
-        found = _set_value(document.properties(self._site_key).get("AppPoolId"))
+        site = self._site
+        found = _set_value(site.table.properties(site.position, ("AppPoolId",)).get("AppPoolId"))
         if found is not None:
             return found
         # What the site key inherits: /LM/W3SVC and above, or an export's
         # IIsInheritedProperties.
-        value = document.inherited(WEB).get("AppPoolId")
+        value = self._document.inherited(WEB).get("AppPoolId")
         return value if value is not None and value.strip() else None
 
 

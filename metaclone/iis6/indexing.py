@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
+from metaclone.iis6.key_scan import scan_keys
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
     SERVICE_BY_FOLDED_NAME,
@@ -20,7 +21,6 @@ from metaclone.iis6.keys import (
     ServerKeyEntry,
     ids_in,
     joined_paths,
-    scan_keys,
 )
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan

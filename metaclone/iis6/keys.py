@@ -1,10 +1,10 @@
 """The key index of an IIS 6 metabase: where every key is, its type and its path.
 
 A metabase is a flat list of keys under ``<MBProperty>``.  Files with tens of thousands of sites
-hold hundreds of thousands of keys, so the index is built by one regular-expression pass that
-matches each key whole (start tag to end tag) and keeps only plain columns: offsets in arrays,
-types and paths in lists.  :class:`MetabaseKey` values, line numbers and properties are made
-only for the keys an operation touches.
+hold hundreds of thousands of keys, so the index is built by one regular-expression pass
+(:mod:`metaclone.iis6.key_scan`) that matches each key whole (start tag to end tag) and keeps
+only plain columns: offsets in arrays, types and paths in lists.  :class:`MetabaseKey` values,
+line numbers and properties are made only for the keys an operation touches.
 
 The pass recognises keys whose ``Location`` is their first attribute, as IIS writes them, with
 any content (comments, CDATA, ``<Custom>`` children) except an element of the key's own name.
@@ -20,15 +20,13 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from itertools import compress, count, islice
-from operator import attrgetter
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol
 
 import attrs
 
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
-from metaclone.lossless.values import decode_attribute_value
+from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
 from metaclone.model.sites import SiteKind
@@ -127,90 +125,9 @@ class KeySource(Protocol):
     def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
 
-# -- the fast pass ---------------------------------------------------------------------------
-
-
-def key_body(name_group: int) -> str:
-    """What follows a key's name and Location, up to the end of the key.
-
-    ``name_group`` is the group holding the key's name.  First: text only, then the end tag
-    (no "<" can occur inside an attribute value, so this runs over the rest of the start tag).
-    Else the attributes quote by quote (to find "/>"), then child markup up to the first end
-    tag of the key's own name; a child of that name stops the match.
-    """
-    name = f"\\{name_group}"
-    return (
-        rf"(?:[^<]*+</{name}\s*>"
-        + "|"
-        + markup.TAG_ATTRIBUTES
-        + rf"(?:/>|>(?:[^<]++|<{markup.COMMENT}|<{markup.CDATA}|<{markup.PI}"
-        rf"|<(?![/!?]|{name}[\s/>])[^<]*+|</(?!{name}\s*>)[^<]*+)*+"
-        rf"</{name}\s*>))"
-    )
-
-
-LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
-
-# One match per item at the top level of <MBProperty>.  Opaque markup is matched whole, so that
-# nothing inside a comment, CDATA section or processing instruction is taken for a key.  Server
-# keys come first so that the group that closes last (``lastindex``) tells the kind of item
-# without reading any text: see the _SITE_KEY... constants.
-_KEY = re.compile(
-    rf"<(?:{markup.OPAQUE}"
-    r"|(IIsWebServer|IIsFtpServer)"
-    + LOCATION
-    + key_body(1)
-    + r"|([^\s/>!?][^\s/>]*+)(?:"
-    + LOCATION
-    + ")?"
-    + key_body(4)
-    + r"|())",
-    re.S,
-)
-_SITE_KEY_DOUBLE, _SITE_KEY_SINGLE = 2, 3
-_KEY_DOUBLE, _KEY_SINGLE = 5, 6
-_NO_LOCATION = 4  # a key whose first attribute is not Location, or an element that is no key
-_OTHER = 7  # a "<" that starts none of the above
-_KIND = attrgetter("lastindex")
-_CHUNK = 4096
-_NAME = re.compile(r"[^\s/>!?][^\s/>]*")
-
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
 TAG_REST = re.compile(markup.TAG_REST)
-
-_NEEDS_DECODING = ("&", "\t", "\n", "\r")
-
-
-def scan_keys(text: str, start: int, end: int, exact_scan: Callable[[], KeyTable]) -> KeyTable:
-    """Index the keys in ``text[start:end]`` (the content of ``<MBProperty>``) by the fast
-    pass; ``exact_scan`` gives the index when the fast pass cannot read the content (see
-    :func:`metaclone.iis6.indexing.index_keys`).
-    """
-    starts = array("q")
-    ends = array("q")
-    kinds: list[int] = []
-    raw: list[str] = []
-    matches = _KEY.finditer(text, start, end)
-    # Matches are read in chunks, column by column, and dropped young: hundreds of thousands
-    # of live match objects would make every garbage collection that follows slow.
-    while chunk := list(islice(matches, _CHUNK)):
-        chunk_kinds = list(map(_KIND, chunk))
-        if chunk_kinds.count(_OTHER) or chunk_kinds.count(_NO_LOCATION):
-            # Also export files with inherited properties: they are small.
-            return exact_scan()
-        if chunk_kinds.count(None):  # comments and the like between keys
-            chunk = list(compress(chunk, chunk_kinds))
-            chunk_kinds = list(filter(None, chunk_kinds))
-        starts.extend(map(re.Match.start, chunk))
-        ends.extend(map(re.Match.end, chunk))
-        # The group that closed last holds the Location.
-        raw.extend(map(re.Match.group, chunk, chunk_kinds))
-        kinds.extend(chunk_kinds)
-    if kinds.count(_SITE_KEY_SINGLE):
-        sites = [i for i, k in enumerate(kinds) if k in (_SITE_KEY_DOUBLE, _SITE_KEY_SINGLE)]
-    else:
-        sites = list(compress(count(), map(_SITE_KEY_DOUBLE.__eq__, kinds)))
-    return KeyTable(text, starts, ends, _decoded(raw), site_positions=sites)
+_NAME = re.compile(r"[^\s/>!?][^\s/>]*")
 
 
 def ids_in(joined: str, service: Service) -> Counter[int]:
@@ -224,10 +141,12 @@ def joined_paths(locations: Iterable[str]) -> str:
     return ("\0" + "\0".join(locations) + "\0").lower()
 
 
-def _decoded(raw: list[str]) -> list[str]:
-    if any(c in "\0".join(raw) for c in _NEEDS_DECODING):
-        return [decode_attribute_value(r) for r in raw]
-    return raw
+@functools.lru_cache(maxsize=16)
+def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Attributes called one of ``names`` in double quotes, in the groups of a tokenizer's
+    attribute: leading white space, name, equals sign, value."""
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf'(\s+)({alternatives})(\s*=\s*)"([^"]*)"')
 
 
 #: Lookups of keys below a path that each search every path; later ones use groups by site.
@@ -322,24 +241,72 @@ class KeyTable:
         found = self._keys.get(position)
         if found is not None:
             return found
-        text = self.text
-        start, end, key_type = self._starts[position], self._ends[position], self.key_type(position)
-        rest = TAG_REST.match(text, start + 1 + len(key_type))
-        if rest is None:
-            raise AssertionError(f"<{key_type}> at offset {start} has no end")
-        empty = bool(rest.group(1))
+        start, end = self._starts[position], self._ends[position]
+        tag = self.start_tag(position)
+        empty = tag.kind is TagKind.EMPTY
         found = MetabaseKey(
-            key_type,
+            tag.name,
             self.locations[position],
             start,
-            rest.end(),
+            tag.end,
             end,
             empty,
             self.line_at(start),
-            end if empty else text.rindex("<", start, end),
+            end if empty else self.text.rindex("<", start, end),
         )
         self._keys[position] = found
         return found
+
+    def start_tag(self, position: int) -> Tag:
+        """The start (or empty-element) tag of the key at ``position``, without making the
+        key (no line number is counted)."""
+        start, key_type = self._starts[position], self.key_type(position)
+        rest = TAG_REST.match(self.text, start + 1 + len(key_type))
+        if rest is None:
+            raise AssertionError(f"<{key_type}> at offset {start} has no end")
+        return Tag(TagKind.EMPTY if rest.group(1) else TagKind.START, key_type, start, rest.end())
+
+    def end(self, position: int) -> int:
+        """Where the key at ``position`` ends (after its end tag)."""
+        return self._ends[position]
+
+    def properties(self, position: int, names: tuple[str, ...]) -> dict[str, Attribute]:
+        """The properties ``names`` the key at ``position`` has, by name.
+
+        Only a key whose text holds one of the names has its start tag read, and then only
+        those properties, unless a value in single quotes makes every attribute be read: most
+        keys of a large file hold none of the few properties a check or a listing asks for.
+        """
+        text, start, end = self.text, self._starts[position], self._ends[position]
+        if all(text.find(name, start, end) < 0 for name in names):
+            return {}
+        tag = self.start_tag(position)
+        if text.find("'", tag.start, tag.end) >= 0:
+            return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
+        found: dict[str, Attribute] = {}
+        search, at = _named_attributes(names).search, tag.start
+        while (match := search(text, at, tag.end)) is not None:
+            # Every value is in double quotes: outside them when those before are paired.
+            # Else the match began inside a value: what follows its name is searched again.
+            at = match.end(2)
+            if text.count('"', tag.start, match.start()) % 2 == 0:
+                at = match.end()
+                found[match.group(2)] = Attribute(
+                    name=match.group(2),
+                    raw=match.group(4),
+                    quote='"',
+                    leading=match.group(1),
+                    equals=match.group(3),
+                    start=match.start(),
+                    value_start=match.start(4),
+                    value_end=match.end(4),
+                    end=match.end(),
+                )
+        return found
+
+    def position_at(self, offset: int) -> int:
+        """The position of the last key that starts at or before ``offset`` (-1: none)."""
+        return bisect.bisect_right(self._starts, offset) - 1
 
     def line_at(self, offset: int) -> int:
         """The 1-based line of ``offset`` (lines counted at ``\\n``)."""

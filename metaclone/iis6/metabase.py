@@ -330,7 +330,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         sites = self.sites
         return [
             *common_checks(sites, IIS6_RULES),
-            *site_findings(self, self.xml, sites, self._index().site_entries),
+            *site_findings(self.xml, self._index(), sites),
         ]
 
 

@@ -14,15 +14,14 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from metaclone.errors import ParseError
+from metaclone.iis6.key_scan import LOCATION, key_body
 from metaclone.iis6.keys import (
-    LOCATION,
     SERVICE_BY_FOLDED_NAME,
     SITE_PATH,
     TAG_REST,
     KeyTable,
     ServerKeyEntry,
     Service,
-    key_body,
 )
 from metaclone.iis6.schema import SITE_PROPERTIES, parse_bool, parse_multisz
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup

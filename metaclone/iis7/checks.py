@@ -17,18 +17,24 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
-from metaclone.iis7.children import elements_named, raw_attributes
-from metaclone.iis7.index import LocationEntry, SiteIndex, sites_level_elements
+from metaclone.iis7.children import (
+    Child,
+    children_with_attributes,
+    decoded_attributes,
+    raw_attributes,
+)
+from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
-from metaclone.model.build import grouped
+from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.checks import common_checks
 from metaclone.model.rules import name_key
 from metaclone.model.site_rules import IIS7_RULES
@@ -52,6 +58,8 @@ _UNIVERSAL = frozenset(
 #: Reported as ``certificate-on-binding`` already.
 _CERTIFICATE_ATTRIBUTES = frozenset({"certificateHash", "certificateStoreName"})
 _MAX_UINT = 2**32 - 1
+#: The children of a site whose own children are checked.
+_NESTED = frozenset({"bindings", "application"})
 
 _RULES: dict[str, Callable[[str], str | None]] = {
     "siteName": rules.site_name_problem,
@@ -77,20 +85,25 @@ class _Checker:
         self.index = index
         self.ssl_bits = ssl_bits
         self.findings: list[Finding] = []
+        self.certificate_findings: list[Finding] = []
         self.site_id: int | None = None
 
     def add(self, severity: Severity, code: str, message: str, offset: int) -> None:
         line = self.xml.line_of(offset)
         self.findings.append(Finding(severity, code, message, self.site_id, line))
 
-    def attributes(self, element: Element, schema_name: str) -> dict[str, str]:
-        """Check ``element``'s attributes against ``schema_name``; their values by name."""
-        schema = ELEMENTS[schema_name]
-        raw = raw_attributes(self.xml.text, element.start_tag)
-        values = {name: decode_attribute_value(value) for name, value in raw.items()}
+    def attributes(self, item: Element | Child, schema_name: str) -> dict[str, str]:
+        """Check the attributes of ``item`` against ``schema_name``; their values by name."""
+        if isinstance(item, Child):
+            element = item.element
+            values = decoded_attributes(item.attribute_text)
+        else:
+            element = item
+            raw = raw_attributes(self.xml.text, element.start_tag)
+            values = {name: decode_attribute_value(value) for name, value in raw.items()}
+        validators, required = _compiled(schema_name)
         for name, value in values.items():
-            known = schema.get(name)
-            if known is None:
+            if name not in validators:
                 if not _ignored(name):
                     self.add(
                         Severity.ERROR,
@@ -100,17 +113,17 @@ class _Checker:
                         self.offset_of(element, name),
                     )
                 continue
-            type_problem = _type_problem(known, value)
-            problem = type_problem or _rule_problem(known, value)
+            validator = validators[name]
+            problem = validator(value) if validator is not None else None
             if problem is not None:
                 self.add(
                     Severity.ERROR,
-                    "schema-type" if type_problem else "schema-rule",
-                    f"<{element.name} {name}={value!r}>: {problem}",
+                    problem[0],
+                    f"<{element.name} {name}={value!r}>: {problem[1]}",
                     self.offset_of(element, name, value=True),
                 )
-        for name, known in schema.items():
-            if known.required and name not in values:
+        for name in required:
+            if name not in values:
                 self.add(
                     Severity.ERROR,
                     "schema-missing-attribute",
@@ -138,8 +151,10 @@ class _Checker:
                 element.start,
             )
 
-    def unique(self, items: Iterable[tuple[str, Element]], what: str) -> None:
+    def unique(self, items: Sequence[tuple[str, Element]], what: str) -> None:
         """Report every item whose key (compared as IIS compares keys) came before."""
+        if len(items) < 2:
+            return  # most applications have one virtual directory
         seen: dict[str, Element] = {}
         for key, element in items:
             folded = rules.name_key(key)
@@ -153,24 +168,29 @@ class _Checker:
                     element.start,
                 )
 
-    def children(self, parent: Element, name: str) -> list[Element]:
-        return list(self.children_by_name(parent).get(name, ()))
-
-    def children_by_name(self, parent: Element) -> dict[str, tuple[Element, ...]]:
-        """The children of ``parent`` by name, found in one pass."""
-        if parent.is_empty_tag:
-            return {}
-        return grouped((child.name, child) for child in self.xml.children(parent))
+    def children(self, parent: Element, name: str, nested: Collection[str] = ()) -> list[Child]:
+        """The ``name`` children of ``parent`` (those named in ``nested`` with their own)."""
+        found = children_with_attributes(self.xml.text, parent, nested)
+        return [child for child in found if child.name == name]
 
 
 def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
     """What the IIS schema rejects in the modelled parts of the document (see module notes)."""
+    with paused_garbage_collection():
+        return _schema_pass(xml, index, ssl_bits)[0]
+
+
+def _schema_pass(
+    xml: XmlDocument, index: SiteIndex, ssl_bits: int
+) -> tuple[list[Finding], list[Finding]]:
+    """:func:`schema_findings`, and apart, the site bindings that carry certificate
+    attributes: one read of every site."""
     checker = _Checker(xml, index, ssl_bits)
     pools = _check_pools(checker)
     for entry in index.sites:
         checker.site_id = entry.id
         checker.attributes(entry.element, "site")
-        _check_site_children(checker, entry.element, pools)
+        _check_site_children(checker, entry, pools)
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
@@ -183,11 +203,11 @@ def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[F
             for element in elements:
                 checker.attributes(element, name)
                 if name == "siteDefaults":
-                    _check_bindings(checker, checker.children(element, "bindings"))
+                    _check_bindings(checker, checker.children(element, "bindings", _NESTED))
             checker.once(elements, name, "<sites>")
     for location in index.locations:
         checker.attributes(location.element, "location")
-    return checker.findings
+    return checker.findings, checker.certificate_findings
 
 
 def _check_pools(checker: _Checker) -> set[str] | None:
@@ -199,22 +219,25 @@ def _check_pools(checker: _Checker) -> set[str] | None:
     for add in checker.children(pools_element, "add"):
         values = checker.attributes(add, "pool")
         if "name" in values:
-            names.append((values["name"], add))
+            names.append((values["name"], add.element))
     checker.unique(names, "application pool")
     return {rules.name_key(name) for name, _ in names}
 
 
-def _check_site_children(checker: _Checker, site: Element, pools: set[str] | None) -> None:
-    children = checker.children_by_name(site)
-    _check_bindings(checker, children.get("bindings", ()))
+def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] | None) -> None:
+    children = grouped(
+        (child.name, child)
+        for child in children_with_attributes(checker.xml.text, entry.element, _NESTED)
+    )
+    _check_bindings(checker, children.get("bindings", ()), site=entry)
     paths: list[tuple[str, Element]] = []
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
         for element in children.get(name, ()):
             checker.attributes(element, name)
-        checker.once(children.get(name, ()), name, "the site")
+        checker.once([child.element for child in children.get(name, ())], name, "the site")
     for application in children.get("application", ()):
         values = checker.attributes(application, "application")
-        paths.append((values.get("path", ""), application))
+        paths.append((values.get("path", ""), application.element))
         pool = values.get("applicationPool")
         if pools is not None and pool and rules.name_key(pool) not in pools:
             checker.add(
@@ -222,26 +245,44 @@ def _check_site_children(checker: _Checker, site: Element, pools: set[str] | Non
                 "undefined-pool",
                 f"application {values.get('path', '')!r} runs in application pool {pool!r}, "
                 "which this file does not define: IIS answers its requests with 503",
-                application.start,
+                application.element.start,
             )
-        inner = checker.children_by_name(application)
         directories: list[tuple[str, Element]] = []
-        for directory in inner.get("virtualDirectory", ()):
-            directory_values = checker.attributes(directory, "virtualDirectory")
-            directories.append((directory_values.get("path", ""), directory))
-        for element in inner.get("virtualDirectoryDefaults", ()):
+        for directory in application.children:
+            if directory.name == "virtualDirectory":
+                directory_values = checker.attributes(directory, "virtualDirectory")
+                directories.append((directory_values.get("path", ""), directory.element))
+        directory_defaults = [
+            child for child in application.children if child.name == "virtualDirectoryDefaults"
+        ]
+        for element in directory_defaults:
             checker.attributes(element, "virtualDirectoryDefaults")
-        directory_defaults = inner.get("virtualDirectoryDefaults", ())
-        checker.once(directory_defaults, "virtualDirectoryDefaults", "the application")
+        if len(directory_defaults) > 1:
+            checker.once(
+                [c.element for c in directory_defaults],
+                "virtualDirectoryDefaults",
+                "the application",
+            )
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
 
 
-def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
+def _check_bindings(
+    checker: _Checker, containers: Iterable[Child], site: SiteElement | None = None
+) -> None:
+    """Check the ``<binding>`` children of ``containers``; those of ``site`` are looked at for
+    certificate attributes too."""
     keys: list[tuple[str, Element]] = []
     for container in containers:
-        for element in checker.children(container, "binding"):
-            values = checker.attributes(element, "binding")
+        for child in container.children:
+            if child.name != "binding":
+                continue
+            element = child.element
+            values = checker.attributes(child, "binding")
+            if site is not None and not _CERTIFICATE_ATTRIBUTES.isdisjoint(values):
+                checker.certificate_findings.append(
+                    _certificate_on_binding(checker.xml, site, element)
+                )
             protocol = values.get("protocol", "")
             information = values.get("bindingInformation", "")
             keys.append((f"{protocol}/{information}", element))
@@ -262,6 +303,17 @@ def _check_bindings(checker: _Checker, containers: Iterable[Element]) -> None:
     checker.unique(keys, "binding")
 
 
+def _certificate_on_binding(xml: XmlDocument, site: SiteElement, binding: Element) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "certificate-on-binding",
+        f"site {site.name!r}: <binding> carries certificateHash or certificateStoreName, which "
+        "the IIS schema rejects (the certificate belongs in HTTP.sys)",
+        site.id,
+        xml.line_of(binding.start),
+    )
+
+
 def _ignored(name: str) -> bool:
     """Attributes not checked: universal ones, namespaces, those reported elsewhere."""
     return name in _UNIVERSAL or name in _CERTIFICATE_ATTRIBUTES or name.startswith("xmlns")
@@ -272,21 +324,52 @@ def _is_uint(text: str) -> bool:
     return cleaned.isascii() and cleaned.isdigit() and int(cleaned) <= _MAX_UINT
 
 
-def _type_problem(schema: AttributeSchema, value: str) -> str | None:
-    if schema.kind is Kind.UINT and not _is_uint(value):
-        return f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
-    if schema.kind is Kind.BOOL and value.strip().lower() not in ("true", "false"):
-        return "the value is true or false (bool)"
-    if schema.kind is Kind.ENUM:
-        names = {v.lower() for v in schema.values}
-        if value.strip().lower() not in names and not _is_uint(value):
-            return f"the value is one of {', '.join(sorted(schema.values))}"
-    return None
+#: What an attribute's value breaks: the code (schema-type, schema-rule) and the problem.
+_Validator = Callable[[str], "tuple[str, str] | None"]
 
 
-def _rule_problem(schema: AttributeSchema, value: str) -> str | None:
+@functools.cache
+def _compiled(schema_name: str) -> tuple[dict[str, _Validator | None], tuple[str, ...]]:
+    """The validator of each attribute of ``schema_name`` (None: any string will do) and the
+    names of the required ones, in the schema's order: made once per element name."""
+    schema = ELEMENTS[schema_name]
+    validators = {name: _validator(known) for name, known in schema.items()}
+    return validators, tuple(name for name, known in schema.items() if known.required)
+
+
+def _validator(schema: AttributeSchema) -> _Validator | None:
     rule = _RULES.get(schema.validation or "")
-    return rule(value) if rule is not None else None
+    type_problem = _type_check(schema)
+    if rule is None and type_problem is None:
+        return None
+
+    def validate(value: str) -> tuple[str, str] | None:
+        problem = type_problem(value) if type_problem is not None else None
+        if problem is not None:
+            return "schema-type", problem
+        problem = rule(value) if rule is not None else None
+        return ("schema-rule", problem) if problem is not None else None
+
+    return validate
+
+
+def _type_check(schema: AttributeSchema) -> Callable[[str], str | None] | None:
+    """Why a value is not of the attribute's type, or None (None: every string is)."""
+    if schema.kind is Kind.UINT:
+        return lambda value: (
+            None if _is_uint(value) else f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
+        )
+    if schema.kind is Kind.BOOL:
+        return lambda value: (
+            None
+            if value.strip().lower() in ("true", "false")
+            else "the value is true or false (bool)"
+        )
+    if schema.kind is Kind.ENUM:
+        names = frozenset(v.lower() for v in schema.values)
+        problem = f"the value is one of {', '.join(sorted(schema.values))}"
+        return lambda value: None if value.strip().lower() in names or _is_uint(value) else problem
+    return None
 
 
 def site_findings(
@@ -298,7 +381,23 @@ def site_findings(
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
 ) -> list[Finding]:
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
-    attached HTTP.sys entries by endpoint, None when none are attached)."""
+    attached HTTP.sys entries by endpoint, None when none are attached).
+
+    The findings and what they are made from hold no reference cycles, so the collector is
+    paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).
+    """
+    with paused_garbage_collection():
+        return _site_findings(xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts)
+
+
+def _site_findings(
+    xml: XmlDocument,
+    index: SiteIndex,
+    sites: Sequence[Site],
+    *,
+    ssl_bits: int,
+    sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
+) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
     names = {name_key(s.name) for s in sites}
@@ -309,7 +408,8 @@ def site_findings(
         Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
         for offset, message in index.problems
     )
-    findings.extend(schema_findings(xml, index, ssl_bits))
+    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits)
+    findings.extend(schema)
     ids = {s.id for s in sites}
     reported: set[int] = set()
     for key in index.metadata_keys:
@@ -327,7 +427,7 @@ def site_findings(
                 )
             )
     findings.extend(certificate_findings(sites, sslcerts))
-    findings.extend(certificate_attributes(xml, index))
+    findings.extend(certificate_attributes)
     return findings
 
 
@@ -384,28 +484,6 @@ def certificate_findings(
                     owners[0].line,
                 )
             )
-    return findings
-
-
-def certificate_attributes(xml: XmlDocument, index: SiteIndex) -> list[Finding]:
-    """Bindings that carry certificate attributes the IIS schema rejects."""
-    findings: list[Finding] = []
-    for entry in index.sites:
-        for child in elements_named(xml, entry.element, "bindings"):
-            for binding in elements_named(xml, child, "binding"):
-                names = {a.name for a in xml.attributes(binding)}
-                if names & {"certificateHash", "certificateStoreName"}:
-                    findings.append(
-                        Finding(
-                            Severity.ERROR,
-                            "certificate-on-binding",
-                            f"site {entry.name!r}: <binding> carries certificateHash or "
-                            "certificateStoreName, which the IIS schema rejects (the "
-                            "certificate belongs in HTTP.sys)",
-                            entry.id,
-                            xml.line_of(binding.start),
-                        )
-                    )
     return findings
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import NamedTuple
 
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
-from metaclone.lossless.markup import ATTRIBUTE_TEXT, OPAQUE
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
+from metaclone.lossless.tokens import element_by_search
 from metaclone.lossless.values import decode_attribute_value
 
 
@@ -131,3 +133,57 @@ def attributes_of(attribute_text: str) -> dict[str, str]:
             name: double or single for name, double, single in _ATTRIBUTE.findall(attribute_text)
         }
     return dict(_DOUBLE_QUOTED_ATTRIBUTE.findall(attribute_text))
+
+
+class Child(NamedTuple):
+    """A child element with its attribute text (see :func:`decoded_attributes`) and, when it
+    was asked for, its own children.  (A tuple: a site check makes several per site.)"""
+
+    element: Element
+    attribute_text: str
+    children: tuple[Child, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.element.name
+
+
+# Each child's start tag (groups: name, attribute text, "/" of an empty tag); an end tag
+# (group end) at the level of the children is no child; opaque markup is passed over.
+_CHILD = re.compile(
+    rf"<(?:{OPAQUE}|/(?P<end>{NAME})\s*>|(?P<name>{NAME})(?P<attributes>{ATTRIBUTE_TEXT})"
+    r"(?P<empty>/?)>)",
+    re.S,
+)
+
+
+def children_with_attributes(
+    text: str, parent: Element, nested: Collection[str] = ()
+) -> list[Child]:
+    """The children of ``parent`` in file order, with their attribute text; those named in
+    ``nested`` with their own children too.
+
+    One search per child, and one string search for the end of a child with content: the
+    readers of :mod:`metaclone.iis7.checks`, which look at every site of a large file.
+    """
+    found: list[Child] = []
+    if parent.is_empty_tag:
+        return found
+    position, end = parent.content_start, parent.content_end
+    search = _CHILD.search
+    while (match := search(text, position, end)) is not None:
+        name = match.group("name")
+        if name is None:
+            if match.group("end") is not None:
+                raise ValueError(f"unexpected </{match.group('end')}> at offset {match.start()}")
+            position = match.end()
+            continue
+        if match.group("empty"):
+            element = Element(Tag(TagKind.EMPTY, name, match.start(), match.end()), None)
+        else:
+            tag = Tag(TagKind.START, name, match.start(), match.end())
+            element = element_by_search(text, tag)
+        inner = tuple(children_with_attributes(text, element)) if name in nested else ()
+        found.append(Child(element, match.group("attributes"), inner))
+        position = element.end
+    return found

@@ -6,7 +6,7 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from metaclone.messages import listing
 from metaclone.model.bindings import endpoint_key
-from metaclone.model.build import grouped
+from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.rules import name_key
 from metaclone.model.site_rules import SiteRules
 from metaclone.model.sites import ADDRESS_PROTOCOLS, Finding, Severity, Site
@@ -15,11 +15,12 @@ from metaclone.model.sites import ADDRESS_PROTOCOLS, Finding, Severity, Site
 def common_checks(sites: Sequence[Site], rules: SiteRules) -> list[Finding]:
     """Sites sharing an id, sites sharing a name, and started sites sharing a binding, in
     that order."""
-    return [
-        *_duplicate_ids(sites, rules),
-        *_duplicate_names(sites, rules),
-        *_duplicate_bindings(sites),
-    ]
+    with paused_garbage_collection():
+        return [
+            *_duplicate_ids(sites, rules),
+            *_duplicate_names(sites, rules),
+            *_duplicate_bindings(sites),
+        ]
 
 
 def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:

@@ -114,6 +114,8 @@ def require_binding(
 
 
 def _encoding_problem(text: str) -> str | None:
+    if text.isascii() and text.isprintable():
+        return None  # space to "~": every one of them can be written
     try:
         encode_attribute_value(text)
     except ValueError as exc:

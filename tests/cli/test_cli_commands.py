@@ -488,6 +488,45 @@ def test_check_reports_problems_with_exit_1(capsys: pytest.CaptureFixture[str]) 
     assert f"{IIS7}:" in out
 
 
+_DECOY_METABASE = """<?xml version ="1.0"?>
+<configuration>
+<MBProperty>
+<IIsApplicationPools Location="/LM/W3SVC/AppPools">
+</IIsApplicationPools>
+<IIsApplicationPool Location="/LM/W3SVC/AppPools/Shop"/>
+<IIsWebServer Location="/LM/W3SVC/1" ServerComment="Shop">
+</IIsWebServer>
+<IIsWebVirtualDir Location="/LM/W3SVC/1/ROOT" Description=" AppPoolId=" AppPoolId="Gone"
+\tAppRoot="/LM/W3SVC/2/ROOT" AdminNote='AppRoot="/LM/W3SVC/1/ROOT"'>
+</IIsWebVirtualDir>
+</MBProperty>
+</configuration>
+"""
+
+
+def test_check_reads_properties_not_text_inside_other_values(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_text(_DECOY_METABASE)
+    status, out, _ = run(capsys, "check", path, "--json")
+    assert status == EXIT_PROBLEMS
+    found = [(f["code"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    assert found == [
+        (
+            "undefined-pool",
+            9,
+            "/LM/W3SVC/1/ROOT: AppPoolId 'Gone' names no application pool (no key under "
+            "/LM/W3SVC/AppPools): IIS answers the requests of its applications with 503",
+        ),
+        (
+            "approot-outside-site",
+            10,
+            "/LM/W3SVC/1/ROOT: AppRoot '/LM/W3SVC/2/ROOT' is outside site 1 (/LM/W3SVC/1)",
+        ),
+    ]
+
+
 # -- the placeholder workflow -------------------------------------------------------------------
 
 

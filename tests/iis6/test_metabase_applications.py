@@ -8,7 +8,8 @@ import pytest
 
 import metaclone
 from metaclone.errors import SiteNotFoundError
-from metaclone.iis6.metabase import MetabaseDocument, MetabaseKey
+from metaclone.iis6.keys import KeyTable
+from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import Attribute
 from metaclone.model.sites import Application, SiteKind, VirtualDirectory
 from tests.conftest import FIXTURES, corpus_params
@@ -278,13 +279,13 @@ def test_unknown_site_raises() -> None:
 def test_reads_only_the_keys_of_the_site(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = load(APPS)
     read: list[str] = []
-    properties = doc.properties
+    properties = KeyTable.properties
 
-    def recording(key: MetabaseKey) -> dict[str, Attribute]:
-        read.append(key.location)
-        return properties(key)
+    def recording(table: KeyTable, position: int, names: tuple[str, ...]) -> dict[str, Attribute]:
+        read.append(table.locations[position])
+        return properties(table, position, names)
 
-    monkeypatch.setattr(doc, "properties", recording)
+    monkeypatch.setattr(KeyTable, "properties", recording)
     doc.applications(6)
     # The WWW service's pool is read with the other inherited values, once per version.
     assert read == ["/LM/W3SVC/6/root", "/LM/W3SVC/6/root/App", "/LM/W3SVC/6"]
