@@ -27,13 +27,13 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from metaclone.iis7.index import SiteIndex, last_sites_level_element, sites_level_elements
-from metaclone.iis7.schema import DIRECTORY_DEFAULTS, SITE_SETTING_DEFAULTS
+from metaclone.iis7.schema import DIRECTORY_DEFAULTS
 from metaclone.iis7.site_parts import read_site_parts
+from metaclone.iis7.site_settings import SettingsMerge
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import (
     Binding,
     CertificateRef,
-    SiteSettings,
     VirtualDirectory,
     is_ascii_number,
 )
@@ -44,14 +44,6 @@ FALSE = "false"
 
 #: The collection defaults of ``<sites>``, each allowed once.
 DEFAULT_ELEMENTS = ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults")
-
-
-#: The parts of :class:`~metaclone.model.sites.SiteSettings` by element name.
-SETTING_PARTS = {
-    "limits": "limits",
-    "logFile": "log_file",
-    "traceFailedRequestsLogging": "trace_failed_requests_logging",
-}
 
 
 #: The fields of :class:`~metaclone.model.sites.VirtualDirectory` a
@@ -91,11 +83,6 @@ class SiteDefaults:
     merged: dict[str, dict[str, str]] = attrs.Factory(dict)
     directory: dict[str, str] | None = None
     duplicates: tuple[tuple[str, int], ...] = ()
-    # The settings already worked out, by the sites' own values: most sites of a large file
-    # set the same few (IIS Manager writes the same logFile into each).
-    _settings_made: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], SiteSettings] = (
-        attrs.field(factory=dict, eq=False, repr=False)
-    )
 
     @property
     def auto_start(self) -> bool:
@@ -111,34 +98,9 @@ class SiteDefaults:
         return not is_false(inherited), inherited is not None and bool(inherited.strip())
 
     @functools.cached_property
-    def plain_settings(self) -> SiteSettings:
-        """The settings of a site that sets none of its own: one value for every such site."""
-        return self.settings({})
-
-    def settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
-        """The settings of a site whose ``limits``, ``logFile`` and
-        ``traceFailedRequestsLogging`` have the attributes ``own`` (by element name)."""
-        key = tuple((name, tuple(values.items())) for name, values in own.items())
-        made = self._settings_made.get(key)
-        if made is None:
-            made = self._settings_made[key] = self._new_settings(own)
-        return made
-
-    def _new_settings(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
-        parts: dict[str, tuple[tuple[str, str], ...]] = {}
-        inherited: list[str] = []
-        for element, part in SETTING_PARTS.items():
-            values, taken = _merged(
-                SITE_SETTING_DEFAULTS[element], own.get(element, {}), self.merged.get(element, {})
-            )
-            parts[part] = values
-            inherited.extend(f"{part}.{name}" for name in taken)
-        return SiteSettings(
-            parts["limits"],
-            parts["log_file"],
-            parts["trace_failed_requests_logging"],
-            tuple(inherited),
-        )
+    def settings_merge(self) -> SettingsMerge:
+        """The settings of the sites under these defaults, worked out once per distinct value."""
+        return SettingsMerge(self.merged)
 
     def directory_values(
         self, own: Mapping[str, str], nearer: Iterable[Mapping[str, str] | None]
@@ -200,28 +162,6 @@ class SiteDefaults:
             store = inherited.get("serverCertStoreName")
             from_defaults = from_defaults or bool(store)
         return CertificateRef(thumbprint.lower(), store or "MY"), from_defaults
-
-
-def _merged(
-    schema: tuple[tuple[str, str], ...], own: Mapping[str, str], defaults: Mapping[str, str]
-) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """Each attribute's value, own else default else the schema's (schema order, then any other
-    attribute as written); and the names of those taken from ``defaults``."""
-    values: list[tuple[str, str]] = []
-    taken: list[str] = []
-    known = {name for name, _ in schema}
-    extra = [name for name in (*defaults, *own) if name not in known]
-    names = [*(name for name, _ in schema), *dict.fromkeys(extra)]
-    fallback = dict(schema)
-    for name in names:
-        if name in own:
-            values.append((name, own[name]))
-        elif name in defaults:
-            values.append((name, defaults[name]))
-            taken.append(name)
-        else:
-            values.append((name, fallback[name]))
-    return tuple(values), taken
 
 
 def is_false(text: str | None) -> bool:

@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-import attrs
-
 from metaclone import httpsys
 from metaclone.document import ConfigDocument
 from metaclone.errors import (
@@ -27,9 +25,15 @@ from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
 from metaclone.iis7.rebase import rebase_index
 from metaclone.iis7.schema import ssl_flag_bits
-from metaclone.iis7.site_parts import MERGED_ELEMENTS, binding_offsets, read_site_parts
+from metaclone.iis7.site_parts import binding_offsets, read_site_parts
+from metaclone.iis7.site_settings import read_settings
 from metaclone.lossless import Memo, XmlDocument
-from metaclone.model.build import build_binding, build_site, paused_garbage_collection
+from metaclone.model.build import (
+    build_binding,
+    build_site,
+    paused_garbage_collection,
+    site_with_settings,
+)
 from metaclone.model.lookup import Groups, SiteKey, SiteTable
 from metaclone.model.site_rules import IIS7_RULES, SiteRules
 from metaclone.model.sites import (
@@ -324,17 +328,9 @@ class SiteReading(AppHostBase):
     def with_settings(self, site: Site) -> Site:
         """``site`` with the settings it has with what it inherits from ``<siteDefaults>``
         (see :meth:`ConfigDocument.with_settings`)."""
-        entry = self._entry(site)
-        defaults = self._defaults()[0]
-        text = self.xml.text
-        start, end = entry.content_start, entry.content_end
-        # Most sites set none of their own: one look for each name, not a reading of the site.
-        if any(text.find(f"<{name}", start, end) >= 0 for name in MERGED_ELEMENTS):
-            merged = read_site_parts(text, entry.element, exact=self.exact).merged
-            settings = defaults.settings(merged) if merged else defaults.plain_settings
-        else:
-            settings = defaults.plain_settings
-        return attrs.evolve(site, settings=settings)
+        merge = self._defaults()[0].settings_merge
+        settings = read_settings(self.xml.text, self._entry(site), merge, exact=self.exact)
+        return site_with_settings(site, settings)
 
     def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
         text = self.xml.text

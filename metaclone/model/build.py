@@ -9,7 +9,7 @@ from typing import TypeVar, cast
 
 import attrs
 
-from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
+from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind, SiteSettings
 
 _SlotSetter = Callable[[object, object], None]
 _Key = TypeVar("_Key")
@@ -59,6 +59,13 @@ _new = object.__new__
     _site_settings,
 ) = (cast("_SlotSetter", Site.__dict__[field.name].__set__) for field in attrs.fields(Site))
 
+# Every field of Site but settings: its slot setter and its slot.
+_SITE_FIELDS = tuple(
+    (cast("_SlotSetter", Site.__dict__[field.name].__set__), Site.__dict__[field.name])
+    for field in attrs.fields(Site)
+    if field.name != "settings"
+)
+
 
 def build_binding(
     protocol: str,
@@ -100,6 +107,15 @@ def build_site(  # noqa: PLR0917 (positional, in the order of Site's fields)
     _site_inherited(site, inherited)
     _site_settings(site, None)
     return site
+
+
+def site_with_settings(site: Site, settings: SiteSettings | None) -> Site:
+    """``attrs.evolve(site, settings=settings)``, without going through ``__init__``."""
+    copy: Site = _new(Site)
+    for setter, field in _SITE_FIELDS:
+        setter(copy, field.__get__(site))
+    _site_settings(copy, settings)
+    return copy
 
 
 def grouped(pairs: Iterable[tuple[_Key, _Value]]) -> dict[_Key, tuple[_Value, ...]]:
