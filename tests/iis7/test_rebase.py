@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone.errors import MetacloneError
 from metaclone.iis7.applicationhost import AppHostDocument
-from metaclone.iis7.index import SiteIndex
+from metaclone.iis7.index import LocationEntry, MetadataKey, SiteIndex
 from metaclone.lossless import gate
 from metaclone.lossless.tokens import next_tag
 from tests.conftest import FIXTURES
@@ -126,7 +126,7 @@ def test_location_and_key_elements_are_those_the_document_parses(name: str) -> N
     doc = metaclone.load(FIXTURES / "iis7" / name)
     assert isinstance(doc, AppHostDocument)
     index = doc._index()
-    entries = [*index.locations, *index.metadata_keys]
+    entries: list[LocationEntry | MetadataKey] = [*index.locations, *index.metadata_keys]
     for entry in entries:
         tag = next_tag(doc.xml.text, entry.start)
         assert tag is not None
