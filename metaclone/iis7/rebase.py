@@ -30,7 +30,7 @@ from metaclone.iis7.index import (
     metadata_keys_between,
 )
 from metaclone.lossless import Element, Tag, TagKind
-from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, moved, plan
+from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
@@ -162,7 +162,7 @@ class _Carried:
                     self._configuration,
                     shift,
                     lambda start, end: list(locations_between(text, _holder(start, end))),
-                    lambda loc, delta: LocationEntry(moved(loc.element, delta), loc.path),
+                    LocationEntry.moved_by,
                 )[0]
             )
         if name == "locations_by_site":
@@ -182,9 +182,7 @@ class _Carried:
                     self._metadata,
                     shift,
                     lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
-                    lambda key, delta: MetadataKey(
-                        moved(key.element, delta), key.path, key.site_id
-                    ),
+                    MetadataKey.moved_by,
                 )[0]
             )
         return None

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
 
-from metaclone.iis7.children import attributes_of, children_named
+from metaclone.iis7.children import attributes_of, child_spans, element_of_span
 from metaclone.lossless import Element
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.lookup import site_path_pattern
@@ -26,18 +27,34 @@ _METADATA_SITE_KEY = re.compile(
 
 @attrs.frozen
 class LocationEntry:
-    """A ``<location>`` block directly under ``<configuration>``."""
+    """A ``<location>`` block directly under ``<configuration>``.
 
-    element: Element
+    Kept as offsets, its element built on first use: a file has tens of thousands of blocks
+    and an operation reads one site's few.
+    """
+
     path: str
+    start: int
+    content_start: int
+    content_end: int
+    end: int
 
-    @property
-    def start(self) -> int:
-        return self.element.start
+    @functools.cached_property
+    def element(self) -> Element:
+        """The ``<location>`` element."""
+        return element_of_span(
+            "location", self.start, self.content_start, self.content_end, self.end
+        )
 
-    @property
-    def end(self) -> int:
-        return self.element.end
+    def moved_by(self, delta: int) -> LocationEntry:
+        """The same block ``delta`` characters further on."""
+        return LocationEntry(
+            self.path,
+            self.start + delta,
+            self.content_start + delta,
+            self.content_end + delta,
+            self.end + delta,
+        )
 
     @property
     def site_name(self) -> str | None:
@@ -55,19 +72,33 @@ class LocationEntry:
 
 @attrs.frozen
 class MetadataKey:
-    """A ``<customMetadata><key path=...>`` element; ``site_id`` set for ``LM/W3SVC/<id>...``."""
+    """A ``<customMetadata><key path=...>`` element; ``site_id`` set for ``LM/W3SVC/<id>...``.
 
-    element: Element
+    Kept as offsets, its element built on first use (see :class:`LocationEntry`).
+    """
+
     path: str
     site_id: int | None
+    start: int
+    content_start: int
+    content_end: int
+    end: int
 
-    @property
-    def start(self) -> int:
-        return self.element.start
+    @functools.cached_property
+    def element(self) -> Element:
+        """The ``<key>`` element."""
+        return element_of_span("key", self.start, self.content_start, self.content_end, self.end)
 
-    @property
-    def end(self) -> int:
-        return self.element.end
+    def moved_by(self, delta: int) -> MetadataKey:
+        """The same key ``delta`` characters further on."""
+        return MetadataKey(
+            self.path,
+            self.site_id,
+            self.start + delta,
+            self.content_start + delta,
+            self.content_end + delta,
+            self.end + delta,
+        )
 
     @property
     def is_site_root(self) -> bool:
@@ -92,16 +123,17 @@ class MetadataKey:
 def locations_between(text: str, parent: Element) -> tuple[LocationEntry, ...]:
     """The ``<location>`` children of ``parent`` (or of a stretch of its content)."""
     return tuple(
-        LocationEntry(element, decode_attribute_value(attributes_of(attributes).get("path", "")))
-        for element, attributes in children_named(text, parent, "location")
+        LocationEntry(decode_attribute_value(attributes_of(attributes).get("path", "")), *offsets)
+        for *offsets, attributes in child_spans(text, parent, "location")
     )
 
 
 def metadata_keys_between(text: str, parent: Element) -> tuple[MetadataKey, ...]:
     """The ``<key>`` children of ``parent`` (or of a stretch of its content)."""
     keys: list[MetadataKey] = []
-    for key, attribute_text in children_named(text, parent, "key"):
+    for start, content_start, content_end, end, attribute_text in child_spans(text, parent, "key"):
         path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
         match = _METADATA_SITE_KEY.fullmatch(path)
-        keys.append(MetadataKey(key, path, int(match.group("id")) if match else None))
+        site_id = int(match.group("id")) if match else None
+        keys.append(MetadataKey(path, site_id, start, content_start, content_end, end))
     return tuple(keys)

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone.errors import MetacloneError
 from metaclone.iis7.applicationhost import AppHostDocument
-from metaclone.iis7.index import SiteIndex
+from metaclone.iis7.index import LocationEntry, MetadataKey, SiteIndex
 from metaclone.lossless import gate
+from metaclone.lossless.tokens import next_tag
 from tests.conftest import FIXTURES
 from tests.iis7.test_apphost_properties import documents
 
@@ -43,6 +44,8 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
     assert kept.text is doc.xml.text
     assert kept.locations == built.locations
     assert kept.metadata_keys == built.metadata_keys
+    assert [k.element for k in kept.metadata_keys] == [k.element for k in built.metadata_keys]
+    assert [loc.element for loc in kept.locations] == [loc.element for loc in built.locations]
     assert kept.sites_by_id == built.sites_by_id
     assert kept.sites_by_name == built.sites_by_name
     assert kept.orphan_locations() == built.orphan_locations()
@@ -113,3 +116,23 @@ def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
             _assert_same_as_fresh(doc, [0, 100, 10_000])
         except MetacloneError:
             continue
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (FIXTURES / "iis7").iterdir() if p.suffix == ".config"),
+)
+def test_location_and_key_elements_are_those_the_document_parses(name: str) -> None:
+    doc = metaclone.load(FIXTURES / "iis7" / name)
+    assert isinstance(doc, AppHostDocument)
+    index = doc._index()
+    entries: list[LocationEntry | MetadataKey] = [*index.locations, *index.metadata_keys]
+    for entry in entries:
+        tag = next_tag(doc.xml.text, entry.start)
+        assert tag is not None
+        parsed = doc.xml.element_at(tag)
+        assert entry.element == parsed
+        assert (entry.start, entry.end) == (parsed.start, parsed.end)
+    if name == "applicationHost.config":  # the fixture shaped like a full capture has both
+        assert index.locations
+        assert index.metadata_keys
