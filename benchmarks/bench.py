@@ -148,7 +148,10 @@ def run_worker(task: str, file_format: str, path: str) -> dict[str, Any]:
     import lxml.etree  # noqa: F401
 
     if task != "baseline":
-        import metaclone  # noqa: F401
+        # metaclone imports each format's code on first use: both are imported here.
+        import metaclone.iis6.metabase
+        import metaclone.iis7.applicationhost
+        import metaclone.loader  # noqa: F401
     rss_after_imports = _peak_rss_kib()
     try:
         if task == "baseline":
