@@ -11,7 +11,13 @@ from collections.abc import Iterator, Sequence
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
 from metaclone.cli.inputs import given_certificate, given_password, load_document
-from metaclone.cli.outputs import emit, endpoint_text, json_listing_pieces, served_by_text
+from metaclone.cli.outputs import (
+    emit,
+    endpoint_text,
+    input_bytes,
+    json_listing_pieces,
+    served_by_text,
+)
 from metaclone.cli.sites import inherited_legend, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
@@ -87,7 +93,7 @@ def _serving_note(doc: ConfigDocument, binding: Binding) -> str:
 
 def cmd_cert_set(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     site = doc.site(args.site)
     certificate = given_certificate(args, console, site)
     assert certificate is not None  # argparse requires --thumbprint or --cert
@@ -101,7 +107,7 @@ def cmd_cert_set(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_cert_swap(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     a, b = doc.site(args.site), doc.site(args.other)
     plan = doc.swap_certificates(a, b)
     console.note(

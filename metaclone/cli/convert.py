@@ -7,7 +7,7 @@ import argparse
 from metaclone import convert
 from metaclone.cli.console import Console
 from metaclone.cli.inputs import load_document
-from metaclone.cli.outputs import emit
+from metaclone.cli.outputs import emit, input_bytes
 from metaclone.errors import ConversionError
 from metaclone.httpsys import HttpSysPlan
 from metaclone.loader import load
@@ -16,7 +16,7 @@ from metaclone.loader import load
 def cmd_convert(args: argparse.Namespace, console: Console) -> int:
     metabase = load(args.metabase)
     doc = load_document(args)  # the applicationHost.config (--into), with --sslcert attached
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     try:
         results = convert.convert_sites(
             metabase,

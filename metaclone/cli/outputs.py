@@ -90,11 +90,22 @@ def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None
                 )
 
 
+def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> bytes | None:
+    """The document's bytes before an edit, where delivering it compares with them
+    (``--dry-run``, ``--diff``, ``--in-place``); None for ``-o`` and stdout, so that a large
+    file's input is not held beside its text, the new text and the new bytes while writing."""
+    return doc.to_bytes() if _compares_with_input(args) else None
+
+
+def _compares_with_input(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name, False) for name in ("dry_run", "diff", "in_place"))
+
+
 def emit(
     args: argparse.Namespace,
     console: Console,
     doc: ConfigDocument,
-    before: bytes,
+    before: bytes | None,
     plan: HttpSysPlan | None = None,
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
@@ -109,8 +120,13 @@ def emit(
     return status
 
 
-def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes) -> int:
+def _deliver(
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes | None
+) -> int:
     after = doc.to_bytes()
+    if before is None and _compares_with_input(args):
+        # A handler that edits before taking them: a bug, not bad input.
+        raise ValueError("the input's bytes were not taken before the edit (input_bytes)")
     quiet = [n for n in doc.notes if n.severity is Severity.INFO and not args.verbose]
     for note in doc.notes:
         if note not in quiet:
@@ -122,7 +138,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
         console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
         return EXIT_OK
     if args.diff:
-        console.out_data(doc.unified_diff(before, args.file))
+        console.out_data(doc.unified_diff(before or b"", args.file))
         return EXIT_OK
     if args.output:
         # The bytes already made, not doc.save(): encoding a large file again costs a copy.
@@ -133,7 +149,7 @@ def _deliver(args: argparse.Namespace, console: Console, doc: ConfigDocument, be
             console.note(f"metaclone: {args.file} unchanged")
             return EXIT_OK
         backup = output.replace_in_place(
-            args.file, after, expected=before, backup=not args.no_backup
+            args.file, after, expected=before or b"", backup=not args.no_backup
         )
         kept = f" (previous version in {backup})" if backup else ""
         console.note(f"metaclone: updated {args.file}{kept}")

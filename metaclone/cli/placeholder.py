@@ -7,7 +7,7 @@ import argparse
 from metaclone import workflow
 from metaclone.cli.console import Console
 from metaclone.cli.inputs import given_certificate, load_document
-from metaclone.cli.outputs import check_destinations, emit
+from metaclone.cli.outputs import check_destinations, emit, input_bytes
 from metaclone.loader import load
 
 
@@ -37,7 +37,7 @@ def _say_result(console: Console, result: workflow.WorkflowResult) -> None:
 
 def cmd_placeholder_begin(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     site = doc.site(args.site)
     certificate = given_certificate(args, console, site)
     previous = load(args.previous) if args.previous else None
@@ -58,7 +58,7 @@ def cmd_placeholder_begin(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_placeholder_finish(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     site = doc.site(args.site)
     certificate = given_certificate(args, console, site)
     assert certificate is not None  # argparse requires --thumbprint or --cert

@@ -11,6 +11,7 @@ from metaclone.cli.outputs import (
     check_destinations,
     emit,
     endpoint_text,
+    input_bytes,
     json_listing_pieces,
     served_by_text,
 )
@@ -146,7 +147,7 @@ def _list_sites(
 
 def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     bindings = given_bindings(args.bindings)
     with doc.transaction():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
@@ -163,7 +164,7 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_delete(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     site = doc.site(args.site)
     doc.delete_site(site)
     console.note(f"metaclone: deleted site {site.id} {site.name!r}")
@@ -172,7 +173,7 @@ def cmd_delete(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_rename(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    before = doc.to_bytes()
+    before = input_bytes(args, doc)
     site = doc.site(args.site)
     renamed = doc.rename_site(site, args.name)
     console.note(f"metaclone: renamed site {site.id} {site.name!r} to {renamed.name!r}")
@@ -182,7 +183,7 @@ def cmd_rename(args: argparse.Namespace, console: Console) -> int:
 def _cmd_auto_start(value: bool) -> Handler:
     def handler(args: argparse.Namespace, console: Console) -> int:
         doc = load_document(args)
-        before = doc.to_bytes()
+        before = input_bytes(args, doc)
         state = "started" if value else "stopped"
         current = doc.site(args.site)
         if current.auto_start == value:

@@ -7,6 +7,7 @@ to leave the input and any existing output file exactly as they were.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ from lxml import etree
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
+from metaclone.cli.console import Console
+from metaclone.cli.outputs import emit, input_bytes
+from metaclone.cli.parser import build_parser
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
 
@@ -804,3 +808,44 @@ def test_cmd_plan_has_windows_line_ends(capsys: pytest.CaptureFixture[str], work
     assert status == EXIT_OK
     data = plan.read_bytes()
     assert data.count(b"\r\n") == data.count(b"\n") > 0
+
+
+# -- the input's bytes are taken only where delivering compares with them -------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "taken"),
+    [
+        (["-o", "OUT"], False),
+        ([], False),
+        (["--diff"], True),
+        (["--dry-run"], True),
+        (["--in-place"], True),
+    ],
+)
+def test_input_bytes_are_taken_only_when_compared(options: list[str], taken: bool) -> None:
+
+    file = str(FIXTURES / "iis7" / "applicationHost.config")
+    args = build_parser().parse_args(["stop", file, "--site", "Shop", *options])
+    doc = metaclone.load(file)
+    before = input_bytes(args, doc)
+    assert before == (doc.to_bytes() if taken else None)
+
+
+def test_delivering_a_comparison_without_the_input_bytes_is_a_bug_not_a_wrong_answer() -> None:
+
+    file = str(FIXTURES / "iis7" / "applicationHost.config")
+    args = build_parser().parse_args(["stop", file, "--site", "Shop", "--dry-run"])
+    doc = metaclone.load(file)
+    doc.set_auto_start(doc.site("Shop"), False)
+    with pytest.raises(ValueError, match="input_bytes"):
+        emit(args, Console(io.StringIO(), io.StringIO()), doc, None)
+
+
+def test_stop_with_output_writes_what_the_api_writes(tmp_path: Path) -> None:
+    source = FIXTURES / "iis7" / "applicationHost.config"
+    out = tmp_path / "out.config"
+    assert main(["stop", str(source), "--site", "Shop", "-o", str(out)]) == EXIT_OK
+    doc = metaclone.load(source)
+    doc.set_auto_start(doc.site("Shop"), False)
+    assert out.read_bytes() == doc.to_bytes() != source.read_bytes()
