@@ -8,8 +8,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from metaclone.__about__ import __version__
 from metaclone.errors import (
@@ -36,6 +35,7 @@ from metaclone.errors import (
     UnsupportedDocumentError,
     WriteError,
 )
+from metaclone.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from metaclone import certs, convert, httpsys, workflow
@@ -106,8 +106,8 @@ __all__ = [
 # The rest of the package is imported when a name is first used (PEP 562), so that a command,
 # or a program that reads one file, imports only what it uses: the certificates (and
 # cryptography), the workflows, the conversion and the other format's code load on demand.
-_SUBPACKAGES = frozenset({"certs", "convert", "httpsys", "workflow"})
 _HOMES = {
+    **{name: f"metaclone.{name}" for name in ("certs", "convert", "httpsys", "workflow")},
     "ConfigDocument": "metaclone.document",
     **dict.fromkeys(("detect_format", "load", "loads"), "metaclone.loader"),
     **dict.fromkeys(
@@ -130,16 +130,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        value: Any = importlib.import_module(f"{__name__}.{name}")
-    elif name in _HOMES:
-        value = getattr(importlib.import_module(_HOMES[name]), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES)

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "metaclone"
 #: The layer of each part of the package: a module imports its own part and lower layers only.
 LAYER = {
-    "__about__": 0, "errors": 0, "messages": 0, "escaping": 0, "schemas": 0,
+    "__about__": 0, "lazy": 0, "errors": 0, "messages": 0, "escaping": 0, "schemas": 0,
     "lossless": 1, "model": 2, "httpsys": 3, "certs": 3, "document": 4, "handover": 4,
     "iis6": 5, "iis7": 5, "loader": 6, "convert": 6, "workflow": 7, "cli": 8, "__main__": 9,
 }  # fmt: skip

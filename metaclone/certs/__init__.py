@@ -11,10 +11,10 @@ Every name is available from ``metaclone.certs`` itself.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from metaclone.certs.passwords import password_from_env, password_from_file
+from metaclone.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from metaclone.certs.certificate import LoadedCertificate
@@ -78,19 +78,4 @@ _ELSEWHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        # Tools probe modules for special names: no reason to load cryptography.
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # The loading module's names (and what it imports) as before, when named nowhere else.
-    module = _ELSEWHERE.get(name, "metaclone.certs.loading")
-    try:
-        value = getattr(importlib.import_module(module), name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _ELSEWHERE, fallback="metaclone.certs.loading")

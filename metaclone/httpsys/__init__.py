@@ -12,8 +12,7 @@ are imported on first use (PEP 562), so that a listing does not load them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from metaclone.httpsys.endpoints import (
     DEFAULT_STORE,
@@ -30,6 +29,7 @@ from metaclone.httpsys.endpoints import (
     resolution_order,
     wildcard_of,
 )
+from metaclone.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from metaclone.httpsys.netsh import (
@@ -104,14 +104,4 @@ _ELSEWHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _ELSEWHERE)

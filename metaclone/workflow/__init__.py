@@ -8,8 +8,9 @@ review (``metaclone check``) does not load it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from metaclone.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from metaclone.workflow.placeholder import (
@@ -33,13 +34,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("metaclone.workflow.placeholder"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(
+    __name__, dict.fromkeys(__all__, "metaclone.workflow.placeholder")
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, options
+from metaclone.lazy import lazy_attributes
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
 
@@ -102,6 +104,7 @@ def test_building_the_parser_imports_no_library_code() -> None:
         "metaclone",
         "metaclone.__about__",
         "metaclone.errors",
+        "metaclone.lazy",
         "metaclone.messages",
         "metaclone.cli",
         "metaclone.cli.console",
@@ -139,3 +142,19 @@ def test_lazy_names_are_the_objects_of_their_modules() -> None:
     assert metaclone.workflow.begin is begin
     assert metaclone.certs.audit is audit.audit
     assert metaclone.convert.__name__ == "metaclone.convert"
+
+
+def test_lazy_attributes_import_a_name_once_and_nothing_for_special_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    package = types.ModuleType("fake_package")
+    package.__all__ = ["dumps", "nothing_there"]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_package", package)
+    getattr_, dir_ = lazy_attributes("fake_package", {"dumps": "json"}, fallback="string")
+    assert getattr_("dumps") is json.dumps
+    assert package.__dict__["dumps"] is json.dumps  # kept: the hook is not asked again
+    assert getattr_("ascii_letters") == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for name in ("nothing_there", "__wrapped__"):
+        with pytest.raises(AttributeError, match=f"'fake_package' has no attribute '{name}'"):
+            getattr_(name)
+    assert {"dumps", "nothing_there"} <= set(dir_())
