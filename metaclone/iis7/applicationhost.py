@@ -183,13 +183,14 @@ class AppHostDocument(SiteCloning):
         try:
             sites = self.sites
         except DuplicateDefaultsError:
-            return schema_findings(self.xml, self._index(), self.ssl_flag_bits)
+            return schema_findings(self.xml, self._index(), self.ssl_flag_bits, exact=self.exact)
         return site_findings(
             self.xml,
             self._index(),
             sites,
             ssl_bits=self.ssl_flag_bits,
             sslcerts=self._sslcert_by_endpoint if self._sslcerts_attached else None,
+            exact=self.exact,
         )
 
     @property

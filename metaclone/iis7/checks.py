@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
+from metaclone.iis7.clean_shapes import clean_location_tag, clean_pool_names, clean_site
 from metaclone.iis7.children import (
     Child,
     children_with_attributes,
@@ -174,23 +175,37 @@ class _Checker:
         return [child for child in found if child.name == name]
 
 
-def schema_findings(xml: XmlDocument, index: SiteIndex, ssl_bits: int) -> list[Finding]:
-    """What the IIS schema rejects in the modelled parts of the document (see module notes)."""
+def schema_findings(
+    xml: XmlDocument, index: SiteIndex, ssl_bits: int, *, exact: bool = False
+) -> list[Finding]:
+    """What the IIS schema rejects in the modelled parts of the document (see module notes).
+
+    Sites, pools and location tags written as IIS writes them are recognised whole
+    (:mod:`metaclone.iis7.clean_shapes`); ``exact`` reads every one element by element, with
+    the same findings.
+    """
     with paused_garbage_collection():
-        return _schema_pass(xml, index, ssl_bits)[0]
+        return _schema_pass(xml, index, ssl_bits, exact)[0]
 
 
 def _schema_pass(
-    xml: XmlDocument, index: SiteIndex, ssl_bits: int
+    xml: XmlDocument, index: SiteIndex, ssl_bits: int, exact: bool
 ) -> tuple[list[Finding], list[Finding]]:
     """:func:`schema_findings`, and apart, the site bindings that carry certificate
     attributes: one read of every site."""
     checker = _Checker(xml, index, ssl_bits)
-    pools = _check_pools(checker)
+    pools = _check_pools(checker, exact)
     for entry in index.sites:
         checker.site_id = entry.id
-        checker.attributes(entry.element, "site")
-        _check_site_children(checker, entry, pools)
+        clean = None if exact else clean_site(xml.text, entry.element, ssl_bits)
+        if clean is None:
+            checker.attributes(entry.element, "site")
+            _check_site_children(checker, entry, pools)
+            continue
+        for application in clean:
+            _check_pool_defined(
+                checker, application.path, application.pool, application.start, pools
+            )
     checker.site_id = None
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
@@ -206,15 +221,19 @@ def _schema_pass(
                     _check_bindings(checker, checker.children(element, "bindings", _NESTED))
             checker.once(elements, name, "<sites>")
     for location in index.locations:
-        checker.attributes(location.element, "location")
+        if exact or not clean_location_tag(xml.text, location.element):
+            checker.attributes(location.element, "location")
     return checker.findings, checker.certificate_findings
 
 
-def _check_pools(checker: _Checker) -> set[str] | None:
+def _check_pools(checker: _Checker, exact: bool) -> set[str] | None:
     """Check the pools; their names by key (None: the file defines no pools section)."""
     pools_element = checker.index.pools_element
     if pools_element is None:
         return None
+    clean = None if exact else clean_pool_names(checker.xml.text, pools_element)
+    if clean is not None:
+        return {rules.name_key(name) for name in clean}
     names: list[tuple[str, Element]] = []
     for add in checker.children(pools_element, "add"):
         values = checker.attributes(add, "pool")
@@ -238,15 +257,13 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
     for application in children.get("application", ()):
         values = checker.attributes(application, "application")
         paths.append((values.get("path", ""), application.element))
-        pool = values.get("applicationPool")
-        if pools is not None and pool and rules.name_key(pool) not in pools:
-            checker.add(
-                Severity.WARNING,
-                "undefined-pool",
-                f"application {values.get('path', '')!r} runs in application pool {pool!r}, "
-                "which this file does not define: IIS answers its requests with 503",
-                application.element.start,
-            )
+        _check_pool_defined(
+            checker,
+            values.get("path", ""),
+            values.get("applicationPool"),
+            application.element.start,
+            pools,
+        )
         directories: list[tuple[str, Element]] = []
         for directory in application.children:
             if directory.name == "virtualDirectory":
@@ -265,6 +282,20 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
             )
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
+
+
+def _check_pool_defined(
+    checker: _Checker, path: str, pool: str | None, offset: int, pools: set[str] | None
+) -> None:
+    """Warn when the application ``path`` at ``offset`` names a pool the file lacks."""
+    if pools is not None and pool and rules.name_key(pool) not in pools:
+        checker.add(
+            Severity.WARNING,
+            "undefined-pool",
+            f"application {path!r} runs in application pool {pool!r}, "
+            "which this file does not define: IIS answers its requests with 503",
+            offset,
+        )
 
 
 def _check_bindings(
@@ -379,24 +410,26 @@ def site_findings(
     *,
     ssl_bits: int,
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
+    exact: bool = False,
 ) -> list[Finding]:
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
-    attached HTTP.sys entries by endpoint, None when none are attached).
+    attached HTTP.sys entries by endpoint, None when none are attached; ``exact``: as for
+    :func:`schema_findings`).
 
     The findings and what they are made from hold no reference cycles, so the collector is
     paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).
     """
     with paused_garbage_collection():
-        return _site_findings(xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts)
+        return _site_findings(xml, index, sites, ssl_bits, sslcerts, exact)
 
 
 def _site_findings(
     xml: XmlDocument,
     index: SiteIndex,
     sites: Sequence[Site],
-    *,
     ssl_bits: int,
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
+    exact: bool,
 ) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
@@ -408,7 +441,7 @@ def _site_findings(
         Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
         for offset, message in index.problems
     )
-    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits)
+    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits, exact)
     findings.extend(schema)
     ids = {s.id for s in sites}
     reported: set[int] = set()

@@ -1,0 +1,199 @@
+"""Sites, application pools and ``<location>`` tags written as IIS writes them, whose schema
+check is known without reading them element by element.
+
+:mod:`metaclone.iis7.checks` compares every attribute of every modelled element with the IIS
+schema; on a file of tens of thousands of sites that is one Python step per element.  IIS (and
+every tool built on Microsoft.Web.Administration) writes these elements in one shape: double
+quotes, one space between attributes, known attributes only, no comments inside a site.  The
+expressions here recognise that shape with values the schema accepts, restricted to characters
+whose written form is their value (no character references, tabs or line ends), so a site they
+match has no schema finding except what depends on the rest of the file: its applications'
+pools (``undefined-pool``) and keys written twice, which the caller compares.  Anything else
+(another attribute order, single quotes, comments, a value out of range, certificate attributes
+on a binding, defaults with content) does not match and is checked exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+from metaclone.lossless import Element
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME
+from metaclone.model.rules import name_key
+
+# A value whose written form is its value: no quote, markup, reference, tab or line end.
+_ANY = r"""[^"'&<>\t\n\r]*+"""
+_BOOL = "(?:true|false)"
+# Characters IIS refuses in a site name (rules.SITE_NAME_FORBIDDEN), in a pool name
+# (rules.POOL_NAME_FORBIDDEN), control characters, and those excluded from every value.
+_NOT_IN_NAMES = r"""\x00-\x1f\x7f-\x9f"'&<>\\/?;:@=+$,|"""
+_SITE_NAME = rf"[^\s{_NOT_IN_NAMES}][^{_NOT_IN_NAMES}]*+"
+_NOT_IN_POOLS = rf"{_NOT_IN_NAMES}*\[\]"
+_POOL_NAME = rf"[^\s{_NOT_IN_POOLS}][^{_NOT_IN_POOLS}]*+"
+# 1 to 4294967295 (a uint; IIS's site ids run to the same bound).
+_SITE_ID = (
+    "(?:[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}"
+    "|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}"
+    "|42949672[0-8][0-9]|429496729[0-5])"
+)
+_UINT = f"(?:0|{_SITE_ID})"
+_PATH = r"""/[^"'&<>\t\n\r]*+"""
+
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# At most 253 characters in all (the rule allows 253 after a leading "*.").
+_HOST = rf'(?=[^"]{{1,253}}")(?:\*\.)?{_LABEL}(?:\.{_LABEL})*+'
+# Printable ASCII but for quotes and markup, not starting with a space.
+_INFORMATION = r"[!#-%(-;=?-~][ !#-%(-;=?-~]*+"
+
+
+def _content(name: str) -> str:
+    """The content of an unchecked element ``name`` (a backreference): no comment, CDATA or
+    processing instruction, no element of its own name and none of the checked elements, so
+    that its end is the first end tag of its name and nothing checked hides inside it."""
+    return (
+        rf"(?:[^<]++|<add\b(?!\s*name\s*=){ATTRIBUTE_TEXT}/>"
+        rf"|<(?![!?]|/?{name}[\s/>]|/?(?:application|virtualDirectory|binding|add)\b))*+"
+    )
+
+
+# An unchecked child of a site or of <applicationPools>, with whatever it holds.
+_OTHER = (
+    rf"<(?!(?:application|bindings|applicationDefaults|virtualDirectoryDefaults|add)[\s/>])"
+    rf"(?P<other>{NAME}){ATTRIBUTE_TEXT}(?:/>|>{_content('(?P=other)')}</(?P=other)\s*>)"
+)
+_DIRECTORY_ATTRIBUTES = (
+    rf'physicalPath="{_ANY}"|userName="{_ANY}"|password="{_ANY}"'
+    rf'|logonMethod="(?:Interactive|Batch|Network|ClearText)"|allowSubDirConfig="{_BOOL}"'
+)
+_DIRECTORY = rf'<virtualDirectory path="{_PATH}"(?: (?:{_DIRECTORY_ATTRIBUTES}))*+\s*/>'
+
+
+def _application_attributes(pool: str) -> str:
+    return (
+        rf'applicationPool="{pool}"|enabledProtocols="{_ANY}"'
+        rf'|serviceAutoStartEnabled="{_BOOL}"|serviceAutoStartProvider="{_ANY}"'
+        rf'|preloadEnabled="{_BOOL}"'
+    )
+
+
+_APPLICATION = (
+    rf'<application path="(?P<path>{_PATH})"'
+    rf"(?: (?:{_application_attributes(f'(?P<pool>(?:{_POOL_NAME})?)')}))*+"
+    rf"\s*(?:/>|>(?P<directories>(?:\s*{_DIRECTORY})*+)\s*</application>)"
+)
+# The defaults of a site's applications and virtual directories, each at most once (counted
+# apart), as empty tags.
+_SITE_DEFAULTS = (
+    rf'<applicationDefaults(?: (?:path="{_PATH}"|{_application_attributes(f"(?:{_POOL_NAME})?")}))*+'
+    rf'\s*/>|<virtualDirectoryDefaults(?: (?:path="{_PATH}"|{_DIRECTORY_ATTRIBUTES}))*+\s*/>'
+)
+
+
+def _flags(values: list[int]) -> str:
+    return "|".join(str(value) for value in sorted(values, reverse=True))
+
+
+def _binding(ssl_bits: int) -> str:
+    """A binding IIS accepts in a file whose IIS version knows the sslFlags ``ssl_bits``:
+    IP:port:host for http, https and ftp (SNI, bit 1, only with a host), some binding
+    information for other protocols."""
+    known = [value for value in range(ssl_bits + 1) if not value & ~ssl_bits]
+    address = rf"(?:\*|{_OCTET}(?:\.{_OCTET}){{3}})?:{_PORT}:"
+    return (
+        r'<binding protocol="(?:(?:http|https|ftp)" '
+        rf'bindingInformation="{address}(?:{_HOST}"(?: sslFlags="(?:{_flags(known)})")?'
+        rf'|"(?: sslFlags="(?:{_flags([v for v in known if not v & 1])})")?)'
+        rf'|(?!(?i:https?|ftp)")[A-Za-z][A-Za-z0-9.+-]*+" bindingInformation="{_INFORMATION}")'
+        r"\s*/>"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _site(ssl_bits: int) -> re.Pattern[str]:
+    bindings = rf"<bindings\s*/>|<bindings>(?:\s*{_binding(ssl_bits)})*+\s*</bindings>"
+    return re.compile(
+        rf'<site name="{_SITE_NAME}" id="{_SITE_ID}"(?: serverAutoStart="{_BOOL}")?'
+        rf"(?:\s*/>|>(?:\s*(?:{_APPLICATION}|{bindings}|{_SITE_DEFAULTS}|{_OTHER}))*+\s*</site>)"
+    )
+
+
+_APPLICATIONS = re.compile(_APPLICATION)
+_DIRECTORY_PATH = re.compile(r'<virtualDirectory path="([^"]*)"')
+_BINDING_KEY = re.compile(r'<binding protocol="([^"]*)" bindingInformation="([^"]*)"')
+
+_POOL = (
+    rf'<add name="{_POOL_NAME}"'
+    rf'(?: (?:queueLength="{_UINT}"|autoStart="{_BOOL}"|enable32BitAppOnWin64="{_BOOL}"'
+    rf'|managedRuntimeVersion="{_ANY}"|managedRuntimeLoader="{_ANY}"'
+    rf'|enableConfigurationOverride="{_BOOL}"|managedPipelineMode="(?:Integrated|Classic)"'
+    rf'|CLRConfigFile="{_ANY}"|passAnonymousToken="{_BOOL}"'
+    rf'|startMode="(?:OnDemand|AlwaysRunning)"))*+'
+    rf"\s*(?:/>|>{_content('add')}</add>)"
+)
+_POOLS = re.compile(rf"(?:\s*(?:{_POOL}|{_OTHER}))*+\s*")
+_POOL_NAMES = re.compile(r'<add name="([^"]*)"')
+
+_LOCATION = re.compile(
+    rf'<location(?: (?:path="{_ANY}"|overrideMode="(?:Inherit|Allow|Deny)"'
+    rf'|allowOverride="{_BOOL}"|inheritInChildApplications="{_BOOL}"))*+\s*/?>'
+)
+
+
+class CleanApplication(NamedTuple):
+    """An application of a clean site: where it starts, its path and its pool (None: none)."""
+
+    start: int
+    path: str
+    pool: str | None
+
+
+def clean_site(text: str, element: Element, ssl_bits: int) -> list[CleanApplication] | None:
+    """The applications of the ``<site>`` ``element`` when it is written as IIS writes it and
+    the schema finds nothing in it (keys included); None when it must be checked exactly."""
+    start, end = element.start, element.end
+    if _site(ssl_bits).fullmatch(text, start, end) is None:
+        return None
+    if text.count("<applicationDefaults", start, end) > 1:
+        return None
+    if text.count("<virtualDirectoryDefaults", start, end) > 1:
+        return None
+    applications: list[CleanApplication] = []
+    for match in _APPLICATIONS.finditer(text, start, end):
+        directories = match.group("directories")
+        if directories and directories.count("<virtualDirectory ") > 1:
+            if _repeats(_DIRECTORY_PATH.findall(directories)):
+                return None
+        applications.append(CleanApplication(match.start(), match["path"], match["pool"]))
+    if len(applications) > 1 and _repeats([a.path for a in applications]):
+        return None
+    bindings = _BINDING_KEY.findall(text, start, end)
+    if len(bindings) > 1 and _repeats([f"{protocol}/{info}" for protocol, info in bindings]):
+        return None
+    return applications
+
+
+def clean_pool_names(text: str, pools: Element) -> list[str] | None:
+    """The names of the pools in ``<applicationPools>`` when every ``<add>`` is written as IIS
+    writes it, with values the schema accepts and no name twice; else None."""
+    if pools.is_empty_tag:
+        return []
+    if _POOLS.fullmatch(text, pools.content_start, pools.content_end) is None:
+        return None
+    names: list[str] = _POOL_NAMES.findall(text, pools.content_start, pools.content_end)
+    return None if _repeats(names) else names
+
+
+def clean_location_tag(text: str, element: Element) -> bool:
+    """Whether the start tag of ``<location>`` ``element`` has only attributes the schema
+    accepts, written as IIS writes them."""
+    tag = element.start_tag
+    return _LOCATION.fullmatch(text, tag.start, tag.end) is not None
+
+
+def _repeats(keys: list[str]) -> bool:
+    """Whether two of ``keys`` are the same name as IIS compares them."""
+    return len({name_key(key) for key in keys}) < len(keys)
