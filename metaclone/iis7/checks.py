@@ -22,12 +22,17 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
-from metaclone.iis7.clean_shapes import clean_location_tag, clean_pool_names, clean_site
 from metaclone.iis7.children import (
     Child,
     children_with_attributes,
     decoded_attributes,
     raw_attributes,
+)
+from metaclone.iis7.clean_shapes import (
+    application_start,
+    clean_location_tag,
+    clean_pool_names,
+    clean_site,
 )
 from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
@@ -194,19 +199,7 @@ def _schema_pass(
     """:func:`schema_findings`, and apart, the site bindings that carry certificate
     attributes: one read of every site."""
     checker = _Checker(xml, index, ssl_bits)
-    pools = _check_pools(checker, exact)
-    for entry in index.sites:
-        checker.site_id = entry.id
-        clean = None if exact else clean_site(xml.text, entry.element, ssl_bits)
-        if clean is None:
-            checker.attributes(entry.element, "site")
-            _check_site_children(checker, entry, pools)
-            continue
-        for application in clean:
-            _check_pool_defined(
-                checker, application.path, application.pool, application.start, pools
-            )
-    checker.site_id = None
+    _check_sites(checker, _check_pools(checker, exact), exact)
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
             elements = [
@@ -224,6 +217,23 @@ def _schema_pass(
         if exact or not clean_location_tag(xml.text, location.element):
             checker.attributes(location.element, "location")
     return checker.findings, checker.certificate_findings
+
+
+def _check_sites(checker: _Checker, pools: set[str] | None, exact: bool) -> None:
+    """Check every site: whole when it is written as IIS writes it, else element by element."""
+    text, ssl_bits = checker.xml.text, checker.ssl_bits
+    for entry in checker.index.sites:
+        checker.site_id = entry.id
+        clean = None if exact else clean_site(text, entry.element, ssl_bits)
+        if clean is None:
+            checker.attributes(entry.element, "site")
+            _check_site_children(checker, entry, pools)
+            continue
+        for path, pool in clean:
+            if pools is not None and pool and rules.name_key(pool) not in pools:
+                start = application_start(text, entry.element, path)
+                _check_pool_defined(checker, path, pool, start, pools)
+    checker.site_id = None
 
 
 def _check_pools(checker: _Checker, exact: bool) -> set[str] | None:
@@ -420,13 +430,14 @@ def site_findings(
     paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).
     """
     with paused_garbage_collection():
-        return _site_findings(xml, index, sites, ssl_bits, sslcerts, exact)
+        return _site_findings(xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts, exact=exact)
 
 
 def _site_findings(
     xml: XmlDocument,
     index: SiteIndex,
     sites: Sequence[Site],
+    *,
     ssl_bits: int,
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
     exact: bool,

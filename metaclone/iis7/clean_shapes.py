@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
 
 from metaclone.lossless import Element
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME
@@ -87,8 +86,9 @@ _APPLICATION = (
 )
 # The defaults of a site's applications and virtual directories, each at most once (counted
 # apart), as empty tags.
+_DEFAULT_POOL = f"(?:{_POOL_NAME})?"
 _SITE_DEFAULTS = (
-    rf'<applicationDefaults(?: (?:path="{_PATH}"|{_application_attributes(f"(?:{_POOL_NAME})?")}))*+'
+    rf'<applicationDefaults(?: (?:path="{_PATH}"|{_application_attributes(_DEFAULT_POOL)}))*+'
     rf'\s*/>|<virtualDirectoryDefaults(?: (?:path="{_PATH}"|{_DIRECTORY_ATTRIBUTES}))*+\s*/>'
 )
 
@@ -123,7 +123,9 @@ def _site(ssl_bits: int) -> re.Pattern[str]:
 
 _APPLICATIONS = re.compile(_APPLICATION)
 _DIRECTORY_PATH = re.compile(r'<virtualDirectory path="([^"]*)"')
-_BINDING_KEY = re.compile(r'<binding protocol="([^"]*)" bindingInformation="([^"]*)"')
+# A binding's key as one text (protocol, then its information: a protocol has no quote or "/",
+# so two keys are the same text exactly when protocol/information are).
+_BINDING_KEY = re.compile(r'<binding protocol="([^"]*" bindingInformation="[^"]*)"')
 
 _POOL = (
     rf'<add name="{_POOL_NAME}"'
@@ -143,37 +145,36 @@ _LOCATION = re.compile(
 )
 
 
-class CleanApplication(NamedTuple):
-    """An application of a clean site: where it starts, its path and its pool (None: none)."""
-
-    start: int
-    path: str
-    pool: str | None
-
-
-def clean_site(text: str, element: Element, ssl_bits: int) -> list[CleanApplication] | None:
-    """The applications of the ``<site>`` ``element`` when it is written as IIS writes it and
-    the schema finds nothing in it (keys included); None when it must be checked exactly."""
+def clean_site(text: str, element: Element, ssl_bits: int) -> list[tuple[str, str]] | None:
+    """The applications of the ``<site>`` ``element`` as (path, pool: "" when it names none)
+    when the site is written as IIS writes it and the schema finds nothing in it (keys
+    included); None when it must be checked exactly."""
     start, end = element.start, element.end
     if _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
-    if text.count("<applicationDefaults", start, end) > 1:
+    if text.count("Defaults", start, end) > 1 and (
+        text.count("<applicationDefaults", start, end) > 1
+        or text.count("<virtualDirectoryDefaults", start, end) > 1
+    ):
         return None
-    if text.count("<virtualDirectoryDefaults", start, end) > 1:
-        return None
-    applications: list[CleanApplication] = []
-    for match in _APPLICATIONS.finditer(text, start, end):
-        directories = match.group("directories")
-        if directories and directories.count("<virtualDirectory ") > 1:
-            if _repeats(_DIRECTORY_PATH.findall(directories)):
-                return None
-        applications.append(CleanApplication(match.start(), match["path"], match["pool"]))
-    if len(applications) > 1 and _repeats([a.path for a in applications]):
+    applications: list[tuple[str, str]] = []
+    for path, pool, directories in _APPLICATIONS.findall(text, start, end):
+        several = directories.count("<virtualDirectory ") > 1
+        if several and _repeats(_DIRECTORY_PATH.findall(directories)):
+            return None
+        applications.append((path, pool))
+    if len(applications) > 1 and _repeats([path for path, _ in applications]):
         return None
     bindings = _BINDING_KEY.findall(text, start, end)
-    if len(bindings) > 1 and _repeats([f"{protocol}/{info}" for protocol, info in bindings]):
+    if len(bindings) > 1 and _repeats(bindings):
         return None
     return applications
+
+
+def application_start(text: str, element: Element, path: str) -> int:
+    """Where the application ``path`` of a site :func:`clean_site` accepted starts (its paths
+    differ, and its unchecked elements hold no ``<application``)."""
+    return text.find(f'<application path="{path}"', element.start, element.end)
 
 
 def clean_pool_names(text: str, pools: Element) -> list[str] | None:
@@ -196,4 +197,7 @@ def clean_location_tag(text: str, element: Element) -> bool:
 
 def _repeats(keys: list[str]) -> bool:
     """Whether two of ``keys`` are the same name as IIS compares them."""
+    joined = "\n".join(keys)  # no key holds a line end: the shapes leave them out
+    if joined.isascii():  # name_key of ASCII text is its upper case
+        return len(set(joined.upper().split("\n"))) < len(keys)
     return len({name_key(key) for key in keys}) < len(keys)
