@@ -214,7 +214,7 @@ def _schema_pass(
                     _check_bindings(checker, checker.children(element, "bindings", _NESTED))
             checker.once(elements, name, "<sites>")
     for location in index.locations:
-        if exact or not clean_location_tag(xml.text, location.element):
+        if exact or not clean_location_tag(xml.text, location.start, location.content_start):
             checker.attributes(location.element, "location")
     return checker.findings, checker.certificate_findings
 
@@ -224,14 +224,14 @@ def _check_sites(checker: _Checker, pools: set[str] | None, exact: bool) -> None
     text, ssl_bits = checker.xml.text, checker.ssl_bits
     for entry in checker.index.sites:
         checker.site_id = entry.id
-        clean = None if exact else clean_site(text, entry.element, ssl_bits)
+        clean = None if exact else clean_site(text, entry.start, entry.end, ssl_bits)
         if clean is None:
             checker.attributes(entry.element, "site")
             _check_site_children(checker, entry, pools)
             continue
         for path, pool in clean:
             if pools is not None and pool and rules.name_key(pool) not in pools:
-                start = application_start(text, entry.element, path)
+                start = application_start(text, entry.start, entry.end, path)
                 _check_pool_defined(checker, path, pool, start, pools)
     checker.site_id = None
 

@@ -145,11 +145,10 @@ _LOCATION = re.compile(
 )
 
 
-def clean_site(text: str, element: Element, ssl_bits: int) -> list[tuple[str, str]] | None:
-    """The applications of the ``<site>`` ``element`` as (path, pool: "" when it names none)
-    when the site is written as IIS writes it and the schema finds nothing in it (keys
-    included); None when it must be checked exactly."""
-    start, end = element.start, element.end
+def clean_site(text: str, start: int, end: int, ssl_bits: int) -> list[tuple[str, str]] | None:
+    """The applications of the ``<site>`` element from ``start`` to ``end`` as (path, pool:
+    "" when it names none) when the site is written as IIS writes it and the schema finds
+    nothing in it (keys included); None when it must be checked exactly."""
     if _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
     if text.count("Defaults", start, end) > 1 and (
@@ -171,10 +170,10 @@ def clean_site(text: str, element: Element, ssl_bits: int) -> list[tuple[str, st
     return applications
 
 
-def application_start(text: str, element: Element, path: str) -> int:
+def application_start(text: str, start: int, end: int, path: str) -> int:
     """Where the application ``path`` of a site :func:`clean_site` accepted starts (its paths
     differ, and its unchecked elements hold no ``<application``)."""
-    return text.find(f'<application path="{path}"', element.start, element.end)
+    return text.find(f'<application path="{path}"', start, end)
 
 
 def clean_pool_names(text: str, pools: Element) -> list[str] | None:
@@ -188,11 +187,10 @@ def clean_pool_names(text: str, pools: Element) -> list[str] | None:
     return None if _repeats(names) else names
 
 
-def clean_location_tag(text: str, element: Element) -> bool:
-    """Whether the start tag of ``<location>`` ``element`` has only attributes the schema
-    accepts, written as IIS writes them."""
-    tag = element.start_tag
-    return _LOCATION.fullmatch(text, tag.start, tag.end) is not None
+def clean_location_tag(text: str, start: int, end: int) -> bool:
+    """Whether the ``<location>`` start tag from ``start`` to ``end`` has only attributes the
+    schema accepts, written as IIS writes them."""
+    return _LOCATION.fullmatch(text, start, end) is not None
 
 
 def _repeats(keys: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from metaclone.messages import listing
@@ -9,7 +10,7 @@ from metaclone.model.bindings import endpoint_key
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.rules import name_key
 from metaclone.model.site_rules import SiteRules
-from metaclone.model.sites import ADDRESS_PROTOCOLS, Finding, Severity, Site
+from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Finding, Severity, Site
 
 
 def common_checks(sites: Sequence[Site], rules: SiteRules) -> list[Finding]:
@@ -67,15 +68,22 @@ def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Findin
 
 
 def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
+    # net.tcp, net.pipe and the like share their listener (port sharing): only HTTP.sys and
+    # FTP bindings refuse a second site.
+    started = [
+        (site, binding, _protocol_and_host(binding))
+        for site in sites
+        if site.auto_start
+        for binding in site.bindings
+        if binding.protocol.lower() in ADDRESS_PROTOCOLS
+    ]
+    # Two bindings that are one endpoint have the same protocol and host name text (compared
+    # in upper case, which equal name keys have): the full key is read only for those that
+    # share these with another binding, most hosts being a single site's.
+    hosts = Counter(host for _, _, host in started)
     seen: dict[Hashable, Site] = {}
-    for site in sites:
-        if not site.auto_start:
-            continue
-        for binding in site.bindings:
-            # net.tcp, net.pipe and the like share their listener (port sharing): only
-            # HTTP.sys and FTP bindings refuse a second site.
-            if binding.protocol.lower() not in ADDRESS_PROTOCOLS:
-                continue
+    for site, binding, host in started:
+        if hosts[host] > 1:
             first = seen.setdefault(endpoint_key(binding), site)
             if first is site:
                 continue
@@ -87,3 +95,8 @@ def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
                 site_id=site.id,
                 line=site.line,
             )
+
+
+def _protocol_and_host(binding: Binding) -> tuple[str, str]:
+    host = binding.binding_information.rpartition(":")[2]
+    return binding.protocol.lower(), host.strip().upper()
