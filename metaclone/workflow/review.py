@@ -7,6 +7,7 @@ reported with its error and the others are still checked or compared.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -64,13 +65,15 @@ class FileCheck:
     findings: tuple[Finding, ...] = ()
     error: LoadError | None = None
 
-    @property
+    @functools.cached_property
     def items(self) -> tuple[ReportItem, ...]:
+        # Made once: a large file has tens of thousands of findings, and the listing, the
+        # count of problems and the exit status all read them.
         if self.error is not None:
             return (ReportItem.from_error(self.path, self.error),)
         return tuple(ReportItem.from_finding(self.path, f) for f in self.findings)
 
-    @property
+    @functools.cached_property
     def problems(self) -> int:
         """Errors and warnings (an unreadable file counts as one)."""
         return sum(1 for item in self.items if item.is_problem)
