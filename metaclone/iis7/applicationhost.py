@@ -37,13 +37,14 @@ from metaclone.iis7.checks import (
     site_findings,
 )
 from metaclone.iis7.children import elements_named
+from metaclone.iis7.clean_shapes import CleanApplications, clean_applications
 from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
     MetadataKey,
 )
-from metaclone.iis7.site_parts import read_site_parts
+from metaclone.iis7.site_parts import SiteParts, read_site_parts
 from metaclone.lossless import Element
 from metaclone.model.sites import (
     Application,
@@ -70,7 +71,11 @@ class AppHostDocument(SiteCloning):
         those of the nearest ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``).
         """
         entry = self._entry(site)
-        parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
+        parts: SiteParts | CleanApplications | None = None
+        if not self.exact:
+            parts = clean_applications(self.xml.text, entry.start, entry.end)
+        if parts is None:
+            parts = read_site_parts(self.xml.text, entry.element, exact=self.exact)
         if parts.repeated:
             raise self.xml.located(
                 DuplicateDefaultsError,

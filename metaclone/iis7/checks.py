@@ -17,8 +17,7 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
@@ -35,7 +34,12 @@ from metaclone.iis7.clean_shapes import (
     clean_site,
 )
 from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
-from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
+from metaclone.iis7.validators import (
+    CERTIFICATE_ATTRIBUTES,
+    attribute_validators,
+    ignored,
+    is_uint,
+)
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
@@ -50,37 +54,8 @@ from metaclone.model.validation import binding_problem
 if TYPE_CHECKING:
     from metaclone.httpsys import SslCertEntry
 
-#: Attributes the configuration system allows on every element.
-_UNIVERSAL = frozenset(
-    {
-        "lockAttributes",
-        "lockAllAttributesExcept",
-        "lockElements",
-        "lockAllElementsExcept",
-        "lockItem",
-        "configSource",
-    }
-)
-#: Reported as ``certificate-on-binding`` already.
-_CERTIFICATE_ATTRIBUTES = frozenset({"certificateHash", "certificateStoreName"})
-_MAX_UINT = 2**32 - 1
 #: The children of a site whose own children are checked.
 _NESTED = frozenset({"bindings", "application"})
-
-_RULES: dict[str, Callable[[str], str | None]] = {
-    "siteName": rules.site_name_problem,
-    "siteId": lambda value: (
-        rules.site_id_problem(int(value), rules.MAX_IIS7_SITE_ID)
-        if value.strip().isascii() and value.strip().isdigit()
-        else None
-    ),
-    "applicationPoolName": lambda value: rules.pool_name_problem(value) if value else None,
-    "nonEmptyString": lambda value: "the value cannot be empty" if not value.strip() else None,
-    "applicationPath": lambda value: None if value.startswith("/") else "the path starts with /",
-    "virtualDirectoryPath": lambda value: (
-        None if value.startswith("/") else "the path starts with /"
-    ),
-}
 
 
 class _Checker:
@@ -107,10 +82,10 @@ class _Checker:
             element = item
             raw = raw_attributes(self.xml.text, element.start_tag)
             values = {name: decode_attribute_value(value) for name, value in raw.items()}
-        validators, required = _compiled(schema_name)
+        validators, required = attribute_validators(schema_name)
         for name, value in values.items():
             if name not in validators:
-                if not _ignored(name):
+                if not ignored(name):
                     self.add(
                         Severity.ERROR,
                         "schema-unknown-attribute",
@@ -320,7 +295,7 @@ def _check_bindings(
                 continue
             element = child.element
             values = checker.attributes(child, "binding")
-            if site is not None and not _CERTIFICATE_ATTRIBUTES.isdisjoint(values):
+            if site is not None and not CERTIFICATE_ATTRIBUTES.isdisjoint(values):
                 checker.certificate_findings.append(
                     _certificate_on_binding(checker.xml, site, element)
                 )
@@ -328,7 +303,7 @@ def _check_bindings(
             information = values.get("bindingInformation", "")
             keys.append((f"{protocol}/{information}", element))
             flags_text = values.get("sslFlags")
-            flags = int(flags_text) if flags_text is not None and _is_uint(flags_text) else None
+            flags = int(flags_text) if flags_text is not None and is_uint(flags_text) else None
             if flags_text is not None and flags is None:
                 continue  # reported as schema-type
             problem = binding_problem(
@@ -353,64 +328,6 @@ def _certificate_on_binding(xml: XmlDocument, site: SiteElement, binding: Elemen
         site.id,
         xml.line_of(binding.start),
     )
-
-
-def _ignored(name: str) -> bool:
-    """Attributes not checked: universal ones, namespaces, those reported elsewhere."""
-    return name in _UNIVERSAL or name in _CERTIFICATE_ATTRIBUTES or name.startswith("xmlns")
-
-
-def _is_uint(text: str) -> bool:
-    cleaned = text.strip()
-    return cleaned.isascii() and cleaned.isdigit() and int(cleaned) <= _MAX_UINT
-
-
-#: What an attribute's value breaks: the code (schema-type, schema-rule) and the problem.
-_Validator = Callable[[str], "tuple[str, str] | None"]
-
-
-@functools.cache
-def _compiled(schema_name: str) -> tuple[dict[str, _Validator | None], tuple[str, ...]]:
-    """The validator of each attribute of ``schema_name`` (None: any string will do) and the
-    names of the required ones, in the schema's order: made once per element name."""
-    schema = ELEMENTS[schema_name]
-    validators = {name: _validator(known) for name, known in schema.items()}
-    return validators, tuple(name for name, known in schema.items() if known.required)
-
-
-def _validator(schema: AttributeSchema) -> _Validator | None:
-    rule = _RULES.get(schema.validation or "")
-    type_problem = _type_check(schema)
-    if rule is None and type_problem is None:
-        return None
-
-    def validate(value: str) -> tuple[str, str] | None:
-        problem = type_problem(value) if type_problem is not None else None
-        if problem is not None:
-            return "schema-type", problem
-        problem = rule(value) if rule is not None else None
-        return ("schema-rule", problem) if problem is not None else None
-
-    return validate
-
-
-def _type_check(schema: AttributeSchema) -> Callable[[str], str | None] | None:
-    """Why a value is not of the attribute's type, or None (None: every string is)."""
-    if schema.kind is Kind.UINT:
-        return lambda value: (
-            None if _is_uint(value) else f"the value is a whole number from 0 to {_MAX_UINT} (uint)"
-        )
-    if schema.kind is Kind.BOOL:
-        return lambda value: (
-            None
-            if value.strip().lower() in ("true", "false")
-            else "the value is true or false (bool)"
-        )
-    if schema.kind is Kind.ENUM:
-        names = frozenset(v.lower() for v in schema.values)
-        problem = f"the value is one of {', '.join(sorted(schema.values))}"
-        return lambda value: None if value.strip().lower() in names or _is_uint(value) else problem
-    return None
 
 
 def site_findings(

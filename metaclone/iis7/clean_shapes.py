@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 from metaclone.lossless import Element
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME
 from metaclone.model.rules import name_key
+from metaclone.model.validation import SSL_FLAGS_ANY
 
 # A value whose written form is its value: no quote, markup, reference, tab or line end.
 _ANY = r"""[^"'&<>\t\n\r]*+"""
@@ -80,8 +82,8 @@ def _application_attributes(pool: str) -> str:
 
 
 _APPLICATION = (
-    rf'<application path="(?P<path>{_PATH})"'
-    rf"(?: (?:{_application_attributes(f'(?P<pool>(?:{_POOL_NAME})?)')}))*+"
+    rf'<application (?P<attributes>path="(?P<path>{_PATH})"'
+    rf"(?: (?:{_application_attributes(f'(?P<pool>(?:{_POOL_NAME})?)')}))*+)"
     rf"\s*(?:/>|>(?P<directories>(?:\s*{_DIRECTORY})*+)\s*</application>)"
 )
 # The defaults of a site's applications and virtual directories, each at most once (counted
@@ -123,6 +125,10 @@ def _site(ssl_bits: int) -> re.Pattern[str]:
 
 _APPLICATIONS = re.compile(_APPLICATION)
 _DIRECTORY_PATH = re.compile(r'<virtualDirectory path="([^"]*)"')
+# The attributes of a tag the shapes accepted: each value as written is its value.
+_ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
+_DIRECTORY_TAGS = re.compile(r"<virtualDirectory ([^>]*)>")
+_SITE_DEFAULTS_TAG = re.compile(r"<(applicationDefaults|virtualDirectoryDefaults)\b([^>]*)>")
 # A binding's key as one text (protocol, then its information: a protocol has no quote or "/",
 # so two keys are the same text exactly when protocol/information are).
 _BINDING_KEY = re.compile(r'<binding protocol="([^"]*" bindingInformation="[^"]*)"')
@@ -157,7 +163,7 @@ def clean_site(text: str, start: int, end: int, ssl_bits: int) -> list[tuple[str
     ):
         return None
     applications: list[tuple[str, str]] = []
-    for path, pool, directories in _APPLICATIONS.findall(text, start, end):
+    for _, path, pool, directories in _APPLICATIONS.findall(text, start, end):
         several = directories.count("<virtualDirectory ") > 1
         if several and _repeats(_DIRECTORY_PATH.findall(directories)):
             return None
@@ -174,6 +180,46 @@ def application_start(text: str, start: int, end: int, path: str) -> int:
     """Where the application ``path`` of a site :func:`clean_site` accepted starts (its paths
     differ, and its unchecked elements hold no ``<application``)."""
     return text.find(f'<application path="{path}"', start, end)
+
+
+class CleanApplications(NamedTuple):
+    """The applications of a site read whole, with the defaults they inherit from the site
+    (the fields :class:`~metaclone.iis7.site_parts.SiteParts` has for them)."""
+
+    applications: tuple[tuple[dict[str, str], tuple[dict[str, str], ...]], ...]
+    application_defaults: dict[str, str] | None
+    directory_defaults: dict[str, str] | None
+    application_directory_defaults: tuple[None, ...]
+    repeated: tuple[str, ...] = ()
+
+
+def clean_applications(text: str, start: int, end: int) -> CleanApplications | None:
+    """The applications of the ``<site>`` element from ``start`` to ``end`` with their
+    virtual directories' attributes, when the site is written as IIS writes it (see
+    :func:`clean_site`; its values need not be known to this file's IIS version); else None."""
+    if _site(SSL_FLAGS_ANY).fullmatch(text, start, end) is None:
+        return None
+    defaults: dict[str, dict[str, str]] = {}
+    for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
+        if name in defaults:
+            return None  # IIS refuses the file: the exact reader says where
+        defaults[name] = dict(_ATTRIBUTE.findall(attributes))
+    applications = tuple(
+        (
+            dict(_ATTRIBUTE.findall(attributes)),
+            tuple(
+                dict(_ATTRIBUTE.findall(directory))
+                for directory in _DIRECTORY_TAGS.findall(directories)
+            ),
+        )
+        for attributes, _, _, directories in _APPLICATIONS.findall(text, start, end)
+    )
+    return CleanApplications(
+        applications,
+        defaults.get("applicationDefaults"),
+        defaults.get("virtualDirectoryDefaults"),
+        (None,) * len(applications),
+    )
 
 
 def clean_pool_names(text: str, pools: Element) -> list[str] | None:

@@ -111,13 +111,17 @@ class SiteDefaults:
         values: dict[str, str] = {}
         inherited: list[str] = []
         for name, default in DIRECTORY_DEFAULTS.items():
-            if name in own:
-                values[name] = own[name]
-                continue
-            found = next((d[name] for d in chain if name in d), None)
-            if found is not None:
-                inherited.append(DIRECTORY_FIELDS[name])
-            values[name] = default if found is None else found
+            value = own.get(name)
+            if value is None:
+                # A plain loop: this runs for every virtual directory of every site listed.
+                for defaults in chain:
+                    value = defaults.get(name)
+                    if value is not None:
+                        inherited.append(DIRECTORY_FIELDS[name])
+                        break
+                else:
+                    value = default
+            values[name] = value
         password = values["password"]
         return VirtualDirectory(
             own.get("path", ""),

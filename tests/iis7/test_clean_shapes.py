@@ -8,6 +8,9 @@ message, line, order) as the exact document of ``metaclone.loads(..., exact=True
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -224,18 +227,33 @@ def _documents(draw: st.DrawFn) -> str:
     )
 
 
-def _check_outcome(doc_bytes: bytes, *, exact: bool) -> object:
+def _outcome(operation: Callable[[], object]) -> object:
     try:
-        return metaclone.loads(doc_bytes, "generated.config", exact=exact).check()
+        return operation()
     except MetacloneError as error:
         return (type(error), str(error))
 
 
+def _check_and_applications(data: bytes, *, exact: bool) -> list[object]:
+    """``check()``, then each site's applications (or the class and message of an error)."""
+    doc = metaclone.loads(data, "generated.config", exact=exact)
+    found: list[object] = [_outcome(doc.check)]
+    sites = _outcome(lambda: doc.sites)
+    found.append(sites)
+    for site in sites if isinstance(sites, tuple) else ():
+        if isinstance(site, metaclone.Site):  # else the sites are an error's class and message
+            found.append(_outcome(functools.partial(doc.applications, site.id)))
+    return found
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_documents())
-def test_sites_read_whole_give_the_findings_of_the_exact_walk(text: str) -> None:
+def test_sites_read_whole_give_the_findings_and_applications_of_the_exact_walk(
+    text: str,
+) -> None:
     data = text.encode()
-    assert _check_outcome(data, exact=False) == _check_outcome(data, exact=True)
+    fast = _check_and_applications(data, exact=False)
+    assert fast == _check_and_applications(data, exact=True)
 
 
 def _document(site: str, pools: str = '<add name="Shop" />') -> AppHostDocument:
@@ -257,6 +275,16 @@ def _clean(site: str) -> list[tuple[str, str]] | None:
 
 def test_a_site_written_as_iis_writes_it_is_read_whole() -> None:
     assert _clean(IIS_SITE) == [("/", "Shop"), ("/api", "Elsewhere")]
+    doc = _document(IIS_SITE)
+    start = doc.xml.text.index("<site ")
+    read = clean_shapes.clean_applications(doc.xml.text, start, doc.xml.text.index("</sites>"))
+    assert read is not None
+    assert read.application_defaults == {"applicationPool": "Shop"}
+    assert [app["path"] for app, _ in read.applications] == ["/", "/api"]
+    assert read.applications[0][1][1]["userName"] == "HOST\\m"
+    assert doc.applications(4294967295) == metaclone.loads(
+        doc.xml.text.encode(), exact=True
+    ).applications(4294967295)
     findings = _document(IIS_SITE).check()
     assert [(f.code, f.line) for f in findings] == [("undefined-pool", 6)]
     assert findings == metaclone.loads(_document(IIS_SITE).xml.text.encode(), exact=True).check()
