@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -108,20 +108,11 @@ class SiteDefaults:
         """The virtual directory ``own`` with what it inherits from the
         ``<virtualDirectoryDefaults>`` ``nearer`` (nearest first; these sites-level ones last)."""
         chain = [d for d in (*nearer, self.directory) if d is not None]
-        values: dict[str, str] = {}
         inherited: list[str] = []
-        for name, default in DIRECTORY_DEFAULTS.items():
-            value = own.get(name)
-            if value is None:
-                # A plain loop: this runs for every virtual directory of every site listed.
-                for defaults in chain:
-                    value = defaults.get(name)
-                    if value is not None:
-                        inherited.append(DIRECTORY_FIELDS[name])
-                        break
-                else:
-                    value = default
-            values[name] = value
+        if not chain:  # most files: nothing to inherit, the own values else the schema's
+            values = {**DIRECTORY_DEFAULTS, **own}
+        else:
+            values = _inherited_values(own, chain, inherited)
         password = values["password"]
         return VirtualDirectory(
             own.get("path", ""),
@@ -166,6 +157,26 @@ class SiteDefaults:
             store = inherited.get("serverCertStoreName")
             from_defaults = from_defaults or bool(store)
         return CertificateRef(thumbprint.lower(), store or "MY"), from_defaults
+
+
+def _inherited_values(
+    own: Mapping[str, str], chain: Sequence[Mapping[str, str]], inherited: list[str]
+) -> dict[str, str]:
+    """The directory attributes of ``own``, else of the nearest of ``chain`` that has them
+    (their fields added to ``inherited``), else the schema's."""
+    values: dict[str, str] = {}
+    for name, default in DIRECTORY_DEFAULTS.items():
+        value = own.get(name)
+        if value is None:
+            for defaults in chain:
+                value = defaults.get(name)
+                if value is not None:
+                    inherited.append(DIRECTORY_FIELDS[name])
+                    break
+            else:
+                value = default
+        values[name] = value
+    return values
 
 
 def is_false(text: str | None) -> bool:
