@@ -23,6 +23,12 @@ the task only (imports excluded).  A scaling run repeats the tasks on N/10 sites
     python benchmarks/bench.py --sites 5000 --repeat 1
     python benchmarks/bench.py --profile clone --format iis7 --sites 50000
     python benchmarks/bench.py --ten-clones --sites 50000  # ten clones in one process vs one
+    python benchmarks/bench.py --cli --small --python /tmp/venv/bin/python  # commands.py
+
+``--cli`` times every command as a fresh process (``benchmarks/commands.py``); ``--python PATH``
+runs those processes with another interpreter, such as a virtual environment's with the package
+installed by ``pip install .`` (as users have it, and without the global interpreter's start-up
+hooks).
 
 ``--ten-clones`` runs, in fresh processes interleaved in rounds, one clone and ten successive
 clones of the first site after ``metaclone.load``, and reports the median time of the clones
@@ -406,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="ten successive clones in one process against one clone")
     parser.add_argument("--bytecode", action="store_true",
                         help="with --cli: run with compiled modules, as an installed package")
+    parser.add_argument("--python", metavar="PATH",
+                        help="with --cli: run the commands and baselines with this interpreter "
+                        "(e.g. a venv's, with the package installed), from a scratch folder")
     parser.add_argument("--worker", choices=TASKS + CLONE_TASKS[1:], help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -472,7 +481,7 @@ def _run_commands(args: argparse.Namespace, formats: Sequence[str]) -> int:
     label = "small" if args.small else str(args.sites)
     target = args.json or OUT / f"commands-{label}.json"
     print(run_commands(files, args.repeat, machine(), target, small=args.small,
-                       bytecode=args.bytecode))
+                       bytecode=args.bytecode, python=args.python))
     return 0
 
 

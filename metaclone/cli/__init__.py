@@ -70,6 +70,11 @@ def main(
         console.say("metaclone: error: give --password-env or --password-file, not both")
         return EXIT_USAGE
     console.quiet = bool(getattr(args, "quiet", False))
+    # A command reads a file into values that hold no reference cycles (sites, bindings, the
+    # index), hundreds of thousands of them in a large file: each full collection would walk
+    # them all, several times a command, and find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         status: int = args.handler(args, console)
         if argv is None:
@@ -82,6 +87,9 @@ def main(
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
         return 130
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _exit_status(error: Exception, console: Console) -> int:
