@@ -45,10 +45,14 @@ def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
     stopped, a started one.
     """
     original = doc.site(site)
-    try:
-        named = doc.site(f"{original.name}{PLACEHOLDER_SUFFIX}")
-    except SiteNotFoundError:
-        named = None
+    name = f"{original.name}{PLACEHOLDER_SUFFIX}"
+    named = None
+    # Most sites have no placeholder: a large file's sites are not all read to learn that.
+    if doc.may_have_site_named(name):
+        try:
+            named = doc.site(name)
+        except SiteNotFoundError:
+            named = None
     if named is not None and stands_in_for(named, original):
         return named
     if original.auto_start or not _keys(original):
