@@ -2,10 +2,10 @@
 
 A certificate plan names every other site bound to an entry it changes.  Reading every site of
 a large file to learn that costs far more than the plan itself, so for the entries of SNI
-bindings (``hostnameport=host:port``, one host name each) the sites are first narrowed down by
-a search of the text: a site's own binding can only map to such an entry if the site's text
-holds that host name, in any case, or a character reference that could spell it.  The few
-sites found are then read and resolved exactly, as before.
+bindings (``hostnameport=host:port``) and of IPv4 addresses (``ipport=10.0.0.1:443``) the sites
+are first narrowed down by a search of the text: a site's own binding can only map to such an
+entry if the site's text holds that host name (in any case) or address, or a character
+reference that could spell it.  The few sites found are then read and resolved exactly.
 """
 
 from __future__ import annotations
@@ -19,18 +19,23 @@ from metaclone.iis7.index import SiteElement
 from metaclone.model.sites import Binding
 
 
-def _hosts(endpoints: Iterable[Endpoint]) -> list[str] | None:
-    """The host names of ``endpoints``; None unless every one is an SNI entry whose name is
-    ASCII (the case-insensitive search then finds every spelling of it)."""
-    hosts = []
+def _needles(endpoints: Iterable[Endpoint]) -> list[str] | None:
+    """What the text of a binding on one of ``endpoints`` holds, unless written with character
+    references: the host name of an SNI entry (in any case), the address of an IP entry.  None
+    when an entry names no such text: an entry of the central store or of every address
+    (``0.0.0.0``, which ``*`` and an empty address map to), an IPv6 address (written in
+    several forms), or a host name that is not ASCII."""
+    needles = []
     for endpoint in endpoints:
-        if endpoint.kind is not EndpointKind.HOSTNAMEPORT:
+        address = endpoint.value.rpartition(":")[0]
+        if endpoint.kind is EndpointKind.CCS or not address or not address.isascii():
             return None
-        host = endpoint.value.rpartition(":")[0]
-        if not host or not host.isascii():
+        if endpoint.kind is EndpointKind.IPPORT and (
+            address == "0.0.0.0" or address.startswith("[")
+        ):
             return None
-        hosts.append(host)
-    return hosts
+        needles.append(address)
+    return needles
 
 
 def sharing_candidates(
@@ -44,15 +49,15 @@ def sharing_candidates(
     or bindings every site without its own inherits, ``inherited``, on one of them): then any
     site may.
     """
-    hosts = _hosts(endpoints)
-    if hosts is None or any(endpoint_for(b) in endpoints for b in inherited):
+    needles = _needles(endpoints)
+    if needles is None or any(endpoint_for(b) in endpoints for b in inherited):
         return None
-    if not hosts or not sites:
+    if not needles or not sites:
         return []
     ordered = sorted(sites, key=lambda site: site.start)
     starts = [site.start for site in ordered]
-    # A site's binding spells the host name as written or through references (&#x41;).
-    needle = re.compile("|".join(map(re.escape, hosts)) + "|&", re.IGNORECASE)
+    # A site's binding spells the name as written or through references (&#x41;).
+    needle = re.compile("|".join(map(re.escape, needles)) + "|&", re.IGNORECASE)
     found: dict[int, SiteElement] = {}
     at, end = ordered[0].start, max(site.end for site in ordered)
     while (match := needle.search(text, at, end)) is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import metaclone
@@ -24,7 +24,7 @@ THUMB = "ab" * 20
 _HOSTS = ["shop.example", "SHOP.example", "sh&#x6F;p.example", "Other.Example"]
 _BINDINGS = st.tuples(
     st.sampled_from(["https", "https", "HTTPS", "http"]),
-    st.sampled_from(["*", "", "10.0.0.1"]),
+    st.sampled_from(["*", "", "10.0.0.1", "10.0.0.&#x31;", "10.0.0.2"]),
     st.sampled_from(["443", "443", "8443"]),
     st.sampled_from(_HOSTS),
     st.sampled_from(["1", "1", "1", None, "0", "3"]),
@@ -59,6 +59,12 @@ _SHOP_DEFAULT = _binding(_SHOP)
 @example(sites=[[("http", "*", "80", "x", None)], [_SHOP], [_SHOP]], defaults="", target=3)
 @example(sites=[[("https", "*", "443", "SHOP.example", "1")], [_SHOP]], defaults="", target=1)
 @example(sites=[[_SHOP], []], defaults=_SHOP_DEFAULT, target=1)
+@example(
+    sites=[[("https", "10.0.0.1", "443", "", None)], [("https", "10.0.0.&#x31;", "443", "a", "0")]],
+    defaults="",
+    target=1,
+)
+@settings(deadline=None)
 @given(
     sites=st.lists(st.lists(_BINDINGS, max_size=2), min_size=1, max_size=5),
     defaults=st.sampled_from(["", _SHOP_DEFAULT]),
@@ -90,8 +96,16 @@ def test_only_the_sites_that_mention_the_host_are_candidates() -> None:
     assert hosts
     mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0].upper()}:443")
     assert shop in (sharing_candidates(text, entries, {mentioned}, ()) or [])
-    # Entries other than SNI, and inherited bindings on the entry, leave every site possible.
-    assert sharing_candidates(text, entries, {Endpoint(EndpointKind.CCS, "443")}, ()) is None
+    address = Endpoint(EndpointKind.IPPORT, "192.0.2.77:443")
+    assert sharing_candidates(text, entries, {address, sni}, ()) == []
+    # The central store, every address, IPv6 addresses, and inherited bindings on the entry
+    # leave every site possible.
+    for endpoint in (
+        Endpoint(EndpointKind.CCS, "443"),
+        Endpoint(EndpointKind.IPPORT, "0.0.0.0:443"),
+        Endpoint(EndpointKind.IPPORT, "[::1]:443"),
+    ):
+        assert sharing_candidates(text, entries, {endpoint, sni}, ()) is None
     inherited = Binding.from_information("https", f"*:443:{hosts[0]}", 1)
     mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0]}:443")
     assert sharing_candidates(text, entries, {mentioned}, [inherited]) is None

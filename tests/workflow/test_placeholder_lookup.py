@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
@@ -62,6 +62,7 @@ _NAMES = st.text(
 )
 
 
+@settings(deadline=None)
 @given(name=_NAMES, other=_NAMES, references=st.lists(st.booleans(), max_size=12))
 def test_no_site_name_is_ever_said_to_be_absent(
     name: str, other: str, references: list[bool]
