@@ -51,13 +51,15 @@ def main(
 ) -> int:
     """Run the command line; return the exit status."""
     console = Console(stdout or sys.stdout, stderr or sys.stderr)
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    completing = "_ARGCOMPLETE" in os.environ
+    # The parser of the command named alone: building all of them is start-up time.
+    parser = build_parser(None if completing or not arguments else arguments[0])
+    if completing:
         # A shell asks for completions (see `metaclone completion`): answer and exit.
         import argcomplete
 
         argcomplete.autocomplete(parser)
-    arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
         for line in parser.format_help().rstrip("\n").split("\n"):
             console.say(line)

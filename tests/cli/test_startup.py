@@ -4,6 +4,7 @@ every public name is still there, loaded on first use."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
-from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, options
+from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, options
 from metaclone.lazy import lazy_attributes
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
@@ -158,3 +159,57 @@ def test_lazy_attributes_import_a_name_once_and_nothing_for_special_names(
         with pytest.raises(AttributeError, match=f"'fake_package' has no attribute '{name}'"):
             getattr_(name)
     assert {"dumps", "nothing_there"} <= set(dir_())
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[name] = sub
+                found.update({f"{name} {k}": v for k, v in _subcommands(sub).items()})
+    return found
+
+
+def test_the_parser_of_one_command_is_that_command_of_the_whole_parser() -> None:
+    whole = _subcommands(build_parser())
+    tops = [words for words in whole if " " not in words]
+    assert len(tops) > 10
+    for top in tops:
+        alone = _subcommands(build_parser(top))
+        assert set(alone) < set(whole), top
+        for words in (w for w in whole if w == top or w.startswith(f"{top} ")):
+            assert alone[words].format_help() == whole[words].format_help(), words
+            assert alone[words].format_usage() == whole[words].format_usage(), words
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sites"],
+        ["sites", "a.xml", "--bogus"],
+        ["cert"],
+        ["placeholder", "begin", "a.xml"],
+        ["nosuchcommand"],
+        ["--version"],
+        ["sites", "a.xml", "--json", "--applications"],
+    ],
+)
+def test_one_commands_parser_parses_and_refuses_as_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def outcome(parser: argparse.ArgumentParser) -> tuple[object, str, str]:
+        try:
+            parsed: object = vars(parser.parse_args(argv))
+        except SystemExit as exit_:
+            parsed = exit_.code
+        out, err = capsys.readouterr()
+        return parsed, out, err
+
+    whole = outcome(build_parser())
+    alone = outcome(build_parser(argv[0]))
+    # Handlers are made per parser: compare what they run, not the closures.
+    for parsed in (whole[0], alone[0]):
+        if isinstance(parsed, dict):
+            parsed.pop("handler", None)
+    assert alone == whole
