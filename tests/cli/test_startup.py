@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import types
@@ -17,7 +18,7 @@ import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, options
-from metaclone.lazy import lazy_attributes
+from metaclone.lazy import lazy_attributes, lazy_pattern
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
 
@@ -213,3 +214,64 @@ def test_one_commands_parser_parses_and_refuses_as_the_whole_parser(
         if isinstance(parsed, dict):
             parsed.pop("handler", None)
     assert alone == whole
+
+
+def test_a_lazy_pattern_compiles_once_on_first_use_and_answers_as_the_pattern() -> None:
+    compiled: list[str] = []
+
+    def compile_() -> re.Pattern[str]:
+        compiled.append("now")
+        return re.compile(r"(?P<key>\w+)=(\d+)")
+
+    pattern = lazy_pattern(compile_)
+    assert compiled == []
+    assert "first use" in repr(pattern)
+    text = "a=1 bb=22"
+    assert pattern.search(text) is not None
+    assert [m.span() for m in pattern.finditer(text)] == [(0, 3), (4, 9)]
+    assert pattern.findall(text) == [("a", "1"), ("bb", "22")]
+    assert pattern.fullmatch("x=5", 0, 3) is not None
+    assert pattern.match(text, 4) is not None
+    assert pattern.groupindex["key"] == 1
+    assert pattern.pattern == r"(?P<key>\w+)=(\d+)"
+    assert pattern.sub("-", text) == "- -"
+    assert compiled == ["now"]
+    assert repr(pattern) == repr(re.compile(r"(?P<key>\w+)=(\d+)"))
+
+
+#: Run in a fresh interpreter: the length of every pattern compiled (not found in re's cache)
+#: while the command runs.
+_COMPILED = """
+import io, json, re, sys
+compiled = []
+real = re._compile
+def watch(pattern, flags):
+    if (type(pattern), pattern, flags) not in re._cache:
+        compiled.append(len(str(pattern)))
+    return real(pattern, flags)
+re._compile = watch
+from metaclone.cli import main
+main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
+print(json.dumps(compiled))
+"""
+
+#: Longer than any pattern a listing needs; the nested element pattern that reads a site's
+#: limits, log file and tracing settings is.
+_LARGE = 3000
+
+
+@pytest.mark.parametrize(("words", "large"), [(["sites"], False), (["sites", "--json"], True)])
+def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
+    words: list[str], large: bool
+) -> None:
+    argv = [words[0], str(IIS7), *words[1:]]
+    done = subprocess.run(
+        [sys.executable, "-c", _COMPILED, json.dumps(argv)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lengths = json.loads(done.stdout)
+    assert lengths
+    assert (max(lengths) > _LARGE) is large
