@@ -11,6 +11,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,15 +41,20 @@ WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit")
 OWN_PACKAGE = {IIS6: "metaclone.iis6", IIS7: "metaclone.iis7"}
 
 
-def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+def _in_child(script: str, argv: list[str]) -> Any:
+    """What ``script`` prints as JSON, run in a fresh interpreter with ``argv`` as JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(argv)],
+        [sys.executable, "-c", script, json.dumps(argv)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+    result = _in_child(_CHILD, argv)
     return result["status"], set(result["modules"])
 
 
@@ -267,14 +273,6 @@ _LARGE = 3000
 def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
     words: list[str], large: bool
 ) -> None:
-    argv = [words[0], str(IIS7), *words[1:]]
-    done = subprocess.run(
-        [sys.executable, "-c", _COMPILED, json.dumps(argv)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    lengths = json.loads(done.stdout)
+    lengths = _in_child(_COMPILED, [words[0], str(IIS7), *words[1:]])
     assert lengths
     assert (max(lengths) > _LARGE) is large
