@@ -109,3 +109,11 @@ def test_only_the_sites_that_mention_the_host_are_candidates() -> None:
     inherited = Binding.from_information("https", f"*:443:{hosts[0]}", 1)
     mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0]}:443")
     assert sharing_candidates(text, entries, {mentioned}, [inherited]) is None
+
+
+def test_sites_that_share_an_id_are_planned_from_every_site() -> None:
+    shared = ("https", "*", "443", "shop.example", "1")
+    data = _config([[shared], [shared]], "").replace(b'id="2"', b'id="1"')
+    doc = metaclone.loads(data, name="applicationHost.config")
+    expected = httpsys.plan_certificates(doc.sites, {1: CertificateRef(THUMB, "MY")})
+    assert doc.set_certificate("S1", THUMB) == expected
