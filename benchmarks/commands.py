@@ -113,7 +113,10 @@ def _ask(script: str, *arguments: str) -> str:
     starts from the size of the process it was forked from.
     """
     done = subprocess.run(
-        [sys.executable, "-c", script, *arguments], cwd=ROOT, check=True, capture_output=True,
+        [sys.executable, "-c", script, *arguments],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
         text=True,
     )
     return done.stdout.strip()
@@ -154,22 +157,54 @@ def command_lines(
         "sites --applications": (_metaclone("sites", file, "--applications"), FULL_TARGET),
         "cert show": (_metaclone("cert", "show", file), FAST_TARGET),
         "check": (_metaclone("check", file), FULL_TARGET),
-        "clone -o": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
-                                "-o", out), FAST_TARGET),
-        "clone --diff": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
-                                    "--diff"), FAST_TARGET),
+        "clone -o": (
+            _metaclone("clone", file, "--site", first, "--name", "bench copy", "-o", out),
+            FAST_TARGET,
+        ),
+        "clone --diff": (
+            _metaclone("clone", file, "--site", first, "--name", "bench copy", "--diff"),
+            FAST_TARGET,
+        ),
         "delete -o": (_metaclone("delete", file, "--site", first, "-o", out), FAST_TARGET),
-        "rename -o": (_metaclone("rename", file, "--site", first, "--name", "bench renamed",
-                                 "-o", out), FAST_TARGET),
+        "rename -o": (
+            _metaclone("rename", file, "--site", first, "--name", "bench renamed", "-o", out),
+            FAST_TARGET,
+        ),
         "stop -o": (_metaclone("stop", file, "--site", first, "-o", out), FAST_TARGET),
-        "stop --in-place": (_metaclone("stop", copy, "--site", first, "--in-place",
-                                       "--no-backup"), FAST_TARGET),
-        "placeholder begin -o": (_metaclone("placeholder", "begin", file, "--site", secure,
-                                            "--thumbprint", thumbprint, "-o", begun),
-                                 FULL_TARGET),
-        "placeholder finish -o": (_metaclone("placeholder", "finish", begun, "--site", secure,
-                                             "--placeholder", "{placeholder}", "--thumbprint",
-                                             new_thumbprint, "-o", out), FULL_TARGET),
+        "stop --in-place": (
+            _metaclone("stop", copy, "--site", first, "--in-place", "--no-backup"),
+            FAST_TARGET,
+        ),
+        "placeholder begin -o": (
+            _metaclone(
+                "placeholder",
+                "begin",
+                file,
+                "--site",
+                secure,
+                "--thumbprint",
+                thumbprint,
+                "-o",
+                begun,
+            ),
+            FULL_TARGET,
+        ),
+        "placeholder finish -o": (
+            _metaclone(
+                "placeholder",
+                "finish",
+                begun,
+                "--site",
+                secure,
+                "--placeholder",
+                "{placeholder}",
+                "--thumbprint",
+                new_thumbprint,
+                "-o",
+                out,
+            ),
+            FULL_TARGET,
+        ),
     }
 
 
@@ -182,8 +217,12 @@ def _run(
     machine, whose other processes take turns on its cores."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd,
-        stdin=subprocess.DEVNULL, env=env,
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        env=env,
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
@@ -204,7 +243,11 @@ def _bytecode_env(scratch: Path) -> dict[str, str]:
 
 
 def measure(
-    path: Path, rounds: int, *, small: bool = False, bytecode: bool = False,
+    path: Path,
+    rounds: int,
+    *,
+    small: bool = False,
+    bytecode: bool = False,
     python: str | None = None,
 ) -> dict[str, Any]:
     """Every command's median time and peak memory on ``path``, interleaved in rounds.
@@ -258,8 +301,13 @@ def measure(
             "peak_to_file": peaks[name] * 1024 / size,
             "exit_status": failures.get(name, 0),
         }
-    return {"file": str(path), "bytes": size, "rounds": rounds, "python": interpreter,
-            "commands": rows}
+    return {
+        "file": str(path),
+        "bytes": size,
+        "rounds": rounds,
+        "python": interpreter,
+        "commands": rows,
+    }
 
 
 def report(results: dict[str, Any]) -> str:
@@ -284,8 +332,10 @@ def _verdict(name: str, row: dict[str, Any], ok: bool) -> str:
 
 
 def _table(rows: dict[str, Any], *, small: bool) -> list[str]:
-    lines = ["| command | median s | ÷ lxml parse | target | peak MiB | peak ÷ file | |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| command | median s | ÷ lxml parse | target | peak MiB | peak ÷ file | |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for name, row in rows.items():
         target = row["target_ratio"]
         if small:
@@ -307,9 +357,11 @@ def _start_up_table(rows: dict[str, Any]) -> list[str]:
     imported."""
     floor = rows[PYTHON_LXML]["median_s"]
     cpu_floor = rows[PYTHON_LXML]["cpu_median_s"]
-    lines = ["| command | median ms | above python + lxml, ms | CPU ms | CPU above python + lxml, "
-             "ms | target | peak MiB | |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| command | median ms | above python + lxml, ms | CPU ms | CPU above python + lxml, "
+        "ms | target | peak MiB | |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for name, row in rows.items():
         baseline = name in BASELINES
         own = "" if baseline else f"{(row['median_s'] - floor) * 1000:.0f}"
@@ -324,9 +376,16 @@ def _start_up_table(rows: dict[str, Any]) -> list[str]:
     return lines
 
 
-def run(files: Sequence[tuple[str, int, Path]], rounds: int, machine: dict[str, str],
-        json_path: Path | None, *, small: bool = False, bytecode: bool = False,
-        python: str | None = None) -> str:
+def run(
+    files: Sequence[tuple[str, int, Path]],
+    rounds: int,
+    machine: dict[str, str],
+    json_path: Path | None,
+    *,
+    small: bool = False,
+    bytecode: bool = False,
+    python: str | None = None,
+) -> str:
     results: dict[str, Any] = {"machine": machine, "files": []}
     for file_format, sites, path in files:
         entry = measure(path, rounds, small=small, bytecode=bytecode, python=python)
