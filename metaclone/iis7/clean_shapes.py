@@ -19,6 +19,7 @@ import functools
 import re
 from typing import NamedTuple
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME
 from metaclone.model.rules import name_key
@@ -123,7 +124,8 @@ def _site(ssl_bits: int) -> re.Pattern[str]:
     )
 
 
-_APPLICATIONS = re.compile(_APPLICATION)
+# The larger patterns are compiled when first used: only check and applications() use them.
+_APPLICATIONS = lazy_pattern(lambda: re.compile(_APPLICATION))
 _DIRECTORY_PATH = re.compile(r'<virtualDirectory path="([^"]*)"')
 # The attributes of a tag the shapes accepted: each value as written is its value.
 _ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
@@ -142,12 +144,14 @@ _POOL = (
     rf'|startMode="(?:OnDemand|AlwaysRunning)"))*+'
     rf"\s*(?:/>|>{_content('add')}</add>)"
 )
-_POOLS = re.compile(rf"(?:\s*(?:{_POOL}|{_OTHER}))*+\s*")
+_POOLS = lazy_pattern(lambda: re.compile(rf"(?:\s*(?:{_POOL}|{_OTHER}))*+\s*"))
 _POOL_NAMES = re.compile(r'<add name="([^"]*)"')
 
-_LOCATION = re.compile(
-    rf'<location(?: (?:path="{_ANY}"|overrideMode="(?:Inherit|Allow|Deny)"'
-    rf'|allowOverride="{_BOOL}"|inheritInChildApplications="{_BOOL}"))*+\s*/?>'
+_LOCATION = lazy_pattern(
+    lambda: re.compile(
+        rf'<location(?: (?:path="{_ANY}"|overrideMode="(?:Inherit|Allow|Deny)"'
+        rf'|allowOverride="{_BOOL}"|inheritInChildApplications="{_BOOL}"))*+\s*/?>'
+    )
 )
 
 
