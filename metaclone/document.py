@@ -70,6 +70,11 @@ class ConfigDocument:
         """The document's bytes; identical to the input when nothing was changed."""
         return self.xml.to_bytes()
 
+    def chunks(self) -> Iterator[bytes]:
+        """:meth:`to_bytes` in pieces of about a megabyte, encoded as they are reached (to
+        write a large document without holding its bytes, or its whole text after an edit)."""
+        return self.xml.chunks()
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically (temporary file in the same folder, then replace)."""
         self.xml.save(path)

@@ -9,7 +9,7 @@ an index can keep what the edit left alone and read again only what it changed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -23,8 +23,13 @@ class TextEdit:
     """One commit: the patches (sorted, in the old text's offsets) and the text they made."""
 
     patches: tuple[tuple[int, int, str], ...]
-    text: str
     version: int
+    #: The text the patches made, made when first asked for (a commit does not make it).
+    text_after: Callable[[], str] = attrs.field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.text_after()
 
 
 class Shift:
