@@ -149,11 +149,13 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     before = input_bytes(args, doc)
     bindings = given_bindings(args.bindings)
+    # Read before the clone, which leaves it as it is: reading it after would index the new
+    # text, which writing the document does not need.
+    source = doc.site(args.site)
     with doc.transaction():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
         if bindings is not None:
             new = doc.set_bindings(new, bindings)
-    source = doc.site(args.site)
     check_destinations(args)
     console.note(
         f"metaclone: cloned site {source.id} {source.name!r} as site {new.id} {new.name!r}"

@@ -8,23 +8,32 @@ the document exactly as it was, and a commit changes only the bytes the patches 
 
 from __future__ import annotations
 
-import codecs
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from metaclone.errors import MetacloneError, ParseError
-from metaclone.lossless import gate, tokens
+from metaclone.lossless import gate, markup, tokens
 from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
-from metaclone.lossless.patches import Patch, apply_patches, ordered_patches, pieces
+from metaclone.lossless.patches import (
+    Patch,
+    apply_patches,
+    encoded,
+    ordered_patches,
+    patched_excerpt,
+)
 from metaclone.lossless.shift import TextEdit
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
 
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
+
+#: A whole tag, start or end (its ``>`` is the first outside quotes).
+_TAG = re.compile(rf"</?{markup.NAME}{markup.TAG_REST}")
 
 #: How many characters of text are encoded and written at a time.
 CHUNK = 1 << 20
@@ -135,17 +144,9 @@ class XmlDocument:
             self._carried.clear()  # as in to_bytes
         if self.bom:
             yield self.bom
-        encoder = codecs.getincrementalencoder(self.encoding)(gate.CHARACTER_REFERENCES)
-        base = self._base
-        for piece in pieces(self._pending, 0, len(base)):
-            if isinstance(piece, str):
-                yield encoder.encode(piece)
-                continue
-            for start in range(piece[0], piece[1], size):
-                yield encoder.encode(base[start : min(start + size, piece[1])])
-        last = encoder.encode("", True)
-        if last:
-            yield last
+        yield from encoded(
+            self._base, self._pending, self.encoding, gate.CHARACTER_REFERENCES, size
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the document to ``path`` atomically (see :mod:`metaclone.lossless.output`).
@@ -281,6 +282,29 @@ class XmlDocument:
 
     def slice(self, start: int, end: int) -> str:
         return self.text[start:end]
+
+    def excerpt(self, start: int, end: int) -> str:
+        """``text[start:end]``, made from the pieces of the last commit if the whole text has
+        not been made since (a read near an edit then does not make it)."""
+        if not self._pending:
+            return self._base[start:end]
+        return patched_excerpt(self._base, self._pending, start, end)
+
+    def tag_text(self, offset: int) -> tuple[str, int]:
+        """A text that holds the tag starting at ``offset`` (or, failing a tag there, what
+        follows it to the end) and the position of ``offset`` in it: the whole text once it is
+        made, else the tag alone, so that reading a tag an edit just wrote does not make the
+        whole text.  A pattern matched at that position reads the same either way if it never
+        reads past the tag's ``>``."""
+        if not self._pending:
+            return self._base, offset
+        size = 1 << 12
+        while True:
+            window = self.excerpt(offset, offset + size)
+            found = _TAG.match(window)
+            if found is not None or len(window) < size:
+                return (window if found is None else window[: found.end()]), 0
+            size <<= 4
 
     # -- editing ---------------------------------------------------------------------------
 

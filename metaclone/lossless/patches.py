@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
-__all__ = ["Patch", "apply_patches", "ordered_patches", "pieces"]
+__all__ = [
+    "Patch",
+    "apply_patches",
+    "encoded",
+    "ordered_patches",
+    "patched_excerpt",
+    "pieces",
+]
 
 
 @attrs.frozen
@@ -30,11 +38,21 @@ def apply_patches(
     Patches must not overlap; insertions at the same offset keep the order they were given in.
     """
     stop = len(text) if end is None else end
-    ordered = ordered_patches(patches, start, stop)
-    return "".join(
-        piece if isinstance(piece, str) else text[piece[0] : piece[1]]
-        for piece in pieces(ordered, start, stop)
-    )
+    result = text[start:start]
+    for piece in pieces(ordered_patches(patches, start, stop), start, stop):
+        if isinstance(piece, str):
+            result += piece
+            continue
+        # Appended a bounded slice at a time: CPython grows a string that nothing else refers
+        # to in place, so that the new text of a large file costs one copy of it, not the
+        # slices of the old text and then their join.
+        for chunk in range(piece[0], piece[1], _CHUNK):
+            result += text[chunk : min(chunk + _CHUNK, piece[1])]
+    return result
+
+
+#: The longest slice of the old text copied at a time.
+_CHUNK = 1 << 20
 
 
 def ordered_patches(patches: Iterable[Patch], start: int, stop: int) -> list[Patch]:
@@ -60,3 +78,37 @@ def pieces(ordered: Sequence[Patch], start: int, stop: int) -> Iterator[str | tu
         pos = patch.end
     if stop > pos:
         yield pos, stop
+
+
+def patched_excerpt(text: str, ordered: Sequence[Patch], start: int, end: int) -> str:
+    """``apply_patches(text, ordered)[start:end]`` (``ordered`` checked), without making the
+    rest of it."""
+    found: list[str] = []
+    at = 0  # where the piece starts in the patched text
+    for piece in pieces(ordered, 0, len(text)):
+        first = piece[0] if isinstance(piece, tuple) else 0
+        length = piece[1] - first if isinstance(piece, tuple) else len(piece)
+        low, high = max(start, at) - at + first, min(end, at + length) - at + first
+        if low < high:
+            found.append(piece[low:high] if isinstance(piece, str) else text[low:high])
+        at += length
+        if at >= end:
+            break
+    return "".join(found)
+
+
+def encoded(
+    text: str, ordered: Sequence[Patch], encoding: str, errors: str, size: int
+) -> Iterator[bytes]:
+    """``apply_patches(text, ordered)`` (``ordered`` checked) encoded, in pieces of at most
+    ``size`` characters each: the patched text is never made whole."""
+    encoder = codecs.getincrementalencoder(encoding)(errors)
+    for piece in pieces(ordered, 0, len(text)):
+        if isinstance(piece, str):
+            yield encoder.encode(piece)
+            continue
+        for start in range(piece[0], piece[1], size):
+            yield encoder.encode(text[start : min(start + size, piece[1])])
+    last = encoder.encode("", True)
+    if last:
+        yield last
