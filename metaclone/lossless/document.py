@@ -23,6 +23,7 @@ from metaclone.lossless.patches import (
     Patch,
     apply_patches,
     encoded,
+    handed_over,
     ordered_patches,
     patched_excerpt,
 )
@@ -107,8 +108,8 @@ class XmlDocument:
     @property
     def text(self) -> str:
         if self._pending:
-            self._base = apply_patches(self._base, self._pending)
-            self._pending = ()
+            texts, self._base = [self._base], ""
+            self._base, self._pending = handed_over(texts, self._pending), ()
         return self._base
 
     @property
@@ -140,8 +141,6 @@ class XmlDocument:
         if self._input is not None:
             yield self._input
             return
-        if not self._unchanged:
-            self._carried.clear()  # as in to_bytes
         if self.bom:
             yield self.bom
         yield from encoded(
@@ -339,9 +338,10 @@ class XmlDocument:
         self._input = None
         self._version += 1
         self._lines = self._lines.moved(old_text, spans)
+        replaced = tuple(old_text[p.start : p.end] for p in ordered)
         del old_text
         self._root = None
-        edit = TextEdit(spans, self._version, lambda: self.text)
+        edit = TextEdit(spans, self._version, lambda: self.text, replaced)
         # Only values read since the last commit follow this one: one still waiting holds the
         # text before that commit, which must not be kept through another.
         self._carried = {

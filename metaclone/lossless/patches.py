@@ -11,6 +11,7 @@ __all__ = [
     "Patch",
     "apply_patches",
     "encoded",
+    "handed_over",
     "ordered_patches",
     "patched_excerpt",
     "pieces",
@@ -38,21 +39,42 @@ def apply_patches(
     Patches must not overlap; insertions at the same offset keep the order they were given in.
     """
     stop = len(text) if end is None else end
-    result = text[start:start]
-    for piece in pieces(ordered_patches(patches, start, stop), start, stop):
-        if isinstance(piece, str):
-            result += piece
-            continue
-        # Appended a bounded slice at a time: CPython grows a string that nothing else refers
-        # to in place, so that the new text of a large file costs one copy of it, not the
-        # slices of the old text and then their join.
-        for chunk in range(piece[0], piece[1], _CHUNK):
-            result += text[chunk : min(chunk + _CHUNK, piece[1])]
-    return result
+    ordered = ordered_patches(patches, start, stop)
+    return "".join(
+        piece if isinstance(piece, str) else text[piece[0] : piece[1]]
+        for piece in pieces(ordered, start, stop)
+    )
 
 
-#: The longest slice of the old text copied at a time.
-_CHUNK = 1 << 20
+def handed_over(texts: list[str], ordered: Sequence[Patch]) -> str:
+    """``apply_patches(texts.pop(), ordered)`` (``ordered`` checked), for a caller that holds
+    no other reference to the text: a text of one byte per character (as configuration files
+    are) is let go of before the new one is made from a copy, so that a large file is never
+    held three times (the text, the slices of it a join takes, the join)."""
+    text = texts.pop()
+    length = len(text) + sum(len(p.new) - (p.end - p.start) for p in ordered)
+    copy = bytearray(length)
+    try:
+        at = 0
+        for piece in pieces(ordered, 0, len(text)):
+            if isinstance(piece, str):
+                copy[at : at + len(piece)] = piece.encode("latin-1")
+                at += len(piece)
+                continue
+            for first in range(piece[0], piece[1], _CHUNK):
+                last = min(first + _CHUNK, piece[1])
+                copy[at : at + last - first] = text[first:last].encode("latin-1")
+                at += last - first
+    except UnicodeEncodeError:  # characters past U+00FF
+        del copy
+        return apply_patches(text, ordered)
+    del text
+    return copy.decode("latin-1")
+
+
+#: The longest slice of the old text copied at a time (small enough for the allocator to reuse
+#: one block for each, rather than map fresh memory for every slice).
+_CHUNK = 1 << 16
 
 
 def ordered_patches(patches: Iterable[Patch], start: int, stop: int) -> list[Patch]:
