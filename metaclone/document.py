@@ -17,6 +17,7 @@ from metaclone import httpsys
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.lossless.diff import unified_diff
+from metaclone.lossless.document import Checkpoint
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -111,11 +112,20 @@ class ConfigDocument:
         which ``patch`` cannot apply to the file; its first line says so.
         """
         xml = self.xml
-        bom = len(xml.bom)
-        old = before[bom:].decode(xml.encoding)
+        return self._diff_from(before[len(xml.bom) :].decode(xml.encoding), path)
+
+    def unified_diff_since(self, checkpoint: Checkpoint, path: str) -> str:
+        """:meth:`unified_diff` from the text at ``checkpoint`` (``self.xml.checkpoint()``):
+        the document's earlier text without a copy of its bytes, and its text now read only
+        around the changes."""
+        return self._diff_from(checkpoint.text, path)
+
+    def _diff_from(self, old: str, path: str) -> str:
+        xml = self.xml
         if xml.encoding == "utf-8":
-            return unified_diff(old, xml.text if self.modified else old, path)
+            return unified_diff(old, xml.patched_text() if self.modified else old, path)
         # The text as written: with the character references the encoding needed.
+        bom = len(xml.bom)
         diff = unified_diff(old, self.to_bytes()[bom:].decode(xml.encoding), path)
         if not diff or xml.encoding == "ascii":
             return diff

@@ -13,6 +13,7 @@ from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import ConfigDocument
 from metaclone.errors import UnsafeTargetError
 from metaclone.lossless import output
+from metaclone.lossless.document import Checkpoint
 from metaclone.model.sites import Binding, Severity
 
 if TYPE_CHECKING:
@@ -90,17 +91,19 @@ def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None
                 )
 
 
-#: What a writing command keeps of the input to compare the edited document with: its bytes
-#: for ``--diff``, their fingerprint for ``--dry-run`` and ``--in-place``, nothing otherwise.
-Before = bytes | output.Fingerprint | None
+#: What a writing command keeps of the input to compare the edited document with: the
+#: document's text before the edit for ``--diff``, the fingerprint of its bytes for
+#: ``--dry-run`` and ``--in-place``, nothing otherwise.
+Before = Checkpoint | output.Fingerprint | None
 
 
 def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> Before:
-    """What delivering the edited document compares with, taken before the edit: the input's
-    bytes for ``--diff``, their fingerprint for ``--dry-run`` and ``--in-place`` (not a copy of
-    a large file held through the edit and the writing), None for ``-o`` and stdout."""
+    """What delivering the edited document compares with, taken before the edit: the text as
+    it is for ``--diff`` (the document's own, not a copy), the fingerprint of the input's
+    bytes for ``--dry-run`` and ``--in-place`` (not a copy of a large file held through the
+    edit and the writing), None for ``-o`` and stdout."""
     if getattr(args, "diff", False):
-        return doc.to_bytes()
+        return doc.xml.checkpoint()
     if _compares_with_input(args):
         return output.Fingerprint.of(doc.chunks())
     return None
@@ -137,12 +140,13 @@ def _deliver(
         raise ValueError("the input's bytes were not taken before the edit (input_bytes)")
     _say_notes(args, console, doc)
     if args.diff:
-        old = before if isinstance(before, bytes) else b""
-        console.out_data(doc.unified_diff(old, args.file))
+        if not isinstance(before, Checkpoint):
+            raise ValueError("--diff needs the text before the edit (input_bytes)")
+        console.out_data(doc.unified_diff_since(before, args.file))
         return EXIT_OK
     # The document is written in pieces encoded as they go (doc.chunks()): neither the whole
     # new text nor its bytes are held.
-    unchanged = before is not None and _unchanged(doc, before)
+    unchanged = isinstance(before, output.Fingerprint) and _unchanged(doc, before)
     if args.dry_run:
         changed = "unchanged" if unchanged else "changed"
         console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
@@ -153,8 +157,10 @@ def _deliver(
         if unchanged:
             console.note(f"metaclone: {args.file} unchanged")
             return EXIT_OK
+        if not isinstance(before, output.Fingerprint):
+            raise ValueError("--in-place needs the fingerprint of the input (input_bytes)")
         backup = output.replace_in_place(
-            args.file, doc.chunks(), expected=before or b"", backup=not args.no_backup
+            args.file, doc.chunks(), expected=before, backup=not args.no_backup
         )
         kept = f" (previous version in {backup})" if backup else ""
         console.note(f"metaclone: updated {args.file}{kept}")
@@ -175,9 +181,7 @@ def _say_notes(args: argparse.Namespace, console: Console, doc: ConfigDocument) 
         console.note(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
 
 
-def _unchanged(doc: ConfigDocument, before: bytes | output.Fingerprint) -> bool:
-    if isinstance(before, bytes):
-        return doc.to_bytes() == before
+def _unchanged(doc: ConfigDocument, before: output.Fingerprint) -> bool:
     return output.Fingerprint.of(doc.chunks()) == before
 
 

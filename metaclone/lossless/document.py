@@ -21,6 +21,7 @@ from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
 from metaclone.lossless.patches import (
     Patch,
+    PatchedText,
     apply_patches,
     encoded,
     handed_over,
@@ -69,6 +70,11 @@ class Checkpoint:
     base: str
     pending: tuple[Patch, ...]
     unchanged: bool
+
+    @property
+    def text(self) -> str:
+        """The document's text at the checkpoint."""
+        return apply_patches(self.base, self.pending) if self.pending else self.base
 
 
 class XmlDocument:
@@ -281,6 +287,10 @@ class XmlDocument:
 
     def slice(self, start: int, end: int) -> str:
         return self.text[start:end]
+
+    def patched_text(self) -> PatchedText:
+        """The text, read by slices without making it whole (see :meth:`excerpt`)."""
+        return PatchedText(self._base, self._pending)
 
     def excerpt(self, start: int, end: int) -> str:
         """``text[start:end]``, made from the pieces of the last commit if the whole text has

@@ -9,6 +9,7 @@ import attrs
 
 __all__ = [
     "Patch",
+    "PatchedText",
     "apply_patches",
     "encoded",
     "handed_over",
@@ -134,3 +135,26 @@ def encoded(
     last = encoder.encode("", True)
     if last:
         yield last
+
+
+class PatchedText:
+    """The text ``ordered`` (checked patches) make of ``text``, read by slices (``[a:b]``)
+    without being made whole: what a diff of a large file after an edit compares."""
+
+    __slots__ = ("_length", "_ordered", "_text")
+
+    def __init__(self, text: str, ordered: Sequence[Patch]) -> None:
+        self._text = text
+        self._ordered = ordered
+        self._length = len(text) + sum(len(p.new) - (p.end - p.start) for p in ordered)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: slice) -> str:
+        start, stop, step = index.indices(self._length)
+        if step != 1:
+            raise ValueError("a patched text is read by contiguous slices")
+        if not self._ordered:
+            return self._text[start:stop]
+        return patched_excerpt(self._text, self._ordered, start, stop)

@@ -25,6 +25,7 @@ from metaclone.cli.console import Console
 from metaclone.cli.outputs import emit, input_bytes
 from metaclone.cli.parser import build_parser
 from metaclone.lossless import output
+from metaclone.lossless.document import Checkpoint
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
 
@@ -820,7 +821,7 @@ def test_cmd_plan_has_windows_line_ends(capsys: pytest.CaptureFixture[str], work
     [
         (["-o", "OUT"], None),
         ([], None),
-        (["--diff"], "bytes"),
+        (["--diff"], "text"),
         (["--dry-run"], "fingerprint"),
         (["--in-place"], "fingerprint"),
     ],
@@ -831,7 +832,13 @@ def test_input_bytes_are_taken_only_when_compared(options: list[str], kept: str 
     doc = metaclone.load(file)
     before = input_bytes(args, doc)
     data = Path(file).read_bytes()
-    expected = {None: None, "bytes": data, "fingerprint": output.Fingerprint.of(data)}[kept]
+    if kept == "text":
+        # The document's own text, not a copy of it.
+        assert isinstance(before, Checkpoint)
+        assert before.text is doc.xml.text
+        assert before.text.encode() == data
+        return
+    expected = {None: None, "fingerprint": output.Fingerprint.of(data)}[kept]
     assert before == expected
     if kept == "fingerprint":
         assert before == output.Fingerprint(len(data), hashlib.sha256(data).digest())

@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 
 from metaclone.errors import FileChangedError
 from metaclone.lossless import XmlDocument, gate, output
+from metaclone.lossless.diff import unified_diff
 from metaclone.lossless.patches import (
     Patch,
+    PatchedText,
     apply_patches,
     encoded,
     handed_over,
@@ -60,6 +62,13 @@ def test_every_way_of_reading_patches_gives_the_patched_text(
     assert handed_over([text], ordered) == expected
     for start, end in excerpt_spans(offsets):
         assert patched_excerpt(text, ordered, start, end) == expected[start:end]
+    patched_text = PatchedText(text, ordered)
+    assert len(patched_text) == len(expected)
+    for start, end in excerpt_spans(offsets):
+        assert patched_text[start:end] == expected[start:end]
+    for context in (0, 1, 3):
+        diff = unified_diff(text, expected, "f", context)
+        assert unified_diff(text, patched_text, "f", context) == diff
     for encoding in ("utf-8", "utf-16-le", "us-ascii", "windows-1252"):
         pieces = encoded(text, ordered, encoding, gate.CHARACTER_REFERENCES, 3)
         assert b"".join(pieces) == expected.encode(encoding, gate.CHARACTER_REFERENCES)
