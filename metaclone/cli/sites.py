@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterable, Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
@@ -152,7 +153,9 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     # Read before the clone, which leaves it as it is: reading it after would index the new
     # text, which writing the document does not need.
     source = doc.site(args.site)
-    with doc.transaction():
+    # A clone that fails changes nothing by itself; a transaction (whose checkpoint keeps the
+    # text before the clone) is needed only when the bindings are set after it.
+    with doc.transaction() if bindings is not None else contextlib.nullcontext():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
         if bindings is not None:
             new = doc.set_bindings(new, bindings)
