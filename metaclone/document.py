@@ -17,7 +17,7 @@ from metaclone import httpsys
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.lossless.diff import unified_diff
-from metaclone.lossless.document import Checkpoint
+from metaclone.lossless.patches import Checkpoint
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
 
-__all__ = ["ConfigDocument", "SiteKey", "select_site"]
+__all__ = ["Checkpoint", "ConfigDocument", "SiteKey", "select_site"]
 
 #: :attr:`ConfigDocument.sites` by id and by name, with the tuple it was built from.
 _SITE_TABLE: Memo[tuple[tuple[Site, ...], SiteTable[Site]]] = Memo("site table")

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
-from metaclone.document import ConfigDocument
+from metaclone.document import Checkpoint, ConfigDocument
 from metaclone.errors import UnsafeTargetError
 from metaclone.lossless import output
-from metaclone.lossless.document import Checkpoint
 from metaclone.model.sites import Binding, Severity
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from metaclone.lossless import gate, markup, tokens
 from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
 from metaclone.lossless.patches import (
+    Checkpoint,
     Patch,
     PatchedText,
     apply_patches,
@@ -63,29 +64,13 @@ class Memo(Generic[_T]):
         return f"Memo({self.name!r})"
 
 
-@attrs.frozen
-class Checkpoint:
-    """A saved state of an :class:`XmlDocument` (texts are immutable, so this is cheap)."""
-
-    base: str
-    pending: tuple[Patch, ...]
-    unchanged: bool
-
-    @property
-    def text(self) -> str:
-        """The document's text at the checkpoint."""
-        return apply_patches(self.base, self.pending) if self.pending else self.base
-
-
 class XmlDocument:
     """A well-formed XML document kept byte for byte, with a scanner and an editor."""
 
     def __init__(self, decoded: gate.DecodedText, path: str) -> None:
         self.path = path
-        # The text is ``_base`` with the ``_pending`` patches of the last commit applied
-        # (sorted, in ``_base``'s offsets).  A commit only records its patches: the new text
-        # is made when something reads it, and writing the document encodes the pieces
-        # straight from ``_base``, so that an edit written out holds one copy of the file.
+        # The text is ``_base`` with the last commit's ``_pending`` patches (sorted, in its
+        # offsets): made when read; written out in pieces straight from ``_base``.
         self._base = decoded.text
         self._pending: tuple[Patch, ...] = ()
         self.bom = decoded.bom
@@ -141,9 +126,8 @@ class XmlDocument:
         return self.bom + self.text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
-        """:meth:`to_bytes` in pieces of about ``size`` characters each, encoded from the text
-        and the patches of the last commit as they are reached: the whole text after an edit
-        and its bytes are never held."""
+        """:meth:`to_bytes` in pieces of at most ``size`` characters, encoded from the text and
+        the last commit's patches as they are reached (neither new text nor bytes made whole)."""
         if self._input is not None:
             yield self._input
             return
@@ -293,18 +277,15 @@ class XmlDocument:
         return PatchedText(self._base, self._pending)
 
     def excerpt(self, start: int, end: int) -> str:
-        """``text[start:end]``, made from the pieces of the last commit if the whole text has
-        not been made since (a read near an edit then does not make it)."""
+        """``text[start:end]``, made from the last commit's pieces if the text is not made."""
         if not self._pending:
             return self._base[start:end]
         return patched_excerpt(self._base, self._pending, start, end)
 
     def tag_text(self, offset: int) -> tuple[str, int]:
-        """A text that holds the tag starting at ``offset`` (or, failing a tag there, what
-        follows it to the end) and the position of ``offset`` in it: the whole text once it is
-        made, else the tag alone, so that reading a tag an edit just wrote does not make the
-        whole text.  A pattern matched at that position reads the same either way if it never
-        reads past the tag's ``>``."""
+        """A text holding the tag at ``offset`` (no tag there: the rest of the text) and where
+        ``offset`` is in it: the whole text once made, else the tag alone.  A pattern that never
+        reads past the tag's ``>`` reads the same in either."""
         if not self._pending:
             return self._base, offset
         size = 1 << 12

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import attrs
 
 __all__ = [
+    "Checkpoint",
     "Patch",
     "PatchedText",
     "apply_patches",
@@ -158,3 +159,18 @@ class PatchedText:
         if not self._ordered:
             return self._text[start:stop]
         return patched_excerpt(self._text, self._ordered, start, stop)
+
+
+@attrs.frozen
+class Checkpoint:
+    """A saved state of an :class:`~metaclone.lossless.XmlDocument`: its text, or the text
+    before its last commit and that commit's patches (texts are immutable, so this is cheap)."""
+
+    base: str
+    pending: tuple[Patch, ...]
+    unchanged: bool
+
+    @property
+    def text(self) -> str:
+        """The document's text at the checkpoint."""
+        return apply_patches(self.base, self.pending) if self.pending else self.base

@@ -24,8 +24,8 @@ from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
 from metaclone.cli.console import Console
 from metaclone.cli.outputs import emit, input_bytes
 from metaclone.cli.parser import build_parser
+from metaclone.document import Checkpoint
 from metaclone.lossless import output
-from metaclone.lossless.document import Checkpoint
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
 
