@@ -100,7 +100,13 @@ class XmlDocument:
     def text(self) -> str:
         if self._pending:
             texts, self._base = [self._base], ""
-            self._base, self._pending = handed_over(texts, self._pending), ()
+            try:
+                self._base = handed_over(texts, self._pending)
+            except BaseException:
+                if texts:  # given back before it was let go of
+                    self._base = texts.pop()
+                raise
+            self._pending = ()
         return self._base
 
     @property

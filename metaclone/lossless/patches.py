@@ -70,6 +70,9 @@ def handed_over(texts: list[str], ordered: Sequence[Patch]) -> str:
     except UnicodeEncodeError:  # characters past U+00FF
         del copy
         return apply_patches(text, ordered)
+    except BaseException:  # Ctrl-C, say: the text is the caller's again
+        texts.append(text)
+        raise
     del text
     return copy.decode("latin-1")
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from metaclone.errors import FileChangedError
 from metaclone.lossless import XmlDocument, gate, output
+from metaclone.lossless import patches as patches_module
 from metaclone.lossless.diff import unified_diff
 from metaclone.lossless.patches import (
     Patch,
@@ -209,3 +210,24 @@ def test_a_file_changed_since_its_fingerprint_is_not_replaced(tmp_path: Path) ->
             output.replace_in_place(config, b"<new/>", expected=expected, backup=backup)
     assert config.read_bytes() == b"<root>changed</root>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.config"]
+
+
+def test_a_text_interrupted_while_being_made_stays_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = XmlDocument.from_bytes(SAMPLE.encode("windows-1252"))
+    original = doc.text
+    editor = doc.edit()
+    editor.set_attribute(next(doc.child_tags(doc.root)), "id", "10")
+    editor.commit()
+    expected = original.replace('id="1"', 'id="10"', 1)
+
+    def interrupted(pieces: object, start: int, end: int) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(patches_module, "pieces", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _ = doc.text
+    monkeypatch.undo()
+    assert doc.text == expected
+    assert doc.to_bytes() == expected.encode("windows-1252")
