@@ -1,0 +1,155 @@
+"""A few properties of every key at once: one search of the text per group of names.
+
+A check or a listing of every site reads two to four properties of hundreds of thousands of
+keys.  Reading them key by key (:meth:`~metaclone.iis6.keys.KeyTable.properties`) costs a
+regular-expression call or more per key; here each name is searched for in the whole text, in
+C, and only the places found are looked at.
+
+A place counts when it is a property of the start tag of the key it lies in, as
+:meth:`~metaclone.iis6.keys.KeyTable.properties` reads it: :func:`key_values` gives exactly the
+properties that method gives, for every key.  Places inside another value, inside a key's
+content or inside a longer name are passed over; when such a place runs over a real property
+(``Description="AppRoot=" AppRoot="/LM/W3SVC/1/ROOT"``), the search starts again right after
+its beginning, so that the real one is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Iterator
+from itertools import groupby
+from typing import NamedTuple
+
+from metaclone.iis6.keys import KeyTable
+from metaclone.lossless.values import decode_attribute_value
+
+
+class KeyValue(NamedTuple):
+    """A property of a key: the key's position, the name, the decoded value, and where the
+    name and the value start."""
+
+    position: int
+    name: str
+    value: str
+    name_start: int
+    value_start: int
+
+
+def key_values(
+    table: KeyTable, names: Iterable[str], raw: Collection[str] | None = None
+) -> list[KeyValue]:
+    """Every property called one of ``names`` that a key of ``table`` has, in file order;
+    only those whose value is written as one of ``raw`` (between the quotes), when given."""
+    found: list[KeyValue] = []
+    if raw is not None and not raw:
+        return found
+    for pattern in _patterns(tuple(sorted(set(names))), raw):
+        found += _search(table, pattern)
+    if len(found) > 1:
+        found.sort(key=_NAME_START)
+    return found
+
+
+def raw_values(table: KeyTable, name: str) -> list[str] | None:
+    """What every place that reads like property ``name`` holds between its quotes: every
+    value of the property is among them.  None when one of them holds ``name`` itself: it
+    may run over a real property, whose value is then not among them (see the module
+    documentation)."""
+    # One of the two value groups matched; findall gives "" for the other.
+    pattern = _patterns((name,), None)[0]
+    values = [double + single for _, double, single in pattern.findall(table.text)]
+    return None if name in "\0".join(values) else values
+
+
+def values_by_key(found: Iterable[KeyValue]) -> dict[int, dict[str, str]]:
+    """The decoded values of ``found`` by key position, then by name."""
+    by_key: dict[int, dict[str, str]] = {}
+    for position, group in groupby(found, _POSITION):
+        by_key[position] = {hit.name: hit.value for hit in group}
+    return by_key
+
+
+def _NAME_START(hit: KeyValue) -> int:  # noqa: N802 (used as a sort key, like attrgetter)
+    return hit.name_start
+
+
+def _POSITION(hit: KeyValue) -> int:  # noqa: N802
+    return hit.position
+
+
+def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pattern[str]]:
+    """One pattern per first letter of ``names``, each starting with the letters its names
+    share: a pattern that starts with literal text is searched for quickly (in C).  Groups:
+    the name, the value in double quotes, the value in single quotes."""
+    if raw is None:
+        double, single = '[^"]*', "[^']*"
+    else:
+        ordered = sorted(raw, key=len, reverse=True)
+        double = "|".join(re.escape(value) for value in ordered if '"' not in value) or "(?!)"
+        single = "|".join(re.escape(value) for value in ordered if "'" not in value) or "(?!)"
+    patterns = []
+    for _, group in groupby(names, lambda name: name[:1]):
+        same = list(group)
+        prefix = _common_prefix(same)
+        rests = "|".join(re.escape(name[len(prefix) :]) for name in same)
+        patterns.append(
+            re.compile(rf"({re.escape(prefix)}(?:{rests}))\s*=\s*(?:\"({double})\"|'({single})')")
+        )
+    return patterns
+
+
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    length = 0
+    while length < len(first) and first[length] == last[length]:
+        length += 1
+    return first[:length]
+
+
+def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
+    text = table.text
+    at = 0
+    while True:
+        restart = None
+        for match in pattern.finditer(text, at):
+            hit = _hit(table, match)
+            if hit is not None:
+                yield hit
+                continue
+            # Passed over: a place that starts inside it is searched for again.
+            start = match.start()
+            again = pattern.search(text, start + 1)
+            if again is not None and again.start() < match.end():
+                restart = start + 1
+                break
+        if restart is None:
+            return
+        at = restart
+
+
+def _hit(table: KeyTable, match: re.Match[str]) -> KeyValue | None:
+    """The property ``match`` found, when it is one of the start tag of the key it lies in."""
+    text = table.text
+    name_start = match.start()
+    if name_start == 0 or not text[name_start - 1].isspace():
+        return None  # inside a longer name, or right after a quote
+    position = bisect_right(table.starts, name_start - 1) - 1
+    if position < 0:
+        return None
+    start = table.starts[position]
+    name = match.group(1)
+    double = match.group(2) is not None
+    if (
+        text.find(">", start, name_start) < 0
+        and text.find("'", start, name_start) < 0
+        and text.count('"', start, name_start) % 2 == 0
+    ):
+        # Still in the start tag, and outside the values before it (their quotes pair up).
+        raw = match.group(2) if double else match.group(3)
+        value_start = match.start(2 if double else 3)
+        return KeyValue(position, name, decode_attribute_value(raw), name_start, value_start)
+    exact = table.properties(position, (name,)).get(name)
+    if exact is None or exact.start + len(exact.leading) != name_start:
+        return None
+    return KeyValue(position, name, exact.value, name_start, exact.value_start)
