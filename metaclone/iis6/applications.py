@@ -51,7 +51,8 @@ key and the service key are read; values are decoded as an XML parser would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
@@ -59,13 +60,13 @@ from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
     from metaclone.iis6.keys import KeySource, KeyTable, ServerKeyEntry
-    from metaclone.lossless import Attribute
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
 _FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
 _APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
 #: The properties applications are made of.
 _NODE_PROPERTIES = ("AppRoot", "AppPoolId", "Path")
+_NONE: Mapping[str, str] = {}
 
 
 class _Node(NamedTuple):
@@ -82,18 +83,30 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     """The applications of the site whose server key is ``entry``, with their virtual
     directories, in file order.
 
-    See the module documentation for how IIS 6 keys become IIS 7 applications.
+    See the module documentation for how IIS 6 keys become IIS 7 applications.  The first
+    sites read their keys one by one; once many are read (every site of a listing), the
+    properties of every key are read at once (:meth:`KeySource.values_by_key`).
     """
-    tree = _Tree(entry.table, entry.table.locations[entry.position] + "/ROOT")
+    table = entry.table
+    values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
+    if table.many_lookups("applications"):
+        by_key = document.values_by_key(_NODE_PROPERTIES)
+
+        def values(position: int) -> Mapping[str, str]:
+            return by_key.get(position, _NONE)
+
+    tree = _Tree(table, table.locations[entry.position] + "/ROOT", values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, entry))
+    return tree.web_applications(_OuterPools(document, entry, values))
 
 
 class _Tree:
     """The keys at and below one site's ``ROOT``, by their folded path below it."""
 
-    def __init__(self, table: KeyTable, root: str) -> None:
+    def __init__(
+        self, table: KeyTable, root: str, values: Callable[[int], Mapping[str, str]]
+    ) -> None:
         self.nodes: dict[tuple[str, ...], _Node] = {}
         locations = table.locations
         for position in table.positions_under(root):
@@ -103,15 +116,14 @@ class _Tree:
             if folded in self.nodes:
                 continue
             key_type = table.key_type(position)
-            properties = table.properties(position, _NODE_PROPERTIES)
+            properties = values(position)
             app_root = _set_value(properties.get("AppRoot"))
-            path = properties.get("Path")
             self.nodes[folded] = _Node(
                 segments,
                 key_type,
                 key_type in _APPLICATION_KEY_TYPES and app_root is not None,
                 _set_value(properties.get("AppPoolId")),
-                path.value if path is not None else None,
+                properties.get("Path"),
             )
 
     def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
@@ -184,9 +196,15 @@ class _Tree:
 class _OuterPools:
     """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
 
-    def __init__(self, document: KeySource, site: ServerKeyEntry) -> None:
+    def __init__(
+        self,
+        document: KeySource,
+        site: ServerKeyEntry,
+        values: Callable[[int], Mapping[str, str]],
+    ) -> None:
         self._document = document
         self._site = site
+        self._values = values
         self._read = False
         self._pool: str | None = None
 
@@ -198,7 +216,7 @@ class _OuterPools:
 
     def _find(self) -> str | None:
         site = self._site
-        found = _set_value(site.table.properties(site.position, ("AppPoolId",)).get("AppPoolId"))
+        found = _set_value(self._values(site.position).get("AppPoolId"))
         if found is not None:
             return found
         # What the site key inherits: /LM/W3SVC and above, or an export's
@@ -207,12 +225,14 @@ class _OuterPools:
         return value if value is not None and value.strip() else None
 
 
-def _set_value(attribute: Attribute | None) -> str | None:
-    """The decoded value of ``attribute``; None when it is absent or blank."""
-    if attribute is None:
-        return None
-    value = attribute.value
-    return value if value.strip() else None
+def _key_values(table: KeyTable, position: int) -> dict[str, str]:
+    """The properties applications are made of that the key at ``position`` has, decoded."""
+    return {name: a.value for name, a in table.properties(position, _NODE_PROPERTIES).items()}
+
+
+def _set_value(value: str | None) -> str | None:
+    """``value``; None when it is absent or blank."""
+    return value if value is not None and value.strip() else None
 
 
 def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

@@ -18,11 +18,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, islice, repeat
 from typing import NamedTuple
 
 from metaclone.iis6.keys import KeyTable
 from metaclone.lossless.values import decode_attribute_value
+
+_CHUNK = 4096
+_PREVIOUS = (-1).__add__
+_ODD = (1).__and__
+_NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
 
 class KeyValue(NamedTuple):
@@ -108,24 +113,59 @@ def _common_prefix(names: list[str]) -> str:
 
 
 def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
+    """What ``pattern`` finds that is a property of a key, in file order.
+
+    Matches are read in chunks, column by column (see :func:`_plain_chunk`); a chunk with an
+    odd place in it is read match by match.
+    """
     text = table.text
-    at = 0
-    while True:
-        restart = None
-        for match in pattern.finditer(text, at):
+    matches = pattern.finditer(text)
+    while chunk := list(islice(matches, _CHUNK)):
+        plain = _plain_chunk(table, chunk)
+        if plain is not None:
+            yield from plain
+            continue
+        for match in chunk:
             hit = _hit(table, match)
             if hit is not None:
                 yield hit
                 continue
             # Passed over: a place that starts inside it is searched for again.
-            start = match.start()
-            again = pattern.search(text, start + 1)
+            again = pattern.search(text, match.start() + 1)
             if again is not None and again.start() < match.end():
-                restart = start + 1
+                matches = pattern.finditer(text, again.start())
                 break
-        if restart is None:
-            return
-        at = restart
+
+
+def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> list[KeyValue] | None:
+    """The properties ``chunk`` found, when every match is plainly one: after white space, in
+    a value written in double quotes, in the start tag of the key it lies in (no ">" between
+    the key's start and the name) and outside the values before it (no single quote there,
+    double quotes in pairs).  None when one is not: each is then looked at on its own."""
+    text, starts = table.text, table.starts
+    name_starts = list(map(re.Match.start, chunk))
+    if name_starts[0] == 0:
+        return None
+    before = list(map(_PREVIOUS, name_starts))
+    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), before)))
+    if positions[0] < 0:
+        return None
+    key_starts = list(map(starts.__getitem__, positions))
+    raws = list(map(re.Match.group, chunk, repeat(2)))
+    if (
+        not all(map(str.isspace, map(text.__getitem__, before)))
+        or raws.count(None)
+        or max(map(text.find, repeat(">"), key_starts, name_starts)) >= 0
+        or max(map(text.find, repeat("'"), key_starts, name_starts)) >= 0
+        or any(map(_ODD, map(text.count, repeat('"'), key_starts, name_starts)))
+    ):
+        return None
+    names = map(re.Match.group, chunk, repeat(1))
+    value_starts = map(re.Match.start, chunk, repeat(2))
+    values: Iterable[str] = raws
+    if any(c in "\0".join(raws) for c in _NEEDS_DECODING):
+        values = map(decode_attribute_value, raws)
+    return list(map(KeyValue, positions, names, values, name_starts, value_starts))
 
 
 def _hit(table: KeyTable, match: re.Match[str]) -> KeyValue | None:

@@ -20,7 +20,7 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple, Protocol
 
 import attrs
@@ -124,6 +124,8 @@ class KeySource(Protocol):
 
     def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
+    def values_by_key(self, names: tuple[str, ...]) -> Mapping[int, Mapping[str, str]]: ...
+
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
 TAG_REST = re.compile(markup.TAG_REST)
@@ -188,6 +190,7 @@ class KeyTable:
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
         self._searches_under = 0
+        self._lookups: Counter[str] = Counter()
         self._searches_by_id = 0
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
@@ -305,6 +308,12 @@ class KeyTable:
                     end=match.end(),
                 )
         return found
+
+    def many_lookups(self, kind: str) -> bool:
+        """Count a lookup of ``kind`` (the applications of a site, say); whether there were
+        enough of them that reading the whole table at once pays."""
+        self._lookups[kind] += 1
+        return self._lookups[kind] > _SEARCHES_BEFORE_GROUPING
 
     def position_at(self, offset: int) -> int:
         """The position of the last key that starts at or before ``offset`` (-1: none)."""
