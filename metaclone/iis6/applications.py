@@ -66,7 +66,6 @@ _FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
 _APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
 #: The properties applications are made of.
 _NODE_PROPERTIES = ("AppRoot", "AppPoolId", "Path")
-_NONE: Mapping[str, str] = {}
 
 
 class _Node(NamedTuple):
@@ -84,21 +83,30 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     directories, in file order.
 
     See the module documentation for how IIS 6 keys become IIS 7 applications.  The first
-    sites read their keys one by one; once many are read (every site of a listing), the
-    properties of every key are read at once (:meth:`KeySource.values_by_key`).
+    sites read their keys one by one (the site's own key only when its pool is needed);
+    once many are read (every site of a listing), the keys are read from one search of the
+    text, in file order (:meth:`KeySource.key_value_reader`).
     """
     table = entry.table
     values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
+    own: Callable[[], Mapping[str, str]] = functools.partial(values, entry.position)
     if table.many_lookups("applications"):
-        by_key = document.values_by_key(_NODE_PROPERTIES)
+        reader = document.key_value_reader(_NODE_PROPERTIES)
 
         def values(position: int) -> Mapping[str, str]:
-            return by_key.get(position, _NONE)
+            found = reader.values(position)
+            return found if found is not None else _key_values(table, position)
+
+        # The site's key before the keys below it: the reader goes through them in order.
+        site_values = values(entry.position)
+
+        def own() -> Mapping[str, str]:
+            return site_values
 
     tree = _Tree(table, table.locations[entry.position] + "/ROOT", values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, entry, values))
+    return tree.web_applications(_OuterPools(document, own))
 
 
 class _Tree:
@@ -196,15 +204,9 @@ class _Tree:
 class _OuterPools:
     """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
 
-    def __init__(
-        self,
-        document: KeySource,
-        site: ServerKeyEntry,
-        values: Callable[[int], Mapping[str, str]],
-    ) -> None:
+    def __init__(self, document: KeySource, site: Callable[[], Mapping[str, str]]) -> None:
         self._document = document
         self._site = site
-        self._values = values
         self._read = False
         self._pool: str | None = None
 
@@ -216,7 +218,7 @@ class _OuterPools:
 
     def _find(self) -> str | None:
         site = self._site
-        found = _set_value(self._values(site.position).get("AppPoolId"))
+        found = _set_value(site().get("AppPoolId"))
         if found is not None:
             return found
         # What the site key inherits: /LM/W3SVC and above, or an export's

@@ -11,6 +11,7 @@ site does not carry the pools.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -221,9 +222,11 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
     is shared by nobody."""
     by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]] = {}
     folded = table.folded
-    found = key_values(table, ("AppRoot",))
-    found += key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table))
-    found.sort(key=attrgetter("name_start"))
+    found = heapq.merge(
+        key_values(table, ("AppRoot",)),
+        key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)),
+        key=attrgetter("name_start"),
+    )
     for value in found:
         path = folded[value.position]
         site = SITE_PATH.match(path)

@@ -15,10 +15,12 @@ its beginning, so that the real one is still found.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
 from itertools import groupby, islice, repeat
+from operator import attrgetter
 from typing import NamedTuple
 
 from metaclone.iis6.keys import KeyTable
@@ -43,17 +45,15 @@ class KeyValue(NamedTuple):
 
 def key_values(
     table: KeyTable, names: Iterable[str], raw: Collection[str] | None = None
-) -> list[KeyValue]:
+) -> Iterator[KeyValue]:
     """Every property called one of ``names`` that a key of ``table`` has, in file order;
     only those whose value is written as one of ``raw`` (between the quotes), when given."""
-    found: list[KeyValue] = []
     if raw is not None and not raw:
-        return found
-    for pattern in _patterns(tuple(sorted(set(names))), raw):
-        found += _search(table, pattern)
-    if len(found) > 1:
-        found.sort(key=_NAME_START)
-    return found
+        return iter(())
+    searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), raw)]
+    if len(searches) == 1:
+        return searches[0]
+    return heapq.merge(*searches, key=attrgetter("name_start"))
 
 
 def raw_values(table: KeyTable, name: str) -> list[str] | None:
@@ -67,20 +67,31 @@ def raw_values(table: KeyTable, name: str) -> list[str] | None:
     return None if name in "\0".join(values) else values
 
 
-def values_by_key(found: Iterable[KeyValue]) -> dict[int, dict[str, str]]:
-    """The decoded values of ``found`` by key position, then by name."""
-    by_key: dict[int, dict[str, str]] = {}
-    for position, group in groupby(found, _POSITION):
-        by_key[position] = {hit.name: hit.value for hit in group}
-    return by_key
+class KeyValueReader:
+    """The properties ``names`` of the keys of ``table``, read from one search as a reader
+    asks for the keys in file order (the applications of every site): only the values of
+    the keys not yet asked for are held, a few at a time."""
 
+    def __init__(self, table: KeyTable, names: tuple[str, ...]) -> None:
+        self._found = key_values(table, names)
+        self._pending = next(self._found, None)
+        self._next_position = 0
 
-def _NAME_START(hit: KeyValue) -> int:  # noqa: N802 (used as a sort key, like attrgetter)
-    return hit.name_start
-
-
-def _POSITION(hit: KeyValue) -> int:  # noqa: N802
-    return hit.position
+    def values(self, position: int) -> dict[str, str] | None:
+        """The decoded values of the key at ``position``, by name; None when a key after it
+        was asked for already (its values are gone: read them from the key)."""
+        if position < self._next_position:
+            return None
+        self._next_position = position + 1
+        pending, found = self._pending, self._found
+        while pending is not None and pending.position < position:
+            pending = next(found, None)
+        values: dict[str, str] = {}
+        while pending is not None and pending.position == position:
+            values[pending.name] = pending.value
+            pending = next(found, None)
+        self._pending = pending
+        return values
 
 
 def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pattern[str]]:
@@ -90,9 +101,8 @@ def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pa
     if raw is None:
         double, single = '[^"]*', "[^']*"
     else:
-        ordered = sorted(raw, key=len, reverse=True)
-        double = "|".join(re.escape(value) for value in ordered if '"' not in value) or "(?!)"
-        single = "|".join(re.escape(value) for value in ordered if "'" not in value) or "(?!)"
+        double = _alternatives(value for value in sorted(raw) if '"' not in value)
+        single = _alternatives(value for value in sorted(raw) if "'" not in value)
     patterns = []
     for _, group in groupby(names, lambda name: name[:1]):
         same = list(group)
@@ -102,6 +112,12 @@ def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pa
             re.compile(rf"({re.escape(prefix)}(?:{rests}))\s*=\s*(?:\"({double})\"|'({single})')")
         )
     return patterns
+
+
+def _alternatives(values: Iterable[str]) -> str:
+    """A pattern that matches exactly ``values`` (none: nothing)."""
+    escaped = [re.escape(value) for value in values]
+    return "|".join(escaped) if escaped else "(?!)"
 
 
 def _common_prefix(names: list[str]) -> str:

@@ -20,8 +20,8 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple, Protocol
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import attrs
 
@@ -30,6 +30,9 @@ from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
 from metaclone.model.sites import SiteKind
+
+if TYPE_CHECKING:
+    from metaclone.iis6.key_values import KeyValueReader
 
 #: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
 INHERITED_PROPERTIES = "IIsInheritedProperties"
@@ -124,7 +127,7 @@ class KeySource(Protocol):
 
     def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
-    def values_by_key(self, names: tuple[str, ...]) -> Mapping[int, Mapping[str, str]]: ...
+    def key_value_reader(self, names: tuple[str, ...]) -> KeyValueReader: ...
 
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
