@@ -73,8 +73,9 @@ class KeyValueReader:
     the keys not yet asked for are held, a few at a time."""
 
     def __init__(self, table: KeyTable, names: tuple[str, ...]) -> None:
-        self._found = key_values(table, names)
-        self._pending = next(self._found, None)
+        # One search per pattern, each in file order: merged key by key as they are read.
+        self._searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), None)]
+        self._pending = [next(search, None) for search in self._searches]
         self._next_position = 0
 
     def values(self, position: int) -> dict[str, str] | None:
@@ -83,14 +84,15 @@ class KeyValueReader:
         if position < self._next_position:
             return None
         self._next_position = position + 1
-        pending, found = self._pending, self._found
-        while pending is not None and pending.position < position:
-            pending = next(found, None)
         values: dict[str, str] = {}
-        while pending is not None and pending.position == position:
-            values[pending.name] = pending.value
-            pending = next(found, None)
-        self._pending = pending
+        for index, search in enumerate(self._searches):
+            pending = self._pending[index]
+            while pending is not None and pending.position < position:
+                pending = next(search, None)
+            while pending is not None and pending.position == position:
+                values[pending.name] = pending.value
+                pending = next(search, None)
+            self._pending[index] = pending
         return values
 
 
