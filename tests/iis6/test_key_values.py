@@ -11,14 +11,18 @@ plain bindings the check passes over must be ones IIS's rules accept.
 
 from __future__ import annotations
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.iis6.checks import plain_binding
+from metaclone.iis6.checks import plain_binding, rule_findings
+from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.key_values import KeyValue, KeyValueReader, key_values, raw_values
+from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument
-from metaclone.model.sites import Binding
+from metaclone.model import rules
+from metaclone.model.sites import Binding, Site
 from metaclone.model.validation import binding_problem
 
 # Each example loads a document of up to twelve sites: enough to meet every odd case above.
@@ -111,6 +115,11 @@ def _expected(doc: MetabaseDocument, names: tuple[str, ...]) -> list[KeyValue]:
     return sorted(found, key=lambda hit: hit.name_start)
 
 
+def _table(doc: MetabaseDocument) -> KeyTable:
+    mbproperty = find_mbproperty(doc.xml)
+    return index_keys(doc.xml, mbproperty.content_start, mbproperty.content_end, exact=doc.exact)
+
+
 def _raw(doc: MetabaseDocument, hit: KeyValue) -> str:
     text = doc.xml.text
     quote = text[hit.value_start - 1]
@@ -121,7 +130,7 @@ def _raw(doc: MetabaseDocument, hit: KeyValue) -> str:
 @given(metabases(), st.booleans())
 def test_key_values_are_the_tokenizers(data: bytes, exact: bool) -> None:
     doc = _load(data, exact=exact)
-    table = doc._index()
+    table = _table(doc)
     for names in (("AppRoot",), ("AppRoot", "AppPoolId", "Path"), _NAMES):
         expected = _expected(doc, names)
         assert list(key_values(table, names)) == expected
@@ -138,7 +147,7 @@ def test_key_values_of_some_values_are_those_written_so(data: bytes, choice: st.
     expected = _expected(doc, _NAMES)
     written = sorted({_raw(doc, hit) for hit in expected} | {"missing", 'a"b'})
     wanted = set(choice.draw(st.lists(st.sampled_from(written), max_size=3)))
-    found = list(key_values(doc._index(), _NAMES, wanted))
+    found = list(key_values(_table(doc), _NAMES, wanted))
     assert found == [hit for hit in expected if _raw(doc, hit) in wanted]
 
 
@@ -148,7 +157,7 @@ def test_the_reader_gives_each_key_once_in_file_order(data: bytes, choice: st.Da
     doc = _load(data)
     names = ("AppRoot", "AppPoolId", "Path")
     expected = _expected(doc, names)
-    reader = KeyValueReader(doc._index(), names)
+    reader = KeyValueReader(_table(doc), names)
     asked = sorted(choice.draw(st.sets(st.integers(0, len(doc.keys) - 1))))
     for position in asked:
         assert reader.values(position) == {
@@ -202,3 +211,52 @@ def test_the_bindings_of_large_files_are_plain() -> None:
     for information in (":0:", "010.0.0.1:80:", ":80:-bad", "[::1]:80:"):
         assert not plain_binding(Binding("http", information))
     assert not plain_binding(Binding("https", ":443:", ssl_flags=1))
+
+
+_ONE_SITE = (
+    b'<?xml version="1.0"?>\n<configuration>\n<MBProperty>\n'
+    b'<IIsWebServer Location="/LM/W3SVC/1" ServerBindings=":80:"/>\n'
+    b"</MBProperty>\n</configuration>\n"
+)
+_NAMES_OF_SITES = st.sampled_from(["", "Shop", " ", "a:b", "Straße", "tab\there", "x\ny", "é"])
+
+
+def _reference_rule_findings(sites: list[Site]) -> list[tuple[str, int | None]]:
+    """Every site's name, id and bindings asked of IIS's rules, site by site."""
+    found: list[tuple[str, int | None]] = []
+    for site in sites:
+        problems = [
+            rules.site_name_problem(site.name) if site.name else None,
+            rules.site_id_problem(site.id, rules.MAX_IIS6_SITE_ID),
+            *(
+                f"binding {b.summary}: {problem}"
+                for b in site.bindings
+                if (problem := binding_problem(b)) is not None
+            ),
+        ]
+        found += [(f"site {site.id} {site.name!r}: {p}", site.id) for p in problems if p]
+    return found
+
+
+@settings(max_examples=_EXAMPLES)
+@given(
+    st.lists(
+        st.tuples(
+            _NAMES_OF_SITES,
+            st.sampled_from([1, 0, -1, 2**31 - 1, 2**31]),
+            st.lists(_bindings(), max_size=3),
+        ),
+        max_size=12,
+    )
+)
+def test_rule_findings_are_those_of_asking_every_site(
+    drawn: list[tuple[str, int, list[Binding]]],
+) -> None:
+    doc = _load(_ONE_SITE)
+    template = doc.sites[0]
+    sites = [
+        attrs.evolve(template, name=name, id=ident, bindings=tuple(bindings))
+        for name, ident, bindings in drawn
+    ]
+    found = rule_findings(doc.xml, _table(doc), sites)
+    assert [(f.message, f.site_id) for f in found] == _reference_rule_findings(sites)
