@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -241,18 +241,22 @@ def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
 
 
 def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, KeyValue]]]]:
-    """The AppRoot and COM+ properties of every key below a site, by the site's folded path,
-    the keys in file order.  Only the COM+ values written more than once are read: one alone
-    is shared by nobody."""
+    """The AppRoot and COM+ properties of every key below a site that may make a finding, by
+    the site's folded path, the keys in file order.
+
+    Left out: an AppRoot that names its own key (as IIS writes it), which is inside the
+    key's site; a COM+ value written only once, which no other site shares.
+    """
     by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]] = {}
     folded = table.folded
-    found = heapq.merge(
-        key_values(table, ("AppRoot",)),
-        key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)),
-        key=attrgetter("name_start"),
-    )
+    found: Iterable[KeyValue] = key_values(table, ("AppRoot",))
+    packages = list(key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)))
+    if packages:
+        found = heapq.merge(found, packages, key=attrgetter("name_start"))
     for value in found:
         path = folded[value.position]
+        if value.name == "AppRoot" and value.value.strip().lower().rstrip("/") == path:
+            continue
         site = SITE_PATH.match(path)
         # The site's own key or one below it (as positions_under compares paths).
         if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
