@@ -37,11 +37,13 @@ _POOLS = "/LM/W3SVC/AppPools"
 _PLAIN_PROTOCOLS = frozenset({"http", "https", "ftp"})
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-# Binding information of the plain shapes (see plain_binding); "$" ends the line.
+# Labels of letters and digits with inner hyphens; a host name of at most 63 characters keeps
+# each label within RFC 1123's 63.
+_LABEL = r"[A-Za-z0-9]++(?:-++[A-Za-z0-9]++)*+"
+# Binding information of the plain shapes (see plain_binding), up to a line end or the end.
 _PLAIN_BINDING_LINE = (
     rf"(?:\*|{_OCTET}(?:\.{_OCTET}){{3}})?:{_PORT}:"
-    rf"(?:(?=[^:\n]{{1,253}}$)(?:\*\.)?{_LABEL}(?:\.{_LABEL})*)?"
+    rf"(?:(?=[^:\n]{{1,63}}(?:\n|\Z))(?:\*\.)?{_LABEL}(?:\.{_LABEL})*+)?"
 )
 # A site name with no character IIS refuses (rules.SITE_NAME_FORBIDDEN, control characters)
 # and not blank, or no name.
@@ -49,9 +51,9 @@ _NAME_CHARACTER = rf"[^{re.escape(rules.SITE_NAME_FORBIDDEN)}\x00-\x1f\x7f-\x9f]
 _PLAIN_NAME_LINE = rf"(?:{_NAME_CHARACTER}*(?!\s){_NAME_CHARACTER}{_NAME_CHARACTER}*)?"
 _PLAIN_BINDING = re.compile(_PLAIN_BINDING_LINE)
 _PLAIN_NAME = re.compile(_PLAIN_NAME_LINE)
-# The lines of a text that are not plain.
-_ODD_BINDING = re.compile(rf"^(?!{_PLAIN_BINDING_LINE}$)", re.MULTILINE)
-_ODD_NAME = re.compile(rf"^(?!{_PLAIN_NAME_LINE}$)", re.MULTILINE)
+# Texts joined by line ends, every one plain.
+_ALL_PLAIN_BINDINGS = re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
+_ALL_PLAIN_NAMES = re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
@@ -106,14 +108,14 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
     accepts, in order: the rules need not be asked about the others (they would find
     nothing).  Read column by column, most in one match each: most sites of a large file are
     plain."""
-    odd = set(_odd_lines([site.name for site in sites], _PLAIN_NAME, _ODD_NAME))
+    odd = set(_odd_lines([site.name for site in sites], _PLAIN_NAME, _ALL_PLAIN_NAMES))
     ids = list(map(attrgetter("id"), sites))
     if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
         odd.update(i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
     owners = [index for index, site in enumerate(sites) for _ in site.bindings]
     bindings = [binding for site in sites for binding in site.bindings]
     informations = list(map(attrgetter("binding_information"), bindings))
-    odd.update(owners[i] for i in _odd_lines(informations, _PLAIN_BINDING, _ODD_BINDING))
+    odd.update(owners[i] for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS))
     if not set(map(attrgetter("protocol"), bindings)) <= _PLAIN_PROTOCOLS or any(
         flags is not None for flags in map(attrgetter("ssl_flags"), bindings)
     ):
@@ -121,25 +123,21 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
     return [sites[index] for index in sorted(odd)]
 
 
-def _odd_lines(texts: list[str], plain: re.Pattern[str], odd: re.Pattern[str]) -> Iterator[int]:
-    """The indexes of the ``texts`` that ``plain`` does not match whole: one search of them
-    joined by line ends, for ``odd``, the lines ``plain`` does not match."""
+def _odd_lines(texts: list[str], plain: re.Pattern[str], every: re.Pattern[str]) -> list[int]:
+    """The indexes of the ``texts`` that ``plain`` does not match whole: none when ``every``
+    (``plain`` for lines) matches them joined by line ends, as one match; else text by text."""
     joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a text holds a line end: no plain one does
-        yield from (i for i, text in enumerate(texts) if plain.fullmatch(text) is None)
-        return
-    line, counted = 0, 0
-    for match in odd.finditer(joined):
-        line += joined.count("\n", counted, match.start())
-        counted = match.start()
-        yield line
+    # A text holding a line end is never plain: it would make the lines differ from the texts.
+    if joined.count("\n") == len(texts) - 1 and every.fullmatch(joined) is not None:
+        return []
+    return [index for index, text in enumerate(texts) if plain.fullmatch(text) is None]
 
 
 def plain_binding(binding: Binding) -> bool:
     """Whether ``binding`` is an http, https or ftp binding without sslFlags written
     ``[* or IPv4]:port:[host name]``, the shapes :func:`~metaclone.model.validation.
     binding_problem` always accepts (IPv4 without leading zeros, port 1-65535, RFC 1123 host
-    names of at most 253 characters): most bindings of a large file, read in one match."""
+    names of at most 63 characters): most bindings of a large file, read in one match."""
     return (
         binding.ssl_flags is None
         and binding.protocol in _PLAIN_PROTOCOLS
