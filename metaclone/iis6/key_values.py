@@ -28,7 +28,9 @@ from metaclone.lossless.values import decode_attribute_value
 
 _CHUNK = 4096
 _PREVIOUS = (-1).__add__
-_ODD = (1).__and__
+#: From a key's "<" to the name of one of its properties: the key's name and the attributes
+#: before it, their values in double quotes (which may hold ">" and "'"), then white space.
+_BEFORE_PROPERTY = re.compile(r"""<[^>'"]*+(?:"[^"]*+"[^>'"]*+)*+(?<=\s)""")
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
 
@@ -156,34 +158,28 @@ def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
 
 
 def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> list[KeyValue] | None:
-    """The properties ``chunk`` found, when every match is plainly one: after white space, in
-    a value written in double quotes, in the start tag of the key it lies in (no ">" between
-    the key's start and the name) and outside the values before it (no single quote there,
-    double quotes in pairs).  None when one is not: each is then looked at on its own."""
+    """The properties ``chunk`` found, when every match is plainly one: in a value written in
+    double quotes, after the white space that follows the start of the key it lies in and
+    the attributes before it, all in double quotes (:data:`_BEFORE_PROPERTY`).  None when one
+    is not: each is then looked at on its own."""
     text, starts = table.text, table.starts
     name_starts = list(map(re.Match.start, chunk))
-    if name_starts[0] == 0:
-        return None
-    before = list(map(_PREVIOUS, name_starts))
-    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), before)))
+    # A name never starts where a key does.
+    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), name_starts)))
     if positions[0] < 0:
         return None
-    key_starts = list(map(starts.__getitem__, positions))
+    key_starts = map(starts.__getitem__, positions)
     raws = list(map(re.Match.group, chunk, repeat(2)))
-    if (
-        not all(map(str.isspace, map(text.__getitem__, before)))
-        or raws.count(None)
-        or max(map(text.find, repeat(">"), key_starts, name_starts)) >= 0
-        or max(map(text.find, repeat("'"), key_starts, name_starts)) >= 0
-        or any(map(_ODD, map(text.count, repeat('"'), key_starts, name_starts)))
-    ):
+    before = map(_BEFORE_PROPERTY.fullmatch, repeat(text), key_starts, name_starts)
+    if raws.count(None) or not all(before):
         return None
     names = map(re.Match.group, chunk, repeat(1))
     value_starts = map(re.Match.start, chunk, repeat(2))
     values: Iterable[str] = raws
     if any(c in "\0".join(raws) for c in _NEEDS_DECODING):
         values = map(decode_attribute_value, raws)
-    return list(map(KeyValue, positions, names, values, name_starts, value_starts))
+    columns = zip(positions, names, values, name_starts, value_starts, strict=True)
+    return list(map(tuple.__new__, repeat(KeyValue), columns))
 
 
 def _hit(table: KeyTable, match: re.Match[str]) -> KeyValue | None:
