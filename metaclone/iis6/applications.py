@@ -88,10 +88,16 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     text, in file order (:meth:`KeySource.key_value_reader`).
     """
     table = entry.table
+    root = table.locations[entry.position] + "/ROOT"
     values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
     own: Callable[[], Mapping[str, str]] = functools.partial(values, entry.position)
+    positions: Callable[[], list[int]] = functools.partial(table.positions_under, root)
     if table.many_lookups("applications"):
         reader = document.key_value_reader(_NODE_PROPERTIES)
+        under_roots = table.positions_under_every("ROOT")
+
+        def positions() -> list[int]:
+            return under_roots.get(root.lower(), [])
 
         def values(position: int) -> Mapping[str, str]:
             found = reader.values(position)
@@ -103,7 +109,7 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
         def own() -> Mapping[str, str]:
             return site_values
 
-    tree = _Tree(table, table.locations[entry.position] + "/ROOT", values)
+    tree = _Tree(table, root, positions(), values)
     if entry.service is not WEB:
         return tree.ftp_applications()
     return tree.web_applications(_OuterPools(document, own))
@@ -113,11 +119,15 @@ class _Tree:
     """The keys at and below one site's ``ROOT``, by their folded path below it."""
 
     def __init__(
-        self, table: KeyTable, root: str, values: Callable[[int], Mapping[str, str]]
+        self,
+        table: KeyTable,
+        root: str,
+        positions: list[int],
+        values: Callable[[int], Mapping[str, str]],
     ) -> None:
         self.nodes: dict[tuple[str, ...], _Node] = {}
         locations = table.locations
-        for position in table.positions_under(root):
+        for position in positions:
             # positions_under matched the root path folded, which keeps its length.
             segments = tuple(s for s in locations[position][len(root) :].split("/") if s)
             folded = tuple(s.lower() for s in segments)

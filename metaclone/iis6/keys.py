@@ -159,6 +159,10 @@ def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
 _SEARCHES_BEFORE_GROUPING = 8
 
 
+def _AFTER_NUL(match: re.Match[str]) -> int:  # noqa: N802 (a column getter, like attrgetter)
+    return match.start() + 1
+
+
 def _site_prefix(folded: str) -> str | None:
     """``/lm/<service>/<id>``, the first three segments of a folded path (None: fewer)."""
     parts = folded.split("/", 4)
@@ -357,6 +361,26 @@ class KeyTable:
             ]
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
         return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+
+    def positions_under_every(self, segment: str) -> dict[str, list[int]]:
+        """:meth:`positions_under` of ``<path>/<segment>`` for every path of three segments
+        (``/LM/W3SVC/1``) at once, by that location folded: one search of the paths, for a
+        reader that goes through every site (``segment`` is compared in any case)."""
+        found = self._under_every.get(segment)
+        if found is None:
+            pattern = re.compile(
+                "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
+            )
+            matches = list(pattern.finditer(self._joined))
+            positions = self._positions(map(_AFTER_NUL, matches))
+            found = self._under_every[segment] = {}
+            for match, position in zip(matches, positions, strict=True):
+                found.setdefault(match.group(1), []).append(position)
+        return found
+
+    @functools.cached_property
+    def _under_every(self) -> dict[str, dict[str, list[int]]]:
+        return {}
 
     @functools.cached_property
     def _positions_by_site(self) -> dict[str, tuple[int, ...]]:

@@ -260,3 +260,14 @@ def test_rule_findings_are_those_of_asking_every_site(
     ]
     found = rule_findings(doc.xml, _table(doc), sites)
     assert [(f.message, f.site_id) for f in found] == _reference_rule_findings(sites)
+
+
+@settings(max_examples=_EXAMPLES)
+@given(metabases())
+def test_keys_under_every_root_are_those_under_each(data: bytes) -> None:
+    table = _table(_load(data))
+    under = table.positions_under_every("root")
+    prefixes = {"/".join(location.split("/")[:4]) for location in table.locations}
+    for prefix in sorted(prefixes | {"/LM/W3SVC/1/ROOT/app", "/LM", ""}):
+        for root in (f"{prefix}/ROOT", f"{prefix}/root"):
+            assert under.get(root.lower(), []) == table.positions_under(root), root
