@@ -125,18 +125,20 @@ class _Tree:
         positions: list[int],
         values: Callable[[int], Mapping[str, str]],
     ) -> None:
-        self.nodes: dict[tuple[str, ...], _Node] = {}
+        nodes: dict[tuple[str, ...], _Node] = {}
+        self.nodes = nodes
         locations = table.locations
+        below = len(root)
         for position in positions:
             # positions_under matched the root path folded, which keeps its length.
-            segments = tuple(s for s in locations[position][len(root) :].split("/") if s)
-            folded = tuple(s.lower() for s in segments)
-            if folded in self.nodes:
+            segments = tuple(filter(None, locations[position][below:].split("/")))
+            folded = tuple(map(str.lower, segments))
+            if folded in nodes:
                 continue
             key_type = table.key_type(position)
             properties = values(position)
             app_root = _set_value(properties.get("AppRoot"))
-            self.nodes[folded] = _Node(
+            nodes[folded] = _Node(
                 segments,
                 key_type,
                 key_type in _APPLICATION_KEY_TYPES and app_root is not None,
