@@ -21,7 +21,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import attrs
 
@@ -30,9 +30,6 @@ from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
 from metaclone.model.sites import SiteKind
-
-if TYPE_CHECKING:
-    from metaclone.iis6.key_values import KeyValueReader
 
 #: Element that ``iiscnfg /export /inherited`` adds beside the keys; it has no Location.
 INHERITED_PROPERTIES = "IIsInheritedProperties"
@@ -127,7 +124,14 @@ class KeySource(Protocol):
 
     def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
-    def key_value_reader(self, names: tuple[str, ...]) -> KeyValueReader: ...
+    def key_value_reader(self, names: tuple[str, ...]) -> ValueReader: ...
+
+
+class ValueReader(Protocol):
+    """The properties of the keys of a table as a reader asks for them in file order (see
+    :class:`metaclone.iis6.key_values.KeyValueReader`)."""
+
+    def values(self, position: int) -> dict[str, str] | None: ...
 
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
