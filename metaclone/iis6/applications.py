@@ -51,7 +51,8 @@ key and the service key are read; values are decoded as an XML parser would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
@@ -59,7 +60,6 @@ from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
     from metaclone.iis6.keys import KeySource, KeyTable, ServerKeyEntry
-    from metaclone.lossless import Attribute
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
 _FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
@@ -82,36 +82,68 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     """The applications of the site whose server key is ``entry``, with their virtual
     directories, in file order.
 
-    See the module documentation for how IIS 6 keys become IIS 7 applications.
+    See the module documentation for how IIS 6 keys become IIS 7 applications.  The first
+    sites read their keys one by one (the site's own key only when its pool is needed);
+    once many are read (every site of a listing), the keys are read from one search of the
+    text, in file order (:meth:`KeySource.key_value_reader`).
     """
-    tree = _Tree(entry.table, entry.table.locations[entry.position] + "/ROOT")
+    table = entry.table
+    root = table.locations[entry.position] + "/ROOT"
+    values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
+    own: Callable[[], Mapping[str, str]] = functools.partial(values, entry.position)
+    positions: Callable[[], list[int]] = functools.partial(table.positions_under, root)
+    if table.many_lookups("applications"):
+        reader = document.key_value_reader(_NODE_PROPERTIES)
+        under_roots = table.positions_under_every("ROOT")
+
+        def positions() -> list[int]:
+            return under_roots.get(root.lower(), [])
+
+        def values(position: int) -> Mapping[str, str]:
+            found = reader.values(position)
+            return found if found is not None else _key_values(table, position)
+
+        # The site's key before the keys below it: the reader goes through them in order.
+        site_values = values(entry.position)
+
+        def own() -> Mapping[str, str]:
+            return site_values
+
+    tree = _Tree(table, root, positions(), values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, entry))
+    return tree.web_applications(_OuterPools(document, own))
 
 
 class _Tree:
     """The keys at and below one site's ``ROOT``, by their folded path below it."""
 
-    def __init__(self, table: KeyTable, root: str) -> None:
-        self.nodes: dict[tuple[str, ...], _Node] = {}
+    def __init__(
+        self,
+        table: KeyTable,
+        root: str,
+        positions: list[int],
+        values: Callable[[int], Mapping[str, str]],
+    ) -> None:
+        nodes: dict[tuple[str, ...], _Node] = {}
+        self.nodes = nodes
         locations = table.locations
-        for position in table.positions_under(root):
+        below = len(root)
+        for position in positions:
             # positions_under matched the root path folded, which keeps its length.
-            segments = tuple(s for s in locations[position][len(root) :].split("/") if s)
-            folded = tuple(s.lower() for s in segments)
-            if folded in self.nodes:
+            segments = tuple(filter(None, locations[position][below:].split("/")))
+            folded = tuple(map(str.lower, segments))
+            if folded in nodes:
                 continue
             key_type = table.key_type(position)
-            properties = table.properties(position, _NODE_PROPERTIES)
+            properties = values(position)
             app_root = _set_value(properties.get("AppRoot"))
-            path = properties.get("Path")
-            self.nodes[folded] = _Node(
+            nodes[folded] = _Node(
                 segments,
                 key_type,
                 key_type in _APPLICATION_KEY_TYPES and app_root is not None,
                 _set_value(properties.get("AppPoolId")),
-                path.value if path is not None else None,
+                properties.get("Path"),
             )
 
     def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
@@ -184,7 +216,7 @@ class _Tree:
 class _OuterPools:
     """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
 
-    def __init__(self, document: KeySource, site: ServerKeyEntry) -> None:
+    def __init__(self, document: KeySource, site: Callable[[], Mapping[str, str]]) -> None:
         self._document = document
         self._site = site
         self._read = False
@@ -198,7 +230,7 @@ class _OuterPools:
 
     def _find(self) -> str | None:
         site = self._site
-        found = _set_value(site.table.properties(site.position, ("AppPoolId",)).get("AppPoolId"))
+        found = _set_value(site().get("AppPoolId"))
         if found is not None:
             return found
         # What the site key inherits: /LM/W3SVC and above, or an export's
@@ -207,12 +239,14 @@ class _OuterPools:
         return value if value is not None and value.strip() else None
 
 
-def _set_value(attribute: Attribute | None) -> str | None:
-    """The decoded value of ``attribute``; None when it is absent or blank."""
-    if attribute is None:
-        return None
-    value = attribute.value
-    return value if value.strip() else None
+def _key_values(table: KeyTable, position: int) -> dict[str, str]:
+    """The properties applications are made of that the key at ``position`` has, decoded."""
+    return {name: a.value for name, a in table.properties(position, _NODE_PROPERTIES).items()}
+
+
+def _set_value(value: str | None) -> str | None:
+    """``value``; None when it is absent or blank."""
+    return value if value is not None and value.strip() else None
 
 
 def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

@@ -11,17 +11,20 @@ site does not carry the pools.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
+from metaclone.iis6.key_values import KeyValue, key_values, raw_values
 from metaclone.iis6.keys import SITE_PATH
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Finding, Severity, Site
+from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
 if TYPE_CHECKING:
@@ -31,9 +34,26 @@ if TYPE_CHECKING:
 #: The COM+ application of a key (IIS 5 isolation mode).
 COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 _POOLS = "/LM/W3SVC/AppPools"
-_APP_POOL_ID = re.compile(r"\s(AppPoolId)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-#: AppRoot and the COM+ properties where they may be written (see _key_value).
-_KEY_PROPERTY = re.compile(r"\s(AppRoot|AppPackageID|AppWamClsid)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_PLAIN_PROTOCOLS = frozenset({"http", "https", "ftp"})
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+# Labels of letters and digits with inner hyphens; a host name of at most 63 characters keeps
+# each label within RFC 1123's 63.
+_LABEL = r"[A-Za-z0-9]++(?:-++[A-Za-z0-9]++)*+"
+# Binding information of the plain shapes (see plain_binding), up to a line end or the end.
+_PLAIN_BINDING_LINE = (
+    rf"(?:\*|{_OCTET}(?:\.{_OCTET}){{3}})?:{_PORT}:"
+    rf"(?:(?=[^:\n]{{1,63}}(?:\n|\Z))(?:\*\.)?{_LABEL}(?:\.{_LABEL})*+)?"
+)
+# A site name with no character IIS refuses (rules.SITE_NAME_FORBIDDEN, control characters)
+# and not blank, or no name.
+_NAME_CHARACTER = rf"[^{re.escape(rules.SITE_NAME_FORBIDDEN)}\x00-\x1f\x7f-\x9f]"
+_PLAIN_NAME_LINE = rf"(?:{_NAME_CHARACTER}*(?!\s){_NAME_CHARACTER}{_NAME_CHARACTER}*)?"
+_PLAIN_BINDING = re.compile(_PLAIN_BINDING_LINE)
+_PLAIN_NAME = re.compile(_PLAIN_NAME_LINE)
+# Texts joined by line ends, every one plain.
+_ALL_PLAIN_BINDINGS = re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
+_ALL_PLAIN_NAMES = re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
@@ -57,7 +77,7 @@ def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
     """The site names, ids and bindings IIS refuses, and applications in undefined pools."""
     findings: list[Finding] = []
     pools = _pool_names(table)
-    for site in sites:
+    for site in _odd_sites(sites):
         problems = [
             rules.site_name_problem(site.name) if site.name else None,
             rules.site_id_problem(site.id, rules.MAX_IIS6_SITE_ID),
@@ -83,19 +103,63 @@ def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
     return findings
 
 
+def _odd_sites(sites: Sequence[Site]) -> list[Site]:
+    """The sites whose name, id or bindings are not all of the plain shapes IIS always
+    accepts, in order: the rules need not be asked about the others (they would find
+    nothing).  Read column by column, most in one match each: most sites of a large file are
+    plain."""
+    odd = set(_odd_lines([site.name for site in sites], _PLAIN_NAME, _ALL_PLAIN_NAMES))
+    ids = list(map(attrgetter("id"), sites))
+    if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
+        odd.update(i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
+    owners = [index for index, site in enumerate(sites) for _ in site.bindings]
+    bindings = [binding for site in sites for binding in site.bindings]
+    informations = list(map(attrgetter("binding_information"), bindings))
+    odd.update(owners[i] for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS))
+    if not set(map(attrgetter("protocol"), bindings)) <= _PLAIN_PROTOCOLS or any(
+        flags is not None for flags in map(attrgetter("ssl_flags"), bindings)
+    ):
+        odd.update(owners[i] for i, binding in enumerate(bindings) if not plain_binding(binding))
+    return [sites[index] for index in sorted(odd)]
+
+
+def _odd_lines(texts: list[str], plain: re.Pattern[str], every: re.Pattern[str]) -> list[int]:
+    """The indexes of the ``texts`` that ``plain`` does not match whole: none when ``every``
+    (``plain`` for lines) matches them joined by line ends, as one match; else text by text."""
+    joined = "\n".join(texts)
+    # A text holding a line end is never plain: it would make the lines differ from the texts.
+    if joined.count("\n") == len(texts) - 1 and every.fullmatch(joined) is not None:
+        return []
+    return [index for index, text in enumerate(texts) if plain.fullmatch(text) is None]
+
+
+def plain_binding(binding: Binding) -> bool:
+    """Whether ``binding`` is an http, https or ftp binding without sslFlags written
+    ``[* or IPv4]:port:[host name]``, the shapes :func:`~metaclone.model.validation.
+    binding_problem` always accepts (IPv4 without leading zeros, port 1-65535, RFC 1123 host
+    names of at most 63 characters): most bindings of a large file, read in one match."""
+    return (
+        binding.ssl_flags is None
+        and binding.protocol in _PLAIN_PROTOCOLS
+        and _PLAIN_BINDING.fullmatch(binding.binding_information) is not None
+    )
+
+
 def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list[Finding]:
-    """Every key whose own AppPoolId names no pool: one search of the text, then the key of
-    each value found (an inherited pool is reported at the key that sets it)."""
+    """Every key whose own AppPoolId names no pool (an inherited pool is reported at the key
+    that sets it).  Only the values that name no pool are looked for key by key."""
+    written = raw_values(table, "AppPoolId")
+    undefined = None
+    if written is not None:
+        undefined = {
+            raw for raw in set(written) if _names_no_pool(decode_attribute_value(raw), pools)
+        }
     findings: list[Finding] = []
-
-    def undefined(match: re.Match[str]) -> bool:
-        raw = match.group(2) if match.group(2) is not None else match.group(3)
-        pool = decode_attribute_value(raw).strip()
-        return bool(pool) and rules.name_key(pool) not in pools
-
-    for position, _, found in _key_properties(xml.text, table, _APP_POOL_ID, undefined):
+    for found in key_values(table, ("AppPoolId",), undefined):
+        if not _names_no_pool(found.value, pools):
+            continue
         pool = found.value.strip()
-        location = table.locations[position]
+        location = table.locations[found.position]
         site = _SITE_ID.match(location)
         findings.append(
             Finding(
@@ -108,6 +172,11 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
             )
         )
     return findings
+
+
+def _names_no_pool(value: str, pools: set[str]) -> bool:
+    pool = value.strip()
+    return bool(pool) and rules.name_key(pool) not in pools
 
 
 def _pool_names(table: KeyTable) -> set[str] | None:
@@ -137,20 +206,12 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
-class _KeyValue(NamedTuple):
-    """A property a key check reads: its decoded value, where its name and its value start."""
-
-    value: str
-    name_start: int
-    value_start: int
-
-
 def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """AppRoots outside their site, then COM+ packages shared by sites, site by site and key
     by key in file order."""
     findings: list[Finding] = []
     owners: dict[tuple[str, str], list[tuple[Site, int]]] = defaultdict(list)
-    by_site = _key_values_by_site(xml.text, table)
+    by_site = _key_values_by_site(table)
     for site, entry in zip(sites, table.site_entries, strict=True):
         location = table.locations[entry.position]
         own = location.lower()
@@ -177,73 +238,46 @@ def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
     return findings
 
 
-def _key_values_by_site(
-    text: str, table: KeyTable
-) -> dict[str, list[tuple[int, dict[str, _KeyValue]]]]:
-    """The AppRoot and COM+ properties of every key below a site, by the site's folded path:
-    one search of the text, the keys in file order."""
-    by_site: dict[str, list[tuple[int, dict[str, _KeyValue]]]] = {}
+def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, KeyValue]]]]:
+    """The AppRoot and COM+ properties of every key below a site that may make a finding, by
+    the site's folded path, the keys in file order.
+
+    Left out: an AppRoot that names its own key (as IIS writes it), which is inside the
+    key's site; a COM+ value written only once, which no other site shares.
+    """
+    by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]] = {}
     folded = table.folded
-    for position, name, found in _key_properties(text, table, _KEY_PROPERTY):
-        path = folded[position]
+    found: Iterable[KeyValue] = key_values(table, ("AppRoot",))
+    packages = list(key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)))
+    if packages:
+        found = heapq.merge(found, packages, key=attrgetter("name_start"))
+    for value in found:
+        path = folded[value.position]
+        if value.name == "AppRoot" and value.value.strip().lower().rstrip("/") == path:
+            continue
         site = SITE_PATH.match(path)
         # The site's own key or one below it (as positions_under compares paths).
         if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
             continue
         keys = by_site.setdefault(site.group(), [])
-        if not keys or keys[-1][0] != position:
-            keys.append((position, {}))
-        keys[-1][1][name] = found
+        if not keys or keys[-1][0] != value.position:
+            keys.append((value.position, {}))
+        keys[-1][1][value.name] = value
     return by_site
 
 
-def _key_properties(
-    text: str,
-    table: KeyTable,
-    pattern: re.Pattern[str],
-    wanted: Callable[[re.Match[str]], bool] | None = None,
-) -> Iterator[tuple[int, str, _KeyValue]]:
-    """Every property ``pattern`` finds in the start tag of a key, in file order: the key's
-    position, the name and the value; only the matches ``wanted`` accepts, when given.
-
-    What it finds elsewhere (inside another value, in a key's content), and what is not
-    wanted, is passed over by its name only, so that a property such a match ran into is
-    still found.
-    """
-    search = pattern.search
-    at = 0
-    while (match := search(text, at)) is not None:
-        if wanted is not None and not wanted(match):
-            at = match.end(1)
-            continue
-        position = table.position_at(match.start())
-        found = _key_value(text, table, position, match) if position >= 0 else None
-        if found is None:
-            at = match.end(1)
-            continue
-        yield position, match.group(1), found
-        at = match.end()
-
-
-def _key_value(text: str, table: KeyTable, position: int, match: re.Match[str]) -> _KeyValue | None:
-    """The property ``match`` found (groups: name, double-quoted raw value, single-quoted
-    one), when it is one of the start tag of the key at ``position``: None for text inside
-    another value or in the key's content."""
-    tag = table.start_tag(position)
-    name_start = match.start(1)
-    if match.start() >= tag.end:
-        return None
-    if text.find("'", tag.start, name_start) < 0:
-        # Only double-quoted values before it: outside them when their quotes are paired.
-        if text.count('"', tag.start, name_start) % 2:
+def _repeated_com_values(table: KeyTable) -> set[str] | None:
+    """The COM+ values as written whose packages (compared as the check compares them) are
+    written more than once; None: every value is to be read."""
+    written: list[str] = []
+    for prop in COM_PLUS_PROPERTIES:
+        values = raw_values(table, prop)
+        if values is None:
             return None
-        double = match.group(2) is not None
-        raw = match.group(2) if double else match.group(3)
-        return _KeyValue(decode_attribute_value(raw), name_start, match.start(2 if double else 3))
-    exact = table.properties(position, (match.group(1),)).get(match.group(1))
-    if exact is None or exact.name_start != name_start:
-        return None
-    return _KeyValue(exact.value, name_start, exact.value_start)
+        written += values
+    package = {raw: decode_attribute_value(raw).strip().lower() for raw in set(written)}
+    uses = Counter(package[raw] for raw in written)
+    return {raw for raw, folded in package.items() if folded and uses[folded] > 1}
 
 
 def _com_package_findings(

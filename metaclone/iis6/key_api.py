@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from metaclone.errors import ParseError
 from metaclone.iis6.indexing import find_mbproperty, index_keys, rebase_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
+from metaclone.iis6.key_values import KeyValueReader
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import read_value
 from metaclone.lossless import Attribute, Element, Memo, XmlDocument
@@ -25,6 +26,9 @@ _MBPROPERTY: Memo[Element] = Memo(
 _INDEX: Memo[KeyTable] = Memo("iis6 key index", carry=rebase_keys, release=KeyTable.release)
 _INDEXED: Memo[bool] = Memo("iis6 key index built")
 _INHERITED: Memo[dict[str, dict[str, str]]] = Memo("iis6 inherited properties by service")
+_READERS: Memo[dict[tuple[str, ...], KeyValueReader]] = Memo(
+    "iis6 readers of the properties of every key, by the names read"
+)
 
 
 class MetabaseKeys:
@@ -127,6 +131,15 @@ class MetabaseKeys:
     def properties(self, key: MetabaseKey) -> dict[str, Attribute]:
         """The key's properties (its attributes other than Location), by name."""
         return {a.name: a for a in self.xml.attributes(key.start_tag) if a.name != "Location"}
+
+    def key_value_reader(self, names: tuple[str, ...]) -> KeyValueReader:
+        """The properties ``names`` of every key, read from one search of the text as the
+        keys are asked for in file order (one reader per version of the text and names)."""
+        readers = self.xml.memo(_READERS, dict)
+        found = readers.get(names)
+        if found is None:
+            found = readers[names] = KeyValueReader(self._index(), names)
+        return found
 
     def raw_value(self, key: MetabaseKey, name: str) -> str | None:
         """Property ``name`` of ``key`` exactly as written between the quotes, or None."""

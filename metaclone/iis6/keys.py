@@ -124,6 +124,15 @@ class KeySource(Protocol):
 
     def inherited(self, service: Service = ...) -> dict[str, str]: ...
 
+    def key_value_reader(self, names: tuple[str, ...]) -> ValueReader: ...
+
+
+class ValueReader(Protocol):
+    """The properties of the keys of a table as a reader asks for them in file order (see
+    :class:`metaclone.iis6.key_values.KeyValueReader`)."""
+
+    def values(self, position: int) -> dict[str, str] | None: ...
+
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
 TAG_REST = re.compile(markup.TAG_REST)
@@ -152,6 +161,10 @@ def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
 #: Lookups (of keys below a path, of sites by id) that each search every path; later ones use
 #: groups by site.
 _SEARCHES_BEFORE_GROUPING = 8
+
+
+def _AFTER_NUL(match: re.Match[str]) -> int:  # noqa: N802 (a column getter, like attrgetter)
+    return match.start() + 1
 
 
 def _site_prefix(folded: str) -> str | None:
@@ -188,6 +201,7 @@ class KeyTable:
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
         self._searches_under = 0
+        self._lookups: Counter[str] = Counter()
         self._searches_by_id = 0
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
@@ -306,6 +320,12 @@ class KeyTable:
                 )
         return found
 
+    def many_lookups(self, kind: str) -> bool:
+        """Count a lookup of ``kind`` (the applications of a site, say); whether there were
+        enough of them that reading the whole table at once pays."""
+        self._lookups[kind] += 1
+        return self._lookups[kind] > _SEARCHES_BEFORE_GROUPING
+
     def position_at(self, offset: int) -> int:
         """The position of the last key that starts at or before ``offset`` (-1: none)."""
         return bisect.bisect_right(self._starts, offset) - 1
@@ -345,6 +365,26 @@ class KeyTable:
             ]
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
         return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+
+    def positions_under_every(self, segment: str) -> dict[str, list[int]]:
+        """:meth:`positions_under` of ``<path>/<segment>`` for every path of three segments
+        (``/LM/W3SVC/1``) at once, by that location folded: one search of the paths, for a
+        reader that goes through every site (``segment`` is compared in any case)."""
+        found = self._under_every.get(segment)
+        if found is None:
+            pattern = re.compile(
+                "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
+            )
+            matches = list(pattern.finditer(self._joined))
+            positions = self._positions(map(_AFTER_NUL, matches))
+            found = self._under_every[segment] = {}
+            for match, position in zip(matches, positions, strict=True):
+                found.setdefault(match.group(1), []).append(position)
+        return found
+
+    @functools.cached_property
+    def _under_every(self) -> dict[str, dict[str, list[int]]]:
+        return {}
 
     @functools.cached_property
     def _positions_by_site(self) -> dict[str, tuple[int, ...]]:

@@ -1,0 +1,209 @@
+"""A few properties of every key at once: one search of the text per group of names.
+
+A check or a listing of every site reads two to four properties of hundreds of thousands of
+keys.  Reading them key by key (:meth:`~metaclone.iis6.keys.KeyTable.properties`) costs a
+regular-expression call or more per key; here each name is searched for in the whole text, in
+C, and only the places found are looked at.
+
+A place counts when it is a property of the start tag of the key it lies in, as
+:meth:`~metaclone.iis6.keys.KeyTable.properties` reads it: :func:`key_values` gives exactly the
+properties that method gives, for every key.  Places inside another value, inside a key's
+content or inside a longer name are passed over; when such a place runs over a real property
+(``Description="AppRoot=" AppRoot="/LM/W3SVC/1/ROOT"``), the search starts again right after
+its beginning, so that the real one is still found.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Iterator
+from itertools import groupby, islice, repeat
+from operator import attrgetter
+from typing import NamedTuple
+
+from metaclone.iis6.keys import KeyTable
+from metaclone.lossless.values import decode_attribute_value
+
+_CHUNK = 4096
+_PREVIOUS = (-1).__add__
+#: From a key's "<" to the name of one of its properties: the key's name and the attributes
+#: before it, their values in double quotes (which may hold ">" and "'"), then white space.
+_BEFORE_PROPERTY = re.compile(r"""<[^>'"]*+(?:"[^"]*+"[^>'"]*+)*+(?<=\s)""")
+_NEEDS_DECODING = ("&", "\t", "\n", "\r")
+
+
+class KeyValue(NamedTuple):
+    """A property of a key: the key's position, the name, the decoded value, and where the
+    name and the value start."""
+
+    position: int
+    name: str
+    value: str
+    name_start: int
+    value_start: int
+
+
+def key_values(
+    table: KeyTable, names: Iterable[str], raw: Collection[str] | None = None
+) -> Iterator[KeyValue]:
+    """Every property called one of ``names`` that a key of ``table`` has, in file order;
+    only those whose value is written as one of ``raw`` (between the quotes), when given."""
+    if raw is not None and not raw:
+        return iter(())
+    searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), raw)]
+    if len(searches) == 1:
+        return searches[0]
+    return heapq.merge(*searches, key=attrgetter("name_start"))
+
+
+def raw_values(table: KeyTable, name: str) -> list[str] | None:
+    """What every place that reads like property ``name`` holds between its quotes: every
+    value of the property is among them.  None when one of them holds ``name`` itself: it
+    may run over a real property, whose value is then not among them (see the module
+    documentation)."""
+    # One of the two value groups matched; findall gives "" for the other.
+    pattern = _patterns((name,), None)[0]
+    values = [double + single for _, double, single in pattern.findall(table.text)]
+    return None if name in "\0".join(values) else values
+
+
+class KeyValueReader:
+    """The properties ``names`` of the keys of ``table``, read from one search as a reader
+    asks for the keys in file order (the applications of every site): only the values of
+    the keys not yet asked for are held, a few at a time."""
+
+    def __init__(self, table: KeyTable, names: tuple[str, ...]) -> None:
+        # One search per pattern, each in file order: merged key by key as they are read.
+        self._searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), None)]
+        self._pending = [next(search, None) for search in self._searches]
+        self._next_position = 0
+
+    def values(self, position: int) -> dict[str, str] | None:
+        """The decoded values of the key at ``position``, by name; None when a key after it
+        was asked for already (its values are gone: read them from the key)."""
+        if position < self._next_position:
+            return None
+        self._next_position = position + 1
+        values: dict[str, str] = {}
+        for index, search in enumerate(self._searches):
+            pending = self._pending[index]
+            while pending is not None and pending.position < position:
+                pending = next(search, None)
+            while pending is not None and pending.position == position:
+                values[pending.name] = pending.value
+                pending = next(search, None)
+            self._pending[index] = pending
+        return values
+
+
+def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pattern[str]]:
+    """One pattern per first letter of ``names``, each starting with the letters its names
+    share: a pattern that starts with literal text is searched for quickly (in C).  Groups:
+    the name, the value in double quotes, the value in single quotes."""
+    if raw is None:
+        double, single = '[^"]*', "[^']*"
+    else:
+        double = _alternatives(value for value in sorted(raw) if '"' not in value)
+        single = _alternatives(value for value in sorted(raw) if "'" not in value)
+    patterns = []
+    for _, group in groupby(names, lambda name: name[:1]):
+        same = list(group)
+        prefix = _common_prefix(same)
+        rests = "|".join(re.escape(name[len(prefix) :]) for name in same)
+        patterns.append(
+            re.compile(rf"({re.escape(prefix)}(?:{rests}))\s*=\s*(?:\"({double})\"|'({single})')")
+        )
+    return patterns
+
+
+def _alternatives(values: Iterable[str]) -> str:
+    """A pattern that matches exactly ``values`` (none: nothing)."""
+    escaped = [re.escape(value) for value in values]
+    return "|".join(escaped) if escaped else "(?!)"
+
+
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    length = 0
+    while length < len(first) and first[length] == last[length]:
+        length += 1
+    return first[:length]
+
+
+def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
+    """What ``pattern`` finds that is a property of a key, in file order.
+
+    Matches are read in chunks, column by column (see :func:`_plain_chunk`); a chunk with an
+    odd place in it is read match by match.
+    """
+    text = table.text
+    matches = pattern.finditer(text)
+    while chunk := list(islice(matches, _CHUNK)):
+        plain = _plain_chunk(table, chunk)
+        if plain is not None:
+            yield from plain
+            continue
+        for match in chunk:
+            hit = _hit(table, match)
+            if hit is not None:
+                yield hit
+                continue
+            # Passed over: a place that starts inside it is searched for again.
+            again = pattern.search(text, match.start() + 1)
+            if again is not None and again.start() < match.end():
+                matches = pattern.finditer(text, again.start())
+                break
+
+
+def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> list[KeyValue] | None:
+    """The properties ``chunk`` found, when every match is plainly one: in a value written in
+    double quotes, after the white space that follows the start of the key it lies in and
+    the attributes before it, all in double quotes (:data:`_BEFORE_PROPERTY`).  None when one
+    is not: each is then looked at on its own."""
+    text, starts = table.text, table.starts
+    name_starts = list(map(re.Match.start, chunk))
+    # A name never starts where a key does.
+    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), name_starts)))
+    if positions[0] < 0:
+        return None
+    key_starts = map(starts.__getitem__, positions)
+    raws = list(map(re.Match.group, chunk, repeat(2)))
+    before = map(_BEFORE_PROPERTY.fullmatch, repeat(text), key_starts, name_starts)
+    if raws.count(None) or not all(before):
+        return None
+    names = map(re.Match.group, chunk, repeat(1))
+    value_starts = map(re.Match.start, chunk, repeat(2))
+    values: Iterable[str] = raws
+    if any(c in "\0".join(raws) for c in _NEEDS_DECODING):
+        values = map(decode_attribute_value, raws)
+    columns = zip(positions, names, values, name_starts, value_starts, strict=True)
+    return list(map(tuple.__new__, repeat(KeyValue), columns))
+
+
+def _hit(table: KeyTable, match: re.Match[str]) -> KeyValue | None:
+    """The property ``match`` found, when it is one of the start tag of the key it lies in."""
+    text = table.text
+    name_start = match.start()
+    if name_start == 0 or not text[name_start - 1].isspace():
+        return None  # inside a longer name, or right after a quote
+    position = bisect_right(table.starts, name_start - 1) - 1
+    if position < 0:
+        return None
+    start = table.starts[position]
+    name = match.group(1)
+    double = match.group(2) is not None
+    if (
+        text.find(">", start, name_start) < 0
+        and text.find("'", start, name_start) < 0
+        and text.count('"', start, name_start) % 2 == 0
+    ):
+        # Still in the start tag, and outside the values before it (their quotes pair up).
+        raw = match.group(2) if double else match.group(3)
+        value_start = match.start(2 if double else 3)
+        return KeyValue(position, name, decode_attribute_value(raw), name_start, value_start)
+    exact = table.properties(position, (name,)).get(name)
+    if exact is None or exact.start + len(exact.leading) != name_start:
+        return None
+    return KeyValue(position, name, exact.value, name_start, exact.value_start)
