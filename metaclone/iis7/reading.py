@@ -192,11 +192,14 @@ class SiteReading(AppHostBase):
                     sites.append(self._read_site(entry, index, line))
                     continue
                 own_start = entry.server_auto_start
-                web = _web_bindings(parts) if own_start and not self._sslcerts else None
-                if web is not None and own_start:
+                web = None if self._sslcerts else _web_bindings(parts)
+                if web is None:
+                    sites.append(self._quick_site(entry, parts, index, line))
+                elif own_start:
                     sites.append(self._own_web_site(entry, own_start, web, line))
                 else:
-                    sites.append(self._quick_site(entry, parts, index, line))
+                    # Its state comes from <siteDefaults>.
+                    sites.append(self._effective_site(entry, line, own_start, web, is_ftp=False))
             # Freed before the collector runs again, which would walk them all.
             del quick
         return tuple(sites)
