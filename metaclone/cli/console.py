@@ -87,7 +87,7 @@ class Console:
         listed = list(lines)
         if not listed:
             return
-        if "".join(listed).isprintable():
+        if all(map(str.isprintable, listed)):
             # Nothing to escape in any line (the usual case), checked in one pass.
             self._write_large("\n".join(listed) + "\n")
             return

@@ -17,7 +17,7 @@ from metaclone.cli.outputs import (
 )
 from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Application, Site, SiteKind, SiteSettings
+from metaclone.model.sites import Application, Site, SiteKind
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
@@ -109,51 +109,29 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
     return data
 
 
-# How the JSON text of a site without settings ends ("settings" is the last field of
-# Site.to_json).
-_NO_SETTINGS = '"settings": null}'
+def _encoded_sites(
+    doc: ConfigDocument,
+    sites: Sequence[Site],
+    listed: Sequence[Site],
+    every_applications: Sequence[Sequence[Application]] | None,
+) -> Iterator[str]:
+    """The JSON text of each site of ``sites`` as :func:`_site_json` gives it, with the
+    settings of the same site in ``listed`` and (when given) its applications."""
+    import json
 
+    from metaclone.cli.site_json import SiteJson
 
-class _SiteEncoder:
-    """The JSON text of listed sites.  Most sites of a large file share their settings (one
-    value each, see :class:`~metaclone.iis7.site_settings.SettingsMerge`): each is encoded
-    once and its text put into that of every site that has it."""
-
-    def __init__(self, doc: ConfigDocument) -> None:
-        import json
-
-        self._doc = doc
-        self._dumps = json.dumps
-        self._settings: dict[int, tuple[SiteSettings, str]] = {}
-
-    def encoded(
-        self,
-        sites: Sequence[Site],
-        listed: Sequence[Site],
-        applications: Sequence[Sequence[Application]] | None,
-    ) -> Iterator[str]:
-        """Each site of ``sites`` as ``_site_json`` gives it, with the settings of the same
-        site in ``listed`` and (when given) its ``applications``."""
-        dumps = self._dumps
-        doc = self._doc
-        for at, site in enumerate(sites):
-            full = listed[at]
-            text = dumps(_site_json(doc, site))
-            if full.settings is not None and text.endswith(_NO_SETTINGS):
-                text = text[: -len("null}")] + self._settings_text(full.settings) + "}"
-            elif full.settings is not site.settings:
-                text = dumps(_site_json(doc, full))
-            if applications is not None:
-                listing = dumps([a.to_json() for a in applications[at]])
-                text = f'{text[:-1]}, "applications": {listing}}}'
-            yield text
-
-    def _settings_text(self, settings: SiteSettings) -> str:
-        known = self._settings.get(id(settings))
-        if known is None:
-            # The value is kept with its text, so that its id stays its own.
-            known = self._settings[id(settings)] = (settings, self._dumps(settings.to_json()))
-        return known[1]
+    encoder = SiteJson()
+    for at, site in enumerate(sites):
+        full = listed[at]
+        if doc.sslcerts_known:
+            text = json.dumps(_site_json(doc, full))
+        else:
+            text = encoder.site(site, full.settings)
+        if every_applications is not None:
+            applications = json.dumps([a.to_json() for a in every_applications[at]])
+            text = f'{text[:-1]}, "applications": {applications}}}'
+        yield text
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
@@ -174,7 +152,7 @@ def _list_sites(
         # still hold an error.  Then each site is encoded as it is printed.
         listed = [doc.with_settings(s) for s in sites]
         every = [doc.applications(s) for s in sites] if args.applications else None
-        encoded = _SiteEncoder(doc).encoded(sites, listed, every)
+        encoded = _encoded_sites(doc, sites, listed, every)
         console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
