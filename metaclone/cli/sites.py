@@ -17,7 +17,7 @@ from metaclone.cli.outputs import (
 )
 from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Application, Site, SiteKind
+from metaclone.model.sites import Application, Site, SiteKind, SiteSettings
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
@@ -57,11 +57,10 @@ def _binding_certificates(site: Site) -> str:
     """What :func:`site_line` shows of the certificates of a site with https bindings and no
     certificate of its own (:attr:`Site.waiting_for_certificate`, the bindings looked at once)."""
     secure = [b for b in site.bindings if b.is_secure]
-    on_bindings = sorted(
-        {f"{b.certificate.thumbprint} ({b.certificate.store})" for b in secure if b.certificate}
-    )
-    if on_bindings:
-        return ", ".join(on_bindings)
+    if any(b.certificate for b in secure):
+        return ", ".join(
+            sorted({f"{c.thumbprint} ({c.store})" for b in secure if (c := b.certificate)})
+        )
     if not secure:
         return "-"
     if site.certificate_known:
@@ -112,22 +111,24 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
 def _encoded_sites(
     doc: ConfigDocument,
     sites: Sequence[Site],
-    listed: Sequence[Site],
+    settings: Sequence[SiteSettings | None],
     every_applications: Sequence[Sequence[Application]] | None,
 ) -> Iterator[str]:
     """The JSON text of each site of ``sites`` as :func:`_site_json` gives it, with the
-    settings of the same site in ``listed`` and (when given) its applications."""
+    settings in ``settings`` at the same place and (when given) its applications."""
     import json
 
     from metaclone.cli.site_json import SiteJson
 
     encoder = SiteJson()
     for at, site in enumerate(sites):
-        full = listed[at]
         if doc.sslcerts_known:
-            text = json.dumps(_site_json(doc, full))
+            data = _site_json(doc, site)
+            own = settings[at]
+            data["settings"] = own.to_json() if own is not None else None
+            text = json.dumps(data)
         else:
-            text = encoder.site(site, full.settings)
+            text = encoder.site(site, settings[at])
         if every_applications is not None:
             applications = json.dumps([a.to_json() for a in every_applications[at]])
             text = f'{text[:-1]}, "applications": {applications}}}'
@@ -150,9 +151,10 @@ def _list_sites(
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         # The file is read before anything is printed: a site's settings or applications may
         # still hold an error.  Then each site is encoded as it is printed.
-        listed = [doc.with_settings(s) for s in sites]
+        # Only the settings are kept: a copy of every site would be held to the end.
+        settings = [doc.with_settings(s).settings for s in sites]
         every = [doc.applications(s) for s in sites] if args.applications else None
-        encoded = _encoded_sites(doc, sites, listed, every)
+        encoded = _encoded_sites(doc, sites, settings, every)
         console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
