@@ -15,6 +15,7 @@ workflow never asks which format it has.
 from __future__ import annotations
 
 import enum
+import re
 from typing import TYPE_CHECKING
 
 import attrs
@@ -79,6 +80,39 @@ class Handover:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+# At a cmd prompt %NAME% is replaced by the variable's value even between double quotes, and
+# there is no escape for it there (%% only works in batch files); an undefined NAME is left as
+# typed.  The lookahead finds overlapping pairs: in a%b%c% both b and c are looked up.
+_CMD_VARIABLE = re.compile(r"%(?=([^%]+)%)")
+
+
+def cmd_variables(text: str) -> tuple[str, ...]:
+    """The variable names cmd would look up in ``text`` pasted at a prompt, in order."""
+    return tuple(dict.fromkeys(match.group(1) for match in _CMD_VARIABLE.finditer(text)))
+
+
+def expansion_warnings(handover: Handover) -> list[str]:
+    """Warnings for the names and files the steps print that hold ``%NAME%``: pasted at a
+    cmd prompt, the step would name another site or file if such a variable is set."""
+    values = {
+        "site name": (handover.original.name, handover.placeholder.name),
+        "file name": (handover.file, handover.certificate_file or ""),
+    }
+    warnings = []
+    for what, texts in values.items():
+        for text in dict.fromkeys(texts):
+            names = cmd_variables(text)
+            if names:
+                checks = ", ".join(f"set {name}" for name in names)
+                warnings.append(
+                    f"the {what} {text!r} holds text between % signs, which cmd replaces with "
+                    "the value of a variable of that name even inside quotes: before pasting a "
+                    f"step that holds it, check that {checks} answers that the variable is not "
+                    "defined"
+                )
+    return warnings
 
 
 def _import_certificate(handover: Handover, *, powershell: bool = True) -> list[str]:

@@ -27,7 +27,7 @@ from metaclone.errors import (
     SiteNameError,
     SiteNotFoundError,
 )
-from metaclone.handover import Handover, Stage
+from metaclone.handover import Handover, Stage, expansion_warnings
 from metaclone.httpsys import HttpSysPlan, resolution_order
 from metaclone.messages import listing
 from metaclone.model.lookup import site_key
@@ -359,6 +359,7 @@ def _begin(
         changes.append("removed every other site from the document, for appcmd add site /in")
     handover = Handover(Stage.BEGIN, original, placeholder, file, plan, only_new=only_new)
     steps = doc.placeholder_steps(handover)
+    warnings.extend(expansion_warnings(handover))
     return WorkflowResult(
         original, placeholder, chosen, plan, tuple(changes), steps, tuple(warnings), notes
     )
@@ -495,6 +496,7 @@ def _finish(
         deleted=delete,
     )
     steps = doc.placeholder_steps(handover)
+    warnings.extend(expansion_warnings(handover))
     return WorkflowResult(
         original, remaining, certificate, plan, tuple(changes), steps, tuple(warnings), notes
     )

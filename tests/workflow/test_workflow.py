@@ -28,7 +28,7 @@ from metaclone.errors import (
     PlaceholderExistsError,
     PreviousConfigError,
 )
-from metaclone.handover import IISCNFG, IISWEB
+from metaclone.handover import IISCNFG, IISWEB, cmd_variables
 from metaclone.model.rules import copy_name
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
@@ -699,3 +699,58 @@ def test_a_placeholder_is_a_site_with_exactly_the_tls_bindings(
         # An original without TLS bindings takes them back from a copy of itself.
         others = {b for b in mine if b.startswith("http/")}
         assert (problem is None) == (others == {b for b in theirs if b.startswith("http/")})
+
+
+# -- names that cmd would expand in the printed steps ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Shop", ()),
+        ("50% off", ()),
+        ("100%% sure", ()),
+        ("Shop %TEMP%", ("TEMP",)),
+        ("a%b%c%", ("b", "c")),
+        ("%x% and %x%", ("x", " and ")),
+    ],
+)
+def test_cmd_variables_are_the_names_a_prompt_looks_up(
+    text: str, names: tuple[str, ...]
+) -> None:
+    assert cmd_variables(text) == names
+
+
+@pytest.mark.parametrize("path", [IIS7, IIS6], ids=lambda p: p.name)
+def test_a_name_holding_a_cmd_variable_is_warned_about_in_begin_and_finish(
+    capsys: pytest.CaptureFixture[str], work: Path, path: Path
+) -> None:
+    source = work / path.name
+    renamed = work / f"renamed-{path.name}"
+    status, _, err = run(
+        capsys, "rename", source, "--site", "Shop", "--name", "Shop %windir%", "-o", renamed
+    )
+    assert status == EXIT_OK, err
+    begun = work / f"begun-{path.name}"
+    status, _, err = run(
+        capsys, "placeholder", "begin", renamed, "--site", "Shop %windir%", "--thumbprint",
+        THUMB, "-o", begun,
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    warnings = [line for line in err.splitlines() if line.startswith("metaclone: warning:")]
+    about = [line for line in warnings if "'Shop %windir%'" in line]
+    assert len(about) == 1, warnings
+    assert "check that set windir answers" in about[0]
+    status, _, err = run(
+        capsys, "placeholder", "finish", begun, "--site", "Shop %windir%", "--placeholder",
+        "Shop %windir% (placeholder)", "--thumbprint", NEW, "-o", work / "done",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "check that set windir answers" in err
+
+
+def test_names_without_a_pair_of_percent_signs_give_no_such_warning(
+    capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    begun(capsys, work, IIS7)
+    assert "between % signs" not in capsys.readouterr().err
