@@ -89,7 +89,8 @@ class Console:
             return
         if all(map(str.isprintable, listed)):
             # Nothing to escape in any line (the usual case), checked in one pass.
-            self._write_large("\n".join(listed) + "\n")
+            listed.append("")  # the last line's end, without another copy of the text
+            self._write_large("\n".join(listed))
             return
         self._write_large("".join([f"{visible(line)}\n" for line in listed]))
 

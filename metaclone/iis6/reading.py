@@ -152,7 +152,12 @@ class SiteReader:
         line, counted = 1, 0
         with paused_garbage_collection():
             if scanned is not None:
-                return tuple(self._read_scanned(scanned))
+                for found in scanned:
+                    line += text.count("\n", counted, found.start)
+                    counted = found.start
+                    result.append(
+                        self.site_from(found.service, found.id, found.start, line, found.properties)
+                    )
             else:
                 table = index()
                 for entry in table.site_entries:
@@ -161,64 +166,6 @@ class SiteReader:
                     counted = start
                     result.append(self.site_at(entry.service, entry.id, start, line))
         return tuple(result)
-
-    def _read_scanned(self, scanned: list[ScannedSite]) -> list[Site]:
-        """The sites :func:`scan_sites` found, as :meth:`site_from` reads them.
-
-        A site whose values are written as IIS writes them (TRUE or FALSE, nothing to decode)
-        is read here, with the work of :meth:`site_from` written out in one loop; its
-        certificate is worked out once per distinct SSLCertHash and SSLStoreName text.  Any
-        other site is read by :meth:`site_from`.
-        """
-        text = self.xml.text
-        result: list[Site] = []
-        append = result.append
-        certificates: dict[_CertificateKey, tuple[CertificateRef | None, tuple[str, ...]]] = {}
-        line, counted = 1, 0
-        for service, ident, start, properties in scanned:
-            # Lines are counted from one site to the next: one pass over the text in all.
-            line += text.count("\n", counted, start)
-            counted = start
-            comment, flag, plain, secure, thumbprint, store = properties
-            if (
-                flag not in _FLAGS_AS_WRITTEN
-                or (comment and not _as_written(comment))
-                or (plain and not _as_written(plain, "\n"))
-                or (secure and not _as_written(secure, "\n"))
-            ):
-                append(self.site_from(service, ident, start, line, properties))
-                continue
-            key = (service, thumbprint, store)
-            known = certificates.get(key)
-            if known is None:
-                known = certificates[key] = self._certificate(service, thumbprint, store)
-            certificate = known[0]
-            bindings: list[Binding] = []
-            if plain:
-                protocol = service.plain_protocol
-                for entry in plain.split("\n"):
-                    information = entry.strip()
-                    if information:
-                        bindings.append(build_binding(protocol, information, None, None))
-            if secure:
-                for entry in secure.split("\n"):
-                    information = entry.strip()
-                    if information:
-                        bindings.append(build_binding("https", information, None, certificate))
-            append(
-                build_site(
-                    ident,
-                    comment or "",
-                    flag != "FALSE",
-                    tuple(bindings),
-                    certificate,
-                    service.kind,
-                    line,
-                    True,
-                    known[1],
-                )
-            )
-        return result
 
     def read_entry(self, entry: ServerKeyEntry) -> Site:
         """The site of a server key of the index."""
@@ -376,22 +323,3 @@ def _tag_at(text: str, start: int, key_type: str) -> Tag:
         raise AssertionError(f"<{key_type}> at offset {start} has no end")
     kind = TagKind.EMPTY if rest.group(1) else TagKind.START
     return Tag(kind, key_type, start, rest.end())
-
-
-# ServerAutoStart as IIS writes it, or absent.
-_FLAGS_AS_WRITTEN = frozenset({None, "TRUE", "FALSE"})
-
-# What a site's certificate is worked out from: its service, SSLCertHash and SSLStoreName text.
-_CertificateKey = tuple[Service, str | None, str | None]
-
-
-def _as_written(raw: str, line_end: str = "") -> bool:
-    """Whether the attribute value written as ``raw`` reads as written, a ``line_end`` in it
-    aside: no reference, tab or other line end for an XML parser to turn into something
-    else."""
-    return (
-        "&" not in raw
-        and "\t" not in raw
-        and "\r" not in raw
-        and (line_end == "\n" or "\n" not in raw)
-    )

@@ -1,10 +1,10 @@
 """The one-pass listing of an IIS 6 metabase reads every value a site is made of exactly as the
 exact reader does, however the value is written.
 
-The listing reads a server key whose values are written as IIS writes them in one loop, and
-any other through the general reader: values with references, tabs, carriage returns, other
-spellings of TRUE and FALSE, single quotes, other attribute orders, comments and CDATA between
-the keys must give the same sites as ``loads(data, exact=True)``, or the same error.
+The listing pass reads the properties of every server key from its start tag and takes
+shortcuts where a value needs no decoding: values with references, tabs, carriage returns,
+other spellings of TRUE and FALSE, single quotes, other attribute orders, comments and CDATA
+between the keys must give the same sites as ``loads(data, exact=True)``, or the same error.
 """
 
 from __future__ import annotations
