@@ -23,6 +23,12 @@ the task only (imports excluded).  A scaling run repeats the tasks on N/10 sites
     python benchmarks/bench.py --sites 5000 --repeat 1
     python benchmarks/bench.py --profile clone --format iis7 --sites 50000
     python benchmarks/bench.py --ten-clones --sites 50000  # ten clones in one process vs one
+    python benchmarks/bench.py --cli --small --python /tmp/venv/bin/python  # commands.py
+
+``--cli`` times every command as a fresh process (``benchmarks/commands.py``); ``--python PATH``
+runs those processes with another interpreter, such as a virtual environment's with the package
+installed by ``pip install .`` (as users have it, and without the global interpreter's start-up
+hooks).
 
 ``--ten-clones`` runs, in fresh processes interleaved in rounds, one clone and ten successive
 clones of the first site after ``metaclone.load``, and reports the median time of the clones
@@ -89,8 +95,13 @@ def _baseline_clone(path: str, file_format: str) -> dict[str, float]:
 
     started = time.perf_counter()
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_blank_text=False, remove_comments=False, strip_cdata=False,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        strip_cdata=False,
     )
     tree = etree.parse(path, parser)
     parsed = time.perf_counter()
@@ -117,8 +128,12 @@ def _baseline_clone(path: str, file_format: str) -> dict[str, float]:
     parent.insert(parent.index(site) + 1, clone)
     data = etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
     done = time.perf_counter()
-    return {"load_s": parsed - started, "op_s": done - parsed, "total_s": done - started,
-            "output_bytes": float(len(data))}
+    return {
+        "load_s": parsed - started,
+        "op_s": done - parsed,
+        "total_s": done - started,
+        "output_bytes": float(len(data)),
+    }
 
 
 def _metaclone_task(path: str, task: str) -> dict[str, float]:
@@ -130,16 +145,25 @@ def _metaclone_task(path: str, task: str) -> dict[str, float]:
     if task == "sites":
         count = len(doc.sites)
         done = time.perf_counter()
-        return {"load_s": loaded - started, "op_s": done - loaded, "total_s": done - started,
-                "sites": float(count)}
+        return {
+            "load_s": loaded - started,
+            "op_s": done - loaded,
+            "total_s": done - started,
+            "sites": float(count),
+        }
     for number in range(10 if task == "clone10" else 1):
         doc.clone_site(FIRST_SITE_ID, new_name=f"{CLONE_NAME}-{number}" if number else CLONE_NAME)
     cloned = time.perf_counter()
     data = doc.to_bytes()
     done = time.perf_counter()
-    return {"load_s": loaded - started, "op_s": done - loaded, "clone_s": cloned - loaded,
-            "to_bytes_s": done - cloned, "total_s": done - started,
-            "output_bytes": float(len(data))}
+    return {
+        "load_s": loaded - started,
+        "op_s": done - loaded,
+        "clone_s": cloned - loaded,
+        "to_bytes_s": done - cloned,
+        "total_s": done - started,
+        "output_bytes": float(len(data)),
+    }
 
 
 def run_worker(task: str, file_format: str, path: str) -> dict[str, Any]:
@@ -222,14 +246,27 @@ def run_once(task: str, file_format: str, path: Path) -> dict[str, Any]:
     python_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     env = dict(os.environ, PYTHONPATH=python_path)
     completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", task,
-         "--format", file_format, str(path)],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            task,
+            "--format",
+            file_format,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if completed.returncode != 0:
-        return {"error": f"worker exited {completed.returncode}: "
-                         + completed.stderr.strip().splitlines()[-1:][0][:300]
-                if completed.stderr.strip() else f"worker exited {completed.returncode}"}
+        return {
+            "error": f"worker exited {completed.returncode}: "
+            + completed.stderr.strip().splitlines()[-1:][0][:300]
+            if completed.stderr.strip()
+            else f"worker exited {completed.returncode}"
+        }
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
@@ -280,8 +317,10 @@ def report(results: dict[str, Any]) -> str:
     )
     lines.append(f"Best of {results['repeat']} rounds of every task; each run a fresh process.")
     lines.append("")
-    lines.append("| format | sites | file MB | task | total s | load/parse s | rest s "
-                 "| peak RSS MiB | peak above imports MiB |")
+    lines.append(
+        "| format | sites | file MB | task | total s | load/parse s | rest s "
+        "| peak RSS MiB | peak above imports MiB |"
+    )
     lines.append("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     for entry in results["measurements"]:
         result = entry["result"]
@@ -293,27 +332,40 @@ def report(results: dict[str, Any]) -> str:
             f"{_fmt_mib(result, 'peak_above_imports_mib')} |"
         )
     lines.append("")
-    lines.append("| format | (b)/(c) time | (b)/(c) peak memory | `sites` alone s | "
-                 "`sites` / lxml parse | load + `sites` s | scaling (a) | scaling (b) "
-                 "| scaling (c) |")
+    lines.append(
+        "| format | (b)/(c) time | (b)/(c) peak memory | `sites` alone s | "
+        "`sites` / lxml parse | load + `sites` s | scaling (a) | scaling (b) "
+        "| scaling (c) |"
+    )
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     verdicts: list[str] = []
     for file_format in results["formats"]:
-        big = {e["task"]: e["result"] for e in results["measurements"]
-               if e["format"] == file_format and e["sites"] == results["sites"]}
-        small = {e["task"]: e["result"] for e in results["measurements"]
-                 if e["format"] == file_format and e["sites"] != results["sites"]}
+        big = {
+            e["task"]: e["result"]
+            for e in results["measurements"]
+            if e["format"] == file_format and e["sites"] == results["sites"]
+        }
+        small = {
+            e["task"]: e["result"]
+            for e in results["measurements"]
+            if e["format"] == file_format and e["sites"] != results["sites"]
+        }
         time_ratio = _ratio(big["clone"], big["baseline"], "total_s")
         memory_ratio = _ratio(big["clone"], big["baseline"], "peak_above_imports_mib")
-        scaling = {task: (_ratio(big[task], small[task], "total_s") if task in small else None)
-                   for task in TASKS}
+        scaling = {
+            task: (_ratio(big[task], small[task], "total_s") if task in small else None)
+            for task in TASKS
+        }
         sites_result = big["sites"]
         sites_alone = None if "error" in sites_result else float(sites_result["best_op_s"])
         baseline = big["baseline"]
         # Against lxml's parse of the same file in the same rounds: a figure that holds when
         # the machine's speed drifts.
-        versus_parse = (None if sites_alone is None or "error" in baseline
-                        else sites_alone / float(baseline["load_s"]))
+        versus_parse = (
+            None
+            if sites_alone is None or "error" in baseline
+            else sites_alone / float(baseline["load_s"])
+        )
         lines.append(
             f"| {file_format} | {_fmt_ratio(time_ratio)} | {_fmt_ratio(memory_ratio)} | "
             f"{'—' if sites_alone is None else f'{sites_alone:.2f}'} | "
@@ -330,7 +382,8 @@ def report(results: dict[str, Any]) -> str:
             f"{_verdict(None if sites_alone is None else sites_alone < TARGET_SITES_SECONDS)}; "
             f"10× sites ≤ {TARGET_SCALING:.0f}× time: "
             + _verdict(
-                None if scaling["clone"] is None or scaling["sites"] is None
+                None
+                if scaling["clone"] is None or scaling["sites"] is None
                 else max(scaling["clone"], scaling["sites"]) <= TARGET_SCALING
             )
         )
@@ -339,8 +392,9 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_benchmarks(sites: int, formats: Sequence[str], repeat: int, seed: int,
-                   scaling: bool) -> dict[str, Any]:
+def run_benchmarks(
+    sites: int, formats: Sequence[str], repeat: int, seed: int, scaling: bool
+) -> dict[str, Any]:
     """Every task on every file, ``repeat`` rounds of one run each.
 
     Rounds rather than consecutive repeats: the speed of a shared machine drifts over minutes,
@@ -348,25 +402,43 @@ def run_benchmarks(sites: int, formats: Sequence[str], repeat: int, seed: int,
     chance of a quiet moment and the ratios compare like with like.
     """
     sizes = [sites // 10, sites] if scaling and sites >= 10 else [sites]
-    cases = [(file_format, size, generated_file(file_format, size, seed), task)
-             for file_format in formats for size in sizes for task in TASKS]
+    cases = [
+        (file_format, size, generated_file(file_format, size, seed), task)
+        for file_format in formats
+        for size in sizes
+        for task in TASKS
+    ]
     runs: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
     for round_number in range(1, repeat + 1):
         for file_format, size, path, task in cases:
-            print(f"  round {round_number}/{repeat}  {file_format} {size:>7,} sites  "
-                  f"{task:<8} ...", end="", flush=True, file=sys.stderr)
+            print(
+                f"  round {round_number}/{repeat}  {file_format} {size:>7,} sites  {task:<8} ...",
+                end="",
+                flush=True,
+                file=sys.stderr,
+            )
             result = run_once(task, file_format, path)
             shown = result.get("error") or f"{float(result['total_s']):.2f} s"
             print(f" {shown}", file=sys.stderr)
             runs.setdefault((file_format, size, task), []).append(result)
     measurements = [
-        {"format": file_format, "sites": size, "task": task,
-         "file_mb": path.stat().st_size / 1_000_000,
-         "result": summarize(runs[(file_format, size, task)])}
+        {
+            "format": file_format,
+            "sites": size,
+            "task": task,
+            "file_mb": path.stat().st_size / 1_000_000,
+            "result": summarize(runs[(file_format, size, task)]),
+        }
         for file_format, size, path, task in cases
     ]
-    return {"machine": machine(), "sites": sites, "repeat": repeat, "seed": seed,
-            "formats": list(formats), "measurements": measurements}
+    return {
+        "machine": machine(),
+        "sites": sites,
+        "repeat": repeat,
+        "seed": seed,
+        "formats": list(formats),
+        "measurements": measurements,
+    }
 
 
 def profile(task: str, file_format: str, sites: int, seed: int, limit: int) -> str:
@@ -390,22 +462,43 @@ def profile(task: str, file_format: str, sites: int, seed: int, limit: int) -> s
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="metaclone vs lxml benchmark")
     parser.add_argument("--sites", type=int, default=50_000)
-    parser.add_argument("--format", dest="formats", action="append", choices=FORMATS,
-                        help="format to measure (repeatable; default both)")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=FORMATS,
+        help="format to measure (repeatable; default both)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best of)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-scaling", action="store_true", help="skip the N/10 run")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--profile", choices=TASKS, help="profile one task instead")
     parser.add_argument("--limit", type=int, default=30, help="rows of profile output")
-    parser.add_argument("--cli", action="store_true",
-                        help="time every command as a fresh process (benchmarks/commands.py)")
-    parser.add_argument("--small", action="store_true",
-                        help="with --cli: ~100 KB files instead of --sites")
-    parser.add_argument("--ten-clones", action="store_true",
-                        help="ten successive clones in one process against one clone")
-    parser.add_argument("--bytecode", action="store_true",
-                        help="with --cli: run with compiled modules, as an installed package")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="time every command as a fresh process (benchmarks/commands.py)",
+    )
+    parser.add_argument(
+        "--small", action="store_true", help="with --cli: ~100 KB files instead of --sites"
+    )
+    parser.add_argument(
+        "--ten-clones",
+        action="store_true",
+        help="ten successive clones in one process against one clone",
+    )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="with --cli: run with compiled modules, as an installed package",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="with --cli: run the commands and baselines with this interpreter "
+        "(e.g. a venv's, with the package installed), from a scratch folder",
+    )
     parser.add_argument("--worker", choices=TASKS + CLONE_TASKS[1:], help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -438,8 +531,10 @@ def ten_clones(sites: int, formats: Sequence[str], repeat: int, seed: int) -> st
     """One clone against ten successive clones after load, fresh processes, in rounds."""
     import statistics
 
-    lines = ["| format | sites | 1 clone s | 10 clones s | ratio | peak RSS MiB (10) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| format | sites | 1 clone s | 10 clones s | ratio | peak RSS MiB (10) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for file_format in formats:
         path = generated_file(file_format, sites, seed)
         runs: dict[str, list[dict[str, Any]]] = {task: [] for task in CLONE_TASKS}
@@ -452,8 +547,9 @@ def ten_clones(sites: int, formats: Sequence[str], repeat: int, seed: int) -> st
             continue
         one, ten = (statistics.median(float(r["clone_s"]) for r in runs[t]) for t in CLONE_TASKS)
         peak = max(float(r["peak_rss_mib"]) for r in runs["clone10"])
-        lines.append(f"| {file_format} | {sites:,} | {one:.2f} | {ten:.2f} | {ten / one:.2f}× "
-                     f"| {peak:.0f} |")
+        lines.append(
+            f"| {file_format} | {sites:,} | {one:.2f} | {ten:.2f} | {ten / one:.2f}× | {peak:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -471,8 +567,17 @@ def _run_commands(args: argparse.Namespace, formats: Sequence[str]) -> int:
     OUT.mkdir(exist_ok=True)
     label = "small" if args.small else str(args.sites)
     target = args.json or OUT / f"commands-{label}.json"
-    print(run_commands(files, args.repeat, machine(), target, small=args.small,
-                       bytecode=args.bytecode))
+    print(
+        run_commands(
+            files,
+            args.repeat,
+            machine(),
+            target,
+            small=args.small,
+            bytecode=args.bytecode,
+            python=args.python,
+        )
+    )
     return 0
 
 

@@ -27,6 +27,15 @@ one run mean anything; every run records the machine and versions beside its fig
 Where ``PYTHONDONTWRITEBYTECODE`` is set and the checkout has no ``__pycache__``, every process
 compiles the modules it imports, which an installed package does not: ``--bytecode`` gives the
 processes a compiled-module cache of their own (filled by an untimed first round).
+
+``--python PATH`` runs the commands and the baselines with another interpreter, typically a
+virtual environment with the package installed (``pip install .``, not editable), which is how
+users run it and which leaves out whatever the global interpreter runs at start-up (a ``.pth``
+file, say).  Those processes start in a scratch folder, so that the installed package is the one
+imported rather than the checkout:
+
+    python -m venv /tmp/venv && /tmp/venv/bin/pip install .
+    python benchmarks/bench.py --cli --small --python /tmp/venv/bin/python
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ data = etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
 
 
 def _metaclone(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "metaclone", *arguments]
+    return ["{python}", "-m", "metaclone", *arguments]
 
 
 _TARGETS = """
@@ -104,7 +113,10 @@ def _ask(script: str, *arguments: str) -> str:
     starts from the size of the process it was forked from.
     """
     done = subprocess.run(
-        [sys.executable, "-c", script, *arguments], cwd=ROOT, check=True, capture_output=True,
+        [sys.executable, "-c", script, *arguments],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
         text=True,
     )
     return done.stdout.strip()
@@ -145,27 +157,59 @@ def command_lines(
         "sites --applications": (_metaclone("sites", file, "--applications"), FULL_TARGET),
         "cert show": (_metaclone("cert", "show", file), FAST_TARGET),
         "check": (_metaclone("check", file), FULL_TARGET),
-        "clone -o": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
-                                "-o", out), FAST_TARGET),
-        "clone --diff": (_metaclone("clone", file, "--site", first, "--name", "bench copy",
-                                    "--diff"), FAST_TARGET),
+        "clone -o": (
+            _metaclone("clone", file, "--site", first, "--name", "bench copy", "-o", out),
+            FAST_TARGET,
+        ),
+        "clone --diff": (
+            _metaclone("clone", file, "--site", first, "--name", "bench copy", "--diff"),
+            FAST_TARGET,
+        ),
         "delete -o": (_metaclone("delete", file, "--site", first, "-o", out), FAST_TARGET),
-        "rename -o": (_metaclone("rename", file, "--site", first, "--name", "bench renamed",
-                                 "-o", out), FAST_TARGET),
+        "rename -o": (
+            _metaclone("rename", file, "--site", first, "--name", "bench renamed", "-o", out),
+            FAST_TARGET,
+        ),
         "stop -o": (_metaclone("stop", file, "--site", first, "-o", out), FAST_TARGET),
-        "stop --in-place": (_metaclone("stop", copy, "--site", first, "--in-place",
-                                       "--no-backup"), FAST_TARGET),
-        "placeholder begin -o": (_metaclone("placeholder", "begin", file, "--site", secure,
-                                            "--thumbprint", thumbprint, "-o", begun),
-                                 FULL_TARGET),
-        "placeholder finish -o": (_metaclone("placeholder", "finish", begun, "--site", secure,
-                                             "--placeholder", "{placeholder}", "--thumbprint",
-                                             new_thumbprint, "-o", out), FULL_TARGET),
+        "stop --in-place": (
+            _metaclone("stop", copy, "--site", first, "--in-place", "--no-backup"),
+            FAST_TARGET,
+        ),
+        "placeholder begin -o": (
+            _metaclone(
+                "placeholder",
+                "begin",
+                file,
+                "--site",
+                secure,
+                "--thumbprint",
+                thumbprint,
+                "-o",
+                begun,
+            ),
+            FULL_TARGET,
+        ),
+        "placeholder finish -o": (
+            _metaclone(
+                "placeholder",
+                "finish",
+                begun,
+                "--site",
+                secure,
+                "--placeholder",
+                "{placeholder}",
+                "--thumbprint",
+                new_thumbprint,
+                "-o",
+                out,
+            ),
+            FULL_TARGET,
+        ),
     }
 
 
 def _run(
-    argv: Sequence[str], env: dict[str, str] | None = None
+    argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds, peak RSS in KiB and exit status of one fresh process.
 
@@ -173,8 +217,12 @@ def _run(
     machine, whose other processes take turns on its cores."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-        stdin=subprocess.DEVNULL, env=env,
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        env=env,
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
@@ -195,17 +243,26 @@ def _bytecode_env(scratch: Path) -> dict[str, str]:
 
 
 def measure(
-    path: Path, rounds: int, *, small: bool = False, bytecode: bool = False
+    path: Path,
+    rounds: int,
+    *,
+    small: bool = False,
+    bytecode: bool = False,
+    python: str | None = None,
 ) -> dict[str, Any]:
     """Every command's median time and peak memory on ``path``, interleaved in rounds.
 
-    With ``bytecode`` a first, untimed round compiles every module the commands import.
+    With ``bytecode`` a first, untimed round compiles every module the commands import.  With
+    ``python`` the commands run with that interpreter, from a scratch folder (so that the
+    package it has installed is imported, not the checkout).
     """
     size = path.stat().st_size
     with tempfile.TemporaryDirectory(prefix="metaclone-bench-") as folder:
         scratch = Path(folder)
         commands = command_lines(path, scratch, small=small)
         env = _bytecode_env(scratch) if bytecode else None
+        interpreter = python or sys.executable
+        cwd = scratch if python else ROOT
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         peaks: dict[str, int] = dict.fromkeys(commands, 0)
@@ -213,7 +270,7 @@ def measure(
         warm_up = 1 if bytecode else 0
         for round_number in range(warm_up + rounds):
             for name, (template, _) in commands.items():
-                argv = [sys.executable if part == "{python}" else part for part in template]
+                argv = [interpreter if part == "{python}" else part for part in template]
                 if name == "stop --in-place":
                     shutil.copyfile(path, scratch / f"inplace{path.suffix}")
                 if name == "placeholder finish -o":
@@ -221,7 +278,7 @@ def measure(
                     begun = str(scratch / f"begun{path.suffix}")
                     placeholder = _ask(_PLACEHOLDER, begun, secure)
                     argv = [placeholder if part == "{placeholder}" else part for part in argv]
-                elapsed, cpu_s, peak, status = _run(argv, env)
+                elapsed, cpu_s, peak, status = _run(argv, env, cwd)
                 if round_number < warm_up:
                     continue
                 # `check` exits 1 when it finds problems, as the generated files have.
@@ -244,7 +301,13 @@ def measure(
             "peak_to_file": peaks[name] * 1024 / size,
             "exit_status": failures.get(name, 0),
         }
-    return {"file": str(path), "bytes": size, "rounds": rounds, "commands": rows}
+    return {
+        "file": str(path),
+        "bytes": size,
+        "rounds": rounds,
+        "python": interpreter,
+        "commands": rows,
+    }
 
 
 def report(results: dict[str, Any]) -> str:
@@ -253,7 +316,7 @@ def report(results: dict[str, Any]) -> str:
     for entry in results["files"]:
         lines.append(
             f"\n{entry['format']}, {entry['sites']} sites, {entry['bytes'] / 1e6:.1f} MB, "
-            f"median of {entry['rounds']} rounds\n"
+            f"median of {entry['rounds']} rounds, {entry['python']}\n"
         )
         if PYTHON_LXML in entry["commands"]:
             lines.extend(_start_up_table(entry["commands"]))
@@ -269,8 +332,10 @@ def _verdict(name: str, row: dict[str, Any], ok: bool) -> str:
 
 
 def _table(rows: dict[str, Any], *, small: bool) -> list[str]:
-    lines = ["| command | median s | ÷ lxml parse | target | peak MiB | peak ÷ file | |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| command | median s | ÷ lxml parse | target | peak MiB | peak ÷ file | |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for name, row in rows.items():
         target = row["target_ratio"]
         if small:
@@ -292,9 +357,11 @@ def _start_up_table(rows: dict[str, Any]) -> list[str]:
     imported."""
     floor = rows[PYTHON_LXML]["median_s"]
     cpu_floor = rows[PYTHON_LXML]["cpu_median_s"]
-    lines = ["| command | median ms | above python + lxml, ms | CPU ms | CPU above python + lxml, "
-             "ms | target | peak MiB | |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| command | median ms | above python + lxml, ms | CPU ms | CPU above python + lxml, "
+        "ms | target | peak MiB | |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for name, row in rows.items():
         baseline = name in BASELINES
         own = "" if baseline else f"{(row['median_s'] - floor) * 1000:.0f}"
@@ -309,11 +376,19 @@ def _start_up_table(rows: dict[str, Any]) -> list[str]:
     return lines
 
 
-def run(files: Sequence[tuple[str, int, Path]], rounds: int, machine: dict[str, str],
-        json_path: Path | None, *, small: bool = False, bytecode: bool = False) -> str:
+def run(
+    files: Sequence[tuple[str, int, Path]],
+    rounds: int,
+    machine: dict[str, str],
+    json_path: Path | None,
+    *,
+    small: bool = False,
+    bytecode: bool = False,
+    python: str | None = None,
+) -> str:
     results: dict[str, Any] = {"machine": machine, "files": []}
     for file_format, sites, path in files:
-        entry = measure(path, rounds, small=small, bytecode=bytecode)
+        entry = measure(path, rounds, small=small, bytecode=bytecode, python=python)
         entry.update(format=file_format, sites=sites)
         results["files"].append(entry)
     text = "machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + report(results)

@@ -28,9 +28,36 @@ FORMATS = ("iis6", "iis7")
 
 _TLDS = ("com", "net", "org", "example", "co.uk", "de", "fr", "info")
 _WORDS = (
-    "alpha", "bakery", "cloud", "delta", "echo", "forest", "garden", "harbor", "island", "jade",
-    "kiosk", "lumen", "market", "north", "orbit", "pixel", "quartz", "river", "studio", "tiger",
-    "union", "vault", "willow", "xenon", "yonder", "zephyr", "shop", "news", "mail", "portal",
+    "alpha",
+    "bakery",
+    "cloud",
+    "delta",
+    "echo",
+    "forest",
+    "garden",
+    "harbor",
+    "island",
+    "jade",
+    "kiosk",
+    "lumen",
+    "market",
+    "north",
+    "orbit",
+    "pixel",
+    "quartz",
+    "river",
+    "studio",
+    "tiger",
+    "union",
+    "vault",
+    "willow",
+    "xenon",
+    "yonder",
+    "zephyr",
+    "shop",
+    "news",
+    "mail",
+    "portal",
 )
 
 
@@ -449,8 +476,11 @@ def _metabase_site(rng: random.Random, name: str, site_id: int) -> str:
         props.append(("LogFileDirectory", f"D:\\Logs\\{name}"))
     parts = [_key("IIsWebServer", base, props)]
     parts.append(
-        _key("IIsFilters", f"{base}/filters" if rng.random() < 0.5 else f"{base}/Filters",
-             [("AdminACL", _secure(rng))])
+        _key(
+            "IIsFilters",
+            f"{base}/filters" if rng.random() < 0.5 else f"{base}/Filters",
+            [("AdminACL", _secure(rng))],
+        )
     )
     if rng.random() < 0.3:
         parts.append(_key("IIsCertMapper", f"{base}/IIsCertMapper", []))
@@ -469,8 +499,13 @@ def _metabase_site(rng: random.Random, name: str, site_id: int) -> str:
         root_props.append(("UNCPassword", _secure(rng)))
     parts.append(_key("IIsWebVirtualDir", f"{base}/{root}", root_props))
     if rng.random() < 0.3:
-        parts.append(_key("IIsWebDirectory", f"{base}/{root}/aspnet_client",
-                          [("AccessFlags", "AccessRead"), ("DirBrowseFlags", "0")]))
+        parts.append(
+            _key(
+                "IIsWebDirectory",
+                f"{base}/{root}/aspnet_client",
+                [("AccessFlags", "AccessRead"), ("DirBrowseFlags", "0")],
+            )
+        )
     for app in rng.sample(("api", "blog", "shop"), rng.choice((0, 0, 1, 2))):
         parts.append(
             _key(
@@ -487,8 +522,13 @@ def _metabase_site(rng: random.Random, name: str, site_id: int) -> str:
             )
         )
         if rng.random() < 0.5:
-            parts.append(_key("IIsWebDirectory", f"{base}/{root}/{app}/images",
-                              [("AccessFlags", "AccessRead")]))
+            parts.append(
+                _key(
+                    "IIsWebDirectory",
+                    f"{base}/{root}/{app}/images",
+                    [("AccessFlags", "AccessRead")],
+                )
+            )
     return "".join(parts)
 
 
@@ -557,16 +597,27 @@ def iter_metabase(sites: int, seed: int = 0) -> Iterator[str]:
     order = sorted(range(sites), key=lambda i: str(ids[i]))
     for index in order:
         yield _metabase_site(rng, names[index], ids[index])
-    yield _key("IIsApplicationPools", "/LM/W3SVC/AppPools",
-               [("AppPoolIdentityType", "2"), ("IdleTimeout", "20")])
+    yield _key(
+        "IIsApplicationPools",
+        "/LM/W3SVC/AppPools",
+        [("AppPoolIdentityType", "2"), ("IdleTimeout", "20")],
+    )
     pools = sorted({"DefaultAppPool", *names[1:]}, key=str.casefold)
     for pool in pools:
-        yield _key("IIsApplicationPool", f"/LM/W3SVC/AppPools/{pool}",
-                   [("AppPoolAutoStart", "TRUE"), ("PeriodicRestartTime", "1740")])
+        yield _key(
+            "IIsApplicationPool",
+            f"/LM/W3SVC/AppPools/{pool}",
+            [("AppPoolAutoStart", "TRUE"), ("PeriodicRestartTime", "1740")],
+        )
     yield _key("IIsFilters", "/LM/W3SVC/Filters", [("FilterLoadOrder", "Compression,URLSCAN")])
-    yield _key("IIsFilter", "/LM/W3SVC/Filters/URLSCAN",
-               [("FilterDescription", "URLScan 2.5 Filter"),
-                ("FilterPath", "C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll")])
+    yield _key(
+        "IIsFilter",
+        "/LM/W3SVC/Filters/URLSCAN",
+        [
+            ("FilterDescription", "URLScan 2.5 Filter"),
+            ("FilterPath", "C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll"),
+        ],
+    )
     yield _key("IIsWebInfo", "/LM/W3SVC/Info", [("ServerConfigFlags", "0")])
     yield "</MBProperty>\n</configuration>\n"
 

@@ -51,13 +51,15 @@ def main(
 ) -> int:
     """Run the command line; return the exit status."""
     console = Console(stdout or sys.stdout, stderr or sys.stderr)
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    completing = "_ARGCOMPLETE" in os.environ
+    # The parser of the command named alone: building all of them is start-up time.
+    parser = build_parser(None if completing or not arguments else arguments[0])
+    if completing:
         # A shell asks for completions (see `metaclone completion`): answer and exit.
         import argcomplete
 
         argcomplete.autocomplete(parser)
-    arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
         for line in parser.format_help().rstrip("\n").split("\n"):
             console.say(line)
@@ -70,6 +72,11 @@ def main(
         console.say("metaclone: error: give --password-env or --password-file, not both")
         return EXIT_USAGE
     console.quiet = bool(getattr(args, "quiet", False))
+    # A command reads a file into values that hold no reference cycles (sites, bindings, the
+    # index), hundreds of thousands of them in a large file: each full collection would walk
+    # them all, several times a command, and find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         status: int = args.handler(args, console)
         if argv is None:
@@ -82,6 +89,9 @@ def main(
     except KeyboardInterrupt:
         console.say("metaclone: interrupted; nothing was written")
         return 130
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _exit_status(error: Exception, console: Console) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 
 from metaclone.__about__ import __version__
 from metaclone.cli.console import Console, Handler
@@ -34,7 +35,10 @@ from metaclone.cli.options import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``command`` (the first word of the arguments), only
+    that command's when it is one, which parses its arguments exactly as the whole parser does
+    and spares the start-up the building of all the others."""
     parser = argparse.ArgumentParser(
         prog="metaclone",
         description="Clone IIS sites and swap their certificates in configuration files,\n"
@@ -44,13 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    _register_sites(commands)
-    _register_certs(commands)
-    _register_placeholder(commands)
-    _register_convert(commands)
-    _register_completion(commands)
-    _register_review(commands)
+    register = _REGISTERS.get(command or "")
+    if register is not None:
+        register(commands)
+        return parser
+    # The order --help lists the commands in.
+    for register in dict.fromkeys(_REGISTERS.values()):
+        register(commands)
     return parser
 
 
@@ -399,3 +403,14 @@ def _add_diff(commands: Commands) -> None:
         help="also compare two 'netsh http show sslcert' captures, per endpoint",
     )
     diff.set_defaults(handler=runs("review", "cmd_diff"))
+
+
+#: What registers each command (with the others of its group), in the order --help lists them.
+_REGISTERS: dict[str, Callable[[Commands], None]] = {
+    **dict.fromkeys(("sites", "clone", "delete", "start", "stop", "rename"), _register_sites),
+    **dict.fromkeys(("cert", "csr"), _register_certs),
+    "placeholder": _register_placeholder,
+    "convert": _register_convert,
+    "completion": _register_completion,
+    **dict.fromkeys(("check", "diff"), _register_review),
+}

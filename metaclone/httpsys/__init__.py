@@ -6,32 +6,32 @@ keys (:mod:`~metaclone.httpsys.endpoints`), reads ``netsh http show sslcert`` ou
 (:mod:`~metaclone.httpsys.netsh`), plans certificate changes per key
 (:mod:`~metaclone.httpsys.planning`) and renders plans as cmd and PowerShell scripts that are
 safe to run on a stale capture and to run twice (:mod:`~metaclone.httpsys.scripts`).  Every name
-is available from ``metaclone.httpsys`` itself; the names of the capture reader and the planner
-are imported on first use (PEP 562), so that a listing does not load them.
+is available from ``metaclone.httpsys`` itself, imported on first use (PEP 562) but for the
+application ids IIS registers its entries under, so that a listing loads no more of it than it
+uses.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from metaclone.httpsys.endpoints import (
-    DEFAULT_STORE,
-    IIS_APP_ID,
-    IIS_EXPRESS_APP_ID,
-    NULL_VALUE,
-    SSL_FLAG_CENTRAL_STORE,
-    SSL_FLAG_SNI,
-    Endpoint,
-    EndpointKind,
-    central_store_file,
-    endpoint_for,
-    normalize_app_id,
-    resolution_order,
-    wildcard_of,
-)
+from metaclone.httpsys.app_ids import IIS_APP_ID, IIS_EXPRESS_APP_ID
 from metaclone.lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from metaclone.httpsys.endpoints import (
+        DEFAULT_STORE,
+        NULL_VALUE,
+        SSL_FLAG_CENTRAL_STORE,
+        SSL_FLAG_SNI,
+        Endpoint,
+        EndpointKind,
+        central_store_file,
+        endpoint_for,
+        normalize_app_id,
+        resolution_order,
+        wildcard_of,
+    )
     from metaclone.httpsys.netsh import (
         SslCertEntry,
         carried_settings,
@@ -84,6 +84,22 @@ __all__ = [
 ]
 
 _ELSEWHERE = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_STORE",
+            "NULL_VALUE",
+            "SSL_FLAG_CENTRAL_STORE",
+            "SSL_FLAG_SNI",
+            "Endpoint",
+            "EndpointKind",
+            "central_store_file",
+            "endpoint_for",
+            "normalize_app_id",
+            "resolution_order",
+            "wildcard_of",
+        ),
+        "metaclone.httpsys.endpoints",
+    ),
     **dict.fromkeys(
         (
             "SslCertEntry",

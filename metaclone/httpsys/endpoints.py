@@ -15,13 +15,9 @@ import re
 import attrs
 
 from metaclone.errors import CertificateError
+from metaclone.httpsys.app_ids import IIS_APP_ID
 from metaclone.messages import quoted
 from metaclone.model.sites import Binding
-
-#: The application id IIS registers its certificate bindings under.
-IIS_APP_ID = "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
-#: The application id IIS Express uses.
-IIS_EXPRESS_APP_ID = "{214124cd-d05b-4309-9af9-9caa44b2b74a}"
 
 SSL_FLAG_SNI = 1
 SSL_FLAG_CENTRAL_STORE = 2

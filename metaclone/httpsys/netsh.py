@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from metaclone.errors import CertificateError, NetshParseError, PlanValueError, ThumbprintError
+from metaclone.httpsys.app_ids import IIS_APP_ID
 from metaclone.httpsys.endpoints import (
     DEFAULT_STORE,
-    IIS_APP_ID,
     NULL_VALUE,
     Endpoint,
     EndpointKind,

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from metaclone.errors import CertificateError, PlanValueError, SiteNotFoundError
+from metaclone.httpsys.app_ids import IIS_APP_ID
 from metaclone.httpsys.endpoints import (
-    IIS_APP_ID,
     Endpoint,
     EndpointKind,
     central_store_file,

@@ -51,6 +51,7 @@ from metaclone.iis6.properties import (
 from metaclone.iis6.reading import (
     ScannedSite,
     SiteReader,
+    may_be_a_site_name,
     scan_document_sites,
 )
 from metaclone.lossless import Memo
@@ -108,6 +109,12 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """
         entry = entry_by_id(self._index(), key)
         return self._read_site(entry) if entry is not None else super().site(key)
+
+    def may_have_site_named(self, name: str) -> bool:
+        """Whether any ServerComment of the file reads as ``name`` (see
+        :meth:`ConfigDocument.may_have_site_named`): one search of the text, no site read.
+        A site without a ServerComment is named "", so only the empty name is not looked up."""
+        return not name or "\0" in name or may_be_a_site_name(self.xml.text, name)
 
     def site_keys(self, site: SiteKey) -> tuple[MetabaseKey, ...]:
         """The keys that belong to ``site``: its server key and every key below it."""

@@ -7,19 +7,21 @@ theirs in ``ftpServer/security/ssl``, which is edited in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.document import SiteKey
 from metaclone.errors import (
     CertificateError,
+    MetacloneError,
     SiteError,
 )
 from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
 )
+from metaclone.iis7.sharing import sharing_candidates
 from metaclone.iis7.style import (
     append_child,
     child_indentation,
@@ -194,11 +196,31 @@ class SiteCertificates(SiteBindings):
 
     def _plan(self, targets: dict[int, CertificateRef | None]) -> HttpSysPlan:
         return httpsys.plan_certificates(
-            self.sites,
+            self._plan_sites(targets),
             targets,
             self._sslcerts if self._sslcerts_attached else None,
             app_id=self.app_id,
         )
+
+    def _plan_sites(self, targets: Iterable[int]) -> Sequence[Site]:
+        """The sites a plan for ``targets`` looks at: the targets and every site that may share
+        an HTTP.sys entry with them (see :func:`sharing_candidates`), else every site."""
+        index = self._index()
+        try:
+            chosen = [self._entry(target) for target in targets]
+        except MetacloneError:
+            return self.sites  # ids that do not tell one site: the plan says what is wrong
+        endpoints = {
+            endpoint
+            for entry in chosen
+            for binding in self._read_site(entry, index).secure_bindings
+            if (endpoint := httpsys.endpoint_for(binding)) is not None
+        }
+        found = sharing_candidates(self.xml.text, index.sites, endpoints, self._defaults()[1])
+        if found is None:
+            return self.sites
+        wanted = {entry.start: entry for entry in (*found, *chosen)}
+        return [self._read_site(wanted[start], index) for start in sorted(wanted)]
 
     def _set_ftp_certificate(self, entry: SiteElement, certificate: CertificateRef | None) -> None:
         editor = self.xml.edit()

@@ -14,6 +14,7 @@ import re
 import attrs
 
 from metaclone.iis7.children import decoded_attributes
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, CDATA, COMMENT, NAME, OPAQUE, PI
 
@@ -58,15 +59,12 @@ def _skippable(levels: int, excluded: str = _SITE_PARTS, prefix: str = "skipped"
 # Markup inside a site: comments, CDATA, processing instructions and elements holding no site
 # part are matched whole (and ignored); other tags have their "/" of an end tag, name, attribute
 # text and "/" of an empty tag in the groups named below.
-_SITE_CONTENT = re.compile(
-    rf"{_OPAQUE}|{_skippable(_SKIPPED_LEVELS)}"
-    rf"|<(?P<end>/)?(?P<name>{NAME})(?P<attributes>{ATTRIBUTE_TEXT})(?P<empty>/?)>",
-    re.S,
-)
-
-
-_END, _TAG_NAME, _ATTRIBUTES, _EMPTY = (
-    _SITE_CONTENT.groupindex[group] for group in ("end", "name", "attributes", "empty")
+_SITE_CONTENT = lazy_pattern(
+    lambda: re.compile(
+        rf"{_OPAQUE}|{_skippable(_SKIPPED_LEVELS)}"
+        rf"|<(?P<end>/)?(?P<name>{NAME})(?P<attributes>{ATTRIBUTE_TEXT})(?P<empty>/?)>",
+        re.S,
+    )
 )
 
 
@@ -332,7 +330,7 @@ def _read_all(text: str, start: int, end: int) -> tuple[SiteParts, tuple[int, ..
     collector = _PartsCollector()
     stack = collector.stack
     for match in _SITE_CONTENT.finditer(text, start, end):
-        closing, name, attribute_text, empty = match.group(_END, _TAG_NAME, _ATTRIBUTES, _EMPTY)
+        closing, name, attribute_text, empty = match.group("end", "name", "attributes", "empty")
         if name is None:
             continue
         if closing:

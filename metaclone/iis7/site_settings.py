@@ -21,6 +21,7 @@ from metaclone.iis7.children import decoded_attributes
 from metaclone.iis7.index import SiteElement
 from metaclone.iis7.schema import SITE_SETTING_DEFAULTS
 from metaclone.iis7.site_parts import MERGED_ELEMENTS, read_site_parts
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
 from metaclone.model.sites import SiteSettings
 
@@ -64,7 +65,7 @@ def _own_settings_pattern() -> re.Pattern[str]:
 
 # A site's content as its direct children; each of the three groups holds the attribute text
 # of the last such child (what a reading that follows the nesting keeps, too).
-_OWN_SETTINGS = _own_settings_pattern()
+_OWN_SETTINGS = lazy_pattern(_own_settings_pattern)
 
 
 # The first mention of one of the three names (group 1), or of a comment, CDATA section or

@@ -24,17 +24,16 @@ from metaclone.errors import (
     NothingToKeepUpError,
     PlaceholderExistsError,
     PreviousConfigError,
-    SiteNameError,
     SiteNotFoundError,
 )
 from metaclone.handover import Handover, Stage, expansion_warnings
 from metaclone.httpsys import HttpSysPlan, resolution_order
 from metaclone.messages import listing
 from metaclone.model.lookup import site_key
-from metaclone.model.rules import has_control_characters
 from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
 from metaclone.workflow.placeholder_match import (
     PLACEHOLDER_SUFFIX,
+    check_printable,
     find_placeholder,
     placeholder_mismatch,
     placeholder_of,
@@ -199,29 +198,6 @@ def _pair_notes(
     return attrs.evolve(plan, warnings=kept), tuple(notes), tuple(warnings)
 
 
-def _check_printable(doc: ConfigDocument, *sites: Site) -> None:
-    """Refuse sites whose names no step could print safely: a line end in a name would start
-    a line of its own in the steps and the plan, forged by whoever wrote the file."""
-    for site in sites:
-        if has_control_characters(site.name):
-            raise SiteNameError(
-                f"site {site.id} is named {site.name!r}, with a line end or control character, "
-                "which IIS does not allow in a site name and no next step could print safely; "
-                f"rename it first (metaclone rename FILE --site {site.id} --name NAME)",
-                path=doc.path,
-                line=site.line,
-            )
-        if '"' in site.name:
-            # The steps quote site names for cmd ("NAME"); a quote inside would end the quoting.
-            raise SiteNameError(
-                f"site {site.id} is named {site.name!r}, with a double quote, which IIS does not "
-                "allow in a site name and would end the quoting of the next steps; rename it "
-                f"first (metaclone rename FILE --site {site.id} --name NAME)",
-                path=doc.path,
-                line=site.line,
-            )
-
-
 def _check_begin(
     doc: ConfigDocument, original: Site, previous: ConfigDocument | None
 ) -> tuple[Site | None, tuple[Binding, ...]]:
@@ -229,7 +205,7 @@ def _check_begin(
 
     Returns the site as ``previous`` has it, and the https bindings to give back from there.
     """
-    _check_printable(doc, original)
+    check_printable(doc, original)
     existing = find_placeholder(doc, original)
     if existing is not None and original.auto_start and not existing.auto_start:
         raise PlaceholderExistsError(
@@ -436,7 +412,7 @@ def finish(
     """
     original = doc.site(site)
     stand_in = doc.site(placeholder)
-    _check_printable(doc, original, stand_in)
+    check_printable(doc, original, stand_in)
     warnings = _check_placeholder(doc, original, stand_in, force)
     warnings.extend(_old_certificate_warning(original, stand_in, certificate))
     with doc.transaction():

@@ -1,4 +1,5 @@
-"""Which site is a site's placeholder: the rules ``placeholder begin`` and ``finish`` share.
+"""Which site is a site's placeholder, and which names its steps can print: the rules
+``placeholder begin`` and ``finish`` share.
 
 A placeholder is a copy of a site that keeps its https (and FTP over TLS) bindings up while the
 site waits for a certificate: another site of the same kind with exactly those bindings.  The
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from metaclone.document import ConfigDocument, SiteKey
-from metaclone.errors import SiteNotFoundError
+from metaclone.errors import SiteNameError, SiteNotFoundError
 from metaclone.messages import listing
 from metaclone.model.bindings import endpoint_key
-from metaclone.model.rules import name_key
+from metaclone.model.rules import has_control_characters, name_key
 from metaclone.model.sites import Binding, Site
 
 PLACEHOLDER_SUFFIX = " (placeholder)"
@@ -45,10 +46,14 @@ def find_placeholder(doc: ConfigDocument, site: SiteKey) -> Site | None:
     stopped, a started one.
     """
     original = doc.site(site)
-    try:
-        named = doc.site(f"{original.name}{PLACEHOLDER_SUFFIX}")
-    except SiteNotFoundError:
-        named = None
+    name = f"{original.name}{PLACEHOLDER_SUFFIX}"
+    named = None
+    # Most sites have no placeholder: a large file's sites are not all read to learn that.
+    if doc.may_have_site_named(name):
+        try:
+            named = doc.site(name)
+        except SiteNotFoundError:
+            named = None
     if named is not None and stands_in_for(named, original):
         return named
     if original.auto_start or not _keys(original):
@@ -122,3 +127,26 @@ def _differences(
     if extra:
         parts.append(f"it has {listing(extra)}, which {name!r} has not")
     return "; ".join(parts)
+
+
+def check_printable(doc: ConfigDocument, *sites: Site) -> None:
+    """Refuse sites whose names no step could print safely: a line end in a name would start
+    a line of its own in the steps and the plan, forged by whoever wrote the file."""
+    for site in sites:
+        if has_control_characters(site.name):
+            raise SiteNameError(
+                f"site {site.id} is named {site.name!r}, with a line end or control character, "
+                "which IIS does not allow in a site name and no next step could print safely; "
+                f"rename it first (metaclone rename FILE --site {site.id} --name NAME)",
+                path=doc.path,
+                line=site.line,
+            )
+        if '"' in site.name:
+            # The steps quote site names for cmd ("NAME"); a quote inside would end the quoting.
+            raise SiteNameError(
+                f"site {site.id} is named {site.name!r}, with a double quote, which IIS does not "
+                "allow in a site name and would end the quoting of the next steps; rename it "
+                f"first (metaclone rename FILE --site {site.id} --name NAME)",
+                path=doc.path,
+                line=site.line,
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import io
 import json
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from metaclone.cli import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, main
+from metaclone.cli import sites as sites_module
 from metaclone.cli.console import Console
 from metaclone.cli.outputs import json_listing
 from metaclone.cli.sites import site_line
@@ -293,6 +295,31 @@ def test_data_given_in_pieces_is_written_whole_in_bounded_batches() -> None:
     assert len(json.loads(stream.getvalue())["sites"]) == 60_001
     assert len(stream.sizes) > 1
     assert max(stream.sizes) <= 1 << 20
+
+
+def test_the_collector_pauses_for_a_command_and_keeps_its_state_afterwards(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[bool] = []
+    listing = sites_module.cmd_sites
+
+    def watched(args: argparse.Namespace, console: Console) -> int:
+        seen.append(gc.isenabled())
+        return listing(args, console)
+
+    monkeypatch.setattr(sites_module, "cmd_sites", watched)
+    fixture = str(FIXTURES / "iis6" / "MetaBase.xml")
+    assert gc.isenabled()
+    assert main(["sites", fixture]) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert main(["sites", fixture]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False]
+    capsys.readouterr()
 
 
 def test_only_the_process_entry_leaves_its_objects_to_exit(

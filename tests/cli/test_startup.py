@@ -4,19 +4,22 @@ every public name is still there, loaded on first use."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
-from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, options
-from metaclone.lazy import lazy_attributes
+from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, options
+from metaclone.lazy import lazy_attributes, lazy_pattern
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
 
@@ -38,15 +41,20 @@ WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit")
 OWN_PACKAGE = {IIS6: "metaclone.iis6", IIS7: "metaclone.iis7"}
 
 
-def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+def _in_child(script: str, argv: list[str]) -> Any:
+    """What ``script`` prints as JSON, run in a fresh interpreter with ``argv`` as JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(argv)],
+        [sys.executable, "-c", script, json.dumps(argv)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+    result = _in_child(_CHILD, argv)
     return result["status"], set(result["modules"])
 
 
@@ -82,6 +90,9 @@ def test_a_command_imports_only_what_it_uses(
     assert _loaded(modules, OWN_PACKAGE[path])
     other = OWN_PACKAGE[IIS7 if path == IIS6 else IIS6]
     unwanted = [*NEVER, other, *WORKFLOWS]
+    if path == IIS6:
+        # An IIS 6 file keeps its certificates itself: nothing of HTTP.sys but the app ids.
+        unwanted.append("metaclone.httpsys.endpoints")
     if words[0] != "check":
         unwanted.append("metaclone.workflow")
     assert [m for m in unwanted if _loaded(modules, m)] == []
@@ -158,3 +169,110 @@ def test_lazy_attributes_import_a_name_once_and_nothing_for_special_names(
         with pytest.raises(AttributeError, match=f"'fake_package' has no attribute '{name}'"):
             getattr_(name)
     assert {"dumps", "nothing_there"} <= set(dir_())
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[name] = sub
+                found.update({f"{name} {k}": v for k, v in _subcommands(sub).items()})
+    return found
+
+
+def test_the_parser_of_one_command_is_that_command_of_the_whole_parser() -> None:
+    whole = _subcommands(build_parser())
+    tops = [words for words in whole if " " not in words]
+    assert len(tops) > 10
+    for top in tops:
+        alone = _subcommands(build_parser(top))
+        assert set(alone) < set(whole), top
+        for words in (w for w in whole if w == top or w.startswith(f"{top} ")):
+            assert alone[words].format_help() == whole[words].format_help(), words
+            assert alone[words].format_usage() == whole[words].format_usage(), words
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sites"],
+        ["sites", "a.xml", "--bogus"],
+        ["cert"],
+        ["placeholder", "begin", "a.xml"],
+        ["nosuchcommand"],
+        ["--version"],
+        ["sites", "a.xml", "--json", "--applications"],
+    ],
+)
+def test_one_commands_parser_parses_and_refuses_as_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def outcome(parser: argparse.ArgumentParser) -> tuple[object, str, str]:
+        try:
+            parsed: object = vars(parser.parse_args(argv))
+        except SystemExit as exit_:
+            parsed = exit_.code
+        out, err = capsys.readouterr()
+        return parsed, out, err
+
+    whole = outcome(build_parser())
+    alone = outcome(build_parser(argv[0]))
+    # Handlers are made per parser: compare what they run, not the closures.
+    for parsed in (whole[0], alone[0]):
+        if isinstance(parsed, dict):
+            parsed.pop("handler", None)
+    assert alone == whole
+
+
+def test_a_lazy_pattern_compiles_once_on_first_use_and_answers_as_the_pattern() -> None:
+    compiled: list[str] = []
+
+    def compile_() -> re.Pattern[str]:
+        compiled.append("now")
+        return re.compile(r"(?P<key>\w+)=(\d+)")
+
+    pattern = lazy_pattern(compile_)
+    assert compiled == []
+    assert "first use" in repr(pattern)
+    text = "a=1 bb=22"
+    assert pattern.search(text) is not None
+    assert [m.span() for m in pattern.finditer(text)] == [(0, 3), (4, 9)]
+    assert pattern.findall(text) == [("a", "1"), ("bb", "22")]
+    assert pattern.fullmatch("x=5", 0, 3) is not None
+    assert pattern.match(text, 4) is not None
+    assert pattern.groupindex["key"] == 1
+    assert pattern.pattern == r"(?P<key>\w+)=(\d+)"
+    assert pattern.sub("-", text) == "- -"
+    assert compiled == ["now"]
+    assert repr(pattern) == repr(re.compile(r"(?P<key>\w+)=(\d+)"))
+
+
+#: Run in a fresh interpreter: the length of every pattern compiled (not found in re's cache)
+#: while the command runs.
+_COMPILED = """
+import io, json, re, sys
+compiled = []
+real = re._compile
+def watch(pattern, flags):
+    if (type(pattern), pattern, flags) not in re._cache:
+        compiled.append(len(str(pattern)))
+    return real(pattern, flags)
+re._compile = watch
+from metaclone.cli import main
+main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
+print(json.dumps(compiled))
+"""
+
+#: Longer than any pattern a listing needs; the nested element pattern that reads a site's
+#: limits, log file and tracing settings is.
+_LARGE = 3000
+
+
+@pytest.mark.parametrize(("words", "large"), [(["sites"], False), (["sites", "--json"], True)])
+def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
+    words: list[str], large: bool
+) -> None:
+    lengths = _in_child(_COMPILED, [words[0], str(IIS7), *words[1:]])
+    assert lengths
+    assert (max(lengths) > _LARGE) is large

@@ -1,0 +1,71 @@
+"""Which sites may share an HTTP.sys entry with a few others, told from the text.
+
+A certificate plan names every other site bound to an entry it changes.  Reading every site of
+a large file to learn that costs far more than the plan itself, so for the entries of SNI
+bindings (``hostnameport=host:port``) and of IPv4 addresses (``ipport=10.0.0.1:443``) the sites
+are first narrowed down by a search of the text: a site's own binding can only map to such an
+entry if the site's text holds that host name (in any case) or address, or a character
+reference that could spell it.  The few sites found are then read and resolved exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Collection, Iterable, Sequence
+
+from metaclone.httpsys import Endpoint, EndpointKind, endpoint_for
+from metaclone.iis7.index import SiteElement
+from metaclone.model.sites import Binding
+
+
+def _needles(endpoints: Iterable[Endpoint]) -> list[str] | None:
+    """What the text of a binding on one of ``endpoints`` holds, unless written with character
+    references: the host name of an SNI entry (in any case), the address of an IP entry.  None
+    when an entry names no such text: an entry of the central store or of every address
+    (``0.0.0.0``, which ``*`` and an empty address map to), an IPv6 address (written in
+    several forms), or a host name that is not ASCII."""
+    needles = []
+    for endpoint in endpoints:
+        address = endpoint.value.rpartition(":")[0]
+        if endpoint.kind is EndpointKind.CCS or not address or not address.isascii():
+            return None
+        if endpoint.kind is EndpointKind.IPPORT and (
+            address == "0.0.0.0" or address.startswith("[")
+        ):
+            return None
+        needles.append(address)
+    return needles
+
+
+def sharing_candidates(
+    text: str,
+    sites: Sequence[SiteElement],
+    endpoints: Collection[Endpoint],
+    inherited: Iterable[Binding],
+) -> list[SiteElement] | None:
+    """The sites, in file order, that may have an https binding on one of ``endpoints``: every
+    site that does is among them.  None when the text cannot tell (an entry other than SNI,
+    or bindings every site without its own inherits, ``inherited``, on one of them): then any
+    site may.
+    """
+    needles = _needles(endpoints)
+    if needles is None or any(endpoint_for(b) in endpoints for b in inherited):
+        return None
+    if not needles or not sites:
+        return []
+    ordered = sorted(sites, key=lambda site: site.start)
+    starts = [site.start for site in ordered]
+    # A site's binding spells the name as written or through references (&#x41;).
+    needle = re.compile("|".join(map(re.escape, needles)) + "|&", re.IGNORECASE)
+    found: dict[int, SiteElement] = {}
+    at, end = ordered[0].start, max(site.end for site in ordered)
+    while (match := needle.search(text, at, end)) is not None:
+        position = bisect.bisect_right(starts, match.start()) - 1
+        if position < 0 or match.start() >= ordered[position].end:
+            at = match.start() + 1
+            continue
+        found[position] = ordered[position]
+        # One match is enough for a site: go on from its end.
+        at = max(match.start() + 1, ordered[position].end)
+    return [found[position] for position in sorted(found)]

@@ -1,0 +1,119 @@
+"""A certificate plan reads only the sites that may share an HTTP.sys entry with its targets,
+and is the plan made from every site."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone import httpsys
+from metaclone.httpsys import Endpoint, EndpointKind
+from metaclone.iis7.index import index_applicationhost
+from metaclone.iis7.sharing import sharing_candidates
+from metaclone.model.sites import Binding, CertificateRef
+from tests.conftest import FIXTURES
+
+IIS7 = FIXTURES / "iis7" / "applicationHost.config"
+THUMB = "ab" * 20
+
+#: Host names that differ only in case or by a character reference spell one SNI entry.
+_HOSTS = ["shop.example", "SHOP.example", "sh&#x6F;p.example", "Other.Example"]
+_BINDINGS = st.tuples(
+    st.sampled_from(["https", "https", "HTTPS", "http"]),
+    st.sampled_from(["*", "", "10.0.0.1", "10.0.0.&#x31;", "10.0.0.2"]),
+    st.sampled_from(["443", "443", "8443"]),
+    st.sampled_from(_HOSTS),
+    st.sampled_from(["1", "1", "1", None, "0", "3"]),
+)
+
+
+def _binding(values: tuple[str, str, str, str, str | None]) -> str:
+    protocol, ip, port, host, flags = values
+    ssl = f' sslFlags="{flags}"' if flags is not None else ""
+    return f'<binding protocol="{protocol}" bindingInformation="{ip}:{port}:{host}"{ssl} />'
+
+
+def _config(sites: list[list[tuple[str, str, str, str, str | None]]], defaults: str) -> bytes:
+    body = []
+    for number, bindings in enumerate(sites, 1):
+        own = "".join(map(_binding, bindings))
+        inner = f"<bindings>{own}</bindings>" if bindings else "<!-- inherits -->"
+        body.append(f'<site name="S{number}" id="{number}">{inner}</site>')
+    return (
+        "<configuration><system.applicationHost><sites>"
+        + "".join(body)
+        + f"<siteDefaults><bindings>{defaults}</bindings></siteDefaults>"
+        + "</sites></system.applicationHost></configuration>"
+    ).encode()
+
+
+_SHOP = ("https", "*", "443", "shop.example", "1")
+_SHOP_DEFAULT = _binding(_SHOP)
+
+
+@example(sites=[[_SHOP], [("https", "", "443", "sh&#x6F;p.example", "1")]], defaults="", target=1)
+@example(sites=[[("http", "*", "80", "x", None)], [_SHOP], [_SHOP]], defaults="", target=3)
+@example(sites=[[("https", "*", "443", "SHOP.example", "1")], [_SHOP]], defaults="", target=1)
+@example(sites=[[_SHOP], []], defaults=_SHOP_DEFAULT, target=1)
+@example(
+    sites=[[("https", "10.0.0.1", "443", "", None)], [("https", "10.0.0.&#x31;", "443", "a", "0")]],
+    defaults="",
+    target=1,
+)
+@settings(deadline=None)
+@given(
+    sites=st.lists(st.lists(_BINDINGS, max_size=2), min_size=1, max_size=5),
+    defaults=st.sampled_from(["", _SHOP_DEFAULT]),
+    target=st.integers(min_value=1, max_value=5),
+)
+def test_a_plan_is_the_plan_made_from_every_site(
+    sites: list[list[tuple[str, str, str, str, str | None]]], defaults: str, target: int
+) -> None:
+    doc = metaclone.loads(_config(sites, defaults), name="applicationHost.config")
+    target = min(target, len(sites))
+    everyone = doc.sites
+    try:
+        expected = httpsys.plan_certificates(everyone, {target: CertificateRef(THUMB, "MY")})
+    except metaclone.MetacloneError as error:
+        with pytest.raises(type(error), match=re.escape(str(error))):
+            doc.set_certificate(target, THUMB)
+        return
+    assert doc.set_certificate(target, THUMB) == expected
+
+
+def test_only_the_sites_that_mention_the_host_are_candidates() -> None:
+    doc = metaclone.load(IIS7)
+    entries = index_applicationhost(doc.xml).sites
+    text = doc.xml.text
+    sni = Endpoint(EndpointKind.HOSTNAMEPORT, "no-such-host.example:443")
+    assert sharing_candidates(text, entries, {sni}, ()) == []
+    shop = next(e for e in entries if e.name == "Shop")
+    hosts = [b.host for b in doc.site("Shop").bindings if b.host]
+    assert hosts
+    mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0].upper()}:443")
+    assert shop in (sharing_candidates(text, entries, {mentioned}, ()) or [])
+    address = Endpoint(EndpointKind.IPPORT, "192.0.2.77:443")
+    assert sharing_candidates(text, entries, {address, sni}, ()) == []
+    # The central store, every address, IPv6 addresses, and inherited bindings on the entry
+    # leave every site possible.
+    for endpoint in (
+        Endpoint(EndpointKind.CCS, "443"),
+        Endpoint(EndpointKind.IPPORT, "0.0.0.0:443"),
+        Endpoint(EndpointKind.IPPORT, "[::1]:443"),
+    ):
+        assert sharing_candidates(text, entries, {endpoint, sni}, ()) is None
+    inherited = Binding.from_information("https", f"*:443:{hosts[0]}", 1)
+    mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0]}:443")
+    assert sharing_candidates(text, entries, {mentioned}, [inherited]) is None
+
+
+def test_sites_that_share_an_id_are_planned_from_every_site() -> None:
+    shared = ("https", "*", "443", "shop.example", "1")
+    data = _config([[shared], [shared]], "").replace(b'id="2"', b'id="1"')
+    doc = metaclone.loads(data, name="applicationHost.config")
+    expected = httpsys.plan_certificates(doc.sites, {1: CertificateRef(THUMB, "MY")})
+    assert doc.set_certificate("S1", THUMB) == expected
