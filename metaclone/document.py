@@ -17,6 +17,7 @@ from metaclone import httpsys
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.lossless.diff import unified_diff
+from metaclone.lossless.patches import Checkpoint
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
 
-__all__ = ["ConfigDocument", "SiteKey", "select_site"]
+__all__ = ["Checkpoint", "ConfigDocument", "SiteKey", "select_site"]
 
 #: :attr:`ConfigDocument.sites` by id and by name, with the tuple it was built from.
 _SITE_TABLE: Memo[tuple[tuple[Site, ...], SiteTable[Site]]] = Memo("site table")
@@ -70,6 +71,11 @@ class ConfigDocument:
         """The document's bytes; identical to the input when nothing was changed."""
         return self.xml.to_bytes()
 
+    def chunks(self) -> Iterator[bytes]:
+        """:meth:`to_bytes` in pieces of about a megabyte, encoded as they are reached (to
+        write a large document without holding its bytes, or its whole text after an edit)."""
+        return self.xml.chunks()
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically (temporary file in the same folder, then replace)."""
         self.xml.save(path)
@@ -106,11 +112,20 @@ class ConfigDocument:
         which ``patch`` cannot apply to the file; its first line says so.
         """
         xml = self.xml
-        bom = len(xml.bom)
-        old = before[bom:].decode(xml.encoding)
+        return self._diff_from(before[len(xml.bom) :].decode(xml.encoding), path)
+
+    def unified_diff_since(self, checkpoint: Checkpoint, path: str) -> str:
+        """:meth:`unified_diff` from the text at ``checkpoint`` (``self.xml.checkpoint()``):
+        the document's earlier text without a copy of its bytes, and its text now read only
+        around the changes."""
+        return self._diff_from(checkpoint.text, path)
+
+    def _diff_from(self, old: str, path: str) -> str:
+        xml = self.xml
         if xml.encoding == "utf-8":
-            return unified_diff(old, xml.text if self.modified else old, path)
+            return unified_diff(old, xml.patched_text() if self.modified else old, path)
         # The text as written: with the character references the encoding needed.
+        bom = len(xml.bom)
         diff = unified_diff(old, self.to_bytes()[bom:].decode(xml.encoding), path)
         if not diff or xml.encoding == "ascii":
             return diff

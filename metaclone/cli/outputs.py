@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
-from metaclone.document import ConfigDocument
+from metaclone.document import Checkpoint, ConfigDocument
 from metaclone.errors import UnsafeTargetError
 from metaclone.lossless import output
 from metaclone.model.sites import Binding, Severity
@@ -90,11 +90,22 @@ def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None
                 )
 
 
-def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> bytes | None:
-    """The document's bytes before an edit, where delivering it compares with them
-    (``--dry-run``, ``--diff``, ``--in-place``); None for ``-o`` and stdout, so that a large
-    file's input is not held beside its text, the new text and the new bytes while writing."""
-    return doc.to_bytes() if _compares_with_input(args) else None
+#: What a writing command keeps of the input to compare the edited document with: the
+#: document's text before the edit for ``--diff``, the fingerprint of its bytes for
+#: ``--dry-run`` and ``--in-place``, nothing otherwise.
+Before = Checkpoint | output.Fingerprint | None
+
+
+def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> Before:
+    """What delivering the edited document compares with, taken before the edit: the text as
+    it is for ``--diff`` (the document's own, not a copy), the fingerprint of the input's
+    bytes for ``--dry-run`` and ``--in-place`` (not a copy of a large file held through the
+    edit and the writing), None for ``-o`` and stdout."""
+    if getattr(args, "diff", False):
+        return doc.xml.checkpoint()
+    if _compares_with_input(args):
+        return output.Fingerprint.of(doc.chunks())
+    return None
 
 
 def _compares_with_input(args: argparse.Namespace) -> bool:
@@ -105,7 +116,7 @@ def emit(
     args: argparse.Namespace,
     console: Console,
     doc: ConfigDocument,
-    before: bytes | None,
+    before: Before,
     plan: HttpSysPlan | None = None,
 ) -> int:
     """Deliver the edited document (and plan) where the options say; nothing on --dry-run."""
@@ -121,44 +132,65 @@ def emit(
 
 
 def _deliver(
-    args: argparse.Namespace, console: Console, doc: ConfigDocument, before: bytes | None
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, before: Before
 ) -> int:
-    after = doc.to_bytes()
     if before is None and _compares_with_input(args):
         # A handler that edits before taking them: a bug, not bad input.
         raise ValueError("the input's bytes were not taken before the edit (input_bytes)")
+    _say_notes(args, console, doc)
+    if args.diff:
+        if not isinstance(before, Checkpoint):
+            raise ValueError("--diff needs the text before the edit (input_bytes)")
+        console.out_data(doc.unified_diff_since(before, args.file))
+        return EXIT_OK
+    # The document is written in pieces encoded as they go (doc.chunks()): neither the whole
+    # new text nor its bytes are held.
+    unchanged = isinstance(before, output.Fingerprint) and _unchanged(doc, before)
+    if args.dry_run:
+        changed = "unchanged" if unchanged else "changed"
+        console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
+    elif args.output:
+        output.write_atomic(args.output, doc.chunks())
+        console.note(f"metaclone: wrote {args.output}")
+    elif args.in_place:
+        if unchanged:
+            console.note(f"metaclone: {args.file} unchanged")
+            return EXIT_OK
+        if not isinstance(before, output.Fingerprint):
+            raise ValueError("--in-place needs the fingerprint of the input (input_bytes)")
+        backup = output.replace_in_place(
+            args.file, doc.chunks(), expected=before, backup=not args.no_backup
+        )
+        kept = f" (previous version in {backup})" if backup else ""
+        console.note(f"metaclone: updated {args.file}{kept}")
+    else:
+        _to_stdout(console, doc)
+        console.note(
+            "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
+        )
+    return EXIT_OK
+
+
+def _say_notes(args: argparse.Namespace, console: Console, doc: ConfigDocument) -> None:
     quiet = [n for n in doc.notes if n.severity is Severity.INFO and not args.verbose]
     for note in doc.notes:
         if note not in quiet:
             console.say(f"metaclone: {note.severity.value}: {note.message}")
     if quiet:
         console.note(f"metaclone: {len(quiet)} more note(s); --verbose shows them")
-    if args.dry_run:
-        changed = "unchanged" if after == before else "changed"
-        console.note(f"metaclone: dry run: {args.file} would be {changed}; nothing written")
-        return EXIT_OK
-    if args.diff:
-        console.out_data(doc.unified_diff(before or b"", args.file))
-        return EXIT_OK
-    if args.output:
-        # The bytes already made, not doc.save(): encoding a large file again costs a copy.
-        output.write_atomic(args.output, after)
-        console.note(f"metaclone: wrote {args.output}")
-    elif args.in_place:
-        if after == before:
-            console.note(f"metaclone: {args.file} unchanged")
-            return EXIT_OK
-        backup = output.replace_in_place(
-            args.file, after, expected=before or b"", backup=not args.no_backup
-        )
-        kept = f" (previous version in {backup})" if backup else ""
-        console.note(f"metaclone: updated {args.file}{kept}")
-    else:
-        console.out_bytes(after)
-        console.note(
-            "metaclone: note: the document went to stdout; nothing was saved (-o OUT saves it)"
-        )
-    return EXIT_OK
+
+
+def _unchanged(doc: ConfigDocument, before: output.Fingerprint) -> bool:
+    return output.Fingerprint.of(doc.chunks()) == before
+
+
+def _to_stdout(console: Console, doc: ConfigDocument) -> None:
+    if getattr(console.stdout, "buffer", None) is None:
+        # A text stream (tests): decoded whole, as a character may straddle two pieces.
+        console.out_bytes(b"".join(doc.chunks()))
+        return
+    for piece in doc.chunks():
+        console.out_bytes(piece)
 
 
 def json_listing(fields: dict[str, object], key: str, items: Iterable[object]) -> str:

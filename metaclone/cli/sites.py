@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterator, Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
@@ -176,11 +177,15 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     before = input_bytes(args, doc)
     bindings = given_bindings(args.bindings)
-    with doc.transaction():
+    # Read before the clone, which leaves it as it is: reading it after would index the new
+    # text, which writing the document does not need.
+    source = doc.site(args.site)
+    # A clone that fails changes nothing by itself; a transaction (whose checkpoint keeps the
+    # text before the clone) is needed only when the bindings are set after it.
+    with doc.transaction() if bindings is not None else contextlib.nullcontext():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
         if bindings is not None:
             new = doc.set_bindings(new, bindings)
-    source = doc.site(args.site)
     check_destinations(args)
     console.note(
         f"metaclone: cloned site {source.id} {source.name!r} as site {new.id} {new.name!r}"

@@ -90,14 +90,15 @@ class SubtreeCloner:
     ) -> tuple[Site, list[Finding]]:
         """The new site, read from the inserted text (re-indexing a large file costs more),
         and a note for each COM+ setting it shares with ``source``."""
-        text = self.xml.text
         last, entry, replacement = self.last, self.entry, self._replacement
+        # The inserted text alone: reading the copies does not make the whole new text.
+        inserted = self.xml.excerpt(last.start, copies[-1][1] if copies else last.end)
         new_id = int(replacement)
-        end_line = last.line + text.count("\n", last.start, last.end)
+        end_line = last.line + inserted.count("\n", 0, last.end - last.start)
         new_site: Site | None = None
         notes: list[Finding] = []
         for key, offset in copies:
-            line = end_line + text.count("\n", last.end, offset)
+            line = end_line + inserted.count("\n", last.end - last.start, offset - last.start)
             if key == entry.key:
                 new_site = site_at(entry.service, new_id, offset, line)
             for prop, value in self._shared.get(key.start, ()):

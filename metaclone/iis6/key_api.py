@@ -8,6 +8,9 @@ of the :class:`~metaclone.lossless.XmlDocument`).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from metaclone.errors import ParseError
 from metaclone.iis6.indexing import find_mbproperty, index_keys, rebase_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
@@ -57,6 +60,16 @@ class MetabaseKeys:
 
     def _mbproperty(self) -> Element:
         return self.xml.memo(_MBPROPERTY, lambda: find_mbproperty(self.xml))
+
+    @contextlib.contextmanager
+    def inheritance_kept(self) -> Iterator[None]:
+        """Around an edit of a site's own keys (its properties, copies of its keys under a new
+        id): the values sites inherit, read before it, still hold after it (no key a site
+        inherits from changed), so that reading a site after the edit need not search the
+        new text for them."""
+        kept = self.xml.memo(_INHERITED, dict)
+        yield
+        self.xml.remember(_INHERITED, kept)
 
     def inherited(self, service: Service = WEB) -> dict[str, str]:
         """The inheritable properties the sites of ``service`` inherit (decoded, by name).

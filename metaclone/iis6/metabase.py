@@ -217,7 +217,8 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         name = clone_name(self.xml.text, self._index(), site, new_name, path=self.path)
 
         cloner = SubtreeCloner(self.xml, self._writer, entry, self.keys_under(entry.key.location))
-        copies = cloner.insert_copy(chosen_id, name, auto_start=auto_start)
+        with self.inheritance_kept():
+            copies = cloner.insert_copy(chosen_id, name, auto_start=auto_start)
         new_site, notes = cloner.read_copy(copies, site, self._reader.site_at)
         self.notes += notes
         return new_site
@@ -240,7 +241,8 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         free_name(self.xml.text, self._index(), new_name, found.kind, exclude=found, path=self.path)
         editor = self.xml.edit()
         self._writer.set_property(editor, entry.key, "ServerComment", encode_name(new_name))
-        editor.commit()
+        with self.inheritance_kept():
+            editor.commit()
         return self._reread(entry)
 
     def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
@@ -255,7 +257,8 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
             self._writer.set_property(
                 editor, entry.key, "ServerAutoStart", "TRUE" if auto_start else "FALSE"
             )
-            editor.commit()
+            with self.inheritance_kept():
+                editor.commit()
         return self._reread(entry)
 
     def set_bindings(self, site: SiteKey, bindings: Iterable[Binding | str]) -> Site:

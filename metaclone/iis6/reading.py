@@ -174,7 +174,9 @@ class SiteReader:
     def site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
         """The site whose server key starts at ``start``."""
         key_type = service.key_type
-        found = _SITE_PROPERTIES.match(self.xml.text, start + 1 + len(key_type))
+        # The tag alone right after an edit (the pattern stops at its ">"): see tag_text.
+        text, at = self.xml.tag_text(start)
+        found = _SITE_PROPERTIES.match(text, at + 1 + len(key_type))
         if found is None:
             raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
         return self.site_from(service, ident, start, line, found.groups())

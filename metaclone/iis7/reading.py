@@ -23,7 +23,7 @@ from metaclone.iis7.children import raw_attributes
 from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
-from metaclone.iis7.rebase import rebase_index
+from metaclone.iis7.rebase import rebase_index, release_index
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.iis7.site_settings import read_settings
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
 
 #: What is read once per version of the text.
-_INDEX: Memo[SiteIndex] = Memo("IIS 7 index", carry=rebase_index)
+_INDEX: Memo[SiteIndex] = Memo("IIS 7 index", carry=rebase_index, release=release_index)
 _ENTRIES: Memo[SiteTable[SiteElement]] = Memo("IIS 7 site elements by id and name")
 _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")

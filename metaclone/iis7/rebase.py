@@ -35,7 +35,7 @@ from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
 
-__all__ = ["rebase_index"]
+__all__ = ["rebase_index", "release_index"]
 
 
 class _Spanned(Protocol):
@@ -90,7 +90,7 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         return None
     defaults = (index.default_pool, index.default_protocols)
     if any(
-        index.text.find(_SITES_LEVEL_DEFAULTS, old_start, old_end) >= 0
+        edit.text_before(old_start, old_end).find(_SITES_LEVEL_DEFAULTS) >= 0
         or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
         for old_start, old_end, new_start, new_end in (
             (r.old_start, r.old_end, r.new_start, r.new_end) for r in stretches
@@ -126,6 +126,15 @@ def _moved_site(entry: SiteElement, delta: int) -> SiteElement:
     )
 
 
+def release_index(index: SiteIndex) -> None:
+    """Let go of the text of ``index``, which an edit replaced: :func:`rebase_index` reads
+    the text after the edit, and a lookup the index neither made nor carried is then made
+    from that text (see :meth:`_Carried.release`)."""
+    object.__setattr__(index, "text", "")  # a frozen value, known to no one but its slot
+    if isinstance(index.carried, _Carried):
+        index.carried.release()
+
+
 class _Carried:
     """The lookups of an index rebased from ``index``, made from those ``index`` had (or had
     carried) when first asked for.  Holds the values, never the older text."""
@@ -140,6 +149,11 @@ class _Carried:
         self._sites = sites
         self._made: dict[str, object] = {}
         self.text = text
+
+    def release(self) -> None:
+        """Let go of the text: lookups not made yet are no longer carried."""
+        self.text = ""
+        self._old = dict.fromkeys(self._old)
 
     def __call__(self, name: str) -> object | None:
         if name not in self._made:

@@ -4,7 +4,8 @@ A document keeps its exact text; tags, attributes and elements are found by a sc
 on that text, and edits are patches applied to it.  Nothing here knows about IIS.
 """
 
-from metaclone.lossless.document import Editor, Memo, Patch, XmlDocument
+from metaclone.lossless.document import Editor, Memo, XmlDocument
+from metaclone.lossless.patches import Patch
 from metaclone.lossless.tokens import Attribute, Element, Tag, TagKind
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
 

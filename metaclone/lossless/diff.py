@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
@@ -205,38 +206,51 @@ def _unified(a: list[str], b: list[str], context: int, offset: int) -> Iterator[
 _BLOCK = 1 << 16
 
 
-def _common_head(a: str, b: str) -> int:
-    """How many leading characters ``a`` and ``b`` share (compared a block at a time in C)."""
+class Text(Protocol):
+    """A text read by slices: a ``str``, or one made of patches not yet applied."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: slice, /) -> str: ...
+
+
+def _common_head(a: str, b: Text) -> int:
+    """How many leading characters ``a`` and ``b`` share (compared a block at a time in C,
+    the blocks halved near the first difference)."""
     limit = min(len(a), len(b))
-    at = 0
-    while at + _BLOCK <= limit and a[at : at + _BLOCK] == b[at : at + _BLOCK]:
-        at += _BLOCK
-    while at < limit and a[at] == b[at]:
-        at += 1
+    at, size = 0, _BLOCK
+    while size:
+        while at + size <= limit and a[at : at + size] == b[at : at + size]:
+            at += size
+        size //= 2
     return at
 
 
-def _common_tail(a: str, b: str, limit: int) -> int:
+def _common_tail(a: str, b: Text, limit: int) -> int:
     """How many trailing characters ``a`` and ``b`` share, at most ``limit``."""
-    size = 0
-    while (
-        size + _BLOCK <= limit
-        and a[len(a) - size - _BLOCK : len(a) - size] == b[len(b) - size - _BLOCK : len(b) - size]
-    ):
-        size += _BLOCK
-    while size < limit and a[len(a) - size - 1] == b[len(b) - size - 1]:
-        size += 1
-    return size
+    found, size = 0, _BLOCK
+    while size:
+        while (
+            found + size <= limit
+            and a[len(a) - found - size : len(a) - found]
+            == b[len(b) - found - size : len(b) - found]
+        ):
+            found += size
+        size //= 2
+    return found
 
 
-def _changed_lines(a: str, b: str, context: int) -> tuple[int, str, str]:
+def _changed_lines(a: str, b: Text, context: int) -> tuple[int, str, str] | None:
     """The stretch of whole lines of ``a`` and ``b`` that holds every difference and ``context``
-    lines around it, as (lines before it, stretch of a, stretch of b).
+    lines around it, as (lines before it, stretch of a, stretch of b); None when the texts are
+    equal.
 
     The lines before and after the stretch are the same on both sides, so the diff of the two
     stretches, its line numbers shifted, is the diff of the whole texts.
     """
     head = _common_head(a, b)
+    if head == len(a) == len(b):
+        return None
     tail = _common_tail(a, b, min(len(a), len(b)) - head)
     start = a.rfind("\n", 0, head) + 1
     for _ in range(context):
@@ -251,14 +265,15 @@ def _changed_lines(a: str, b: str, context: int) -> tuple[int, str, str]:
     return a.count("\n", 0, start), a[start : len(a) - cut], b[start : len(b) - cut]
 
 
-def unified_diff(before: str, after: str, path: str, context: int = 3) -> str:
+def unified_diff(before: str, after: Text, path: str, context: int = 3) -> str:
     """The changes from ``before`` to ``after`` as a unified diff of ``path`` ('' when equal).
 
     Both headers name ``path`` itself, so ``patch -p0 < DIFF`` (or ``patch PATH < DIFF``) updates
-    the file in place.
+    the file in place.  ``after`` is read only around the changes.
     """
-    if before == after:
+    changed = _changed_lines(before, after, context)
+    if changed is None:
         return ""
-    offset, old, new = _changed_lines(before, after, context)
+    offset, old, new = changed
     body = _unified(_lines(old), _lines(new), context, offset)
     return f"--- {path}\n+++ {path}\n" + "".join(_marked(body))

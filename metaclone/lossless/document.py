@@ -9,35 +9,39 @@ the document exactly as it was, and a commit changes only the bytes the patches 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from metaclone.errors import MetacloneError, ParseError
-from metaclone.lossless import gate, tokens
+from metaclone.lossless import gate, markup, tokens
 from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
+from metaclone.lossless.patches import (
+    Checkpoint,
+    Patch,
+    PatchedText,
+    apply_patches,
+    encoded,
+    handed_over,
+    ordered_patches,
+    patched_excerpt,
+)
 from metaclone.lossless.shift import TextEdit
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
 
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
 
+#: A whole tag, start or end (its ``>`` is the first outside quotes).
+_TAG = re.compile(rf"</?{markup.NAME}{markup.TAG_REST}")
+
+#: How many characters of text are encoded and written at a time.
+CHUNK = 1 << 20
+
 _T = TypeVar("_T")
-
-
-@attrs.frozen
-class Patch:
-    """Replace ``text[start:end]`` with ``new``; an insertion has ``start == end``."""
-
-    start: int
-    end: int
-    new: str
-
-    def __attrs_post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"bad patch range {self.start}..{self.end}")
 
 
 @attrs.frozen(eq=False)
@@ -60,41 +64,15 @@ class Memo(Generic[_T]):
         return f"Memo({self.name!r})"
 
 
-@attrs.frozen
-class Checkpoint:
-    """A saved state of an :class:`XmlDocument` (texts are immutable, so this is cheap)."""
-
-    text: str
-    unchanged: bool
-
-
-def apply_patches(
-    text: str, patches: Iterable[Patch], start: int = 0, end: int | None = None
-) -> str:
-    """``text[start:end]`` with ``patches`` (all inside that range) applied.
-
-    Patches must not overlap; insertions at the same offset keep the order they were given in.
-    """
-    stop = len(text) if end is None else end
-    ordered = sorted(patches, key=lambda p: (p.start, p.end))
-    pieces: list[str] = []
-    pos = start
-    for patch in ordered:
-        if patch.start < pos or patch.end > stop:
-            raise ValueError(f"patches overlap or leave the range at offset {patch.start}")
-        pieces.append(text[pos : patch.start])
-        pieces.append(patch.new)
-        pos = patch.end
-    pieces.append(text[pos:stop])
-    return "".join(pieces)
-
-
 class XmlDocument:
     """A well-formed XML document kept byte for byte, with a scanner and an editor."""
 
     def __init__(self, decoded: gate.DecodedText, path: str) -> None:
         self.path = path
-        self._text = decoded.text
+        # The text is ``_base`` with the last commit's ``_pending`` patches (sorted, in its
+        # offsets): made when read; written out in pieces straight from ``_base``.
+        self._base = decoded.text
+        self._pending: tuple[Patch, ...] = ()
         self.bom = decoded.bom
         self.encoding = decoded.encoding
         self._unchanged = True
@@ -120,7 +98,16 @@ class XmlDocument:
 
     @property
     def text(self) -> str:
-        return self._text
+        if self._pending:
+            texts, self._base = [self._base], ""
+            try:
+                self._base = handed_over(texts, self._pending)
+            except BaseException:
+                if texts:  # given back before it was let go of
+                    self._base = texts.pop()
+                raise
+            self._pending = ()
+        return self._base
 
     @property
     def version(self) -> int:
@@ -135,14 +122,26 @@ class XmlDocument:
         """The document's bytes: those of the input until something is changed."""
         if self._unchanged:
             if self._input is None:
-                self._input = self.bom + self._text.encode(self.encoding)
+                self._input = self.bom + self.text.encode(self.encoding)
             return self._input
         # A value waiting to follow an edit may hold the text before it: dropped rather than
         # kept beside the text and its encoded copy (it is computed again if asked for).
         self._carried.clear()
         # A character the file's encoding cannot hold (a new name in a us-ascii file) becomes a
         # character reference, so that the file stays readable in the encoding it declares.
-        return self.bom + self._text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
+        return self.bom + self.text.encode(self.encoding, errors=gate.CHARACTER_REFERENCES)
+
+    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        """:meth:`to_bytes` in pieces of at most ``size`` characters, encoded from the text and
+        the last commit's patches as they are reached (neither new text nor bytes made whole)."""
+        if self._input is not None:
+            yield self._input
+            return
+        if self.bom:
+            yield self.bom
+        yield from encoded(
+            self._base, self._pending, self.encoding, gate.CHARACTER_REFERENCES, size
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the document to ``path`` atomically (see :mod:`metaclone.lossless.output`).
@@ -151,7 +150,7 @@ class XmlDocument:
         renamed over ``path``: a crash leaves either the old file or the new one, never a mix.
         A symbolic link is followed; a folder, device, FIFO or socket is refused.
         """
-        write_atomic(path, self.to_bytes())
+        write_atomic(path, self.chunks())
 
     # -- values derived from the text ------------------------------------------------------
 
@@ -185,14 +184,14 @@ class XmlDocument:
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
         """1-based line and column of ``offset`` (lines counted at ``\\n``)."""
-        return self._lines.line_and_column(self._text, offset)
+        return self._lines.line_and_column(self.text, offset)
 
     def line_of(self, offset: int) -> int:
         return self.line_and_column(offset)[0]
 
     def parse_error(self, offset: int, message: str) -> ParseError:
         """A ParseError pointing at ``offset``, with the source line and caret."""
-        return gate.error_at(self._text, offset, message, self.path)
+        return gate.error_at(self.text, offset, message, self.path)
 
     def located(self, error: type[MetacloneError], offset: int, message: str) -> MetacloneError:
         """An error of class ``error`` located at ``offset`` of this document."""
@@ -200,17 +199,17 @@ class XmlDocument:
         return error(message, path=self.path, line=line, column=column)
 
     def line_start(self, offset: int) -> int:
-        return self._text.rfind("\n", 0, offset) + 1
+        return self.text.rfind("\n", 0, offset) + 1
 
     def indentation_before(self, offset: int) -> str:
         """The white space between the start of the line and ``offset`` ('' if not only space)."""
         start = self.line_start(offset)
-        prefix = self._text[start:offset]
+        prefix = self.text[start:offset]
         return prefix if prefix.strip() == "" else ""
 
     def newline_near(self, offset: int) -> str:
         """The line end used by the line at ``offset``, else the file's most common one."""
-        text = self._text
+        text = self.text
         pos = text.find("\n", offset)
         if pos < 0:
             pos = text.rfind("\n", 0, offset)
@@ -224,7 +223,7 @@ class XmlDocument:
 
     def dominant_newline(self) -> str:
         """The line end most lines use; CRLF (IIS's own) when the file has none."""
-        text = self._text
+        text = self.text
         lf = text.count("\n")
         if lf == 0:
             return "\r\n"
@@ -238,38 +237,38 @@ class XmlDocument:
     @property
     def root(self) -> Element:
         if self._root is None:
-            self._root = tokens.root_element(self._text)
+            self._root = tokens.root_element(self.text)
         return self._root
 
     def children(self, parent: Element) -> Iterator[Element]:
-        return tokens.iter_children(self._text, parent)
+        return tokens.iter_children(self.text, parent)
 
     def child_tags(self, parent: Element) -> Iterator[Tag]:
         """The start (or empty-element) tags of the children of ``parent``, in document order.
 
         Each child's end is found only when the next one is asked for.
         """
-        return tokens.iter_child_tags(self._text, parent)
+        return tokens.iter_child_tags(self.text, parent)
 
     def child(self, parent: Element, name: str) -> Element | None:
         """The first child of ``parent`` named ``name``."""
         return next((c for c in self.children(parent) if c.name == name), None)
 
     def element_at(self, tag: Tag) -> Element:
-        return tokens.element_at(self._text, tag)
+        return tokens.element_at(self.text, tag)
 
     def last_element_at(self, tag: Tag, limit: int) -> Element | None:
         """See :func:`metaclone.lossless.tokens.last_element_at`."""
-        return tokens.last_element_at(self._text, tag, limit)
+        return tokens.last_element_at(self.text, tag, limit)
 
     def attributes(self, element: Element | Tag) -> tuple[Attribute, ...]:
         tag = element.start_tag if isinstance(element, Element) else element
-        return tokens.parse_attributes(self._text, tag)
+        return tokens.parse_attributes(self.text, tag)
 
     def attribute(self, element: Element | Tag, name: str) -> Attribute | None:
         """The attribute called ``name`` (XML names are case-sensitive)."""
         tag = element.start_tag if isinstance(element, Element) else element
-        return tokens.find_attribute(self._text, tag, name)
+        return tokens.find_attribute(self.text, tag, name)
 
     def get(self, element: Element | Tag, name: str, default: str | None = None) -> str | None:
         """The decoded value of attribute ``name``, or ``default``."""
@@ -277,7 +276,31 @@ class XmlDocument:
         return found.value if found is not None else default
 
     def slice(self, start: int, end: int) -> str:
-        return self._text[start:end]
+        return self.text[start:end]
+
+    def patched_text(self) -> PatchedText:
+        """The text, read by slices without making it whole (see :meth:`excerpt`)."""
+        return PatchedText(self._base, self._pending)
+
+    def excerpt(self, start: int, end: int) -> str:
+        """``text[start:end]``, made from the last commit's pieces if the text is not made."""
+        if not self._pending:
+            return self._base[start:end]
+        return patched_excerpt(self._base, self._pending, start, end)
+
+    def tag_text(self, offset: int) -> tuple[str, int]:
+        """A text holding the tag at ``offset`` (no tag there: the rest of the text) and where
+        ``offset`` is in it: the whole text once made, else the tag alone.  A pattern that never
+        reads past the tag's ``>`` reads the same in either."""
+        if not self._pending:
+            return self._base, offset
+        size = 1 << 12
+        while True:
+            window = self.excerpt(offset, offset + size)
+            found = _TAG.match(window)
+            if found is not None or len(window) < size:
+                return (window if found is None else window[: found.end()]), 0
+            size <<= 4
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -286,13 +309,13 @@ class XmlDocument:
 
     def checkpoint(self) -> Checkpoint:
         """The current state, for :meth:`rollback` when a multi-step change fails half-way."""
-        return Checkpoint(self._text, self._unchanged)
+        return Checkpoint(self._base, self._pending, self._unchanged)
 
     def rollback(self, checkpoint: Checkpoint) -> None:
         """Return to ``checkpoint``: the text, and the exact input bytes if nothing had changed."""
-        if checkpoint.text is self._text:
+        if checkpoint.base is self._base and checkpoint.pending == self._pending:
             return
-        self._text = checkpoint.text
+        self._base, self._pending = checkpoint.base, checkpoint.pending
         self._unchanged = checkpoint.unchanged
         self._input = None
         self._version += 1
@@ -304,17 +327,18 @@ class XmlDocument:
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
             return
-        ordered = sorted(patches, key=lambda p: (p.start, p.end))
+        old_text = self.text
+        ordered = tuple(ordered_patches(patches, 0, len(old_text)))
         spans = tuple((p.start, p.end, p.new) for p in ordered)
-        old_text = self._text
-        self._text = apply_patches(old_text, ordered)
+        self._pending = ordered
         self._unchanged = False
         self._input = None
         self._version += 1
         self._lines = self._lines.moved(old_text, spans)
+        replaced = tuple(old_text[p.start : p.end] for p in ordered)
         del old_text
         self._root = None
-        edit = TextEdit(spans, self._text, self._version)
+        edit = TextEdit(spans, self._version, lambda: self.text, replaced)
         # Only values read since the last commit follow this one: one still waiting holds the
         # text before that commit, which must not be kept through another.
         self._carried = {

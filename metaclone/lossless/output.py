@@ -15,6 +15,7 @@ only if it still holds the bytes that were read, the backup and the file are ren
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -22,8 +23,11 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
+
+import attrs
 
 from metaclone.errors import FileChangedError, UnsafeTargetError, WriteError
 
@@ -38,6 +42,10 @@ TEMPORARY_SUFFIX = ".tmp"
 
 #: How long to wait for another process's lock on the same file before refusing.
 LOCK_TIMEOUT = 10.0
+
+#: What a file is written from: its bytes, or its bytes in pieces (written as they come, so
+#: that a large file need not be held whole).
+Data = bytes | Iterable[bytes]
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -95,8 +103,9 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return os.path.normcase(real_a) == os.path.normcase(real_b)
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; return the file actually written.
+def write_atomic(path: str | os.PathLike[str], data: Data) -> Path:
+    """Write ``data`` (bytes, or bytes in pieces) to ``path`` atomically; return the file
+    actually written.
 
     An existing file keeps its mode and, where the process may, its owner and group.
     """
@@ -109,13 +118,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def replace_in_place(
-    path: str | os.PathLike[str], data: bytes, *, expected: bytes, backup: bool = True
+    path: str | os.PathLike[str],
+    data: Data,
+    *,
+    expected: bytes | Fingerprint,
+    backup: bool = True,
 ) -> Path | None:
-    """Replace the file at ``path`` by ``data`` unless it no longer holds ``expected``.
+    """Replace the file at ``path`` by ``data`` unless it no longer holds ``expected`` (its
+    bytes, or their :class:`Fingerprint`).
 
-    With ``backup``, ``PATH.bak`` receives ``expected`` (with the file's mode and owner).  A
-    failure at any point leaves the file and any existing backup as they were, and raises:
-    :class:`FileChangedError` when the file changed since ``expected`` was read from it.
+    With ``backup``, ``PATH.bak`` receives the file as it was (with the file's mode and
+    owner).  A failure at any point leaves the file and any existing backup as they were, and
+    raises: :class:`FileChangedError` when the file changed since ``expected`` was read from it.
     Returns the backup's path, or None.
     """
     target = resolve_target(path)
@@ -128,7 +142,7 @@ def replace_in_place(
         temps = [_write_temporary(target, data, like, made)]
         if backup_target is not None:
             with _named(backup_path):
-                temps.append(_write_temporary(backup_target, expected, like, made))
+                temps.append(_write_backup(target, backup_target, expected, like, made))
         with _locked(target):
             if not _holds(target, expected):
                 raise FileChangedError(
@@ -139,6 +153,54 @@ def replace_in_place(
     if backup_target is not None and backup_target.parent != target.parent:
         _sync_folder(backup_target.parent)
     return Path(backup_path) if backup else None
+
+
+def _write_backup(
+    target: Path,
+    backup: Path,
+    expected: bytes | Fingerprint,
+    like: os.stat_result,
+    made: list[Path],
+) -> Path:
+    """The backup's temporary file: ``expected``, or a copy of ``target`` checked against its
+    fingerprint (a file that changed meanwhile is refused)."""
+    if isinstance(expected, bytes):
+        return _write_temporary(backup, expected, like, made)
+    found = hashlib.sha256()
+    temp = _write_temporary(backup, _hashed(_read_pieces(target), found), like, made)
+    if Fingerprint(temp.stat().st_size, found.digest()) != expected:
+        raise FileChangedError("changed since it was read; nothing written", path=str(target))
+    return temp
+
+
+@attrs.frozen
+class Fingerprint:
+    """The size and SHA-256 of a file's bytes: what ``--in-place`` keeps of the input to see
+    whether the file changed meanwhile, instead of a copy of it."""
+
+    size: int
+    digest: bytes
+
+    @classmethod
+    def of(cls, data: Data) -> Fingerprint:
+        found = hashlib.sha256()
+        size = sum(
+            len(piece) for piece in _hashed([data] if isinstance(data, bytes) else data, found)
+        )
+        return cls(size, found.digest())
+
+
+def _hashed(pieces: Iterable[bytes], found: Any) -> Iterator[bytes]:
+    """``pieces``, each added to the hash ``found`` as it passes."""
+    for piece in pieces:
+        found.update(piece)
+        yield piece
+
+
+def _read_pieces(target: Path, chunk: int = 1 << 20) -> Iterator[bytes]:
+    with open(target, "rb") as handle:
+        while piece := handle.read(chunk):
+            yield piece
 
 
 def _commit(temps: list[Path], target: Path, backup: Path | None, made: list[Path]) -> None:
@@ -175,8 +237,12 @@ def _restore_point(backup: Path, made: list[Path]) -> Path:
     return name
 
 
-def _holds(target: Path, expected: bytes, chunk: int = 1 << 20) -> bool:
+def _holds(target: Path, expected: bytes | Fingerprint, chunk: int = 1 << 20) -> bool:
     """Whether the file at ``target`` holds exactly ``expected`` (read a chunk at a time)."""
+    if isinstance(expected, Fingerprint):
+        if os.stat(target).st_size != expected.size:
+            return False
+        return Fingerprint.of(_read_pieces(target, chunk)) == expected
     view = memoryview(expected)
     with open(target, "rb") as handle:
         if os.fstat(handle.fileno()).st_size != len(expected):
@@ -210,7 +276,7 @@ def _temporaries() -> Iterator[list[Path]]:
 
 
 def _write_temporary(
-    target: Path, data: bytes, like: os.stat_result | None, made: list[Path]
+    target: Path, data: Data, like: os.stat_result | None, made: list[Path]
 ) -> Path:
     """``data`` in a new temporary file beside ``target``, on disk, with ``like``'s mode."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -226,7 +292,11 @@ def _write_temporary(
     if like is not None:
         _copy_ownership(fd, temp, like)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            for piece in data:
+                handle.write(piece)
         handle.flush()
         os.fsync(handle.fileno())
     return temp

@@ -9,7 +9,7 @@ an index can keep what the edit left alone and read again only what it changed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -23,8 +23,35 @@ class TextEdit:
     """One commit: the patches (sorted, in the old text's offsets) and the text they made."""
 
     patches: tuple[tuple[int, int, str], ...]
-    text: str
     version: int
+    #: The text the patches made, made when first asked for (a commit does not make it).
+    text_after: Callable[[], str] = attrs.field(repr=False)
+    #: The text each patch replaced, in the order of ``patches``.
+    replaced: tuple[str, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.text_after()
+
+    def text_before(self, start: int, end: int) -> str:
+        """The text of ``start..end`` before the edit, made from the text after it and what
+        the patches replaced (a value brought through the edit need not keep the old text)."""
+        text, found = self.text, []
+        position = delta = 0
+        for (patch_start, patch_end, new), old in zip(self.patches, self.replaced, strict=True):
+            low, high = max(position, start), min(patch_start, end)
+            if low < high:
+                found.append(text[low + delta : high + delta])
+            low, high = max(patch_start, start), min(patch_end, end)
+            if low < high:
+                found.append(old[low - patch_start : high - patch_start])
+            delta += len(new) - (patch_end - patch_start)
+            position = patch_end
+            if position >= end:
+                break
+        if max(position, start) < end:
+            found.append(text[max(position, start) + delta : end + delta])
+        return "".join(found)
 
 
 class Shift:

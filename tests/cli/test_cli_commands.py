@@ -7,6 +7,7 @@ to leave the input and any existing output file exactly as they were.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import shutil
@@ -23,6 +24,8 @@ from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, main
 from metaclone.cli.console import Console
 from metaclone.cli.outputs import emit, input_bytes
 from metaclone.cli.parser import build_parser
+from metaclone.document import Checkpoint
+from metaclone.lossless import output
 from tests.certgen import make_cert, new_key
 from tests.conftest import FIXTURES
 
@@ -814,22 +817,31 @@ def test_cmd_plan_has_windows_line_ends(capsys: pytest.CaptureFixture[str], work
 
 
 @pytest.mark.parametrize(
-    ("options", "taken"),
+    ("options", "kept"),
     [
-        (["-o", "OUT"], False),
-        ([], False),
-        (["--diff"], True),
-        (["--dry-run"], True),
-        (["--in-place"], True),
+        (["-o", "OUT"], None),
+        ([], None),
+        (["--diff"], "text"),
+        (["--dry-run"], "fingerprint"),
+        (["--in-place"], "fingerprint"),
     ],
 )
-def test_input_bytes_are_taken_only_when_compared(options: list[str], taken: bool) -> None:
-
+def test_input_bytes_are_taken_only_when_compared(options: list[str], kept: str | None) -> None:
     file = str(FIXTURES / "iis7" / "applicationHost.config")
     args = build_parser().parse_args(["stop", file, "--site", "Shop", *options])
     doc = metaclone.load(file)
     before = input_bytes(args, doc)
-    assert before == (doc.to_bytes() if taken else None)
+    data = Path(file).read_bytes()
+    if kept == "text":
+        # The document's own text, not a copy of it.
+        assert isinstance(before, Checkpoint)
+        assert before.text is doc.xml.text
+        assert before.text.encode() == data
+        return
+    expected = {None: None, "fingerprint": output.Fingerprint.of(data)}[kept]
+    assert before == expected
+    if kept == "fingerprint":
+        assert before == output.Fingerprint(len(data), hashlib.sha256(data).digest())
 
 
 def test_delivering_a_comparison_without_the_input_bytes_is_a_bug_not_a_wrong_answer() -> None:

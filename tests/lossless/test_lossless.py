@@ -15,7 +15,7 @@ from lxml import etree
 
 import metaclone
 from metaclone.lossless import XmlDocument, markup, tokens
-from metaclone.lossless.document import Patch, apply_patches
+from metaclone.lossless.patches import Patch, apply_patches
 from metaclone.lossless.tokens import Tag, TagKind, iter_markup
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
 from tests.conftest import FIXTURES, corpus_params, fixture_files
