@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Console
@@ -60,23 +60,32 @@ def _show_certificates(
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         console.json("cert-show", json_listing_pieces(fields, "sites", entries))
         return EXIT_OK
-    console.out_lines(line for site in sites for line in _certificate_lines(doc, site))
+    lines: list[str] = []
+    for site in sites:
+        line = site_line(site)
+        lines.append(line)
+        # A site line shows every binding as "protocol/...": one without "https/" has no
+        # https binding to list.
+        if "https/" in line.lower():
+            lines += _binding_lines(doc, site)
+    console.out_lines(lines)
     legend = inherited_legend(sites)
     if legend is not None:
         console.out(legend + "\n")
     return EXIT_OK
 
 
-def _certificate_lines(doc: ConfigDocument, site: Site) -> Iterator[str]:
-    """The lines ``cert show`` prints for ``site``: the site, then each https binding."""
-    yield site_line(site)
+def _binding_lines(doc: ConfigDocument, site: Site) -> list[str]:
+    """The lines ``cert show`` prints under the line of ``site``: one per https binding."""
+    lines: list[str] = []
     for binding in site.secure_bindings:
         cert = binding.certificate
         shown = f"{cert.thumbprint} ({cert.store})" if cert else "not known"
-        yield (
+        lines.append(
             f"{'':>12}{binding.summary}  HTTP.sys {endpoint_text(binding)}"
             f"{_serving_note(doc, binding)}  cert: {shown}"
         )
+    return lines
 
 
 def _serving_note(doc: ConfigDocument, binding: Binding) -> str:

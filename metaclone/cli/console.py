@@ -84,7 +84,15 @@ class Console:
 
     def out_lines(self, lines: Iterable[str]) -> None:
         """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
-        self._write_large("".join([f"{visible(line)}\n" for line in lines]))
+        listed = list(lines)
+        if not listed:
+            return
+        if all(map(str.isprintable, listed)):
+            # Nothing to escape in any line (the usual case), checked in one pass.
+            listed.append("")  # the last line's end, without another copy of the text
+            self._write_large("\n".join(listed))
+            return
+        self._write_large("".join([f"{visible(line)}\n" for line in listed]))
 
     def out_data(self, text: str | Iterable[str]) -> None:
         """Text for programs (JSON, a diff) on stdout, unchanged; given whole or in pieces,

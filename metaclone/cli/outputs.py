@@ -210,11 +210,20 @@ def json_listing_pieces(
     sites runs to tens of megabytes, which need not be held at once."""
     import json
 
+    return json_listing_encoded(fields, key, map(json.dumps, items))
+
+
+def json_listing_encoded(
+    fields: dict[str, object], key: str, encoded: Iterable[str]
+) -> Iterator[str]:
+    """:func:`json_listing_pieces` of items already encoded (each the JSON text of one)."""
+    import json
+
     head = json.dumps(fields)[1:-1]
     yield f"{{{head}{', ' if head else ''}{json.dumps(key)}: ["
     separator = "\n  "
-    for item in items:
-        yield separator + json.dumps(item)
+    for item in encoded:
+        yield separator + item
         separator = ",\n  "
     yield "]}\n" if separator == "\n  " else "\n]}\n"
 

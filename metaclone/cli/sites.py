@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
@@ -13,12 +13,12 @@ from metaclone.cli.outputs import (
     emit,
     endpoint_text,
     input_bytes,
-    json_listing_pieces,
+    json_listing_encoded,
     served_by_text,
 )
 from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Application, Site
+from metaclone.model.sites import Application, Site, SiteKind, SiteSettings
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
@@ -31,34 +31,42 @@ INHERITED_LEGEND = (
 def site_line(site: Site) -> str:
     """One line for ``site``; a value it inherits is marked :data:`INHERITED_MARK`."""
     state = "[started]" if site.auto_start else "[stopped]"
-    bindings = ", ".join(b.summary for b in site.bindings) or "-"
+    # Binding.summary written out: this runs for every binding of every listed site.
+    bindings = ", ".join([f"{b.protocol}/{b.binding_information}" for b in site.bindings]) or "-"
     cert_mark = ""
-    if site.inherited:
-        inherited = site.inherited
+    inherited = site.inherited
+    if inherited:
         if "auto_start" in inherited:
             state += INHERITED_MARK
         if "bindings" in inherited:
             bindings = f"({bindings}){INHERITED_MARK}"
         if "certificate" in inherited:
             cert_mark = INHERITED_MARK
-    if site.certificate is not None:
-        certificate = f"{site.certificate.thumbprint} ({site.certificate.store})"
+    own = site.certificate
+    if own is not None:
+        certificate = f"{own.thumbprint} ({own.store})"
+    elif "https/" not in bindings.lower():
+        # Every https binding shows as "https/..." in any case: there is none.
+        certificate = "-"
     else:
-        # Site.waiting_for_certificate, with the secure bindings looked at once.
-        secure = [b for b in site.bindings if b.is_secure]
-        on_bindings = sorted(
-            {f"{b.certificate.thumbprint} ({b.certificate.store})" for b in secure if b.certificate}
-        )
-        if on_bindings:
-            certificate = ", ".join(on_bindings)
-        elif not secure:
-            certificate = "-"
-        elif site.certificate_known:
-            certificate = "waiting for a certificate"
-        else:
-            certificate = "in HTTP.sys (give --sslcert to show it)"
-    kind = " ftp" if site.kind.value == "ftp" else ""
+        certificate = _binding_certificates(site)
+    kind = " ftp" if site.kind is SiteKind.FTP else ""
     return f"{site.id:>10}  {site.name}{kind}  {state}  {bindings}  cert: {certificate}{cert_mark}"
+
+
+def _binding_certificates(site: Site) -> str:
+    """What :func:`site_line` shows of the certificates of a site with https bindings and no
+    certificate of its own (:attr:`Site.waiting_for_certificate`, the bindings looked at once)."""
+    secure = [b for b in site.bindings if b.is_secure]
+    if any(b.certificate for b in secure):
+        return ", ".join(
+            sorted({f"{c.thumbprint} ({c.store})" for b in secure if (c := b.certificate)})
+        )
+    if not secure:
+        return "-"
+    if site.certificate_known:
+        return "waiting for a certificate"
+    return "in HTTP.sys (give --sslcert to show it)"
 
 
 def inherited_legend(sites: Sequence[Site]) -> str | None:
@@ -101,6 +109,33 @@ def _site_json(doc: ConfigDocument, site: Site) -> dict[str, object]:
     return data
 
 
+def _encoded_sites(
+    doc: ConfigDocument,
+    sites: Sequence[Site],
+    settings: Sequence[SiteSettings | None],
+    every_applications: Sequence[Sequence[Application]] | None,
+) -> Iterator[str]:
+    """The JSON text of each site of ``sites`` as :func:`_site_json` gives it, with the
+    settings in ``settings`` at the same place and (when given) its applications."""
+    import json
+
+    from metaclone.cli.site_json import SiteJson
+
+    encoder = SiteJson()
+    for at, site in enumerate(sites):
+        if doc.sslcerts_known:
+            data = _site_json(doc, site)
+            own = settings[at]
+            data["settings"] = own.to_json() if own is not None else None
+            text = json.dumps(data)
+        else:
+            text = encoder.site(site, settings[at])
+        if every_applications is not None:
+            applications = json.dumps([a.to_json() for a in every_applications[at]])
+            text = f'{text[:-1]}, "applications": {applications}}}'
+        yield text
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
     sites = _selected_sites(doc, args.names)
@@ -117,19 +152,11 @@ def _list_sites(
         fields: dict[str, object] = {"format": doc.format, "path": args.file}
         # The file is read before anything is printed: a site's settings or applications may
         # still hold an error.  Then each site is encoded as it is printed.
-        listed = [doc.with_settings(s) for s in sites]
-        entries: Iterable[dict[str, object]]
-        if args.applications:
-            entries = [
-                {
-                    **_site_json(doc, full),
-                    "applications": [a.to_json() for a in doc.applications(s)],
-                }
-                for s, full in zip(sites, listed, strict=True)
-            ]
-        else:
-            entries = (_site_json(doc, full) for full in listed)
-        console.json("sites", json_listing_pieces(fields, "sites", entries))
+        # Only the settings are kept: a copy of every site would be held to the end.
+        settings = [doc.with_settings(s).settings for s in sites]
+        every = [doc.applications(s) for s in sites] if args.applications else None
+        encoded = _encoded_sites(doc, sites, settings, every)
+        console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     legend = inherited_legend(sites)

@@ -190,8 +190,16 @@ class SiteReading(AppHostBase):
                 counted_to = entry.start
                 if parts is None:
                     sites.append(self._read_site(entry, index, line))
-                else:
+                    continue
+                own_start = entry.server_auto_start
+                web = None if self._sslcerts else _web_bindings(parts)
+                if web is None:
                     sites.append(self._quick_site(entry, parts, index, line))
+                elif own_start:
+                    sites.append(self._own_web_site(entry, own_start, web, line))
+                else:
+                    # Its state comes from <siteDefaults>.
+                    sites.append(self._effective_site(entry, line, own_start, web, is_ftp=False))
             # Freed before the collector runs again, which would walk them all.
             del quick
         return tuple(sites)
@@ -264,6 +272,21 @@ class SiteReading(AppHostBase):
                 )
         return self._effective_site(
             entry, line, own_start, bindings, is_ftp=ftp and not plain and not secure
+        )
+
+    def _own_web_site(
+        self, entry: SiteElement, own_start: str, bindings: tuple[Binding, ...], line: int
+    ) -> Site:
+        """A web site that sets its state and bindings itself: it inherits nothing."""
+        return build_site(
+            entry.id,
+            entry.name,
+            own_start.strip().lower() != FALSE,
+            bindings,
+            None,
+            SiteKind.WEB,
+            line,
+            self._sslcerts_attached,
         )
 
     def _effective_site(
@@ -377,3 +400,31 @@ class SiteReading(AppHostBase):
                 binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
             )
         return binding
+
+
+#: The protocols :func:`_web_bindings` reads, as IIS writes them.
+_WEB_PROTOCOLS = frozenset({"http", "https"})
+
+#: Where each binding's three values start among :data:`QuickValues`.
+_BINDING_SLOTS = range(QUICK_BINDINGS_AT, QUICK_END, 3)
+
+
+def _web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
+    """The bindings among ``values`` when there is one or more and every one is http or https
+    (written in lower case) with no sslFlags or plain digits: what :meth:`_quick_site` reads
+    of them.  None for any other site."""
+    bindings: list[Binding] = []
+    for at in _BINDING_SLOTS:
+        protocol = values[at]
+        if protocol is None:
+            break
+        if protocol not in _WEB_PROTOCOLS:
+            return None
+        flags_text = values[at + 2]
+        flags: int | None = None
+        if flags_text is not None:
+            if not flags_text.isdigit() or not flags_text.isascii():
+                return None
+            flags = int(flags_text)
+        bindings.append(build_binding(protocol, values[at + 1] or "", flags, None))
+    return tuple(bindings) if bindings else None

@@ -116,7 +116,10 @@ class Binding:
             "binding_information": self.binding_information,
         }
         if lowered in ADDRESS_PROTOCOLS:
-            data["ip"], data["port"], data["host"] = self._address
+            # Split here rather than through the cached property, whose first use goes
+            # through attrs's __getattr__: most bindings are encoded once, and asked nothing
+            # else.
+            data["ip"], data["port"], data["host"] = split_address(self.binding_information)
         if self.ssl_flags is not None:
             data["ssl_flags"] = self.ssl_flags
         certificate = self.certificate
@@ -288,7 +291,7 @@ class Site:
         An IIS 7+ web site's certificates are in HTTP.sys, so they are known only once
         ``netsh http show sslcert`` output has been attached to the document.
         """
-        secure = self.secure_bindings
+        secure = [b for b in self.bindings if b.is_secure]
         if not secure:
             return False
         if self.certificate is not None or any(b.certificate for b in secure):

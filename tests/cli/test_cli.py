@@ -246,6 +246,19 @@ def test_a_long_listing_is_written_whole_in_bounded_pieces() -> None:
 
 
 @pytest.mark.parametrize(
+    "lines",
+    [[], ["plain", "caf\u00e9 ok"], ["plain", "one \x1b[2J escape", "\u202eturned"], ["a\nb"]],
+)
+def test_listed_lines_are_each_one_line_whether_or_not_one_needs_an_escape(
+    lines: list[str],
+) -> None:
+    stream = io.StringIO()
+    Console(stream, io.StringIO()).out_lines(iter(lines))
+    assert stream.getvalue() == "".join(visible(line) + "\n" for line in lines)
+    assert stream.getvalue().count("\n") == len(lines)
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["sites", str(FIXTURES / "iis7" / "applicationHost.config"), "--json"],

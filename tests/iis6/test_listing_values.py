@@ -1,0 +1,111 @@
+"""The one-pass listing of an IIS 6 metabase reads every value a site is made of exactly as the
+exact reader does, however the value is written.
+
+The listing pass reads the properties of every server key from its start tag and takes
+shortcuts where a value needs no decoding: values with references, tabs, carriage returns,
+other spellings of TRUE and FALSE, single quotes, other attribute orders, comments and CDATA
+between the keys must give the same sites as ``loads(data, exact=True)``, or the same error.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone.errors import MetacloneError
+from metaclone.model.sites import Site
+
+_COMMENTS = ["Shop", "", "a &amp; b", "tab\there", "line&#xA;end", "caf\u00e9 &#x263A;", " pad "]
+_FLAGS = ["TRUE", "FALSE", "true", " FALSE", "0", "1", "&#84;RUE", "maybe"]
+_BINDINGS = [
+    ":80:",
+    "10.0.0.1:80:shop.example.com",
+    " :8080:x ",
+    "\t:81:tab",
+    ":82:a&amp;b",
+    ":83:&#x9;ref",
+    "",
+    ":443:",
+]
+_HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
+_STORES = ["MY", "", "WebHosting", "My&amp;Store"]
+_GAPS = [
+    "",
+    "<!-- <IIsWebServer Location ='/LM/W3SVC/77' ServerComment='decoy' /> -->",
+    "<![CDATA[<IIsWebServer Location='/LM/W3SVC/78'>]]>",
+]
+
+
+@st.composite
+def _server_key(draw: st.DrawFn, site_id: int) -> str:
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    quote = draw(st.sampled_from(['"', "'"]))
+    properties: list[tuple[str, str]] = []
+    for name, choices in (
+        ("ServerComment", _COMMENTS),
+        ("ServerAutoStart", _FLAGS),
+        ("SSLCertHash", _HASHES),
+        ("SSLStoreName", _STORES),
+    ):
+        if draw(st.booleans()):
+            properties.append((name, draw(st.sampled_from(choices))))
+    for name in ("ServerBindings", "SecureBindings"):
+        if draw(st.booleans()):
+            entries = draw(st.lists(st.sampled_from(_BINDINGS), min_size=1, max_size=3))
+            line_end = draw(st.sampled_from([nl + "\t\t\t", "&#xA;", "\n"]))
+            properties.append((name, line_end.join(entries)))
+    properties = draw(st.permutations(properties))
+    written = "".join(f"{nl}\t\t{name}={quote}{value}{quote}" for name, value in properties)
+    location = f"Location ={quote}/LM/W3SVC/{site_id}{quote}"
+    return f"<IIsWebServer\t{location}{written}{nl}\t>{nl}</IIsWebServer>"
+
+
+@st.composite
+def _metabases(draw: st.DrawFn) -> bytes:
+    service = draw(st.sampled_from(["", '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n']))
+    keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
+    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4, unique=True)):
+        keys.append(draw(st.sampled_from(_GAPS)))
+        keys.append(draw(_server_key(site_id)))
+    body = "\r\n".join(keys)
+    return (
+        '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
+        f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
+    ).encode()
+
+
+def _sites(data: bytes, *, exact: bool) -> tuple[Site, ...] | tuple[type, str]:
+    try:
+        return metaclone.loads(data, "MetaBase.xml", exact=exact).sites
+    except MetacloneError as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=_metabases())
+def test_listed_sites_are_those_of_the_exact_reader(data: bytes) -> None:
+    assert _sites(data, exact=False) == _sites(data, exact=True)
+
+
+def test_oddly_written_values_are_read_as_an_xml_parser_reads_them() -> None:
+    data = (
+        b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
+        b"<IIsWebServer\tLocation ='/LM/W3SVC/7'\r\n\t\tServerComment='a &amp; b'\r\n"
+        b'\t\tServerBindings=":80:x&#xA;\t:81:tab"\r\n\t\tServerAutoStart=" FALSE"\r\n'
+        b'\t\tSecureBindings=":443:"\r\n\t\tSSLCertHash="AB AB ' + b"AB" * 18 + b'"'
+        b"\r\n\t>\r\n</IIsWebServer>\r\n"
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tServerBindings=":80:plain"\r\n\t>\r\n'
+        b"</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+    )
+    first, second = metaclone.loads(data, "MetaBase.xml").sites
+    assert first.name == "a & b"
+    assert not first.auto_start
+    assert [b.summary for b in first.bindings] == ["http/:80:x", "http/:81:tab", "https/:443:"]
+    assert first.certificate is not None
+    assert first.certificate.thumbprint == "ab ab " + "ab" * 18
+    assert first.bindings[2].certificate == first.certificate
+    assert (second.name, second.auto_start, second.certificate) == ("", True, None)
+    assert [b.summary for b in second.bindings] == ["http/:80:plain"]
+    assert first.line == 4
+    assert second.line == 12
