@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, ClassVar
 from metaclone import httpsys
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.lossless import Memo, XmlDocument
-from metaclone.lossless.diff import unified_diff
 from metaclone.lossless.patches import Checkpoint
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
@@ -121,6 +120,9 @@ class ConfigDocument:
         return self._diff_from(checkpoint.text, path)
 
     def _diff_from(self, old: str, path: str) -> str:
+        # Only --diff and review diffs: the other commands need not import difflib.
+        from metaclone.lossless.diff import unified_diff  # noqa: PLC0415
+
         xml = self.xml
         if xml.encoding == "utf-8":
             return unified_diff(old, xml.patched_text() if self.modified else old, path)

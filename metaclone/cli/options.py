@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import TypeAlias
 
 #: Where subcommands are added (``parser.add_subparsers()``).
@@ -19,6 +20,52 @@ DEFAULT_KEY_TYPE = "rsa2048"
 DEFAULT_WARN_DAYS = 30
 #: Shells ``metaclone completion`` writes a script for.
 COMPLETION_SHELLS = ("bash", "zsh", "powershell")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter that keeps descriptions and epilogs as written, asking the terminal
+    its width only when it formats a help or usage text.
+
+    argparse makes a formatter for every option it adds (to check the option's metavar), and
+    each asks the terminal its width, which imports :mod:`shutil`: a command that prints no
+    help pays for neither.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        self._layout_asked = (indent_increment, max_help_position, width)
+        # Any width will do here: the properties below answer with the one asked for.
+        super().__init__(prog, indent_increment, max_help_position, width=0)
+
+    @functools.cached_property
+    def _layout(self) -> tuple[int, int]:
+        """The text width and the widest indent of help, set as argparse itself sets them."""
+        indent_increment, max_help_position, width = self._layout_asked
+        plain = argparse.RawDescriptionHelpFormatter(
+            self._prog, indent_increment, max_help_position, width
+        )
+        return plain._width, plain._max_help_position
+
+    @property
+    def _width(self) -> int:
+        return self._layout[0]
+
+    @_width.setter
+    def _width(self, _: int) -> None:
+        """argparse's own setting from the width it was given, which :attr:`_layout` replaces."""
+
+    @property
+    def _max_help_position(self) -> int:
+        return self._layout[1]
+
+    @_max_help_position.setter
+    def _max_help_position(self, _: int) -> None:
+        """As :attr:`_width`'s."""
 
 
 def add_file(parser: argparse.ArgumentParser) -> None:
@@ -235,7 +282,7 @@ def add_command(
         help=text,
         description=description or text[0].upper() + text[1:] + ".",
         epilog=epilog(words),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     if not group:
         add_quiet(command)

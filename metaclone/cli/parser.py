@@ -20,6 +20,7 @@ from metaclone.cli.options import (
     DEFAULT_WARN_DAYS,
     KEY_TYPES,
     Commands,
+    HelpFormatter,
     add_certificate_allowances,
     add_certificate_source,
     add_command,
@@ -44,7 +45,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Clone IIS sites and swap their certificates in configuration files,\n"
         "offline, changing only the bytes that must change.",
         epilog=epilog(""),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -364,7 +365,7 @@ def _register_completion(commands: Commands) -> None:
         '  zsh:         eval "$(metaclone completion zsh)"             (in ~/.zshrc)\n'
         "  PowerShell:  metaclone completion powershell | Out-String | Invoke-Expression"
         "   (in $PROFILE)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     completion.add_argument("shell", choices=COMPLETION_SHELLS)
     completion.set_defaults(handler=runs("completion", "cmd_completion"))

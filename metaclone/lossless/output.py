@@ -15,9 +15,7 @@ only if it still holds the bytes that were read, the backup and the file are ren
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import shutil
 import signal
 import stat
 import sys
@@ -166,6 +164,8 @@ def _write_backup(
     fingerprint (a file that changed meanwhile is refused)."""
     if isinstance(expected, bytes):
         return _write_temporary(backup, expected, like, made)
+    import hashlib  # noqa: PLC0415 - only --in-place hashes: loading OpenSSL costs milliseconds
+
     found = hashlib.sha256()
     temp = _write_temporary(backup, _hashed(_read_pieces(target), found), like, made)
     if Fingerprint(temp.stat().st_size, found.digest()) != expected:
@@ -183,6 +183,8 @@ class Fingerprint:
 
     @classmethod
     def of(cls, data: Data) -> Fingerprint:
+        import hashlib  # noqa: PLC0415 - as in _backup_temporary: only some writes hash
+
         found = hashlib.sha256()
         size = sum(
             len(piece) for piece in _hashed([data] if isinstance(data, bytes) else data, found)
@@ -233,6 +235,8 @@ def _restore_point(backup: Path, made: list[Path]) -> Path:
     try:
         os.link(backup, name)
     except OSError:
+        import shutil  # noqa: PLC0415 - rarely needed, and every command imports this module
+
         shutil.copy2(backup, name)
     return name
 

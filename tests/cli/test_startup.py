@@ -19,6 +19,7 @@ import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, options
+from metaclone.cli import parser as parser_module
 from metaclone.lazy import lazy_attributes, lazy_pattern
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
@@ -26,12 +27,19 @@ from tests.conftest import FIXTURES, ROOT
 IIS6 = FIXTURES / "iis6" / "MetaBase.xml"
 IIS7 = FIXTURES / "iis7" / "applicationHost.config"
 
-#: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.
-_CHILD = """
+#: Standard modules that only some commands need (``--diff`` difflib, ``--in-place`` and
+#: ``--dry-run`` hashlib, which loads OpenSSL; a backup's copy shutil): each costs milliseconds.
+SOME_COMMANDS = ("difflib", "hashlib", "shutil")
+
+#: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
+#: :data:`SOME_COMMANDS` are forgotten first, as the interpreter's own start-up may load them.
+_CHILD = f"""
 import io, json, sys
+for name in {SOME_COMMANDS!r}:
+    sys.modules.pop(name, None)
 from metaclone.cli import main
 status = main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+print(json.dumps({{"status": status, "modules": sorted(sys.modules)}}))
 """
 
 #: Loaded by none of the commands below (the placeholder flow and the audit stand for
@@ -73,6 +81,9 @@ def _loaded(modules: set[str], package: str) -> bool:
         pytest.param(
             ["clone", "{file}", "--site", "1", "-o", "{out}"], IIS7, EXIT_OK, id="clone-iis7"
         ),
+        pytest.param(
+            ["clone", "{file}", "--site", "1", "--diff"], IIS7, EXIT_OK, id="clone-diff-iis7"
+        ),
         pytest.param(["check", "{file}"], IIS6, EXIT_PROBLEMS, id="check-iis6"),
         pytest.param(["check", "{file}"], IIS7, EXIT_PROBLEMS, id="check-iis7"),
         pytest.param(["cert", "show", "{file}"], IIS7, EXIT_OK, id="cert-show-iis7"),
@@ -95,6 +106,11 @@ def test_a_command_imports_only_what_it_uses(
         unwanted.append("metaclone.httpsys.endpoints")
     if words[0] != "check":
         unwanted.append("metaclone.workflow")
+    if "--diff" in argv:
+        assert "difflib" in modules
+        unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
+    else:
+        unwanted.extend(SOME_COMMANDS)
     assert [m for m in unwanted if _loaded(modules, m)] == []
 
 
@@ -276,3 +292,25 @@ def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
     lengths = _in_child(_COMPILED, [words[0], str(IIS7), *words[1:]])
     assert lengths
     assert (max(lengths) > _LARGE) is large
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [parser, *_subcommands(parser).values()]
+
+
+def test_the_help_is_laid_out_as_argparse_does_at_the_terminals_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def helps() -> list[str]:
+        return [p.format_help() + p.format_usage() for p in _every_parser(build_parser())]
+
+    by_width: dict[str, list[str]] = {}
+    for columns in ("40", "100"):
+        monkeypatch.setenv("COLUMNS", columns)
+        ours = helps()
+        monkeypatch.setattr(options, "HelpFormatter", argparse.RawDescriptionHelpFormatter)
+        monkeypatch.setattr(parser_module, "HelpFormatter", argparse.RawDescriptionHelpFormatter)
+        assert ours == helps()
+        monkeypatch.undo()
+        by_width[columns] = ours
+    assert by_width["40"] != by_width["100"]
