@@ -9,6 +9,7 @@ PowerShell scripts by :mod:`metaclone.httpsys.scripts`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -21,10 +22,13 @@ from metaclone.httpsys.endpoints import (
     endpoint_for,
     normalize_app_id,
 )
-from metaclone.httpsys.netsh import SslCertEntry, carried_settings, index_entries
 from metaclone.httpsys.scripts import NetshStep, PlanScript, to_cmd, to_powershell
 from metaclone.model.rules import host_name_problem, ip_problem, port_problem, store_name_problem
 from metaclone.model.sites import Binding, CertificateRef, Site, normalize_thumbprint
+
+if TYPE_CHECKING:
+    # The reader of netsh output is imported when a plan is given some: most plans are not.
+    from metaclone.httpsys.netsh import SslCertEntry
 
 ADD = "add"
 UPDATE = "update"
@@ -304,6 +308,8 @@ def _change(
     certificate = demand.certificate
     options: tuple[tuple[str, str], ...] = ()
     if action == UPDATE and current is not None:
+        from metaclone.httpsys.netsh import carried_settings  # noqa: PLC0415
+
         options, notes = carried_settings(current)
         warnings.extend(notes)
     if current is not None and current.app_id not in (None, app_id):
@@ -395,7 +401,11 @@ def plan_certificates(
     for site_id, wanted in targets.items():
         _add_demands(by_id[site_id], _normalized(wanted), demands, warnings)
 
-    index = index_entries(existing) if existing is not None else {}
+    index: dict[Endpoint, SslCertEntry] = {}
+    if existing is not None:
+        from metaclone.httpsys.netsh import index_entries  # noqa: PLC0415
+
+        index = index_entries(existing)
     changes: list[PlannedChange] = []
     for endpoint, demand in demands.items():
         current = index.get(endpoint)

@@ -5,6 +5,7 @@ every public name is still there, loaded on first use."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 import metaclone
 from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
-from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, options
+from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, main, options
 from metaclone.cli import parser as parser_module
 from metaclone.lazy import lazy_attributes, lazy_pattern
 from metaclone.workflow import audit, report
@@ -314,3 +315,19 @@ def test_the_help_is_laid_out_as_argparse_does_at_the_terminals_width(
         monkeypatch.undo()
         by_width[columns] = ours
     assert by_width["40"] != by_width["100"]
+
+
+def test_finishing_a_placeholder_reads_no_netsh_output_it_was_not_given(tmp_path: Path) -> None:
+    begun = tmp_path / "begun.config"
+    begin = ["placeholder", "begin", str(IIS7), "--site", "Shop", "-o", str(begun)]
+    assert main(begin, stdout=io.StringIO(), stderr=io.StringIO()) == EXIT_OK
+    stand_in = metaclone.load(begun).site("Shop (placeholder)")
+    out = tmp_path / "finished.config"
+    finish = ["placeholder", "finish", str(begun), "--site", "Shop"]
+    finish += ["--placeholder", str(stand_in.id), "--thumbprint", "ab" * 20, "-o", str(out)]
+    status, modules = _modules_after(finish)
+    assert status == EXIT_OK
+    assert ("cd" not in out.read_text() and "ab" * 20 in out.read_text()) or out.exists()
+    assert {"metaclone.workflow.placeholder", "metaclone.httpsys.planning"} <= modules
+    unwanted = ("metaclone.httpsys.netsh", "metaclone.iis6", *NEVER, *SOME_COMMANDS)
+    assert [m for m in unwanted if _loaded(modules, m)] == []
