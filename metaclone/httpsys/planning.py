@@ -294,6 +294,14 @@ def _action(
     return None if _same_certificate(current.ref, certificate) else UPDATE
 
 
+def _by_key(existing: Sequence[SslCertEntry] | None) -> dict[Endpoint, SslCertEntry]:
+    if existing is None:
+        return {}
+    from metaclone.httpsys.netsh import index_entries  # noqa: PLC0415
+
+    return index_entries(existing)
+
+
 def _change(
     endpoint: Endpoint,
     demand: _Demand,
@@ -401,11 +409,7 @@ def plan_certificates(
     for site_id, wanted in targets.items():
         _add_demands(by_id[site_id], _normalized(wanted), demands, warnings)
 
-    index: dict[Endpoint, SslCertEntry] = {}
-    if existing is not None:
-        from metaclone.httpsys.netsh import index_entries  # noqa: PLC0415
-
-        index = index_entries(existing)
+    index = _by_key(existing)
     changes: list[PlannedChange] = []
     for endpoint, demand in demands.items():
         current = index.get(endpoint)
