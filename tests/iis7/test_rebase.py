@@ -67,18 +67,14 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
         assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
 
 
-def _edit(
-    doc: AppHostDocument, operation: str, data: st.DataObject, step: int
-) -> Site | None:
+def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) -> Site | None:
     """Apply ``operation``; the site a clone or rename returns (None for the others)."""
     sites = doc.sites
     if not sites:
         return None
     site = data.draw(st.sampled_from(sites))
     if operation == "clone":
-        return doc.clone_site(
-            site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans())
-        )
+        return doc.clone_site(site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans()))
     if operation == "clone-pools":
         return doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
     if operation == "rename":
