@@ -175,11 +175,7 @@ class SiteCloning(SiteCertificates):
         rewritten = {"applicationPool"} if clone_app_pools else set()
         notes.extend(self._clone_notes(entry, index, locations, rewritten, site_id))
         copy_start = self._copy_start(editor, block)
-        # A copied site block adds no <sites>-level default: what sites inherit is kept, and
-        # the copy is read from its own text (the new text is made only if something asks).
-        defaults = self._defaults()
-        editor.commit()
-        self._keep_defaults(defaults)
+        self._commit_keeping_defaults(editor)  # a copied <site> adds no <sites>-level default
         self.notes.extend(notes)
         return self._site_between(copy_start, copy_start + len(copy), site_id, name)
 

@@ -375,14 +375,15 @@ class SiteReading(AppHostBase):
         shift = Shift(sorted((p.start, p.end, p.new) for p in editor.patches))
         block = entry.block
         start, end = block.start + shift.before(block.start), block.end + shift.after(block.end)
-        defaults = self._defaults()
-        editor.commit()
-        self._keep_defaults(defaults)
+        self._commit_keeping_defaults(editor)
         return self._site_between(start, end, entry.id, name)
 
-    def _keep_defaults(self, defaults: tuple[SiteDefaults, tuple[Binding, ...]]) -> None:
-        """Keep ``defaults`` (read before an edit) for the text the edit made: for an edit
-        that adds or changes no ``<sites>``-level default element (a site's block copied)."""
+    def _commit_keeping_defaults(self, editor: Editor) -> None:
+        """Commit ``editor``, whose patches add or change no ``<sites>``-level default element
+        (a site's block copied, a name changed), keeping what sites inherit as read before:
+        reading it again would index the new text, which writing the document does not need."""
+        defaults = self._defaults()
+        editor.commit()
         self.xml.remember(_DEFAULTS, defaults)
 
     def with_settings(self, site: Site) -> Site:

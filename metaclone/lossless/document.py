@@ -110,12 +110,6 @@ class XmlDocument:
         return self._base
 
     @property
-    def text_is_made(self) -> bool:
-        """False from a commit until something reads the whole new text (:attr:`text`);
-        excerpts, tags, line numbers and writing in pieces leave it unmade."""
-        return not self._pending
-
-    @property
     def version(self) -> int:
         """Increases with every committed edit; caches built on the text compare it."""
         return self._version
@@ -189,10 +183,8 @@ class XmlDocument:
     # -- positions -------------------------------------------------------------------------
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of ``offset`` (lines counted at ``\\n``).
-
-        After a commit whose text is not made, lines are counted in windows from the nearest
-        offset already known (that of a site read before the edit, say)."""
+        """1-based line and column of ``offset`` (lines counted at ``\\n``); before the text
+        is made, counted in windows from the nearest offset already known."""
         if self._pending:
             return self._lines.line_and_column(self.patched_text(), offset)
         return self._lines.line_and_column(self._base, offset)
