@@ -257,8 +257,7 @@ class AppHostDocument(SiteCloning):
                 for prop in elements_named(self.xml, key.element, "property"):
                     if (self.xml.get(prop, "id") or "").strip() in SITE_NAME_PROPERTIES:
                         editor.set_attribute(prop, "value", name)
-        editor.commit()
-        return self.site(entry.id)
+        return self._commit_site_edit(editor, entry, name)
 
     def set_auto_start(self, site: SiteKey, auto_start: bool) -> Site:
         """Set ``serverAutoStart`` (only written when it differs from what the file says)."""

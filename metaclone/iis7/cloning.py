@@ -24,7 +24,7 @@ from metaclone.iis7.index import (
 )
 from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
-from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup, next_tag
+from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup
 from metaclone.messages import listing, quoted
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import check_free_name, choose_site_id
@@ -163,7 +163,8 @@ class SiteCloning(SiteCertificates):
                 )
             )
         block = entry.block
-        editor.insert_after(block, scratch.render(block.start, block.end))
+        copy = scratch.render(block.start, block.end)
+        editor.insert_after(block, copy)
         locations = index.locations_of(entry.name)
         for loc in locations:
             scratch.set_attribute(loc.element, "path", loc.renamed(name))
@@ -174,9 +175,9 @@ class SiteCloning(SiteCertificates):
         rewritten = {"applicationPool"} if clone_app_pools else set()
         notes.extend(self._clone_notes(entry, index, locations, rewritten, site_id))
         copy_start = self._copy_start(editor, block)
-        editor.commit()
+        self._commit_keeping_defaults(editor)  # a copied <site> adds no <sites>-level default
         self.notes.extend(notes)
-        return self._site_at(copy_start, site_id, name, index)
+        return self._site_between(copy_start, copy_start + len(copy), site_id, name)
 
     def _clone_notes(
         self,
@@ -216,20 +217,6 @@ class SiteCloning(SiteCertificates):
             entry.name,
             lambda name: name_key(name) in index.sites_by_name or bool(index.locations_of(name)),
         )
-
-    def _site_at(self, offset: int, site_id: int, name: str, index: SiteIndex) -> Site:
-        """The site whose block starts at ``offset``, read without indexing the file again."""
-        tag = next_tag(self.xml.text, offset)
-        if tag is None:  # pragma: no cover - the offset is that of text just inserted
-            return self.site(site_id)
-        block = self.xml.element_at(tag)
-        element, wrapper = block, None
-        if block.name != "site":
-            inner = self.xml.child(block, "site")
-            if inner is None:  # pragma: no cover
-                return self.site(site_id)
-            element, wrapper = inner, block
-        return self._read_site(SiteElement.of(element, site_id, name, wrapper), index)
 
     def _rewrite_identity(
         self, editor: Editor, entry: SiteElement, site_id: int, name: str

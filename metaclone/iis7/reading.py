@@ -27,7 +27,9 @@ from metaclone.iis7.rebase import rebase_index, release_index
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.iis7.site_settings import read_settings
-from metaclone.lossless import Memo, XmlDocument
+from metaclone.lossless import Editor, Memo, XmlDocument
+from metaclone.lossless.shift import Shift
+from metaclone.lossless.tokens import element_at, iter_children, next_tag
 from metaclone.model.build import (
     build_binding,
     build_site,
@@ -348,6 +350,42 @@ class SiteReading(AppHostBase):
         """The site with id ``key`` or name ``key`` (see :meth:`ConfigDocument.site`)."""
         return self._read_site(self._entry(key), self._index())
 
+    def _site_between(self, start: int, end: int, site_id: int, name: str) -> Site:
+        """The site whose block (``<site>``, or appcmd's ``<SITE>`` around it) is
+        ``start..end``, read from that stretch alone: after an edit, neither the new text nor
+        the index of it is made (writing the document needs neither)."""
+        window = self.xml.excerpt(start, end)
+        tag = next_tag(window, 0)
+        if tag is None:  # pragma: no cover - the stretch is that of a site just written
+            return self.site(site_id)
+        block = element_at(window, tag)
+        element, wrapper = block, None
+        if block.name != "site":
+            inner = next((c for c in iter_children(window, block) if c.name == "site"), None)
+            if inner is None:  # pragma: no cover
+                return self.site(site_id)
+            element, wrapper = inner, block
+        entry = SiteElement.of(element, site_id, name, wrapper)
+        line = self.xml.line_of(start + entry.start)
+        return self._read_site(entry, None, line, (window, start))
+
+    def _commit_site_edit(self, editor: Editor, entry: SiteElement, name: str) -> Site:
+        """Commit ``editor``, whose patches add or change no ``<sites>``-level default element,
+        and read the site of ``entry`` (now called ``name``) from its own stretch."""
+        shift = Shift(sorted((p.start, p.end, p.new) for p in editor.patches))
+        block = entry.block
+        start, end = block.start + shift.before(block.start), block.end + shift.after(block.end)
+        self._commit_keeping_defaults(editor)
+        return self._site_between(start, end, entry.id, name)
+
+    def _commit_keeping_defaults(self, editor: Editor) -> None:
+        """Commit ``editor``, whose patches add or change no ``<sites>``-level default element
+        (a site's block copied, a name changed), keeping what sites inherit as read before:
+        reading it again would index the new text, which writing the document does not need."""
+        defaults = self._defaults()
+        editor.commit()
+        self.xml.remember(_DEFAULTS, defaults)
+
     def with_settings(self, site: Site) -> Site:
         """``site`` with the settings it has with what it inherits from ``<siteDefaults>``
         (see :meth:`ConfigDocument.with_settings`)."""
@@ -355,14 +393,22 @@ class SiteReading(AppHostBase):
         settings = read_settings(self.xml.text, self._entry(site), merge, exact=self.exact)
         return site_with_settings(site, settings)
 
-    def _read_site(self, entry: SiteElement, index: SiteIndex, line: int | None = None) -> Site:
-        text = self.xml.text
+    def _read_site(
+        self,
+        entry: SiteElement,
+        index: SiteIndex | None,
+        line: int | None = None,
+        window: tuple[str, int] | None = None,
+    ) -> Site:
+        """The site of ``entry``; with ``window`` (a stretch of the text and where it starts),
+        ``entry`` is in that stretch's offsets and ``line`` is given."""
+        text, origin = window if window is not None else (self.xml.text, 0)
         parts = read_site_parts(text, entry.element, exact=self.exact)
         start_value = entry.server_auto_start
         if start_value is None:
             start_value = raw_attributes(text, entry.element.start_tag).get("serverAutoStart", "")
         bindings = tuple(
-            self._read_binding(values, entry, position)
+            self._read_binding(values, entry, position, (text, origin))
             for position, values in enumerate(parts.bindings)
         )
         return self._effective_site(
@@ -374,14 +420,17 @@ class SiteReading(AppHostBase):
             ftp_server=parts.ftp_server,
         )
 
-    def _read_binding(self, values: dict[str, str], entry: SiteElement, position: int) -> Binding:
+    def _read_binding(
+        self, values: dict[str, str], entry: SiteElement, position: int, window: tuple[str, int]
+    ) -> Binding:
         protocol = values.get("protocol", "")
         information = values.get("bindingInformation", "")
         flags: int | None = None
         flags_text = values.get("sslFlags")
         if flags_text is not None:
             if not flags_text.strip().isdigit() or not flags_text.isascii():
-                offset = binding_offsets(self.xml.text, entry.element)[position]
+                text, origin = window
+                offset = origin + binding_offsets(text, entry.element)[position]
                 raise self.xml.parse_error(
                     offset,
                     f"sslFlags={flags_text!r} is not a number (IIS stores a uint bit set)",

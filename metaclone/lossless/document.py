@@ -183,8 +183,11 @@ class XmlDocument:
     # -- positions -------------------------------------------------------------------------
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of ``offset`` (lines counted at ``\\n``)."""
-        return self._lines.line_and_column(self.text, offset)
+        """1-based line and column of ``offset`` (lines counted at ``\\n``); before the text
+        is made, counted in windows from the nearest offset already known."""
+        if self._pending:
+            return self._lines.line_and_column(self.patched_text(), offset)
+        return self._lines.line_and_column(self._base, offset)
 
     def line_of(self, offset: int) -> int:
         return self.line_and_column(offset)[0]

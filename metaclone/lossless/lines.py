@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import Protocol
 
-__all__ = ["LineAnchors"]
+__all__ = ["LineAnchors", "Searchable"]
+
+
+class Searchable(Protocol):
+    """What line counting reads of a text: a ``str``, or a text read by windows."""
+
+    def count(self, sub: str, start: int, end: int, /) -> int: ...
+
+    def rfind(self, sub: str, start: int, end: int, /) -> int: ...
 
 
 class LineAnchors:
@@ -21,7 +30,7 @@ class LineAnchors:
         self._offsets = offsets if offsets is not None else [0]
         self._lines = lines if lines is not None else [1]
 
-    def line_and_column(self, text: str, offset: int) -> tuple[int, int]:
+    def line_and_column(self, text: Searchable, offset: int) -> tuple[int, int]:
         """1-based line and column of ``offset`` in ``text`` (lines counted at ``\\n``)."""
         position = bisect.bisect_right(self._offsets, offset) - 1
         known = self._offsets[position]

@@ -163,6 +163,22 @@ class PatchedText:
             return self._text[start:stop]
         return patched_excerpt(self._text, self._ordered, start, stop)
 
+    def count(self, sub: str, start: int, end: int, /) -> int:
+        """``str.count`` of ``[start:end]`` (the stretch is made: keep it short)."""
+        return self[start:end].count(sub)
+
+    def rfind(self, sub: str, start: int, end: int, /) -> int:
+        """``str.rfind``, reading back from ``end`` in growing windows (a line end is near)."""
+        high, size = min(end, self._length), 1 << 12
+        while high > max(start, 0):
+            low = max(start, high - size, 0)
+            # The window reaches len(sub) - 1 past ``high``: a match that starts before it.
+            found = self[low : min(high + len(sub) - 1, end)].rfind(sub)
+            if found >= 0:
+                return low + found
+            high, size = low, size << 1
+        return -1
+
 
 @attrs.frozen
 class Checkpoint:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -409,3 +411,38 @@ def test_readme_shows_real_output(
     main(argv)
     out, _ = capsys.readouterr()
     assert out.replace("\\\\", "\\") == expected.replace("\\\\", "\\")
+
+
+# -- one file's document is freed before the next is read ----------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "diff"])
+def test_each_files_document_is_freed_before_the_next_is_read(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    """The command line pauses the cyclic collector, and an IIS 6 document holds reference
+    cycles: without a collection between files, every file read would stay in memory."""
+    from metaclone.workflow import review
+
+    files = []
+    for n in range(3):
+        files.append(tmp_path / f"m{n}.xml")
+        shutil.copy(IIS6_AFTER, files[-1])
+    alive: list[weakref.ref[object]] = []
+    load_iis = review.load_iis
+
+    def watched(path: str | os.PathLike[str]) -> metaclone.ConfigDocument:
+        # Of the documents read before, only diff's base may still be alive.
+        kept = [ref for ref in alive if ref() is not None]
+        assert len(kept) <= (1 if command == "diff" else 0), (path, kept)
+        doc = load_iis(path)
+        alive.append(weakref.ref(doc))
+        return doc
+
+    monkeypatch.setattr(review, "load_iis", watched)
+    status, _, err = run(capsys, command, *files)
+    assert status in (EXIT_OK, EXIT_PROBLEMS), err
+    assert len(alive) == 3

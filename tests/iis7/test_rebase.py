@@ -18,6 +18,7 @@ from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.index import LocationEntry, MetadataKey, SiteIndex
 from metaclone.lossless import gate
 from metaclone.lossless.tokens import next_tag
+from metaclone.model.sites import Site
 from tests.conftest import FIXTURES
 from tests.iis7.test_apphost_properties import documents
 from tests.lossless.test_pieces import excerpt_spans
@@ -66,23 +67,37 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
         assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
 
 
-def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) -> None:
+def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) -> Site | None:
+    """Apply ``operation``; the site a clone or rename returns (None for the others)."""
     sites = doc.sites
     if not sites:
-        return
+        return None
     site = data.draw(st.sampled_from(sites))
     if operation == "clone":
-        doc.clone_site(site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans()))
-    elif operation == "clone-pools":
-        doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
-    elif operation == "rename":
-        doc.rename_site(site.id, data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"])))
-    elif operation == "delete":
+        return doc.clone_site(site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans()))
+    if operation == "clone-pools":
+        return doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
+    if operation == "rename":
+        return doc.rename_site(
+            site.id, data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"]))
+        )
+    if operation == "delete":
         doc.delete_site(site.id)
     elif operation in ("stop", "start"):
         doc.set_auto_start(site.id, operation == "start")
     else:
         doc.set_certificate(site.id, "ab" * 20)
+    return None
+
+
+def _assert_read_from_its_own_text(doc: AppHostDocument, returned: Site) -> None:
+    """A clone or rename returns its site without making the whole new text, and that site
+    (line included) is the one a fresh load of the new bytes reads."""
+    # A checkpoint holds the patches of the last commit until the whole new text is made.
+    assert doc.xml.checkpoint().pending
+    fresh = metaclone.loads(b"".join(doc.chunks()), doc.path)
+    assert returned == fresh.site(str(returned.id))
+    assert returned.line == fresh.site(str(returned.id)).line
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,9 +114,11 @@ def test_an_index_kept_through_edits_equals_a_fresh_one(
         for offset in offsets:
             doc.xml.line_and_column(min(offset, len(doc.xml.text)))
         try:
-            _edit(doc, data.draw(st.sampled_from(OPERATIONS)), data, step)
+            returned = _edit(doc, data.draw(st.sampled_from(OPERATIONS)), data, step)
         except MetacloneError:
             continue  # refused: the document is as it was
+        if returned is not None:
+            _assert_read_from_its_own_text(doc, returned)
         _assert_same_as_fresh(doc, offsets)
 
 
@@ -115,11 +132,13 @@ def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
     for step, site in enumerate(doc.sites[:3]):
         _index_of(doc, lookups=True)
         try:
-            doc.clone_site(site.id, new_name=f"Fixture copy {step}")
+            copy = doc.clone_site(site.id, new_name=f"Fixture copy {step}")
+            _assert_read_from_its_own_text(doc, copy)
             _assert_same_as_fresh(doc, [0, 100, 10_000])
             doc.set_auto_start(site.id, not site.auto_start)
             _assert_same_as_fresh(doc, [0, 100, 10_000])
-            doc.rename_site(site.id, f"Fixture renamed {step}")
+            renamed = doc.rename_site(site.id, f"Fixture renamed {step}")
+            _assert_read_from_its_own_text(doc, renamed)
             _assert_same_as_fresh(doc, [0, 100, 10_000])
         except MetacloneError:
             continue

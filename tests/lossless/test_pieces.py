@@ -67,6 +67,9 @@ def test_every_way_of_reading_patches_gives_the_patched_text(
     assert len(patched_text) == len(expected)
     for start, end in excerpt_spans(offsets):
         assert patched_text[start:end] == expected[start:end]
+        for sub in ("\n", "a<"):
+            assert patched_text.count(sub, start, end) == expected.count(sub, start, end)
+            assert patched_text.rfind(sub, start, end) == expected.rfind(sub, start, end)
     for context in (0, 1, 3):
         diff = unified_diff(text, expected, "f", context)
         assert unified_diff(text, patched_text, "f", context) == diff
