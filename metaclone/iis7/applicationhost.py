@@ -264,8 +264,7 @@ class AppHostDocument(SiteCloning):
         entry = self._editable(self._entry(site))
         editor = self.xml.edit()
         self._set_start(editor, entry, auto_start, clone=False)
-        editor.commit()
-        return self.site(entry.id)
+        return self._commit_site_edit(editor, entry, entry.name)
 
 
 class AppcmdDocument(AppHostDocument):

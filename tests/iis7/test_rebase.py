@@ -68,7 +68,8 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
 
 
 def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) -> Site | None:
-    """Apply ``operation``; the site a clone or rename returns (None for the others)."""
+    """Apply ``operation``; the site a clone, rename, stop or start returns (None for the others
+    and for a rename, stop or start that writes nothing)."""
     sites = doc.sites
     if not sites:
         return None
@@ -78,21 +79,23 @@ def _edit(doc: AppHostDocument, operation: str, data: st.DataObject, step: int) 
     if operation == "clone-pools":
         return doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
     if operation == "rename":
-        return doc.rename_site(
-            site.id, data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"]))
-        )
+        name = data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"]))
+        renamed = doc.rename_site(site.id, name)
+        return renamed if name != site.name else None  # None: nothing was written
+    if operation in ("stop", "start"):
+        wanted = operation == "start"
+        started = doc.set_auto_start(site.id, wanted)
+        return started if site.auto_start != wanted else None  # None: nothing was written
     if operation == "delete":
         doc.delete_site(site.id)
-    elif operation in ("stop", "start"):
-        doc.set_auto_start(site.id, operation == "start")
     else:
         doc.set_certificate(site.id, "ab" * 20)
     return None
 
 
 def _assert_read_from_its_own_text(doc: AppHostDocument, returned: Site) -> None:
-    """A clone or rename returns its site without making the whole new text, and that site
-    (line included) is the one a fresh load of the new bytes reads."""
+    """A clone, rename, stop or start returns its site without making the whole new text, and
+    that site (line included) is the one a fresh load of the new bytes reads."""
     # A checkpoint holds the patches of the last commit until the whole new text is made.
     assert doc.xml.checkpoint().pending
     fresh = metaclone.loads(b"".join(doc.chunks()), doc.path)
@@ -135,7 +138,8 @@ def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
             copy = doc.clone_site(site.id, new_name=f"Fixture copy {step}")
             _assert_read_from_its_own_text(doc, copy)
             _assert_same_as_fresh(doc, [0, 100, 10_000])
-            doc.set_auto_start(site.id, not site.auto_start)
+            started = doc.set_auto_start(site.id, not site.auto_start)
+            _assert_read_from_its_own_text(doc, started)
             _assert_same_as_fresh(doc, [0, 100, 10_000])
             renamed = doc.rename_site(site.id, f"Fixture renamed {step}")
             _assert_read_from_its_own_text(doc, renamed)
