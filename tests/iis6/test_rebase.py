@@ -18,7 +18,7 @@ from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import gate
 from tests.conftest import FIXTURES
 from tests.iis6.test_metabase_properties import PROFILE, Generated, load, metabases
-from tests.lossless.test_pieces import excerpt_spans
+from tests.lossless.test_pieces import assert_pieces_are_the_text, read_in_pieces
 
 OPERATIONS = ("clone", "rename", "delete", "stop", "start", "certificate")
 
@@ -28,15 +28,12 @@ def _plain(entries: tuple[ServerKeyEntry, ...]) -> list[tuple[object, ...]]:
 
 
 def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
-    # Read from the text before the last commit and its patches, before anything (the index
-    # following the edit) makes the whole new text.
-    streamed = b"".join(doc.chunks())
-    excerpts = {span: doc.xml.excerpt(*span) for span in excerpt_spans(offsets)}
+    # Before anything (the index following the edit) makes the whole new text.
+    pieces = read_in_pieces(doc, offsets)
     # Taken before to_bytes(), which drops an index still waiting to follow an edit.
     kept = doc._index()
     fresh = metaclone.loads(doc.to_bytes(), doc.path)
-    assert streamed == doc.to_bytes()
-    assert excerpts == {(a, b): doc.xml.text[a:b] for a, b in excerpts}
+    assert_pieces_are_the_text(doc, pieces)
     assert isinstance(fresh, MetabaseDocument)
     built = fresh._index()
     assert doc._index() is kept

@@ -21,7 +21,7 @@ from metaclone.lossless.tokens import next_tag
 from metaclone.model.sites import Site
 from tests.conftest import FIXTURES
 from tests.iis7.test_apphost_properties import documents
-from tests.lossless.test_pieces import excerpt_spans
+from tests.lossless.test_pieces import assert_pieces_are_the_text, read_in_pieces
 
 OPERATIONS = ("clone", "clone-pools", "rename", "delete", "stop", "start", "certificate")
 
@@ -36,15 +36,12 @@ def _index_of(doc: AppHostDocument, *, lookups: bool) -> SiteIndex:
 
 
 def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
-    # Read from the text before the last commit and its patches, before anything (the index
-    # following the edit) makes the whole new text.
-    streamed = b"".join(doc.chunks())
-    excerpts = {span: doc.xml.excerpt(*span) for span in excerpt_spans(offsets)}
+    # Before anything (the index following the edit) makes the whole new text.
+    pieces = read_in_pieces(doc, offsets)
     # Taken before to_bytes(), which drops an index still waiting to follow an edit.
     kept = doc._index()
     fresh = metaclone.loads(doc.to_bytes(), doc.path)
-    assert streamed == doc.to_bytes()
-    assert excerpts == {(a, b): doc.xml.text[a:b] for a, b in excerpts}
+    assert_pieces_are_the_text(doc, pieces)
     assert isinstance(fresh, AppHostDocument)
     built = fresh._index()
     assert doc._index() is kept

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from metaclone.document import ConfigDocument
 from metaclone.errors import FileChangedError
 from metaclone.lossless import XmlDocument, gate, output
 from metaclone.lossless import patches as patches_module
@@ -38,6 +39,23 @@ def excerpt_spans(offsets: list[int]) -> list[tuple[int, int]]:
     """Ranges between successive ``offsets`` (any order), and from the start to the first."""
     points = [0, *offsets]
     return [(min(a, b), max(a, b)) for a, b in itertools.pairwise(points)]
+
+
+Pieces = tuple[bytes, dict[tuple[int, int], str]]
+
+
+def read_in_pieces(doc: ConfigDocument, offsets: list[int]) -> Pieces:
+    """The document's bytes as streamed, and excerpts between ``offsets``: read from the text
+    before the last commit and its patches, before anything makes the whole new text."""
+    streamed = b"".join(doc.chunks())
+    return streamed, {span: doc.xml.excerpt(*span) for span in excerpt_spans(offsets)}
+
+
+def assert_pieces_are_the_text(doc: ConfigDocument, pieces: Pieces) -> None:
+    """What :func:`read_in_pieces` read equals the document's bytes and text, made whole."""
+    streamed, excerpts = pieces
+    assert streamed == doc.to_bytes()
+    assert excerpts == {(a, b): doc.xml.text[a:b] for a, b in excerpts}
 
 
 @st.composite
