@@ -30,7 +30,9 @@ def _lxml_root(data: bytes) -> etree._Element:
 
 def _scanner_matches_lxml(doc: XmlDocument, data: bytes) -> None:
     """Every element the scanner finds is lxml's, in order, with the same decoded attributes."""
-    tags = [t for t in iter_markup(doc.text) if isinstance(t, Tag) and t.kind is not TagKind.END]
+    tags = [
+        t for t in iter_markup(doc.text) if isinstance(t, Tag) and t.kind is not TagKind.END
+    ]
     elements = list(_lxml_root(data).iter(etree.Element))
     assert len(tags) == len(elements)
     for tag, element in zip(tags, elements, strict=True):
@@ -154,25 +156,8 @@ _NAMES = st.sampled_from(
 )
 _ATTR_NAMES = st.sampled_from(["name", "id", "Location", "Value", "path", "bindingInformation"])
 _VALUE_PIECES = st.sampled_from(
-    [
-        "/LM/W3SVC/1",
-        "Default Web Site",
-        "&#xA;",
-        "&amp;",
-        "&quot;",
-        "&apos;",
-        "&#10;",
-        "&lt;",
-        ">",
-        "\n\t\t\t",
-        "\r\n\t\t\t",
-        "\t",
-        " ",
-        "caf\u00e9",
-        "%windir%",
-        "*:443:",
-        "x",
-    ]
+    ["/LM/W3SVC/1", "Default Web Site", "&#xA;", "&amp;", "&quot;", "&apos;", "&#10;", "&lt;",
+     ">", "\n\t\t\t", "\r\n\t\t\t", "\t", " ", "caf\u00e9", "%windir%", "*:443:", "x"]
 )
 _NEWLINES = st.sampled_from(["\n", "\r\n", "\r\r\n"])
 _SPACES = st.sampled_from([" ", "\t", "\n\t\t", "\r\n\t\t", "  "])
@@ -223,7 +208,9 @@ def _element(draw: st.DrawFn, depth: int = 0) -> str:
 def _document(draw: st.DrawFn) -> bytes:
     bom = draw(st.sampled_from(["", "\ufeff"]))
     declaration = draw(
-        st.sampled_from(["", '<?xml version ="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>'])
+        st.sampled_from(
+            ["", '<?xml version ="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>']
+        )
     )
     newline = draw(_NEWLINES)
     body = draw(_element())
@@ -334,11 +321,11 @@ def test_copy_and_remove_elements_keep_the_document_well_formed(
 # -- editor style ------------------------------------------------------------------------------
 
 _METABASE_KEY = (
-    "<configuration>\r\n<MBProperty>\r\n"
+    '<configuration>\r\n<MBProperty>\r\n'
     '<IIsWebServer\tLocation ="/LM/W3SVC/1"\r\n'
     '\t\tServerAutoStart="TRUE"\r\n'
     '\t\tServerComment="Default Web Site"\r\n'
-    "\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>"
+    '\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>'
 )
 
 
@@ -500,7 +487,9 @@ def test_xxe_is_refused_before_any_file_is_read(tmp_path: Path) -> None:
 
 
 def test_billion_laughs_is_refused() -> None:
-    entities = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    entities = "".join(
+        f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
     data = f'<!DOCTYPE a [<!ENTITY l0 "lol">{entities}]><a>&l9;</a>'.encode()
     assert "DOCTYPE" in _parse_error(data).message
 

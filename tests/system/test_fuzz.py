@@ -51,13 +51,8 @@ FUZZ = settings.get_profile(
 
 def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        remove_comments=False,
-        strip_cdata=False,
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_blank_text=False, remove_comments=False, strip_cdata=False,
     )
 
 
@@ -92,31 +87,10 @@ VALUE_PIECES = st.one_of(
     st.text(TEXT_CHARS, min_size=1, max_size=8),
     st.sampled_from(
         [
-            "\n",
-            "\r\n",
-            "\r\r\n",
-            "\r",
-            "\t",
-            "\n\t\t\t",
-            "&#xA;",
-            "&#10;",
-            "&#xD;",
-            "&#9;",
-            "&#x41;",
-            "&#233;",
-            "&#x1F600;",
-            "&amp;",
-            "&lt;",
-            "&gt;",
-            "&quot;",
-            "&apos;",
-            ">",
-            "]]>",
-            "/LM/W3SVC/1/Root",
-            ":80:www.example.com",
-            "é",
-            "中",
-            "😀",
+            "\n", "\r\n", "\r\r\n", "\r", "\t", "\n\t\t\t",
+            "&#xA;", "&#10;", "&#xD;", "&#9;", "&#x41;", "&#233;", "&#x1F600;",
+            "&amp;", "&lt;", "&gt;", "&quot;", "&apos;", ">", "]]>",
+            "/LM/W3SVC/1/Root", ":80:www.example.com", "é", "中", "😀",
         ]
     ),
 )
@@ -147,7 +121,7 @@ MISC = st.one_of(
         [
             "<!-- plain -->",
             '<!-- <site name="Decoy" id="99"><binding/></site> -->',
-            '<!--\r\n  <location path="Default Web Site">\r\n  </location>\r\n-->',
+            "<!--\r\n  <location path=\"Default Web Site\">\r\n  </location>\r\n-->",
             "<!---->",
             "<?pi some data?>",
             "<?metaclone x='1'?>",
@@ -157,19 +131,8 @@ MISC = st.one_of(
 CONTENT_TEXT = st.one_of(
     st.text(TEXT_CHARS, min_size=1, max_size=10),
     st.sampled_from(
-        [
-            "&amp;",
-            "&lt;",
-            "&#xA;",
-            "&#38;",
-            "'",
-            '"',
-            ">",
-            "<![CDATA[ <a>&amp; ]]>",
-            "<![CDATA[]]>",
-            "\r\n    ",
-            "\t\t",
-        ]
+        ["&amp;", "&lt;", "&#xA;", "&#38;", "'", '"', ">", "<![CDATA[ <a>&amp; ]]>",
+         "<![CDATA[]]>", "\r\n    ", "\t\t"]
     ),
 )
 
@@ -186,7 +149,9 @@ def element(depth: int) -> st.SearchStrategy[str]:
             return f"<{name}{body} />"
         children: list[str] = []
         if depth > 0:
-            children = draw(st.lists(st.one_of(element(depth - 1), MISC, CONTENT_TEXT), max_size=4))
+            children = draw(
+                st.lists(st.one_of(element(depth - 1), MISC, CONTENT_TEXT), max_size=4)
+            )
         end_space = " " if style == "pair-space" else ""
         return f"<{name}{body}>{''.join(children)}</{name}{end_space}>"
 
@@ -212,7 +177,9 @@ def documents(draw: st.DrawFn) -> bytes:
     if declaration:
         prolog.insert(0, draw(NEWLINES))
     root_name = draw(st.sampled_from(["configuration", "root", "MBProperty-like"]))
-    namespace = draw(st.sampled_from(["", ' xmlns="urn:example:config"', '\txmlns="urn:x"\r\n\t']))
+    namespace = draw(
+        st.sampled_from(["", ' xmlns="urn:example:config"', '\txmlns="urn:x"\r\n\t'])
+    )
     children = draw(st.lists(st.one_of(element(3), MISC, CONTENT_TEXT), max_size=6))
     root = f"<{root_name}{namespace}{draw(start_tag_body())}>{''.join(children)}</{root_name}>"
     trailer = [*draw(st.lists(MISC, max_size=2)), draw(st.sampled_from(["", "\n", "\r\n"]))]
@@ -267,40 +234,12 @@ def test_generated_documents_survive_a_save(tmp_path_factory: Any, data: bytes) 
 FIXTURES = [p for p in fixture_files() if p.suffix in (".xml", ".config")]
 FIXTURE_BYTES = {p: p.read_bytes() for p in FIXTURES}
 INTERESTING = [
-    b"<",
-    b">",
-    b"&",
-    b'"',
-    b"'",
-    b"/>",
-    b"</",
-    b"<!--",
-    b"-->",
-    b"]]>",
-    b"<![CDATA[",
-    b"\x00",
-    b"\xff",
-    b"\xc3",
-    b"\xef\xbb\xbf",
-    b"\r",
-    b"\n",
-    b"\t",
-    b"&#0;",
-    b"&#xD800;",
-    b"&bogus;",
-    b"<!DOCTYPE x>",
-    b"<?xml version='1.0'?>",
-    b'xmlns:p="u"',
-    b"<p:a/>",
-    b'id="0"',
-    b'id="-1"',
-    b'id="99999999999"',
-    b'Location ="/LM/W3SVC/1"',
-    b'<site name="x" id="1"/>',
-    b'<IIsWebServer\tLocation ="/LM/W3SVC/1"/>',
-    b'bindingInformation="*:443:"',
-    b'ServerBindings=""',
-    b'serverAutoStart="maybe"',
+    b"<", b">", b"&", b'"', b"'", b"/>", b"</", b"<!--", b"-->", b"]]>", b"<![CDATA[",
+    b"\x00", b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\r", b"\n", b"\t", b"&#0;", b"&#xD800;",
+    b"&bogus;", b"<!DOCTYPE x>", b"<?xml version='1.0'?>", b'xmlns:p="u"', b"<p:a/>",
+    b'id="0"', b'id="-1"', b'id="99999999999"', b'Location ="/LM/W3SVC/1"',
+    b'<site name="x" id="1"/>', b"<IIsWebServer\tLocation =\"/LM/W3SVC/1\"/>",
+    b'bindingInformation="*:443:"', b'ServerBindings=""', b'serverAutoStart="maybe"',
 ]
 
 
@@ -309,9 +248,8 @@ def mutated(draw: st.DrawFn, original: bytes) -> bytes:
     data = bytearray(original)
     for _ in range(draw(st.integers(1, 4))):
         size = len(data)
-        kind = draw(
-            st.sampled_from(["flip", "delete", "duplicate", "truncate", "splice", "insert"])
-        )
+        kind = draw(st.sampled_from(["flip", "delete", "duplicate", "truncate", "splice",
+                                     "insert"]))
         at = draw(st.integers(0, max(size - 1, 0)))
         length = draw(st.integers(1, 64))
         if kind == "flip" and size:
@@ -409,23 +347,8 @@ SITE_FIXTURES = site_documents()
 NEW_NAMES = st.one_of(
     st.none(),
     st.sampled_from(
-        [
-            "Clone",
-            "clone of shop",
-            "Shop",
-            "shop",
-            "Default Web Site",
-            "",
-            " ",
-            "a/b",
-            "a?b",
-            "x" * 300,
-            "Café & <Co>",
-            'quo"te',
-            "tab\tname",
-            "new\nline",
-            "ünïcödé 中",
-        ]
+        ["Clone", "clone of shop", "Shop", "shop", "Default Web Site", "", " ", "a/b", "a?b",
+         "x" * 300, "Café & <Co>", 'quo"te', "tab\tname", "new\nline", "ünïcödé 中"]
     ),
     st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
 )
@@ -437,25 +360,10 @@ NEW_IDS = st.one_of(
 BINDINGS = st.lists(
     st.one_of(
         st.sampled_from(
-            [
-                "http/*:80:",
-                "http/:8080:",
-                "http/*:80:clone.example",
-                "https/*:443:clone.example",
-                "https/10.0.0.9:443:",
-                "https/[::1]:443:v6.example",
-                "net.tcp/808:*",
-                "net.pipe/*",
-                "ftp/:21:",
-                "http/*:99999:",
-                "http/*:0:",
-                "http/*:80",
-                "http",
-                "",
-                "/x",
-                "https/*:443:a b",
-                "http/*:80:<b>",
-            ]
+            ["http/*:80:", "http/:8080:", "http/*:80:clone.example", "https/*:443:clone.example",
+             "https/10.0.0.9:443:", "https/[::1]:443:v6.example", "net.tcp/808:*", "net.pipe/*",
+             "ftp/:21:", "http/*:99999:", "http/*:0:", "http/*:80", "http", "", "/x",
+             "https/*:443:a b", "http/*:80:<b>"]
         ),
         st.text(max_size=20),
     ),
