@@ -204,10 +204,11 @@ def clean_applications(text: str, start: int, end: int) -> CleanApplications | N
     if _site(SSL_FLAGS_ANY).fullmatch(text, start, end) is None:
         return None
     defaults: dict[str, dict[str, str]] = {}
-    for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
-        if name in defaults:
-            return None  # IIS refuses the file: the exact reader says where
-        defaults[name] = dict(_ATTRIBUTE.findall(attributes))
+    if text.find("Defaults", start, end) >= 0:  # most sites have none of their own
+        for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
+            if name in defaults:
+                return None  # IIS refuses the file: the exact reader says where
+            defaults[name] = dict(_ATTRIBUTE.findall(attributes))
     applications = tuple(
         (
             dict(_ATTRIBUTE.findall(attributes)),
