@@ -96,7 +96,7 @@ APPLICATIONS = [
     '<application path="/e" enabledProtocols="http applicationPool=" applicationPool="P" />',
     '<application path="/u" applicationPool="P"><virtualDirectory path="/" userName="u"'
     ' logonMethod="Network" /><virtualDirectory path="/v" password="[enc:A::enc]"'
-    ' /></application>',
+    " /></application>",
 ]
 #: How many of APPLICATIONS come first that the shapes read whole.
 APPLICATIONS_VALID = 5

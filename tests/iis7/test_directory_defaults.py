@@ -82,9 +82,7 @@ def _fields(directory: VirtualDirectory) -> tuple[object, ...]:
 
 @given(
     sites_level=st.none() | SETTINGS,
-    asked=st.lists(
-        st.tuples(DIRECTORIES, st.none() | SETTINGS, st.none() | SETTINGS), max_size=12
-    ),
+    asked=st.lists(st.tuples(DIRECTORIES, st.none() | SETTINGS, st.none() | SETTINGS), max_size=12),
 )
 def test_each_directory_gets_its_own_else_the_nearest_default_whatever_came_before(
     sites_level: dict[str, str] | None,
