@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from metaclone.document import SiteKey
+from metaclone.errors import BindingError
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.index import (
     SiteElement,
@@ -30,6 +31,23 @@ from metaclone.model.validation import (
 class SiteBindings(SiteReading):
     """``set_bindings`` and the helpers that write ``<binding>`` elements."""
 
+    def _only_bindings(self, entry: SiteElement) -> Element | None:
+        """The site's ``<bindings>``; BindingError when it has more than one: which list IIS
+        would read is not defined, and replacing one would leave the other's bindings (an
+        https one, say) in place."""
+        xml = self.xml
+        containers = [c for c in xml.children(entry.element) if c.name == "bindings"]
+        if len(containers) > 1:
+            raise xml.located(
+                BindingError,
+                containers[1].start,
+                f"site {entry.id} holds <bindings> more than once (first at line "
+                f"{xml.line_of(containers[0].start)}); IIS does not accept a repeated element, "
+                "so which bindings it would use is not defined: merge them into one <bindings> "
+                "and run again",
+            )
+        return containers[0] if containers else None
+
     def set_bindings(self, site: SiteKey, bindings: Iterable[Binding | str]) -> Site:
         """Replace a site's bindings.
 
@@ -42,7 +60,7 @@ class SiteBindings(SiteReading):
         entry = self._editable(self._entry(site))
         wanted = self._validate_bindings(bindings)
         xml = self.xml
-        container = xml.child(entry.element, "bindings")
+        container = self._only_bindings(entry)
         old = list(elements_named(xml, container, "binding")) if container is not None else []
         old_flags: dict[tuple[str, str], str] = {}
         for element in old:

@@ -57,6 +57,16 @@ if TYPE_CHECKING:
 #: The children of a site whose own children are checked.
 _NESTED = frozenset({"bindings", "application"})
 
+#: The elements a site (and ``<siteDefaults>``) may hold once each, other than the defaults.
+SINGLE_CHILDREN = (
+    "bindings",
+    "limits",
+    "logFile",
+    "traceFailedRequestsLogging",
+    "ftpServer",
+    "hsts",
+)
+
 
 class _Checker:
     """Collects the findings of one document."""
@@ -120,12 +130,14 @@ class _Checker:
             return element.start
         return found.value_start if value else found.name_start
 
-    def once(self, elements: Sequence[Element], name: str, where: str) -> None:
+    def once(
+        self, elements: Sequence[Element], name: str, where: str, code: str = "duplicate-defaults"
+    ) -> None:
         """Report every ``<name>`` of ``elements`` after the first: IIS accepts one."""
         for element in elements[1:]:
             self.add(
                 Severity.ERROR,
-                "duplicate-defaults",
+                code,
                 f"<{name}> appears again in {where} (first at line "
                 f"{self.xml.line_of(elements[0].start)}); IIS does not accept a repeated "
                 "element, so what it gives is not defined: merge them into one",
@@ -186,7 +198,9 @@ def _schema_pass(
             for element in elements:
                 checker.attributes(element, name)
                 if name == "siteDefaults":
-                    _check_bindings(checker, checker.children(element, "bindings", _NESTED))
+                    children = children_with_attributes(xml.text, element, _NESTED)
+                    _check_bindings(checker, [c for c in children if c.name == "bindings"])
+                    _once_each(checker, grouped((c.name, c) for c in children), "<siteDefaults>")
             checker.once(elements, name, "<sites>")
     for location in index.locations:
         if exact or not clean_location_tag(xml.text, location.start, location.content_start):
@@ -234,6 +248,7 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
         for child in children_with_attributes(checker.xml.text, entry.element, _NESTED)
     )
     _check_bindings(checker, children.get("bindings", ()), site=entry)
+    _once_each(checker, children, "the site")
     paths: list[tuple[str, Element]] = []
     for name in ("applicationDefaults", "virtualDirectoryDefaults"):
         for element in children.get(name, ()):
@@ -267,6 +282,17 @@ def _check_site_children(checker: _Checker, entry: SiteElement, pools: set[str] 
             )
         checker.unique(directories, "virtual directory")
     checker.unique(paths, "application")
+
+
+def _once_each(checker: _Checker, children: Mapping[str, Sequence[Child]], where: str) -> None:
+    """Report the :data:`SINGLE_CHILDREN` written more than once among ``children``: which of
+    them IIS would read is not defined (the site's bindings would be read from both)."""
+    repeated = [
+        (name, children[name]) for name in SINGLE_CHILDREN if len(children.get(name, ())) > 1
+    ]
+    # In file order, by where each element is first repeated.
+    for name, elements in sorted(repeated, key=lambda pair: pair[1][1].element.start):
+        checker.once([child.element for child in elements], name, where, "duplicate-element")
 
 
 def _check_pool_defined(

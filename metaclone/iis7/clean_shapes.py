@@ -134,14 +134,16 @@ _SITE_DEFAULTS_TAG = re.compile(r"<(applicationDefaults|virtualDirectoryDefaults
 # path and pool ("" when it names none; every "<application " there starts an application, and
 # its attributes are written one space apart), a virtual directory's path (of the application
 # before it), a binding's key (protocol, then its information: a protocol has no quote or "/",
-# so two keys are the same text exactly when protocol/information are) and a site-level
-# default.  A path, key or default met where IIS would not look only makes a repeat more
+# so two keys are the same text exactly when protocol/information are) and an element a site
+# holds once (its defaults, bindings, limits, logs, FTP settings).  A path, key or element met
+# where IIS would not look (an FTP site's <ftpServer><logFile>) only makes a repeat more
 # likely, which leaves the site to the exact walk.
 _KEYS = re.compile(
     r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
     r'|<virtualDirectory path="([^"]*)"'
     r'|<binding protocol="([^"]*" bindingInformation="[^"]*)"'
-    r"|<(applicationDefaults|virtualDirectoryDefaults)"
+    r"|<(applicationDefaults|virtualDirectoryDefaults|bindings|limits|logFile"
+    r"|traceFailedRequestsLogging|ftpServer|hsts)(?=[\s/>])"
 )
 _POOL = (
     rf'<add name="{_POOL_NAME}"'

@@ -141,6 +141,7 @@ class SiteCloning(SiteCertificates):
         """
         index = self._index()
         entry = self._editable(self._entry(source))
+        self._only_bindings(entry)  # of two lists, which the clone serves is not defined
         if new_name is None:
             new_name = self._copy_name(entry, index)
         name = self._check_new_name(new_name, index, allow=None)

@@ -131,6 +131,13 @@ CHECK_RULES = _rules(
             "path; metaclone leaves it alone.",
         ),
         (
+            "duplicate-element",
+            "A site or <siteDefaults> holds <bindings>, <limits>, <logFile> or another element "
+            "IIS reads once more than once.",
+            "Which one IIS would read is not defined; merge them into one. metaclone refuses to "
+            "clone a site with two <bindings> or to replace its bindings until then.",
+        ),
+        (
             "duplicate-defaults",
             "<siteDefaults>, <applicationDefaults> or <virtualDirectoryDefaults> is repeated.",
             "IIS does not accept a repeated element, so what the sites inherit is not defined; "
