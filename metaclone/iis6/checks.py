@@ -14,7 +14,8 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress, islice, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import paused_garbage_collection
+from metaclone.model.checks import SiteBindings, common_checks
+from metaclone.model.site_rules import IIS6_RULES
 from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
@@ -54,29 +57,51 @@ _PLAIN_NAME = re.compile(_PLAIN_NAME_LINE)
 # Texts joined by line ends, every one plain.
 _ALL_PLAIN_BINDINGS = re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
 _ALL_PLAIN_NAMES = re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
+_VALUE = attrgetter("value")
+_POSITION = attrgetter("position")
+_CHUNK = 4096
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
-def site_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
-    """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
-    :func:`~metaclone.model.checks.common_checks`), in its order; ``sites`` are those of the
-    server keys of ``table`` (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
+def check_findings(
+    xml: XmlDocument, table: KeyTable, read_sites: Callable[[], Sequence[Site]]
+) -> list[Finding]:
+    """The findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check`, in its order:
+    :func:`~metaclone.model.checks.common_checks`, then those of the IIS 6 rules and keys.
+    ``read_sites`` gives the sites of the server keys of ``table``
+    (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
 
-    The collector is paused while they are made: none of them holds a reference cycle (see
+    What the keys alone tell is read before the sites are, so that the memory its searches
+    take is not added to theirs.  The collector is paused while the findings are made: none
+    of them holds a reference cycle (see
     :func:`~metaclone.model.build.paused_garbage_collection`).
     """
-    findings: list[Finding] = []
     with paused_garbage_collection():
-        findings += rule_findings(xml, table, sites)
+        undefined = _undefined_pool_findings(xml, table)
+        by_site = _key_values_by_site(table)
+    sites = read_sites()
+    findings = common_checks(sites, IIS6_RULES)
+    with paused_garbage_collection():
+        findings += _schema_findings(sites)
+        findings += undefined
         findings += _waiting_findings(sites)
-        findings += _key_findings(xml, table, sites)
+        findings += _key_findings(xml, table, sites, by_site)
     return findings
 
 
 def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """The site names, ids and bindings IIS refuses, and applications in undefined pools."""
-    findings: list[Finding] = []
+    return _schema_findings(sites) + _undefined_pool_findings(xml, table)
+
+
+def _undefined_pool_findings(xml: XmlDocument, table: KeyTable) -> list[Finding]:
     pools = _pool_names(table)
+    return [] if pools is None else _undefined_pools(xml, table, pools)
+
+
+def _schema_findings(sites: Sequence[Site]) -> list[Finding]:
+    """The site names, ids and bindings IIS refuses."""
+    findings: list[Finding] = []
     for site in _odd_sites(sites):
         problems = [
             rules.site_name_problem(site.name) if site.name else None,
@@ -98,8 +123,6 @@ def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
             for problem in problems
             if problem is not None
         )
-    if pools is not None:
-        findings.extend(_undefined_pools(xml, table, pools))
     return findings
 
 
@@ -112,14 +135,18 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
     ids = list(map(attrgetter("id"), sites))
     if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
         odd.update(i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
-    owners = [index for index, site in enumerate(sites) for _ in site.bindings]
-    bindings = [binding for site in sites for binding in site.bindings]
+    every = SiteBindings(sites)
+    bindings = every.bindings
     informations = list(map(attrgetter("binding_information"), bindings))
-    odd.update(owners[i] for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS))
+    odd.update(
+        every.owner(i) for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS)
+    )
     if not set(map(attrgetter("protocol"), bindings)) <= _PLAIN_PROTOCOLS or any(
         flags is not None for flags in map(attrgetter("ssl_flags"), bindings)
     ):
-        odd.update(owners[i] for i, binding in enumerate(bindings) if not plain_binding(binding))
+        odd.update(
+            every.owner(i) for i, binding in enumerate(bindings) if not plain_binding(binding)
+        )
     return [sites[index] for index in sorted(odd)]
 
 
@@ -206,12 +233,18 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
-def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
+def _key_findings(
+    xml: XmlDocument,
+    table: KeyTable,
+    sites: Sequence[Site],
+    by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]],
+) -> list[Finding]:
     """AppRoots outside their site, then COM+ packages shared by sites, site by site and key
-    by key in file order."""
+    by key in file order (``by_site``: :func:`_key_values_by_site`)."""
+    if not by_site:
+        return []  # the common case: the sites need not be matched with their keys
     findings: list[Finding] = []
     owners: dict[tuple[str, str], list[tuple[Site, int]]] = defaultdict(list)
-    by_site = _key_values_by_site(table)
     for site, entry in zip(sites, table.site_entries, strict=True):
         location = table.locations[entry.position]
         own = location.lower()
@@ -246,15 +279,13 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
     key's site; a COM+ value written only once, which no other site shares.
     """
     by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]] = {}
-    folded = table.folded
-    found: Iterable[KeyValue] = key_values(table, ("AppRoot",))
+    locations = table.locations
+    found: Iterable[KeyValue] = _foreign_app_roots(table)
     packages = list(key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)))
     if packages:
         found = heapq.merge(found, packages, key=attrgetter("name_start"))
     for value in found:
-        path = folded[value.position]
-        if value.name == "AppRoot" and value.value.strip().lower().rstrip("/") == path:
-            continue
+        path = locations[value.position].lower()
         site = SITE_PATH.match(path)
         # The site's own key or one below it (as positions_under compares paths).
         if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
@@ -266,11 +297,28 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
     return by_site
 
 
+def _foreign_app_roots(table: KeyTable) -> list[KeyValue]:
+    """The AppRoots, in file order, but for those that name their own key (compared folded,
+    without white space around and "/" at the end).  A large file has one on every
+    application's key: they are read column by column, a chunk at a time, so that only the
+    few others are held."""
+    locations = table.locations
+    app_roots = key_values(table, ("AppRoot",))
+    foreign: list[KeyValue] = []
+    while chunk := list(islice(app_roots, _CHUNK)):
+        roots = map(str.strip, map(_VALUE, chunk))
+        folded_roots = map(str.rstrip, map(str.lower, roots), repeat("/"))
+        paths = map(str.lower, map(locations.__getitem__, map(_POSITION, chunk)))
+        foreign += compress(chunk, map(str.__ne__, folded_roots, paths))
+    return foreign
+
+
 def _repeated_com_values(table: KeyTable) -> set[str] | None:
     """The COM+ values as written whose packages (compared as the check compares them) are
     written more than once; None: every value is to be read."""
     written: list[str] = []
-    for prop in COM_PLUS_PROPERTIES:
+    # A name the text does not hold has no value: a search for the name alone is quicker.
+    for prop in filter(table.text.__contains__, COM_PLUS_PROPERTIES):
         values = raw_values(table, prop)
         if values is None:
             return None

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
+from itertools import accumulate, chain, compress, count, islice, repeat
+from operator import and_, attrgetter, itemgetter
+from typing import NamedTuple
 
 from metaclone.messages import listing
-from metaclone.model.bindings import endpoint_key
+from metaclone.model.bindings import information_endpoint_key
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.rules import name_key
 from metaclone.model.site_rules import SiteRules
 from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Finding, Severity, Site
+
+_CHUNK = 4096
+_ID = attrgetter("id")
+_KIND = attrgetter("kind")
+_NAME = attrgetter("name")
+_AUTO_START = attrgetter("auto_start")
+_BINDINGS = attrgetter("bindings")
+_PROTOCOL = attrgetter("protocol")
+_INFORMATION = attrgetter("binding_information")
 
 
 def common_checks(sites: Sequence[Site], rules: SiteRules) -> list[Finding]:
@@ -25,14 +39,10 @@ def common_checks(sites: Sequence[Site], rules: SiteRules) -> list[Finding]:
 
 
 def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
-    groups: Iterable[tuple[Site, ...]]
-    if rules.separate_ftp_ids:
-        groups = grouped(((s.kind, s.id), s) for s in sites).values()
-    else:
-        groups = grouped((s.id, s) for s in sites).values()
-    for group in groups:
-        if len(group) < 2:
-            continue
+    ids: list[Hashable] = list(map(_ID, sites))
+    if rules.separate_ftp_ids and not _all_different(ids):
+        ids = list(zip(map(_KIND, sites), ids, strict=True))
+    for group in _shared(ids, sites):
         lines = listing(str(s.line) for s in group)
         kind = f"{group[0].kind.value} " if rules.separate_ftp_ids else ""
         for site in group[1:]:
@@ -46,15 +56,12 @@ def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]
 
 
 def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
-    named: Iterator[tuple[Hashable, Site]]
-    if rules.separate_ftp_ids:
-        named = (((s.kind, name_key(s.name)), s) for s in sites if s.name)
-    else:
-        named = ((name_key(s.name), s) for s in sites if s.name)
+    named = list(compress(sites, map(_NAME, sites)))
+    names: list[Hashable] = list(map(name_key, map(_NAME, named)))
+    if rules.separate_ftp_ids and not _all_different(names):
+        names = list(zip(map(_KIND, named), names, strict=True))
     severity = Severity.ERROR if rules.unique_names else Severity.WARNING
-    for group in grouped(named).values():
-        if len(group) < 2:
-            continue
+    for group in _shared(names, named):
         ids = listing(str(s.id) for s in group)
         for site in group[1:]:
             yield Finding(
@@ -67,24 +74,45 @@ def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Findin
             )
 
 
+def _shared(keys: list[Hashable], sites: Sequence[Site]) -> Iterable[tuple[Site, ...]]:
+    """The groups of two ``sites`` or more with equal ``keys`` (one key per site), each in
+    file order, ordered by their first site.  Only the sites whose key is repeated are
+    grouped: in a large file, nearly none."""
+    if _all_different(keys):
+        return ()
+    uses = Counter(keys)
+    return grouped(
+        (key, site) for key, site in zip(keys, sites, strict=True) if uses[key] > 1
+    ).values()
+
+
+def _all_different(keys: list[Hashable]) -> bool:
+    return len(set(keys)) == len(keys)
+
+
 def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
     # net.tcp, net.pipe and the like share their listener (port sharing): only HTTP.sys and
     # FTP bindings refuse a second site.
-    started = [
-        (site, binding, _protocol_and_host(binding))
-        for site in sites
-        if site.auto_start
-        for binding in site.bindings
-        if binding.protocol.lower() in ADDRESS_PROTOCOLS
-    ]
+    started = list(compress(sites, map(_AUTO_START, sites)))
     # Two bindings that are one endpoint have the same protocol and host name text (compared
-    # in upper case, which equal name keys have): the full key is read only for those that
-    # share these with another binding, most hosts being a single site's.
-    hosts = Counter(host for _, _, host in started)
+    # in upper case, which equal name keys have): the full key is read only for those whose
+    # text's hash another binding's has, most hosts being a single site's.  A hash shared by
+    # chance only makes a binding be read in full.  Hashes are small to hold: a large file
+    # has a hundred thousand bindings or more, read column by column, a chunk at a time.
+    hashes = array("q")
+    for chunk in _host_hashes(started):
+        hashes.extend(compress(chunk.hashes, chunk.address))
+    ordered = sorted(hashes)
+    del hashes
+    shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
+    del ordered
     seen: dict[Hashable, Site] = {}
-    for site, binding, host in started:
-        if hosts[host] > 1:
-            first = seen.setdefault(endpoint_key(binding), site)
+    for chunk in _host_hashes(started) if shared else ():
+        candidates = map(and_, chunk.address, map(shared.__contains__, chunk.hashes))
+        for index in compress(count(), candidates):
+            site, binding = chunk.sites[chunk.bindings.owner(index)], chunk.bindings.bindings[index]
+            key = information_endpoint_key(binding.protocol, binding.binding_information)
+            first = seen.setdefault(key, site)
             if first is site:
                 continue
             yield Finding(
@@ -97,6 +125,41 @@ def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
-def _protocol_and_host(binding: Binding) -> tuple[str, str]:
-    host = binding.binding_information.rpartition(":")[2]
-    return binding.protocol.lower(), host.strip().upper()
+class _HostHashes(NamedTuple):
+    """The bindings of some sites, whether each has an address protocol, and the hash of
+    each one's protocol and host name text."""
+
+    sites: Sequence[Site]
+    bindings: SiteBindings
+    address: list[bool]
+    hashes: list[int]
+
+
+def _host_hashes(sites: Sequence[Site]) -> Iterator[_HostHashes]:
+    for start in range(0, len(sites), _CHUNK):
+        chunk = sites[start : start + _CHUNK]
+        every = SiteBindings(chunk)
+        written = list(map(_PROTOCOL, every.bindings))
+        lowered = {protocol: protocol.lower() for protocol in set(written)}
+        protocols = list(map(lowered.__getitem__, written))
+        informations = map(_INFORMATION, every.bindings)
+        hosts = map(
+            str.upper,
+            map(str.strip, map(itemgetter(2), map(str.rpartition, informations, repeat(":")))),
+        )
+        address = list(map(ADDRESS_PROTOCOLS.__contains__, protocols))
+        hashes = list(map(hash, zip(protocols, hosts, strict=True)))
+        yield _HostHashes(chunk, every, address, hashes)
+
+
+class SiteBindings:
+    """Every binding of some sites, in order, and which of the sites each belongs to."""
+
+    def __init__(self, sites: Sequence[Site]) -> None:
+        per_site = list(map(_BINDINGS, sites))
+        self.bindings: list[Binding] = list(chain.from_iterable(per_site))
+        self._ends = list(accumulate(map(len, per_site)))
+
+    def owner(self, index: int) -> int:
+        """The index among the sites of the site of ``self.bindings[index]``."""
+        return bisect_right(self._ends, index)

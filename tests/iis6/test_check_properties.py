@@ -70,7 +70,21 @@ def metabases(draw: st.DrawFn) -> bytes:
             attributes = [f'Location="{prefix}{below}"']
             if draw(st.booleans()):
                 attributes.append(_decoy(draw, site))
-            target = draw(st.sampled_from([prefix + "/ROOT", f"/LM/W3SVC/{site}0/ROOT", " "]))
+            own = prefix + below
+            target = draw(
+                st.sampled_from(
+                    [
+                        prefix + "/ROOT",
+                        f"/LM/W3SVC/{site}0/ROOT",
+                        " ",
+                        # The key's own path as IIS writes it, and written other ways.
+                        own,
+                        f" {own.upper()}/ ",
+                        own.replace("/", "&#47;", 2),
+                        own + "/app",
+                    ]
+                )
+            )
             for name, values in (
                 ("AppRoot", [target]),
                 ("AppPackageID", _PACKAGES),
@@ -83,7 +97,12 @@ def metabases(draw: st.DrawFn) -> bytes:
             if draw(st.booleans()):
                 content = f'<Custom Name="x" AppRoot="/LM/W3SVC/9/ROOT" Value="{prefix}"/>\n'
             keys.append(f"<IIsWebVirtualDir {' '.join(attributes)}>\n{content}</IIsWebVirtualDir>")
+        if draw(st.booleans()):
+            # Markup between keys that holds what a key would.
+            keys.append(f'<!-- <IIsWebVirtualDir Location="{prefix}/ROOT" AppRoot="/LM/x"/> -->')
     body = "\n".join(keys)
+    if draw(st.booleans()):
+        body = body.replace("\n", "\r\n")
     return (
         '<?xml version ="1.0"?>\n<configuration>\n<MBProperty>\n'
         f"{body}\n</MBProperty>\n</configuration>\n"
