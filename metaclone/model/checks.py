@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, count, islice, repeat
 from operator import and_, attrgetter, itemgetter
-from typing import NamedTuple
 
 from metaclone.messages import listing
 from metaclone.model.bindings import information_endpoint_key
@@ -94,62 +93,58 @@ def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
     # net.tcp, net.pipe and the like share their listener (port sharing): only HTTP.sys and
     # FTP bindings refuse a second site.
     started = list(compress(sites, map(_AUTO_START, sites)))
-    # Two bindings that are one endpoint have the same protocol and host name text (compared
-    # in upper case, which equal name keys have): the full key is read only for those whose
-    # text's hash another binding's has, most hosts being a single site's.  A hash shared by
-    # chance only makes a binding be read in full.  Hashes are small to hold: a large file
-    # has a hundred thousand bindings or more, read column by column, a chunk at a time.
-    hashes = array("q")
-    for chunk in _host_hashes(started):
-        hashes.extend(compress(chunk.hashes, chunk.address))
-    ordered = sorted(hashes)
-    del hashes
+    every = SiteBindings(started)
+    address, hashes = _host_hashes(every.bindings)
+    ordered = sorted(compress(hashes, address))
     shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
     del ordered
     seen: dict[Hashable, Site] = {}
-    for chunk in _host_hashes(started) if shared else ():
-        candidates = map(and_, chunk.address, map(shared.__contains__, chunk.hashes))
-        for index in compress(count(), candidates):
-            site, binding = chunk.sites[chunk.bindings.owner(index)], chunk.bindings.bindings[index]
-            key = information_endpoint_key(binding.protocol, binding.binding_information)
-            first = seen.setdefault(key, site)
-            if first is site:
-                continue
-            yield Finding(
-                Severity.ERROR,
-                "duplicate-binding",
-                f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
-                f"with {binding.summary}: the second cannot start",
-                site_id=site.id,
-                line=site.line,
-            )
+    for index in compress(count(), map(and_, address, map(shared.__contains__, hashes))):
+        site, binding = started[every.owner(index)], every.bindings[index]
+        key = information_endpoint_key(binding.protocol, binding.binding_information)
+        first = seen.setdefault(key, site)
+        if first is site:
+            continue
+        yield Finding(
+            Severity.ERROR,
+            "duplicate-binding",
+            f"sites {first.id} {first.name!r} and {site.id} {site.name!r} both start "
+            f"with {binding.summary}: the second cannot start",
+            site_id=site.id,
+            line=site.line,
+        )
 
 
-class _HostHashes(NamedTuple):
-    """The bindings of some sites, whether each has an address protocol, and the hash of
-    each one's protocol and host name text."""
+def _host_hashes(bindings: list[Binding]) -> tuple[bytearray, array[int]]:
+    """Whether each binding has an address protocol, and the hash of its protocol, host name
+    text and address text.
 
-    sites: Sequence[Site]
-    bindings: SiteBindings
-    address: list[bool]
-    hashes: list[int]
-
-
-def _host_hashes(sites: Sequence[Site]) -> Iterator[_HostHashes]:
-    for start in range(0, len(sites), _CHUNK):
-        chunk = sites[start : start + _CHUNK]
-        every = SiteBindings(chunk)
-        written = list(map(_PROTOCOL, every.bindings))
+    Two bindings that are one endpoint have the same protocol, host name text (compared in
+    upper case, which equal name keys have) and address text (in lower case, "*" left out,
+    as "*" and "" are one address): the full key is read only for those whose hash another
+    binding's has, most being a single site's.  A hash shared by chance only makes a binding
+    be read in full.  Hashes are small to hold: a large file has a hundred thousand bindings
+    or more, read column by column, a chunk at a time.
+    """
+    address = bytearray()
+    hashes = array("q")
+    for start in range(0, len(bindings), _CHUNK):
+        chunk = bindings[start : start + _CHUNK]
+        written = list(map(_PROTOCOL, chunk))
         lowered = {protocol: protocol.lower() for protocol in set(written)}
         protocols = list(map(lowered.__getitem__, written))
-        informations = map(_INFORMATION, every.bindings)
-        hosts = map(
-            str.upper,
-            map(str.strip, map(itemgetter(2), map(str.rpartition, informations, repeat(":")))),
+        parts = list(map(str.rpartition, map(_INFORMATION, chunk), repeat(":")))
+        hosts = map(str.upper, map(str.strip, map(itemgetter(2), parts)))
+        heads = map(str.rpartition, map(itemgetter(0), parts), repeat(":"))
+        ips = map(
+            str.replace,
+            map(str.lower, map(str.strip, map(itemgetter(0), heads))),
+            repeat("*"),
+            repeat(""),
         )
-        address = list(map(ADDRESS_PROTOCOLS.__contains__, protocols))
-        hashes = list(map(hash, zip(protocols, hosts, strict=True)))
-        yield _HostHashes(chunk, every, address, hashes)
+        address.extend(map(ADDRESS_PROTOCOLS.__contains__, protocols))
+        hashes.extend(map(hash, zip(protocols, hosts, ips, strict=True)))
+    return address, hashes
 
 
 class SiteBindings:

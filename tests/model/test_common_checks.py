@@ -1,8 +1,8 @@
 """``common_checks`` against the plain reading it replaced (Hypothesis).
 
 The check groups ids and names only when some repeat, and reads the full endpoint of a
-binding only when the hash of its protocol and host name text is another binding's, a chunk
-of sites at a time.  The reference here groups every site and compares the endpoint of every
+binding only when the hash of its protocol, host name and address texts is another binding's,
+a chunk of bindings at a time.  The reference here groups every site and compares the endpoint of every
 binding, as the check once did: the findings must be the same, in the same order, for
 bindings that are one endpoint written in different ways and for chunks of any size.
 """
@@ -39,6 +39,8 @@ _BINDINGS = [
     "http/:abc:x",
     "http/:xyz:x",
     "http/[::1]:80:",
+    "http/[FE80::1]:80:",
+    "http/ [fe80::1] :80:",
     "http/[::1]:80:straße",
     "http/[::1]:80:STRASSE",
     "net.tcp/808:*",
