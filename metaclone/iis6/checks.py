@@ -16,7 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
-from operator import attrgetter
+from operator import and_, attrgetter, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from metaclone.iis6.key_values import KeyValue, key_values, raw_values
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 #: The COM+ application of a key (IIS 5 isolation mode).
 COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 _POOLS = "/LM/W3SVC/AppPools"
+_POOL_TYPE = "IIsApplicationPool"
 _PLAIN_PROTOCOLS = frozenset({"http", "https", "ftp"})
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
@@ -207,17 +208,23 @@ def _names_no_pool(value: str, pools: set[str]) -> bool:
 
 
 def _pool_names(table: KeyTable) -> set[str] | None:
-    """The keys of the pools under ``/LM/W3SVC/AppPools`` (None: the file has no such key)."""
+    """The keys of the pools under ``/LM/W3SVC/AppPools`` (None: the file has no such key),
+    read column by column: a large file may have tens of thousands."""
     if table.first(_POOLS) is None:
         return None
-    prefix = len(_POOLS) + 1
-    locations = table.locations
-    return {
-        rules.name_key(locations[position][prefix:])
-        for position in table.positions_under(_POOLS)
-        if "/" not in locations[position][prefix:]
-        and table.key_type(position) == "IIsApplicationPool"
-    }
+    positions = table.positions_under(_POOLS)
+    names = list(
+        map(itemgetter(slice(len(_POOLS) + 1, None)), map(table.locations.__getitem__, positions))
+    )
+    pools = compress(
+        names,
+        map(
+            and_,
+            map(_POOL_TYPE.__eq__, map(table.key_type, positions)),
+            map(not_, map(str.__contains__, names, repeat("/"))),
+        ),
+    )
+    return set(map(rules.name_key, pools))
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:

@@ -1,10 +1,11 @@
 """``common_checks`` against the plain reading it replaced (Hypothesis).
 
 The check groups ids and names only when some repeat, and reads the full endpoint of a
-binding only when the hash of its protocol, host name and address texts is another binding's,
-a chunk of bindings at a time.  The reference here groups every site and compares the endpoint of every
-binding, as the check once did: the findings must be the same, in the same order, for
-bindings that are one endpoint written in different ways and for chunks of any size.
+binding only when the hash of its protocol, host name and address texts is another
+binding's, a chunk of bindings at a time.  The reference here groups every site and compares
+the endpoint of every binding, as the check once did: the findings must be the same, in the
+same order, for bindings that are one endpoint written in different ways and for chunks of
+any size.
 """
 
 from __future__ import annotations
