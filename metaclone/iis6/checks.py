@@ -16,7 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
-from operator import and_, attrgetter, itemgetter, not_
+from operator import and_, attrgetter, is_, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from metaclone.iis6.key_values import KeyValue, key_values, raw_values
@@ -228,7 +228,8 @@ def _pool_names(table: KeyTable) -> set[str] | None:
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
-    for site in sites:
+    # A site with a certificate waits for none: only the others are asked.
+    for site in compress(sites, map(is_, map(attrgetter("certificate"), sites), repeat(None))):
         if site.waiting_for_certificate:
             yield Finding(
                 Severity.WARNING,
