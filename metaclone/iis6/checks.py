@@ -179,9 +179,11 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
     written = raw_values(table, "AppPoolId")
     undefined = None
     if written is not None:
-        undefined = {
-            raw for raw in set(written) if _names_no_pool(decode_attribute_value(raw), pools)
-        }
+        # Column by column: a large file may have tens of thousands of different values.
+        raws = list(set(written))
+        names = list(map(str.strip, map(decode_attribute_value, raws)))
+        known = map(pools.__contains__, map(rules.name_key, names))
+        undefined = set(compress(raws, map(and_, map(bool, names), map(not_, known))))
     findings: list[Finding] = []
     for found in key_values(table, ("AppPoolId",), undefined):
         if not _names_no_pool(found.value, pools):
