@@ -14,8 +14,9 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress, islice, repeat
+from operator import and_, attrgetter, is_, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from metaclone.iis6.key_values import KeyValue, key_values, raw_values
@@ -24,6 +25,8 @@ from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import paused_garbage_collection
+from metaclone.model.checks import SiteBindings, common_checks
+from metaclone.model.site_rules import IIS6_RULES
 from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 #: The COM+ application of a key (IIS 5 isolation mode).
 COM_PLUS_PROPERTIES = ("AppPackageID", "AppWamClsid")
 _POOLS = "/LM/W3SVC/AppPools"
+_POOL_TYPE = "IIsApplicationPool"
 _PLAIN_PROTOCOLS = frozenset({"http", "https", "ftp"})
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
@@ -54,29 +58,51 @@ _PLAIN_NAME = re.compile(_PLAIN_NAME_LINE)
 # Texts joined by line ends, every one plain.
 _ALL_PLAIN_BINDINGS = re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
 _ALL_PLAIN_NAMES = re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
+_VALUE = attrgetter("value")
+_POSITION = attrgetter("position")
+_CHUNK = 4096
 _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
-def site_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
-    """The IIS 6 findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check` (after
-    :func:`~metaclone.model.checks.common_checks`), in its order; ``sites`` are those of the
-    server keys of ``table`` (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
+def check_findings(
+    xml: XmlDocument, table: KeyTable, read_sites: Callable[[], Sequence[Site]]
+) -> list[Finding]:
+    """The findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check`, in its order:
+    :func:`~metaclone.model.checks.common_checks`, then those of the IIS 6 rules and keys.
+    ``read_sites`` gives the sites of the server keys of ``table``
+    (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
 
-    The collector is paused while they are made: none of them holds a reference cycle (see
+    What the keys alone tell is read before the sites are, so that the memory its searches
+    take is not added to theirs.  The collector is paused while the findings are made: none
+    of them holds a reference cycle (see
     :func:`~metaclone.model.build.paused_garbage_collection`).
     """
-    findings: list[Finding] = []
     with paused_garbage_collection():
-        findings += rule_findings(xml, table, sites)
+        undefined = _undefined_pool_findings(xml, table)
+        by_site = _key_values_by_site(table)
+    sites = read_sites()
+    findings = common_checks(sites, IIS6_RULES)
+    with paused_garbage_collection():
+        findings += _schema_findings(sites)
+        findings += undefined
         findings += _waiting_findings(sites)
-        findings += _key_findings(xml, table, sites)
+        findings += _key_findings(xml, table, sites, by_site)
     return findings
 
 
 def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
     """The site names, ids and bindings IIS refuses, and applications in undefined pools."""
-    findings: list[Finding] = []
+    return _schema_findings(sites) + _undefined_pool_findings(xml, table)
+
+
+def _undefined_pool_findings(xml: XmlDocument, table: KeyTable) -> list[Finding]:
     pools = _pool_names(table)
+    return [] if pools is None else _undefined_pools(xml, table, pools)
+
+
+def _schema_findings(sites: Sequence[Site]) -> list[Finding]:
+    """The site names, ids and bindings IIS refuses."""
+    findings: list[Finding] = []
     for site in _odd_sites(sites):
         problems = [
             rules.site_name_problem(site.name) if site.name else None,
@@ -98,8 +124,6 @@ def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> l
             for problem in problems
             if problem is not None
         )
-    if pools is not None:
-        findings.extend(_undefined_pools(xml, table, pools))
     return findings
 
 
@@ -112,14 +136,18 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
     ids = list(map(attrgetter("id"), sites))
     if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
         odd.update(i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
-    owners = [index for index, site in enumerate(sites) for _ in site.bindings]
-    bindings = [binding for site in sites for binding in site.bindings]
+    every = SiteBindings(sites)
+    bindings = every.bindings
     informations = list(map(attrgetter("binding_information"), bindings))
-    odd.update(owners[i] for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS))
+    odd.update(
+        every.owner(i) for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS)
+    )
     if not set(map(attrgetter("protocol"), bindings)) <= _PLAIN_PROTOCOLS or any(
         flags is not None for flags in map(attrgetter("ssl_flags"), bindings)
     ):
-        odd.update(owners[i] for i, binding in enumerate(bindings) if not plain_binding(binding))
+        odd.update(
+            every.owner(i) for i, binding in enumerate(bindings) if not plain_binding(binding)
+        )
     return [sites[index] for index in sorted(odd)]
 
 
@@ -151,9 +179,11 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
     written = raw_values(table, "AppPoolId")
     undefined = None
     if written is not None:
-        undefined = {
-            raw for raw in set(written) if _names_no_pool(decode_attribute_value(raw), pools)
-        }
+        # Column by column: a large file may have tens of thousands of different values.
+        raws = list(set(written))
+        names = list(map(str.strip, map(decode_attribute_value, raws)))
+        known = map(pools.__contains__, map(rules.name_key, names))
+        undefined = set(compress(raws, map(and_, map(bool, names), map(not_, known))))
     findings: list[Finding] = []
     for found in key_values(table, ("AppPoolId",), undefined):
         if not _names_no_pool(found.value, pools):
@@ -180,21 +210,28 @@ def _names_no_pool(value: str, pools: set[str]) -> bool:
 
 
 def _pool_names(table: KeyTable) -> set[str] | None:
-    """The keys of the pools under ``/LM/W3SVC/AppPools`` (None: the file has no such key)."""
+    """The keys of the pools under ``/LM/W3SVC/AppPools`` (None: the file has no such key),
+    read column by column: a large file may have tens of thousands."""
     if table.first(_POOLS) is None:
         return None
-    prefix = len(_POOLS) + 1
-    locations = table.locations
-    return {
-        rules.name_key(locations[position][prefix:])
-        for position in table.positions_under(_POOLS)
-        if "/" not in locations[position][prefix:]
-        and table.key_type(position) == "IIsApplicationPool"
-    }
+    positions = table.positions_under(_POOLS)
+    names = list(
+        map(itemgetter(slice(len(_POOLS) + 1, None)), map(table.locations.__getitem__, positions))
+    )
+    pools = compress(
+        names,
+        map(
+            and_,
+            map(_POOL_TYPE.__eq__, map(table.key_type, positions)),
+            map(not_, map(str.__contains__, names, repeat("/"))),
+        ),
+    )
+    return set(map(rules.name_key, pools))
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
-    for site in sites:
+    # A site with a certificate waits for none: only the others are asked.
+    for site in compress(sites, map(is_, map(attrgetter("certificate"), sites), repeat(None))):
         if site.waiting_for_certificate:
             yield Finding(
                 Severity.WARNING,
@@ -206,12 +243,18 @@ def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
             )
 
 
-def _key_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
+def _key_findings(
+    xml: XmlDocument,
+    table: KeyTable,
+    sites: Sequence[Site],
+    by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]],
+) -> list[Finding]:
     """AppRoots outside their site, then COM+ packages shared by sites, site by site and key
-    by key in file order."""
+    by key in file order (``by_site``: :func:`_key_values_by_site`)."""
+    if not by_site:
+        return []  # the common case: the sites need not be matched with their keys
     findings: list[Finding] = []
     owners: dict[tuple[str, str], list[tuple[Site, int]]] = defaultdict(list)
-    by_site = _key_values_by_site(table)
     for site, entry in zip(sites, table.site_entries, strict=True):
         location = table.locations[entry.position]
         own = location.lower()
@@ -246,15 +289,13 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
     key's site; a COM+ value written only once, which no other site shares.
     """
     by_site: dict[str, list[tuple[int, dict[str, KeyValue]]]] = {}
-    folded = table.folded
-    found: Iterable[KeyValue] = key_values(table, ("AppRoot",))
+    locations = table.locations
+    found: Iterable[KeyValue] = _foreign_app_roots(table)
     packages = list(key_values(table, COM_PLUS_PROPERTIES, _repeated_com_values(table)))
     if packages:
         found = heapq.merge(found, packages, key=attrgetter("name_start"))
     for value in found:
-        path = folded[value.position]
-        if value.name == "AppRoot" and value.value.strip().lower().rstrip("/") == path:
-            continue
+        path = locations[value.position].lower()
         site = SITE_PATH.match(path)
         # The site's own key or one below it (as positions_under compares paths).
         if site is None or path[site.end() : site.end() + 1] not in ("", "/"):
@@ -266,11 +307,28 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
     return by_site
 
 
+def _foreign_app_roots(table: KeyTable) -> list[KeyValue]:
+    """The AppRoots, in file order, but for those that name their own key (compared folded,
+    without white space around and "/" at the end).  A large file has one on every
+    application's key: they are read column by column, a chunk at a time, so that only the
+    few others are held."""
+    locations = table.locations
+    app_roots = key_values(table, ("AppRoot",))
+    foreign: list[KeyValue] = []
+    while chunk := list(islice(app_roots, _CHUNK)):
+        roots = map(str.strip, map(_VALUE, chunk))
+        folded_roots = map(str.rstrip, map(str.lower, roots), repeat("/"))
+        paths = map(str.lower, map(locations.__getitem__, map(_POSITION, chunk)))
+        foreign += compress(chunk, map(str.__ne__, folded_roots, paths))
+    return foreign
+
+
 def _repeated_com_values(table: KeyTable) -> set[str] | None:
     """The COM+ values as written whose packages (compared as the check compares them) are
     written more than once; None: every value is to be read."""
     written: list[str] = []
-    for prop in COM_PLUS_PROPERTIES:
+    # A name the text does not hold has no value: a search for the name alone is quicker.
+    for prop in filter(table.text.__contains__, COM_PLUS_PROPERTIES):
         values = raw_values(table, prop)
         if values is None:
             return None

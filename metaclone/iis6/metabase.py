@@ -24,7 +24,7 @@ from metaclone.errors import (
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import read_applications
-from metaclone.iis6.checks import site_findings
+from metaclone.iis6.checks import check_findings
 from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
 from metaclone.iis6.keys import (
@@ -55,7 +55,6 @@ from metaclone.iis6.reading import (
     scan_document_sites,
 )
 from metaclone.lossless import Memo
-from metaclone.model.checks import common_checks
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Application,
@@ -349,11 +348,9 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         certificate request leaves (``waiting-for-certificate``); a COM+ application
         (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``).
         """
-        sites = self.sites
-        return [
-            *common_checks(sites, IIS6_RULES),
-            *site_findings(self.xml, self._index(), sites),
-        ]
+        # The keys are indexed first, and the sites read from the index: the findings of
+        # the keys need it, and one pass over the text then finds the sites and the keys.
+        return check_findings(self.xml, self._index(), lambda: self.sites)
 
 
 # -- helpers ---------------------------------------------------------------------------------

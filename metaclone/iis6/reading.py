@@ -164,7 +164,8 @@ class SiteReader:
                     start = table.start(entry.position)
                     line += text.count("\n", counted, start)
                     counted = start
-                    result.append(self.site_at(entry.service, entry.id, start, line))
+                    properties = _properties_at(text, start, entry.service.key_type)
+                    result.append(self.site_from(entry.service, entry.id, start, line, properties))
         return tuple(result)
 
     def read_entry(self, entry: ServerKeyEntry) -> Site:
@@ -173,13 +174,10 @@ class SiteReader:
 
     def site_at(self, service: Service, ident: int, start: int, line: int) -> Site:
         """The site whose server key starts at ``start``."""
-        key_type = service.key_type
         # The tag alone right after an edit (the pattern stops at its ">"): see tag_text.
         text, at = self.xml.tag_text(start)
-        found = _SITE_PROPERTIES.match(text, at + 1 + len(key_type))
-        if found is None:
-            raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
-        return self.site_from(service, ident, start, line, found.groups())
+        properties = _properties_at(text, at, service.key_type)
+        return self.site_from(service, ident, start, line, properties)
 
     def site_from(
         self,
@@ -316,6 +314,15 @@ def _add_bindings(
         if "\t" in information:
             information = information.replace("\t", " ")
         bindings.append(build_binding(protocol, information, None, certificate))
+
+
+def _properties_at(text: str, start: int, key_type: str) -> tuple[str | None, ...]:
+    """The properties of a Site (raw, as listed in ``_SITE_PROPERTY_NAMES``) of the start tag
+    of type ``key_type`` at ``start``."""
+    found = _SITE_PROPERTIES.match(text, start + 1 + len(key_type))
+    if found is None:
+        raise AssertionError(f"<{key_type}> at offset {start} is not a start tag")
+    return found.groups()
 
 
 def _tag_at(text: str, start: int, key_type: str) -> Tag:

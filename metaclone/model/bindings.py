@@ -6,7 +6,7 @@ from collections.abc import Hashable, Iterable
 
 from metaclone.errors import BindingError
 from metaclone.model.rules import name_key
-from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding
+from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, split_address
 
 
 def endpoint_key(binding: Binding) -> Hashable:
@@ -16,11 +16,17 @@ def endpoint_key(binding: Binding) -> Hashable:
     every address), the port and the host name (compared as Windows compares names); other
     protocols compare their binding information as written.
     """
-    protocol = binding.protocol.lower()
+    return information_endpoint_key(binding.protocol, binding.binding_information)
+
+
+def information_endpoint_key(protocol: str, binding_information: str) -> Hashable:
+    """:func:`endpoint_key` of a binding of ``protocol`` and ``binding_information``, for
+    readers that hold the two texts and no :class:`~metaclone.model.sites.Binding`."""
+    protocol = protocol.lower()
     if protocol not in ADDRESS_PROTOCOLS:
-        return (protocol, binding.binding_information)
-    ip = binding.ip or ""
-    return (protocol, "" if ip == "*" else ip.lower(), binding.port, name_key(binding.host or ""))
+        return (protocol, binding_information)
+    ip, port, host = split_address(binding_information)
+    return (protocol, "" if ip == "*" else ip.lower(), port, name_key(host))
 
 
 def unique_bindings(items: Iterable[Binding], *, path: str) -> list[Binding]:

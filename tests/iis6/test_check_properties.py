@@ -24,7 +24,7 @@ from metaclone.model.sites import Site
 
 _POOLS = "/LM/W3SVC/AppPools"
 _PACKAGES = ["{AAAA-1}", "{aaaa-1}", "{BBBB-2}", " "]
-_POOL_NAMES = ["Shared", "shared ", "Missing", ""]
+_POOL_NAMES = ["Shared", "shared ", "Missing", "", "Shared/Missing"]
 
 
 def _attribute(draw: st.DrawFn, name: str, value: str) -> str:
@@ -53,13 +53,26 @@ def _decoy(draw: st.DrawFn, site: int) -> str:
     return _attribute(draw, "Description", f" {inner} ")
 
 
+def _pool_keys(draw: st.DrawFn) -> list[str]:
+    """None, or the pools key with the pool "Shared" and keys that are no pool."""
+    if not draw(st.booleans()):
+        return []
+    keys = [f'<IIsApplicationPools Location="{_POOLS}">\n</IIsApplicationPools>']
+    keys.append(f'<IIsApplicationPool Location="{_POOLS}/Shared"/>')
+    # Below a pool, or of another type: no pool.
+    others = [
+        f'<IIsApplicationPool Location="{_POOLS}/Shared/Missing"/>',
+        f'<IIsConfigObject Location="{_POOLS}/Missing"/>',
+        f'<IIsApplicationPool Location="{_POOLS}x/Missing"/>',
+    ]
+    return keys + draw(st.lists(st.sampled_from(others), max_size=2))
+
+
 @st.composite
 def metabases(draw: st.DrawFn) -> bytes:
     ids = draw(st.lists(st.sampled_from([1, 2, 12, 21, 120]), min_size=1, max_size=4, unique=True))
     keys = ['<IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool">\n</IIsWebService>']
-    if draw(st.booleans()):
-        keys.append(f'<IIsApplicationPools Location="{_POOLS}">\n</IIsApplicationPools>')
-        keys.append(f'<IIsApplicationPool Location="{_POOLS}/Shared"/>')
+    keys += _pool_keys(draw)
     for site in ids:
         service, server = draw(
             st.sampled_from([("W3SVC", "IIsWebServer"), ("MSFTPSVC", "IIsFtpServer")])
@@ -70,7 +83,21 @@ def metabases(draw: st.DrawFn) -> bytes:
             attributes = [f'Location="{prefix}{below}"']
             if draw(st.booleans()):
                 attributes.append(_decoy(draw, site))
-            target = draw(st.sampled_from([prefix + "/ROOT", f"/LM/W3SVC/{site}0/ROOT", " "]))
+            own = prefix + below
+            target = draw(
+                st.sampled_from(
+                    [
+                        prefix + "/ROOT",
+                        f"/LM/W3SVC/{site}0/ROOT",
+                        " ",
+                        # The key's own path as IIS writes it, and written other ways.
+                        own,
+                        f" {own.upper()}/ ",
+                        own.replace("/", "&#47;", 2),
+                        own + "/app",
+                    ]
+                )
+            )
             for name, values in (
                 ("AppRoot", [target]),
                 ("AppPackageID", _PACKAGES),
@@ -83,7 +110,12 @@ def metabases(draw: st.DrawFn) -> bytes:
             if draw(st.booleans()):
                 content = f'<Custom Name="x" AppRoot="/LM/W3SVC/9/ROOT" Value="{prefix}"/>\n'
             keys.append(f"<IIsWebVirtualDir {' '.join(attributes)}>\n{content}</IIsWebVirtualDir>")
+        if draw(st.booleans()):
+            # Markup between keys that holds what a key would.
+            keys.append(f'<!-- <IIsWebVirtualDir Location="{prefix}/ROOT" AppRoot="/LM/x"/> -->')
     body = "\n".join(keys)
+    if draw(st.booleans()):
+        body = body.replace("\n", "\r\n")
     return (
         '<?xml version ="1.0"?>\n<configuration>\n<MBProperty>\n'
         f"{body}\n</MBProperty>\n</configuration>\n"
@@ -109,7 +141,7 @@ def _undefined_pools(doc: MetabaseDocument) -> list[tuple[str, int | None, int |
     pools = {
         rules.name_key(key.location[len(_POOLS) + 1 :])
         for key in doc.keys_under(_POOLS)
-        if key.key_type == "IIsApplicationPool"
+        if key.key_type == "IIsApplicationPool" and "/" not in key.location[len(_POOLS) + 1 :]
     }
     found: list[tuple[str, int | None, int | None]] = []
     for key in doc.keys:
