@@ -82,37 +82,49 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     """The applications of the site whose server key is ``entry``, with their virtual
     directories, in file order.
 
-    See the module documentation for how IIS 6 keys become IIS 7 applications.  The first
-    sites read their keys one by one (the site's own key only when its pool is needed);
-    once many are read (every site of a listing), the keys are read from one search of the
-    text, in file order (:meth:`KeySource.key_value_reader`).
+    See the module documentation for how IIS 6 keys become IIS 7 applications.  The keys are
+    read one by one (the site's own key only when its pool is needed); a reader of every
+    site goes through :class:`EveryApplication` instead.
     """
     table = entry.table
     root = table.locations[entry.position] + "/ROOT"
-    values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
-    own: Callable[[], Mapping[str, str]] = functools.partial(values, entry.position)
-    positions: Callable[[], list[int]] = functools.partial(table.positions_under, root)
-    if table.many_lookups("applications"):
-        reader = document.key_value_reader(_NODE_PROPERTIES)
-        under_roots = table.positions_under_every("ROOT")
-
-        def positions() -> list[int]:
-            return under_roots.get(root.lower(), [])
-
-        def values(position: int) -> Mapping[str, str]:
-            found = reader.values(position)
-            return found if found is not None else _key_values(table, position)
-
-        # The site's key before the keys below it: the reader goes through them in order.
-        site_values = values(entry.position)
-
-        def own() -> Mapping[str, str]:
-            return site_values
-
-    tree = _Tree(table, root, positions(), values)
+    values = functools.partial(_key_values, table)
+    tree = _Tree(table, root, table.positions_under(root), values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, own))
+    return tree.web_applications(_OuterPools(document, lambda: values(entry.position)))
+
+
+class EveryApplication:
+    """The applications of every site of one version of the text, as a listing asks for them
+    site after site in file order: the keys below every site's ``ROOT`` are found by one
+    search of the paths, and their values read from one search of the text, a chunk at a
+    time (:class:`~metaclone.iis6.keys.ValueReader`).  A site asked for out of order, or a
+    key out of order in the file, is read key by key; both give what
+    :func:`read_applications` gives."""
+
+    def __init__(self, document: KeySource, table: KeyTable) -> None:
+        self._document = document
+        self._table = table
+        self._roots = table.positions_under_every("ROOT")
+        self._reader = document.key_value_reader(_NODE_PROPERTIES)
+
+    def read(self, entry: ServerKeyEntry) -> tuple[Application, ...]:
+        """:func:`read_applications` of ``entry``."""
+        table, site = self._table, entry.position
+        positions = self._roots.get(table.locations[site].lower() + "/root", [])
+        # The site's key with the keys below it: the reader goes through them in order.
+        read = self._reader.values_of(sorted({site, *positions}))
+
+        def values(position: int) -> Mapping[str, str]:
+            found = read.get(position)
+            return found if found is not None else _key_values(table, position)
+
+        root = table.locations[site] + "/ROOT"
+        tree = _Tree(table, root, positions, values)
+        if entry.service is not WEB:
+            return tree.ftp_applications()
+        return tree.web_applications(_OuterPools(self._document, lambda: values(site)))
 
 
 class _Tree:
@@ -131,17 +143,16 @@ class _Tree:
         below = len(root)
         for position in positions:
             # positions_under matched the root path folded, which keeps its length.
-            segments = tuple(filter(None, locations[position][below:].split("/")))
-            folded = tuple(map(str.lower, segments))
+            rest = locations[position][below:]
+            folded = tuple(filter(None, rest.lower().split("/"))) if rest else ()
             if folded in nodes:
                 continue
             key_type = table.key_type(position)
             properties = values(position)
-            app_root = _set_value(properties.get("AppRoot"))
             nodes[folded] = _Node(
-                segments,
+                tuple(filter(None, rest.split("/"))) if rest else (),
                 key_type,
-                key_type in _APPLICATION_KEY_TYPES and app_root is not None,
+                key_type in _APPLICATION_KEY_TYPES and _is_set(properties.get("AppRoot")),
                 _set_value(properties.get("AppPoolId")),
                 properties.get("Path"),
             )
@@ -193,8 +204,9 @@ class _Tree:
 
     def pool(self, folded: tuple[str, ...]) -> str | None:
         """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
-        for ancestor in _ancestors(folded):
-            node = self.nodes.get(ancestor)
+        nodes = self.nodes
+        for length in range(len(folded), -1, -1):
+            node = nodes.get(folded[:length])
             if node is not None and node.pool is not None:
                 return node.pool
         return None
@@ -202,14 +214,15 @@ class _Tree:
     def physical_path(self, folded: tuple[str, ...], directory_type: str) -> str:
         """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
         above it, followed by the folder names below that directory."""
-        segments = self.nodes[folded].segments
-        for ancestor in _ancestors(folded):
-            node = self.nodes.get(ancestor)
+        nodes = self.nodes
+        segments = nodes[folded].segments
+        for length in range(len(folded), -1, -1):
+            node = nodes.get(folded[:length])
             if node is not None and node.key_type == directory_type and node.path is not None:
-                below = segments[len(ancestor) :]
-                if not below:
+                if length == len(segments):
                     return node.path
-                return node.path.rstrip("\\/") + "\\" + "\\".join(below)
+                below = "\\".join(segments[length:])
+                return node.path.rstrip("\\/") + "\\" + below
         return ""
 
 
@@ -246,7 +259,12 @@ def _key_values(table: KeyTable, position: int) -> dict[str, str]:
 
 def _set_value(value: str | None) -> str | None:
     """``value``; None when it is absent or blank."""
-    return value if value is not None and value.strip() else None
+    return value if value and not value.isspace() else None
+
+
+def _is_set(value: str | None) -> bool:
+    """Whether ``value`` is there and not blank."""
+    return bool(value) and not value.isspace()  # type: ignore[union-attr]
 
 
 def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

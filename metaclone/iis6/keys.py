@@ -20,7 +20,7 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 import attrs
@@ -132,6 +132,8 @@ class ValueReader(Protocol):
     :class:`metaclone.iis6.key_values.KeyValueReader`)."""
 
     def values(self, position: int) -> dict[str, str] | None: ...
+
+    def values_of(self, positions: Sequence[int]) -> dict[int, dict[str, str]]: ...
 
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
@@ -441,6 +443,34 @@ class KeyTable:
             and servers[at] == position
             and (entry := self._site_entry(position)) is not None
         )
+
+    def site_entry_at(self, service: Service, site_id: int, line: int) -> ServerKeyEntry | None:
+        """The first site of ``service`` with id ``site_id`` whose server key starts on
+        ``line`` (None: no such site).  Many lookups (the applications of every site, say)
+        find it among the server keys by line, counted once for all of them."""
+        if self.many_lookups("site at line"):
+            for position in self._site_positions_by_line.get(line, ()):
+                entry = self._site_entry(position)
+                if entry is not None and entry.service is service and entry.id == site_id:
+                    return entry
+            return None
+        for entry in self.site_entries_with_id(site_id):
+            if entry.service is service and entry.line == line:
+                return entry
+        return None
+
+    @functools.cached_property
+    def _site_positions_by_line(self) -> dict[int, list[int]]:
+        """The positions of :attr:`site_positions` by the line their key starts on."""
+        text, starts = self.text, self._starts
+        by_line: dict[int, list[int]] = {}
+        line, counted = 1, 0
+        for position in self._site_positions:
+            start = starts[position]
+            line += text.count("\n", counted, start)
+            counted = start
+            by_line.setdefault(line, []).append(position)
+        return by_line
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
