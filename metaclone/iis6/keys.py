@@ -165,10 +165,6 @@ def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
 _SEARCHES_BEFORE_GROUPING = 8
 
 
-def _AFTER_NUL(match: re.Match[str]) -> int:  # noqa: N802 (a column getter, like attrgetter)
-    return match.start() + 1
-
-
 def _site_prefix(folded: str) -> str | None:
     """``/lm/<service>/<id>``, the first three segments of a folded path (None: fewer)."""
     parts = folded.split("/", 4)
@@ -377,10 +373,15 @@ class KeyTable:
             pattern = re.compile(
                 "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
             )
-            matches = list(pattern.finditer(self._joined))
-            positions = self._positions(map(_AFTER_NUL, matches))
+            # The paths joined once more, when no lookup kept them: a reader of every site
+            # needs them only here.
+            joined = self.__dict__.get("_joined") or joined_paths(self.locations)
             found = self._under_every[segment] = {}
-            for match, position in zip(matches, positions, strict=True):
+            position, counted = -1, 0
+            for match in pattern.finditer(joined):
+                offset = match.start() + 1
+                position += joined.count("\0", counted, offset)
+                counted = offset
                 found.setdefault(match.group(1), []).append(position)
         return found
 
@@ -449,10 +450,13 @@ class KeyTable:
         ``line`` (None: no such site).  Many lookups (the applications of every site, say)
         find it among the server keys by line, counted once for all of them."""
         if self.many_lookups("site at line"):
-            for position in self._site_positions_by_line.get(line, ()):
-                entry = self._site_entry(position)
+            positions, lines = self._site_positions, self._site_lines
+            at = bisect.bisect_left(lines, line)
+            while at < len(lines) and lines[at] == line:
+                entry = self._site_entry(positions[at])
                 if entry is not None and entry.service is service and entry.id == site_id:
                     return entry
+                at += 1
             return None
         for entry in self.site_entries_with_id(site_id):
             if entry.service is service and entry.line == line:
@@ -460,17 +464,17 @@ class KeyTable:
         return None
 
     @functools.cached_property
-    def _site_positions_by_line(self) -> dict[int, list[int]]:
-        """The positions of :attr:`site_positions` by the line their key starts on."""
+    def _site_lines(self) -> array[int]:
+        """The line each key of :attr:`site_positions` starts on."""
         text, starts = self.text, self._starts
-        by_line: dict[int, list[int]] = {}
+        lines = array("q")
         line, counted = 1, 0
         for position in self._site_positions:
             start = starts[position]
             line += text.count("\n", counted, start)
             counted = start
-            by_line.setdefault(line, []).append(position)
-        return by_line
+            lines.append(line)
+        return lines
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
