@@ -52,7 +52,7 @@ key and the service key are read; values are decoded as an XML parser would.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
@@ -112,19 +112,22 @@ class EveryApplication:
     def read(self, entry: ServerKeyEntry) -> tuple[Application, ...]:
         """:func:`read_applications` of ``entry``."""
         table, site = self._table, entry.position
-        positions = self._roots.get(table.locations[site].lower() + "/root", [])
+        location = table.locations[site]
+        positions = self._roots.get(location.lower() + "/root", [])
         # The site's key with the keys below it: the reader goes through them in order.
-        read = self._reader.values_of(sorted({site, *positions}))
-
-        def values(position: int) -> Mapping[str, str]:
-            found = read.get(position)
-            return found if found is not None else _key_values(table, position)
-
-        root = table.locations[site] + "/ROOT"
-        tree = _Tree(table, root, positions, values)
+        wanted = [site, *positions]
+        if positions and positions[0] < site:
+            wanted.sort()
+        read = self._reader.values_of(wanted)
+        if len(read) < len(wanted):
+            # Keys the reader has passed (a site asked for again, a key out of order).
+            for position in wanted:
+                if position not in read:
+                    read[position] = _key_values(table, position)
+        tree = _Tree(table, location + "/ROOT", positions, read.__getitem__)
         if entry.service is not WEB:
             return tree.ftp_applications()
-        return tree.web_applications(_OuterPools(self._document, lambda: values(site)))
+        return tree.web_applications(_OuterPools(self._document, lambda: read[site]))
 
 
 class _Tree:
@@ -139,7 +142,7 @@ class _Tree:
     ) -> None:
         nodes: dict[tuple[str, ...], _Node] = {}
         self.nodes = nodes
-        locations = table.locations
+        locations, key_type_at = table.locations, table.key_type
         below = len(root)
         for position in positions:
             # positions_under matched the root path folded, which keeps its length.
@@ -147,26 +150,33 @@ class _Tree:
             folded = tuple(filter(None, rest.lower().split("/"))) if rest else ()
             if folded in nodes:
                 continue
-            key_type = table.key_type(position)
+            key_type = key_type_at(position)
             properties = values(position)
+            # Blank values count as not set: "" and None read as blank too.
+            app_root = properties.get("AppRoot") or " "
+            pool = properties.get("AppPoolId") or " "
             nodes[folded] = _Node(
                 tuple(filter(None, rest.split("/"))) if rest else (),
                 key_type,
-                key_type in _APPLICATION_KEY_TYPES and _is_set(properties.get("AppRoot")),
-                _set_value(properties.get("AppPoolId")),
+                key_type in _APPLICATION_KEY_TYPES and not app_root.isspace(),
+                None if pool.isspace() else pool,
                 properties.get("Path"),
             )
 
     def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
-        applications = [folded for folded, node in self.nodes.items() if node.application]
+        nodes = self.nodes
+        # The applications in file order, each with its own directory first.
         directories: dict[tuple[str, ...], list[VirtualDirectory]] = {
             folded: [VirtualDirectory("/", self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY))]
-            for folded in applications
+            for folded, node in nodes.items()
+            if node.application
         }
-        for folded, node in self.nodes.items():
+        if not directories:
+            return ()
+        for folded, node in nodes.items():
             if not folded or node.key_type != _WEB_VIRTUAL_DIRECTORY or node.application:
                 continue
-            owner = next((a for a in _ancestors(folded[:-1]) if a in directories), None)
+            owner = self.owner(folded, directories)
             if owner is None:
                 continue
             directories[owner].append(
@@ -176,19 +186,24 @@ class _Tree:
                 )
             )
         result: list[Application] = []
-        for folded in applications:
-            own = self.nodes[folded].pool
+        for folded, own_directories in directories.items():
+            node = nodes[folded]
             pool = self.pool(folded) or outer.pool()
-            inherited = ("application_pool",) if own is None and pool is not None else ()
+            inherited = ("application_pool",) if node.pool is None and pool is not None else ()
             result.append(
-                Application(
-                    _url(self.nodes[folded].segments),
-                    pool,
-                    tuple(directories[folded]),
-                    inherited=inherited,
-                )
+                Application(_url(node.segments), pool, tuple(own_directories), inherited=inherited)
             )
         return tuple(result)
+
+    @staticmethod
+    def owner(
+        folded: tuple[str, ...], applications: Mapping[tuple[str, ...], object]
+    ) -> tuple[str, ...] | None:
+        """The nearest of ``applications`` above ``folded`` (None: none is)."""
+        for length in range(len(folded) - 1, -1, -1):
+            if folded[:length] in applications:
+                return folded[:length]
+        return None
 
     def ftp_applications(self) -> tuple[Application, ...]:
         if () not in self.nodes:
@@ -260,17 +275,6 @@ def _key_values(table: KeyTable, position: int) -> dict[str, str]:
 def _set_value(value: str | None) -> str | None:
     """``value``; None when it is absent or blank."""
     return value if value and not value.isspace() else None
-
-
-def _is_set(value: str | None) -> bool:
-    """Whether ``value`` is there and not blank."""
-    return bool(value) and not value.isspace()  # type: ignore[union-attr]
-
-
-def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """``folded`` and every path above it, up to the ``ROOT`` key's ``()``."""
-    for length in range(len(folded), -1, -1):
-        yield folded[:length]
 
 
 def _url(segments: tuple[str, ...]) -> str:
