@@ -25,6 +25,7 @@ from typing import NamedTuple, Protocol
 
 import attrs
 
+from metaclone.iis6.key_groups import grouped_under, lines_at
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
@@ -201,6 +202,7 @@ class KeyTable:
         self._searches_under = 0
         self._lookups: Counter[str] = Counter()
         self._searches_by_id = 0
+        self._under_every: dict[str, dict[str, list[int]]] = {}
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
         # Line numbers are counted from the nearest offset already counted.
@@ -370,24 +372,10 @@ class KeyTable:
         reader that goes through every site (``segment`` is compared in any case)."""
         found = self._under_every.get(segment)
         if found is None:
-            pattern = re.compile(
-                "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
-            )
-            # The paths joined once more, when no lookup kept them: a reader of every site
-            # needs them only here.
+            # Joined once more when no lookup kept them: a reader of every site needs no more.
             joined = self.__dict__.get("_joined") or joined_paths(self.locations)
-            found = self._under_every[segment] = {}
-            position, counted = -1, 0
-            for match in pattern.finditer(joined):
-                offset = match.start() + 1
-                position += joined.count("\0", counted, offset)
-                counted = offset
-                found.setdefault(match.group(1), []).append(position)
+            found = self._under_every[segment] = grouped_under(joined, segment)
         return found
-
-    @functools.cached_property
-    def _under_every(self) -> dict[str, dict[str, list[int]]]:
-        return {}
 
     @functools.cached_property
     def _positions_by_site(self) -> dict[str, tuple[int, ...]]:
@@ -447,34 +435,18 @@ class KeyTable:
 
     def site_entry_at(self, service: Service, site_id: int, line: int) -> ServerKeyEntry | None:
         """The first site of ``service`` with id ``site_id`` whose server key starts on
-        ``line`` (None: no such site).  Many lookups (the applications of every site, say)
-        find it among the server keys by line, counted once for all of them."""
-        if self.many_lookups("site at line"):
-            positions, lines = self._site_positions, self._site_lines
-            at = bisect.bisect_left(lines, line)
-            while at < len(lines) and lines[at] == line:
-                entry = self._site_entry(positions[at])
-                if entry is not None and entry.service is service and entry.id == site_id:
-                    return entry
-                at += 1
-            return None
-        for entry in self.site_entries_with_id(site_id):
-            if entry.service is service and entry.line == line:
+        ``line`` (None: none), by the lines of the server keys, counted once for all lookups."""
+        positions, lines = self._site_positions, self._site_lines
+        for at in range(bisect.bisect_left(lines, line), bisect.bisect_right(lines, line)):
+            entry = self._site_entry(positions[at])
+            if entry is not None and entry.service is service and entry.id == site_id:
                 return entry
         return None
 
     @functools.cached_property
     def _site_lines(self) -> array[int]:
         """The line each key of :attr:`site_positions` starts on."""
-        text, starts = self.text, self._starts
-        lines = array("q")
-        line, counted = 1, 0
-        for position in self._site_positions:
-            start = starts[position]
-            line += text.count("\n", counted, start)
-            counted = start
-            lines.append(line)
-        return lines
+        return lines_at(self.text, map(self._starts.__getitem__, self._site_positions))
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
