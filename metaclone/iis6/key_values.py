@@ -211,10 +211,15 @@ def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> _Columns | None
     is not: each is then looked at on its own."""
     text, starts = table.text, table.starts
     name_starts = list(map(re.Match.start, chunk))
-    # A name never starts where a key does.
-    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), name_starts)))
-    if positions[0] < 0:
+    # A name never starts where a key does.  The keys are looked for among those the chunk
+    # spans, copied to a list (bisecting the array makes a number at each step).
+    first = bisect_right(starts, name_starts[0]) - 1
+    if first < 0:
         return None
+    spanned = starts[first : bisect_right(starts, name_starts[-1], first)].tolist()
+    positions = list(
+        map(first.__add__, map(_PREVIOUS, map(bisect_right, repeat(spanned), name_starts)))
+    )
     key_starts = map(starts.__getitem__, positions)
     raws = list(map(re.Match.group, chunk, repeat(2)))
     before = map(_BEFORE_PROPERTY.fullmatch, repeat(text), key_starts, name_starts)
