@@ -12,15 +12,19 @@ shuffled.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
+from metaclone.cli import main
 from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.model.sites import Application
@@ -119,3 +123,32 @@ def test_sites_sharing_an_id_and_a_line_each_get_their_own_applications() -> Non
     with _reading_every_site(True):
         doc = _load(data, exact=False)
         assert [doc.applications(site) for site in doc.sites] == expected
+
+
+def test_the_listing_of_every_site_has_the_applications_read_site_by_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More sites than the first few read key by key, with a key of a later site written
+    after the last one and an FTP site among them, through the command line."""
+    keys = ['<IIsWebService Location="/LM/W3SVC" AppPoolId="Pool"></IIsWebService>']
+    for site in range(1, 13):
+        root = f"/LM/W3SVC/{site}/ROOT"
+        keys += [
+            f'<IIsWebServer Location="/LM/W3SVC/{site}" AppPoolId="P{site}"/>',
+            f'<IIsWebVirtualDir Location="{root}" AppRoot="{root}" Path="D:\\s{site}"/>',
+            f'<IIsWebDirectory Location="{root}/aspnet_client" AccessFlags="AccessRead"/>',
+        ]
+    keys.append('<IIsWebVirtualDir Location="/LM/W3SVC/10/ROOT/late" AppRoot="x" AppPoolId=""/>')
+    keys[10:10] = [
+        '<IIsFtpServer Location="/LM/MSFTPSVC/3"/>',
+        '<IIsFtpVirtualDir Location="/LM/MSFTPSVC/3/ROOT" Path="E:\\ftp"/>',
+    ]
+    data = MetabaseKeys(keys, "\r\n").data()
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(data)
+    expected = [[a.to_json() for a in apps] for apps in _site_by_site(data, exact=False)]
+    assert main(["sites", "--applications", "--json", str(path)]) == 0
+    listed = json.loads(capsys.readouterr().out)["sites"]
+    assert [site["applications"] for site in listed] == expected
+    tenth = next(site["applications"] for site in listed if site["id"] == 10)
+    assert [application["path"] for application in tenth] == ["/", "/late"]
