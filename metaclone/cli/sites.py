@@ -113,10 +113,11 @@ def _encoded_sites(
     doc: ConfigDocument,
     sites: Sequence[Site],
     settings: Sequence[SiteSettings | None],
-    every_applications: Sequence[Sequence[Application]] | None,
+    every_applications: Sequence[str] | None,
 ) -> Iterator[str]:
     """The JSON text of each site of ``sites`` as :func:`_site_json` gives it, with the
-    settings in ``settings`` at the same place and (when given) its applications."""
+    settings in ``settings`` at the same place and (when given) the JSON text of its
+    applications (:func:`_applications_json`)."""
     import json
 
     from metaclone.cli.site_json import SiteJson
@@ -131,9 +132,16 @@ def _encoded_sites(
         else:
             text = encoder.site(site, settings[at])
         if every_applications is not None:
-            applications = json.dumps([a.to_json() for a in every_applications[at]])
-            text = f'{text[:-1]}, "applications": {applications}}}'
+            text = f'{text[:-1]}, "applications": {every_applications[at]}}}'
         yield text
+
+
+def _applications_json(applications: Sequence[Application]) -> str:
+    """The JSON text of ``applications``: kept for each site until the listing is printed,
+    it holds less memory than the values."""
+    import json
+
+    return json.dumps([a.to_json() for a in applications])
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
@@ -154,7 +162,9 @@ def _list_sites(
         # still hold an error.  Then each site is encoded as it is printed.
         # Only the settings are kept: a copy of every site would be held to the end.
         settings = [doc.with_settings(s).settings for s in sites]
-        every = [doc.applications(s) for s in sites] if args.applications else None
+        every = (
+            [_applications_json(doc.applications(s)) for s in sites] if args.applications else None
+        )
         encoded = _encoded_sites(doc, sites, settings, every)
         console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK

@@ -52,7 +52,7 @@ key and the service key are read; values are decoded as an XML parser would.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
@@ -82,37 +82,52 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     """The applications of the site whose server key is ``entry``, with their virtual
     directories, in file order.
 
-    See the module documentation for how IIS 6 keys become IIS 7 applications.  The first
-    sites read their keys one by one (the site's own key only when its pool is needed);
-    once many are read (every site of a listing), the keys are read from one search of the
-    text, in file order (:meth:`KeySource.key_value_reader`).
+    See the module documentation for how IIS 6 keys become IIS 7 applications.  The keys are
+    read one by one (the site's own key only when its pool is needed); a reader of every
+    site goes through :class:`EveryApplication` instead.
     """
     table = entry.table
     root = table.locations[entry.position] + "/ROOT"
-    values: Callable[[int], Mapping[str, str]] = functools.partial(_key_values, table)
-    own: Callable[[], Mapping[str, str]] = functools.partial(values, entry.position)
-    positions: Callable[[], list[int]] = functools.partial(table.positions_under, root)
-    if table.many_lookups("applications"):
-        reader = document.key_value_reader(_NODE_PROPERTIES)
-        under_roots = table.positions_under_every("ROOT")
-
-        def positions() -> list[int]:
-            return under_roots.get(root.lower(), [])
-
-        def values(position: int) -> Mapping[str, str]:
-            found = reader.values(position)
-            return found if found is not None else _key_values(table, position)
-
-        # The site's key before the keys below it: the reader goes through them in order.
-        site_values = values(entry.position)
-
-        def own() -> Mapping[str, str]:
-            return site_values
-
-    tree = _Tree(table, root, positions(), values)
+    values = functools.partial(_key_values, table)
+    tree = _Tree(table, root, table.positions_under(root), values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, own))
+    return tree.web_applications(_OuterPools(document, lambda: values(entry.position)))
+
+
+class EveryApplication:
+    """The applications of every site of one version of the text, as a listing asks for them
+    site after site in file order: the keys below every site's ``ROOT`` are found by one
+    search of the paths, and their values read from one search of the text, a chunk at a
+    time (:class:`~metaclone.iis6.keys.ValueReader`).  A site asked for out of order, or a
+    key out of order in the file, is read key by key; both give what
+    :func:`read_applications` gives."""
+
+    def __init__(self, document: KeySource, table: KeyTable) -> None:
+        self._document = document
+        self._table = table
+        self._roots = table.positions_under_every("ROOT")
+        self._reader = document.key_value_reader(_NODE_PROPERTIES)
+
+    def read(self, entry: ServerKeyEntry) -> tuple[Application, ...]:
+        """:func:`read_applications` of ``entry``."""
+        table, site = self._table, entry.position
+        location = table.locations[site]
+        positions = self._roots.get(location.lower() + "/root", [])
+        # The site's key with the keys below it: the reader goes through them in order.
+        wanted = [site, *positions]
+        if positions and positions[0] < site:
+            wanted.sort()
+        read = self._reader.values_of(wanted)
+        if len(read) < len(wanted):
+            # Keys the reader has passed (a site asked for again, a key out of order).
+            for position in wanted:
+                if position not in read:
+                    read[position] = _key_values(table, position)
+        tree = _Tree(table, location + "/ROOT", positions, read.__getitem__)
+        if entry.service is not WEB:
+            return tree.ftp_applications()
+        return tree.web_applications(_OuterPools(self._document, lambda: read[site]))
 
 
 class _Tree:
@@ -127,35 +142,41 @@ class _Tree:
     ) -> None:
         nodes: dict[tuple[str, ...], _Node] = {}
         self.nodes = nodes
-        locations = table.locations
+        locations, key_type_at = table.locations, table.key_type
         below = len(root)
         for position in positions:
             # positions_under matched the root path folded, which keeps its length.
-            segments = tuple(filter(None, locations[position][below:].split("/")))
-            folded = tuple(map(str.lower, segments))
+            rest = locations[position][below:]
+            folded = tuple(filter(None, rest.lower().split("/"))) if rest else ()
             if folded in nodes:
                 continue
-            key_type = table.key_type(position)
+            key_type = key_type_at(position)
             properties = values(position)
-            app_root = _set_value(properties.get("AppRoot"))
+            # Blank values count as not set: "" and None read as blank too.
+            app_root = properties.get("AppRoot") or " "
+            pool = properties.get("AppPoolId") or " "
             nodes[folded] = _Node(
-                segments,
+                tuple(filter(None, rest.split("/"))) if rest else (),
                 key_type,
-                key_type in _APPLICATION_KEY_TYPES and app_root is not None,
-                _set_value(properties.get("AppPoolId")),
+                key_type in _APPLICATION_KEY_TYPES and not app_root.isspace(),
+                None if pool.isspace() else pool,
                 properties.get("Path"),
             )
 
     def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
-        applications = [folded for folded, node in self.nodes.items() if node.application]
+        nodes = self.nodes
+        # The applications in file order, each with its own directory first.
         directories: dict[tuple[str, ...], list[VirtualDirectory]] = {
             folded: [VirtualDirectory("/", self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY))]
-            for folded in applications
+            for folded, node in nodes.items()
+            if node.application
         }
-        for folded, node in self.nodes.items():
+        if not directories:
+            return ()
+        for folded, node in nodes.items():
             if not folded or node.key_type != _WEB_VIRTUAL_DIRECTORY or node.application:
                 continue
-            owner = next((a for a in _ancestors(folded[:-1]) if a in directories), None)
+            owner = self.owner(folded, directories)
             if owner is None:
                 continue
             directories[owner].append(
@@ -165,19 +186,24 @@ class _Tree:
                 )
             )
         result: list[Application] = []
-        for folded in applications:
-            own = self.nodes[folded].pool
+        for folded, own_directories in directories.items():
+            node = nodes[folded]
             pool = self.pool(folded) or outer.pool()
-            inherited = ("application_pool",) if own is None and pool is not None else ()
+            inherited = ("application_pool",) if node.pool is None and pool is not None else ()
             result.append(
-                Application(
-                    _url(self.nodes[folded].segments),
-                    pool,
-                    tuple(directories[folded]),
-                    inherited=inherited,
-                )
+                Application(_url(node.segments), pool, tuple(own_directories), inherited=inherited)
             )
         return tuple(result)
+
+    @staticmethod
+    def owner(
+        folded: tuple[str, ...], applications: Mapping[tuple[str, ...], object]
+    ) -> tuple[str, ...] | None:
+        """The nearest of ``applications`` above ``folded`` (None: none is)."""
+        for length in range(len(folded) - 1, -1, -1):
+            if folded[:length] in applications:
+                return folded[:length]
+        return None
 
     def ftp_applications(self) -> tuple[Application, ...]:
         if () not in self.nodes:
@@ -193,8 +219,9 @@ class _Tree:
 
     def pool(self, folded: tuple[str, ...]) -> str | None:
         """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
-        for ancestor in _ancestors(folded):
-            node = self.nodes.get(ancestor)
+        nodes = self.nodes
+        for length in range(len(folded), -1, -1):
+            node = nodes.get(folded[:length])
             if node is not None and node.pool is not None:
                 return node.pool
         return None
@@ -202,14 +229,15 @@ class _Tree:
     def physical_path(self, folded: tuple[str, ...], directory_type: str) -> str:
         """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
         above it, followed by the folder names below that directory."""
-        segments = self.nodes[folded].segments
-        for ancestor in _ancestors(folded):
-            node = self.nodes.get(ancestor)
+        nodes = self.nodes
+        segments = nodes[folded].segments
+        for length in range(len(folded), -1, -1):
+            node = nodes.get(folded[:length])
             if node is not None and node.key_type == directory_type and node.path is not None:
-                below = segments[len(ancestor) :]
-                if not below:
+                if length == len(segments):
                     return node.path
-                return node.path.rstrip("\\/") + "\\" + "\\".join(below)
+                below = "\\".join(segments[length:])
+                return node.path.rstrip("\\/") + "\\" + below
         return ""
 
 
@@ -246,13 +274,7 @@ def _key_values(table: KeyTable, position: int) -> dict[str, str]:
 
 def _set_value(value: str | None) -> str | None:
     """``value``; None when it is absent or blank."""
-    return value if value is not None and value.strip() else None
-
-
-def _ancestors(folded: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """``folded`` and every path above it, up to the ``ROOT`` key's ``()``."""
-    for length in range(len(folded), -1, -1):
-        yield folded[:length]
+    return value if value and not value.isspace() else None
 
 
 def _url(segments: tuple[str, ...]) -> str:

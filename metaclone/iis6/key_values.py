@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from bisect import bisect_right
-from collections.abc import Collection, Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import groupby, islice, repeat
 from operator import attrgetter
 from typing import NamedTuple
@@ -72,30 +72,58 @@ def raw_values(table: KeyTable, name: str) -> list[str] | None:
 class KeyValueReader:
     """The properties ``names`` of the keys of ``table``, read from one search as a reader
     asks for the keys in file order (the applications of every site): only the values of
-    the keys not yet asked for are held, a few at a time."""
+    the keys not yet asked for are held, a chunk at a time."""
 
     def __init__(self, table: KeyTable, names: tuple[str, ...]) -> None:
-        # One search per pattern, each in file order: merged key by key as they are read.
-        self._searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), None)]
-        self._pending = [next(search, None) for search in self._searches]
+        # One search per pattern, each in file order, read side by side.
+        patterns = _patterns(tuple(sorted(set(names))), None)
+        self._searches = [_ColumnCursor(_chunks(table, pattern)) for pattern in patterns]
         self._next_position = 0
 
     def values(self, position: int) -> dict[str, str] | None:
         """The decoded values of the key at ``position``, by name; None when a key after it
         was asked for already (its values are gone: read them from the key)."""
-        if position < self._next_position:
-            return None
-        self._next_position = position + 1
-        values: dict[str, str] = {}
-        for index, search in enumerate(self._searches):
-            pending = self._pending[index]
-            while pending is not None and pending.position < position:
-                pending = next(search, None)
-            while pending is not None and pending.position == position:
-                values[pending.name] = pending.value
-                pending = next(search, None)
-            self._pending[index] = pending
-        return values
+        return self.values_of((position,)).get(position)
+
+    def values_of(self, positions: Sequence[int]) -> dict[int, dict[str, str]]:
+        """:meth:`values` of each of ``positions`` (ascending), by position; a position the
+        reader has passed already is left out."""
+        wanted = [position for position in positions if position >= self._next_position]
+        found: dict[int, dict[str, str]] = {position: {} for position in wanted}
+        if wanted:
+            self._next_position = wanted[-1] + 1
+            for search in self._searches:
+                search.read(wanted, found)
+        return found
+
+
+class _ColumnCursor:
+    """Where a reader stands in the chunks of one search."""
+
+    def __init__(self, chunks: Iterator[_Columns]) -> None:
+        self._chunks = chunks
+        self._columns: _Columns | None = _Columns([], [], [], [], [])
+        self._at = 0
+
+    def read(self, wanted: list[int], found: dict[int, dict[str, str]]) -> None:
+        """Put the values of the keys at ``wanted`` (ascending, each in ``found``) in
+        ``found``, passing over those of the keys before them."""
+        first, last = wanted[0], wanted[-1]
+        columns, at = self._columns, self._at
+        while columns is not None:
+            positions = columns.positions
+            at = bisect_left(positions, first, at)
+            end = bisect_right(positions, last, at)
+            names, values = columns.names, columns.values
+            for hit in range(at, end):
+                into = found.get(positions[hit])
+                if into is not None:
+                    into[names[hit]] = values[hit]
+            at = end
+            if end < len(positions):
+                break
+            columns, at = next(self._chunks, None), 0
+        self._columns, self._at = columns, at
 
 
 def _patterns(names: tuple[str, ...], raw: Collection[str] | None) -> list[re.Pattern[str]]:
@@ -132,8 +160,24 @@ def _common_prefix(names: list[str]) -> str:
     return first[:length]
 
 
+class _Columns(NamedTuple):
+    """The properties a chunk of matches found, column by column (see :class:`KeyValue`)."""
+
+    positions: list[int]
+    names: list[str]
+    values: list[str]
+    name_starts: list[int]
+    value_starts: list[int]
+
+
 def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
-    """What ``pattern`` finds that is a property of a key, in file order.
+    """What ``pattern`` finds that is a property of a key, in file order."""
+    for columns in _chunks(table, pattern):
+        yield from map(tuple.__new__, repeat(KeyValue), zip(*columns, strict=True))
+
+
+def _chunks(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[_Columns]:
+    """What ``pattern`` finds that is a property of a key, in file order, a chunk at a time.
 
     Matches are read in chunks, column by column (see :func:`_plain_chunk`); a chunk with an
     odd place in it is read match by match.
@@ -143,43 +187,50 @@ def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
     while chunk := list(islice(matches, _CHUNK)):
         plain = _plain_chunk(table, chunk)
         if plain is not None:
-            yield from plain
+            yield plain
             continue
+        hits: list[KeyValue] = []
         for match in chunk:
             hit = _hit(table, match)
             if hit is not None:
-                yield hit
+                hits.append(hit)
                 continue
             # Passed over: a place that starts inside it is searched for again.
             again = pattern.search(text, match.start() + 1)
             if again is not None and again.start() < match.end():
                 matches = pattern.finditer(text, again.start())
                 break
+        if hits:
+            yield _Columns(*map(list, zip(*hits, strict=True)))
 
 
-def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> list[KeyValue] | None:
+def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> _Columns | None:
     """The properties ``chunk`` found, when every match is plainly one: in a value written in
     double quotes, after the white space that follows the start of the key it lies in and
     the attributes before it, all in double quotes (:data:`_BEFORE_PROPERTY`).  None when one
     is not: each is then looked at on its own."""
     text, starts = table.text, table.starts
     name_starts = list(map(re.Match.start, chunk))
-    # A name never starts where a key does.
-    positions = list(map(_PREVIOUS, map(bisect_right, repeat(starts), name_starts)))
-    if positions[0] < 0:
+    # A name never starts where a key does.  The keys are looked for among those the chunk
+    # spans, copied to a list (bisecting the array makes a number at each step).
+    first = bisect_right(starts, name_starts[0]) - 1
+    if first < 0:
         return None
+    spanned = starts[first : bisect_right(starts, name_starts[-1], first)].tolist()
+    positions = list(
+        map(first.__add__, map(_PREVIOUS, map(bisect_right, repeat(spanned), name_starts)))
+    )
     key_starts = map(starts.__getitem__, positions)
     raws = list(map(re.Match.group, chunk, repeat(2)))
     before = map(_BEFORE_PROPERTY.fullmatch, repeat(text), key_starts, name_starts)
     if raws.count(None) or not all(before):
         return None
-    names = map(re.Match.group, chunk, repeat(1))
-    value_starts = map(re.Match.start, chunk, repeat(2))
-    values: Iterable[str] = raws
+    names = list(map(re.Match.group, chunk, repeat(1)))
+    value_starts = list(map(re.Match.start, chunk, repeat(2)))
+    values: list[str] = raws
     if any(c in "\0".join(raws) for c in _NEEDS_DECODING):
-        values = map(decode_attribute_value, raws)
-    columns = zip(positions, names, values, name_starts, value_starts, strict=True)
-    return list(map(tuple.__new__, repeat(KeyValue), columns))
+        values = list(map(decode_attribute_value, raws))
+    return _Columns(positions, names, values, name_starts, value_starts)
 
 
 def _hit(table: KeyTable, match: re.Match[str]) -> KeyValue | None:

@@ -20,11 +20,12 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 import attrs
 
+from metaclone.iis6.key_groups import grouped_under, lines_at
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
@@ -133,6 +134,8 @@ class ValueReader(Protocol):
 
     def values(self, position: int) -> dict[str, str] | None: ...
 
+    def values_of(self, positions: Sequence[int]) -> dict[int, dict[str, str]]: ...
+
 
 #: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
 TAG_REST = re.compile(markup.TAG_REST)
@@ -161,10 +164,6 @@ def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
 #: Lookups (of keys below a path, of sites by id) that each search every path; later ones use
 #: groups by site.
 _SEARCHES_BEFORE_GROUPING = 8
-
-
-def _AFTER_NUL(match: re.Match[str]) -> int:  # noqa: N802 (a column getter, like attrgetter)
-    return match.start() + 1
 
 
 def _site_prefix(folded: str) -> str | None:
@@ -203,6 +202,7 @@ class KeyTable:
         self._searches_under = 0
         self._lookups: Counter[str] = Counter()
         self._searches_by_id = 0
+        self._under_every: dict[str, dict[str, list[int]]] = {}
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
         # Line numbers are counted from the nearest offset already counted.
@@ -372,19 +372,10 @@ class KeyTable:
         reader that goes through every site (``segment`` is compared in any case)."""
         found = self._under_every.get(segment)
         if found is None:
-            pattern = re.compile(
-                "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
-            )
-            matches = list(pattern.finditer(self._joined))
-            positions = self._positions(map(_AFTER_NUL, matches))
-            found = self._under_every[segment] = {}
-            for match, position in zip(matches, positions, strict=True):
-                found.setdefault(match.group(1), []).append(position)
+            # Joined once more when no lookup kept them: a reader of every site needs no more.
+            joined = self.__dict__.get("_joined") or joined_paths(self.locations)
+            found = self._under_every[segment] = grouped_under(joined, segment)
         return found
-
-    @functools.cached_property
-    def _under_every(self) -> dict[str, dict[str, list[int]]]:
-        return {}
 
     @functools.cached_property
     def _positions_by_site(self) -> dict[str, tuple[int, ...]]:
@@ -441,6 +432,21 @@ class KeyTable:
             and servers[at] == position
             and (entry := self._site_entry(position)) is not None
         )
+
+    def site_entry_at(self, service: Service, site_id: int, line: int) -> ServerKeyEntry | None:
+        """The first site of ``service`` with id ``site_id`` whose server key starts on
+        ``line`` (None: none), by the lines of the server keys, counted once for all lookups."""
+        positions, lines = self._site_positions, self._site_lines
+        for at in range(bisect.bisect_left(lines, line), bisect.bisect_right(lines, line)):
+            entry = self._site_entry(positions[at])
+            if entry is not None and entry.service is service and entry.id == site_id:
+                return entry
+        return None
+
+    @functools.cached_property
+    def _site_lines(self) -> array[int]:
+        """The line each key of :attr:`site_positions` starts on."""
+        return lines_at(self.text, map(self._starts.__getitem__, self._site_positions))
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:

@@ -23,7 +23,7 @@ from metaclone.errors import (
     CertificateError,
 )
 from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
-from metaclone.iis6.applications import read_applications
+from metaclone.iis6.applications import EveryApplication, read_applications
 from metaclone.iis6.checks import check_findings
 from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
+_APPLICATIONS: Memo[EveryApplication] = Memo("iis6 applications of every site")
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -123,7 +124,11 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """The applications of a site in IIS 7's shape: for a web site its keys with an
         ``AppRoot``, for an FTP site one application holding its virtual directories (see
         :mod:`metaclone.iis6.applications`)."""
-        return read_applications(self, self._entry_of_key(site))
+        entry = self._entry_of_key(site)
+        if not entry.table.many_lookups("applications"):
+            return read_applications(self, entry)
+        every = self.xml.memo(_APPLICATIONS, lambda: EveryApplication(self, entry.table))
+        return every.read(entry)
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:
@@ -155,10 +160,9 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         found by its id and line, without reading it again (listing the applications of every
         site would read each twice)."""
         if isinstance(key, Site) and key.line is not None:
-            service = SERVICES[key.kind]
-            for entry in self._index().site_entries_with_id(key.id):
-                if entry.service is service and entry.line == key.line:
-                    return entry
+            entry = self._index().site_entry_at(SERVICES[key.kind], key.id, key.line)
+            if entry is not None:
+                return entry
         return self._site_entry(self.site(key))
 
     def _target(self, site: SiteKey) -> tuple[Site, ServerKeyEntry]:

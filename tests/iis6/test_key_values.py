@@ -11,6 +11,8 @@ plain bindings the check passes over must be ones IIS's rules accept.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,8 +61,31 @@ def _attribute(draw: st.DrawFn) -> str:
     return f"{name}{equals}{quote}{value}{quote}"
 
 
+class MetabaseKeys(NamedTuple):
+    """The keys of a generated metabase in file order, and its line end."""
+
+    keys: list[str]
+    newline: str
+
+    def data(self, separator: str | None = None) -> bytes:
+        """The file: the keys one a line, or joined by ``separator``."""
+        newline = self.newline
+        body = (newline if separator is None else separator).join(self.keys)
+        text = (
+            f'<?xml version ="1.0"?>{newline}<configuration>{newline}<MBProperty>{newline}'
+            f"{body}{newline}</MBProperty>{newline}</configuration>{newline}"
+        )
+        return text.encode()
+
+
 @st.composite
 def metabases(draw: st.DrawFn) -> bytes:
+    return draw(metabase_keys()).data()
+
+
+@st.composite
+def metabase_keys(draw: st.DrawFn) -> MetabaseKeys:
+    """Up to twelve web sites with keys below ``ROOT``, oddly written (see above)."""
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     keys = ['<IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool">']
     keys[-1] += newline + "</IIsWebService>"
@@ -90,12 +115,7 @@ def metabases(draw: st.DrawFn) -> bytes:
             keys.append(
                 f"<{key_type}\t{separator.join(attributes)}>{newline}{content}</{key_type}>"
             )
-    body = newline.join(keys)
-    text = (
-        f'<?xml version ="1.0"?>{newline}<configuration>{newline}<MBProperty>{newline}'
-        f"{body}{newline}</MBProperty>{newline}</configuration>{newline}"
-    )
-    return text.encode()
+    return MetabaseKeys(keys, newline)
 
 
 def _load(data: bytes, *, exact: bool = False) -> MetabaseDocument:
