@@ -20,12 +20,13 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 import attrs
 
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
+from metaclone.lossless.columns import OffsetColumn
 from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
@@ -173,6 +174,10 @@ def _site_prefix(folded: str) -> str | None:
     return "/".join(parts[:4]) if len(parts) >= 4 and parts[0] == "" else None
 
 
+def _whole(column: array[int] | OffsetColumn) -> array[int]:
+    return column.whole() if isinstance(column, OffsetColumn) else column
+
+
 # -- the table -------------------------------------------------------------------------------
 
 
@@ -186,11 +191,11 @@ class KeyTable:
     def __init__(
         self,
         text: str,
-        starts: array[int],
-        ends: array[int],
+        starts: array[int] | OffsetColumn,
+        ends: array[int] | OffsetColumn,
         locations: list[str],
         *,
-        site_positions: list[int],
+        site_positions: Sequence[int],
         types: list[str] | None = None,
     ) -> None:
         self.text = text
@@ -219,16 +224,27 @@ class KeyTable:
 
     @property
     def starts(self) -> array[int]:
-        """Where each key starts, by position."""
-        return self._starts
+        """Where each key starts, by position (for a reader that goes through them all)."""
+        return _whole(self._starts)
 
     @property
     def ends(self) -> array[int]:
-        """Where each key ends, by position."""
+        """Where each key ends, by position (for a reader that goes through them all)."""
+        return _whole(self._ends)
+
+    @property
+    def start_column(self) -> Sequence[int]:
+        """:attr:`starts` as kept, read value by value (an edit brings it through without
+        rewriting it)."""
+        return self._starts
+
+    @property
+    def end_column(self) -> Sequence[int]:
+        """:attr:`ends` as kept (see :attr:`start_column`)."""
         return self._ends
 
     @property
-    def site_positions(self) -> list[int]:
+    def site_positions(self) -> Sequence[int]:
         """The positions of the keys that may be server keys (see :attr:`site_entries`)."""
         return self._site_positions
 
