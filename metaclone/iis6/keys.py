@@ -234,13 +234,11 @@ class KeyTable:
 
     @property
     def start_column(self) -> Sequence[int]:
-        """:attr:`starts` as kept, read value by value (an edit brings it through without
-        rewriting it)."""
+        """:attr:`starts` as kept through edits, read value by value."""
         return self._starts
 
     @property
     def end_column(self) -> Sequence[int]:
-        """:attr:`ends` as kept (see :attr:`start_column`)."""
         return self._ends
 
     @property
