@@ -89,13 +89,14 @@ def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
     starts, ends, sites = ColumnBuilder(), ColumnBuilder(), ColumnBuilder()
     locations: list[str] = []
     kept_sites = table.site_positions
-    steps = plan(table.start_column, table.end_column, shift, table.content)
+    old_starts, old_ends = table.columns
+    steps = plan(old_starts, old_ends, shift, table.content)
     parts: list[tuple[int, KeyTable]] = []
     for step in steps:
         if isinstance(step, Kept):
             # Runs the edit left alone are copied and moved by a delta recorded once.
-            starts.keep(table.start_column, step.first, step.last, step.delta)
-            ends.keep(table.end_column, step.first, step.last, step.delta)
+            starts.keep(old_starts, step.first, step.last, step.delta)
+            ends.keep(old_ends, step.first, step.last, step.delta)
             low = bisect.bisect_left(kept_sites, step.first)
             high = bisect.bisect_left(kept_sites, step.last)
             sites.keep(kept_sites, low, high, len(locations) - step.first)

@@ -233,13 +233,9 @@ class KeyTable:
         return _whole(self._ends)
 
     @property
-    def start_column(self) -> Sequence[int]:
-        """:attr:`starts` as kept through edits, read value by value."""
-        return self._starts
-
-    @property
-    def end_column(self) -> Sequence[int]:
-        return self._ends
+    def columns(self) -> tuple[Sequence[int], Sequence[int]]:
+        """:attr:`starts` and :attr:`ends` as kept through edits, read value by value."""
+        return self._starts, self._ends
 
     @property
     def site_positions(self) -> Sequence[int]:
