@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
@@ -22,6 +23,7 @@ from metaclone.iis6.keys import (
     ids_in,
     joined_paths,
 )
+from metaclone.iis6.names import server_comment_names
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.columns import ColumnBuilder
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
@@ -117,7 +119,28 @@ def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
     )
     _carry_sites(table, rebased, steps, parts)
     _carry_id_counts(table, rebased, steps, parts)
+    _carry_names(table, rebased, edit, steps)
     return rebased
+
+
+def _carry_names(
+    table: KeyTable, rebased: KeyTable, edit: TextEdit, steps: list[Kept | Reread]
+) -> None:
+    """The names ``table`` counted, less those of the stretches read again as they were,
+    plus those of the same stretches now: only the keys a stretch holds changed."""
+    names = table.__dict__.pop("names", None)
+    if names is None:
+        return
+    less: Counter[str] = Counter()
+    for step in steps:
+        if isinstance(step, Reread):
+            less.update(server_comment_names(edit.text_before(step.old_start, step.old_end)))
+            names.update(server_comment_names(edit.text, step.new_start, step.new_end))
+    names.subtract(less)
+    for name in less:
+        if names[name] <= 0:
+            del names[name]
+    rebased.__dict__["names"] = names
 
 
 def _carry_sites(

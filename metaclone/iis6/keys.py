@@ -25,6 +25,7 @@ from typing import NamedTuple, Protocol
 
 import attrs
 
+from metaclone.iis6.names import server_comment_names
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.columns import OffsetColumn
 from metaclone.lossless.tokens import parse_attributes
@@ -218,8 +219,7 @@ class KeyTable:
         return len(self._starts)
 
     def release(self) -> None:
-        """Let go of the text: the table belongs to a version of the text an edit replaced,
-        and is kept only to be brought through that edit (which reads no old text)."""
+        """Let go of the text: the table is kept only to be brought through an edit."""
         self.text = ""
 
     @property
@@ -284,8 +284,7 @@ class KeyTable:
         return found
 
     def start_tag(self, position: int) -> Tag:
-        """The start (or empty-element) tag of the key at ``position``, without making the
-        key (no line number is counted)."""
+        """The start tag of the key at ``position``, without making the key (or its line)."""
         start, key_type = self._starts[position], self.key_type(position)
         rest = TAG_REST.match(self.text, start + 1 + len(key_type))
         if rest is None:
@@ -408,6 +407,11 @@ class KeyTable:
         if counts is None:
             counts = self.id_counts[service.name] = ids_in(self._joined, service)
         return set(counts)
+
+    @functools.cached_property
+    def names(self) -> Counter[str]:
+        """:func:`server_comment_names` of the keys (an edit brings them through)."""
+        return server_comment_names(self.text, *(self.content or (0, len(self.text))))
 
     @functools.cached_property
     def id_counts(self) -> dict[str, Counter[int]]:
