@@ -139,16 +139,18 @@ def check_paths(paths: Sequence[str]) -> tuple[FileCheck, ...]:
     read is listed with its error; other files of a folder that are not IIS files are skipped.
     """
     results: list[FileCheck] = []
-    for path, named in find_files(paths):
+    for number, (path, named) in enumerate(find_files(paths)):
+        if number:
+            _release_document()
         result = check_file(path)
         if result.error is None or named:
             results.append(result)
-        _release_document()
     return tuple(results)
 
 
 def _release_document() -> None:
-    """Free the document of the file just done before the next is read.
+    """Free the document of the file done before the next is read (not after the last one:
+    collecting then would only walk what the command's exit frees anyway).
 
     An IIS 6 document holds reference cycles (its key table and the entries that name it), which
     only the cyclic collector frees; the command line pauses that collector while a command
@@ -207,7 +209,8 @@ def compare_with_base(
     """Each of ``others`` compared with ``base``; raises when ``base`` cannot be read."""
     old = load_iis(base)
     comparisons = []
-    for other in others:
+    for number, other in enumerate(others):
+        if number:
+            _release_document()
         comparisons.append(compare(old, other, sslcert))
-        _release_document()
     return tuple(comparisons)

@@ -130,30 +130,30 @@ INPUTS: dict[str, tuple[str, str, Maker]] = {
     "metabase-key-attributes": (
         "sites",
         ".xml",
-        lambda n: _METABASE_HEAD
-        + b'<IIsWebServer Location="/LM/W3SVC/1"'
-        + _attributes(n)
-        + b"/>"
-        + _METABASE_TAIL,
+        lambda n: (
+            _METABASE_HEAD
+            + b'<IIsWebServer Location="/LM/W3SVC/1"'
+            + _attributes(n)
+            + b"/>"
+            + _METABASE_TAIL
+        ),
     ),
     "metabase-nested-keys": ("check", ".xml", _nested_keys),
     "apphost-site-attributes": (
         "sites",
         ".config",
-        lambda n: _APPHOST_HEAD
-        + b'<site name="a" id="1"'
-        + _attributes(n)
-        + b"/>"
-        + _APPHOST_TAIL,
+        lambda n: _APPHOST_HEAD + b'<site name="a" id="1"' + _attributes(n) + b"/>" + _APPHOST_TAIL,
     ),
     "apphost-binding-attributes": (
         "sites",
         ".config",
-        lambda n: _APPHOST_HEAD
-        + b'<site name="a" id="1"><bindings><binding protocol="http" bindingInformation="*:80:"'
-        + _attributes(n)
-        + b"/></bindings></site>"
-        + _APPHOST_TAIL,
+        lambda n: (
+            _APPHOST_HEAD
+            + b'<site name="a" id="1"><bindings><binding protocol="http" bindingInformation="*:80:"'
+            + _attributes(n)
+            + b"/></bindings></site>"
+            + _APPHOST_TAIL
+        ),
     ),
     "apphost-nested-sites": ("check", ".config", _nested_sites),
     "apphost-deep-elements": ("check", ".config", _deep_elements),
@@ -162,9 +162,11 @@ INPUTS: dict[str, tuple[str, str, Maker]] = {
     "appcmd-attributes": (
         "sites",
         ".xml",
-        lambda n: b'<appcmd><SITE SITE.NAME="a" SITE.ID="1"'
-        + _attributes(n)
-        + b'><site name="a" id="1"/></SITE></appcmd>',
+        lambda n: (
+            b'<appcmd><SITE SITE.NAME="a" SITE.ID="1"'
+            + _attributes(n)
+            + b'><site name="a" id="1"/></SITE></appcmd>'
+        ),
     ),
     # netsh output and certificates.
     "netsh-long-line": ("sslcert", ".txt", lambda n: b"x" * n),
@@ -178,8 +180,6 @@ INPUTS: dict[str, tuple[str, str, Maker]] = {
     "pem-labels-without-end": (
         "cert",
         ".pem",
-        lambda n: b"".join(
-            b"-----BEGIN L%d-----\n" % i for i in range(max(1, n // 20))
-        ),
+        lambda n: b"".join(b"-----BEGIN L%d-----\n" % i for i in range(max(1, n // 20))),
     ),
 }

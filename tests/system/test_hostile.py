@@ -162,9 +162,7 @@ def _xxe_payloads(target: str) -> dict[str, bytes]:
         "entity-in-attribute": (
             f'<!DOCTYPE c [<!ENTITY xxe SYSTEM "{target}">]><c a="&xxe;"/>'
         ).encode(),
-        "parameter-entity": (
-            f'<!DOCTYPE c [<!ENTITY % p SYSTEM "{target}"> %p;]><c/>'
-        ).encode(),
+        "parameter-entity": (f'<!DOCTYPE c [<!ENTITY % p SYSTEM "{target}"> %p;]><c/>').encode(),
         "external-dtd": f'<!DOCTYPE c SYSTEM "{target}"><c/>'.encode(),
         "public-dtd": f'<!DOCTYPE c PUBLIC "-//X//Y//EN" "{target}"><c/>'.encode(),
         "xinclude": (
@@ -228,8 +226,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 def quadratic_blowup() -> bytes:
     entity = "x" * 100_000
     return (
-        f'<?xml version="1.0"?>\n<!DOCTYPE c [<!ENTITY a "{entity}">]>\n'
-        f"<c>{'&a;' * 50_000}</c>\n"
+        f'<?xml version="1.0"?>\n<!DOCTYPE c [<!ENTITY a "{entity}">]>\n<c>{"&a;" * 50_000}</c>\n'
     ).encode()
 
 
@@ -311,7 +308,10 @@ CHILD_MEMORY_MB = 1536
 def run_child(kind: str, *extra: str) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(CHILD_MEMORY_MB), *extra],
-        capture_output=True, text=True, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -445,8 +445,10 @@ def test_loads_refuses_text() -> None:
 def _truncation_params() -> list[Any]:
     params: list[Any] = []
     for path in [*xml_fixtures(), *corpus_files()]:
-        label = path.name if path.is_relative_to(ROOT.parent / "shared") else str(
-            path.relative_to(ROOT / "fixtures")
+        label = (
+            path.name
+            if path.is_relative_to(ROOT.parent / "shared")
+            else str(path.relative_to(ROOT / "fixtures"))
         )
         params.append(pytest.param(path, id=label))
     return params
@@ -533,7 +535,10 @@ OLD = b"<configuration><old/></configuration>\n"
 def _saver(target: Path, mode: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", _SAVER, str(target), mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
 
@@ -587,4 +592,3 @@ def test_completed_save_replaces_the_file(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"<configuration><new/><a/>")
     assert target.stat().st_mode & 0o777 == 0o640
     assert _leftovers(tmp_path, target) == []
-
