@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.errors import MetacloneError
+from metaclone.errors import MetacloneError, SiteNameError
 from metaclone.iis6.keys import FTP, WEB, ServerKeyEntry
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import gate
@@ -130,3 +130,21 @@ def test_fixture_edits_keep_an_index_equal_to_a_fresh_one(name: str) -> None:
             _assert_same_as_fresh(doc, [0, 100, 10_000])
         except MetacloneError:
             continue
+
+
+def test_names_given_and_freed_by_earlier_edits_are_seen_by_the_next() -> None:
+    """The names a kept index counts follow each edit: a clone's name is taken for the next
+    clone (in any case), a renamed site's old name is free again."""
+    doc = metaclone.load(FIXTURES / "iis6" / "MetaBase.xml")
+    assert isinstance(doc, MetabaseDocument)
+    source = doc.sites[0]
+    doc.clone_site(source, new_name="Kopie ü")
+    with pytest.raises(SiteNameError, match="already named 'Kopie ü'"):
+        doc.clone_site(source, new_name="KOPIE Ü")
+    doc.rename_site("Kopie ü", "Renamed copy")
+    doc.clone_site(source, new_name="kopie ü")  # free again
+    with pytest.raises(SiteNameError, match="already named 'Renamed copy'"):
+        doc.rename_site(source, "renamed COPY")
+    fresh = metaclone.loads(doc.to_bytes(), doc.path)
+    assert isinstance(fresh, MetabaseDocument)
+    assert doc._index().names == fresh._index().names
