@@ -49,6 +49,8 @@ class OffsetColumn(Sequence[int]):
             return self.whole()[position]
         if position < 0:
             position += len(self._raw)
+            if position < 0:
+                raise IndexError("offset column index out of range")
         delta = self._deltas[bisect.bisect_right(self._points, position) - 1]
         return self._raw[position] + delta
 

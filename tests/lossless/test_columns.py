@@ -51,6 +51,10 @@ def _assert_reads_as(column: OffsetColumn, expected: list[int]) -> None:
     assert column[1:3].tolist() == expected[1:3]
     if expected:
         assert column[-1] == expected[-1]
+    with pytest.raises(IndexError):
+        column[len(expected)]
+    with pytest.raises(IndexError):
+        column[-len(expected) - 1]
     ordered = sorted(expected)
     if ordered == expected:
         for probe in (-1, 0, *expected, 10**7):
