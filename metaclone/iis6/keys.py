@@ -352,7 +352,7 @@ class KeyTable:
     def first(self, location: str) -> int | None:
         """The position of the first key whose path is ``location`` (any case)."""
         found = next(self._matches(location), None)
-        return None if found is None else self._positions((found.start() + 1,))[0]
+        return None if found is None else _positions(self._joined, (found.start() + 1,))[0]
 
     def count(self, location: str) -> int:
         """How many keys have the path ``location`` (any case)."""
@@ -373,7 +373,8 @@ class KeyTable:
                 if folded[position] == wanted or folded[position].startswith(below)
             ]
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
-        return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+        joined = self._joined
+        return _positions(joined, (match.start() + 1 for match in pattern.finditer(joined)))
 
     def positions_under_every(self, segment: str) -> dict[str, list[int]]:
         """:meth:`positions_under` of ``<path>/<segment>`` for every path of three segments
@@ -385,7 +386,7 @@ class KeyTable:
                 "\0(/[^/\0]*/[^/\0]*/[^/\0]*/" + re.escape(segment.lower()) + ")(?=[\0/])"
             )
             matches = list(pattern.finditer(self._joined))
-            positions = self._positions(map(_AFTER_NUL, matches))
+            positions = _positions(self._joined, map(_AFTER_NUL, matches))
             found = self._under_every[segment] = {}
             for match, position in zip(matches, positions, strict=True):
                 found.setdefault(match.group(1), []).append(position)
@@ -446,15 +447,15 @@ class KeyTable:
         if "site_entries" in self.__dict__ or self._searches_by_id > _SEARCHES_BEFORE_GROUPING:
             return self.site_entries_by_id.get(site_id, ())
         pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
-        found = self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
-        servers = self._site_positions
-        return tuple(
-            entry
-            for position in found
-            if (at := bisect.bisect_left(servers, position)) < len(servers)
-            and servers[at] == position
-            and (entry := self._site_entry(position)) is not None
-        )
+        paths, servers = self._server_paths, self._site_positions
+        found = _positions(paths, (match.start() + 1 for match in pattern.finditer(paths)))
+        return tuple(filter(None, (self._site_entry(servers[at]) for at in found)))
+
+    @functools.cached_property
+    def _server_paths(self) -> str:
+        """The folded paths of the keys that may be server keys, as :attr:`_joined` holds
+        every path: a search for a site reads a tenth of the paths."""
+        return joined_paths(map(self.locations.__getitem__, self._site_positions))
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
@@ -472,13 +473,13 @@ class KeyTable:
             return iter(())
         return re.finditer("\0" + re.escape(location.lower()) + "(?=\0)", self._joined)
 
-    def _positions(self, offsets: Iterable[int]) -> list[int]:
-        """The positions of the paths starting at ``offsets`` (ascending) in :attr:`_joined`."""
-        joined = self._joined
-        positions: list[int] = []
-        position, counted = -1, 0
-        for offset in offsets:
-            position += joined.count("\0", counted, offset)
-            counted = offset
-            positions.append(position)
-        return positions
+
+def _positions(joined: str, offsets: Iterable[int]) -> list[int]:
+    """The positions of the paths starting at ``offsets`` (ascending) in ``joined``."""
+    positions: list[int] = []
+    position, counted = -1, 0
+    for offset in offsets:
+        position += joined.count("\0", counted, offset)
+        counted = offset
+        positions.append(position)
+    return positions
