@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections import Counter
 from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
@@ -23,7 +22,7 @@ from metaclone.iis6.keys import (
     ids_in,
     joined_paths,
 )
-from metaclone.iis6.names import server_comment_names
+from metaclone.iis6.names import server_comment_keys
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.columns import ColumnBuilder
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
@@ -131,15 +130,12 @@ def _carry_names(
     names = table.__dict__.pop("names", None)
     if names is None:
         return
-    less: Counter[str] = Counter()
     for step in steps:
         if isinstance(step, Reread):
-            less.update(server_comment_names(edit.text_before(step.old_start, step.old_end)))
-            names.update(server_comment_names(edit.text, step.new_start, step.new_end))
-    names.subtract(less)
-    for name in less:
-        if names[name] <= 0:
-            del names[name]
+            names.change(
+                server_comment_keys(edit.text_before(step.old_start, step.old_end)),
+                server_comment_keys(edit.text, step.new_start, step.new_end),
+            )
     rebased.__dict__["names"] = names
 
 

@@ -25,7 +25,7 @@ from typing import NamedTuple, Protocol
 
 import attrs
 
-from metaclone.iis6.names import server_comment_names
+from metaclone.iis6.names import NameCounts, server_comment_keys
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
 from metaclone.lossless.columns import OffsetColumn
 from metaclone.lossless.tokens import parse_attributes
@@ -410,9 +410,9 @@ class KeyTable:
         return set(counts)
 
     @functools.cached_property
-    def names(self) -> Counter[str]:
-        """:func:`server_comment_names` of the keys (an edit brings them through)."""
-        return server_comment_names(self.text, *(self.content or (0, len(self.text))))
+    def names(self) -> NameCounts:
+        """The ServerComment names of the keys (an edit brings them through)."""
+        return NameCounts(server_comment_keys(self.text, *(self.content or (0, len(self.text)))))
 
     @functools.cached_property
     def id_counts(self) -> dict[str, Counter[int]]:

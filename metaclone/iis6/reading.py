@@ -23,7 +23,7 @@ from metaclone.iis6.keys import (
     ServerKeyEntry,
     Service,
 )
-from metaclone.iis6.names import server_comment_names
+from metaclone.iis6.names import server_comment_keys
 from metaclone.iis6.schema import SITE_PROPERTIES, parse_bool, parse_multisz
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
@@ -291,9 +291,9 @@ def may_be_a_site_name(text: str, name: str) -> bool:
     Every site's name is among those values, so a name none of them has is free without
     reading the sites one by one.
     """
-    names = server_comment_names(text)
+    keys = server_comment_keys(text)
     # With no value at all, the one site name possible is the empty one.
-    return name_key(name) in names or not (name or names)
+    return name_key(name) in keys or not (name or keys)
 
 
 def _add_bindings(
