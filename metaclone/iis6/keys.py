@@ -447,15 +447,12 @@ class KeyTable:
         if "site_entries" in self.__dict__ or self._searches_by_id > _SEARCHES_BEFORE_GROUPING:
             return self.site_entries_by_id.get(site_id, ())
         pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
-        paths, servers = self._server_paths, self._site_positions
+        # Among the paths of the keys that may be server keys only (a tenth of the paths),
+        # joined for this search and let go of after it.
+        servers = self._site_positions
+        paths = joined_paths(map(self.locations.__getitem__, servers))
         found = _positions(paths, (match.start() + 1 for match in pattern.finditer(paths)))
         return tuple(filter(None, (self._site_entry(servers[at]) for at in found)))
-
-    @functools.cached_property
-    def _server_paths(self) -> str:
-        """The folded paths of the keys that may be server keys, as :attr:`_joined` holds
-        every path: a search for a site reads a tenth of the paths."""
-        return joined_paths(map(self.locations.__getitem__, self._site_positions))
 
     @functools.cached_property
     def site_entries_by_id(self) -> dict[int, tuple[ServerKeyEntry, ...]]:
