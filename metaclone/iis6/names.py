@@ -12,7 +12,8 @@ from metaclone.model.rules import name_key
 
 __all__ = ["NameCounts", "server_comment_keys"]
 
-#: A ServerComment attribute's value (quotes included), wherever one is written.
+# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
+# no value hides another ServerComment that follows it.
 _ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 

@@ -38,9 +38,6 @@ _SERVER_COMMENT = re.compile(
     r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
 )
 
-# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
-# no value hides another ServerComment that follows it.
-
 # The properties a Site is made of, matched from the end of a server key's name: attribute
 # after attribute, so the match never leaves the start tag.  One group per property, None when
 # it is absent: a repeated group keeps its last capture, and no name occurs twice in a tag.
