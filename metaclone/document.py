@@ -17,6 +17,7 @@ from metaclone import httpsys
 from metaclone.errors import UnsupportedDocumentError
 from metaclone.lossless import Memo, XmlDocument
 from metaclone.lossless.patches import Checkpoint
+from metaclone.lossless.undo import undoable
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -96,13 +97,10 @@ class ConfigDocument:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Several operations as one: if any raises, the document returns to its state before
-        the first (:attr:`notes` are left as they are)."""
-        checkpoint = self.xml.checkpoint()
-        try:
+        the first (:attr:`notes` are left as they are).  What the operations replace is kept,
+        not the text before them (see :mod:`metaclone.lossless.undo`)."""
+        with undoable(self.xml):
             yield
-        except BaseException:
-            self.xml.rollback(checkpoint)
-            raise
 
     def unified_diff(self, before: bytes, path: str) -> str:
         """The unified diff of ``path`` from ``before`` (this document's earlier bytes) to now.

@@ -180,8 +180,8 @@ def cmd_clone(args: argparse.Namespace, console: Console) -> int:
     # Read before the clone, which leaves it as it is: reading it after would index the new
     # text, which writing the document does not need.
     source = doc.site(args.site)
-    # A clone that fails changes nothing by itself; a transaction (whose checkpoint keeps the
-    # text before the clone) is needed only when the bindings are set after it.
+    # A clone that fails changes nothing by itself; a transaction is needed only when the
+    # bindings are set after it.
     with doc.transaction() if bindings is not None else contextlib.nullcontext():
         new = doc.clone_site(args.site, new_id=args.id, new_name=args.name, auto_start=args.started)
         if bindings is not None:

@@ -86,35 +86,33 @@ class AppHostDocument(SiteCloning):
             )
         defaults, _ = self._defaults()
         site_defaults = parts.application_defaults or {}
-        fallback = {
-            "applicationPool": site_defaults.get("applicationPool", defaults.application_pool),
-            "enabledProtocols": site_defaults.get("enabledProtocols", defaults.enabled_protocols),
-        }
+        pool_fallback = site_defaults.get("applicationPool", defaults.application_pool) or None
+        protocols_fallback = (
+            site_defaults.get("enabledProtocols", defaults.enabled_protocols) or None
+        )
+        directory_values = defaults.directory_values
+        site_directory_defaults = parts.directory_defaults
         applications: list[Application] = []
-        nearer = parts.application_directory_defaults
-        for position, (app, vdirs) in enumerate(parts.applications):
-            values: dict[str, str | None] = {}
+        for (app, vdirs), nearer in zip(
+            parts.applications, parts.application_directory_defaults, strict=True
+        ):
             inherited: list[str] = []
-            for name, field in (
-                ("applicationPool", "application_pool"),
-                ("enabledProtocols", "enabled_protocols"),
-            ):
-                own = app.get(name)
-                if own:
-                    values[name] = own
-                else:
-                    values[name] = fallback[name] or None
-                    if values[name] is not None:
-                        inherited.append(field)
+            pool = app.get("applicationPool")
+            if not pool:
+                pool = pool_fallback
+                if pool is not None:
+                    inherited.append("application_pool")
+            protocols = app.get("enabledProtocols")
+            if not protocols:
+                protocols = protocols_fallback
+                if protocols is not None:
+                    inherited.append("enabled_protocols")
             applications.append(
                 Application(
                     app.get("path", ""),
-                    values["applicationPool"],
-                    tuple(
-                        defaults.directory_values(v, (nearer[position], parts.directory_defaults))
-                        for v in vdirs
-                    ),
-                    values["enabledProtocols"],
+                    pool,
+                    tuple(directory_values(v, (nearer, site_directory_defaults)) for v in vdirs),
+                    protocols,
                     tuple(inherited),
                 )
             )

@@ -409,16 +409,17 @@ def certificate_findings(
     """HTTP.sys endpoints shared by several sites, and (with ``sslcerts``) https bindings
     no entry serves."""
     findings: list[Finding] = []
-    users: dict[httpsys.Endpoint, list[Site]] = {}
+    # The sites of each endpoint, in order, each once: keys of a dict rather than items of a
+    # list, whose "in" would compare a site with every one before it (thousands of sites may
+    # share 0.0.0.0:443).
+    users: dict[httpsys.Endpoint, dict[Site, None]] = {}
     for site in sites:
         for binding in site.secure_bindings:
             endpoint = httpsys.endpoint_for(binding)
             if endpoint is None:
                 continue
             if endpoint.kind is httpsys.EndpointKind.IPPORT:
-                owners = users.setdefault(endpoint, [])
-                if site not in owners:
-                    owners.append(site)
+                users.setdefault(endpoint, {})[site] = None
             if sslcerts is not None and binding.certificate is None:
                 if httpsys.served_by(binding, sslcerts) is not None:
                     continue  # served by the central store, whose certificate is a file
@@ -432,8 +433,9 @@ def certificate_findings(
                         site.line,
                     )
                 )
-    for endpoint, owners in users.items():
-        if len(owners) > 1:
+    for endpoint, sites_of_endpoint in users.items():
+        if len(sites_of_endpoint) > 1:
+            owners = list(sites_of_endpoint)
             named = listing(f"{s.name!r} (id {s.id})" for s in owners)
             findings.append(
                 Finding(

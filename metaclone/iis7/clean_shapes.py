@@ -126,15 +126,23 @@ def _site(ssl_bits: int) -> re.Pattern[str]:
 
 # The larger patterns are compiled when first used: only check and applications() use them.
 _APPLICATIONS = lazy_pattern(lambda: re.compile(_APPLICATION))
-_DIRECTORY_PATH = re.compile(r'<virtualDirectory path="([^"]*)"')
 # The attributes of a tag the shapes accepted: each value as written is its value.
 _ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
 _DIRECTORY_TAGS = re.compile(r"<virtualDirectory ([^>]*)>")
 _SITE_DEFAULTS_TAG = re.compile(r"<(applicationDefaults|virtualDirectoryDefaults)\b([^>]*)>")
-# A binding's key as one text (protocol, then its information: a protocol has no quote or "/",
-# so two keys are the same text exactly when protocol/information are).
-_BINDING_KEY = re.compile(r'<binding protocol="([^"]*" bindingInformation="[^"]*)"')
-
+# What clean_site compares in a site the shapes accepted, one group each: an application's
+# path and pool ("" when it names none; every "<application " there starts an application, and
+# its attributes are written one space apart), a virtual directory's path (of the application
+# before it), a binding's key (protocol, then its information: a protocol has no quote or "/",
+# so two keys are the same text exactly when protocol/information are) and a site-level
+# default.  A path, key or default met where IIS would not look only makes a repeat more
+# likely, which leaves the site to the exact walk.
+_KEYS = re.compile(
+    r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
+    r'|<virtualDirectory path="([^"]*)"'
+    r'|<binding protocol="([^"]*" bindingInformation="[^"]*)"'
+    r"|<(applicationDefaults|virtualDirectoryDefaults)"
+)
 _POOL = (
     rf'<add name="{_POOL_NAME}"'
     rf'(?: (?:queueLength="{_UINT}"|autoStart="{_BOOL}"|enable32BitAppOnWin64="{_BOOL}"'
@@ -161,21 +169,30 @@ def clean_site(text: str, start: int, end: int, ssl_bits: int) -> list[tuple[str
     nothing in it (keys included); None when it must be checked exactly."""
     if _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
-    if text.count("Defaults", start, end) > 1 and (
-        text.count("<applicationDefaults", start, end) > 1
-        or text.count("<virtualDirectoryDefaults", start, end) > 1
-    ):
-        return None
     applications: list[tuple[str, str]] = []
-    for _, path, pool, directories in _APPLICATIONS.findall(text, start, end):
-        several = directories.count("<virtualDirectory ") > 1
-        if several and _repeats(_DIRECTORY_PATH.findall(directories)):
-            return None
-        applications.append((path, pool))
-    if len(applications) > 1 and _repeats([path for path, _ in applications]):
-        return None
-    bindings = _BINDING_KEY.findall(text, start, end)
-    if len(bindings) > 1 and _repeats(bindings):
+    bindings: list[str] = []
+    directories: list[str] = []
+    # The directory paths of each application (those before the first, which IIS would not
+    # read, first).
+    groups = [directories]
+    defaults: list[str] = []
+    for path, pool, directory, binding, default in _KEYS.findall(text, start, end):
+        if path:
+            applications.append((path, pool))
+            directories = []
+            groups.append(directories)
+        elif directory:
+            directories.append(directory)
+        elif binding:
+            bindings.append(binding)
+        else:
+            defaults.append(default)
+    if (
+        any(len(paths) > 1 and _repeats(paths) for paths in groups)
+        or len(set(defaults)) < len(defaults)
+        or (len(applications) > 1 and _repeats([path for path, _ in applications]))
+        or (len(bindings) > 1 and _repeats(bindings))
+    ):
         return None
     return applications
 
@@ -204,10 +221,11 @@ def clean_applications(text: str, start: int, end: int) -> CleanApplications | N
     if _site(SSL_FLAGS_ANY).fullmatch(text, start, end) is None:
         return None
     defaults: dict[str, dict[str, str]] = {}
-    for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
-        if name in defaults:
-            return None  # IIS refuses the file: the exact reader says where
-        defaults[name] = dict(_ATTRIBUTE.findall(attributes))
+    if text.find("Defaults", start, end) >= 0:  # most sites have none of their own
+        for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
+            if name in defaults:
+                return None  # IIS refuses the file: the exact reader says where
+            defaults[name] = dict(_ATTRIBUTE.findall(attributes))
     applications = tuple(
         (
             dict(_ATTRIBUTE.findall(attributes)),

@@ -108,21 +108,26 @@ class SiteDefaults:
         """The virtual directory ``own`` with what it inherits from the
         ``<virtualDirectoryDefaults>`` ``nearer`` (nearest first; these sites-level ones last)."""
         chain = [d for d in (*nearer, self.directory) if d is not None]
-        inherited: list[str] = []
-        if not chain:  # most files: nothing to inherit, the own values else the schema's
-            values = {**DIRECTORY_DEFAULTS, **own}
+        if len(chain) > (self.directory is not None):
+            settings = _directory_settings(own, chain)
         else:
-            values = _inherited_values(own, chain, inherited)
-        password = values["password"]
-        return VirtualDirectory(
-            own.get("path", ""),
-            own.get("physicalPath", ""),
-            user_name=values["userName"],
-            logon_method=values["logonMethod"],
-            allow_sub_dir_config=not is_false(values["allowSubDirConfig"]),
-            password_set=bool(password) and _EMPTY_SECRET.fullmatch(password.strip()) is None,
-            inherited=tuple(inherited),
-        )
+            # Only these defaults apply (most files): the settings follow from the directory's
+            # own four values, worked out once per distinct four.
+            key = tuple(map(own.get, DIRECTORY_DEFAULTS))
+            cache = self._settings_by_own
+            found = cache.get(key)
+            if found is None:
+                found = _directory_settings(own, chain)
+                if len(cache) < _SETTINGS_CACHED:
+                    cache[key] = found
+            settings = found
+        return VirtualDirectory(own.get("path", ""), own.get("physicalPath", ""), *settings)
+
+    @functools.cached_property
+    def _settings_by_own(self) -> dict[tuple[str | None, ...], _DirectorySettings]:
+        """The settings of :meth:`directory_values` under these defaults alone, by the
+        directory's own values of :data:`DIRECTORY_DEFAULTS` (None: not set)."""
+        return {}
 
     def binding_values(self) -> tuple[Binding, ...]:
         """The default bindings as values; ValueError for an sslFlags that is no number."""
@@ -157,6 +162,35 @@ class SiteDefaults:
             store = inherited.get("serverCertStoreName")
             from_defaults = from_defaults or bool(store)
         return CertificateRef(thumbprint.lower(), store or "MY"), from_defaults
+
+
+#: The fields of :class:`~metaclone.model.sites.VirtualDirectory` after its path and folder.
+_DirectorySettings = tuple[str, str, bool, bool, tuple[str, ...]]
+
+
+#: How many distinct settings :meth:`SiteDefaults.directory_values` keeps: directories written
+#: with their own user names or passwords each make one, which need not all be kept.
+_SETTINGS_CACHED = 1024
+
+
+def _directory_settings(
+    own: Mapping[str, str], chain: Sequence[Mapping[str, str]]
+) -> _DirectorySettings:
+    """User name, logon method, allowSubDirConfig, whether a password is set and the fields
+    inherited, of the directory ``own`` under the defaults ``chain`` (nearest first)."""
+    inherited: list[str] = []
+    if not chain:  # nothing to inherit: the own values, else the schema's
+        values = {**DIRECTORY_DEFAULTS, **own}
+    else:
+        values = _inherited_values(own, chain, inherited)
+    password = values["password"]
+    return (
+        values["userName"],
+        values["logonMethod"],
+        not is_false(values["allowSubDirConfig"]),
+        bool(password) and _EMPTY_SECRET.fullmatch(password.strip()) is None,
+        tuple(inherited),
+    )
 
 
 def _inherited_values(

@@ -84,10 +84,10 @@ class XmlDocument:
         self._lines = LineAnchors()
         self._root: Element | None = decoded.root
         self._memos: dict[Memo[Any], Any] = {}
-        # Values of slots with a ``carry`` and the commit made since they were computed:
-        # brought up to date when next asked for, so that an edit nobody reads after costs
-        # nothing.
+        # Values of slots with a ``carry`` and the commit made since they were computed, brought
+        # up to date when next asked for, so that an edit nobody reads after costs nothing.
         self._carried: dict[Memo[Any], tuple[Any, TextEdit]] = {}
+        self.commit_observers: list[Callable[[TextEdit], None]] = []  # see lossless.undo
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "<bytes>") -> XmlDocument:
@@ -342,6 +342,8 @@ class XmlDocument:
         del old_text
         self._root = None
         edit = TextEdit(spans, self._version, lambda: self.text, replaced)
+        for observe in self.commit_observers:
+            observe(edit)
         # Only values read since the last commit follow this one: one still waiting holds the
         # text before that commit, which must not be kept through another.
         self._carried = {

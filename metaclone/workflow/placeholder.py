@@ -31,6 +31,7 @@ from metaclone.httpsys import HttpSysPlan, resolution_order
 from metaclone.messages import listing
 from metaclone.model.lookup import site_key
 from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
+from metaclone.workflow.edit_reads import lines_moved
 from metaclone.workflow.placeholder_match import (
     PLACEHOLDER_SUFFIX,
     check_printable,
@@ -315,30 +316,49 @@ def _begin(
             "gave the placeholder the https bindings the site had before: "
             + listing(b.summary for b in restored)
         )
-    plan = None
-    if chosen is not None and chosen != _own_certificate(placeholder):
-        plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
-        changes.append(
-            f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
-            + (" as an HTTP.sys plan" if plan is not None else "")
-        )
-        warnings = []
-    else:
-        warnings = _require_certificate(doc, placeholder, original)
+    written = doc.xml.version  # a certificate written into the file changes the placeholder
+    plan, warnings = _placeholder_certificate(doc, original, placeholder, chosen, changes)
+    stale = doc.xml.version != written
     plan, notes, shared = _pair_notes(plan, {original.name: "original"}, keep_its_certificate=True)
     warnings.extend(shared)
+    handover = Handover(Stage.BEGIN, original, placeholder, file, plan, only_new=only_new)
+    # The steps name the sites by name, id and kind, which the stop leaves as they are: told
+    # now, they read the text as it is rather than a new one.
+    steps = None if only_new else doc.placeholder_steps(handover)
+    before_stop = doc.xml.version
     original = doc.set_auto_start(original, False)
     changes.append(f"marked {_site_label(original)} stopped")
-    placeholder = doc.site(placeholder)
+    if stale or lines_moved(doc, before_stop):
+        placeholder = doc.site(placeholder)
     if only_new:
         doc.keep_only([placeholder])
         changes.append("removed every other site from the document, for appcmd add site /in")
     handover = Handover(Stage.BEGIN, original, placeholder, file, plan, only_new=only_new)
-    steps = doc.placeholder_steps(handover)
+    if steps is None:
+        steps = doc.placeholder_steps(handover)
     warnings.extend(expansion_warnings(handover))
     return WorkflowResult(
         original, placeholder, chosen, plan, tuple(changes), steps, tuple(warnings), notes
     )
+
+
+def _placeholder_certificate(
+    doc: ConfigDocument,
+    original: Site,
+    placeholder: Site,
+    chosen: CertificateRef | None,
+    changes: list[str],
+) -> tuple[HttpSysPlan | None, list[str]]:
+    """Give the placeholder ``chosen`` unless it serves that already, else require that it
+    serves some certificate; the plan, and the warnings."""
+    if chosen is None or chosen == _own_certificate(placeholder):
+        return None, _require_certificate(doc, placeholder, original)
+    plan = doc.set_certificate(placeholder, chosen.thumbprint, store=chosen.store)
+    changes.append(
+        f"certificate {chosen.thumbprint} (store {chosen.store}) for the placeholder"
+        + (" as an HTTP.sys plan" if plan is not None else "")
+    )
+    return plan, []
 
 
 def _check_placeholder(
@@ -459,8 +479,6 @@ def _finish(
         f"certificate {certificate.thumbprint} (store {certificate.store}) for "
         f"{_site_label(original)}" + (" as an HTTP.sys plan" if plan is not None else "")
     )
-    original = doc.set_auto_start(original, True)
-    changes.append(f"marked {_site_label(original)} started")
     handover = Handover(
         Stage.FINISH,
         original,
@@ -471,7 +489,11 @@ def _finish(
         certificate_file=certificate_file,
         deleted=delete,
     )
+    # Told before the original is started, which changes nothing they name (see _begin).
     steps = doc.placeholder_steps(handover)
+    original = doc.set_auto_start(original, True)
+    changes.append(f"marked {_site_label(original)} started")
+    handover = attrs.evolve(handover, original=original)
     warnings.extend(expansion_warnings(handover))
     return WorkflowResult(
         original, remaining, certificate, plan, tuple(changes), steps, tuple(warnings), notes

@@ -747,6 +747,43 @@ def test_check_clean_file_and_clone_stays_clean() -> None:
     ]
 
 
+def _https_sites(*bindings: tuple[str, ...]) -> AppHostDocument:
+    """A file whose site N (from 1) has the https bindings ``bindings[N - 1]``."""
+    sites = "".join(
+        f'<site name="s{number}" id="{number}"><bindings>'
+        + "".join(f'<binding protocol="https" bindingInformation="{b}" />' for b in own)
+        + "</bindings></site>"
+        for number, own in enumerate(bindings, 1)
+    )
+    text = f"<configuration><system.applicationHost><sites>{sites}</sites>"
+    doc = metaclone.loads(f"{text}</system.applicationHost></configuration>".encode(), "s.config")
+    assert isinstance(doc, AppHostDocument)
+    return doc
+
+
+def test_sites_sharing_an_endpoint_are_named_once_each_in_file_order() -> None:
+    # Site 2 reaches the endpoint twice; site 4 writes its address out; site 3 has its own.
+    doc = _https_sites(("*:443:a",), ("*:443:b", ":443:c"), ("10.0.0.1:443:",), ("0.0.0.0:443:",))
+    shared = [(f.message, f.site_id) for f in doc.check() if f.code == "shared-sslcert-endpoint"]
+    assert shared == [
+        (
+            "HTTP.sys entry ipport=0.0.0.0:443 serves the https bindings of 's1' (id 1), "
+            "'s2' (id 2), 's4' (id 4): a certificate change there changes it for all of them",
+            1,
+        )
+    ]
+
+
+def test_an_endpoint_shared_by_many_sites_names_the_first_ones() -> None:
+    doc = _https_sites(*[(f"*:443:h{number}",) for number in range(1, 3001)])
+    shared = [f for f in doc.check() if f.code == "shared-sslcert-endpoint"]
+    assert len(shared) == 1
+    assert shared[0].message.startswith(
+        "HTTP.sys entry ipport=0.0.0.0:443 serves the https bindings of 's1' (id 1), "
+    )
+    assert "'s10' (id 10) and 2990 more:" in shared[0].message
+
+
 # -- certificates ----------------------------------------------------------------------------
 
 

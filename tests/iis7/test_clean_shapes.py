@@ -93,6 +93,10 @@ APPLICATIONS = [
     " /></application>",
     '<application path="/n" applicationPool="P"><virtualDirectory'
     ' path="/" physicalPath="a&#x0A;b" /></application>',
+    '<application path="/e" enabledProtocols="http applicationPool=" applicationPool="P" />',
+    '<application path="/u" applicationPool="P"><virtualDirectory path="/" userName="u"'
+    ' logonMethod="Network" /><virtualDirectory path="/v" password="[enc:A::enc]"'
+    " /></application>",
 ]
 #: How many of APPLICATIONS come first that the shapes read whole.
 APPLICATIONS_VALID = 5
@@ -150,6 +154,11 @@ OTHERS = [
     '<hsts enabled="true"><nested><hsts /></nested></hsts>',
     '<unknownChild><add name="P" /></unknownChild>',
     "<?pi inside a site?>",
+    # Elements IIS does not read as a site's own: they must not count as its directories or
+    # bindings.
+    '<virtualDirectory path="/" physicalPath="D:\\stray" />',
+    '<binding protocol="http" bindingInformation="*:80:s.example" />',
+    '<virtualDirectoryDefaults userName="site" />',
 ]
 #: How many of OTHERS come first that the shapes read whole.
 OTHERS_VALID = 6
@@ -179,6 +188,11 @@ LOCATIONS = [
     '<location path="gone" />',
     '<location path="s3" overrideMode="Sideways"><system.webServer /></location>',
     '<location path="s4" colour="blue" />',
+]
+SITES_DEFAULTS = [
+    '<applicationDefaults applicationPool="P" enabledProtocols="http,net.tcp" />',
+    '<virtualDirectoryDefaults allowSubDirConfig="false" />',
+    '<virtualDirectoryDefaults userName="all" logonMethod="Batch" password="x" />',
 ]
 #: How many of LOCATIONS come first that the shapes read whole.
 LOCATIONS_VALID = 4
@@ -218,10 +232,12 @@ def _documents(draw: st.DrawFn) -> str:
     # IIS 10, IIS 8 (sslFlags 1 and 2 only) or unknown.
     marks = draw(st.sampled_from(["", "<hsts />", '<section name="webSocket" />']))
     pool_section = "" if pools is None else f"<applicationPools>{''.join(pools)}</applicationPools>"
+    # What every site's applications and directories inherit, when they do not say.
+    defaults = "".join(draw(st.lists(st.sampled_from(SITES_DEFAULTS), max_size=2, unique=True)))
     return (
         "<configuration>\r\n<system.applicationHost>\r\n"
         f"{pool_section}\r\n<sites>\r\n{chr(10).join(sites)}\r\n"
-        f"<siteDefaults>{marks}</siteDefaults></sites>\r\n"
+        f"<siteDefaults>{marks}</siteDefaults>{defaults}</sites>\r\n"
         "</system.applicationHost>\r\n"
         f"{''.join(locations)}\r\n</configuration>\r\n"
     )

@@ -715,9 +715,7 @@ def test_a_placeholder_is_a_site_with_exactly_the_tls_bindings(
         ("%x% and %x%", ("x", " and ")),
     ],
 )
-def test_cmd_variables_are_the_names_a_prompt_looks_up(
-    text: str, names: tuple[str, ...]
-) -> None:
+def test_cmd_variables_are_the_names_a_prompt_looks_up(text: str, names: tuple[str, ...]) -> None:
     assert cmd_variables(text) == names
 
 
