@@ -22,7 +22,9 @@ from metaclone.iis6.keys import (
     ids_in,
     joined_paths,
 )
+from metaclone.iis6.names import server_comment_keys
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
+from metaclone.lossless.columns import ColumnBuilder
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import paused_garbage_collection
@@ -85,37 +87,56 @@ def rebase_keys(table: KeyTable, edit: TextEdit) -> KeyTable | None:
 def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
     assert table.content is not None
     content_start, content_end = table.content
-    starts, ends = array("q"), array("q")
+    starts, ends, sites = ColumnBuilder(), ColumnBuilder(), ColumnBuilder()
     locations: list[str] = []
-    sites: list[int] = []
     kept_sites = table.site_positions
-    steps = plan(table.starts, table.ends, shift, table.content)
+    old_starts, old_ends = table.columns
+    steps = plan(old_starts, old_ends, shift, table.content)
     parts: list[tuple[int, KeyTable]] = []
     for step in steps:
         if isinstance(step, Kept):
-            base, delta = len(starts) - step.first, step.delta
-            piece = slice(step.first, step.last)
-            starts.extend(array("q", [s + delta for s in table.starts[piece]]))
-            ends.extend(array("q", [e + delta for e in table.ends[piece]]))
-            locations.extend(table.locations[piece])
+            # Runs the edit left alone are copied and moved by a delta recorded once.
+            starts.keep(old_starts, step.first, step.last, step.delta)
+            ends.keep(old_ends, step.first, step.last, step.delta)
             low = bisect.bisect_left(kept_sites, step.first)
             high = bisect.bisect_left(kept_sites, step.last)
-            sites.extend(p + base for p in kept_sites[low:high])
+            sites.keep(kept_sites, low, high, len(locations) - step.first)
+            locations.extend(table.locations[step.first : step.last])
             continue
         part = scan_keys(edit.text, step.new_start, step.new_end, _fast_only)
-        parts.append((len(starts), part))
-        sites.extend(p + len(starts) for p in part.site_positions)
-        starts.extend(part.starts)
-        ends.extend(part.ends)
+        parts.append((len(locations), part))
+        sites.add([p + len(locations) for p in part.site_positions])
+        starts.add(part.starts)
+        ends.add(part.ends)
         locations.extend(part.locations)
-    rebased = KeyTable(edit.text, starts, ends, locations, site_positions=sites)
+    rebased = KeyTable(
+        edit.text, starts.build(), ends.build(), locations, site_positions=sites.build()
+    )
     rebased.content = (
         content_start + shift.after(content_start),
         content_end + shift.before(content_end),
     )
     _carry_sites(table, rebased, steps, parts)
     _carry_id_counts(table, rebased, steps, parts)
+    _carry_names(table, rebased, edit, steps)
     return rebased
+
+
+def _carry_names(
+    table: KeyTable, rebased: KeyTable, edit: TextEdit, steps: list[Kept | Reread]
+) -> None:
+    """The names ``table`` counted, less those of the stretches read again as they were,
+    plus those of the same stretches now: only the keys a stretch holds changed."""
+    names = table.__dict__.pop("names", None)
+    if names is None:
+        return
+    for step in steps:
+        if isinstance(step, Reread):
+            names.change(
+                server_comment_keys(edit.text_before(step.old_start, step.old_end)),
+                server_comment_keys(edit.text, step.new_start, step.new_end),
+            )
+    rebased.__dict__["names"] = names
 
 
 def _carry_sites(
@@ -172,12 +193,18 @@ def _carry_id_counts(
     removed.extend(table.locations[done:])
     added = joined_paths(loc for _, part in parts for loc in part.locations)
     gone = joined_paths(removed)
-    for name, counts in table.id_counts.items():
+    # The counts move to the new table and are changed where the edit changed them (the old
+    # table counts again if it is ever asked): copying them would read every id.
+    moved = table.__dict__.pop("id_counts")
+    for name, counts in moved.items():
         service = SERVICE_BY_FOLDED_NAME[name.lower()]
-        new = counts.copy()
-        new.subtract(ids_in(gone, service))
-        new.update(ids_in(added, service))
-        rebased.id_counts[name] = +new
+        less = ids_in(gone, service)
+        counts.subtract(less)
+        counts.update(ids_in(added, service))
+        for ident in less:
+            if counts[ident] <= 0:
+                del counts[ident]
+    rebased.__dict__["id_counts"] = moved
 
 
 def find_mbproperty(xml: XmlDocument) -> Element:

@@ -26,7 +26,9 @@ from typing import NamedTuple, Protocol
 import attrs
 
 from metaclone.iis6.key_groups import grouped_under, lines_at
+from metaclone.iis6.names import NameCounts, server_comment_keys
 from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
+from metaclone.lossless.columns import OffsetColumn
 from metaclone.lossless.tokens import parse_attributes
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
@@ -172,6 +174,10 @@ def _site_prefix(folded: str) -> str | None:
     return "/".join(parts[:4]) if len(parts) >= 4 and parts[0] == "" else None
 
 
+def _whole(column: array[int] | OffsetColumn) -> array[int]:
+    return column.whole() if isinstance(column, OffsetColumn) else column
+
+
 # -- the table -------------------------------------------------------------------------------
 
 
@@ -185,11 +191,11 @@ class KeyTable:
     def __init__(
         self,
         text: str,
-        starts: array[int],
-        ends: array[int],
+        starts: array[int] | OffsetColumn,
+        ends: array[int] | OffsetColumn,
         locations: list[str],
         *,
-        site_positions: list[int],
+        site_positions: Sequence[int],
         types: list[str] | None = None,
     ) -> None:
         self.text = text
@@ -213,22 +219,26 @@ class KeyTable:
         return len(self._starts)
 
     def release(self) -> None:
-        """Let go of the text: the table belongs to a version of the text an edit replaced,
-        and is kept only to be brought through that edit (which reads no old text)."""
+        """Let go of the text: the table is kept only to be brought through an edit."""
         self.text = ""
 
     @property
     def starts(self) -> array[int]:
-        """Where each key starts, by position."""
-        return self._starts
+        """Where each key starts, by position (for a reader that goes through them all)."""
+        return _whole(self._starts)
 
     @property
     def ends(self) -> array[int]:
-        """Where each key ends, by position."""
-        return self._ends
+        """Where each key ends, by position (for a reader that goes through them all)."""
+        return _whole(self._ends)
 
     @property
-    def site_positions(self) -> list[int]:
+    def columns(self) -> tuple[Sequence[int], Sequence[int]]:
+        """:attr:`starts` and :attr:`ends` as kept through edits, read value by value."""
+        return self._starts, self._ends
+
+    @property
+    def site_positions(self) -> Sequence[int]:
         """The positions of the keys that may be server keys (see :attr:`site_entries`)."""
         return self._site_positions
 
@@ -274,8 +284,7 @@ class KeyTable:
         return found
 
     def start_tag(self, position: int) -> Tag:
-        """The start (or empty-element) tag of the key at ``position``, without making the
-        key (no line number is counted)."""
+        """The start tag of the key at ``position``, without making the key (or its line)."""
         start, key_type = self._starts[position], self.key_type(position)
         rest = TAG_REST.match(self.text, start + 1 + len(key_type))
         if rest is None:
@@ -343,7 +352,7 @@ class KeyTable:
     def first(self, location: str) -> int | None:
         """The position of the first key whose path is ``location`` (any case)."""
         found = next(self._matches(location), None)
-        return None if found is None else self._positions((found.start() + 1,))[0]
+        return None if found is None else _positions(self._joined, (found.start() + 1,))[0]
 
     def count(self, location: str) -> int:
         """How many keys have the path ``location`` (any case)."""
@@ -364,7 +373,8 @@ class KeyTable:
                 if folded[position] == wanted or folded[position].startswith(below)
             ]
         pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
-        return self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+        joined = self._joined
+        return _positions(joined, (match.start() + 1 for match in pattern.finditer(joined)))
 
     def positions_under_every(self, segment: str) -> dict[str, list[int]]:
         """:meth:`positions_under` of ``<path>/<segment>`` for every path of three segments
@@ -389,6 +399,11 @@ class KeyTable:
         if counts is None:
             counts = self.id_counts[service.name] = ids_in(self._joined, service)
         return set(counts)
+
+    @functools.cached_property
+    def names(self) -> NameCounts:
+        """The ServerComment names of the keys (an edit brings them through)."""
+        return NameCounts(server_comment_keys(self.text, *(self.content or (0, len(self.text)))))
 
     @functools.cached_property
     def id_counts(self) -> dict[str, Counter[int]]:
@@ -423,15 +438,12 @@ class KeyTable:
         if "site_entries" in self.__dict__ or self._searches_by_id > _SEARCHES_BEFORE_GROUPING:
             return self.site_entries_by_id.get(site_id, ())
         pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
-        found = self._positions(match.start() + 1 for match in pattern.finditer(self._joined))
+        # Among the paths of the keys that may be server keys only (a tenth of the paths),
+        # joined for this search and let go of after it.
         servers = self._site_positions
-        return tuple(
-            entry
-            for position in found
-            if (at := bisect.bisect_left(servers, position)) < len(servers)
-            and servers[at] == position
-            and (entry := self._site_entry(position)) is not None
-        )
+        paths = joined_paths(map(self.locations.__getitem__, servers))
+        found = _positions(paths, (match.start() + 1 for match in pattern.finditer(paths)))
+        return tuple(filter(None, (self._site_entry(servers[at]) for at in found)))
 
     def site_entry_at(self, service: Service, site_id: int, line: int) -> ServerKeyEntry | None:
         """The first site of ``service`` with id ``site_id`` whose server key starts on
@@ -464,13 +476,13 @@ class KeyTable:
             return iter(())
         return re.finditer("\0" + re.escape(location.lower()) + "(?=\0)", self._joined)
 
-    def _positions(self, offsets: Iterable[int]) -> list[int]:
-        """The positions of the paths starting at ``offsets`` (ascending) in :attr:`_joined`."""
-        joined = self._joined
-        positions: list[int] = []
-        position, counted = -1, 0
-        for offset in offsets:
-            position += joined.count("\0", counted, offset)
-            counted = offset
-            positions.append(position)
-        return positions
+
+def _positions(joined: str, offsets: Iterable[int]) -> list[int]:
+    """The positions of the paths starting at ``offsets`` (ascending) in ``joined``."""
+    positions: list[int] = []
+    position, counted = -1, 0
+    for offset in offsets:
+        position += joined.count("\0", counted, offset)
+        counted = offset
+        positions.append(position)
+    return positions

@@ -23,6 +23,7 @@ from metaclone.iis6.keys import (
     ServerKeyEntry,
     Service,
 )
+from metaclone.iis6.names import server_comment_keys
 from metaclone.iis6.schema import SITE_PROPERTIES, parse_bool, parse_multisz
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
@@ -36,11 +37,6 @@ _SERVER_COMMENT = re.compile(
     r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*+\"|'[^']*+'))*+"
     r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
 )
-
-# Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
-# no value hides another ServerComment that follows it.
-_ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
-_NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
 # The properties a Site is made of, matched from the end of a server key's name: attribute
 # after attribute, so the match never leaves the start tag.  One group per property, None when
@@ -272,7 +268,8 @@ def name_owner(
 ) -> tuple[ServerKeyEntry, str] | None:
     """The first site of ``kind`` named ``name`` (any case) other than ``exclude``, with its
     name as written; None when the name is free."""
-    if not may_be_a_site_name(text, name):
+    # The empty name is looked for site by site (a site without a ServerComment has it).
+    if name and name_key(name) not in index.names:
         return None
     for entry, other_name in site_names(text, index, kind):
         if name_key(other_name) != name_key(name):
@@ -289,12 +286,9 @@ def may_be_a_site_name(text: str, name: str) -> bool:
     Every site's name is among those values, so a name none of them has is free without
     reading the sites one by one.
     """
-    values = [quoted[1:-1] for quoted in _ANY_SERVER_COMMENT.findall(text)]
-    joined = "\0".join(values)
-    if any(c in joined for c in _NEEDS_DECODING):
-        joined = "\0".join(map(decode_attribute_value, values))
-    # No value holds a NUL, nor a name that reaches here: whole values are compared.
-    return f"\0{name_key(name)}\0" in f"\0{name_key(joined)}\0"
+    keys = server_comment_keys(text)
+    # With no value at all, the one site name possible is the empty one.
+    return name_key(name) in keys or not (name or keys)
 
 
 def _add_bindings(
