@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
@@ -20,6 +21,9 @@ from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Application, Site, SiteKind, SiteSettings
 
+if TYPE_CHECKING:
+    from metaclone.iis6.reading import ListedSite
+
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
 INHERITED_LEGEND = (
@@ -30,18 +34,8 @@ INHERITED_LEGEND = (
 
 def site_line(site: Site) -> str:
     """One line for ``site``; a value it inherits is marked :data:`INHERITED_MARK`."""
-    state = "[started]" if site.auto_start else "[stopped]"
     # Binding.summary written out: this runs for every binding of every listed site.
-    bindings = ", ".join([f"{b.protocol}/{b.binding_information}" for b in site.bindings]) or "-"
-    cert_mark = ""
-    inherited = site.inherited
-    if inherited:
-        if "auto_start" in inherited:
-            state += INHERITED_MARK
-        if "bindings" in inherited:
-            bindings = f"({bindings}){INHERITED_MARK}"
-        if "certificate" in inherited:
-            cert_mark = INHERITED_MARK
+    bindings = ", ".join([f"{b.protocol}/{b.binding_information}" for b in site.bindings])
     own = site.certificate
     if own is not None:
         certificate = f"{own.thumbprint} ({own.store})"
@@ -50,8 +44,47 @@ def site_line(site: Site) -> str:
         certificate = "-"
     else:
         certificate = _binding_certificates(site)
-    kind = " ftp" if site.kind is SiteKind.FTP else ""
-    return f"{site.id:>10}  {site.name}{kind}  {state}  {bindings}  cert: {certificate}{cert_mark}"
+    return _line(
+        site.id, site.name, site.kind, site.auto_start, bindings, certificate, site.inherited
+    )
+
+
+def listed_line(site: ListedSite) -> str:
+    """:func:`site_line` of the site ``site`` shows (an IIS 6 site: its https bindings carry
+    its certificate, which is known to be missing when it has none)."""
+    own = site.certificate
+    if own is not None:
+        certificate = f"{own.thumbprint} ({own.store})"
+    else:
+        certificate = "waiting for a certificate" if site.secure else "-"
+    return _line(
+        site.id, site.name, site.kind, site.auto_start, site.bindings, certificate, site.inherited
+    )
+
+
+def _line(  # noqa: PLR0917 (the parts of a listing line)
+    ident: int,
+    name: str,
+    kind: SiteKind,
+    auto_start: bool,
+    bindings: str,
+    certificate: str,
+    inherited: tuple[str, ...],
+) -> str:
+    """The listing line of a site with the bindings summary ``bindings`` and the certificate
+    text ``certificate``, marking what it inherits."""
+    state = "[started]" if auto_start else "[stopped]"
+    bindings = bindings or "-"
+    cert_mark = ""
+    if inherited:
+        if "auto_start" in inherited:
+            state += INHERITED_MARK
+        if "bindings" in inherited:
+            bindings = f"({bindings}){INHERITED_MARK}"
+        if "certificate" in inherited:
+            cert_mark = INHERITED_MARK
+    shown = " ftp" if kind is SiteKind.FTP else ""
+    return f"{ident:>10}  {name}{shown}  {state}  {bindings}  cert: {certificate}{cert_mark}"
 
 
 def _binding_certificates(site: Site) -> str:
@@ -69,7 +102,7 @@ def _binding_certificates(site: Site) -> str:
     return "in HTTP.sys (give --sslcert to show it)"
 
 
-def inherited_legend(sites: Sequence[Site]) -> str | None:
+def inherited_legend(sites: Sequence[Site] | Sequence[ListedSite]) -> str | None:
     """The line that explains :data:`INHERITED_MARK`, when one of ``sites`` shows it."""
     return INHERITED_LEGEND if any(site.inherited for site in sites) else None
 
@@ -144,8 +177,29 @@ def _applications_json(applications: Sequence[Application]) -> str:
     return json.dumps([a.to_json() for a in applications])
 
 
+def listed_sites(doc: ConfigDocument) -> Sequence[ListedSite] | None:
+    """What the plain listing shows of every site of an IIS 6 metabase, read without building
+    the sites (see :meth:`MetabaseDocument.listed_sites`); None for the other formats and
+    where only ``doc.sites`` can tell."""
+    if doc.format != "iis6-metabase":
+        return None
+    # Loaded already: the document is one.
+    from metaclone.iis6.metabase import MetabaseDocument
+
+    return doc.listed_sites() if isinstance(doc, MetabaseDocument) else None
+
+
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
+    listed = None if args.json or args.applications or args.names else listed_sites(doc)
+    if listed is not None:
+        with paused_garbage_collection():
+            console.out(f"{args.file}: {doc.format}, {len(listed)} site(s)\n")
+            console.out_lines(map(listed_line, listed))
+            legend = inherited_legend(listed)
+            if legend is not None:
+                console.out(legend + "\n")
+        return EXIT_OK
     sites = _selected_sites(doc, args.names)
     # The output of a large listing is built from many short-lived values, each burst of
     # which would otherwise start a collection walking every site read.

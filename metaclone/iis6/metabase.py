@@ -49,6 +49,7 @@ from metaclone.iis6.properties import (
     sorted_bindings,
 )
 from metaclone.iis6.reading import (
+    ListedSite,
     ScannedSite,
     SiteReader,
     may_be_a_site_name,
@@ -100,6 +101,13 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         site).  ServerAutoStart is never inherited (MBSchema: ``NO_ATTRIBUTES``).
         """
         return self.xml.memo(_SITES, lambda: self._reader.read_all(self._scan_sites(), self._index))
+
+    def listed_sites(self) -> list[ListedSite] | None:
+        """What the plain listing shows of every site (see :attr:`sites`), in file order, read
+        in one pass without building the sites; None when only :attr:`sites` can tell them
+        (the one pass cannot read the file, or the keys are already indexed)."""
+        scanned = self._scan_sites()
+        return None if scanned is None else self._reader.listed_all(scanned)
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.

@@ -126,6 +126,25 @@ def scan_document_sites(text: str, start: int, end: int) -> list[ScannedSite] | 
     return scan_sites(_SITE_SCANNER, text, start, end)
 
 
+class ListedSite(NamedTuple):
+    """What the plain listing shows of a site, read from its server key without building a
+    :class:`~metaclone.model.sites.Site` (see :meth:`SiteReader.listed_all`).
+
+    Every field is the Site's field of the same name, but ``bindings``: the summaries of its
+    bindings (``protocol/information``) joined by ``", "``, "" when it has none; and
+    ``secure``: whether it has an https binding.
+    """
+
+    id: int
+    name: str
+    kind: SiteKind
+    auto_start: bool
+    bindings: str
+    certificate: CertificateRef | None
+    secure: bool
+    inherited: tuple[str, ...]
+
+
 class SiteReader:
     """Reads :class:`~metaclone.model.sites.Site` values from server keys.
 
@@ -164,6 +183,36 @@ class SiteReader:
                     result.append(self.site_from(entry.service, entry.id, start, line, properties))
         return tuple(result)
 
+    def listed_all(self, scanned: list[ScannedSite]) -> list[ListedSite]:
+        """What the plain listing shows of each site of ``scanned``, in file order: the values
+        :meth:`site_from` reads, with the bindings summarised as they are read."""
+        result: list[ListedSite] = []
+        with paused_garbage_collection():
+            for service, ident, start, properties in scanned:
+                comment, flag, plain, secure, thumbprint, store = properties
+                auto_start = self._auto_start(flag, start, service.key_type)
+                certificate, inherited = self._certificate(service, thumbprint, store)
+                summaries = []
+                if plain is not None:
+                    prefix = service.plain_protocol + "/"
+                    summaries = [prefix + entry for entry in _binding_informations(plain)]
+                secure_entries = [] if secure is None else _binding_informations(secure)
+                if secure_entries:
+                    summaries += ["https/" + entry for entry in secure_entries]
+                result.append(
+                    ListedSite(
+                        ident,
+                        decode_attribute_value(comment) if comment else "",
+                        service.kind,
+                        auto_start,
+                        ", ".join(summaries),
+                        certificate,
+                        bool(secure_entries),
+                        inherited,
+                    )
+                )
+        return result
+
     def read_entry(self, entry: ServerKeyEntry) -> Site:
         """The site of a server key of the index."""
         return self.site_at(entry.service, entry.id, entry.start, entry.line)
@@ -185,15 +234,8 @@ class SiteReader:
     ) -> Site:
         """The site whose server key at ``start`` has ``properties`` (raw, as listed in
         ``_SITE_PROPERTY_NAMES``)."""
-        key_type = service.key_type
         comment, flag, plain, secure, thumbprint, store = properties
-        # TRUE and FALSE as IIS writes them are read without the general parser.
-        auto_start = flag != "FALSE"
-        if flag is not None and flag not in {"TRUE", "FALSE"}:
-            try:
-                auto_start = parse_bool(decode_attribute_value(flag))
-            except ValueError as exc:
-                raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
+        auto_start = self._auto_start(flag, start, service.key_type)
         certificate, inherited = self._certificate(service, thumbprint, store)
         bindings: list[Binding] = []
         if plain is not None:
@@ -211,6 +253,19 @@ class SiteReader:
             True,
             inherited,
         )
+
+    def _auto_start(self, flag: str | None, start: int, key_type: str) -> bool:
+        """ServerAutoStart written as ``flag`` (raw; None when absent: started) on the server
+        key at ``start``."""
+        # TRUE and FALSE as IIS writes them are read without the general parser.
+        if flag is None or flag == "TRUE":
+            return True
+        if flag == "FALSE":
+            return False
+        try:
+            return parse_bool(decode_attribute_value(flag))
+        except ValueError as exc:
+            raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
 
     def _certificate(
         self, service: Service, thumbprint: str | None, store: str | None
@@ -294,20 +349,28 @@ def may_be_a_site_name(text: str, name: str) -> bool:
 def _add_bindings(
     bindings: list[Binding], protocol: str, raw: str, certificate: CertificateRef | None
 ) -> None:
-    """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds.
-
-    The same as ``Binding.from_information(protocol, entry.strip(), certificate=...)`` for each
-    non-empty entry of ``parse_multisz(raw)``, with the per-entry work left out where there is
-    nothing to decode: a tab left inside an entry reads as a space.
-    """
-    entries = parse_multisz(raw) if "&" in raw or "\r" in raw else raw.split("\n")
-    for entry in entries:
-        information = entry.strip()
-        if not information:
-            continue
-        if "\t" in information:
-            information = information.replace("\t", " ")
+    """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds:
+    ``Binding.from_information(protocol, information, certificate=...)`` for each of
+    :func:`_binding_informations`."""
+    for information in _binding_informations(raw):
         bindings.append(build_binding(protocol, information, None, certificate))
+
+
+def _binding_informations(raw: str) -> list[str]:
+    """The binding information of each binding a ServerBindings or SecureBindings value written
+    as ``raw`` holds: each non-empty entry of ``parse_multisz(raw)``, stripped, with the
+    per-entry work left out where there is nothing to decode: a tab left inside an entry reads
+    as a space."""
+    if "&" in raw or "\r" in raw:
+        entries = parse_multisz(raw)
+        tabs = any("\t" in entry for entry in entries)
+    else:
+        entries = raw.split("\n")
+        tabs = "\t" in raw
+    stripped = [entry.strip() for entry in entries]
+    if tabs:
+        return [entry.replace("\t", " ") for entry in stripped if entry]
+    return [entry for entry in stripped if entry]
 
 
 def _properties_at(text: str, start: int, key_type: str) -> tuple[str | None, ...]:
