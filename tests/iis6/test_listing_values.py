@@ -9,11 +9,17 @@ between the keys must give the same sites as ``loads(data, exact=True)``, or the
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
+from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
+from metaclone.cli.sites import inherited_legend, listed_line, site_line
 from metaclone.errors import MetacloneError
+from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.model.sites import Site
 
 _COMMENTS = ["Shop", "", "a &amp; b", "tab\there", "line&#xA;end", "caf\u00e9 &#x263A;", " pad "]
@@ -39,6 +45,9 @@ _GAPS = [
 
 @st.composite
 def _server_key(draw: st.DrawFn, site_id: int) -> str:
+    key_type, service = draw(
+        st.sampled_from([("IIsWebServer", "W3SVC"), ("IIsFtpServer", "MSFTPSVC")])
+    )
     nl = draw(st.sampled_from(["\n", "\r\n"]))
     quote = draw(st.sampled_from(['"', "'"]))
     properties: list[tuple[str, str]] = []
@@ -57,15 +66,16 @@ def _server_key(draw: st.DrawFn, site_id: int) -> str:
             properties.append((name, line_end.join(entries)))
     properties = draw(st.permutations(properties))
     written = "".join(f"{nl}\t\t{name}={quote}{value}{quote}" for name, value in properties)
-    location = f"Location ={quote}/LM/W3SVC/{site_id}{quote}"
-    return f"<IIsWebServer\t{location}{written}{nl}\t>{nl}</IIsWebServer>"
+    location = f"Location ={quote}/LM/{service}/{site_id}{quote}"
+    return f"<{key_type}\t{location}{written}{nl}\t>{nl}</{key_type}>"
 
 
 @st.composite
 def _metabases(draw: st.DrawFn) -> bytes:
     service = draw(st.sampled_from(["", '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n']))
     keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
-    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4, unique=True)):
+    # Ids may repeat: a broken file lists both sites.
+    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
         keys.append(draw(st.sampled_from(_GAPS)))
         keys.append(draw(_server_key(site_id)))
     body = "\r\n".join(keys)
@@ -86,6 +96,27 @@ def _sites(data: bytes, *, exact: bool) -> tuple[Site, ...] | tuple[type, str]:
 @given(data=_metabases())
 def test_listed_sites_are_those_of_the_exact_reader(data: bytes) -> None:
     assert _sites(data, exact=False) == _sites(data, exact=True)
+
+
+def _listing(data: bytes, *, from_sites: bool) -> list[str] | tuple[type, str]:
+    """The lines of the plain listing (with its legend), from the sites or read in one pass."""
+    try:
+        doc = metaclone.loads(data, "MetaBase.xml")
+        if from_sites:
+            sites = doc.sites
+            return [*map(site_line, sites), str(inherited_legend(sites))]
+        assert isinstance(doc, MetabaseDocument)
+        listed = doc.listed_sites()
+        assert listed is not None  # the one pass reads every file of the strategy
+        return [*map(listed_line, listed), str(inherited_legend(listed))]
+    except MetacloneError as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=_metabases())
+def test_listed_lines_are_those_of_the_sites(data: bytes) -> None:
+    assert _listing(data, from_sites=False) == _listing(data, from_sites=True)
 
 
 def test_oddly_written_values_are_read_as_an_xml_parser_reads_them() -> None:
@@ -109,3 +140,67 @@ def test_oddly_written_values_are_read_as_an_xml_parser_reads_them() -> None:
     assert [b.summary for b in second.bindings] == ["http/:80:plain"]
     assert first.line == 4
     assert second.line == 12
+
+
+def test_a_tab_inside_a_binding_reads_as_a_space_however_it_is_written() -> None:
+    data = (
+        b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerBindings=":80:in&#x9;side\n'
+        b'\t\t\t:81:lit\teral"\r\n\t\tSecureBindings=":443:a&amp;b\tc"\r\n\t>\r\n'
+        b"</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+    )
+    doc = metaclone.loads(data, "MetaBase.xml")
+    assert isinstance(doc, MetabaseDocument)
+    expected = "http/:80:in side, http/:81:lit eral, https/:443:a&b c"
+    assert ", ".join(b.summary for b in doc.sites[0].bindings) == expected
+    listed = doc.listed_sites()
+    assert listed is not None
+    assert listed[0].bindings == expected
+
+
+_LISTED = (
+    b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
+    b'<IIsWebService\tLocation ="/LM/W3SVC"\r\n\t\tSSLCertHash="' + b"cd" * 20 + b'"\r\n\t>\r\n'
+    b"</IIsWebService>\r\n"
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerComment="Shop"\r\n'
+    b'\t\tServerBindings=":80:shop"\r\n\t\tSecureBindings=":443:"\r\n\t>\r\n</IIsWebServer>\r\n'
+    b'<IIsFtpServer\tLocation ="/LM/MSFTPSVC/7"\r\n\t\tServerAutoStart="FALSE"\r\n'
+    b'\t\tServerBindings=":21:"\r\n\t>\r\n</IIsFtpServer>\r\n'
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tSSLCertHash=""\r\n\t\tSecureBindings=":443:"'
+    b"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+)
+
+
+def test_the_sites_command_lists_the_lines_of_the_sites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(_LISTED)
+    sites = metaclone.loads(_LISTED, "MetaBase.xml").sites
+    assert main(["sites", str(path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    legend = inherited_legend(sites)
+    assert legend is not None
+    assert out.splitlines() == [
+        f"{path}: iis6-metabase, 3 site(s)",
+        *map(site_line, sites),
+        legend,
+    ]
+    assert out.splitlines()[1:4] == [
+        "         7  Shop  [started]  http/:80:shop, https/:443:  cert: " + "cd" * 20 + " (MY)*",
+        "         7   ftp  [stopped]  ftp/:21:  cert: -",
+        "         8    [started]  https/:443:  cert: waiting for a certificate",
+    ]
+
+
+def test_the_sites_command_refuses_a_site_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(_LISTED.replace(b'"FALSE"', b'"maybe"'))
+    assert main(["sites", str(path)]) == EXIT_REFUSED
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{path}:15:20: ServerAutoStart" in err
+    assert "ServerAutoStart" in err
+    assert "Traceback" not in err
