@@ -187,27 +187,31 @@ class SiteReader:
         """What the plain listing shows of each site of ``scanned``, in file order: the values
         :meth:`site_from` reads, with the bindings summarised as they are read."""
         result: list[ListedSite] = []
+        # The certificate of a site without an SSLCertHash of its own is its service's.
+        by_service: dict[str, tuple[CertificateRef | None, tuple[str, ...]]] = {}
         with paused_garbage_collection():
             for service, ident, start, properties in scanned:
                 comment, flag, plain, secure, thumbprint, store = properties
-                auto_start = self._auto_start(flag, start, service.key_type)
-                certificate, inherited = self._certificate(service, thumbprint, store)
-                summaries = []
-                if plain is not None:
-                    prefix = service.plain_protocol + "/"
-                    summaries = [prefix + entry for entry in _binding_informations(plain)]
-                secure_entries = [] if secure is None else _binding_informations(secure)
-                if secure_entries:
-                    summaries += ["https/" + entry for entry in secure_entries]
+                if thumbprint is not None:
+                    certificate, inherited = self._certificate(service, thumbprint, store)
+                elif (known := by_service.get(service.name)) is not None:
+                    certificate, inherited = known
+                else:
+                    certificate, inherited = self._certificate(service, None, None)
+                    by_service[service.name] = certificate, inherited
+                bindings = "" if plain is None else _summary(service.plain_protocol, plain)
+                secure_summary = "" if secure is None else _summary("https", secure)
+                if secure_summary:
+                    bindings = f"{bindings}, {secure_summary}" if bindings else secure_summary
                 result.append(
                     ListedSite(
                         ident,
                         decode_attribute_value(comment) if comment else "",
                         service.kind,
-                        auto_start,
-                        ", ".join(summaries),
+                        self._auto_start(flag, start, service.key_type),
+                        bindings,
                         certificate,
-                        bool(secure_entries),
+                        bool(secure_summary),
                         inherited,
                     )
                 )
@@ -354,6 +358,16 @@ def _add_bindings(
     :func:`_binding_informations`."""
     for information in _binding_informations(raw):
         bindings.append(build_binding(protocol, information, None, certificate))
+
+
+def _summary(protocol: str, raw: str) -> str:
+    """The summaries (``protocol/information``) of the bindings a ServerBindings or
+    SecureBindings value written as ``raw`` holds, joined by ``", "``."""
+    informations = _binding_informations(raw)
+    if not informations:
+        return ""
+    prefix = protocol + "/"
+    return prefix + f", {prefix}".join(informations)
 
 
 def _binding_informations(raw: str) -> list[str]:
