@@ -10,7 +10,7 @@ keys in between); :class:`SiteReader` turns the properties of a server key into 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from metaclone.errors import ParseError
@@ -97,6 +97,9 @@ def scan_sites(
     """
     sites: list[ScannedSite] = []
     site_path = SITE_PATH.fullmatch
+    # The service of each spelling of its name, looked up once.
+    services: dict[str, Service] = {}
+    new_site = tuple.__new__
     position = start
     while True:
         found = scanner.match(text, position, end)
@@ -108,14 +111,16 @@ def scan_sites(
             return sites if found.end() == end else None
         position = found.end()
         raw = groups[-2] if groups[-2] is not None else groups[-1]
-        location = decode_attribute_value(raw)
-        site_match = site_path(location)
+        site_match = site_path(decode_attribute_value(raw))
         if site_match is None:
             continue
-        service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
+        name, digits = site_match.group(1, 2)
+        service = services.get(name)
+        if service is None:
+            service = services[name] = SERVICE_BY_FOLDED_NAME[name.lower()]
         if service.key_type == key_type:
-            properties = groups[3:-2]
-            sites.append(ScannedSite(service, int(site_match.group(2)), found.start(2), properties))
+            scanned = (service, int(digits), found.start(2), groups[3:-2])
+            sites.append(new_site(ScannedSite, scanned))
 
 
 _SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
@@ -363,11 +368,15 @@ def _add_bindings(
 def _summary(protocol: str, raw: str) -> str:
     """The summaries (``protocol/information``) of the bindings a ServerBindings or
     SecureBindings value written as ``raw`` holds, joined by ``", "``."""
-    informations = _binding_informations(raw)
-    if not informations:
-        return ""
+    informations: Iterable[str]
+    if "&" in raw or "\r" in raw or "\t" in raw:
+        informations = _binding_informations(raw)
+    else:
+        # Nothing to decode (the usual case): the entries, stripped, without the empty ones.
+        informations = filter(None, map(str.strip, raw.split("\n")))
     prefix = protocol + "/"
-    return prefix + f", {prefix}".join(informations)
+    joined = f", {prefix}".join(informations)
+    return prefix + joined if joined else ""
 
 
 def _binding_informations(raw: str) -> list[str]:
