@@ -123,6 +123,9 @@ def scan_sites(
             sites.append(new_site(ScannedSite, scanned))
 
 
+#: The certificate of each service's sites without an SSLCertHash of their own, by its name.
+_ServiceCertificates = dict[str, tuple[CertificateRef | None, tuple[str, ...]]]
+
 _SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
 
 
@@ -168,15 +171,18 @@ class SiteReader:
         the server keys of the index."""
         text = self.xml.text
         result: list[Site] = []
+        by_service: _ServiceCertificates = {}
         # Lines are counted from one site to the next: one pass over the text in all.
         line, counted = 1, 0
         with paused_garbage_collection():
             if scanned is not None:
-                for found in scanned:
-                    line += text.count("\n", counted, found.start)
-                    counted = found.start
+                for service, ident, start, properties in scanned:
+                    line += text.count("\n", counted, start)
+                    counted = start
                     result.append(
-                        self.site_from(found.service, found.id, found.start, line, found.properties)
+                        self.site_from(
+                            service, ident, start, line, properties, by_service=by_service
+                        )
                     )
             else:
                 table = index()
@@ -185,25 +191,24 @@ class SiteReader:
                     line += text.count("\n", counted, start)
                     counted = start
                     properties = _properties_at(text, start, entry.service.key_type)
-                    result.append(self.site_from(entry.service, entry.id, start, line, properties))
+                    result.append(
+                        self.site_from(
+                            entry.service, entry.id, start, line, properties, by_service=by_service
+                        )
+                    )
         return tuple(result)
 
     def listed_all(self, scanned: list[ScannedSite]) -> list[ListedSite]:
         """What the plain listing shows of each site of ``scanned``, in file order: the values
         :meth:`site_from` reads, with the bindings summarised as they are read."""
         result: list[ListedSite] = []
-        # The certificate of a site without an SSLCertHash of its own is its service's.
-        by_service: dict[str, tuple[CertificateRef | None, tuple[str, ...]]] = {}
+        by_service: _ServiceCertificates = {}
         with paused_garbage_collection():
             for service, ident, start, properties in scanned:
                 comment, flag, plain, secure, thumbprint, store = properties
-                if thumbprint is not None:
-                    certificate, inherited = self._certificate(service, thumbprint, store)
-                elif (known := by_service.get(service.name)) is not None:
-                    certificate, inherited = known
-                else:
-                    certificate, inherited = self._certificate(service, None, None)
-                    by_service[service.name] = certificate, inherited
+                certificate, inherited = self._certificate_of(
+                    service, thumbprint, store, by_service
+                )
                 bindings = "" if plain is None else _summary(service.plain_protocol, plain)
                 secure_summary = "" if secure is None else _summary("https", secure)
                 if secure_summary:
@@ -240,12 +245,17 @@ class SiteReader:
         start: int,
         line: int,
         properties: tuple[str | None, ...],
+        *,
+        by_service: _ServiceCertificates | None = None,
     ) -> Site:
         """The site whose server key at ``start`` has ``properties`` (raw, as listed in
-        ``_SITE_PROPERTY_NAMES``)."""
+        ``_SITE_PROPERTY_NAMES``); ``by_service`` keeps the certificates of the services for
+        the next site read from the same text (see :meth:`_certificate_of`)."""
         comment, flag, plain, secure, thumbprint, store = properties
         auto_start = self._auto_start(flag, start, service.key_type)
-        certificate, inherited = self._certificate(service, thumbprint, store)
+        certificate, inherited = self._certificate_of(
+            service, thumbprint, store, {} if by_service is None else by_service
+        )
         bindings: list[Binding] = []
         if plain is not None:
             _add_bindings(bindings, service.plain_protocol, plain, None)
@@ -275,6 +285,22 @@ class SiteReader:
             return parse_bool(decode_attribute_value(flag))
         except ValueError as exc:
             raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
+
+    def _certificate_of(
+        self,
+        service: Service,
+        thumbprint: str | None,
+        store: str | None,
+        by_service: _ServiceCertificates,
+    ) -> tuple[CertificateRef | None, tuple[str, ...]]:
+        """:meth:`_certificate`: that of a site without an SSLCertHash of its own is its
+        service's, read once into ``by_service``."""
+        if thumbprint is not None:
+            return self._certificate(service, thumbprint, store)
+        known = by_service.get(service.name)
+        if known is None:
+            known = by_service[service.name] = self._certificate(service, None, None)
+        return known
 
     def _certificate(
         self, service: Service, thumbprint: str | None, store: str | None
