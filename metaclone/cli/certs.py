@@ -18,7 +18,7 @@ from metaclone.cli.outputs import (
     json_listing_pieces,
     served_by_text,
 )
-from metaclone.cli.sites import inherited_legend, site_line
+from metaclone.cli.sites import inherited_legend, listed_line, listed_sites, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
@@ -29,6 +29,20 @@ from metaclone.model.sites import Binding, Site
 
 def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
+    listed = None if args.json or args.site else listed_sites(doc, secure_sites=True)
+    if listed is not None:
+        with paused_garbage_collection():
+            lines: list[str] = []
+            for row in listed:
+                lines.append(listed_line(row))
+                # Only a site with an https binding has lines of them, and is read whole.
+                if row.site is not None:
+                    lines += _binding_lines(doc, row.site)
+            console.out_lines(lines)
+            legend = inherited_legend(listed)
+            if legend is not None:
+                console.out(legend + "\n")
+        return EXIT_OK
     sites = [doc.site(args.site)] if args.site else list(doc.sites)
     # As for ``sites``: many short-lived values, no cycles among them.
     with paused_garbage_collection():

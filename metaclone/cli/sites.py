@@ -177,16 +177,19 @@ def _applications_json(applications: Sequence[Application]) -> str:
     return json.dumps([a.to_json() for a in applications])
 
 
-def listed_sites(doc: ConfigDocument) -> Sequence[ListedSite] | None:
+def listed_sites(doc: ConfigDocument, *, secure_sites: bool = False) -> Sequence[ListedSite] | None:
     """What the plain listing shows of every site of an IIS 6 metabase, read without building
-    the sites (see :meth:`MetabaseDocument.listed_sites`); None for the other formats and
-    where only ``doc.sites`` can tell."""
+    the sites but (with ``secure_sites``) those with an https binding (see
+    :meth:`MetabaseDocument.listed_sites`); None for the other formats and where only
+    ``doc.sites`` can tell."""
     if doc.format != "iis6-metabase":
         return None
     # Loaded already: the document is one.
     from metaclone.iis6.metabase import MetabaseDocument
 
-    return doc.listed_sites() if isinstance(doc, MetabaseDocument) else None
+    if not isinstance(doc, MetabaseDocument):
+        return None
+    return doc.listed_sites(secure_sites=secure_sites)
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:

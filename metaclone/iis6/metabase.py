@@ -102,12 +102,15 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """
         return self.xml.memo(_SITES, lambda: self._reader.read_all(self._scan_sites(), self._index))
 
-    def listed_sites(self) -> list[ListedSite] | None:
+    def listed_sites(self, *, secure_sites: bool = False) -> list[ListedSite] | None:
         """What the plain listing shows of every site (see :attr:`sites`), in file order, read
-        in one pass without building the sites; None when only :attr:`sites` can tell them
-        (the one pass cannot read the file, or the keys are already indexed)."""
+        in one pass without building the sites, but (with ``secure_sites``) those with an
+        https binding; None when only :attr:`sites` can tell them (the one pass cannot read
+        the file, or the keys are already indexed)."""
         scanned = self._scan_sites()
-        return None if scanned is None else self._reader.listed_all(scanned)
+        if scanned is None:
+            return None
+        return self._reader.listed_all(scanned, secure_sites=secure_sites)
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.

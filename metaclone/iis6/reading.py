@@ -151,6 +151,8 @@ class ListedSite(NamedTuple):
     certificate: CertificateRef | None
     secure: bool
     inherited: tuple[str, ...]
+    #: The site itself, when it has an https binding and was asked for.
+    site: Site | None = None
 
 
 class SiteReader:
@@ -198,11 +200,17 @@ class SiteReader:
                     )
         return tuple(result)
 
-    def listed_all(self, scanned: list[ScannedSite]) -> list[ListedSite]:
+    def listed_all(
+        self, scanned: list[ScannedSite], *, secure_sites: bool = False
+    ) -> list[ListedSite]:
         """What the plain listing shows of each site of ``scanned``, in file order: the values
-        :meth:`site_from` reads, with the bindings summarised as they are read."""
+        :meth:`site_from` reads, with the bindings summarised as they are read; with
+        ``secure_sites``, each site with an https binding also read whole."""
+        text = self.xml.text
         result: list[ListedSite] = []
         by_service: _ServiceCertificates = {}
+        # Lines are counted up to each site read whole: one pass over the text in all.
+        line, counted = 1, 0
         with paused_garbage_collection():
             for service, ident, start, properties in scanned:
                 comment, flag, plain, secure, thumbprint, store = properties
@@ -211,8 +219,15 @@ class SiteReader:
                 )
                 bindings = "" if plain is None else _summary(service.plain_protocol, plain)
                 secure_summary = "" if secure is None else _summary("https", secure)
+                whole = None
                 if secure_summary:
                     bindings = f"{bindings}, {secure_summary}" if bindings else secure_summary
+                    if secure_sites:
+                        line += text.count("\n", counted, start)
+                        counted = start
+                        whole = self.site_from(
+                            service, ident, start, line, properties, by_service=by_service
+                        )
                 result.append(
                     ListedSite(
                         ident,
@@ -223,6 +238,7 @@ class SiteReader:
                         certificate,
                         bool(secure_summary),
                         inherited,
+                        whole,
                     )
                 )
         return result

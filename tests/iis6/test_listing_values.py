@@ -204,3 +204,22 @@ def test_the_sites_command_refuses_a_site_it_cannot_read(
     assert f"{path}:15:20: ServerAutoStart" in err
     assert "ServerAutoStart" in err
     assert "Traceback" not in err
+
+
+def test_cert_show_lists_the_https_bindings_of_the_sites_that_have_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(_LISTED)
+    assert main(["cert", "show", str(path)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    sites = metaclone.loads(_LISTED, "MetaBase.xml").sites
+    shop, ftp, waiting = map(site_line, sites)
+    assert lines == [
+        shop,
+        "            https/:443:  HTTP.sys ipport=0.0.0.0:443  cert: " + "cd" * 20 + " (MY)",
+        ftp,
+        waiting,
+        "            https/:443:  HTTP.sys ipport=0.0.0.0:443  cert: not known",
+        inherited_legend(sites),
+    ]
