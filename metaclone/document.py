@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone import httpsys
@@ -25,6 +25,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedSite,
     Site,
 )
 
@@ -140,6 +141,12 @@ class ConfigDocument:
     @property
     def sites(self) -> tuple[Site, ...]:
         raise self._unsupported("list sites")
+
+    def listed_sites(self, *, secure_sites: bool = False) -> Sequence[ListedSite] | None:
+        """What the plain listing shows of every site, in file order, read without building
+        :attr:`sites`, but (with ``secure_sites``) those with an https binding; None when only
+        :attr:`sites` can tell (the IIS 6 metabase reads them in one pass)."""
+        return None
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (names compare case-insensitively).

@@ -18,7 +18,7 @@ from metaclone.cli.outputs import (
     json_listing_pieces,
     served_by_text,
 )
-from metaclone.cli.sites import inherited_legend, listed_line, listed_sites, site_line
+from metaclone.cli.sites import inherited_legend, listed_line, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
@@ -29,7 +29,7 @@ from metaclone.model.sites import Binding, Site
 
 def cmd_cert_show(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    listed = None if args.json or args.site else listed_sites(doc, secure_sites=True)
+    listed = None if args.json or args.site else doc.listed_sites(secure_sites=True)
     if listed is not None:
         with paused_garbage_collection():
             lines: list[str] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.inputs import given_bindings, load_document
@@ -19,10 +18,7 @@ from metaclone.cli.outputs import (
 )
 from metaclone.document import ConfigDocument
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Application, Site, SiteKind, SiteSettings
-
-if TYPE_CHECKING:
-    from metaclone.iis6.reading import ListedSite
+from metaclone.model.sites import Application, ListedSite, Site, SiteKind, SiteSettings
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
@@ -177,24 +173,9 @@ def _applications_json(applications: Sequence[Application]) -> str:
     return json.dumps([a.to_json() for a in applications])
 
 
-def listed_sites(doc: ConfigDocument, *, secure_sites: bool = False) -> Sequence[ListedSite] | None:
-    """What the plain listing shows of every site of an IIS 6 metabase, read without building
-    the sites but (with ``secure_sites``) those with an https binding (see
-    :meth:`MetabaseDocument.listed_sites`); None for the other formats and where only
-    ``doc.sites`` can tell."""
-    if doc.format != "iis6-metabase":
-        return None
-    # Loaded already: the document is one.
-    from metaclone.iis6.metabase import MetabaseDocument
-
-    if not isinstance(doc, MetabaseDocument):
-        return None
-    return doc.listed_sites(secure_sites=secure_sites)
-
-
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
     doc = load_document(args)
-    listed = None if args.json or args.applications or args.names else listed_sites(doc)
+    listed = None if args.json or args.applications or args.names else doc.listed_sites()
     if listed is not None:
         with paused_garbage_collection():
             console.out(f"{args.file}: {doc.format}, {len(listed)} site(s)\n")

@@ -49,7 +49,6 @@ from metaclone.iis6.properties import (
     sorted_bindings,
 )
 from metaclone.iis6.reading import (
-    ListedSite,
     ScannedSite,
     SiteReader,
     may_be_a_site_name,
@@ -62,6 +61,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedSite,
     Site,
     normalize_thumbprint,
 )
@@ -103,10 +103,9 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         return self.xml.memo(_SITES, lambda: self._reader.read_all(self._scan_sites(), self._index))
 
     def listed_sites(self, *, secure_sites: bool = False) -> list[ListedSite] | None:
-        """What the plain listing shows of every site (see :attr:`sites`), in file order, read
-        in one pass without building the sites, but (with ``secure_sites``) those with an
-        https binding; None when only :attr:`sites` can tell them (the one pass cannot read
-        the file, or the keys are already indexed)."""
+        """See :meth:`ConfigDocument.listed_sites`: read in one pass over the text; None when
+        only :attr:`sites` can tell (the one pass cannot read the file, or the keys are
+        already indexed)."""
         scanned = self._scan_sites()
         if scanned is None:
             return None

@@ -29,7 +29,7 @@ from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
 from metaclone.model.rules import name_key
-from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
+from metaclone.model.sites import Binding, CertificateRef, ListedSite, Site, SiteKind
 
 # ServerComment of a start tag, matched from the end of the tag's name: attribute after
 # attribute, so the search never leaves the tag.
@@ -132,27 +132,6 @@ _SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
 def scan_document_sites(text: str, start: int, end: int) -> list[ScannedSite] | None:
     """:func:`scan_sites` over the content of ``<MBProperty>`` with the properties of a Site."""
     return scan_sites(_SITE_SCANNER, text, start, end)
-
-
-class ListedSite(NamedTuple):
-    """What the plain listing shows of a site, read from its server key without building a
-    :class:`~metaclone.model.sites.Site` (see :meth:`SiteReader.listed_all`).
-
-    Every field is the Site's field of the same name, but ``bindings``: the summaries of its
-    bindings (``protocol/information``) joined by ``", "``, "" when it has none; and
-    ``secure``: whether it has an https binding.
-    """
-
-    id: int
-    name: str
-    kind: SiteKind
-    auto_start: bool
-    bindings: str
-    certificate: CertificateRef | None
-    secure: bool
-    inherited: tuple[str, ...]
-    #: The site itself, when it has an https binding and was asked for.
-    site: Site | None = None
 
 
 class SiteReader:

@@ -6,7 +6,7 @@ import enum
 import functools
 import re
 import sys
-from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
 
 import attrs
 
@@ -311,6 +311,29 @@ class Site:
             "inherited": list(self.inherited),
             "settings": self.settings.to_json() if self.settings is not None else None,
         }
+
+
+class ListedSite(NamedTuple):
+    """What the plain listing shows of a site, read without building the :class:`Site`: a
+    tuple, as a listing makes one for each of tens of thousands of sites (see
+    :meth:`~metaclone.document.ConfigDocument.listed_sites`).
+
+    Every field is the Site's field of the same name, but ``bindings``: the summaries of its
+    bindings (``protocol/information``) joined by ``", "``, "" when it has none; ``secure``:
+    whether it has an https binding, which (as a site of a format that keeps one certificate
+    per site in the file) is waiting for a certificate when ``certificate`` is None; and
+    ``site``: the Site itself, where it was asked for.
+    """
+
+    id: int
+    name: str
+    kind: SiteKind
+    auto_start: bool
+    bindings: str
+    certificate: CertificateRef | None
+    secure: bool
+    inherited: tuple[str, ...]
+    site: Site | None = None
 
 
 class Severity(enum.Enum):
