@@ -10,7 +10,7 @@ keys in between); :class:`SiteReader` turns the properties of a server key into 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import NamedTuple
 
 from metaclone.errors import ParseError
@@ -389,14 +389,15 @@ def _add_bindings(
 def _summary(protocol: str, raw: str) -> str:
     """The summaries (``protocol/information``) of the bindings a ServerBindings or
     SecureBindings value written as ``raw`` holds, joined by ``", "``."""
-    informations: Iterable[str]
-    if "&" in raw or "\r" in raw or "\t" in raw:
-        informations = _binding_informations(raw)
-    else:
-        # Nothing to decode (the usual case): the entries, stripped, without the empty ones.
-        informations = filter(None, map(str.strip, raw.split("\n")))
     prefix = protocol + "/"
-    joined = f", {prefix}".join(informations)
+    if "&" in raw or "\r" in raw:
+        joined = f", {prefix}".join(_binding_informations(raw))
+    else:
+        # Nothing to decode (the usual case): the entries, stripped, without the empty ones;
+        # then a tab inside one reads as a space (the separators hold none).
+        joined = f", {prefix}".join(filter(None, map(str.strip, raw.split("\n"))))
+        if "\t" in joined:
+            joined = joined.replace("\t", " ")
     return prefix + joined if joined else ""
 
 
@@ -405,16 +406,12 @@ def _binding_informations(raw: str) -> list[str]:
     as ``raw`` holds: each non-empty entry of ``parse_multisz(raw)``, stripped, with the
     per-entry work left out where there is nothing to decode: a tab left inside an entry reads
     as a space."""
-    if "&" in raw or "\r" in raw:
-        entries = parse_multisz(raw)
-        tabs = any("\t" in entry for entry in entries)
-    else:
-        entries = raw.split("\n")
-        tabs = "\t" in raw
-    stripped = [entry.strip() for entry in entries]
-    if tabs:
-        return [entry.replace("\t", " ") for entry in stripped if entry]
-    return [entry for entry in stripped if entry]
+    entries = parse_multisz(raw) if "&" in raw or "\r" in raw else raw.split("\n")
+    informations = list(filter(None, map(str.strip, entries)))
+    # The indentation of continuation lines is stripped: a tab is rarely left.
+    if "\t" in "\n".join(informations):
+        return [information.replace("\t", " ") for information in informations]
+    return informations
 
 
 def _properties_at(text: str, start: int, key_type: str) -> tuple[str | None, ...]:

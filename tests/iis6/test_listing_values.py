@@ -28,6 +28,7 @@ _BINDINGS = [
     "10.0.0.1:80:shop.example.com",
     " :8080:x ",
     "\t:81:tab",
+    ":84:inner\ttab",
     ":82:a&amp;b",
     ":83:&#x9;ref",
     "",
@@ -145,14 +146,18 @@ def test_a_tab_inside_a_binding_reads_as_a_space_however_it_is_written() -> None
         b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
         b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerBindings=":80:in&#x9;side\n'
         b'\t\t\t:81:lit\teral"\r\n\t\tSecureBindings=":443:a&amp;b\tc"\r\n\t>\r\n'
-        b"</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+        b"</IIsWebServer>\r\n"
+        b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tServerBindings=":80:\tin\tside\t\n'
+        b'\t\t\t:81:"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n'
     )
     doc = metaclone.loads(data, "MetaBase.xml")
     expected = "http/:80:in side, http/:81:lit eral, https/:443:a&b c"
-    assert ", ".join(b.summary for b in doc.sites[0].bindings) == expected
+    first, second = doc.sites
+    assert ", ".join(b.summary for b in first.bindings) == expected
+    assert ", ".join(b.summary for b in second.bindings) == "http/:80: in side, http/:81:"
     listed = doc.listed_sites()
     assert listed is not None
-    assert listed[0].bindings == expected
+    assert [site.bindings for site in listed] == [expected, "http/:80: in side, http/:81:"]
 
 
 _LISTED = (
