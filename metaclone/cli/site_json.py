@@ -56,20 +56,14 @@ def binding_json(binding: Binding) -> str:
     lowered = protocol.lower()
     if lowered in ADDRESS_PROTOCOLS:
         ip, port, host = split_address(information)
-        # The port is an int read by int(), or None.
         text += (
-            f', "ip": {encode_basestring_ascii(ip)}, '
-            f'"port": {"null" if port is None else int.__repr__(port)}, '
+            f', "ip": {encode_basestring_ascii(ip)}, "port": {_value(port)}, '
             f'"host": {encode_basestring_ascii(host)}'
         )
-    ssl_flags = binding.ssl_flags
-    if ssl_flags is not None:
-        text += f', "ssl_flags": {_value(ssl_flags)}'
-    certificate = binding.certificate
-    if certificate is not None:
-        text += f', "certificate": {_certificate(certificate)}'
-    elif lowered == "https":
-        text += ', "certificate": null'
+    if binding.ssl_flags is not None:
+        text += f', "ssl_flags": {_value(binding.ssl_flags)}'
+    if binding.certificate is not None or lowered == "https":
+        text += f', "certificate": {_certificate(binding.certificate)}'
     return text + "}"
 
 
