@@ -168,7 +168,7 @@ class SiteIndex:
 
     version: int
     sites_element: Element | None
-    sites: tuple[SiteElement, ...]
+    sites: Sequence[SiteElement]
     metadata_element: Element | None = None
     pools_element: Element | None = None
     default_pool: str | None = None
@@ -253,7 +253,7 @@ class SiteIndex:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
         return tuple(k for k in self.metadata_keys if k.site_id == site_id)
 
-    @property
+    @functools.cached_property
     def metadata_ids(self) -> frozenset[int]:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
 
