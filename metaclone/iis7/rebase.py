@@ -243,9 +243,10 @@ class _Carried:
         else:
             # Most names are those of the sites before the edit: their keys are known.
             keys = {entry.name: key for key, group in old.by_name.items() for entry in group}
-            by_id = PositionGroups(grouped((e.id, p) for p, e in enumerate(sites)), sites)
+            ids, names = _ids_and_names(sites)
+            by_id = PositionGroups(grouped(zip(ids, range(len(ids)), strict=True)), sites)
             by_name = PositionGroups(
-                grouped((keys.get(e.name) or name_key(e.name), p) for p, e in enumerate(sites)),
+                grouped((keys.get(name) or name_key(name), p) for p, name in enumerate(names)),
                 sites,
             )
         self.groups["by_id"], self.groups["by_name"] = by_id, by_name
@@ -311,6 +312,14 @@ class _Carried:
 
 
 _Groups = PositionGroups[Any, Any]
+
+
+def _ids_and_names(sites: Sequence[SiteElement]) -> tuple[Sequence[int], Sequence[str]]:
+    """The ids and names of ``sites``, read from its columns where it has them."""
+    if isinstance(sites, SiteColumns):
+        return sites.ids, sites.names
+    return [e.id for e in sites], [e.name for e in sites]
+
 
 _LOOKUPS = ("table", "locations", "locations_by_site", "metadata_keys")
 

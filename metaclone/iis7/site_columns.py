@@ -65,15 +65,14 @@ class SiteColumns(Sequence[SiteElement]):
         )
 
     def __iter__(self) -> Iterator[SiteElement]:
-        columns = (self.starts, self.content_starts, self.content_ends, self.ends)
-        starts, content_starts, content_ends, ends = (c.whole() for c in columns)
+        # Lazily: a reader that stops at the first site it wants makes no other entry.
         for site_id, name, start, content_start, content_end, end, auto in zip(
             self.ids,
             self.names,
-            starts,
-            content_starts,
-            content_ends,
-            ends,
+            self.starts,
+            self.content_starts,
+            self.content_ends,
+            self.ends,
             self.autos,
             strict=True,
         ):
