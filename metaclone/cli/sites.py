@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
+from metaclone.cli.held_texts import HeldTexts
 from metaclone.cli.inputs import given_bindings, load_document
 from metaclone.cli.outputs import (
     check_destinations,
@@ -142,7 +143,7 @@ def _encoded_sites(
     doc: ConfigDocument,
     sites: Sequence[Site],
     settings: Sequence[SiteSettings | None],
-    every_applications: Sequence[str] | None,
+    every_applications: HeldTexts | None,
 ) -> Iterator[str]:
     """The JSON text of each site of ``sites`` as :func:`_site_json` gives it, with the
     settings in ``settings`` at the same place and (when given) the JSON text of its
@@ -152,6 +153,7 @@ def _encoded_sites(
     from metaclone.cli.site_json import SiteJson
 
     encoder = SiteJson()
+    applications = iter(every_applications) if every_applications is not None else None
     for at, site in enumerate(sites):
         if doc.sslcerts_known:
             data = _site_json(doc, site)
@@ -160,17 +162,21 @@ def _encoded_sites(
             text = json.dumps(data)
         else:
             text = encoder.site(site, settings[at])
-        if every_applications is not None:
-            text = f'{text[:-1]}, "applications": {every_applications[at]}}}'
+        if applications is not None:
+            text = f'{text[:-1]}, "applications": {next(applications)}}}'
         yield text
 
 
-def _applications_json(applications: Sequence[Application]) -> str:
-    """The JSON text of ``applications``: kept for each site until the listing is printed,
-    it holds less memory than the values."""
+def _every_applications_json(doc: ConfigDocument, sites: Sequence[Site]) -> HeldTexts:
+    """The JSON text of the applications of each site of ``sites``, in order: kept until the
+    listing is printed, compressed (see :class:`HeldTexts`), it holds far less memory than
+    the values or the texts themselves."""
     import json
 
-    return json.dumps([a.to_json() for a in applications])
+    held = HeldTexts()
+    for site in sites:
+        held.append(json.dumps([a.to_json() for a in doc.applications(site)]))
+    return held
 
 
 def cmd_sites(args: argparse.Namespace, console: Console) -> int:
@@ -200,9 +206,7 @@ def _list_sites(
         # still hold an error.  Then each site is encoded as it is printed.
         # Only the settings are kept: a copy of every site would be held to the end.
         settings = [doc.with_settings(s).settings for s in sites]
-        every = (
-            [_applications_json(doc.applications(s)) for s in sites] if args.applications else None
-        )
+        every = _every_applications_json(doc, sites) if args.applications else None
         encoded = _encoded_sites(doc, sites, settings, every)
         console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK

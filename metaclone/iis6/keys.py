@@ -219,8 +219,13 @@ class KeyTable:
         return len(self._starts)
 
     def release(self) -> None:
-        """Let go of the text: the table is kept only to be brought through an edit."""
+        """Let go of the text and of the searches built on the paths (the table is kept only
+        to be brought through an edit, which needs neither): while the text after the edit is
+        made, they would be held beside both texts."""
         self.text = ""
+        for cached in ("_joined", "folded", "_positions_by_site"):
+            self.__dict__.pop(cached, None)
+        self._under_every = {}
 
     @property
     def starts(self) -> array[int]:

@@ -22,6 +22,7 @@ from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
 )
+from metaclone.iis7.site_columns import SiteColumns
 from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup
@@ -80,22 +81,23 @@ class SiteCloning(SiteCertificates):
         return None
 
     def _choose_id(self, new_id: int | None, index: SiteIndex) -> int:
-        used = {e.id: e for e in index.sites}
+        sites = index.sites
+        # An index brought through an edit holds its sites' ids as a column: read as it is,
+        # without making an entry for every site.
+        used = set(sites.ids if isinstance(sites, SiteColumns) else [e.id for e in sites])
         return choose_site_id(
             new_id,
-            used.keys() | index.metadata_ids,
+            used | index.metadata_ids,
             self.site_rules,
             path=self.path,
             taken=lambda wanted: self._id_owner(wanted, used, index),
         )
 
-    def _id_owner(
-        self, site_id: int, used: dict[int, SiteElement], index: SiteIndex
-    ) -> MetacloneError | None:
+    def _id_owner(self, site_id: int, used: set[int], index: SiteIndex) -> MetacloneError | None:
         """The error naming what uses ``site_id`` already: a site, or customMetadata a deleted
         site left behind (KB 3202096)."""
         if site_id in used:
-            entry = used[site_id]
+            entry = [e for e in index.sites if e.id == site_id][-1]
             return self.xml.located(
                 SiteIdInUseError,
                 entry.element.start,

@@ -168,7 +168,7 @@ class SiteIndex:
 
     version: int
     sites_element: Element | None
-    sites: tuple[SiteElement, ...]
+    sites: Sequence[SiteElement]
     metadata_element: Element | None = None
     pools_element: Element | None = None
     default_pool: str | None = None
@@ -226,7 +226,7 @@ class SiteIndex:
         return self._locations_by_site.get(name_key(site_name), ())
 
     @_or_carried
-    def _locations_by_site(self) -> dict[str, tuple[LocationEntry, ...]]:
+    def _locations_by_site(self) -> Mapping[str, tuple[LocationEntry, ...]]:
         return grouped(
             (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
         )
@@ -234,12 +234,8 @@ class SiteIndex:
     def orphan_locations(self) -> list[LocationEntry]:
         """Location blocks whose first path segment names no site, in file order."""
         sites = self.sites_by_name
-        found = [
-            loc
-            for key, group in self._locations_by_site.items()
-            if key not in sites
-            for loc in group
-        ]
+        by_site = self._locations_by_site
+        found = [loc for key in by_site.keys() - sites.keys() for loc in by_site[key]]
         return sorted(found, key=lambda loc: loc.element.start)
 
     def known(self, name: str) -> Any:
@@ -257,7 +253,7 @@ class SiteIndex:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
         return tuple(k for k in self.metadata_keys if k.site_id == site_id)
 
-    @property
+    @functools.cached_property
     def metadata_ids(self) -> frozenset[int]:
         return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
 

@@ -11,6 +11,7 @@ resolved when read, by a binary search over those points.
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
 from collections.abc import Iterator, Sequence
 from typing import overload
@@ -55,7 +56,15 @@ class OffsetColumn(Sequence[int]):
         return self._raw[position] + delta
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.whole())
+        if self._whole is not None:
+            return iter(self._whole)
+        # Run by run, each slice made when reached: a reader that stops early (the first
+        # site with bindings, say) does not resolve the whole column.
+        raw = self._raw
+        return itertools.chain.from_iterable(
+            raw[first:last] if delta == 0 else map(delta.__add__, raw[first:last])
+            for first, last, delta in self.runs(0, len(raw))
+        )
 
     def whole(self) -> array[int]:
         """Every value, resolved (made once, for readers that go through them all)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
 from typing import TypeVar, cast
 
 import attrs
@@ -125,3 +126,114 @@ def grouped(pairs: Iterable[tuple[_Key, _Value]]) -> dict[_Key, tuple[_Value, ..
     for key, value in pairs:
         groups.setdefault(key, []).append(value)
     return {key: tuple(values) for key, values in groups.items()}
+
+
+#: More runs than this and :class:`PositionGroups` renumbers its groups (lookups stay short).
+MAX_RUNS = 256
+
+
+class PositionGroups(Mapping[_Key, tuple[_Value, ...]]):
+    """:func:`grouped` of ``entries``, each group held as numbers that ``runs`` turn into the
+    positions of its entries.
+
+    An edit that inserts, removes or rewrites a few entries of a large list moves every later
+    entry by the same amount: :meth:`moved` changes only the groups of the entries removed or
+    added and records the move as a few runs, instead of grouping every entry again.  Each
+    entry keeps the number it was given; ``runs`` holds ascending (first, last, position):
+    numbers ``first..last`` stand for the positions from ``position`` on.
+    """
+
+    __slots__ = ("_entries", "_firsts", "_numbers", "_runs")
+
+    def __init__(
+        self,
+        numbers: dict[_Key, tuple[int, ...]],
+        entries: Sequence[_Value],
+        runs: list[tuple[int, int, int]] | None = None,
+    ) -> None:
+        self._numbers = numbers
+        self._entries = entries
+        self._runs = [(0, len(entries), 0)] if runs is None else runs
+        self._firsts = [first for first, _, _ in self._runs]
+
+    def _position(self, number: int) -> int:
+        first, _, position = self._runs[bisect.bisect_right(self._firsts, number) - 1]
+        return position + number - first
+
+    def positions(self, key: _Key) -> list[int]:
+        """The positions of the entries of ``key``, in order."""
+        return sorted(map(self._position, self._numbers[key]))
+
+    def __getitem__(self, key: _Key) -> tuple[_Value, ...]:
+        return tuple(map(self._entries.__getitem__, self.positions(key)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._numbers
+
+    def __iter__(self) -> Iterator[_Key]:
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def keys(self) -> KeysView[_Key]:
+        """The keys, as the dictionary holding the groups gives them (set operations on them
+        run in C)."""
+        return self._numbers.keys()
+
+    def moved(
+        self,
+        entries: Sequence[_Value],
+        kept: Sequence[tuple[int, int, int]],
+        removed: Iterable[tuple[_Key, int]],
+        added: Iterable[tuple[_Key, int]],
+    ) -> PositionGroups[_Key, _Value]:
+        """The groups of ``entries``: the entries of these groups at positions ``first..last``
+        for each of ``kept`` (first, last, new first), now from ``new first`` on, but for those
+        ``removed`` (key, old position), which ``entries`` no longer holds, and with those
+        ``added`` (key, new position)."""
+        numbers = dict(self._numbers)
+        for key, position in removed:
+            left = tuple(n for n in numbers[key] if self._position(n) != position)
+            if left:
+                numbers[key] = left
+            else:
+                del numbers[key]
+        runs = _composed(self._runs, kept)
+        fresh = max((last for _, last, _ in self._runs), default=0)
+        for key, position in added:
+            runs.append((fresh, fresh + 1, position))
+            numbers[key] = (*numbers.get(key, ()), fresh)
+            fresh += 1
+        moved = PositionGroups(numbers, entries, runs)
+        if len(runs) > MAX_RUNS:
+            return PositionGroups({key: tuple(moved.positions(key)) for key in numbers}, entries)
+        return moved
+
+
+def _composed(
+    runs: Sequence[tuple[int, int, int]], kept: Sequence[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """``runs`` (numbers to old positions) followed by ``kept`` (old positions to new),
+    numbers whose positions ``kept`` drops left out, adjacent runs joined."""
+    firsts = [first for first, _, _ in kept]
+    result: list[tuple[int, int, int]] = []
+    for first, last, position in runs:
+        end = position + last - first
+        index = max(bisect.bisect_right(firsts, position) - 1, 0)
+        for kept_first, kept_last, new_first in kept[index:]:
+            if kept_first >= end:
+                break
+            low, high = max(position, kept_first), min(end, kept_last)
+            if low >= high:
+                continue
+            run = (first + low - position, first + high - position, low - kept_first + new_first)
+            if (
+                result
+                and result[-1][1] == run[0]
+                and (result[-1][2] + result[-1][1] - result[-1][0] == run[2])
+            ):
+                run = (result[-1][0], run[1], result[-1][2])
+                result.pop()
+            result.append(run)
+    return result
