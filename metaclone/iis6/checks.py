@@ -83,16 +83,11 @@ def check_findings(
     sites = read_sites()
     findings = common_checks(sites, IIS6_RULES)
     with paused_garbage_collection():
-        findings += _schema_findings(sites)
+        findings += site_rule_findings(sites)
         findings += undefined
         findings += _waiting_findings(sites)
         findings += _key_findings(xml, table, sites, by_site)
     return findings
-
-
-def rule_findings(xml: XmlDocument, table: KeyTable, sites: Sequence[Site]) -> list[Finding]:
-    """The site names, ids and bindings IIS refuses, and applications in undefined pools."""
-    return _schema_findings(sites) + _undefined_pool_findings(xml, table)
 
 
 def _undefined_pool_findings(xml: XmlDocument, table: KeyTable) -> list[Finding]:
@@ -100,7 +95,7 @@ def _undefined_pool_findings(xml: XmlDocument, table: KeyTable) -> list[Finding]
     return [] if pools is None else _undefined_pools(xml, table, pools)
 
 
-def _schema_findings(sites: Sequence[Site]) -> list[Finding]:
+def site_rule_findings(sites: Sequence[Site]) -> list[Finding]:
     """The site names, ids and bindings IIS refuses."""
     findings: list[Finding] = []
     for site in _odd_sites(sites):

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.iis6.checks import plain_binding, rule_findings
+from metaclone.iis6.checks import plain_binding, site_rule_findings
 from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.key_values import KeyValue, KeyValueReader, key_values, raw_values
 from metaclone.iis6.keys import KeyTable
@@ -269,7 +269,7 @@ def _reference_rule_findings(sites: list[Site]) -> list[tuple[str, int | None]]:
         max_size=12,
     )
 )
-def test_rule_findings_are_those_of_asking_every_site(
+def test_site_rule_findings_are_those_of_asking_every_site(
     drawn: list[tuple[str, int, list[Binding]]],
 ) -> None:
     doc = _load(_ONE_SITE)
@@ -278,7 +278,7 @@ def test_rule_findings_are_those_of_asking_every_site(
         attrs.evolve(template, name=name, id=ident, bindings=tuple(bindings))
         for name, ident, bindings in drawn
     ]
-    found = rule_findings(doc.xml, _table(doc), sites)
+    found = site_rule_findings(sites)
     assert [(f.message, f.site_id) for f in found] == _reference_rule_findings(sites)
 
 
