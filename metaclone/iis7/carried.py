@@ -150,6 +150,7 @@ LOOKUPS = (
     "metadata_keys",
     "key_groups",
     "highest_id",
+    "orphan_keys",
 )
 
 
@@ -203,6 +204,8 @@ class Carried:
             return self._moved(old, self("metadata_keys"), "metadata_keys", _KEY_SITE_ID)
         if name == "highest_id":
             return self._highest(old)
+        if name == "orphan_keys":
+            return self._orphans(old)
         return None
 
     def _references(
@@ -241,6 +244,32 @@ class Carried:
         removed = [(key, p) for entry, p in edit.gone if (key := key_of(entry)) is not None]
         added = [(key, p) for p in edit.added if (key := key_of(entries[p])) is not None]
         return groups.moved(entries, edit.moves.kept, removed, added)
+
+    def _orphans(self, old: frozenset[str]) -> frozenset[str] | None:
+        """The sites location blocks configure and no site has: those of ``old`` and those
+        whose blocks or sites the edit removed or added, if blocks configure them and no site
+        has them now."""
+        by_site, by_name = self("locations_by_site"), self("name_groups")
+        locations = self._made.get("locations")
+        sites_edit, locations_edit = self._edits.get("sites"), self._edits.get("locations")
+        if (
+            not isinstance(by_site, PositionGroups)
+            or not isinstance(by_name, PositionGroups)
+            or not isinstance(locations, Sequence)
+            or sites_edit is None
+            or locations_edit is None
+        ):
+            return None
+        touched = {
+            *old,
+            *(_name_key_of(entry) for entry, _ in sites_edit.gone),
+            *(_name_key_of(self._sites[p]) for p in sites_edit.added),
+            *(_site_name_key_of(entry) for entry, _ in locations_edit.gone),
+            *(_site_name_key_of(locations[p]) for p in locations_edit.added),
+        }
+        return frozenset(
+            key for key in touched if key is not None and key in by_site and key not in by_name
+        )
 
     def _highest(self, old: int) -> int | None:
         """The highest id in use: ``old`` or a higher one the edit added, unless the edit

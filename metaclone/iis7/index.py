@@ -267,10 +267,14 @@ class SiteIndex:
 
     def orphan_locations(self) -> list[LocationEntry]:
         """Location blocks whose first path segment names no site, in file order."""
-        sites = self.sites_by_name
         by_site = self._locations_by_site
-        found = [loc for key in by_site.keys() - sites.keys() for loc in by_site[key]]
+        found = [loc for key in self._orphan_keys for loc in by_site[key]]
         return sorted(found, key=lambda loc: loc.element.start)
+
+    @_or_carried
+    def _orphan_keys(self) -> frozenset[str]:
+        """The sites (name keys) location blocks configure and no site has."""
+        return frozenset(self._locations_by_site.keys() - self._name_groups.keys())
 
     def known(self, name: str) -> Any:
         """The lookup ``name`` if it was computed or can be carried, without reading the text:

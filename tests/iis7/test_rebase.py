@@ -78,6 +78,16 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
         assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
 
 
+def _with_orphans(text: str, count: int) -> str:
+    """``text`` with ``count`` location blocks of a site no site has: a clone or rename to
+    its name is refused, and the blocks are reported after each clone."""
+    blocks = "".join(
+        f'    <location path="{path}"><system.webServer /></location>\n'
+        for path in ["Gone/app", "gone"][:count]
+    )
+    return text.replace("</configuration>", blocks + "</configuration>")
+
+
 def _assert_same_references(kept: SiteIndex, built: SiteIndex) -> None:
     """The lookups of the references, the groupings and the highest id in use agree."""
     assert kept.highest_id == built.highest_id
@@ -123,7 +133,7 @@ def _edit(
         doc.set_bindings(site.id, [f"http/*:{8000 + port}:b{step}.example"])
         return None  # its site is read from the whole new text
     if operation == "rename":
-        name = data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"]))
+        name = data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}", "GONE"]))
         renamed = doc.rename_site(site.id, name)
         return renamed if name != site.name else None  # None: nothing was written
     if operation in ("stop", "start"):
@@ -152,7 +162,7 @@ def _assert_read_from_its_own_text(doc: AppHostDocument, returned: Site) -> None
 def test_an_index_kept_through_edits_equals_a_fresh_one(
     generated: tuple[str, list[tuple[int, str]]], data: st.DataObject
 ) -> None:
-    text, _ = generated
+    text = _with_orphans(generated[0], data.draw(st.integers(0, 2)))
     doc = metaclone.loads(text.encode(), "gen.config")
     assert isinstance(doc, AppHostDocument)
     offsets = data.draw(st.lists(st.integers(0, len(text) * 2), max_size=6))
@@ -219,7 +229,7 @@ def test_an_index_kept_through_edits_read_only_at_the_end_equals_a_fresh_one(
 ) -> None:
     """Successive edits with nothing read between them but what each edit reads: the groups
     and entries each edit moves are moved again by the next."""
-    text, _ = generated
+    text = _with_orphans(generated[0], data.draw(st.integers(0, 2)))
     doc = metaclone.loads(text.encode(), "gen.config")
     assert isinstance(doc, AppHostDocument)
     _index_of(doc, lookups=data.draw(st.booleans()))
