@@ -272,7 +272,7 @@ class PathIndex:
             return None
         found = self._same_path(location)
         if found is not None:
-            return next(iter(found), None)
+            return found[0] if found else None
         match = next(self._matches(location), None)
         return None if match is None else positions_at(self.joined, (match.start() + 1,))[0]
 
