@@ -148,6 +148,14 @@ class ConfigDocument:
         :attr:`sites` can tell (the IIS 6 metabase reads them in one pass)."""
         return None
 
+    def listed_json(self) -> Iterator[str | Site] | None:
+        """What ``sites --json`` writes of every site, in file order: for each the text of
+        ``json.dumps(self.with_settings(site).to_json())``, or that Site (its settings read)
+        where only the Site tells.  Every site is read before this returns, so that an error
+        in any is raised here; the texts are written as they are reached.  None when only
+        :attr:`sites` can tell (IIS 6, appcmd XML, HTTP.sys entries attached)."""
+        return None
+
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (names compare case-insensitively).
 

@@ -167,6 +167,15 @@ def _encoded_sites(
         yield text
 
 
+def _listed_texts(listed: Iterator[str | Site]) -> Iterator[str]:
+    """The JSON text of each site of :meth:`ConfigDocument.listed_json`."""
+    from metaclone.cli.site_json import SiteJson
+
+    encoder = SiteJson()
+    for item in listed:
+        yield item if isinstance(item, str) else encoder.site(item, item.settings)
+
+
 def _every_applications_json(doc: ConfigDocument, sites: Sequence[Site]) -> HeldTexts:
     """The JSON text of the applications of each site of ``sites``, in order: kept until the
     listing is printed, compressed (see :class:`HeldTexts`), it holds far less memory than
@@ -190,6 +199,14 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             if legend is not None:
                 console.out(legend + "\n")
         return EXIT_OK
+    if args.json and not args.names and not args.applications:
+        with paused_garbage_collection():
+            listed_json = doc.listed_json()
+            if listed_json is not None:
+                fields: dict[str, object] = {"format": doc.format, "path": args.file}
+                texts = _listed_texts(listed_json)
+                console.json("sites", json_listing_encoded(fields, "sites", texts))
+                return EXIT_OK
     sites = _selected_sites(doc, args.names)
     # The output of a large listing is built from many short-lived values, each burst of
     # which would otherwise start a collection walking every site read.
