@@ -16,7 +16,6 @@ The raw values need no decoding: the listing pass reads only values with no refe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from metaclone.errors import MetacloneError
@@ -26,7 +25,7 @@ from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues
 from metaclone.iis7.reading import SiteReading
 from metaclone.iis7.site_settings import SettingsMerge, own_setting_texts, read_settings
 from metaclone.model.build import paused_garbage_collection, site_with_settings
-from metaclone.model.sites import ADDRESS_PROTOCOLS, Site, SiteSettings
+from metaclone.model.sites import ADDRESS_PROTOCOLS, ListedJson, Site, SiteSettings
 
 if TYPE_CHECKING:
     from metaclone.iis7.site_texts import RawSite
@@ -42,7 +41,7 @@ _LONGEST_FLAGS = 10
 class SiteJsonListing(SiteReading):
     """:meth:`listed_json` for the documents the listing pass reads."""
 
-    def listed_json(self) -> Iterator[str | Site] | None:
+    def listed_json(self) -> ListedJson | None:
         """See :meth:`ConfigDocument.listed_json`: every site of the listing pass written as
         IIS writes it is kept as its raw values, and written when reached."""
         if self.exact or not self.dialect.listing_pass or self._sslcerts_attached:
@@ -59,7 +58,8 @@ class SiteJsonListing(SiteReading):
         # The json module is loaded by the listings that write JSON alone.
         from metaclone.iis7.site_texts import site_texts  # noqa: PLC0415
 
-        return site_texts(read)
+        ids = tuple([item.id if isinstance(item, Site) else item[0] for item in read])
+        return ListedJson(ids, site_texts(read))
 
     def _read_for_json(self) -> list[RawSite | Site] | None:
         """Each site, as its raw values or (not written as IIS writes it) as the Site with its

@@ -16,7 +16,9 @@ import metaclone
 from metaclone.cli import EXIT_REFUSED, main
 from metaclone.cli.site_json import SiteJson
 from metaclone.errors import MetacloneError
+from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.model.sites import Site
+from tests.conftest import corpus_files, fixture_files
 
 _NAMES = [
     "shop",
@@ -142,8 +144,14 @@ def _listed(data: bytes) -> list[str] | tuple[type, str] | None:
         return (type(error), str(error))
     if listed is None:
         return None
+    assert len(listed.ids) == len(set(listed.ids))
     encoder = SiteJson()
-    return [item if isinstance(item, str) else encoder.site(item, item.settings) for item in listed]
+    texts = [
+        item if isinstance(item, str) else encoder.site(item, item.settings)
+        for item in listed.texts
+    ]
+    assert [json.loads(text)["id"] for text in texts] == list(listed.ids)
+    return texts
 
 
 def _exact(data: bytes) -> list[str] | tuple[type, str]:
@@ -157,7 +165,7 @@ def _exact(data: bytes) -> list[str] | tuple[type, str]:
 def _written_whole(data: bytes) -> int:
     """How many sites :meth:`listed_json` writes from the listing pass's values."""
     listed = metaclone.loads(data, "applicationHost.config").listed_json()
-    return 0 if listed is None else sum(isinstance(item, str) for item in listed)
+    return 0 if listed is None else sum(isinstance(item, str) for item in listed.texts)
 
 
 @settings(max_examples=300, deadline=None)
@@ -213,8 +221,30 @@ def test_a_site_not_written_as_iis_writes_it_is_handed_on_as_a_site() -> None:
     data = _PLAIN.replace(b'name="b" id="2"', b"id='2' name='b'")
     listed = metaclone.loads(data, "applicationHost.config").listed_json()
     assert listed is not None
-    assert [type(item) for item in listed] == [str, Site]
+    assert [type(item) for item in listed.texts] == [str, Site]
     assert _listed(data) == _exact(data)
+
+
+_IIS7_FILES = [
+    path
+    for path in [*fixture_files("**/*.config"), *corpus_files("**/*.config")]
+    if b"<sites" in path.read_bytes()
+]
+
+
+@pytest.mark.parametrize("path", _IIS7_FILES, ids=lambda path: path.name)
+@pytest.mark.parametrize("applications", [[], ["--applications"]])
+def test_the_listing_is_that_of_the_sites_read_whole(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    path: Path,
+    applications: list[str],
+) -> None:
+    argv = ["sites", str(path), "--json", *applications]
+    status = main(argv)
+    listed = capsys.readouterr()
+    monkeypatch.setattr(AppHostDocument, "listed_json", lambda self: None)
+    assert (main(argv), capsys.readouterr()) == (status, listed)
 
 
 def test_an_error_in_a_late_site_prints_nothing(
