@@ -59,7 +59,7 @@ class SiteJsonListing(SiteReading):
         from metaclone.iis7.site_texts import site_texts  # noqa: PLC0415
 
         ids = tuple([item.id if isinstance(item, Site) else item[0] for item in read])
-        return ListedJson(ids, site_texts(read))
+        return ListedJson(ids, site_texts(read, self._defaults()[0].settings_merge))
 
     def _read_for_json(self) -> list[RawSite | Site] | None:
         """Each site, as its raw values or (not written as IIS writes it) as the Site with its
@@ -103,10 +103,13 @@ class SiteJsonListing(SiteReading):
             return self._read_site(entry, index, line)
         return self._quick_site(entry, values, index, line)
 
-    def _settings_json(self, text: str, entry: SiteElement, merge: SettingsMerge) -> str:
+    def _settings_json(
+        self, text: str, entry: SiteElement, merge: SettingsMerge
+    ) -> str | tuple[str | None, ...]:
+        """The settings of ``entry`` as :meth:`SettingsMerge.read_json` gives them."""
         texts = own_setting_texts(text, entry.content_start, entry.content_end)
         if texts is not None:
-            return merge.json_text(texts)
+            return merge.read_json(texts)
         import json  # noqa: PLC0415 (see listed_json)
 
         return json.dumps(self._settings(text, entry, merge).to_json())

@@ -167,6 +167,20 @@ class SettingsMerge:
                 self._json_by_text[texts] = made
         return made
 
+    def read_json(self, texts: tuple[str | None, ...]) -> str | tuple[str | None, ...]:
+        """What :meth:`json_text` of ``texts`` needs, worked out now: its text where it is
+        kept (shared by many sites), else ``texts`` once the JSON text of each of its parts is
+        known, which :meth:`json_text` then only puts together.  A listing holds one or the
+        other for each site until it is printed: ``texts`` is a fraction of the size."""
+        made = self._json_by_text.get(texts)
+        if made is not None:
+            return made
+        if len(self._json_by_text) < _KEPT_JSON:
+            return self.json_text(texts)
+        for name, text in zip(MERGED_ELEMENTS, texts, strict=True):
+            self._json_part(name, text or "")
+        return texts
+
     def _json_part(self, name: str, attribute_text: str) -> tuple[str, str]:
         """The JSON text of one element's values, and of its inherited labels (joined)."""
         key = (name, attribute_text)

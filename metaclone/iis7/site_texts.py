@@ -7,22 +7,26 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii
 
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues
+from metaclone.iis7.site_settings import SettingsMerge
 from metaclone.model.sites import Site
 
 #: What a site written from its raw values holds between the listing pass and its JSON text:
-#: id, name, auto_start (JSON), inherited (JSON), its raw values, line, settings (JSON).
-RawSite = tuple[int, str, str, str, QuickValues, int, str]
+#: id, name, auto_start (JSON), inherited (JSON), its raw values, line, settings (as
+#: :meth:`~metaclone.iis7.site_settings.SettingsMerge.read_json` gives them).
+RawSite = tuple[int, str, str, str, QuickValues, int, str | tuple[str | None, ...]]
 
 
-def site_texts(read: list[RawSite | Site]) -> Iterator[str | Site]:
-    """The JSON text of each site of ``read`` written from its raw values, and each Site."""
+def site_texts(read: list[RawSite | Site], merge: SettingsMerge) -> Iterator[str | Site]:
+    """The JSON text of each site of ``read`` written from its raw values, its settings put
+    together by ``merge``; and each Site."""
     for item in read:
-        yield item if isinstance(item, Site) else site_text(item)
+        yield item if isinstance(item, Site) else site_text(item, merge)
 
 
-def site_text(raw: RawSite) -> str:
+def site_text(raw: RawSite, merge: SettingsMerge) -> str:
     """``json.dumps(site.to_json())`` of a site written here."""
-    ident, name, auto_start, inherited, values, line, settings = raw
+    ident, name, auto_start, inherited, values, line, own_settings = raw
+    settings = own_settings if isinstance(own_settings, str) else merge.json_text(own_settings)
     bindings: list[str] = []
     waiting = "false"
     slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
