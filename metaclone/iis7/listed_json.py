@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: The longest binding information written here; longer goes through the exact path, which
 #: answers a port of thousands of digits as ``int()`` does.
-LONGEST_INFORMATION = 1024
+_LONGEST_INFORMATION = 1024
 
 #: The longest sslFlags text written here (a uint has ten digits).
 _LONGEST_FLAGS = 10
@@ -145,7 +145,7 @@ def _plain_bindings(values: QuickValues) -> bool:
             len(flags) <= _LONGEST_FLAGS and flags.isdigit() and flags.isascii()
         ):
             return False
-        if information is not None and len(information) > LONGEST_INFORMATION:
+        if information is not None and len(information) > _LONGEST_INFORMATION:
             return False
         found = True
     return found
