@@ -25,6 +25,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedJson,
     ListedSite,
     Site,
 )
@@ -146,6 +147,15 @@ class ConfigDocument:
         """What the plain listing shows of every site, in file order, read without building
         :attr:`sites`, but (with ``secure_sites``) those with an https binding; None when only
         :attr:`sites` can tell (the IIS 6 metabase reads them in one pass)."""
+        return None
+
+    def listed_json(self) -> ListedJson | None:
+        """What ``sites --json`` writes of every site, in file order (see
+        :class:`~metaclone.model.sites.ListedJson`): each site's text is that of
+        ``json.dumps(self.with_settings(site).to_json())``.  Every site and its settings are
+        read before this returns, so that an error in any is raised here.  None when only
+        :attr:`sites` can tell (IIS 6, appcmd XML, HTTP.sys entries attached, two sites with
+        one id)."""
         return None
 
     def site(self, key: SiteKey) -> Site:

@@ -17,9 +17,16 @@ from metaclone.cli.outputs import (
     json_listing_encoded,
     served_by_text,
 )
-from metaclone.document import ConfigDocument
+from metaclone.document import ConfigDocument, SiteKey
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import Application, ListedSite, Site, SiteKind, SiteSettings
+from metaclone.model.sites import (
+    Application,
+    ListedJson,
+    ListedSite,
+    Site,
+    SiteKind,
+    SiteSettings,
+)
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"
@@ -167,8 +174,36 @@ def _encoded_sites(
         yield text
 
 
-def _every_applications_json(doc: ConfigDocument, sites: Sequence[Site]) -> HeldTexts:
-    """The JSON text of the applications of each site of ``sites``, in order: kept until the
+def _list_json(
+    args: argparse.Namespace, console: Console, doc: ConfigDocument, listed: ListedJson
+) -> int:
+    """``sites --json`` from :meth:`ConfigDocument.listed_json`: the applications too are read
+    before anything is printed."""
+    fields: dict[str, object] = {"format": doc.format, "path": args.file}
+    every = _every_applications_json(doc, listed.ids) if args.applications else None
+    texts = _listed_texts(listed.texts, every)
+    console.json("sites", json_listing_encoded(fields, "sites", texts))
+    return EXIT_OK
+
+
+def _listed_texts(
+    listed: Iterator[str | Site], every_applications: HeldTexts | None
+) -> Iterator[str]:
+    """The JSON text of each site of :meth:`ConfigDocument.listed_json`, with (when given)
+    the JSON text of its applications, as :func:`_encoded_sites` writes them."""
+    from metaclone.cli.site_json import SiteJson
+
+    encoder = SiteJson()
+    applications = iter(every_applications) if every_applications is not None else None
+    for item in listed:
+        text = item if isinstance(item, str) else encoder.site(item, item.settings)
+        if applications is not None:
+            text = f'{text[:-1]}, "applications": {next(applications)}}}'
+        yield text
+
+
+def _every_applications_json(doc: ConfigDocument, sites: Sequence[SiteKey]) -> HeldTexts:
+    """The JSON text of the applications of each site ``sites`` name, in order: kept until the
     listing is printed, compressed (see :class:`HeldTexts`), it holds far less memory than
     the values or the texts themselves."""
     import json
@@ -190,6 +225,11 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             if legend is not None:
                 console.out(legend + "\n")
         return EXIT_OK
+    if args.json and not args.names:
+        with paused_garbage_collection():
+            listed_json = doc.listed_json()
+            if listed_json is not None:
+                return _list_json(args, console, doc, listed_json)
     sites = _selected_sites(doc, args.names)
     # The output of a large listing is built from many short-lived values, each burst of
     # which would otherwise start a collection walking every site read.

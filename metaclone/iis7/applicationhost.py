@@ -44,6 +44,7 @@ from metaclone.iis7.index import (
     LocationEntry,
     MetadataKey,
 )
+from metaclone.iis7.listed_json import SiteJsonListing
 from metaclone.iis7.site_parts import SiteParts, read_site_parts
 from metaclone.lossless import Element
 from metaclone.model.sites import (
@@ -53,7 +54,7 @@ from metaclone.model.sites import (
 )
 
 
-class AppHostDocument(SiteCloning):
+class AppHostDocument(SiteCloning, SiteJsonListing):
     """An IIS 7.0-10 or IIS Express applicationHost.config."""
 
     format: ClassVar[str] = APPLICATIONHOST.format

@@ -13,7 +13,7 @@ reader, with the same result.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -78,6 +78,10 @@ _OPENINGS = tuple(f"<{name}" for name in MERGED_ELEMENTS)
 #: What a site that has none of the three elements has of its own.
 NO_SETTINGS: tuple[str | None, ...] = (None,) * len(MERGED_ELEMENTS)
 
+#: How many settings texts :meth:`SettingsMerge.json_text` keeps whole: those many sites share
+#: come first in a large file, and one of its own per site need not all be held.
+_KEPT_JSON = 1024
+
 
 def own_setting_texts(text: str, start: int, end: int) -> tuple[str | None, ...] | None:
     """The attribute text of the own ``<limits>``, ``<logFile>`` and
@@ -127,6 +131,9 @@ class SettingsMerge:
         self._by_values = {}
         self.plain = self.from_values({})
         self._by_text[NO_SETTINGS] = self.plain
+        self._json_by_text: dict[tuple[str | None, ...], str] = {}
+        self._part_json: dict[tuple[str, str], tuple[str, str]] = {}
+        self._json_templates: dict[str, _JsonTemplate] = {}
 
     def from_text(self, texts: tuple[str | None, ...]) -> SiteSettings:
         """The settings of a site whose own elements have the attribute texts ``texts`` (as
@@ -137,6 +144,53 @@ class SettingsMerge:
             parts = [self._part(name, text or "") for name, text in named]
             made = self._by_text[texts] = _settings(parts)
         return made
+
+    def json_text(self, texts: tuple[str | None, ...]) -> str:
+        """``json.dumps(self.from_text(texts).to_json())``, put together from the JSON text of
+        each element's part, itself worked out once per distinct attribute text: in a large
+        file most sites share each part, but many have one of their own (a log directory
+        named after the site), which makes the three together distinct."""
+        made = self._json_by_text.get(texts)
+        if made is None:
+            named = zip(MERGED_ELEMENTS, texts, strict=True)
+            (limits, limits_taken), (log_file, log_taken), (trace, trace_taken) = [
+                self._json_part(name, text or "") for name, text in named
+            ]
+            taken = ", ".join(
+                [labels for labels in (limits_taken, log_taken, trace_taken) if labels]
+            )
+            made = (
+                f'{{"limits": {limits}, "log_file": {log_file}, '
+                f'"trace_failed_requests_logging": {trace}, "inherited": [{taken}]}}'
+            )
+            if len(self._json_by_text) < _KEPT_JSON:
+                self._json_by_text[texts] = made
+        return made
+
+    def read_json(self, texts: tuple[str | None, ...]) -> str | tuple[str | None, ...]:
+        """What :meth:`json_text` of ``texts`` needs, worked out now: its text where it is
+        kept (shared by many sites), else ``texts`` once the JSON text of each of its parts is
+        known, which :meth:`json_text` then only puts together.  A listing holds one or the
+        other for each site until it is printed: ``texts`` is a fraction of the size."""
+        made = self._json_by_text.get(texts)
+        if made is not None:
+            return made
+        if len(self._json_by_text) < _KEPT_JSON:
+            return self.json_text(texts)
+        for name, text in zip(MERGED_ELEMENTS, texts, strict=True):
+            self._json_part(name, text or "")
+        return texts
+
+    def _json_part(self, name: str, attribute_text: str) -> tuple[str, str]:
+        """The JSON text of one element's values, and of its inherited labels (joined)."""
+        key = (name, attribute_text)
+        part = self._part_json.get(key)
+        if part is None:
+            template = self._json_templates.get(name)
+            if template is None:
+                template = self._json_templates[name] = _JsonTemplate.of(self._template(name))
+            part = self._part_json[key] = template.merged(decoded_attributes(attribute_text))
+        return part
 
     def from_values(self, own: Mapping[str, Mapping[str, str]]) -> SiteSettings:
         """The settings of a site whose elements have the decoded attributes ``own``."""
@@ -154,13 +208,17 @@ class SettingsMerge:
             part = self._parts[key] = self._merged(name, decoded_attributes(attribute_text))
         return part
 
-    def _merged(self, element: str, own: Mapping[str, str]) -> _Part:
-        """The element's (attribute, value) pairs and the inherited ones' ``part.attribute``."""
+    def _template(self, element: str) -> _Template:
         template = self._templates.get(element)
         if template is None:
             template = self._templates[element] = _Template.of(
                 element, self._defaults.get(element, {})
             )
+        return template
+
+    def _merged(self, element: str, own: Mapping[str, str]) -> _Part:
+        """The element's (attribute, value) pairs and the inherited ones' ``part.attribute``."""
+        template = self._template(element)
         # A site sets a few attributes: each replaces the value it would otherwise have.
         values = list(template.values)
         extra: list[tuple[str, str]] = []
@@ -207,6 +265,47 @@ class _Template:
             tuple(label for _, label in labels),
             frozenset(name for name, _ in labels),
         )
+
+
+@attrs.frozen
+class _JsonTemplate:
+    """A :class:`_Template` as JSON text: each (attribute, value) pair as ``"name": "value"``
+    and the inherited labels joined, so that a site's own values alone are encoded."""
+
+    template: _Template
+    pairs: tuple[str, ...]
+    taken: str
+    string: Callable[[str], str]
+
+    @classmethod
+    def of(cls, template: _Template) -> _JsonTemplate:
+        # The json module is loaded by the listings that write JSON alone.
+        from json.encoder import encode_basestring_ascii as string  # noqa: PLC0415
+
+        return cls(
+            template,
+            tuple(f"{string(name)}: {string(value)}" for name, value in template.values),
+            ", ".join(map(string, template.inherited)),
+            string,
+        )
+
+    def merged(self, own: Mapping[str, str]) -> tuple[str, str]:
+        """``json.dumps(dict(values))`` and the inherited labels, each encoded and joined, of
+        the part :meth:`SettingsMerge._merged` makes of ``own``."""
+        template, string = self.template, self.string
+        pairs = list(self.pairs)
+        positions = template.positions
+        for name, value in own.items():
+            at = positions.get(name)
+            pair = f"{string(name)}: {string(value)}"
+            if at is None:
+                pairs.append(pair)
+            else:
+                pairs[at] = pair
+        taken = self.taken
+        if not template.inherited_names.isdisjoint(own):
+            taken = ", ".join([string(label) for name, label in template.labels if name not in own])
+        return f"{{{', '.join(pairs)}}}", taken
 
 
 def _settings(parts: list[_Part]) -> SiteSettings:

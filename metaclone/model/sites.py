@@ -6,6 +6,7 @@ import enum
 import functools
 import re
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
 
 import attrs
@@ -334,6 +335,17 @@ class ListedSite(NamedTuple):
     secure: bool
     inherited: tuple[str, ...]
     site: Site | None = None
+
+
+class ListedJson(NamedTuple):
+    """What ``sites --json`` writes of every site of a file, read without building every
+    :class:`Site` (see :meth:`~metaclone.document.ConfigDocument.listed_json`): ``ids``, the
+    id of each site in file order, no two the same; ``texts``, for each site in the same order
+    the JSON text of ``Site.to_json()`` with its settings read, or that Site (settings
+    included) where only the Site tells.  The texts are made as they are iterated."""
+
+    ids: tuple[int, ...]
+    texts: Iterator[str | Site]
 
 
 class Severity(enum.Enum):
