@@ -74,13 +74,15 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         old is not None and new is None for old, new in zip(sections, moved_sections, strict=True)
     ):
         return None
-    text = edit.text
-    source = _Located(text)
+    source = _Located(edit)
 
     def rescan_sites(start: int, end: int) -> list[SiteElement]:
+        # The stretch alone, read as the whole text reads it (the child pattern has no anchor
+        # or look-behind), and the entries moved to the text's offsets.
+        window = edit.excerpt(start, end)
         return [
-            entry_from_span(source, span, attributes_of(span[4]))
-            for span in child_spans(text, _holder(start, end), "site")
+            entry_from_span(source, _moved_span(span, start), attributes_of(span[4]))
+            for span in child_spans(window, _holder(0, end - start), "site")
         ]
 
     try:
@@ -92,12 +94,12 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
     defaults = (index.default_pool, index.default_protocols)
     if any(
         edit.text_before(old_start, old_end).find(_SITES_LEVEL_DEFAULTS) >= 0
-        or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
+        or edit.excerpt(new_start, new_end).find(_SITES_LEVEL_DEFAULTS) >= 0
         for old_start, old_end, new_start, new_end in (
             (r.old_start, r.old_end, r.new_start, r.new_end) for r in stretches
         )
     ):
-        defaults = application_defaults_in(text, sites_element, sites)
+        defaults = application_defaults_in(edit.text, sites_element, sites)
     kept_sites = sites
     rebased = SiteIndex(
         version=edit.version,
@@ -108,8 +110,9 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         default_pool=defaults[0],
         default_protocols=defaults[1],
         configuration=configuration,
-        text=text,
-        carried=_Carried(index, shift, (kept_sites, site_moves), text),
+        text="" if edit.reader is not None else edit.text,
+        reader=edit.reader,
+        carried=_Carried(index, shift, (kept_sites, site_moves), edit),
     )
     return rebased
 
@@ -148,7 +151,8 @@ def release_index(index: SiteIndex) -> None:
     """Let go of the text of ``index``, which an edit replaced: :func:`rebase_index` reads
     the text after the edit, and a lookup the index neither made nor carried is then made
     from that text (see :meth:`_Carried.release`)."""
-    object.__setattr__(index, "text", "")  # a frozen value, known to no one but its slot
+    object.__setattr__(index, "_text", "")  # a frozen value, known to no one but its slot
+    object.__setattr__(index, "reader", None)
     if isinstance(index.carried, _Carried):
         index.carried.release()
 
@@ -162,7 +166,7 @@ class _Carried:
         index: SiteIndex,
         shift: Shift,
         sites: tuple[Sequence[SiteElement], _Moves],
-        text: str,
+        edit: TextEdit | None,
     ) -> None:
         self._old = {name: index.known(name) for name in _LOOKUPS}
         self._configuration = index.configuration
@@ -170,7 +174,8 @@ class _Carried:
         self._shift = shift
         self._sites, moves = sites
         self._made: dict[str, object] = {}
-        self.text = text
+        #: The text after the edit, read by windows around the stretches read again.
+        self._edit = edit
         #: The groups the lookups made here hold, which the index after the next edit moves.
         self.groups: dict[str, _Groups] = {}
         held = index.carried.groups if isinstance(index.carried, _Carried) else {}
@@ -187,7 +192,7 @@ class _Carried:
 
     def release(self) -> None:
         """Let go of the text: lookups not made yet are no longer carried."""
-        self.text = ""
+        self._edit = None
         self._old = dict.fromkeys(self._old)
         self._site_groups = self._location_groups = self._held_locations = None
 
@@ -204,18 +209,23 @@ class _Carried:
             return None
         if name == "table":
             return self._table(old)
-        if name == "locations" and self._configuration is not None:
+        if name == "locations" and self._configuration is not None and self._edit is not None:
             return self._locations(old)
         if name == "locations_by_site":
             return self._locations_by_site(old)
-        if name == "metadata_keys" and self._metadata is not None:
-            text = self.text
+        if name == "metadata_keys" and self._metadata is not None and self._edit is not None:
+            excerpt = self._edit.excerpt
             return tuple(
                 _rebase_children(
                     old,
                     self._metadata,
                     self._shift,
-                    lambda start, end: list(metadata_keys_between(text, _holder(start, end))),
+                    lambda start, end: [
+                        key.moved_by(start)
+                        for key in metadata_keys_between(
+                            excerpt(start, end), _holder(0, end - start)
+                        )
+                    ],
                     MetadataKey.moved_by,
                 )[0]
             )
@@ -261,12 +271,16 @@ class _Carried:
 
     def _locations(self, old: tuple[LocationEntry, ...]) -> tuple[LocationEntry, ...]:
         assert self._configuration is not None
-        text = self.text
+        assert self._edit is not None
+        excerpt = self._edit.excerpt
         moved, _, moves = _rebase_children(
             old,
             self._configuration,
             self._shift,
-            lambda start, end: list(locations_between(text, _holder(start, end))),
+            lambda start, end: [
+                entry.moved_by(start)
+                for entry in locations_between(excerpt(start, end), _holder(0, end - start))
+            ],
             LocationEntry.moved_by,
         )
         if self._held_locations is not None:
@@ -328,8 +342,12 @@ class _Located:
     """What :func:`entry_from_span` needs of a document: its text, and errors, which a
     fresh index words instead (the index is built again)."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, edit: TextEdit) -> None:
+        self._edit = edit
+
+    @property
+    def text(self) -> str:
+        return self._edit.text
 
     def parse_error(self, offset: int, message: str) -> ParseError:
         raise _RebuildError(message)
@@ -337,6 +355,11 @@ class _Located:
 
 class _RebuildError(Exception):
     """A stretch read again holds what a fresh index reports as an error."""
+
+
+def _moved_span(span: tuple[int, int, int, int, str], delta: int) -> tuple[int, int, int, int, str]:
+    start, content_start, content_end, end, attributes = span
+    return start + delta, content_start + delta, content_end + delta, end + delta, attributes
 
 
 def _holder(start: int, end: int) -> Element:
