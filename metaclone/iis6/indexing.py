@@ -12,16 +12,9 @@ from array import array
 from collections.abc import Callable
 
 from metaclone.errors import UnsupportedDocumentError
+from metaclone.iis6.key_paths import PositionMove
 from metaclone.iis6.key_scan import scan_keys
-from metaclone.iis6.keys import (
-    INHERITED_PROPERTIES,
-    SERVICE_BY_FOLDED_NAME,
-    SITE_KEY_TYPES,
-    KeyTable,
-    ServerKeyEntry,
-    ids_in,
-    joined_paths,
-)
+from metaclone.iis6.keys import INHERITED_PROPERTIES, SITE_KEY_TYPES, KeyTable, ServerKeyEntry
 from metaclone.iis6.names import server_comment_keys
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.columns import ColumnBuilder
@@ -93,8 +86,10 @@ def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
     old_starts, old_ends = table.columns
     steps = plan(old_starts, old_ends, shift, table.content)
     parts: list[tuple[int, KeyTable]] = []
+    move = PositionMove()
     for step in steps:
         if isinstance(step, Kept):
+            move.keep(step.first, step.last, len(locations))
             # Runs the edit left alone are copied and moved by a delta recorded once.
             starts.keep(old_starts, step.first, step.last, step.delta)
             ends.keep(old_ends, step.first, step.last, step.delta)
@@ -121,7 +116,7 @@ def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
         content_end + shift.before(content_end),
     )
     _carry_sites(table, rebased, steps, parts)
-    _carry_id_counts(table, rebased, steps, parts)
+    _carry_paths(table, rebased, steps, parts, move)
     _carry_names(table, rebased, edit, steps)
     return rebased
 
@@ -179,36 +174,24 @@ def _carry_sites(
         _ = rebased.site_entries_by_id
 
 
-def _carry_id_counts(
+def _carry_paths(
     table: KeyTable,
     rebased: KeyTable,
     steps: list[Kept | Reread],
     parts: list[tuple[int, KeyTable]],
+    move: PositionMove,
 ) -> None:
-    """The ids ``table`` counted, less those of the keys gone, plus those of the keys read."""
-    if not table.id_counts:
-        return
-    removed: list[str] = []
+    """The lookups by path of ``table`` (its groups by site, the ids it counted) moved into
+    ``rebased`` and changed by the keys the edit removed and read."""
+    gone: list[str] = []
     done = 0
     for step in steps:
         if isinstance(step, Kept):
-            removed.extend(table.locations[done : step.first])
+            gone.extend(table.locations[done : step.first])
             done = step.last
-    removed.extend(table.locations[done:])
-    added = joined_paths(loc for _, part in parts for loc in part.locations)
-    gone = joined_paths(removed)
-    # The counts move to the new table and are changed where the edit changed them (the old
-    # table counts again if it is ever asked): copying them would read every id.
-    moved = table.__dict__.pop("id_counts")
-    for name, counts in moved.items():
-        service = SERVICE_BY_FOLDED_NAME[name.lower()]
-        less = ids_in(gone, service)
-        counts.subtract(less)
-        counts.update(ids_in(added, service))
-        for ident in less:
-            if counts[ident] <= 0:
-                del counts[ident]
-    rebased.__dict__["id_counts"] = moved
+    gone.extend(table.locations[done:])
+    added = [(offset + i, path) for offset, part in parts for i, path in enumerate(part.locations)]
+    rebased.paths.take_over(table.paths, move, gone, added)
 
 
 def find_mbproperty(xml: XmlDocument) -> Element:

@@ -20,12 +20,13 @@ import functools
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple, Protocol
 
 import attrs
 
 from metaclone.iis6.key_groups import grouped_under, lines_at
+from metaclone.iis6.key_paths import SEARCHES_BEFORE_GROUPING, PathIndex, joined_paths, positions_at
 from metaclone.iis6.key_text import KeyText
 from metaclone.iis6.names import NameCounts, server_comment_keys
 from metaclone.lossless import Attribute, Element, Tag, TagKind
@@ -140,31 +141,6 @@ class ValueReader(Protocol):
     def values_of(self, positions: Sequence[int]) -> dict[int, dict[str, str]]: ...
 
 
-#: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
-
-
-def ids_in(joined: str, service: Service) -> Counter[int]:
-    """How many of the folded paths in ``joined`` (between NULs) use each id of ``service``."""
-    # The paths are folded already: the pattern's own lower case matches them.
-    pattern = re.compile(f"\0{site_path_pattern((service.kind,))}(?=[\0/])")
-    return Counter(int(digits) for _, digits in pattern.findall(joined))
-
-
-def joined_paths(locations: Iterable[str]) -> str:
-    return ("\0" + "\0".join(locations) + "\0").lower()
-
-
-#: Lookups (of keys below a path, of sites by id) that each search every path; later ones use
-#: groups by site.
-_SEARCHES_BEFORE_GROUPING = 8
-
-
-def _site_prefix(folded: str) -> str | None:
-    """``/lm/<service>/<id>``, the first three segments of a folded path (None: fewer)."""
-    parts = folded.split("/", 4)
-    return "/".join(parts[:4]) if len(parts) >= 4 and parts[0] == "" else None
-
-
 def _whole(column: array[int] | OffsetColumn) -> array[int]:
     return column.whole() if isinstance(column, OffsetColumn) else column
 
@@ -194,12 +170,12 @@ class KeyTable(KeyText):
         self._starts = starts
         self._ends = ends
         self.locations = locations
+        #: The lookups by path (brought through edits with the table).
+        self.paths = PathIndex(locations)
         self._site_positions = site_positions
         self._types = types
         self._keys: dict[int, MetabaseKey] = {}
-        self._searches_under = 0
         self._lookups: Counter[str] = Counter()
-        self._searches_by_id = 0
         self._under_every: dict[str, dict[str, list[int]]] = {}
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
@@ -212,8 +188,7 @@ class KeyTable(KeyText):
         to be brought through an edit, which needs neither): while the text after the edit is
         made, they would be held beside both texts."""
         self._let_go_of_text()
-        for cached in ("_joined", "folded", "_positions_by_site"):
-            self.__dict__.pop(cached, None)
+        self.paths.release()
         self._under_every = {}
 
     @property
@@ -244,9 +219,10 @@ class KeyTable(KeyText):
     def start(self, position: int) -> int:
         return self._starts[position]
 
-    @functools.cached_property
+    @property
     def folded(self) -> list[str]:
-        return self._joined[1:-1].split("\0") if self.locations else []
+        """Every path in lower case, as IIS compares them."""
+        return self.paths.folded()
 
     def key(self, position: int) -> MetabaseKey:
         """The key at ``position``."""
@@ -277,7 +253,7 @@ class KeyTable(KeyText):
         """Count a lookup of ``kind`` (the applications of a site, say); whether there were
         enough of them that reading the whole table at once pays."""
         self._lookups[kind] += 1
-        return self._lookups[kind] > _SEARCHES_BEFORE_GROUPING
+        return self._lookups[kind] > SEARCHES_BEFORE_GROUPING
 
     def position_at(self, offset: int) -> int:
         """The position of the last key that starts at or before ``offset`` (-1: none)."""
@@ -285,30 +261,15 @@ class KeyTable(KeyText):
 
     def first(self, location: str) -> int | None:
         """The position of the first key whose path is ``location`` (any case)."""
-        found = next(self._matches(location), None)
-        return None if found is None else _positions(self._joined, (found.start() + 1,))[0]
+        return self.paths.first(location)
 
     def count(self, location: str) -> int:
         """How many keys have the path ``location`` (any case)."""
-        return sum(1 for _ in self._matches(location))
+        return self.paths.count(location)
 
     def positions_under(self, location: str) -> list[int]:
         """Positions of the keys at or below ``location`` (segment-exact, any case)."""
-        wanted = location.lower().rstrip("/")
-        site = _site_prefix(wanted)
-        self._searches_under += 1
-        if site is not None and self._searches_under > _SEARCHES_BEFORE_GROUPING:
-            # Many lookups (the applications of every site, say): by the keys of one site.
-            folded = self.folded
-            below = wanted + "/"
-            return [
-                position
-                for position in self._positions_by_site.get(site, ())
-                if folded[position] == wanted or folded[position].startswith(below)
-            ]
-        pattern = re.compile("\0" + re.escape(wanted) + "(?=[\0/])")
-        joined = self._joined
-        return _positions(joined, (match.start() + 1 for match in pattern.finditer(joined)))
+        return self.paths.positions_under(location)
 
     def positions_under_every(self, segment: str) -> dict[str, list[int]]:
         """:meth:`positions_under` of ``<path>/<segment>`` for every path of three segments
@@ -317,32 +278,18 @@ class KeyTable(KeyText):
         found = self._under_every.get(segment)
         if found is None:
             # Joined once more when no lookup kept them: a reader of every site needs no more.
-            joined = self.__dict__.get("_joined") or joined_paths(self.locations)
+            joined = self.paths.joined
             found = self._under_every[segment] = grouped_under(joined, segment)
         return found
 
-    @functools.cached_property
-    def _positions_by_site(self) -> dict[str, tuple[int, ...]]:
-        """Positions of the keys by the site path their folded path starts with."""
-        sites = map(_site_prefix, self.folded)
-        return grouped((site, position) for position, site in enumerate(sites) if site is not None)
-
-    def used_ids(self, service: Service) -> set[int]:
+    def used_ids(self, service: Service) -> Collection[int]:
         """Every id used by a key at or below ``/LM/<service>/<id>``."""
-        counts = self.id_counts.get(service.name)
-        if counts is None:
-            counts = self.id_counts[service.name] = ids_in(self._joined, service)
-        return set(counts)
+        return self.paths.used_ids(service.name)
 
     @functools.cached_property
     def names(self) -> NameCounts:
         """The ServerComment names of the keys (an edit brings them through)."""
         return NameCounts(server_comment_keys(self.text, *(self.content or (0, len(self.text)))))
-
-    @functools.cached_property
-    def id_counts(self) -> dict[str, Counter[int]]:
-        """How many keys use each id, by service name (filled in by :meth:`used_ids`)."""
-        return {}
 
     @functools.cached_property
     def site_entries(self) -> tuple[ServerKeyEntry, ...]:
@@ -367,16 +314,20 @@ class KeyTable(KeyText):
     def site_entries_with_id(self, site_id: int) -> tuple[ServerKeyEntry, ...]:
         """``site_entries_by_id.get(site_id, ())``; until every site is listed, found by one
         search of the paths, so that selecting a site reads no other.  Many lookups (the
-        applications of every site, say) list the sites once instead of searching each time."""
-        self._searches_by_id += 1
-        if "site_entries" in self.__dict__ or self._searches_by_id > _SEARCHES_BEFORE_GROUPING:
+        applications of every site, say) read the groups of the paths by site instead."""
+        if "site_entries" in self.__dict__:
             return self.site_entries_by_id.get(site_id, ())
+        grouped = self.paths.site_path_positions(site_id)
+        if grouped is not None:
+            # The fast pass lists the keys of a site's type among site_positions only.
+            servers = self._site_positions
+            return tuple(filter(None, (self._site_entry(p) for p in grouped if _holds(servers, p))))
         pattern = re.compile(rf"\0/lm/(?:w3svc|msftpsvc)/0*{site_id}(?=\0)")
         # Among the paths of the keys that may be server keys only (a tenth of the paths),
         # joined for this search and let go of after it.
         servers = self._site_positions
         paths = joined_paths(map(self.locations.__getitem__, servers))
-        found = _positions(paths, (match.start() + 1 for match in pattern.finditer(paths)))
+        found = positions_at(paths, (match.start() + 1 for match in pattern.finditer(paths)))
         return tuple(filter(None, (self._site_entry(servers[at]) for at in found)))
 
     def site_entry_at(self, service: Service, site_id: int, line: int) -> ServerKeyEntry | None:
@@ -399,24 +350,7 @@ class KeyTable(KeyText):
         """:attr:`site_entries` by id (web and FTP sites may share one)."""
         return grouped((entry.id, entry) for entry in self.site_entries)
 
-    @functools.cached_property
-    def _joined(self) -> str:
-        """The folded paths between NULs (which no XML text holds), for searches in C."""
-        return joined_paths(self.locations)
 
-    def _matches(self, location: str) -> Iterator[re.Match[str]]:
-        """The places in :attr:`_joined` of the paths equal to ``location`` (any case)."""
-        if "\0" in location:
-            return iter(())
-        return re.finditer("\0" + re.escape(location.lower()) + "(?=\0)", self._joined)
-
-
-def _positions(joined: str, offsets: Iterable[int]) -> list[int]:
-    """The positions of the paths starting at ``offsets`` (ascending) in ``joined``."""
-    positions: list[int] = []
-    position, counted = -1, 0
-    for offset in offsets:
-        position += joined.count("\0", counted, offset)
-        counted = offset
-        positions.append(position)
-    return positions
+def _holds(ascending: Sequence[int], value: int) -> bool:
+    at = bisect.bisect_left(ascending, value)
+    return at < len(ascending) and ascending[at] == value

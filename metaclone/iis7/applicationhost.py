@@ -149,12 +149,12 @@ class AppHostDocument(SiteCloning):
     @property
     def location_blocks(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
-        return self._index().locations
+        return tuple(self._index().locations)
 
     @property
     def metadata_keys(self) -> tuple[MetadataKey, ...]:
         """The ``<customMetadata><key>`` elements, in file order."""
-        return self._index().metadata_keys
+        return tuple(self._index().metadata_keys)
 
     @property
     def application_pool_elements(self) -> tuple[Element, ...]:
@@ -211,7 +211,7 @@ class AppHostDocument(SiteCloning):
     @property
     def locations(self) -> tuple[LocationEntry, ...]:
         """The ``<location>`` blocks directly under ``<configuration>``, in file order."""
-        return self._index().locations
+        return tuple(self._index().locations)
 
     def binding_findings(self, site: SiteKey) -> list[Finding]:
         """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from metaclone.document import SiteKey
 from metaclone.errors import (
@@ -22,7 +22,6 @@ from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
 )
-from metaclone.iis7.site_columns import SiteColumns
 from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.shift import moved_tag
@@ -82,30 +81,30 @@ class SiteCloning(SiteCertificates):
         return None
 
     def _choose_id(self, new_id: int | None, index: SiteIndex) -> int:
-        sites = index.sites
-        # An index brought through an edit holds its sites' ids as a column: read as it is,
-        # without making an entry for every site.
-        used = set(sites.ids if isinstance(sites, SiteColumns) else [e.id for e in sites])
+        used = _UsedIds(index)
         return choose_site_id(
             new_id,
-            used | index.metadata_ids,
+            used,
             self.site_rules,
             path=self.path,
-            taken=lambda wanted: self._id_owner(wanted, used, index),
+            taken=lambda wanted: self._id_owner(wanted, index),
+            highest=index.highest_id,
         )
 
-    def _id_owner(self, site_id: int, used: set[int], index: SiteIndex) -> MetacloneError | None:
+    def _id_owner(self, site_id: int, index: SiteIndex) -> MetacloneError | None:
         """The error naming what uses ``site_id`` already: a site, or customMetadata a deleted
         site left behind (KB 3202096)."""
-        if site_id in used:
-            entry = [e for e in index.sites if e.id == site_id][-1]
+        sites = index.sites_by_id.get(site_id)
+        if sites:
+            entry = sites[-1]
             return self.xml.located(
                 SiteIdInUseError,
                 entry.element.start,
                 f"site id {site_id} is already used by site {entry.name!r}",
             )
-        if site_id in index.metadata_ids:
-            key = index.keys_of(site_id)[0]
+        keys = index.keys_of(site_id)
+        if keys:
+            key = keys[0]
             return self.xml.located(
                 SiteIdInUseError,
                 key.element.start,
@@ -461,3 +460,20 @@ def pool_name(pool: str, old_site: str, new_site: str, *, single: bool) -> str:
     if position >= 0:
         return pool[:position] + new_site + pool[position + len(old_site) :]
     return new_site if single else f"{new_site} {pool}"
+
+
+class _UsedIds(Collection[int]):
+    """The ids sites and customMetadata keys use, as the index groups them: asked whether
+    an id is used without a set of every id being made."""
+
+    def __init__(self, index: SiteIndex) -> None:
+        self._index = index
+
+    def __contains__(self, site_id: object) -> bool:
+        return site_id in self._index.sites_by_id or site_id in self._index.metadata_ids
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._index.sites_by_id.keys() | self._index.metadata_ids)
+
+    def __len__(self) -> int:
+        return len(self._index.sites_by_id.keys() | self._index.metadata_ids)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any, Protocol, TypeVar, cast
 
 import attrs
@@ -38,8 +39,8 @@ from metaclone.iis7.references import (
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.shift import TextReader
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.model.build import grouped
-from metaclone.model.lookup import SiteTable
+from metaclone.model.build import PositionGroups, grouped
+from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
 from metaclone.model.sites import SiteKind
 
@@ -189,16 +190,25 @@ class SiteIndex:
     #: (:mod:`metaclone.iis7.rebase`), by name; None for one it cannot give.
     carried: Callable[[str], Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @_or_carried
+    @functools.cached_property
     def table(self) -> SiteTable[SiteElement]:
         """The sites by id and by name, grouped as every lookup groups them."""
         return SiteTable(
             self.sites,
             entry_identity,
             separate_ftp_ids=False,
-            id_of=operator.attrgetter("id"),
-            name_of=operator.attrgetter("name"),
+            groups=Groups(lambda: self._id_groups, lambda: self._name_groups),
         )
+
+    @_or_carried
+    def _id_groups(self) -> PositionGroups[int, SiteElement]:
+        ids = map(operator.attrgetter("id"), self.sites)
+        return PositionGroups(grouped(zip(ids, itertools.count())), self.sites)
+
+    @_or_carried
+    def _name_groups(self) -> PositionGroups[str, SiteElement]:
+        keys = map(name_key, map(operator.attrgetter("name"), self.sites))
+        return PositionGroups(grouped(zip(keys, itertools.count())), self.sites)
 
     @property
     def sites_by_id(self) -> Mapping[int, tuple[SiteElement, ...]]:
@@ -211,14 +221,14 @@ class SiteIndex:
         return self.table.by_name
 
     @_or_carried
-    def locations(self) -> tuple[LocationEntry, ...]:
+    def locations(self) -> Sequence[LocationEntry]:
         """The ``<location>`` blocks directly under ``<configuration>``."""
         if self.configuration is None:
             return ()
         return locations_between(self.text, self.configuration)
 
     @_or_carried
-    def metadata_keys(self) -> tuple[MetadataKey, ...]:
+    def metadata_keys(self) -> Sequence[MetadataKey]:
         """The ``<key>`` elements of ``<customMetadata>``."""
         if self.metadata_element is None:
             return ()
@@ -235,22 +245,50 @@ class SiteIndex:
         return self._locations_by_site.get(name_key(site_name), ())
 
     @_or_carried
-    def _locations_by_site(self) -> Mapping[str, tuple[LocationEntry, ...]]:
-        return grouped(
-            (name_key(loc.site_name), loc) for loc in self.locations if loc.site_name is not None
+    def _locations_by_site(self) -> PositionGroups[str, LocationEntry]:
+        locations = self.locations
+        return PositionGroups(
+            grouped(
+                (name_key(site_name), position)
+                for position, site_name in enumerate(map(_SITE_NAME, locations))
+                if site_name is not None
+            ),
+            locations,
         )
+
+    @_or_carried
+    def _key_groups(self) -> PositionGroups[int, MetadataKey]:
+        """The customMetadata keys of each site id (keys of no site left out)."""
+        keys = self.metadata_keys
+        return PositionGroups(
+            grouped(
+                (site_id, position)
+                for position, site_id in enumerate(map(_SITE_ID, keys))
+                if site_id is not None
+            ),
+            keys,
+        )
+
+    @_or_carried
+    def highest_id(self) -> int:
+        """The highest id a site or a customMetadata key uses (0 when none does)."""
+        return max(itertools.chain(self._id_groups.keys(), self._key_groups.keys()), default=0)
 
     def orphan_locations(self) -> list[LocationEntry]:
         """Location blocks whose first path segment names no site, in file order."""
-        sites = self.sites_by_name
         by_site = self._locations_by_site
-        found = [loc for key in by_site.keys() - sites.keys() for loc in by_site[key]]
+        found = [loc for key in self._orphan_keys for loc in by_site[key]]
         return sorted(found, key=lambda loc: loc.element.start)
+
+    @_or_carried
+    def _orphan_keys(self) -> frozenset[str]:
+        """The sites (name keys) location blocks configure and no site has."""
+        return frozenset(self._locations_by_site.keys() - self._name_groups.keys())
 
     def known(self, name: str) -> Any:
         """The lookup ``name`` if it was computed or can be carried, without reading the text:
         what the index of the text after an edit starts from."""
-        slot = "_locations_by_site" if name == "locations_by_site" else name
+        slot = f"_{name}" if f"_{name}" in SiteIndex.__dict__ else name
         try:
             return SiteIndex.__dict__[slot].__get__(self)
         except AttributeError:
@@ -260,11 +298,18 @@ class SiteIndex:
 
     def keys_of(self, site_id: int) -> tuple[MetadataKey, ...]:
         """customMetadata keys ``LM/W3SVC/<site_id>`` and below."""
-        return tuple(k for k in self.metadata_keys if k.site_id == site_id)
+        return self._key_groups.get(site_id, ())
 
-    @functools.cached_property
-    def metadata_ids(self) -> frozenset[int]:
-        return frozenset(k.site_id for k in self.metadata_keys if k.site_id is not None)
+    @property
+    def metadata_ids(self) -> Set[int]:
+        """The site ids customMetadata keys name."""
+        return self._key_groups.keys()
+
+
+_SITE_NAME = operator.attrgetter("site_name")
+
+
+_SITE_ID = operator.attrgetter("site_id")
 
 
 def site_entry(

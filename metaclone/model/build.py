@@ -6,7 +6,7 @@ import bisect
 import contextlib
 import gc
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -132,6 +132,11 @@ def grouped(pairs: Iterable[tuple[_Key, _Value]]) -> dict[_Key, tuple[_Value, ..
 MAX_RUNS = 256
 
 
+#: More groups changed than this and :class:`PositionGroups` merges its changes into one
+#: dictionary again (each edit copies the changes, never the groups it left alone).
+MAX_CHANGES = 1024
+
+
 class PositionGroups(Mapping[_Key, tuple[_Value, ...]]):
     """:func:`grouped` of ``entries``, each group held as numbers that ``runs`` turn into the
     positions of its entries.
@@ -140,18 +145,23 @@ class PositionGroups(Mapping[_Key, tuple[_Value, ...]]):
     entry by the same amount: :meth:`moved` changes only the groups of the entries removed or
     added and records the move as a few runs, instead of grouping every entry again.  Each
     entry keeps the number it was given; ``runs`` holds ascending (first, last, position):
-    numbers ``first..last`` stand for the positions from ``position`` on.
+    numbers ``first..last`` stand for the positions from ``position`` on.  The groups an edit
+    changed are held apart from those it left alone (``changes``, where an empty group is one
+    removed), which the groups before the edit share.
     """
 
-    __slots__ = ("_entries", "_firsts", "_numbers", "_runs")
+    __slots__ = ("_changes", "_entries", "_firsts", "_merged", "_numbers", "_runs")
 
     def __init__(
         self,
         numbers: dict[_Key, tuple[int, ...]],
         entries: Sequence[_Value],
         runs: list[tuple[int, int, int]] | None = None,
+        changes: dict[_Key, tuple[int, ...]] | None = None,
     ) -> None:
         self._numbers = numbers
+        self._changes = changes or {}
+        self._merged: dict[_Key, tuple[int, ...]] | None = None if self._changes else numbers
         self._entries = entries
         self._runs = [(0, len(entries), 0)] if runs is None else runs
         self._firsts = [first for first, _, _ in self._runs]
@@ -160,26 +170,46 @@ class PositionGroups(Mapping[_Key, tuple[_Value, ...]]):
         first, _, position = self._runs[bisect.bisect_right(self._firsts, number) - 1]
         return position + number - first
 
+    def _numbers_of(self, key: Any) -> tuple[int, ...]:
+        """The numbers of ``key``'s entries (none for a key of no group)."""
+        changes = self._changes
+        if key in changes:
+            return changes[key]
+        return self._numbers.get(key, ())
+
+    def _groups(self) -> dict[_Key, tuple[int, ...]]:
+        """Every group's numbers, in one dictionary (made once, for readers of every key)."""
+        if self._merged is None:
+            merged = {**self._numbers, **self._changes}
+            for key, numbers in self._changes.items():
+                if not numbers:
+                    del merged[key]
+            self._merged = merged
+        return self._merged
+
     def positions(self, key: _Key) -> list[int]:
         """The positions of the entries of ``key``, in order."""
-        return sorted(map(self._position, self._numbers[key]))
+        numbers = self._numbers_of(key)
+        if not numbers:
+            raise KeyError(key)
+        return sorted(map(self._position, numbers))
 
     def __getitem__(self, key: _Key) -> tuple[_Value, ...]:
         return tuple(map(self._entries.__getitem__, self.positions(key)))
 
     def __contains__(self, key: object) -> bool:
-        return key in self._numbers
+        return bool(self._numbers_of(key))
 
     def __iter__(self) -> Iterator[_Key]:
-        return iter(self._numbers)
+        return iter(self._groups())
 
     def __len__(self) -> int:
-        return len(self._numbers)
+        return len(self._groups())
 
     def keys(self) -> KeysView[_Key]:
         """The keys, as the dictionary holding the groups gives them (set operations on them
         run in C)."""
-        return self._numbers.keys()
+        return self._groups().keys()
 
     def moved(
         self,
@@ -192,22 +222,29 @@ class PositionGroups(Mapping[_Key, tuple[_Value, ...]]):
         for each of ``kept`` (first, last, new first), now from ``new first`` on, but for those
         ``removed`` (key, old position), which ``entries`` no longer holds, and with those
         ``added`` (key, new position)."""
-        numbers = dict(self._numbers)
+        changes = dict(self._changes)
+        gone: dict[_Key, set[int]] = {}
         for key, position in removed:
-            left = tuple(n for n in numbers[key] if self._position(n) != position)
-            if left:
-                numbers[key] = left
-            else:
-                del numbers[key]
+            gone.setdefault(key, set()).add(position)
+        for key, positions in gone.items():
+            # A pass over each group touched, however many of its entries went.
+            left = [n for n in self._numbers_of(key) if self._position(n) not in positions]
+            changes[key] = tuple(left)
         runs = _composed(self._runs, kept)
         fresh = max((last for _, last, _ in self._runs), default=0)
+        new: dict[_Key, list[int]] = {}
         for key, position in added:
             runs.append((fresh, fresh + 1, position))
-            numbers[key] = (*numbers.get(key, ()), fresh)
+            new.setdefault(key, []).append(fresh)
             fresh += 1
-        moved = PositionGroups(numbers, entries, runs)
+        for key, numbers in new.items():
+            changes[key] = (*changes.get(key, self._numbers.get(key, ())), *numbers)
+        base = self._numbers
+        if len(changes) > MAX_CHANGES:
+            base, changes = PositionGroups(base, entries, runs, changes)._groups(), {}
+        moved = PositionGroups(base, entries, runs, changes)
         if len(runs) > MAX_RUNS:
-            return PositionGroups({key: tuple(moved.positions(key)) for key in numbers}, entries)
+            return PositionGroups({key: tuple(moved.positions(key)) for key in moved}, entries)
         return moved
 
 

@@ -51,11 +51,14 @@ def choose_site_id(
     *,
     path: str,
     taken: Callable[[int], MetacloneError | None],
+    highest: int | None = None,
 ) -> int:
     """The id of a new site: ``requested`` once checked, else one past the highest ``used``.
 
     ``taken(id)`` is the format's own check of a requested id: the error naming what already
     uses it (a site, a key, customMetadata of a deleted site), or None when it is free.
+    ``highest`` is the highest of ``used`` where the format keeps it (else ``used`` is gone
+    through).
     """
     if requested is not None:
         require_site_id(requested, rules.max_site_id, path=path)
@@ -63,7 +66,8 @@ def choose_site_id(
         if problem is not None:
             raise problem
         return requested
-    highest = max(used, default=0)
+    if highest is None:
+        highest = max(used, default=0)
     if highest < rules.max_site_id:
         return highest + 1
     if not rules.wrap_ids_when_full:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import metaclone
 from metaclone.errors import MetacloneError, SiteNameError
+from metaclone.iis6.key_paths import PathIndex
 from metaclone.iis6.keys import FTP, WEB, ServerKeyEntry
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.lossless import gate
@@ -54,6 +55,14 @@ def _assert_same_as_fresh(doc: MetabaseDocument, offsets: list[int]) -> None:
         assert _plain(kept.site_entries_with_id(site_id)) == listed
     for service in (FTP, WEB):
         assert kept.used_ids(service) == built.used_ids(service)
+    # The lookups by path (from the groups by site a clone makes and the edits carry) are
+    # those one search of the fresh paths answers.
+    for location in {*built.locations, *(f"/LM/W3SVC/{site.id}" for site in fresh.sites)}:
+        for asked in (location, location.upper()):
+            assert kept.count(asked) == PathIndex(list(built.locations)).count(asked)
+            assert kept.first(asked) == PathIndex(list(built.locations)).first(asked)
+            searched = PathIndex(list(built.locations)).positions_under(asked)
+            assert kept.positions_under(asked) == searched
     # The ServerComment names (carried when a clone or rename counted them before the edit).
     assert kept.names == built.names
     assert doc.keys == fresh.keys

@@ -25,7 +25,17 @@ from tests.conftest import FIXTURES
 from tests.iis7.test_apphost_properties import documents
 from tests.lossless.test_pieces import assert_pieces_are_the_text, read_in_pieces
 
-OPERATIONS = ("clone", "clone-pools", "rename", "delete", "stop", "start", "certificate")
+OPERATIONS = (
+    "clone",
+    "clone-pools",
+    "clone-id",
+    "rename",
+    "delete",
+    "stop",
+    "start",
+    "certificate",
+    "bindings",
+)
 
 
 def _index_of(doc: AppHostDocument, *, lookups: bool) -> SiteIndex:
@@ -33,7 +43,7 @@ def _index_of(doc: AppHostDocument, *, lookups: bool) -> SiteIndex:
     if lookups:
         # Computed on request: computed before the edit here, so that they are carried.
         _ = (index.locations, index.metadata_keys, index.sites_by_id, index.sites_by_name)
-        _ = index.orphan_locations()
+        _ = (index.orphan_locations(), index.highest_id, index.metadata_ids)
     return index
 
 
@@ -56,6 +66,8 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
     assert kept.sites_by_id == built.sites_by_id
     assert kept.sites_by_name == built.sites_by_name
     assert kept.orphan_locations() == built.orphan_locations()
+    _assert_same_references(kept, built)
+    assert doc.new_site_identity("A new name", None) == fresh.new_site_identity("A new name", None)
     assert doc.sites == fresh.sites
     assert doc.location_blocks == fresh.location_blocks
     for site in fresh.sites:
@@ -64,6 +76,33 @@ def _assert_same_as_fresh(doc: AppHostDocument, offsets: list[int]) -> None:
     for offset in offsets:
         position = min(offset, len(text))
         assert doc.xml.line_and_column(position) == gate.line_and_column(text, position)
+
+
+def _with_orphans(text: str, count: int) -> str:
+    """``text`` with ``count`` location blocks of a site no site has: a clone or rename to
+    its name is refused, and the blocks are reported after each clone."""
+    blocks = "".join(
+        f'    <location path="{path}"><system.webServer /></location>\n'
+        for path in ["Gone/app", "gone"][:count]
+    )
+    return text.replace("</configuration>", blocks + "</configuration>")
+
+
+def _assert_same_references(kept: SiteIndex, built: SiteIndex) -> None:
+    """The lookups of the references, the groupings and the highest id in use agree."""
+    assert kept.highest_id == built.highest_id
+    assert kept.metadata_ids == built.metadata_ids
+    assert dict(kept._key_groups) == dict(built._key_groups)
+    assert dict(kept._locations_by_site) == dict(built._locations_by_site)
+    for site in built.sites:
+        assert kept.keys_of(site.id) == built.keys_of(site.id)
+        assert kept.locations_of(site.name) == built.locations_of(site.name)
+    for loc in built.locations:
+        if loc.site_name is not None:
+            assert kept.locations_of(loc.site_name) == built.locations_of(loc.site_name)
+    for key in built.metadata_keys:
+        if key.site_id is not None:
+            assert kept.keys_of(key.site_id) == built.keys_of(key.site_id)
 
 
 def _edit(
@@ -85,8 +124,16 @@ def _edit(
         return doc.clone_site(site.id, new_name=f"Copy {step}", auto_start=data.draw(st.booleans()))
     if operation == "clone-pools":
         return doc.clone_site(site.id, new_name=f"Pooled {step}", clone_app_pools=True)
+    if operation == "clone-id":
+        # An id chosen among those in use and just past them: refused or taken as asked.
+        wanted = data.draw(st.integers(1, doc._index().highest_id + 2))
+        return doc.clone_site(site.id, wanted, new_name=f"Numbered {step}")
+    if operation == "bindings":
+        port = data.draw(st.integers(1, 3))
+        doc.set_bindings(site.id, [f"http/*:{8000 + port}:b{step}.example"])
+        return None  # its site is read from the whole new text
     if operation == "rename":
-        name = data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}"]))
+        name = data.draw(st.sampled_from(["Shop", "Renamed", f"R {step}", "GONE"]))
         renamed = doc.rename_site(site.id, name)
         return renamed if name != site.name else None  # None: nothing was written
     if operation in ("stop", "start"):
@@ -115,7 +162,7 @@ def _assert_read_from_its_own_text(doc: AppHostDocument, returned: Site) -> None
 def test_an_index_kept_through_edits_equals_a_fresh_one(
     generated: tuple[str, list[tuple[int, str]]], data: st.DataObject
 ) -> None:
-    text, _ = generated
+    text = _with_orphans(generated[0], data.draw(st.integers(0, 2)))
     doc = metaclone.loads(text.encode(), "gen.config")
     assert isinstance(doc, AppHostDocument)
     offsets = data.draw(st.lists(st.integers(0, len(text) * 2), max_size=6))
@@ -182,7 +229,7 @@ def test_an_index_kept_through_edits_read_only_at_the_end_equals_a_fresh_one(
 ) -> None:
     """Successive edits with nothing read between them but what each edit reads: the groups
     and entries each edit moves are moved again by the next."""
-    text, _ = generated
+    text = _with_orphans(generated[0], data.draw(st.integers(0, 2)))
     doc = metaclone.loads(text.encode(), "gen.config")
     assert isinstance(doc, AppHostDocument)
     _index_of(doc, lookups=data.draw(st.booleans()))
@@ -194,3 +241,41 @@ def test_an_index_kept_through_edits_read_only_at_the_end_equals_a_fresh_one(
         except MetacloneError:
             continue  # refused: the document is as it was
     _assert_same_as_fresh(doc, [0, len(text) // 2])
+
+
+def _numbered(ids: Sequence[int], stale: Sequence[int]) -> bytes:
+    """A file with a site of each of ``ids`` (a key and a location block each) and keys of
+    the deleted sites ``stale``."""
+    keys = "".join(f'<key path="LM/W3SVC/{i}"></key>\n' for i in [*ids, *stale])
+    sites = "".join(
+        f'<site name="S{i}" id="{i}"><bindings><binding protocol="http" '
+        f'bindingInformation="*:80:s{i}" /></bindings></site>\n'
+        for i in ids
+    )
+    locations = "".join(f'<location path="S{i}/app"></location>\n' for i in ids)
+    return (
+        "<configuration>\n<system.applicationHost>\n"
+        f"<customMetadata>\n{keys}</customMetadata>\n<sites>\n{sites}</sites>\n"
+        f"</system.applicationHost>\n{locations}</configuration>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(("stale", "highest"), [((), 2), ((9,), 9), ((7, 5), 7)], ids=str)
+def test_the_highest_id_follows_deleting_its_last_user(
+    stale: tuple[int, ...], highest: int
+) -> None:
+    """Deleting the site of the highest id lowers it to the next id in use (a key a deleted
+    site left behind counts); a clone after it takes the one past it."""
+    doc = metaclone.loads(_numbered([1, 2, 3], stale), "ids.config")
+    assert isinstance(doc, AppHostDocument)
+    assert doc._index().highest_id == max((3, *stale))
+    doc.delete_site(3)
+    assert doc._index().highest_id == highest
+    copy = doc.clone_site(1, new_name="Next")
+    assert copy.id == highest + 1
+    assert doc._index().highest_id == highest + 1
+    doc.delete_site(copy.id)
+    fresh = metaclone.loads(doc.to_bytes(), "ids.config")
+    assert isinstance(fresh, AppHostDocument)
+    assert doc._index().highest_id == fresh._index().highest_id == highest
+    assert doc.new_site_identity("Later", None) == fresh.new_site_identity("Later", None)

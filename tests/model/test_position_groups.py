@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from metaclone.model import build
 from metaclone.model.build import MAX_RUNS, PositionGroups, grouped
 
 KEYS = st.sampled_from("abcde")
@@ -48,6 +51,38 @@ def test_groups_moved_through_edits_equal_fresh_groups(
         assert set(groups.keys()) == set(_fresh(entries))
         for key in "abcdef":
             assert (key in groups) == (key in _fresh(entries))
+
+
+@given(
+    st.integers(0, 3),
+    st.lists(st.sampled_from("abcdefghij"), max_size=12),
+    st.lists(
+        st.tuples(st.integers(0, 20), st.integers(0, 4), st.lists(st.sampled_from("abcdefghijk"))),
+        max_size=12,
+    ),
+)
+def test_groups_whose_changes_are_merged_again_equal_fresh_groups(
+    limit: int, first: list[str], edits: list[tuple[int, int, list[str]]]
+) -> None:
+    """However few changed groups are held apart before they are merged into the others."""
+    serial = iter(range(10_000))
+    entries = [f"{key}{next(serial)}" for key in first]
+    with mock.patch.object(build, "MAX_CHANGES", limit):
+        groups = PositionGroups(grouped((e[0], p) for p, e in enumerate(entries)), entries)
+        for wanted_at, wanted_drop, keys in edits:
+            at = min(wanted_at, len(entries))
+            drop = min(wanted_drop, len(entries) - at)
+            new = [f"{key}{next(serial)}" for key in keys]
+            before = dict(groups)
+            moved, after = _splice(groups, entries, at, drop, new)
+            assert dict(groups) == before  # the groups before the edit are left as they were
+            groups, entries = moved, after
+            assert dict(groups) == _fresh(entries)
+            assert len(groups) == len(_fresh(entries))
+            assert sorted(groups) == sorted(_fresh(entries))
+            for key in "abcdefghijkl":
+                assert (key in groups) == (key in _fresh(entries))
+                assert groups.get(key) == _fresh(entries).get(key)
 
 
 def test_many_edits_renumber_the_groups() -> None:
