@@ -63,15 +63,14 @@ class SubtreeCloner:
             self.writer.set_property(scratch, entry.key, "ServerAutoStart", "TRUE")
         self.writer.set_property(scratch, entry.key, "ServerComment", encode_name(name))
 
-        text = xml.text
         last = self.last
-        newline = _newline_at(text, last.end) or xml.newline_near(last.start)
+        newline = _newline_at(xml.excerpt(last.end, last.end + 3)) or xml.newline_near(last.start)
         pieces: list[str] = []
         copies: list[tuple[MetabaseKey, int]] = []  # source key, offset of its copy
         position = last.end
         for key in self.subtree:
             begin = xml.line_start(key.start)
-            if text[begin : key.start].strip(" \t"):
+            if xml.excerpt(begin, key.start).strip(" \t"):
                 begin = key.start
             piece = newline + scratch.render(begin, key.end)
             lead = len(newline) + key.start - begin
@@ -194,8 +193,8 @@ def _rewrite_value(
         editor.replace(attribute.value_start, attribute.value_end, new_raw)
 
 
-def _newline_at(text: str, offset: int) -> str | None:
+def _newline_at(text: str) -> str | None:
     for ending in ("\r\r\n", "\r\n", "\n"):
-        if text.startswith(ending, offset):
+        if text.startswith(ending):
             return ending
     return None

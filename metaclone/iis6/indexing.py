@@ -98,14 +98,18 @@ def _rebased(table: KeyTable, edit: TextEdit, shift: Shift) -> KeyTable:
             sites.keep(kept_sites, low, high, len(locations) - step.first)
             locations.extend(table.locations[step.first : step.last])
             continue
-        part = scan_keys(edit.text, step.new_start, step.new_end, _fast_only)
+        # The stretch alone: the pattern has no anchor or look-behind, and a match ends at
+        # the stretch's end as it does at ``endpos``.
+        window = edit.excerpt(step.new_start, step.new_end)
+        part = scan_keys(window, 0, len(window), _fast_only)
         parts.append((len(locations), part))
         sites.add([p + len(locations) for p in part.site_positions])
-        starts.add(part.starts)
-        ends.add(part.ends)
+        starts.add([start + step.new_start for start in part.starts])
+        ends.add([end + step.new_start for end in part.ends])
         locations.extend(part.locations)
+    source = edit.text if edit.reader is None else edit.reader
     rebased = KeyTable(
-        edit.text, starts.build(), ends.build(), locations, site_positions=sites.build()
+        source, starts.build(), ends.build(), locations, site_positions=sites.build()
     )
     rebased.content = (
         content_start + shift.after(content_start),
@@ -129,7 +133,7 @@ def _carry_names(
         if isinstance(step, Reread):
             names.change(
                 server_comment_keys(edit.text_before(step.old_start, step.old_end)),
-                server_comment_keys(edit.text, step.new_start, step.new_end),
+                server_comment_keys(edit.excerpt(step.new_start, step.new_end)),
             )
     rebased.__dict__["names"] = names
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from metaclone.iis6.keys import INHERITED_PROPERTIES, TAG_REST, Service
+from metaclone.iis6.key_text import TAG_REST
+from metaclone.iis6.keys import INHERITED_PROPERTIES, Service
 from metaclone.iis6.schema import INHERITABLE_PROPERTIES
 from metaclone.lossless import Tag, TagKind, XmlDocument
 

@@ -27,10 +27,11 @@ import attrs
 
 from metaclone.iis6.key_groups import grouped_under, lines_at
 from metaclone.iis6.key_paths import SEARCHES_BEFORE_GROUPING, PathIndex, joined_paths, positions_at
+from metaclone.iis6.key_text import KeyText
 from metaclone.iis6.names import NameCounts, server_comment_keys
-from metaclone.lossless import Attribute, Element, Tag, TagKind, markup
+from metaclone.lossless import Attribute, Element, Tag, TagKind
 from metaclone.lossless.columns import OffsetColumn
-from metaclone.lossless.tokens import parse_attributes
+from metaclone.lossless.shift import TextReader
 from metaclone.model.build import grouped
 from metaclone.model.lookup import SITE_SERVICES, site_path_pattern
 from metaclone.model.sites import SiteKind
@@ -140,19 +141,6 @@ class ValueReader(Protocol):
     def values_of(self, positions: Sequence[int]) -> dict[int, dict[str, str]]: ...
 
 
-#: The rest of a start tag after its name: attributes, then "/>" or ">" (group 1: "/" or "").
-TAG_REST = re.compile(markup.TAG_REST)
-_NAME = re.compile(r"[^\s/>!?][^\s/>]*")
-
-
-@functools.lru_cache(maxsize=16)
-def _named_attributes(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Attributes called one of ``names`` in double quotes, in the groups of a tokenizer's
-    attribute: leading white space, name, equals sign, value."""
-    alternatives = "|".join(map(re.escape, names))
-    return re.compile(rf'(\s+)({alternatives})(\s*=\s*)"([^"]*)"')
-
-
 def _whole(column: array[int] | OffsetColumn) -> array[int]:
     return column.whole() if isinstance(column, OffsetColumn) else column
 
@@ -160,7 +148,7 @@ def _whole(column: array[int] | OffsetColumn) -> array[int]:
 # -- the table -------------------------------------------------------------------------------
 
 
-class KeyTable:
+class KeyTable(KeyText):
     """Every key of one version of the text, by position (document order).
 
     ``locations`` holds the paths as written (decoded), ``folded`` in lower case, as IIS
@@ -169,7 +157,7 @@ class KeyTable:
 
     def __init__(
         self,
-        text: str,
+        text: str | TextReader,
         starts: array[int] | OffsetColumn,
         ends: array[int] | OffsetColumn,
         locations: list[str],
@@ -177,7 +165,8 @@ class KeyTable:
         site_positions: Sequence[int],
         types: list[str] | None = None,
     ) -> None:
-        self.text = text
+        # A table brought through an edit reads the document as the edit left it.
+        super().__init__(text)
         self._starts = starts
         self._ends = ends
         self.locations = locations
@@ -190,9 +179,6 @@ class KeyTable:
         self._under_every: dict[str, dict[str, list[int]]] = {}
         #: The content of ``<MBProperty>`` the table was built on (None: not known).
         self.content: tuple[int, int] | None = None
-        # Line numbers are counted from the nearest offset already counted.
-        self._line_offsets = [0]
-        self._line_numbers = [1]
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -201,7 +187,7 @@ class KeyTable:
         """Let go of the text and of the searches built on the paths (the table is kept only
         to be brought through an edit, which needs neither): while the text after the edit is
         made, they would be held beside both texts."""
-        self.text = ""
+        self._let_go_of_text()
         self.paths.release()
         self._under_every = {}
 
@@ -233,14 +219,6 @@ class KeyTable:
     def start(self, position: int) -> int:
         return self._starts[position]
 
-    def key_type(self, position: int) -> str:
-        if self._types is not None:
-            return self._types[position]
-        found = _NAME.match(self.text, self._starts[position] + 1)
-        if found is None:
-            raise AssertionError(f"no key at offset {self._starts[position]}")
-        return found.group()
-
     @property
     def folded(self) -> list[str]:
         """Every path in lower case, as IIS compares them."""
@@ -262,56 +240,14 @@ class KeyTable:
             end,
             empty,
             self.line_at(start),
-            end if empty else self.text.rindex("<", start, end),
+            end if empty else self.end_tag_start(position),
         )
         self._keys[position] = found
         return found
 
-    def start_tag(self, position: int) -> Tag:
-        """The start tag of the key at ``position``, without making the key (or its line)."""
-        start, key_type = self._starts[position], self.key_type(position)
-        rest = TAG_REST.match(self.text, start + 1 + len(key_type))
-        if rest is None:
-            raise AssertionError(f"<{key_type}> at offset {start} has no end")
-        return Tag(TagKind.EMPTY if rest.group(1) else TagKind.START, key_type, start, rest.end())
-
     def end(self, position: int) -> int:
         """Where the key at ``position`` ends (after its end tag)."""
         return self._ends[position]
-
-    def properties(self, position: int, names: tuple[str, ...]) -> dict[str, Attribute]:
-        """The properties ``names`` the key at ``position`` has, by name.
-
-        Only a key whose text holds one of the names has its start tag read, and then only
-        those properties, unless a value in single quotes makes every attribute be read: most
-        keys of a large file hold none of the few properties a check or a listing asks for.
-        """
-        text, start, end = self.text, self._starts[position], self._ends[position]
-        if all(text.find(name, start, end) < 0 for name in names):
-            return {}
-        tag = self.start_tag(position)
-        if text.find("'", tag.start, tag.end) >= 0:
-            return {a.name: a for a in parse_attributes(text, tag) if a.name in names}
-        found: dict[str, Attribute] = {}
-        search, at = _named_attributes(names).search, tag.start
-        while (match := search(text, at, tag.end)) is not None:
-            # Every value is in double quotes: outside them when those before are paired.
-            # Else the match began inside a value: what follows its name is searched again.
-            at = match.end(2)
-            if text.count('"', tag.start, match.start()) % 2 == 0:
-                at = match.end()
-                found[match.group(2)] = Attribute(
-                    name=match.group(2),
-                    raw=match.group(4),
-                    quote='"',
-                    leading=match.group(1),
-                    equals=match.group(3),
-                    start=match.start(),
-                    value_start=match.start(4),
-                    value_end=match.end(4),
-                    end=match.end(),
-                )
-        return found
 
     def many_lookups(self, kind: str) -> bool:
         """Count a lookup of ``kind`` (the applications of a site, say); whether there were
@@ -322,16 +258,6 @@ class KeyTable:
     def position_at(self, offset: int) -> int:
         """The position of the last key that starts at or before ``offset`` (-1: none)."""
         return bisect.bisect_right(self._starts, offset) - 1
-
-    def line_at(self, offset: int) -> int:
-        """The 1-based line of ``offset`` (lines counted at ``\\n``)."""
-        index = bisect.bisect_right(self._line_offsets, offset) - 1
-        known = self._line_offsets[index]
-        line = self._line_numbers[index] + self.text.count("\n", known, offset)
-        if offset != known:
-            self._line_offsets.insert(index + 1, offset)
-            self._line_numbers.insert(index + 1, line)
-        return line
 
     def first(self, location: str) -> int | None:
         """The position of the first key whose path is ``location`` (any case)."""
@@ -378,7 +304,7 @@ class KeyTable:
         service = SERVICE_BY_FOLDED_NAME[site_match.group(1).lower()]
         if self._types is None:
             # The fast pass lists only server keys here: the name tells which service.
-            if not self.text.startswith(service.key_type, self._starts[position] + 1):
+            if not self.key_starts_with(position, service.key_type):
                 return None
         elif self._types[position] != service.key_type:
             return None

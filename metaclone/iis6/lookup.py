@@ -84,21 +84,21 @@ def choose_id(index: KeyTable, service: Service, requested: int | None, *, path:
     return choose_site_id(requested, used, IIS6_RULES, path=path, taken=taken)
 
 
-def clone_name(text: str, index: KeyTable, site: Site, requested: str | None, *, path: str) -> str:
+def clone_name(index: KeyTable, site: Site, requested: str | None, *, path: str) -> str:
     """The name of a copy of ``site``: ``requested`` once free, else a free "(copy)" name."""
     if requested is not None:
-        return free_name(text, index, requested, site.kind, exclude=None, path=path)
-    taken = {name_key(name) for _, name in site_names(text, index, site.kind)}
+        return free_name(index, requested, site.kind, exclude=None, path=path)
+    taken = {name_key(name) for _, name in site_names(index, site.kind)}
     return copy_name(site.name or f"Site {site.id}", lambda name: name_key(name) in taken)
 
 
 def free_name(
-    text: str, index: KeyTable, name: str, kind: SiteKind, *, exclude: Site | None, path: str
+    index: KeyTable, name: str, kind: SiteKind, *, exclude: Site | None, path: str
 ) -> str:
     """``name`` once valid and no site of ``kind`` but ``exclude`` has it (any case)."""
 
     def taken(name: str) -> MetacloneError | None:
-        owner = name_owner(text, index, kind, name, exclude)
+        owner = name_owner(index, kind, name, exclude)
         if owner is None:
             return None
         entry, other_name = owner

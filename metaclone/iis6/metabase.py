@@ -227,7 +227,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """
         site, entry = self._target(source)
         chosen_id = choose_id(self._index(), entry.service, new_id, path=self.path)
-        name = clone_name(self.xml.text, self._index(), site, new_name, path=self.path)
+        name = clone_name(self._index(), site, new_name, path=self.path)
 
         cloner = SubtreeCloner(self.xml, self._writer, entry, self.keys_under(entry.key.location))
         with self.inheritance_kept():
@@ -251,7 +251,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
     def rename_site(self, site: SiteKey, new_name: str) -> Site:
         """Set the site's name (ServerComment); refuse a name another site has."""
         found, entry = self._target(site)
-        free_name(self.xml.text, self._index(), new_name, found.kind, exclude=found, path=self.path)
+        free_name(self._index(), new_name, found.kind, exclude=found, path=self.path)
         editor = self.xml.edit()
         self._writer.set_property(editor, entry.key, "ServerComment", encode_name(new_name))
         with self.inheritance_kept():

@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 from metaclone.errors import ParseError
 from metaclone.iis6.key_scan import LOCATION, key_body
+from metaclone.iis6.key_text import TAG_REST
 from metaclone.iis6.keys import (
     SERVICE_BY_FOLDED_NAME,
     SITE_PATH,
-    TAG_REST,
     KeyTable,
     ServerKeyEntry,
     Service,
@@ -330,14 +330,15 @@ class SiteReader:
         return self.xml.parse_error(offset, f"{name}: {message}")
 
 
-def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[ServerKeyEntry, str]]:
-    """Every site of ``kind`` with its name, reading only ServerComment."""
+def site_names(index: KeyTable, kind: SiteKind) -> list[tuple[ServerKeyEntry, str]]:
+    """Every site of ``kind`` with its name, reading only ServerComment (of the start tag)."""
     result: list[tuple[ServerKeyEntry, str]] = []
     for entry in index.site_entries:
         if entry.service.kind is kind:
             # A site entry's key is of its service's type.
+            text, origin = index.around(entry.position)
             found = _SERVER_COMMENT.match(
-                text, index.start(entry.position) + 1 + len(entry.service.key_type)
+                text, index.start(entry.position) + 1 + len(entry.service.key_type) - origin
             )
             if found is None:
                 name = ""
@@ -349,14 +350,14 @@ def site_names(text: str, index: KeyTable, kind: SiteKind) -> list[tuple[ServerK
 
 
 def name_owner(
-    text: str, index: KeyTable, kind: SiteKind, name: str, exclude: Site | None
+    index: KeyTable, kind: SiteKind, name: str, exclude: Site | None
 ) -> tuple[ServerKeyEntry, str] | None:
     """The first site of ``kind`` named ``name`` (any case) other than ``exclude``, with its
     name as written; None when the name is free."""
     # The empty name is looked for site by site (a site without a ServerComment has it).
     if name and name_key(name) not in index.names:
         return None
-    for entry, other_name in site_names(text, index, kind):
+    for entry, other_name in site_names(index, kind):
         if name_key(other_name) != name_key(name):
             continue
         if exclude is not None and entry.id == exclude.id and entry.key.line == exclude.line:

@@ -27,7 +27,7 @@ from metaclone.iis7.reference_columns import (
 from metaclone.iis7.references import locations_between, metadata_keys_between
 from metaclone.iis7.site_columns import SiteColumns
 from metaclone.lossless import Element, Tag, TagKind
-from metaclone.lossless.shift import Kept, Reread, Shift, plan
+from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
 from metaclone.model.build import PositionGroups, paused_garbage_collection
 from metaclone.model.rules import name_key
 
@@ -160,7 +160,12 @@ class Carried:
     had carried).  Holds those values, never the older text."""
 
     def __init__(
-        self, index: SiteIndex, shift: Shift, sites: Sequence[SiteElement], moves: Moves, text: str
+        self,
+        index: SiteIndex,
+        shift: Shift,
+        sites: Sequence[SiteElement],
+        moves: Moves,
+        edit: TextEdit | None,
     ) -> None:
         self._old = {name: index.known(name) for name in LOOKUPS}
         self._configuration = index.configuration
@@ -171,11 +176,12 @@ class Carried:
         #: once they are moved).
         self._edits: dict[str, _Edit[Any]] = {"sites": _Edit(moves, index.sites)}
         self._made: dict[str, object] = {}
-        self.text = text
+        #: The text after the edit, read by windows around the stretches read again.
+        self._edit = edit
 
     def release(self) -> None:
         """Let go of the text: lookups not made yet are no longer carried."""
-        self.text = ""
+        self._edit = None
         self._old = dict.fromkeys(self._old)
         self._edits.clear()
 
@@ -220,13 +226,20 @@ class Carried:
         if parent is None:
             self._edits[name] = _NO_EDIT  # no such section: none before, none after
             return old
-        text = self.text
+        assert self._edit is not None  # released: every lookup not made is dropped
+        excerpt = self._edit.excerpt
+
+        def reread(start: int, end: int) -> list[Any]:
+            # The stretch alone (the readers' patterns have no anchor or look-behind), and
+            # what it holds moved to the text's offsets.
+            return [
+                item.moved_by(start) for item in read(excerpt(start, end), holder(0, end - start))
+            ]
+
         new_builder: Callable[[], ReferenceColumnsBuilder[Any]] = (
             location_columns if name == "locations" else key_columns
         )
-        moved, _, moves = rebase_columns(
-            old, parent, self._shift, lambda start, end: read(text, holder(start, end)), new_builder
-        )
+        moved, _, moves = rebase_columns(old, parent, self._shift, reread, new_builder)
         self._edits[name] = _Edit(moves, old)
         return moved
 

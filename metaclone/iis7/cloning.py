@@ -24,6 +24,7 @@ from metaclone.iis7.index import (
 )
 from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
+from metaclone.lossless.shift import moved_tag
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup
 from metaclone.messages import listing, quoted
 from metaclone.model.rules import copy_name, name_key
@@ -434,9 +435,12 @@ def _hits(
     rewritten: set[str],
 ) -> Iterator[tuple[Tag, Attribute, list[str]]]:
     """Each attribute in ``element`` the clone keeps as it is, with the needles it mentions."""
-    for token in iter_markup(xml.text, element.start, element.end):
-        if not isinstance(token, Tag) or token.kind is TagKind.END:
+    # The element alone: a tag of it ends inside it, as at ``endpos`` in the whole text.
+    window = xml.excerpt(element.start, element.end)
+    for found in iter_markup(window):
+        if not isinstance(found, Tag) or found.kind is TagKind.END:
             continue
+        token = moved_tag(found, element.start)
         for attribute in xml.attributes(token):
             if attribute.name in rewritten or (
                 attribute.name in _REWRITTEN and token.name in _REWRITTEN_ON

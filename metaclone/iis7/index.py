@@ -37,6 +37,7 @@ from metaclone.iis7.references import (
     metadata_keys_between,
 )
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
+from metaclone.lossless.shift import TextReader
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import PositionGroups, grouped
 from metaclone.model.lookup import Groups, SiteTable
@@ -177,7 +178,10 @@ class SiteIndex:
     default_protocols: str | None = None
     #: The element whose ``<location>`` children are the location blocks (None: there are none).
     configuration: Element | None = None
-    text: str = attrs.field(default="", repr=False, eq=False)
+    _text: str = attrs.field(default="", repr=False, eq=False, alias="text")
+    #: The document as an edit left it, when the index was brought through the edit: read
+    #: whole (:attr:`text`) only by a lookup that reads every stretch of the text.
+    reader: TextReader | None = attrs.field(default=None, repr=False, eq=False)
     #: What makes a site's description contradict itself, as (offset of the element that
     #: stands for the site, message): appcmd ``<SITE>`` wrappers that disagree with their
     #: ``<site>`` or hold several.
@@ -229,6 +233,11 @@ class SiteIndex:
         if self.metadata_element is None:
             return ()
         return metadata_keys_between(self.text, self.metadata_element)
+
+    @property
+    def text(self) -> str:
+        """The text the index was built on (made whole, if the document holds it in pieces)."""
+        return self._text if self.reader is None else self.reader.text
 
     def locations_of(self, site_name: str) -> tuple[LocationEntry, ...]:
         """Location blocks whose first path segment is ``site_name`` (compared as Windows

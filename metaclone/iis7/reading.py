@@ -402,6 +402,11 @@ class SiteReading(AppHostBase):
     ) -> Site:
         """The site of ``entry``; with ``window`` (a stretch of the text and where it starts),
         ``entry`` is in that stretch's offsets and ``line`` is given."""
+        if window is None and entry.wrapper is None and self.xml.modified:
+            # Only the site's element, while the text is in pieces (see XmlDocument.readable).
+            line = self._line(entry) if line is None else line
+            window = self.xml.excerpt(entry.start, entry.end), entry.start
+            entry = _in_window(entry, entry.start)
         text, origin = window if window is not None else (self.xml.text, 0)
         parts = read_site_parts(text, entry.element, exact=self.exact)
         start_value = entry.server_auto_start
@@ -477,3 +482,17 @@ def _web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
             flags = int(flags_text)
         bindings.append(build_binding(protocol, values[at + 1] or "", flags, None))
     return tuple(bindings) if bindings else None
+
+
+def _in_window(entry: SiteElement, origin: int) -> SiteElement:
+    """``entry`` in the offsets of a window of the text that starts at ``origin``."""
+    return SiteElement(
+        entry.id,
+        entry.name,
+        entry.start - origin,
+        entry.content_start - origin,
+        entry.content_end - origin,
+        entry.end - origin,
+        None,
+        entry.server_auto_start,
+    )

@@ -55,13 +55,15 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         old is not None and new is None for old, new in zip(sections, moved_sections, strict=True)
     ):
         return None
-    text = edit.text
-    source = _Located(text)
+    source = _Located(edit)
 
     def rescan_sites(start: int, end: int) -> list[SiteElement]:
+        # The stretch alone, read as the whole text reads it (the child pattern has no anchor
+        # or look-behind), and the entries moved to the text's offsets.
+        window = edit.excerpt(start, end)
         return [
-            entry_from_span(source, span, attributes_of(span[4]))
-            for span in child_spans(text, holder(start, end), "site")
+            entry_from_span(source, _moved_span(span, start), attributes_of(span[4]))
+            for span in child_spans(window, holder(0, end - start), "site")
         ]
 
     try:
@@ -73,12 +75,12 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
     defaults = (index.default_pool, index.default_protocols)
     if any(
         edit.text_before(old_start, old_end).find(_SITES_LEVEL_DEFAULTS) >= 0
-        or text.find(_SITES_LEVEL_DEFAULTS, new_start, new_end) >= 0
+        or edit.excerpt(new_start, new_end).find(_SITES_LEVEL_DEFAULTS) >= 0
         for old_start, old_end, new_start, new_end in (
             (r.old_start, r.old_end, r.new_start, r.new_end) for r in stretches
         )
     ):
-        defaults = application_defaults_in(text, sites_element, sites)
+        defaults = application_defaults_in(edit.text, sites_element, sites)
     kept_sites = sites
     rebased = SiteIndex(
         version=edit.version,
@@ -89,8 +91,9 @@ def _rebased(index: SiteIndex, edit: TextEdit) -> SiteIndex | None:
         default_pool=defaults[0],
         default_protocols=defaults[1],
         configuration=configuration,
-        text=text,
-        carried=Carried(index, shift, kept_sites, site_moves, text),
+        text="" if edit.reader is not None else edit.text,
+        reader=edit.reader,
+        carried=Carried(index, shift, kept_sites, site_moves, edit),
     )
     return rebased
 
@@ -110,7 +113,8 @@ def release_index(index: SiteIndex) -> None:
     """Let go of the text of ``index``, which an edit replaced: :func:`rebase_index` reads
     the text after the edit, and a lookup the index neither made nor carried is then made
     from that text (see :meth:`Carried.release`)."""
-    object.__setattr__(index, "text", "")  # a frozen value, known to no one but its slot
+    object.__setattr__(index, "_text", "")  # a frozen value, known to no one but its slot
+    object.__setattr__(index, "reader", None)
     if isinstance(index.carried, Carried):
         index.carried.release()
 
@@ -119,8 +123,12 @@ class _Located:
     """What :func:`entry_from_span` needs of a document: its text, and errors, which a
     fresh index words instead (the index is built again)."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, edit: TextEdit) -> None:
+        self._edit = edit
+
+    @property
+    def text(self) -> str:
+        return self._edit.text
 
     def parse_error(self, offset: int, message: str) -> ParseError:
         raise _RebuildError(message)
@@ -128,3 +136,8 @@ class _Located:
 
 class _RebuildError(Exception):
     """A stretch read again holds what a fresh index reports as an error."""
+
+
+def _moved_span(span: tuple[int, int, int, int, str], delta: int) -> tuple[int, int, int, int, str]:
+    start, content_start, content_end, end, attributes = span
+    return start + delta, content_start + delta, content_end + delta, end + delta, attributes

@@ -9,34 +9,28 @@ the document exactly as it was, and a commit changes only the bytes the patches 
 from __future__ import annotations
 
 import os
-import re
+import weakref
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
 from metaclone.errors import MetacloneError, ParseError
-from metaclone.lossless import gate, markup, tokens
+from metaclone.lossless import gate, tokens
 from metaclone.lossless.lines import LineAnchors
 from metaclone.lossless.output import write_atomic
 from metaclone.lossless.patches import (
     Checkpoint,
     Patch,
-    PatchedText,
     apply_patches,
     encoded,
-    handed_over,
     ordered_patches,
-    patched_excerpt,
+    too_many_pieces,
 )
-from metaclone.lossless.shift import TextEdit
+from metaclone.lossless.pieces import TextPieces
+from metaclone.lossless.shift import Shift, TextEdit, TextReader
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
-
-_LINE_ENDS = ("\r\r\n", "\r\n", "\n")
-
-#: A whole tag, start or end (its ``>`` is the first outside quotes).
-_TAG = re.compile(rf"</?{markup.NAME}{markup.TAG_REST}")
 
 #: How many characters of text are encoded and written at a time.
 CHUNK = 1 << 20
@@ -64,15 +58,12 @@ class Memo(Generic[_T]):
         return f"Memo({self.name!r})"
 
 
-class XmlDocument:
+class XmlDocument(TextPieces):
     """A well-formed XML document kept byte for byte, with a scanner and an editor."""
 
     def __init__(self, decoded: gate.DecodedText, path: str) -> None:
+        super().__init__(decoded.text)
         self.path = path
-        # The text is ``_base`` with the last commit's ``_pending`` patches (sorted, in its
-        # offsets): made when read; written out in pieces straight from ``_base``.
-        self._base = decoded.text
-        self._pending: tuple[Patch, ...] = ()
         self.bom = decoded.bom
         self.encoding = decoded.encoding
         self._unchanged = True
@@ -95,19 +86,6 @@ class XmlDocument:
         return cls(gate.read_document(data, path), path)
 
     # -- the text --------------------------------------------------------------------------
-
-    @property
-    def text(self) -> str:
-        if self._pending:
-            texts, self._base = [self._base], ""
-            try:
-                self._base = handed_over(texts, self._pending)
-            except BaseException:
-                if texts:  # given back before it was let go of
-                    self._base = texts.pop()
-                raise
-            self._pending = ()
-        return self._base
 
     @property
     def version(self) -> int:
@@ -201,40 +179,6 @@ class XmlDocument:
         line, column = self.line_and_column(offset)
         return error(message, path=self.path, line=line, column=column)
 
-    def line_start(self, offset: int) -> int:
-        return self.text.rfind("\n", 0, offset) + 1
-
-    def indentation_before(self, offset: int) -> str:
-        """The white space between the start of the line and ``offset`` ('' if not only space)."""
-        start = self.line_start(offset)
-        prefix = self.text[start:offset]
-        return prefix if prefix.strip() == "" else ""
-
-    def newline_near(self, offset: int) -> str:
-        """The line end used by the line at ``offset``, else the file's most common one."""
-        text = self.text
-        pos = text.find("\n", offset)
-        if pos < 0:
-            pos = text.rfind("\n", 0, offset)
-        if pos < 0:
-            return self.dominant_newline()
-        if text.startswith("\r\r\n", pos - 2):
-            return "\r\r\n"
-        if text.startswith("\r\n", pos - 1):
-            return "\r\n"
-        return "\n"
-
-    def dominant_newline(self) -> str:
-        """The line end most lines use; CRLF (IIS's own) when the file has none."""
-        text = self.text
-        lf = text.count("\n")
-        if lf == 0:
-            return "\r\n"
-        crlf = text.count("\r\n")
-        crcrlf = text.count("\r\r\n")
-        counts = {"\r\r\n": crcrlf, "\r\n": crlf - crcrlf, "\n": lf - crlf}
-        return max(_LINE_ENDS, key=lambda ending: counts[ending])
-
     # -- the scanner -----------------------------------------------------------------------
 
     @property
@@ -242,68 +186,6 @@ class XmlDocument:
         if self._root is None:
             self._root = tokens.root_element(self.text)
         return self._root
-
-    def children(self, parent: Element) -> Iterator[Element]:
-        return tokens.iter_children(self.text, parent)
-
-    def child_tags(self, parent: Element) -> Iterator[Tag]:
-        """The start (or empty-element) tags of the children of ``parent``, in document order.
-
-        Each child's end is found only when the next one is asked for.
-        """
-        return tokens.iter_child_tags(self.text, parent)
-
-    def child(self, parent: Element, name: str) -> Element | None:
-        """The first child of ``parent`` named ``name``."""
-        return next((c for c in self.children(parent) if c.name == name), None)
-
-    def element_at(self, tag: Tag) -> Element:
-        return tokens.element_at(self.text, tag)
-
-    def last_element_at(self, tag: Tag, limit: int) -> Element | None:
-        """See :func:`metaclone.lossless.tokens.last_element_at`."""
-        return tokens.last_element_at(self.text, tag, limit)
-
-    def attributes(self, element: Element | Tag) -> tuple[Attribute, ...]:
-        tag = element.start_tag if isinstance(element, Element) else element
-        return tokens.parse_attributes(self.text, tag)
-
-    def attribute(self, element: Element | Tag, name: str) -> Attribute | None:
-        """The attribute called ``name`` (XML names are case-sensitive)."""
-        tag = element.start_tag if isinstance(element, Element) else element
-        return tokens.find_attribute(self.text, tag, name)
-
-    def get(self, element: Element | Tag, name: str, default: str | None = None) -> str | None:
-        """The decoded value of attribute ``name``, or ``default``."""
-        found = self.attribute(element, name)
-        return found.value if found is not None else default
-
-    def slice(self, start: int, end: int) -> str:
-        return self.text[start:end]
-
-    def patched_text(self) -> PatchedText:
-        """The text, read by slices without making it whole (see :meth:`excerpt`)."""
-        return PatchedText(self._base, self._pending)
-
-    def excerpt(self, start: int, end: int) -> str:
-        """``text[start:end]``, made from the last commit's pieces if the text is not made."""
-        if not self._pending:
-            return self._base[start:end]
-        return patched_excerpt(self._base, self._pending, start, end)
-
-    def tag_text(self, offset: int) -> tuple[str, int]:
-        """A text holding the tag at ``offset`` (no tag there: the rest of the text) and where
-        ``offset`` is in it: the whole text once made, else the tag alone.  A pattern that never
-        reads past the tag's ``>`` reads the same in either."""
-        if not self._pending:
-            return self._base, offset
-        size = 1 << 12
-        while True:
-            window = self.excerpt(offset, offset + size)
-            found = _TAG.match(window)
-            if found is not None or len(window) < size:
-                return (window if found is None else window[: found.end()]), 0
-            size <<= 4
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -319,6 +201,7 @@ class XmlDocument:
         if checkpoint.base is self._base and checkpoint.pending == self._pending:
             return
         self._base, self._pending = checkpoint.base, checkpoint.pending
+        self._view = None
         self._unchanged = checkpoint.unchanged
         self._input = None
         self._version += 1
@@ -330,18 +213,27 @@ class XmlDocument:
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
             return
-        old_text = self.text
-        ordered = tuple(ordered_patches(patches, 0, len(old_text)))
+        # The text is not made: what the commit replaced is read through the pieces, and the
+        # commit's patches are composed onto those of the commits before it.
+        view = self.patched_text()
+        ordered = tuple(ordered_patches(patches, 0, len(view)))
         spans = tuple((p.start, p.end, p.new) for p in ordered)
-        self._pending = ordered
+        replaced = tuple(view[p.start : p.end] for p in ordered)
+        self._pending = view.composed(ordered) if self._pending else ordered
+        self._view = None
+        del view
         self._unchanged = False
         self._input = None
         self._version += 1
-        self._lines = self._lines.moved(old_text, spans)
-        replaced = tuple(old_text[p.start : p.end] for p in ordered)
-        del old_text
-        self._root = None
-        edit = TextEdit(spans, self._version, lambda: self.text, replaced)
+        self._lines = self._lines.moved(spans, replaced)
+        if self._root is not None:  # moved, unless the patches touch its tags
+            self._root = Shift(spans).parent(self._root)
+        if too_many_pieces(self._pending, len(self._base)):
+            self.text  # noqa: B018 (made now, so that the pieces stay few)
+        # A value brought through the edit reads the document through a weak reference: an
+        # index held in the document's slots makes no reference cycle with it.
+        reader = cast(TextReader, weakref.proxy(self))
+        edit = TextEdit(spans, self._version, lambda: self.text, replaced, self.excerpt, reader)
         for observe in self.commit_observers:
             observe(edit)
         # Only values read since the last commit follow this one: one still waiting holds the
@@ -475,8 +367,12 @@ class Editor:
 
     def render(self, start: int, end: int) -> str:
         """The text of ``start..end`` with the patches that fall inside it applied."""
-        inside = [p for p in self._patches if start <= p.start and p.end <= end]
-        return apply_patches(self.document.text, inside, start, end)
+        inside = [
+            Patch(p.start - start, p.end - start, p.new)
+            for p in self._patches
+            if start <= p.start and p.end <= end
+        ]
+        return apply_patches(self.document.excerpt(start, end), inside)
 
     def commit(self) -> None:
         """Apply every patch at once."""

@@ -41,8 +41,11 @@ class LineAnchors:
         line_start = text.rfind("\n", 0, offset) + 1
         return line, offset - line_start + 1
 
-    def moved(self, old_text: str, patches: Sequence[tuple[int, int, str]]) -> LineAnchors:
-        """The anchors in the text ``patches`` (sorted, not overlapping) make of ``old_text``.
+    def moved(
+        self, patches: Sequence[tuple[int, int, str]], replaced: Sequence[str]
+    ) -> LineAnchors:
+        """The anchors in the text ``patches`` (sorted, not overlapping; ``replaced`` is the
+        text each replaced) make of the text before them.
 
         An insertion at an anchor goes before it; an anchor inside a replaced range is dropped.
         """
@@ -54,7 +57,7 @@ class LineAnchors:
             while position < len(patches) and patches[position][1] <= offset:
                 start, end, new = patches[position]
                 shift += len(new) - (end - start)
-                line_shift += new.count("\n") - old_text.count("\n", start, end)
+                line_shift += new.count("\n") - replaced[position].count("\n")
                 position += 1
             if position < len(patches) and patches[position][0] < offset:
                 continue

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import attrs
 
 __all__ = [
+    "MAX_PIECES",
+    "TEXTS_MADE",
     "Checkpoint",
     "Patch",
     "PatchedText",
@@ -17,6 +20,7 @@ __all__ = [
     "ordered_patches",
     "patched_excerpt",
     "pieces",
+    "too_many_pieces",
 ]
 
 
@@ -75,6 +79,40 @@ def handed_over(texts: list[str], ordered: Sequence[Patch]) -> str:
         raise
     del text
     return copy.decode("latin-1")
+
+
+@attrs.define
+class TextsMade:
+    """How many times a document made its whole text from its pieces (the text it was loaded
+    or last made with, and the patches composed since).  An edit, or a read near one, costs in
+    proportion to the change only if it leaves this alone; the tests read it, and ``on_made``
+    (a traceback, say) finds the reader that made it."""
+
+    count: int = 0
+    on_made: Callable[[], None] | None = None
+
+    def made(self) -> None:
+        self.count += 1
+        if self.on_made is not None:
+            self.on_made()
+
+
+TEXTS_MADE = TextsMade()
+
+#: A document makes its text when a commit leaves more patches than this composed onto it...
+MAX_PIECES = 1000
+#: ... or more new text in them than this share of the text (and at least this many
+#: characters): in a long run of edits, reading a window and composing a commit stay cheap,
+#: and the pieces never hold more than a fraction of the file beside it.
+PIECE_TEXT_SHARE = 8
+MIN_PIECE_TEXT = 1 << 20
+
+
+def too_many_pieces(ordered: Sequence[Patch], length: int) -> bool:
+    """Whether ``ordered``, composed onto a text of ``length`` characters, should be applied."""
+    if len(ordered) > MAX_PIECES:
+        return True
+    return sum(len(p.new) for p in ordered) > max(MIN_PIECE_TEXT, length // PIECE_TEXT_SHARE)
 
 
 #: The longest slice of the old text copied at a time (small enough for the allocator to reuse
@@ -143,17 +181,42 @@ def encoded(
 
 class PatchedText:
     """The text ``ordered`` (checked patches) make of ``text``, read by slices (``[a:b]``)
-    without being made whole: what a diff of a large file after an edit compares."""
+    without being made whole: what a diff of a large file after an edit compares, and what a
+    document reads between the commits that composed its patches.
 
-    __slots__ = ("_length", "_ordered", "_text")
+    A slice finds its first piece by a binary search, so that reading near an edit costs what
+    is read, however many patches there are.
+    """
+
+    __slots__ = ("_ends", "_length", "_ordered", "_starts", "_text")
 
     def __init__(self, text: str, ordered: Sequence[Patch]) -> None:
         self._text = text
         self._ordered = ordered
-        self._length = len(text) + sum(len(p.new) - (p.end - p.start) for p in ordered)
+        #: Where each patch's new text starts and ends in the patched text.
+        starts: list[int] = []
+        ends: list[int] = []
+        delta = 0
+        for patch in ordered:
+            start = patch.start + delta
+            starts.append(start)
+            ends.append(start + len(patch.new))
+            delta += len(patch.new) - (patch.end - patch.start)
+        self._starts = starts
+        self._ends = ends
+        self._length = len(text) + delta
 
     def __len__(self) -> int:
         return self._length
+
+    @property
+    def text(self) -> str:
+        """The text the patches apply to."""
+        return self._text
+
+    @property
+    def patches(self) -> Sequence[Patch]:
+        return self._ordered
 
     def __getitem__(self, index: slice) -> str:
         start, stop, step = index.indices(self._length)
@@ -161,11 +224,98 @@ class PatchedText:
             raise ValueError("a patched text is read by contiguous slices")
         if not self._ordered:
             return self._text[start:stop]
-        return patched_excerpt(self._text, self._ordered, start, stop)
+        return self._excerpt(start, stop)
+
+    def _excerpt(self, start: int, stop: int) -> str:
+        return "".join(source[low:high] for source, low, high in self._parts(start, stop))
+
+    def _parts(self, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
+        """The pieces of ``[start:stop]`` in order: ``source[low:high]`` for each."""
+        ordered, starts, ends, text = self._ordered, self._starts, self._ends, self._text
+        # The last patch whose new text starts at or before ``start``: no earlier one reaches
+        # past it.  From there, that patch's new text and the stretch of text after it, in turn.
+        position = bisect.bisect_right(starts, start) - 1
+        while start < stop:
+            if position >= 0:
+                new_start, new_end = starts[position], ends[position]
+                if start < new_end:
+                    high = min(stop, new_end)
+                    yield ordered[position].new, start - new_start, high - new_start
+                    start = high
+                gap_end = starts[position + 1] if position + 1 < len(ordered) else self._length
+                delta = new_end - ordered[position].end
+            else:
+                gap_end, delta = starts[0], 0
+            if start < gap_end:
+                high = min(stop, gap_end)
+                yield text, start - delta, high - delta
+                start = high
+            position += 1
+
+    def composed(self, ordered: Sequence[Patch]) -> tuple[Patch, ...]:
+        """The patches that make of :attr:`text` what ``ordered`` (checked, in this patched
+        text's offsets) make of this patched text: a patch that touches or overlaps a patch's
+        new text (or touches another that does) is merged with it into one."""
+        old, starts, ends = self._ordered, self._starts, self._ends
+        composed: list[Patch] = []
+        done = 0  # the old patches already in ``composed``
+        at = 0
+        while at < len(ordered):
+            low, high = ordered[at].start, ordered[at].end
+            first = last = bisect.bisect_left(ends, low, done)
+            following = at
+            while True:
+                while last < len(old) and starts[last] <= high:
+                    high = max(high, ends[last])
+                    last += 1
+                if following + 1 < len(ordered) and ordered[following + 1].start <= high:
+                    following += 1
+                    high = max(high, ordered[following].end)
+                    continue
+                break
+            composed.extend(old[done:first])
+            low = min(low, starts[first]) if first < last else low
+            merged = self._merged(low, high, ordered[at : following + 1])
+            composed.append(Patch(low - self._delta(first), high - self._delta(last), merged))
+            done, at = last, following + 1
+        composed.extend(old[done:])
+        return tuple(composed)
+
+    def _delta(self, position: int) -> int:
+        """How far the patches before patch ``position`` moved the text after them."""
+        if position < len(self._ordered):
+            return self._starts[position] - self._ordered[position].start
+        return self._length - len(self._text)
+
+    def _merged(self, low: int, high: int, group: Sequence[Patch]) -> str:
+        """``self[low:high]`` with ``group`` (checked, inside it) applied."""
+        found: list[str] = []
+        for patch in group:
+            found.append(self[low : patch.start])
+            found.append(patch.new)
+            low = patch.end
+        found.append(self[low:high])
+        return "".join(found)
 
     def count(self, sub: str, start: int, end: int, /) -> int:
-        """``str.count`` of ``[start:end]`` (the stretch is made: keep it short)."""
-        return self[start:end].count(sub)
+        """``str.count`` of ``[start:end]``: piece by piece for one character (a line end),
+        else in a copy of the stretch (keep it short)."""
+        start, end, _ = slice(start, end).indices(self._length)
+        if len(sub) != 1 or not self._ordered:
+            return self[start:end].count(sub)
+        return sum(source.count(sub, low, high) for source, low, high in self._parts(start, end))
+
+    def find(self, sub: str, start: int, end: int, /) -> int:
+        """``str.find``, reading on from ``start`` in growing windows (a line end is near)."""
+        low, size, end = max(start, 0), 1 << 12, min(end, self._length)
+        while low < end:
+            high = min(end, low + size)
+            # The window reaches len(sub) - 1 past ``high``: a match that starts before it.
+            found = self[low : min(high + len(sub) - 1, end)].find(sub)
+            if found >= 0:
+                return low + found
+            low, size = high, size << 1
+        return -1
 
     def rfind(self, sub: str, start: int, end: int, /) -> int:
         """``str.rfind``, reading back from ``end`` in growing windows (a line end is near)."""

@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import attrs
 
+from metaclone.lossless.patches import PatchedText
 from metaclone.lossless.tokens import Element, Tag
 
-__all__ = ["Kept", "Reread", "Shift", "TextEdit", "moved", "plan"]
+__all__ = ["Kept", "Reread", "Shift", "TextEdit", "TextReader", "moved", "moved_tag", "plan"]
+
+
+class TextReader(Protocol):
+    """A version of a text, read whole (made, if it is in pieces) or by windows: a document
+    as one of its commits left it (what an index built on that version reads)."""
+
+    @property
+    def text(self) -> str: ...
+
+    def excerpt(self, start: int, end: int) -> str: ...
+
+    def readable(self) -> str | PatchedText: ...
 
 
 @attrs.frozen
@@ -28,20 +42,37 @@ class TextEdit:
     text_after: Callable[[], str] = attrs.field(repr=False)
     #: The text each patch replaced, in the order of ``patches``.
     replaced: tuple[str, ...] = attrs.field(default=(), repr=False)
+    #: ``text_after()[start:end]`` read without making the whole text (None: from it).
+    excerpt_after: Callable[[int, int], str] | None = attrs.field(default=None, repr=False)
+    #: The text after the edit, for a value brought through it that keeps reading it.
+    reader: TextReader | None = attrs.field(default=None, repr=False)
 
     @property
     def text(self) -> str:
         return self.text_after()
 
+    def excerpt(self, start: int, end: int) -> str:
+        """``text[start:end]``, read near the edit without making the whole text."""
+        if self.excerpt_after is None:
+            return self.text_after()[start:end]
+        return self.excerpt_after(start, end)
+
+    def window(self, start: int, end: int, margin: int = 0) -> tuple[str, int]:
+        """A window of the text after the edit holding ``start..end`` and ``margin`` more
+        characters on each side (fewer at the text's ends), and the offset where it starts: a
+        pattern that scans a stretch reads it at ``offset - origin``."""
+        origin = max(start - margin, 0)
+        return self.excerpt(origin, end + margin), origin
+
     def text_before(self, start: int, end: int) -> str:
         """The text of ``start..end`` before the edit, made from the text after it and what
         the patches replaced (a value brought through the edit need not keep the old text)."""
-        text, found = self.text, []
+        found = []
         position = delta = 0
         for (patch_start, patch_end, new), old in zip(self.patches, self.replaced, strict=True):
             low, high = max(position, start), min(patch_start, end)
             if low < high:
-                found.append(text[low + delta : high + delta])
+                found.append(self.excerpt(low + delta, high + delta))
             low, high = max(patch_start, start), min(patch_end, end)
             if low < high:
                 found.append(old[low - patch_start : high - patch_start])
@@ -50,7 +81,7 @@ class TextEdit:
             if position >= end:
                 break
         if max(position, start) < end:
-            found.append(text[max(position, start) + delta : end + delta])
+            found.append(self.excerpt(max(position, start) + delta, end + delta))
         return "".join(found)
 
 
@@ -124,12 +155,15 @@ class Shift:
 
 def moved(element: Element, delta: int) -> Element:
     """``element`` ``delta`` characters further on."""
-    start = element.start_tag
     end = element.end_tag
     return Element(
-        Tag(start.kind, start.name, start.start + delta, start.end + delta),
-        None if end is None else Tag(end.kind, end.name, end.start + delta, end.end + delta),
+        moved_tag(element.start_tag, delta), None if end is None else moved_tag(end, delta)
     )
+
+
+def moved_tag(tag: Tag, delta: int) -> Tag:
+    """``tag`` ``delta`` characters further on."""
+    return Tag(tag.kind, tag.name, tag.start + delta, tag.end + delta)
 
 
 @attrs.frozen

@@ -283,23 +283,28 @@ def last_element_at(text: str, tag: Tag, limit: int) -> Element | None:
     return Element(tag, Tag(TagKind.END, tag.name, close, end.end()))
 
 
-def parse_attributes(text: str, tag: Tag) -> tuple[Attribute, ...]:
-    """The attributes of a start or empty-element tag, in the order written."""
-    return tuple(_attributes(text, tag, None))
+def parse_attributes(text: str, tag: Tag, origin: int = 0) -> tuple[Attribute, ...]:
+    """The attributes of a start or empty-element tag, in the order written.
+
+    ``text`` may be a window of the document that starts at offset ``origin`` and holds the
+    tag: the offsets of the tag and of the attributes are the document's.
+    """
+    return tuple(_attributes(text, tag, None, origin))
 
 
-def find_attribute(text: str, tag: Tag, name: str) -> Attribute | None:
-    """The attribute of ``tag`` called ``name``, made without making the others."""
-    return next(_attributes(text, tag, name), None)
+def find_attribute(text: str, tag: Tag, name: str, origin: int = 0) -> Attribute | None:
+    """The attribute of ``tag`` called ``name``, made without making the others (``text``
+    and ``origin`` as for :func:`parse_attributes`)."""
+    return next(_attributes(text, tag, name, origin), None)
 
 
-def _attributes(text: str, tag: Tag, wanted: str | None) -> Iterator[Attribute]:
+def _attributes(text: str, tag: Tag, wanted: str | None, origin: int) -> Iterator[Attribute]:
     """The attributes of ``tag`` in order; only those called ``wanted`` unless it is None."""
     if tag.kind is TagKind.END:
         return
     # The name is followed by white space or by "/" or ">" , so attributes start right after it.
-    pos = tag.start + 1 + len(tag.name)
-    limit = tag.end
+    pos = tag.start - origin + 1 + len(tag.name)
+    limit = tag.end - origin
     while (match := _ATTRIBUTE.match(text, pos, limit)) is not None:
         pos = match.end()
         if wanted is not None and match.group(2) != wanted:
@@ -315,10 +320,10 @@ def _attributes(text: str, tag: Tag, wanted: str | None) -> Iterator[Attribute]:
             quote=quote,
             leading=match.group(1),
             equals=match.group(3),
-            start=match.start(),
-            value_start=match.start(value_group),
-            value_end=match.end(value_group),
-            end=pos,
+            start=match.start() + origin,
+            value_start=match.start(value_group) + origin,
+            value_end=match.end(value_group) + origin,
+            end=pos + origin,
         )
 
 
