@@ -172,29 +172,28 @@ def clean_site(text: str, start: int, end: int, ssl_bits: int) -> list[tuple[str
     if _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
     applications: list[tuple[str, str]] = []
-    bindings: list[str] = []
+    # Application paths, binding keys and the names of elements held once: no two kinds can
+    # be the same text (a path starts with "/", a binding key holds a quote, a name neither),
+    # so one comparison finds a repeat among any of them.
+    keys: list[str] = []
+    # The directory paths of each application that has several (those before the first
+    # application, which IIS would not read, first).
+    crowded: list[list[str]] = []
     directories: list[str] = []
-    # The directory paths of each application (those before the first, which IIS would not
-    # read, first).
-    groups = [directories]
-    defaults: list[str] = []
     for path, pool, directory, binding, default in _KEYS.findall(text, start, end):
         if path:
             applications.append((path, pool))
+            keys.append(path)
+            if len(directories) > 1:
+                crowded.append(directories)
             directories = []
-            groups.append(directories)
         elif directory:
             directories.append(directory)
-        elif binding:
-            bindings.append(binding)
         else:
-            defaults.append(default)
-    if (
-        any(len(paths) > 1 and _repeats(paths) for paths in groups)
-        or len(set(defaults)) < len(defaults)
-        or (len(applications) > 1 and _repeats([path for path, _ in applications]))
-        or (len(bindings) > 1 and _repeats(bindings))
-    ):
+            keys.append(binding or default)
+    if len(directories) > 1:
+        crowded.append(directories)
+    if _repeats(keys) or any(_repeats(paths) for paths in crowded):
         return None
     return applications
 
