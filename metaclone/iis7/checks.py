@@ -78,9 +78,18 @@ class _Checker:
         self.findings: list[Finding] = []
         self.certificate_findings: list[Finding] = []
         self.site_id: int | None = None
+        # The last offset a finding was made at and its line: findings mostly come in file
+        # order, and the line of the next is counted on from there.
+        self._counted_to = 0
+        self._line = 1
 
     def add(self, severity: Severity, code: str, message: str, offset: int) -> None:
-        line = self.xml.line_of(offset)
+        if offset >= self._counted_to:
+            self._line += self.xml.text.count("\n", self._counted_to, offset)
+            self._counted_to = offset
+            line = self._line
+        else:
+            line = self.xml.line_of(offset)
         self.findings.append(Finding(severity, code, message, self.site_id, line))
 
     def attributes(self, item: Element | Child, schema_name: str) -> dict[str, str]:
