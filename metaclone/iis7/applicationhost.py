@@ -184,7 +184,7 @@ class AppHostDocument(SiteCloning):
         (:class:`~metaclone.errors.DuplicateDefaultsError`): only the schema is checked.
         """
         try:
-            sites = self.sites
+            sites, clean = self.checked_sites()
         except DuplicateDefaultsError:
             return schema_findings(self.xml, self._index(), self.ssl_flag_bits, exact=self.exact)
         return site_findings(
@@ -194,6 +194,7 @@ class AppHostDocument(SiteCloning):
             ssl_bits=self.ssl_flag_bits,
             sslcerts=self._sslcert_by_endpoint if self._sslcerts_attached else None,
             exact=self.exact,
+            clean=clean,
         )
 
     @property

@@ -22,7 +22,12 @@ from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
 from metaclone.iis7.children import raw_attributes
 from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
-from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
+from metaclone.iis7.listing import (
+    QUICK_BINDINGS_AT,
+    QUICK_END,
+    QuickValues,
+    scan_checked_applicationhost,
+)
 from metaclone.iis7.rebase import rebase_index, release_index
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
@@ -58,6 +63,7 @@ _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")
 _DEFAULTS: Memo[tuple[SiteDefaults, tuple[Binding, ...]]] = Memo("IIS 7 site defaults")
 _SSL_BITS: Memo[int] = Memo("IIS 7 sslFlags bits")
+_CLEAN: Memo[frozenset[int]] = Memo("IIS 7 sites the listing pass read in check's shape")
 
 
 def _entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
@@ -177,11 +183,19 @@ class SiteReading(AppHostBase):
         """Every site, in file order."""
         return self.xml.memo(_SITES, self._read_sites)
 
-    def _read_sites(self) -> tuple[Site, ...]:
+    def checked_sites(self) -> tuple[tuple[Site, ...], frozenset[int]]:
+        """:attr:`sites`, and where those of them start that the listing pass found written
+        in the shape :func:`~metaclone.iis7.clean_shapes.clean_site` reads whole (none when
+        the sites were read before): ``check`` does not match them again."""
+        bits = self.ssl_flag_bits
+        sites = self.xml.memo(_SITES, lambda: self._read_sites(bits))
+        return sites, self.xml.memo(_CLEAN, frozenset)
+
+    def _read_sites(self, clean_bits: int | None = None) -> tuple[Site, ...]:
         text = self.xml.text
         sites: list[Site] = []
         with paused_garbage_collection():
-            index, quick = self._scan()
+            index, quick = self._scan(clean_bits)
             # Read whether or not a site inherits anything: a file whose defaults are not
             # defined (DuplicateDefaultsError) is refused as a whole.
             self._defaults()
@@ -210,17 +224,23 @@ class SiteReading(AppHostBase):
         """Drop :attr:`sites` read so far (what they carry changed, not the text)."""
         self.xml.forget(_SITES)
 
-    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
-        """The index, and the values of the sites the listing pass read whole."""
+    def _scan(
+        self, clean_bits: int | None = None
+    ) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        """The index, and the values of the sites the listing pass read whole (with
+        ``clean_bits``, where the sites start that it found in ``clean_site``'s shape are
+        remembered)."""
         if not self.dialect.listing_pass or self.exact:
             # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
             return self._index(), ()
         try:
-            index, quick = scan_applicationhost(self.xml)
+            index, quick, clean = scan_checked_applicationhost(self.xml, clean_bits)
         except ValueError as exc:
             if isinstance(exc, ParseError):
                 raise
             raise ParseError(str(exc), path=self.path) from None
+        if clean_bits is not None:
+            self.xml.remember(_CLEAN, clean)
         return self.xml.memo(_INDEX, lambda: index), quick
 
     def _quick_site(  # noqa: C901 (hot path: once per listed site)
