@@ -185,7 +185,7 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
         (:class:`~metaclone.errors.DuplicateDefaultsError`): only the schema is checked.
         """
         try:
-            sites = self.sites
+            sites, clean = self.checked_sites()
         except DuplicateDefaultsError:
             return schema_findings(self.xml, self._index(), self.ssl_flag_bits, exact=self.exact)
         return site_findings(
@@ -195,6 +195,7 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
             ssl_bits=self.ssl_flag_bits,
             sslcerts=self._sslcert_by_endpoint if self._sslcerts_attached else None,
             exact=self.exact,
+            clean=clean,
         )
 
     @property

@@ -78,9 +78,18 @@ class _Checker:
         self.findings: list[Finding] = []
         self.certificate_findings: list[Finding] = []
         self.site_id: int | None = None
+        # The last offset a finding was made at and its line: findings mostly come in file
+        # order, and the line of the next is counted on from there.
+        self._counted_to = 0
+        self._line = 1
 
     def add(self, severity: Severity, code: str, message: str, offset: int) -> None:
-        line = self.xml.line_of(offset)
+        if offset >= self._counted_to:
+            self._line += self.xml.text.count("\n", self._counted_to, offset)
+            self._counted_to = offset
+            line = self._line
+        else:
+            line = self.xml.line_of(offset)
         self.findings.append(Finding(severity, code, message, self.site_id, line))
 
     def attributes(self, item: Element | Child, schema_name: str) -> dict[str, str]:
@@ -181,12 +190,13 @@ def schema_findings(
 
 
 def _schema_pass(
-    xml: XmlDocument, index: SiteIndex, ssl_bits: int, exact: bool
+    xml: XmlDocument, index: SiteIndex, ssl_bits: int, exact: bool, clean: Collection[int] = ()
 ) -> tuple[list[Finding], list[Finding]]:
     """:func:`schema_findings`, and apart, the site bindings that carry certificate
-    attributes: one read of every site."""
+    attributes: one read of every site (``clean``: where those start that are known to have
+    the shape of ``clean_site``)."""
     checker = _Checker(xml, index, ssl_bits)
-    _check_sites(checker, _check_pools(checker, exact), exact)
+    _check_sites(checker, _check_pools(checker, exact), exact, clean)
     if index.sites_element is not None and index.sites_element.name == "sites":
         for name in ("siteDefaults", "applicationDefaults", "virtualDirectoryDefaults"):
             elements = [
@@ -208,12 +218,16 @@ def _schema_pass(
     return checker.findings, checker.certificate_findings
 
 
-def _check_sites(checker: _Checker, pools: set[str] | None, exact: bool) -> None:
-    """Check every site: whole when it is written as IIS writes it, else element by element."""
+def _check_sites(
+    checker: _Checker, pools: set[str] | None, exact: bool, shaped: Collection[int]
+) -> None:
+    """Check every site: whole when it is written as IIS writes it, else element by element
+    (``shaped``: where the sites start whose shape the listing pass already matched)."""
     text, ssl_bits = checker.xml.text, checker.ssl_bits
     for entry in checker.index.sites:
         checker.site_id = entry.id
-        clean = None if exact else clean_site(text, entry.start, entry.end, ssl_bits)
+        shape = entry.start in shaped
+        clean = None if exact else clean_site(text, entry.start, entry.end, ssl_bits, shape)
         if clean is None:
             checker.attributes(entry.element, "site")
             _check_site_children(checker, entry, pools)
@@ -364,16 +378,19 @@ def site_findings(
     ssl_bits: int,
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
     exact: bool = False,
+    clean: Collection[int] = (),
 ) -> list[Finding]:
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
     attached HTTP.sys entries by endpoint, None when none are attached; ``exact``: as for
-    :func:`schema_findings`).
+    :func:`schema_findings`; ``clean``: where the sites start whose shape the listing matched).
 
     The findings and what they are made from hold no reference cycles, so the collector is
     paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).
     """
     with paused_garbage_collection():
-        return _site_findings(xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts, exact=exact)
+        return _site_findings(
+            xml, index, sites, ssl_bits=ssl_bits, sslcerts=sslcerts, exact=exact, clean=clean
+        )
 
 
 def _site_findings(
@@ -384,6 +401,7 @@ def _site_findings(
     ssl_bits: int,
     sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None,
     exact: bool,
+    clean: Collection[int],
 ) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
@@ -395,7 +413,7 @@ def _site_findings(
         Finding(Severity.ERROR, "inconsistent-site", message, None, xml.line_of(offset))
         for offset, message in index.problems
     )
-    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits, exact)
+    schema, certificate_attributes = _schema_pass(xml, index, ssl_bits, exact, clean)
     findings.extend(schema)
     ids = {s.id for s in sites}
     reported: set[int] = set()

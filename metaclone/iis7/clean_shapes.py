@@ -52,21 +52,28 @@ _HOST = rf'(?=[^"]{{1,253}}")(?:\*\.)?{_LABEL}(?:\.{_LABEL})*+'
 _INFORMATION = r"[!#-%(-;=?-~][ !#-%(-;=?-~]*+"
 
 
-def _content(name: str) -> str:
+def _content(name: str, shut: str = "") -> str:
     """The content of an unchecked element ``name`` (a backreference): no comment, CDATA or
-    processing instruction, no element of its own name and none of the checked elements, so
-    that its end is the first end tag of its name and nothing checked hides inside it."""
+    processing instruction, no element of its own name and none of the checked elements (nor
+    a tag that starts with one of the alternatives ``shut``), so that its end is the first end
+    tag of its name and nothing checked hides inside it."""
     return (
         rf"(?:[^<]++|<add\b(?!\s*name\s*=){ATTRIBUTE_TEXT}/>"
-        rf"|<(?![!?]|/?{name}[\s/>]|/?(?:application|virtualDirectory|binding|add)\b))*+"
+        rf"|<(?![!?]|/?{name}[\s/>]|/?(?:application|virtualDirectory|binding|add)\b{shut}))*+"
     )
 
 
-# An unchecked child of a site or of <applicationPools>, with whatever it holds.
-_OTHER = (
-    rf"<(?!(?:application|bindings|applicationDefaults|virtualDirectoryDefaults|add)[\s/>])"
-    rf"(?P<other>{NAME}){ATTRIBUTE_TEXT}(?:/>|>{_content('(?P=other)')}</(?P=other)\s*>)"
-)
+def _other(group: str, shut: str = "") -> str:
+    """An unchecked child of a site or of <applicationPools>, with whatever it holds (its name:
+    group ``group``; see :func:`_content` for ``shut``)."""
+    return (
+        rf"<(?!(?:application|bindings|applicationDefaults|virtualDirectoryDefaults|add)[\s/>]"
+        rf"{shut})(?P<{group}>{NAME}){ATTRIBUTE_TEXT}"
+        rf"(?:/>|>{_content(f'(?P={group})', shut)}</(?P={group})\s*>)"
+    )
+
+
+_OTHER = _other("other")
 _DIRECTORY_ATTRIBUTES = (
     rf'physicalPath="{_ANY}"|userName="{_ANY}"|password="{_ANY}"'
     rf'|logonMethod="(?:Interactive|Batch|Network|ClearText)"|allowSubDirConfig="{_BOOL}"'
@@ -124,6 +131,54 @@ def _site(ssl_bits: int) -> re.Pattern[str]:
     )
 
 
+# What a listing pass must see itself: every <site> (however sites nest) and the FTP settings,
+# which hold an FTP site's certificate.
+# A <bindings> inside another element is not the site's, and would be taken for it.
+_LISTED_APART = "|/?site|/?ftpServer|/?bindings"
+
+
+@functools.lru_cache(maxsize=4)
+def listed_site(ssl_bits: int) -> str:
+    """The shape of :func:`clean_site`, after the site's "<", for a listing pass: a site with
+    content, none of it another ``<site>``, FTP settings or a ``<bindings>`` but its own;
+    groups ``clean_name``, ``clean_id`` and ``clean_start`` (serverAutoStart).  Its bindings:
+    :func:`binding_values`."""
+    # No group within the repetition: the re module of Python 3.11 can lose track of where a
+    # group in a possessive repetition ends.
+    bindings = rf"<bindings\s*/>|<bindings>(?:\s*{_binding(ssl_bits)})*+\s*</bindings>"
+    return (
+        rf'site name="(?P<clean_name>{_SITE_NAME})" id="(?P<clean_id>{_SITE_ID})"'
+        rf'(?: serverAutoStart="(?P<clean_start>{_BOOL})")?>'
+        rf"(?:\s*(?:{_APPLICATION}|{bindings}|{_SITE_DEFAULTS}"
+        rf"|{_other('clean_other', _LISTED_APART)}))*+\s*</site>"
+    )
+
+
+_BINDING_VALUES = re.compile(
+    r'<binding protocol="([^"]*)" bindingInformation="([^"]*)"(?: sslFlags="([^"]*)")?'
+)
+
+
+def binding_values(text: str, start: int, end: int) -> list[tuple[str, str, str | None]] | None:
+    """The protocol, binding information and sslFlags (None: not written) of each binding of
+    the site from ``start`` to ``end`` that :func:`listed_site` matched (every value as
+    written is its value); None when it holds ``<bindings>`` more than once."""
+    at = text.find("<bindings", start, end)
+    if at < 0:
+        return []
+    if text.find("<bindings", at + 1, end) >= 0:
+        return None
+    tag_end = text.index(">", at)
+    if text[tag_end - 1] == "/":
+        return []
+    return [
+        (protocol, information, flags or None)
+        for protocol, information, flags in _BINDING_VALUES.findall(
+            text, tag_end, text.index("</bindings>", tag_end, end)
+        )
+    ]
+
+
 # The larger patterns are compiled when first used: only check and applications() use them.
 _APPLICATIONS = lazy_pattern(lambda: re.compile(_APPLICATION))
 # The attributes of a tag the shapes accepted: each value as written is its value.
@@ -165,36 +220,39 @@ _LOCATION = lazy_pattern(
 )
 
 
-def clean_site(text: str, start: int, end: int, ssl_bits: int) -> list[tuple[str, str]] | None:
+def clean_site(
+    text: str, start: int, end: int, ssl_bits: int, shaped: bool = False
+) -> list[tuple[str, str]] | None:
     """The applications of the ``<site>`` element from ``start`` to ``end`` as (path, pool:
     "" when it names none) when the site is written as IIS writes it and the schema finds
-    nothing in it (keys included); None when it must be checked exactly."""
-    if _site(ssl_bits).fullmatch(text, start, end) is None:
+    nothing in it (keys included); None when it must be checked exactly.  ``shaped``: the site
+    is known to have the shape (:func:`listed_site` matched it), whose keys alone are left to
+    compare."""
+    if not shaped and _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
     applications: list[tuple[str, str]] = []
-    bindings: list[str] = []
+    # Application paths, binding keys and the names of elements held once: no two kinds can
+    # be the same text (a path starts with "/", a binding key holds a quote, a name neither),
+    # so one comparison finds a repeat among any of them.
+    keys: list[str] = []
+    # The directory paths of each application that has several (those before the first
+    # application, which IIS would not read, first).
+    crowded: list[list[str]] = []
     directories: list[str] = []
-    # The directory paths of each application (those before the first, which IIS would not
-    # read, first).
-    groups = [directories]
-    defaults: list[str] = []
     for path, pool, directory, binding, default in _KEYS.findall(text, start, end):
         if path:
             applications.append((path, pool))
+            keys.append(path)
+            if len(directories) > 1:
+                crowded.append(directories)
             directories = []
-            groups.append(directories)
         elif directory:
             directories.append(directory)
-        elif binding:
-            bindings.append(binding)
         else:
-            defaults.append(default)
-    if (
-        any(len(paths) > 1 and _repeats(paths) for paths in groups)
-        or len(set(defaults)) < len(defaults)
-        or (len(applications) > 1 and _repeats([path for path, _ in applications]))
-        or (len(bindings) > 1 and _repeats(bindings))
-    ):
+            keys.append(binding or default)
+    if len(directories) > 1:
+        crowded.append(directories)
+    if _repeats(keys) or any(_repeats(paths) for paths in crowded):
         return None
     return applications
 

@@ -7,9 +7,12 @@ other site is found tag by tag and read by the exact readers.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 from metaclone.iis7.children import attributes_of
+from metaclone.iis7.clean_shapes import binding_values, listed_site
 from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
@@ -21,6 +24,8 @@ from metaclone.iis7.site_parts import PLAIN_VALUE
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
 from metaclone.lossless.tokens import balanced, element_by_search, next_tag
+from metaclone.model.build import build_binding
+from metaclone.model.sites import Binding
 
 #: The values of a site the listing pass read whole, as written (and the same decoded): name,
 #: id, serverAutoStart, then from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END` three per
@@ -101,32 +106,53 @@ _LISTING = re.compile(
 )
 
 
-_QUICK = _LISTING.groupindex["quick"]
+class _Groups(NamedTuple):
+    """Where a listing pattern has the groups of a site it matched whole."""
+
+    body: int
+    bindings: int
+    values: tuple[int, ...]
 
 
-_BODY = _LISTING.groupindex["body"]
+def _groups(listing: re.Pattern[str]) -> _Groups:
+    quick = listing.groupindex["quick"]
+    bindings = listing.groupindex["bindings"]
+    assert listing.groupindex["body"] == quick + 4
+    values = (
+        quick + 1,
+        quick + 2,
+        quick + 3,
+        *range(bindings + 1, bindings + 1 + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS),
+    )
+    assert len(values) == QUICK_END
+    return _Groups(listing.groupindex["body"], bindings, values)
 
 
-_BINDINGS = _LISTING.groupindex["bindings"]
+_LISTING_GROUPS = _groups(_LISTING)
 
 
-#: The groups of :data:`QuickValues` in a listing match.
-_QUICK_VALUES = (
-    _QUICK + 1,
-    _QUICK + 2,
-    _QUICK + 3,
-    *range(_BINDINGS + 1, _BINDINGS + 1 + _QUICK_BINDING_GROUPS * _QUICK_BINDINGS),
-)
-
-
-assert _BODY == _QUICK + 4
-
-
-assert len(_QUICK_VALUES) == QUICK_END
+@functools.lru_cache(maxsize=4)
+def _checked_listing(ssl_bits: int) -> tuple[re.Pattern[str], _Groups]:
+    """:data:`_LISTING` that first tries a site as ``check`` reads it whole
+    (:func:`~metaclone.iis7.clean_shapes.listed_site`; group ``clean``)."""
+    pattern = _LISTING.pattern.replace("<(?:", f"<(?:(?P<clean>{listed_site(ssl_bits)})|", 1)
+    listing = re.compile(pattern, re.S)
+    return listing, _groups(listing)
 
 
 def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
-    """The index of :func:`index_applicationhost`, and the values of every site, in one pass.
+    """The index of :func:`index_applicationhost`, and the values of every site, in one pass
+    (see :func:`scan_checked_applicationhost`)."""
+    index, values, _ = scan_checked_applicationhost(xml, None)
+    return index, values
+
+
+def scan_checked_applicationhost(
+    xml: XmlDocument, clean_bits: int | None
+) -> tuple[SiteIndex, tuple[QuickValues | None, ...], frozenset[int]]:
+    """The index of :func:`index_applicationhost`, the values of every site, and with
+    ``clean_bits`` (the sslFlags bits of the file's IIS version) where each site starts that
+    has the shape of :func:`~metaclone.iis7.clean_shapes.clean_site`, in one pass.
 
     For each site, in index order, its values when the site is written as IIS writes it, or
     None when it must be read with :func:`read_site_parts`.  Sites are found exactly as the
@@ -143,7 +169,7 @@ def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues
     metadata_element: Element | None = None
     pools_element: Element | None = None
     sites_element: Element | None = None
-    scanned: tuple[list[SiteElement], list[QuickValues | None], Tag] | None = None
+    scanned: tuple[list[SiteElement], list[QuickValues | None], set[int], Tag] | None = None
     position = host.end
     while True:
         tag = next_tag(text, position, root.content_end)
@@ -155,8 +181,8 @@ def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues
             sites_tag = tag
             if tag.kind is not TagKind.START:
                 return _exactly(xml)
-            scanned = _scan_sites(xml, tag.end)
-            sites_element = Element(tag, scanned[2])
+            scanned = _scan_sites(xml, tag.end, clean_bits)
+            sites_element = Element(tag, scanned[3])
             position = sites_element.end
             continue
         element = element_by_search(text, tag)
@@ -180,13 +206,15 @@ def scan_applicationhost(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues
         configuration=root,
         text=text,
     )
-    return index, tuple(scanned[1])
+    return index, tuple(scanned[1]), frozenset(scanned[2])
 
 
-def _exactly(xml: XmlDocument) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+def _exactly(
+    xml: XmlDocument,
+) -> tuple[SiteIndex, tuple[QuickValues | None, ...], frozenset[int]]:
     """The index, with every site left to the exact reader."""
     index = index_applicationhost(xml)
-    return index, (None,) * len(index.sites)
+    return index, (None,) * len(index.sites), frozenset()
 
 
 def _first_start_tag(text: str, parent: Element, name: str) -> Tag | None:
@@ -202,24 +230,33 @@ def _first_start_tag(text: str, parent: Element, name: str) -> Tag | None:
 
 
 def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
-    xml: XmlDocument, content_start: int
-) -> tuple[list[SiteElement], list[QuickValues | None], Tag]:
+    xml: XmlDocument, content_start: int, clean_bits: int | None
+) -> tuple[list[SiteElement], list[QuickValues | None], set[int], Tag]:
     """The sites of the ``<sites>`` whose content starts at ``content_start``, their values
-    (None: read exactly), and the end tag of ``<sites>``."""
+    (None: read exactly), where the sites start that have the shape of ``clean_site`` (with
+    ``clean_bits``), and the end tag of ``<sites>``."""
     text = xml.text
     entries: list[SiteElement] = []
     found: list[QuickValues | None] = []
+    clean: set[int] = set()
     depth = sites_depth = 0
     start = site_content_start = 0
     attribute_text = ""
-    for match in _LISTING.finditer(text, content_start):
+    listing, groups = (
+        (_LISTING, _LISTING_GROUPS) if clean_bits is None else _checked_listing(clean_bits)
+    )
+    for match in listing.finditer(text, content_start):
         position = match.end()
         kind = match.lastgroup
-        if kind == "quick":
+        if kind in ("clean", "quick"):
             if depth > 0:
                 # A whole site inside a site read tag by tag holds no other site.
                 continue
-            entry, values = _quick_entry(xml, match)
+            if kind == "clean":
+                entry, values = _clean_entry(match)
+                clean.add(entry.start)
+            else:
+                entry, values = _quick_entry(xml, match, groups)
             entries.append(entry)
             found.append(values)
         elif kind == "site":
@@ -246,26 +283,28 @@ def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
                 sites_depth += 1
         elif kind == "sitesend":
             if sites_depth == 0:
-                return entries, found, Tag(TagKind.END, "sites", match.start(), position)
+                return entries, found, clean, Tag(TagKind.END, "sites", match.start(), position)
             sites_depth -= 1
     raise ValueError(f"<sites> before offset {content_start} is never closed")
 
 
-def _quick_entry(xml: XmlDocument, match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
+def _quick_entry(
+    xml: XmlDocument, match: re.Match[str], groups: _Groups
+) -> tuple[SiteElement, QuickValues | None]:
     """The entry of a site the listing pass matched whole, and its values (None: the exact
     reader reads it)."""
     text = xml.text
     start, position = match.start(), match.end()
-    body_start = match.start(_BODY)
+    body_start = match.start(groups.body)
     content_end = text.rfind("<", body_start, position)
-    bindings_at = match.start(_BINDINGS)
+    bindings_at = match.start(groups.bindings)
     # Its <bindings> is its own when the content before it is balanced; else the exact
     # reader reads the site.
     if bindings_at >= 0 and not balanced(text, body_start, bindings_at):
         span = (start, body_start, content_end, position, "")
         attribute_text = text[start + len("<site") : body_start - 1]
         return entry_from_span(xml, span, attributes_of(attribute_text)), None
-    values: QuickValues = match.group(*_QUICK_VALUES)
+    values: QuickValues = match.group(*groups.values)
     name, site_id, auto_start = values[:3]
     assert name is not None
     assert site_id is not None
@@ -273,3 +312,49 @@ def _quick_entry(xml: XmlDocument, match: re.Match[str]) -> tuple[SiteElement, Q
         int(site_id), name, start, body_start, content_end, position, None, auto_start or ""
     )
     return entry, values
+
+
+def _clean_entry(match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
+    """The entry of a site matched in the shape of ``clean_site``, and its values (None: it
+    has more bindings than :data:`QuickValues` holds, or more than one ``<bindings>``)."""
+    text = match.string
+    start, position = match.start(), match.end()
+    name, site_id, auto_start = match.group("clean_name", "clean_id", "clean_start")
+    content_start = text.index(">", start) + 1  # no value of the shape holds a ">"
+    content_end = position - len("</site>")
+    entry = SiteElement(
+        int(site_id), name, start, content_start, content_end, position, None, auto_start or ""
+    )
+    bindings = binding_values(text, content_start, content_end)
+    if bindings is None or len(bindings) > _QUICK_BINDINGS:
+        return entry, None
+    slots = [value for binding in bindings for value in binding]
+    return entry, (name, site_id, auto_start, *slots, *_NOTHING[QUICK_BINDINGS_AT + len(slots) :])
+
+
+#: The protocols :func:`web_bindings` reads, as IIS writes them.
+_WEB_PROTOCOLS = frozenset({"http", "https"})
+
+#: Where each binding's three values start among :data:`QuickValues`.
+_BINDING_SLOTS = range(QUICK_BINDINGS_AT, QUICK_END, 3)
+
+
+def web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
+    """The bindings among ``values`` when there is one or more and every one is http or https
+    (written in lower case) with no sslFlags or plain digits, built as the exact reader builds
+    them.  None for any other site."""
+    bindings: list[Binding] = []
+    for at in _BINDING_SLOTS:
+        protocol = values[at]
+        if protocol is None:
+            break
+        if protocol not in _WEB_PROTOCOLS:
+            return None
+        flags_text = values[at + 2]
+        flags: int | None = None
+        if flags_text is not None:
+            if not flags_text.isdigit() or not flags_text.isascii():
+                return None
+            flags = int(flags_text)
+        bindings.append(build_binding(protocol, values[at + 1] or "", flags, None))
+    return tuple(bindings) if bindings else None

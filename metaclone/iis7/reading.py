@@ -22,7 +22,13 @@ from metaclone.iis7.appcmd import APPLICATIONHOST, Dialect
 from metaclone.iis7.children import raw_attributes
 from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
-from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues, scan_applicationhost
+from metaclone.iis7.listing import (
+    QUICK_BINDINGS_AT,
+    QUICK_END,
+    QuickValues,
+    scan_checked_applicationhost,
+    web_bindings,
+)
 from metaclone.iis7.rebase import rebase_index, release_index
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
@@ -58,6 +64,7 @@ _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")
 _DEFAULTS: Memo[tuple[SiteDefaults, tuple[Binding, ...]]] = Memo("IIS 7 site defaults")
 _SSL_BITS: Memo[int] = Memo("IIS 7 sslFlags bits")
+_CLEAN: Memo[frozenset[int]] = Memo("IIS 7 sites the listing pass read in check's shape")
 
 
 def _entry_identity(entry: SiteElement) -> tuple[int, str, SiteKind]:
@@ -177,11 +184,19 @@ class SiteReading(AppHostBase):
         """Every site, in file order."""
         return self.xml.memo(_SITES, self._read_sites)
 
-    def _read_sites(self) -> tuple[Site, ...]:
+    def checked_sites(self) -> tuple[tuple[Site, ...], frozenset[int]]:
+        """:attr:`sites`, and where those of them start that the listing pass found written
+        in the shape :func:`~metaclone.iis7.clean_shapes.clean_site` reads whole (none when
+        the sites were read before): ``check`` does not match them again."""
+        bits = self.ssl_flag_bits
+        sites = self.xml.memo(_SITES, lambda: self._read_sites(bits))
+        return sites, self.xml.memo(_CLEAN, frozenset)
+
+    def _read_sites(self, clean_bits: int | None = None) -> tuple[Site, ...]:
         text = self.xml.text
         sites: list[Site] = []
         with paused_garbage_collection():
-            index, quick = self._scan()
+            index, quick = self._scan(clean_bits)
             # Read whether or not a site inherits anything: a file whose defaults are not
             # defined (DuplicateDefaultsError) is refused as a whole.
             self._defaults()
@@ -194,7 +209,7 @@ class SiteReading(AppHostBase):
                     sites.append(self._read_site(entry, index, line))
                     continue
                 own_start = entry.server_auto_start
-                web = None if self._sslcerts else _web_bindings(parts)
+                web = None if self._sslcerts else web_bindings(parts)
                 if web is None:
                     sites.append(self._quick_site(entry, parts, index, line))
                 elif own_start:
@@ -210,17 +225,23 @@ class SiteReading(AppHostBase):
         """Drop :attr:`sites` read so far (what they carry changed, not the text)."""
         self.xml.forget(_SITES)
 
-    def _scan(self) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
-        """The index, and the values of the sites the listing pass read whole."""
+    def _scan(
+        self, clean_bits: int | None = None
+    ) -> tuple[SiteIndex, tuple[QuickValues | None, ...]]:
+        """The index, and the values of the sites the listing pass read whole (with
+        ``clean_bits``, where the sites start that it found in ``clean_site``'s shape are
+        remembered)."""
         if not self.dialect.listing_pass or self.exact:
             # Every site is read exactly (appcmd's <SITE> wrappers are read by the index).
             return self._index(), ()
         try:
-            index, quick = scan_applicationhost(self.xml)
+            index, quick, clean = scan_checked_applicationhost(self.xml, clean_bits)
         except ValueError as exc:
             if isinstance(exc, ParseError):
                 raise
             raise ParseError(str(exc), path=self.path) from None
+        if clean_bits is not None:
+            self.xml.remember(_CLEAN, clean)
         return self.xml.memo(_INDEX, lambda: index), quick
 
     def _quick_site(  # noqa: C901 (hot path: once per listed site)
@@ -262,16 +283,7 @@ class SiteReading(AppHostBase):
             # Nothing inherited that a listing shows (an FTP site's certificate aside).
             is_ftp = ftp and not plain and not secure
             if not is_ftp:
-                return build_site(
-                    entry.id,
-                    entry.name,
-                    own_start.strip().lower() != FALSE,
-                    tuple(bindings),
-                    None,
-                    SiteKind.WEB,
-                    line,
-                    self._sslcerts_attached,
-                )
+                return self._own_web_site(entry, own_start, tuple(bindings), line)
         return self._effective_site(
             entry, line, own_start, bindings, is_ftp=ftp and not plain and not secure
         )
@@ -454,34 +466,6 @@ class SiteReading(AppHostBase):
                 binding.protocol, binding.binding_information, binding.ssl_flags, found.ref
             )
         return binding
-
-
-#: The protocols :func:`_web_bindings` reads, as IIS writes them.
-_WEB_PROTOCOLS = frozenset({"http", "https"})
-
-#: Where each binding's three values start among :data:`QuickValues`.
-_BINDING_SLOTS = range(QUICK_BINDINGS_AT, QUICK_END, 3)
-
-
-def _web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
-    """The bindings among ``values`` when there is one or more and every one is http or https
-    (written in lower case) with no sslFlags or plain digits: what :meth:`_quick_site` reads
-    of them.  None for any other site."""
-    bindings: list[Binding] = []
-    for at in _BINDING_SLOTS:
-        protocol = values[at]
-        if protocol is None:
-            break
-        if protocol not in _WEB_PROTOCOLS:
-            return None
-        flags_text = values[at + 2]
-        flags: int | None = None
-        if flags_text is not None:
-            if not flags_text.isdigit() or not flags_text.isascii():
-                return None
-            flags = int(flags_text)
-        bindings.append(build_binding(protocol, values[at + 1] or "", flags, None))
-    return tuple(bindings) if bindings else None
 
 
 def _in_window(entry: SiteElement, origin: int) -> SiteElement:

@@ -17,7 +17,7 @@ from metaclone.iis7 import index as apphost_index
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.children import attributes_of
 from metaclone.iis7.defaults import read_defaults
-from metaclone.iis7.listing import scan_applicationhost
+from metaclone.iis7.listing import scan_applicationhost, scan_checked_applicationhost
 from metaclone.iis7.site_parts import (
     SiteParts,
     binding_offsets,
@@ -26,6 +26,7 @@ from metaclone.iis7.site_parts import (
 )
 from metaclone.lossless import XmlDocument
 from metaclone.lossless.tokens import element_by_search
+from metaclone.model.validation import SSL_FLAGS_ANY
 
 # Child elements a <site> may hold, as (markup, site parts it contributes when read).
 CHILDREN = [
@@ -366,6 +367,11 @@ def test_listing_pass_agrees_with_the_exact_readers(
     scanned, values = scan_applicationhost(doc.xml)
     assert scanned == apphost_index.index_applicationhost(doc.xml)
     assert len(values) == len(scanned.sites)
+    # As check lists them: the sites it reads whole matched by the listing pass alone.
+    checked, checked_values, clean = scan_checked_applicationhost(doc.xml, SSL_FLAGS_ANY)
+    assert checked == scanned
+    assert len(checked_values) == len(values)
+    assert clean <= {site.start for site in scanned.sites}
     assert scanned.default_pool == _default_pool_gap_by_gap(doc.xml, scanned)
     assert read_defaults(scanned).server_auto_start == _site_defaults_start(doc.xml, scanned)
     try:
@@ -378,6 +384,9 @@ def test_listing_pass_agrees_with_the_exact_readers(
         assert (caught.value.line, str(caught.value)) == (exact.line, str(exact))
     else:
         assert doc.sites == exact
+        for_check = metaclone.loads(text.encode(), "listing.config")
+        assert isinstance(for_check, AppHostDocument)
+        assert for_check.checked_sites()[0] == exact
 
 
 def test_listing_pass_reads_sites_as_iis_writes_them_itself() -> None:

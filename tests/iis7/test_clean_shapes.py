@@ -73,6 +73,15 @@ APPLICATIONS = [
     ' physicalPath="" /><virtualDirectory path="/m" /></application>',
     '<application path="/A" applicationPool="p" preloadEnabled="true" />',
     '<application path="/q" enabledProtocols="http" applicationPool="Undefined" />',
+    # Several directories: a path again in another case, in this application or another one.
+    '<application path="/d" applicationPool="P"><virtualDirectory path="/" /><virtualDirectory'
+    ' path="/m" /><virtualDirectory path="/n" /></application>',
+    '<application path="/D" applicationPool="P"><virtualDirectory path="/" /><virtualDirectory'
+    ' path="/n" /><virtualDirectory path="/M" /></application>',
+    # Compared as IIS compares names: "/STRAßE" is "/straße" again, "/STRASSE" is not.
+    '<application path="/straße" applicationPool="P" />',
+    '<application path="/STRAßE" applicationPool="P" />',
+    '<application path="/STRASSE" applicationPool="P" />',
     '<application applicationPool="P" path="/order" />',
     "<application path='/single' applicationPool='P' />",
     '<application path="no-slash" applicationPool="P" />',
@@ -83,6 +92,8 @@ APPLICATIONS = [
     '<application path="/t" applicationPool="tab\there" />',
     '<application path="/v" applicationPool="P"><virtualDirectory'
     ' path="/" /><virtualDirectory path="/" /></application>',
+    '<application path="/V" applicationPool="P"><virtualDirectory path="/" /><virtualDirectory'
+    ' path="/x" /><virtualDirectory path="/X" /></application>',
     '<application path="/w" applicationPool="P"><virtualDirectory'
     ' path="/" logonMethod="Bogus" allowSubDirConfig="x" /></application>',
     '<application path="/z" applicationPool="P"><virtualDirectory'
@@ -99,7 +110,7 @@ APPLICATIONS = [
     " /></application>",
 ]
 #: How many of APPLICATIONS come first that the shapes read whole.
-APPLICATIONS_VALID = 5
+APPLICATIONS_VALID = 10
 BINDINGS = [
     '<binding protocol="http" bindingInformation="*:80:s.example" />',
     '<binding protocol="https" bindingInformation="*:443:s.example" sslFlags="1" />',
