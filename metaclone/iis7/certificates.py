@@ -216,7 +216,7 @@ class SiteCertificates(SiteBindings):
             for binding in self._read_site(entry, index).secure_bindings
             if (endpoint := httpsys.endpoint_for(binding)) is not None
         }
-        found = sharing_candidates(self.xml.text, index.sites, endpoints, self._defaults()[1])
+        found = sharing_candidates(self.xml.readable(), index.sites, endpoints, self._defaults()[1])
         if found is None:
             return self.sites
         wanted = {entry.start: entry for entry in (*found, *chosen)}

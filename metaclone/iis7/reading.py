@@ -34,6 +34,7 @@ from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.iis7.site_settings import read_settings
 from metaclone.lossless import Editor, Memo, XmlDocument
+from metaclone.lossless.patches import first_match
 from metaclone.lossless.shift import Shift
 from metaclone.lossless.tokens import element_at, iter_children, next_tag
 from metaclone.model.build import (
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
     from metaclone.httpsys import SslCertEntry
 
 
-_IIS_EXPRESS_MARK = re.compile(r"%IIS_USER_HOME%", re.IGNORECASE)
+_IIS_EXPRESS_TEXT = "%IIS_USER_HOME%"
+_IIS_EXPRESS_MARK = re.compile(re.escape(_IIS_EXPRESS_TEXT), re.IGNORECASE)
 
 #: What is read once per version of the text.
 _INDEX: Memo[SiteIndex] = Memo("IIS 7 index", carry=rebase_index, release=release_index)
@@ -103,7 +105,11 @@ class AppHostBase(ConfigDocument):
         """True for an IIS Express file (it mentions ``%IIS_USER_HOME%``)."""
         if not self.dialect.may_be_express:
             return False
-        return self.xml.memo(_EXPRESS, lambda: _IIS_EXPRESS_MARK.search(self.xml.text) is not None)
+        return self.xml.memo(_EXPRESS, self._has_express_mark)
+
+    def _has_express_mark(self) -> bool:
+        text = self.xml.readable()
+        return first_match(text, _IIS_EXPRESS_MARK, 0, len(text), len(_IIS_EXPRESS_TEXT)) >= 0
 
     def _defaults(self) -> tuple[SiteDefaults, tuple[Binding, ...]]:
         """``<siteDefaults>`` and ``<sites><applicationDefaults>``, and the default bindings,

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from metaclone.httpsys import Endpoint, EndpointKind, endpoint_for
 from metaclone.iis7.index import SiteElement
+from metaclone.lossless.patches import PatchedText, first_match
 from metaclone.model.sites import Binding
 
 
@@ -39,7 +40,7 @@ def _needles(endpoints: Iterable[Endpoint]) -> list[str] | None:
 
 
 def sharing_candidates(
-    text: str,
+    text: str | PatchedText,
     sites: Sequence[SiteElement],
     endpoints: Collection[Endpoint],
     inherited: Iterable[Binding],
@@ -58,14 +59,15 @@ def sharing_candidates(
     starts = [site.start for site in ordered]
     # A site's binding spells the name as written or through references (&#x41;).
     needle = re.compile("|".join(map(re.escape, needles)) + "|&", re.IGNORECASE)
+    longest = max(map(len, needles), default=1)
     found: dict[int, SiteElement] = {}
     at, end = ordered[0].start, max(site.end for site in ordered)
-    while (match := needle.search(text, at, end)) is not None:
-        position = bisect.bisect_right(starts, match.start()) - 1
-        if position < 0 or match.start() >= ordered[position].end:
-            at = match.start() + 1
+    while (hit := first_match(text, needle, at, end, longest)) >= 0:
+        position = bisect.bisect_right(starts, hit) - 1
+        if position < 0 or hit >= ordered[position].end:
+            at = hit + 1
             continue
         found[position] = ordered[position]
         # One match is enough for a site: go on from its end.
-        at = max(match.start() + 1, ordered[position].end)
+        at = max(hit + 1, ordered[position].end)
     return [found[position] for position in sorted(found)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import attrs
@@ -16,6 +17,7 @@ __all__ = [
     "PatchedText",
     "apply_patches",
     "encoded",
+    "first_match",
     "handed_over",
     "ordered_patches",
     "patched_excerpt",
@@ -114,6 +116,9 @@ def too_many_pieces(ordered: Sequence[Patch], length: int) -> bool:
         return True
     return sum(len(p.new) for p in ordered) > max(MIN_PIECE_TEXT, length // PIECE_TEXT_SHARE)
 
+
+#: The largest window :meth:`PatchedText.search` reads at a time.
+_SEARCH_WINDOW = 1 << 22
 
 #: The longest slice of the old text copied at a time (small enough for the allocator to reuse
 #: one block for each, rather than map fresh memory for every slice).
@@ -317,6 +322,21 @@ class PatchedText:
             low, size = high, size << 1
         return -1
 
+    def search(self, pattern: re.Pattern[str], start: int, end: int, longest: int) -> int:
+        """Where the first match of ``pattern`` in ``[start:end]`` starts (-1: none), for a
+        pattern whose matches are never longer than ``longest`` characters and do not look
+        around them (a choice of fixed strings, say): read on in windows of growing size, up
+        to :data:`_SEARCH_WINDOW`, so that the text is never made whole."""
+        low, size, end = max(start, 0), min(1 << 12, _SEARCH_WINDOW), min(end, self._length)
+        while low < end:
+            high = min(end, low + size)
+            # The window reaches longest - 1 past ``high``: a match that starts before it.
+            found = pattern.search(self[low : min(high + longest - 1, end)])
+            if found is not None and found.start() < high - low:
+                return low + found.start()
+            low, size = high, min(size << 1, _SEARCH_WINDOW)
+        return -1
+
     def rfind(self, sub: str, start: int, end: int, /) -> int:
         """``str.rfind``, reading back from ``end`` in growing windows (a line end is near)."""
         high, size = min(end, self._length), 1 << 12
@@ -328,6 +348,18 @@ class PatchedText:
                 return low + found
             high, size = low, size << 1
         return -1
+
+
+def first_match(
+    text: str | PatchedText, pattern: re.Pattern[str], start: int, end: int, longest: int
+) -> int:
+    """Where ``pattern`` first matches in ``text[start:end]`` (-1: nowhere), for a pattern
+    whose matches are never longer than ``longest`` and look at nothing around them: a text
+    not made since an edit is searched in windows (:meth:`PatchedText.search`)."""
+    if isinstance(text, str):
+        match = pattern.search(text, start, end)
+        return -1 if match is None else match.start()
+    return text.search(pattern, start, end, longest)
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ time to the whole text gives.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,13 @@ from hypothesis import strategies as st
 
 from metaclone.lossless import XmlDocument
 from metaclone.lossless import patches as patches_module
-from metaclone.lossless.patches import TEXTS_MADE, Patch, PatchedText, apply_patches
+from metaclone.lossless.patches import (
+    TEXTS_MADE,
+    Patch,
+    PatchedText,
+    apply_patches,
+    first_match,
+)
 from metaclone.lossless.undo import undoable
 
 CHARACTERS = st.sampled_from(["a", "b", "<", "\n", "\r", "é", "Ω", "😀"])
@@ -162,3 +169,32 @@ def test_new_text_past_its_share_of_the_text_makes_it(monkeypatch: pytest.Monkey
     _committed(doc, [Patch(50, 50, "c")])  # 11 characters of new text: more than 87 / 8
     assert TEXTS_MADE.count == made_before + 1
     assert doc.text == expected
+
+
+NEEDLES = st.lists(
+    st.lists(st.sampled_from(["a", "A", "b", "é", "É", "\n"]), min_size=1, max_size=4).map("".join),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(commits(), NEEDLES, st.integers(1, 6), st.data())
+def test_a_search_in_windows_finds_what_a_search_of_the_made_text_finds(
+    case: tuple[str, list[list[Patch]]], needles: list[str], window: int, data: st.DataObject
+) -> None:
+    """However small the windows, the first match in a stretch of the text read in pieces
+    starts where it starts in the text made whole (matches that cross a window's end too)."""
+    text, drawn = case
+    view, made = PatchedText(text, ()), text
+    for commit in drawn:
+        made = apply_patches(made, commit)
+        view = PatchedText(text, view.composed(sorted(commit, key=lambda p: (p.start, p.end))))
+    pattern = re.compile("|".join(map(re.escape, needles)), re.IGNORECASE)
+    start = data.draw(st.integers(0, len(made)))
+    end = data.draw(st.integers(start, len(made)))
+    expected = pattern.search(made, start, end)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patches_module, "_SEARCH_WINDOW", window)
+        found = first_match(view, pattern, start, end, max(map(len, needles)))
+    assert found == (-1 if expected is None else expected.start())
+    assert first_match(made, pattern, start, end, 1) == found

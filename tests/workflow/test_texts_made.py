@@ -92,3 +92,25 @@ def test_placeholder_begin_and_finish_make_the_whole_text_at_most_for_the_plan(
     assert len(made) - made_before <= allowed, made
     assert all("listing.py" in where or "_plan_sites" in where for where in made)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("site_id", "binding"), [("22", "*:443:vault00015.example"), ("14", "10.91.225.116:443:")]
+)
+def test_an_iis7_plan_for_an_sni_or_address_entry_makes_no_whole_text(
+    tmp_path: Path, site_id: str, binding: str, made: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sites that may share such an entry are found by a search of the text in windows,
+    and the IIS Express mark the same way: begin and finish leave the text in pieces."""
+    path = _generated(tmp_path, "iis7")
+    site = metaclone.load(path).site(int(site_id))
+    assert [b.binding_information for b in site.secure_bindings] == [binding]
+    begun, finished = tmp_path / "begun.config", tmp_path / "finished.config"
+    argv = ["placeholder", "begin", str(path), "--site", site_id, "--thumbprint", "ab" * 20]
+    assert main([*argv, "-o", str(begun)]) == 0
+    assert made == []
+    placeholder = _placeholder_id(begun, site_id)
+    argv = ["placeholder", "finish", str(begun), "--site", site_id, "--placeholder", placeholder]
+    assert main([*argv, "--thumbprint", "cd" * 20, "-o", str(finished)]) == 0
+    assert made == []
+    capsys.readouterr()
