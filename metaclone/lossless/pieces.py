@@ -99,31 +99,31 @@ class TextPieces:
     # -- the scanner ---------------------------------------------------------------------
 
     def children(self, parent: Element) -> Iterator[Element]:
-        window = self._window_of(parent)
-        if window is None:
-            return tokens.iter_children(self.text, parent)
-        text, origin = window
-        found = tokens.iter_children(text, moved(parent, -origin))
-        return _windowed(
-            found,
-            lambda child: moved(child, origin),
-            lambda: tokens.iter_children(self.text, parent),
-        )
+        return self._scanned(parent, tokens.iter_children, moved)
 
     def child_tags(self, parent: Element) -> Iterator[Tag]:
         """The start (or empty-element) tags of the children of ``parent``, in document order.
 
         Each child's end is found only when the next one is asked for.
         """
+        return self._scanned(parent, tokens.iter_child_tags, moved_tag)
+
+    def _scanned(
+        self,
+        parent: Element,
+        scan: Callable[[str, Element], Iterator[_T]],
+        place: Callable[[_T, int], _T],
+    ) -> Iterator[_T]:
+        """What ``scan`` finds in ``parent``: in a window of it while the text is in pieces,
+        each found thing then ``place``d at its offset in the text."""
         window = self._window_of(parent)
         if window is None:
-            return tokens.iter_child_tags(self.text, parent)
+            return scan(self.text, parent)
         text, origin = window
-        found = tokens.iter_child_tags(text, moved(parent, -origin))
         return _windowed(
-            found,
-            lambda tag: moved_tag(tag, origin),
-            lambda: tokens.iter_child_tags(self.text, parent),
+            scan(text, moved(parent, -origin)),
+            lambda found: place(found, origin),
+            lambda: scan(self.text, parent),
         )
 
     def _window_of(self, element: Element) -> tuple[str, int] | None:
