@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone import httpsys
 from metaclone.httpsys import Endpoint, EndpointKind
+from metaclone.iis7 import sharing
 from metaclone.iis7.index import index_applicationhost
-from metaclone.iis7.sharing import sharing_candidates
+from metaclone.iis7.sharing import NeedleSearch, sharing_candidates
 from metaclone.model.sites import Binding, CertificateRef
 from tests.conftest import FIXTURES
 
@@ -117,3 +118,35 @@ def test_sites_that_share_an_id_are_planned_from_every_site() -> None:
     doc = metaclone.loads(data, name="applicationHost.config")
     expected = httpsys.plan_certificates(doc.sites, {1: CertificateRef(THUMB, "MY")})
     assert doc.set_certificate("S1", THUMB) == expected
+
+
+HOST_CHARACTERS = st.sampled_from(["a", "k", "s", "i", "E", "0", "9", ".", "-"])
+#: Text around the names: ASCII, and characters that ``re`` folds onto ASCII letters (the
+#: Kelvin sign onto k, the long s onto s, the dotted capital I) or not (é, the dotless i).
+TEXT_CHARACTERS = st.sampled_from(
+    ["a", "K", "S", "I", "e", "0", ".", "&", "<", "\u212a", "\u017f", "\u0130", "\u0131", "é"]
+)
+
+
+@example(["s"], "\u017f", 9, 0, 9).via("the long s, which re pairs with s, lower() not")
+@example(["a"], "\u0130a", 9, 0, 9).via("the dotted capital I, lower-cased in two")
+@given(
+    st.lists(st.text(HOST_CHARACTERS, min_size=1, max_size=5), min_size=1, max_size=3),
+    st.text(TEXT_CHARACTERS, max_size=60),
+    st.integers(1, 9),
+    st.integers(0, 70),
+    st.integers(0, 70),
+)
+def test_the_names_are_found_where_the_case_insensitive_expression_finds_them(
+    needles: list[str], text: str, window: int, start: int, stop: int
+) -> None:
+    """Lower-cased ASCII windows searched with str.find, others with the expression: the first
+    hit is where the expression finds it in the whole text, however small the windows."""
+    expression = re.compile("|".join(map(re.escape, needles)) + "|&", re.IGNORECASE)
+    start = min(start, len(text))
+    end = min(max(stop, start), len(text))
+    expected = expression.search(text, start, end)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sharing, "WINDOW", window)
+        found = NeedleSearch(needles).first(text, start, end)
+    assert found == (-1 if expected is None else expected.start())
