@@ -142,13 +142,21 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
         self, entries: Sequence[SiteElement]
     ) -> Iterator[tuple[ListedApplication, ...]]:
         text = self.xml.text
+        # Those of a site without <applicationDefaults> of its own (most sites): the same for
+        # every such site of this text.
+        shared: tuple[str | None, str | None] | None = None
         for entry in entries:
             read = listed_applications(text, entry.start, entry.end)
             if read is None:
                 yield tuple(map(ListedApplication.of, self._applications_of(entry)))
                 continue
             applications, site_defaults = read
-            fallbacks = self._application_fallbacks(site_defaults)
+            if site_defaults is not None:
+                fallbacks = self._application_fallbacks(site_defaults)
+            else:
+                if shared is None:
+                    shared = self._application_fallbacks(None)
+                fallbacks = shared
             listed: list[ListedApplication] = []
             for path, own_pool, own_protocols, directories in applications:
                 pool, _, inherited = _inherited(own_pool, own_protocols, fallbacks)
