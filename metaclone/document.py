@@ -25,6 +25,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedApplication,
     ListedJson,
     ListedSite,
     Site,
@@ -156,6 +157,13 @@ class ConfigDocument:
         read before this returns, so that an error in any is raised here.  None when only
         :attr:`sites` can tell (IIS 6, appcmd XML, HTTP.sys entries attached, two sites with
         one id)."""
+        return None
+
+    def listed_applications(self) -> Iterator[tuple[ListedApplication, ...]] | None:
+        """What the listing of applications shows of the applications of each site of
+        :attr:`sites`, in that order: those :meth:`applications` gives, read as each site is
+        reached (an error in a site is raised there).  None when only :meth:`applications`
+        can tell (IIS 6, the exact readers, two sites with one id)."""
         return None
 
     def site(self, key: SiteKey) -> Site:

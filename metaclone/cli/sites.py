@@ -21,6 +21,7 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import (
     Application,
+    ListedApplication,
     ListedJson,
     ListedSite,
     Site,
@@ -112,13 +113,29 @@ def inherited_legend(sites: Sequence[Site] | Sequence[ListedSite]) -> str | None
 
 
 def _application_line(application: Application) -> str:
-    pool = application.application_pool or "-"
-    if "application_pool" in application.inherited:
-        pool += INHERITED_MARK
     directories = ", ".join(
         f"{d.path} = {d.physical_path}" for d in application.virtual_directories
     )
-    return f"{'':>12}app {application.path}  pool: {pool}  {directories or '-'}"
+    return _shown_application(
+        application.path, application.application_pool, application.inherited, directories
+    )
+
+
+def _listed_application_line(application: ListedApplication) -> str:
+    """:func:`_application_line` of the application ``application`` shows."""
+    directories = ", ".join([f"{path} = {folder}" for path, folder in application.directories])
+    return _shown_application(
+        application.path, application.application_pool, application.inherited, directories
+    )
+
+
+def _shown_application(
+    path: str, pool: str | None, inherited: tuple[str, ...], directories: str
+) -> str:
+    shown_pool = pool or "-"
+    if "application_pool" in inherited:
+        shown_pool += INHERITED_MARK
+    return f"{'':>12}app {path}  pool: {shown_pool}  {directories or '-'}"
 
 
 def _selected_sites(doc: ConfigDocument, keys: Sequence[str]) -> tuple[Site, ...]:
@@ -252,8 +269,14 @@ def _list_sites(
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
     legend = inherited_legend(sites)
+    listed = None if args.names or not args.applications else doc.listed_applications()
     if not args.applications:
         console.out_lines(site_line(site) for site in sites)
+    elif listed is not None:
+        for site, shown in zip(sites, listed, strict=True):
+            if legend is None and any(a.inherited for a in shown):
+                legend = INHERITED_LEGEND
+            console.out_lines([site_line(site), *map(_listed_application_line, shown)])
     else:
         for site in sites:
             applications = doc.applications(site)

@@ -23,7 +23,7 @@ file does; its HTTP.sys entries use IIS Express's application id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
 from metaclone.document import SiteKey
@@ -37,12 +37,17 @@ from metaclone.iis7.checks import (
     site_findings,
 )
 from metaclone.iis7.children import elements_named
-from metaclone.iis7.clean_shapes import CleanApplications, clean_applications
+from metaclone.iis7.clean_shapes import (
+    CleanApplications,
+    clean_applications,
+    listed_applications,
+)
 from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
     LocationEntry,
     MetadataKey,
+    SiteElement,
 )
 from metaclone.iis7.listed_json import SiteJsonListing
 from metaclone.iis7.site_parts import SiteParts, read_site_parts
@@ -50,6 +55,7 @@ from metaclone.lossless import Element
 from metaclone.model.sites import (
     Application,
     Finding,
+    ListedApplication,
     Site,
 )
 
@@ -71,7 +77,9 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
         name, logon method, allowSubDirConfig and whether it has a password: its own, else
         those of the nearest ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``).
         """
-        entry = self._entry(site)
+        return self._applications_of(self._entry(site))
+
+    def _applications_of(self, entry: SiteElement) -> tuple[Application, ...]:
         parts: SiteParts | CleanApplications | None = None
         if not self.exact:
             parts = clean_applications(self.xml.text, entry.start, entry.end)
@@ -85,39 +93,75 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
                 "in one application); IIS does not accept a repeated element, so what its "
                 "applications inherit is not defined: merge them into one (check names the line)",
             )
-        defaults, _ = self._defaults()
-        site_defaults = parts.application_defaults or {}
-        pool_fallback = site_defaults.get("applicationPool", defaults.application_pool) or None
-        protocols_fallback = (
-            site_defaults.get("enabledProtocols", defaults.enabled_protocols) or None
-        )
-        directory_values = defaults.directory_values
+        fallbacks = self._application_fallbacks(parts.application_defaults)
+        directory_values = self._defaults()[0].directory_values
         site_directory_defaults = parts.directory_defaults
         applications: list[Application] = []
         for (app, vdirs), nearer in zip(
             parts.applications, parts.application_directory_defaults, strict=True
         ):
-            inherited: list[str] = []
-            pool = app.get("applicationPool")
-            if not pool:
-                pool = pool_fallback
-                if pool is not None:
-                    inherited.append("application_pool")
-            protocols = app.get("enabledProtocols")
-            if not protocols:
-                protocols = protocols_fallback
-                if protocols is not None:
-                    inherited.append("enabled_protocols")
+            pool, protocols, inherited = _inherited(
+                app.get("applicationPool"), app.get("enabledProtocols"), fallbacks
+            )
+            directories = (nearer, site_directory_defaults)
             applications.append(
                 Application(
                     app.get("path", ""),
                     pool,
-                    tuple(directory_values(v, (nearer, site_directory_defaults)) for v in vdirs),
+                    tuple(directory_values(v, directories) for v in vdirs),
                     protocols,
-                    tuple(inherited),
+                    inherited,
                 )
             )
         return tuple(applications)
+
+    def _application_fallbacks(
+        self, site_defaults: dict[str, str] | None
+    ) -> tuple[str | None, str | None]:
+        """The pool and protocols of an application of a site whose own
+        ``<applicationDefaults>`` is ``site_defaults`` that names none (None: nothing)."""
+        defaults = self._defaults()[0]
+        own = site_defaults or {}
+        return (
+            own.get("applicationPool", defaults.application_pool) or None,
+            own.get("enabledProtocols", defaults.enabled_protocols) or None,
+        )
+
+    def listed_applications(self) -> Iterator[tuple[ListedApplication, ...]] | None:
+        """See :meth:`ConfigDocument.listed_applications`: the applications of a site written
+        as IIS writes it are read from its text as written, without their values."""
+        if self.exact:
+            return None
+        entries = self._index().sites
+        if len({entry.id for entry in entries}) < len(entries):
+            # Its site may not be the one an id selects (or none may be).
+            return None
+        return self._listed_applications(entries)
+
+    def _listed_applications(
+        self, entries: Sequence[SiteElement]
+    ) -> Iterator[tuple[ListedApplication, ...]]:
+        text = self.xml.text
+        # Those of a site without <applicationDefaults> of its own (most sites): the same for
+        # every such site of this text.
+        shared: tuple[str | None, str | None] | None = None
+        for entry in entries:
+            read = listed_applications(text, entry.start, entry.end)
+            if read is None:
+                yield tuple(map(ListedApplication.of, self._applications_of(entry)))
+                continue
+            applications, site_defaults = read
+            if site_defaults is not None:
+                fallbacks = self._application_fallbacks(site_defaults)
+            else:
+                if shared is None:
+                    shared = self._application_fallbacks(None)
+                fallbacks = shared
+            listed: list[ListedApplication] = []
+            for path, own_pool, own_protocols, directories in applications:
+                pool, _, inherited = _inherited(own_pool, own_protocols, fallbacks)
+                listed.append(ListedApplication(path, pool, inherited, tuple(directories)))
+            yield tuple(listed)
 
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
         if self.is_iis_express:
@@ -276,3 +320,20 @@ class AppcmdDocument(AppHostDocument):
 
     format: ClassVar[str] = APPCMD.format
     dialect: ClassVar[Dialect] = APPCMD
+
+
+def _inherited(
+    pool: str | None, protocols: str | None, fallbacks: tuple[str | None, str | None]
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The pool and protocols of an application that names ``pool`` and ``protocols`` (None
+    or "": none), with the fields of them it inherits (see :meth:`AppHostDocument.applications`)."""
+    inherited: list[str] = []
+    if not pool:
+        pool = fallbacks[0]
+        if pool is not None:
+            inherited.append("application_pool")
+    if not protocols:
+        protocols = fallbacks[1]
+        if protocols is not None:
+            inherited.append("enabled_protocols")
+    return pool, protocols, tuple(inherited)

@@ -280,12 +280,9 @@ def clean_applications(text: str, start: int, end: int) -> CleanApplications | N
     :func:`clean_site`; its values need not be known to this file's IIS version); else None."""
     if _site(SSL_FLAGS_ANY).fullmatch(text, start, end) is None:
         return None
-    defaults: dict[str, dict[str, str]] = {}
-    if text.find("Defaults", start, end) >= 0:  # most sites have none of their own
-        for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
-            if name in defaults:
-                return None  # IIS refuses the file: the exact reader says where
-            defaults[name] = dict(_ATTRIBUTE.findall(attributes))
+    defaults = _site_defaults(text, start, end)
+    if defaults is None:
+        return None
     applications = tuple(
         (
             dict(_ATTRIBUTE.findall(attributes)),
@@ -302,6 +299,83 @@ def clean_applications(text: str, start: int, end: int) -> CleanApplications | N
         defaults.get("virtualDirectoryDefaults"),
         (None,) * len(applications),
     )
+
+
+def _site_defaults(text: str, start: int, end: int) -> dict[str, dict[str, str]] | None:
+    """The attributes of the application and virtual directory defaults of a site
+    :func:`clean_applications` accepted, by element name; None when one is written twice."""
+    defaults: dict[str, dict[str, str]] = {}
+    if text.find("Defaults", start, end) >= 0:  # most sites have none of their own
+        for name, attributes in _SITE_DEFAULTS_TAG.findall(text, start, end):
+            if name in defaults:
+                return None  # IIS refuses the file: the exact reader says where
+            defaults[name] = dict(_ATTRIBUTE.findall(attributes))
+    return defaults
+
+
+# In a site the shapes accepted, every "<application " starts one of its applications and
+# "</application>" ends it; a "<virtualDirectory " within one is its directory (one elsewhere
+# is an unchecked element IIS does not read as a directory).  A tag's attributes as a whole,
+# then those a listing shows when they come first, in IIS's order, and the rest.
+_LISTED_TAGS = re.compile(
+    r'<application (path="([^"]*)"(?: applicationPool="([^"]*)")?'
+    r'(?: enabledProtocols="([^"]*)")?([^>]*))>'
+    r'|<virtualDirectory (path="([^"]*)"(?: physicalPath="([^"]*)")?([^>]*))>'
+    r"|</application>"
+)
+
+#: The path, pool and protocols ("": none) of an application, and the path and physical path
+#: of each of its virtual directories, as :func:`listed_applications` reads them.
+ListedValues = tuple[str, str, str, list[tuple[str, str]]]
+
+
+def listed_applications(
+    text: str, start: int, end: int
+) -> tuple[list[ListedValues], dict[str, str] | None] | None:
+    """What a listing shows of the applications of the ``<site>`` element from ``start`` to
+    ``end`` (what :func:`clean_applications` reads, without the settings of the virtual
+    directories), and the site's ``<applicationDefaults>``; None where it is None."""
+    if _site(SSL_FLAGS_ANY).fullmatch(text, start, end) is None:
+        return None
+    defaults = _site_defaults(text, start, end)
+    if defaults is None:
+        return None
+    applications: list[ListedValues] = []
+    directories: list[tuple[str, str]] | None = None  # of the application still open
+    for found in _LISTED_TAGS.findall(text, start, end):
+        if found[0]:
+            opened: list[tuple[str, str]] = []
+            applications.append((*_listed_application(found), opened))
+            directories = None if found[0].endswith("/") else opened
+        elif found[5]:
+            if directories is not None:
+                directories.append(_listed_directory(found))
+        else:
+            directories = None
+    return applications, defaults.get("applicationDefaults")
+
+
+def _listed_application(found: tuple[str, ...]) -> tuple[str, str, str]:
+    """The path, pool and protocols of an application tag :data:`_LISTED_TAGS` found."""
+    attributes, path, pool, protocols, rest = found[:5]
+    if "=" not in rest:
+        return path, pool, protocols
+    # Its attributes in another order: read them all.
+    values = dict(_ATTRIBUTE.findall(attributes))
+    return (
+        values.get("path", ""),
+        values.get("applicationPool", ""),
+        values.get("enabledProtocols", ""),
+    )
+
+
+def _listed_directory(found: tuple[str, ...]) -> tuple[str, str]:
+    """The path and physical path of a virtual directory tag :data:`_LISTED_TAGS` found."""
+    attributes, path, folder, rest = found[5:]
+    if "=" not in rest:
+        return path, folder
+    values = dict(_ATTRIBUTE.findall(attributes))
+    return values.get("path", ""), values.get("physicalPath", "")
 
 
 def clean_pool_names(text: str, pools: Element) -> list[str] | None:

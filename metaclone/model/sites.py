@@ -337,6 +337,31 @@ class ListedSite(NamedTuple):
     site: Site | None = None
 
 
+class ListedApplication(NamedTuple):
+    """What the listing of applications shows of an :class:`Application`, read without building
+    it (see :meth:`~metaclone.document.ConfigDocument.listed_applications`): a tuple, as a
+    listing makes one for each of tens of thousands of applications.
+
+    ``path``, ``application_pool`` and ``inherited`` are the Application's fields;
+    ``directories`` the path and physical path of each of its virtual directories.
+    """
+
+    path: str
+    application_pool: str | None
+    inherited: tuple[str, ...]
+    directories: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, application: Application) -> ListedApplication:
+        """What the listing shows of ``application``."""
+        return cls(
+            application.path,
+            application.application_pool,
+            application.inherited,
+            tuple((d.path, d.physical_path) for d in application.virtual_directories),
+        )
+
+
 class ListedJson(NamedTuple):
     """What ``sites --json`` writes of every site of a file, read without building every
     :class:`Site` (see :meth:`~metaclone.document.ConfigDocument.listed_json`): ``ids``, the

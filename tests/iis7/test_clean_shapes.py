@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import metaclone
-from metaclone.errors import MetacloneError
+from metaclone.errors import DuplicateDefaultsError, MetacloneError
 from metaclone.iis7 import clean_shapes
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.schema import ssl_flag_bits
+from metaclone.model.sites import ListedApplication
 from metaclone.model.validation import SSL_FLAGS_ANY, SSL_FLAGS_IIS8, SSL_FLAGS_IIS10
 
 # As IIS writes a site: recognised whole.
@@ -68,6 +69,11 @@ SITE_TAGS_VALID = 2
 APPLICATIONS = [
     '<application path="/" applicationPool="P"><virtualDirectory path="/"'
     ' physicalPath="D:\\a" /></application>',
+    # Attributes in another order than IIS writes them, or others between them.
+    '<application path="/o" enabledProtocols="https" applicationPool="O"><virtualDirectory'
+    ' path="/" userName="u" physicalPath="D:\\o" /></application>',
+    '<application path="/p" preloadEnabled="true" applicationPool="P"><virtualDirectory'
+    ' path="/" physicalPath="D:\\p" allowSubDirConfig="false" /></application>',
     '<application path="/" applicationPool="Q" />',
     '<application path="/a" applicationPool=""><virtualDirectory path="/"'
     ' physicalPath="" /><virtualDirectory path="/m" /></application>',
@@ -110,7 +116,7 @@ APPLICATIONS = [
     " /></application>",
 ]
 #: How many of APPLICATIONS come first that the shapes read whole.
-APPLICATIONS_VALID = 10
+APPLICATIONS_VALID = 12
 BINDINGS = [
     '<binding protocol="http" bindingInformation="*:80:s.example" />',
     '<binding protocol="https" bindingInformation="*:443:s.example" sslFlags="1" />',
@@ -283,6 +289,36 @@ def test_sites_read_whole_give_the_findings_and_applications_of_the_exact_walk(
     assert fast == _check_and_applications(data, exact=True)
 
 
+def _shown_applications(doc: metaclone.ConfigDocument, *, listed: bool) -> list[object]:
+    """What the listing of applications shows of each site (listed: read by
+    ``listed_applications``, else from ``applications``), up to the first error."""
+    shown: list[object] = []
+    try:
+        if listed:
+            every = doc.listed_applications()
+            assert every is not None
+            shown.extend(every)
+        else:
+            for site in doc.sites:
+                shown.append(tuple(map(ListedApplication.of, doc.applications(site))))
+    except MetacloneError as error:
+        shown.append((type(error), str(error)))
+    return shown
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_documents())
+def test_the_applications_a_listing_shows_are_those_of_applications(text: str) -> None:
+    try:
+        doc = metaclone.loads(text.encode(), "generated.config")
+        doc.sites  # noqa: B018 (the listing reads the sites first)
+    except MetacloneError:
+        return
+    shown = _shown_applications(doc, listed=True)
+    fresh = metaclone.loads(text.encode(), "generated.config")
+    assert shown == _shown_applications(fresh, listed=False)
+
+
 def _document(site: str, pools: str = '<add name="Shop" />') -> AppHostDocument:
     text = (
         f"<configuration><system.applicationHost><applicationPools>{pools}</applicationPools>"
@@ -367,3 +403,51 @@ def test_the_iis_version_is_told_by_what_the_file_holds() -> None:
     assert ssl_flag_bits('<section name="a" /><section  name="webSocket" />') == SSL_FLAGS_IIS8
     assert ssl_flag_bits('<section name="websocket" />') == SSL_FLAGS_ANY
     assert ssl_flag_bits("<hsts/>", iis_express=True) == SSL_FLAGS_ANY
+
+
+def test_a_listing_reads_the_applications_of_a_site_written_as_iis_writes_it() -> None:
+    site = (
+        '<site name="s" id="1"><application path="/" applicationPool="P" />'
+        '<virtualDirectory path="/stray" physicalPath="D:\\stray" />'
+        '<application path="/o" enabledProtocols="https"><virtualDirectory path="/"'
+        ' userName="u" physicalPath="D:\\o" /><virtualDirectory path="/m" /></application>'
+        '<applicationDefaults applicationPool="Site" /></site>'
+    )
+    doc = _document(site)
+    start = doc.xml.text.index("<site ")
+    end = doc.xml.text.index("</sites>")
+    assert clean_shapes.listed_applications(doc.xml.text, start, end) == (
+        [("/", "P", "", []), ("/o", "", "https", [("/", "D:\\o"), ("/m", "")])],
+        {"applicationPool": "Site"},
+    )
+    assert _shown_applications(doc, listed=True) == [
+        (
+            ListedApplication("/", "P", (), ()),
+            ListedApplication("/o", "Site", ("application_pool",), (("/", "D:\\o"), ("/m", ""))),
+        )
+    ]
+    assert _shown_applications(doc, listed=True) == _shown_applications(doc, listed=False)
+
+
+def test_a_listing_reads_any_other_site_as_applications_does() -> None:
+    sites = [
+        IIS_SITE,
+        IIS_SITE.replace("<limits", "<!-- --><limits").replace("4294967295", "2"),
+        IIS_SITE.replace("<limits", "<applicationDefaults /><limits").replace("4294967295", "3"),
+        IIS_SITE.replace("4294967295", "4"),
+    ]
+    doc = _document("".join(sites))
+    start = doc.xml.text.index('<site name="shop.example" id="2"')
+    assert clean_shapes.listed_applications(doc.xml.text, start, len(doc.xml.text)) is None
+    shown = _shown_applications(doc, listed=True)
+    # The third site's applications inherit nothing defined: the error comes where it is.
+    assert len(shown) == 3
+    assert shown[2][0] is DuplicateDefaultsError  # type: ignore[index]
+    assert shown == _shown_applications(_document("".join(sites)), listed=False)
+
+
+def test_a_listing_leaves_applications_to_tell_when_ids_repeat_or_reading_is_exact() -> None:
+    twice = _document(IIS_SITE + IIS_SITE.replace('name="shop.example"', 'name="other"'))
+    assert twice.listed_applications() is None
+    exact = metaclone.loads(_document(IIS_SITE).xml.text.encode(), "site.config", exact=True)
+    assert exact.listed_applications() is None
