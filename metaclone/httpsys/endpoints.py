@@ -16,6 +16,7 @@ import attrs
 
 from metaclone.errors import CertificateError
 from metaclone.httpsys.app_ids import IIS_APP_ID
+from metaclone.lazy import lazy_pattern
 from metaclone.messages import quoted
 from metaclone.model.sites import Binding
 
@@ -119,9 +120,11 @@ def _parse_port(text: str) -> int | None:
     return port if 0 < port <= 65535 else None
 
 
-_HOST_NAME = re.compile(r"[\w*][\w.*-]*", re.UNICODE)
-_GUID = re.compile(
-    r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+_HOST_NAME = lazy_pattern(lambda: re.compile(r"[\w*][\w.*-]*", re.UNICODE))
+_GUID = lazy_pattern(
+    lambda: re.compile(
+        r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+    )
 )
 
 

@@ -22,6 +22,7 @@ import attrs
 
 from metaclone.document import ConfigDocument
 from metaclone.errors import FormatMismatchError
+from metaclone.lazy import lazy_pattern
 from metaclone.model.parts import Part, PartKind, SiteMark, differences, mark, sections
 from metaclone.model.rules import name_key
 from metaclone.model.sites import Application, Binding, CertificateRef, Site
@@ -123,7 +124,7 @@ def _shown(value: str | None) -> str:
 
 # Control characters, which a value read from a file may hold (a decoded &#xA;, say): shown
 # escaped, so that no value can start a line of its own in a changelog.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_CONTROL = lazy_pattern(lambda: re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]"))
 
 
 def _printable(text: str) -> str:
