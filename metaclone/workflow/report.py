@@ -13,8 +13,6 @@ import enum
 import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from urllib.parse import quote
 
 import attrs
 
@@ -352,6 +350,9 @@ def render_text(items: Iterable[ReportItem]) -> str:
 
 def artifact_uri(path: str, base: str | None = None) -> str:
     """``path`` as a URI: relative to ``base`` (the current folder) when it lies below it."""
+    from pathlib import Path  # noqa: PLC0415 - only SARIF and GitHub reports use it
+    from urllib.parse import quote  # noqa: PLC0415 - as pathlib
+
     folder = Path(base if base is not None else os.getcwd()).resolve()
     absolute = Path(path).resolve()
     try:
@@ -426,6 +427,8 @@ def _github_level(severity: Severity) -> str:
 
 def github_command(item: ReportItem, base: str | None = None) -> str:
     """``::error file=…,line=…,title=CODE::message`` for ``item``."""
+    from pathlib import Path  # noqa: PLC0415 - as in artifact_uri
+
     folder = Path(base if base is not None else os.getcwd()).resolve()
     absolute = Path(item.path).resolve()
     try:

@@ -11,7 +11,6 @@ import functools
 import gc
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import attrs
 
@@ -110,6 +109,8 @@ def find_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
                 seen.add(os.path.realpath(path))
                 yield path, True
             continue
+        from pathlib import Path  # noqa: PLC0415 - a named file alone does not need it
+
         for folder, folders, names in os.walk(path):
             folders[:] = sorted(f for f in folders if not f.startswith("."))
             for name in sorted(names):
