@@ -5,6 +5,7 @@ every public name is still there, loaded on first use."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import re
@@ -32,11 +33,15 @@ IIS7 = FIXTURES / "iis7" / "applicationHost.config"
 #: ``--dry-run`` hashlib, which loads OpenSSL; a backup's copy shutil): each costs milliseconds.
 SOME_COMMANDS = ("difflib", "hashlib", "shutil")
 
+#: Loaded only by the commands that write a file (pathlib for the checks of the target), and by
+#: reports that name files as URIs.
+WRITING = ("metaclone.lossless.output", "pathlib", "urllib.parse")
+
 #: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
 #: :data:`SOME_COMMANDS` are forgotten first, as the interpreter's own start-up may load them.
 _CHILD = f"""
 import io, json, sys
-for name in {SOME_COMMANDS!r}:
+for name in {(*SOME_COMMANDS, *WRITING)!r}:
     sys.modules.pop(name, None)
 from metaclone.cli import main
 status = main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
@@ -107,6 +112,11 @@ def test_a_command_imports_only_what_it_uses(
         unwanted.append("metaclone.httpsys.endpoints")
     if words[0] != "check":
         unwanted.append("metaclone.workflow")
+    if "-o" not in argv:
+        unwanted.extend(WRITING)
+    if words[0] != "check":
+        # Only a comparison reads parts; check may compare two files.
+        unwanted.append("metaclone.model.parts")
     if "--diff" in argv:
         assert "difflib" in modules
         unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
@@ -293,6 +303,36 @@ def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
     lengths = _in_child(_COMPILED, [words[0], str(IIS7), *words[1:]])
     assert lengths
     assert (max(lengths) > _LARGE) is large
+
+
+#: Run in a fresh interpreter: the text of every pattern compiled while the command runs.
+_COMPILED_TEXTS = _COMPILED.replace("len(str(pattern))", "str(pattern)")
+
+#: Patterns that a listing does not use, compiled on first use: (module, name).
+_NOT_FOR_LISTINGS = [
+    ("metaclone.model.sites", "_HEX_SEPARATORS"),
+    ("metaclone.lossless.values", "_NOT_XML_CHAR"),
+    ("metaclone.lossless.pieces", "_TAG"),
+    ("metaclone.model.rules", "_STORE_NAME"),
+    ("metaclone.iis7.children", "_CHILD"),
+    ("metaclone.iis7.clean_shapes", "_KEYS"),
+    ("metaclone.iis7.clean_shapes", "_BINDING_VALUES"),
+    ("metaclone.httpsys.endpoints", "_HOST_NAME"),
+    ("metaclone.httpsys.endpoints", "_GUID"),
+    ("metaclone.iis6.key_scan", "_KEY"),
+    ("metaclone.iis6.checks", "_PLAIN_BINDING"),
+    ("metaclone.iis6.checks", "_ALL_PLAIN_NAMES"),
+]
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS7], ids=["iis6", "iis7"])
+def test_a_listing_compiles_none_of_the_patterns_it_does_not_use(path: Path) -> None:
+    compiled = set(_in_child(_COMPILED_TEXTS, ["sites", str(path)]))
+    assert compiled
+    lazy = {
+        getattr(importlib.import_module(module), name).pattern for module, name in _NOT_FOR_LISTINGS
+    }
+    assert sorted(lazy & compiled) == []
 
 
 def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
