@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import ipaddress
 import re
 
 import attrs
@@ -105,6 +104,8 @@ def central_store_file(host: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _canonical_ip(text: str) -> str | None:
     """``text`` as netsh writes the address (IPv6 compressed, in brackets), or None."""
+    import ipaddress  # noqa: PLC0415 - a listing without https bindings is not slowed by it
+
     try:
         if text.startswith("[") and text.endswith("]"):
             return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"

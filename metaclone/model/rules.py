@@ -7,7 +7,6 @@ only; whether a name or an id is already taken is the document's business.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 
@@ -100,6 +99,8 @@ def ip_problem(ip: str) -> str | None:
     """
     if ip in ("", "*"):
         return None
+    import ipaddress  # noqa: PLC0415 - a listing never checks an address: not loaded for it
+
     try:
         if ip.startswith("[") and ip.endswith("]"):
             ipaddress.IPv6Address(ip[1:-1])
