@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 from collections.abc import Sequence
 
@@ -147,6 +146,8 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
     certificates = certfiles.collect_certificates(args.certs, given_password(args))
     report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
     if args.json:
+        import json
+
         console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
     else:
         console.out_lines(report.text_lines())

@@ -10,16 +10,20 @@ described by :class:`Rule` values; :data:`RULES` holds those of ``check``, ``cer
 from __future__ import annotations
 
 import enum
-import json
 import os
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from metaclone.__about__ import __version__
 from metaclone.errors import MetacloneError
 from metaclone.model.sites import Finding, Severity
-from metaclone.workflow.changes import CHANGE_KINDS, Change
+from metaclone.workflow.change_kinds import CHANGE_KINDS
+
+if TYPE_CHECKING:
+    # A report of findings alone does not load the comparison.
+    from metaclone.workflow.changes import Change
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -408,6 +412,8 @@ def sarif_log(
 def render_sarif(
     items: Iterable[ReportItem], rules: Mapping[str, Rule] = RULES, *, version: str = __version__
 ) -> str:
+    import json  # noqa: PLC0415 - only SARIF reports are JSON: a text report does not load it
+
     return json.dumps(sarif_log(items, rules, version=version), indent=2) + "\n"
 
 

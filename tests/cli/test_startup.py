@@ -40,12 +40,19 @@ WRITING = ("metaclone.lossless.output", "pathlib", "urllib.parse")
 #: Loaded only to check an address or to read an HTTP.sys endpoint's, not by a listing.
 ADDRESSES = "ipaddress"
 
+#: Loaded only by a comparison of two files (``diff``, ``check --against``), and json only by
+#: what writes JSON.
+COMPARISONS = ("metaclone.workflow.changes", "metaclone.model.parts")
+JSON = "json"
+
 #: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
-#: :data:`SOME_COMMANDS` are forgotten first, as the interpreter's own start-up may load them.
+#: :data:`SOME_COMMANDS` and the like are forgotten first (with their submodules), as the
+#: interpreter's own start-up may load them.
 _CHILD = f"""
 import io, json, sys
-for name in {(*SOME_COMMANDS, *WRITING, ADDRESSES)!r}:
-    sys.modules.pop(name, None)
+forgotten = {(*SOME_COMMANDS, *WRITING, ADDRESSES, JSON)!r}
+for name in [m for m in sys.modules if m in forgotten or m.split(".")[0] in forgotten]:
+    sys.modules.pop(name)
 from metaclone.cli import main
 status = main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
 print(json.dumps({{"status": status, "modules": sorted(sys.modules)}}))
@@ -117,9 +124,9 @@ def test_a_command_imports_only_what_it_uses(
         unwanted.append("metaclone.workflow")
     if "-o" not in argv:
         unwanted.extend(WRITING)
-    if words[0] != "check":
-        # Only a comparison reads parts; check may compare two files.
-        unwanted.append("metaclone.model.parts")
+    unwanted.extend(COMPARISONS)
+    if "--json" not in argv:
+        unwanted.append(JSON)
     if words[0] == "sites":
         unwanted.append(ADDRESSES)
     if "--diff" in argv:
