@@ -59,9 +59,10 @@ print(json.dumps({{"status": status, "modules": sorted(sys.modules)}}))
 """
 
 #: Loaded by none of the commands below (the placeholder flow and the audit stand for
-#: ``metaclone.workflow`` where ``check``, itself a workflow, loads the package).
+#: ``metaclone.workflow`` where ``check``, itself a workflow, loads the package; the steps
+#: told after a placeholder, ``metaclone.handover``, stand for the placeholder flow too).
 NEVER = ("cryptography", "metaclone.certs.certificate", "metaclone.convert")
-WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit")
+WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit", "metaclone.handover")
 OWN_PACKAGE = {IIS6: "metaclone.iis6", IIS7: "metaclone.iis7"}
 
 
