@@ -22,7 +22,7 @@ from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, main, options
 from metaclone.cli import parser as parser_module
-from metaclone.lazy import lazy_attributes, lazy_pattern
+from metaclone.lazy import lazy_attributes, lazy_function, lazy_pattern
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
 
@@ -126,6 +126,9 @@ def test_a_command_imports_only_what_it_uses(
     if "-o" not in argv:
         unwanted.extend(WRITING)
     unwanted.extend(COMPARISONS)
+    if "-o" not in argv and "--diff" not in argv:
+        # Only an edit brings the index through it.
+        unwanted.append("metaclone.iis7.rebase")
     if "--json" not in argv:
         unwanted.append(JSON)
     if words[0] == "sites":
@@ -263,6 +266,19 @@ def test_one_commands_parser_parses_and_refuses_as_the_whole_parser(
         if isinstance(parsed, dict):
             parsed.pop("handler", None)
     assert alone == whole
+
+
+def test_a_lazy_function_imports_its_module_on_the_first_call_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    to_hls = lazy_function("colorsys", "rgb_to_hls")
+    assert "colorsys" not in sys.modules
+    assert to_hls(1.0, 0.0, 0.0) == (0.0, 0.5, 1.0)
+    import colorsys
+
+    assert to_hls(0.0, 1.0, 0.0) == colorsys.rgb_to_hls(0.0, 1.0, 0.0)
+    assert to_hls(r=0.2, g=0.4, b=0.6) == colorsys.rgb_to_hls(0.2, 0.4, 0.6)
 
 
 def test_a_lazy_pattern_compiles_once_on_first_use_and_answers_as_the_pattern() -> None:
