@@ -118,9 +118,11 @@ def test_a_command_imports_only_what_it_uses(
     assert _loaded(modules, OWN_PACKAGE[path])
     other = OWN_PACKAGE[IIS7 if path == IIS6 else IIS6]
     unwanted = [*NEVER, other, *WORKFLOWS]
-    if path == IIS6:
+    if path == IIS6 or words[0] in ("sites", "clone"):
         # An IIS 6 file keeps its certificates itself: nothing of HTTP.sys but the app ids.
-        unwanted.append("metaclone.httpsys.endpoints")
+        # An IIS 7 listing or copy of sites without a certificate plan reads no endpoint
+        # either, nor looks for the sites that share one.
+        unwanted.extend(("metaclone.httpsys.endpoints", "metaclone.iis7.sharing"))
     if words[0] != "check":
         unwanted.append("metaclone.workflow")
     if "-o" not in argv:
