@@ -7,9 +7,10 @@ A package's names are imported on first use (PEP 562): a package lists where eac
 for ``certs``) is that submodule.  A value is kept in the package once imported, so each name is
 looked up once.
 
-A large regular expression that only some commands use is compiled on first use
-(:func:`lazy_pattern`): compiling the nested element patterns of the scanners takes longer than
-everything else a small command does.
+A function that only some commands call back is imported on its first call
+(:func:`lazy_function`).  A large regular expression that only some commands use is compiled
+on first use (:func:`lazy_pattern`): compiling the nested element patterns of the scanners
+takes longer than everything else a small command does.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def lazy_attributes(
         return sorted(set(namespace) | set(namespace.get("__all__", ())))
 
     return __getattr__, __dir__
+
+
+def lazy_function(module: str, name: str) -> Callable[..., Any]:
+    """The function ``name`` of ``module``, which is imported when it is first called rather
+    than now (a callback that only some commands call)."""
+    found: list[Callable[..., Any]] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not found:
+            found.append(getattr(importlib.import_module(module), name))
+        return found[0](*args, **kwargs)
+
+    return call
 
 
 #: What callers use of a compiled pattern, bound once it is compiled.

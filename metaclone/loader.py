@@ -17,7 +17,10 @@ from metaclone.document import ConfigDocument
 from metaclone.errors import ParseError
 from metaclone.lossless import XmlDocument
 from metaclone.lossless.files import read_input
-from metaclone.model.parts import Part
+
+if TYPE_CHECKING:
+    # Only comparisons read parts: a listing, a check or an edit never loads their module.
+    from metaclone.model.parts import Part
 
 METABASE_NAMESPACE_PREFIX = "urn:microsoft-catalog:XML_Metabase_V"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 from collections.abc import Sequence
 
@@ -22,7 +21,6 @@ from metaclone.cli.sites import inherited_legend, listed_line, site_line
 from metaclone.document import ConfigDocument
 from metaclone.errors import CertificateRequestError
 from metaclone.loader import load
-from metaclone.lossless import output
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import Binding, Site
 
@@ -148,6 +146,8 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
     certificates = certfiles.collect_certificates(args.certs, given_password(args))
     report = audit.audit(doc, entries, certificates, warn_days=args.warn_days)
     if args.json:
+        import json
+
         console.json("cert-audit", json.dumps(report.to_json(), indent=2) + "\n")
     else:
         console.out_lines(report.text_lines())
@@ -157,6 +157,7 @@ def cmd_cert_audit(args: argparse.Namespace, console: Console) -> int:
 def cmd_csr(args: argparse.Namespace, console: Console) -> int:
     from metaclone.certs import files as certfiles
     from metaclone.certs import request as certrequest
+    from metaclone.lossless import output
 
     if os.path.abspath(args.key_out) == os.path.abspath(args.out):
         raise CertificateRequestError("--key-out and --out must name two different files")
@@ -195,6 +196,7 @@ def cmd_cert_pack(args: argparse.Namespace, console: Console) -> int:
     from metaclone import certs
     from metaclone.certs import files as certfiles
     from metaclone.certs import request as certrequest
+    from metaclone.lossless import output
 
     if bool(args.site) != bool(args.config):
         console.say("metaclone: error: --site and --config go together")

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from metaclone import httpsys
 from metaclone.cli.console import EXIT_OK, Console
 from metaclone.document import Checkpoint, ConfigDocument
 from metaclone.errors import UnsafeTargetError
-from metaclone.lossless import output
 from metaclone.model.sites import Binding, Severity
 
 if TYPE_CHECKING:
+    # Writing files (and pathlib) is loaded by the commands that write one, not by listings.
     from metaclone.httpsys import HttpSysPlan
+    from metaclone.lossless import output
 
 
 def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | None) -> None:
@@ -36,6 +36,10 @@ def write_plan(args: argparse.Namespace, console: Console, plan: HttpSysPlan | N
             console.note(f"metaclone: note: {target} was not written")
         return
     if target and not args.dry_run:
+        from pathlib import Path
+
+        from metaclone.lossless import output
+
         suffix = Path(target).suffix.lower()
         if suffix == ".ps1":
             # With a BOM, Windows PowerShell 5 reads the script as UTF-8, not in the ANSI code
@@ -65,6 +69,8 @@ def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None
     """
     if args.dry_run or args.diff:
         return
+    from metaclone.lossless import output
+
     if args.output:
         output.resolve_target(args.output)
         if output.same_file(args.output, args.file):
@@ -93,7 +99,7 @@ def check_destinations(args: argparse.Namespace, plan: HttpSysPlan | None = None
 #: What a writing command keeps of the input to compare the edited document with: the
 #: document's text before the edit for ``--diff``, the fingerprint of its bytes for
 #: ``--dry-run`` and ``--in-place``, nothing otherwise.
-Before = Checkpoint | output.Fingerprint | None
+Before: TypeAlias = "Checkpoint | output.Fingerprint | None"
 
 
 def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> Before:
@@ -104,6 +110,8 @@ def input_bytes(args: argparse.Namespace, doc: ConfigDocument) -> Before:
     if getattr(args, "diff", False):
         return doc.xml.checkpoint()
     if _compares_with_input(args):
+        from metaclone.lossless import output
+
         return output.Fingerprint.of(doc.chunks())
     return None
 
@@ -143,6 +151,8 @@ def _deliver(
             raise ValueError("--diff needs the text before the edit (input_bytes)")
         console.out_data(doc.unified_diff_since(before, args.file))
         return EXIT_OK
+    from metaclone.lossless import output
+
     # The document is written in pieces encoded as they go (doc.chunks()): neither the whole
     # new text nor its bytes are held.
     unchanged = isinstance(before, output.Fingerprint) and _unchanged(doc, before)
@@ -181,6 +191,8 @@ def _say_notes(args: argparse.Namespace, console: Console, doc: ConfigDocument) 
 
 
 def _unchanged(doc: ConfigDocument, before: output.Fingerprint) -> bool:
+    from metaclone.lossless import output
+
     return output.Fingerprint.of(doc.chunks()) == before
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Iterable, Sequence
 
@@ -128,6 +127,8 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
             listing = (c.to_json() for c in comparisons)
             console.json("diff-files", json_listing({"base": args.old}, "comparisons", listing))
         elif compared:
+            import json
+
             console.json("diff", json.dumps(compared[0].to_json(), indent=2) + "\n")
     elif args.format == "text":
         console.out_lines(line for c in compared for line in _comparison_lines(c))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import enum
 import functools
-import ipaddress
 import re
 
 import attrs
 
 from metaclone.errors import CertificateError
 from metaclone.httpsys.app_ids import IIS_APP_ID
+from metaclone.lazy import lazy_pattern
 from metaclone.messages import quoted
 from metaclone.model.sites import Binding
 
@@ -104,6 +104,8 @@ def central_store_file(host: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _canonical_ip(text: str) -> str | None:
     """``text`` as netsh writes the address (IPv6 compressed, in brackets), or None."""
+    import ipaddress  # noqa: PLC0415 - a listing without https bindings is not slowed by it
+
     try:
         if text.startswith("[") and text.endswith("]"):
             return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
@@ -119,9 +121,11 @@ def _parse_port(text: str) -> int | None:
     return port if 0 < port <= 65535 else None
 
 
-_HOST_NAME = re.compile(r"[\w*][\w.*-]*", re.UNICODE)
-_GUID = re.compile(
-    r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+_HOST_NAME = lazy_pattern(lambda: re.compile(r"[\w*][\w.*-]*", re.UNICODE))
+_GUID = lazy_pattern(
+    lambda: re.compile(
+        r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+    )
 )
 
 

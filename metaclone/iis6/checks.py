@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from metaclone.iis6.key_values import KeyValue, key_values, raw_values
 from metaclone.iis6.keys import SITE_PATH
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
 from metaclone.model import rules
@@ -53,11 +54,15 @@ _PLAIN_BINDING_LINE = (
 # and not blank, or no name.
 _NAME_CHARACTER = rf"[^{re.escape(rules.SITE_NAME_FORBIDDEN)}\x00-\x1f\x7f-\x9f]"
 _PLAIN_NAME_LINE = rf"(?:{_NAME_CHARACTER}*(?!\s){_NAME_CHARACTER}{_NAME_CHARACTER}*)?"
-_PLAIN_BINDING = re.compile(_PLAIN_BINDING_LINE)
-_PLAIN_NAME = re.compile(_PLAIN_NAME_LINE)
+_PLAIN_BINDING = lazy_pattern(lambda: re.compile(_PLAIN_BINDING_LINE))
+_PLAIN_NAME = lazy_pattern(lambda: re.compile(_PLAIN_NAME_LINE))
 # Texts joined by line ends, every one plain.
-_ALL_PLAIN_BINDINGS = re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
-_ALL_PLAIN_NAMES = re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
+_ALL_PLAIN_BINDINGS = lazy_pattern(
+    lambda: re.compile(rf"(?:{_PLAIN_BINDING_LINE}\n)*+{_PLAIN_BINDING_LINE}")
+)
+_ALL_PLAIN_NAMES = lazy_pattern(
+    lambda: re.compile(rf"(?:{_PLAIN_NAME_LINE}\n)*+{_PLAIN_NAME_LINE}")
+)
 _VALUE = attrgetter("value")
 _POSITION = attrgetter("position")
 _CHUNK = 4096

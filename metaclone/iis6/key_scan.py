@@ -14,6 +14,7 @@ from itertools import compress, count, islice
 from operator import attrgetter
 
 from metaclone.iis6.keys import KeyTable
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import markup
 from metaclone.lossless.values import decode_attribute_value
 
@@ -43,17 +44,19 @@ LOCATION = r"\s+Location\s*=\s*(?:\"([^\"]*+)\"|'([^']*+)')"
 # nothing inside a comment, CDATA section or processing instruction is taken for a key.  Server
 # keys come first so that the group that closes last (``lastindex``) tells the kind of item
 # without reading any text: see the _SITE_KEY... constants.
-_KEY = re.compile(
-    rf"<(?:{markup.OPAQUE}"
-    r"|(IIsWebServer|IIsFtpServer)"
-    + LOCATION
-    + key_body(1)
-    + r"|([^\s/>!?][^\s/>]*+)(?:"
-    + LOCATION
-    + ")?"
-    + key_body(4)
-    + r"|())",
-    re.S,
+_KEY = lazy_pattern(
+    lambda: re.compile(
+        rf"<(?:{markup.OPAQUE}"
+        r"|(IIsWebServer|IIsFtpServer)"
+        + LOCATION
+        + key_body(1)
+        + r"|([^\s/>!?][^\s/>]*+)(?:"
+        + LOCATION
+        + ")?"
+        + key_body(4)
+        + r"|())",
+        re.S,
+    )
 )
 _SITE_KEY_DOUBLE, _SITE_KEY_SINGLE = 2, 3
 _KEY_DOUBLE, _KEY_SINGLE = 5, 6

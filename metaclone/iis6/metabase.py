@@ -22,7 +22,6 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     CertificateError,
 )
-from metaclone.handover import Handover, iis6_export_steps, iis6_metabase_steps
 from metaclone.iis6.applications import EveryApplication, read_applications
 from metaclone.iis6.checks import check_findings
 from metaclone.iis6.cloning import SubtreeCloner
@@ -67,6 +66,8 @@ from metaclone.model.sites import (
 )
 
 if TYPE_CHECKING:
+    # The steps after a placeholder are told by the placeholder commands alone.
+    from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
@@ -340,6 +341,11 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
     # -- on the server ---------------------------------------------------------------------
 
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        from metaclone.handover import (  # noqa: PLC0415 - see TYPE_CHECKING
+            iis6_export_steps,
+            iis6_metabase_steps,
+        )
+
         if self.is_export:
             return iis6_export_steps(handover)
         return iis6_metabase_steps(handover, edit_while_running=self._edit_while_running())

@@ -25,6 +25,7 @@ from metaclone.iis6.keys import (
 )
 from metaclone.iis6.names import server_comment_keys
 from metaclone.iis6.schema import SITE_PROPERTIES, parse_bool, parse_multisz
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import build_binding, build_site, paused_garbage_collection
@@ -126,7 +127,7 @@ def scan_sites(
 #: The certificate of each service's sites without an SSLCertHash of their own, by its name.
 _ServiceCertificates = dict[str, tuple[CertificateRef | None, tuple[str, ...]]]
 
-_SITE_SCANNER = site_scanner(_SITE_PROPERTIES.pattern)
+_SITE_SCANNER = lazy_pattern(lambda: site_scanner(_SITE_PROPERTIES.pattern))
 
 
 def scan_document_sites(text: str, start: int, end: int) -> list[ScannedSite] | None:

@@ -9,10 +9,10 @@ so one document class serves both and asks its :class:`Dialect` where they diffe
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
-from metaclone.handover import Handover, appcmd_steps, iis7_steps
 from metaclone.iis7.children import attribute_values
 from metaclone.iis7.index import (
     SiteElement,
@@ -23,6 +23,10 @@ from metaclone.iis7.index import (
 from metaclone.lossless import Element, XmlDocument
 from metaclone.model.rules import name_key
 from metaclone.model.sites import Finding, Severity
+
+if TYPE_CHECKING:
+    # The steps after a placeholder are told by the placeholder commands alone.
+    from metaclone.handover import Handover
 
 
 @attrs.frozen
@@ -79,6 +83,18 @@ def _id_from_file_only(site_id: int, line: int) -> list[Finding]:
             line,
         )
     ]
+
+
+def _iis7_steps(handover: Handover) -> tuple[str, ...]:
+    from metaclone.handover import iis7_steps  # noqa: PLC0415 - see TYPE_CHECKING
+
+    return iis7_steps(handover)
+
+
+def _appcmd_steps(handover: Handover) -> tuple[str, ...]:
+    from metaclone.handover import appcmd_steps  # noqa: PLC0415 - see TYPE_CHECKING
+
+    return appcmd_steps(handover)
 
 
 def index_appcmd(xml: XmlDocument) -> SiteIndex:
@@ -145,7 +161,7 @@ APPLICATIONHOST = Dialect(
     wrapper_attributes=None,
     wrapper_state=None,
     clone_notes=None,
-    placeholder_steps=iis7_steps,
+    placeholder_steps=_iis7_steps,
     standalone_sites=False,
     holds_pools=True,
 )
@@ -158,7 +174,7 @@ APPCMD = Dialect(
     wrapper_attributes=WrapperAttributes(name="SITE.NAME", id="SITE.ID", bindings="bindings"),
     wrapper_state=WrapperState(attribute="state", started="Started", stopped="Stopped"),
     clone_notes=_id_from_file_only,
-    placeholder_steps=appcmd_steps,
+    placeholder_steps=_appcmd_steps,
     standalone_sites=True,
     holds_pools=False,
 )

@@ -24,11 +24,10 @@ file does; its HTTP.sys entries use IIS Express's application id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.document import SiteKey
 from metaclone.errors import DuplicateDefaultsError
-from metaclone.handover import Handover, iis_express_steps
 from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
 from metaclone.iis7.checks import (
     binding_clashes,
@@ -58,6 +57,10 @@ from metaclone.model.sites import (
     ListedApplication,
     Site,
 )
+
+if TYPE_CHECKING:
+    # The steps after a placeholder are told by the placeholder commands alone.
+    from metaclone.handover import Handover
 
 
 class AppHostDocument(SiteCloning, SiteJsonListing):
@@ -164,6 +167,8 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
             yield tuple(listed)
 
     def placeholder_steps(self, handover: Handover) -> tuple[str, ...]:
+        from metaclone.handover import iis_express_steps  # noqa: PLC0415 - see TYPE_CHECKING
+
         if self.is_iis_express:
             return iis_express_steps(handover)
         return self.dialect.placeholder_steps(handover)

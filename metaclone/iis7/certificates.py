@@ -21,7 +21,6 @@ from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
 )
-from metaclone.iis7.sharing import sharing_candidates
 from metaclone.iis7.style import (
     append_child,
     child_indentation,
@@ -205,6 +204,10 @@ class SiteCertificates(SiteBindings):
     def _plan_sites(self, targets: Iterable[int]) -> Sequence[Site]:
         """The sites a plan for ``targets`` looks at: the targets and every site that may share
         an HTTP.sys entry with them (see :func:`sharing_candidates`), else every site."""
+        # Only certificate plans look for sharing sites: a listing does not load the search
+        # (nor HTTP.sys endpoints).
+        from metaclone.iis7.sharing import sharing_candidates  # noqa: PLC0415
+
         index = self._index()
         try:
             chosen = [self._entry(target) for target in targets]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
 from metaclone.lossless.tokens import element_by_search
@@ -150,10 +151,12 @@ class Child(NamedTuple):
 
 # Each child's start tag (groups: name, attribute text, "/" of an empty tag); an end tag
 # (group end) at the level of the children is no child; opaque markup is passed over.
-_CHILD = re.compile(
-    rf"<(?:{OPAQUE}|/(?P<end>{NAME})\s*>|(?P<name>{NAME})(?P<attributes>{ATTRIBUTE_TEXT})"
-    r"(?P<empty>/?)>)",
-    re.S,
+_CHILD = lazy_pattern(
+    lambda: re.compile(
+        rf"<(?:{OPAQUE}|/(?P<end>{NAME})\s*>|(?P<name>{NAME})(?P<attributes>{ATTRIBUTE_TEXT})"
+        r"(?P<empty>/?)>)",
+        re.S,
+    )
 )
 
 

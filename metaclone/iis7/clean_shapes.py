@@ -154,8 +154,10 @@ def listed_site(ssl_bits: int) -> str:
     )
 
 
-_BINDING_VALUES = re.compile(
-    r'<binding protocol="([^"]*)" bindingInformation="([^"]*)"(?: sslFlags="([^"]*)")?'
+_BINDING_VALUES = lazy_pattern(
+    lambda: re.compile(
+        r'<binding protocol="([^"]*)" bindingInformation="([^"]*)"(?: sslFlags="([^"]*)")?'
+    )
 )
 
 
@@ -193,12 +195,14 @@ _SITE_DEFAULTS_TAG = re.compile(r"<(applicationDefaults|virtualDirectoryDefaults
 # holds once (its defaults, bindings, limits, logs, FTP settings).  A path, key or element met
 # where IIS would not look (an FTP site's <ftpServer><logFile>) only makes a repeat more
 # likely, which leaves the site to the exact walk.
-_KEYS = re.compile(
-    r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
-    r'|<virtualDirectory path="([^"]*)"'
-    r'|<binding protocol="([^"]*" bindingInformation="[^"]*)"'
-    r"|<(applicationDefaults|virtualDirectoryDefaults|bindings|limits|logFile"
-    r"|traceFailedRequestsLogging|ftpServer|hsts)(?=[\s/>])"
+_KEYS = lazy_pattern(
+    lambda: re.compile(
+        r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
+        r'|<virtualDirectory path="([^"]*)"'
+        r'|<binding protocol="([^"]*" bindingInformation="[^"]*)"'
+        r"|<(applicationDefaults|virtualDirectoryDefaults|bindings|limits|logFile"
+        r"|traceFailedRequestsLogging|ftpServer|hsts)(?=[\s/>])"
+    )
 )
 _POOL = (
     rf'<add name="{_POOL_NAME}"'

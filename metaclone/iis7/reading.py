@@ -29,10 +29,10 @@ from metaclone.iis7.listing import (
     scan_checked_applicationhost,
     web_bindings,
 )
-from metaclone.iis7.rebase import rebase_index, release_index
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
 from metaclone.iis7.site_settings import read_settings
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Editor, Memo, XmlDocument
 from metaclone.lossless.patches import first_match
 from metaclone.lossless.shift import Shift
@@ -59,8 +59,13 @@ if TYPE_CHECKING:
 _IIS_EXPRESS_TEXT = "%IIS_USER_HOME%"
 _IIS_EXPRESS_MARK = re.compile(re.escape(_IIS_EXPRESS_TEXT), re.IGNORECASE)
 
-#: What is read once per version of the text.
-_INDEX: Memo[SiteIndex] = Memo("IIS 7 index", carry=rebase_index, release=release_index)
+#: What is read once per version of the text.  Bringing the index through an edit (rebase.py)
+#: is loaded by the first edit: a listing or a check never needs it.
+_INDEX: Memo[SiteIndex] = Memo(
+    "IIS 7 index",
+    carry=lazy_function("metaclone.iis7.rebase", "rebase_index"),
+    release=lazy_function("metaclone.iis7.rebase", "release_index"),
+)
 _ENTRIES: Memo[SiteTable[SiteElement]] = Memo("IIS 7 site elements by id and name")
 _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")

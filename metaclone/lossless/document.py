@@ -18,7 +18,6 @@ import attrs
 from metaclone.errors import MetacloneError, ParseError
 from metaclone.lossless import gate, tokens
 from metaclone.lossless.lines import LineAnchors
-from metaclone.lossless.output import write_atomic
 from metaclone.lossless.patches import (
     Checkpoint,
     Patch,
@@ -128,6 +127,9 @@ class XmlDocument(TextPieces):
         renamed over ``path``: a crash leaves either the old file or the new one, never a mix.
         A symbolic link is followed; a folder, device, FIFO or socket is refused.
         """
+        # Only a document that is written loads the writing code (and pathlib).
+        from metaclone.lossless.output import write_atomic  # noqa: PLC0415
+
         write_atomic(path, self.chunks())
 
     # -- values derived from the text ------------------------------------------------------

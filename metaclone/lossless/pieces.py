@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import markup, tokens
 from metaclone.lossless.patches import TEXTS_MADE, Patch, PatchedText, handed_over
 from metaclone.lossless.shift import moved, moved_tag
@@ -28,7 +29,7 @@ __all__ = ["WINDOW_LIMIT", "TextPieces"]
 _LINE_ENDS = ("\r\r\n", "\r\n", "\n")
 
 #: A whole tag, start or end (its ``>`` is the first outside quotes).
-_TAG = re.compile(rf"</?{markup.NAME}{markup.TAG_REST}")
+_TAG = lazy_pattern(lambda: re.compile(rf"</?{markup.NAME}{markup.TAG_REST}"))
 
 #: The largest element whose children are read from a copy of it (rather than from the whole
 #: text, made for them) while the text is in pieces.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from metaclone.lazy import lazy_pattern
+
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 # XML 1.0 section 2.11 (line ends become \n) then 3.3.3 (each white-space character becomes a
@@ -45,7 +47,9 @@ _ESCAPES = {
 # Characters outside XML 1.0's Char production cannot be written, not even as references.
 # They are listed rather than written as the production's complement, whose large ranges take
 # milliseconds to compile at every start.
-_NOT_XML_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_CHAR = lazy_pattern(
+    lambda: re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+)
 
 
 def encode_attribute_value(value: str, quote: str = '"') -> str:

@@ -7,9 +7,10 @@ only; whether a name or an id is already taken is the document's business.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
+
+from metaclone.lazy import lazy_pattern
 
 #: Characters IIS Manager and Microsoft.Web.Administration refuse in a site name
 #: (``validationType="siteName"`` in IIS_schema.xml).
@@ -98,6 +99,8 @@ def ip_problem(ip: str) -> str | None:
     """
     if ip in ("", "*"):
         return None
+    import ipaddress  # noqa: PLC0415 - a listing never checks an address: not loaded for it
+
     try:
         if ip.startswith("[") and ip.endswith("]"):
             ipaddress.IPv6Address(ip[1:-1])
@@ -130,7 +133,9 @@ def address_problem(information: str) -> str | None:
 # Windows' system store names (MY, Root, CA, WebHosting, "Remote Desktop", TrustedPeople, ...) and
 # the stores products add (AdfsTrustedDevices) are ASCII words separated by single spaces; a
 # name of that shape can be written into a cmd or PowerShell plan without any quoting surprise.
-_STORE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*")
+_STORE_NAME = lazy_pattern(
+    lambda: re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*")
+)
 
 
 def _store_word_problem(name: str, what: str) -> str | None:

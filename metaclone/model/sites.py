@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
 import attrs
 
 from metaclone.errors import BindingError, ThumbprintError
+from metaclone.lazy import lazy_pattern
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -399,7 +400,7 @@ class Finding:
         }
 
 
-_HEX_SEPARATORS = re.compile(r"[\s:\-\u200e\u200f]")
+_HEX_SEPARATORS = lazy_pattern(lambda: re.compile(r"[\s:\-\u200e\u200f]"))
 
 
 class HasThumbprint(Protocol):

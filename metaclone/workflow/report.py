@@ -10,18 +10,20 @@ described by :class:`Rule` values; :data:`RULES` holds those of ``check``, ``cer
 from __future__ import annotations
 
 import enum
-import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
 import attrs
 
 from metaclone.__about__ import __version__
 from metaclone.errors import MetacloneError
 from metaclone.model.sites import Finding, Severity
-from metaclone.workflow.changes import CHANGE_KINDS, Change
+from metaclone.workflow.change_kinds import CHANGE_KINDS
+
+if TYPE_CHECKING:
+    # A report of findings alone does not load the comparison.
+    from metaclone.workflow.changes import Change
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -352,6 +354,9 @@ def render_text(items: Iterable[ReportItem]) -> str:
 
 def artifact_uri(path: str, base: str | None = None) -> str:
     """``path`` as a URI: relative to ``base`` (the current folder) when it lies below it."""
+    from pathlib import Path  # noqa: PLC0415 - only SARIF and GitHub reports use it
+    from urllib.parse import quote  # noqa: PLC0415 - as pathlib
+
     folder = Path(base if base is not None else os.getcwd()).resolve()
     absolute = Path(path).resolve()
     try:
@@ -407,6 +412,8 @@ def sarif_log(
 def render_sarif(
     items: Iterable[ReportItem], rules: Mapping[str, Rule] = RULES, *, version: str = __version__
 ) -> str:
+    import json  # noqa: PLC0415 - only SARIF reports are JSON: a text report does not load it
+
     return json.dumps(sarif_log(items, rules, version=version), indent=2) + "\n"
 
 
@@ -426,6 +433,8 @@ def _github_level(severity: Severity) -> str:
 
 def github_command(item: ReportItem, base: str | None = None) -> str:
     """``::error file=…,line=…,title=CODE::message`` for ``item``."""
+    from pathlib import Path  # noqa: PLC0415 - as in artifact_uri
+
     folder = Path(base if base is not None else os.getcwd()).resolve()
     absolute = Path(item.path).resolve()
     try:

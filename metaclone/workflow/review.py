@@ -11,7 +11,7 @@ import functools
 import gc
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -20,9 +20,11 @@ from metaclone.document import ConfigDocument
 from metaclone.errors import MetacloneError, UnsupportedDocumentError
 from metaclone.loader import load
 from metaclone.model.sites import Finding
-from metaclone.workflow.changes import Change, diff_documents
 from metaclone.workflow.report import ReportItem
-from metaclone.workflow.sslcert_changes import diff_sslcerts
+
+if TYPE_CHECKING:
+    # Loaded by a comparison (check --against), not by the check of a file alone.
+    from metaclone.workflow.changes import Change
 
 #: Names IIS gives its own files: found in a folder, they are reported even when unreadable.
 IIS_FILE_NAMES = frozenset({"applicationhost.config", "metabase.xml"})
@@ -110,6 +112,8 @@ def find_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
                 seen.add(os.path.realpath(path))
                 yield path, True
             continue
+        from pathlib import Path  # noqa: PLC0415 - a named file alone does not need it
+
         for folder, folders, names in os.walk(path):
             folders[:] = sorted(f for f in folders if not f.startswith("."))
             for name in sorted(names):
@@ -192,6 +196,9 @@ def compare(
     sslcert: tuple[str, str] | None = None,
 ) -> Comparison:
     """``old`` compared with the file at ``new_path`` (and the two netsh captures, if given)."""
+    from metaclone.workflow.changes import diff_documents  # noqa: PLC0415 - see TYPE_CHECKING
+    from metaclone.workflow.sslcert_changes import diff_sslcerts  # noqa: PLC0415 - as diff_documents
+
     try:
         new = load_iis(new_path)
         changes = diff_documents(old, new)

@@ -5,6 +5,7 @@ every public name is still there, loaded on first use."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import re
@@ -21,7 +22,7 @@ from metaclone import certs, httpsys, workflow
 from metaclone.certs import request
 from metaclone.cli import EXIT_OK, EXIT_PROBLEMS, build_parser, main, options
 from metaclone.cli import parser as parser_module
-from metaclone.lazy import lazy_attributes, lazy_pattern
+from metaclone.lazy import lazy_attributes, lazy_function, lazy_pattern
 from metaclone.workflow import audit, report
 from tests.conftest import FIXTURES, ROOT
 
@@ -32,21 +33,36 @@ IIS7 = FIXTURES / "iis7" / "applicationHost.config"
 #: ``--dry-run`` hashlib, which loads OpenSSL; a backup's copy shutil): each costs milliseconds.
 SOME_COMMANDS = ("difflib", "hashlib", "shutil")
 
+#: Loaded only by the commands that write a file (pathlib for the checks of the target), and by
+#: reports that name files as URIs.
+WRITING = ("metaclone.lossless.output", "pathlib", "urllib.parse")
+
+#: Loaded only to check an address or to read an HTTP.sys endpoint's, not by a listing.
+ADDRESSES = "ipaddress"
+
+#: Loaded only by a comparison of two files (``diff``, ``check --against``), and json only by
+#: what writes JSON.
+COMPARISONS = ("metaclone.workflow.changes", "metaclone.model.parts")
+JSON = "json"
+
 #: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
-#: :data:`SOME_COMMANDS` are forgotten first, as the interpreter's own start-up may load them.
+#: :data:`SOME_COMMANDS` and the like are forgotten first (with their submodules), as the
+#: interpreter's own start-up may load them.
 _CHILD = f"""
 import io, json, sys
-for name in {SOME_COMMANDS!r}:
-    sys.modules.pop(name, None)
+forgotten = {(*SOME_COMMANDS, *WRITING, ADDRESSES, JSON)!r}
+for name in [m for m in sys.modules if m in forgotten or m.split(".")[0] in forgotten]:
+    sys.modules.pop(name)
 from metaclone.cli import main
 status = main(json.loads(sys.argv[1]), stdout=io.StringIO(), stderr=io.StringIO())
 print(json.dumps({{"status": status, "modules": sorted(sys.modules)}}))
 """
 
 #: Loaded by none of the commands below (the placeholder flow and the audit stand for
-#: ``metaclone.workflow`` where ``check``, itself a workflow, loads the package).
+#: ``metaclone.workflow`` where ``check``, itself a workflow, loads the package; the steps
+#: told after a placeholder, ``metaclone.handover``, stand for the placeholder flow too).
 NEVER = ("cryptography", "metaclone.certs.certificate", "metaclone.convert")
-WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit")
+WORKFLOWS = ("metaclone.workflow.placeholder", "metaclone.workflow.audit", "metaclone.handover")
 OWN_PACKAGE = {IIS6: "metaclone.iis6", IIS7: "metaclone.iis7"}
 
 
@@ -102,11 +118,23 @@ def test_a_command_imports_only_what_it_uses(
     assert _loaded(modules, OWN_PACKAGE[path])
     other = OWN_PACKAGE[IIS7 if path == IIS6 else IIS6]
     unwanted = [*NEVER, other, *WORKFLOWS]
-    if path == IIS6:
+    if path == IIS6 or words[0] in ("sites", "clone"):
         # An IIS 6 file keeps its certificates itself: nothing of HTTP.sys but the app ids.
-        unwanted.append("metaclone.httpsys.endpoints")
+        # An IIS 7 listing or copy of sites without a certificate plan reads no endpoint
+        # either, nor looks for the sites that share one.
+        unwanted.extend(("metaclone.httpsys.endpoints", "metaclone.iis7.sharing"))
     if words[0] != "check":
         unwanted.append("metaclone.workflow")
+    if "-o" not in argv:
+        unwanted.extend(WRITING)
+    unwanted.extend(COMPARISONS)
+    if "-o" not in argv and "--diff" not in argv:
+        # Only an edit brings the index through it.
+        unwanted.append("metaclone.iis7.rebase")
+    if "--json" not in argv:
+        unwanted.append(JSON)
+    if words[0] == "sites":
+        unwanted.append(ADDRESSES)
     if "--diff" in argv:
         assert "difflib" in modules
         unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
@@ -242,6 +270,19 @@ def test_one_commands_parser_parses_and_refuses_as_the_whole_parser(
     assert alone == whole
 
 
+def test_a_lazy_function_imports_its_module_on_the_first_call_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    to_hls = lazy_function("colorsys", "rgb_to_hls")
+    assert "colorsys" not in sys.modules
+    assert to_hls(1.0, 0.0, 0.0) == (0.0, 0.5, 1.0)
+    import colorsys
+
+    assert to_hls(0.0, 1.0, 0.0) == colorsys.rgb_to_hls(0.0, 1.0, 0.0)
+    assert to_hls(r=0.2, g=0.4, b=0.6) == colorsys.rgb_to_hls(0.2, 0.4, 0.6)
+
+
 def test_a_lazy_pattern_compiles_once_on_first_use_and_answers_as_the_pattern() -> None:
     compiled: list[str] = []
 
@@ -293,6 +334,36 @@ def test_the_large_patterns_are_compiled_by_the_commands_that_use_them(
     lengths = _in_child(_COMPILED, [words[0], str(IIS7), *words[1:]])
     assert lengths
     assert (max(lengths) > _LARGE) is large
+
+
+#: Run in a fresh interpreter: the text of every pattern compiled while the command runs.
+_COMPILED_TEXTS = _COMPILED.replace("len(str(pattern))", "str(pattern)")
+
+#: Patterns that a listing does not use, compiled on first use: (module, name).
+_NOT_FOR_LISTINGS = [
+    ("metaclone.model.sites", "_HEX_SEPARATORS"),
+    ("metaclone.lossless.values", "_NOT_XML_CHAR"),
+    ("metaclone.lossless.pieces", "_TAG"),
+    ("metaclone.model.rules", "_STORE_NAME"),
+    ("metaclone.iis7.children", "_CHILD"),
+    ("metaclone.iis7.clean_shapes", "_KEYS"),
+    ("metaclone.iis7.clean_shapes", "_BINDING_VALUES"),
+    ("metaclone.httpsys.endpoints", "_HOST_NAME"),
+    ("metaclone.httpsys.endpoints", "_GUID"),
+    ("metaclone.iis6.key_scan", "_KEY"),
+    ("metaclone.iis6.checks", "_PLAIN_BINDING"),
+    ("metaclone.iis6.checks", "_ALL_PLAIN_NAMES"),
+]
+
+
+@pytest.mark.parametrize("path", [IIS6, IIS7], ids=["iis6", "iis7"])
+def test_a_listing_compiles_none_of_the_patterns_it_does_not_use(path: Path) -> None:
+    compiled = set(_in_child(_COMPILED_TEXTS, ["sites", str(path)]))
+    assert compiled
+    lazy = {
+        getattr(importlib.import_module(module), name).pattern for module, name in _NOT_FOR_LISTINGS
+    }
+    assert sorted(lazy & compiled) == []
 
 
 def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

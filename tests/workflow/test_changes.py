@@ -20,7 +20,8 @@ import metaclone
 from metaclone.errors import FormatMismatchError, NetshParseError
 from metaclone.httpsys import parse_netsh_sslcert
 from metaclone.model.parts import Node, differences
-from metaclone.workflow.changes import CHANGE_KINDS, Change, match_items
+from metaclone.workflow.change_kinds import CHANGE_KINDS
+from metaclone.workflow.changes import Change, match_items
 from metaclone.workflow.sslcert_changes import diff_sslcerts
 from tests.conftest import FIXTURES
 from tests.iis6.test_metabase_properties import Generated, metabases
