@@ -177,7 +177,7 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
         # Column by column: a large file may have tens of thousands of different values.
         raws = list(set(written))
         names = list(map(str.strip, map(decode_attribute_value, raws)))
-        known = map(pools.__contains__, map(rules.name_key, names))
+        known = map(pools.__contains__, rules.name_keys(names))
         undefined = set(compress(raws, map(and_, map(bool, names), map(not_, known))))
     findings: list[Finding] = []
     for found in key_values(table, ("AppPoolId",), undefined):
@@ -221,7 +221,7 @@ def _pool_names(table: KeyTable) -> set[str] | None:
             map(not_, map(str.__contains__, names, repeat("/"))),
         ),
     )
-    return set(map(rules.name_key, pools))
+    return set(rules.name_keys(list(pools)))
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:

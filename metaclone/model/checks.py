@@ -12,7 +12,7 @@ from operator import and_, attrgetter, itemgetter
 from metaclone.messages import listing
 from metaclone.model.bindings import information_endpoint_key
 from metaclone.model.build import grouped, paused_garbage_collection
-from metaclone.model.rules import name_key
+from metaclone.model.rules import name_keys
 from metaclone.model.site_rules import SiteRules
 from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Finding, Severity, Site
 
@@ -56,7 +56,7 @@ def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]
 
 def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
     named = list(compress(sites, map(_NAME, sites)))
-    names: list[Hashable] = list(map(name_key, map(_NAME, named)))
+    names: list[Hashable] = list(name_keys(list(map(_NAME, named))))
     if rules.separate_ftp_ids and not _all_different(names):
         names = list(zip(map(_KIND, named), names, strict=True))
     severity = Severity.ERROR if rules.unique_names else Severity.WARNING
