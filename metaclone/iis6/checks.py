@@ -15,7 +15,7 @@ import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from operator import and_, attrgetter, is_, itemgetter, not_
 from typing import TYPE_CHECKING
 
@@ -322,17 +322,16 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
 def _foreign_app_roots(table: KeyTable) -> list[KeyValue]:
     """The AppRoots, in file order, but for those that name their own key (compared folded,
     without white space around and "/" at the end).  A large file has one on every
-    application's key: they are read column by column, a chunk at a time, so that only the
-    few others are held."""
+    application's key: they are compared column by column, a chunk at a time, before they
+    are read as properties, so that only the few others are (see :func:`key_values`)."""
     locations = table.locations
-    app_roots = key_values(table, ("AppRoot",))
-    foreign: list[KeyValue] = []
-    while chunk := list(islice(app_roots, _CHUNK)):
-        roots = map(str.strip, map(_VALUE, chunk))
-        folded_roots = map(str.rstrip, map(str.lower, roots), repeat("/"))
-        paths = map(str.lower, map(locations.__getitem__, map(_POSITION, chunk)))
-        foreign += compress(chunk, map(str.__ne__, folded_roots, paths))
-    return foreign
+
+    def foreign(positions: list[int], values: list[str]) -> Iterator[bool]:
+        folded_roots = map(str.rstrip, map(str.lower, map(str.strip, values)), repeat("/"))
+        paths = map(str.lower, map(locations.__getitem__, positions))
+        return map(str.__ne__, folded_roots, paths)
+
+    return list(key_values(table, ("AppRoot",), keep=foreign))
 
 
 def _repeated_com_values(table: KeyTable) -> set[str] | None:
