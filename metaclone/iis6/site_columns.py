@@ -95,7 +95,7 @@ class SiteColumns:
             protocols, informations, owners = self._bindings(first, first + _CHUNK)
             yield from map(owners.__getitem__, odd_informations(informations))
             secure = set(compress(owners, map("https".__eq__, protocols)))
-            yield from filter(self._certificate_missing, sorted(secure))
+            yield from filter(self._certificate_missing, sorted(filter(self._may_lack, secure)))
             started = list(map(self.started.__getitem__, owners))
             chunk_address, chunk_hashes = endpoint_hashes(
                 list(compress(protocols, started)), list(compress(informations, started))
@@ -125,6 +125,12 @@ class SiteColumns:
                 else [self._entries[i].service.plain_protocol for i in by]
             )
         return protocols, informations, owners
+
+    def _may_lack(self, index: int) -> bool:
+        """False when the site at ``index`` has a certificate of its own: an SSLCertHash with
+        text besides white space (the others are asked :meth:`_certificate_missing`)."""
+        thumbprint = self._properties[index][_THUMBPRINT]
+        return thumbprint is None or "&" in thumbprint or not thumbprint.strip()
 
     def _certificate_missing(self, index: int) -> bool:
         entry, properties = self._entries[index], self._properties[index]

@@ -27,7 +27,7 @@ _FLAGS = [None, "TRUE", "FALSE", "true", "1", "0", "maybe"]
 _PLAIN = [":80:", "*:80:", ":80:shop", ":80:SHOP", "10.0.0.1:80:", " :80:a ", ":99999:", ":80:a\tb"]
 _SECURE = [":443:", "10.0.0.1:443:", ":443:shop", "*:443:"]
 _SEPARATORS = ["\n\t\t\t", "&#xA;", "\r\n", "\n", "\n\t \n"]
-_HASHES = [None, "", "AB12", " "]
+_HASHES = [None, "", "AB12", " ", "&#32;", "&#x41;"]
 
 
 def _multisz(draw: st.DrawFn, entries: list[str], port: int, *, plain: bool) -> str | None:
@@ -159,6 +159,8 @@ def test_https_sites_without_a_certificate_are_candidates() -> None:
         _metabase(
             '<IIsWebServer Location="/LM/W3SVC/1" SecureBindings=":443:a"/>',
             '<IIsWebServer Location="/LM/W3SVC/2" SecureBindings=":443:b" SSLCertHash="AB"/>',
+            '<IIsWebServer Location="/LM/W3SVC/3" SecureBindings=":443:c" SSLCertHash="&#32;"/>',
+            '<IIsWebServer Location="/LM/W3SVC/4" SecureBindings=":443:d" SSLCertHash="&#x41;"/>',
         )
     )
-    assert columns.candidates() == [0]
+    assert columns.candidates() == [0, 2]
