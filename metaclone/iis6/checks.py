@@ -15,7 +15,7 @@ import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from operator import and_, attrgetter, is_, itemgetter, not_
 from typing import TYPE_CHECKING
 
@@ -70,12 +70,17 @@ _SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
 
 
 def check_findings(
-    xml: XmlDocument, table: KeyTable, read_sites: Callable[[], Sequence[Site]]
+    xml: XmlDocument,
+    table: KeyTable,
+    read_sites: Callable[[], Sequence[Site]],
+    read_candidates: Callable[[], Sequence[Site]],
 ) -> list[Finding]:
     """The findings of :meth:`~metaclone.iis6.metabase.MetabaseDocument.check`, in its order:
     :func:`~metaclone.model.checks.common_checks`, then those of the IIS 6 rules and keys.
     ``read_sites`` gives the sites of the server keys of ``table``
-    (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one.
+    (:attr:`~metaclone.iis6.keys.KeyTable.site_entries`), one for one; ``read_candidates``
+    those of them the checks of every site may find something in, in order (see
+    :mod:`metaclone.iis6.site_columns`), read when no key below a site makes a finding.
 
     What the keys alone tell is read before the sites are, so that the memory its searches
     take is not added to theirs.  The collector is paused while the findings are made: none
@@ -85,7 +90,9 @@ def check_findings(
     with paused_garbage_collection():
         undefined = _undefined_pool_findings(xml, table)
         by_site = _key_values_by_site(table)
-    sites = read_sites()
+    # The key findings pair every site with its server key; the other checks find the same
+    # in the candidates as in every site.
+    sites = read_sites() if by_site else read_candidates()
     findings = common_checks(sites, IIS6_RULES)
     with paused_garbage_collection():
         findings += site_rule_findings(sites)
@@ -132,16 +139,11 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
     accepts, in order: the rules need not be asked about the others (they would find
     nothing).  Read column by column, most in one match each: most sites of a large file are
     plain."""
-    odd = set(_odd_lines([site.name for site in sites], _PLAIN_NAME, _ALL_PLAIN_NAMES))
-    ids = list(map(attrgetter("id"), sites))
-    if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
-        odd.update(i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
+    odd = set(odd_names_and_ids([site.name for site in sites], list(map(attrgetter("id"), sites))))
     every = SiteBindings(sites)
     bindings = every.bindings
     informations = list(map(attrgetter("binding_information"), bindings))
-    odd.update(
-        every.owner(i) for i in _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS)
-    )
+    odd.update(map(every.owner, odd_informations(informations)))
     if not set(map(attrgetter("protocol"), bindings)) <= _PLAIN_PROTOCOLS or any(
         flags is not None for flags in map(attrgetter("ssl_flags"), bindings)
     ):
@@ -149,6 +151,21 @@ def _odd_sites(sites: Sequence[Site]) -> list[Site]:
             every.owner(i) for i, binding in enumerate(bindings) if not plain_binding(binding)
         )
     return [sites[index] for index in sorted(odd)]
+
+
+def odd_names_and_ids(names: list[str], ids: list[int]) -> Iterable[int]:
+    """The indexes of the sites (``names``, ``ids``) whose name or id is not of the plain
+    shapes."""
+    odd = _odd_lines(names, _PLAIN_NAME, _ALL_PLAIN_NAMES)
+    if ids and (min(ids) < 1 or max(ids) > rules.MAX_IIS6_SITE_ID):
+        odd += (i for i, ident in enumerate(ids) if not 1 <= ident <= rules.MAX_IIS6_SITE_ID)
+    return odd
+
+
+def odd_informations(informations: list[str]) -> list[int]:
+    """The indexes of the binding ``informations`` not of the plain shapes (their protocols
+    and sslFlags aside)."""
+    return _odd_lines(informations, _PLAIN_BINDING, _ALL_PLAIN_BINDINGS)
 
 
 def _odd_lines(texts: list[str], plain: re.Pattern[str], every: re.Pattern[str]) -> list[int]:
@@ -182,7 +199,7 @@ def _undefined_pools(xml: XmlDocument, table: KeyTable, pools: set[str]) -> list
         # Column by column: a large file may have tens of thousands of different values.
         raws = list(set(written))
         names = list(map(str.strip, map(decode_attribute_value, raws)))
-        known = map(pools.__contains__, map(rules.name_key, names))
+        known = map(pools.__contains__, rules.name_keys(names))
         undefined = set(compress(raws, map(and_, map(bool, names), map(not_, known))))
     findings: list[Finding] = []
     for found in key_values(table, ("AppPoolId",), undefined):
@@ -226,7 +243,7 @@ def _pool_names(table: KeyTable) -> set[str] | None:
             map(not_, map(str.__contains__, names, repeat("/"))),
         ),
     )
-    return set(map(rules.name_key, pools))
+    return set(rules.name_keys(list(pools)))
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:
@@ -310,17 +327,16 @@ def _key_values_by_site(table: KeyTable) -> dict[str, list[tuple[int, dict[str, 
 def _foreign_app_roots(table: KeyTable) -> list[KeyValue]:
     """The AppRoots, in file order, but for those that name their own key (compared folded,
     without white space around and "/" at the end).  A large file has one on every
-    application's key: they are read column by column, a chunk at a time, so that only the
-    few others are held."""
+    application's key: they are compared column by column, a chunk at a time, before they
+    are read as properties, so that only the few others are (see :func:`key_values`)."""
     locations = table.locations
-    app_roots = key_values(table, ("AppRoot",))
-    foreign: list[KeyValue] = []
-    while chunk := list(islice(app_roots, _CHUNK)):
-        roots = map(str.strip, map(_VALUE, chunk))
-        folded_roots = map(str.rstrip, map(str.lower, roots), repeat("/"))
-        paths = map(str.lower, map(locations.__getitem__, map(_POSITION, chunk)))
-        foreign += compress(chunk, map(str.__ne__, folded_roots, paths))
-    return foreign
+
+    def foreign(positions: list[int], values: list[str]) -> Iterator[bool]:
+        folded_roots = map(str.rstrip, map(str.lower, map(str.strip, values)), repeat("/"))
+        paths = map(str.lower, map(locations.__getitem__, positions))
+        return map(str.__ne__, folded_roots, paths)
+
+    return list(key_values(table, ("AppRoot",), keep=foreign))
 
 
 def _repeated_com_values(table: KeyTable) -> set[str] | None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import heapq
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from itertools import groupby, islice, repeat
-from operator import attrgetter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from itertools import compress, groupby, islice, repeat
+from operator import attrgetter, methodcaller
 from typing import NamedTuple
 
 from metaclone.iis6.keys import KeyTable
@@ -32,6 +32,7 @@ _PREVIOUS = (-1).__add__
 #: before it, their values in double quotes (which may hold ">" and "'"), then white space.
 _BEFORE_PROPERTY = re.compile(r"""<[^>'"]*+(?:"[^"]*+"[^>'"]*+)*+(?<=\s)""")
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
+_GROUPS = methodcaller("groups")
 
 
 class KeyValue(NamedTuple):
@@ -45,14 +46,26 @@ class KeyValue(NamedTuple):
     value_start: int
 
 
+#: Whether each of the decoded ``values`` of the keys at ``positions`` is to be read.
+Keep = Callable[[list[int], list[str]], Iterable[bool]]
+
+
 def key_values(
-    table: KeyTable, names: Iterable[str], raw: Collection[str] | None = None
+    table: KeyTable,
+    names: Iterable[str],
+    raw: Collection[str] | None = None,
+    keep: Keep | None = None,
 ) -> Iterator[KeyValue]:
     """Every property called one of ``names`` that a key of ``table`` has, in file order;
-    only those whose value is written as one of ``raw`` (between the quotes), when given."""
+    only those whose value is written as one of ``raw`` (between the quotes), when given,
+    and those ``keep`` keeps, when given: a place ``keep`` leaves out is not looked at any
+    further (whether it is a property of a key at all), so that the properties it keeps, a
+    few out of many, are all that is checked.  ``keep`` is given a chunk of places at a time,
+    with the key each lies after, and must judge each place by its key and value alone."""
     if raw is not None and not raw:
         return iter(())
-    searches = [_search(table, p) for p in _patterns(tuple(sorted(set(names))), raw)]
+    wanted = tuple(sorted(set(names)))
+    searches = [_search(table, p, _Keeping(keep, wanted)) for p in _patterns(wanted, raw)]
     if len(searches) == 1:
         return searches[0]
     return heapq.merge(*searches, key=attrgetter("name_start"))
@@ -170,14 +183,22 @@ class _Columns(NamedTuple):
     value_starts: list[int]
 
 
-def _search(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[KeyValue]:
-    """What ``pattern`` finds that is a property of a key, in file order."""
-    for columns in _chunks(table, pattern):
-        yield from map(tuple.__new__, repeat(KeyValue), zip(*columns, strict=True))
+def _search(table: KeyTable, pattern: re.Pattern[str], keep: _Keeping | None) -> Iterator[KeyValue]:
+    """What ``pattern`` finds that is a property of a key (and ``keep`` keeps), in file
+    order."""
+    for columns in _chunks(table, pattern, keep):
+        found: Iterable[KeyValue] = map(tuple.__new__, repeat(KeyValue), zip(*columns, strict=True))
+        if keep is not None and keep.keep is not None:
+            # Again for the places a chunk kept whole (see _kept): judged alike, as properties.
+            found = compress(found, keep.keep(columns.positions, columns.values))
+        yield from found
 
 
-def _chunks(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[_Columns]:
-    """What ``pattern`` finds that is a property of a key, in file order, a chunk at a time.
+def _chunks(
+    table: KeyTable, pattern: re.Pattern[str], keep: _Keeping | None = None
+) -> Iterator[_Columns]:
+    """What ``pattern`` finds that is a property of a key (and ``keep`` keeps), in file
+    order, a chunk at a time.
 
     Matches are read in chunks, column by column (see :func:`_plain_chunk`); a chunk with an
     odd place in it is read match by match.
@@ -185,6 +206,10 @@ def _chunks(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[_Columns]:
     text = table.text
     matches = pattern.finditer(text)
     while chunk := list(islice(matches, _CHUNK)):
+        if keep is not None and keep.keep is not None:
+            chunk = _kept(table, chunk, keep.keep, keep.names)
+            if not chunk:
+                continue
         plain = _plain_chunk(table, chunk)
         if plain is not None:
             yield plain
@@ -202,6 +227,38 @@ def _chunks(table: KeyTable, pattern: re.Pattern[str]) -> Iterator[_Columns]:
                 break
         if hits:
             yield _Columns(*map(list, zip(*hits, strict=True)))
+
+
+class _Keeping(NamedTuple):
+    """What :func:`key_values` keeps (None: every property) of the ``names`` it looks for."""
+
+    keep: Keep | None
+    names: tuple[str, ...]
+
+
+def _kept(
+    table: KeyTable, chunk: list[re.Match[str]], keep: Keep, names: tuple[str, ...]
+) -> list[re.Match[str]]:
+    """The places of ``chunk`` that ``keep`` keeps, judged by the key each lies after and its
+    decoded value; all of them when a value holds one of the ``names`` looked for, as a place
+    passed over may then run over a real property (see the module documentation): a real
+    property follows white space, which a place holds only around its "=" and in its
+    value."""
+    raws = [double if double is not None else single for _, double, single in map(_GROUPS, chunk)]
+    joined = "\0".join(raws)
+    starts = table.starts
+    name_starts = list(map(re.Match.start, chunk))
+    first = bisect_right(starts, name_starts[0]) - 1
+    if first < 0 or any(name in joined for name in names):
+        return chunk
+    spanned = starts[first : bisect_right(starts, name_starts[-1], first)].tolist()
+    positions = list(
+        map(first.__add__, map(_PREVIOUS, map(bisect_right, repeat(spanned), name_starts)))
+    )
+    values = raws
+    if any(c in joined for c in _NEEDS_DECODING):
+        values = list(map(decode_attribute_value, raws))
+    return list(compress(chunk, keep(positions, values)))
 
 
 def _plain_chunk(table: KeyTable, chunk: list[re.Match[str]]) -> _Columns | None:

@@ -53,7 +53,9 @@ from metaclone.iis6.reading import (
     may_be_a_site_name,
     scan_document_sites,
 )
+from metaclone.iis6.site_columns import SiteColumns
 from metaclone.lossless import Memo
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Application,
@@ -370,7 +372,12 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """
         # The keys are indexed first, and the sites read from the index: the findings of
         # the keys need it, and one pass over the text then finds the sites and the keys.
-        return check_findings(self.xml, self._index(), lambda: self.sites)
+        return check_findings(self.xml, self._index(), lambda: self.sites, self._check_candidates)
+
+    def _check_candidates(self) -> list[Site]:
+        with paused_garbage_collection():
+            columns = SiteColumns(self._reader, self._index(), self.xml.text)
+            return columns.sites(columns.candidates())
 
 
 # -- helpers ---------------------------------------------------------------------------------

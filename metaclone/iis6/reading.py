@@ -172,7 +172,7 @@ class SiteReader:
                     start = table.start(entry.position)
                     line += text.count("\n", counted, start)
                     counted = start
-                    properties = _properties_at(text, start, entry.service.key_type)
+                    properties = properties_at(text, start, entry.service.key_type)
                     result.append(
                         self.site_from(
                             entry.service, entry.id, start, line, properties, by_service=by_service
@@ -194,9 +194,7 @@ class SiteReader:
         with paused_garbage_collection():
             for service, ident, start, properties in scanned:
                 comment, flag, plain, secure, thumbprint, store = properties
-                certificate, inherited = self._certificate_of(
-                    service, thumbprint, store, by_service
-                )
+                certificate, inherited = self.certificate_of(service, thumbprint, store, by_service)
                 bindings = "" if plain is None else _summary(service.plain_protocol, plain)
                 secure_summary = "" if secure is None else _summary("https", secure)
                 whole = None
@@ -213,7 +211,7 @@ class SiteReader:
                         ident,
                         decode_attribute_value(comment) if comment else "",
                         service.kind,
-                        self._auto_start(flag, start, service.key_type),
+                        self.auto_start_of(flag, start, service.key_type),
                         bindings,
                         certificate,
                         bool(secure_summary),
@@ -231,7 +229,7 @@ class SiteReader:
         """The site whose server key starts at ``start``."""
         # The tag alone right after an edit (the pattern stops at its ">"): see tag_text.
         text, at = self.xml.tag_text(start)
-        properties = _properties_at(text, at, service.key_type)
+        properties = properties_at(text, at, service.key_type)
         return self.site_from(service, ident, start, line, properties)
 
     def site_from(
@@ -246,10 +244,10 @@ class SiteReader:
     ) -> Site:
         """The site whose server key at ``start`` has ``properties`` (raw, as listed in
         ``_SITE_PROPERTY_NAMES``); ``by_service`` keeps the certificates of the services for
-        the next site read from the same text (see :meth:`_certificate_of`)."""
+        the next site read from the same text (see :meth:`certificate_of`)."""
         comment, flag, plain, secure, thumbprint, store = properties
-        auto_start = self._auto_start(flag, start, service.key_type)
-        certificate, inherited = self._certificate_of(
+        auto_start = self.auto_start_of(flag, start, service.key_type)
+        certificate, inherited = self.certificate_of(
             service, thumbprint, store, {} if by_service is None else by_service
         )
         bindings: list[Binding] = []
@@ -269,7 +267,7 @@ class SiteReader:
             inherited,
         )
 
-    def _auto_start(self, flag: str | None, start: int, key_type: str) -> bool:
+    def auto_start_of(self, flag: str | None, start: int, key_type: str) -> bool:
         """ServerAutoStart written as ``flag`` (raw; None when absent: started) on the server
         key at ``start``."""
         # TRUE and FALSE as IIS writes them are read without the general parser.
@@ -282,7 +280,7 @@ class SiteReader:
         except ValueError as exc:
             raise self._property_error(start, key_type, "ServerAutoStart", str(exc)) from None
 
-    def _certificate_of(
+    def certificate_of(
         self,
         service: Service,
         thumbprint: str | None,
@@ -383,8 +381,8 @@ def _add_bindings(
 ) -> None:
     """Append the bindings a ServerBindings or SecureBindings value written as ``raw`` holds:
     ``Binding.from_information(protocol, information, certificate=...)`` for each of
-    :func:`_binding_informations`."""
-    for information in _binding_informations(raw):
+    :func:`binding_informations`."""
+    for information in binding_informations(raw):
         bindings.append(build_binding(protocol, information, None, certificate))
 
 
@@ -393,7 +391,7 @@ def _summary(protocol: str, raw: str) -> str:
     SecureBindings value written as ``raw`` holds, joined by ``", "``."""
     prefix = protocol + "/"
     if "&" in raw or "\r" in raw:
-        joined = f", {prefix}".join(_binding_informations(raw))
+        joined = f", {prefix}".join(binding_informations(raw))
     else:
         # Nothing to decode (the usual case): the entries, stripped, without the empty ones;
         # then a tab inside one reads as a space (the separators hold none).
@@ -403,7 +401,7 @@ def _summary(protocol: str, raw: str) -> str:
     return prefix + joined if joined else ""
 
 
-def _binding_informations(raw: str) -> list[str]:
+def binding_informations(raw: str) -> list[str]:
     """The binding information of each binding a ServerBindings or SecureBindings value written
     as ``raw`` holds: each non-empty entry of ``parse_multisz(raw)``, stripped, with the
     per-entry work left out where there is nothing to decode: a tab left inside an entry reads
@@ -416,7 +414,7 @@ def _binding_informations(raw: str) -> list[str]:
     return informations
 
 
-def _properties_at(text: str, start: int, key_type: str) -> tuple[str | None, ...]:
+def properties_at(text: str, start: int, key_type: str) -> tuple[str | None, ...]:
     """The properties of a Site (raw, as listed in ``_SITE_PROPERTY_NAMES``) of the start tag
     of type ``key_type`` at ``start``."""
     found = _SITE_PROPERTIES.match(text, start + 1 + len(key_type))

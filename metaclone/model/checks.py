@@ -12,7 +12,7 @@ from operator import and_, attrgetter, itemgetter
 from metaclone.messages import listing
 from metaclone.model.bindings import information_endpoint_key
 from metaclone.model.build import grouped, paused_garbage_collection
-from metaclone.model.rules import name_key
+from metaclone.model.rules import name_keys
 from metaclone.model.site_rules import SiteRules
 from metaclone.model.sites import ADDRESS_PROTOCOLS, Binding, Finding, Severity, Site
 
@@ -56,7 +56,7 @@ def _duplicate_ids(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]
 
 def _duplicate_names(sites: Sequence[Site], rules: SiteRules) -> Iterator[Finding]:
     named = list(compress(sites, map(_NAME, sites)))
-    names: list[Hashable] = list(map(name_key, map(_NAME, named)))
+    names: list[Hashable] = list(name_keys(list(map(_NAME, named))))
     if rules.separate_ftp_ids and not _all_different(names):
         names = list(zip(map(_KIND, named), names, strict=True))
     severity = Severity.ERROR if rules.unique_names else Severity.WARNING
@@ -94,13 +94,13 @@ def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
     # FTP bindings refuse a second site.
     started = list(compress(sites, map(_AUTO_START, sites)))
     every = SiteBindings(started)
-    address, hashes = _host_hashes(every.bindings)
-    ordered = sorted(compress(hashes, address))
-    shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
-    del ordered
+    bindings = every.bindings
     seen: dict[Hashable, Site] = {}
-    for index in compress(count(), map(and_, address, map(shared.__contains__, hashes))):
-        site, binding = started[every.owner(index)], every.bindings[index]
+    address, hashes = endpoint_hashes(
+        list(map(_PROTOCOL, bindings)), list(map(_INFORMATION, bindings))
+    )
+    for index in shared_endpoints(address, hashes):
+        site, binding = started[every.owner(index)], bindings[index]
         key = information_endpoint_key(binding.protocol, binding.binding_information)
         first = seen.setdefault(key, site)
         if first is site:
@@ -115,7 +115,17 @@ def _duplicate_bindings(sites: Sequence[Site]) -> Iterator[Finding]:
         )
 
 
-def _host_hashes(bindings: list[Binding]) -> tuple[bytearray, array[int]]:
+def shared_endpoints(address: bytearray, hashes: array[int]) -> list[int]:
+    """The indexes, ascending, of the bindings of an address protocol (``address``) whose
+    hash (``hashes``, see :func:`endpoint_hashes`) another one's is: every binding that is one
+    endpoint with another is among them."""
+    ordered = sorted(compress(hashes, address))
+    shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
+    del ordered
+    return list(compress(count(), map(and_, address, map(shared.__contains__, hashes))))
+
+
+def endpoint_hashes(protocols: list[str], informations: list[str]) -> tuple[bytearray, array[int]]:
     """Whether each binding has an address protocol, and the hash of its protocol, host name
     text and address text.
 
@@ -128,12 +138,11 @@ def _host_hashes(bindings: list[Binding]) -> tuple[bytearray, array[int]]:
     """
     address = bytearray()
     hashes = array("q")
-    for start in range(0, len(bindings), _CHUNK):
-        chunk = bindings[start : start + _CHUNK]
-        written = list(map(_PROTOCOL, chunk))
+    for start in range(0, len(protocols), _CHUNK):
+        written = protocols[start : start + _CHUNK]
         lowered = {protocol: protocol.lower() for protocol in set(written)}
-        protocols = list(map(lowered.__getitem__, written))
-        parts = list(map(str.rpartition, map(_INFORMATION, chunk), repeat(":")))
+        chunk_protocols = list(map(lowered.__getitem__, written))
+        parts = list(map(str.rpartition, informations[start : start + _CHUNK], repeat(":")))
         hosts = map(str.upper, map(str.strip, map(itemgetter(2), parts)))
         heads = map(str.rpartition, map(itemgetter(0), parts), repeat(":"))
         ips = map(
@@ -142,8 +151,8 @@ def _host_hashes(bindings: list[Binding]) -> tuple[bytearray, array[int]]:
             repeat("*"),
             repeat(""),
         )
-        address.extend(map(ADDRESS_PROTOCOLS.__contains__, protocols))
-        hashes.extend(map(hash, zip(protocols, hosts, ips, strict=True)))
+        address.extend(map(ADDRESS_PROTOCOLS.__contains__, chunk_protocols))
+        hashes.extend(map(hash, zip(chunk_protocols, hosts, ips, strict=True)))
     return address, hashes
 
 

@@ -176,6 +176,16 @@ def name_key(name: str) -> str:
     return "".join(upper if len(upper := c.upper()) == 1 else c for c in name)
 
 
+def name_keys(names: list[str]) -> list[str]:
+    """``[name_key(name) for name in names]``: ASCII names (nearly all) are upper-cased
+    joined, in one call instead of one per name, as a large file has tens of thousands."""
+    joined = "\0".join(names)
+    # A name holding "\0" would split in two (a document's names never do: XML has no "\0").
+    if names and joined.isascii() and joined.count("\0") == len(names) - 1:
+        return joined.upper().split("\0")
+    return list(map(name_key, names))
+
+
 def copy_name(name: str, is_taken: Callable[[str], bool]) -> str:
     """The name IIS Manager would give a copy of the site ``name``: ``NAME (copy)``.
 

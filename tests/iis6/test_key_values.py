@@ -162,6 +162,23 @@ def test_key_values_are_the_tokenizers(data: bytes, exact: bool) -> None:
 
 @settings(max_examples=_EXAMPLES)
 @given(metabases(), st.data())
+def test_key_values_kept_are_those_the_test_keeps(data: bytes, choice: st.DataObject) -> None:
+    doc = _load(data)
+    table = _table(doc)
+    kept_values = set(choice.draw(st.lists(st.sampled_from(_VALUES), max_size=3)))
+    odd_keys = set(choice.draw(st.lists(st.integers(0, len(doc.keys)), max_size=3)))
+
+    def keep(positions: list[int], values: list[str]) -> list[bool]:
+        assert len(positions) == len(values)
+        return [p in odd_keys or v in kept_values for p, v in zip(positions, values, strict=True)]
+
+    for names in (("AppRoot",), _NAMES):
+        expected = [hit for hit in _expected(doc, names) if keep([hit.position], [hit.value])[0]]
+        assert list(key_values(table, names, keep=keep)) == expected
+
+
+@settings(max_examples=_EXAMPLES)
+@given(metabases(), st.data())
 def test_key_values_of_some_values_are_those_written_so(data: bytes, choice: st.DataObject) -> None:
     doc = _load(data)
     expected = _expected(doc, _NAMES)

@@ -16,6 +16,7 @@ from metaclone.model.rules import (
     host_name_problem,
     ip_problem,
     name_key,
+    name_keys,
     pool_name_problem,
     port_problem,
     site_id_problem,
@@ -177,6 +178,19 @@ def test_name_key_keeps_the_length_and_is_idempotent(name: str) -> None:
     key = name_key(name)
     assert len(key) == len(name)
     assert name_key(key) == key
+
+
+_NAMES = st.lists(st.text(st.sampled_from(["a", "B", " ", "\0", "ß", "ǆ", "ﬀ", "K"])) | st.text())
+
+
+@given(_NAMES)
+def test_name_keys_are_the_name_key_of_each(names: list[str]) -> None:
+    assert name_keys(names) == [name_key(name) for name in names]
+
+
+@pytest.mark.parametrize("names", [[], [""], ["", ""], ["a\0b", "c"], ["a", "b\0"], ["ǆ", "x"]])
+def test_name_keys_of_empty_names_and_names_holding_the_separator(names: list[str]) -> None:
+    assert name_keys(names) == [name_key(name) for name in names]
 
 
 @pytest.mark.parametrize(
