@@ -150,13 +150,15 @@ class ConfigDocument:
         :attr:`sites` can tell (the IIS 6 metabase reads them in one pass)."""
         return None
 
-    def listed_json(self) -> ListedJson | None:
+    def listed_json(self, *, applications: bool = False) -> ListedJson | None:
         """What ``sites --json`` writes of every site, in file order (see
         :class:`~metaclone.model.sites.ListedJson`): each site's text is that of
         ``json.dumps(self.with_settings(site).to_json())``.  Every site and its settings are
-        read before this returns, so that an error in any is raised here.  None when only
-        :attr:`sites` can tell (IIS 6, appcmd XML, HTTP.sys entries attached, two sites with
-        one id)."""
+        read before this returns, so that an error in any is raised here.  With
+        ``applications``, the applications of each site are then looked up by its id.  None
+        when only :attr:`sites` can tell (appcmd XML, HTTP.sys entries attached, IIS 7+ two
+        sites with one id, IIS 6 with ``applications`` or where its one pass cannot read the
+        file)."""
         return None
 
     def listed_applications(self) -> Iterator[tuple[ListedApplication, ...]] | None:

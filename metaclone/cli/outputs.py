@@ -242,8 +242,7 @@ def json_listing_encoded(
 
 def endpoint_text(binding: Binding) -> str | None:
     """The HTTP.sys entry a certificate change for ``binding`` writes."""
-    endpoint = httpsys.endpoint_for(binding)
-    return str(endpoint) if endpoint else None
+    return httpsys.endpoint_text(binding)
 
 
 def served_by_text(doc: ConfigDocument, binding: Binding) -> str | None:

@@ -244,7 +244,7 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     if args.json and not args.names:
         with paused_garbage_collection():
-            listed_json = doc.listed_json()
+            listed_json = doc.listed_json(applications=args.applications)
             if listed_json is not None:
                 return _list_json(args, console, doc, listed_json)
     sites = _selected_sites(doc, args.names)

@@ -17,7 +17,7 @@ from metaclone.errors import CertificateError
 from metaclone.httpsys.app_ids import IIS_APP_ID
 from metaclone.lazy import lazy_pattern
 from metaclone.messages import quoted
-from metaclone.model.sites import Binding
+from metaclone.model.sites import Binding, split_address
 
 SSL_FLAG_SNI = 1
 SSL_FLAG_CENTRAL_STORE = 2
@@ -78,6 +78,25 @@ def endpoint_for(binding: Binding) -> Endpoint | None:
     return Endpoint(EndpointKind.IPPORT, f"{_canonical_ip(ip) or ip}:{binding.port}")
 
 
+def endpoint_text(binding: Binding) -> str | None:
+    """``str(endpoint_for(binding))``, None where that is None, written without the
+    :class:`Endpoint` and the binding's cached address: a certificate listing writes it for
+    every https binding of a file."""
+    if binding.protocol.lower() != "https":
+        return None
+    ip, port, host = split_address(binding.binding_information)
+    if port is None:
+        return None
+    flags = binding.ssl_flags or 0
+    if flags & SSL_FLAG_CENTRAL_STORE:
+        return f"ccs={port}"
+    if flags & SSL_FLAG_SNI and host:
+        return f"hostnameport={host.lower()}:{port}"
+    if ip in ("", "*"):
+        ip = "0.0.0.0"
+    return f"ipport={_canonical_ip(ip) or ip}:{port}"
+
+
 def _sni_endpoint(host: str, port: int) -> Endpoint:
     return Endpoint(EndpointKind.HOSTNAMEPORT, f"{host.lower()}:{port}")
 
@@ -100,10 +119,23 @@ def central_store_file(host: str) -> str:
     return f"{host}.pfx"
 
 
-# Cached: a listing asks for the same few addresses (0.0.0.0 above all) once per https binding.
-@functools.lru_cache(maxsize=1024)
+# An IPv4 address as ipaddress writes it: four numbers of 0-255 without leading zeros.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_WRITTEN_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
 def _canonical_ip(text: str) -> str | None:
     """``text`` as netsh writes the address (IPv6 compressed, in brackets), or None."""
+    # A listing asks for an address per https binding, most written as netsh writes them.
+    if _WRITTEN_IPV4.fullmatch(text):
+        return text
+    return _parsed_ip(text)
+
+
+# Cached: a listing asks for the same few addresses (0.0.0.0 above all) once per https binding.
+@functools.lru_cache(maxsize=1024)
+def _parsed_ip(text: str) -> str | None:
+    """:func:`_canonical_ip` of any ``text``, parsed."""
     import ipaddress  # noqa: PLC0415 - a listing without https bindings is not slowed by it
 
     try:

@@ -8,6 +8,8 @@ a large file; names and everything else go through :class:`~metaclone.model.look
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from metaclone.errors import (
     AmbiguousSiteError,
     MetacloneError,
@@ -88,8 +90,26 @@ def clone_name(index: KeyTable, site: Site, requested: str | None, *, path: str)
     """The name of a copy of ``site``: ``requested`` once free, else a free "(copy)" name."""
     if requested is not None:
         return free_name(index, requested, site.kind, exclude=None, path=path)
-    taken = {name_key(name) for _, name in site_names(index, site.kind)}
-    return copy_name(site.name or f"Site {site.id}", lambda name: name_key(name) in taken)
+    return copy_name(site.name or f"Site {site.id}", _name_taken(index, site.kind))
+
+
+def _name_taken(index: KeyTable, kind: SiteKind) -> Callable[[str], bool]:
+    """Whether a site of ``kind`` has a name (any case).  The names of every site are read
+    once, and only for a name that some ServerComment of the file may have: a copy's name is
+    usually free, and reading every name of a large file is most of a clone's lookups."""
+    taken: set[str] | None = None
+
+    def is_taken(name: str) -> bool:
+        nonlocal taken
+        key = name_key(name)
+        # A site without a ServerComment is named "", which no value need tell.
+        if name and key not in index.names:
+            return False
+        if taken is None:
+            taken = {name_key(other) for _, other in site_names(index, kind)}
+        return key in taken
+
+    return is_taken
 
 
 def free_name(

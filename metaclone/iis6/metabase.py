@@ -62,6 +62,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedJson,
     ListedSite,
     Site,
     normalize_thumbprint,
@@ -113,6 +114,15 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         if scanned is None:
             return None
         return self._reader.listed_all(scanned, secure_sites=secure_sites)
+
+    def listed_json(self, *, applications: bool = False) -> ListedJson | None:
+        """See :meth:`ConfigDocument.listed_json`, from the one pass over the text; None where
+        only :attr:`sites` can tell, and with ``applications`` (found from each Site's line)."""
+        scanned = None if applications else self._scan_sites()
+        texts = None if scanned is None else self._reader.json_texts(scanned)
+        if scanned is None or texts is None:
+            return None
+        return ListedJson(tuple([site.id for site in scanned]), iter(texts))
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.

@@ -124,6 +124,12 @@ def scan_sites(
             sites.append(new_site(ScannedSite, scanned))
 
 
+#: :func:`metaclone.iis6.site_texts.site_text`, imported by the listings that write JSON alone.
+SiteText = Callable[
+    [int, str, Service, bool, list[str], list[str], CertificateRef | None, tuple[str, ...], int],
+    str,
+]
+
 #: The certificate of each service's sites without an SSLCertHash of their own, by its name.
 _ServiceCertificates = dict[str, tuple[CertificateRef | None, tuple[str, ...]]]
 
@@ -220,6 +226,18 @@ class SiteReader:
                     )
                 )
         return result
+
+    def json_texts(self, scanned: list[ScannedSite]) -> list[str] | None:
+        """``json.dumps(site.to_json())`` of each site of ``scanned`` as :meth:`read_all` reads
+        it, in file order, written without the Site (see :mod:`metaclone.iis6.site_texts`);
+        None where a port is longer than that text is written for."""
+        # The json module is loaded by the listings that write JSON alone.
+        from metaclone.iis6.site_texts import PortTooLongError, site_text  # noqa: PLC0415
+
+        try:
+            return _json_texts(self, scanned, site_text)
+        except PortTooLongError:
+            return None
 
     def read_entry(self, entry: ServerKeyEntry) -> Site:
         """The site of a server key of the index."""
@@ -327,6 +345,39 @@ class SiteReader:
         found = self.xml.attribute(tag, name)
         offset = found.value_start if found is not None else start
         return self.xml.parse_error(offset, f"{name}: {message}")
+
+
+def _json_texts(reader: SiteReader, scanned: list[ScannedSite], site_text: SiteText) -> list[str]:
+    """:meth:`SiteReader.json_texts`, each text written by ``site_text``."""
+    text = reader.xml.text
+    texts: list[str] = []
+    by_service: _ServiceCertificates = {}
+    line, counted = 1, 0
+    with paused_garbage_collection():
+        for service, ident, start, properties in scanned:
+            line += text.count("\n", counted, start)
+            counted = start
+            comment, flag, plain, secure, thumbprint, store = properties
+            # Read in the order of site_from, which raises the first error of a site.
+            auto_start = reader.auto_start_of(flag, start, service.key_type)
+            certificate, inherited = reader.certificate_of(service, thumbprint, store, by_service)
+            plain_informations = [] if plain is None else binding_informations(plain)
+            secure_informations = [] if secure is None else binding_informations(secure)
+            name = decode_attribute_value(comment) if comment else ""
+            texts.append(
+                site_text(
+                    ident,
+                    name,
+                    service,
+                    auto_start,
+                    plain_informations,
+                    secure_informations,
+                    certificate,
+                    inherited,
+                    line,
+                )
+            )
+    return texts
 
 
 def site_names(index: KeyTable, kind: SiteKind) -> list[tuple[ServerKeyEntry, str]]:

@@ -41,7 +41,7 @@ _LONGEST_FLAGS = 10
 class SiteJsonListing(SiteReading):
     """:meth:`listed_json` for the documents the listing pass reads."""
 
-    def listed_json(self) -> ListedJson | None:
+    def listed_json(self, *, applications: bool = False) -> ListedJson | None:
         """See :meth:`ConfigDocument.listed_json`: every site of the listing pass written as
         IIS writes it is kept as its raw values, and written when reached."""
         if self.exact or not self.dialect.listing_pass or self._sslcerts_attached:

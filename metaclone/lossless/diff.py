@@ -66,6 +66,10 @@ def _unique_anchors(a: Sequence[str], b: Sequence[str], stretch: Stretch) -> lis
 
 def _longest_ascending(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The longest subsequence of ``pairs`` (sorted by i) whose j ascend too."""
+    # Lines only inserted or only removed leave every pair in order: the chain is all of them.
+    j_values = [j for _, j in pairs]
+    if j_values == sorted(j_values):
+        return pairs
     tails: list[int] = []  # tails[k]: the smallest j that ends an ascending chain of k + 1
     ends: list[int] = []  # the index in pairs of that chain's last pair
     previous: list[int] = []
@@ -111,9 +115,12 @@ def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
             found.extend(_matched(a, b, (alo, ahi, blo, bhi)))
             continue
         for i, j, length in _runs(anchors):
-            found.append(("equal", i, i + length, j, j + length))
-            if alo < i or blo < j:
+            if (alo < i or blo < j) and a[alo:i] != b[blo:j]:
                 stretches.append((alo, i, blo, j))
+                alo, blo = i, j
+            # Equal lines before the run (lines found more than once) join it: the common head
+            # of their stretch would have taken them whole.
+            found.append(("equal", alo, i + length, blo, j + length))
             alo, blo = i + length, j + length
         stretches.append((alo, ahi, blo, bhi))
     found.sort(key=lambda op: (op[1], op[3]))

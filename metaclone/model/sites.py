@@ -366,9 +366,9 @@ class ListedApplication(NamedTuple):
 class ListedJson(NamedTuple):
     """What ``sites --json`` writes of every site of a file, read without building every
     :class:`Site` (see :meth:`~metaclone.document.ConfigDocument.listed_json`): ``ids``, the
-    id of each site in file order, no two the same; ``texts``, for each site in the same order
-    the JSON text of ``Site.to_json()`` with its settings read, or that Site (settings
-    included) where only the Site tells.  The texts are made as they are iterated."""
+    id of each site in file order (no two the same where the applications of each are looked
+    up by it); ``texts``, for each site in the same order the JSON text of ``Site.to_json()``
+    with its settings read, or that Site (settings included) where only the Site tells."""
 
     ids: tuple[int, ...]
     texts: Iterator[str | Site]

@@ -247,7 +247,7 @@ def test_the_listing_is_that_of_the_sites_read_whole(
     argv = ["sites", str(path), "--json", *applications]
     status = main(argv)
     listed = capsys.readouterr()
-    monkeypatch.setattr(AppHostDocument, "listed_json", lambda self: None)
+    monkeypatch.setattr(AppHostDocument, "listed_json", lambda self, **_: None)
     assert (main(argv), capsys.readouterr()) == (status, listed)
 
 

@@ -1,0 +1,211 @@
+"""The JSON text ``sites --json`` writes of an IIS 6 metabase straight from the one pass over the
+text (:meth:`ConfigDocument.listed_json`) is, site by site, ``json.dumps(site.to_json())`` of
+the exact reader's sites, however the values are written; an error is that of the sites; and
+what the one pass does not write falls back to the sites."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
+from metaclone.errors import MetacloneError
+from metaclone.iis6.metabase import MetabaseDocument
+
+_COMMENTS = [
+    "Shop",
+    "",
+    "a &amp; b",
+    "tab\there",
+    "line&#xA;end",
+    "caf\u00e9 &#x263A;",
+    "q&quot;uote",
+    "back\\slash",
+    "\U0001f600",
+]
+_FLAGS = ["TRUE", "FALSE", "true", " FALSE", "0", "1", "&#84;RUE", "maybe"]
+_BINDINGS = [
+    ":80:",
+    "10.0.0.1:80:shop.example.com",
+    " :8080:x ",
+    "\t:81:tab",
+    ":84:inner\ttab",
+    ":82:a&amp;b",
+    ":83:&#x9;ref",
+    "",
+    ":443:",
+    ":080:zero",
+    ":x:noport",
+    "[::1]:443:v6",
+    "noport",
+    "a:b",
+    ":80:caf\u00e9",
+    ":80:&quot;q",
+    ":80:back\\",
+    ": 81 : spaced ",
+    ":99999999999999999999999:big",
+    ":\u0663:arabic",
+]
+_HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
+_STORES = ["MY", "", "WebHosting", "My&amp;Store", "caf\u00e9"]
+_GAPS = [
+    "",
+    "<!-- <IIsWebServer Location ='/LM/W3SVC/77' ServerComment='decoy' /> -->",
+    "<![CDATA[<IIsWebServer Location='/LM/W3SVC/78'>]]>",
+]
+
+
+@st.composite
+def _server_key(draw: st.DrawFn, site_id: int) -> str:
+    key_type, service = draw(
+        st.sampled_from([("IIsWebServer", "W3SVC"), ("IIsFtpServer", "MSFTPSVC")])
+    )
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    quote = draw(st.sampled_from(['"', "'"]))
+    properties: list[tuple[str, str]] = []
+    for name, choices in (
+        ("ServerComment", _COMMENTS),
+        ("ServerAutoStart", _FLAGS),
+        ("SSLCertHash", _HASHES),
+        ("SSLStoreName", _STORES),
+    ):
+        if draw(st.booleans()):
+            properties.append((name, draw(st.sampled_from(choices))))
+    for name in ("ServerBindings", "SecureBindings"):
+        if draw(st.booleans()):
+            entries = draw(st.lists(st.sampled_from(_BINDINGS), min_size=1, max_size=3))
+            line_end = draw(st.sampled_from([nl + "\t\t\t", "&#xA;", "\n"]))
+            properties.append((name, line_end.join(entries)))
+    properties = draw(st.permutations(properties))
+    written = "".join(
+        f"{nl}\t\t{name}={quote}{value.replace(quote, '&apos;')}{quote}"
+        for name, value in properties
+    )
+    location = f"Location ={quote}/LM/{service}/{site_id}{quote}"
+    return f"<{key_type}\t{location}{written}{nl}\t>{nl}</{key_type}>"
+
+
+@st.composite
+def _metabases(draw: st.DrawFn) -> bytes:
+    service = draw(
+        st.sampled_from(
+            [
+                "",
+                '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n',
+                '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n\t\tSSLStoreName="Hosting"\r\n',
+            ]
+        )
+    )
+    keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
+    # Ids may repeat: a broken file lists both sites.
+    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
+        keys.append(draw(st.sampled_from(_GAPS)))
+        keys.append(draw(_server_key(site_id)))
+    body = "\r\n".join(keys)
+    return (
+        '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
+        f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
+    ).encode()
+
+
+def _listed(data: bytes) -> list[str] | tuple[type, str] | None:
+    try:
+        listed = metaclone.loads(data, "MetaBase.xml").listed_json()
+    except MetacloneError as error:
+        return (type(error), str(error))
+    if listed is None:
+        return None
+    texts = [item for item in listed.texts if isinstance(item, str)]
+    assert [json.loads(text)["id"] for text in texts] == list(listed.ids)
+    return texts
+
+
+def _exact(data: bytes) -> list[str] | tuple[type, str]:
+    try:
+        doc = metaclone.loads(data, "MetaBase.xml", exact=True)
+        return [json.dumps(doc.with_settings(site).to_json()) for site in doc.sites]
+    except MetacloneError as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_metabases())
+def test_the_listed_json_is_that_of_the_exact_reader(data: bytes) -> None:
+    assert _listed(data) == _exact(data)
+
+
+_SITES = (
+    b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
+    b'<IIsWebService\tLocation ="/LM/W3SVC"\r\n\t\tSSLCertHash="' + b"cd" * 20 + b'"\r\n\t>\r\n'
+    b"</IIsWebService>\r\n"
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerComment="Shop"\r\n'
+    b'\t\tServerBindings=":80:shop"\r\n\t\tSecureBindings=":443:"\r\n\t>\r\n</IIsWebServer>\r\n'
+    b'<IIsFtpServer\tLocation ="/LM/MSFTPSVC/7"\r\n\t\tServerAutoStart="FALSE"\r\n'
+    b'\t\tServerBindings=":21:"\r\n\t>\r\n</IIsFtpServer>\r\n'
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tSSLCertHash=""\r\n\t\tSecureBindings=":443:"'
+    b"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+)
+
+
+def test_every_site_is_written_from_the_one_pass() -> None:
+    listed = _listed(_SITES)
+    assert listed == _exact(_SITES)
+    assert isinstance(listed, list)
+    assert [json.loads(text)["waiting_for_certificate"] for text in listed] == [False, False, True]
+
+
+def _run(path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["sites", "--json", *args, str(path)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("args", [(), ("--applications",)])
+def test_the_command_prints_what_the_sites_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(_SITES)
+    fast = _run(path, capsys, *args)
+    with mock.patch.object(MetabaseDocument, "listed_json", return_value=None):
+        general = _run(path, capsys, *args)
+    assert fast == general
+    assert fast[0] == EXIT_OK
+
+
+def test_an_error_in_a_late_site_leaves_nothing_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(_SITES.replace(b'"FALSE"', b'"maybe"'))
+    status, out, err = _run(path, capsys)
+    assert (status, out) == (EXIT_REFUSED, "")
+    assert "MetaBase.xml:15:20: ServerAutoStart: 'maybe' is not a BOOL value" in err
+    with mock.patch.object(MetabaseDocument, "listed_json", return_value=None):
+        assert _run(path, capsys) == (status, out, err)
+
+
+def test_the_applications_are_listed_from_the_sites() -> None:
+    doc = metaclone.loads(_SITES, "MetaBase.xml")
+    assert doc.listed_json(applications=True) is None
+    assert doc.listed_json() is not None
+
+
+def test_an_indexed_file_is_listed_from_the_sites() -> None:
+    doc = metaclone.loads(_SITES, "MetaBase.xml")
+    doc.site(8)  # indexes the keys
+    assert doc.listed_json() is None
+
+
+def test_a_port_past_the_digits_python_may_read_is_left_to_the_sites() -> None:
+    long_port = b":" + b"9" * 641 + b":big"
+    data = _SITES.replace(b":443:", long_port, 1)
+    assert metaclone.loads(data, "MetaBase.xml").listed_json() is None
+    shorter = _SITES.replace(b":443:", b":" + b"9" * 640 + b":big", 1)
+    assert _listed(shorter) == _exact(shorter)
