@@ -20,11 +20,15 @@ from collections.abc import Mapping
 from metaclone.iis6.key_text import TAG_REST
 from metaclone.iis6.keys import INHERITED_PROPERTIES, Service
 from metaclone.iis6.schema import INHERITABLE_PROPERTIES
-from metaclone.lossless import Tag, TagKind, XmlDocument
+from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 
-# A key whose Location (its first attribute, as IIS writes it) is "/", "/LM" or a service.
+# A start tag with its Location when that is its first attribute (as IIS writes keys), or a
+# comment, CDATA section or processing instruction, matched whole so that no key written
+# inside one is read.
 _ANCESTOR_KEY = re.compile(
-    r"<([^\s/>!?][^\s/>]*+)\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')",
+    rf"<(?:{markup.OPAQUE}"
+    r"|([^\s/>!?][^\s/>]*+)(?:\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)'))?)",
+    re.S,
 )
 _ANCESTOR_PATHS = ("/", "/lm")
 
@@ -67,13 +71,17 @@ def ancestor_paths(service: Service) -> tuple[str, ...]:
 def _scan_ancestors(text: str, service: Service, start: int, end: int) -> dict[str, Tag]:
     """The ancestor keys written before the service's first site, with Location first (as IIS
     writes keys, and as the fast listing pass requires)."""
-    bound = text.find(f"<{service.key_type}", start, end)
-    if bound < 0:
-        bound = end
     wanted = ancestor_paths(service)
     found: dict[str, Tag] = {}
-    for match in _ANCESTOR_KEY.finditer(text, start, bound):
+    for match in _ANCESTOR_KEY.finditer(text, start, end):
+        name = match.group(1)
+        if name is None:
+            continue
+        if name == service.key_type:
+            break  # the first site: the ancestors stand before it
         location = match.group(2) if match.group(2) is not None else match.group(3)
+        if location is None:
+            continue
         folded = location.lower()
         if folded in wanted and folded not in found:
             found[folded] = _tag(text, match.start(), match.group(1))

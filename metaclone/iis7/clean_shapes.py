@@ -57,9 +57,12 @@ def _content(name: str, shut: str = "") -> str:
     processing instruction, no element of its own name and none of the checked elements (nor
     a tag that starts with one of the alternatives ``shut``), so that its end is the first end
     tag of its name and nothing checked hides inside it."""
+    # The defaults are spelt out: "\b" does not end "application" before "Defaults", and a
+    # site's defaults are read wherever the site holds them.
+    checked = "application(?:Defaults)?|virtualDirectory(?:Defaults)?|binding|add"
     return (
         rf"(?:[^<]++|<add\b(?!\s*name\s*=){ATTRIBUTE_TEXT}/>"
-        rf"|<(?![!?]|/?{name}[\s/>]|/?(?:application|virtualDirectory|binding|add)\b{shut}))*+"
+        rf"|<(?![!?]|/?{name}[\s/>]|/?(?:{checked})\b{shut}))*+"
     )
 
 
@@ -186,7 +189,9 @@ _APPLICATIONS = lazy_pattern(lambda: re.compile(_APPLICATION))
 # The attributes of a tag the shapes accepted: each value as written is its value.
 _ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
 _DIRECTORY_TAGS = re.compile(r"<virtualDirectory ([^>]*)>")
-_SITE_DEFAULTS_TAG = re.compile(r"<(applicationDefaults|virtualDirectoryDefaults)\b([^>]*)>")
+_SITE_DEFAULTS_TAG = re.compile(
+    r"<(applicationDefaults|virtualDirectoryDefaults)(?=[\s/>])([^>]*)>"
+)
 # What clean_site compares in a site the shapes accepted, one group each: an application's
 # path and pool ("" when it names none; every "<application " there starts an application, and
 # its attributes are written one space apart), a virtual directory's path (of the application

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import metaclone
+from metaclone.cli import main
 from metaclone.errors import MetacloneError
 from metaclone.iis6.metabase import MetabaseDocument
 from metaclone.model.lookup import SiteKey, site_key
-from tests.conftest import fixture_files
+from tests.conftest import FIXTURES, fixture_files
 from tests.iis6.test_metabase_properties import Generated, metabases
 
 
@@ -53,6 +54,12 @@ def _keys_to_try(doc: MetabaseDocument) -> list[SiteKey]:
 
 
 def assert_same_reading(data: bytes, name: str) -> None:
+    fast, exact = _pair(data, name)
+    # First the listing's order, before anything builds the fast document's key index (from
+    # which it would read what the sites inherit, as the exact one does).
+    assert [_outcome(fast, "applications", site) for site in fast.sites] == [
+        _outcome(exact, "applications", site) for site in exact.sites
+    ]
     fast, exact = _pair(data, name)
     assert exact.keys == fast.keys
     assert exact.sites == fast.sites
@@ -115,3 +122,30 @@ def test_generated_metabases_clone_the_same_exactly(
             outcomes.append((type(exc).__name__, str(exc)))
     assert outcomes[0] == outcomes[1]
     assert exact.sites == fast.sites
+
+
+@pytest.mark.parametrize(
+    "commented",
+    [
+        '<!-- <IIsWebService Location="/LM/W3SVC" AppPoolId="Commented" /> -->',
+        '<!-- <IIsWebServer Location="/LM/W3SVC/9" /> -->',
+        '<?pi <IIsWebService Location="/LM/W3SVC" AppPoolId="Commented" />?>',
+    ],
+)
+def test_keys_in_a_comment_are_not_what_sites_inherit(
+    commented: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    service = '<IIsWebService\tLocation ="/LM/W3SVC"'
+    text = (FIXTURES / "iis6" / "MetaBase_inherit.xml").read_text(encoding="utf-8")
+    assert service in text
+    data = text.replace(service, f"{commented}\n{service}", 1).encode()
+    fast, exact = _pair(data, "MetaBase.xml")
+    pools = [[app.application_pool for app in fast.applications(site)] for site in fast.sites]
+    assert pools == [[app.application_pool for app in exact.applications(s)] for s in exact.sites]
+    assert pools == [[], ["SharedPool"], ["ShopPool"], ["SharedPool"], []]
+    path = tmp_path / "MetaBase.xml"
+    path.write_bytes(data)
+    assert main(["sites", str(path), "--applications"]) == 0
+    out = capsys.readouterr().out
+    assert "pool: SharedPool*" in out
+    assert "Commented" not in out

@@ -18,6 +18,10 @@ from metaclone.model.sites import MAX_SITE_ID
 SPECIAL_IDS = [1, 2, 12, 123, 1234, 98004751, 1962875481, MAX_SITE_ID]
 PREFIXES = ["/LM/W3SVC/", "/lm/w3svc/", "/Lm/W3svc/"]
 ROOTS = ["ROOT", "Root", "root"]
+COMMENTED_KEYS = [
+    '<!-- <IIsWebService Location="/LM/W3SVC" AppPoolId="Commented" /> -->',
+    '<!-- <IIsWebServer Location="/LM/W3SVC/9" /> -->',
+]
 
 
 @attrs.frozen
@@ -79,6 +83,8 @@ def metabases(draw: st.DrawFn) -> Generated:  # noqa: C901 (one branch per optio
 
     keys: list[str] = [
         key("IIS_Global", ".", [("SessionKey", "49634b62" + "ab" * 20)]),
+        # Keys inside a comment are no keys: not the service's, nor its first site.
+        *draw(st.lists(st.sampled_from(COMMENTED_KEYS), max_size=1)),
         key("IIsWebService", "/LM/W3SVC", [("AppPoolId", "DefaultAppPool")]),
     ]
     for site in ids:

@@ -179,6 +179,23 @@ OTHERS = [
 ]
 #: How many of OTHERS come first that the shapes read whole.
 OTHERS_VALID = 6
+# Applications with no pool and directories with no settings of their own, next to defaults
+# IIS does not read as the site's (nested in another element, or of a longer name): what they
+# inherit shows which defaults were read.
+INHERITING = [
+    '<application path="/i"><virtualDirectory path="/" physicalPath="D:\\i" /></application>',
+    '<application path="/j" enabledProtocols="http" />',
+]
+NOT_THE_SITES_DEFAULTS = [
+    '<limits maxBandwidth="1"><applicationDefaults applicationPool="Nested" /></limits>',
+    '<logFile><virtualDirectoryDefaults userName="nested" /></logFile>',
+    '<unknownChild><applicationDefaults enabledProtocols="nested" /><virtualDirectoryDefaults'
+    ' logonMethod="Batch" /></unknownChild>',
+    '<hsts><unknownChild><virtualDirectoryDefaults allowSubDirConfig="false"'
+    " /></unknownChild></hsts>",
+    '<applicationDefaults-x applicationPool="Longer" />',
+    '<virtualDirectoryDefaults.x userName="longer" />',
+]
 POOLS = [
     '<add name="P" />',
     '<add name="P" managedRuntimeVersion="v4.0" startMode="AlwaysRunning" />',
@@ -230,7 +247,10 @@ def _sites(draw: st.DrawFn, number: int) -> str:
             | st.lists(_pick(BINDINGS, BINDINGS_VALID), max_size=4).map(
                 lambda b: f"<bindings>{separator}{separator.join(b)}{separator}</bindings>"
             )
-            | _pick(OTHERS, OTHERS_VALID),
+            | _pick(OTHERS, OTHERS_VALID)
+            | st.tuples(st.sampled_from(INHERITING), st.sampled_from(NOT_THE_SITES_DEFAULTS)).map(
+                separator.join
+            ),
             max_size=6,
         )
     )
@@ -267,6 +287,12 @@ def _outcome(operation: Callable[[], object]) -> object:
         return (type(error), str(error))
 
 
+def _applications_json(doc: metaclone.ConfigDocument, site_id: int) -> list[object]:
+    """The applications of a site with every value (a directory compares by path and folder
+    alone)."""
+    return [application.to_json() for application in doc.applications(site_id)]
+
+
 def _check_and_applications(data: bytes, *, exact: bool) -> list[object]:
     """``check()``, then each site's applications (or the class and message of an error)."""
     doc = metaclone.loads(data, "generated.config", exact=exact)
@@ -275,7 +301,7 @@ def _check_and_applications(data: bytes, *, exact: bool) -> list[object]:
     found.append(sites)
     for site in sites if isinstance(sites, tuple) else ():
         if isinstance(site, metaclone.Site):  # else the sites are an error's class and message
-            found.append(_outcome(functools.partial(doc.applications, site.id)))
+            found.append(_outcome(functools.partial(_applications_json, doc, site.id)))
     return found
 
 
