@@ -111,6 +111,12 @@ class MetabaseKeys:
         """True for an ``iiscnfg /export`` file: it holds a subtree, not the ``/LM`` key."""
         return self._index().first("/LM") is None
 
+    def edits_while_running(self) -> bool:
+        """Whether the file has IIS pick up changes to MetaBase.xml while it runs."""
+        computer = self.key("/LM")
+        value = self.raw_value(computer, "EnableEditWhileRunning") if computer else None
+        return value is not None and value.strip() in ("1", "TRUE")
+
     @property
     def keys(self) -> tuple[MetabaseKey, ...]:
         """Every key under ``<MBProperty>``, in document order."""

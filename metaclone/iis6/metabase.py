@@ -53,9 +53,8 @@ from metaclone.iis6.reading import (
     may_be_a_site_name,
     scan_document_sites,
 )
-from metaclone.iis6.site_columns import SiteColumns
+from metaclone.iis6.site_columns import check_candidates
 from metaclone.lossless import Memo
-from metaclone.model.build import paused_garbage_collection
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Application,
@@ -360,13 +359,7 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
 
         if self.is_export:
             return iis6_export_steps(handover)
-        return iis6_metabase_steps(handover, edit_while_running=self._edit_while_running())
-
-    def _edit_while_running(self) -> bool:
-        """Whether the file has IIS pick up changes to MetaBase.xml while it runs."""
-        computer = self.key("/LM")
-        value = self.raw_value(computer, "EnableEditWhileRunning") if computer else None
-        return value is not None and value.strip() in ("1", "TRUE")
+        return iis6_metabase_steps(handover, edit_while_running=self.edits_while_running())
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -382,12 +375,8 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """
         # The keys are indexed first, and the sites read from the index: the findings of
         # the keys need it, and one pass over the text then finds the sites and the keys.
-        return check_findings(self.xml, self._index(), lambda: self.sites, self._check_candidates)
-
-    def _check_candidates(self) -> list[Site]:
-        with paused_garbage_collection():
-            columns = SiteColumns(self._reader, self._index(), self.xml.text)
-            return columns.sites(columns.candidates())
+        candidates = functools.partial(check_candidates, self._reader, self._index(), self.xml.text)
+        return check_findings(self.xml, self._index(), lambda: self.sites, candidates)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from metaclone.iis6.key_groups import lines_at
 from metaclone.iis6.keys import KeyTable, ServerKeyEntry
 from metaclone.iis6.reading import SiteReader, binding_informations, properties_at
 from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.checks import endpoint_hashes, shared_endpoints
 from metaclone.model.rules import name_keys
 from metaclone.model.sites import CertificateRef, Site
@@ -181,3 +182,10 @@ def _informations(raws: list[str], holders: list[int]) -> tuple[list[str], list[
     # A tab left inside an entry reads as a space in the binding, not here: either way the
     # entry is not of the plain shapes, which makes its site a candidate.
     return list(compress(entries, kept)), list(compress(owners, kept))
+
+
+def check_candidates(reader: SiteReader, table: KeyTable, text: str) -> list[Site]:
+    """The sites a check of every site may name (see the module's docstring), read whole."""
+    with paused_garbage_collection():
+        columns = SiteColumns(reader, table, text)
+        return columns.sites(columns.candidates())
