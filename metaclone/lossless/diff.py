@@ -19,6 +19,8 @@ import difflib
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+from metaclone.lossless.patches import Patch, PatchedText
+
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
 #: Beyond this many line pairs a stretch without anchors is not searched for matches: it is
@@ -196,11 +198,16 @@ def _range(start: int, stop: int) -> str:
     return f"{start if length == 0 else start + 1},{length}"
 
 
-def _unified(a: list[str], b: list[str], context: int, offset: int) -> Iterator[str]:
+def _unified(
+    a: list[str], b: list[str], context: int, offset: int, new_offset: int | None = None
+) -> Iterator[str]:
+    """The hunks of ``a`` against ``b``, lines numbered from ``offset`` on the old side and
+    ``new_offset`` (else ``offset``) on the new."""
+    new_offset = offset if new_offset is None else new_offset
     for group in _hunks(_opcodes(a, b), context):
         first, last = group[0], group[-1]
         old = _range(first[1] + offset, last[2] + offset)
-        new = _range(first[3] + offset, last[4] + offset)
+        new = _range(first[3] + new_offset, last[4] + new_offset)
         yield f"@@ -{old} +{new} @@\n"
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
@@ -272,12 +279,83 @@ def _changed_lines(a: str, b: Text, context: int) -> tuple[int, str, str] | None
     return a.count("\n", 0, start), a[start : len(a) - cut], b[start : len(b) - cut]
 
 
+#: Lines of unchanged text read around each group of patches, beyond the context of a hunk: a
+#: change the diff shows a little away from where the patch made it still gets its context.
+_SLACK = 8
+
+#: Beyond this many patches the windows are not worth their bookkeeping.
+_MAX_WINDOWS = 1000
+
+
+def _line_start(text: str, at: int, lines: int) -> int:
+    """The start of the line holding ``at``, moved ``lines`` lines up (at most to 0)."""
+    start = text.rfind("\n", 0, at) + 1
+    for _ in range(lines):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _line_end(text: str, at: int, lines: int) -> int:
+    """The end (past its line end) of the line holding ``at``, moved ``lines`` lines down (at
+    most to the end of ``text``)."""
+    end = at
+    for _ in range(lines + 1):
+        newline = text.find("\n", end)
+        if newline < 0:
+            return len(text)
+        end = newline + 1
+    return end
+
+
+def _windows(before: str, patches: Sequence[Patch], context: int) -> list[tuple[int, int, int]]:
+    """Whole-line ranges ``(start, end, delta)`` of ``before`` holding every patch with
+    ``context`` lines and some slack around it, overlapping ranges joined; ``delta`` is how
+    much longer the patches in a range make it."""
+    margin = context + _SLACK
+    windows: list[tuple[int, int, int]] = []
+    for patch in patches:
+        start = _line_start(before, patch.start, margin)
+        end = _line_end(before, patch.end, margin)
+        grows = len(patch.new) - (patch.end - patch.start)
+        if windows and start <= windows[-1][1]:
+            low, high, delta = windows.pop()
+            start, end, grows = low, max(high, end), delta + grows
+        windows.append((start, end, grows))
+    return windows
+
+
+def _windowed(before: str, after: PatchedText, context: int) -> Iterator[str]:
+    """The hunks of ``after`` against ``before``, the text ``after`` patches, read window by
+    window (see :func:`_windows`)."""
+    line, counted, shift, grown = 0, 0, 0, 0
+    for start, end, delta in _windows(before, after.patches, context):
+        line += before.count("\n", counted, start)
+        counted = start
+        old_text = before[start:end]
+        new_text = after[start + grown : end + grown + delta]
+        grown += delta
+        if old_text == new_text:
+            continue
+        old, new = _lines(old_text), _lines(new_text)
+        yield from _unified(old, new, context, line, line + shift)
+        shift += len(new) - len(old)
+
+
 def unified_diff(before: str, after: Text, path: str, context: int = 3) -> str:
     """The changes from ``before`` to ``after`` as a unified diff of ``path`` ('' when equal).
 
     Both headers name ``path`` itself, so ``patch -p0 < DIFF`` (or ``patch PATH < DIFF``) updates
     the file in place.  ``after`` is read only around the changes.
     """
+    if (
+        isinstance(after, PatchedText)
+        and after.text is before
+        and 0 < len(after.patches) <= _MAX_WINDOWS
+    ):
+        hunks = "".join(_marked(_windowed(before, after, context)))
+        return f"--- {path}\n+++ {path}\n" + hunks if hunks else ""
     changed = _changed_lines(before, after, context)
     if changed is None:
         return ""
