@@ -168,6 +168,15 @@ class ConfigDocument:
         can tell (IIS 6, the exact readers, two sites with one id)."""
         return None
 
+    def listed_sites_and_applications(
+        self,
+    ) -> tuple[Sequence[ListedSite], Iterator[tuple[Application, ...]]] | None:
+        """:meth:`listed_sites` with the applications of each of those sites, in that order,
+        as :meth:`applications` gives those of the same site of :attr:`sites`: read as each
+        site is reached (an error in a site is raised there).  None when only :attr:`sites`
+        can tell (IIS 7+: :meth:`listed_applications`)."""
+        return None
+
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key`` (names compare case-insensitively).
 

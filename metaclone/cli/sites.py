@@ -247,11 +247,37 @@ def cmd_sites(args: argparse.Namespace, console: Console) -> int:
             listed_json = doc.listed_json(applications=args.applications)
             if listed_json is not None:
                 return _list_json(args, console, doc, listed_json)
+    if args.applications and not (args.json or args.names):
+        with paused_garbage_collection():
+            listed_both = doc.listed_sites_and_applications()
+            if listed_both is not None:
+                _list_listed_applications(args, console, doc, *listed_both)
+                return EXIT_OK
     sites = _selected_sites(doc, args.names)
     # The output of a large listing is built from many short-lived values, each burst of
     # which would otherwise start a collection walking every site read.
     with paused_garbage_collection():
         return _list_sites(args, console, doc, sites)
+
+
+def _list_listed_applications(
+    args: argparse.Namespace,
+    console: Console,
+    doc: ConfigDocument,
+    listed: Sequence[ListedSite],
+    every_applications: Iterator[tuple[Application, ...]],
+) -> None:
+    """The listing of the sites and their applications from
+    :meth:`ConfigDocument.listed_sites_and_applications`, as :func:`_list_sites` writes it
+    from :attr:`ConfigDocument.sites`."""
+    console.out(f"{args.file}: {doc.format}, {len(listed)} site(s)\n")
+    legend = inherited_legend(listed)
+    for site, applications in zip(listed, every_applications, strict=True):
+        if legend is None and any(a.inherited for a in applications):
+            legend = INHERITED_LEGEND
+        console.out_lines([listed_line(site), *map(_application_line, applications)])
+    if legend is not None:
+        console.out(legend + "\n")
 
 
 def _list_sites(

@@ -52,20 +52,25 @@ key and the service key are read; values are decoded as an XML parser would.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from metaclone.iis6.keys import WEB
+from metaclone.lossless import Memo
 from metaclone.model.sites import Application, VirtualDirectory
 
 if TYPE_CHECKING:
-    from metaclone.iis6.keys import KeySource, KeyTable, ServerKeyEntry
+    from metaclone.iis6.keys import KeySource, KeyTable, ServerKeyEntry, Service
+    from metaclone.iis6.reading import ScannedSite
+    from metaclone.lossless import XmlDocument
+    from metaclone.model.sites import Site
 
 _WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
 _FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
 _APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
 #: The properties applications are made of.
 _NODE_PROPERTIES = ("AppRoot", "AppPoolId", "Path")
+_EVERY_APPLICATION: Memo[EveryApplication] = Memo("iis6 applications of every site")
 
 
 class _Node(NamedTuple):
@@ -93,6 +98,63 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     if entry.service is not WEB:
         return tree.ftp_applications()
     return tree.web_applications(_OuterPools(document, lambda: values(entry.position)))
+
+
+def site_applications(
+    document: KeySource, xml: XmlDocument, entry: ServerKeyEntry
+) -> tuple[Application, ...]:
+    """:func:`read_applications` of ``entry``: key by key for the first sites asked for, then
+    through one :class:`EveryApplication` of the text ``xml`` holds, kept with it."""
+    if not entry.table.many_lookups("applications"):
+        return read_applications(document, entry)
+    every = xml.memo(_EVERY_APPLICATION, lambda: EveryApplication(document, entry.table))
+    return every.read(entry)
+
+
+class ScannedApplications:
+    """The applications of the sites a listing found in one pass over the text (the server
+    key of ``service`` with id ``ident`` at offset ``start``, without a
+    :class:`~metaclone.model.sites.Site`), as :func:`site_applications` reads those of each
+    site of :attr:`~metaclone.iis6.metabase.MetabaseDocument.sites`: the server key is looked
+    up in the index by its service, id and line, as a site's is."""
+
+    def __init__(
+        self, document: KeySource, xml: XmlDocument, index: Callable[[], KeyTable]
+    ) -> None:
+        self._document = document
+        self._xml = xml
+        self._index = index
+
+    def of(
+        self,
+        scanned: list[ScannedSite],
+        site_at: Callable[[Service, int, int, int], Site],
+        through_site: Callable[[Site], tuple[Application, ...]],
+    ) -> Iterator[tuple[Application, ...]]:
+        """The applications of each site of ``scanned``, read as each is reached.  A site
+        whose server key the index does not find by its line is read (``site_at``: from its
+        service, id, start and line) and its applications found from it (``through_site``)."""
+        # The raw values of the sites are let go of before the applications are read.
+        places = [(service, ident, start) for service, ident, start, _ in scanned]
+        return self._read(places, site_at, through_site)
+
+    def _read(
+        self,
+        places: list[tuple[Service, int, int]],
+        site_at: Callable[[Service, int, int, int], Site],
+        through_site: Callable[[Site], tuple[Application, ...]],
+    ) -> Iterator[tuple[Application, ...]]:
+        text = self._xml.text
+        # Lines are counted from one site to the next, as SiteReader.read_all counts them.
+        line, counted = 1, 0
+        for service, ident, start in places:
+            line += text.count("\n", counted, start)
+            counted = start
+            entry = self._index().site_entry_at(service, ident, line)
+            if entry is None:
+                yield through_site(site_at(service, ident, start, line))
+            else:
+                yield site_applications(self._document, self._xml, entry)
 
 
 class EveryApplication:

@@ -15,14 +15,14 @@ MULTISZ entries into spaces.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     CertificateError,
 )
-from metaclone.iis6.applications import EveryApplication, read_applications
+from metaclone.iis6.applications import ScannedApplications, site_applications
 from metaclone.iis6.checks import check_findings
 from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
@@ -73,7 +73,9 @@ if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
-_APPLICATIONS: Memo[EveryApplication] = Memo("iis6 applications of every site")
+
+#: The sites a listing shows, with the applications of each, read as it is reached.
+_ListedApplications = tuple[list[ListedSite], Iterator[tuple[Application, ...]]]
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -146,11 +148,16 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         """The applications of a site in IIS 7's shape: for a web site its keys with an
         ``AppRoot``, for an FTP site one application holding its virtual directories (see
         :mod:`metaclone.iis6.applications`)."""
-        entry = self._entry_of_key(site)
-        if not entry.table.many_lookups("applications"):
-            return read_applications(self, entry)
-        every = self.xml.memo(_APPLICATIONS, lambda: EveryApplication(self, entry.table))
-        return every.read(entry)
+        return site_applications(self, self.xml, self._entry_of_key(site))
+
+    def listed_sites_and_applications(self) -> _ListedApplications | None:
+        """:meth:`ConfigDocument.listed_sites_and_applications` (:class:`ScannedApplications`)."""
+        scanned = self._scan_sites()
+        if scanned is None:
+            return None
+        found = ScannedApplications(self, self.xml, self._index)
+        listed = self._reader.listed_all(scanned)
+        return listed, found.of(scanned, self._reader.site_at, self.applications)
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:
