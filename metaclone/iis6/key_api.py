@@ -16,6 +16,7 @@ from metaclone.iis6.indexing import find_mbproperty, index_keys, rebase_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.key_values import KeyValueReader
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
+from metaclone.iis6.reading import ScannedSite, scan_document_sites
 from metaclone.iis6.schema import read_value
 from metaclone.lossless import Attribute, Element, Memo, XmlDocument
 from metaclone.lossless.shift import Shift
@@ -110,6 +111,17 @@ class MetabaseKeys:
     def is_export(self) -> bool:
         """True for an ``iiscnfg /export`` file: it holds a subtree, not the ``/LM`` key."""
         return self._index().first("/LM") is None
+
+    def _scan_sites(self) -> list[ScannedSite] | None:
+        """The sites read in one pass without the key index, unless it is already built.
+
+        None when the index is needed to tell them (see :func:`scan_sites`), and for an exact
+        document, which reads its sites from the index the exact scanner builds.
+        """
+        if self.exact or self._indexed():
+            return None
+        mbproperty = self._mbproperty()
+        return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)
 
     def edits_while_running(self) -> bool:
         """Whether the file has IIS pick up changes to MetaBase.xml while it runs."""

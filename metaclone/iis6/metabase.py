@@ -48,10 +48,8 @@ from metaclone.iis6.properties import (
     sorted_bindings,
 )
 from metaclone.iis6.reading import (
-    ScannedSite,
     SiteReader,
     may_be_a_site_name,
-    scan_document_sites,
 )
 from metaclone.iis6.site_columns import check_candidates
 from metaclone.lossless import Memo
@@ -169,17 +167,6 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
 
     def _read_site(self, entry: ServerKeyEntry) -> Site:
         return self._reader.read_entry(entry)
-
-    def _scan_sites(self) -> list[ScannedSite] | None:
-        """The sites read in one pass without the key index, unless it is already built.
-
-        None when the index is needed to tell them (see :func:`scan_sites`), and for an exact
-        document, which reads its sites from the index the exact scanner builds.
-        """
-        if self.exact or self._indexed():
-            return None
-        mbproperty = self._mbproperty()
-        return scan_document_sites(self.xml.text, mbproperty.content_start, mbproperty.content_end)
 
     def _site_entry(self, site: Site) -> ServerKeyEntry:
         return entry_of(self._index(), site, path=self.path, format=self.format)
