@@ -13,7 +13,6 @@ from metaclone.errors import (
     SiteNotFoundError,
 )
 from metaclone.iis7.certificates import SiteCertificates
-from metaclone.iis7.checks import orphan_finding
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.index import (
     SITE_NAME_PROPERTIES,
@@ -22,7 +21,6 @@ from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
 )
-from metaclone.iis7.starting import write_auto_start
 from metaclone.lossless import Editor, Element, XmlDocument
 from metaclone.lossless.shift import moved_tag
 from metaclone.lossless.tokens import Attribute, Tag, TagKind, iter_markup
@@ -238,6 +236,9 @@ class SiteCloning(SiteCertificates):
         written whenever the one the site has now, its own or the one it inherits from
         ``<siteDefaults>``, differs from ``auto_start``; a site that already starts as asked is
         left alone."""
+        # Writing markup (starting, style) is imported by the edits that write some.
+        from metaclone.iis7.starting import write_auto_start  # noqa: PLC0415
+
         site = self._read_site(entry, self._index())
         write_auto_start(
             editor,
@@ -260,7 +261,13 @@ class SiteCloning(SiteCertificates):
                 editor.set_attribute(wrapper, state.attribute, state.started)
 
     def _orphans_left(self, index: SiteIndex) -> list[Finding]:
-        return [orphan_finding(self.xml, loc) for loc in index.orphan_locations()]
+        orphans = index.orphan_locations()
+        if not orphans:
+            return []
+        # The checks are imported by the commands that check, or that find something to tell.
+        from metaclone.iis7.checks import orphan_finding  # noqa: PLC0415
+
+        return [orphan_finding(self.xml, loc) for loc in orphans]
 
 
 def copy_metadata(
