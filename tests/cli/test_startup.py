@@ -49,8 +49,9 @@ JSON = "json"
 #: a copy of a site of the fixture, which holds a location block of no site): not by a listing.
 IIS7_CHECKS = ("metaclone.iis7.checks", "metaclone.iis7.validators", "metaclone.model.checks")
 
-#: How IIS 7 markup is written, loaded by the edits that write some: not by a listing or check.
-IIS7_MARKUP = ("metaclone.iis7.style", "metaclone.iis7.starting")
+#: How IIS 7 markup is written and what a copy of a site writes besides it, loaded by the edits
+#: that write some: not by a listing or check.
+IIS7_MARKUP = ("metaclone.iis7.style", "metaclone.iis7.starting", "metaclone.iis7.site_copy")
 
 #: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
 #: :data:`SOME_COMMANDS` and the like are forgotten first (with their submodules), as the
