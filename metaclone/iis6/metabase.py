@@ -22,9 +22,6 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     CertificateError,
 )
-from metaclone.iis6.applications import EveryApplication, read_applications
-from metaclone.iis6.checks import check_findings
-from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
@@ -53,6 +50,7 @@ from metaclone.iis6.reading import (
     may_be_a_site_name,
     scan_document_sites,
 )
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Memo
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -69,6 +67,16 @@ if TYPE_CHECKING:
     # The steps after a placeholder are told by the placeholder commands alone.
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan
+    from metaclone.iis6.applications import EveryApplication, read_applications
+    from metaclone.iis6.checks import check_findings
+    from metaclone.iis6.cloning import SubtreeCloner
+else:
+    # What a listing does not run is imported by the first call: the applications of every
+    # site, the checks, the copy of a key subtree.
+    EveryApplication = lazy_function("metaclone.iis6.applications", "EveryApplication")
+    read_applications = lazy_function("metaclone.iis6.applications", "read_applications")
+    check_findings = lazy_function("metaclone.iis6.checks", "check_findings")
+    SubtreeCloner = lazy_function("metaclone.iis6.cloning", "SubtreeCloner")
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 _APPLICATIONS: Memo[EveryApplication] = Memo("iis6 applications of every site")

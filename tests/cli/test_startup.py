@@ -49,6 +49,10 @@ JSON = "json"
 #: a copy of a site of the fixture, which holds a location block of no site): not by a listing.
 IIS7_CHECKS = ("metaclone.iis7.checks", "metaclone.iis7.validators", "metaclone.model.checks")
 
+#: What an IIS 6 listing does not run: the applications of every site, the checks, the copy
+#: of a key subtree.
+IIS6_NOT_LISTED = ("metaclone.iis6.applications", "metaclone.iis6.checks", "metaclone.iis6.cloning")
+
 #: How IIS 7 markup is written and what a copy of a site writes besides it, loaded by the edits
 #: that write some: not by a listing or check.
 IIS7_MARKUP = ("metaclone.iis7.style", "metaclone.iis7.starting", "metaclone.iis7.site_copy")
@@ -147,10 +151,7 @@ def _unwanted(words: list[str], path: Path, argv: list[str]) -> list[str]:
     if "-o" not in argv and "--diff" not in argv:
         # Only an edit brings the index through it.
         unwanted.append("metaclone.iis7.rebase")
-        if path == IIS7:
-            unwanted.extend(IIS7_MARKUP)
-    if path == IIS7 and words[0] in ("sites", "cert"):
-        unwanted.extend(IIS7_CHECKS)
+    unwanted.extend(_unwanted_of_the_format(words, path, argv))
     if "--json" not in argv:
         unwanted.append(JSON)
     if words[0] == "sites":
@@ -159,6 +160,18 @@ def _unwanted(words: list[str], path: Path, argv: list[str]) -> list[str]:
         unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
     else:
         unwanted.extend(SOME_COMMANDS)
+    return unwanted
+
+
+def _unwanted_of_the_format(words: list[str], path: Path, argv: list[str]) -> list[str]:
+    """What ``argv`` should not import of its own format's package."""
+    if path == IIS6:
+        return list(IIS6_NOT_LISTED) if words[0] == "sites" else []
+    unwanted: list[str] = []
+    if "-o" not in argv and "--diff" not in argv:
+        unwanted.extend(IIS7_MARKUP)
+    if words[0] in ("sites", "cert"):
+        unwanted.extend(IIS7_CHECKS)
     return unwanted
 
 
