@@ -22,9 +22,6 @@ from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
     CertificateError,
 )
-from metaclone.iis6.applications import ScannedApplications, site_applications
-from metaclone.iis6.checks import check_findings
-from metaclone.iis6.cloning import SubtreeCloner
 from metaclone.iis6.key_api import MetabaseKeys
 from metaclone.iis6.keys import (
     INHERITED_PROPERTIES,
@@ -51,7 +48,7 @@ from metaclone.iis6.reading import (
     SiteReader,
     may_be_a_site_name,
 )
-from metaclone.iis6.site_columns import check_candidates
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Memo
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
@@ -69,6 +66,18 @@ if TYPE_CHECKING:
     # The steps after a placeholder are told by the placeholder commands alone.
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan
+    from metaclone.iis6.applications import ScannedApplications, site_applications
+    from metaclone.iis6.checks import check_findings
+    from metaclone.iis6.cloning import SubtreeCloner
+    from metaclone.iis6.site_columns import check_candidates
+else:
+    # What a listing does not run is imported by the first call: the applications of every
+    # site, the checks, the copy of a key subtree.
+    ScannedApplications = lazy_function("metaclone.iis6.applications", "ScannedApplications")
+    site_applications = lazy_function("metaclone.iis6.applications", "site_applications")
+    check_findings = lazy_function("metaclone.iis6.checks", "check_findings")
+    check_candidates = lazy_function("metaclone.iis6.site_columns", "check_candidates")
+    SubtreeCloner = lazy_function("metaclone.iis6.cloning", "SubtreeCloner")
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 

@@ -29,12 +29,6 @@ from typing import TYPE_CHECKING, ClassVar
 from metaclone.document import SiteKey
 from metaclone.errors import DuplicateDefaultsError
 from metaclone.iis7.appcmd import APPCMD, APPLICATIONHOST, Dialect
-from metaclone.iis7.checks import (
-    binding_clashes,
-    certificate_findings,
-    schema_findings,
-    site_findings,
-)
 from metaclone.iis7.children import elements_named
 from metaclone.iis7.clean_shapes import (
     CleanApplications,
@@ -233,6 +227,9 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
         In a file whose ``<sites>`` repeats a default element the sites have no defined values
         (:class:`~metaclone.errors.DuplicateDefaultsError`): only the schema is checked.
         """
+        # The checks (with their validators) are imported by the commands that check.
+        from metaclone.iis7.checks import schema_findings, site_findings  # noqa: PLC0415
+
         try:
             sites, clean = self.checked_sites()
         except DuplicateDefaultsError:
@@ -267,6 +264,11 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
     def binding_findings(self, site: SiteKey) -> list[Finding]:
         """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,
         HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
+        from metaclone.iis7.checks import (  # noqa: PLC0415 - see check
+            binding_clashes,
+            certificate_findings,
+        )
+
         wanted = self.site(site)
         sites = self.sites
         # The findings name the other sites of a clash or an endpoint in their message.

@@ -11,11 +11,6 @@ from metaclone.iis7.index import (
     SiteElement,
 )
 from metaclone.iis7.reading import SiteReading
-from metaclone.iis7.style import (
-    append_child,
-    child_indentation,
-    style_of,
-)
 from metaclone.lossless import Editor, Element
 from metaclone.model.bindings import unique_bindings
 from metaclone.model.sites import (
@@ -127,6 +122,13 @@ class SiteBindings(SiteReading):
         old: Sequence[Element],
         extra: Sequence[tuple[Binding, str | None]],
     ) -> None:
+        # How markup is written is imported by the edits that write some: a listing does not.
+        from metaclone.iis7.style import (  # noqa: PLC0415
+            append_child,
+            child_indentation,
+            style_of,
+        )
+
         xml = self.xml
         sample = old[-1] if old else self._any_binding()
         style = style_of(xml, sample, container or entry.element)

@@ -21,12 +21,6 @@ from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
 )
-from metaclone.iis7.style import (
-    append_child,
-    child_indentation,
-    nested_elements,
-    style_of,
-)
 from metaclone.lossless import Editor
 from metaclone.model.sites import (
     Binding,
@@ -233,6 +227,14 @@ class SiteCertificates(SiteBindings):
     def _write_ftp_certificate(
         self, editor: Editor, entry: SiteElement, certificate: CertificateRef | None
     ) -> None:
+        # How markup is written is imported by the edits that write some: a listing does not.
+        from metaclone.iis7.style import (  # noqa: PLC0415
+            append_child,
+            child_indentation,
+            nested_elements,
+            style_of,
+        )
+
         xml = self.xml
         ftp_server = xml.child(entry.element, "ftpServer")
         security = xml.child(ftp_server, "security") if ftp_server is not None else None

@@ -45,6 +45,18 @@ ADDRESSES = "ipaddress"
 COMPARISONS = ("metaclone.workflow.changes", "metaclone.model.parts")
 JSON = "json"
 
+#: The checks of an IIS 7 file, loaded by ``check`` (and by an edit with something to tell, as
+#: a copy of a site of the fixture, which holds a location block of no site): not by a listing.
+IIS7_CHECKS = ("metaclone.iis7.checks", "metaclone.iis7.validators", "metaclone.model.checks")
+
+#: What an IIS 6 listing does not run: the applications of every site, the checks, the copy
+#: of a key subtree.
+IIS6_NOT_LISTED = ("metaclone.iis6.applications", "metaclone.iis6.checks", "metaclone.iis6.cloning")
+
+#: How IIS 7 markup is written and what a copy of a site writes besides it, loaded by the edits
+#: that write some: not by a listing or check.
+IIS7_MARKUP = ("metaclone.iis7.style", "metaclone.iis7.starting", "metaclone.iis7.site_copy")
+
 #: Run in a fresh interpreter: the modules loaded once ``main(argv)`` has run.  The modules of
 #: :data:`SOME_COMMANDS` and the like are forgotten first (with their submodules), as the
 #: interpreter's own start-up may load them.
@@ -116,6 +128,14 @@ def test_a_command_imports_only_what_it_uses(
     if "-o" in argv:
         assert out.read_bytes() != path.read_bytes()
     assert _loaded(modules, OWN_PACKAGE[path])
+    if "--diff" in argv:
+        assert "difflib" in modules
+    unwanted = _unwanted(words, path, argv)
+    assert [m for m in unwanted if _loaded(modules, m)] == []
+
+
+def _unwanted(words: list[str], path: Path, argv: list[str]) -> list[str]:
+    """What ``argv`` (the command ``words`` on ``path``) should not import."""
     other = OWN_PACKAGE[IIS7 if path == IIS6 else IIS6]
     unwanted = [*NEVER, other, *WORKFLOWS]
     if path == IIS6 or words[0] in ("sites", "clone"):
@@ -131,16 +151,28 @@ def test_a_command_imports_only_what_it_uses(
     if "-o" not in argv and "--diff" not in argv:
         # Only an edit brings the index through it.
         unwanted.append("metaclone.iis7.rebase")
+    unwanted.extend(_unwanted_of_the_format(words, path, argv))
     if "--json" not in argv:
         unwanted.append(JSON)
     if words[0] == "sites":
         unwanted.append(ADDRESSES)
     if "--diff" in argv:
-        assert "difflib" in modules
         unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
     else:
         unwanted.extend(SOME_COMMANDS)
-    assert [m for m in unwanted if _loaded(modules, m)] == []
+    return unwanted
+
+
+def _unwanted_of_the_format(words: list[str], path: Path, argv: list[str]) -> list[str]:
+    """What ``argv`` should not import of its own format's package."""
+    if path == IIS6:
+        return list(IIS6_NOT_LISTED) if words[0] == "sites" else []
+    unwanted: list[str] = []
+    if "-o" not in argv and "--diff" not in argv:
+        unwanted.extend(IIS7_MARKUP)
+    if words[0] in ("sites", "cert"):
+        unwanted.extend(IIS7_CHECKS)
+    return unwanted
 
 
 def test_building_the_parser_imports_no_library_code() -> None:
