@@ -28,7 +28,7 @@ from metaclone.model import rules
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.checks import SiteBindings, common_checks
 from metaclone.model.site_rules import IIS6_RULES
-from metaclone.model.sites import Binding, Finding, Severity, Site
+from metaclone.model.sites import NUMBER, Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ _ALL_PLAIN_NAMES = lazy_pattern(
 _VALUE = attrgetter("value")
 _POSITION = attrgetter("position")
 _CHUNK = 4096
-_SITE_ID = re.compile(r"/LM/W3SVC/([0-9]+)(?:/|$)", re.IGNORECASE)
+_SITE_ID = re.compile(rf"/LM/W3SVC/({NUMBER})(?:/|$)", re.IGNORECASE)
 
 
 def check_findings(

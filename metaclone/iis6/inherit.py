@@ -31,6 +31,12 @@ _ANCESTOR_KEY = re.compile(
     re.S,
 )
 _ANCESTOR_PATHS = ("/", "/lm")
+# The element an export lists what its top key inherits in, or a comment, CDATA section or
+# processing instruction, matched whole so that none written inside one is read.
+_INHERITED_ELEMENT = re.compile(
+    rf"<(?:{markup.OPAQUE}|({INHERITED_PROPERTIES})(?=[\s/>]))",
+    re.S,
+)
 
 
 def inherited_values(
@@ -51,7 +57,7 @@ def inherited_values(
     wanted = ancestor_paths(service)
     found = dict(ancestors) if ancestors is not None else _scan_ancestors(text, service, start, end)
     layers: list[Tag] = []
-    inherited_at = text.find(f"<{INHERITED_PROPERTIES}", start, end)
+    inherited_at = _inherited_element_at(text, start, end)
     if inherited_at >= 0:
         layers.append(_tag(text, inherited_at, INHERITED_PROPERTIES))
     layers.extend(found[path] for path in wanted if path in found)
@@ -66,6 +72,16 @@ def inherited_values(
 def ancestor_paths(service: Service) -> tuple[str, ...]:
     """The folded paths of the keys a site of ``service`` inherits from, farthest first."""
     return (*_ANCESTOR_PATHS, f"/lm/{service.name.lower()}")
+
+
+def _inherited_element_at(text: str, start: int, end: int) -> int:
+    """Where the ``IIsInheritedProperties`` element starts, or -1."""
+    if text.find(f"<{INHERITED_PROPERTIES}", start, end) < 0:
+        return -1  # as in any file but an export: the name is nowhere, so no markup is read
+    for match in _INHERITED_ELEMENT.finditer(text, start, end):
+        if match.group(1) is not None:
+            return match.start()
+    return -1
 
 
 def _scan_ancestors(text: str, service: Service, start: int, end: int) -> dict[str, Tag]:

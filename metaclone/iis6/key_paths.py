@@ -25,6 +25,7 @@ from itertools import accumulate, repeat
 from operator import add, methodcaller, sub
 
 from metaclone.model.build import paused_garbage_collection
+from metaclone.model.sites import NUMBER
 
 #: Consecutive positions ``first`` to ``last`` (exclusive).
 Run = tuple[int, int]
@@ -37,7 +38,7 @@ SEARCHES_BEFORE_GROUPING = 8
 #: which a path of fewer segments does not start.
 _RUNS = re.compile(r"\0(/[^/\0]*+/[^/\0]*+/[^/\0]*+)[^\0]*+(?:\0\1(?![^/\0])[^\0]*+)*+")
 #: A folded site path whose id is written with leading zeros, among joined prefixes.
-_PADDED_SITE = re.compile(r"\0(/lm/(?:w3svc|msftpsvc)/(0[0-9]+))(?=\0)")
+_PADDED_SITE = re.compile(rf"\0(/lm/(?:w3svc|msftpsvc)/(?=0[0-9])({NUMBER}))(?=\0)")
 
 
 def joined_paths(locations: Iterable[str]) -> str:
@@ -48,7 +49,7 @@ def joined_paths(locations: Iterable[str]) -> str:
 def ids_in(joined: str, service_name: str) -> Counter[int]:
     """How many of the folded paths in ``joined`` use each id of the service ``service_name``
     (``/lm/w3svc/<id>`` and below)."""
-    pattern = re.compile(rf"\0/lm/({re.escape(service_name.lower())})/([0-9]+)(?=[\0/])")
+    pattern = re.compile(rf"\0/lm/({re.escape(service_name.lower())})/({NUMBER})(?=[\0/])")
     return Counter(int(digits) for _, digits in pattern.findall(joined))
 
 
@@ -168,7 +169,7 @@ class SitePaths:
 
     def id_counts(self, service_name: str) -> Counter[int]:
         """How many keys use each id of the service ``service_name`` (as :func:`ids_in`)."""
-        pattern = re.compile(rf"\0(/lm/{re.escape(service_name.lower())}/([0-9]+))(?=\0)")
+        pattern = re.compile(rf"\0(/lm/{re.escape(service_name.lower())}/({NUMBER}))(?=\0)")
         found: list[tuple[str, str]] = pattern.findall(_joined(self._runs))
         if self._moves:
             sizes = {p: sum(last - first for first, last in self._current(p)) for p, _ in found}

@@ -42,7 +42,7 @@ from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import PositionGroups, grouped
 from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
-from metaclone.model.sites import SiteKind
+from metaclone.model.sites import SiteKind, is_ascii_number
 
 __all__ = [
     "APP_FRIENDLY_NAME_PROPERTY",
@@ -332,7 +332,7 @@ def site_entry(
     if id_raw is None:
         raise xml.parse_error(element.start, f"<site name={name!r}> has no id attribute")
     id_text = decode_attribute_value(id_raw).strip()
-    if not id_text.isdigit() or not id_text.isascii():
+    if not is_ascii_number(id_text):
         raise _id_refused(xml, element.start, name, id_raw)
     return SiteElement.of(element, int(id_text), name, wrapper, values.get("serverAutoStart", ""))
 
@@ -391,7 +391,7 @@ def entry_from_span(
         )
     name = decode_attribute_value(name_raw)
     id_text = decode_attribute_value(id_raw).strip()
-    if not id_text.isdigit() or not id_text.isascii():
+    if not is_ascii_number(id_text):
         raise _id_refused(xml, start, name, id_raw)
     return SiteElement(
         int(id_text),

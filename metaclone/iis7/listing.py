@@ -25,7 +25,7 @@ from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
 from metaclone.lossless.tokens import balanced, element_by_search, next_tag
 from metaclone.model.build import build_binding
-from metaclone.model.sites import Binding
+from metaclone.model.sites import NUMBER, Binding, is_ascii_number
 
 #: The values of a site the listing pass read whole, as written (and the same decoded): name,
 #: id, serverAutoStart, then from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END` three per
@@ -77,7 +77,7 @@ _QUICK_SKIP = r"(?:[^<]++|<(?!/site\s*>|bindings[\s/>]|[!?]|site|ftpServer))*+"
 #: serverAutoStart), the content before its ``<bindings>`` (group ``body``), its
 #: ``<bindings>`` (group ``bindings``, then three groups per binding slot) and the rest.
 _QUICK_SITE = (
-    rf"site\s+name={_RAW}\s+id=\"([0-9]++)\"(?:\s+serverAutoStart={_RAW})?\s*>"
+    rf"site\s+name={_RAW}\s+id=\"({NUMBER})\"(?:\s+serverAutoStart={_RAW})?\s*>"
     rf"(?P<body>{_QUICK_SKIP})"
     r"(?:(?P<bindings><bindings\s*(?:/>|>"
     + "".join(f"(?:{_QUICK_BINDING}" for _ in range(_QUICK_BINDINGS))
@@ -353,7 +353,7 @@ def web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
         flags_text = values[at + 2]
         flags: int | None = None
         if flags_text is not None:
-            if not flags_text.isdigit() or not flags_text.isascii():
+            if not is_ascii_number(flags_text):
                 return None
             flags = int(flags_text)
         bindings.append(build_binding(protocol, values[at + 1] or "", flags, None))

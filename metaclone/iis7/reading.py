@@ -50,6 +50,7 @@ from metaclone.model.sites import (
     Binding,
     Site,
     SiteKind,
+    is_ascii_number,
 )
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ class SiteReading(AppHostBase):
                 break
             flags: int | None = None
             if flags_text is not None:
-                if not flags_text.strip().isdigit() or not flags_text.isascii():
+                if not is_ascii_number(flags_text.strip()):
                     # The exact reader words the error, at the binding.
                     return self._read_site(entry, index, line)
                 flags = int(flags_text)
@@ -456,7 +457,7 @@ class SiteReading(AppHostBase):
         flags: int | None = None
         flags_text = values.get("sslFlags")
         if flags_text is not None:
-            if not flags_text.strip().isdigit() or not flags_text.isascii():
+            if not is_ascii_number(flags_text.strip()):
                 text, origin = window
                 offset = origin + binding_offsets(text, entry.element)[position]
                 raise self.xml.parse_error(

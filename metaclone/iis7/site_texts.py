@@ -8,7 +8,7 @@ from json.encoder import encode_basestring_ascii
 
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues
 from metaclone.iis7.site_settings import SettingsMerge
-from metaclone.model.sites import Site
+from metaclone.model.sites import MOST_DIGITS, Site
 
 #: What a site written from its raw values holds between the listing pass and its JSON text:
 #: id, name, auto_start (JSON), inherited (JSON), its raw values, line, settings (as
@@ -38,11 +38,13 @@ def site_text(raw: RawSite, merge: SettingsMerge) -> str:
             head, _, host = information.rpartition(":")
             ip, _, port = head.rpartition(":")
             port = port.strip()
+            # is_ascii_number, inline (hot: a call per binding)
+            number = len(port) <= MOST_DIGITS and port.isdigit() and port.isascii()
             text = (
                 f'{{"protocol": "{protocol}", '
                 f'"binding_information": {encode_basestring_ascii(information)}, '
                 f'"ip": {encode_basestring_ascii(ip.strip())}, '
-                f'"port": {int(port) if port.isdigit() and port.isascii() else "null"}, '
+                f'"port": {int(port) if number else "null"}, '
                 f'"host": {encode_basestring_ascii(host.strip())}'
             )
         else:

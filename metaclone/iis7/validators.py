@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from metaclone.iis7.schema import ELEMENTS, AttributeSchema, Kind
 from metaclone.model import rules
+from metaclone.model.sites import is_ascii_number
 
 #: Attributes the configuration system allows on every element.
 _UNIVERSAL = frozenset(
@@ -28,7 +29,7 @@ _RULES: dict[str, Callable[[str], str | None]] = {
     "siteName": rules.site_name_problem,
     "siteId": lambda value: (
         rules.site_id_problem(int(value), rules.MAX_IIS7_SITE_ID)
-        if value.strip().isascii() and value.strip().isdigit()
+        if is_ascii_number(value.strip())
         else None
     ),
     "applicationPoolName": lambda value: rules.pool_name_problem(value) if value else None,
@@ -47,7 +48,7 @@ def ignored(name: str) -> bool:
 
 def is_uint(text: str) -> bool:
     cleaned = text.strip()
-    return cleaned.isascii() and cleaned.isdigit() and int(cleaned) <= _MAX_UINT
+    return is_ascii_number(cleaned) and int(cleaned) <= _MAX_UINT
 
 
 #: What an attribute's value breaks: the code (schema-type, schema-rule) and the problem.

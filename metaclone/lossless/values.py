@@ -20,7 +20,9 @@ def _decode_token(match: re.Match[str]) -> str:
     if ref.startswith("#x"):
         return chr(int(ref[2:], 16))
     if ref.startswith("#"):
-        return chr(int(ref[1:]))
+        # A well-formed reference may have any number of leading zeros, more than int()
+        # reads (hexadecimal digits it reads however many).
+        return chr(int(ref[1:].lstrip("0")))
     return _PREDEFINED[ref]
 
 

@@ -17,7 +17,7 @@ from metaclone.errors import AmbiguousSiteError, SiteNotFoundError
 from metaclone.messages import LISTED_ITEMS, listing, quoted
 from metaclone.model.build import grouped
 from metaclone.model.rules import name_key
-from metaclone.model.sites import Site, SiteKind, is_ascii_number
+from metaclone.model.sites import MOST_DIGITS, NUMBER, Site, SiteKind, is_ascii_number
 
 SiteKey = int | str | Site
 
@@ -99,9 +99,12 @@ def site_path_pattern(
       written, leading zeros and all, since a key found by its digits is a key IIS 6 reads.
     * ``optional_slash``: IIS 7 writes ``LM/W3SVC/7`` (some tools ``/LM/W3SVC/7``); a
       metabase ``Location`` always starts with ``/``.
+
+    An id has at most :data:`~metaclone.model.sites.MOST_DIGITS` digits: a path with more is
+    no site's, as one with letters is not.
     """
     services = "|".join(SITE_SERVICES[kind].lower() for kind in kinds)
-    digits = "[1-9][0-9]*" if canonical_id else "[0-9]+"
+    digits = f"[1-9][0-9]{{0,{MOST_DIGITS - 1}}}+" if canonical_id else NUMBER
     slash = "/?" if optional_slash else "/"
     return f"{slash}lm/(?P<service>{services})/(?P<id>{digits})"
 

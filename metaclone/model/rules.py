@@ -113,7 +113,14 @@ def ip_problem(ip: str) -> str | None:
 
 def port_problem(port_text: str) -> str | None:
     """Why ``port_text`` is not a port number (1 to 65535), or None."""
-    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= MAX_PORT:
+    # Past its leading zeros a port has at most five digits: more are out of range before
+    # int(), which refuses thousands, reads them.
+    digits = port_text.lstrip("0")
+    if (
+        not (port_text.isascii() and port_text.isdigit())
+        or len(digits) > len(str(MAX_PORT))
+        or not 1 <= int(digits or "0") <= MAX_PORT
+    ):
         return f"the port is a number from 1 to {MAX_PORT}"
     return None
 

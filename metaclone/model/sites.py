@@ -22,6 +22,13 @@ ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
 
 #: IIS (WMI) types a site id as a signed 32-bit integer; 0 is not a valid id.
 MAX_SITE_ID = 2**31 - 1
+#: The most digits read as a number from a file or a command line: the lowest limit Python may
+#: be set to on the digits ``int()`` reads and ``str()`` writes (``sys.set_int_max_str_digits``),
+#: past which they raise.  A longer run of digits is not a number here.
+MOST_DIGITS = 640
+#: A run of digits read as a number, in a pattern that anchors what follows it (possessive:
+#: a longer run fails the anchor without backtracking).
+NUMBER = rf"[0-9]{{1,{MOST_DIGITS}}}+"
 
 
 @attrs.frozen
@@ -133,11 +140,12 @@ class Binding:
 
 
 def is_ascii_number(text: str) -> bool:
-    """Whether ``text`` is ASCII digits only, which ``int()`` reads.
+    """Whether ``text`` is ASCII digits only, which ``int()`` reads, and at most
+    :data:`MOST_DIGITS` of them, which it reads however Python is set.
 
     ``str.isdigit()`` alone also admits superscripts and other digits that ``int()`` rejects.
     """
-    return text.isascii() and text.isdigit()
+    return len(text) <= MOST_DIGITS and text.isascii() and text.isdigit()
 
 
 def split_address(information: str) -> tuple[str, int | None, str]:

@@ -102,6 +102,9 @@ def test_every_fixture_clones_the_same_exactly(path: Path) -> None:
 @given(metabases())
 def test_generated_metabases_read_the_same_exactly(generated: Generated) -> None:
     assert_same_reading(generated.data, "generated.xml")
+    fast, _ = _pair(generated.data, "generated.xml")
+    pools = {app.application_pool for site in fast.sites for app in fast.applications(site)}
+    assert "Commented" not in pools
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
@@ -148,4 +151,32 @@ def test_keys_in_a_comment_are_not_what_sites_inherit(
     assert main(["sites", str(path), "--applications"]) == 0
     out = capsys.readouterr().out
     assert "pool: SharedPool*" in out
+    assert "Commented" not in out
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        '<!-- <IIsInheritedProperties AppPoolId="Commented"/> -->',
+        '<![CDATA[<IIsInheritedProperties AppPoolId="Commented"/>]]>',
+        '<?pi <IIsInheritedProperties AppPoolId="Commented"/>?>',
+        '<IIsInheritedPropertiesX\tLocation ="/LM/Notes"\n\t\tAppPoolId="Commented"\n\t>\n'
+        "</IIsInheritedPropertiesX>",
+    ],
+)
+def test_inherited_properties_are_never_read_from_a_comment_or_another_name(
+    decoy: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    element = "<IIsInheritedProperties\n"
+    text = (FIXTURES / "convert" / "export_wiki_inherited.xml").read_text(encoding="utf-8")
+    assert element in text
+    data = text.replace(element, f"{decoy}\n{element}", 1).encode()
+    fast, exact = _pair(data, "export.xml")
+    for doc in (fast, exact):
+        assert [app.application_pool for app in doc.applications(118)] == ["WikiPool"]
+    path = tmp_path / "export.xml"
+    path.write_bytes(data)
+    assert main(["sites", str(path), "--applications"]) == 0
+    out = capsys.readouterr().out
+    assert "pool: WikiPool*" in out
     assert "Commented" not in out

@@ -21,6 +21,8 @@ ROOTS = ["ROOT", "Root", "root"]
 COMMENTED_KEYS = [
     '<!-- <IIsWebService Location="/LM/W3SVC" AppPoolId="Commented" /> -->',
     '<!-- <IIsWebServer Location="/LM/W3SVC/9" /> -->',
+    '<!-- <IIsInheritedProperties AppPoolId="Commented"/> -->',
+    '<![CDATA[<IIsInheritedProperties AppPoolId="Commented"/>]]>',
 ]
 
 
@@ -85,7 +87,13 @@ def metabases(draw: st.DrawFn) -> Generated:  # noqa: C901 (one branch per optio
         key("IIS_Global", ".", [("SessionKey", "49634b62" + "ab" * 20)]),
         # Keys inside a comment are no keys: not the service's, nor its first site.
         *draw(st.lists(st.sampled_from(COMMENTED_KEYS), max_size=1)),
-        key("IIsWebService", "/LM/W3SVC", [("AppPoolId", "DefaultAppPool")]),
+        # Without a pool of the service's, the sites inherit none: a pool read from a comment
+        # shows.
+        key(
+            "IIsWebService",
+            "/LM/W3SVC",
+            draw(st.sampled_from([[("AppPoolId", "DefaultAppPool")], []])),
+        ),
     ]
     for site in ids:
         others = [i for i in ids if i != site]
