@@ -106,10 +106,14 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def site_id(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a site id (a whole number)") from None
+    # Imported when an id is given: the parser of every command is built without it.
+    from metaclone.model.sites import MOST_DIGITS
+
+    # ASCII digits only: int() also takes "1_000", "+7", " 7" and other scripts' digits, which
+    # no IIS file or tool writes as an id.
+    if not (text.isascii() and text.isdigit() and len(text) <= MOST_DIGITS):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a site id (a whole number)")
+    return int(text)
 
 
 def add_certificate_source(parser: argparse.ArgumentParser, *, required: bool) -> None:

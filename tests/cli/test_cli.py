@@ -45,6 +45,12 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
         ["sites"],
         ["clone", "file.xml"],
         ["clone", "file.xml", "--site", "1", "--id", "abc"],
+        # int() takes these; no IIS tool writes an id so.
+        ["clone", "file.xml", "--site", "1", "--id", "1_000"],
+        ["clone", "file.xml", "--site", "1", "--id", "+7"],
+        ["clone", "file.xml", "--site", "1", "--id", " 7"],
+        ["clone", "file.xml", "--site", "1", "--id", "\u0667"],
+        ["clone", "file.xml", "--site", "1", "--id", "9" * 5000],
         ["clone", "file.xml", "--site", "1", "-o", "a", "--in-place"],
         ["cert", "set", "file.xml", "--site", "1"],
         ["cert", "set", "file.xml", "--site", "1", "--thumbprint", "ab", "--cert", "c.pem"],
@@ -56,6 +62,18 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     assert status == EXIT_USAGE
     assert "usage:" in err
     assert out == ""
+
+
+def test_an_id_of_ascii_digits_is_taken_with_its_leading_zeros(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "out.xml"
+    source = FIXTURES / "iis7" / "applicationHost.config"
+    status, _, err = run(
+        capsys, "clone", str(source), "--site", "1", "--id", "0077", "-o", str(out_file)
+    )
+    assert status == 0, err
+    assert "as site 77 " in err
 
 
 def test_both_password_sources_is_a_usage_error(
