@@ -17,6 +17,7 @@ import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
 from metaclone.errors import MetacloneError
 from metaclone.iis6.metabase import MetabaseDocument
+from tests.iis6.server_keys import GAPS, ServerKeyValues, server_keys
 
 _COMMENTS = [
     "Shop",
@@ -54,41 +55,7 @@ _BINDINGS = [
 ]
 _HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
 _STORES = ["MY", "", "WebHosting", "My&amp;Store", "caf\u00e9"]
-_GAPS = [
-    "",
-    "<!-- <IIsWebServer Location ='/LM/W3SVC/77' ServerComment='decoy' /> -->",
-    "<![CDATA[<IIsWebServer Location='/LM/W3SVC/78'>]]>",
-]
-
-
-@st.composite
-def _server_key(draw: st.DrawFn, site_id: int) -> str:
-    key_type, service = draw(
-        st.sampled_from([("IIsWebServer", "W3SVC"), ("IIsFtpServer", "MSFTPSVC")])
-    )
-    nl = draw(st.sampled_from(["\n", "\r\n"]))
-    quote = draw(st.sampled_from(['"', "'"]))
-    properties: list[tuple[str, str]] = []
-    for name, choices in (
-        ("ServerComment", _COMMENTS),
-        ("ServerAutoStart", _FLAGS),
-        ("SSLCertHash", _HASHES),
-        ("SSLStoreName", _STORES),
-    ):
-        if draw(st.booleans()):
-            properties.append((name, draw(st.sampled_from(choices))))
-    for name in ("ServerBindings", "SecureBindings"):
-        if draw(st.booleans()):
-            entries = draw(st.lists(st.sampled_from(_BINDINGS), min_size=1, max_size=3))
-            line_end = draw(st.sampled_from([nl + "\t\t\t", "&#xA;", "\n"]))
-            properties.append((name, line_end.join(entries)))
-    properties = draw(st.permutations(properties))
-    written = "".join(
-        f"{nl}\t\t{name}={quote}{value.replace(quote, '&apos;')}{quote}"
-        for name, value in properties
-    )
-    location = f"Location ={quote}/LM/{service}/{site_id}{quote}"
-    return f"<{key_type}\t{location}{written}{nl}\t>{nl}</{key_type}>"
+_VALUES = ServerKeyValues(_COMMENTS, _FLAGS, _BINDINGS, _HASHES, _STORES)
 
 
 @st.composite
@@ -105,8 +72,8 @@ def _metabases(draw: st.DrawFn) -> bytes:
     keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
     # Ids may repeat: a broken file lists both sites.
     for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
-        keys.append(draw(st.sampled_from(_GAPS)))
-        keys.append(draw(_server_key(site_id)))
+        keys.append(draw(st.sampled_from(GAPS)))
+        keys.append(draw(server_keys(site_id, _VALUES)))
     body = "\r\n".join(keys)
     return (
         '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'

@@ -1,0 +1,60 @@
+"""Hypothesis strategies for IIS 6 server keys written every way a metabase may write them:
+either quote, LF or CRLF, properties in any order, multi-line values broken by a line end, a
+tab-indented line end or a character reference, and comments or CDATA between the keys that
+look like keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from hypothesis import strategies as st
+
+#: What may stand between two keys: nothing, or markup that looks like a key and is none.
+GAPS = [
+    "",
+    "<!-- <IIsWebServer Location ='/LM/W3SVC/77' ServerComment='decoy' /> -->",
+    "<![CDATA[<IIsWebServer Location='/LM/W3SVC/78'>]]>",
+]
+
+
+class ServerKeyValues(NamedTuple):
+    """The raw values a server key's properties are drawn from."""
+
+    comments: Sequence[str]
+    flags: Sequence[str]
+    bindings: Sequence[str]
+    hashes: Sequence[str]
+    stores: Sequence[str]
+
+
+@st.composite
+def server_keys(draw: st.DrawFn, site_id: int, values: ServerKeyValues) -> str:
+    """A web or FTP server key of ``site_id`` with some of the properties a site is read from."""
+    key_type, service = draw(
+        st.sampled_from([("IIsWebServer", "W3SVC"), ("IIsFtpServer", "MSFTPSVC")])
+    )
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    quote = draw(st.sampled_from(['"', "'"]))
+    properties: list[tuple[str, str]] = []
+    for name, choices in (
+        ("ServerComment", values.comments),
+        ("ServerAutoStart", values.flags),
+        ("SSLCertHash", values.hashes),
+        ("SSLStoreName", values.stores),
+    ):
+        if draw(st.booleans()):
+            properties.append((name, draw(st.sampled_from(choices))))
+    for name in ("ServerBindings", "SecureBindings"):
+        if draw(st.booleans()):
+            entries = draw(st.lists(st.sampled_from(values.bindings), min_size=1, max_size=3))
+            line_end = draw(st.sampled_from([nl + "\t\t\t", "&#xA;", "\n"]))
+            properties.append((name, line_end.join(entries)))
+    properties = draw(st.permutations(properties))
+    # A value holding the quote it is written in would end the attribute.
+    written = "".join(
+        f"{nl}\t\t{name}={quote}{value.replace(quote, '&apos;')}{quote}"
+        for name, value in properties
+    )
+    location = f"Location ={quote}/LM/{service}/{site_id}{quote}"
+    return f"<{key_type}\t{location}{written}{nl}\t>{nl}</{key_type}>"
