@@ -18,6 +18,24 @@ GAPS = [
 ]
 
 
+#: Values of each kind written every way the listing pass must read as the exact reader does:
+#: references, tabs, padding, other spellings of TRUE and FALSE.
+FLAGS = ["TRUE", "FALSE", "true", " FALSE", "0", "1", "&#84;RUE", "maybe"]
+BINDINGS = [
+    ":80:",
+    "10.0.0.1:80:shop.example.com",
+    " :8080:x ",
+    "\t:81:tab",
+    ":84:inner\ttab",
+    ":82:a&amp;b",
+    ":83:&#x9;ref",
+    "",
+    ":443:",
+]
+HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
+STORES = ["MY", "", "WebHosting", "My&amp;Store"]
+
+
 class ServerKeyValues(NamedTuple):
     """The raw values a server key's properties are drawn from."""
 

@@ -20,24 +20,18 @@ from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
 from metaclone.cli.sites import inherited_legend, listed_line, site_line
 from metaclone.errors import MetacloneError
 from metaclone.model.sites import Site
-from tests.iis6.server_keys import GAPS, ServerKeyValues, server_keys
+from tests.iis6.server_keys import (
+    BINDINGS,
+    FLAGS,
+    GAPS,
+    HASHES,
+    STORES,
+    ServerKeyValues,
+    server_keys,
+)
 
 _COMMENTS = ["Shop", "", "a &amp; b", "tab\there", "line&#xA;end", "caf\u00e9 &#x263A;", " pad "]
-_FLAGS = ["TRUE", "FALSE", "true", " FALSE", "0", "1", "&#84;RUE", "maybe"]
-_BINDINGS = [
-    ":80:",
-    "10.0.0.1:80:shop.example.com",
-    " :8080:x ",
-    "\t:81:tab",
-    ":84:inner\ttab",
-    ":82:a&amp;b",
-    ":83:&#x9;ref",
-    "",
-    ":443:",
-]
-_HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
-_STORES = ["MY", "", "WebHosting", "My&amp;Store"]
-_VALUES = ServerKeyValues(_COMMENTS, _FLAGS, _BINDINGS, _HASHES, _STORES)
+_VALUES = ServerKeyValues(_COMMENTS, FLAGS, BINDINGS, HASHES, STORES)
 
 
 @st.composite

@@ -17,7 +17,15 @@ import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
 from metaclone.errors import MetacloneError
 from metaclone.iis6.metabase import MetabaseDocument
-from tests.iis6.server_keys import GAPS, ServerKeyValues, server_keys
+from tests.iis6.server_keys import (
+    BINDINGS,
+    FLAGS,
+    GAPS,
+    HASHES,
+    STORES,
+    ServerKeyValues,
+    server_keys,
+)
 
 _COMMENTS = [
     "Shop",
@@ -30,17 +38,9 @@ _COMMENTS = [
     "back\\slash",
     "\U0001f600",
 ]
-_FLAGS = ["TRUE", "FALSE", "true", " FALSE", "0", "1", "&#84;RUE", "maybe"]
+#: Bindings the JSON writes as well: ports not numbers or not ASCII, quotes, IPv6.
 _BINDINGS = [
-    ":80:",
-    "10.0.0.1:80:shop.example.com",
-    " :8080:x ",
-    "\t:81:tab",
-    ":84:inner\ttab",
-    ":82:a&amp;b",
-    ":83:&#x9;ref",
-    "",
-    ":443:",
+    *BINDINGS,
     ":080:zero",
     ":x:noport",
     "[::1]:443:v6",
@@ -53,9 +53,7 @@ _BINDINGS = [
     ":99999999999999999999999:big",
     ":\u0663:arabic",
 ]
-_HASHES = ["ab" * 20, "AB " * 20, "", "  ", "&#x61;b" + "cd" * 19]
-_STORES = ["MY", "", "WebHosting", "My&amp;Store", "caf\u00e9"]
-_VALUES = ServerKeyValues(_COMMENTS, _FLAGS, _BINDINGS, _HASHES, _STORES)
+_VALUES = ServerKeyValues(_COMMENTS, FLAGS, _BINDINGS, HASHES, [*STORES, "caf\u00e9"])
 
 
 @st.composite
