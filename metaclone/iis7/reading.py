@@ -55,18 +55,19 @@ from metaclone.model.sites import (
 
 if TYPE_CHECKING:
     from metaclone.httpsys import SslCertEntry
+    from metaclone.iis7.rebase import rebase_index, release_index
+else:
+    # Bringing the index through an edit is loaded by the first edit: a listing or a check
+    # never needs it.
+    rebase_index = lazy_function("metaclone.iis7.rebase", "rebase_index")
+    release_index = lazy_function("metaclone.iis7.rebase", "release_index")
 
 
 _IIS_EXPRESS_TEXT = "%IIS_USER_HOME%"
 _IIS_EXPRESS_MARK = re.compile(re.escape(_IIS_EXPRESS_TEXT), re.IGNORECASE)
 
-#: What is read once per version of the text.  Bringing the index through an edit (rebase.py)
-#: is loaded by the first edit: a listing or a check never needs it.
-_INDEX: Memo[SiteIndex] = Memo(
-    "IIS 7 index",
-    carry=lazy_function("metaclone.iis7.rebase", "rebase_index"),
-    release=lazy_function("metaclone.iis7.rebase", "release_index"),
-)
+#: What is read once per version of the text.
+_INDEX: Memo[SiteIndex] = Memo("IIS 7 index", carry=rebase_index, release=release_index)
 _ENTRIES: Memo[SiteTable[SiteElement]] = Memo("IIS 7 site elements by id and name")
 _SITES: Memo[tuple[Site, ...]] = Memo("IIS 7 sites")
 _EXPRESS: Memo[bool] = Memo("IIS Express")
