@@ -10,6 +10,7 @@ from typing import TextIO
 
 from metaclone.errors import MetacloneError, ParseError
 from metaclone.escaping import visible
+from metaclone.lazy import lazy_pattern
 from metaclone.messages import window
 
 EXIT_OK = 0
@@ -31,7 +32,7 @@ _SEVERITY_COLOURS = {
     "info": "\x1b[36m",
     "note": "\x1b[36m",
 }
-_SEVERITY_WORD = re.compile(r"(?<=: )(error|warning|info|note)(?=: )")
+_SEVERITY_WORD = lazy_pattern(lambda: re.compile(r"(?<=: )(error|warning|info|note)(?=: )"))
 
 
 def _colour_wanted(stream: TextIO) -> bool:

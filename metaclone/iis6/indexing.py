@@ -16,6 +16,7 @@ from metaclone.iis6.key_paths import PositionMove
 from metaclone.iis6.key_scan import scan_keys
 from metaclone.iis6.keys import INHERITED_PROPERTIES, SITE_KEY_TYPES, KeyTable, ServerKeyEntry
 from metaclone.iis6.names import server_comment_keys
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument, markup
 from metaclone.lossless.columns import ColumnBuilder
 from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
@@ -24,12 +25,14 @@ from metaclone.model.build import paused_garbage_collection
 
 # The exact scanner: every tag, opaque markup first.  Groups: 1 "/" of an end tag, 2 name,
 # 3 attribute text (ending in "/" for an empty-element tag).
-TOP_LEVEL_TAG = re.compile(
-    rf"<(?:{markup.OPAQUE}"
-    rf"|(/?)({markup.NAME})((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
-    re.S,
+TOP_LEVEL_TAG = lazy_pattern(
+    lambda: re.compile(
+        rf"<(?:{markup.OPAQUE}"
+        rf"|(/?)({markup.NAME})((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>)",
+        re.S,
+    )
 )
-_FIRST_LOCATION = re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_FIRST_LOCATION = lazy_pattern(lambda: re.compile(r"\s+Location\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"))
 
 #: Reads the Location of a tag the fast pass could not (``None`` for a tag that is no key).
 LocationReader = Callable[[re.Match[str]], "str | None"]

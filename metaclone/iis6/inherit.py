@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from metaclone.iis6.key_text import TAG_REST
 from metaclone.iis6.keys import INHERITED_PROPERTIES, Service
 from metaclone.iis6.schema import INHERITABLE_PROPERTIES
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Tag, TagKind, XmlDocument, markup
 
 # A start tag with its Location when that is its first attribute (as IIS writes keys), or a
@@ -33,9 +34,11 @@ _ANCESTOR_KEY = re.compile(
 _ANCESTOR_PATHS = ("/", "/lm")
 # The element an export lists what its top key inherits in, or a comment, CDATA section or
 # processing instruction, matched whole so that none written inside one is read.
-_INHERITED_ELEMENT = re.compile(
-    rf"<(?:{markup.OPAQUE}|({INHERITED_PROPERTIES})(?=[\s/>]))",
-    re.S,
+_INHERITED_ELEMENT = lazy_pattern(
+    lambda: re.compile(
+        rf"<(?:{markup.OPAQUE}|({INHERITED_PROPERTIES})(?=[\s/>]))",
+        re.S,
+    )
 )
 
 

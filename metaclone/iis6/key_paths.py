@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Iterator
 from itertools import accumulate, repeat
 from operator import add, methodcaller, sub
 
+from metaclone.lazy import lazy_pattern
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import NUMBER
 
@@ -36,9 +37,13 @@ SEARCHES_BEFORE_GROUPING = 8
 
 #: A run of consecutive paths of a joined string with the same first three segments (group 1),
 #: which a path of fewer segments does not start.
-_RUNS = re.compile(r"\0(/[^/\0]*+/[^/\0]*+/[^/\0]*+)[^\0]*+(?:\0\1(?![^/\0])[^\0]*+)*+")
+_RUNS = lazy_pattern(
+    lambda: re.compile(r"\0(/[^/\0]*+/[^/\0]*+/[^/\0]*+)[^\0]*+(?:\0\1(?![^/\0])[^\0]*+)*+")
+)
 #: A folded site path whose id is written with leading zeros, among joined prefixes.
-_PADDED_SITE = re.compile(rf"\0(/lm/(?:w3svc|msftpsvc)/(?=0[0-9])({NUMBER}))(?=\0)")
+_PADDED_SITE = lazy_pattern(
+    lambda: re.compile(rf"\0(/lm/(?:w3svc|msftpsvc)/(?=0[0-9])({NUMBER}))(?=\0)")
+)
 
 
 def joined_paths(locations: Iterable[str]) -> str:

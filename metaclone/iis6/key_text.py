@@ -13,6 +13,7 @@ import functools
 import re
 from array import array
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Attribute, Tag, TagKind, markup
 from metaclone.lossless.columns import OffsetColumn
 from metaclone.lossless.patches import PatchedText
@@ -22,7 +23,7 @@ from metaclone.lossless.tokens import parse_attributes
 __all__ = ["TAG_REST", "KeyText"]
 
 TAG_REST = re.compile(markup.TAG_REST)
-_NAME = re.compile(r"[^\s/>!?][^\s/>]*")
+_NAME = lazy_pattern(lambda: re.compile(r"[^\s/>!?][^\s/>]*"))
 
 
 @functools.lru_cache(maxsize=16)

@@ -24,13 +24,14 @@ from operator import attrgetter, methodcaller
 from typing import NamedTuple
 
 from metaclone.iis6.keys import KeyTable
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 
 _CHUNK = 4096
 _PREVIOUS = (-1).__add__
 #: From a key's "<" to the name of one of its properties: the key's name and the attributes
 #: before it, their values in double quotes (which may hold ">" and "'"), then white space.
-_BEFORE_PROPERTY = re.compile(r"""<[^>'"]*+(?:"[^"]*+"[^>'"]*+)*+(?<=\s)""")
+_BEFORE_PROPERTY = lazy_pattern(lambda: re.compile(r"""<[^>'"]*+(?:"[^"]*+"[^>'"]*+)*+(?<=\s)"""))
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 _GROUPS = methodcaller("groups")
 

@@ -7,6 +7,7 @@ import bisect
 import re
 from array import array
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.rules import name_key
 
@@ -14,7 +15,9 @@ __all__ = ["NameCounts", "server_comment_keys"]
 
 # Every ServerComment value in the text, quotes included.  Only the name is consumed, so that
 # no value hides another ServerComment that follows it.
-_ANY_SERVER_COMMENT = re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
+_ANY_SERVER_COMMENT = lazy_pattern(
+    lambda: re.compile(r"ServerComment(?=\s*=\s*(\"[^\"]*\"|'[^']*'))")
+)
 _NEEDS_DECODING = ("&", "\t", "\n", "\r")
 
 

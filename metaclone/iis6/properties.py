@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable
 from metaclone.errors import BindingError, CertificateError
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import format_multisz, parse_multisz
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Attribute, Editor, Memo, XmlDocument
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.bindings import unique_bindings
 from metaclone.model.sites import Binding, Finding, Severity, Site, split_address
 from metaclone.model.validation import require_binding
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = lazy_pattern(lambda: re.compile(r"[\x00-\x1f\x7f]"))
 _CERTIFICATE_PROPERTIES = ("SSLCertHash", "SSLStoreName")
 #: The continuation indentation of the file's MULTISZ values.
 _LAYOUT: Memo[str] = Memo("iis6 MULTISZ continuation")

@@ -34,9 +34,11 @@ from metaclone.model.sites import Binding, CertificateRef, ListedSite, Site, Sit
 
 # ServerComment of a start tag, matched from the end of the tag's name: attribute after
 # attribute, so the search never leaves the tag.
-_SERVER_COMMENT = re.compile(
-    r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*+\"|'[^']*+'))*+"
-    r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
+_SERVER_COMMENT = lazy_pattern(
+    lambda: re.compile(
+        r"(?:\s+(?!ServerComment\s*=)[^\s=/>]+\s*=\s*(?:\"[^\"]*+\"|'[^']*+'))*+"
+        r"\s+ServerComment\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
+    )
 )
 
 # The properties a Site is made of, matched from the end of a server key's name: attribute

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value, encode_attribute_value
 from metaclone.model.sites import is_ascii_number
 
@@ -280,7 +281,9 @@ INHERITABLE_PROPERTIES = frozenset(p.name for p in _TABLE if p.inherit)
 SECURE_PROPERTIES = frozenset(p.name for p in _TABLE if p.secure)
 
 # IcDb (encrypted value), IcKb (session key), and what IIS writes for a value whose key is gone.
-_SECURE_BLOB = re.compile(r"(?:49634462|49634b62|NOLONGERVALID)[0-9A-Fa-f]*", re.ASCII)
+_SECURE_BLOB = lazy_pattern(
+    lambda: re.compile(r"(?:49634462|49634b62|NOLONGERVALID)[0-9A-Fa-f]*", re.ASCII)
+)
 
 
 def is_secure_blob(raw: str) -> bool:

@@ -26,7 +26,7 @@ def elements_named(xml: XmlDocument, parent: Element, name: str) -> Iterable[Ele
 
 # Attributes as (name, double-quoted raw, single-quoted raw): a light read for the many elements
 # whose attributes are only looked at, never edited.
-_ATTRIBUTE = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ATTRIBUTE = lazy_pattern(lambda: re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"))
 
 
 # The same for attribute text without an apostrophe, where every value is double-quoted: its

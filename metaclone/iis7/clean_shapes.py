@@ -187,10 +187,10 @@ def binding_values(text: str, start: int, end: int) -> list[tuple[str, str, str 
 # The larger patterns are compiled when first used: only check and applications() use them.
 _APPLICATIONS = lazy_pattern(lambda: re.compile(_APPLICATION))
 # The attributes of a tag the shapes accepted: each value as written is its value.
-_ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
-_DIRECTORY_TAGS = re.compile(r"<virtualDirectory ([^>]*)>")
-_SITE_DEFAULTS_TAG = re.compile(
-    r"<(applicationDefaults|virtualDirectoryDefaults)(?=[\s/>])([^>]*)>"
+_ATTRIBUTE = lazy_pattern(lambda: re.compile(r'([^\s=]+)="([^"]*)"'))
+_DIRECTORY_TAGS = lazy_pattern(lambda: re.compile(r"<virtualDirectory ([^>]*)>"))
+_SITE_DEFAULTS_TAG = lazy_pattern(
+    lambda: re.compile(r"<(applicationDefaults|virtualDirectoryDefaults)(?=[\s/>])([^>]*)>")
 )
 # What clean_site compares in a site the shapes accepted, one group each: an application's
 # path and pool ("" when it names none; every "<application " there starts an application, and
@@ -219,7 +219,7 @@ _POOL = (
     rf"\s*(?:/>|>{_content('add')}</add>)"
 )
 _POOLS = lazy_pattern(lambda: re.compile(rf"(?:\s*(?:{_POOL}|{_OTHER}))*+\s*"))
-_POOL_NAMES = re.compile(r'<add name="([^"]*)"')
+_POOL_NAMES = lazy_pattern(lambda: re.compile(r'<add name="([^"]*)"'))
 
 _LOCATION = lazy_pattern(
     lambda: re.compile(
@@ -326,11 +326,13 @@ def _site_defaults(text: str, start: int, end: int) -> dict[str, dict[str, str]]
 # "</application>" ends it; a "<virtualDirectory " within one is its directory (one elsewhere
 # is an unchecked element IIS does not read as a directory).  A tag's attributes as a whole,
 # then those a listing shows when they come first, in IIS's order, and the rest.
-_LISTED_TAGS = re.compile(
-    r'<application (path="([^"]*)"(?: applicationPool="([^"]*)")?'
-    r'(?: enabledProtocols="([^"]*)")?([^>]*))>'
-    r'|<virtualDirectory (path="([^"]*)"(?: physicalPath="([^"]*)")?([^>]*))>'
-    r"|</application>"
+_LISTED_TAGS = lazy_pattern(
+    lambda: re.compile(
+        r'<application (path="([^"]*)"(?: applicationPool="([^"]*)")?'
+        r'(?: enabledProtocols="([^"]*)")?([^>]*))>'
+        r'|<virtualDirectory (path="([^"]*)"(?: physicalPath="([^"]*)")?([^>]*))>'
+        r"|</application>"
+    )
 )
 
 #: The path, pool and protocols ("": none) of an application, and the path and physical path

@@ -30,6 +30,7 @@ from metaclone.iis7.index import SiteIndex, last_sites_level_element, sites_leve
 from metaclone.iis7.schema import DIRECTORY_DEFAULTS
 from metaclone.iis7.site_parts import read_site_parts
 from metaclone.iis7.site_settings import SettingsMerge
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import (
     Binding,
@@ -57,7 +58,7 @@ DIRECTORY_FIELDS = {
 
 
 # An encrypted empty password, which IIS writes as the schema default: no password.
-_EMPTY_SECRET = re.compile(r"\[enc:[^:\]]*::enc\]")
+_EMPTY_SECRET = lazy_pattern(lambda: re.compile(r"\[enc:[^:\]]*::enc\]"))
 
 
 @attrs.frozen

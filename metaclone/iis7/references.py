@@ -9,6 +9,7 @@ import re
 import attrs
 
 from metaclone.iis7.children import attributes_of, child_spans, element_of_span
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.lookup import site_path_pattern
@@ -19,9 +20,12 @@ __all__ = ["LocationEntry", "MetadataKey", "locations_between", "metadata_keys_b
 
 #: customMetadata key of a site (``LM/W3SVC/<id>``) or of something below it (group
 #: ``below``).  IIS writes the id in canonical decimal: ``LM/W3SVC/07`` is no key of site 7.
-_METADATA_SITE_KEY = re.compile(
-    site_path_pattern((SiteKind.WEB,), canonical_id=True, optional_slash=True) + "(?P<below>/.*)?",
-    re.IGNORECASE | re.S,
+_METADATA_SITE_KEY = lazy_pattern(
+    lambda: re.compile(
+        site_path_pattern((SiteKind.WEB,), canonical_id=True, optional_slash=True)
+        + "(?P<below>/.*)?",
+        re.IGNORECASE | re.S,
+    )
 )
 
 

@@ -20,13 +20,14 @@ import re
 
 import attrs
 
+from metaclone.lazy import lazy_pattern
 from metaclone.model.validation import SSL_FLAGS_ANY, SSL_FLAGS_IIS8, SSL_FLAGS_IIS10
 
 # What shows a version, each as a text to look for and the expression that must match there:
 # str.find skims a large file many times faster than a search without a fixed start.
 _IIS10_MARKS = (
-    ("CngProvider", re.compile(r"(?:(?<=IIS)|(?<=IISWASOnly))CngProvider")),
-    ("<hsts", re.compile(r"<hsts[\s/>]")),
+    ("CngProvider", lazy_pattern(lambda: re.compile(r"(?:(?<=IIS)|(?<=IISWASOnly))CngProvider"))),
+    ("<hsts", lazy_pattern(lambda: re.compile(r"<hsts[\s/>]"))),
 )
 _IIS8_MARKS = (("<section", re.compile(r"<section\s+name=\"webSocket\"")),)
 

@@ -70,7 +70,7 @@ _OWN_SETTINGS = lazy_pattern(_own_settings_pattern)
 
 # The first mention of one of the three names (group 1), or of a comment, CDATA section or
 # processing instruction, whichever comes first.
-_FIRST = re.compile(rf"<(?:({'|'.join(MERGED_ELEMENTS)})|[!?])")
+_FIRST = lazy_pattern(lambda: re.compile(rf"<(?:({'|'.join(MERGED_ELEMENTS)})|[!?])"))
 
 # The start of each of the three elements' tags.
 _OPENINGS = tuple(f"<{name}" for name in MERGED_ELEMENTS)

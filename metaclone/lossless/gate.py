@@ -17,6 +17,7 @@ import attrs
 from lxml import etree
 
 from metaclone.errors import ParseError
+from metaclone.lazy import lazy_pattern
 from metaclone.lossless.tokens import (
     Element,
     TagKind,
@@ -304,17 +305,23 @@ MAX_DEPTH = 256
 # safe reader must not set, and it is no setting of metaclone's.
 _LIMITS = (
     (
-        re.compile(r"Excessive depth in document: \d+"),
+        lazy_pattern(lambda: re.compile(r"Excessive depth in document: \d+")),
         f"elements are nested more than {MAX_DEPTH} levels deep, the most a safe XML parser "
         "reads (IIS files nest a few levels)",
     ),
     (
-        re.compile(r"Buffer size limit exceeded|too big|too long|Huge input lookup", re.I),
+        lazy_pattern(
+            lambda: re.compile(
+                r"Buffer size limit exceeded|too big|too long|Huge input lookup", re.I
+            )
+        ),
         "a name, tag, attribute value, text, comment or processing instruction is larger than "
         "a safe XML parser reads (about 10 MB; names 50,000 characters)",
     ),
 )
-_HUGE_HINT = re.compile(r"[,;]?\s*(?:try|use)\s+XML_PARSE_HUGE(?:\s+option)?", re.I)
+_HUGE_HINT = lazy_pattern(
+    lambda: re.compile(r"[,;]?\s*(?:try|use)\s+XML_PARSE_HUGE(?:\s+option)?", re.I)
+)
 # lxml appends its own ", line L, column C": the location is reported separately.
 _LXML_LOCATION = re.compile(r",? line \d+, column \d+$")
 

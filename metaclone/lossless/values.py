@@ -10,7 +10,9 @@ _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 # XML 1.0 section 2.11 (line ends become \n) then 3.3.3 (each white-space character becomes a
 # space), and references are decoded.  A CR LF pair is one line end, hence one space.
-_RAW_TOKEN = re.compile(r"\r\n|[\r\n\t]|&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z_][\w.-]*);")
+_RAW_TOKEN = lazy_pattern(
+    lambda: re.compile(r"\r\n|[\r\n\t]|&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z_][\w.-]*);")
+)
 
 
 def _decode_token(match: re.Match[str]) -> str:

@@ -30,8 +30,8 @@ MAX_STORE_NAME_LENGTH = 64
 
 # C0 and C1 controls and DEL: no IIS name holds them, and in a plan or a listing they could
 # start a new line or move the cursor.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_CONTROL = lazy_pattern(lambda: re.compile(r"[\x00-\x1f\x7f-\x9f]"))
+_LABEL = lazy_pattern(lambda: re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"))
 _MAX_HOST_LENGTH = 253
 
 
