@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from metaclone.errors import ParseError
-from metaclone.iis6.indexing import find_mbproperty, index_keys, rebase_keys
+from metaclone.iis6.indexing import find_mbproperty, index_keys
 from metaclone.iis6.inherit import ancestor_paths, inherited_values
 from metaclone.iis6.key_values import KeyValueReader
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.reading import ScannedSite, scan_document_sites
 from metaclone.iis6.schema import read_value
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Attribute, Element, Memo, XmlDocument
 from metaclone.lossless.shift import Shift
+
+if TYPE_CHECKING:
+    from metaclone.iis6.key_rebase import rebase_keys
+else:
+    # Bringing the index through an edit is loaded by the first edit: a listing or a check
+    # never needs it.
+    rebase_keys = lazy_function("metaclone.iis6.key_rebase", "rebase_keys")
 
 _MBPROPERTY: Memo[Element] = Memo(
     "iis6 <MBProperty>", carry=lambda element, edit: Shift(edit.patches).parent(element)

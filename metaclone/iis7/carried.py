@@ -27,7 +27,8 @@ from metaclone.iis7.reference_columns import (
 from metaclone.iis7.references import locations_between, metadata_keys_between
 from metaclone.iis7.site_columns import SiteColumns
 from metaclone.lossless import Element, Tag, TagKind
-from metaclone.lossless.shift import Kept, Reread, Shift, TextEdit, plan
+from metaclone.lossless.shift import Shift
+from metaclone.lossless.text_edit import Kept, Reread, TextEdit, plan
 from metaclone.model.build import PositionGroups, paused_garbage_collection
 from metaclone.model.rules import name_key
 

@@ -25,7 +25,8 @@ from metaclone.iis7.index import (
 )
 from metaclone.iis7.site_columns import SiteColumnsBuilder
 from metaclone.lossless import Element
-from metaclone.lossless.shift import Reread, Shift, TextEdit
+from metaclone.lossless.shift import Shift
+from metaclone.lossless.text_edit import Reread, TextEdit
 from metaclone.model.build import paused_garbage_collection
 
 __all__ = ["rebase_index", "release_index"]

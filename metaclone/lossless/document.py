@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -27,9 +27,13 @@ from metaclone.lossless.patches import (
     too_many_pieces,
 )
 from metaclone.lossless.pieces import TextPieces
-from metaclone.lossless.shift import Shift, TextEdit, TextReader
+from metaclone.lossless.shift import Shift, TextReader
 from metaclone.lossless.tokens import Attribute, Element, Tag
 from metaclone.lossless.values import encode_attribute_value
+
+if TYPE_CHECKING:
+    # What a commit did: loaded by the first commit (a listing or a check makes none).
+    from metaclone.lossless.text_edit import TextEdit
 
 #: How many characters of text are encoded and written at a time.
 CHUNK = 1 << 20
@@ -215,6 +219,8 @@ class XmlDocument(TextPieces):
     def _apply(self, patches: list[Patch]) -> None:
         if not patches:
             return
+        from metaclone.lossless.text_edit import TextEdit  # noqa: PLC0415 - see TYPE_CHECKING
+
         # The text is not made: what the commit replaced is read through the pieces, and the
         # commit's patches are composed onto those of the commits before it.
         view = self.patched_text()

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from metaclone.lossless.document import XmlDocument
 from metaclone.lossless.patches import Checkpoint, Patch
-from metaclone.lossless.shift import TextEdit
+
+if TYPE_CHECKING:
+    from metaclone.lossless.text_edit import TextEdit
 
 __all__ = ["UndoLog", "undoable"]
 

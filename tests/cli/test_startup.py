@@ -40,6 +40,9 @@ WRITING = ("metaclone.lossless.output", "pathlib", "urllib.parse")
 #: Loaded only to check an address or to read an HTTP.sys endpoint's, not by a listing.
 ADDRESSES = "ipaddress"
 
+#: Loaded only by an edit: what a commit did, and the indexes brought through it.
+EDITS = ("metaclone.lossless.text_edit", "metaclone.iis7.rebase", "metaclone.iis6.key_rebase")
+
 #: Loaded only by a comparison of two files (``diff``, ``check --against``), and json only by
 #: what writes JSON.
 COMPARISONS = ("metaclone.workflow.changes", "metaclone.model.parts")
@@ -149,8 +152,8 @@ def _unwanted(words: list[str], path: Path, argv: list[str]) -> list[str]:
         unwanted.extend(WRITING)
     unwanted.extend(COMPARISONS)
     if "-o" not in argv and "--diff" not in argv:
-        # Only an edit brings the index through it.
-        unwanted.append("metaclone.iis7.rebase")
+        # Only an edit brings the index through it, and tells what a commit did.
+        unwanted.extend(EDITS)
     unwanted.extend(_unwanted_of_the_format(words, path, argv))
     if "--json" not in argv:
         unwanted.append(JSON)

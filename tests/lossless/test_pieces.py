@@ -28,7 +28,7 @@ from metaclone.lossless.patches import (
     ordered_patches,
     patched_excerpt,
 )
-from metaclone.lossless.shift import TextEdit
+from metaclone.lossless.text_edit import TextEdit
 
 #: ASCII, Latin-1, the rest of the BMP and beyond: each kind of string CPython keeps.
 CHARACTERS = st.sampled_from(["a", "<", "\n", "\r", "é", "ÿ", "Ω", "中", "😀"])
