@@ -36,12 +36,7 @@ from metaclone.iis7.clean_shapes import (
     listed_applications,
 )
 from metaclone.iis7.cloning import SiteCloning
-from metaclone.iis7.index import (
-    SITE_NAME_PROPERTIES,
-    LocationEntry,
-    MetadataKey,
-    SiteElement,
-)
+from metaclone.iis7.index import SITE_NAME_PROPERTIES, SiteElement
 from metaclone.iis7.listed_json import SiteJsonListing
 from metaclone.iis7.site_parts import SiteParts, read_site_parts
 from metaclone.lossless import Element
@@ -55,6 +50,9 @@ from metaclone.model.sites import (
 if TYPE_CHECKING:
     # The steps after a placeholder are told by the placeholder commands alone.
     from metaclone.handover import Handover
+
+    # What refers to a site from outside it, loaded by what reads it (see iis7.index).
+    from metaclone.iis7.index import LocationEntry, MetadataKey
 
 
 class AppHostDocument(SiteCloning, SiteJsonListing):

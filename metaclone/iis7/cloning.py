@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from metaclone.document import SiteKey
 from metaclone.errors import (
@@ -11,11 +12,7 @@ from metaclone.errors import (
     SiteNameError,
 )
 from metaclone.iis7.certificates import SiteCertificates
-from metaclone.iis7.index import (
-    LocationEntry,
-    SiteElement,
-    SiteIndex,
-)
+from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.lossless import Editor, Element
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import check_free_name, choose_site_id
@@ -24,6 +21,9 @@ from metaclone.model.sites import (
     Site,
     SiteKind,
 )
+
+if TYPE_CHECKING:
+    from metaclone.iis7.index import LocationEntry
 
 
 class SiteCloning(SiteCertificates):

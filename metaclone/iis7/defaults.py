@@ -23,13 +23,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from metaclone.iis7.index import SiteIndex, last_sites_level_element, sites_level_elements
 from metaclone.iis7.schema import DIRECTORY_DEFAULTS
 from metaclone.iis7.site_parts import read_site_parts
-from metaclone.iis7.site_settings import SettingsMerge
 from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import (
@@ -38,6 +38,10 @@ from metaclone.model.sites import (
     VirtualDirectory,
     is_ascii_number,
 )
+
+if TYPE_CHECKING:
+    # Loaded by what reads the settings (listings that write them, with_settings) alone.
+    from metaclone.iis7.site_settings import SettingsMerge
 
 #: How IIS writes false in a bool attribute it sets.
 FALSE = "false"
@@ -101,6 +105,8 @@ class SiteDefaults:
     @functools.cached_property
     def settings_merge(self) -> SettingsMerge:
         """The settings of the sites under these defaults, worked out once per distinct value."""
+        from metaclone.iis7.site_settings import SettingsMerge  # noqa: PLC0415 - see TYPE_CHECKING
+
         return SettingsMerge(self.merged)
 
     def directory_values(

@@ -23,12 +23,17 @@ from metaclone.iis7.defaults import FALSE
 from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues
 from metaclone.iis7.reading import SiteReading
-from metaclone.iis7.site_settings import SettingsMerge, own_setting_texts, read_settings
+from metaclone.lazy import lazy_function
 from metaclone.model.build import paused_garbage_collection, site_with_settings
 from metaclone.model.sites import ADDRESS_PROTOCOLS, ListedJson, Site, SiteSettings
 
 if TYPE_CHECKING:
+    from metaclone.iis7.site_settings import SettingsMerge, own_setting_texts, read_settings
     from metaclone.iis7.site_texts import RawSite
+else:
+    # The settings are read by the listings that write them (and with_settings) alone.
+    own_setting_texts = lazy_function("metaclone.iis7.site_settings", "own_setting_texts")
+    read_settings = lazy_function("metaclone.iis7.site_settings", "read_settings")
 
 #: The longest binding information written here; longer goes through the exact path, which
 #: answers a port of thousands of digits as ``int()`` does.

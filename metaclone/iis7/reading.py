@@ -31,7 +31,6 @@ from metaclone.iis7.listing import (
 )
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.iis7.site_parts import binding_offsets, read_site_parts
-from metaclone.iis7.site_settings import read_settings
 from metaclone.lazy import lazy_function
 from metaclone.lossless import Editor, Memo, XmlDocument
 from metaclone.lossless.patches import first_match
@@ -56,11 +55,14 @@ from metaclone.model.sites import (
 if TYPE_CHECKING:
     from metaclone.httpsys import SslCertEntry
     from metaclone.iis7.rebase import rebase_index, release_index
+    from metaclone.iis7.site_settings import read_settings
 else:
     # Bringing the index through an edit is loaded by the first edit: a listing or a check
     # never needs it.
     rebase_index = lazy_function("metaclone.iis7.rebase", "rebase_index")
     release_index = lazy_function("metaclone.iis7.rebase", "release_index")
+    # The settings of a site are read by with_settings alone (see listed_json).
+    read_settings = lazy_function("metaclone.iis7.site_settings", "read_settings")
 
 
 _IIS_EXPRESS_TEXT = "%IIS_USER_HOME%"

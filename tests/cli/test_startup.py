@@ -56,6 +56,11 @@ IIS7_CHECKS = ("metaclone.iis7.checks", "metaclone.iis7.validators", "metaclone.
 #: of a key subtree.
 IIS6_NOT_LISTED = ("metaclone.iis6.applications", "metaclone.iis6.checks", "metaclone.iis6.cloning")
 
+#: What an IIS 7 listing or ``cert show`` reads of no site: the location blocks and
+#: customMetadata keys (read by a check or an edit), and the log, tracing and limits settings
+#: (read by ``sites --json`` alone).
+IIS7_NOT_LISTED = ("metaclone.iis7.references", "metaclone.iis7.site_settings")
+
 #: How IIS 7 markup is written and what a copy of a site writes besides it, loaded by the edits
 #: that write some: not by a listing or check.
 IIS7_MARKUP = ("metaclone.iis7.style", "metaclone.iis7.starting", "metaclone.iis7.site_copy")
@@ -175,6 +180,7 @@ def _unwanted_of_the_format(words: list[str], path: Path, argv: list[str]) -> li
         unwanted.extend(IIS7_MARKUP)
     if words[0] in ("sites", "cert"):
         unwanted.extend(IIS7_CHECKS)
+        unwanted.extend(m for m in IIS7_NOT_LISTED if "--json" not in argv or "references" in m)
     return unwanted
 
 
