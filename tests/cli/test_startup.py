@@ -50,7 +50,12 @@ JSON = "json"
 
 #: The checks of an IIS 7 file, loaded by ``check`` (and by an edit with something to tell, as
 #: a copy of a site of the fixture, which holds a location block of no site): not by a listing.
-IIS7_CHECKS = ("metaclone.iis7.checks", "metaclone.iis7.validators", "metaclone.model.checks")
+IIS7_CHECKS = (
+    "metaclone.iis7.checks",
+    "metaclone.iis7.validators",
+    "metaclone.iis7.element_schema",
+    "metaclone.model.checks",
+)
 
 #: What an IIS 6 listing does not run: the applications of every site, the checks, the copy
 #: of a key subtree.
