@@ -21,10 +21,8 @@ from metaclone.lossless.undo import undoable
 from metaclone.model.lookup import SiteKey, SiteTable, select_site, site_identity
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
-    Application,
     Binding,
     CertificateInput,
-    Finding,
     ListedApplication,
     ListedJson,
     ListedSite,
@@ -34,6 +32,7 @@ from metaclone.model.sites import (
 if TYPE_CHECKING:
     from metaclone.handover import Handover
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
+    from metaclone.model.sites import Application, Finding
 
 __all__ = ["Checkpoint", "ConfigDocument", "SiteKey", "select_site"]
 

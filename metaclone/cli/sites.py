@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.held_texts import HeldTexts
@@ -19,15 +20,10 @@ from metaclone.cli.outputs import (
 )
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.model.build import paused_garbage_collection
-from metaclone.model.sites import (
-    Application,
-    ListedApplication,
-    ListedJson,
-    ListedSite,
-    Site,
-    SiteKind,
-    SiteSettings,
-)
+from metaclone.model.sites import ListedApplication, ListedJson, ListedSite, Site, SiteKind
+
+if TYPE_CHECKING:
+    from metaclone.model.sites import Application, SiteSettings
 
 #: The mark after a value the site inherits, and the line that explains it.
 INHERITED_MARK = "*"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
@@ -52,10 +52,8 @@ from metaclone.lazy import lazy_function
 from metaclone.lossless import Memo
 from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
-    Application,
     Binding,
     CertificateInput,
-    Finding,
     ListedJson,
     ListedSite,
     Site,
@@ -70,6 +68,7 @@ if TYPE_CHECKING:
     from metaclone.iis6.checks import check_findings
     from metaclone.iis6.cloning import SubtreeCloner
     from metaclone.iis6.site_columns import check_candidates
+    from metaclone.model.sites import Application, Finding
 else:
     # What a listing does not run is imported by the first call: the applications of every
     # site, the checks, the copy of a key subtree.
@@ -82,7 +81,7 @@ else:
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 
 #: The sites a listing shows, with the applications of each, read as it is reached.
-_ListedApplications = tuple[list[ListedSite], Iterator[tuple[Application, ...]]]
+_ListedApplications: TypeAlias = "tuple[list[ListedSite], Iterator[tuple[Application, ...]]]"
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from metaclone.errors import BindingError, CertificateError
 from metaclone.iis6.keys import WEB, KeyTable, MetabaseKey, Service
 from metaclone.iis6.schema import format_multisz, parse_multisz
-from metaclone.lazy import lazy_pattern
+from metaclone.lazy import lazy_function, lazy_pattern
 from metaclone.lossless import Attribute, Editor, Memo, XmlDocument
 from metaclone.lossless.values import encode_attribute_value
 from metaclone.model.bindings import unique_bindings
-from metaclone.model.sites import Binding, Finding, Severity, Site, split_address
+from metaclone.model.sites import Binding, Severity, Site, split_address
 from metaclone.model.validation import require_binding
+
+if TYPE_CHECKING:
+    from metaclone.model.sites import Finding
+else:
+    # Built by the commands that read or find them (see metaclone.model.sites).
+    Finding = lazy_function("metaclone.model.findings", "Finding")
 
 _CONTROL = lazy_pattern(lambda: re.compile(r"[\x00-\x1f\x7f]"))
 _CERTIFICATE_PROPERTIES = ("SSLCertHash", "SSLStoreName")

@@ -20,13 +20,18 @@ from metaclone.iis7.index import (
     index_applicationhost,
     site_entry,
 )
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Element, XmlDocument
 from metaclone.model.rules import name_key
-from metaclone.model.sites import Finding, Severity
+from metaclone.model.sites import Severity
 
 if TYPE_CHECKING:
     # The steps after a placeholder are told by the placeholder commands alone.
     from metaclone.handover import Handover
+    from metaclone.model.sites import Finding
+else:
+    # Built by the commands that read or find them (see metaclone.model.sites).
+    Finding = lazy_function("metaclone.model.findings", "Finding")
 
 
 @attrs.frozen

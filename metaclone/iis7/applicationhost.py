@@ -39,13 +39,9 @@ from metaclone.iis7.cloning import SiteCloning
 from metaclone.iis7.index import SITE_NAME_PROPERTIES, SiteElement
 from metaclone.iis7.listed_json import SiteJsonListing
 from metaclone.iis7.site_parts import SiteParts, read_site_parts
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Element
-from metaclone.model.sites import (
-    Application,
-    Finding,
-    ListedApplication,
-    Site,
-)
+from metaclone.model.sites import ListedApplication, Site
 
 if TYPE_CHECKING:
     # The steps after a placeholder are told by the placeholder commands alone.
@@ -53,6 +49,10 @@ if TYPE_CHECKING:
 
     # What refers to a site from outside it, loaded by what reads it (see iis7.index).
     from metaclone.iis7.index import LocationEntry, MetadataKey
+    from metaclone.model.sites import Application, Finding
+else:
+    # Built by the commands that read or find them (see metaclone.model.sites).
+    Application = lazy_function("metaclone.model.applications", "Application")
 
 
 class AppHostDocument(SiteCloning, SiteJsonListing):

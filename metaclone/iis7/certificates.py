@@ -21,12 +21,12 @@ from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
 )
+from metaclone.lazy import lazy_function
 from metaclone.lossless import Editor
 from metaclone.model.sites import (
     Binding,
     CertificateInput,
     CertificateRef,
-    Finding,
     Severity,
     Site,
     SiteKind,
@@ -35,6 +35,10 @@ from metaclone.model.sites import (
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
+    from metaclone.model.sites import Finding
+else:
+    # Built by the commands that read or find them (see metaclone.model.sites).
+    Finding = lazy_function("metaclone.model.findings", "Finding")
 
 
 class SiteCertificates(SiteBindings):

@@ -16,14 +16,11 @@ from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.lossless import Editor, Element
 from metaclone.model.rules import copy_name, name_key
 from metaclone.model.site_rules import check_free_name, choose_site_id
-from metaclone.model.sites import (
-    Finding,
-    Site,
-    SiteKind,
-)
+from metaclone.model.sites import Site, SiteKind
 
 if TYPE_CHECKING:
     from metaclone.iis7.index import LocationEntry
+    from metaclone.model.sites import Finding
 
 
 class SiteCloning(SiteCertificates):

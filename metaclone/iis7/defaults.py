@@ -30,19 +30,18 @@ import attrs
 from metaclone.iis7.index import SiteIndex, last_sites_level_element, sites_level_elements
 from metaclone.iis7.schema import DIRECTORY_DEFAULTS
 from metaclone.iis7.site_parts import read_site_parts
-from metaclone.lazy import lazy_pattern
+from metaclone.lazy import lazy_function, lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.model.sites import (
-    Binding,
-    CertificateRef,
-    VirtualDirectory,
-    is_ascii_number,
-)
+from metaclone.model.sites import Binding, CertificateRef, is_ascii_number
 
 if TYPE_CHECKING:
     # Loaded by what reads the settings (listings that write them, with_settings) alone.
     from metaclone.iis7.site_settings import SettingsMerge
+    from metaclone.model.sites import VirtualDirectory
 
+else:
+    # Built by the commands that read or find them (see metaclone.model.sites).
+    VirtualDirectory = lazy_function("metaclone.model.applications", "VirtualDirectory")
 #: How IIS writes false in a bool attribute it sets.
 FALSE = "false"
 

@@ -25,11 +25,12 @@ from metaclone.iis7.listing import QUICK_BINDINGS_AT, QUICK_END, QuickValues
 from metaclone.iis7.reading import SiteReading
 from metaclone.lazy import lazy_function
 from metaclone.model.build import paused_garbage_collection, site_with_settings
-from metaclone.model.sites import ADDRESS_PROTOCOLS, ListedJson, Site, SiteSettings
+from metaclone.model.sites import ADDRESS_PROTOCOLS, ListedJson, Site
 
 if TYPE_CHECKING:
     from metaclone.iis7.site_settings import SettingsMerge, own_setting_texts, read_settings
     from metaclone.iis7.site_texts import RawSite
+    from metaclone.model.sites import SiteSettings
 else:
     # The settings are read by the listings that write them (and with_settings) alone.
     own_setting_texts = lazy_function("metaclone.iis7.site_settings", "own_setting_texts")

@@ -6,11 +6,14 @@ import bisect
 import contextlib
 import gc
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
-from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind, SiteSettings
+from metaclone.model.sites import Binding, CertificateRef, Site, SiteKind
+
+if TYPE_CHECKING:
+    from metaclone.model.sites import SiteSettings
 
 _SlotSetter = Callable[[object, object], None]
 _Key = TypeVar("_Key")

@@ -1,4 +1,5 @@
-"""Value types shared by every configuration format: sites, bindings, certificates, findings."""
+"""Value types shared by every configuration format: sites, bindings, certificates; the
+applications, settings and findings live in modules of their own, loaded on first use."""
 
 from __future__ import annotations
 
@@ -12,10 +13,51 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
 import attrs
 
 from metaclone.errors import BindingError, ThumbprintError
-from metaclone.lazy import lazy_pattern
+from metaclone.lazy import lazy_attributes, lazy_pattern
+from metaclone.model.severity import Severity
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+    from metaclone.model.applications import Application, VirtualDirectory
+    from metaclone.model.findings import Finding
+    from metaclone.model.settings import SiteSettings
+
+__all__ = [
+    "ADDRESS_PROTOCOLS",
+    "MAX_SITE_ID",
+    "MOST_DIGITS",
+    "NUMBER",
+    "Application",
+    "Binding",
+    "CertificateInput",
+    "CertificateRef",
+    "Finding",
+    "HasThumbprint",
+    "ListedApplication",
+    "ListedJson",
+    "ListedSite",
+    "Severity",
+    "Site",
+    "SiteKind",
+    "SiteSettings",
+    "VirtualDirectory",
+    "is_ascii_number",
+    "normalize_thumbprint",
+    "split_address",
+]
+
+# The applications, the settings and the findings are built by the commands that read them
+# (and loaded then, each in its own module): a listing of sites builds none.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "Application": "metaclone.model.applications",
+        "VirtualDirectory": "metaclone.model.applications",
+        "SiteSettings": "metaclone.model.settings",
+        "Finding": "metaclone.model.findings",
+    },
+)
 
 #: Protocols whose binding information is ``IP:port:host``.
 ADDRESS_PROTOCOLS = frozenset({"http", "https", "ftp"})
@@ -160,102 +202,6 @@ def split_address(information: str) -> tuple[str, int | None, str]:
     return ip.strip(), port, host.strip()
 
 
-@attrs.frozen
-class VirtualDirectory:
-    """A virtual directory: its path in the application and the folder it serves.
-
-    ``user_name``, ``logon_method``, ``allow_sub_dir_config`` and ``password_set`` are the
-    values IIS 7+ uses (None for IIS 6): the directory's own, else those of the nearest
-    ``<virtualDirectoryDefaults>`` (application, site, ``<sites>``), else the schema's.  The
-    password itself is never kept, only whether one is set.  ``inherited`` names the fields
-    whose value came from a ``<virtualDirectoryDefaults>``.  These follow from the file
-    around the directory, so two directories compare equal by path and folder alone.
-    """
-
-    path: str
-    physical_path: str
-    user_name: str | None = attrs.field(default=None, eq=False)
-    logon_method: str | None = attrs.field(default=None, eq=False)
-    allow_sub_dir_config: bool | None = attrs.field(default=None, eq=False)
-    password_set: bool | None = attrs.field(default=None, eq=False)
-    inherited: tuple[str, ...] = attrs.field(default=(), eq=False)
-
-    @property
-    def has_settings(self) -> bool:
-        """Whether the inherited settings were read (see the class notes)."""
-        return self.logon_method is not None
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {"path": self.path, "physical_path": self.physical_path}
-        if self.has_settings:
-            data.update(
-                user_name=self.user_name,
-                logon_method=self.logon_method,
-                allow_sub_dir_config=self.allow_sub_dir_config,
-                password_set=self.password_set,
-                inherited=list(self.inherited),
-            )
-        return data
-
-
-@attrs.frozen
-class Application:
-    """An application: its path in the site, its pool (None: not set) and directories.
-
-    ``application_pool`` and ``enabled_protocols`` are the values IIS uses: the application's
-    own, else those it inherits (IIS 7 ``applicationDefaults``, IIS 6 ``AppPoolId`` of a key
-    above it); ``inherited`` names the fields whose value was inherited.
-    """
-
-    path: str
-    application_pool: str | None
-    virtual_directories: tuple[VirtualDirectory, ...] = ()
-    enabled_protocols: str | None = None
-    inherited: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "application_pool": self.application_pool,
-            "enabled_protocols": self.enabled_protocols,
-            "virtual_directories": [d.to_json() for d in self.virtual_directories],
-            "inherited": list(self.inherited),
-        }
-
-
-@attrs.frozen
-class SiteSettings:
-    """What an IIS 7+ site's ``<limits>``, ``<logFile>`` and ``<traceFailedRequestsLogging>``
-    say, as IIS uses it: for each attribute the site's own value, else that of
-    ``<siteDefaults>`` (attribute by attribute), else the schema's default.
-
-    Each part is ``(attribute, value)`` pairs in schema order, with the names and the text as
-    the file writes them (``("directory", "%SystemDrive%\\inetpub\\logs\\LogFiles")``):
-    the values are not interpreted.  ``inherited`` names the values taken from
-    ``<siteDefaults>`` as ``part.attribute``, e.g. ``log_file.directory``.
-    """
-
-    limits: tuple[tuple[str, str], ...] = ()
-    log_file: tuple[tuple[str, str], ...] = ()
-    trace_failed_requests_logging: tuple[tuple[str, str], ...] = ()
-    inherited: tuple[str, ...] = ()
-
-    def value(self, name: str) -> str | None:
-        """The value named ``part.attribute`` (``"log_file.directory"``); None: no such one."""
-        part, _, attribute = name.partition(".")
-        values: tuple[tuple[str, str], ...] = getattr(self, part, ()) if part in _PARTS else ()
-        return next((v for key, v in values if key == attribute), None)
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {part: dict(getattr(self, part)) for part in _PARTS}
-        data["inherited"] = list(self.inherited)
-        return data
-
-
-#: The parts of :class:`SiteSettings`, as its fields and JSON keys name them.
-_PARTS = ("limits", "log_file", "trace_failed_requests_logging")
-
-
 class SiteKind(enum.Enum):
     WEB = "web"
     FTP = "ftp"
@@ -380,32 +326,6 @@ class ListedJson(NamedTuple):
 
     ids: tuple[int, ...]
     texts: Iterator[str | Site]
-
-
-class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@attrs.frozen
-class Finding:
-    """Something worth telling the user about a document: a problem, or a note on an edit."""
-
-    severity: Severity
-    code: str
-    message: str
-    site_id: int | None = None
-    line: int | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "severity": self.severity.value,
-            "code": self.code,
-            "message": self.message,
-            "site_id": self.site_id,
-            "line": self.line,
-        }
 
 
 _HEX_SEPARATORS = lazy_pattern(lambda: re.compile(r"[\s:\-\u200e\u200f]"))

@@ -40,6 +40,14 @@ WRITING = ("metaclone.lossless.output", "pathlib", "urllib.parse")
 #: Loaded only to check an address or to read an HTTP.sys endpoint's, not by a listing.
 ADDRESSES = "ipaddress"
 
+#: The value types a listing or ``cert show`` builds none of, each in a module loaded on first
+#: use: the applications, the findings and (but for ``sites --json``) the settings.
+VALUES_NOT_LISTED = (
+    "metaclone.model.applications",
+    "metaclone.model.findings",
+    "metaclone.model.settings",
+)
+
 #: Loaded only by an edit: what a commit did, and the indexes brought through it.
 EDITS = ("metaclone.lossless.text_edit", "metaclone.iis7.rebase", "metaclone.iis6.key_rebase")
 
@@ -169,6 +177,8 @@ def _unwanted(words: list[str], path: Path, argv: list[str]) -> list[str]:
         unwanted.append(JSON)
     if words[0] == "sites":
         unwanted.append(ADDRESSES)
+    if words[0] in ("sites", "cert"):
+        unwanted.extend(m for m in VALUES_NOT_LISTED if "--json" not in argv or "settings" not in m)
     if "--diff" in argv:
         unwanted.extend(m for m in SOME_COMMANDS if m != "difflib")
     else:
@@ -244,6 +254,16 @@ def test_lazy_names_are_the_objects_of_their_modules() -> None:
     assert metaclone.workflow.begin is begin
     assert metaclone.certs.audit is audit.audit
     assert metaclone.convert.__name__ == "metaclone.convert"
+
+
+def test_the_value_types_of_their_own_modules_are_those_of_model_sites() -> None:
+    from metaclone.model import applications, findings, settings, sites
+
+    assert sites.Application is applications.Application is metaclone.Application
+    assert sites.VirtualDirectory is applications.VirtualDirectory is metaclone.VirtualDirectory
+    assert sites.SiteSettings is settings.SiteSettings is metaclone.SiteSettings
+    assert sites.Finding is findings.Finding is metaclone.Finding
+    assert {"Application", "Finding", "SiteSettings", "VirtualDirectory"} <= set(dir(sites))
 
 
 def test_lazy_attributes_import_a_name_once_and_nothing_for_special_names(
