@@ -15,7 +15,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, compress, count, repeat
-from operator import itemgetter, ne
+from operator import is_not, itemgetter, ne
 
 from metaclone.iis6.checks import odd_informations, odd_names_and_ids
 from metaclone.iis6.key_groups import lines_at
@@ -43,6 +43,7 @@ class SiteColumns:
         self._text = text
         self._entries: Sequence[ServerKeyEntry] = table.site_entries
         self._starts = [table.start(entry.position) for entry in self._entries]
+        self._plain_protocols = [entry.service.plain_protocol for entry in self._entries]
         self._properties = list(
             map(
                 properties_at,
@@ -116,14 +117,16 @@ class SiteColumns:
         properties = self._properties[first:end]
         for column, protocol in ((_PLAIN, None), (_SECURE, "https")):
             raws = list(map(itemgetter(column), properties))
-            holders = [first + i for i, raw in enumerate(raws) if raw is not None]
-            found, by = _informations([raw for raw in raws if raw is not None], holders)
+            present = list(map(is_not, raws, repeat(None)))
+            found, by = _informations(
+                list(compress(raws, present)), list(compress(range(first, end), present))
+            )
             informations += found
             owners += by
             protocols += (
                 [protocol] * len(by)
                 if protocol
-                else [self._entries[i].service.plain_protocol for i in by]
+                else list(map(self._plain_protocols.__getitem__, by))
             )
         return protocols, informations, owners
 
