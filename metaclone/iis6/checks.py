@@ -239,11 +239,27 @@ def _pool_names(table: KeyTable) -> set[str] | None:
         names,
         map(
             and_,
-            map(_POOL_TYPE.__eq__, map(table.key_type, positions)),
+            _of_type(table, positions, _POOL_TYPE),
             map(not_, map(str.__contains__, names, repeat("/"))),
         ),
     )
     return set(rules.name_keys(list(pools)))
+
+
+def _of_type(table: KeyTable, positions: list[int], key_type: str) -> Iterator[bool]:
+    """Whether each key at ``positions`` is of type ``key_type``."""
+    if not table.from_fast_pass:
+        return map(key_type.__eq__, map(table.key_type, positions))
+    # The fast pass reads only keys whose name white space follows (then Location), and a
+    # name holds none: the name is ``key_type`` when the text after "<" starts with it and
+    # white space follows.  Read for all at once rather than name by name.
+    text = table.text
+    starts = list(map(table.starts.__getitem__, positions))
+    return map(
+        and_,
+        map(text.startswith, repeat("<" + key_type), starts),
+        map(str.isspace, map(text.__getitem__, map((len(key_type) + 1).__add__, starts))),
+    )
 
 
 def _waiting_findings(sites: Sequence[Site]) -> Iterator[Finding]:

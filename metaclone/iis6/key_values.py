@@ -245,7 +245,11 @@ def _kept(
     passed over may then run over a real property (see the module documentation): a real
     property follows white space, which a place holds only around its "=" and in its
     value."""
-    raws = [double if double is not None else single for _, double, single in map(_GROUPS, chunk)]
+    raws = list(map(re.Match.group, chunk, repeat(2)))
+    if raws.count(None):  # values in single quotes: rare
+        raws = [
+            double if double is not None else single for _, double, single in map(_GROUPS, chunk)
+        ]
     joined = "\0".join(raws)
     starts = table.starts
     name_starts = list(map(re.Match.start, chunk))

@@ -15,12 +15,13 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, compress, count, repeat
-from operator import itemgetter, ne
+from operator import attrgetter, is_not, itemgetter, ne
 
 from metaclone.iis6.checks import odd_informations, odd_names_and_ids
 from metaclone.iis6.key_groups import lines_at
-from metaclone.iis6.keys import KeyTable, ServerKeyEntry
+from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.reading import SiteReader, binding_informations, properties_at
+from metaclone.iis6.server_columns import server_columns
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import paused_garbage_collection
 from metaclone.model.checks import endpoint_hashes, shared_endpoints
@@ -41,14 +42,15 @@ class SiteColumns:
     def __init__(self, reader: SiteReader, table: KeyTable, text: str) -> None:
         self._reader = reader
         self._text = text
-        self._entries: Sequence[ServerKeyEntry] = table.site_entries
-        self._starts = [table.start(entry.position) for entry in self._entries]
+        positions, self._services, self._ids = server_columns(table)
+        self._starts = list(map(table.starts.__getitem__, positions))
+        self._plain_protocols = list(map(attrgetter("plain_protocol"), self._services))
         self._properties = list(
             map(
                 properties_at,
                 repeat(text),
                 self._starts,
-                (entry.service.key_type for entry in self._entries),
+                map(attrgetter("key_type"), self._services),
             )
         )
         # A ServerAutoStart IIS would refuse raises here, at the first such site in file
@@ -61,15 +63,15 @@ class SiteColumns:
         if set(flags) <= _FLAGS_READ_PLAINLY:
             return list(map(ne, flags, repeat("FALSE")))
         return [
-            self._reader.auto_start_of(flag, start, entry.service.key_type)
-            for flag, start, entry in zip(flags, self._starts, self._entries, strict=True)
+            self._reader.auto_start_of(flag, start, service.key_type)
+            for flag, start, service in zip(flags, self._starts, self._services, strict=True)
         ]
 
     def candidates(self) -> list[int]:
         """The indexes of the sites a check of every site may find something in, in order:
         those sharing an id, a name or a started endpoint, those of odd values, and those with
         https bindings and no certificate."""
-        ids = [entry.id for entry in self._entries]
+        ids = self._ids
         found = set(_repeated(ids))
         found.update(self._odd_or_shared_names(ids))
         found.update(self._odd_shared_or_waiting_bindings())
@@ -116,14 +118,16 @@ class SiteColumns:
         properties = self._properties[first:end]
         for column, protocol in ((_PLAIN, None), (_SECURE, "https")):
             raws = list(map(itemgetter(column), properties))
-            holders = [first + i for i, raw in enumerate(raws) if raw is not None]
-            found, by = _informations([raw for raw in raws if raw is not None], holders)
+            present = list(map(is_not, raws, repeat(None)))
+            found, by = _informations(
+                list(compress(raws, present)), list(compress(range(first, end), present))
+            )
             informations += found
             owners += by
             protocols += (
                 [protocol] * len(by)
                 if protocol
-                else [self._entries[i].service.plain_protocol for i in by]
+                else list(map(self._plain_protocols.__getitem__, by))
             )
         return protocols, informations, owners
 
@@ -134,9 +138,9 @@ class SiteColumns:
         return thumbprint is None or "&" in thumbprint or not thumbprint.strip()
 
     def _certificate_missing(self, index: int) -> bool:
-        entry, properties = self._entries[index], self._properties[index]
+        service, properties = self._services[index], self._properties[index]
         certificate, _ = self._reader.certificate_of(
-            entry.service, properties[_THUMBPRINT], properties[_STORE], self._certificates
+            service, properties[_THUMBPRINT], properties[_STORE], self._certificates
         )
         return certificate is None
 
@@ -145,8 +149,8 @@ class SiteColumns:
         lines = lines_at(self._text, (self._starts[i] for i in indexes))
         return [
             self._reader.site_from(
-                self._entries[i].service,
-                self._entries[i].id,
+                self._services[i],
+                self._ids[i],
                 self._starts[i],
                 line,
                 self._properties[i],

@@ -6,7 +6,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, count, islice, repeat
+from itertools import accumulate, chain, compress, count, repeat
 from operator import and_, attrgetter, itemgetter
 
 from metaclone.messages import listing
@@ -119,9 +119,12 @@ def shared_endpoints(address: bytearray, hashes: array[int]) -> list[int]:
     """The indexes, ascending, of the bindings of an address protocol (``address``) whose
     hash (``hashes``, see :func:`endpoint_hashes`) another one's is: every binding that is one
     endpoint with another is among them."""
-    ordered = sorted(compress(hashes, address))
-    shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
-    del ordered
+    # Counted in C: quicker than sorting them to find the neighbours that are equal.
+    uses = Counter(compress(hashes, address))
+    shared = set(compress(uses, map((1).__lt__, uses.values())))
+    del uses
+    if not shared:
+        return []
     return list(compress(count(), map(and_, address, map(shared.__contains__, hashes))))
 
 

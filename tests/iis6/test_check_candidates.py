@@ -18,6 +18,7 @@ import metaclone
 from metaclone.errors import MetacloneError
 from metaclone.iis6.checks import check_findings
 from metaclone.iis6.metabase import MetabaseDocument
+from metaclone.iis6.server_columns import server_columns
 from metaclone.iis6.site_columns import SiteColumns
 from metaclone.model.sites import Finding
 
@@ -47,7 +48,17 @@ def _site(draw: st.DrawFn) -> str:
     # one reason only.
     plain = draw(st.booleans())
     ident = draw(st.integers(10, 30) if plain else st.sampled_from(_IDS))
-    attributes = [f'Location="/LM/{service}/{ident}"']
+    # Paths as written other ways, and server keys that are no site: below a site, or of the
+    # other service's type.
+    other = "MSFTPSVC" if service == "W3SVC" else "W3SVC"
+    path = f"/LM/{service}/{ident}"
+    if not plain:
+        path = draw(
+            st.sampled_from(
+                [path, path.lower(), f"/LM/{service}/0{ident}", f"{path}/x", f"/LM/{other}/{ident}"]
+            )
+        )
+    attributes = [f'Location="{path}"']
     names = st.sampled_from(["Shop", "shop"]) | st.from_regex(r"s[0-9]{2}", fullmatch=True)
     values = {
         "ServerComment": draw(names if plain else st.sampled_from([None, *_NAMES])),
@@ -90,6 +101,19 @@ def _checked(data: bytes, *, every_site: bool) -> list[Finding] | str:
 @given(metabases())
 def test_the_candidates_give_the_findings_of_every_site(data: bytes) -> None:
     assert _checked(data, every_site=False) == _checked(data, every_site=True)
+
+
+@given(metabases(), st.booleans())
+def test_server_columns_are_the_site_entries(data: bytes, exact: bool) -> None:
+    doc = metaclone.loads(data, "generated.xml", exact=exact)
+    assert isinstance(doc, MetabaseDocument)
+    columns = server_columns(doc._index())
+    entries = doc._index().site_entries
+    assert columns == (
+        [e.position for e in entries],
+        [e.service for e in entries],
+        [e.id for e in entries],
+    )
 
 
 def _columns(data: bytes) -> tuple[MetabaseDocument, SiteColumns]:

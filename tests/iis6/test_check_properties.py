@@ -58,20 +58,25 @@ def _pool_keys(draw: st.DrawFn) -> list[str]:
     if not draw(st.booleans()):
         return []
     keys = [f'<IIsApplicationPools Location="{_POOLS}">\n</IIsApplicationPools>']
-    keys.append(f'<IIsApplicationPool Location="{_POOLS}/Shared"/>')
+    space = draw(st.sampled_from([" ", "\t", "\n\t\t"]))
+    keys.append(f'<IIsApplicationPool{space}Location="{_POOLS}/Shared"/>')
     # Below a pool, or of another type: no pool.
     others = [
         f'<IIsApplicationPool Location="{_POOLS}/Shared/Missing"/>',
         f'<IIsConfigObject Location="{_POOLS}/Missing"/>',
         f'<IIsApplicationPool Location="{_POOLS}x/Missing"/>',
     ]
+    if draw(st.booleans()):
+        # Of a type whose name only starts with a pool's.
+        keys.append(f'<IIsApplicationPoolX Location="{_POOLS}/Missing"/>')
     return keys + draw(st.lists(st.sampled_from(others), max_size=2))
 
 
 @st.composite
 def metabases(draw: st.DrawFn) -> bytes:
     ids = draw(st.lists(st.sampled_from([1, 2, 12, 21, 120]), min_size=1, max_size=4, unique=True))
-    keys = ['<IIsWebService Location="/LM/W3SVC" AppPoolId="DefaultAppPool">\n</IIsWebService>']
+    pool = draw(st.sampled_from(["DefaultAppPool", "Missing"]))
+    keys = [f'<IIsWebService Location="/LM/W3SVC" AppPoolId="{pool}">\n</IIsWebService>']
     keys += _pool_keys(draw)
     for site in ids:
         service, server = draw(

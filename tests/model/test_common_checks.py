@@ -10,6 +10,7 @@ any size.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Hashable
 from unittest import mock
 
@@ -134,3 +135,16 @@ def test_a_hash_shared_by_chance_finds_nothing() -> None:
     with mock.patch.object(checks, "hash", mock.Mock(return_value=0), create=True):
         found = checks.common_checks(sites, IIS7_RULES)
     assert [(f.code, f.site_id) for f in found] == [("duplicate-binding", 3)]
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(-3, 3) | st.integers(-(2**63), 2**63 - 1))))
+def test_shared_endpoints_are_the_address_bindings_whose_hash_repeats(
+    bindings: list[tuple[bool, int]],
+) -> None:
+    """Every binding of an address protocol whose hash another such binding has, ascending;
+    a binding of another protocol is never one, nor counted."""
+    address = bytearray(flag for flag, _ in bindings)
+    hashes = array("q", (value for _, value in bindings))
+    counted = [h for flag, h in zip(address, hashes, strict=True) if flag]
+    expected = [i for i, h in enumerate(hashes) if address[i] and counted.count(h) > 1]
+    assert checks.shared_endpoints(address, hashes) == expected
