@@ -20,7 +20,7 @@ from operator import and_, attrgetter, is_, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from metaclone.iis6.key_values import KeyValue, key_values, raw_values
-from metaclone.iis6.keys import SITE_PATH
+from metaclone.iis6.keys import SERVICE_BY_FOLDED_NAME, SITE_PATH
 from metaclone.lazy import lazy_pattern
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.messages import listing
@@ -67,6 +67,8 @@ _VALUE = attrgetter("value")
 _POSITION = attrgetter("position")
 _CHUNK = 4096
 _SITE_ID = re.compile(rf"/LM/W3SVC/({NUMBER})(?:/|$)", re.IGNORECASE)
+# A key right below a service's (where its sites are) named by no number (see SITE_PATH).
+_UNNUMBERED = re.compile(rf"/LM/(W3SVC|MSFTPSVC)/(?!{NUMBER}\Z)[^/]+", re.ASCII | re.IGNORECASE)
 
 
 def check_findings(
@@ -99,6 +101,36 @@ def check_findings(
         findings += undefined
         findings += _waiting_findings(sites)
         findings += _key_findings(xml, table, sites, by_site)
+        findings += unnumbered_site_keys(xml, table)
+    return findings
+
+
+def unnumbered_site_keys(xml: XmlDocument, table: KeyTable) -> list[Finding]:
+    """``unnumbered-site-key``: a server key (``IIsWebServer`` below ``/LM/W3SVC``,
+    ``IIsFtpServer`` below ``/LM/MSFTPSVC``) whose name is no site id: letters, or more digits
+    than a number has here (:data:`~metaclone.model.sites.MOST_DIGITS`).  It is no site, so
+    nothing lists, selects or changes it; saying so beats leaving it out silently."""
+    locations = table.locations
+    positions = table.site_positions
+    # Column by column: tens of thousands of server keys, nearly all of them numbered.
+    found = list(map(_UNNUMBERED.fullmatch, map(locations.__getitem__, positions)))
+    named, odd = list(filter(None, found)), list(compress(positions, found))
+    findings: list[Finding] = []
+    for position, match in zip(odd, named, strict=True):
+        location, service = locations[position], match.group(1)
+        key_type = SERVICE_BY_FOLDED_NAME[service.lower()].key_type
+        if table.key_type(position) != key_type:
+            continue
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                "unnumbered-site-key",
+                f"{location}: an {key_type} key named by no site id (a number): it is not "
+                "read as a site, so metaclone neither lists nor changes it; IIS names a "
+                f"site's key by its id (/LM/{service}/<id>)",
+                line=xml.line_of(table.start(position)),
+            )
+        )
     return findings
 
 

@@ -373,7 +373,8 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         IP:port:host (``duplicate-binding``).  Warnings: two sites with one name
         (``duplicate-site-name``); secure bindings without a certificate, the state a pending
         certificate request leaves (``waiting-for-certificate``); a COM+ application
-        (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``).
+        (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``); a server key
+        named by no site id, which is no site (``unnumbered-site-key``).
         """
         # The keys are indexed first, and the sites read from the index: the findings of
         # the keys need it, and one pass over the text then finds the sites and the keys.

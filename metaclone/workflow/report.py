@@ -109,6 +109,13 @@ CHECK_RULES = _rules(
             "path below the site (/LM/W3SVC/<id>/Root/...).",
         ),
         (
+            "unnumbered-site-key",
+            "An IIS 6 server key is named by no site id.",
+            "IIS 6 names a site's key by its id (/LM/W3SVC/<id>, /LM/MSFTPSVC/<id>); a key "
+            "named otherwise is no site, and metaclone neither lists nor changes it. Rename "
+            "the key (and the keys below it) to a free id, or remove it.",
+        ),
+        (
             "waiting-for-certificate",
             "A site has https bindings but no certificate.",
             "A certificate request is pending or was abandoned: https does not work until a "
