@@ -197,7 +197,10 @@ class SiteCertificates(SiteBindings):
 
     def _plan_sites(self, targets: Iterable[int]) -> Sequence[Site]:
         """The sites a plan for ``targets`` looks at: the targets and every site that may share
-        an HTTP.sys entry with them (see :func:`sharing_candidates`), else every site."""
+        an HTTP.sys entry the plan may change (see :func:`sharing_candidates`), else every site.
+
+        A plan changes no entry of the central certificate store (it warns about the store's
+        file instead), so it names no site bound there: those entries are left out."""
         # Only certificate plans look for sharing sites: a listing does not load the search
         # (nor HTTP.sys endpoints).
         from metaclone.iis7.sharing import sharing_candidates  # noqa: PLC0415
@@ -212,6 +215,7 @@ class SiteCertificates(SiteBindings):
             for entry in chosen
             for binding in self._read_site(entry, index).secure_bindings
             if (endpoint := httpsys.endpoint_for(binding)) is not None
+            and endpoint.kind is not httpsys.EndpointKind.CCS
         }
         found = sharing_candidates(self.xml.readable(), index.sites, endpoints, self._defaults()[1])
         if found is None:

@@ -65,6 +65,14 @@ _SHOP_DEFAULT = _binding(_SHOP)
     defaults="",
     target=1,
 )
+@example(
+    sites=[[("https", "*", "443", "shop.example", "3")], [("https", "", "443", "a.example", "3")]],
+    defaults="",
+    target=1,
+).via("a target on the central store, which plans name no sharing site of")
+@example(
+    sites=[[("https", "*", "443", "shop.example", "3"), _SHOP], [_SHOP]], defaults="", target=1
+).via("a target on the central store and an SNI entry another site shares")
 @settings(deadline=None)
 @given(
     sites=st.lists(st.lists(_BINDINGS, max_size=2), min_size=1, max_size=5),
