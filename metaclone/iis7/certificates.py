@@ -20,7 +20,9 @@ from metaclone.errors import (
 from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
+    SiteIndex,
 )
+from metaclone.iis7.listing import quick_values
 from metaclone.lossless import Editor
 from metaclone.model.sites import (
     Binding,
@@ -221,7 +223,26 @@ class SiteCertificates(SiteBindings):
         if found is None:
             return self.sites
         wanted = {entry.start: entry for entry in (*found, *chosen)}
-        return [self._read_site(wanted[start], index) for start in sorted(wanted)]
+        text = self.xml.readable()
+        sites: list[Site] = []
+        # Lines by a running count between successive sites (an entry of every address makes
+        # most https sites candidates): one pass over the text, piece by piece.
+        line, counted_to = 1, 0
+        for start in sorted(wanted):
+            line += text.count("\n", counted_to, start)
+            counted_to = start
+            sites.append(self._candidate_site(wanted[start], index, line))
+        return sites
+
+    def _candidate_site(self, entry: SiteElement, index: SiteIndex, line: int) -> Site:
+        """The site of ``entry`` (at ``line``) as :meth:`_read_site` reads it: from the values
+        the listing pass reads of its own stretch of the text when it is written the way IIS
+        writes it, else exactly."""
+        if self.dialect.listing_pass and not self.exact and entry.wrapper is None:
+            values = quick_values(self.xml.excerpt(entry.start, entry.end))
+            if values is not None and values[0] == entry.name and values[1] == str(entry.id):
+                return self._quick_site(entry, values, index, line)
+        return self._read_site(entry, index, line)
 
     def _set_ftp_certificate(self, entry: SiteElement, certificate: CertificateRef | None) -> None:
         editor = self.xml.edit()

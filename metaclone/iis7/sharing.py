@@ -1,11 +1,12 @@
 """Which sites may share an HTTP.sys entry with a few others, told from the text.
 
 A certificate plan names every other site bound to an entry it changes.  Reading every site of
-a large file to learn that costs far more than the plan itself, so for the entries of SNI
-bindings (``hostnameport=host:port``) and of IPv4 addresses (``ipport=10.0.0.1:443``) the sites
-are first narrowed down by a search of the text: a site's own binding can only map to such an
-entry if the site's text holds that host name (in any case) or address, or a character
-reference that could spell it.  The few sites found are then read and resolved exactly.
+a large file to learn that costs far more than the plan itself, so the sites are first narrowed
+down by a search of the text: a site's own binding can only map to the entry of an SNI binding
+(``hostnameport=host:port``) or of an IPv4 address (``ipport=10.0.0.1:443``) if the site's text
+holds that host name (in any case) or address, and to an entry of every address
+(``ipport=0.0.0.0:443``) or of an IPv6 address only if it holds the port's digits, or else a
+character reference that could spell them.  The sites found are then read and resolved.
 """
 
 from __future__ import annotations
@@ -22,19 +23,21 @@ from metaclone.model.sites import Binding
 
 def _needles(endpoints: Iterable[Endpoint]) -> list[str] | None:
     """What the text of a binding on one of ``endpoints`` holds, unless written with character
-    references: the host name of an SNI entry (in any case), the address of an IP entry.  None
-    when an entry names no such text: an entry of the central store or of every address
-    (``0.0.0.0``, which ``*`` and an empty address map to), an IPv6 address (written in
-    several forms), or a host name that is not ASCII."""
+    references: the host name of an SNI entry (in any case), the address of an IPv4 entry, the
+    port's digits for an entry of every address (``0.0.0.0``, which ``*``, an empty address
+    and other spellings map to) or of an IPv6 address (written in several forms): a port is
+    ASCII digits, perhaps after zeros or spaces.  None when an entry names no such text: an
+    entry of the central store, or a host name that is not ASCII."""
     needles = []
     for endpoint in endpoints:
-        address = endpoint.value.rpartition(":")[0]
+        address, _, port = endpoint.value.rpartition(":")
         if endpoint.kind is EndpointKind.CCS or not address or not address.isascii():
             return None
         if endpoint.kind is EndpointKind.IPPORT and (
             address == "0.0.0.0" or address.startswith("[")
         ):
-            return None
+            needles.append(port)
+            continue
         needles.append(address)
     return needles
 
@@ -46,9 +49,9 @@ def sharing_candidates(
     inherited: Iterable[Binding],
 ) -> list[SiteElement] | None:
     """The sites, in file order, that may have an https binding on one of ``endpoints``: every
-    site that does is among them.  None when the text cannot tell (an entry other than SNI,
-    or bindings every site without its own inherits, ``inherited``, on one of them): then any
-    site may.
+    site that does is among them.  None when the text cannot tell (an entry of the central
+    store, a host name that is not ASCII, or bindings every site without its own inherits,
+    ``inherited``, on one of them): then any site may.
     """
     needles = _needles(endpoints)
     if needles is None or any(endpoint_for(b) in endpoints for b in inherited):

@@ -73,6 +73,16 @@ _SHOP_DEFAULT = _binding(_SHOP)
 @example(
     sites=[[("https", "*", "443", "shop.example", "3"), _SHOP], [_SHOP]], defaults="", target=1
 ).via("a target on the central store and an SNI entry another site shares")
+@example(
+    sites=[
+        [("https", "*", "443", "shop.example", None)],
+        [_SHOP],
+        [("https", "", "443", "a.example", "0")],
+        [("https", "10.0.0.&#x31;", "443", "", None)],
+    ],
+    defaults="",
+    target=1,
+).via("a target on the entry of every address, which the sites holding 443 may share")
 @settings(deadline=None)
 @given(
     sites=st.lists(st.lists(_BINDINGS, max_size=2), min_size=1, max_size=5),
@@ -107,14 +117,18 @@ def test_only_the_sites_that_mention_the_host_are_candidates() -> None:
     assert shop in (sharing_candidates(text, entries, {mentioned}, ()) or [])
     address = Endpoint(EndpointKind.IPPORT, "192.0.2.77:443")
     assert sharing_candidates(text, entries, {address, sni}, ()) == []
-    # The central store, every address, IPv6 addresses, and inherited bindings on the entry
-    # leave every site possible.
+    # Every address and IPv6 addresses: the sites that hold the port's digits.
+    holding = [e for e in entries if "443" in text[e.start : e.end]]
+    assert shop in holding
+    assert len(holding) < len(entries)
     for endpoint in (
-        Endpoint(EndpointKind.CCS, "443"),
         Endpoint(EndpointKind.IPPORT, "0.0.0.0:443"),
         Endpoint(EndpointKind.IPPORT, "[::1]:443"),
     ):
-        assert sharing_candidates(text, entries, {endpoint, sni}, ()) is None
+        assert sharing_candidates(text, entries, {endpoint, sni}, ()) == holding
+    # The central store and inherited bindings on the entry leave every site possible.
+    ccs = Endpoint(EndpointKind.CCS, "443")
+    assert sharing_candidates(text, entries, {ccs, sni}, ()) is None
     inherited = Binding.from_information("https", f"*:443:{hosts[0]}", 1)
     mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0]}:443")
     assert sharing_candidates(text, entries, {mentioned}, [inherited]) is None

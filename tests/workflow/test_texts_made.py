@@ -95,14 +95,22 @@ def test_placeholder_begin_and_finish_never_make_the_whole_text(
 
 
 @pytest.mark.parametrize(
-    ("site_id", "binding"), [("22", "*:443:vault00015.example"), ("14", "10.91.225.116:443:")]
+    ("site_id", "binding"),
+    [("22", "*:443:vault00015.example"), ("14", "10.91.225.116:443:"), ("14", "*:443:")],
 )
 def test_an_iis7_plan_for_an_sni_or_address_entry_makes_no_whole_text(
     tmp_path: Path, site_id: str, binding: str, made: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The sites that may share such an entry are found by a search of the text in windows,
-    and the IIS Express mark the same way: begin and finish leave the text in pieces."""
+    and the IIS Express mark the same way: begin and finish leave the text in pieces.  For an
+    entry of every address (``*:443:``, written here in place of site 14's address) that is
+    every site whose text holds the port's digits."""
     path = _generated(tmp_path, "iis7")
+    data = path.read_bytes()
+    if binding == "*:443:":
+        written = b'bindingInformation="10.91.225.116:443:"'
+        assert data.count(written) == 1
+        path.write_bytes(data.replace(written, b'bindingInformation="*:443:"'))
     site = metaclone.load(path).site(int(site_id))
     assert [b.binding_information for b in site.secure_bindings] == [binding]
     begun, finished = tmp_path / "begun.config", tmp_path / "finished.config"
