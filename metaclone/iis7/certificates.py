@@ -24,6 +24,7 @@ from metaclone.iis7.index import (
 )
 from metaclone.iis7.listing import quick_values
 from metaclone.lossless import Editor
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import (
     Binding,
     CertificateInput,
@@ -37,6 +38,9 @@ from metaclone.model.sites import (
 
 if TYPE_CHECKING:
     from metaclone.httpsys import HttpSysPlan, SslCertEntry
+
+#: The most text read at a time for the sites a plan looks at.
+_WINDOW = 1 << 20
 
 
 class SiteCertificates(SiteBindings):
@@ -222,27 +226,42 @@ class SiteCertificates(SiteBindings):
         found = sharing_candidates(self.xml.readable(), index.sites, endpoints, self._defaults()[1])
         if found is None:
             return self.sites
-        wanted = {entry.start: entry for entry in (*found, *chosen)}
-        text = self.xml.readable()
-        sites: list[Site] = []
-        # Lines by a running count between successive sites (an entry of every address makes
-        # most https sites candidates): one pass over the text, piece by piece.
-        line, counted_to = 1, 0
-        for start in sorted(wanted):
-            line += text.count("\n", counted_to, start)
-            counted_to = start
-            sites.append(self._candidate_site(wanted[start], index, line))
-        return sites
+        wanted = sorted({entry.start: entry for entry in (*found, *chosen)}.items())
+        with paused_garbage_collection():
+            return self._candidate_sites([entry for _, entry in wanted], index)
 
-    def _candidate_site(self, entry: SiteElement, index: SiteIndex, line: int) -> Site:
-        """The site of ``entry`` (at ``line``) as :meth:`_read_site` reads it: from the values
-        the listing pass reads of its own stretch of the text when it is written the way IIS
-        writes it, else exactly."""
-        if self.dialect.listing_pass and not self.exact and entry.wrapper is None:
-            values = quick_values(self.xml.excerpt(entry.start, entry.end))
+    def _candidate_sites(self, entries: Sequence[SiteElement], index: SiteIndex) -> list[Site]:
+        """The sites of ``entries`` (in file order) as :meth:`_read_site` reads them: from the
+        values the listing pass reads of a site's own stretch of the text when it is written
+        the way IIS writes it, else exactly.  An entry of every address makes most https sites
+        candidates: they are read from windows of the text holding many of them, and their
+        lines counted on from one to the next."""
+        text = self.xml.readable()
+        quick = self.dialect.listing_pass and not self.exact
+        sites: list[Site] = []
+        window, origin = "", 0
+        line, counted_to = 1, 0
+        for number, entry in enumerate(entries):
+            if entry.start < origin or entry.end > origin + len(window):
+                # The window reaches the end of the last site that ends within WINDOW.
+                reach, later = entry.end, number + 1
+                while later < len(entries) and entries[later].end - entry.start <= _WINDOW:
+                    reach = max(reach, entries[later].end)
+                    later += 1
+                window, origin = self.xml.excerpt(entry.start, reach), entry.start
+            if counted_to >= origin:
+                line += window.count("\n", counted_to - origin, entry.start - origin)
+            else:
+                line += text.count("\n", counted_to, entry.start)
+            counted_to = entry.start
+            values = None
+            if quick and entry.wrapper is None:
+                values = quick_values(window, entry.start - origin, entry.end - origin)
             if values is not None and values[0] == entry.name and values[1] == str(entry.id):
-                return self._quick_site(entry, values, index, line)
-        return self._read_site(entry, index, line)
+                sites.append(self._quick_site(entry, values, index, line))
+            else:
+                sites.append(self._read_site(entry, index, line))
+        return sites
 
     def _set_ftp_certificate(self, entry: SiteElement, certificate: CertificateRef | None) -> None:
         editor = self.xml.edit()

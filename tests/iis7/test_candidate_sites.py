@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone import httpsys
 from metaclone.errors import MetacloneError
+from metaclone.iis7 import certificates
 from metaclone.iis7.applicationhost import AppHostDocument
 from metaclone.iis7.listing import quick_values
 from metaclone.iis7.reading import SiteReading
@@ -98,7 +99,7 @@ def _read(doc: AppHostDocument, *, candidate: bool) -> list[Site | tuple[type, s
     for entry in index.sites:
         try:
             if candidate:
-                found.append(doc._candidate_site(entry, index, doc._line(entry)))
+                found.append(doc._candidate_sites([entry], index)[0])
             else:
                 found.append(doc._read_site(entry, index))
         except MetacloneError as error:
@@ -112,11 +113,12 @@ def _read(doc: AppHostDocument, *, candidate: bool) -> list[Site | tuple[type, s
     b"<bindings></bindings></site></sites></system.applicationHost></configuration>",
     edit=False,
     attached=False,
+    window=1,
 ).via("a <bindings> inside another child is not the site's")
 @settings(max_examples=200, deadline=None)
-@given(data=_configs(), edit=st.booleans(), attached=st.booleans())
+@given(data=_configs(), edit=st.booleans(), attached=st.booleans(), window=st.integers(1, 900))
 def test_a_candidate_is_the_site_the_exact_reader_reads(
-    data: bytes, edit: bool, attached: bool
+    data: bytes, edit: bool, attached: bool, window: int
 ) -> None:
     doc = metaclone.loads(data, "applicationHost.config")
     assert isinstance(doc, AppHostDocument)
@@ -131,6 +133,11 @@ def test_a_candidate_is_the_site_the_exact_reader_reads(
         assert doc.xml.modified
     exact = _read(doc, candidate=False)
     assert _read(doc, candidate=True) == exact
+    if all(isinstance(site, Site) for site in exact):
+        # All at once, from windows of the text that hold one site or more.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(certificates, "_WINDOW", window)
+            assert doc._candidate_sites(doc._index().sites, doc._index()) == exact
     try:
         planned = doc._plan_sites([1])
     except MetacloneError:
@@ -153,14 +160,14 @@ def test_a_site_written_as_iis_writes_it_is_read_from_its_values(
     assert isinstance(doc, AppHostDocument)
     index = doc._index()
     (entry,) = index.sites
-    assert quick_values(doc.xml.text[entry.start : entry.end]) is not None
+    assert quick_values(doc.xml.text, entry.start, entry.end) is not None
     expected = doc._read_site(entry, index)
 
     def refused(*_: object) -> Site:
         raise AssertionError("read exactly")
 
     monkeypatch.setattr(SiteReading, "_read_site", refused)
-    site = doc._candidate_site(entry, index, 2)
+    (site,) = doc._candidate_sites([entry], index)
     assert site == expected
     assert (site.line, site.auto_start, [b.summary for b in site.bindings]) == (
         2,
