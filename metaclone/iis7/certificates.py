@@ -20,9 +20,12 @@ from metaclone.errors import (
 from metaclone.iis7.bindings import SiteBindings
 from metaclone.iis7.index import (
     SiteElement,
+    SiteIndex,
 )
+from metaclone.iis7.listing import quick_values
 from metaclone.lazy import lazy_function
 from metaclone.lossless import Editor
+from metaclone.model.build import paused_garbage_collection
 from metaclone.model.sites import (
     Binding,
     CertificateInput,
@@ -39,6 +42,9 @@ if TYPE_CHECKING:
 else:
     # Built by the commands that read or find them (see metaclone.model.sites).
     Finding = lazy_function("metaclone.model.findings", "Finding")
+
+#: The most text read at a time for the sites a plan looks at.
+_WINDOW = 1 << 20
 
 
 class SiteCertificates(SiteBindings):
@@ -201,7 +207,10 @@ class SiteCertificates(SiteBindings):
 
     def _plan_sites(self, targets: Iterable[int]) -> Sequence[Site]:
         """The sites a plan for ``targets`` looks at: the targets and every site that may share
-        an HTTP.sys entry with them (see :func:`sharing_candidates`), else every site."""
+        an HTTP.sys entry the plan may change (see :func:`sharing_candidates`), else every site.
+
+        A plan changes no entry of the central certificate store (it warns about the store's
+        file instead), so it names no site bound there: those entries are left out."""
         # Only certificate plans look for sharing sites: a listing does not load the search
         # (nor HTTP.sys endpoints).
         from metaclone.iis7.sharing import sharing_candidates  # noqa: PLC0415
@@ -216,12 +225,47 @@ class SiteCertificates(SiteBindings):
             for entry in chosen
             for binding in self._read_site(entry, index).secure_bindings
             if (endpoint := httpsys.endpoint_for(binding)) is not None
+            and endpoint.kind is not httpsys.EndpointKind.CCS
         }
         found = sharing_candidates(self.xml.readable(), index.sites, endpoints, self._defaults()[1])
         if found is None:
             return self.sites
-        wanted = {entry.start: entry for entry in (*found, *chosen)}
-        return [self._read_site(wanted[start], index) for start in sorted(wanted)]
+        wanted = sorted({entry.start: entry for entry in (*found, *chosen)}.items())
+        with paused_garbage_collection():
+            return self._candidate_sites([entry for _, entry in wanted], index)
+
+    def _candidate_sites(self, entries: Sequence[SiteElement], index: SiteIndex) -> list[Site]:
+        """The sites of ``entries`` (in file order) as :meth:`_read_site` reads them: from the
+        values the listing pass reads of a site's own stretch of the text when it is written
+        the way IIS writes it, else exactly.  An entry of every address makes most https sites
+        candidates: they are read from windows of the text holding many of them, and their
+        lines counted on from one to the next."""
+        text = self.xml.readable()
+        quick = self.dialect.listing_pass and not self.exact
+        sites: list[Site] = []
+        window, origin = "", 0
+        line, counted_to = 1, 0
+        for number, entry in enumerate(entries):
+            if entry.start < origin or entry.end > origin + len(window):
+                # The window reaches the end of the last site that ends within WINDOW.
+                reach, later = entry.end, number + 1
+                while later < len(entries) and entries[later].end - entry.start <= _WINDOW:
+                    reach = max(reach, entries[later].end)
+                    later += 1
+                window, origin = self.xml.excerpt(entry.start, reach), entry.start
+            if counted_to >= origin:
+                line += window.count("\n", counted_to - origin, entry.start - origin)
+            else:
+                line += text.count("\n", counted_to, entry.start)
+            counted_to = entry.start
+            values = None
+            if quick and entry.wrapper is None:
+                values = quick_values(window, entry.start - origin, entry.end - origin)
+            if values is not None and values[0] == entry.name and values[1] == str(entry.id):
+                sites.append(self._quick_site(entry, values, index, line))
+            else:
+                sites.append(self._read_site(entry, index, line))
+        return sites
 
     def _set_ftp_certificate(self, entry: SiteElement, certificate: CertificateRef | None) -> None:
         editor = self.xml.edit()

@@ -314,6 +314,28 @@ def _quick_entry(
     return entry, values
 
 
+#: One site alone, as the listing pass matches it whole.
+_QUICK_ALONE = re.compile(rf"<(?P<quick>{_QUICK_SITE})", re.S)
+
+_QUICK_ALONE_GROUPS = _groups(_QUICK_ALONE)
+
+
+def quick_values(text: str, start: int, end: int) -> QuickValues | None:
+    """The values the listing pass reads of the site whose element is ``text[start:end]``,
+    when it is written the way IIS writes it; None when only the exact reader reads it.  A
+    site of the index is a site whatever holds it, so no other markup is looked at: sites are
+    read this way from stretches of a text being edited."""
+    match = _QUICK_ALONE.fullmatch(text, start, end)
+    if match is None:
+        return None
+    groups = _QUICK_ALONE_GROUPS
+    # As in _quick_entry: its <bindings> is its own when the content before it is balanced.
+    bindings_at = match.start(groups.bindings)
+    if bindings_at >= 0 and not balanced(text, match.start(groups.body), bindings_at):
+        return None
+    return match.group(*groups.values)
+
+
 def _clean_entry(match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
     """The entry of a site matched in the shape of ``clean_site``, and its values (None: it
     has more bindings than :data:`QuickValues` holds, or more than one ``<bindings>``)."""

@@ -65,6 +65,24 @@ _SHOP_DEFAULT = _binding(_SHOP)
     defaults="",
     target=1,
 )
+@example(
+    sites=[[("https", "*", "443", "shop.example", "3")], [("https", "", "443", "a.example", "3")]],
+    defaults="",
+    target=1,
+).via("a target on the central store, which plans name no sharing site of")
+@example(
+    sites=[[("https", "*", "443", "shop.example", "3"), _SHOP], [_SHOP]], defaults="", target=1
+).via("a target on the central store and an SNI entry another site shares")
+@example(
+    sites=[
+        [("https", "*", "443", "shop.example", None)],
+        [_SHOP],
+        [("https", "", "443", "a.example", "0")],
+        [("https", "10.0.0.&#x31;", "443", "", None)],
+    ],
+    defaults="",
+    target=1,
+).via("a target on the entry of every address, which the sites holding 443 may share")
 @settings(deadline=None)
 @given(
     sites=st.lists(st.lists(_BINDINGS, max_size=2), min_size=1, max_size=5),
@@ -99,14 +117,18 @@ def test_only_the_sites_that_mention_the_host_are_candidates() -> None:
     assert shop in (sharing_candidates(text, entries, {mentioned}, ()) or [])
     address = Endpoint(EndpointKind.IPPORT, "192.0.2.77:443")
     assert sharing_candidates(text, entries, {address, sni}, ()) == []
-    # The central store, every address, IPv6 addresses, and inherited bindings on the entry
-    # leave every site possible.
+    # Every address and IPv6 addresses: the sites that hold the port's digits.
+    holding = [e for e in entries if "443" in text[e.start : e.end]]
+    assert shop in holding
+    assert len(holding) < len(entries)
     for endpoint in (
-        Endpoint(EndpointKind.CCS, "443"),
         Endpoint(EndpointKind.IPPORT, "0.0.0.0:443"),
         Endpoint(EndpointKind.IPPORT, "[::1]:443"),
     ):
-        assert sharing_candidates(text, entries, {endpoint, sni}, ()) is None
+        assert sharing_candidates(text, entries, {endpoint, sni}, ()) == holding
+    # The central store and inherited bindings on the entry leave every site possible.
+    ccs = Endpoint(EndpointKind.CCS, "443")
+    assert sharing_candidates(text, entries, {ccs, sni}, ()) is None
     inherited = Binding.from_information("https", f"*:443:{hosts[0]}", 1)
     mentioned = Endpoint(EndpointKind.HOSTNAMEPORT, f"{hosts[0]}:443")
     assert sharing_candidates(text, entries, {mentioned}, [inherited]) is None
@@ -130,6 +152,7 @@ TEXT_CHARACTERS = st.sampled_from(
 
 @example(["s"], "\u017f", 9, 0, 9).via("the long s, which re pairs with s, lower() not")
 @example(["a"], "\u0130a", 9, 0, 9).via("the dotted capital I, lower-cased in two")
+@example(["ka", "sk"], "ska", 9, 0, 9).via("a later name that starts before an earlier hit")
 @given(
     st.lists(st.text(HOST_CHARACTERS, min_size=1, max_size=5), min_size=1, max_size=3),
     st.text(TEXT_CHARACTERS, max_size=60),
@@ -148,5 +171,11 @@ def test_the_names_are_found_where_the_case_insensitive_expression_finds_them(
     expected = expression.search(text, start, end)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sharing, "WINDOW", window)
-        found = NeedleSearch(needles).first(text, start, end)
-    assert found == (-1 if expected is None else expected.start())
+        search = NeedleSearch(needles)
+        found = search.first(text, start, end)
+        assert found == (-1 if expected is None else expected.start())
+        # Searched on from each hit, as the sites are: the window read last serves again.
+        while found >= 0:
+            expected = expression.search(text, found + 1, end)
+            found = search.first(text, found + 1, end)
+            assert found == (-1 if expected is None else expected.start())
