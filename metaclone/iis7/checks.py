@@ -13,6 +13,9 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 * ``schema-duplicate-key``: two bindings, applications, virtual directories or pools with the
   same key (sites have ``duplicate-site-id`` and ``duplicate-site-name``);
 * ``undefined-pool`` (warning): an application names a pool the file does not define.
+
+The HTTP.sys endpoints of the sites' https bindings are checked by
+:mod:`metaclone.iis7.endpoint_checks`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from metaclone.iis7.clean_shapes import (
     clean_pool_names,
     clean_site,
 )
+from metaclone.iis7.endpoint_checks import certificate_findings
 from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
 from metaclone.iis7.validators import (
     CERTIFICATE_ATTRIBUTES,
@@ -42,7 +46,6 @@ from metaclone.iis7.validators import (
 )
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.checks import common_checks
@@ -445,53 +448,6 @@ def orphan_finding(xml: XmlDocument, loc: LocationEntry) -> Finding:
         None,
         xml.line_of(loc.element.start),
     )
-
-
-def certificate_findings(
-    sites: Sequence[Site], sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None
-) -> list[Finding]:
-    """HTTP.sys endpoints shared by several sites, and (with ``sslcerts``) https bindings
-    no entry serves."""
-    findings: list[Finding] = []
-    # The sites of each endpoint, in order, each once: keys of a dict rather than items of a
-    # list, whose "in" would compare a site with every one before it (thousands of sites may
-    # share 0.0.0.0:443).
-    users: dict[httpsys.Endpoint, dict[Site, None]] = {}
-    for site in sites:
-        for binding in site.secure_bindings:
-            endpoint = httpsys.endpoint_for(binding)
-            if endpoint is None:
-                continue
-            if endpoint.kind is httpsys.EndpointKind.IPPORT:
-                users.setdefault(endpoint, {})[site] = None
-            if sslcerts is not None and binding.certificate is None:
-                if httpsys.served_by(binding, sslcerts) is not None:
-                    continue  # served by the central store, whose certificate is a file
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "missing-certificate",
-                        f"site {site.name!r} (id {site.id}) binding {binding.summary}: "
-                        f"HTTP.sys has no certificate for {endpoint}",
-                        site.id,
-                        site.line,
-                    )
-                )
-    for endpoint, sites_of_endpoint in users.items():
-        if len(sites_of_endpoint) > 1:
-            owners = list(sites_of_endpoint)
-            named = listing(f"{s.name!r} (id {s.id})" for s in owners)
-            findings.append(
-                Finding(
-                    Severity.INFO,
-                    "shared-sslcert-endpoint",
-                    f"HTTP.sys entry {endpoint} serves the https bindings of {named}: "
-                    "a certificate change there changes it for all of them",
-                    owners[0].id,
-                    owners[0].line,
-                )
-            )
-    return findings
 
 
 def binding_clashes(sites: Sequence[Site]) -> list[Finding]:
