@@ -195,9 +195,10 @@ _SITE_DEFAULTS_TAG = re.compile(
 # What clean_site compares in a site the shapes accepted, one group each: an application's
 # path and pool ("" when it names none; every "<application " there starts an application, and
 # its attributes are written one space apart), a virtual directory's path (of the application
-# before it), a binding's protocol, information and sslFlags, the end of <bindings> (an empty
-# one or its end tag) and an element a site holds once (its defaults, bindings, limits, logs,
-# FTP settings).  A path, key or element met where IIS would not look (an FTP site's
+# before it), a binding's protocol, information and sslFlags, the end of <bindings> (its end
+# tag or an empty one) and an element a site holds once (its defaults, bindings, limits, logs,
+# FTP settings).  Every alternative starts with "<", outside its groups: the search then skips
+# from one "<" to the next.  A path, key or element met where IIS would not look (an FTP site's
 # <ftpServer><logFile>, a <binding> outside <bindings>) only makes a repeat more likely, which
 # leaves the site to the exact walk.
 _KEYS = lazy_pattern(
@@ -205,7 +206,7 @@ _KEYS = lazy_pattern(
         r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
         r'|<virtualDirectory path="([^"]*)"'
         r'|<binding protocol="([^"]*)" bindingInformation="([^"]*)"(?: sslFlags="([^"]*)")?'
-        r"|(<bindings\s*/>|</bindings>)"
+        r"|<(/bindings>|bindings\s*/>)"
         r"|<(applicationDefaults|virtualDirectoryDefaults|bindings|limits|logFile"
         r"|traceFailedRequestsLogging|ftpServer|hsts)(?=[\s/>])"
     )
@@ -296,7 +297,7 @@ def _site_keys(
             keys.append(single)
             inside = single == "bindings"
         elif shut:
-            if shut[1] != "/":
+            if shut[0] != "/":
                 keys.append("bindings")  # an empty <bindings/>
             inside = False
         else:
