@@ -49,7 +49,7 @@ from metaclone.lossless.values import decode_attribute_value
 from metaclone.model import rules
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.checks import common_checks
-from metaclone.model.rules import name_key
+from metaclone.model.rules import name_key, name_keys
 from metaclone.model.site_rules import IIS7_RULES
 from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
@@ -237,8 +237,9 @@ def _check_sites(
             continue
         for path, pool in clean:
             if pools is not None and pool and rules.name_key(pool) not in pools:
-                start = application_start(text, entry.start, entry.end, path)
-                _check_pool_defined(checker, path, pool, start, pools)
+                _undefined_pool(
+                    checker, path, pool, application_start(text, entry.start, entry.end, path)
+                )
     checker.site_id = None
 
 
@@ -317,13 +318,18 @@ def _check_pool_defined(
 ) -> None:
     """Warn when the application ``path`` at ``offset`` names a pool the file lacks."""
     if pools is not None and pool and rules.name_key(pool) not in pools:
-        checker.add(
-            Severity.WARNING,
-            "undefined-pool",
-            f"application {path!r} runs in application pool {pool!r}, "
-            "which this file does not define: IIS answers its requests with 503",
-            offset,
-        )
+        _undefined_pool(checker, path, pool, offset)
+
+
+def _undefined_pool(checker: _Checker, path: str, pool: str, offset: int) -> None:
+    """Warn that the application ``path`` at ``offset`` names ``pool``, which the file lacks."""
+    checker.add(
+        Severity.WARNING,
+        "undefined-pool",
+        f"application {path!r} runs in application pool {pool!r}, "
+        "which this file does not define: IIS answers its requests with 503",
+        offset,
+    )
 
 
 def _check_bindings(
@@ -408,7 +414,7 @@ def _site_findings(
 ) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
-    names = {name_key(s.name) for s in sites}
+    names = set(name_keys([s.name for s in sites]))
     for loc in index.locations:
         if loc.site_name is not None and name_key(loc.site_name) not in names:
             findings.append(orphan_finding(xml, loc))
