@@ -18,9 +18,6 @@ from metaclone.model.sites import Finding, Severity, Site
 if TYPE_CHECKING:
     from metaclone.httpsys import SslCertEntry
 
-#: How the text of an IP:port endpoint starts (``ipport=0.0.0.0:443``).
-_IPPORT = f"{httpsys.EndpointKind.IPPORT.value}="
-
 
 def certificate_findings(
     sites: Sequence[Site], sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None
@@ -63,10 +60,13 @@ def _users_by_text(sites: Sequence[Site]) -> dict[str, dict[Site, None]]:
     :class:`~metaclone.httpsys.Endpoint` is built, and no address kept on its binding."""
     users: dict[str, dict[Site, None]] = {}
     endpoint_text = httpsys.endpoint_text
+    # How the text of an IP:port endpoint starts (``ipport=0.0.0.0:443``); read here, as
+    # the HTTP.sys endpoints are imported only when used.
+    ipport = f"{httpsys.EndpointKind.IPPORT.value}="
     for site in sites:
         for binding in site.bindings:
             text = endpoint_text(binding)
-            if text is not None and text.startswith(_IPPORT):
+            if text is not None and text.startswith(ipport):
                 users.setdefault(text, {})[site] = None
     return users
 
