@@ -119,11 +119,7 @@ def shared_endpoints(address: bytearray, hashes: array[int]) -> list[int]:
     """The indexes, ascending, of the bindings of an address protocol (``address``) whose
     hash (``hashes``, see :func:`endpoint_hashes`) another one's is: every binding that is one
     endpoint with another is among them."""
-    candidates = list(compress(hashes, address))
-    if len(set(candidates)) == len(candidates):
-        return []  # no hash repeats, as in most files: nothing to sort
-    ordered = sorted(candidates)
-    del candidates
+    ordered = sorted(compress(hashes, address))
     shared = set(compress(ordered, map(int.__eq__, ordered, islice(ordered, 1, None))))
     del ordered
     return list(compress(count(), map(and_, address, map(shared.__contains__, hashes))))

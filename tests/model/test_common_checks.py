@@ -10,8 +10,6 @@ any size.
 
 from __future__ import annotations
 
-from array import array
-from collections import Counter
 from collections.abc import Hashable
 from unittest import mock
 
@@ -124,23 +122,6 @@ def test_common_checks_find_what_comparing_every_site_finds(
         found = checks.common_checks(sites, rules)
     actual = [(f.code, f.severity, f.message, f.site_id, f.line) for f in found]
     assert actual == _reference(sites, rules)
-
-
-@given(st.lists(st.tuples(st.booleans(), st.integers(-3, 3) | st.integers()), max_size=40))
-def test_shared_endpoints_are_the_bindings_whose_hash_another_has(
-    bindings: list[tuple[bool, int]],
-) -> None:
-    # Most files repeat no hash, and are answered without sorting: the answer must be that
-    # of counting every hash.
-    address = bytearray(is_address for is_address, _ in bindings)
-    hashes = array("q", (value % 2**63 for _, value in bindings))
-    uses = Counter(value for is_address, value in zip(address, hashes, strict=True) if is_address)
-    expected = [
-        index
-        for index, (is_address, value) in enumerate(zip(address, hashes, strict=True))
-        if is_address and uses[value] > 1
-    ]
-    assert checks.shared_endpoints(address, hashes) == expected
 
 
 def test_a_hash_shared_by_chance_finds_nothing() -> None:
