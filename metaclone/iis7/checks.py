@@ -196,8 +196,8 @@ def _schema_pass(
     xml: XmlDocument, index: SiteIndex, ssl_bits: int, exact: bool, clean: Collection[int] = ()
 ) -> tuple[list[Finding], list[Finding]]:
     """:func:`schema_findings`, and apart, the site bindings that carry certificate
-    attributes: one read of every site (``clean``: where those start that ``clean_site`` is
-    known to accept)."""
+    attributes: one read of every site (``clean``: where those start that are known to have
+    the shape of ``clean_site``)."""
     checker = _Checker(xml, index, ssl_bits)
     _check_sites(checker, _check_pools(checker, exact), exact, clean)
     if index.sites_element is not None and index.sites_element.name == "sites":
@@ -225,7 +225,7 @@ def _check_sites(
     checker: _Checker, pools: set[str] | None, exact: bool, shaped: Collection[int]
 ) -> None:
     """Check every site: whole when it is written as IIS writes it, else element by element
-    (``shaped``: where the sites start that the listing pass found whole, keys compared)."""
+    (``shaped``: where the sites start whose shape the listing pass already matched)."""
     text, ssl_bits = checker.xml.text, checker.ssl_bits
     for entry in checker.index.sites:
         checker.site_id = entry.id
@@ -391,7 +391,7 @@ def site_findings(
 ) -> list[Finding]:
     """Problems in the sites of an IIS 7+ file and what refers to them (``sslcerts``: the
     attached HTTP.sys entries by endpoint, None when none are attached; ``exact``: as for
-    :func:`schema_findings`; ``clean``: where the sites start that the listing found whole).
+    :func:`schema_findings`; ``clean``: where the sites start whose shape the listing matched).
 
     The findings and what they are made from hold no reference cycles, so the collector is
     paused while they are made (see :func:`~metaclone.model.build.paused_garbage_collection`).

@@ -195,26 +195,18 @@ _SITE_DEFAULTS_TAG = re.compile(
 # What clean_site compares in a site the shapes accepted, one group each: an application's
 # path and pool ("" when it names none; every "<application " there starts an application, and
 # its attributes are written one space apart), a virtual directory's path (of the application
-# before it), a binding's protocol, information and sslFlags, the end of <bindings> (its end
-# tag or an empty one) and an element a site holds once (its defaults, bindings, limits, logs,
-# FTP settings).  Every alternative starts with "<", outside its groups: the search then skips
-# from one "<" to the next.  A path, key or element met where IIS would not look (an FTP site's
-# <ftpServer><logFile>, a <binding> outside <bindings>) only makes a repeat more likely, which
-# leaves the site to the exact walk.
+# before it), a binding's key (protocol, then its information: a protocol has no quote or "/",
+# so two keys are the same text exactly when protocol/information are) and an element a site
+# holds once (its defaults, bindings, limits, logs, FTP settings).  A path, key or element met
+# where IIS would not look (an FTP site's <ftpServer><logFile>) only makes a repeat more
+# likely, which leaves the site to the exact walk.
 _KEYS = lazy_pattern(
     lambda: re.compile(
         r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
         r'|<virtualDirectory path="([^"]*)"'
-        r'|<binding protocol="([^"]*)" bindingInformation="([^"]*)"(?: sslFlags="([^"]*)")?'
-        r"|<(/bindings>|bindings\s*/>)"
+        r'|<binding protocol="([^"]*" bindingInformation="[^"]*)"'
         r"|<(applicationDefaults|virtualDirectoryDefaults|bindings|limits|logFile"
         r"|traceFailedRequestsLogging|ftpServer|hsts)(?=[\s/>])"
-    )
-)
-# The applications of a site the shapes accepted, as _KEYS finds them.
-_APPLICATION_POOLS = lazy_pattern(
-    lambda: re.compile(
-        r'<application path="([^"]*)"(?: applicationPool="([^"]*)"| [^\s=]+="[^"]*")*+'
     )
 )
 _POOL = (
@@ -238,41 +230,16 @@ _LOCATION = lazy_pattern(
 
 
 def clean_site(
-    text: str, start: int, end: int, ssl_bits: int, accepted: bool = False
+    text: str, start: int, end: int, ssl_bits: int, shaped: bool = False
 ) -> list[tuple[str, str]] | None:
     """The applications of the ``<site>`` element from ``start`` to ``end`` as (path, pool:
     "" when it names none) when the site is written as IIS writes it and the schema finds
-    nothing in it (keys included); None when it must be checked exactly.  ``accepted``: the
-    site is known to be one (:func:`listed_bindings` accepted it), whose applications alone
-    are left to read."""
-    if accepted:
-        return _APPLICATION_POOLS.findall(text, start, end)
-    if _site(ssl_bits).fullmatch(text, start, end) is None:
+    nothing in it (keys included); None when it must be checked exactly.  ``shaped``: the site
+    is known to have the shape (:func:`listed_site` matched it), whose keys alone are left to
+    compare."""
+    if not shaped and _site(ssl_bits).fullmatch(text, start, end) is None:
         return None
-    applications, _, repeated = _site_keys(text, start, end)
-    return None if repeated else applications
-
-
-def listed_bindings(
-    text: str, start: int, end: int
-) -> tuple[list[tuple[str, str, str | None]] | None, bool]:
-    """:func:`binding_values` of the site from ``start`` to ``end`` that :func:`listed_site`
-    matched, and whether :func:`clean_site` accepts it: whether its keys differ, the one thing
-    the shape leaves to compare.  The keys and the bindings come from one search of the
-    site."""
-    _, bindings, repeated = _site_keys(text, start, end)
-    if repeated:
-        return binding_values(text, start, end), False
-    return bindings, True
-
-
-def _site_keys(
-    text: str, start: int, end: int
-) -> tuple[list[tuple[str, str]], list[tuple[str, str, str | None]], bool]:
-    """The applications (path, pool) and the bindings (protocol, information, sslFlags) of a
-    site the shapes accepted, and whether two of its keys are the same as IIS compares them."""
     applications: list[tuple[str, str]] = []
-    bindings: list[tuple[str, str, str | None]] = []
     # Application paths, binding keys and the names of elements held once: no two kinds can
     # be the same text (a path starts with "/", a binding key holds a quote, a name neither),
     # so one comparison finds a repeat among any of them.
@@ -281,10 +248,7 @@ def _site_keys(
     # application, which IIS would not read, first).
     crowded: list[list[str]] = []
     directories: list[str] = []
-    inside = False  # within <bindings>: a <binding> elsewhere is not one of the site's
-    for path, pool, directory, protocol, information, flags, shut, single in _KEYS.findall(
-        text, start, end
-    ):
+    for path, pool, directory, binding, default in _KEYS.findall(text, start, end):
         if path:
             applications.append((path, pool))
             keys.append(path)
@@ -293,23 +257,13 @@ def _site_keys(
             directories = []
         elif directory:
             directories.append(directory)
-        elif single:
-            keys.append(single)
-            inside = single == "bindings"
-        elif shut:
-            if shut[0] != "/":
-                keys.append("bindings")  # an empty <bindings/>
-            inside = False
         else:
-            if inside:
-                bindings.append((protocol, information, flags or None))
-            # A protocol holds no quote: two keys are the same text exactly when the protocol
-            # and the information are.
-            keys.append(f'{protocol}"{information}')
+            keys.append(binding or default)
     if len(directories) > 1:
         crowded.append(directories)
-    repeated = _repeats(keys) or any(_repeats(paths) for paths in crowded)
-    return applications, bindings, repeated
+    if _repeats(keys) or any(_repeats(paths) for paths in crowded):
+        return None
+    return applications
 
 
 def application_start(text: str, start: int, end: int, path: str) -> int:

@@ -12,7 +12,7 @@ import re
 from typing import NamedTuple
 
 from metaclone.iis7.children import attributes_of
-from metaclone.iis7.clean_shapes import listed_bindings, listed_site
+from metaclone.iis7.clean_shapes import binding_values, listed_site
 from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
@@ -152,7 +152,7 @@ def scan_checked_applicationhost(
 ) -> tuple[SiteIndex, tuple[QuickValues | None, ...], frozenset[int]]:
     """The index of :func:`index_applicationhost`, the values of every site, and with
     ``clean_bits`` (the sslFlags bits of the file's IIS version) where each site starts that
-    :func:`~metaclone.iis7.clean_shapes.clean_site` accepts, in one pass.
+    has the shape of :func:`~metaclone.iis7.clean_shapes.clean_site`, in one pass.
 
     For each site, in index order, its values when the site is written as IIS writes it, or
     None when it must be read with :func:`read_site_parts`.  Sites are found exactly as the
@@ -233,7 +233,7 @@ def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
     xml: XmlDocument, content_start: int, clean_bits: int | None
 ) -> tuple[list[SiteElement], list[QuickValues | None], set[int], Tag]:
     """The sites of the ``<sites>`` whose content starts at ``content_start``, their values
-    (None: read exactly), where the sites start that ``clean_site`` accepts (with
+    (None: read exactly), where the sites start that have the shape of ``clean_site`` (with
     ``clean_bits``), and the end tag of ``<sites>``."""
     text = xml.text
     entries: list[SiteElement] = []
@@ -253,9 +253,8 @@ def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
                 # A whole site inside a site read tag by tag holds no other site.
                 continue
             if kind == "clean":
-                entry, values, accepted = _clean_entry(match)
-                if accepted:
-                    clean.add(entry.start)
+                entry, values = _clean_entry(match)
+                clean.add(entry.start)
             else:
                 entry, values = _quick_entry(xml, match, groups)
             entries.append(entry)
@@ -315,10 +314,9 @@ def _quick_entry(
     return entry, values
 
 
-def _clean_entry(match: re.Match[str]) -> tuple[SiteElement, QuickValues | None, bool]:
-    """The entry of a site matched in the shape of ``clean_site``, its values (None: it has
-    more bindings than :data:`QuickValues` holds, or more than one ``<bindings>``), and whether
-    ``clean_site`` accepts it (no key repeated)."""
+def _clean_entry(match: re.Match[str]) -> tuple[SiteElement, QuickValues | None]:
+    """The entry of a site matched in the shape of ``clean_site``, and its values (None: it
+    has more bindings than :data:`QuickValues` holds, or more than one ``<bindings>``)."""
     text = match.string
     start, position = match.start(), match.end()
     name, site_id, auto_start = match.group("clean_name", "clean_id", "clean_start")
@@ -327,12 +325,11 @@ def _clean_entry(match: re.Match[str]) -> tuple[SiteElement, QuickValues | None,
     entry = SiteElement(
         int(site_id), name, start, content_start, content_end, position, None, auto_start or ""
     )
-    bindings, accepted = listed_bindings(text, content_start, content_end)
+    bindings = binding_values(text, content_start, content_end)
     if bindings is None or len(bindings) > _QUICK_BINDINGS:
-        return entry, None, accepted
+        return entry, None
     slots = [value for binding in bindings for value in binding]
-    values = (name, site_id, auto_start, *slots, *_NOTHING[QUICK_BINDINGS_AT + len(slots) :])
-    return entry, values, accepted
+    return entry, (name, site_id, auto_start, *slots, *_NOTHING[QUICK_BINDINGS_AT + len(slots) :])
 
 
 #: The protocols :func:`web_bindings` reads, as IIS writes them.

@@ -198,8 +198,8 @@ class SiteReading(AppHostBase):
 
     def checked_sites(self) -> tuple[tuple[Site, ...], frozenset[int]]:
         """:attr:`sites`, and where those of them start that the listing pass found written
-        in the shape :func:`~metaclone.iis7.clean_shapes.clean_site` reads whole, their keys
-        compared (none when the sites were read before): ``check`` does not read them again."""
+        in the shape :func:`~metaclone.iis7.clean_shapes.clean_site` reads whole (none when
+        the sites were read before): ``check`` does not match them again."""
         bits = self.ssl_flag_bits
         sites = self.xml.memo(_SITES, lambda: self._read_sites(bits))
         return sites, self.xml.memo(_CLEAN, frozenset)

@@ -9,17 +9,15 @@ message, line, order) as the exact document of ``metaclone.loads(..., exact=True
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import metaclone
 from metaclone.errors import DuplicateDefaultsError, MetacloneError
 from metaclone.iis7 import clean_shapes
 from metaclone.iis7.applicationhost import AppHostDocument
-from metaclone.iis7.listing import scan_checked_applicationhost
 from metaclone.iis7.schema import ssl_flag_bits
 from metaclone.model.sites import ListedApplication
 from metaclone.model.validation import SSL_FLAGS_ANY, SSL_FLAGS_IIS8, SSL_FLAGS_IIS10
@@ -157,7 +155,6 @@ BINDINGS = [
 ]
 #: How many of BINDINGS come first that the shapes read whole.
 BINDINGS_VALID = 8
-EMPTY_BINDINGS = ["<bindings />", "<bindings/>", "<bindings>\r\n</bindings>", "<bindings\n/>"]
 OTHERS = [
     '<limits maxBandwidth="1048576" maxConnections="1000" />',
     '<logFile directory="D:\\Logs" />',
@@ -250,7 +247,6 @@ def _sites(draw: st.DrawFn, number: int) -> str:
             | st.lists(_pick(BINDINGS, BINDINGS_VALID), max_size=4).map(
                 lambda b: f"<bindings>{separator}{separator.join(b)}{separator}</bindings>"
             )
-            | st.sampled_from(EMPTY_BINDINGS)
             | _pick(OTHERS, OTHERS_VALID)
             | st.tuples(st.sampled_from(INHERITING), st.sampled_from(NOT_THE_SITES_DEFAULTS)).map(
                 separator.join
@@ -317,48 +313,6 @@ def test_sites_read_whole_give_the_findings_and_applications_of_the_exact_walk(
     data = text.encode()
     fast = _check_and_applications(data, exact=False)
     assert fast == _check_and_applications(data, exact=True)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=_documents(), bits=st.sampled_from([SSL_FLAGS_ANY, SSL_FLAGS_IIS8, SSL_FLAGS_IIS10]))
-# A <binding> outside <bindings> is a key, not one of the site's bindings.
-@example(
-    text=(
-        '<configuration><system.applicationHost><sites><site name="s1" id="1">'
-        '<bindings/><binding protocol="http" bindingInformation="*:80:stray" />'
-        '<bindings><binding protocol="http" bindingInformation="*:80:s" /></bindings>'
-        '</site><site name="s2" id="2"><binding protocol="http" bindingInformation="*:80:b" />'
-        '<bindings><binding protocol="https" bindingInformation="*:443:" /></bindings>'
-        "</site></sites></system.applicationHost></configuration>"
-    ),
-    bits=SSL_FLAGS_ANY,
-)
-def test_the_listing_pass_accepts_the_sites_clean_site_accepts(text: str, bits: int) -> None:
-    # The listing pass of check compares the keys of each site it matches whole, reading its
-    # bindings in the same search; check then reads only the applications of those it
-    # accepted.  Both must be what clean_site and binding_values give on their own.
-    doc = metaclone.loads(text.encode(), "generated.config")
-    assert isinstance(doc, AppHostDocument)
-    written = doc.xml.text
-    try:
-        index, _, accepted = scan_checked_applicationhost(doc.xml, bits)
-    except ValueError:
-        return  # the exact readers word the error
-    shape = re.compile(clean_shapes.listed_site(bits))
-    for entry in index.sites:
-        whole = clean_shapes.clean_site(written, entry.start, entry.end, bits)
-        listed = shape.fullmatch(written, entry.start + 1, entry.end) is not None
-        assert (entry.start in accepted) == (listed and whole is not None)
-        if entry.start in accepted:
-            read = clean_shapes.clean_site(written, entry.start, entry.end, bits, accepted=True)
-            assert read == whole
-        if listed:
-            bindings, _ = clean_shapes.listed_bindings(
-                written, entry.content_start, entry.content_end
-            )
-            assert bindings == clean_shapes.binding_values(
-                written, entry.content_start, entry.content_end
-            )
 
 
 def _shown_applications(doc: metaclone.ConfigDocument, *, listed: bool) -> list[object]:
