@@ -262,10 +262,8 @@ class AppHostDocument(SiteCloning, SiteJsonListing):
     def binding_findings(self, site: SiteKey) -> list[Finding]:
         """What :meth:`check` says about ``site``'s bindings: clashes with other started sites,
         HTTP.sys endpoints shared with other sites, endpoints without a certificate."""
-        from metaclone.iis7.checks import (  # noqa: PLC0415 - see check
-            binding_clashes,
-            certificate_findings,
-        )
+        from metaclone.iis7.checks import binding_clashes  # noqa: PLC0415 - see check
+        from metaclone.iis7.endpoint_checks import certificate_findings  # noqa: PLC0415
 
         wanted = self.site(site)
         sites = self.sites

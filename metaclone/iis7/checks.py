@@ -13,6 +13,9 @@ facts come from :mod:`metaclone.iis7.schema`.  Findings (codes documented in the
 * ``schema-duplicate-key``: two bindings, applications, virtual directories or pools with the
   same key (sites have ``duplicate-site-id`` and ``duplicate-site-name``);
 * ``undefined-pool`` (warning): an application names a pool the file does not define.
+
+The HTTP.sys endpoints of the sites' https bindings are checked by
+:mod:`metaclone.iis7.endpoint_checks`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from metaclone.iis7.clean_shapes import (
     clean_pool_names,
     clean_site,
 )
+from metaclone.iis7.endpoint_checks import certificate_findings
 from metaclone.iis7.index import LocationEntry, SiteElement, SiteIndex, sites_level_elements
 from metaclone.iis7.validators import (
     CERTIFICATE_ATTRIBUTES,
@@ -42,11 +46,10 @@ from metaclone.iis7.validators import (
 )
 from metaclone.lossless import Element, XmlDocument
 from metaclone.lossless.values import decode_attribute_value
-from metaclone.messages import listing
 from metaclone.model import rules
 from metaclone.model.build import grouped, paused_garbage_collection
 from metaclone.model.checks import common_checks
-from metaclone.model.rules import name_key
+from metaclone.model.rules import name_key, name_keys
 from metaclone.model.site_rules import IIS7_RULES
 from metaclone.model.sites import Binding, Finding, Severity, Site
 from metaclone.model.validation import binding_problem
@@ -234,8 +237,9 @@ def _check_sites(
             continue
         for path, pool in clean:
             if pools is not None and pool and rules.name_key(pool) not in pools:
-                start = application_start(text, entry.start, entry.end, path)
-                _check_pool_defined(checker, path, pool, start, pools)
+                _undefined_pool(
+                    checker, path, pool, application_start(text, entry.start, entry.end, path)
+                )
     checker.site_id = None
 
 
@@ -314,13 +318,18 @@ def _check_pool_defined(
 ) -> None:
     """Warn when the application ``path`` at ``offset`` names a pool the file lacks."""
     if pools is not None and pool and rules.name_key(pool) not in pools:
-        checker.add(
-            Severity.WARNING,
-            "undefined-pool",
-            f"application {path!r} runs in application pool {pool!r}, "
-            "which this file does not define: IIS answers its requests with 503",
-            offset,
-        )
+        _undefined_pool(checker, path, pool, offset)
+
+
+def _undefined_pool(checker: _Checker, path: str, pool: str, offset: int) -> None:
+    """Warn that the application ``path`` at ``offset`` names ``pool``, which the file lacks."""
+    checker.add(
+        Severity.WARNING,
+        "undefined-pool",
+        f"application {path!r} runs in application pool {pool!r}, "
+        "which this file does not define: IIS answers its requests with 503",
+        offset,
+    )
 
 
 def _check_bindings(
@@ -405,7 +414,7 @@ def _site_findings(
 ) -> list[Finding]:
     findings: list[Finding] = []
     findings.extend(common_checks(sites, IIS7_RULES))
-    names = {name_key(s.name) for s in sites}
+    names = set(name_keys([s.name for s in sites]))
     for loc in index.locations:
         if loc.site_name is not None and name_key(loc.site_name) not in names:
             findings.append(orphan_finding(xml, loc))
@@ -445,53 +454,6 @@ def orphan_finding(xml: XmlDocument, loc: LocationEntry) -> Finding:
         None,
         xml.line_of(loc.element.start),
     )
-
-
-def certificate_findings(
-    sites: Sequence[Site], sslcerts: Mapping[httpsys.Endpoint, SslCertEntry] | None
-) -> list[Finding]:
-    """HTTP.sys endpoints shared by several sites, and (with ``sslcerts``) https bindings
-    no entry serves."""
-    findings: list[Finding] = []
-    # The sites of each endpoint, in order, each once: keys of a dict rather than items of a
-    # list, whose "in" would compare a site with every one before it (thousands of sites may
-    # share 0.0.0.0:443).
-    users: dict[httpsys.Endpoint, dict[Site, None]] = {}
-    for site in sites:
-        for binding in site.secure_bindings:
-            endpoint = httpsys.endpoint_for(binding)
-            if endpoint is None:
-                continue
-            if endpoint.kind is httpsys.EndpointKind.IPPORT:
-                users.setdefault(endpoint, {})[site] = None
-            if sslcerts is not None and binding.certificate is None:
-                if httpsys.served_by(binding, sslcerts) is not None:
-                    continue  # served by the central store, whose certificate is a file
-                findings.append(
-                    Finding(
-                        Severity.WARNING,
-                        "missing-certificate",
-                        f"site {site.name!r} (id {site.id}) binding {binding.summary}: "
-                        f"HTTP.sys has no certificate for {endpoint}",
-                        site.id,
-                        site.line,
-                    )
-                )
-    for endpoint, sites_of_endpoint in users.items():
-        if len(sites_of_endpoint) > 1:
-            owners = list(sites_of_endpoint)
-            named = listing(f"{s.name!r} (id {s.id})" for s in owners)
-            findings.append(
-                Finding(
-                    Severity.INFO,
-                    "shared-sslcert-endpoint",
-                    f"HTTP.sys entry {endpoint} serves the https bindings of {named}: "
-                    "a certificate change there changes it for all of them",
-                    owners[0].id,
-                    owners[0].line,
-                )
-            )
-    return findings
 
 
 def binding_clashes(sites: Sequence[Site]) -> list[Finding]:
