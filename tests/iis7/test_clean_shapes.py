@@ -155,6 +155,7 @@ BINDINGS = [
 ]
 #: How many of BINDINGS come first that the shapes read whole.
 BINDINGS_VALID = 8
+EMPTY_BINDINGS = ["<bindings />", "<bindings/>", "<bindings>\r\n</bindings>", "<bindings\n/>"]
 OTHERS = [
     '<limits maxBandwidth="1048576" maxConnections="1000" />',
     '<logFile directory="D:\\Logs" />',
@@ -247,6 +248,7 @@ def _sites(draw: st.DrawFn, number: int) -> str:
             | st.lists(_pick(BINDINGS, BINDINGS_VALID), max_size=4).map(
                 lambda b: f"<bindings>{separator}{separator.join(b)}{separator}</bindings>"
             )
+            | st.sampled_from(EMPTY_BINDINGS)
             | _pick(OTHERS, OTHERS_VALID)
             | st.tuples(st.sampled_from(INHERITING), st.sampled_from(NOT_THE_SITES_DEFAULTS)).map(
                 separator.join
