@@ -170,11 +170,11 @@ class ConfigDocument:
 
     def listed_sites_and_applications(
         self,
-    ) -> tuple[Sequence[ListedSite], Iterator[tuple[Application, ...]]] | None:
-        """:meth:`listed_sites` with the applications of each of those sites, in that order,
-        as :meth:`applications` gives those of the same site of :attr:`sites`: read as each
-        site is reached (an error in a site is raised there).  None when only :attr:`sites`
-        can tell (IIS 7+: :meth:`listed_applications`)."""
+    ) -> tuple[Sequence[ListedSite], Iterator[tuple[ListedApplication, ...]]] | None:
+        """:meth:`listed_sites` with what the listing shows of the applications of each of
+        those sites, in that order, as :meth:`applications` gives those of the same site of
+        :attr:`sites`: read as each site is reached (an error in a site is raised there).
+        None when only :attr:`sites` can tell (IIS 7+: :meth:`listed_applications`)."""
         return None
 
     def site(self, key: SiteKey) -> Site:

@@ -265,7 +265,7 @@ def _list_listed_applications(
     console: Console,
     doc: ConfigDocument,
     listed: Sequence[ListedSite],
-    every_applications: Iterator[tuple[Application, ...]],
+    every_applications: Iterator[tuple[ListedApplication, ...]],
 ) -> None:
     """The listing of the sites and their applications from
     :meth:`ConfigDocument.listed_sites_and_applications`, as :func:`_list_sites` writes it
@@ -275,7 +275,7 @@ def _list_listed_applications(
     for site, applications in zip(listed, every_applications, strict=True):
         if legend is None and any(a.inherited for a in applications):
             legend = INHERITED_LEGEND
-        console.out_lines([listed_line(site), *map(_application_line, applications)])
+        console.out_lines([listed_line(site), *map(_listed_application_line, applications)])
     if legend is not None:
         console.out(legend + "\n")
 

@@ -56,6 +56,7 @@ from metaclone.model.sites import (
     Binding,
     CertificateInput,
     Finding,
+    ListedApplication,
     ListedJson,
     ListedSite,
     Site,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from metaclone.iis6.applications import ScannedApplications, site_applications
     from metaclone.iis6.checks import check_findings
     from metaclone.iis6.cloning import SubtreeCloner
+    from metaclone.iis6.listed_applications import listed_applications
     from metaclone.iis6.site_columns import check_candidates
 else:
     # What a listing does not run is imported by the first call: the applications of every
@@ -76,13 +78,14 @@ else:
     ScannedApplications = lazy_function("metaclone.iis6.applications", "ScannedApplications")
     site_applications = lazy_function("metaclone.iis6.applications", "site_applications")
     check_findings = lazy_function("metaclone.iis6.checks", "check_findings")
+    listed_applications = lazy_function("metaclone.iis6.listed_applications", "listed_applications")
     check_candidates = lazy_function("metaclone.iis6.site_columns", "check_candidates")
     SubtreeCloner = lazy_function("metaclone.iis6.cloning", "SubtreeCloner")
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 
 #: The sites a listing shows, with the applications of each, read as it is reached.
-_ListedApplications = tuple[list[ListedSite], Iterator[tuple[Application, ...]]]
+_ListedApplications = tuple[list[ListedSite], Iterator[tuple[ListedApplication, ...]]]
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -164,7 +167,14 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
             return None
         found = ScannedApplications(self, self.xml, self._index)
         listed = self._reader.listed_all(scanned)
-        return listed, found.of(scanned, self._reader.site_at, self.applications)
+        mbproperty = self._mbproperty()
+        return listed, listed_applications(
+            self,
+            self.xml.text,
+            (mbproperty.content_start, mbproperty.content_end),
+            scanned,
+            lambda: found.of(scanned, self._reader.site_at, self.applications),
+        )
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:
