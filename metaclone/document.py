@@ -155,10 +155,10 @@ class ConfigDocument:
         :class:`~metaclone.model.sites.ListedJson`): each site's text is that of
         ``json.dumps(self.with_settings(site).to_json())``.  Every site and its settings are
         read before this returns, so that an error in any is raised here.  With
-        ``applications``, the applications of each site are then looked up by its id.  None
-        when only :attr:`sites` can tell (appcmd XML, HTTP.sys entries attached, IIS 7+ two
-        sites with one id, IIS 6 with ``applications`` or where its one pass cannot read the
-        file)."""
+        ``applications``, the applications of each site are read with the sites (IIS 6) or
+        then looked up by its id.  None when only :attr:`sites` can tell (appcmd XML,
+        HTTP.sys entries attached, IIS 7+ two sites with one id, IIS 6 where its one pass
+        cannot read the file)."""
         return None
 
     def listed_applications(self) -> Iterator[tuple[ListedApplication, ...]] | None:

@@ -45,6 +45,7 @@ from metaclone.iis6.properties import (
     sorted_bindings,
 )
 from metaclone.iis6.reading import (
+    ScannedSite,
     SiteReader,
     may_be_a_site_name,
 )
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from metaclone.iis6.applications import ScannedApplications, site_applications
     from metaclone.iis6.checks import check_findings
     from metaclone.iis6.cloning import SubtreeCloner
-    from metaclone.iis6.listed_applications import listed_applications
+    from metaclone.iis6.listed_applications import applications_json, listed_applications
     from metaclone.iis6.site_columns import check_candidates
 else:
     # What a listing does not run is imported by the first call: the applications of every
@@ -79,13 +80,14 @@ else:
     site_applications = lazy_function("metaclone.iis6.applications", "site_applications")
     check_findings = lazy_function("metaclone.iis6.checks", "check_findings")
     listed_applications = lazy_function("metaclone.iis6.listed_applications", "listed_applications")
+    applications_json = lazy_function("metaclone.iis6.listed_applications", "applications_json")
     check_candidates = lazy_function("metaclone.iis6.site_columns", "check_candidates")
     SubtreeCloner = lazy_function("metaclone.iis6.cloning", "SubtreeCloner")
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 
-#: The sites a listing shows, with the applications of each, read as it is reached.
-_ListedApplications = tuple[list[ListedSite], Iterator[tuple[ListedApplication, ...]]]
+#: What a listing shows of the applications of each site.
+_Applications = Iterator[tuple[ListedApplication, ...]]
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -127,13 +129,15 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         return self._reader.listed_all(scanned, secure_sites=secure_sites)
 
     def listed_json(self, *, applications: bool = False) -> ListedJson | None:
-        """See :meth:`ConfigDocument.listed_json`, from the one pass over the text; None where
-        only :attr:`sites` can tell, and with ``applications`` (found from each Site's line)."""
-        scanned = None if applications else self._scan_sites()
+        """See :meth:`ConfigDocument.listed_json`, from the one pass over the text (and
+        :meth:`_listed_applications`); None where only :attr:`sites` can tell."""
+        scanned = self._scan_sites()
         texts = None if scanned is None else self._reader.json_texts(scanned)
         if scanned is None or texts is None:
             return None
-        return ListedJson(tuple([site.id for site in scanned]), iter(texts))
+        found = self._listed_applications(scanned, whole=True) if applications else None
+        jsons = None if found is None else map(applications_json, found)
+        return ListedJson(tuple([site.id for site in scanned]), iter(texts), jsons)
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.
@@ -160,21 +164,19 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         :mod:`metaclone.iis6.applications`)."""
         return site_applications(self, self.xml, self._entry_of_key(site))
 
-    def listed_sites_and_applications(self) -> _ListedApplications | None:
-        """:meth:`ConfigDocument.listed_sites_and_applications` (:class:`ScannedApplications`)."""
+    def listed_sites_and_applications(self) -> tuple[list[ListedSite], _Applications] | None:
+        """See :meth:`ConfigDocument.listed_sites_and_applications`: from the one pass."""
         scanned = self._scan_sites()
         if scanned is None:
             return None
+        return self._reader.listed_all(scanned), self._listed_applications(scanned)
+
+    def _listed_applications(
+        self, scanned: list[ScannedSite], whole: bool = False
+    ) -> _Applications:
         found = ScannedApplications(self, self.xml, self._index)
-        listed = self._reader.listed_all(scanned)
-        mbproperty = self._mbproperty()
-        return listed, listed_applications(
-            self,
-            self.xml.text,
-            (mbproperty.content_start, mbproperty.content_end),
-            scanned,
-            lambda: found.of(scanned, self._reader.site_at, self.applications),
-        )
+        through = lambda: found.of(scanned, self._reader.site_at, self.applications)  # noqa: E731
+        return listed_applications(self, self.xml, self._mbproperty(), scanned, through, whole)
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:

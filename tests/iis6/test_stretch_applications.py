@@ -1,6 +1,7 @@
-"""``sites --applications`` of an IIS 6 metabase read from each site's stretch of the text
-(:mod:`metaclone.iis6.listed_applications`) against the exact reader (the applications of the
-Site values, key by key or through the key index), on generated files (Hypothesis).
+"""``sites --applications`` (and with ``--json``) of an IIS 6 metabase read from each site's
+stretch of the text (:mod:`metaclone.iis6.listed_applications`) against the exact reader (the
+applications of the Site values, key by key or through the key index), on generated files
+(Hypothesis).
 
 The files hold trees below each site's ``ROOT`` as IIS writes them and otherwise: applications
 nested in applications, virtual directories that are none, ``IIsWebDirectory`` applications,
@@ -119,34 +120,37 @@ def _generated(draw: st.DrawFn) -> _Generated:
     return _Generated(data.encode(), stretches)
 
 
-def _listing(path: Path, *, from_sites: bool) -> tuple[int, str, str]:
+def _listing(path: Path, *arguments: str, from_sites: bool) -> tuple[int, str, str]:
+    """The exit status, stdout and stderr of ``sites --applications``; ``from_sites``: as
+    listed from the Site values."""
     out, err = io.StringIO(), io.StringIO()
+    listing = "listed_json" if "--json" in arguments else "listed_sites_and_applications"
     with (
-        mock.patch.object(MetabaseDocument, "listed_sites_and_applications", return_value=None)
+        mock.patch.object(MetabaseDocument, listing, return_value=None)
         if from_sites
         else contextlib.nullcontext()
     ):
-        code = main(["sites", "--applications", str(path)], stdout=out, stderr=err)
+        code = main(["sites", "--applications", str(path), *arguments], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
 @settings(max_examples=300, deadline=None)
-@given(_generated(), st.booleans())
+@given(_generated(), st.booleans(), st.sampled_from([(), ("--json",)]))
 def test_the_applications_from_the_stretches_are_the_exact_readers(
-    generated: _Generated, every: bool
+    generated: _Generated, every: bool, arguments: tuple[str, ...]
 ) -> None:
     with tempfile.TemporaryDirectory() as folder, _reading_every_site(every):
         path = Path(folder) / "MetaBase.xml"
         path.write_bytes(generated.data)
-        expected = _listing(path, from_sites=True)
+        expected = _listing(path, *arguments, from_sites=True)
         if generated.stretches:
             with mock.patch.object(
                 ScannedApplications, "of", side_effect=AssertionError("read through the index")
             ):
-                assert _listing(path, from_sites=False) == expected
+                assert _listing(path, *arguments, from_sites=False) == expected
         else:
             with mock.patch.object(
                 ScannedApplications, "of", autospec=True, side_effect=ScannedApplications.of
             ) as through_index:
-                assert _listing(path, from_sites=False) == expected
+                assert _listing(path, *arguments, from_sites=False) == expected
             through_index.assert_called_once()
