@@ -154,10 +154,10 @@ class ConfigDocument:
         :class:`~metaclone.model.sites.ListedJson`): each site's text is that of
         ``json.dumps(self.with_settings(site).to_json())``.  Every site and its settings are
         read before this returns, so that an error in any is raised here.  With
-        ``applications``, the applications of each site are then looked up by its id.  None
-        when only :attr:`sites` can tell (appcmd XML, HTTP.sys entries attached, IIS 7+ two
-        sites with one id, IIS 6 with ``applications`` or where its one pass cannot read the
-        file)."""
+        ``applications``, the applications of each site are read with the sites (IIS 6) or
+        then looked up by its id.  None when only :attr:`sites` can tell (appcmd XML,
+        HTTP.sys entries attached, IIS 7+ two sites with one id, IIS 6 where its one pass
+        cannot read the file)."""
         return None
 
     def listed_applications(self) -> Iterator[tuple[ListedApplication, ...]] | None:
@@ -169,11 +169,11 @@ class ConfigDocument:
 
     def listed_sites_and_applications(
         self,
-    ) -> tuple[Sequence[ListedSite], Iterator[tuple[Application, ...]]] | None:
-        """:meth:`listed_sites` with the applications of each of those sites, in that order,
-        as :meth:`applications` gives those of the same site of :attr:`sites`: read as each
-        site is reached (an error in a site is raised there).  None when only :attr:`sites`
-        can tell (IIS 7+: :meth:`listed_applications`)."""
+    ) -> tuple[Sequence[ListedSite], Iterator[tuple[ListedApplication, ...]]] | None:
+        """:meth:`listed_sites` with what the listing shows of the applications of each of
+        those sites, in that order, as :meth:`applications` gives those of the same site of
+        :attr:`sites`: read as each site is reached (an error in a site is raised there).
+        None when only :attr:`sites` can tell (IIS 7+: :meth:`listed_applications`)."""
         return None
 
     def site(self, key: SiteKey) -> Site:

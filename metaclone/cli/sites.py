@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
@@ -193,14 +193,16 @@ def _list_json(
     """``sites --json`` from :meth:`ConfigDocument.listed_json`: the applications too are read
     before anything is printed."""
     fields: dict[str, object] = {"format": doc.format, "path": args.file}
-    every = _every_applications_json(doc, listed.ids) if args.applications else None
+    every: Iterable[str] | None = listed.applications
+    if every is None and args.applications:
+        every = _every_applications_json(doc, listed.ids)
     texts = _listed_texts(listed.texts, every)
     console.json("sites", json_listing_encoded(fields, "sites", texts))
     return EXIT_OK
 
 
 def _listed_texts(
-    listed: Iterator[str | Site], every_applications: HeldTexts | None
+    listed: Iterator[str | Site], every_applications: Iterable[str] | None
 ) -> Iterator[str]:
     """The JSON text of each site of :meth:`ConfigDocument.listed_json`, with (when given)
     the JSON text of its applications, as :func:`_encoded_sites` writes them."""
@@ -261,7 +263,7 @@ def _list_listed_applications(
     console: Console,
     doc: ConfigDocument,
     listed: Sequence[ListedSite],
-    every_applications: Iterator[tuple[Application, ...]],
+    every_applications: Iterator[tuple[ListedApplication, ...]],
 ) -> None:
     """The listing of the sites and their applications from
     :meth:`ConfigDocument.listed_sites_and_applications`, as :func:`_list_sites` writes it
@@ -271,7 +273,7 @@ def _list_listed_applications(
     for site, applications in zip(listed, every_applications, strict=True):
         if legend is None and any(a.inherited for a in applications):
             legend = INHERITED_LEGEND
-        console.out_lines([listed_line(site), *map(_application_line, applications)])
+        console.out_lines([listed_line(site), *map(_listed_application_line, applications)])
     if legend is not None:
         console.out(legend + "\n")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, ClassVar
 
 from metaclone.document import ConfigDocument, SiteKey
 from metaclone.errors import (
@@ -45,6 +45,7 @@ from metaclone.iis6.properties import (
     sorted_bindings,
 )
 from metaclone.iis6.reading import (
+    ScannedSite,
     SiteReader,
     may_be_a_site_name,
 )
@@ -54,6 +55,7 @@ from metaclone.model.site_rules import IIS6_RULES, SiteRules
 from metaclone.model.sites import (
     Binding,
     CertificateInput,
+    ListedApplication,
     ListedJson,
     ListedSite,
     Site,
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from metaclone.iis6.applications import ScannedApplications, site_applications
     from metaclone.iis6.checks import check_findings
     from metaclone.iis6.cloning import SubtreeCloner
+    from metaclone.iis6.listed_applications import applications_json, listed_applications
     from metaclone.iis6.site_columns import check_candidates
     from metaclone.model.sites import Application, Finding
 else:
@@ -75,13 +78,15 @@ else:
     ScannedApplications = lazy_function("metaclone.iis6.applications", "ScannedApplications")
     site_applications = lazy_function("metaclone.iis6.applications", "site_applications")
     check_findings = lazy_function("metaclone.iis6.checks", "check_findings")
+    listed_applications = lazy_function("metaclone.iis6.listed_applications", "listed_applications")
+    applications_json = lazy_function("metaclone.iis6.listed_applications", "applications_json")
     check_candidates = lazy_function("metaclone.iis6.site_columns", "check_candidates")
     SubtreeCloner = lazy_function("metaclone.iis6.cloning", "SubtreeCloner")
 
 _SITES: Memo[tuple[Site, ...]] = Memo("iis6 sites")
 
-#: The sites a listing shows, with the applications of each, read as it is reached.
-_ListedApplications: TypeAlias = "tuple[list[ListedSite], Iterator[tuple[Application, ...]]]"
+#: What a listing shows of the applications of each site.
+_Applications = Iterator[tuple[ListedApplication, ...]]
 
 __all__ = ["INHERITED_PROPERTIES", "MetabaseDocument", "MetabaseKey", "encode_name"]
 
@@ -123,13 +128,15 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         return self._reader.listed_all(scanned, secure_sites=secure_sites)
 
     def listed_json(self, *, applications: bool = False) -> ListedJson | None:
-        """See :meth:`ConfigDocument.listed_json`, from the one pass over the text; None where
-        only :attr:`sites` can tell, and with ``applications`` (found from each Site's line)."""
-        scanned = None if applications else self._scan_sites()
+        """See :meth:`ConfigDocument.listed_json`, from the one pass over the text (and
+        :meth:`_listed_applications`); None where only :attr:`sites` can tell."""
+        scanned = self._scan_sites()
         texts = None if scanned is None else self._reader.json_texts(scanned)
         if scanned is None or texts is None:
             return None
-        return ListedJson(tuple([site.id for site in scanned]), iter(texts))
+        found = self._listed_applications(scanned, whole=True) if applications else None
+        jsons = None if found is None else map(applications_json, found)
+        return ListedJson(tuple([site.id for site in scanned]), iter(texts), jsons)
 
     def site(self, key: SiteKey) -> Site:
         """The site with id ``key`` or name ``key``, as :meth:`ConfigDocument.site`.
@@ -156,14 +163,19 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
         :mod:`metaclone.iis6.applications`)."""
         return site_applications(self, self.xml, self._entry_of_key(site))
 
-    def listed_sites_and_applications(self) -> _ListedApplications | None:
-        """:meth:`ConfigDocument.listed_sites_and_applications` (:class:`ScannedApplications`)."""
+    def listed_sites_and_applications(self) -> tuple[list[ListedSite], _Applications] | None:
+        """See :meth:`ConfigDocument.listed_sites_and_applications`: from the one pass."""
         scanned = self._scan_sites()
         if scanned is None:
             return None
+        return self._reader.listed_all(scanned), self._listed_applications(scanned)
+
+    def _listed_applications(
+        self, scanned: list[ScannedSite], whole: bool = False
+    ) -> _Applications:
         found = ScannedApplications(self, self.xml, self._index)
-        listed = self._reader.listed_all(scanned)
-        return listed, found.of(scanned, self._reader.site_at, self.applications)
+        through = lambda: found.of(scanned, self._reader.site_at, self.applications)  # noqa: E731
+        return listed_applications(self, self.xml, self._mbproperty(), scanned, through, whole)
 
     @functools.cached_property
     def _writer(self) -> KeyWriter:
@@ -366,16 +378,14 @@ class MetabaseDocument(ConfigDocument, MetabaseKeys):
     # -- checks ----------------------------------------------------------------------------
 
     def check(self) -> list[Finding]:
-        """Problems in the document's sites.
-
-        Errors: two sites with one id (``duplicate-site-id``); an AppRoot outside its own site
-        (``approot-outside-site``); two sites that start with IIS bound to the same
-        IP:port:host (``duplicate-binding``).  Warnings: two sites with one name
-        (``duplicate-site-name``); secure bindings without a certificate, the state a pending
-        certificate request leaves (``waiting-for-certificate``); a COM+ application
-        (AppPackageID, AppWamClsid) shared by two sites (``shared-com-package``); a server key
-        named by no site id, which is no site (``unnumbered-site-key``).
-        """
+        """Problems in the document's sites.  Errors: two sites with one id
+        (``duplicate-site-id``); an AppRoot outside its own site (``approot-outside-site``); two
+        sites that start with IIS bound to the same IP:port:host (``duplicate-binding``).
+        Warnings: two sites with one name (``duplicate-site-name``); secure bindings without a
+        certificate, the state a pending certificate request leaves
+        (``waiting-for-certificate``); a COM+ application (AppPackageID, AppWamClsid) shared
+        by two sites (``shared-com-package``); a server key named by no site id, which is no
+        site (``unnumbered-site-key``)."""
         # The keys are indexed first, and the sites read from the index: the findings of
         # the keys need it, and one pass over the text then finds the sites and the keys.
         candidates = functools.partial(check_candidates, self._reader, self._index(), self.xml.text)

@@ -322,10 +322,13 @@ class ListedJson(NamedTuple):
     :class:`Site` (see :meth:`~metaclone.document.ConfigDocument.listed_json`): ``ids``, the
     id of each site in file order (no two the same where the applications of each are looked
     up by it); ``texts``, for each site in the same order the JSON text of ``Site.to_json()``
-    with its settings read, or that Site (settings included) where only the Site tells."""
+    with its settings read, or that Site (settings included) where only the Site tells;
+    ``applications``, when the document read them with the sites, the JSON text of the
+    applications of each site in the same order (else they are looked up by id)."""
 
     ids: tuple[int, ...]
     texts: Iterator[str | Site]
+    applications: Iterator[str] | None = None
 
 
 _HEX_SEPARATORS = lazy_pattern(lambda: re.compile(r"[\s:\-\u200e\u200f]"))

@@ -156,10 +156,16 @@ def test_an_error_in_a_late_site_leaves_nothing_printed(
         assert _run(path, capsys) == (status, out, err)
 
 
-def test_the_applications_are_listed_from_the_sites() -> None:
+def test_the_applications_are_listed_with_the_sites() -> None:
     doc = metaclone.loads(_SITES, "MetaBase.xml")
-    assert doc.listed_json(applications=True) is None
-    assert doc.listed_json() is not None
+    without = doc.listed_json()
+    assert without is not None
+    assert without.applications is None
+    listed = doc.listed_json(applications=True)
+    assert listed is not None
+    assert listed.applications is not None
+    expected = [json.dumps([a.to_json() for a in doc.applications(s)]) for s in doc.sites]
+    assert list(listed.applications) == expected
 
 
 def test_an_indexed_file_is_listed_from_the_sites() -> None:

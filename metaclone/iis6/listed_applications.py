@@ -1,0 +1,358 @@
+"""What ``sites --applications`` (and with ``--json``) shows of the applications of every IIS 6
+site, read from the text after the pass that listed the sites, without the key index.
+
+:func:`listed_applications` gives, for each site a listing found in one pass over the text
+(:func:`~metaclone.iis6.reading.scan_sites`), the
+:class:`~metaclone.model.sites.ListedApplication` of each of its applications, in the order
+:func:`~metaclone.iis6.applications.read_applications` gives them (see
+:mod:`metaclone.iis6.applications` for how keys become applications).
+
+IIS writes a site's keys right after its server key.  The text from one server key to the next
+(the site's *stretch*) is read by one expression that matches its items one after another, as
+the listing pass does, passing over the keys whose Location cannot be below a ``ROOT`` and
+reading the type, Location, ``AppRoot``, ``AppPoolId`` and ``Path`` of the others; the keys
+below the site's ``ROOT`` are taken from its own stretch alone.  That is every key below it
+when
+
+* no key of another stretch, or before the first server key, has a path of three segments
+  followed by ``ROOT`` (``/LM/W3SVC/7/ROOT``, in any case, as the key index groups them), and
+* no two server keys have one path (in any case);
+
+otherwise the applications are read through the key index
+(:class:`~metaclone.iis6.applications.ScannedApplications`).  Every site is read before the
+first is shown, so that the choice is made before anything is printed.
+``tests/iis6/test_stretch_applications.py`` holds the two readers equal on generated files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from metaclone.errors import ParseError
+from metaclone.iis6.key_scan import key_body
+from metaclone.iis6.keys import WEB
+from metaclone.lossless import markup
+from metaclone.lossless.values import decode_attribute_value
+from metaclone.model.sites import Application, ListedApplication
+
+if TYPE_CHECKING:
+    from metaclone.iis6.keys import KeySource
+    from metaclone.iis6.reading import ScannedSite
+    from metaclone.lossless import Element, XmlDocument
+
+_WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
+_FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
+_APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
+
+#: A value after its name: the group holds the opening quote and what follows it up to the
+#: closing one, so that an empty value ('"') is told from an absent one ('').
+_VALUE = r"""\s*=\s*("[^"]*+|'[^']*+)["']"""
+#: The properties applications are made of, matched from the end of a key's Location:
+#: attribute after attribute, so the match never leaves the start tag (no name occurs twice
+#: in a tag of a well-formed file).
+_PROPERTIES = (
+    r"(?:\s+(?:"
+    + "".join(f"{name}{_VALUE}|" for name in ("AppRoot", "AppPoolId", "Path"))
+    + r"""[^\s=/>]+\s*=\s*(?:"[^"]*+"|'[^']*+')))*+"""
+)
+#: The Location of a key that is no server key and lies below no ``ROOT``: no ``/root`` (in
+#: any case) before a slash or its end, and no reference, which may spell either (only ASCII
+#: letters fold to ``r``, ``o`` and ``t``).
+_NOT_BELOW_A_ROOT = (
+    r"(?!(?:IIsWebServer|IIsFtpServer)\s)([^\s/>!?][^\s/>]*+)\s+Location\s*=\s*"
+    r"""(?:"(?:[^"&/]++|/(?![Rr][Oo][Oo][Tt]["/]))*+"|'(?:[^'&/]++|/(?![Rr][Oo][Oo][Tt]['/]))*+')"""
+)
+#: The items of the content of ``<MBProperty>`` as the listing pass reads them (text, then
+#: opaque markup or a key whose first attribute is Location), passing over the keys of
+#: :data:`_NOT_BELOW_A_ROOT`, up to the next other key, which is read.  Groups: the type of
+#: the last key passed over (not read), then the key's type, its Location, AppRoot,
+#: AppPoolId and Path (each after its opening quote; all empty after the last key read).
+_ITEMS = re.compile(
+    rf"(?:[^<]*+<(?:{markup.OPAQUE}|{_NOT_BELOW_A_ROOT}"
+    + key_body(1)
+    + rf"))*+[^<]*+(?:<({markup.NAME})\s+Location"
+    + _VALUE
+    + f"(?={_PROPERTIES})"
+    + key_body(2)
+    + ")?",
+    re.S,
+)
+#: A path the key index groups below a ``ROOT`` (folded): three segments, then ``root``.
+_BELOW_A_ROOT = re.compile(r"/[^/]*/[^/]*/[^/]*/root(?:/|\Z)")
+
+_Row = tuple[str, str, str, str, str, str]
+#: A key below ROOT: its segments as written, its type, whether it is an application, its
+#: pool (None: not set) and its Path (None: absent).
+_Node = tuple[tuple[str, ...], str, bool, str | None, str | None]
+_Listed = tuple[ListedApplication, ...]
+_INHERITED_POOL = ("application_pool",)
+
+
+def _new_listed(
+    fields: tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...]],
+) -> ListedApplication:
+    """``ListedApplication(*fields)``, made without its Python ``__new__``: one is made for
+    each of tens of thousands of applications."""
+    return tuple.__new__(ListedApplication, fields)
+
+
+class _NotOneStretchError(Exception):
+    """A site's keys may lie outside its stretch: the key index must tell them."""
+
+
+def listed_applications(  # noqa: PLR0917 (the parts of the document it reads)
+    document: KeySource,
+    xml: XmlDocument,
+    mbproperty: Element,
+    scanned: Sequence[ScannedSite],
+    through_index: Callable[[], Iterator[tuple[Application, ...]]],
+    whole: bool = False,
+) -> Iterator[_Listed]:
+    """What the listing shows of the applications of each site of ``scanned``, found in the
+    content of ``mbproperty`` (``<MBProperty>``) in the text of ``xml`` (that of
+    ``document``).
+
+    ``through_index`` gives the applications of the same sites read through the key index
+    (:class:`~metaclone.iis6.applications.ScannedApplications`), for a file whose sites'
+    keys do not each lie in their stretch (see the module documentation), or when what the
+    sites inherit cannot be read: read as each site is reached, or (``whole``) every site
+    before this returns, as the stretches are."""
+    try:
+        content = mbproperty.content_start, mbproperty.content_end
+        return iter(_every_stretch(xml.text, content, scanned, _Pool(document)))
+    except (_NotOneStretchError, ParseError):
+        found = (tuple(map(ListedApplication.of, apps)) for apps in through_index())
+        return iter(list(found)) if whole else found
+
+
+def applications_json(applications: tuple[ListedApplication, ...]) -> str:
+    """The JSON text ``sites --json`` writes of the applications of an IIS 6 site, from what
+    :func:`listed_applications` gives: ``json.dumps([a.to_json() for a in found])`` of the
+    :class:`~metaclone.model.sites.Application` values ``found`` (no IIS 6 application has
+    enabled protocols, nor a virtual directory settings of its own)."""
+    import json  # noqa: PLC0415 (the listings that write no JSON load no json module)
+
+    return json.dumps(
+        [
+            {
+                "path": application.path,
+                "application_pool": application.application_pool,
+                "enabled_protocols": None,
+                "virtual_directories": [
+                    {"path": path, "physical_path": folder}
+                    for path, folder in application.directories
+                ],
+                "inherited": list(application.inherited),
+            }
+            for application in applications
+        ]
+    )
+
+
+class _Pool:
+    """The AppPoolId the web sites of ``document`` inherit (``/LM/W3SVC`` and above, or an
+    export's ``IIsInheritedProperties``), read when a site first needs it."""
+
+    def __init__(self, document: KeySource) -> None:
+        self._document = document
+        self._known = False
+        self._value: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self._known:
+            value = self._document.inherited(WEB).get("AppPoolId")
+            self._value = value if value is not None and value.strip() else None
+            self._known = True
+        return self._value
+
+
+def _every_stretch(
+    text: str, content: tuple[int, int], scanned: Sequence[ScannedSite], pool: _Pool
+) -> list[_Listed]:
+    if not scanned:
+        return []
+    findall = _ITEMS.findall
+    _no_root_keys(findall(text, content[0], scanned[0].start))
+    seen: set[str] = set()
+    ends = [site.start for site in scanned[1:]]
+    ends.append(content[1])
+    found: list[_Listed] = []
+    for site, end in zip(scanned, ends, strict=True):
+        rows = findall(text, site.start, end)
+        location = decode_attribute_value(rows[0][2][1:]).lower()
+        if location in seen:
+            raise _NotOneStretchError
+        seen.add(location)
+        nodes = _nodes(location, rows)
+        if site.service is not WEB:
+            found.append(_ftp_applications(nodes))
+        elif nodes:
+            found.append(_web_applications(nodes, rows[0][4], pool))
+        else:
+            found.append(())
+    return found
+
+
+def _no_root_keys(rows: list[_Row]) -> None:
+    """Raise :class:`_NotOneStretchError` when a key of ``rows`` is grouped below a ``ROOT``."""
+    for _, name, location, *_ in rows:
+        if name and _BELOW_A_ROOT.match(decode_attribute_value(location[1:]).lower()):
+            raise _NotOneStretchError
+
+
+def _nodes(site: str, rows: list[_Row]) -> dict[tuple[str, ...], _Node]:
+    """The keys below the ``ROOT`` of the site whose folded path is ``site``, by their folded
+    segments below it, from the ``rows`` of its stretch (its server key first); the first key
+    of a path is read.  Raise :class:`_NotOneStretchError` for a key of another site's
+    ``ROOT``."""
+    own, root = site + "/", site + "/root"
+    below = len(root)
+    nodes: dict[tuple[str, ...], _Node] = {}
+    for at in range(1, len(rows)):
+        _, key_type, location, app_root, pool, path = rows[at]
+        if not key_type:
+            continue  # after the last wanted key
+        location = decode_attribute_value(location[1:])
+        folded = location.lower()
+        if not folded.startswith(own):
+            if _BELOW_A_ROOT.match(folded):
+                raise _NotOneStretchError
+            continue
+        if not folded.startswith(root) or (len(folded) > below and folded[below] != "/"):
+            continue
+        rest = location[below:]
+        segments = tuple(filter(None, rest.lower().split("/"))) if rest else ()
+        if segments in nodes:
+            continue
+        # Blank values count as not set ("" and an absent value read as blank too).  A
+        # reference may stand for a character that is not blank; the characters an XML
+        # parser turns into spaces are blank as written.
+        app_root = app_root[1:]
+        if "&" in app_root:
+            app_root = decode_attribute_value(app_root)
+        pool = decode_attribute_value(pool[1:])
+        nodes[segments] = (
+            tuple(filter(None, rest.split("/"))) if rest else (),
+            key_type,
+            key_type in _APPLICATION_KEY_TYPES and app_root != "" and not app_root.isspace(),
+            pool if pool and not pool.isspace() else None,
+            decode_attribute_value(path[1:]) if path else None,
+        )
+    return nodes
+
+
+def _web_applications(
+    nodes: dict[tuple[str, ...], _Node], site_pool: str, inherited: _Pool
+) -> _Listed:
+    """The applications of a web site whose keys below ``ROOT`` are ``nodes``;
+    ``site_pool`` is the raw AppPoolId of its server key (as in :data:`_ITEMS`)."""
+    directories = _web_directories(nodes)
+    listed: list[ListedApplication] = []
+    outer: str | None = None
+    outer_known = False
+    for folded, own_directories in directories.items():
+        node = nodes[folded]
+        pool = node[3]
+        inherited_fields: tuple[str, ...] = ()
+        if pool is None:
+            pool = _pool(nodes, folded)
+            if pool is None:
+                if not outer_known:
+                    outer = _site_pool(site_pool, inherited)
+                    outer_known = True
+                pool = outer
+            if pool is not None:
+                inherited_fields = _INHERITED_POOL
+        fields = ("/" + "/".join(node[0]), pool, inherited_fields, tuple(own_directories))
+        listed.append(_new_listed(fields))
+    return tuple(listed)
+
+
+def _web_directories(
+    nodes: dict[tuple[str, ...], _Node],
+) -> dict[tuple[str, ...], list[tuple[str, str]]]:
+    """The virtual directories of each application of ``nodes`` (by its folded segments, in
+    file order): its own directory first, then each virtual directory that is no
+    application and has it as the nearest application above."""
+    directories: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    loose: list[tuple[str, ...]] = []
+    for folded, node in nodes.items():
+        if node[2]:
+            if node[1] == _WEB_VIRTUAL_DIRECTORY and node[4] is not None:
+                own = node[4]
+            else:
+                own = _physical_path(nodes, folded, _WEB_VIRTUAL_DIRECTORY)
+            directories[folded] = [("/", own)]
+        elif folded and node[1] == _WEB_VIRTUAL_DIRECTORY:
+            loose.append(folded)
+    for folded in loose if directories else ():
+        owner = _owner(folded, directories)
+        if owner is not None:
+            directories[owner].append(
+                (
+                    _url(nodes[folded][0][len(owner) :]),
+                    _physical_path(nodes, folded, _WEB_VIRTUAL_DIRECTORY),
+                )
+            )
+    return directories
+
+
+def _ftp_applications(nodes: dict[tuple[str, ...], _Node]) -> _Listed:
+    """The one application of an FTP site whose keys below ``ROOT`` are ``nodes``."""
+    if () not in nodes:
+        return ()
+    directories = tuple(
+        (_url(node[0]), _physical_path(nodes, folded, _FTP_VIRTUAL_DIRECTORY))
+        for folded, node in nodes.items()
+        if folded == () or node[1] == _FTP_VIRTUAL_DIRECTORY
+    )
+    return (ListedApplication("/", None, (), directories),)
+
+
+def _site_pool(raw: str, inherited: _Pool) -> str | None:
+    """The AppPoolId a site's ``ROOT`` tree inherits: the server key's own (``raw``, as in
+    :data:`_ITEMS`), else what the site inherits."""
+    own = decode_attribute_value(raw[1:])
+    if own and not own.isspace():
+        return own
+    return inherited()
+
+
+def _owner(
+    folded: tuple[str, ...], applications: dict[tuple[str, ...], list[tuple[str, str]]]
+) -> tuple[str, ...] | None:
+    """The nearest of ``applications`` above ``folded`` (None: none is)."""
+    for length in range(len(folded) - 1, -1, -1):
+        if folded[:length] in applications:
+            return folded[:length]
+    return None
+
+
+def _pool(nodes: dict[tuple[str, ...], _Node], folded: tuple[str, ...]) -> str | None:
+    """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
+    for length in range(len(folded), -1, -1):
+        node = nodes.get(folded[:length])
+        if node is not None and node[3] is not None:
+            return node[3]
+    return None
+
+
+def _physical_path(
+    nodes: dict[tuple[str, ...], _Node], folded: tuple[str, ...], directory_type: str
+) -> str:
+    """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
+    above it, followed by the folder names below that directory."""
+    segments = nodes[folded][0]
+    for length in range(len(folded), -1, -1):
+        node = nodes.get(folded[:length])
+        if node is not None and node[1] == directory_type and node[4] is not None:
+            if length == len(segments):
+                return node[4]
+            return node[4].rstrip("\\/") + "\\" + "\\".join(segments[length:])
+    return ""
+
+
+def _url(segments: tuple[str, ...]) -> str:
+    return "/" + "/".join(segments)
