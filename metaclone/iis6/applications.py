@@ -53,8 +53,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from metaclone.iis6.app_tree import (
+    APPLICATION_KEY_TYPES,
+    Nodes,
+    ftp_directories,
+    is_set,
+    web_applications,
+)
 from metaclone.iis6.keys import WEB
 from metaclone.lossless import Memo
 from metaclone.model.sites import Application, VirtualDirectory
@@ -65,22 +72,9 @@ if TYPE_CHECKING:
     from metaclone.lossless import XmlDocument
     from metaclone.model.sites import Site
 
-_WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
-_FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
-_APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
 #: The properties applications are made of.
 _NODE_PROPERTIES = ("AppRoot", "AppPoolId", "Path")
 _EVERY_APPLICATION: Memo[EveryApplication] = Memo("iis6 applications of every site")
-
-
-class _Node(NamedTuple):
-    """A key of the ``ROOT`` tree, with the properties applications are made of."""
-
-    segments: tuple[str, ...]  # the path below ROOT as written, one entry per folder
-    key_type: str
-    application: bool
-    pool: str | None  # AppPoolId, None when not set or empty
-    path: str | None  # Path
 
 
 def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Application, ...]:
@@ -202,7 +196,7 @@ class _Tree:
         positions: list[int],
         values: Callable[[int], Mapping[str, str]],
     ) -> None:
-        nodes: dict[tuple[str, ...], _Node] = {}
+        nodes: Nodes = {}
         self.nodes = nodes
         locations, key_type_at = table.locations, table.key_type
         below = len(root)
@@ -214,93 +208,31 @@ class _Tree:
                 continue
             key_type = key_type_at(position)
             properties = values(position)
-            # Blank values count as not set: "" and None read as blank too.
-            app_root = properties.get("AppRoot") or " "
-            pool = properties.get("AppPoolId") or " "
-            nodes[folded] = _Node(
+            pool = properties.get("AppPoolId")
+            nodes[folded] = (
                 tuple(filter(None, rest.split("/"))) if rest else (),
                 key_type,
-                key_type in _APPLICATION_KEY_TYPES and not app_root.isspace(),
-                None if pool.isspace() else pool,
+                key_type in APPLICATION_KEY_TYPES and is_set(properties.get("AppRoot")),
+                pool if is_set(pool) else None,
                 properties.get("Path"),
             )
 
     def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
-        nodes = self.nodes
-        # The applications in file order, each with its own directory first.
-        directories: dict[tuple[str, ...], list[VirtualDirectory]] = {
-            folded: [VirtualDirectory("/", self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY))]
-            for folded, node in nodes.items()
-            if node.application
-        }
-        if not directories:
-            return ()
-        for folded, node in nodes.items():
-            if not folded or node.key_type != _WEB_VIRTUAL_DIRECTORY or node.application:
-                continue
-            owner = self.owner(folded, directories)
-            if owner is None:
-                continue
-            directories[owner].append(
-                VirtualDirectory(
-                    _url(node.segments[len(owner) :]),
-                    self.physical_path(folded, _WEB_VIRTUAL_DIRECTORY),
-                )
+        return tuple(
+            Application(
+                path,
+                pool,
+                tuple(VirtualDirectory(*directory) for directory in directories),
+                inherited=inherited,
             )
-        result: list[Application] = []
-        for folded, own_directories in directories.items():
-            node = nodes[folded]
-            pool = self.pool(folded) or outer.pool()
-            inherited = ("application_pool",) if node.pool is None and pool is not None else ()
-            result.append(
-                Application(_url(node.segments), pool, tuple(own_directories), inherited=inherited)
-            )
-        return tuple(result)
-
-    @staticmethod
-    def owner(
-        folded: tuple[str, ...], applications: Mapping[tuple[str, ...], object]
-    ) -> tuple[str, ...] | None:
-        """The nearest of ``applications`` above ``folded`` (None: none is)."""
-        for length in range(len(folded) - 1, -1, -1):
-            if folded[:length] in applications:
-                return folded[:length]
-        return None
+            for path, pool, inherited, directories in web_applications(self.nodes, outer.pool)
+        )
 
     def ftp_applications(self) -> tuple[Application, ...]:
-        if () not in self.nodes:
+        directories = ftp_directories(self.nodes)
+        if directories is None:
             return ()
-        directories = [
-            VirtualDirectory(
-                _url(node.segments), self.physical_path(folded, _FTP_VIRTUAL_DIRECTORY)
-            )
-            for folded, node in self.nodes.items()
-            if folded == () or node.key_type == _FTP_VIRTUAL_DIRECTORY
-        ]
-        return (Application("/", None, tuple(directories)),)
-
-    def pool(self, folded: tuple[str, ...]) -> str | None:
-        """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
-        nodes = self.nodes
-        for length in range(len(folded), -1, -1):
-            node = nodes.get(folded[:length])
-            if node is not None and node.pool is not None:
-                return node.pool
-        return None
-
-    def physical_path(self, folded: tuple[str, ...], directory_type: str) -> str:
-        """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
-        above it, followed by the folder names below that directory."""
-        nodes = self.nodes
-        segments = nodes[folded].segments
-        for length in range(len(folded), -1, -1):
-            node = nodes.get(folded[:length])
-            if node is not None and node.key_type == directory_type and node.path is not None:
-                if length == len(segments):
-                    return node.path
-                below = "\\".join(segments[length:])
-                return node.path.rstrip("\\/") + "\\" + below
-        return ""
+        return (Application("/", None, tuple(VirtualDirectory(*d) for d in directories)),)
 
 
 class _OuterPools:
@@ -320,24 +252,15 @@ class _OuterPools:
 
     def _find(self) -> str | None:
         site = self._site
-        found = _set_value(site().get("AppPoolId"))
-        if found is not None:
+        found = site().get("AppPoolId")
+        if is_set(found):
             return found
         # What the site key inherits: /LM/W3SVC and above, or an export's
         # IIsInheritedProperties.
         value = self._document.inherited(WEB).get("AppPoolId")
-        return value if value is not None and value.strip() else None
+        return value if is_set(value) else None
 
 
 def _key_values(table: KeyTable, position: int) -> dict[str, str]:
     """The properties applications are made of that the key at ``position`` has, decoded."""
     return {name: a.value for name, a in table.properties(position, _NODE_PROPERTIES).items()}
-
-
-def _set_value(value: str | None) -> str | None:
-    """``value``; None when it is absent or blank."""
-    return value if value and not value.isspace() else None
-
-
-def _url(segments: tuple[str, ...]) -> str:
-    return "/" + "/".join(segments)

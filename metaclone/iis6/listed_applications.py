@@ -31,6 +31,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone.errors import ParseError
+from metaclone.iis6.app_tree import (
+    APPLICATION_KEY_TYPES,
+    Nodes,
+    ftp_directories,
+    is_set,
+    web_applications,
+)
 from metaclone.iis6.key_scan import key_body
 from metaclone.iis6.keys import WEB
 from metaclone.lossless import markup
@@ -41,10 +48,6 @@ if TYPE_CHECKING:
     from metaclone.iis6.keys import KeySource
     from metaclone.iis6.reading import ScannedSite
     from metaclone.lossless import Element, XmlDocument
-
-_WEB_VIRTUAL_DIRECTORY = "IIsWebVirtualDir"
-_FTP_VIRTUAL_DIRECTORY = "IIsFtpVirtualDir"
-_APPLICATION_KEY_TYPES = frozenset({_WEB_VIRTUAL_DIRECTORY, "IIsWebDirectory"})
 
 #: A value after its name: the group holds the opening quote and what follows it up to the
 #: closing one, so that an empty value ('"') is told from an absent one ('').
@@ -83,11 +86,7 @@ _ITEMS = re.compile(
 _BELOW_A_ROOT = re.compile(r"/[^/]*/[^/]*/[^/]*/root(?:/|\Z)")
 
 _Row = tuple[str, str, str, str, str, str]
-#: A key below ROOT: its segments as written, its type, whether it is an application, its
-#: pool (None: not set) and its Path (None: absent).
-_Node = tuple[tuple[str, ...], str, bool, str | None, str | None]
 _Listed = tuple[ListedApplication, ...]
-_INHERITED_POOL = ("application_pool",)
 
 
 def _new_listed(
@@ -202,14 +201,14 @@ def _no_root_keys(rows: list[_Row]) -> None:
             raise _NotOneStretchError
 
 
-def _nodes(site: str, rows: list[_Row]) -> dict[tuple[str, ...], _Node]:
+def _nodes(site: str, rows: list[_Row]) -> Nodes:
     """The keys below the ``ROOT`` of the site whose folded path is ``site``, by their folded
     segments below it, from the ``rows`` of its stretch (its server key first); the first key
     of a path is read.  Raise :class:`_NotOneStretchError` for a key of another site's
     ``ROOT``."""
     own, root = site + "/", site + "/root"
     below = len(root)
-    nodes: dict[tuple[str, ...], _Node] = {}
+    nodes: Nodes = {}
     for at in range(1, len(rows)):
         _, key_type, location, app_root, pool, path = rows[at]
         if not key_type:
@@ -233,126 +232,44 @@ def _nodes(site: str, rows: list[_Row]) -> dict[tuple[str, ...], _Node]:
         if "&" in app_root:
             app_root = decode_attribute_value(app_root)
         pool = decode_attribute_value(pool[1:])
+        # The test of is_set, written out: it runs for some 200,000 keys.
         nodes[segments] = (
             tuple(filter(None, rest.split("/"))) if rest else (),
             key_type,
-            key_type in _APPLICATION_KEY_TYPES and app_root != "" and not app_root.isspace(),
+            key_type in APPLICATION_KEY_TYPES and app_root != "" and not app_root.isspace(),
             pool if pool and not pool.isspace() else None,
             decode_attribute_value(path[1:]) if path else None,
         )
     return nodes
 
 
-def _web_applications(
-    nodes: dict[tuple[str, ...], _Node], site_pool: str, inherited: _Pool
-) -> _Listed:
+def _web_applications(nodes: Nodes, site_pool: str, inherited: _Pool) -> _Listed:
     """The applications of a web site whose keys below ``ROOT`` are ``nodes``;
     ``site_pool`` is the raw AppPoolId of its server key (as in :data:`_ITEMS`)."""
-    directories = _web_directories(nodes)
-    listed: list[ListedApplication] = []
-    outer: str | None = None
-    outer_known = False
-    for folded, own_directories in directories.items():
-        node = nodes[folded]
-        pool = node[3]
-        inherited_fields: tuple[str, ...] = ()
-        if pool is None:
-            pool = _pool(nodes, folded)
-            if pool is None:
-                if not outer_known:
-                    outer = _site_pool(site_pool, inherited)
-                    outer_known = True
-                pool = outer
-            if pool is not None:
-                inherited_fields = _INHERITED_POOL
-        fields = ("/" + "/".join(node[0]), pool, inherited_fields, tuple(own_directories))
-        listed.append(_new_listed(fields))
-    return tuple(listed)
+    return tuple(map(_new_listed, web_applications(nodes, _SitePool(site_pool, inherited))))
 
 
-def _web_directories(
-    nodes: dict[tuple[str, ...], _Node],
-) -> dict[tuple[str, ...], list[tuple[str, str]]]:
-    """The virtual directories of each application of ``nodes`` (by its folded segments, in
-    file order): its own directory first, then each virtual directory that is no
-    application and has it as the nearest application above."""
-    directories: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-    loose: list[tuple[str, ...]] = []
-    for folded, node in nodes.items():
-        if node[2]:
-            if node[1] == _WEB_VIRTUAL_DIRECTORY and node[4] is not None:
-                own = node[4]
-            else:
-                own = _physical_path(nodes, folded, _WEB_VIRTUAL_DIRECTORY)
-            directories[folded] = [("/", own)]
-        elif folded and node[1] == _WEB_VIRTUAL_DIRECTORY:
-            loose.append(folded)
-    for folded in loose if directories else ():
-        owner = _owner(folded, directories)
-        if owner is not None:
-            directories[owner].append(
-                (
-                    _url(nodes[folded][0][len(owner) :]),
-                    _physical_path(nodes, folded, _WEB_VIRTUAL_DIRECTORY),
-                )
-            )
-    return directories
-
-
-def _ftp_applications(nodes: dict[tuple[str, ...], _Node]) -> _Listed:
+def _ftp_applications(nodes: Nodes) -> _Listed:
     """The one application of an FTP site whose keys below ``ROOT`` are ``nodes``."""
-    if () not in nodes:
+    directories = ftp_directories(nodes)
+    if directories is None:
         return ()
-    directories = tuple(
-        (_url(node[0]), _physical_path(nodes, folded, _FTP_VIRTUAL_DIRECTORY))
-        for folded, node in nodes.items()
-        if folded == () or node[1] == _FTP_VIRTUAL_DIRECTORY
-    )
-    return (ListedApplication("/", None, (), directories),)
+    return (ListedApplication("/", None, (), tuple(directories)),)
 
 
-def _site_pool(raw: str, inherited: _Pool) -> str | None:
+class _SitePool:
     """The AppPoolId a site's ``ROOT`` tree inherits: the server key's own (``raw``, as in
-    :data:`_ITEMS`), else what the site inherits."""
-    own = decode_attribute_value(raw[1:])
-    if own and not own.isspace():
-        return own
-    return inherited()
+    :data:`_ITEMS`), else what the site inherits; read when an application first needs it."""
 
+    def __init__(self, raw: str, inherited: _Pool) -> None:
+        self._raw = raw
+        self._inherited = inherited
+        self._known = False
+        self._pool: str | None = None
 
-def _owner(
-    folded: tuple[str, ...], applications: dict[tuple[str, ...], list[tuple[str, str]]]
-) -> tuple[str, ...] | None:
-    """The nearest of ``applications`` above ``folded`` (None: none is)."""
-    for length in range(len(folded) - 1, -1, -1):
-        if folded[:length] in applications:
-            return folded[:length]
-    return None
-
-
-def _pool(nodes: dict[tuple[str, ...], _Node], folded: tuple[str, ...]) -> str | None:
-    """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
-    for length in range(len(folded), -1, -1):
-        node = nodes.get(folded[:length])
-        if node is not None and node[3] is not None:
-            return node[3]
-    return None
-
-
-def _physical_path(
-    nodes: dict[tuple[str, ...], _Node], folded: tuple[str, ...], directory_type: str
-) -> str:
-    """The folder IIS serves ``folded`` from: the nearest virtual directory's Path at or
-    above it, followed by the folder names below that directory."""
-    segments = nodes[folded][0]
-    for length in range(len(folded), -1, -1):
-        node = nodes.get(folded[:length])
-        if node is not None and node[1] == directory_type and node[4] is not None:
-            if length == len(segments):
-                return node[4]
-            return node[4].rstrip("\\/") + "\\" + "\\".join(segments[length:])
-    return ""
-
-
-def _url(segments: tuple[str, ...]) -> str:
-    return "/" + "/".join(segments)
+    def __call__(self) -> str | None:
+        if not self._known:
+            own = decode_attribute_value(self._raw[1:])
+            self._pool = own if is_set(own) else self._inherited()
+            self._known = True
+        return self._pool
