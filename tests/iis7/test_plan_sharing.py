@@ -26,7 +26,7 @@ _HOSTS = ["shop.example", "SHOP.example", "sh&#x6F;p.example", "Other.Example"]
 _BINDINGS = st.tuples(
     st.sampled_from(["https", "https", "HTTPS", "http"]),
     st.sampled_from(["*", "", "10.0.0.1", "10.0.0.&#x31;", "10.0.0.2"]),
-    st.sampled_from(["443", "443", "8443"]),
+    st.sampled_from(["443", "443", "8443", " 0443", "4&#x34;3"]),
     st.sampled_from(_HOSTS),
     st.sampled_from(["1", "1", "1", None, "0", "3"]),
 )
