@@ -76,3 +76,20 @@ def server_keys(draw: st.DrawFn, site_id: int, values: ServerKeyValues) -> str:
     )
     location = f"Location ={quote}/LM/{service}/{site_id}{quote}"
     return f"<{key_type}\t{location}{written}{nl}\t>{nl}</{key_type}>"
+
+
+@st.composite
+def metabases(draw: st.DrawFn, values: ServerKeyValues, services: Sequence[str]) -> bytes:
+    """A metabase (CRLF) of a few server keys written with ``values``, ids repeating at times
+    (a broken file lists both sites), below an ``IIsWebService`` key holding one of
+    ``services`` (properties the sites inherit, each line ending in CRLF)."""
+    service = draw(st.sampled_from(services))
+    keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
+    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
+        keys.append(draw(st.sampled_from(GAPS)))
+        keys.append(draw(server_keys(site_id, values)))
+    body = "\r\n".join(keys)
+    return (
+        '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
+        f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
+    ).encode()

@@ -24,9 +24,10 @@ import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
 from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument
+from tests.iis6.server_keys import metabases
 from tests.iis6.test_every_application import _files, _reading_every_site
 from tests.iis6.test_key_values import MetabaseKeys
-from tests.iis6.test_listing_values import _LISTED, _metabases
+from tests.iis6.test_listing_values import _LISTED, _SERVICES, _VALUES
 
 _Listing = tuple[int, str, str]
 
@@ -53,7 +54,7 @@ def _listing(path: Path, *arguments: str, from_sites: bool) -> _Listing:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.one_of(_files(), _metabases()), st.booleans())
+@given(st.one_of(_files(), metabases(_VALUES, _SERVICES)), st.booleans())
 def test_the_listing_from_the_scan_is_that_from_the_sites(data: bytes, every: bool) -> None:
     with _written(data) as path, _reading_every_site(every):
         assert _listing(path, from_sites=False) == _listing(path, from_sites=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
@@ -23,30 +22,17 @@ from metaclone.model.sites import Site
 from tests.iis6.server_keys import (
     BINDINGS,
     FLAGS,
-    GAPS,
     HASHES,
     STORES,
     ServerKeyValues,
-    server_keys,
+    metabases,
 )
 
 _COMMENTS = ["Shop", "", "a &amp; b", "tab\there", "line&#xA;end", "caf\u00e9 &#x263A;", " pad "]
 _VALUES = ServerKeyValues(_COMMENTS, FLAGS, BINDINGS, HASHES, STORES)
 
 
-@st.composite
-def _metabases(draw: st.DrawFn) -> bytes:
-    service = draw(st.sampled_from(["", '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n']))
-    keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
-    # Ids may repeat: a broken file lists both sites.
-    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
-        keys.append(draw(st.sampled_from(GAPS)))
-        keys.append(draw(server_keys(site_id, _VALUES)))
-    body = "\r\n".join(keys)
-    return (
-        '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
-        f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
-    ).encode()
+_SERVICES = ["", '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n']
 
 
 def _sites(data: bytes, *, exact: bool) -> tuple[Site, ...] | tuple[type, str]:
@@ -57,7 +43,7 @@ def _sites(data: bytes, *, exact: bool) -> tuple[Site, ...] | tuple[type, str]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=_metabases())
+@given(data=metabases(_VALUES, _SERVICES))
 def test_listed_sites_are_those_of_the_exact_reader(data: bytes) -> None:
     assert _sites(data, exact=False) == _sites(data, exact=True)
 
@@ -77,7 +63,7 @@ def _listing(data: bytes, *, from_sites: bool) -> list[str] | tuple[type, str]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=_metabases())
+@given(data=metabases(_VALUES, _SERVICES))
 def test_listed_lines_are_those_of_the_sites(data: bytes) -> None:
     assert _listing(data, from_sites=False) == _listing(data, from_sites=True)
 

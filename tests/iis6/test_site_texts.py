@@ -11,7 +11,6 @@ from unittest import mock
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
@@ -20,11 +19,10 @@ from metaclone.iis6.metabase import MetabaseDocument
 from tests.iis6.server_keys import (
     BINDINGS,
     FLAGS,
-    GAPS,
     HASHES,
     STORES,
     ServerKeyValues,
-    server_keys,
+    metabases,
 )
 
 _COMMENTS = [
@@ -56,27 +54,11 @@ _BINDINGS = [
 _VALUES = ServerKeyValues(_COMMENTS, FLAGS, _BINDINGS, HASHES, [*STORES, "caf\u00e9"])
 
 
-@st.composite
-def _metabases(draw: st.DrawFn) -> bytes:
-    service = draw(
-        st.sampled_from(
-            [
-                "",
-                '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n',
-                '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n\t\tSSLStoreName="Hosting"\r\n',
-            ]
-        )
-    )
-    keys = [f'<IIsWebService\tLocation ="/LM/W3SVC"\r\n{service}\t>\r\n</IIsWebService>']
-    # Ids may repeat: a broken file lists both sites.
-    for site_id in draw(st.lists(st.integers(1, 99), min_size=1, max_size=4)):
-        keys.append(draw(st.sampled_from(GAPS)))
-        keys.append(draw(server_keys(site_id, _VALUES)))
-    body = "\r\n".join(keys)
-    return (
-        '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
-        f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
-    ).encode()
+_SERVICES = [
+    "",
+    '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n',
+    '\t\tSSLCertHash="' + "cd" * 20 + '"\r\n\t\tSSLStoreName="Hosting"\r\n',
+]
 
 
 def _listed(data: bytes) -> list[str] | tuple[type, str] | None:
@@ -100,7 +82,7 @@ def _exact(data: bytes) -> list[str] | tuple[type, str]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=_metabases())
+@given(data=metabases(_VALUES, _SERVICES))
 def test_the_listed_json_is_that_of_the_exact_reader(data: bytes) -> None:
     assert _listed(data) == _exact(data)
 
