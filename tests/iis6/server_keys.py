@@ -93,3 +93,18 @@ def metabases(draw: st.DrawFn, values: ServerKeyValues, services: Sequence[str])
         '<?xml version ="1.0"?>\r\n<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">'
         f"\r\n<MBProperty>\r\n{body}\r\n</MBProperty>\r\n</configuration>\r\n"
     ).encode()
+
+
+#: A web site with an https binding and its service's certificate, an FTP site of the same id
+#: that does not start, and a web site with an empty certificate hash (CRLF).
+THREE_SITES = (
+    b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
+    b'<IIsWebService\tLocation ="/LM/W3SVC"\r\n\t\tSSLCertHash="' + b"cd" * 20 + b'"\r\n\t>\r\n'
+    b"</IIsWebService>\r\n"
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerComment="Shop"\r\n'
+    b'\t\tServerBindings=":80:shop"\r\n\t\tSecureBindings=":443:"\r\n\t>\r\n</IIsWebServer>\r\n'
+    b'<IIsFtpServer\tLocation ="/LM/MSFTPSVC/7"\r\n\t\tServerAutoStart="FALSE"\r\n'
+    b'\t\tServerBindings=":21:"\r\n\t>\r\n</IIsFtpServer>\r\n'
+    b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tSSLCertHash=""\r\n\t\tSecureBindings=":443:"'
+    b"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
+)

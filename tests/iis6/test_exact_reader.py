@@ -22,6 +22,20 @@ from tests.conftest import FIXTURES, fixture_files
 from tests.iis6.test_metabase_properties import Generated, metabases
 
 
+def _with_decoy(fixture: str, before: str, decoy: str) -> bytes:
+    """The fixture at ``fixture`` with ``decoy`` on a line of its own before ``before``."""
+    text = (FIXTURES / fixture).read_text(encoding="utf-8")
+    assert before in text
+    return text.replace(before, f"{decoy}\n{before}", 1).encode()
+
+
+def _applications_listed(data: bytes, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``sites --applications`` prints of ``data`` written at ``path``."""
+    path.write_bytes(data)
+    assert main(["sites", str(path), "--applications"]) == 0
+    return capsys.readouterr().out
+
+
 def _pair(data: bytes, name: str) -> tuple[MetabaseDocument, MetabaseDocument]:
     fast = metaclone.loads(data, name)
     exact = metaclone.loads(data, name, exact=True)
@@ -138,18 +152,14 @@ def test_generated_metabases_clone_the_same_exactly(
 def test_keys_in_a_comment_are_not_what_sites_inherit(
     commented: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    service = '<IIsWebService\tLocation ="/LM/W3SVC"'
-    text = (FIXTURES / "iis6" / "MetaBase_inherit.xml").read_text(encoding="utf-8")
-    assert service in text
-    data = text.replace(service, f"{commented}\n{service}", 1).encode()
+    data = _with_decoy(
+        "iis6/MetaBase_inherit.xml", '<IIsWebService\tLocation ="/LM/W3SVC"', commented
+    )
     fast, exact = _pair(data, "MetaBase.xml")
     pools = [[app.application_pool for app in fast.applications(site)] for site in fast.sites]
     assert pools == [[app.application_pool for app in exact.applications(s)] for s in exact.sites]
     assert pools == [[], ["SharedPool"], ["ShopPool"], ["SharedPool"], []]
-    path = tmp_path / "MetaBase.xml"
-    path.write_bytes(data)
-    assert main(["sites", str(path), "--applications"]) == 0
-    out = capsys.readouterr().out
+    out = _applications_listed(data, tmp_path / "MetaBase.xml", capsys)
     assert "pool: SharedPool*" in out
     assert "Commented" not in out
 
@@ -167,16 +177,10 @@ def test_keys_in_a_comment_are_not_what_sites_inherit(
 def test_inherited_properties_are_never_read_from_a_comment_or_another_name(
     decoy: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    element = "<IIsInheritedProperties\n"
-    text = (FIXTURES / "convert" / "export_wiki_inherited.xml").read_text(encoding="utf-8")
-    assert element in text
-    data = text.replace(element, f"{decoy}\n{element}", 1).encode()
+    data = _with_decoy("convert/export_wiki_inherited.xml", "<IIsInheritedProperties\n", decoy)
     fast, exact = _pair(data, "export.xml")
     for doc in (fast, exact):
         assert [app.application_pool for app in doc.applications(118)] == ["WikiPool"]
-    path = tmp_path / "export.xml"
-    path.write_bytes(data)
-    assert main(["sites", str(path), "--applications"]) == 0
-    out = capsys.readouterr().out
+    out = _applications_listed(data, tmp_path / "export.xml", capsys)
     assert "pool: WikiPool*" in out
     assert "Commented" not in out

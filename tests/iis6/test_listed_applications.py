@@ -24,10 +24,10 @@ import metaclone
 from metaclone.cli import EXIT_OK, EXIT_REFUSED, main
 from metaclone.iis6.keys import KeyTable
 from metaclone.iis6.metabase import MetabaseDocument
-from tests.iis6.server_keys import metabases
+from tests.iis6.server_keys import THREE_SITES, metabases
 from tests.iis6.test_every_application import _files, _reading_every_site
 from tests.iis6.test_key_values import MetabaseKeys
-from tests.iis6.test_listing_values import _LISTED, _SERVICES, _VALUES
+from tests.iis6.test_listing_values import _SERVICES, _VALUES
 
 _Listing = tuple[int, str, str]
 
@@ -116,7 +116,7 @@ def test_a_site_that_cannot_be_read_late_in_the_file_leaves_nothing_on_stdout() 
 
 
 def test_a_server_key_not_found_by_its_line_is_found_through_its_site() -> None:
-    with _written(_LISTED) as path:
+    with _written(THREE_SITES) as path:
         expected = _listing(path, from_sites=True)
         with mock.patch.object(KeyTable, "site_entry_at", return_value=None):
             assert _listing(path, from_sites=False) == expected

@@ -24,6 +24,7 @@ from tests.iis6.server_keys import (
     FLAGS,
     HASHES,
     STORES,
+    THREE_SITES,
     ServerKeyValues,
     metabases,
 )
@@ -110,25 +111,12 @@ def test_a_tab_inside_a_binding_reads_as_a_space_however_it_is_written() -> None
     assert [site.bindings for site in listed] == [expected, "http/:80: in side, http/:81:"]
 
 
-_LISTED = (
-    b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
-    b'<IIsWebService\tLocation ="/LM/W3SVC"\r\n\t\tSSLCertHash="' + b"cd" * 20 + b'"\r\n\t>\r\n'
-    b"</IIsWebService>\r\n"
-    b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerComment="Shop"\r\n'
-    b'\t\tServerBindings=":80:shop"\r\n\t\tSecureBindings=":443:"\r\n\t>\r\n</IIsWebServer>\r\n'
-    b'<IIsFtpServer\tLocation ="/LM/MSFTPSVC/7"\r\n\t\tServerAutoStart="FALSE"\r\n'
-    b'\t\tServerBindings=":21:"\r\n\t>\r\n</IIsFtpServer>\r\n'
-    b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tSSLCertHash=""\r\n\t\tSecureBindings=":443:"'
-    b"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
-)
-
-
 def test_the_sites_command_lists_the_lines_of_the_sites(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "MetaBase.xml"
-    path.write_bytes(_LISTED)
-    sites = metaclone.loads(_LISTED, "MetaBase.xml").sites
+    path.write_bytes(THREE_SITES)
+    sites = metaclone.loads(THREE_SITES, "MetaBase.xml").sites
     assert main(["sites", str(path)]) == EXIT_OK
     out = capsys.readouterr().out
     legend = inherited_legend(sites)
@@ -149,7 +137,7 @@ def test_the_sites_command_refuses_a_site_it_cannot_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "MetaBase.xml"
-    path.write_bytes(_LISTED.replace(b'"FALSE"', b'"maybe"'))
+    path.write_bytes(THREE_SITES.replace(b'"FALSE"', b'"maybe"'))
     assert main(["sites", str(path)]) == EXIT_REFUSED
     out, err = capsys.readouterr()
     assert out == ""
@@ -162,10 +150,10 @@ def test_cert_show_lists_the_https_bindings_of_the_sites_that_have_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "MetaBase.xml"
-    path.write_bytes(_LISTED)
+    path.write_bytes(THREE_SITES)
     assert main(["cert", "show", str(path)]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
-    sites = metaclone.loads(_LISTED, "MetaBase.xml").sites
+    sites = metaclone.loads(THREE_SITES, "MetaBase.xml").sites
     shop, ftp, waiting = map(site_line, sites)
     assert lines == [
         shop,

@@ -21,6 +21,7 @@ from tests.iis6.server_keys import (
     FLAGS,
     HASHES,
     STORES,
+    THREE_SITES,
     ServerKeyValues,
     metabases,
 )
@@ -87,22 +88,9 @@ def test_the_listed_json_is_that_of_the_exact_reader(data: bytes) -> None:
     assert _listed(data) == _exact(data)
 
 
-_SITES = (
-    b'<?xml version ="1.0"?>\r\n<configuration>\r\n<MBProperty>\r\n'
-    b'<IIsWebService\tLocation ="/LM/W3SVC"\r\n\t\tSSLCertHash="' + b"cd" * 20 + b'"\r\n\t>\r\n'
-    b"</IIsWebService>\r\n"
-    b'<IIsWebServer\tLocation ="/LM/W3SVC/7"\r\n\t\tServerComment="Shop"\r\n'
-    b'\t\tServerBindings=":80:shop"\r\n\t\tSecureBindings=":443:"\r\n\t>\r\n</IIsWebServer>\r\n'
-    b'<IIsFtpServer\tLocation ="/LM/MSFTPSVC/7"\r\n\t\tServerAutoStart="FALSE"\r\n'
-    b'\t\tServerBindings=":21:"\r\n\t>\r\n</IIsFtpServer>\r\n'
-    b'<IIsWebServer\tLocation ="/LM/W3SVC/8"\r\n\t\tSSLCertHash=""\r\n\t\tSecureBindings=":443:"'
-    b"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>\r\n</configuration>\r\n"
-)
-
-
 def test_every_site_is_written_from_the_one_pass() -> None:
-    listed = _listed(_SITES)
-    assert listed == _exact(_SITES)
+    listed = _listed(THREE_SITES)
+    assert listed == _exact(THREE_SITES)
     assert isinstance(listed, list)
     assert [json.loads(text)["waiting_for_certificate"] for text in listed] == [False, False, True]
 
@@ -118,7 +106,7 @@ def test_the_command_prints_what_the_sites_give(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
 ) -> None:
     path = tmp_path / "MetaBase.xml"
-    path.write_bytes(_SITES)
+    path.write_bytes(THREE_SITES)
     fast = _run(path, capsys, *args)
     with mock.patch.object(MetabaseDocument, "listed_json", return_value=None):
         general = _run(path, capsys, *args)
@@ -130,7 +118,7 @@ def test_an_error_in_a_late_site_leaves_nothing_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "MetaBase.xml"
-    path.write_bytes(_SITES.replace(b'"FALSE"', b'"maybe"'))
+    path.write_bytes(THREE_SITES.replace(b'"FALSE"', b'"maybe"'))
     status, out, err = _run(path, capsys)
     assert (status, out) == (EXIT_REFUSED, "")
     assert "MetaBase.xml:15:20: ServerAutoStart: 'maybe' is not a BOOL value" in err
@@ -139,7 +127,7 @@ def test_an_error_in_a_late_site_leaves_nothing_printed(
 
 
 def test_the_applications_are_listed_with_the_sites() -> None:
-    doc = metaclone.loads(_SITES, "MetaBase.xml")
+    doc = metaclone.loads(THREE_SITES, "MetaBase.xml")
     without = doc.listed_json()
     assert without is not None
     assert without.applications is None
@@ -151,14 +139,14 @@ def test_the_applications_are_listed_with_the_sites() -> None:
 
 
 def test_an_indexed_file_is_listed_from_the_sites() -> None:
-    doc = metaclone.loads(_SITES, "MetaBase.xml")
+    doc = metaclone.loads(THREE_SITES, "MetaBase.xml")
     doc.site(8)  # indexes the keys
     assert doc.listed_json() is None
 
 
 def test_a_port_past_the_digits_python_may_read_is_left_to_the_sites() -> None:
     long_port = b":" + b"9" * 641 + b":big"
-    data = _SITES.replace(b":443:", long_port, 1)
+    data = THREE_SITES.replace(b":443:", long_port, 1)
     assert metaclone.loads(data, "MetaBase.xml").listed_json() is None
-    shorter = _SITES.replace(b":443:", b":" + b"9" * 640 + b":big", 1)
+    shorter = THREE_SITES.replace(b":443:", b":" + b"9" * 640 + b":big", 1)
     assert _listed(shorter) == _exact(shorter)
