@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import metaclone
 from metaclone import httpsys
+from metaclone.cli import main
 from metaclone.errors import MetacloneError
 from metaclone.iis7 import certificates
 from metaclone.iis7.applicationhost import AppHostDocument
@@ -176,19 +177,42 @@ def test_a_site_written_as_iis_writes_it_is_read_from_its_values(
     )
 
 
-def test_a_plan_for_every_address_names_the_sites_that_share_it(tmp_path: Path) -> None:
+def _every_address_sites(flags: str = "") -> bytes:
+    """Four https sites: ``*:443:`` (with ``flags`` on its binding), an IPv4 address, an empty
+    address with a host name, and another port."""
     sites = "".join(
         f'<site name="s{n}" id="{n}"><bindings><binding protocol="https" '
-        f'bindingInformation="{information}" /></bindings></site>'
+        f'bindingInformation="{information}"{flags if n == 1 else ""} /></bindings></site>'
         for n, information in enumerate(["*:443:", "10.0.0.1:443:", ":443:x", "*:444:"], 1)
     )
-    data = (
+    return (
         f"<configuration><system.applicationHost><sites>{sites}</sites>"
         "</system.applicationHost></configuration>"
     ).encode()
-    doc = metaclone.loads(data, "applicationHost.config")
+
+
+def test_a_plan_for_every_address_names_the_sites_that_share_it(tmp_path: Path) -> None:
+    doc = metaclone.loads(_every_address_sites(), "applicationHost.config")
     plan = doc.set_certificate(1, THUMB)
     assert plan is not None
     assert [(str(c.endpoint), c.also_affected) for c in plan.changes] == [
         ("ipport=0.0.0.0:443", ("s3",))
     ]
+
+
+def test_through_main_a_plan_names_the_sharers_of_every_address_and_none_of_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "applicationHost.config"
+    path.write_bytes(_every_address_sites())
+    argv = ["cert", "set", str(path), "--site", "s1", "--thumbprint", THUMB, "--dry-run"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert 'ipport=0.0.0.0:443 is shared: site "s3" will get the new certificate too' in err
+    assert "shared with site 's3', which gets it too" in err
+    # On the central store (sslFlags 2: no SNI) the plan changes no entry and names no site.
+    path.write_bytes(_every_address_sites(' sslFlags="2"'))
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "ccs=443" in err
+    assert "s3" not in err
