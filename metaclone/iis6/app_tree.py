@@ -112,6 +112,28 @@ def application_pool(
     return pool, () if pool is None else INHERITED_POOL
 
 
+class OuterPool:
+    """The AppPoolId a site's ``ROOT`` tree inherits from outside it: the server key's own
+    (``own``), else what the site inherits (``inherited``: ``/LM/W3SVC`` and above, or an
+    export's ``IIsInheritedProperties``); blank counts as not set.  Read once, when an
+    application first needs it (most applications set their own)."""
+
+    def __init__(self, own: Callable[[], str | None], inherited: Callable[[], str | None]) -> None:
+        self._own = own
+        self._inherited = inherited
+        self._known = False
+        self._pool: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self._known:
+            found = self._own()
+            if not is_set(found):
+                found = self._inherited()
+            self._pool = found if is_set(found) else None
+            self._known = True
+        return self._pool
+
+
 def nearest_pool(nodes: Nodes, folded: tuple[str, ...]) -> str | None:
     """The AppPoolId set at ``folded`` or the nearest key above it in the tree."""
     for length in range(len(folded), -1, -1):

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 from metaclone.iis6.app_tree import (
     APPLICATION_KEY_TYPES,
     Nodes,
+    OuterPool,
     ftp_directories,
     is_set,
     web_applications,
@@ -91,7 +92,7 @@ def read_applications(document: KeySource, entry: ServerKeyEntry) -> tuple[Appli
     tree = _Tree(table, root, table.positions_under(root), values)
     if entry.service is not WEB:
         return tree.ftp_applications()
-    return tree.web_applications(_OuterPools(document, lambda: values(entry.position)))
+    return tree.web_applications(_outer_pool(document, lambda: values(entry.position)))
 
 
 def site_applications(
@@ -183,7 +184,7 @@ class EveryApplication:
         tree = _Tree(table, location + "/ROOT", positions, read.__getitem__)
         if entry.service is not WEB:
             return tree.ftp_applications()
-        return tree.web_applications(_OuterPools(self._document, lambda: read[site]))
+        return tree.web_applications(_outer_pool(self._document, lambda: read[site]))
 
 
 class _Tree:
@@ -217,7 +218,7 @@ class _Tree:
                 properties.get("Path"),
             )
 
-    def web_applications(self, outer: _OuterPools) -> tuple[Application, ...]:
+    def web_applications(self, outer: Callable[[], str | None]) -> tuple[Application, ...]:
         return tuple(
             Application(
                 path,
@@ -225,7 +226,7 @@ class _Tree:
                 tuple(VirtualDirectory(*directory) for directory in directories),
                 inherited=inherited,
             )
-            for path, pool, inherited, directories in web_applications(self.nodes, outer.pool)
+            for path, pool, inherited, directories in web_applications(self.nodes, outer)
         )
 
     def ftp_applications(self) -> tuple[Application, ...]:
@@ -235,30 +236,14 @@ class _Tree:
         return (Application("/", None, tuple(VirtualDirectory(*d) for d in directories)),)
 
 
-class _OuterPools:
-    """The AppPoolId a site's ``ROOT`` tree inherits: read once, when a key needs it."""
-
-    def __init__(self, document: KeySource, site: Callable[[], Mapping[str, str]]) -> None:
-        self._document = document
-        self._site = site
-        self._read = False
-        self._pool: str | None = None
-
-    def pool(self) -> str | None:
-        if not self._read:
-            self._pool = self._find()
-            self._read = True
-        return self._pool
-
-    def _find(self) -> str | None:
-        site = self._site
-        found = site().get("AppPoolId")
-        if is_set(found):
-            return found
-        # What the site key inherits: /LM/W3SVC and above, or an export's
-        # IIsInheritedProperties.
-        value = self._document.inherited(WEB).get("AppPoolId")
-        return value if is_set(value) else None
+def _outer_pool(
+    document: KeySource, site: Callable[[], Mapping[str, str]]
+) -> Callable[[], str | None]:
+    """The pool a site's ``ROOT`` tree inherits: its server key's AppPoolId (``site``: the
+    key's values), else what the site inherits."""
+    return OuterPool(
+        lambda: site().get("AppPoolId"), lambda: document.inherited(WEB).get("AppPoolId")
+    )
 
 
 def _key_values(table: KeyTable, position: int) -> dict[str, str]:

@@ -26,6 +26,7 @@ first is shown, so that the choice is made before anything is printed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -34,8 +35,8 @@ from metaclone.errors import ParseError
 from metaclone.iis6.app_tree import (
     APPLICATION_KEY_TYPES,
     Nodes,
+    OuterPool,
     ftp_directories,
-    is_set,
     web_applications,
 )
 from metaclone.iis6.key_scan import key_body
@@ -120,7 +121,7 @@ def listed_applications(  # noqa: PLR0917 (the parts of the document it reads)
     before this returns, as the stretches are."""
     try:
         content = mbproperty.content_start, mbproperty.content_end
-        return iter(_every_stretch(xml.text, content, scanned, _Pool(document)))
+        return iter(_every_stretch(xml.text, content, scanned, _inherited_pool(document)))
     except (_NotOneStretchError, ParseError):
         found = (tuple(map(ListedApplication.of, apps)) for apps in through_index())
         return iter(list(found)) if whole else found
@@ -150,25 +151,17 @@ def applications_json(applications: tuple[ListedApplication, ...]) -> str:
     )
 
 
-class _Pool:
-    """The AppPoolId the web sites of ``document`` inherit (``/LM/W3SVC`` and above, or an
-    export's ``IIsInheritedProperties``), read when a site first needs it."""
-
-    def __init__(self, document: KeySource) -> None:
-        self._document = document
-        self._known = False
-        self._value: str | None = None
-
-    def __call__(self) -> str | None:
-        if not self._known:
-            value = self._document.inherited(WEB).get("AppPoolId")
-            self._value = value if value is not None and value.strip() else None
-            self._known = True
-        return self._value
+def _inherited_pool(document: KeySource) -> Callable[[], str | None]:
+    """The AppPoolId the web sites of ``document`` inherit, read when a site first needs it
+    and kept for the others."""
+    return functools.cache(lambda: document.inherited(WEB).get("AppPoolId"))
 
 
 def _every_stretch(
-    text: str, content: tuple[int, int], scanned: Sequence[ScannedSite], pool: _Pool
+    text: str,
+    content: tuple[int, int],
+    scanned: Sequence[ScannedSite],
+    pool: Callable[[], str | None],
 ) -> list[_Listed]:
     if not scanned:
         return []
@@ -243,10 +236,11 @@ def _nodes(site: str, rows: list[_Row]) -> Nodes:
     return nodes
 
 
-def _web_applications(nodes: Nodes, site_pool: str, inherited: _Pool) -> _Listed:
+def _web_applications(nodes: Nodes, site_pool: str, inherited: Callable[[], str | None]) -> _Listed:
     """The applications of a web site whose keys below ``ROOT`` are ``nodes``;
     ``site_pool`` is the raw AppPoolId of its server key (as in :data:`_ITEMS`)."""
-    return tuple(map(_new_listed, web_applications(nodes, _SitePool(site_pool, inherited))))
+    outer = OuterPool(lambda: decode_attribute_value(site_pool[1:]), inherited)
+    return tuple(map(_new_listed, web_applications(nodes, outer)))
 
 
 def _ftp_applications(nodes: Nodes) -> _Listed:
@@ -255,21 +249,3 @@ def _ftp_applications(nodes: Nodes) -> _Listed:
     if directories is None:
         return ()
     return (ListedApplication("/", None, (), tuple(directories)),)
-
-
-class _SitePool:
-    """The AppPoolId a site's ``ROOT`` tree inherits: the server key's own (``raw``, as in
-    :data:`_ITEMS`), else what the site inherits; read when an application first needs it."""
-
-    def __init__(self, raw: str, inherited: _Pool) -> None:
-        self._raw = raw
-        self._inherited = inherited
-        self._known = False
-        self._pool: str | None = None
-
-    def __call__(self) -> str | None:
-        if not self._known:
-            own = decode_attribute_value(self._raw[1:])
-            self._pool = own if is_set(own) else self._inherited()
-            self._known = True
-        return self._pool
