@@ -62,12 +62,13 @@ def decoded_attributes(attribute_text: str) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _named_markup(name: str) -> re.Pattern[str]:
+def _named_markup(name: str, parent: str | None = None) -> re.Pattern[str]:
     # Opaque markup first, so that a tag inside a comment or CDATA section is never counted.
-    # Groups: 1 "/" of an end tag ("" for a start tag), 2 attribute text, 3 "/" of an empty tag.
+    # Groups: 1 "/" of an end tag ("" for a start tag), 2 the name when it is ``name`` (None for
+    # ``parent``), 3 attribute text, 4 "/" of an empty tag.
+    names = f"({re.escape(name)})" + ("" if parent is None else f"|{re.escape(parent)}")
     return re.compile(
-        rf"<(?:{OPAQUE}|(/?){re.escape(name)}(?=[\s/>])"
-        rf"({ATTRIBUTE_TEXT})(/?)>)",
+        rf"<(?:{OPAQUE}|(/?)(?:{names})(?=[\s/>])({ATTRIBUTE_TEXT})(/?)>)",
         re.S,
     )
 
@@ -98,33 +99,74 @@ def element_of_span(
     )
 
 
-def child_spans(text: str, parent: Element, name: str) -> list[tuple[int, int, int, int, str]]:
+#: Where a child element is: start, content start, content end, end, and its attribute text.
+ChildSpan = tuple[int, int, int, int, str]
+
+
+def child_spans(text: str, parent: Element, name: str) -> list[ChildSpan]:
     """:func:`children_named` as offsets: start, content start, content end, end, attributes.
 
     An empty-element tag has its content start, content end and end at the tag's end.
     """
-    found: list[tuple[int, int, int, int, str]] = []
+    spans, _ = _spans(_named_markup(name), text, parent.content_start, parent.content_end)
+    return spans
+
+
+def child_spans_to_end(text: str, parent: Tag, name: str) -> tuple[list[ChildSpan], Element]:
+    """:func:`child_spans` of the element that the start tag ``parent`` opens, and that element,
+    in one pass: its end is found on the way (the text being well-formed, an element ends at
+    the first end tag of its name that closes no element of that name inside it)."""
+    if name == parent.name:
+        raise ValueError(f"<{name}> children of <{parent.name}> cannot be told from its end")
+    spans, ends = _spans(_named_markup(name, parent.name), text, parent.end, len(text))
+    if ends is None:
+        raise ValueError(f"<{parent.name}> at offset {parent.start} is never closed")
+    content_end, end = ends
+    return spans, Element(parent, Tag(TagKind.END, parent.name, content_end, end))
+
+
+def _spans(
+    markup: re.Pattern[str], text: str, start: int, end: int
+) -> tuple[list[ChildSpan], tuple[int, int] | None]:
+    """The spans of the children that ``markup`` (:func:`_named_markup`) finds in
+    ``text[start:end]``, and where the end tag of their parent is (None when it is not there)."""
+    found: list[ChildSpan] = []
     depth = 0
-    start = content_start = 0
+    parents = 0
+    child_start = content_start = 0
     attribute_text = ""
-    for match in _named_markup(name).finditer(text, parent.content_start, parent.content_end):
+    for match in markup.finditer(text, start, end):
         closing = match.group(1)
         if closing is None:
             continue
-        if closing:
+        if match.group(2) is None:
+            # The parent's name: an element of that name inside it, or its own end tag.
+            parents = _nested(parents, match)
+            if parents < 0:
+                return found, (match.start(), match.end())
+        elif closing:
             depth -= 1
             if depth == 0:
-                found.append((start, content_start, match.start(), match.end(), attribute_text))
-        elif match.group(3):
+                found.append(
+                    (child_start, content_start, match.start(), match.end(), attribute_text)
+                )
+        elif match.group(4):
             if depth == 0:
-                end = match.end()
-                found.append((match.start(), end, end, end, match.group(2)))
+                child_end = match.end()
+                found.append((match.start(), child_end, child_end, child_end, match.group(3)))
         else:
             if depth == 0:
-                start, content_start = match.start(), match.end()
-                attribute_text = match.group(2)
+                child_start, content_start = match.start(), match.end()
+                attribute_text = match.group(3)
             depth += 1
-    return found
+    return found, None
+
+
+def _nested(depth: int, match: re.Match[str]) -> int:
+    """``depth`` after the tag of :func:`_named_markup` that ``match`` found."""
+    if match.group(1):
+        return depth - 1
+    return depth if match.group(4) else depth + 1
 
 
 def attributes_of(attribute_text: str) -> dict[str, str]:

@@ -23,8 +23,9 @@ import attrs
 
 from metaclone.errors import ParseError
 from metaclone.iis7.children import (
+    ChildSpan,
     attributes_of,
-    child_spans,
+    child_spans_to_end,
     children_named,
     element_of_span,
     raw_attributes,
@@ -36,8 +37,9 @@ from metaclone.iis7.sites_level import (
     sites_level_elements,
 )
 from metaclone.lazy import lazy_attributes
-from metaclone.lossless import Element, XmlDocument
+from metaclone.lossless import Element, TagKind, XmlDocument
 from metaclone.lossless.shift import TextReader
+from metaclone.lossless.tokens import element_at, next_tag
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import PositionGroups, grouped
 from metaclone.model.lookup import Groups, SiteTable
@@ -371,21 +373,30 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
     sites_element: Element | None = None
     metadata_element: Element | None = None
     pools_element: Element | None = None
-    # The sections come before the (possibly many thousands of) location blocks.
-    host = next((c for c in xml.children(root) if c.name == "system.applicationHost"), None)
-    if host is not None:
-        for section in xml.children(host):
+    spans: list[ChildSpan] = []
+    # The sections come before the (possibly many thousands of) location blocks; the host's
+    # start tag is enough, its end is found by walking its sections.
+    host = next((t for t in xml.child_tags(root) if t.name == "system.applicationHost"), None)
+    if host is not None and host.kind is TagKind.START:
+        position = host.end
+        while (tag := next_tag(text, position, root.content_end)) is not None:
+            if tag.kind is TagKind.END:
+                break
+            if tag.name == "sites" and sites_element is None and tag.kind is TagKind.START:
+                # The sites are found on the way to the end of <sites>: one pass, not two.
+                spans, section = child_spans_to_end(text, tag, "site")
+            else:
+                section = element_at(text, tag)
             if section.name == "sites" and sites_element is None:
                 sites_element = section
             elif section.name == "customMetadata" and metadata_element is None:
                 metadata_element = section
             elif section.name == "applicationPools" and pools_element is None:
                 pools_element = section
-    sites: list[SiteElement] = []
+            position = section.end
+    sites = [entry_from_span(xml, span, attributes_of(span[4])) for span in spans]
     defaults: tuple[str | None, str | None] = (None, None)
     if sites_element is not None:
-        for span in child_spans(text, sites_element, "site"):
-            sites.append(entry_from_span(xml, span, attributes_of(span[4])))
         defaults = sites_application_defaults(xml, sites_element, sites)
     return SiteIndex(
         version=xml.version,
