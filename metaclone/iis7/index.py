@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
@@ -36,15 +37,16 @@ from metaclone.iis7.sites_level import (
     sites_application_defaults,
     sites_level_elements,
 )
-from metaclone.lazy import lazy_attributes
+from metaclone.lazy import lazy_attributes, lazy_pattern
 from metaclone.lossless import Element, TagKind, XmlDocument
+from metaclone.lossless.markup import PLAIN_VALUE
 from metaclone.lossless.shift import TextReader
 from metaclone.lossless.tokens import element_at, next_tag
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.build import PositionGroups, grouped
 from metaclone.model.lookup import Groups, SiteTable
 from metaclone.model.rules import name_key
-from metaclone.model.sites import SiteKind, is_ascii_number
+from metaclone.model.sites import NUMBER, SiteKind, is_ascii_number
 
 if TYPE_CHECKING:
     from metaclone.iis7.references import (
@@ -394,7 +396,9 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
             elif section.name == "applicationPools" and pools_element is None:
                 pools_element = section
             position = section.end
-    sites = [entry_from_span(xml, span, attributes_of(span[4])) for span in spans]
+    sites = [
+        _plain_entry(span) or entry_from_span(xml, span, attributes_of(span[4])) for span in spans
+    ]
     defaults: tuple[str | None, str | None] = (None, None)
     if sites_element is not None:
         defaults = sites_application_defaults(xml, sites_element, sites)
@@ -408,6 +412,28 @@ def index_applicationhost(xml: XmlDocument) -> SiteIndex:
         default_protocols=defaults[1],
         configuration=root,
         text=text,
+    )
+
+
+# The attribute text of a <site> as IIS writes it: name and id that read as written, then an
+# optional serverAutoStart (groups: name, id, serverAutoStart).
+_PLAIN_SITE = lazy_pattern(
+    lambda: re.compile(
+        rf'\s+name="({PLAIN_VALUE})"\s+id="({NUMBER})"(?:\s+serverAutoStart="({PLAIN_VALUE})")?\s*'
+    )
+)
+
+
+def _plain_entry(span: ChildSpan) -> SiteElement | None:
+    """The entry of a ``<site>`` whose attributes IIS wrote (see :data:`_PLAIN_SITE`), read
+    without decoding; None for any other: :func:`entry_from_span` reads those."""
+    match = _PLAIN_SITE.fullmatch(span[4])
+    if match is None:
+        return None
+    name, site_id, auto_start = match.groups()
+    start, content_start, content_end, end, _ = span
+    return SiteElement(
+        int(site_id), name, start, content_start, content_end, end, None, auto_start or ""
     )
 
 

@@ -20,9 +20,8 @@ from metaclone.iis7.index import (
     index_applicationhost,
     sites_application_defaults,
 )
-from metaclone.iis7.site_parts import PLAIN_VALUE
 from metaclone.lossless import Element, Tag, TagKind, XmlDocument
-from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE, PLAIN_VALUE
 from metaclone.lossless.tokens import balanced, element_by_search, next_tag
 from metaclone.model.build import build_binding
 from metaclone.model.sites import NUMBER, Binding, is_ascii_number

@@ -16,7 +16,7 @@ import attrs
 from metaclone.iis7.children import decoded_attributes
 from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element
-from metaclone.lossless.markup import ATTRIBUTE_TEXT, CDATA, COMMENT, NAME, OPAQUE, PI
+from metaclone.lossless.markup import ATTRIBUTE_TEXT, CDATA, COMMENT, NAME, OPAQUE, PI, PLAIN_VALUE
 
 # Comments, CDATA sections and processing instructions, each with its "<".
 _OPAQUE = f"<{COMMENT}|<{CDATA}|<{PI}"
@@ -109,10 +109,6 @@ _TRACKED_NAMES = (
     "traceFailedRequestsLogging",
     "virtualDirectoryDefaults",
 )
-
-
-#: A value that reads as written (nothing to decode).
-PLAIN_VALUE = r'[^"&<\t\n\r]*+'
 
 
 # Comments, CDATA sections and processing instructions are matched whole (group 1).  The site

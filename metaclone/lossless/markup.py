@@ -20,6 +20,8 @@ PI = r"\?.*?\?>"
 #: Any markup the scanners skip whole, after its ``<``.
 OPAQUE = f"{COMMENT}|{CDATA}|{PI}"
 
+#: A double-quoted attribute value that reads as written (nothing to decode), between its quotes.
+PLAIN_VALUE = r'[^"&<\t\n\r]*+'
 #: An element name (possessive).
 NAME = r"[^\s/>!?][^\s/>]*+"
 #: The attribute text of a tag, up to a final "/" (written out as a loop that never

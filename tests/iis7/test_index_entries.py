@@ -1,0 +1,108 @@
+"""The site index reads a ``<site>`` written the way IIS writes it without decoding anything;
+every such entry must be the one the general reader makes (Hypothesis), and every other
+``<site>`` must go to the general reader, which words its errors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import metaclone
+from metaclone.errors import ParseError
+from metaclone.iis7.children import ChildSpan, attributes_of
+from metaclone.iis7.index import SiteElement, _plain_entry, entry_from_span
+from metaclone.model.sites import MOST_DIGITS
+
+_SPACE = st.sampled_from([" ", "  ", "\t", "\n", "\r\n"])
+_NAME = st.sampled_from(
+    ["Default Web Site", "", " padded ", "a&amp;b", "tab\there", "x&#65;", "line\nend", "é€"]
+)
+_ID = st.sampled_from(
+    ["1", "0", "007", "4294967295", " 5", "5 ", "&#49;", "1e3", "-1", "9" * (MOST_DIGITS + 1)]
+)
+_AUTO_START = st.sampled_from([None, "true", "false", "", "&#116;rue", "yes"])
+
+
+@st.composite
+def site_attribute_texts(draw: st.DrawFn) -> str:
+    """The attribute text of a ``<site>``: IIS's shape and the ways out of it."""
+    name = f'name="{draw(_NAME)}"'
+    if draw(st.booleans()):
+        name = name.replace('"', "'")
+    attributes = [name, f'id="{draw(_ID)}"']
+    auto_start = draw(_AUTO_START)
+    if auto_start is not None:
+        attributes.append(f'serverAutoStart="{auto_start}"')
+    if draw(st.booleans()):
+        attributes.insert(draw(st.integers(0, len(attributes))), 'extra="x"')
+    if draw(st.booleans()):
+        attributes = draw(st.permutations(attributes))
+    return "".join(draw(_SPACE) + attribute for attribute in attributes) + draw(
+        st.sampled_from(["", " ", "\n"])
+    )
+
+
+def _span(attribute_text: str) -> ChildSpan:
+    return (0, 10, 20, 30, attribute_text)
+
+
+@given(site_attribute_texts())
+@example(' name="Default Web Site" id="1" serverAutoStart="true"')
+@example(' name="a" id="2"')
+def test_a_site_read_as_written_is_the_site_the_general_reader_makes(attribute_text: str) -> None:
+    quick = _plain_entry(_span(attribute_text))
+    if quick is None:
+        return
+    xml = metaclone.loads(b"<configuration/>").xml
+    general = entry_from_span(xml, _span(attribute_text), attributes_of(attribute_text))
+    assert quick == general
+    assert quick.server_auto_start == general.server_auto_start
+
+
+@pytest.mark.parametrize(
+    "attribute_text",
+    [
+        ' name="a&amp;b" id="1"',
+        " name='a' id='1'",
+        ' id="1" name="a"',
+        ' name="a" id=" 1"',
+        ' name="a" id="&#49;"',
+        ' name="tab\there" id="1"',
+        ' name="a" id="1" extra="x"',
+        ' name="a" id="1" serverAutoStart="&#116;rue"',
+        f' name="a" id="{"9" * (MOST_DIGITS + 1)}"',
+    ],
+)
+def test_a_site_not_written_as_iis_writes_it_goes_to_the_general_reader(
+    attribute_text: str,
+) -> None:
+    assert _plain_entry(_span(attribute_text)) is None
+
+
+def test_the_index_reads_both_kinds_of_site_alike() -> None:
+    text = (
+        "<configuration><system.applicationHost><sites>\n"
+        '<site name="plain" id="1" serverAutoStart="true"><bindings/></site>\n'
+        "<site id='2' name='odd &amp; quoted'/>\n"
+        "</sites></system.applicationHost></configuration>"
+    )
+    doc = metaclone.loads(text.encode(), "applicationHost.config")
+    assert [(s.id, s.name) for s in doc.sites] == [(1, "plain"), (2, "odd & quoted")]
+
+
+def test_an_id_that_is_no_number_is_refused_with_its_place() -> None:
+    text = (
+        "<configuration><system.applicationHost><sites>\n"
+        '<site name="a" id="1x"/>\n'
+        "</sites></system.applicationHost></configuration>"
+    )
+    with pytest.raises(ParseError) as caught:
+        _ = metaclone.loads(text.encode(), "applicationHost.config").sites
+    assert caught.value.line == 2
+    assert "an id is a positive integer" in str(caught.value)
+
+
+def test_entries_are_site_elements() -> None:
+    entry = _plain_entry(_span(' name="a" id="3"'))
+    assert entry == SiteElement(3, "a", 0, 10, 20, 30, None, "")
