@@ -92,7 +92,7 @@ _QUICK_SITE = (
 #   site       any other <site> start or empty tag (siteattrs, siteempty)
 #   siteend    </site>
 #   tag        any other tag
-_LISTING = re.compile(
+_LISTING_PATTERN = (
     # One leading "<" for every alternative lets the search skip to the next "<" at once.
     rf"<(?:(?P<opaque>{OPAQUE})"
     rf"|(?P<quick>{_QUICK_SITE})"
@@ -100,8 +100,7 @@ _LISTING = re.compile(
     r"|(?P<siteend>/site\s*>)"
     rf"|(?P<sites>sites(?=[\s/>]){ATTRIBUTE_TEXT}(?P<sitesempty>/?)>)"
     r"|(?P<sitesend>/sites\s*>)"
-    rf"|(?P<tag>{NAME}{ATTRIBUTE_TEXT}/?>|/{NAME}\s*>))",
-    re.S,
+    rf"|(?P<tag>{NAME}{ATTRIBUTE_TEXT}/?>|/{NAME}\s*>))"
 )
 
 
@@ -127,14 +126,18 @@ def _groups(listing: re.Pattern[str]) -> _Groups:
     return _Groups(listing.groupindex["body"], bindings, values)
 
 
-_LISTING_GROUPS = _groups(_LISTING)
+@functools.cache
+def _listing() -> tuple[re.Pattern[str], _Groups]:
+    """The listing pass's pattern (compiled on first use: it is long) and its groups."""
+    listing = re.compile(_LISTING_PATTERN, re.S)
+    return listing, _groups(listing)
 
 
 @functools.lru_cache(maxsize=4)
 def _checked_listing(ssl_bits: int) -> tuple[re.Pattern[str], _Groups]:
-    """:data:`_LISTING` that first tries a site as ``check`` reads it whole
+    """:data:`_LISTING_PATTERN` that first tries a site as ``check`` reads it whole
     (:func:`~metaclone.iis7.clean_shapes.listed_site`; group ``clean``)."""
-    pattern = _LISTING.pattern.replace("<(?:", f"<(?:(?P<clean>{listed_site(ssl_bits)})|", 1)
+    pattern = _LISTING_PATTERN.replace("<(?:", f"<(?:(?P<clean>{listed_site(ssl_bits)})|", 1)
     listing = re.compile(pattern, re.S)
     return listing, _groups(listing)
 
@@ -241,9 +244,7 @@ def _scan_sites(  # noqa: C901, PLR0912 (hot listing loop, kept whole)
     depth = sites_depth = 0
     start = site_content_start = 0
     attribute_text = ""
-    listing, groups = (
-        (_LISTING, _LISTING_GROUPS) if clean_bits is None else _checked_listing(clean_bits)
-    )
+    listing, groups = _listing() if clean_bits is None else _checked_listing(clean_bits)
     for match in listing.finditer(text, content_start):
         position = match.end()
         kind = match.lastgroup
@@ -313,10 +314,11 @@ def _quick_entry(
     return entry, values
 
 
-#: One site alone, as the listing pass matches it whole.
-_QUICK_ALONE = re.compile(rf"<(?P<quick>{_QUICK_SITE})", re.S)
-
-_QUICK_ALONE_GROUPS = _groups(_QUICK_ALONE)
+@functools.cache
+def _quick_alone() -> tuple[re.Pattern[str], _Groups]:
+    """One site alone, as the listing pass matches it whole (compiled on first use)."""
+    pattern = re.compile(rf"<(?P<quick>{_QUICK_SITE})", re.S)
+    return pattern, _groups(pattern)
 
 
 def quick_values(text: str, start: int, end: int) -> QuickValues | None:
@@ -324,10 +326,10 @@ def quick_values(text: str, start: int, end: int) -> QuickValues | None:
     when it is written the way IIS writes it; None when only the exact reader reads it.  A
     site of the index is a site whatever holds it, so no other markup is looked at: sites are
     read this way from stretches of a text being edited."""
-    match = _QUICK_ALONE.fullmatch(text, start, end)
+    pattern, groups = _quick_alone()
+    match = pattern.fullmatch(text, start, end)
     if match is None:
         return None
-    groups = _QUICK_ALONE_GROUPS
     # As in _quick_entry: its <bindings> is its own when the content before it is balanced.
     bindings_at = match.start(groups.bindings)
     if bindings_at >= 0 and not balanced(text, match.start(groups.body), bindings_at):

@@ -464,6 +464,17 @@ def test_a_listing_compiles_none_of_the_patterns_it_does_not_use(path: Path) -> 
     assert sorted(lazy & compiled) == []
 
 
+def test_an_edit_compiles_none_of_the_listing_passes_patterns(tmp_path: Path) -> None:
+    out = tmp_path / "applicationHost.config"
+    compiled = set(_in_child(_COMPILED_TEXTS, ["stop", str(IIS7), "--site", "2", "-o", str(out)]))
+    assert out.exists()
+    assert compiled
+    listing = importlib.import_module("metaclone.iis7.listing")
+    quick_site = listing._quick_alone.__wrapped__()[0].pattern
+    assert listing._LISTING_PATTERN not in compiled
+    assert quick_site not in compiled
+
+
 def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return [parser, *_subcommands(parser).values()]
 
