@@ -11,6 +11,7 @@ import attrs
 from metaclone.iis7.children import attributes_of, child_spans, element_of_span
 from metaclone.lazy import lazy_pattern
 from metaclone.lossless import Element
+from metaclone.lossless.markup import PLAIN_VALUE
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.lookup import site_path_pattern
 from metaclone.model.sites import SiteKind
@@ -124,10 +125,23 @@ class MetadataKey:
         return f"{self.path[: match.start('id')]}{new_id}{self.path[match.end('id') :]}"
 
 
+# Attribute text whose first attribute is a path that reads as written (group 1): as IIS writes
+# the path of a location block and of a customMetadata key.
+_PLAIN_PATH = lazy_pattern(lambda: re.compile(rf'\s+path="({PLAIN_VALUE})"'))
+
+
+def _path(attribute_text: str) -> str:
+    """The decoded path attribute of ``attribute_text`` ("" when it has none)."""
+    plain = _PLAIN_PATH.match(attribute_text)
+    if plain is not None:
+        return plain.group(1)
+    return decode_attribute_value(attributes_of(attribute_text).get("path", ""))
+
+
 def locations_between(text: str, parent: Element) -> tuple[LocationEntry, ...]:
     """The ``<location>`` children of ``parent`` (or of a stretch of its content)."""
     return tuple(
-        LocationEntry(decode_attribute_value(attributes_of(attributes).get("path", "")), *offsets)
+        LocationEntry(_path(attributes), *offsets)
         for *offsets, attributes in child_spans(text, parent, "location")
     )
 
@@ -136,7 +150,7 @@ def metadata_keys_between(text: str, parent: Element) -> tuple[MetadataKey, ...]
     """The ``<key>`` children of ``parent`` (or of a stretch of its content)."""
     keys: list[MetadataKey] = []
     for start, content_start, content_end, end, attribute_text in child_spans(text, parent, "key"):
-        path = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
+        path = _path(attribute_text)
         match = _METADATA_SITE_KEY.fullmatch(path)
         site_id = int(match.group("id")) if match else None
         keys.append(MetadataKey(path, site_id, start, content_start, content_end, end))

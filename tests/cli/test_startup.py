@@ -432,6 +432,8 @@ _NOT_FOR_LISTINGS = [
     ("metaclone.iis7.defaults", "_EMPTY_SECRET"),
     ("metaclone.iis7.site_settings", "_FIRST"),
     ("metaclone.iis7.references", "_METADATA_SITE_KEY"),
+    ("metaclone.iis7.references", "_PLAIN_PATH"),
+    ("metaclone.iis7.index", "_PLAIN_SITE"),
     ("metaclone.iis6.indexing", "TOP_LEVEL_TAG"),
     ("metaclone.iis6.indexing", "_FIRST_LOCATION"),
     ("metaclone.iis6.schema", "_SECURE_BLOB"),

@@ -1,6 +1,7 @@
 """The site index reads a ``<site>`` written the way IIS writes it without decoding anything;
 every such entry must be the one the general reader makes (Hypothesis), and every other
-``<site>`` must go to the general reader, which words its errors."""
+``<site>`` must go to the general reader, which words its errors.  The same for the path of a
+location block and of a customMetadata key."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import metaclone
 from metaclone.errors import ParseError
 from metaclone.iis7.children import ChildSpan, attributes_of
 from metaclone.iis7.index import SiteElement, _plain_entry, entry_from_span
+from metaclone.iis7.references import _path
+from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import MOST_DIGITS
 
 _SPACE = st.sampled_from([" ", "  ", "\t", "\n", "\r\n"])
@@ -106,3 +109,27 @@ def test_an_id_that_is_no_number_is_refused_with_its_place() -> None:
 def test_entries_are_site_elements() -> None:
     entry = _plain_entry(_span(' name="a" id="3"'))
     assert entry == SiteElement(3, "a", 0, 10, 20, 30, None, "")
+
+
+_PATH = st.sampled_from(["Default Web Site/app", "", "LM/W3SVC/1/ROOT", "a&amp;b", "t\tab", "é"])
+
+
+@st.composite
+def path_attribute_texts(draw: st.DrawFn) -> str:
+    """The attribute text of a ``<location>`` or ``<key>``, its path first or not, or none."""
+    attributes = [draw(st.sampled_from(['overrideMode="Allow"', "inheritInChildApplications='x'"]))]
+    if draw(st.booleans()):
+        quote = draw(st.sampled_from(['"', "'"]))
+        spaced = draw(st.sampled_from(["=", " = "]))
+        attributes.insert(draw(st.integers(0, 1)), f"path{spaced}{quote}{draw(_PATH)}{quote}")
+    if draw(st.booleans()):
+        attributes.insert(0, 'pathX="decoy"')
+    return "".join(draw(_SPACE) + attribute for attribute in attributes)
+
+
+@given(path_attribute_texts())
+@example(' path="a" overrideMode="Allow"')
+@example(' pathX="decoy" path="a&amp;b"')
+def test_a_path_read_as_written_is_the_decoded_path(attribute_text: str) -> None:
+    expected = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
+    assert _path(attribute_text) == expected
