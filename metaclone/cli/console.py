@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import TextIO
 
 from metaclone.errors import MetacloneError, ParseError
@@ -23,6 +24,8 @@ Handler = Callable[[argparse.Namespace, "Console"], int]
 
 #: The most text written to stdout in one call (characters).
 _WRITE_PIECE = 1 << 20
+#: How many lines :meth:`Console.out_lines` writes at once (a listing's lines are short).
+_LINES_AT_ONCE = 8192
 
 
 #: ANSI colours of the severity words, shown only on a terminal and never with NO_COLOR set.
@@ -84,16 +87,17 @@ class Console:
         self.stdout.write(visible(line) + text[len(line) :])
 
     def out_lines(self, lines: Iterable[str]) -> None:
-        """Lines for people on stdout, each shown as one line (see :meth:`out`)."""
-        listed = list(lines)
-        if not listed:
-            return
-        if all(map(str.isprintable, listed)):
-            # Nothing to escape in any line (the usual case), checked in one pass.
-            listed.append("")  # the last line's end, without another copy of the text
-            self._write_large("\n".join(listed))
-            return
-        self._write_large("".join([f"{visible(line)}\n" for line in listed]))
+        """Lines for people on stdout, each shown as one line (see :meth:`out`); written some
+        thousands at a time, so that neither a write per line nor every line at once is paid
+        for."""
+        given = iter(lines)
+        while listed := list(islice(given, _LINES_AT_ONCE)):
+            if all(map(str.isprintable, listed)):
+                # Nothing to escape in any line (the usual case), checked in one pass.
+                listed.append("")  # the last line's end, without another copy of the text
+                self._write_large("\n".join(listed))
+            else:
+                self._write_large("".join([f"{visible(line)}\n" for line in listed]))
 
     def out_data(self, text: str | Iterable[str]) -> None:
         """Text for programs (JSON, a diff) on stdout, unchanged; given whole or in pieces,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from metaclone.cli.console import EXIT_OK, Console, Handler
 from metaclone.cli.held_texts import HeldTexts
@@ -269,13 +269,32 @@ def _list_listed_applications(
     :meth:`ConfigDocument.listed_sites_and_applications`, as :func:`_list_sites` writes it
     from :attr:`ConfigDocument.sites`."""
     console.out(f"{args.file}: {doc.format}, {len(listed)} site(s)\n")
-    legend = inherited_legend(listed)
-    for site, applications in zip(listed, every_applications, strict=True):
-        if legend is None and any(a.inherited for a in applications):
-            legend = INHERITED_LEGEND
-        console.out_lines([listed_line(site), *map(_listed_application_line, applications)])
+    inherited = _Inherited()
+    # One stream of lines for every site: a write for each of tens of thousands of sites
+    # costs more than making their lines.
+    console.out_lines(
+        line
+        for site, applications in zip(listed, every_applications, strict=True)
+        for line in (listed_line(site), *map(_listed_application_line, inherited(applications)))
+    )
+    legend = inherited_legend(listed) or inherited.legend
     if legend is not None:
         console.out(legend + "\n")
+
+
+_Applications = TypeVar("_Applications", tuple["Application", ...], tuple[ListedApplication, ...])
+
+
+class _Inherited:
+    """Passes applications through and remembers whether one of them showed an inherited
+    value, for the legend after the listing."""
+
+    legend: str | None = None
+
+    def __call__(self, applications: _Applications) -> _Applications:
+        if self.legend is None and any(a.inherited for a in applications):
+            self.legend = INHERITED_LEGEND
+        return applications
 
 
 def _list_sites(
@@ -292,21 +311,26 @@ def _list_sites(
         console.json("sites", json_listing_encoded(fields, "sites", encoded))
         return EXIT_OK
     console.out(f"{args.file}: {doc.format}, {len(sites)} site(s)\n")
-    legend = inherited_legend(sites)
+    inherited = _Inherited()
     listed = None if args.names or not args.applications else doc.listed_applications()
     if not args.applications:
         console.out_lines(site_line(site) for site in sites)
     elif listed is not None:
-        for site, shown in zip(sites, listed, strict=True):
-            if legend is None and any(a.inherited for a in shown):
-                legend = INHERITED_LEGEND
-            console.out_lines([site_line(site), *map(_listed_application_line, shown)])
+        console.out_lines(
+            line
+            for site, shown in zip(sites, listed, strict=True)
+            for line in (site_line(site), *map(_listed_application_line, inherited(shown)))
+        )
     else:
-        for site in sites:
-            applications = doc.applications(site)
-            if legend is None and any(a.inherited for a in applications):
-                legend = INHERITED_LEGEND
-            console.out_lines([site_line(site), *map(_application_line, applications)])
+        console.out_lines(
+            line
+            for site in sites
+            for line in (
+                site_line(site),
+                *map(_application_line, inherited(doc.applications(site))),
+            )
+        )
+    legend = inherited_legend(sites) or inherited.legend
     if legend is not None:
         console.out(legend + "\n")
     return EXIT_OK

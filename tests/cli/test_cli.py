@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -261,6 +262,35 @@ def test_a_long_listing_is_written_whole_in_bounded_pieces() -> None:
     assert stream.getvalue() == "".join(visible(line) + "\n" for line in lines)
     assert len(stream.sizes) > 1
     assert max(stream.sizes) <= 1 << 20
+
+
+def test_lines_given_one_by_one_are_written_some_thousands_at_a_time() -> None:
+    taken: list[int] = []
+
+    class Watching(_CountingStream):
+        """Also records how many lines had been made at each write."""
+
+        made: list[int] = []  # noqa: RUF012 - one instance
+
+        def write(self, text: str) -> int:
+            self.made.append(len(taken))
+            return super().write(text)
+
+    def line(i: int) -> str:
+        # A line to escape only in the last thousands: each batch is judged alone.
+        return f"site {i}" if i < 19_000 else f"site {i} \x1b[2J"
+
+    def lines() -> Iterator[str]:
+        for i in range(20_000):
+            taken.append(i)
+            yield line(i)
+
+    stream = Watching()
+    Console(stream, io.StringIO()).out_lines(lines())
+    assert stream.getvalue() == "".join(visible(line(i)) + "\n" for i in range(20_000))
+    # Neither a write per line nor one write after every line was made.
+    assert 1 < len(stream.sizes) < 20
+    assert stream.made[0] < 20_000
 
 
 @pytest.mark.parametrize(
