@@ -84,11 +84,14 @@ data = etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
 
 
 #: What every command pays before doing its own work: start-up, reading, decoding and the
-#: well-formedness check of the file, and telling its format.
+#: well-formedness check of the file, and telling its format; with the garbage collector as
+#: the command line has it (off while a command runs, nothing collected on the way out).
 _LOAD = """
-import sys
+import gc, sys
 import metaclone
+gc.disable()
 metaclone.load(sys.argv[1])
+gc.freeze()
 """
 
 
