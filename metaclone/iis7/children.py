@@ -136,37 +136,38 @@ def _spans(
     child_start = content_start = 0
     attribute_text = ""
     for match in markup.finditer(text, start, end):
-        closing = match.group(1)
+        # One call for the groups and one for the span: this runs for every child of a parent
+        # that holds tens of thousands.
+        closing, child, attributes, empty = match.group(1, 2, 3, 4)
         if closing is None:
             continue
-        if match.group(2) is None:
+        if child is None:
             # The parent's name: an element of that name inside it, or its own end tag.
-            parents = _nested(parents, match)
+            parents = _nested(parents, closing, empty)
             if parents < 0:
-                return found, (match.start(), match.end())
+                return found, match.span()
         elif closing:
             depth -= 1
             if depth == 0:
-                found.append(
-                    (child_start, content_start, match.start(), match.end(), attribute_text)
-                )
-        elif match.group(4):
+                found.append((child_start, content_start, *match.span(), attribute_text))
+        elif empty:
             if depth == 0:
-                child_end = match.end()
-                found.append((match.start(), child_end, child_end, child_end, match.group(3)))
+                tag_start, tag_end = match.span()
+                found.append((tag_start, tag_end, tag_end, tag_end, attributes))
         else:
             if depth == 0:
-                child_start, content_start = match.start(), match.end()
-                attribute_text = match.group(3)
+                child_start, content_start = match.span()
+                attribute_text = attributes
             depth += 1
     return found, None
 
 
-def _nested(depth: int, match: re.Match[str]) -> int:
-    """``depth`` after the tag of :func:`_named_markup` that ``match`` found."""
-    if match.group(1):
+def _nested(depth: int, closing: str, empty: str) -> int:
+    """``depth`` after a tag of :func:`_named_markup`: an end tag (``closing``), an empty-element
+    tag (``empty``) or a start tag."""
+    if closing:
         return depth - 1
-    return depth if match.group(4) else depth + 1
+    return depth if empty else depth + 1
 
 
 def attributes_of(attribute_text: str) -> dict[str, str]:
