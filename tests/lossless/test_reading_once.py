@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import metaclone
-from metaclone.lossless import XmlDocument
+from metaclone.lossless import XmlDocument, gate
 from metaclone.lossless.tokens import Tag, iter_markup
 
 #: (declaration, Python codec, byte-order mark): every way a file may say how it is written.
@@ -104,3 +104,37 @@ def test_depth_is_refused_exactly_where_lxml_refuses_it(
     assert error.column >= 1
     if not broken:
         assert "nested more than 256 levels" in str(error)
+
+
+@pytest.mark.parametrize(
+    "encoding", _ENCODINGS, ids=[e[1] + ("-bom" if e[2] else "") for e in _ENCODINGS]
+)
+def test_a_large_document_is_checked_a_megabyte_at_a_time_and_its_error_found_where_it_is(
+    encoding: tuple[str, str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declaration, codec, bom = encoding
+    lines = ["<configuration>", *(f'  <a v="{i}" />' for i in range(120_000)), "</configuration>"]
+    broken = 100_000  # past the first megabytes, which one read hands over
+    lines[broken] = "  <a v=1 />"
+    data = bom + (declaration + "\n" + "\n".join(lines)).encode(codec)
+    reads: list[int] = []
+    real_read = gate._ConcatenatedReader.read
+
+    def counted(reader: gate._ConcatenatedReader, size: int = -1) -> bytes:
+        reads.append(size)
+        return real_read(reader, size)
+
+    monkeypatch.setattr(gate._ConcatenatedReader, "read", counted)
+    with pytest.raises(metaclone.ParseError) as caught:
+        metaclone.loads(data, "large.xml")
+    with pytest.raises(etree.XMLSyntaxError) as expected:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    assert (caught.value.line, caught.value.column) == expected.value.position
+    assert caught.value.line == broken + 2
+    assert 0 < len(reads) <= len(data) // (1 << 20) + 8
+    # Mended, the same document loads, read as few times.
+    lines[broken] = '  <a v="1" />'
+    mended = bom + (declaration + "\n" + "\n".join(lines)).encode(codec)
+    reads.clear()
+    assert metaclone.loads(mended, "large.xml").to_bytes() == mended
+    assert 0 < len(reads) <= len(mended) // (1 << 20) + 8
