@@ -1,7 +1,7 @@
 """Where each command's time goes: every command that ``bench.py --cli`` times, run once under
 cProfile in a fresh process on the same generated file, with the share of its profiled time
 spent loading the file (start-up excluded: reading, decoding, the well-formedness check, telling
-the format) and the functions that take the most of it.
+the format) and the functions with the most time of their own.
 
     python benchmarks/profile_commands.py --format iis7 --sites 50000
     python benchmarks/profile_commands.py --format iis6 --top 4 --python /tmp/venv/bin/python
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = generated_file(args.format, args.sites, args.seed)
     print(f"{args.format}, {args.sites} sites, {path.stat().st_size / 1e6:.1f} MB, {args.python}")
-    print("\n| command | profiled s | load | where the rest goes (own time, share) |")
+    print("\n| command | profiled s | load | functions with the most own time (share) |")
     print("|---|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="metaclone-profile-") as folder:
         scratch = Path(folder)
