@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import metaclone
 from metaclone.errors import ParseError
 from metaclone.iis7.children import ChildSpan, attributes_of
-from metaclone.iis7.index import SiteElement, _plain_entry, entry_from_span
+from metaclone.iis7.index import SiteElement, _plain_entry, entry_from_span, index_applicationhost
 from metaclone.iis7.references import _path
 from metaclone.lossless.values import decode_attribute_value
 from metaclone.model.sites import MOST_DIGITS
@@ -133,3 +133,34 @@ def path_attribute_texts(draw: st.DrawFn) -> str:
 def test_a_path_read_as_written_is_the_decoded_path(attribute_text: str) -> None:
     expected = decode_attribute_value(attributes_of(attribute_text).get("path", ""))
     assert _path(attribute_text) == expected
+
+
+def test_the_index_walks_the_hosts_sections_past_decoys() -> None:
+    text = (
+        "<configuration>\n"
+        "<system.applicationHost>\n"
+        "  <!-- <sites><site name='decoy' id='9'/></sites> </system.applicationHost> -->\n"
+        "  <applicationPools><add name='p'/></applicationPools>\n"
+        "  <sites>\n"
+        '    <site name="a" id="1"><bindings/></site>\n'
+        "    <![CDATA[</sites><site name='b' id='2'/>]]>\n"
+        '    <site name="c" id="3"/>\n'
+        "  </sites>\n"
+        '  <sites><site name="second" id="4"/></sites>\n'
+        '  <customMetadata><key path="LM/W3SVC/3"/></customMetadata>\n'
+        "</system.applicationHost>\n"
+        '<location path="c"/>\n'
+        "</configuration>\n"
+    )
+    doc = metaclone.loads(text.encode(), "applicationHost.config")
+    # The first <sites> counts, as IIS reads it; the second is a finding of `check`.
+    assert [(s.id, s.name) for s in doc.sites] == [(1, "a"), (3, "c")]
+    index = index_applicationhost(doc.xml)
+    assert index.pools_element is not None
+    assert text[index.pools_element.start :].startswith("<applicationPools>")
+    assert index.sites_element is not None
+    assert text[index.sites_element.end - len("</sites>") : index.sites_element.end] == "</sites>"
+    # Its end is the real one, past the end tag in the CDATA section.
+    assert index.sites_element.end == text.index("\n  <sites><site")
+    assert [key.path for key in index.metadata_keys] == ["LM/W3SVC/3"]
+    assert [location.path for location in index.locations] == ["c"]
