@@ -156,6 +156,7 @@ def test_the_index_walks_the_hosts_sections_past_decoys() -> None:
     # The first <sites> counts, as IIS reads it; the second is a finding of `check`.
     assert [(s.id, s.name) for s in doc.sites] == [(1, "a"), (3, "c")]
     index = index_applicationhost(doc.xml)
+    assert [(s.id, s.name) for s in index.sites] == [(1, "a"), (3, "c")]
     assert index.pools_element is not None
     assert text[index.pools_element.start :].startswith("<applicationPools>")
     assert index.sites_element is not None
