@@ -7,7 +7,7 @@ theirs in ``ftpServer/security/ssl``, which is edited in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from metaclone import httpsys
@@ -22,7 +22,7 @@ from metaclone.iis7.index import (
     SiteElement,
     SiteIndex,
 )
-from metaclone.iis7.listing import quick_values
+from metaclone.iis7.listing import QuickValues, quick_bindings, quick_values
 from metaclone.lazy import lazy_function
 from metaclone.lossless import Editor
 from metaclone.model.build import paused_garbage_collection
@@ -232,14 +232,28 @@ class SiteCertificates(SiteBindings):
             return self.sites
         wanted = sorted({entry.start: entry for entry in (*found, *chosen)}.items())
         with paused_garbage_collection():
-            return self._candidate_sites([entry for _, entry in wanted], index)
+            return self._candidate_sites(
+                [entry for _, entry in wanted],
+                index,
+                {str(endpoint) for endpoint in endpoints},
+                {entry.start for entry in chosen},
+            )
 
-    def _candidate_sites(self, entries: Sequence[SiteElement], index: SiteIndex) -> list[Site]:
+    def _candidate_sites(
+        self,
+        entries: Sequence[SiteElement],
+        index: SiteIndex,
+        endpoints: Collection[str] | None = None,
+        targets: Collection[int] = (),
+    ) -> list[Site]:
         """The sites of ``entries`` (in file order) as :meth:`_read_site` reads them: from the
         values the listing pass reads of a site's own stretch of the text when it is written
         the way IIS writes it, else exactly.  An entry of every address makes most https sites
         candidates: they are read from windows of the text holding many of them, and their
-        lines counted on from one to the next."""
+        lines counted on from one to the next.  With ``endpoints`` (HTTP.sys entries as netsh
+        writes them), a candidate read from those values whose bindings are on none of them is
+        left out (but for the sites starting at
+        ``targets``): only a site on one of them can share it."""
         text = self.xml.readable()
         quick = self.dialect.listing_pass and not self.exact
         sites: list[Site] = []
@@ -262,7 +276,8 @@ class SiteCertificates(SiteBindings):
             if quick and entry.wrapper is None:
                 values = quick_values(window, entry.start - origin, entry.end - origin)
             if values is not None and values[0] == entry.name and values[1] == str(entry.id):
-                sites.append(self._quick_site(entry, values, index, line))
+                if endpoints is None or entry.start in targets or _may_share(values, endpoints):
+                    sites.append(self._quick_site(entry, values, index, line))
             else:
                 sites.append(self._read_site(entry, index, line))
         return sites
@@ -322,3 +337,12 @@ class SiteCertificates(SiteBindings):
         indent = child_indentation(xml, parent, style.indent_unit)
         markup = nested_elements(chain, indent, style, newline)
         append_child(editor, parent, markup, indent, newline)
+
+
+def _may_share(values: QuickValues, endpoints: Collection[str]) -> bool:
+    """Whether the site the listing pass read ``values`` of has a binding on one of the
+    entries written ``endpoints`` (or a binding only the exact reader reads, which may be)."""
+    bindings = quick_bindings(values)
+    if bindings is None:
+        return True
+    return any(httpsys.endpoint_text(binding) in endpoints for binding in bindings)

@@ -24,7 +24,7 @@ from metaclone.lossless import Element, Tag, TagKind, XmlDocument
 from metaclone.lossless.markup import ATTRIBUTE_TEXT, NAME, OPAQUE, PLAIN_VALUE
 from metaclone.lossless.tokens import balanced, element_by_search, next_tag
 from metaclone.model.build import build_binding
-from metaclone.model.sites import NUMBER, Binding, is_ascii_number
+from metaclone.model.sites import ADDRESS_PROTOCOLS, NUMBER, Binding, is_ascii_number
 
 #: The values of a site the listing pass read whole, as written (and the same decoded): name,
 #: id, serverAutoStart, then from :data:`QUICK_BINDINGS_AT` to :data:`QUICK_END` three per
@@ -362,10 +362,34 @@ _WEB_PROTOCOLS = frozenset({"http", "https"})
 _BINDING_SLOTS = range(QUICK_BINDINGS_AT, QUICK_END, 3)
 
 
+def quick_bindings(values: QuickValues) -> list[Binding] | None:
+    """The bindings among the values the listing pass read of a site, as the exact reader
+    builds them, in file order; None when a binding's sslFlags is no number (the exact reader
+    words that error)."""
+    bindings: list[Binding] = []
+    slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
+    for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
+        if protocol is None:
+            break
+        flags: int | None = None
+        if flags_text is not None:
+            if not is_ascii_number(flags_text.strip()):
+                return None
+            flags = int(flags_text)
+        information = raw_information or ""
+        if protocol in ADDRESS_PROTOCOLS:
+            # Already stripped and in lower case: what from_information would build.
+            bindings.append(build_binding(protocol, information, flags, None))
+        else:
+            bindings.append(Binding.from_information(protocol, information, flags))
+    return bindings
+
+
 def web_bindings(values: QuickValues) -> tuple[Binding, ...] | None:
     """The bindings among ``values`` when there is one or more and every one is http or https
     (written in lower case) with no sslFlags or plain digits, built as the exact reader builds
-    them.  None for any other site."""
+    them.  None for any other site.  (:func:`quick_bindings` reads those of any site; this is
+    the listing's own, which passes the others to the exact reader.)"""
     bindings: list[Binding] = []
     for at in _BINDING_SLOTS:
         protocol = values[at]

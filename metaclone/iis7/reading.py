@@ -23,9 +23,8 @@ from metaclone.iis7.children import raw_attributes
 from metaclone.iis7.defaults import FALSE, SiteDefaults, is_false, read_defaults
 from metaclone.iis7.index import SiteElement, SiteIndex
 from metaclone.iis7.listing import (
-    QUICK_BINDINGS_AT,
-    QUICK_END,
     QuickValues,
+    quick_bindings,
     scan_checked_applicationhost,
     web_bindings,
 )
@@ -37,7 +36,6 @@ from metaclone.lossless.patches import first_match
 from metaclone.lossless.shift import Shift
 from metaclone.lossless.tokens import element_at, iter_children, next_tag
 from metaclone.model.build import (
-    build_binding,
     build_site,
     paused_garbage_collection,
     site_with_settings,
@@ -45,7 +43,6 @@ from metaclone.model.build import (
 from metaclone.model.lookup import Groups, SiteKey, SiteTable
 from metaclone.model.site_rules import IIS7_RULES, SiteRules
 from metaclone.model.sites import (
-    ADDRESS_PROTOCOLS,
     Binding,
     Site,
     SiteKind,
@@ -259,34 +256,19 @@ class SiteReading(AppHostBase):
             self.xml.remember(_CLEAN, clean)
         return self.xml.memo(_INDEX, lambda: index), quick
 
-    def _quick_site(  # noqa: C901 (hot path: once per listed site)
+    def _quick_site(
         self, entry: SiteElement, values: QuickValues, index: SiteIndex, line: int
     ) -> Site:
         """The site from the values the listing pass read; as :meth:`_read_site` reads it."""
-        bindings: list[Binding] = []
+        bindings = quick_bindings(values)
+        if bindings is None:
+            # The exact reader words the error, at the binding.
+            return self._read_site(entry, index, line)
         plain = secure = ftp = False
-        with_certificates = bool(self._sslcerts)
-        slots = iter(values[QUICK_BINDINGS_AT:QUICK_END])
-        for protocol, raw_information, flags_text in zip(slots, slots, slots, strict=True):
-            if protocol is None:
-                break
-            flags: int | None = None
-            if flags_text is not None:
-                if not is_ascii_number(flags_text.strip()):
-                    # The exact reader words the error, at the binding.
-                    return self._read_site(entry, index, line)
-                flags = int(flags_text)
-            information = raw_information or ""
-            if protocol in ADDRESS_PROTOCOLS:
-                # Already stripped and in lower case: what from_information would build.
-                binding = build_binding(protocol, information, flags, None)
-                kind = protocol
-            else:
-                binding = Binding.from_information(protocol, information, flags)
-                kind = binding.protocol.lower()
-            if with_certificates and binding.is_secure:
-                binding = self._with_certificate(binding)
-            bindings.append(binding)
+        if self._sslcerts:
+            bindings = [self._with_certificate(b) if b.is_secure else b for b in bindings]
+        for binding in bindings:
+            kind = binding.protocol.lower()
             if kind == "http":
                 plain = True
             elif kind == "https":

@@ -200,6 +200,16 @@ def test_a_plan_for_every_address_names_the_sites_that_share_it(tmp_path: Path) 
     ]
 
 
+def test_a_plan_for_every_address_builds_only_the_sites_on_its_entry() -> None:
+    doc = metaclone.loads(_every_address_sites(), "applicationHost.config")
+    assert isinstance(doc, AppHostDocument)
+    # Every site's text holds the port: all four are candidates, but s2 (an address of its
+    # own) and s4 (another port) are on other entries, so only s1 and s3 are built.
+    assert [site.name for site in doc._plan_sites([1])] == ["s1", "s3"]
+    # A target is kept whatever its bindings.
+    assert [site.name for site in doc._plan_sites([1, 4])] == ["s1", "s3", "s4"]
+
+
 def test_through_main_a_plan_names_the_sharers_of_every_address_and_none_of_the_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
