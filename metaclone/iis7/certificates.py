@@ -252,8 +252,9 @@ class SiteCertificates(SiteBindings):
         candidates: they are read from windows of the text holding many of them, and their
         lines counted on from one to the next.  With ``endpoints`` (HTTP.sys entries as netsh
         writes them), a candidate read from those values whose bindings are on none of them is
-        left out (but for the sites starting at
-        ``targets``): only a site on one of them can share it."""
+        left out, but for the sites starting at ``targets``: only a site on one of them can
+        share it, and a site that shares nothing is no more read than one that does not hold
+        the port."""
         text = self.xml.readable()
         quick = self.dialect.listing_pass and not self.exact
         sites: list[Site] = []
