@@ -91,6 +91,11 @@ def test_the_index_reads_both_kinds_of_site_alike() -> None:
         "</sites></system.applicationHost></configuration>"
     )
     doc = metaclone.loads(text.encode(), "applicationHost.config")
+    index = index_applicationhost(doc.xml)
+    assert [(s.id, s.name, s.server_auto_start) for s in index.sites] == [
+        (1, "plain", "true"),
+        (2, "odd & quoted", ""),
+    ]
     assert [(s.id, s.name) for s in doc.sites] == [(1, "plain"), (2, "odd & quoted")]
 
 
